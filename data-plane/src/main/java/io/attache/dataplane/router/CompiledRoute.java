@@ -1,0 +1,74 @@
+package io.attache.dataplane.router;
+
+import java.util.List;
+
+/**
+ * One compiled {@code config.route.v3.Route}: its match criteria and its action. Immutable and
+ * shared by every request; matching does no regex compilation and no allocation beyond the
+ * request's lazily split path and query.
+ */
+final class CompiledRoute {
+  /** What a matched route does with the request. */
+  interface Action {
+    RouteDecision decide(RequestView request, PathMatch pathMatch);
+  }
+
+  /**
+   * {@code runtime_fraction.default_value}: a match only when {@code random % denominator <
+   * numerator}.
+   */
+  record RuntimeFraction(long numerator, long denominator) {
+    boolean admits(long randomValue) {
+      return Long.remainderUnsigned(randomValue, denominator) < numerator;
+    }
+  }
+
+  private final PathMatch pathMatch;
+  private final List<HeaderMatch> headerMatches;
+  private final List<QueryParameterMatch> queryMatches;
+  private final boolean grpcOnly;
+  private final RuntimeFraction runtimeFraction;
+  private final Action action;
+
+  CompiledRoute(
+      PathMatch pathMatch,
+      List<HeaderMatch> headerMatches,
+      List<QueryParameterMatch> queryMatches,
+      boolean grpcOnly,
+      RuntimeFraction runtimeFraction,
+      Action action) {
+    this.pathMatch = pathMatch;
+    this.headerMatches = headerMatches;
+    this.queryMatches = queryMatches;
+    this.grpcOnly = grpcOnly;
+    this.runtimeFraction = runtimeFraction;
+    this.action = action;
+  }
+
+  boolean matches(RequestView request) {
+    return pathMatch.matches(request)
+        && (!grpcOnly || isGrpc(request))
+        && HeaderMatch.allMatch(headerMatches, request)
+        && (queryMatches.isEmpty() || QueryParameterMatch.allMatch(queryMatches, request))
+        && (runtimeFraction == null || runtimeFraction.admits(request.randomValue()));
+  }
+
+  RouteDecision decide(RequestView request) {
+    return action.decide(request, pathMatch);
+  }
+
+  /**
+   * Envoy's gRPC test: content-type {@code application/grpc}, {@code application/grpc+...} or
+   * {@code ;...}.
+   */
+  static boolean isGrpc(RequestView request) {
+    String contentType = request.headers.get("content-type");
+    if (contentType == null || !contentType.startsWith("application/grpc")) {
+      return false;
+    }
+    int end = "application/grpc".length();
+    return contentType.length() == end
+        || contentType.charAt(end) == '+'
+        || contentType.charAt(end) == ';';
+  }
+}

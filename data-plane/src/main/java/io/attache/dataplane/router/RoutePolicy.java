@@ -1,0 +1,54 @@
+package io.attache.dataplane.router;
+
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The static, per-route part of a {@link RouteDecision.Forward}, compiled once and shared by every
+ * request on the route.
+ *
+ * @param routeName {@code Route.name} (may be empty)
+ * @param virtualHostName {@code VirtualHost.name}, for {@code vhost.<name>.*} stats
+ * @param timeout {@code RouteAction.timeout}; default 15 s; {@link Duration#ZERO} means disabled
+ * @param idleTimeout {@code RouteAction.idle_timeout}; empty = not set (the HCM's stream idle
+ *     timeout applies); zero = disabled
+ * @param retryPolicy the route's {@code retry_policy}, else the virtual host's (not merged)
+ * @param priority {@code RouteAction.priority}, for circuit-breaker thresholds
+ * @param perRequestBufferLimitBytes the route's, else the virtual host's, retry buffer cap
+ * @param clusterNotFoundStatus from {@code cluster_not_found_response_code} (503 by default)
+ * @param autoHostRewrite {@code auto_host_rewrite}: swap host for the chosen upstream's hostname
+ * @param appendXForwardedHost {@code append_x_forwarded_host}
+ */
+public record RoutePolicy(
+    String routeName,
+    String virtualHostName,
+    Duration timeout,
+    Optional<Duration> idleTimeout,
+    Optional<RetryPolicy> retryPolicy,
+    RoutingPriority priority,
+    OptionalInt perRequestBufferLimitBytes,
+    int clusterNotFoundStatus,
+    boolean autoHostRewrite,
+    boolean appendXForwardedHost) {
+  /** Envoy's default route timeout. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+
+  public RoutePolicy {
+    Objects.requireNonNull(routeName);
+    Objects.requireNonNull(virtualHostName);
+    Objects.requireNonNull(timeout);
+    Objects.requireNonNull(idleTimeout);
+    Objects.requireNonNull(retryPolicy);
+    Objects.requireNonNull(priority);
+    Objects.requireNonNull(perRequestBufferLimitBytes);
+  }
+
+  /** True when {@code timeout: 0s} switched the route timeout off. */
+  public boolean timeoutDisabled() {
+    return timeout.isZero();
+  }
+}

@@ -1,0 +1,23 @@
+package io.attache.dataplane.router;
+
+/**
+ * Compile-time options that come from the HTTP connection manager rather than the
+ * RouteConfiguration.
+ *
+ * @param hostPortStripping HCM {@code strip_any_host_port} / {@code strip_matching_host_port}: the
+ *     port is removed from the authority before routing (vhost selection, {@code :authority}
+ *     matchers, redirects, host hashing). Envoy also forwards the stripped host; the integrator
+ *     should do the same with {@link RouteTable#effectiveAuthority}.
+ * @param listenerPort the listener's port, used by {@link
+ *     HostPortStripping#STRIP_MATCHING_HOST_PORT}
+ */
+public record RouteTableOptions(HostPortStripping hostPortStripping, int listenerPort) {
+  public static final RouteTableOptions DEFAULT = new RouteTableOptions(HostPortStripping.NONE, 0);
+
+  /** How the HCM treats a port in the Host header. */
+  public enum HostPortStripping {
+    NONE,
+    STRIP_ANY_HOST_PORT,
+    STRIP_MATCHING_HOST_PORT
+  }
+}

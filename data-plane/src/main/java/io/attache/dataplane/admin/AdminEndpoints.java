@@ -1,0 +1,191 @@
+package io.attache.dataplane.admin;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.stats.TagExtractor;
+import io.envoyproxy.envoy.admin.v3.ConfigDump;
+import io.envoyproxy.envoy.admin.v3.ServerInfo;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Envoy's admin paths, answered from {@link AdminSources}. Matching is on the exact path before
+ * {@code ?}, as Envoy does; endpoints that change state refuse anything but POST with 405, any
+ * other method is accepted elsewhere. Runs on the admin thread only.
+ */
+final class AdminEndpoints {
+  private record Endpoint(String help, boolean mutatesState, Handler handler) {}
+
+  @FunctionalInterface
+  private interface Handler {
+    AdminResponse handle(Map<String, List<String>> params);
+  }
+
+  private final AdminSources sources;
+  private final long startNanos;
+  private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+
+  AdminEndpoints(AdminSources sources) {
+    this.sources = sources;
+    this.startNanos = sources.ticker().nanoTime();
+    add("/clusters", "upstream cluster status", false, this::clusters);
+    add("/config_dump", "dump current Envoy configs", false, p -> configDump());
+    add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
+    add("/healthcheck/ok", "cause the server to pass health checks", true, p -> healthOk());
+    add("/help", "print out list of admin commands", false, p -> help(200, ""));
+    add("/quitquitquit", "exit the server", true, p -> quit());
+    add(
+        "/ready",
+        "print server state, return 200 if LIVE, otherwise return 503",
+        false,
+        p -> ready());
+    add("/server_info", "print server version/status information", false, p -> serverInfo());
+    add("/stats", "print server stats", false, this::stats);
+    add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
+  }
+
+  private void add(String path, String help, boolean mutates, Handler handler) {
+    endpoints.put(path, new Endpoint(help, mutates, handler));
+  }
+
+  AdminResponse handle(String method, String uri) {
+    QueryStringDecoder decoder = new QueryStringDecoder(uri);
+    Endpoint endpoint = endpoints.get(decoder.path());
+    if (endpoint == null) {
+      return help(404, "invalid path. ");
+    }
+    if (endpoint.mutatesState() && !method.equals("POST")) {
+      return AdminResponse.text(405, "Method " + method + " not allowed, POST required.");
+    }
+    return endpoint.handler().handle(decoder.parameters());
+  }
+
+  private AdminResponse help(int status, String preamble) {
+    StringBuilder out = new StringBuilder(preamble).append("admin commands are:\n");
+    endpoints.forEach(
+        (path, e) -> out.append("  ").append(path).append(": ").append(e.help()).append('\n'));
+    return AdminResponse.text(status, out.toString());
+  }
+
+  private ServerInfo.State state() {
+    return HealthCheckState.serverState(sources.initState().get(), sources.healthCheck().status());
+  }
+
+  private AdminResponse ready() {
+    ServerInfo.State state = state();
+    return AdminResponse.text(state == ServerInfo.State.LIVE ? 200 : 503, state.name() + "\n");
+  }
+
+  private AdminResponse healthFail() {
+    sources.healthCheck().fail();
+    return AdminResponse.text(200, "OK\n");
+  }
+
+  private AdminResponse healthOk() {
+    sources.healthCheck().ok();
+    return AdminResponse.text(200, "OK\n");
+  }
+
+  private AdminResponse quit() {
+    return AdminResponse.text(200, "OK\n")
+        .then(
+            () -> {
+              // The callback may stop this very server: never run it on the admin event loop.
+              Thread quitter = new Thread(sources.onQuitQuitQuit(), "attache-quitquitquit");
+              quitter.setDaemon(true);
+              quitter.start();
+            });
+  }
+
+  private AdminResponse serverInfo() {
+    ServerDetails details = sources.serverDetails();
+    long uptimeSeconds = TimeUnit.NANOSECONDS.toSeconds(sources.ticker().nanoTime() - startNanos);
+    ServerInfo info =
+        ServerInfo.newBuilder()
+            .setVersion(details.version())
+            .setState(state())
+            .setUptimeCurrentEpoch(Durations.fromSeconds(uptimeSeconds))
+            .setUptimeAllEpochs(Durations.fromSeconds(uptimeSeconds))
+            .setCommandLineOptions(details.commandLineOptions())
+            .setNode(details.node())
+            .build();
+    return print(info, true);
+  }
+
+  private AdminResponse configDump() {
+    ConfigDump.Builder dump = ConfigDump.newBuilder();
+    for (Message config : sources.configDump().configs()) {
+      dump.addConfigs(Any.pack(config));
+    }
+    return print(dump.build(), false);
+  }
+
+  private AdminResponse print(Message message, boolean includeDefaults) {
+    JsonFormat.Printer printer =
+        JsonFormat.printer().usingTypeRegistry(sources.typeRegistry()).preservingProtoFieldNames();
+    if (includeDefaults) {
+      printer = printer.includingDefaultValueFields();
+    }
+    try {
+      return AdminResponse.json(printer.print(message) + "\n");
+    } catch (InvalidProtocolBufferException e) {
+      return AdminResponse.text(500, "cannot render as JSON: " + e.getMessage() + "\n");
+    }
+  }
+
+  private AdminResponse clusters(Map<String, List<String>> params) {
+    if (format(params).equals("json")) {
+      return AdminResponse.json(ClustersFormats.json(sources.clusters()) + "\n");
+    }
+    return AdminResponse.text(200, ClustersFormats.text(sources.clusters()));
+  }
+
+  private AdminResponse stats(Map<String, List<String>> params) {
+    Optional<StatsQuery> query = query(params);
+    if (query.isEmpty()) {
+      return AdminResponse.text(400, "Invalid regex\n");
+    }
+    return switch (format(params)) {
+      case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query.get()));
+      case "prometheus" -> prometheus(params);
+      case "", "text" -> AdminResponse.text(200, StatsFormats.text(sources.stats(), query.get()));
+      default -> AdminResponse.text(400, "usage: /stats?format=(json|prometheus|text)\n");
+    };
+  }
+
+  private AdminResponse prometheus(Map<String, List<String>> params) {
+    Optional<StatsQuery> query = query(params);
+    if (query.isEmpty()) {
+      return AdminResponse.text(400, "Invalid regex\n");
+    }
+    return AdminResponse.text(
+        200, StatsFormats.prometheus(sources.stats(), query.get(), TagExtractor.envoyDefaults()));
+  }
+
+  private static String format(Map<String, List<String>> params) {
+    List<String> values = params.getOrDefault("format", List.of());
+    return values.isEmpty() ? "" : values.get(0);
+  }
+
+  private static Optional<StatsQuery> query(Map<String, List<String>> params) {
+    boolean usedOnly = params.containsKey("usedonly");
+    List<String> filter = params.getOrDefault("filter", List.of());
+    if (filter.isEmpty() || filter.get(0).isEmpty()) {
+      return Optional.of(new StatsQuery(Optional.empty(), usedOnly));
+    }
+    try {
+      return Optional.of(new StatsQuery(Optional.of(Pattern.compile(filter.get(0))), usedOnly));
+    } catch (PatternSyntaxException e) {
+      return Optional.empty();
+    }
+  }
+}

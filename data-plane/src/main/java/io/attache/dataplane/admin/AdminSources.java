@@ -1,0 +1,102 @@
+package io.attache.dataplane.admin;
+
+import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.time.Ticker;
+import java.util.function.Supplier;
+
+/**
+ * Everything the admin endpoint reads or triggers, grouped so {@link AdminServer} has a short
+ * constructor. Every source is read on the admin thread and must answer from a snapshot without
+ * blocking on the data path. Build with {@link #builder()}; unset sources are null objects.
+ */
+public record AdminSources(
+    StatsStore stats,
+    Supplier<ServerInitState> initState,
+    HealthCheckState healthCheck,
+    ServerDetails serverDetails,
+    ClustersView clusters,
+    ConfigDumpSource configDump,
+    JsonFormat.TypeRegistry typeRegistry,
+    Runnable onQuitQuitQuit,
+    Ticker ticker) {
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collects the sources; defaults are empty stats, INITIALIZED, no clusters, no config. */
+  public static final class Builder {
+    private StatsStore stats = new StatsStore();
+    private Supplier<ServerInitState> initState = () -> ServerInitState.INITIALIZED;
+    private HealthCheckState healthCheck = new HealthCheckState();
+    private ServerDetails serverDetails = ServerDetails.UNKNOWN;
+    private ClustersView clusters = ClustersView.NONE;
+    private ConfigDumpSource configDump = ConfigDumpSource.NONE;
+    private JsonFormat.TypeRegistry typeRegistry = ConfigDumpTypes.envoyDefaults();
+    private Runnable onQuitQuitQuit = () -> {};
+    private Ticker ticker = Ticker.SYSTEM;
+
+    private Builder() {}
+
+    public Builder stats(StatsStore stats) {
+      this.stats = stats;
+      return this;
+    }
+
+    public Builder initState(Supplier<ServerInitState> initState) {
+      this.initState = initState;
+      return this;
+    }
+
+    public Builder healthCheck(HealthCheckState healthCheck) {
+      this.healthCheck = healthCheck;
+      return this;
+    }
+
+    public Builder serverDetails(ServerDetails serverDetails) {
+      this.serverDetails = serverDetails;
+      return this;
+    }
+
+    public Builder clusters(ClustersView clusters) {
+      this.clusters = clusters;
+      return this;
+    }
+
+    public Builder configDump(ConfigDumpSource configDump) {
+      this.configDump = configDump;
+      return this;
+    }
+
+    /** Must know every type packed in an {@code Any} inside the dumped configs. */
+    public Builder typeRegistry(JsonFormat.TypeRegistry typeRegistry) {
+      this.typeRegistry = typeRegistry;
+      return this;
+    }
+
+    /** Runs once per {@code POST /quitquitquit}, on its own thread, after the reply is sent. */
+    public Builder onQuitQuitQuit(Runnable onQuitQuitQuit) {
+      this.onQuitQuitQuit = onQuitQuitQuit;
+      return this;
+    }
+
+    public Builder ticker(Ticker ticker) {
+      this.ticker = ticker;
+      return this;
+    }
+
+    public AdminSources build() {
+      return new AdminSources(
+          stats,
+          initState,
+          healthCheck,
+          serverDetails,
+          clusters,
+          configDump,
+          typeRegistry,
+          onQuitQuitQuit,
+          ticker);
+    }
+  }
+}

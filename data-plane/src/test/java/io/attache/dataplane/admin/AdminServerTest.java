@@ -1,0 +1,375 @@
+package io.attache.dataplane.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.attache.dataplane.stats.StatsStore;
+import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
+import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+  private final StatsStore stats = new StatsStore();
+  private final AtomicReference<ServerInitState> init =
+      new AtomicReference<>(ServerInitState.INITIALIZED);
+  private final HealthCheckState healthCheck = new HealthCheckState();
+  private final AtomicLong now = new AtomicLong(1_000_000_000L);
+  private final AtomicInteger quits = new AtomicInteger();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final List<ClustersView.Cluster> clusters =
+      List.of(
+          new ClustersView.Cluster(
+              "backend",
+              false,
+              List.of(
+                  new ClustersView.Thresholds(ClustersView.Priority.DEFAULT, 1024, 1024, 1024, 3),
+                  new ClustersView.Thresholds(ClustersView.Priority.HIGH, 1024, 1024, 1024, 3)),
+              List.of(
+                  new ClustersView.Host(
+                      "127.0.0.1",
+                      8080,
+                      "backend-0",
+                      1,
+                      0,
+                      new ClustersView.Locality("eu", "eu-1a", ""),
+                      Set.of(),
+                      new TreeMap<>(Map.of("rq_total", 12L, "cx_connect_fail", 0L)),
+                      new TreeMap<>(Map.of("cx_active", 2L)),
+                      -1,
+                      -1),
+                  new ClustersView.Host(
+                      "127.0.0.2",
+                      8080,
+                      "",
+                      3,
+                      0,
+                      ClustersView.Locality.NONE,
+                      Set.of(HostHealthFlag.FAILED_EDS_HEALTH, HostHealthFlag.FAILED_OUTLIER_CHECK),
+                      new TreeMap<>(),
+                      new TreeMap<>(),
+                      99.5,
+                      -1))));
+  private AdminServer server;
+  private String base;
+
+  @BeforeEach
+  void start() throws Exception {
+    AdminSources sources =
+        AdminSources.builder()
+            .stats(stats)
+            .initState(init::get)
+            .healthCheck(healthCheck)
+            .serverDetails(
+                new ServerDetails(
+                    "attache/0.1.0",
+                    Node.newBuilder().setId("sidecar~10.0.0.1").setCluster("web").build(),
+                    CommandLineOptions.newBuilder()
+                        .setConfigPath("/etc/attache/bootstrap.yaml")
+                        .setConcurrency(2)
+                        .build()))
+            .clusters(() -> clusters)
+            .configDump(
+                () ->
+                    List.of(
+                        BootstrapConfigDump.newBuilder()
+                            .setBootstrap(
+                                Bootstrap.newBuilder()
+                                    .setNode(Node.newBuilder().setId("sidecar~10.0.0.1")))
+                            .build()))
+            .onQuitQuitQuit(quits::incrementAndGet)
+            .ticker(now::get)
+            .build();
+    server =
+        new AdminServer(
+            AdminConfig.listeningOn(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            sources);
+    InetSocketAddress bound = server.start();
+    base = "http://127.0.0.1:" + bound.getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void readyIsLiveOnceInitialised() throws Exception {
+    HttpResponse<String> response = get("/ready");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("LIVE\n");
+  }
+
+  @Test
+  void readyIsUnavailableWhileInitialising() throws Exception {
+    init.set(ServerInitState.PRE_INITIALIZING);
+    assertThat(get("/ready").body()).isEqualTo("PRE_INITIALIZING\n");
+    init.set(ServerInitState.INITIALIZING);
+    HttpResponse<String> response = get("/ready");
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).isEqualTo("INITIALIZING\n");
+  }
+
+  @Test
+  void failingHealthChecksMakesReadyReportDrainingUntilOk() throws Exception {
+    assertThat(post("/healthcheck/fail").body()).isEqualTo("OK\n");
+    assertThat(healthCheck.status()).isEqualTo(HealthCheckState.Status.FAILED);
+    HttpResponse<String> draining = get("/ready");
+    assertThat(draining.statusCode()).isEqualTo(503);
+    assertThat(draining.body()).isEqualTo("DRAINING\n");
+
+    assertThat(post("/healthcheck/ok").statusCode()).isEqualTo(200);
+    assertThat(healthCheck.status()).isEqualTo(HealthCheckState.Status.OK);
+    assertThat(get("/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void refusesStateChangesOverGet() throws Exception {
+    HttpResponse<String> response = get("/healthcheck/fail");
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.body()).isEqualTo("Method GET not allowed, POST required.");
+    assertThat(healthCheck.status()).isEqualTo(HealthCheckState.Status.OK);
+    assertThat(get("/quitquitquit").statusCode()).isEqualTo(405);
+    assertThat(quits).hasValue(0);
+  }
+
+  @Test
+  void quitQuitQuitAnswersThenRunsTheShutdownCallback() throws Exception {
+    HttpResponse<String> response = post("/quitquitquit");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("OK\n");
+    await().atMost(Duration.ofSeconds(5)).untilAtomic(quits, org.hamcrest.Matchers.equalTo(1));
+  }
+
+  @Test
+  void unknownPathsAre404WithTheListOfCommands() throws Exception {
+    HttpResponse<String> response = get("/nope");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.body())
+        .startsWith("invalid path. admin commands are:\n")
+        .contains("  /stats/prometheus: print server stats in prometheus format\n");
+  }
+
+  @Test
+  void statsAreSortedTextOfCountersAndGauges() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.gauge("cluster.backend.upstream_cx_active").set(2);
+    stats.counter("cluster.backend.upstream_rq_retry");
+    HttpResponse<String> response = get("/stats");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; charset=UTF-8");
+    assertThat(response.body())
+        .isEqualTo(
+            "cluster.backend.upstream_cx_active: 2\n"
+                + "cluster.backend.upstream_rq_retry: 0\n"
+                + "cluster.backend.upstream_rq_total: 7\n");
+  }
+
+  @Test
+  void statsHonourFilterAndUsedOnly() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.counter("cluster.backend.upstream_rq_retry");
+    stats.counter("http.ingress.downstream_rq_total").add(3);
+    assertThat(get("/stats?filter=upstream_rq").body())
+        .isEqualTo("cluster.backend.upstream_rq_retry: 0\ncluster.backend.upstream_rq_total: 7\n");
+    assertThat(get("/stats?usedonly").body())
+        .isEqualTo("cluster.backend.upstream_rq_total: 7\nhttp.ingress.downstream_rq_total: 3\n");
+    assertThat(get("/stats?filter=(bad").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void statsRenderAsEnvoyJson() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.gauge("server.live").set(1);
+    HttpResponse<String> response = get("/stats?format=json");
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(response.body())
+        .isEqualTo(
+            "{\"stats\":[{\"name\":\"cluster.backend.upstream_rq_total\",\"value\":7},"
+                + "{\"name\":\"server.live\",\"value\":1}]}");
+  }
+
+  @Test
+  void prometheusOutputUsesEnvoyNamesAndTags() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.counter("cluster.payments.upstream_rq_total").add(1);
+    stats.counter("cluster.backend.upstream_rq_503").add(2);
+    stats.counter("cluster.backend.upstream_rq_5xx").add(2);
+    stats.counter("http.ingress.downstream_rq_2xx").add(5);
+    stats.gauge("cluster.backend.circuit_breakers.default.cx_open").set(0);
+    stats.gauge("listener.0.0.0.0_15001.downstream_cx_active").set(4);
+    stats.gauge("server.live").set(1);
+
+    assertThat(get("/stats/prometheus").body())
+        .isEqualTo(
+            "# TYPE envoy_cluster_upstream_rq counter\n"
+                + "envoy_cluster_upstream_rq{envoy_response_code=\"503\","
+                + "envoy_cluster_name=\"backend\"} 2\n"
+                + "\n"
+                + "# TYPE envoy_cluster_upstream_rq_total counter\n"
+                + "envoy_cluster_upstream_rq_total{envoy_cluster_name=\"backend\"} 7\n"
+                + "envoy_cluster_upstream_rq_total{envoy_cluster_name=\"payments\"} 1\n"
+                + "\n"
+                + "# TYPE envoy_cluster_upstream_rq_xx counter\n"
+                + "envoy_cluster_upstream_rq_xx{envoy_response_code_class=\"5\","
+                + "envoy_cluster_name=\"backend\"} 2\n"
+                + "\n"
+                + "# TYPE envoy_http_downstream_rq_xx counter\n"
+                + "envoy_http_downstream_rq_xx{envoy_response_code_class=\"2\","
+                + "envoy_http_conn_manager_prefix=\"ingress\"} 5\n"
+                + "\n"
+                + "# TYPE envoy_cluster_circuit_breakers_default_cx_open gauge\n"
+                + "envoy_cluster_circuit_breakers_default_cx_open{envoy_cluster_name=\"backend\"} 0\n"
+                + "\n"
+                + "# TYPE envoy_listener_downstream_cx_active gauge\n"
+                + "envoy_listener_downstream_cx_active{envoy_listener_address=\"0.0.0.0_15001\"} 4\n"
+                + "\n"
+                + "# TYPE envoy_server_live gauge\n"
+                + "envoy_server_live{} 1\n"
+                + "\n");
+    assertThat(get("/stats?format=prometheus&filter=server").body())
+        .isEqualTo("# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n\n");
+  }
+
+  @Test
+  void clustersRenderAsEnvoyText() throws Exception {
+    assertThat(get("/clusters").body())
+        .isEqualTo(
+            "backend::default_priority::max_connections::1024\n"
+                + "backend::default_priority::max_pending_requests::1024\n"
+                + "backend::default_priority::max_requests::1024\n"
+                + "backend::default_priority::max_retries::3\n"
+                + "backend::high_priority::max_connections::1024\n"
+                + "backend::high_priority::max_pending_requests::1024\n"
+                + "backend::high_priority::max_requests::1024\n"
+                + "backend::high_priority::max_retries::3\n"
+                + "backend::added_via_api::false\n"
+                + "backend::127.0.0.1:8080::cx_active::2\n"
+                + "backend::127.0.0.1:8080::cx_connect_fail::0\n"
+                + "backend::127.0.0.1:8080::rq_total::12\n"
+                + "backend::127.0.0.1:8080::hostname::backend-0\n"
+                + "backend::127.0.0.1:8080::health_flags::healthy\n"
+                + "backend::127.0.0.1:8080::weight::1\n"
+                + "backend::127.0.0.1:8080::region::eu\n"
+                + "backend::127.0.0.1:8080::zone::eu-1a\n"
+                + "backend::127.0.0.1:8080::sub_zone::\n"
+                + "backend::127.0.0.1:8080::canary::false\n"
+                + "backend::127.0.0.1:8080::priority::0\n"
+                + "backend::127.0.0.1:8080::success_rate::-1\n"
+                + "backend::127.0.0.1:8080::local_origin_success_rate::-1\n"
+                + "backend::127.0.0.2:8080::hostname::\n"
+                + "backend::127.0.0.2:8080::health_flags::/failed_outlier_check/failed_eds_health\n"
+                + "backend::127.0.0.2:8080::weight::3\n"
+                + "backend::127.0.0.2:8080::region::\n"
+                + "backend::127.0.0.2:8080::zone::\n"
+                + "backend::127.0.0.2:8080::sub_zone::\n"
+                + "backend::127.0.0.2:8080::canary::false\n"
+                + "backend::127.0.0.2:8080::priority::0\n"
+                + "backend::127.0.0.2:8080::success_rate::99.5\n"
+                + "backend::127.0.0.2:8080::local_origin_success_rate::-1\n");
+  }
+
+  @Test
+  void clustersRenderAsEnvoyJson() throws Exception {
+    HttpResponse<String> response = get("/clusters?format=json");
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    String body = response.body().replaceAll("\\s+", "");
+    assertThat(body)
+        .startsWith("{\"cluster_statuses\":[{\"name\":\"backend\",")
+        .contains(
+            "\"thresholds\":[{\"max_connections\":1024,\"max_pending_requests\":1024,"
+                + "\"max_requests\":1024,\"max_retries\":3},{\"priority\":\"HIGH\"")
+        .contains("\"socket_address\":{\"address\":\"127.0.0.1\",\"port_value\":8080}")
+        // COUNTER is the enum's zero value, so proto JSON leaves it out, as in Envoy's output.
+        .contains("{\"value\":\"12\",\"name\":\"rq_total\"}")
+        .contains("{\"type\":\"GAUGE\",\"value\":\"2\",\"name\":\"cx_active\"}")
+        .contains(
+            "\"health_status\":{\"failed_outlier_check\":true,\"eds_health_status\":\"UNHEALTHY\"}")
+        .contains("\"success_rate\":{\"value\":99.5}");
+  }
+
+  @Test
+  void serverInfoReportsVersionStateUptimeOptionsAndNode() throws Exception {
+    now.addAndGet(Duration.ofSeconds(42).toNanos());
+    healthCheck.fail();
+    String body = get("/server_info").body().replaceAll("\\s+", "");
+    assertThat(body)
+        .contains("\"version\":\"attache/0.1.0\"")
+        .contains("\"state\":\"DRAINING\"")
+        .contains("\"uptime_current_epoch\":\"42s\"")
+        .contains("\"config_path\":\"/etc/attache/bootstrap.yaml\"")
+        .contains("\"concurrency\":2")
+        .contains("\"id\":\"sidecar~10.0.0.1\"")
+        .contains("\"cluster\":\"web\"");
+  }
+
+  @Test
+  void configDumpPacksEachConfigWithItsType() throws Exception {
+    HttpResponse<String> response = get("/config_dump");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body().replaceAll("\\s+", ""))
+        .isEqualTo(
+            "{\"configs\":[{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\","
+                + "\"bootstrap\":{\"node\":{\"id\":\"sidecar~10.0.0.1\"}}}]}");
+  }
+
+  @Test
+  void configDumpFailsWith500WhenATypeIsNotRegistered() throws Exception {
+    server.close();
+    server =
+        new AdminServer(
+            AdminConfig.listeningOn(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            AdminSources.builder()
+                .configDump(
+                    () ->
+                        List.of(
+                            io.envoyproxy.envoy.admin.v3.ClustersConfigDump.newBuilder()
+                                .addStaticClusters(
+                                    io.envoyproxy.envoy.admin.v3.ClustersConfigDump.StaticCluster
+                                        .newBuilder()
+                                        .setCluster(
+                                            com.google.protobuf.Any.pack(
+                                                Cluster.newBuilder().setName("a").build())))
+                                .build()))
+                .typeRegistry(
+                    com.google.protobuf.util.JsonFormat.TypeRegistry.getEmptyTypeRegistry())
+                .build());
+    base = "http://127.0.0.1:" + server.start().getPort();
+    HttpResponse<String> response = get("/config_dump");
+    assertThat(response.statusCode()).isEqualTo(500);
+    assertThat(response.body()).startsWith("cannot render as JSON:");
+  }
+}

@@ -1,0 +1,136 @@
+package io.attache.dataplane.upstream;
+
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.upstream.dns.DnsLookupFamily;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One upstream cluster as configured, parsed and validated once from Envoy's {@code
+ * config.cluster.v3.Cluster} with Envoy's defaults filled in. Immutable and comparable by value, so
+ * a config update can tell an unchanged cluster from a changed one. Holds no running state.
+ *
+ * @param outlierDetection kept for the outlier detector; parsed, not yet honoured here
+ * @param healthChecks kept for active health checking; parsed, not yet honoured here
+ * @param source the proto this was parsed from, for the field-support registry
+ */
+public record ClusterDefinition(
+    String name,
+    DiscoveryType type,
+    Duration connectTimeout,
+    LbPolicy lbPolicy,
+    LeastRequestConfig leastRequest,
+    RingHashConfig ringHash,
+    boolean localityWeightedLb,
+    double healthyPanicThresholdPercent,
+    LoadAssignment loadAssignment,
+    HttpSettings http,
+    long perConnectionBufferLimitBytes,
+    DnsSettings dns,
+    CircuitBreakerSettings circuitBreakers,
+    Optional<OutlierDetection> outlierDetection,
+    List<HealthCheck> healthChecks,
+    io.envoyproxy.envoy.config.cluster.v3.Cluster source) {
+
+  /** How the cluster finds its hosts ({@code type}). */
+  public enum DiscoveryType {
+    STATIC,
+    STRICT_DNS,
+    LOGICAL_DNS
+  }
+
+  /** {@code lb_policy}. */
+  public enum LbPolicy {
+    ROUND_ROBIN,
+    LEAST_REQUEST,
+    RANDOM,
+    RING_HASH
+  }
+
+  /** Which HTTP version upstream connections speak. */
+  public enum UpstreamProtocol {
+    HTTP1,
+    HTTP2,
+    /** The same version as the downstream request ({@code use_downstream_protocol_config}). */
+    USE_DOWNSTREAM
+  }
+
+  /** {@code least_request_lb_config}. */
+  public record LeastRequestConfig(int choiceCount, double activeRequestBias) {
+    public static final LeastRequestConfig DEFAULTS = new LeastRequestConfig(2, 1.0);
+  }
+
+  /** {@code ring_hash_lb_config}. */
+  public record RingHashConfig(
+      long minimumRingSize, long maximumRingSize, HashFunction hashFunction) {
+    public static final long MAX_RING_SIZE = 8 * 1024 * 1024;
+    public static final RingHashConfig DEFAULTS =
+        new RingHashConfig(1024, MAX_RING_SIZE, HashFunction.XX_HASH);
+
+    /** Only xxHash64 is implemented; MURMUR_HASH_2 is rejected at parse time. */
+    public enum HashFunction {
+      XX_HASH
+    }
+  }
+
+  /**
+   * Upstream HTTP settings from the legacy cluster fields or from {@code
+   * envoy.extensions.upstreams.http.v3.HttpProtocolOptions}.
+   *
+   * @param idleTimeout {@link Duration#ZERO} disables the idle timeout, as in Envoy
+   * @param maxRequestsPerConnection empty means unlimited
+   */
+  public record HttpSettings(
+      UpstreamProtocol protocol,
+      Duration idleTimeout,
+      OptionalLong maxRequestsPerConnection,
+      int maxHeadersCount) {
+    public static final HttpSettings DEFAULTS =
+        new HttpSettings(UpstreamProtocol.HTTP1, Duration.ofHours(1), OptionalLong.empty(), 100);
+  }
+
+  /** {@code dns_refresh_rate}, {@code respect_dns_ttl}, {@code dns_lookup_family}. */
+  public record DnsSettings(
+      Duration refreshRate, boolean respectDnsTtl, DnsLookupFamily lookupFamily) {
+    public static final DnsSettings DEFAULTS =
+        new DnsSettings(Duration.ofSeconds(5), false, DnsLookupFamily.AUTO);
+  }
+
+  /** {@code load_assignment}. */
+  public record LoadAssignment(List<LocalityEndpoints> endpoints, int overprovisioningFactor) {
+    public static final int DEFAULT_OVERPROVISIONING_FACTOR = 140;
+  }
+
+  /**
+   * One {@code load_assignment.endpoints} entry.
+   *
+   * @param loadBalancingWeight 0 when unset: such a locality gets no traffic under
+   *     locality-weighted balancing
+   */
+  public record LocalityEndpoints(
+      Locality locality,
+      int loadBalancingWeight,
+      int priority,
+      List<EndpointDefinition> lbEndpoints) {}
+
+  /**
+   * One {@code lb_endpoints} entry: {@code address} is an IP literal for STATIC clusters and a name
+   * to resolve for DNS clusters.
+   */
+  public record EndpointDefinition(
+      String address, int port, String hostname, HostHealth health, int loadBalancingWeight) {}
+
+  /**
+   * Parses and validates {@code cluster}; {@code fieldPath} names it in errors (e.g. {@code
+   * static_resources.clusters[2]}).
+   */
+  public static ClusterDefinition from(
+      io.envoyproxy.envoy.config.cluster.v3.Cluster cluster, String fieldPath)
+      throws ConfigException {
+    return ClusterParser.parse(cluster, fieldPath);
+  }
+}

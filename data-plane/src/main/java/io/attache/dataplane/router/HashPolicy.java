@@ -57,7 +57,7 @@ final class HashPolicy {
           }
           method =
               request ->
-                  request.context.sourceAddress().map(a -> hash(a.getHostAddress())).orElse(null);
+                  request.context.sourceAddress().map(a -> hash(Addresses.toText(a))).orElse(null);
         }
         case QUERY_PARAMETER -> {
           String name = proto.getQueryParameter().getName();

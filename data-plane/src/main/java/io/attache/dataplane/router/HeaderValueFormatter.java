@@ -204,12 +204,13 @@ final class HeaderValueFormatter {
   }
 
   static String withoutPort(Optional<InetSocketAddress> address) {
-    if (address.isEmpty() || address.get().getAddress() == null) {
-      return address.map(InetSocketAddress::getHostString).orElse("");
+    if (address.isEmpty()) {
+      return "";
     }
-    String host = address.get().getAddress().getHostAddress();
-    int scope = host.indexOf('%');
-    return scope >= 0 ? host.substring(0, scope) : host;
+    InetSocketAddress socket = address.get();
+    return socket.getAddress() == null
+        ? socket.getHostString()
+        : Addresses.toText(socket.getAddress());
   }
 
   private static String withPort(Optional<InetSocketAddress> address) {

@@ -38,7 +38,7 @@ public final class Http1ServerCodecFactory {
     Http1Limits limits = config.limits();
     pipeline.addLast(GUARD_NAME, new RequestSmugglingGuard(limits, config.settings()));
     pipeline.addLast(CODEC_NAME, new HttpServerCodec(decoderConfig(limits, config.settings())));
-    pipeline.addLast(SEQUENCER_NAME, new Http1ExchangeSequencer(config.settings(), stats));
+    pipeline.addLast(SEQUENCER_NAME, new Http1ExchangeSequencer(limits, config.settings(), stats));
   }
 
   /**

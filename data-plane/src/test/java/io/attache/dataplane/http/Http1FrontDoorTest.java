@@ -348,6 +348,35 @@ class Http1FrontDoorTest {
     assertThat(door.channel.isOpen()).isFalse();
   }
 
+  @Test
+  void closesAfterMaxRequestsPerConnection() {
+    FrontDoor door =
+        new FrontDoor(
+            Http1Limits.DEFAULTS.withMaxRequestsPerConnection(2), Http1Settings.DEFAULTS, true);
+
+    door.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+    assertThat(door.output()).doesNotContainIgnoringCase("connection: close");
+    door.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+
+    assertThat(door.output())
+        .containsIgnoringCase("connection: close\r\n")
+        .endsWith("GET /2 host=a body=");
+    assertThat(door.channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void readsChunkedWrittenInAnyCaseAndWithEmptyListElements() {
+    FrontDoor door = new FrontDoor();
+
+    door.send(
+        "POST /1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"
+            + "POST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , CHUNKED\r\n\r\n2\r\ncd\r\n0\r\n\r\n");
+
+    String out = door.output();
+    assertThat(out).contains("POST /1 host=a body=ab").endsWith("POST /2 host=a body=cd");
+    assertThat(door.channel.isOpen()).isTrue();
+  }
+
   // ---- pipelining ----
 
   @Test

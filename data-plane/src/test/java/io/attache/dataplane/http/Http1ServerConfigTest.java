@@ -42,6 +42,7 @@ class Http1ServerConfigTest {
             .setCommonHttpProtocolOptions(
                 HttpProtocolOptions.newBuilder()
                     .setMaxHeadersCount(UInt32Value.of(20))
+                    .setMaxRequestsPerConnection(UInt32Value.of(7))
                     .setHeadersWithUnderscoresAction(
                         HttpProtocolOptions.HeadersWithUnderscoresAction.DROP_HEADER))
             .setHttpProtocolOptions(
@@ -58,6 +59,7 @@ class Http1ServerConfigTest {
     assertThat(config.limits().maxRequestHeadersBytes()).isEqualTo(8192);
     assertThat(config.limits().maxInitialLineLength()).isEqualTo(8192);
     assertThat(config.limits().maxHeadersCount()).isEqualTo(20);
+    assertThat(config.limits().maxRequestsPerConnection()).isEqualTo(7);
     assertThat(config.limits().requestHeadersTimeout())
         .isEqualTo(java.time.Duration.ofMillis(2500));
     assertThat(config.settings())

@@ -168,7 +168,7 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
       // possible while its response has not begun.
       ctx.fireUserEventTriggered(new Http1RequestAborted(reason));
       if (responseStarted) {
-        stats.recordRejection(reason);
+        stats.recordUnansweredProtocolError(reason);
         ctx.close();
         return;
       }

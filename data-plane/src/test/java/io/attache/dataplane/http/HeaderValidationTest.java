@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
+/** The byte rules shared by the HTTP/1 scanner and the HTTP/2 path. */
 class HeaderValidationTest {
 
   @Test

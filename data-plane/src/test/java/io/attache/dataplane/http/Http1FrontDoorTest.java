@@ -612,6 +612,26 @@ class Http1FrontDoorTest {
   }
 
   @Test
+  void closesWithoutAReplyWhenTheBodyBreaksAfterTheResponseBegan() {
+    FrontDoor door = new FrontDoor(Http1Limits.DEFAULTS, Http1Settings.DEFAULTS, false);
+    door.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    door.channel.writeOutbound(
+        new io.netty.handler.codec.http.DefaultHttpResponse(
+            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+            io.netty.handler.codec.http.HttpResponseStatus.OK));
+    String head = door.output();
+
+    door.send("zz\r\n");
+
+    assertThat(head).startsWith(OK);
+    assertThat(door.output()).isEmpty();
+    assertThat(door.channel.isOpen()).isFalse();
+    assertThat(door.handler.events).singleElement().isInstanceOf(Http1RequestAborted.class);
+    assertThat(door.counter("http.ingress.downstream_cx_protocol_error")).isEqualTo(1);
+    assertThat(door.counter("http.ingress.downstream_rq_4xx")).isZero();
+  }
+
+  @Test
   void dropsEverythingTheClientSendsAfterARefusal() {
     FrontDoor door = new FrontDoor(Http1Limits.DEFAULTS, Http1Settings.DEFAULTS, true);
     door.channel.config().setAutoClose(false);

@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import org.junit.jupiter.api.Test;
 
+/** Reading the HCM's HTTP/1 fields with Envoy's defaults and bounds. */
 class Http1ServerConfigTest {
   private static final String PATH = "listeners[0].filter_chains[0].filters[0].typed_config";
 

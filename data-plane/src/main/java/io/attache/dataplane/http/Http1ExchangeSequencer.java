@@ -36,6 +36,7 @@ import java.util.Map;
  */
 public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   private final Http1Settings settings;
+  private final int maxRequestsPerConnection;
   private final Http1Stats stats;
   private final ArrayDeque<Object> held = new ArrayDeque<>();
 
@@ -46,9 +47,11 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   private boolean http10Request;
   private boolean closing;
   private boolean readSuppressed;
+  private int requestsServed;
 
-  public Http1ExchangeSequencer(Http1Settings settings, Http1Stats stats) {
+  public Http1ExchangeSequencer(Http1Limits limits, Http1Settings settings, Http1Stats stats) {
     this.settings = settings;
+    this.maxRequestsPerConnection = limits.maxRequestsPerConnection();
     this.stats = stats;
   }
 
@@ -165,7 +168,7 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
       // possible while its response has not begun.
       ctx.fireUserEventTriggered(new Http1RequestAborted(reason));
       if (responseStarted) {
-        stats.recordRejection(reason);
+        stats.recordUnansweredProtocolError(reason);
         ctx.close();
         return;
       }
@@ -194,7 +197,10 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
       // RFC 9110 §2.5: a higher minor version is served as the highest we implement.
       request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
-    keepAlive = HttpUtil.isKeepAlive(request);
+    requestsServed++;
+    keepAlive =
+        HttpUtil.isKeepAlive(request)
+            && (maxRequestsPerConnection == 0 || requestsServed < maxRequestsPerConnection);
     HttpHeaders headers = request.headers();
     normalizeTarget(request);
     if (http10Request

@@ -11,17 +11,20 @@ import java.time.Duration;
  * @param maxHeadersCount {@code common_http_protocol_options.max_headers_count}: fields before 431
  * @param maxChunkSize largest {@code HttpContent} handed on; bigger chunks arrive in pieces
  * @param requestHeadersTimeout HCM {@code request_headers_timeout}: first byte to end of headers
+ * @param maxRequestsPerConnection {@code common_http_protocol_options.max_requests_per_connection}:
+ *     the connection closes after answering this many requests; 0 = unlimited
  */
 public record Http1Limits(
     int maxInitialLineLength,
     int maxRequestHeadersKb,
     int maxHeadersCount,
     int maxChunkSize,
-    Duration requestHeadersTimeout) {
+    Duration requestHeadersTimeout,
+    int maxRequestsPerConnection) {
 
   /** Envoy's defaults: 60 KiB of headers, 100 fields, no header timeout. */
   public static final Http1Limits DEFAULTS =
-      new Http1Limits(60 * 1024, 60, 100, 8192, Duration.ZERO);
+      new Http1Limits(60 * 1024, 60, 100, 8192, Duration.ZERO, 0);
 
   public Http1Limits {
     requirePositive(maxInitialLineLength, "maxInitialLineLength");
@@ -30,6 +33,9 @@ public record Http1Limits(
     requirePositive(maxChunkSize, "maxChunkSize");
     if (requestHeadersTimeout == null || requestHeadersTimeout.isNegative()) {
       throw new IllegalArgumentException("requestHeadersTimeout must be >= 0");
+    }
+    if (maxRequestsPerConnection < 0) {
+      throw new IllegalArgumentException("maxRequestsPerConnection must be >= 0 (0 = unlimited)");
     }
   }
 
@@ -43,22 +49,52 @@ public record Http1Limits(
 
   public Http1Limits withRequestHeadersTimeout(Duration timeout) {
     return new Http1Limits(
-        maxInitialLineLength, maxRequestHeadersKb, maxHeadersCount, maxChunkSize, timeout);
+        maxInitialLineLength,
+        maxRequestHeadersKb,
+        maxHeadersCount,
+        maxChunkSize,
+        timeout,
+        maxRequestsPerConnection);
   }
 
   public Http1Limits withMaxHeadersCount(int count) {
     return new Http1Limits(
-        maxInitialLineLength, maxRequestHeadersKb, count, maxChunkSize, requestHeadersTimeout);
+        maxInitialLineLength,
+        maxRequestHeadersKb,
+        count,
+        maxChunkSize,
+        requestHeadersTimeout,
+        maxRequestsPerConnection);
   }
 
   public Http1Limits withMaxRequestHeadersKb(int kb) {
     return new Http1Limits(
-        maxInitialLineLength, kb, maxHeadersCount, maxChunkSize, requestHeadersTimeout);
+        maxInitialLineLength,
+        kb,
+        maxHeadersCount,
+        maxChunkSize,
+        requestHeadersTimeout,
+        maxRequestsPerConnection);
   }
 
   public Http1Limits withMaxInitialLineLength(int length) {
     return new Http1Limits(
-        length, maxRequestHeadersKb, maxHeadersCount, maxChunkSize, requestHeadersTimeout);
+        length,
+        maxRequestHeadersKb,
+        maxHeadersCount,
+        maxChunkSize,
+        requestHeadersTimeout,
+        maxRequestsPerConnection);
+  }
+
+  public Http1Limits withMaxRequestsPerConnection(int max) {
+    return new Http1Limits(
+        maxInitialLineLength,
+        maxRequestHeadersKb,
+        maxHeadersCount,
+        maxChunkSize,
+        requestHeadersTimeout,
+        max);
   }
 
   private static void requirePositive(int value, String name) {

@@ -37,8 +37,8 @@ public final class Http1ServerCodecFactory {
   public void install(ChannelPipeline pipeline) {
     Http1Limits limits = config.limits();
     pipeline.addLast(GUARD_NAME, new RequestSmugglingGuard(limits, config.settings()));
-    pipeline.addLast(CODEC_NAME, new HttpServerCodec(decoderConfig(limits)));
-    pipeline.addLast(SEQUENCER_NAME, new Http1ExchangeSequencer(config.settings(), stats));
+    pipeline.addLast(CODEC_NAME, new HttpServerCodec(decoderConfig(limits, config.settings())));
+    pipeline.addLast(SEQUENCER_NAME, new Http1ExchangeSequencer(limits, config.settings(), stats));
   }
 
   /**
@@ -53,7 +53,7 @@ public final class Http1ServerCodecFactory {
     }
   }
 
-  static HttpDecoderConfig decoderConfig(Http1Limits limits) {
+  static HttpDecoderConfig decoderConfig(Http1Limits limits, Http1Settings settings) {
     return new HttpDecoderConfig()
         .setMaxInitialLineLength(limits.maxInitialLineLength() + NETTY_LIMIT_SLACK)
         .setMaxHeaderSize(
@@ -62,6 +62,8 @@ public final class Http1ServerCodecFactory {
         .setAllowDuplicateContentLengths(false)
         .setValidateHeaders(true)
         .setStrictLineParsing(true)
-        .setUseRfc9112TransferEncoding(true);
+        // With allow_chunked_length Netty must drop Content-Length (and close after the response,
+        // as RFC 9112 §6.3 asks) instead of refusing: the scanner has already vetted both headers.
+        .setUseRfc9112TransferEncoding(!settings.allowChunkedLength());
   }
 }

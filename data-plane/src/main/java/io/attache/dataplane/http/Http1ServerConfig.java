@@ -61,6 +61,11 @@ public record Http1ServerConfig(String statPrefix, Http1Limits limits, Http1Sett
         }
         limits = limits.withMaxHeadersCount(count);
       }
+      if (common.hasMaxRequestsPerConnection()) {
+        int max = common.getMaxRequestsPerConnection().getValue();
+        // A uint32 beyond int range is as good as unlimited for one connection.
+        limits = limits.withMaxRequestsPerConnection(max < 0 ? Integer.MAX_VALUE : max);
+      }
       settings =
           settings.withHeadersWithUnderscoresAction(
               switch (common.getHeadersWithUnderscoresAction()) {

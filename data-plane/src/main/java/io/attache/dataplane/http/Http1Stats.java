@@ -44,6 +44,13 @@ public final class Http1Stats {
     recordStatus(reason.status());
   }
 
+  /** A refusal that could not be answered because a response was already on its way. */
+  void recordUnansweredProtocolError(RejectReason reason) {
+    if (reason.isProtocolError()) {
+      downstreamCxProtocolError.inc();
+    }
+  }
+
   void recordStatus(HttpResponseStatus status) {
     HttpStatusClass statusClass = status.codeClass();
     switch (statusClass) {

@@ -43,7 +43,11 @@ public enum RejectReason {
   private final boolean protocolError;
 
   RejectReason(int status, String details, boolean protocolError) {
-    this.status = HttpResponseStatus.valueOf(status);
+    // RFC 9110's phrase, as Envoy writes it; Netty still carries RFC 2616's "Request-URI Too Long".
+    this.status =
+        status == 414
+            ? new HttpResponseStatus(414, "URI Too Long")
+            : HttpResponseStatus.valueOf(status);
     this.details = details;
     this.protocolError = protocolError;
   }

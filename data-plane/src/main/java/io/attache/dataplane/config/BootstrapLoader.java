@@ -1,0 +1,200 @@
+package io.attache.dataplane.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an Envoy v3 bootstrap (YAML or JSON) into the {@link Bootstrap} proto. Before handing the
+ * document to {@link JsonFormat} it walks it against the proto descriptors, so an unknown field or
+ * an unsupported {@code typed_config} is reported with its full path rather than JsonFormat's bare
+ * field name. It only parses: semantic checks belong to the per-resource parsers.
+ */
+public final class BootstrapLoader {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  /** Types whose proto3 JSON form is not an object of their fields; their content is not walked. */
+  private static final Set<String> OPAQUE_JSON_TYPES =
+      Set.of(
+          "google.protobuf.Duration",
+          "google.protobuf.Timestamp",
+          "google.protobuf.FieldMask",
+          "google.protobuf.Struct",
+          "google.protobuf.Value",
+          "google.protobuf.ListValue",
+          "google.protobuf.Empty",
+          "google.protobuf.BoolValue",
+          "google.protobuf.BytesValue",
+          "google.protobuf.DoubleValue",
+          "google.protobuf.FloatValue",
+          "google.protobuf.Int32Value",
+          "google.protobuf.Int64Value",
+          "google.protobuf.StringValue",
+          "google.protobuf.UInt32Value",
+          "google.protobuf.UInt64Value");
+
+  private BootstrapLoader() {}
+
+  /** Loads a bootstrap file; {@code .json} is read as JSON, anything else as YAML (a superset). */
+  public static Bootstrap load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(
+          "", "cannot read bootstrap file " + file + ": " + e.getMessage(), e);
+    }
+    return parse(text, file.getFileName().toString().endsWith(".json"));
+  }
+
+  /** Parses bootstrap text; {@code json} selects the JSON reader, otherwise YAML. */
+  public static Bootstrap parse(String text, boolean json) throws ConfigException {
+    JsonNode root;
+    try {
+      root = json ? JSON.readTree(text) : YAML.readTree(text);
+    } catch (IOException e) {
+      throw new ConfigException(
+          "", "malformed " + (json ? "JSON" : "YAML") + ": " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException("", "bootstrap is empty");
+    }
+    return parseTree(root, Bootstrap.newBuilder()).build();
+  }
+
+  /**
+   * Parses a JSON tree into {@code builder} after checking every key against the descriptors.
+   * Shared by every place that reads Envoy JSON (bootstrap files, tests, raw resources).
+   */
+  public static <B extends com.google.protobuf.Message.Builder> B parseTree(
+      JsonNode root, B builder) throws ConfigException {
+    checkFields(root, builder.getDescriptorForType(), "");
+    try {
+      JsonFormat.parser()
+          .usingTypeRegistry(SupportedTypes.registry())
+          .merge(JSON.writeValueAsString(root), builder);
+    } catch (IOException e) {
+      throw new ConfigException("", "invalid value: " + rootCauseMessage(e));
+    }
+    return builder;
+  }
+
+  private static void checkFields(JsonNode node, Descriptor type, String path)
+      throws ConfigException {
+    String fullName = type.getFullName();
+    if (OPAQUE_JSON_TYPES.contains(fullName) || node.isNull()) {
+      return;
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(path, "expected an object of type " + fullName);
+    }
+    if (fullName.equals("google.protobuf.Any")) {
+      checkAny(node, path);
+      return;
+    }
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> entry = fields.next();
+      FieldDescriptor field = findField(type, entry.getKey());
+      String fieldPath = join(path, entry.getKey());
+      if (field == null) {
+        throw new ConfigException(fieldPath, "unknown field (not in " + fullName + ")");
+      }
+      fieldPath = join(path, field.getName());
+      checkValue(entry.getValue(), field, fieldPath);
+    }
+  }
+
+  private static void checkValue(JsonNode value, FieldDescriptor field, String path)
+      throws ConfigException {
+    if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || value.isNull()) {
+      return;
+    }
+    if (field.isMapField()) {
+      if (!value.isObject()) {
+        throw new ConfigException(path, "expected a map");
+      }
+      FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
+      Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
+      while (entries.hasNext()) {
+        Map.Entry<String, JsonNode> e = entries.next();
+        checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]");
+      }
+      return;
+    }
+    if (field.isRepeated()) {
+      if (!value.isArray()) {
+        throw new ConfigException(path, "expected a list");
+      }
+      for (int i = 0; i < value.size(); i++) {
+        checkFields(value.get(i), field.getMessageType(), path + "[" + i + "]");
+      }
+      return;
+    }
+    checkFields(value, field.getMessageType(), path);
+  }
+
+  private static void checkAny(JsonNode node, String path) throws ConfigException {
+    JsonNode typeUrl = node.get("@type");
+    if (typeUrl == null || !typeUrl.isTextual()) {
+      throw new ConfigException(path, "typed_config needs an \"@type\"");
+    }
+    Descriptor packed = SupportedTypes.find(typeUrl.asText());
+    if (packed == null) {
+      throw new ConfigException(
+          path, "unsupported extension type " + typeUrl.asText() + " (not supported by Attaché)");
+    }
+    if (OPAQUE_JSON_TYPES.contains(packed.getFullName())) {
+      return;
+    }
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> entry = fields.next();
+      if (entry.getKey().equals("@type")) {
+        continue;
+      }
+      FieldDescriptor field = findField(packed, entry.getKey());
+      if (field == null) {
+        throw new ConfigException(
+            join(path, entry.getKey()), "unknown field (not in " + packed.getFullName() + ")");
+      }
+      checkValue(entry.getValue(), field, join(path, field.getName()));
+    }
+  }
+
+  private static FieldDescriptor findField(Descriptor type, String key) {
+    FieldDescriptor field = type.findFieldByName(key);
+    if (field != null) {
+      return field;
+    }
+    for (FieldDescriptor candidate : type.getFields()) {
+      if (candidate.getJsonName().equals(key)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private static String join(String path, String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  private static String rootCauseMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+  }
+}

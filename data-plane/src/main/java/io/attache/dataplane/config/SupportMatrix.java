@@ -1,0 +1,289 @@
+package io.attache.dataplane.config;
+
+import static io.attache.dataplane.config.FieldSupport.Status.IGNORED;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+
+/**
+ * Attaché's answer, field by field, to "does the Java proxy honour this Envoy field?". The data
+ * plane reports set fields against it at start-up and {@code docs/xds-support.md} is generated from
+ * it. Adding support for a field means moving it to {@code honoured} here in the same change.
+ */
+public final class SupportMatrix {
+  private static final String NOT_YET = "not supported by Attaché yet";
+  private static final FieldSupport INSTANCE = build();
+
+  private SupportMatrix() {}
+
+  public static FieldSupport get() {
+    return INSTANCE;
+  }
+
+  private static FieldSupport build() {
+    FieldSupport.Builder b = FieldSupport.builder();
+    b.message(Bootstrap.getDescriptor())
+        .honouredNote("node", "id and cluster identify the proxy (server_info, future ADS)")
+        .honoured("static_resources", "admin")
+        .rejected("dynamic_resources", "ADS (mesh mode) is not implemented in this build yet")
+        .rejected("layered_runtime", "runtime overrides are not supported")
+        .rejected("tracing", "tracing is not supported yet; a trace config would be dropped")
+        .rejected("overload_manager", "overload actions are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(Bootstrap.StaticResources.getDescriptor())
+        .honoured("listeners", "clusters")
+        .rejected("secrets", "TLS/SDS is not supported yet");
+    b.message(Node.getDescriptor())
+        .honoured("id", "cluster", "metadata", "locality")
+        .rest(IGNORED, "informational; not used by the proxy");
+    b.message(Admin.getDescriptor())
+        .honouredNote("address", "admin endpoint bind address")
+        .ignored("access_log", "admin requests are not logged")
+        .ignored("access_log_path", "admin requests are not logged")
+        .rest(IGNORED, NOT_YET);
+    b.message(Address.getDescriptor())
+        .honoured("socket_address")
+        .rejected("pipe", "unix domain sockets are not supported")
+        .rejected("envoy_internal_address", "internal listeners are not supported");
+    b.message(SocketAddress.getDescriptor())
+        .honoured("address", "port_value", "protocol")
+        .rejected("named_port", "named ports are not supported")
+        .rejected("resolver_name", "custom resolvers are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(Listener.getDescriptor())
+        .honoured("name", "address", "filter_chains")
+        .rejected("listener_filters", "listener filters are not supported")
+        .rejected("default_filter_chain", "only one filter chain is supported")
+        .rejected("use_original_dst", "original-destination redirection is not supported")
+        .rejected("transparent", "transparent sockets are not supported")
+        .rejected("additional_addresses", "one address per listener")
+        .rejected("internal_listener", "internal listeners are not supported")
+        .rejected("udp_listener_config", "UDP/QUIC is not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(FilterChain.getDescriptor())
+        .honoured("filters")
+        .rejected("filter_chain_match", "only one filter chain is supported")
+        .rejected("transport_socket", "downstream TLS is not supported yet")
+        .ignored("name", "informational")
+        .rest(IGNORED, NOT_YET);
+    b.message(Filter.getDescriptor())
+        .honoured("name", "typed_config")
+        .rejected("config_discovery", "extension config discovery is not supported");
+    b.message(HttpConnectionManager.getDescriptor())
+        .honoured(
+            "codec_type",
+            "stat_prefix",
+            "route_config",
+            "http_filters",
+            "generate_request_id",
+            "preserve_external_request_id",
+            "always_set_request_id_in_response",
+            "use_remote_address",
+            "skip_xff_append",
+            "server_name",
+            "server_header_transformation",
+            "max_request_headers_kb",
+            "stream_idle_timeout",
+            "http2_protocol_options",
+            "common_http_protocol_options",
+            "http_protocol_options",
+            "request_headers_timeout",
+            "proxy_100_continue",
+            "access_log",
+            "strip_any_host_port",
+            "strip_matching_host_port")
+        .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
+        .rejected("rds", "RDS arrives with mesh mode")
+        .rejected("scoped_routes", "scoped routes are not supported")
+        .rejected("tracing", "tracing is not supported yet")
+        .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
+        .ignored("request_timeout", "not enforced yet")
+        .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor())
+        .honoured("max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
+        .ignored("idle_timeout", "downstream connection idle timeout is not enforced yet")
+        .ignored("max_stream_duration", "not enforced yet")
+        .ignored("max_connection_duration", "not enforced yet")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDescriptor())
+        .honoured(
+            "allow_absolute_url",
+            "accept_http_10",
+            "default_host_for_http_10",
+            "allow_chunked_length",
+            "enable_trailers")
+        .ignored(
+            "stream_error_on_invalid_http_message",
+            "the connection is always closed after an invalid message")
+        .ignored(
+            "override_stream_error_on_invalid_http_message",
+            "the connection is always closed after an invalid message")
+        .rest(IGNORED, "parser and upstream-encoding choices do not apply");
+    b.message(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDescriptor())
+        .honoured("max_concurrent_streams")
+        .rest(IGNORED, NOT_YET);
+    b.message(HttpFilter.getDescriptor())
+        .honoured("name", "typed_config")
+        .rejected("config_discovery", "extension config discovery is not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
+    routeMessages(b);
+    return b.build();
+  }
+
+  private static void routeMessages(FieldSupport.Builder b) {
+    b.message(RouteConfiguration.getDescriptor())
+        .honoured(
+            "name",
+            "virtual_hosts",
+            "response_headers_to_add",
+            "response_headers_to_remove",
+            "request_headers_to_add",
+            "request_headers_to_remove",
+            "most_specific_header_mutations_wins",
+            "max_direct_response_body_size_bytes",
+            "ignore_port_in_host_matching",
+            "ignore_path_parameters_in_path_matching")
+        .rejected("vhds", "VHDS is not supported")
+        .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
+        .ignored("request_mirror_policies", "no request mirroring")
+        .rest(IGNORED, NOT_YET);
+    b.message(VirtualHost.getDescriptor())
+        .honoured(
+            "name",
+            "domains",
+            "routes",
+            "require_tls",
+            "request_headers_to_add",
+            "request_headers_to_remove",
+            "response_headers_to_add",
+            "response_headers_to_remove",
+            "per_request_buffer_limit_bytes")
+        .ignored("retry_policy", "parsed and validated; retries are not performed yet")
+        .rejected("matcher", "matcher trees are not supported")
+        .rejected("retry_policy_typed_config", "retry extensions are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(Route.getDescriptor())
+        .honoured(
+            "name",
+            "match",
+            "route",
+            "redirect",
+            "direct_response",
+            "request_headers_to_add",
+            "request_headers_to_remove",
+            "response_headers_to_add",
+            "response_headers_to_remove",
+            "per_request_buffer_limit_bytes")
+        .rejected("filter_action", "filter actions are not supported")
+        .rejected("non_forwarding_action", "non-forwarding actions are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(RouteMatch.getDescriptor())
+        .honoured(
+            "prefix",
+            "path",
+            "safe_regex",
+            "path_separated_prefix",
+            "case_sensitive",
+            "headers",
+            "query_parameters",
+            "grpc")
+        .honouredNote("runtime_fraction", "default_value only; there is no runtime")
+        .rejected("connect_matcher", "CONNECT is not supported")
+        .rejected("path_match_policy", "path match extensions are not supported")
+        .rejected("tls_context", "downstream TLS is not supported yet")
+        .rejected("dynamic_metadata", "dynamic metadata matching is not supported")
+        .rejected("filter_state", "filter state matching is not supported");
+    b.message(RouteAction.getDescriptor())
+        .honoured(
+            "cluster",
+            "cluster_header",
+            "weighted_clusters",
+            "cluster_not_found_response_code",
+            "prefix_rewrite",
+            "regex_rewrite",
+            "host_rewrite_literal",
+            "auto_host_rewrite",
+            "host_rewrite_header",
+            "host_rewrite_path_regex",
+            "append_x_forwarded_host",
+            "timeout",
+            "idle_timeout",
+            "hash_policy")
+        .ignored("retry_policy", "parsed and validated; retries are not performed yet")
+        .ignored("priority", "circuit-breaker priorities are not enforced yet")
+        .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
+        .rejected(
+            "inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
+        .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
+        .rejected("retry_policy_typed_config", "retry extensions are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(WeightedCluster.getDescriptor())
+        .honoured("clusters", "header_name")
+        .ignored("total_weight", "deprecated; the sum of the weights is used, as Envoy does")
+        .rest(IGNORED, NOT_YET);
+    b.message(WeightedCluster.ClusterWeight.getDescriptor())
+        .honoured(
+            "name",
+            "cluster_header",
+            "weight",
+            "request_headers_to_add",
+            "request_headers_to_remove",
+            "response_headers_to_add",
+            "response_headers_to_remove",
+            "host_rewrite_literal")
+        .rest(IGNORED, NOT_YET);
+    b.message(HeaderMatcher.getDescriptor())
+        .honoured(
+            "name",
+            "string_match",
+            "exact_match",
+            "safe_regex_match",
+            "prefix_match",
+            "suffix_match",
+            "contains_match",
+            "range_match",
+            "present_match",
+            "invert_match",
+            "treat_missing_header_as_empty");
+    b.message(QueryParameterMatcher.getDescriptor())
+        .honoured("name", "string_match", "present_match");
+    b.message(RedirectAction.getDescriptor())
+        .honoured(
+            "https_redirect",
+            "scheme_redirect",
+            "host_redirect",
+            "port_redirect",
+            "path_redirect",
+            "prefix_rewrite",
+            "regex_rewrite",
+            "response_code",
+            "strip_query");
+    b.message(DirectResponseAction.getDescriptor()).honoured("status", "body");
+    b.message(HeaderValueOption.getDescriptor())
+        .honoured("header", "append_action", "append", "keep_empty_value");
+    b.message(HeaderValue.getDescriptor()).honoured("key", "value", "raw_value");
+  }
+}

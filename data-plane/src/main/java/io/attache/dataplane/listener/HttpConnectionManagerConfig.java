@@ -1,0 +1,192 @@
+package io.attache.dataplane.listener;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.router.RouteTable;
+import io.attache.dataplane.router.RouteTableOptions;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.time.Duration;
+
+/**
+ * The HTTP connection manager of one listener, parsed and validated once from Envoy's proto. Holds
+ * the compiled route table; immutable, shared by every connection of the listener.
+ */
+public record HttpConnectionManagerConfig(
+    String statPrefix,
+    CodecType codecType,
+    RouteTable routes,
+    boolean generateRequestId,
+    boolean preserveExternalRequestId,
+    boolean alwaysSetRequestIdInResponse,
+    boolean useRemoteAddress,
+    int xffNumTrustedHops,
+    boolean skipXffAppend,
+    String serverName,
+    ServerHeaderTransformation serverHeaderTransformation,
+    int maxRequestHeadersKb,
+    int maxHeadersCount,
+    Duration requestHeadersTimeout,
+    Duration streamIdleTimeout,
+    Duration requestTimeout,
+    Duration idleTimeout,
+    Duration drainTimeout,
+    Duration maxStreamDuration,
+    long http2MaxConcurrentStreams,
+    Http1ServerConfig http1,
+    HttpConnectionManager proto) {
+
+  static final String ROUTER_FILTER_TYPE =
+      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+
+  /** HCM {@code server_header_transformation}. */
+  public enum ServerHeaderTransformation {
+    OVERWRITE,
+    APPEND_IF_ABSENT,
+    PASS_THROUGH
+  }
+
+  /** Unpacks and validates an HCM {@code typed_config}; {@code path} names it in errors. */
+  public static HttpConnectionManagerConfig from(Any typedConfig, String path, int listenerPort)
+      throws ConfigException {
+    HttpConnectionManager hcm;
+    try {
+      hcm = typedConfig.unpack(HttpConnectionManager.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
+    }
+    return from(hcm, path, listenerPort);
+  }
+
+  public static HttpConnectionManagerConfig from(
+      HttpConnectionManager hcm, String path, int listenerPort) throws ConfigException {
+    if (hcm.getStatPrefix().isEmpty()) {
+      throw new ConfigException(path + ".stat_prefix", "must not be empty");
+    }
+    CodecType codec =
+        switch (hcm.getCodecType()) {
+          case AUTO -> CodecType.AUTO;
+          case HTTP1 -> CodecType.HTTP1;
+          case HTTP2 -> CodecType.HTTP2;
+          default ->
+              throw new ConfigException(
+                  path + ".codec_type", hcm.getCodecType() + " is not supported");
+        };
+    if (!hcm.hasRouteConfig()) {
+      throw new ConfigException(
+          path + ".route_config",
+          "an inline route_config is required (rds arrives with mesh mode; scoped_routes is not"
+              + " supported)");
+    }
+    validateFilters(hcm, path);
+    RouteTableOptions.HostPortStripping stripping =
+        switch (hcm.getStripPortModeCase()) {
+          case STRIP_ANY_HOST_PORT ->
+              hcm.getStripAnyHostPort()
+                  ? RouteTableOptions.HostPortStripping.STRIP_ANY_HOST_PORT
+                  : RouteTableOptions.HostPortStripping.NONE;
+          default ->
+              hcm.getStripMatchingHostPort()
+                  ? RouteTableOptions.HostPortStripping.STRIP_MATCHING_HOST_PORT
+                  : RouteTableOptions.HostPortStripping.NONE;
+        };
+    RouteTable routes =
+        RouteTable.compile(
+            hcm.getRouteConfig(),
+            path + ".route_config",
+            new RouteTableOptions(stripping, listenerPort));
+
+    int maxHeadersKb = hcm.hasMaxRequestHeadersKb() ? hcm.getMaxRequestHeadersKb().getValue() : 60;
+    if (maxHeadersKb < 1 || maxHeadersKb > 8192) {
+      throw new ConfigException(path + ".max_request_headers_kb", "must be in [1, 8192]");
+    }
+    int maxHeadersCount =
+        hcm.getCommonHttpProtocolOptions().hasMaxHeadersCount()
+            ? hcm.getCommonHttpProtocolOptions().getMaxHeadersCount().getValue()
+            : 100;
+    if (maxHeadersCount < 1) {
+      throw new ConfigException(
+          path + ".common_http_protocol_options.max_headers_count", "must be at least 1");
+    }
+    ServerHeaderTransformation serverHeader =
+        switch (hcm.getServerHeaderTransformation()) {
+          case OVERWRITE -> ServerHeaderTransformation.OVERWRITE;
+          case APPEND_IF_ABSENT -> ServerHeaderTransformation.APPEND_IF_ABSENT;
+          case PASS_THROUGH -> ServerHeaderTransformation.PASS_THROUGH;
+          default ->
+              throw new ConfigException(path + ".server_header_transformation", "unknown value");
+        };
+    return new HttpConnectionManagerConfig(
+        hcm.getStatPrefix(),
+        codec,
+        routes,
+        !hcm.hasGenerateRequestId() || hcm.getGenerateRequestId().getValue(),
+        hcm.getPreserveExternalRequestId(),
+        hcm.getAlwaysSetRequestIdInResponse(),
+        hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
+        hcm.getXffNumTrustedHops(),
+        hcm.getSkipXffAppend(),
+        hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName(),
+        serverHeader,
+        maxHeadersKb,
+        maxHeadersCount,
+        duration(hcm.hasRequestHeadersTimeout(), hcm.getRequestHeadersTimeout(), Duration.ZERO),
+        duration(hcm.hasStreamIdleTimeout(), hcm.getStreamIdleTimeout(), Duration.ofMinutes(5)),
+        duration(hcm.hasRequestTimeout(), hcm.getRequestTimeout(), Duration.ZERO),
+        duration(
+            hcm.getCommonHttpProtocolOptions().hasIdleTimeout(),
+            hcm.getCommonHttpProtocolOptions().getIdleTimeout(),
+            Duration.ofHours(1)),
+        duration(hcm.hasDrainTimeout(), hcm.getDrainTimeout(), Duration.ofSeconds(5)),
+        duration(
+            hcm.getCommonHttpProtocolOptions().hasMaxStreamDuration(),
+            hcm.getCommonHttpProtocolOptions().getMaxStreamDuration(),
+            Duration.ZERO),
+        hcm.getHttp2ProtocolOptions().hasMaxConcurrentStreams()
+            ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
+            : 2147483647L,
+        Http1ServerConfig.fromProto(hcm, path),
+        hcm);
+  }
+
+  private static void validateFilters(HttpConnectionManager hcm, String path)
+      throws ConfigException {
+    if (hcm.getHttpFiltersCount() == 0) {
+      throw new ConfigException(path + ".http_filters", "must end with the router filter");
+    }
+    for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+      HttpFilter filter = hcm.getHttpFilters(i);
+      String fp = path + ".http_filters[" + i + "]";
+      boolean last = i == hcm.getHttpFiltersCount() - 1;
+      boolean router =
+          filter.getTypedConfig().getTypeUrl().equals(ROUTER_FILTER_TYPE)
+              || (!filter.hasTypedConfig() && filter.getName().equals("envoy.filters.http.router"));
+      if (!router) {
+        throw new ConfigException(
+            fp,
+            "HTTP filter "
+                + filter.getName()
+                + " ("
+                + filter.getTypedConfig().getTypeUrl()
+                + ") is not supported; only envoy.filters.http.router is");
+      }
+      if (!last) {
+        throw new ConfigException(fp, "the router filter must be the last HTTP filter");
+      }
+    }
+  }
+
+  private static Duration duration(
+      boolean present, com.google.protobuf.Duration value, Duration fallback)
+      throws ConfigException {
+    if (!present) {
+      return fallback;
+    }
+    if (value.getSeconds() < 0 || value.getNanos() < 0) {
+      throw new ConfigException("", "durations must not be negative");
+    }
+    return Duration.ofSeconds(value.getSeconds(), value.getNanos());
+  }
+}

@@ -1,0 +1,18 @@
+package io.attache.dataplane.pool;
+
+import io.netty.util.concurrent.Future;
+
+/**
+ * Upstream streams to one host, owned by one event loop. Every method must be called on that event
+ * loop; a pool never blocks and never hands a stream to another loop.
+ */
+public interface HostConnectionPool {
+  /** A stream ready for one request, or a failure (connect failure or timeout). */
+  Future<UpstreamLease> acquire();
+
+  /** Connections open now (idle or busy). */
+  int openConnections();
+
+  /** Closes idle connections now and busy ones when their exchange ends. */
+  void drain();
+}

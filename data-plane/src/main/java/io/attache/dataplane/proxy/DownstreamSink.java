@@ -1,0 +1,39 @@
+package io.attache.dataplane.proxy;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpObject;
+import java.net.InetSocketAddress;
+
+/**
+ * The downstream side of one proxied stream, as the stream sees it: an HTTP/1.1 connection serving
+ * one request at a time, or one HTTP/2 stream. All calls happen on {@link #eventLoop()}.
+ */
+public interface DownstreamSink {
+  EventLoop eventLoop();
+
+  ByteBufAllocator alloc();
+
+  /** Writes and flushes one response object. */
+  ChannelFuture write(HttpObject msg);
+
+  /** Asks for more of the request body (backpressure: called after the previous chunk went out). */
+  void readMore();
+
+  /** The stream finished cleanly; {@code close} asks the connection to close after flushing. */
+  void streamComplete(boolean close);
+
+  /** Aborts the stream after its response had started (H1: close the connection; H2: RST). */
+  void reset();
+
+  /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}, as access logs print it. */
+  String protocol();
+
+  /** {@code http} (TLS arrives with the security work). */
+  String scheme();
+
+  InetSocketAddress remoteAddress();
+
+  InetSocketAddress localAddress();
+}

@@ -1,0 +1,56 @@
+package io.attache.dataplane.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Removes the headers that describe one hop only (RFC 9110 §7.6.1) plus Netty's internal {@code
+ * x-http2-*} conversion headers, before a message crosses the proxy in either direction.
+ */
+final class HopByHopHeaders {
+  private static final List<String> ALWAYS =
+      List.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "transfer-encoding",
+          "upgrade",
+          "x-http2-stream-id",
+          "x-http2-scheme",
+          "x-http2-path",
+          "x-http2-stream-promise-id",
+          "x-http2-stream-dependency-id",
+          "x-http2-stream-weight");
+
+  private HopByHopHeaders() {}
+
+  static void strip(HttpHeaders headers) {
+    List<String> named = new ArrayList<>();
+    for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : value.split(",")) {
+        String t = token.trim().toLowerCase(Locale.ROOT);
+        if (!t.isEmpty()) {
+          named.add(t);
+        }
+      }
+    }
+    for (String name : named) {
+      headers.remove(name);
+    }
+    for (String name : ALWAYS) {
+      headers.remove(name);
+    }
+    // "te: trailers" is the one TE value that must survive: gRPC needs it end to end.
+    if (headers.contains(HttpHeaderNames.TE)) {
+      boolean trailers = headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+      headers.remove(HttpHeaderNames.TE);
+      if (trailers) {
+        headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+      }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.attache.dataplane.proxy;
+
+import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Supplier;
+
+/**
+ * One downstream HTTP/1.1 connection: runs its requests strictly one after another (pipelined
+ * requests wait, already decoded, until the previous response is done) and reads from the socket
+ * only when the current stream asks for more. Runs on the connection's event loop; never blocks.
+ */
+public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
+    implements DownstreamSink {
+  private final Supplier<ListenerContext> contexts;
+  private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private ListenerContext context;
+  private ProxyStream current;
+  private boolean wantMore;
+  private boolean closing;
+  private String protocol = "HTTP/1.1";
+  private boolean counted;
+
+  public Http1ConnectionHandler(Supplier<ListenerContext> contexts) {
+    this.contexts = contexts;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.context = contexts.get();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject obj) || closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (current == null && queued.isEmpty() && obj instanceof HttpRequest) {
+      start(obj);
+    } else if (current != null
+        && queued.isEmpty()
+        && !(obj instanceof HttpRequest)
+        && !current.requestComplete()) {
+      wantMore = false;
+      current.onRequestContent((HttpContent) obj);
+    } else {
+      queued.add(obj);
+    }
+  }
+
+  private void start(HttpObject first) {
+    HttpRequest request = (HttpRequest) first;
+    protocol = request.protocolVersion() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1";
+    context = contexts.get();
+    if (!counted) {
+      counted = true;
+      context.stats().downstreamCxHttp1Total.inc();
+    }
+    context.stats().downstreamRqHttp1Total.inc();
+    current = new ProxyStream(context, this);
+    current.onRequestHeaders(request);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!closing && ((current == null && queued.isEmpty()) || wantMore)) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
+        || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+      // h2c upgrade: the HTTP/2 codec now owns the connection and reads on its own.
+      ctx.channel().config().setAutoRead(true);
+      Http1ServerCodecFactory.uninstall(ctx.pipeline());
+      ctx.pipeline().remove(this);
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (current != null) {
+      ProxyStream s = current;
+      current = null;
+      s.onDownstreamClosed();
+    }
+    drainQueue();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void drainQueue() {
+    HttpObject o;
+    while ((o = queued.poll()) != null) {
+      ReferenceCountUtil.release(o);
+    }
+  }
+
+  // ---------------------------------------------------------------- DownstreamSink
+
+  @Override
+  public EventLoop eventLoop() {
+    return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  @Override
+  public ChannelFuture write(HttpObject msg) {
+    return ctx.writeAndFlush(msg);
+  }
+
+  @Override
+  public void readMore() {
+    if (!queued.isEmpty() || closing) {
+      return;
+    }
+    wantMore = true;
+    ctx.read();
+  }
+
+  @Override
+  public void streamComplete(boolean close) {
+    current = null;
+    wantMore = false;
+    if (close) {
+      closing = true;
+      drainQueue();
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    // Serve requests that were pipelined behind the one that just finished.
+    HttpObject next;
+    while (current == null && (next = queued.poll()) != null) {
+      if (next instanceof HttpRequest) {
+        start(next);
+      } else {
+        ReferenceCountUtil.release(next);
+      }
+    }
+    while (current != null && !queued.isEmpty() && !(queued.peek() instanceof HttpRequest)) {
+      current.onRequestContent((HttpContent) queued.poll());
+    }
+    if (current == null || (!current.requestComplete() && queued.isEmpty())) {
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void reset() {
+    closing = true;
+    ctx.close();
+  }
+
+  @Override
+  public String protocol() {
+    return protocol;
+  }
+
+  @Override
+  public String scheme() {
+    return "http";
+  }
+
+  @Override
+  public InetSocketAddress remoteAddress() {
+    return (InetSocketAddress) ctx.channel().remoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) ctx.channel().localAddress();
+  }
+}

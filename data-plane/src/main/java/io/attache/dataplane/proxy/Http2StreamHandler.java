@@ -1,0 +1,128 @@
+package io.attache.dataplane.proxy;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * One downstream HTTP/2 stream (a Netty child stream channel speaking {@code HttpObject}s): one
+ * {@link ProxyStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. Runs on
+ * the connection's event loop; never blocks.
+ */
+public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
+    implements DownstreamSink {
+  private final Supplier<ListenerContext> contexts;
+  private ChannelHandlerContext ctx;
+  private ProxyStream stream;
+
+  public Http2StreamHandler(Supplier<ListenerContext> contexts) {
+    this.contexts = contexts;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.channel().config().setAutoRead(false);
+    if (ctx.channel().isActive()) {
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject obj)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (stream == null && obj instanceof HttpRequest request) {
+      ListenerContext context = contexts.get();
+      context.stats().downstreamRqHttp2Total.inc();
+      stream = new ProxyStream(context, this);
+      stream.onRequestHeaders(request);
+    } else if (stream != null && obj instanceof HttpContent content) {
+      stream.onRequestContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (stream != null && !stream.isFinished()) {
+      stream.onDownstreamClosed();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  @Override
+  public ChannelFuture write(HttpObject msg) {
+    return ctx.writeAndFlush(msg);
+  }
+
+  @Override
+  public void readMore() {
+    ctx.read();
+  }
+
+  @Override
+  public void streamComplete(boolean close) {
+    // The stream ends with the last frame written; if the client is still sending, stop it.
+    if (!stream.requestComplete()) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void reset() {
+    ctx.close();
+  }
+
+  @Override
+  public String protocol() {
+    return "HTTP/2";
+  }
+
+  @Override
+  public String scheme() {
+    return "http";
+  }
+
+  @Override
+  public InetSocketAddress remoteAddress() {
+    return (InetSocketAddress) ctx.channel().parent().remoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) ctx.channel().parent().localAddress();
+  }
+}

@@ -1,0 +1,22 @@
+package io.attache.dataplane.proxy;
+
+import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.listener.HttpConnectionManagerConfig;
+import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Ticker;
+import java.util.function.Function;
+
+/**
+ * Everything the streams of one listener share: its HCM config, the running clusters, stats, the
+ * access-log sink and the injected time and randomness. Immutable; swapped whole on a config
+ * change.
+ */
+public record ListenerContext(
+    HttpConnectionManagerConfig hcm,
+    Function<String, UpstreamCluster> clusters,
+    HcmStats stats,
+    Http1ServerCodecFactory http1Front,
+    AccessLoggers accessLog,
+    RandomSource random,
+    Ticker ticker) {}

@@ -1,8 +1,10 @@
 package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.Ticker;
+import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
@@ -19,7 +21,9 @@ public record AdminSources(
     ConfigDumpSource configDump,
     JsonFormat.TypeRegistry typeRegistry,
     Runnable onQuitQuitQuit,
-    Ticker ticker) {
+    Ticker ticker,
+    Clock clock,
+    AccessLoggers accessLog) {
 
   public static Builder builder() {
     return new Builder();
@@ -36,6 +40,8 @@ public record AdminSources(
     private JsonFormat.TypeRegistry typeRegistry = ConfigDumpTypes.envoyDefaults();
     private Runnable onQuitQuitQuit = () -> {};
     private Ticker ticker = Ticker.SYSTEM;
+    private Clock clock = Clock.systemUTC();
+    private AccessLoggers accessLog = AccessLoggers.NONE;
 
     private Builder() {}
 
@@ -86,6 +92,18 @@ public record AdminSources(
       return this;
     }
 
+    /** Wall clock for the start time of admin access-log entries. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Logs every admin request; build it from {@link AdminConfig#accessLogs()}. */
+    public Builder accessLog(AccessLoggers accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
     public AdminSources build() {
       return new AdminSources(
           stats,
@@ -96,7 +114,9 @@ public record AdminSources(
           configDump,
           typeRegistry,
           onQuitQuitQuit,
-          ticker);
+          ticker,
+          clock,
+          accessLog);
     }
   }
 }

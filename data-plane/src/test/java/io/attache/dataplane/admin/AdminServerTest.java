@@ -372,4 +372,48 @@ class AdminServerTest {
     assertThat(response.statusCode()).isEqualTo(500);
     assertThat(response.body()).startsWith("cannot render as JSON:");
   }
+
+  @Test
+  void logsAdminRequestsToTheAdminAccessLog(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path log = dir.resolve("admin.log");
+    AdminConfig config =
+        AdminConfig.fromProto(
+            io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder()
+                .setAccessLogPath(log.toString())
+                .setAddress(
+                    io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                        .setSocketAddress(
+                            io.envoyproxy.envoy.config.core.v3.SocketAddress.newBuilder()
+                                .setAddress("127.0.0.1")
+                                .setPortValue(0)))
+                .build(),
+            "admin");
+    server.close();
+    try (io.attache.dataplane.accesslog.AccessLoggers accessLog =
+        io.attache.dataplane.accesslog.AccessLoggers.fromProtos(
+            config.accessLogs(), "admin.access_log", stats)) {
+      server =
+          new AdminServer(
+              config,
+              AdminSources.builder()
+                  .accessLog(accessLog)
+                  .clock(
+                      java.time.Clock.fixed(
+                          java.time.Instant.parse("2024-05-06T07:08:09.010Z"),
+                          java.time.ZoneOffset.UTC))
+                  .ticker(now::get)
+                  .build());
+      base = "http://127.0.0.1:" + server.start().getPort();
+      assertThat(get("/ready?x=1").statusCode()).isEqualTo(200);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  java.nio.file.Files.exists(log)
+                      && java.nio.file.Files.readString(log)
+                          .startsWith(
+                              "[2024-05-06T07:08:09.010Z] \"GET /ready?x=1 HTTP/1.1\" 200 - 0 5 0 - \"-\" \"Java-http-client/"));
+    }
+  }
 }

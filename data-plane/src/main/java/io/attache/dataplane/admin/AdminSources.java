@@ -2,6 +2,7 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.stats.HistogramStore;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.Ticker;
 import java.time.Clock;
@@ -14,6 +15,7 @@ import java.util.function.Supplier;
  */
 public record AdminSources(
     StatsStore stats,
+    HistogramStore histograms,
     Supplier<ServerInitState> initState,
     HealthCheckState healthCheck,
     ServerDetails serverDetails,
@@ -32,6 +34,7 @@ public record AdminSources(
   /** Collects the sources; defaults are empty stats, INITIALIZED, no clusters, no config. */
   public static final class Builder {
     private StatsStore stats = new StatsStore();
+    private HistogramStore histograms = new HistogramStore();
     private Supplier<ServerInitState> initState = () -> ServerInitState.INITIALIZED;
     private HealthCheckState healthCheck = new HealthCheckState();
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
@@ -47,6 +50,11 @@ public record AdminSources(
 
     public Builder stats(StatsStore stats) {
       this.stats = stats;
+      return this;
+    }
+
+    public Builder histograms(HistogramStore histograms) {
+      this.histograms = histograms;
       return this;
     }
 
@@ -107,6 +115,7 @@ public record AdminSources(
     public AdminSources build() {
       return new AdminSources(
           stats,
+          histograms,
           initState,
           healthCheck,
           serverDetails,

@@ -168,7 +168,9 @@ final class AdminEndpoints {
       return AdminResponse.text(400, "Invalid regex\n");
     }
     return AdminResponse.text(
-        200, StatsFormats.prometheus(sources.stats(), query.get(), TagExtractor.envoyDefaults()));
+        200,
+        StatsFormats.prometheus(
+            sources.stats(), sources.histograms(), query.get(), TagExtractor.envoyDefaults()));
   }
 
   private static String format(Map<String, List<String>> params) {

@@ -1,5 +1,7 @@
 package io.attache.dataplane.admin;
 
+import io.attache.dataplane.accesslog.AccessLogEntry;
+import io.attache.dataplane.accesslog.HeaderLookup;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -25,6 +28,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +46,14 @@ public final class AdminServer implements AutoCloseable {
 
   private final AdminConfig config;
   private final AdminEndpoints endpoints;
+  private final AdminSources sources;
   private final EventLoopGroup group;
   private Channel channel;
 
   public AdminServer(AdminConfig config, AdminSources sources) {
     this.config = config;
     this.endpoints = new AdminEndpoints(sources);
+    this.sources = sources;
     this.group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("attache-admin", true), NioIoHandler.newFactory());
@@ -84,6 +92,8 @@ public final class AdminServer implements AutoCloseable {
   private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      Instant startTime = sources.clock().instant();
+      long startNanos = sources.ticker().nanoTime();
       AdminResponse reply;
       if (!request.decoderResult().isSuccess()) {
         reply = AdminResponse.text(400, "Bad Request\n");
@@ -110,14 +120,50 @@ public final class AdminServer implements AutoCloseable {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
       Runnable afterSent = reply.afterSent();
+      int status = reply.status();
+      long bytesSent = body.readableBytes();
+      long bytesReceived = request.content().readableBytes();
+      HttpHeaders requestHeaders = request.headers().copy();
+      String method = request.method().name();
+      String uri = request.uri();
       ctx.writeAndFlush(response)
           .addListener(
               f -> {
                 afterSent.run();
+                if (!sources.accessLog().isEmpty()) {
+                  sources
+                      .accessLog()
+                      .log(
+                          AccessLogEntry.builder()
+                              .startTime(startTime)
+                              .duration(Duration.ofNanos(sources.ticker().nanoTime() - startNanos))
+                              .protocol("HTTP/1.1")
+                              .requestHeaders(requestLookup(method, uri, requestHeaders))
+                              .responseCode(status)
+                              .responseCodeDetails("admin_filter_response")
+                              .bytesReceived(bytesReceived)
+                              .bytesSent(bytesSent)
+                              .downstreamRemoteAddress(
+                                  (InetSocketAddress) ctx.channel().remoteAddress())
+                              .downstreamLocalAddress(
+                                  (InetSocketAddress) ctx.channel().localAddress())
+                              .build());
+                }
                 if (!keepAlive) {
                   ctx.close();
                 }
               });
+    }
+
+    private static HeaderLookup requestLookup(String method, String uri, HttpHeaders headers) {
+      return name ->
+          switch (name) {
+            case ":method" -> Optional.of(method);
+            case ":path" -> Optional.of(uri);
+            case ":authority" -> Optional.ofNullable(headers.get(HttpHeaderNames.HOST));
+            case ":scheme" -> Optional.of("http");
+            default -> Optional.ofNullable(headers.get(name));
+          };
     }
 
     @Override

@@ -1,8 +1,11 @@
 package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.stats.HistogramStore;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.Ticker;
+import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
@@ -12,6 +15,7 @@ import java.util.function.Supplier;
  */
 public record AdminSources(
     StatsStore stats,
+    HistogramStore histograms,
     Supplier<ServerInitState> initState,
     HealthCheckState healthCheck,
     ServerDetails serverDetails,
@@ -19,7 +23,9 @@ public record AdminSources(
     ConfigDumpSource configDump,
     JsonFormat.TypeRegistry typeRegistry,
     Runnable onQuitQuitQuit,
-    Ticker ticker) {
+    Ticker ticker,
+    Clock clock,
+    AccessLoggers accessLog) {
 
   public static Builder builder() {
     return new Builder();
@@ -28,6 +34,7 @@ public record AdminSources(
   /** Collects the sources; defaults are empty stats, INITIALIZED, no clusters, no config. */
   public static final class Builder {
     private StatsStore stats = new StatsStore();
+    private HistogramStore histograms = new HistogramStore();
     private Supplier<ServerInitState> initState = () -> ServerInitState.INITIALIZED;
     private HealthCheckState healthCheck = new HealthCheckState();
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
@@ -36,11 +43,18 @@ public record AdminSources(
     private JsonFormat.TypeRegistry typeRegistry = ConfigDumpTypes.envoyDefaults();
     private Runnable onQuitQuitQuit = () -> {};
     private Ticker ticker = Ticker.SYSTEM;
+    private Clock clock = Clock.systemUTC();
+    private AccessLoggers accessLog = AccessLoggers.NONE;
 
     private Builder() {}
 
     public Builder stats(StatsStore stats) {
       this.stats = stats;
+      return this;
+    }
+
+    public Builder histograms(HistogramStore histograms) {
+      this.histograms = histograms;
       return this;
     }
 
@@ -86,9 +100,22 @@ public record AdminSources(
       return this;
     }
 
+    /** Wall clock for the start time of admin access-log entries. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Logs every admin request; build it from {@link AdminConfig#accessLogs()}. */
+    public Builder accessLog(AccessLoggers accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
     public AdminSources build() {
       return new AdminSources(
           stats,
+          histograms,
           initState,
           healthCheck,
           serverDetails,
@@ -96,7 +123,9 @@ public record AdminSources(
           configDump,
           typeRegistry,
           onQuitQuitQuit,
-          ticker);
+          ticker,
+          clock,
+          accessLog);
     }
   }
 }

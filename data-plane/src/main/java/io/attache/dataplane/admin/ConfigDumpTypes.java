@@ -36,7 +36,12 @@ public final class ConfigDumpTypes {
         .add(DownstreamTlsContext.getDescriptor());
   }
 
+  /** Built once per process: loading these descriptors is the slow part. */
   public static JsonFormat.TypeRegistry envoyDefaults() {
-    return envoyDefaultsBuilder().build();
+    return Defaults.REGISTRY;
+  }
+
+  private static final class Defaults {
+    static final JsonFormat.TypeRegistry REGISTRY = envoyDefaultsBuilder().build();
   }
 }

@@ -1,5 +1,7 @@
 package io.attache.dataplane.admin;
 
+import io.attache.dataplane.stats.Histogram;
+import io.attache.dataplane.stats.HistogramStore;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractedName;
 import io.attache.dataplane.stats.TagExtractor;
@@ -49,10 +51,88 @@ final class StatsFormats {
    * every character outside {@code [a-zA-Z0-9_]} turned into {@code _}), a {@code # TYPE} line, one
    * sample per stat sorted by full name, a blank line after each family; counters first.
    */
-  static String prometheus(StatsStore store, StatsQuery query, TagExtractor extractor) {
+  static String prometheus(
+      StatsStore store, HistogramStore histograms, StatsQuery query, TagExtractor extractor) {
     StringBuilder out = new StringBuilder();
     family(out, query.counters(store), "counter", extractor);
     family(out, query.gauges(store), "gauge", extractor);
+    histogramFamilies(out, query.histograms(histograms), extractor);
+    return out.toString();
+  }
+
+  /**
+   * Envoy's histogram samples: {@code _bucket} lines per bound plus {@code le="+Inf"}, then {@code
+   * _sum} and {@code _count}, the bucket label after the extracted tags.
+   */
+  private static void histogramFamilies(
+      StringBuilder out, SortedMap<String, Histogram.Snapshot> stats, TagExtractor extractor) {
+    SortedMap<String, List<Map.Entry<TagExtractedName, Histogram.Snapshot>>> families =
+        new TreeMap<>();
+    for (Map.Entry<String, Histogram.Snapshot> e : stats.entrySet()) {
+      TagExtractedName extracted = extractor.extract(e.getKey());
+      families
+          .computeIfAbsent(extracted.extractedName(), k -> new ArrayList<>())
+          .add(Map.entry(extracted, e.getValue()));
+    }
+    for (Map.Entry<String, List<Map.Entry<TagExtractedName, Histogram.Snapshot>>> family :
+        families.entrySet()) {
+      String metric = "envoy_" + sanitizeName(family.getKey());
+      out.append("# TYPE ").append(metric).append(" histogram\n");
+      for (Map.Entry<TagExtractedName, Histogram.Snapshot> sample : family.getValue()) {
+        String tags = tags(sample.getKey());
+        String bucketTags = tags.isEmpty() ? "" : tags + ",";
+        Histogram.Snapshot snapshot = sample.getValue();
+        for (int i = 0; i < snapshot.bounds().size(); i++) {
+          out.append(metric)
+              .append("_bucket{")
+              .append(bucketTags)
+              .append("le=\"")
+              .append(number(snapshot.bounds().get(i)))
+              .append("\"} ")
+              .append(snapshot.cumulativeCounts()[i])
+              .append('\n');
+        }
+        out.append(metric)
+            .append("_bucket{")
+            .append(bucketTags)
+            .append("le=\"+Inf\"} ")
+            .append(snapshot.count())
+            .append('\n');
+        out.append(metric)
+            .append("_sum{")
+            .append(tags)
+            .append("} ")
+            .append(snapshot.sum())
+            .append('\n');
+        out.append(metric)
+            .append("_count{")
+            .append(tags)
+            .append("} ")
+            .append(snapshot.count())
+            .append('\n');
+      }
+      out.append('\n');
+    }
+  }
+
+  /** A bucket bound as fmt's {@code {:.32g}} prints it: {@code 0.5}, {@code 3600000}. */
+  private static String number(double value) {
+    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      return Long.toString((long) value);
+    }
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+  }
+
+  private static String tags(TagExtractedName name) {
+    StringBuilder out = new StringBuilder();
+    for (TagExtractedName.Tag tag : name.tags()) {
+      if (!out.isEmpty()) {
+        out.append(',');
+      }
+      out.append(sanitizeName(tag.name())).append("=\"");
+      appendLabelValue(out, tag.value());
+      out.append('"');
+    }
     return out.toString();
   }
 
@@ -70,18 +150,12 @@ final class StatsFormats {
       out.append("# TYPE ").append(metric).append(' ').append(type).append('\n');
       // Samples are already in full-name order: the source map was sorted.
       for (Sample sample : family.getValue()) {
-        out.append(metric).append('{');
-        boolean first = true;
-        for (TagExtractedName.Tag tag : sample.name().tags()) {
-          if (!first) {
-            out.append(',');
-          }
-          first = false;
-          out.append(sanitizeName(tag.name())).append("=\"");
-          appendLabelValue(out, tag.value());
-          out.append('"');
-        }
-        out.append("} ").append(sample.value()).append('\n');
+        out.append(metric)
+            .append('{')
+            .append(tags(sample.name()))
+            .append("} ")
+            .append(sample.value())
+            .append('\n');
       }
       out.append('\n');
     }

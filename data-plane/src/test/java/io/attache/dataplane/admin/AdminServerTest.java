@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
   private final StatsStore stats = new StatsStore();
+  private final io.attache.dataplane.stats.HistogramStore histograms =
+      new io.attache.dataplane.stats.HistogramStore();
   private final AtomicReference<ServerInitState> init =
       new AtomicReference<>(ServerInitState.INITIALIZED);
   private final HealthCheckState healthCheck = new HealthCheckState();
@@ -77,6 +79,7 @@ class AdminServerTest {
     AdminSources sources =
         AdminSources.builder()
             .stats(stats)
+            .histograms(histograms)
             .initState(init::get)
             .healthCheck(healthCheck)
             .serverDetails(
@@ -371,5 +374,82 @@ class AdminServerTest {
     HttpResponse<String> response = get("/config_dump");
     assertThat(response.statusCode()).isEqualTo(500);
     assertThat(response.body()).startsWith("cannot render as JSON:");
+  }
+
+  @Test
+  void logsAdminRequestsToTheAdminAccessLog(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path log = dir.resolve("admin.log");
+    AdminConfig config =
+        AdminConfig.fromProto(
+            io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder()
+                .setAccessLogPath(log.toString())
+                .setAddress(
+                    io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                        .setSocketAddress(
+                            io.envoyproxy.envoy.config.core.v3.SocketAddress.newBuilder()
+                                .setAddress("127.0.0.1")
+                                .setPortValue(0)))
+                .build(),
+            "admin");
+    server.close();
+    try (io.attache.dataplane.accesslog.AccessLoggers accessLog =
+        io.attache.dataplane.accesslog.AccessLoggers.fromProtos(
+            config.accessLogs(), "admin.access_log", stats)) {
+      server =
+          new AdminServer(
+              config,
+              AdminSources.builder()
+                  .accessLog(accessLog)
+                  .clock(
+                      java.time.Clock.fixed(
+                          java.time.Instant.parse("2024-05-06T07:08:09.010Z"),
+                          java.time.ZoneOffset.UTC))
+                  .ticker(now::get)
+                  .build());
+      base = "http://127.0.0.1:" + server.start().getPort();
+      assertThat(get("/ready?x=1").statusCode()).isEqualTo(200);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  java.nio.file.Files.exists(log)
+                      && java.nio.file.Files.readString(log)
+                          .startsWith(
+                              "[2024-05-06T07:08:09.010Z] \"GET /ready?x=1 HTTP/1.1\" 200 - 0 5 0 - \"-\" \"Java-http-client/"));
+    }
+  }
+
+  @Test
+  void prometheusOutputRendersHistogramsAfterGaugesAsEnvoyDoes() throws Exception {
+    stats.gauge("server.live").set(1);
+    histograms.histogram("cluster.backend.upstream_rq_time").record(3);
+    histograms.histogram("cluster.backend.upstream_rq_time").record(40);
+    histograms.histogram("cluster.unused.upstream_rq_time");
+    StringBuilder buckets = new StringBuilder();
+    long[] counts = {0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    String[] bounds = {
+      "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000",
+      "30000", "60000", "300000", "600000", "1800000", "3600000"
+    };
+    for (int i = 0; i < bounds.length; i++) {
+      buckets
+          .append("envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"backend\",le=\"")
+          .append(bounds[i])
+          .append("\"} ")
+          .append(counts[i])
+          .append('\n');
+    }
+    assertThat(get("/stats/prometheus?usedonly").body())
+        .isEqualTo(
+            "# TYPE envoy_server_live gauge\n"
+                + "envoy_server_live{} 1\n"
+                + "\n"
+                + "# TYPE envoy_cluster_upstream_rq_time histogram\n"
+                + buckets
+                + "envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"backend\",le=\"+Inf\"} 2\n"
+                + "envoy_cluster_upstream_rq_time_sum{envoy_cluster_name=\"backend\"} 43\n"
+                + "envoy_cluster_upstream_rq_time_count{envoy_cluster_name=\"backend\"} 2\n"
+                + "\n");
   }
 }

@@ -5,12 +5,12 @@ import static io.attache.dataplane.config.FieldSupport.Status.IGNORED;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -58,9 +58,11 @@ public final class SupportMatrix {
         .honoured("id", "cluster", "metadata", "locality")
         .rest(IGNORED, "informational; not used by the proxy");
     b.message(Admin.getDescriptor())
-        .honouredNote("address", "admin endpoint bind address")
-        .ignored("access_log", "admin requests are not logged")
-        .ignored("access_log_path", "admin requests are not logged")
+        .honouredNote("address", "admin endpoint bind address (default 127.0.0.1:15000)")
+        .honoured("access_log", "access_log_path")
+        .rejected("socket_options", "socket options are not supported")
+        .ignored("profile_path", "there is no profiler")
+        .ignored("ignore_global_conn_limit", "there is no global connection limit")
         .rest(IGNORED, NOT_YET);
     b.message(Address.getDescriptor())
         .honoured("socket_address")
@@ -119,10 +121,14 @@ public final class SupportMatrix {
         .rejected("tracing", "tracing is not supported yet")
         .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
         .ignored("request_timeout", "not enforced yet")
+        .ignored(
+            "stream_error_on_invalid_http_message",
+            "the connection is always closed after an invalid message")
         .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor())
-        .honoured("max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
+        .honoured(
+            "max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
         .ignored("idle_timeout", "downstream connection idle timeout is not enforced yet")
         .ignored("max_stream_duration", "not enforced yet")
         .ignored("max_connection_duration", "not enforced yet")
@@ -134,9 +140,6 @@ public final class SupportMatrix {
             "default_host_for_http_10",
             "allow_chunked_length",
             "enable_trailers")
-        .ignored(
-            "stream_error_on_invalid_http_message",
-            "the connection is always closed after an invalid message")
         .ignored(
             "override_stream_error_on_invalid_http_message",
             "the connection is always closed after an invalid message")
@@ -150,7 +153,41 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
     routeMessages(b);
+    accessLogMessages(b);
     return b.build();
+  }
+
+  private static void accessLogMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.accesslog.v3.AccessLog.getDescriptor())
+        .honoured("typed_config", "filter")
+        .ignored("name", "the logger type comes from typed_config, as in Envoy");
+    b.message(io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter.getDescriptor())
+        .honoured(
+            "status_code_filter",
+            "duration_filter",
+            "not_health_check_filter",
+            "traceable_filter",
+            "response_flag_filter",
+            "and_filter",
+            "or_filter")
+        .rest(FieldSupport.Status.REJECTED, "this access-log filter is not supported");
+    b.message(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
+        .honoured("path", "format", "json_format", "typed_json_format", "log_format");
+    b.message(
+            io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog.getDescriptor())
+        .honoured("log_format");
+    b.message(
+            io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StderrAccessLog.getDescriptor())
+        .honoured("log_format");
+    b.message(io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString.getDescriptor())
+        .honoured(
+            "text_format",
+            "json_format",
+            "text_format_source",
+            "omit_empty_values",
+            "json_format_options")
+        .ignored("content_type", "only applies to local replies")
+        .rejected("formatters", "formatter extensions are not supported");
   }
 
   private static void routeMessages(FieldSupport.Builder b) {
@@ -235,8 +272,7 @@ public final class SupportMatrix {
         .ignored("retry_policy", "parsed and validated; retries are not performed yet")
         .ignored("priority", "circuit-breaker priorities are not enforced yet")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
-        .rejected(
-            "inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
+        .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);

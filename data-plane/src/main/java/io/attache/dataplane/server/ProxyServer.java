@@ -105,6 +105,9 @@ public final class ProxyServer {
                 .configDump(
                     () -> List.of(BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).build()))
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
+                .accessLog(
+                    AccessLoggers.fromProtos(
+                        validated.admin().accessLogs(), "admin.access_log", stats))
                 .build());
   }
 

@@ -112,4 +112,52 @@ class ClusterManagerTest {
       assertThat(stats.gauge("cluster.backend.max_host_weight").value()).isEqualTo(7);
     }
   }
+
+  private static Cluster allUnhealthy(Cluster.Builder cluster) {
+    cluster
+        .getLoadAssignmentBuilder()
+        .setEndpoints(
+            0,
+            LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(
+                    ClusterDefinitionTest.endpoint("10.0.0.1", 80).toBuilder()
+                        .setHealthStatus(HealthStatus.UNHEALTHY))
+                .addLbEndpoints(
+                    ClusterDefinitionTest.endpoint("10.0.0.2", 80).toBuilder()
+                        .setHealthStatus(HealthStatus.UNHEALTHY)));
+    return cluster.build();
+  }
+
+  @Test
+  void routesToAllHostsInPanicAndCountsIt() throws ConfigException {
+    Cluster cluster = allUnhealthy(ClusterDefinitionTest.cluster("backend"));
+
+    try (ClusterManager manager = ClusterManager.create(List.of(cluster), "clusters", context)) {
+      manager.start();
+
+      assertThat(manager.cluster("backend").orElseThrow().loadBalancer().chooseHost(LbContext.NONE))
+          .isPresent();
+      assertThat(stats.counter("cluster.backend.lb_healthy_panic").value()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void failsFastWithNoHostWhenThePanicThresholdIsZero() throws ConfigException {
+    Cluster cluster =
+        allUnhealthy(
+            ClusterDefinitionTest.cluster("backend")
+                .setCommonLbConfig(
+                    Cluster.CommonLbConfig.newBuilder()
+                        .setHealthyPanicThreshold(
+                            io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0.4))));
+
+    try (ClusterManager manager = ClusterManager.create(List.of(cluster), "clusters", context)) {
+      manager.start();
+
+      // 0.4% rounds to 0, as Envoy rounds the threshold: panic is off.
+      assertThat(manager.cluster("backend").orElseThrow().loadBalancer().chooseHost(LbContext.NONE))
+          .isEmpty();
+      assertThat(stats.counter("cluster.backend.lb_healthy_panic").value()).isZero();
+    }
+  }
 }

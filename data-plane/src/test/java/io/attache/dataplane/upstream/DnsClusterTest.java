@@ -171,7 +171,7 @@ class DnsClusterTest {
                 .setDnsLookupFamily(Cluster.DnsLookupFamily.V6_ONLY));
 
     assertThat(dns.questions()).containsExactly("a.internal/V6_ONLY");
-    assertThat(addresses(cluster)).containsExactly("[fd00:0:0:0:0:0:0:1]:8080");
+    assertThat(addresses(cluster)).containsExactly("[fd00::1]:8080");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.attache.dataplane.upstream;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -77,12 +78,15 @@ public final class Host {
     return stats.rqActive();
   }
 
-  /** Envoy's address string ({@code 10.0.0.1:80}, {@code [::1]:80}); what RING_HASH hashes. */
+  /**
+   * Envoy's address string ({@code 10.0.0.1:80}, {@code [fd00::1]:80}, IPv6 in its compressed
+   * form); what RING_HASH hashes, so it must match Envoy's spelling exactly.
+   */
   public String addressString() {
     String ip =
         address.getAddress() == null
             ? address.getHostString()
-            : address.getAddress().getHostAddress();
+            : NetUtil.toAddressString(address.getAddress());
     return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
   }
 

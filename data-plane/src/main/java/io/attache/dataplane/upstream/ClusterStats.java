@@ -1,0 +1,253 @@
+package io.attache.dataplane.upstream;
+
+import io.attache.dataplane.stats.Counter;
+import io.attache.dataplane.stats.Gauge;
+import io.attache.dataplane.stats.StatsStore;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * A cluster's counters and gauges, named as Envoy names them ({@code cluster.<name>.<stat>}),
+ * looked up once when the cluster is built so the request path only increments. The pools and the
+ * router update the {@code upstream_*} stats; the cluster itself updates membership, DNS and LB
+ * stats.
+ */
+public final class ClusterStats {
+  private final StatsStore store;
+  private final String prefix;
+  private final Counter upstreamCxTotal;
+  private final Gauge upstreamCxActive;
+  private final Counter upstreamCxConnectFail;
+  private final Counter upstreamCxConnectTimeout;
+  private final Counter upstreamCxDestroy;
+  private final Counter upstreamCxDestroyLocal;
+  private final Counter upstreamCxDestroyRemote;
+  private final Counter upstreamCxHttp1Total;
+  private final Counter upstreamCxHttp2Total;
+  private final Counter upstreamCxRxBytesTotal;
+  private final Counter upstreamCxTxBytesTotal;
+  private final Counter upstreamRqTotal;
+  private final Gauge upstreamRqActive;
+  private final Counter upstreamRqPendingTotal;
+  private final Gauge upstreamRqPendingActive;
+  private final Counter upstreamRqTimeout;
+  private final Counter upstreamRqRxReset;
+  private final Counter upstreamRqTxReset;
+  private final Counter upstreamRqCompleted;
+  private final Counter[] upstreamRqByClass = new Counter[6];
+  private final AtomicReferenceArray<Counter> upstreamRqByCode = new AtomicReferenceArray<>(600);
+  private final Gauge membershipTotal;
+  private final Gauge membershipHealthy;
+  private final Gauge membershipDegraded;
+  private final Counter membershipChange;
+  private final Counter updateAttempt;
+  private final Counter updateSuccess;
+  private final Counter updateFailure;
+  private final Counter updateEmpty;
+  private final Counter updateNoRebuild;
+  private final Counter lbHealthyPanic;
+  private final Gauge maxHostWeight;
+
+  public ClusterStats(StatsStore store, String clusterName) {
+    this.store = store;
+    this.prefix = "cluster." + clusterName + ".";
+    upstreamCxTotal = counter("upstream_cx_total");
+    upstreamCxActive = gauge("upstream_cx_active");
+    upstreamCxConnectFail = counter("upstream_cx_connect_fail");
+    upstreamCxConnectTimeout = counter("upstream_cx_connect_timeout");
+    upstreamCxDestroy = counter("upstream_cx_destroy");
+    upstreamCxDestroyLocal = counter("upstream_cx_destroy_local");
+    upstreamCxDestroyRemote = counter("upstream_cx_destroy_remote");
+    upstreamCxHttp1Total = counter("upstream_cx_http1_total");
+    upstreamCxHttp2Total = counter("upstream_cx_http2_total");
+    upstreamCxRxBytesTotal = counter("upstream_cx_rx_bytes_total");
+    upstreamCxTxBytesTotal = counter("upstream_cx_tx_bytes_total");
+    upstreamRqTotal = counter("upstream_rq_total");
+    upstreamRqActive = gauge("upstream_rq_active");
+    upstreamRqPendingTotal = counter("upstream_rq_pending_total");
+    upstreamRqPendingActive = gauge("upstream_rq_pending_active");
+    upstreamRqTimeout = counter("upstream_rq_timeout");
+    upstreamRqRxReset = counter("upstream_rq_rx_reset");
+    upstreamRqTxReset = counter("upstream_rq_tx_reset");
+    upstreamRqCompleted = counter("upstream_rq_completed");
+    for (int statusClass = 1; statusClass <= 5; statusClass++) {
+      upstreamRqByClass[statusClass] = counter("upstream_rq_" + statusClass + "xx");
+    }
+    membershipTotal = gauge("membership_total");
+    membershipHealthy = gauge("membership_healthy");
+    membershipDegraded = gauge("membership_degraded");
+    membershipChange = counter("membership_change");
+    updateAttempt = counter("update_attempt");
+    updateSuccess = counter("update_success");
+    updateFailure = counter("update_failure");
+    updateEmpty = counter("update_empty");
+    updateNoRebuild = counter("update_no_rebuild");
+    lbHealthyPanic = counter("lb_healthy_panic");
+    maxHostWeight = gauge("max_host_weight");
+  }
+
+  private Counter counter(String stat) {
+    return store.counter(prefix + stat);
+  }
+
+  private Gauge gauge(String stat) {
+    return store.gauge(prefix + stat);
+  }
+
+  /**
+   * Counts one upstream response: {@code upstream_rq_<N>xx} and {@code upstream_rq_<code>}. A
+   * status outside 100..599 is not a response and is not counted.
+   */
+  public void countResponse(int status) {
+    if (status < 100 || status > 599) {
+      return;
+    }
+    upstreamRqByClass[status / 100].inc();
+    Counter byCode = upstreamRqByCode.get(status);
+    if (byCode == null) {
+      // First response with this code: look it up once; racing threads get the same counter.
+      byCode = counter("upstream_rq_" + status);
+      upstreamRqByCode.set(status, byCode);
+    }
+    byCode.inc();
+  }
+
+  /** Sets the membership gauges from a new host snapshot. */
+  void onMembership(PrioritySet hosts) {
+    long total = 0;
+    long healthy = 0;
+    long degraded = 0;
+    long maxWeight = 0;
+    for (HostSet set : hosts.hostSets()) {
+      total += set.hosts().size();
+      healthy += set.healthyHosts().size();
+      degraded += set.degradedHosts().size();
+      for (Host host : set.hosts()) {
+        maxWeight = Math.max(maxWeight, host.weight());
+      }
+    }
+    membershipTotal.set(total);
+    membershipHealthy.set(healthy);
+    membershipDegraded.set(degraded);
+    maxHostWeight.set(maxWeight);
+  }
+
+  public Counter upstreamCxTotal() {
+    return upstreamCxTotal;
+  }
+
+  public Gauge upstreamCxActive() {
+    return upstreamCxActive;
+  }
+
+  public Counter upstreamCxConnectFail() {
+    return upstreamCxConnectFail;
+  }
+
+  public Counter upstreamCxConnectTimeout() {
+    return upstreamCxConnectTimeout;
+  }
+
+  public Counter upstreamCxDestroy() {
+    return upstreamCxDestroy;
+  }
+
+  public Counter upstreamCxDestroyLocal() {
+    return upstreamCxDestroyLocal;
+  }
+
+  public Counter upstreamCxDestroyRemote() {
+    return upstreamCxDestroyRemote;
+  }
+
+  public Counter upstreamCxHttp1Total() {
+    return upstreamCxHttp1Total;
+  }
+
+  public Counter upstreamCxHttp2Total() {
+    return upstreamCxHttp2Total;
+  }
+
+  public Counter upstreamCxRxBytesTotal() {
+    return upstreamCxRxBytesTotal;
+  }
+
+  public Counter upstreamCxTxBytesTotal() {
+    return upstreamCxTxBytesTotal;
+  }
+
+  public Counter upstreamRqTotal() {
+    return upstreamRqTotal;
+  }
+
+  public Gauge upstreamRqActive() {
+    return upstreamRqActive;
+  }
+
+  public Counter upstreamRqPendingTotal() {
+    return upstreamRqPendingTotal;
+  }
+
+  public Gauge upstreamRqPendingActive() {
+    return upstreamRqPendingActive;
+  }
+
+  public Counter upstreamRqTimeout() {
+    return upstreamRqTimeout;
+  }
+
+  public Counter upstreamRqRxReset() {
+    return upstreamRqRxReset;
+  }
+
+  public Counter upstreamRqTxReset() {
+    return upstreamRqTxReset;
+  }
+
+  public Counter upstreamRqCompleted() {
+    return upstreamRqCompleted;
+  }
+
+  public Gauge membershipTotal() {
+    return membershipTotal;
+  }
+
+  public Gauge membershipHealthy() {
+    return membershipHealthy;
+  }
+
+  public Gauge membershipDegraded() {
+    return membershipDegraded;
+  }
+
+  public Counter membershipChange() {
+    return membershipChange;
+  }
+
+  public Counter updateAttempt() {
+    return updateAttempt;
+  }
+
+  public Counter updateSuccess() {
+    return updateSuccess;
+  }
+
+  public Counter updateFailure() {
+    return updateFailure;
+  }
+
+  public Counter updateEmpty() {
+    return updateEmpty;
+  }
+
+  public Counter updateNoRebuild() {
+    return updateNoRebuild;
+  }
+
+  public Counter lbHealthyPanic() {
+    return lbHealthyPanic;
+  }
+
+  public Gauge maxHostWeight() {
+    return maxHostWeight;
+  }
+}

@@ -153,8 +153,70 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
     routeMessages(b);
+    clusterMessages(b);
     accessLogMessages(b);
     return b.build();
+  }
+
+  private static void clusterMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
+        .honoured(
+            "name",
+            "type",
+            "connect_timeout",
+            "lb_policy",
+            "least_request_lb_config",
+            "ring_hash_lb_config",
+            "common_lb_config",
+            "load_assignment",
+            "http2_protocol_options",
+            "http_protocol_options",
+            "common_http_protocol_options",
+            "typed_extension_protocol_options",
+            "protocol_selection",
+            "max_requests_per_connection",
+            "dns_refresh_rate",
+            "respect_dns_ttl",
+            "dns_lookup_family")
+        .honouredNote("type", "STATIC, STRICT_DNS, LOGICAL_DNS; EDS and ORIGINAL_DST are refused")
+        .ignored(
+            "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
+        .ignored("circuit_breakers", "parsed and validated; not enforced yet")
+        .ignored("outlier_detection", "parsed; not enforced yet")
+        .ignored("health_checks", "parsed; hosts are considered healthy")
+        .rejected("transport_socket", "upstream TLS is not supported yet")
+        .rejected("transport_socket_matches", "upstream TLS is not supported yet")
+        .rejected("cluster_type", "custom cluster types are not supported")
+        .rejected(
+            "load_balancing_policy", "Envoy would balance by it instead of lb_policy; unsupported")
+        .rejected("eds_cluster_config", "EDS arrives with mesh mode")
+        .ignored("lb_subset_config", "subset load balancing is not supported")
+        .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
+        .ignored("wait_for_warm_on_init", "static clusters are warm at once")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
+        .honoured("endpoints", "policy")
+        .ignored("cluster_name", "the cluster's own name is used")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.getDescriptor())
+        .honoured("locality", "lb_endpoints", "load_balancing_weight", "priority")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.getDescriptor())
+        .honoured("endpoint", "health_status", "load_balancing_weight")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.getDescriptor())
+        .honoured("address", "hostname")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.Policy.getDescriptor())
+        .honoured("overprovisioning_factor")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+        .honoured(
+            "explicit_http_config",
+            "use_downstream_protocol_config",
+            "common_http_protocol_options")
+        .rejected("auto_config", "ALPN-based protocol selection needs TLS")
+        .rest(IGNORED, NOT_YET);
   }
 
   private static void accessLogMessages(FieldSupport.Builder b) {

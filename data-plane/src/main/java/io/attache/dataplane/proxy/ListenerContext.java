@@ -14,7 +14,7 @@ import java.util.function.Function;
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
-    Function<String, UpstreamCluster> clusters,
+    Function<String, ClusterHandle> clusters,
     HcmStats stats,
     Http1ServerCodecFactory http1Front,
     AccessLoggers accessLog,

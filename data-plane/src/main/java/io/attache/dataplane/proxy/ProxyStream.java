@@ -6,8 +6,8 @@ import io.attache.dataplane.accesslog.ResponseFlag;
 import io.attache.dataplane.accesslog.ResponseFlags;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.pool.UpstreamLease;
-import io.attache.dataplane.proxy.UpstreamCluster.SelectedHost;
-import io.attache.dataplane.proxy.UpstreamCluster.UpstreamOutcome;
+import io.attache.dataplane.proxy.ClusterHandle.SelectedHost;
+import io.attache.dataplane.proxy.ClusterHandle.UpstreamOutcome;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.RequestContext;
 import io.attache.dataplane.router.RouteDecision;
@@ -67,7 +67,7 @@ final class ProxyStream {
   private String requestId;
   private String routeName;
   private RouteDecision.Forward route;
-  private UpstreamCluster cluster;
+  private ClusterHandle cluster;
   private SelectedHost host;
   private UpstreamLease lease;
   private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
@@ -255,7 +255,10 @@ final class ProxyStream {
     }
     cluster.requestStarted(host);
     upstreamStartNanos = context.ticker().nanoTime();
-    Future<UpstreamLease> acquired = cluster.pool(downstream.eventLoop(), host).acquire();
+    Future<UpstreamLease> acquired =
+        cluster
+            .pool(downstream.eventLoop(), host, "HTTP/2".equals(downstream.protocol()))
+            .acquire();
     if (acquired.isDone()) {
       onLease(acquired);
     } else {

@@ -66,7 +66,7 @@ public final class ProxyServer {
     this.workers = Transports.newEventLoopGroup(options.concurrency(), "attache-worker");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM, workers);
+            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM);
     this.listeners = new ArrayList<>();
     this.contexts = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {

@@ -64,7 +64,10 @@ class ProxyIT {
     assertThat(seen.headers().get("x-forwarded-proto")).isEqualTo("http");
     assertThat(proxy.stat("cluster.backend.upstream_rq_total")).isEqualTo(1);
     assertThat(proxy.stat("cluster.backend.upstream_rq_200")).isEqualTo(1);
-    assertThat(proxy.stat("http.ingress.downstream_rq_2xx")).isEqualTo(1);
+    // The stream is counted when it completes, just after the client has the response.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(proxy.stat("http.ingress.downstream_rq_2xx")).isEqualTo(1));
   }
 
   @Test

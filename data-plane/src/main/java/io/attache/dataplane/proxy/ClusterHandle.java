@@ -9,14 +9,17 @@ import java.util.OptionalLong;
  * event loop, and the places to count what happened. Implementations are shared across event loops
  * and must be thread-safe and non-blocking.
  */
-public interface UpstreamCluster {
+public interface ClusterHandle {
   String name();
 
   /** A host for one request (hash for consistent hashing, if the route computed one), or null. */
   SelectedHost chooseHost(OptionalLong hash);
 
-  /** The pool to {@code host} owned by {@code loop}. Call on {@code loop}. */
-  HostConnectionPool pool(EventLoop loop, SelectedHost host);
+  /**
+   * The pool to {@code host} owned by {@code loop}. Call on {@code loop}. {@code downstreamHttp2}
+   * matters only for clusters with {@code USE_DOWNSTREAM_PROTOCOL}.
+   */
+  HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2);
 
   /** Counts one request sent upstream ({@code upstream_rq_total}, {@code upstream_rq_active}). */
   void requestStarted(SelectedHost host);

@@ -94,7 +94,13 @@ public final class ProxyMain implements Callable<Integer> {
       return 1;
     }
     Thread shutdown =
-        new Thread(() -> server.drainAndStop(options.drainTime()), "attache-shutdown");
+        new Thread(
+            () -> {
+              server.drainAndStop(options.drainTime());
+              // A drained proxy has finished its job: exit 0, not the 143 a SIGTERM would leave.
+              Runtime.getRuntime().halt(0);
+            },
+            "attache-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     server.awaitTermination();
     return 0;

@@ -69,7 +69,11 @@ public final class FieldSupport {
       }
       return;
     }
-    Map<String, Treatment> fields = byMessage.get(message.getDescriptorForType().getFullName());
+    String typeName = message.getDescriptorForType().getFullName();
+    if (typeName.startsWith("google.protobuf.")) {
+      return; // durations, wrappers, structs: a value, not a config message with fields of its own
+    }
+    Map<String, Treatment> fields = byMessage.get(typeName);
     for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
       FieldDescriptor field = e.getKey();
       String fieldPath = path.isEmpty() ? field.getName() : path + "." + field.getName();

@@ -196,7 +196,7 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
-        .ignored("cluster_name", "the cluster's own name is used")
+        .honouredNote("cluster_name", "accepted; a static cluster's own name is what counts")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.getDescriptor())
         .honoured("locality", "lb_endpoints", "load_balancing_weight", "priority")

@@ -51,10 +51,15 @@ public final class ControlPlane implements AutoCloseable {
             config.pushMaxDelay(),
             loader.current());
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
-    this.xds =
-        XdsServer.start(
-            new InetSocketAddress(config.xdsHost(), config.xdsPort()),
-            new V3DiscoveryServer(List.of(publisher, tracker), cache));
+    try {
+      this.xds =
+          XdsServer.start(
+              new InetSocketAddress(config.xdsHost(), config.xdsPort()),
+              new V3DiscoveryServer(List.of(publisher, tracker), cache));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(store, e);
+      throw e;
+    }
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
             () -> tracker.proxies().size(),
@@ -62,15 +67,29 @@ public final class ControlPlane implements AutoCloseable {
             tracker::nackCount,
             publisher::pushCount,
             store::headRevision);
-    this.api =
-        new AdminApi(editor, tracker, publisher, metrics, EnvoyTypeRegistry.get(), () -> ready)
-            .start(config.httpHost(), config.httpPort());
+    try {
+      this.api =
+          new AdminApi(editor, tracker, publisher, metrics, EnvoyTypeRegistry.get(), () -> ready)
+              .start(config.httpHost(), config.httpPort());
+    } catch (RuntimeException e) {
+      closeQuietly(xds, e);
+      closeQuietly(store, e);
+      throw e;
+    }
     this.ready = true;
   }
 
   public static ControlPlane start(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
       throws IOException {
     return new ControlPlane(config, scheduler, clock);
+  }
+
+  private static void closeQuietly(AutoCloseable resource, Exception cause) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      cause.addSuppressed(e);
+    }
   }
 
   public int xdsPort() {

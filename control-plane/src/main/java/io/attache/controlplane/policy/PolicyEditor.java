@@ -315,17 +315,17 @@ public final class PolicyEditor {
 
   /** Builds the translator's view from stored resources. */
   public static PolicySnapshot snapshotOf(long revision, List<StoredResource> resources) {
-    PolicySnapshot snapshot = PolicySnapshot.empty();
-    snapshot =
+    PolicySnapshot empty = PolicySnapshot.empty();
+    PolicySnapshot snapshot =
         new PolicySnapshot(
             revision,
-            snapshot.defaults(),
-            snapshot.services(),
-            snapshot.routes(),
-            snapshot.rawClusters(),
-            snapshot.rawEndpoints(),
-            snapshot.rawRoutes(),
-            snapshot.rawListeners());
+            empty.defaults(),
+            empty.services(),
+            empty.routes(),
+            empty.rawClusters(),
+            empty.rawEndpoints(),
+            empty.rawRoutes(),
+            empty.rawListeners());
     for (StoredResource resource : resources) {
       snapshot =
           withChange(snapshot, resource.kind(), resource.name(), Optional.of(resource.body()));

@@ -32,6 +32,7 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
   private final Duration maxDelay;
   private final Set<ProxyGroup> groups = ConcurrentHashMap.newKeySet();
   private final AtomicLong pushes = new AtomicLong();
+  private final Object publishLock = new Object();
 
   private volatile PolicySnapshot policy;
   private long burstStartedAt = NOTHING_PENDING;
@@ -68,14 +69,12 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
 
   /** Sets a fresh snapshot for every known node group from the latest policy. */
   public void push() {
-    PolicySnapshot current;
     synchronized (this) {
       burstStartedAt = NOTHING_PENDING;
       pending = null;
-      current = policy;
     }
     for (ProxyGroup group : groups) {
-      publish(group, current);
+      publish(group);
     }
     pushes.incrementAndGet();
   }
@@ -108,15 +107,17 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
 
   private void ensureSnapshot(ProxyGroup group) {
     if (groups.add(group)) {
-      publish(group, policy);
+      publish(group);
     }
   }
 
-  private void publish(ProxyGroup group, PolicySnapshot current) {
-    // setSnapshot is synchronized in the cache; translating outside keeps the lock short.
-    VersionedSnapshot snapshot = new VersionedSnapshot(translator.translate(current, group));
-    synchronized (cache) {
-      cache.setSnapshot(group, snapshot);
+  /**
+   * Reads the policy and sets the snapshot under one lock, so a first-sight publish racing a push
+   * can never leave a group on an older policy than the latest one.
+   */
+  private void publish(ProxyGroup group) {
+    synchronized (publishLock) {
+      cache.setSnapshot(group, new VersionedSnapshot(translator.translate(policy, group)));
     }
   }
 }

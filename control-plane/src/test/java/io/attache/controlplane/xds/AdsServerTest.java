@@ -10,12 +10,15 @@ import io.attache.api.policy.v1.Service;
 import io.attache.controlplane.policy.PolicySnapshot;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.ManualScheduler;
+import io.attache.controlplane.translate.ClientKind;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -36,11 +39,12 @@ class AdsServerTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final ProxyStatusTracker tracker = new ProxyStatusTracker(Clock.systemUTC());
   private SnapshotPublisher publisher;
+  private SimpleCache<ProxyGroup> cache;
   private XdsServer server;
 
   @BeforeEach
   void startServer() throws Exception {
-    SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
+    cache = new SimpleCache<>(ProxyGroup::of);
     publisher =
         new SnapshotPublisher(
             cache,
@@ -214,6 +218,37 @@ class AdsServerTest {
     assertThat(scheduler.pendingDelays()).containsExactly(java.time.Duration.ofMillis(10));
     scheduler.advance(java.time.Duration.ofMillis(10));
     assertThat(publisher.pushCount()).isEqualTo(2);
+  }
+
+  @Test
+  void keepsAcksWithoutANodeInTheNodeGroupOfTheirStream() throws Exception {
+    try (AdsTestClient client =
+        new AdsTestClient(server.port(), AdsTestClient.node("p5", "billing"))) {
+      client.request(CDS, "", "", List.of());
+      client.ack(client.next());
+      await()
+          .untilAsserted(
+              () ->
+                  assertThat(tracker.proxy("p5").orElseThrow().types().get(CDS).lastAckedVersion())
+                      .isNotEmpty());
+
+      assertThat(cache.groups()).containsExactly(new ProxyGroup("billing", ClientKind.PROXY));
+    }
+  }
+
+  @Test
+  void givesProxylessGrpcClientsAnApiListenerNamedAfterTheirTarget() throws Exception {
+    Node grpcNode =
+        Node.newBuilder().setId("g1").setCluster("billing").setUserAgentName("gRPC Java").build();
+    try (AdsTestClient client = new AdsTestClient(server.port(), grpcNode)) {
+      client.request(LDS, "", "", List.of("orders"));
+      DiscoveryResponse listeners = client.next();
+
+      Listener listener = listeners.getResources(0).unpack(Listener.class);
+      assertThat(listener.getName()).isEqualTo("orders");
+      assertThat(listener.hasApiListener()).isTrue();
+      assertThat(listeners.getResourcesCount()).isEqualTo(1);
+    }
   }
 
   private static String versionOf(DeltaDiscoveryResponse response, String name) {

@@ -1,0 +1,118 @@
+package io.attache.controlplane;
+
+import io.attache.controlplane.policy.PolicyEditor;
+import io.attache.controlplane.rest.AdminApi;
+import io.attache.controlplane.rest.ControlPlaneMetrics;
+import io.attache.controlplane.store.H2PolicyStore;
+import io.attache.controlplane.store.PolicyStore;
+import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.translate.SnapshotTranslator;
+import io.attache.controlplane.validate.EnvoyRuleValidator;
+import io.attache.controlplane.validate.EnvoyTypeRegistry;
+import io.attache.controlplane.xds.ProxyStatusTracker;
+import io.attache.controlplane.xds.Scheduler;
+import io.attache.controlplane.xds.SnapshotPublisher;
+import io.attache.controlplane.xds.XdsServer;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Wires store → editor → publisher → snapshot cache → xDS server, and the REST API over them, and
+ * owns their lifecycle. Starting it opens the store first, so nothing is served from a store that
+ * failed to open; closing stops serving before the store closes.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+  private final PolicyStore store;
+  private final ProxyStatusTracker tracker;
+  private final SnapshotPublisher publisher;
+  private final PolicyEditor editor;
+  private final XdsServer xds;
+  private final AdminApi api;
+  private volatile boolean ready;
+
+  private ControlPlane(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
+      throws IOException {
+    this.store = H2PolicyStore.open(config.dataDir(), clock);
+    this.tracker = new ProxyStatusTracker(clock);
+    SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
+    EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
+    PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
+    this.publisher =
+        new SnapshotPublisher(
+            cache,
+            new SnapshotTranslator(),
+            scheduler,
+            config.pushQuietPeriod(),
+            config.pushMaxDelay(),
+            loader.current());
+    this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
+    try {
+      this.xds =
+          XdsServer.start(
+              new InetSocketAddress(config.xdsHost(), config.xdsPort()),
+              new V3DiscoveryServer(List.of(publisher, tracker), cache));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(store, e);
+      throw e;
+    }
+    ControlPlaneMetrics metrics =
+        new ControlPlaneMetrics(
+            () -> tracker.proxies().size(),
+            tracker::ackCount,
+            tracker::nackCount,
+            publisher::pushCount,
+            store::headRevision);
+    try {
+      this.api =
+          new AdminApi(editor, tracker, publisher, metrics, EnvoyTypeRegistry.get(), () -> ready)
+              .start(config.httpHost(), config.httpPort());
+    } catch (RuntimeException e) {
+      closeQuietly(xds, e);
+      closeQuietly(store, e);
+      throw e;
+    }
+    this.ready = true;
+  }
+
+  public static ControlPlane start(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
+      throws IOException {
+    return new ControlPlane(config, scheduler, clock);
+  }
+
+  private static void closeQuietly(AutoCloseable resource, Exception cause) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  public int xdsPort() {
+    return xds.port();
+  }
+
+  public int httpPort() {
+    return api.port();
+  }
+
+  public PolicyEditor editor() {
+    return editor;
+  }
+
+  public ProxyStatusTracker proxies() {
+    return tracker;
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    api.close();
+    xds.close();
+    store.close();
+  }
+}

@@ -1,0 +1,128 @@
+package io.attache.controlplane.cli;
+
+import io.attache.controlplane.ControlPlane;
+import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.xds.SystemScheduler;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./attache control-plane}: starts the control plane with the embedded store and prints
+ * where everything listens. Blocks until the JVM is asked to stop; all work happens on the servers'
+ * own threads.
+ */
+@Command(
+    name = "attache control-plane",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the Attaché control plane: xDS (ADS, SotW and delta) plus the REST admin API.")
+public final class ControlPlaneMain implements Callable<Integer> {
+
+  @Option(
+      names = "--xds-port",
+      defaultValue = "18000",
+      description = "xDS gRPC port (default ${DEFAULT-VALUE}).")
+  int xdsPort;
+
+  @Option(
+      names = "--xds-host",
+      defaultValue = "0.0.0.0",
+      description = "xDS bind address (default ${DEFAULT-VALUE}).")
+  String xdsHost;
+
+  @Option(
+      names = "--http-port",
+      defaultValue = "18080",
+      description = "REST admin API port (default ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--http-host",
+      defaultValue = "127.0.0.1",
+      description = "REST admin API bind address (default ${DEFAULT-VALUE}).")
+  String httpHost;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "./data",
+      description = "Directory of the embedded store (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--push-quiet-period",
+      defaultValue = "100ms",
+      converter = DurationConverter.class,
+      description = "Push once writes pause this long (default ${DEFAULT-VALUE}).")
+  Duration quietPeriod;
+
+  @Option(
+      names = "--push-max-delay",
+      defaultValue = "500ms",
+      converter = DurationConverter.class,
+      description =
+          "Push no later than this after the first write of a burst (default ${DEFAULT-VALUE}).")
+  Duration maxDelay;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SystemScheduler scheduler = new SystemScheduler();
+    ControlPlane controlPlane =
+        ControlPlane.start(
+            new ControlPlaneConfig(
+                xdsHost, xdsPort, httpHost, httpPort, dataDir, quietPeriod, maxDelay),
+            scheduler,
+            Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  controlPlane.close();
+                  scheduler.close();
+                  stopped.countDown();
+                },
+                "attache-shutdown"));
+    System.out.printf(
+        "attache control plane: xDS on %s:%d, REST admin API on http://%s:%d, store in %s%n",
+        xdsHost,
+        controlPlane.xdsPort(),
+        httpHost,
+        controlPlane.httpPort(),
+        dataDir.toAbsolutePath().normalize());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** Parses "250ms", "2s", "1m" or an ISO-8601 duration. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+      if (v.startsWith("p")) {
+        return Duration.parse(value.trim());
+      }
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      throw new CommandLine.TypeConversionException(
+          "'" + value + "' is not a duration like 250ms, 2s, 1m or PT1S");
+    }
+  }
+}

@@ -1,0 +1,362 @@
+package io.attache.controlplane.policy;
+
+import com.google.protobuf.Message;
+import io.attache.api.policy.v1.MeshDefaults;
+import io.attache.api.policy.v1.Route;
+import io.attache.api.policy.v1.Service;
+import io.attache.controlplane.store.Change;
+import io.attache.controlplane.store.PolicyStore;
+import io.attache.controlplane.store.Precondition;
+import io.attache.controlplane.store.PreconditionFailedException;
+import io.attache.controlplane.store.ResourceKind;
+import io.attache.controlplane.store.RevisionInfo;
+import io.attache.controlplane.store.StoredResource;
+import io.attache.controlplane.translate.ClientKind;
+import io.attache.controlplane.translate.EnvoyResources;
+import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.translate.SnapshotTranslator;
+import io.attache.controlplane.validate.EnvoyRuleValidator;
+import io.attache.controlplane.validate.Violation;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The one way policy changes: builds the candidate policy a write would produce, validates it whole
+ * (Attaché's policy rules, then Envoy's PGV rules on every generated and raw resource it translates
+ * to), commits it as one revision with the caller's precondition, and hands the new policy to the
+ * listener (the snapshot publisher). A rejected write stores nothing and publishes nothing. Writes
+ * are serialised; reads go straight to the store.
+ */
+public final class PolicyEditor {
+
+  private final PolicyStore store;
+  private final PolicyValidator policyValidator = new PolicyValidator();
+  private final EnvoyRuleValidator envoyValidator;
+  private final SnapshotTranslator translator = new SnapshotTranslator();
+  private final Consumer<PolicySnapshot> onChange;
+
+  public PolicyEditor(
+      PolicyStore store, EnvoyRuleValidator envoyValidator, Consumer<PolicySnapshot> onChange) {
+    this.store = store;
+    this.envoyValidator = envoyValidator;
+    this.onChange = onChange;
+  }
+
+  /** The whole current policy, as the translator reads it. */
+  public PolicySnapshot current() {
+    long head = store.headRevision();
+    return snapshotOf(head, store.stateAt(head));
+  }
+
+  public StoredResource get(ResourceKind kind, String name) throws PolicyRejection {
+    return store
+        .get(kind, name)
+        .orElseThrow(
+            () ->
+                new PolicyRejection(
+                    PolicyRejection.Reason.NOT_FOUND,
+                    "",
+                    describe(kind, name) + " does not exist"));
+  }
+
+  /** The stored defaults, or the built-in ones at revision 0 when none were ever written. */
+  public StoredResource defaults() {
+    return store
+        .get(ResourceKind.DEFAULTS, ResourceKind.MESH_DEFAULTS_NAME)
+        .orElse(
+            new StoredResource(
+                ResourceKind.DEFAULTS,
+                ResourceKind.MESH_DEFAULTS_NAME,
+                BuiltInMeshDefaults.get(),
+                0));
+  }
+
+  public List<StoredResource> list(ResourceKind kind) {
+    return store.list(kind);
+  }
+
+  public List<RevisionInfo> revisions() {
+    return store.revisions();
+  }
+
+  /** Creates or replaces one resource. The body's name must be empty or equal {@code name}. */
+  public synchronized StoredResource put(
+      ResourceKind kind, String name, Message body, Precondition precondition)
+      throws PolicyRejection {
+    Message named = withName(kind, name, body);
+    PolicySnapshot candidate = withChange(current(), kind, name, Optional.of(named));
+    validate(candidate, kind, name, named);
+    long revision =
+        commit(List.of(Change.put(kind, name, named, precondition)), "put " + describe(kind, name));
+    publish();
+    return new StoredResource(kind, name, named, revision);
+  }
+
+  public synchronized void delete(ResourceKind kind, String name, Precondition precondition)
+      throws PolicyRejection {
+    StoredResource existing = get(kind, name);
+    PolicySnapshot candidate = withChange(current(), kind, name, Optional.empty());
+    validate(candidate, kind, name, null);
+    commit(
+        List.of(Change.delete(kind, name, precondition)),
+        "delete " + describe(kind, existing.name()));
+    publish();
+  }
+
+  /**
+   * Makes the policy what it was at {@code revision}, as a new revision. Returns the new revision.
+   */
+  public synchronized long rollback(long revision) throws PolicyRejection {
+    long head = store.headRevision();
+    if (revision < 1 || revision > head) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.NOT_FOUND,
+          "",
+          "no revision " + revision + " (head is " + head + ")");
+    }
+    List<StoredResource> target = store.stateAt(revision);
+    List<StoredResource> now = store.stateAt(head);
+    validate(snapshotOf(revision, target), null, null, null);
+    Map<String, StoredResource> targetByKey = byKey(target);
+    Map<String, StoredResource> nowByKey = byKey(now);
+    List<Change> changes = new ArrayList<>();
+    for (StoredResource current : now) {
+      StoredResource wanted = targetByKey.get(key(current.kind(), current.name()));
+      if (wanted == null) {
+        changes.add(
+            Change.delete(
+                current.kind(), current.name(), Precondition.revision(current.revision())));
+      } else if (!wanted.body().equals(current.body())) {
+        changes.add(
+            Change.put(
+                current.kind(),
+                current.name(),
+                wanted.body(),
+                Precondition.revision(current.revision())));
+      }
+    }
+    for (StoredResource wanted : target) {
+      if (!nowByKey.containsKey(key(wanted.kind(), wanted.name()))) {
+        changes.add(Change.put(wanted.kind(), wanted.name(), wanted.body(), Precondition.absent()));
+      }
+    }
+    long committed = commit(changes, "rollback to revision " + revision);
+    publish();
+    return committed;
+  }
+
+  private long commit(List<Change> changes, String summary) throws PolicyRejection {
+    try {
+      return store.commit(changes, summary);
+    } catch (PreconditionFailedException e) {
+      String message =
+          e.currentRevision() == 0
+              ? describe(e.kind(), e.name()) + " does not exist"
+              : describe(e.kind(), e.name())
+                  + " was changed: its ETag is now \""
+                  + e.currentRevision()
+                  + "\"";
+      throw new PolicyRejection(PolicyRejection.Reason.PRECONDITION_FAILED, "", message);
+    }
+  }
+
+  private void publish() {
+    onChange.accept(current());
+  }
+
+  /**
+   * Rejects the candidate if any rule breaks. Violations inside the written resource are INVALID
+   * (400) with paths relative to it; violations elsewhere (a route left pointing at a deleted
+   * service) are CONFLICT (409) with absolute paths.
+   */
+  private void validate(PolicySnapshot candidate, ResourceKind kind, String name, Message written)
+      throws PolicyRejection {
+    String ownPrefix = kind == null ? null : ownPath(kind, name);
+    for (Violation violation : policyValidator.validate(candidate)) {
+      if (ownPrefix != null && written != null && violation.field().startsWith(ownPrefix)) {
+        String relative = violation.field().substring(ownPrefix.length()).replaceFirst("^\\.", "");
+        throw new PolicyRejection(PolicyRejection.Reason.INVALID, relative, violation.message());
+      }
+      throw new PolicyRejection(
+          PolicyRejection.Reason.CONFLICT, violation.field(), violation.message());
+    }
+    if (written != null && kind.name().startsWith("RAW_")) {
+      List<Violation> raw = envoyValidator.validate(written);
+      if (!raw.isEmpty()) {
+        throw new PolicyRejection(
+            PolicyRejection.Reason.INVALID, raw.get(0).field(), raw.get(0).message());
+      }
+    }
+    for (ClientKind client : ClientKind.values()) {
+      EnvoyResources generated =
+          translator.translate(candidate, new ProxyGroup("validation", client));
+      checkGenerated(generated.clusters(), "clusters", r -> ((Cluster) r).getName());
+      checkGenerated(
+          generated.endpoints(), "endpoints", r -> ((ClusterLoadAssignment) r).getClusterName());
+      checkGenerated(generated.listeners(), "listeners", r -> ((Listener) r).getName());
+      checkGenerated(generated.routes(), "routes", r -> ((RouteConfiguration) r).getName());
+    }
+    checkRawClashes(candidate);
+  }
+
+  private void checkGenerated(
+      List<? extends Message> resources,
+      String type,
+      java.util.function.Function<Message, String> name)
+      throws PolicyRejection {
+    for (Message resource : resources) {
+      List<Violation> violations = envoyValidator.validate(resource);
+      if (!violations.isEmpty()) {
+        Violation first =
+            violations
+                .get(0)
+                .under("generated " + PolicyValidator.path(type, name.apply(resource)));
+        throw new PolicyRejection(PolicyRejection.Reason.INVALID, first.field(), first.message());
+      }
+    }
+  }
+
+  private void checkRawClashes(PolicySnapshot candidate) throws PolicyRejection {
+    for (String cluster : candidate.rawClusters().keySet()) {
+      if (candidate.services().containsKey(cluster)) {
+        throw clash("clusters", cluster, "the cluster of service '" + cluster + "'");
+      }
+    }
+    for (String endpoints : candidate.rawEndpoints().keySet()) {
+      if (candidate.services().containsKey(endpoints)) {
+        throw clash("endpoints", endpoints, "the endpoints of service '" + endpoints + "'");
+      }
+    }
+    for (String listener : candidate.rawListeners().keySet()) {
+      if (listener.equals(io.attache.controlplane.translate.XdsNames.OUTBOUND_LISTENER)
+          || candidate.services().containsKey(listener)) {
+        throw clash("listeners", listener, "a generated listener");
+      }
+    }
+    for (String route : candidate.rawRoutes().keySet()) {
+      if (route.equals(io.attache.controlplane.translate.XdsNames.OUTBOUND_ROUTE_CONFIG)) {
+        throw clash("routes", route, "the generated route configuration");
+      }
+    }
+  }
+
+  private static PolicyRejection clash(String type, String name, String what) {
+    return new PolicyRejection(
+        PolicyRejection.Reason.CONFLICT,
+        "raw." + PolicyValidator.path(type, name),
+        "name clashes with " + what);
+  }
+
+  private static Message withName(ResourceKind kind, String name, Message body)
+      throws PolicyRejection {
+    String nameField;
+    switch (kind) {
+      case DEFAULTS:
+        return body;
+      case RAW_ENDPOINT:
+        nameField = "cluster_name";
+        break;
+      default:
+        nameField = "name";
+    }
+    var field = body.getDescriptorForType().findFieldByName(nameField);
+    String given = (String) body.getField(field);
+    if (given.isEmpty()) {
+      return body.toBuilder().setField(field, name).build();
+    }
+    if (!given.equals(name)) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.INVALID,
+          nameField,
+          "'" + given + "' does not match the name in the path '" + name + "'");
+    }
+    return body;
+  }
+
+  private static PolicySnapshot withChange(
+      PolicySnapshot base, ResourceKind kind, String name, Optional<Message> body) {
+    TreeMap<String, Service> services = new TreeMap<>(base.services());
+    TreeMap<String, Route> routes = new TreeMap<>(base.routes());
+    TreeMap<String, Cluster> clusters = new TreeMap<>(base.rawClusters());
+    TreeMap<String, ClusterLoadAssignment> endpoints = new TreeMap<>(base.rawEndpoints());
+    TreeMap<String, RouteConfiguration> rawRoutes = new TreeMap<>(base.rawRoutes());
+    TreeMap<String, Listener> listeners = new TreeMap<>(base.rawListeners());
+    MeshDefaults defaults = base.defaults();
+    switch (kind) {
+      case SERVICE -> apply(services, name, body.map(Service.class::cast));
+      case ROUTE -> apply(routes, name, body.map(Route.class::cast));
+      case RAW_CLUSTER -> apply(clusters, name, body.map(Cluster.class::cast));
+      case RAW_ENDPOINT -> apply(endpoints, name, body.map(ClusterLoadAssignment.class::cast));
+      case RAW_ROUTE -> apply(rawRoutes, name, body.map(RouteConfiguration.class::cast));
+      case RAW_LISTENER -> apply(listeners, name, body.map(Listener.class::cast));
+      case DEFAULTS ->
+          defaults = body.map(MeshDefaults.class::cast).orElse(BuiltInMeshDefaults.get());
+    }
+    return new PolicySnapshot(
+        base.revision(), defaults, services, routes, clusters, endpoints, rawRoutes, listeners);
+  }
+
+  private static <T> void apply(TreeMap<String, T> map, String name, Optional<T> body) {
+    if (body.isPresent()) {
+      map.put(name, body.get());
+    } else {
+      map.remove(name);
+    }
+  }
+
+  /** Builds the translator's view from stored resources. */
+  public static PolicySnapshot snapshotOf(long revision, List<StoredResource> resources) {
+    PolicySnapshot empty = PolicySnapshot.empty();
+    PolicySnapshot snapshot =
+        new PolicySnapshot(
+            revision,
+            empty.defaults(),
+            empty.services(),
+            empty.routes(),
+            empty.rawClusters(),
+            empty.rawEndpoints(),
+            empty.rawRoutes(),
+            empty.rawListeners());
+    for (StoredResource resource : resources) {
+      snapshot =
+          withChange(snapshot, resource.kind(), resource.name(), Optional.of(resource.body()));
+    }
+    return snapshot;
+  }
+
+  private static String ownPath(ResourceKind kind, String name) {
+    switch (kind) {
+      case SERVICE:
+        return PolicyValidator.path("services", name);
+      case ROUTE:
+        return PolicyValidator.path("routes", name);
+      case DEFAULTS:
+        return "defaults";
+      default:
+        return "raw";
+    }
+  }
+
+  private static Map<String, StoredResource> byKey(List<StoredResource> resources) {
+    Map<String, StoredResource> map = new HashMap<>();
+    resources.forEach(r -> map.put(key(r.kind(), r.name()), r));
+    return map;
+  }
+
+  private static String key(ResourceKind kind, String name) {
+    return kind + "/" + name;
+  }
+
+  private static String describe(ResourceKind kind, String name) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " '" + name + "'";
+  }
+}

@@ -1,0 +1,429 @@
+package io.attache.controlplane.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Message;
+import com.google.protobuf.TypeRegistry;
+import io.attache.controlplane.policy.PolicyEditor;
+import io.attache.controlplane.policy.PolicyRejection;
+import io.attache.controlplane.store.Precondition;
+import io.attache.controlplane.store.ResourceKind;
+import io.attache.controlplane.store.RevisionInfo;
+import io.attache.controlplane.store.StoredResource;
+import io.attache.controlplane.translate.EnvoyResources;
+import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.xds.ProxyStatus;
+import io.attache.controlplane.xds.ProxyStatusTracker;
+import io.attache.controlplane.xds.SnapshotPublisher;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The REST admin API (Javalin): policy CRUD with ETag/If-Match, raw Envoy resources, proxy status
+ * and config dumps, revisions and rollback, health, readiness, metrics and the OpenAPI document.
+ * Bodies are proto3 JSON; every error is {@code {"error","field","message"}}. Handlers never touch
+ * the store directly: writes go through the PolicyEditor, which validates first.
+ */
+public final class AdminApi implements AutoCloseable {
+
+  private static final String JSON = "application/json";
+
+  /** Marks a response whose error body we wrote, so Javalin's 404/405 mappers leave it alone. */
+  private static final String OWN_ERROR = "attache.error";
+
+  private static final Map<String, ResourceKind> RAW_KINDS =
+      Map.of(
+          "clusters", ResourceKind.RAW_CLUSTER,
+          "endpoints", ResourceKind.RAW_ENDPOINT,
+          "routes", ResourceKind.RAW_ROUTE,
+          "listeners", ResourceKind.RAW_LISTENER);
+
+  private final PolicyEditor editor;
+  private final ProxyStatusTracker proxies;
+  private final SnapshotPublisher publisher;
+  private final ControlPlaneMetrics metrics;
+  private final BooleanSupplier ready;
+  private final JsonCodec codec;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final String openApi;
+  private Javalin app;
+
+  public AdminApi(
+      PolicyEditor editor,
+      ProxyStatusTracker proxies,
+      SnapshotPublisher publisher,
+      ControlPlaneMetrics metrics,
+      TypeRegistry types,
+      BooleanSupplier ready) {
+    this.editor = editor;
+    this.proxies = proxies;
+    this.publisher = publisher;
+    this.metrics = metrics;
+    this.ready = ready;
+    this.codec = new JsonCodec(types);
+    this.openApi = resource("/openapi.json");
+  }
+
+  /** Starts listening; port 0 picks a free port. */
+  public AdminApi start(String host, int port) {
+    app =
+        Javalin.create(
+            config -> {
+              config.showJavalinBanner = false;
+              config.http.prefer405over404 = true;
+              config.startupWatcherEnabled = false;
+            });
+    routes(app);
+    app.start(host, port);
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    if (app != null) {
+      app.stop();
+    }
+  }
+
+  private void routes(Javalin app) {
+    app.get("/api/v1/services", ctx -> list(ctx, ResourceKind.SERVICE));
+    app.get(
+        "/api/v1/services/{name}", ctx -> get(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
+    app.put(
+        "/api/v1/services/{name}", ctx -> put(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
+    app.delete(
+        "/api/v1/services/{name}", ctx -> delete(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
+    app.get("/api/v1/routes", ctx -> list(ctx, ResourceKind.ROUTE));
+    app.get("/api/v1/routes/{name}", ctx -> get(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.put("/api/v1/routes/{name}", ctx -> put(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.delete(
+        "/api/v1/routes/{name}", ctx -> delete(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.get("/api/v1/defaults", ctx -> respond(ctx, 200, editor.defaults()));
+    app.put(
+        "/api/v1/defaults",
+        ctx -> put(ctx, ResourceKind.DEFAULTS, ResourceKind.MESH_DEFAULTS_NAME));
+    app.get("/api/v1/raw/{type}", ctx -> list(ctx, rawKind(ctx)));
+    app.get("/api/v1/raw/{type}/{name}", ctx -> get(ctx, rawKind(ctx), ctx.pathParam("name")));
+    app.put("/api/v1/raw/{type}/{name}", ctx -> put(ctx, rawKind(ctx), ctx.pathParam("name")));
+    app.delete(
+        "/api/v1/raw/{type}/{name}", ctx -> delete(ctx, rawKind(ctx), ctx.pathParam("name")));
+    app.get("/api/v1/proxies", this::listProxies);
+    app.get("/api/v1/proxies/{nodeId}", this::getProxy);
+    app.get("/api/v1/proxies/{nodeId}/config", this::proxyConfig);
+    app.get("/api/v1/revisions", this::listRevisions);
+    app.post("/api/v1/revisions/{revision}/rollback", this::rollback);
+    app.get("/api/v1/openapi.json", ctx -> ctx.contentType(JSON).result(openApi));
+    app.get("/healthz", ctx -> ctx.contentType(JSON).result("{\"status\":\"ok\"}"));
+    app.get(
+        "/readyz",
+        ctx -> {
+          boolean isReady = ready.getAsBoolean();
+          ctx.status(isReady ? 200 : 503)
+              .contentType(JSON)
+              .result(isReady ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+        });
+    app.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+    app.exception(PolicyRejection.class, this::reject);
+    app.error(
+        404,
+        ctx -> {
+          if (ctx.attribute(OWN_ERROR) == null) {
+            error(ctx, 404, "not_found", "", "no endpoint " + ctx.method() + " " + ctx.path());
+          }
+        });
+    app.error(
+        405,
+        ctx -> {
+          if (ctx.resultInputStream() == null) {
+            error(
+                ctx,
+                405,
+                "method_not_allowed",
+                "",
+                ctx.method() + " is not allowed on " + ctx.path());
+          }
+        });
+  }
+
+  private void list(Context ctx, ResourceKind kind) {
+    ArrayNode items = mapper.createArrayNode();
+    for (StoredResource resource : editor.list(kind)) {
+      items.add(tree(codec.print(resource.body())));
+    }
+    ObjectNode body = mapper.createObjectNode();
+    body.set("items", items);
+    json(ctx, 200, body);
+  }
+
+  private void get(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
+    respond(ctx, 200, editor.get(kind, name));
+  }
+
+  private void put(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
+    requireJson(ctx);
+    Message body = codec.parse(ctx.body(), kind.prototype());
+    Precondition precondition = precondition(ctx);
+    boolean existed = kind == ResourceKind.DEFAULTS || hasCurrent(kind, name);
+    StoredResource stored = editor.put(kind, name, body, precondition);
+    metrics.writeAccepted();
+    respond(ctx, existed ? 200 : 201, stored);
+  }
+
+  private void delete(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
+    editor.delete(kind, name, precondition(ctx));
+    metrics.writeAccepted();
+    ctx.status(204);
+  }
+
+  private void listProxies(Context ctx) {
+    ArrayNode items = mapper.createArrayNode();
+    proxies.proxies().forEach(p -> items.add(proxyJson(p)));
+    ObjectNode body = mapper.createObjectNode();
+    body.set("items", items);
+    json(ctx, 200, body);
+  }
+
+  private void getProxy(Context ctx) throws PolicyRejection {
+    String nodeId = ctx.pathParam("nodeId");
+    ProxyStatus status = proxies.proxy(nodeId).orElseThrow(() -> notConnected(nodeId));
+    json(ctx, 200, proxyJson(status));
+  }
+
+  private void proxyConfig(Context ctx) throws PolicyRejection {
+    String nodeId = ctx.pathParam("nodeId");
+    ProxyGroup group =
+        proxies.node(nodeId).map(ProxyGroup::of).orElseThrow(() -> notConnected(nodeId));
+    Optional<EnvoyResources> resources = publisher.resourcesOf(group);
+    ObjectNode body = mapper.createObjectNode();
+    body.put("node_id", nodeId);
+    body.put("group", group.toString());
+    body.set("clusters", array(resources.map(EnvoyResources::clusters).orElse(List.of())));
+    body.set("endpoints", array(resources.map(EnvoyResources::endpoints).orElse(List.of())));
+    body.set("listeners", array(resources.map(EnvoyResources::listeners).orElse(List.of())));
+    body.set("routes", array(resources.map(EnvoyResources::routes).orElse(List.of())));
+    json(ctx, 200, body);
+  }
+
+  private void listRevisions(Context ctx) {
+    ArrayNode items = mapper.createArrayNode();
+    for (RevisionInfo revision : editor.revisions()) {
+      ObjectNode item = mapper.createObjectNode();
+      item.put("revision", revision.revision());
+      item.put("created_at", revision.createdAt().toString());
+      item.put("summary", revision.summary());
+      items.add(item);
+    }
+    ObjectNode body = mapper.createObjectNode();
+    body.set("items", items);
+    json(ctx, 200, body);
+  }
+
+  private void rollback(Context ctx) throws PolicyRejection {
+    long target;
+    try {
+      target = Long.parseLong(ctx.pathParam("revision"));
+    } catch (NumberFormatException e) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.INVALID, "revision", "not a revision number");
+    }
+    long revision = editor.rollback(target);
+    metrics.writeAccepted();
+    ObjectNode body = mapper.createObjectNode();
+    body.put("revision", revision);
+    body.put("rolled_back_to", target);
+    json(ctx, 201, body);
+  }
+
+  private ObjectNode proxyJson(ProxyStatus status) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("node_id", status.nodeId());
+    node.put("cluster", status.cluster());
+    node.put("user_agent", (status.userAgent() + " " + status.userAgentVersion()).trim());
+    node.set("metadata", tree(codec.print(status.metadata())));
+    node.put("group", status.group());
+    node.put("connected_since", status.connectedSince().toString());
+    ObjectNode types = mapper.createObjectNode();
+    status
+        .types()
+        .forEach(
+            (typeUrl, type) -> {
+              ObjectNode entry = mapper.createObjectNode();
+              entry.put("last_sent_version", type.lastSentVersion());
+              entry.put("last_sent_nonce", type.lastSentNonce());
+              entry.put("last_acked_version", type.lastAckedVersion());
+              if (type.lastNack() == null) {
+                entry.putNull("last_nack");
+              } else {
+                ObjectNode nack = mapper.createObjectNode();
+                nack.put("version", type.lastNack().version());
+                nack.put("nonce", type.lastNack().nonce());
+                nack.put("error_detail", type.lastNack().errorDetail());
+                nack.put("at", type.lastNack().at().toString());
+                entry.set("last_nack", nack);
+              }
+              types.set(typeUrl, entry);
+            });
+    node.set("types", types);
+    return node;
+  }
+
+  private ArrayNode array(List<? extends Message> resources) {
+    ArrayNode items = mapper.createArrayNode();
+    resources.forEach(r -> items.add(tree(codec.print(r))));
+    return items;
+  }
+
+  private void respond(Context ctx, int status, StoredResource resource) {
+    ctx.header("ETag", etag(resource.revision()));
+    ctx.status(status).contentType(JSON).result(codec.print(resource.body()));
+  }
+
+  private boolean hasCurrent(ResourceKind kind, String name) {
+    try {
+      editor.get(kind, name);
+      return true;
+    } catch (PolicyRejection e) {
+      return false;
+    }
+  }
+
+  private static ResourceKind rawKind(Context ctx) throws PolicyRejection {
+    ResourceKind kind = RAW_KINDS.get(ctx.pathParam("type"));
+    if (kind == null) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.NOT_FOUND,
+          "type",
+          "raw resource type must be one of clusters, endpoints, routes, listeners");
+    }
+    return kind;
+  }
+
+  private static void requireJson(Context ctx) throws PolicyRejection {
+    String type = ctx.contentType();
+    if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals(JSON)) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type",
+          "Content-Type must be application/json, not " + (type == null ? "absent" : type));
+    }
+  }
+
+  /** If-None-Match: * → create only; If-Match: "n" → must be at n; If-Match: * → must exist. */
+  private static Precondition precondition(Context ctx) throws PolicyRejection {
+    String ifNoneMatch = ctx.header("If-None-Match");
+    if (ifNoneMatch != null && ifNoneMatch.trim().equals("*")) {
+      return Precondition.absent();
+    }
+    String ifMatch = ctx.header("If-Match");
+    if (ifMatch == null) {
+      return Precondition.any();
+    }
+    String tag = ifMatch.trim();
+    if (tag.startsWith("W/")) {
+      tag = tag.substring(2);
+    }
+    tag = tag.replace("\"", "");
+    try {
+      return Precondition.revision(Long.parseLong(tag));
+    } catch (NumberFormatException e) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.INVALID,
+          "If-Match",
+          "ETag must be a quoted revision number like \"3\"");
+    }
+  }
+
+  private void reject(PolicyRejection rejection, Context ctx) {
+    int status;
+    String error;
+    switch (rejection.reason()) {
+      case NOT_FOUND -> {
+        status = 404;
+        error = "not_found";
+      }
+      case CONFLICT -> {
+        status = 409;
+        error = "conflict";
+      }
+      case PRECONDITION_FAILED -> {
+        status = 412;
+        error = "precondition_failed";
+      }
+      case UNSUPPORTED_MEDIA_TYPE -> {
+        status = 415;
+        error = "unsupported_media_type";
+      }
+      default -> {
+        status = 400;
+        error = "invalid_argument";
+      }
+    }
+    if (!ctx.method().name().equals("GET")) {
+      metrics.writeRejected();
+    }
+    error(ctx, status, error, rejection.field(), rejection.getMessage());
+  }
+
+  private void error(Context ctx, int status, String error, String field, String message) {
+    ctx.attribute(OWN_ERROR, Boolean.TRUE);
+    ObjectNode body = mapper.createObjectNode();
+    body.put("error", error);
+    body.put("field", field);
+    body.put("message", message);
+    json(ctx, status, body);
+  }
+
+  private void json(Context ctx, int status, Object body) {
+    try {
+      ctx.status(status).contentType(JSON).result(mapper.writeValueAsString(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode tree(String json) {
+    try {
+      return mapper.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String etag(long revision) {
+    return "\"" + revision + "\"";
+  }
+
+  private PolicyRejection notConnected(String nodeId) {
+    return new PolicyRejection(
+        PolicyRejection.Reason.NOT_FOUND, "", "no connected proxy with node id '" + nodeId + "'");
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = AdminApi.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException(path + " missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.attache.controlplane.rest;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The control plane's counters and gauges in Prometheus text format. Gauges are read from their
+ * owners at scrape time, so nothing here can drift from the truth. Must never block a scrape on a
+ * write.
+ */
+public final class ControlPlaneMetrics {
+
+  private final AtomicLong writesAccepted = new AtomicLong();
+  private final AtomicLong writesRejected = new AtomicLong();
+  private final LongSupplier connectedProxies;
+  private final LongSupplier acks;
+  private final LongSupplier nacks;
+  private final LongSupplier pushes;
+  private final LongSupplier revision;
+
+  public ControlPlaneMetrics(
+      LongSupplier connectedProxies,
+      LongSupplier acks,
+      LongSupplier nacks,
+      LongSupplier pushes,
+      LongSupplier revision) {
+    this.connectedProxies = connectedProxies;
+    this.acks = acks;
+    this.nacks = nacks;
+    this.pushes = pushes;
+    this.revision = revision;
+  }
+
+  void writeAccepted() {
+    writesAccepted.incrementAndGet();
+  }
+
+  void writeRejected() {
+    writesRejected.incrementAndGet();
+  }
+
+  String render() {
+    StringBuilder out = new StringBuilder();
+    metric(
+        out,
+        "attache_cp_rest_writes_accepted_total",
+        "counter",
+        "REST writes stored",
+        writesAccepted.get());
+    metric(
+        out,
+        "attache_cp_rest_writes_rejected_total",
+        "counter",
+        "REST writes refused (4xx)",
+        writesRejected.get());
+    metric(
+        out,
+        "attache_cp_xds_connected_proxies",
+        "gauge",
+        "xDS clients connected now",
+        connectedProxies.getAsLong());
+    metric(out, "attache_cp_xds_acks_total", "counter", "xDS responses ACKed", acks.getAsLong());
+    metric(out, "attache_cp_xds_nacks_total", "counter", "xDS responses NACKed", nacks.getAsLong());
+    metric(
+        out,
+        "attache_cp_snapshot_pushes_total",
+        "counter",
+        "debounced snapshot pushes",
+        pushes.getAsLong());
+    metric(
+        out,
+        "attache_cp_store_revision",
+        "gauge",
+        "head revision of the policy store",
+        revision.getAsLong());
+    return out.toString();
+  }
+
+  private static void metric(StringBuilder out, String name, String type, String help, long value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    out.append(name).append(' ').append(value).append('\n');
+  }
+}

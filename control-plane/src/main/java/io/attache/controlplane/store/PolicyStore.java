@@ -1,0 +1,32 @@
+package io.attache.controlplane.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The revisioned, durable home of the policy. Every commit is one revision, applied atomically
+ * after checking every change's precondition; a commit that returns is durable. Implementations
+ * know nothing of validation or translation: callers validate before they commit.
+ */
+public interface PolicyStore extends AutoCloseable {
+
+  /** The newest revision, 0 for an empty store. */
+  long headRevision();
+
+  Optional<StoredResource> get(ResourceKind kind, String name);
+
+  /** Current resources of one kind, sorted by name. */
+  List<StoredResource> list(ResourceKind kind);
+
+  /** Every resource that existed at {@code revision}, each with the revision that wrote it. */
+  List<StoredResource> stateAt(long revision);
+
+  /** Applies all changes as one new revision, or none of them. Returns the new revision. */
+  long commit(List<Change> changes, String summary) throws PreconditionFailedException;
+
+  /** All revisions, newest first. */
+  List<RevisionInfo> revisions();
+
+  @Override
+  void close();
+}

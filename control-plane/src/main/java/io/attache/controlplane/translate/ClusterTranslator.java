@@ -1,0 +1,175 @@
+package io.attache.controlplane.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.attache.api.policy.v1.ActiveHealthCheck;
+import io.attache.api.policy.v1.BreakerPolicy;
+import io.attache.api.policy.v1.CircuitBreakerThresholds;
+import io.attache.api.policy.v1.MeshDefaults;
+import io.attache.api.policy.v1.Protocol;
+import io.attache.api.policy.v1.Service;
+import io.attache.api.policy.v1.TlsMode;
+import io.attache.controlplane.policy.DefaultsMerger;
+import io.attache.controlplane.policy.PolicySnapshot;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.v3.Percent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Service → Cluster (EDS over ADS) with the mesh defaults merged in: circuit breakers, outlier
+ * detection, healthy_panic_threshold, health checks, TLS and upstream protocol options. Pure and
+ * deterministic; must never look at anything but its arguments.
+ */
+public final class ClusterTranslator {
+
+  private static final Duration DEFAULT_HEALTH_CHECK_INTERVAL =
+      Duration.newBuilder().setSeconds(10).build();
+  private static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT =
+      Duration.newBuilder().setSeconds(1).build();
+
+  public List<Cluster> translate(PolicySnapshot policy, ProxyGroup group) {
+    List<Cluster> clusters = new ArrayList<>();
+    for (Service service : policy.services().values()) {
+      clusters.add(cluster(service, policy.defaults()));
+    }
+    return clusters;
+  }
+
+  Cluster cluster(Service service, MeshDefaults defaults) {
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(service.getName())
+            .setType(Cluster.DiscoveryType.EDS)
+            .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(XdsNames.ads()))
+            .setLbPolicy(lbPolicy(service));
+    if (service.hasConnectTimeout()) {
+      cluster.setConnectTimeout(service.getConnectTimeout());
+    } else if (defaults.hasConnectTimeout()) {
+      cluster.setConnectTimeout(defaults.getConnectTimeout());
+    }
+    CircuitBreakerThresholds thresholds =
+        DefaultsMerger.thresholds(defaults.getCircuitBreakers(), service.getCircuitBreakers());
+    if (!thresholds.equals(CircuitBreakerThresholds.getDefaultInstance())) {
+      cluster.setCircuitBreakers(circuitBreakers(thresholds));
+    }
+    BreakerPolicy breaker = DefaultsMerger.breaker(defaults.getBreaker(), service.getBreaker());
+    if (hasOutlierDetection(breaker)) {
+      cluster.setOutlierDetection(outlierDetection(breaker));
+    }
+    if (breaker.hasHealthyPanicThresholdPercent()) {
+      cluster.setCommonLbConfig(
+          Cluster.CommonLbConfig.newBuilder()
+              .setHealthyPanicThreshold(
+                  Percent.newBuilder()
+                      .setValue(breaker.getHealthyPanicThresholdPercent().getValue())));
+    }
+    if (service.hasHealthCheck()) {
+      cluster.addHealthChecks(healthCheck(service.getHealthCheck(), service.getProtocol()));
+    }
+    if (service.getTlsMode() == TlsMode.SIMPLE) {
+      cluster.setTransportSocket(
+          TransportSocket.newBuilder()
+              .setName(XdsNames.TLS_TRANSPORT_SOCKET)
+              .setTypedConfig(
+                  Any.pack(UpstreamTlsContext.newBuilder().setSni(service.getName()).build())));
+    }
+    if (service.getProtocol() == Protocol.HTTP2 || service.getProtocol() == Protocol.GRPC) {
+      cluster.putTypedExtensionProtocolOptions(
+          XdsNames.HTTP_PROTOCOL_OPTIONS,
+          Any.pack(
+              HttpProtocolOptions.newBuilder()
+                  .setExplicitHttpConfig(
+                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                          .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                  .build()));
+    }
+    return cluster.build();
+  }
+
+  private static Cluster.LbPolicy lbPolicy(Service service) {
+    switch (service.getLbPolicy()) {
+      case LEAST_REQUEST:
+        return Cluster.LbPolicy.LEAST_REQUEST;
+      case RANDOM:
+        return Cluster.LbPolicy.RANDOM;
+      case RING_HASH:
+        return Cluster.LbPolicy.RING_HASH;
+      case MAGLEV:
+        return Cluster.LbPolicy.MAGLEV;
+      default:
+        return Cluster.LbPolicy.ROUND_ROBIN;
+    }
+  }
+
+  private static CircuitBreakers circuitBreakers(CircuitBreakerThresholds thresholds) {
+    CircuitBreakers.Thresholds.Builder entry =
+        CircuitBreakers.Thresholds.newBuilder().setPriority(RoutingPriority.DEFAULT);
+    if (thresholds.hasMaxConnections()) {
+      entry.setMaxConnections(thresholds.getMaxConnections());
+    }
+    if (thresholds.hasMaxPendingRequests()) {
+      entry.setMaxPendingRequests(thresholds.getMaxPendingRequests());
+    }
+    if (thresholds.hasMaxRequests()) {
+      entry.setMaxRequests(thresholds.getMaxRequests());
+    }
+    if (thresholds.hasMaxRetries()) {
+      entry.setMaxRetries(thresholds.getMaxRetries());
+    }
+    return CircuitBreakers.newBuilder().addThresholds(entry).build();
+  }
+
+  private static boolean hasOutlierDetection(BreakerPolicy breaker) {
+    return breaker.hasConsecutiveFailures()
+        || breaker.hasWindow()
+        || breaker.hasSleepWindow()
+        || breaker.hasMaxEjectionPercent();
+  }
+
+  private static OutlierDetection outlierDetection(BreakerPolicy breaker) {
+    OutlierDetection.Builder outlier = OutlierDetection.newBuilder();
+    if (breaker.hasConsecutiveFailures()) {
+      outlier
+          .setConsecutive5Xx(breaker.getConsecutiveFailures())
+          .setEnforcingConsecutive5Xx(UInt32Value.of(100));
+    }
+    if (breaker.hasWindow()) {
+      outlier.setInterval(breaker.getWindow());
+    }
+    if (breaker.hasSleepWindow()) {
+      outlier.setBaseEjectionTime(breaker.getSleepWindow());
+    }
+    if (breaker.hasMaxEjectionPercent()) {
+      outlier.setMaxEjectionPercent(breaker.getMaxEjectionPercent());
+    }
+    return outlier.build();
+  }
+
+  private static HealthCheck healthCheck(ActiveHealthCheck check, Protocol protocol) {
+    HealthCheck.Builder health =
+        HealthCheck.newBuilder()
+            .setInterval(check.hasInterval() ? check.getInterval() : DEFAULT_HEALTH_CHECK_INTERVAL)
+            .setTimeout(check.hasTimeout() ? check.getTimeout() : DEFAULT_HEALTH_CHECK_TIMEOUT)
+            .setUnhealthyThreshold(UInt32Value.of(Math.max(1, check.getUnhealthyThreshold())))
+            .setHealthyThreshold(UInt32Value.of(Math.max(1, check.getHealthyThreshold())));
+    if (!check.getHttpPath().isEmpty()) {
+      health.setHttpHealthCheck(
+          HealthCheck.HttpHealthCheck.newBuilder().setPath(check.getHttpPath()));
+    } else if (protocol == Protocol.GRPC) {
+      health.setGrpcHealthCheck(HealthCheck.GrpcHealthCheck.getDefaultInstance());
+    } else {
+      health.setTcpHealthCheck(HealthCheck.TcpHealthCheck.getDefaultInstance());
+    }
+    return health.build();
+  }
+}

@@ -1,0 +1,37 @@
+package io.attache.controlplane.translate;
+
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+
+/**
+ * Names shared by the translators so a listener's RDS reference and the route configuration agree
+ * by construction. Constants only.
+ */
+public final class XdsNames {
+
+  /** The one route configuration every outbound and API listener refers to. */
+  public static final String OUTBOUND_ROUTE_CONFIG = "outbound";
+
+  public static final String OUTBOUND_LISTENER = "outbound";
+  public static final int OUTBOUND_PORT = 15001;
+
+  public static final String HTTP_CONNECTION_MANAGER =
+      "envoy.filters.network.http_connection_manager";
+  public static final String ROUTER_FILTER = "envoy.filters.http.router";
+  public static final String FAULT_FILTER = "envoy.filters.http.fault";
+  public static final String HTTP_PROTOCOL_OPTIONS =
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  public static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
+  public static final String OPENTELEMETRY_TRACER = "envoy.tracers.opentelemetry";
+
+  private XdsNames() {}
+
+  /** Everything is fetched over the same ADS stream. */
+  public static ConfigSource ads() {
+    return ConfigSource.newBuilder()
+        .setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3)
+        .build();
+  }
+}

@@ -1,0 +1,218 @@
+package io.attache.controlplane.xds;
+
+import io.attache.controlplane.translate.ProxyGroup;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Records, per xDS stream and resource type, the last response sent and how the client answered:
+ * ACK (same nonce, no error_detail) or NACK (same nonce, error_detail set). Works for
+ * state-of-the-world and delta streams. Runs on gRPC threads; must never block them.
+ */
+public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
+
+  /**
+   * Delta ACKs carry no version, so the version of each in-flight nonce is remembered, boundedly.
+   */
+  private static final int NONCES_REMEMBERED = 16;
+
+  private final Clock clock;
+  private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
+  private final AtomicLong acks = new AtomicLong();
+  private final AtomicLong nacks = new AtomicLong();
+
+  public ProxyStatusTracker(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public void onStreamOpen(long streamId, String typeUrl) {
+    streams.put(streamId, new StreamState(clock.instant()));
+  }
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    streams.remove(streamId);
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    streams.remove(streamId);
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    StreamState stream = stream(streamId);
+    stream.sawNode(request.getNode());
+    if (request.getResponseNonce().isEmpty()) {
+      return;
+    }
+    String errorDetail = request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null;
+    stream.answered(
+        request.getTypeUrl(),
+        request.getResponseNonce(),
+        request.getVersionInfo(),
+        errorDetail,
+        clock);
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    StreamState stream = stream(streamId);
+    stream.sawNode(request.getNode());
+    if (request.getResponseNonce().isEmpty()) {
+      return;
+    }
+    String errorDetail = request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null;
+    stream.answered(request.getTypeUrl(), request.getResponseNonce(), null, errorDetail, clock);
+  }
+
+  @Override
+  public void onV3StreamResponse(
+      long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+    stream(streamId).sent(response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+  }
+
+  @Override
+  public void onV3StreamDeltaResponse(
+      long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+    stream(streamId)
+        .sent(response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo());
+  }
+
+  /** Every connected client that has identified itself, sorted by node id. */
+  public List<ProxyStatus> proxies() {
+    List<ProxyStatus> all = new ArrayList<>();
+    for (StreamState stream : streams.values()) {
+      stream.status().ifPresent(all::add);
+    }
+    all.sort(Comparator.comparing(ProxyStatus::nodeId).thenComparing(ProxyStatus::connectedSince));
+    return all;
+  }
+
+  /** The newest stream of a node id, if it is connected. */
+  public Optional<ProxyStatus> proxy(String nodeId) {
+    return proxies().stream()
+        .filter(p -> p.nodeId().equals(nodeId))
+        .max(Comparator.comparing(ProxyStatus::connectedSince));
+  }
+
+  /** The node of the newest stream of a node id, to find its snapshot. */
+  public Optional<Node> node(String nodeId) {
+    return streams.values().stream()
+        .map(StreamState::node)
+        .filter(n -> n != null && n.getId().equals(nodeId))
+        .findFirst();
+  }
+
+  public long ackCount() {
+    return acks.get();
+  }
+
+  public long nackCount() {
+    return nacks.get();
+  }
+
+  private StreamState stream(long streamId) {
+    return streams.computeIfAbsent(streamId, id -> new StreamState(clock.instant()));
+  }
+
+  /** One stream's state; guarded by its own monitor, touched by one gRPC call at a time. */
+  private final class StreamState {
+    private final Instant connectedSince;
+    private Node node;
+    private final Map<String, MutableTypeStatus> types = new TreeMap<>();
+
+    StreamState(Instant connectedSince) {
+      this.connectedSince = connectedSince;
+    }
+
+    synchronized Node node() {
+      return node;
+    }
+
+    synchronized void sawNode(Node requestNode) {
+      // Clients may send the node only on the first request of a stream.
+      if (node == null && requestNode != null && !requestNode.getId().isEmpty()) {
+        node = requestNode;
+      }
+    }
+
+    synchronized void sent(String typeUrl, String nonce, String version) {
+      MutableTypeStatus type = types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus());
+      type.lastSentVersion = version;
+      type.lastSentNonce = nonce;
+      type.versionsByNonce.put(nonce, version);
+      while (type.versionsByNonce.size() > NONCES_REMEMBERED) {
+        type.versionsByNonce.remove(type.versionsByNonce.keySet().iterator().next());
+      }
+    }
+
+    synchronized void answered(
+        String typeUrl, String nonce, String sotwVersion, String errorDetail, Clock clock) {
+      MutableTypeStatus type = types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus());
+      String respondedVersion = type.versionsByNonce.get(nonce);
+      if (errorDetail != null) {
+        nacks.incrementAndGet();
+        type.lastNack =
+            new ProxyStatus.Nack(
+                respondedVersion == null ? "" : respondedVersion,
+                nonce,
+                errorDetail,
+                clock.instant());
+        return;
+      }
+      String accepted = sotwVersion != null ? sotwVersion : respondedVersion;
+      if (accepted != null) {
+        acks.incrementAndGet();
+        type.lastAckedVersion = accepted;
+      }
+    }
+
+    synchronized Optional<ProxyStatus> status() {
+      if (node == null) {
+        return Optional.empty();
+      }
+      Map<String, ProxyStatus.TypeStatus> snapshot = new TreeMap<>();
+      types.forEach(
+          (url, t) ->
+              snapshot.put(
+                  url,
+                  new ProxyStatus.TypeStatus(
+                      t.lastSentVersion, t.lastSentNonce, t.lastAckedVersion, t.lastNack)));
+      return Optional.of(
+          new ProxyStatus(
+              node.getId(),
+              node.getCluster(),
+              node.getUserAgentName(),
+              node.getUserAgentVersion(),
+              node.getMetadata(),
+              ProxyGroup.of(node).toString(),
+              connectedSince,
+              java.util.Collections.unmodifiableMap(snapshot)));
+    }
+  }
+
+  private static final class MutableTypeStatus {
+    private String lastSentVersion = "";
+    private String lastSentNonce = "";
+    private String lastAckedVersion = "";
+    private ProxyStatus.Nack lastNack;
+    private final LinkedHashMap<String, String> versionsByNonce = new LinkedHashMap<>();
+  }
+}

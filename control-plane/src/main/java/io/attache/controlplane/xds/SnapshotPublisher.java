@@ -1,0 +1,123 @@
+package io.attache.controlplane.xds;
+
+import io.attache.controlplane.policy.PolicySnapshot;
+import io.attache.controlplane.translate.EnvoyResources;
+import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.translate.SnapshotTranslator;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns policy changes into snapshots in the cache, one per node group. Changes are debounced: a
+ * burst of writes becomes one push once writes pause for {@code quietPeriod}, but never later than
+ * {@code maxDelay} after the first write of the burst. A node group seen for the first time gets
+ * its snapshot at once, so a new proxy never waits for the next write. Never translates on the
+ * caller's thread except for that first sight of a group.
+ */
+public final class SnapshotPublisher implements DiscoveryServerCallbacks {
+
+  private static final long NOTHING_PENDING = Long.MIN_VALUE;
+
+  private final SimpleCache<ProxyGroup> cache;
+  private final SnapshotTranslator translator;
+  private final Scheduler scheduler;
+  private final Duration quietPeriod;
+  private final Duration maxDelay;
+  private final Set<ProxyGroup> groups = ConcurrentHashMap.newKeySet();
+  private final AtomicLong pushes = new AtomicLong();
+  private final Object publishLock = new Object();
+
+  private volatile PolicySnapshot policy;
+  private long burstStartedAt = NOTHING_PENDING;
+  private Scheduler.ScheduledTask pending;
+
+  public SnapshotPublisher(
+      SimpleCache<ProxyGroup> cache,
+      SnapshotTranslator translator,
+      Scheduler scheduler,
+      Duration quietPeriod,
+      Duration maxDelay,
+      PolicySnapshot initial) {
+    this.cache = cache;
+    this.translator = translator;
+    this.scheduler = scheduler;
+    this.quietPeriod = quietPeriod;
+    this.maxDelay = maxDelay;
+    this.policy = initial;
+  }
+
+  /** Records the new policy and (re)arms the debounce timer. */
+  public synchronized void policyChanged(PolicySnapshot next) {
+    policy = next;
+    long now = scheduler.nanoTime();
+    if (burstStartedAt == NOTHING_PENDING) {
+      burstStartedAt = now;
+    }
+    long dueAt = Math.min(now + quietPeriod.toNanos(), burstStartedAt + maxDelay.toNanos());
+    if (pending != null) {
+      pending.cancel();
+    }
+    pending = scheduler.schedule(Duration.ofNanos(Math.max(0, dueAt - now)), this::push);
+  }
+
+  /** Sets a fresh snapshot for every known node group from the latest policy. */
+  public void push() {
+    synchronized (this) {
+      burstStartedAt = NOTHING_PENDING;
+      pending = null;
+    }
+    for (ProxyGroup group : groups) {
+      publish(group);
+    }
+    pushes.incrementAndGet();
+  }
+
+  public long pushCount() {
+    return pushes.get();
+  }
+
+  public PolicySnapshot currentPolicy() {
+    return policy;
+  }
+
+  /** The resources a group is being served now, if it has a snapshot. */
+  public Optional<EnvoyResources> resourcesOf(ProxyGroup group) {
+    if (cache.getSnapshot(group) instanceof VersionedSnapshot snapshot) {
+      return Optional.of(snapshot.source());
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    ensureSnapshot(ProxyGroup.of(request.getNode()));
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    ensureSnapshot(ProxyGroup.of(request.getNode()));
+  }
+
+  private void ensureSnapshot(ProxyGroup group) {
+    if (groups.add(group)) {
+      publish(group);
+    }
+  }
+
+  /**
+   * Reads the policy and sets the snapshot under one lock, so a first-sight publish racing a push
+   * can never leave a group on an older policy than the latest one.
+   */
+  private void publish(ProxyGroup group) {
+    synchronized (publishLock) {
+      cache.setSnapshot(group, new VersionedSnapshot(translator.translate(policy, group)));
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.attache.controlplane.policy;
+
+import static io.attache.controlplane.testing.Policies.policy;
+import static io.attache.controlplane.testing.Policies.route;
+import static io.attache.controlplane.testing.Policies.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.DoubleValue;
+import com.google.protobuf.Duration;
+import io.attache.api.policy.v1.BreakerPolicy;
+import io.attache.api.policy.v1.MeshDefaults;
+import io.attache.api.policy.v1.Protocol;
+import io.attache.api.policy.v1.RetryPolicy;
+import io.attache.api.policy.v1.TracingPolicy;
+import io.attache.controlplane.validate.Violation;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PolicyValidatorTest {
+
+  private final PolicyValidator validator = new PolicyValidator();
+
+  @Test
+  void acceptsTheBuiltInDefaultsWithServicesAndRoutes() {
+    PolicySnapshot valid =
+        policy(
+            List.of(service("orders", 9001), service("orders-v2", 9002)),
+            route("canary", "orders", "/", "orders", "orders-v2"));
+
+    assertThat(validator.validate(valid)).isEmpty();
+  }
+
+  @Test
+  void rejectsNamesThatCannotBeClusterOrHostNames() {
+    assertThat(validator.validate(policy(service("Orders_1", 9001))))
+        .extracting(Violation::field)
+        .containsExactly("services[\"Orders_1\"].name");
+  }
+
+  @Test
+  void rejectsNonPositiveDurationsAndOutOfRangePercentages() {
+    var broken =
+        service("orders", 9001).toBuilder()
+            .setConnectTimeout(Duration.newBuilder().setSeconds(-1))
+            .setBreaker(
+                BreakerPolicy.newBuilder().setHealthyPanicThresholdPercent(DoubleValue.of(101)))
+            .build();
+
+    assertThat(validator.validate(policy(broken)))
+        .extracting(Violation::field)
+        .containsExactly(
+            "services[\"orders\"].connect_timeout",
+            "services[\"orders\"].breaker.healthy_panic_threshold_percent");
+  }
+
+  @Test
+  void rejectsUnknownRetryConditionsAndABackOffCapBelowItsBase() {
+    MeshDefaults defaults =
+        BuiltInMeshDefaults.get().toBuilder()
+            .setRetry(
+                RetryPolicy.newBuilder()
+                    .addRetryOn("on-a-whim")
+                    .setBackoffBaseInterval(Duration.newBuilder().setSeconds(2))
+                    .setBackoffMaxInterval(Duration.newBuilder().setSeconds(1)))
+            .build();
+    PolicySnapshot base = policy(service("orders", 9001));
+
+    List<Violation> violations = validator.validate(withDefaults(base, defaults));
+
+    assertThat(violations)
+        .extracting(Violation::field)
+        .containsExactly("defaults.retry.retry_on[0]", "defaults.retry.backoff_max_interval");
+  }
+
+  @Test
+  void requiresTheTracingCollectorToBeAnExistingGrpcService() {
+    MeshDefaults tracing =
+        BuiltInMeshDefaults.get().toBuilder()
+            .setTracing(TracingPolicy.newBuilder().setCollectorService("otel"))
+            .build();
+
+    assertThat(validator.validate(withDefaults(policy(service("orders", 9001)), tracing)))
+        .extracting(Violation::message)
+        .containsExactly("no service named 'otel'");
+    assertThat(validator.validate(withDefaults(policy(service("otel", 4317)), tracing)))
+        .extracting(Violation::message)
+        .containsExactly("the OTLP collector service must speak GRPC or HTTP2");
+    assertThat(
+            validator.validate(
+                withDefaults(
+                    policy(service("otel", 4317).toBuilder().setProtocol(Protocol.GRPC).build()),
+                    tracing)))
+        .isEmpty();
+  }
+
+  @Test
+  void rejectsRoutesWithRelativePathsOrBadRegexes() {
+    var relative = route("a", "orders", "api", "orders");
+    var badRegex = route("b", "orders", "/", "orders").toBuilder().setPathRegex("(").build();
+
+    assertThat(validator.validate(policy(List.of(service("orders", 9001)), relative, badRegex)))
+        .extracting(Violation::field)
+        .containsExactly("routes[\"a\"].path_prefix", "routes[\"b\"].path_regex");
+  }
+
+  private static PolicySnapshot withDefaults(PolicySnapshot base, MeshDefaults defaults) {
+    return new PolicySnapshot(
+        base.revision(),
+        defaults,
+        base.services(),
+        base.routes(),
+        base.rawClusters(),
+        base.rawEndpoints(),
+        base.rawRoutes(),
+        base.rawListeners());
+  }
+}

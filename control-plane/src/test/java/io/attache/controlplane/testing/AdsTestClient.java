@@ -1,0 +1,148 @@
+package io.attache.controlplane.testing;
+
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real ADS client over gRPC (the stub from Envoy's API jar) that records every response it
+ * receives; tests drive ACKs and NACKs by hand. Prints what it got when a wait times out.
+ */
+public final class AdsTestClient implements AutoCloseable {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final ManagedChannel channel;
+  private final Node node;
+  private final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+  private final BlockingQueue<DeltaDiscoveryResponse> deltaResponses = new LinkedBlockingQueue<>();
+  private StreamObserver<DiscoveryRequest> sotw;
+  private StreamObserver<DeltaDiscoveryRequest> delta;
+
+  public AdsTestClient(int port, Node node) {
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    this.node = node;
+  }
+
+  public static Node node(String id, String cluster) {
+    return Node.newBuilder().setId(id).setCluster(cluster).setUserAgentName("envoy").build();
+  }
+
+  public void request(String typeUrl, String version, String nonce, List<String> names) {
+    send(
+        DiscoveryRequest.newBuilder()
+            .setVersionInfo(version)
+            .setResponseNonce(nonce)
+            .setTypeUrl(typeUrl)
+            .addAllResourceNames(names));
+  }
+
+  public void ack(DiscoveryResponse response) {
+    request(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(), List.of());
+  }
+
+  public void ack(DiscoveryResponse response, List<String> names) {
+    request(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(), names);
+  }
+
+  public void nack(DiscoveryResponse response, String previousVersion, String message) {
+    send(
+        DiscoveryRequest.newBuilder()
+            .setVersionInfo(previousVersion)
+            .setResponseNonce(response.getNonce())
+            .setTypeUrl(response.getTypeUrl())
+            .setErrorDetail(Status.newBuilder().setCode(3).setMessage(message)));
+  }
+
+  public DiscoveryResponse next() throws InterruptedException {
+    DiscoveryResponse response = responses.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    if (response == null) {
+      throw new AssertionError("no DiscoveryResponse within " + WAIT + " for node " + node.getId());
+    }
+    return response;
+  }
+
+  public void deltaSubscribe(String typeUrl, List<String> names) {
+    sendDelta(
+        DeltaDiscoveryRequest.newBuilder().setTypeUrl(typeUrl).addAllResourceNamesSubscribe(names));
+  }
+
+  public void deltaAck(DeltaDiscoveryResponse response) {
+    sendDelta(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(response.getTypeUrl())
+            .setResponseNonce(response.getNonce()));
+  }
+
+  public DeltaDiscoveryResponse nextDelta() throws InterruptedException {
+    DeltaDiscoveryResponse response = deltaResponses.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    if (response == null) {
+      throw new AssertionError(
+          "no DeltaDiscoveryResponse within " + WAIT + " for node " + node.getId());
+    }
+    return response;
+  }
+
+  private synchronized void send(DiscoveryRequest.Builder request) {
+    if (sotw == null) {
+      sotw =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .streamAggregatedResources(recorder(responses));
+      request.setNode(node);
+    }
+    sotw.onNext(request.build());
+  }
+
+  private synchronized void sendDelta(DeltaDiscoveryRequest.Builder request) {
+    if (delta == null) {
+      delta =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .deltaAggregatedResources(recorder(deltaResponses));
+      request.setNode(node);
+    }
+    delta.onNext(request.build());
+  }
+
+  private static <T> StreamObserver<T> recorder(BlockingQueue<T> into) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        into.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  @Override
+  public void close() {
+    if (sotw != null) {
+      sotw.onCompleted();
+    }
+    if (delta != null) {
+      delta.onCompleted();
+    }
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

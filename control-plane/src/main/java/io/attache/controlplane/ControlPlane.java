@@ -14,7 +14,9 @@ import io.attache.controlplane.xds.Scheduler;
 import io.attache.controlplane.xds.SnapshotPublisher;
 import io.attache.controlplane.xds.XdsServer;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -55,7 +57,13 @@ public final class ControlPlane implements AutoCloseable {
       this.xds =
           XdsServer.start(
               new InetSocketAddress(config.xdsHost(), config.xdsPort()),
-              new V3DiscoveryServer(List.of(publisher, tracker), cache));
+              // Every stream of a node group shares the snapshot's resource objects, so caching
+              // their serialised form turns N serialisations per push into one per resource.
+              new V3DiscoveryServer(
+                  List.of(publisher, tracker),
+                  cache,
+                  new DefaultExecutorGroup(),
+                  new CachedProtoResourcesSerializer()));
     } catch (IOException | RuntimeException e) {
       closeQuietly(store, e);
       throw e;

@@ -256,7 +256,8 @@ public final class AdminApi implements AutoCloseable {
     ObjectNode node = mapper.createObjectNode();
     node.put("node_id", status.nodeId());
     node.put("cluster", status.cluster());
-    node.put("user_agent", (status.userAgent() + " " + status.userAgentVersion()).trim());
+    node.put("user_agent", status.userAgent());
+    node.put("version", status.userAgentVersion());
     node.set("metadata", tree(codec.print(status.metadata())));
     node.put("group", status.group());
     node.put("connected_since", status.connectedSince().toString());

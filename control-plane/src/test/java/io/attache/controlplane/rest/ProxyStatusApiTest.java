@@ -93,6 +93,7 @@ class ProxyStatusApiTest {
     assertThat(all).extracting(p -> p.get("node_id").asText()).containsExactly("bad-1", "good-1");
     assertThat(all.get(1).get("cluster").asText()).isEqualTo("web");
     assertThat(all.get(1).get("connected_since").asText()).isNotEmpty();
+    assertThat(all.get(1).get("user_agent").asText()).isEqualTo("envoy");
   }
 
   @Test

@@ -129,7 +129,10 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor())
         .honoured(
             "max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
-        .ignored("idle_timeout", "downstream connection idle timeout is not enforced yet")
+        .honouredNote(
+            "idle_timeout",
+            "downstream: close a connection with no active stream (default 1 h); upstream: pool"
+                + " idle timeout")
         .ignored("max_stream_duration", "not enforced yet")
         .ignored("max_connection_duration", "not enforced yet")
         .rest(IGNORED, NOT_YET);

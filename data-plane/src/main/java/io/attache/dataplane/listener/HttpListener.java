@@ -1,6 +1,7 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
 import io.attache.dataplane.proxy.ListenerContext;
@@ -137,10 +138,20 @@ public final class HttpListener {
 
   private void addHttp2(ChannelPipeline p, HttpConnectionManagerConfig hcm) {
     p.channel().config().setAutoRead(true);
+    installHttp2IdleTimer(p.channel());
     p.addLast(
         Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
         new CountingHandler(),
         new Http2MultiplexHandler(streamInitializer()));
+  }
+
+  private void installHttp2IdleTimer(Channel connection) {
+    ListenerContext context = contexts.get();
+    ConnectionIdleTimer timer =
+        new ConnectionIdleTimer(
+            connection, context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout);
+    connection.attr(Http2StreamHandler.IDLE_TIMER).set(timer);
+    timer.start();
   }
 
   private static Http2Settings settings(HttpConnectionManagerConfig hcm) {
@@ -165,6 +176,9 @@ public final class HttpListener {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();
+      if (!ctx.channel().hasAttr(Http2StreamHandler.IDLE_TIMER)) {
+        installHttp2IdleTimer(ctx.channel()); // reached through an h2c upgrade
+      }
       ctx.pipeline().remove(this);
     }
   }

@@ -22,6 +22,7 @@ public final class HcmStats {
   public final Counter downstreamRqCompleted;
   public final Counter downstreamRqTimeout;
   public final Counter downstreamRqIdleTimeout;
+  public final Counter downstreamCxIdleTimeout;
   public final Counter noRoute;
   public final Counter noCluster;
   public final Counter rqDirectResponse;
@@ -44,6 +45,7 @@ public final class HcmStats {
     downstreamRqCompleted = store.counter(p + "downstream_rq_completed");
     downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
     downstreamRqIdleTimeout = store.counter(p + "downstream_rq_idle_timeout");
+    downstreamCxIdleTimeout = store.counter(p + "downstream_cx_idle_timeout");
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");

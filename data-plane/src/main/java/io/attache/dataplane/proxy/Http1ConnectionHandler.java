@@ -35,6 +35,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private boolean closing;
   private String protocol = "HTTP/1.1";
   private boolean counted;
+  private ConnectionIdleTimer idleTimer;
 
   public Http1ConnectionHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -48,6 +49,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    idleTimer().start();
     ctx.read();
     ctx.fireChannelActive();
   }
@@ -80,6 +82,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
       context.stats().downstreamCxHttp1Total.inc();
     }
     context.stats().downstreamRqHttp1Total.inc();
+    idleTimer().streamStarted();
     current = new ProxyStream(context, this);
     current.onRequestHeaders(request);
   }
@@ -120,6 +123,15 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     ctx.close();
   }
 
+  private ConnectionIdleTimer idleTimer() {
+    if (idleTimer == null) {
+      idleTimer =
+          new ConnectionIdleTimer(
+              ctx.channel(), context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout);
+    }
+    return idleTimer;
+  }
+
   private void drainQueue() {
     HttpObject o;
     while ((o = queued.poll()) != null) {
@@ -156,6 +168,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void streamComplete(boolean close) {
     current = null;
+    idleTimer().streamEnded();
     wantMore = false;
     if (close) {
       closing = true;

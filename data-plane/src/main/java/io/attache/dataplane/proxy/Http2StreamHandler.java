@@ -22,6 +22,11 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private final Supplier<ListenerContext> contexts;
   private ChannelHandlerContext ctx;
   private ProxyStream stream;
+  private boolean counted;
+
+  /** The connection-level idle timer, kept on the parent (connection) channel. */
+  public static final io.netty.util.AttributeKey<ConnectionIdleTimer> IDLE_TIMER =
+      io.netty.util.AttributeKey.valueOf("attache.idle-timer");
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -51,6 +56,11 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (stream == null && obj instanceof HttpRequest request) {
       ListenerContext context = contexts.get();
       context.stats().downstreamRqHttp2Total.inc();
+      ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
+      if (idle != null) {
+        idle.streamStarted();
+        counted = true;
+      }
       stream = new ProxyStream(context, this);
       stream.onRequestHeaders(request);
     } else if (stream != null && obj instanceof HttpContent content) {
@@ -64,6 +74,10 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   public void channelInactive(ChannelHandlerContext ctx) {
     if (stream != null && !stream.isFinished()) {
       stream.onDownstreamClosed();
+    }
+    ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
+    if (idle != null && counted) {
+      idle.streamEnded();
     }
     ctx.fireChannelInactive();
   }

@@ -309,6 +309,26 @@ class ProxyIT {
   }
 
   @Test
+  void closesAKeepAliveConnectionThatStaysIdleForTheIdleTimeout() throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
+    startWith(
+        "common_http_protocol_options: { idle_timeout: 0.3s }",
+        ROUTE_ALL,
+        staticCluster("backend", "", upstream.port()));
+
+    try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write("GET /x HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      s.getInputStream().transferTo(all); // ends only when the proxy closes the idle connection
+
+      assertThat(all.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200 OK");
+    }
+    assertThat(proxy.stat("http.ingress.downstream_cx_idle_timeout")).isEqualTo(1);
+  }
+
+  @Test
   void adminEndpointShowsEnvoyNamedStats() throws Exception {
     upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
     startWith("", ROUTE_ALL, staticCluster("backend", "", upstream.port()));

@@ -3,6 +3,7 @@ package io.attache.dataplane.accesslog;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.json.JsonStrings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class JsonAccessLogFormatter implements LineFormat {
         out.append(',');
       }
       first = false;
-      appendString(out, field.getKey());
+      JsonStrings.appendString(out, field.getKey());
       out.append(':').append(json.get());
     }
     out.append('}');
@@ -114,7 +115,7 @@ public final class JsonAccessLogFormatter implements LineFormat {
         return Optional.of(value.text());
       }
       StringBuilder s = new StringBuilder();
-      appendString(s, value.text());
+      JsonStrings.appendString(s, value.text());
       return Optional.of(s.toString());
     }
     String text = template.render(entry, omitEmptyValues ? "" : "-");
@@ -122,7 +123,7 @@ public final class JsonAccessLogFormatter implements LineFormat {
       return Optional.empty();
     }
     StringBuilder s = new StringBuilder();
-    appendString(s, text);
+    JsonStrings.appendString(s, text);
     return Optional.of(s.toString());
   }
 
@@ -131,27 +132,5 @@ public final class JsonAccessLogFormatter implements LineFormat {
       return Long.toString((long) value);
     }
     return Double.toString(value);
-  }
-
-  static void appendString(StringBuilder out, String value) {
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
   }
 }

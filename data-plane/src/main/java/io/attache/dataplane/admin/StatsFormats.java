@@ -1,5 +1,6 @@
 package io.attache.dataplane.admin;
 
+import io.attache.dataplane.json.JsonStrings;
 import io.attache.dataplane.stats.Histogram;
 import io.attache.dataplane.stats.HistogramStore;
 import io.attache.dataplane.stats.StatsStore;
@@ -40,7 +41,7 @@ final class StatsFormats {
       }
       first = false;
       out.append("{\"name\":");
-      Json.appendString(out, e.getKey());
+      JsonStrings.appendString(out, e.getKey());
       out.append(",\"value\":").append(e.getValue()).append('}');
     }
     return out.append("]}").toString();

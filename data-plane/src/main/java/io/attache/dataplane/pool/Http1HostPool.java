@@ -1,6 +1,5 @@
 package io.attache.dataplane.pool;
 
-import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -62,14 +61,8 @@ public final class Http1HostPool implements HostConnectionPool {
 
   private void connect(Promise<UpstreamLease> promise) {
     Bootstrap bootstrap =
-        new Bootstrap()
-            .group(loop)
-            .channel(Transports.socketChannel())
+        UpstreamBootstraps.on(loop, settings)
             .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override

@@ -1,6 +1,5 @@
 package io.attache.dataplane.pool;
 
-import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -110,13 +109,7 @@ public final class Http2HostPool implements HostConnectionPool {
               .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
               .build();
       Bootstrap bootstrap =
-          new Bootstrap()
-              .group(loop)
-              .channel(Transports.socketChannel())
-              .option(ChannelOption.TCP_NODELAY, true)
-              .option(
-                  ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                  (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
+          UpstreamBootstraps.on(loop, settings)
               .handler(
                   new ChannelInitializer<Channel>() {
                     @Override

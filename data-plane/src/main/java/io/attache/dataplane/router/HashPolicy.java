@@ -1,6 +1,7 @@
 package io.attache.dataplane.router;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.hash.XxHash64;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

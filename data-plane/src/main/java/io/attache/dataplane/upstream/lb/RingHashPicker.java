@@ -1,5 +1,6 @@
 package io.attache.dataplane.upstream.lb;
 
+import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.upstream.Host;
 import java.nio.charset.StandardCharsets;

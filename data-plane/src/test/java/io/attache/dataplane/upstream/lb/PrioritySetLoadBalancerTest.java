@@ -2,6 +2,7 @@ package io.attache.dataplane.upstream.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;

@@ -2,6 +2,7 @@ package io.attache.dataplane.upstream.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.ScriptedRandom;
 import io.attache.dataplane.upstream.TestHosts;

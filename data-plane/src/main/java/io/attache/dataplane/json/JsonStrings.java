@@ -1,10 +1,13 @@
-package io.attache.dataplane.admin;
+package io.attache.dataplane.json;
 
-/** The one JSON escape the hand-built admin documents need; proto documents use JsonFormat. */
-final class Json {
-  private Json() {}
+/**
+ * JSON string escaping for the documents the proxy writes by hand (admin pages, JSON access logs);
+ * proto documents go through JsonFormat instead. Stateless.
+ */
+public final class JsonStrings {
+  private JsonStrings() {}
 
-  static void appendString(StringBuilder out, String value) {
+  public static void appendString(StringBuilder out, String value) {
     out.append('"');
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

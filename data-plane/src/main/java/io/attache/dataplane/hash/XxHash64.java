@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream.lb;
+package io.attache.dataplane.hash;
 
 /**
  * xxHash64 with seed 0, the hash Envoy's RING_HASH uses by default, so our rings place hosts where

@@ -1,0 +1,381 @@
+package io.attache.dataplane.tracing;
+
+import io.attache.dataplane.time.RandomSource;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A connection manager's tracer: decides sampling, continues an incoming W3C trace or starts one,
+ * and builds spans with Envoy's standard tags. An invalid incoming {@code traceparent} starts a new
+ * trace and is never forwarded (Envoy instead leaves the header alone and traces nothing). Shared
+ * by all the listener's event loops; holds no per-request state and never blocks. {@link #DISABLED}
+ * is the tracer of a connection manager without {@code tracing}.
+ */
+public final class Tracer {
+  public static final Tracer DISABLED = new Tracer();
+
+  private static final String GRPC_TIMEOUT_HEADER = "grpc-timeout";
+  private static final String ORIGINAL_PATH = "x-envoy-original-path";
+  private static final String REQUEST_ID = "x-request-id";
+
+  private final TracingConfig config;
+  private final LocalInfo localInfo;
+  private final SpanSink sink;
+  private final RandomSource random;
+  private final Clock clock;
+
+  private Tracer() {
+    this.config = null;
+    this.localInfo = LocalInfo.UNKNOWN;
+    this.sink = SpanSink.DISCARD;
+    this.random = RandomSource.SYSTEM;
+    this.clock = Clock.systemUTC();
+  }
+
+  /**
+   * @param sink receives finished sampled spans (the {@link BatchingSpanExporter} in production)
+   * @param clock wall-clock time for span timestamps
+   */
+  public Tracer(
+      TracingConfig config, LocalInfo localInfo, SpanSink sink, RandomSource random, Clock clock) {
+    this.config = config;
+    this.localInfo = localInfo;
+    this.sink = sink;
+    this.random = random;
+    this.clock = clock;
+  }
+
+  /**
+   * Builds the tracer a connection manager's config asks for: {@link #DISABLED} without a provider.
+   */
+  public static Tracer forConfig(
+      Optional<TracingConfig> config,
+      LocalInfo localInfo,
+      SpanSink sink,
+      RandomSource random,
+      Clock clock) {
+    if (config.isEmpty() || config.get().exporter().isEmpty()) {
+      return DISABLED;
+    }
+    return new Tracer(config.get(), localInfo, sink, random, clock);
+  }
+
+  public boolean enabled() {
+    return config != null;
+  }
+
+  /**
+   * Starts the span of one downstream request, after the connection manager has set {@code
+   * x-request-id} and {@code x-forwarded-proto}. An invalid {@code traceparent} (and any {@code
+   * tracestate} with it) is removed from {@code request}'s headers here.
+   *
+   * @param protocol the downstream protocol as Envoy prints it ({@code HTTP/1.1}, {@code HTTP/2})
+   * @param downstreamRemote the directly connected peer
+   */
+  public RequestSpan startRequestSpan(
+      HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+    if (config == null) {
+      return RequestSpan.NOOP;
+    }
+    HttpHeaders headers = request.headers();
+    TraceReason reason = config.sampling().decide(headers, random);
+    Optional<TraceParent> incoming = TraceParent.parse(headers.get(TraceParent.HEADER));
+    String traceState = "";
+    if (incoming.isPresent()) {
+      traceState = TraceState.parse(headers.getAll(TraceState.HEADER)).orElse("");
+    } else {
+      headers.remove(TraceParent.HEADER);
+      headers.remove(TraceState.HEADER);
+    }
+    String traceId = incoming.map(TraceParent::traceId).orElseGet(this::newTraceId);
+    String parentId = incoming.map(TraceParent::parentId).orElse("");
+    boolean sampled = reason.traced() && incoming.map(TraceParent::sampled).orElse(true);
+    RecordingSpan span =
+        new RecordingSpan(
+            traceId,
+            newSpanId(),
+            parentId,
+            traceState,
+            sampled,
+            defaultOperationName(headers),
+            config.downstreamSpanKind(),
+            RecordingSpan.epochNanos(clock));
+    span.setTag(Tags.NODE_ID, localInfo.nodeId());
+    span.setTag(Tags.ZONE, localInfo.zone());
+    tagRequest(span, request, protocol, downstreamRemote);
+    return new DownstreamSpan(span, headers);
+  }
+
+  private String defaultOperationName(HttpHeaders headers) {
+    return config.operationName() == OperationName.EGRESS
+        ? "egress " + headers.get(HttpHeaderNames.HOST, "")
+        : "ingress";
+  }
+
+  private void tagRequest(
+      RecordingSpan span, HttpRequest request, String protocol, InetSocketAddress remote) {
+    HttpHeaders headers = request.headers();
+    String requestId = headers.get(REQUEST_ID);
+    if (requestId != null) {
+      span.setTag(Tags.GUID_X_REQUEST_ID, requestId);
+    }
+    span.setTag(Tags.HTTP_URL, url(request));
+    span.setTag(Tags.HTTP_METHOD, request.method().name());
+    span.setTag(Tags.DOWNSTREAM_CLUSTER, headers.get("x-envoy-downstream-service-cluster", "-"));
+    span.setTag(Tags.USER_AGENT, headers.get(HttpHeaderNames.USER_AGENT, "-"));
+    span.setTag(Tags.HTTP_PROTOCOL, protocol);
+    if (remote != null) {
+      span.setTag(
+          Tags.PEER_ADDRESS,
+          remote.getAddress() != null
+              ? remote.getAddress().getHostAddress()
+              : remote.getHostString());
+    }
+    String clientTraceId = headers.get(SamplingPolicy.CLIENT_TRACE_ID);
+    if (clientTraceId != null) {
+      span.setTag(Tags.GUID_X_CLIENT_TRACE_ID, clientTraceId);
+    }
+    if (isGrpc(headers)) {
+      span.setTag(Tags.GRPC_PATH, request.uri());
+      tagIfPresent(span, Tags.GRPC_AUTHORITY, headers.get(HttpHeaderNames.HOST));
+      tagIfPresent(span, Tags.GRPC_CONTENT_TYPE, headers.get(HttpHeaderNames.CONTENT_TYPE));
+      tagIfPresent(span, Tags.GRPC_TIMEOUT, headers.get(GRPC_TIMEOUT_HEADER));
+    }
+  }
+
+  /** Envoy's original URI: forwarded proto, host, and the (pre-rewrite) path cut to the limit. */
+  private String url(HttpRequest request) {
+    HttpHeaders headers = request.headers();
+    String path = headers.get(ORIGINAL_PATH, request.uri());
+    if (path.length() > config.maxPathTagLength()) {
+      path = path.substring(0, config.maxPathTagLength());
+    }
+    return headers.get("x-forwarded-proto", "http")
+        + "://"
+        + headers.get(HttpHeaderNames.HOST, "")
+        + path;
+  }
+
+  private static boolean isGrpc(HttpHeaders headers) {
+    return headers
+        .get(HttpHeaderNames.CONTENT_TYPE, "")
+        .toLowerCase(Locale.ROOT)
+        .startsWith("application/grpc");
+  }
+
+  private static void tagIfPresent(RecordingSpan span, String tag, String value) {
+    if (value != null) {
+      span.setTag(tag, value);
+    }
+  }
+
+  private void tagCommon(
+      RecordingSpan span,
+      Optional<String> cluster,
+      int responseCode,
+      String responseFlags,
+      HttpHeaders requestHeaders) {
+    span.setTag(Tags.COMPONENT, Tags.PROXY);
+    cluster.ifPresent(
+        name -> {
+          span.setTag(Tags.UPSTREAM_CLUSTER, name);
+          span.setTag(Tags.UPSTREAM_CLUSTER_NAME, name);
+        });
+    span.setTag(Tags.HTTP_STATUS_CODE, Integer.toString(responseCode));
+    span.setTag(Tags.RESPONSE_FLAGS, responseFlags.isEmpty() ? "-" : responseFlags);
+    if (responseCode == 0 || (responseCode >= 500 && responseCode < 600)) {
+      span.setTag(Tags.ERROR, Tags.TRUE);
+    }
+    for (CustomTag tag : config.customTags()) {
+      tag.valueFor(requestHeaders).ifPresent(value -> span.setTag(tag.tag(), value));
+    }
+  }
+
+  private static void tagGrpcResponse(RecordingSpan span, HttpHeaders headers) {
+    String status = headers.get("grpc-status");
+    if (status == null) {
+      return;
+    }
+    span.setTag(Tags.GRPC_STATUS_CODE, status);
+    tagIfPresent(span, Tags.GRPC_MESSAGE, headers.get("grpc-message"));
+    if (isServerSideGrpcError(status)) {
+      span.setTag(Tags.ERROR, Tags.TRUE);
+    }
+  }
+
+  /** gRPC codes Envoy counts as upstream errors (the rest are the client's fault). */
+  private static boolean isServerSideGrpcError(String status) {
+    return switch (status.strip()) {
+      case "2", "4", "12", "8", "13", "14", "15" -> true;
+      default -> false;
+    };
+  }
+
+  private String newTraceId() {
+    String id;
+    do {
+      id = hex16(random.nextLong()) + hex16(random.nextLong());
+    } while (TraceParent.isAllZeros(id));
+    return id;
+  }
+
+  private String newSpanId() {
+    String id;
+    do {
+      id = hex16(random.nextLong());
+    } while (TraceParent.isAllZeros(id));
+    return id;
+  }
+
+  private static String hex16(long value) {
+    String hex = Long.toHexString(value);
+    return "0".repeat(16 - hex.length()) + hex;
+  }
+
+  private static String formatAddress(InetSocketAddress address) {
+    String host =
+        address.getAddress() != null
+            ? address.getAddress().getHostAddress()
+            : address.getHostString();
+    return host.indexOf(':') >= 0
+        ? "[" + host + "]:" + address.getPort()
+        : host + ":" + address.getPort();
+  }
+
+  /** The downstream request's span. */
+  private final class DownstreamSpan implements RequestSpan {
+    private final RecordingSpan span;
+    private final HttpHeaders requestHeaders;
+
+    DownstreamSpan(RecordingSpan span, HttpHeaders requestHeaders) {
+      this.span = span;
+      this.requestHeaders = requestHeaders;
+    }
+
+    @Override
+    public String traceId() {
+      return span.traceId;
+    }
+
+    @Override
+    public String spanId() {
+      return span.spanId;
+    }
+
+    @Override
+    public boolean sampled() {
+      return span.sampled;
+    }
+
+    @Override
+    public void setOperationName(String name) {
+      span.setName(name);
+    }
+
+    @Override
+    public void injectInto(HttpHeaders upstreamHeaders) {
+      span.injectInto(upstreamHeaders);
+    }
+
+    @Override
+    public AttemptSpan startAttempt(int attempt, String clusterName) {
+      if (!config.spawnUpstreamSpan()) {
+        return new PassThroughAttempt(span);
+      }
+      RecordingSpan child =
+          new RecordingSpan(
+              span.traceId,
+              newSpanId(),
+              span.spanId,
+              span.traceState,
+              span.sampled,
+              "router " + clusterName + " egress",
+              SpanKind.CLIENT,
+              RecordingSpan.epochNanos(clock));
+      if (attempt > 1) {
+        child.setTag(Tags.RETRY_COUNT, Integer.toString(attempt - 1));
+      }
+      return new UpstreamAttempt(child, clusterName, requestHeaders);
+    }
+
+    @Override
+    public void finish(RequestOutcome outcome) {
+      span.setTag(Tags.REQUEST_SIZE, Long.toString(outcome.bytesReceived()));
+      span.setTag(Tags.RESPONSE_SIZE, Long.toString(outcome.bytesSent()));
+      tagCommon(
+          span,
+          outcome.upstreamCluster(),
+          outcome.responseCode(),
+          outcome.responseFlags(),
+          requestHeaders);
+      tagGrpcResponse(span, outcome.responseHeaders());
+      tagGrpcResponse(span, outcome.responseTrailers());
+      SpanData data = span.end(clock);
+      if (data != null) {
+        sink.accept(data);
+      }
+    }
+  }
+
+  /** An attempt without a span of its own: upstream sees the request span as its parent. */
+  private static final class PassThroughAttempt implements AttemptSpan {
+    private final RecordingSpan parent;
+
+    PassThroughAttempt(RecordingSpan parent) {
+      this.parent = parent;
+    }
+
+    @Override
+    public void injectInto(HttpHeaders upstreamHeaders) {
+      parent.injectInto(upstreamHeaders);
+    }
+
+    @Override
+    public void finish(AttemptOutcome outcome) {}
+  }
+
+  /** A CLIENT span for one upstream attempt ({@code spawn_upstream_span}). */
+  private final class UpstreamAttempt implements AttemptSpan {
+    private final RecordingSpan span;
+    private final String clusterName;
+    private final HttpHeaders requestHeaders;
+
+    UpstreamAttempt(RecordingSpan span, String clusterName, HttpHeaders requestHeaders) {
+      this.span = span;
+      this.clusterName = clusterName;
+      this.requestHeaders = requestHeaders;
+    }
+
+    @Override
+    public void injectInto(HttpHeaders upstreamHeaders) {
+      span.injectInto(upstreamHeaders);
+    }
+
+    @Override
+    public void finish(AttemptOutcome outcome) {
+      span.setTag(Tags.HTTP_PROTOCOL, outcome.protocol());
+      outcome
+          .upstreamAddress()
+          .ifPresent(
+              address -> {
+                span.setTag(Tags.UPSTREAM_ADDRESS, formatAddress(address));
+                span.setTag(Tags.PEER_ADDRESS, formatAddress(address));
+              });
+      tagCommon(
+          span,
+          Optional.of(clusterName),
+          outcome.responseCode(),
+          outcome.responseFlags(),
+          requestHeaders);
+      SpanData data = span.end(clock);
+      if (data != null) {
+        sink.accept(data);
+      }
+    }
+  }
+}

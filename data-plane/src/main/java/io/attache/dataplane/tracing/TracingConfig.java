@@ -1,0 +1,115 @@
+package io.attache.dataplane.tracing;
+
+import io.attache.dataplane.config.ConfigException;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * A connection manager's {@code tracing} block, parsed once: sampling, {@code max_path_tag_length},
+ * {@code custom_tags}, {@code spawn_upstream_span} and the OpenTelemetry provider. No provider
+ * means no tracing at all (Envoy's null tracer). Immutable.
+ */
+public record TracingConfig(
+    OperationName operationName,
+    SamplingPolicy sampling,
+    int maxPathTagLength,
+    List<CustomTag> customTags,
+    boolean spawnUpstreamSpan,
+    Optional<OtlpExporterConfig> exporter) {
+  public static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
+
+  public static TracingConfig from(
+      HttpConnectionManager.Tracing proto, String fieldPath, OperationName operationName)
+      throws ConfigException {
+    return from(proto, fieldPath, operationName, System::getenv);
+  }
+
+  /**
+   * As {@link #from(HttpConnectionManager.Tracing, String, OperationName)}, with the environment
+   * given.
+   */
+  public static TracingConfig from(
+      HttpConnectionManager.Tracing proto,
+      String fieldPath,
+      OperationName operationName,
+      UnaryOperator<String> environment)
+      throws ConfigException {
+    SamplingPolicy sampling =
+        new SamplingPolicy(
+            SamplingPolicy.tenThousandths(
+                proto.hasClientSampling(),
+                proto.getClientSampling(),
+                fieldPath + ".client_sampling"),
+            SamplingPolicy.tenThousandths(
+                proto.hasRandomSampling(),
+                proto.getRandomSampling(),
+                fieldPath + ".random_sampling"),
+            SamplingPolicy.tenThousandths(
+                proto.hasOverallSampling(),
+                proto.getOverallSampling(),
+                fieldPath + ".overall_sampling"));
+    int maxPath =
+        proto.hasMaxPathTagLength()
+            ? proto.getMaxPathTagLength().getValue()
+            : DEFAULT_MAX_PATH_TAG_LENGTH;
+    if (maxPath < 0) {
+      throw new ConfigException(fieldPath + ".max_path_tag_length", "must not be negative");
+    }
+    List<CustomTag> tags = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < proto.getCustomTagsCount(); i++) {
+      String tagPath = fieldPath + ".custom_tags[" + i + "]";
+      CustomTag tag = CustomTag.from(proto.getCustomTags(i), tagPath, environment);
+      if (!names.add(tag.tag())) {
+        throw new ConfigException(tagPath + ".tag", "duplicate custom tag " + tag.tag());
+      }
+      tags.add(tag);
+    }
+    Optional<OtlpExporterConfig> exporter = Optional.empty();
+    if (proto.hasProvider()) {
+      String providerPath = fieldPath + ".provider";
+      String name = proto.getProvider().getName();
+      if (!proto.getProvider().hasTypedConfig()) {
+        throw new ConfigException(
+            providerPath + ".typed_config",
+            "the " + OtlpExporterConfig.PROVIDER_NAME + " provider needs an OpenTelemetryConfig");
+      }
+      if (!proto.getProvider().getTypedConfig().getTypeUrl().equals(OtlpExporterConfig.TYPE_URL)) {
+        throw new ConfigException(
+            providerPath,
+            "tracing provider "
+                + name
+                + " is not supported; only "
+                + OtlpExporterConfig.PROVIDER_NAME
+                + " is");
+      }
+      exporter =
+          Optional.of(
+              OtlpExporterConfig.from(
+                  proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
+    }
+    return new TracingConfig(
+        operationName,
+        sampling,
+        maxPath,
+        List.copyOf(tags),
+        proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue(),
+        exporter);
+  }
+
+  /**
+   * The downstream span's kind, as Envoy's OpenTelemetry driver picks it: SERVER when upstream
+   * spans are spawned (the proxy is its own hop), else by traffic direction.
+   */
+  SpanKind downstreamSpanKind() {
+    if (spawnUpstreamSpan) {
+      return SpanKind.SERVER;
+    }
+    return operationName == OperationName.EGRESS ? SpanKind.CLIENT : SpanKind.SERVER;
+  }
+}

@@ -3,12 +3,16 @@ package io.attache.dataplane.listener;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.fault.HttpFaultConfig;
 import io.attache.dataplane.http.Http1ServerConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.tracing.OperationName;
+import io.attache.dataplane.tracing.TracingConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The HTTP connection manager of one listener, parsed and validated once from Envoy's proto. Holds
@@ -36,6 +40,8 @@ public record HttpConnectionManagerConfig(
     Duration maxStreamDuration,
     long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
+    Optional<HttpFaultConfig> fault,
+    Optional<TracingConfig> tracing,
     HttpConnectionManager proto) {
 
   static final String ROUTER_FILTER_TYPE =
@@ -49,7 +55,8 @@ public record HttpConnectionManagerConfig(
   }
 
   /** Unpacks and validates an HCM {@code typed_config}; {@code path} names it in errors. */
-  public static HttpConnectionManagerConfig from(Any typedConfig, String path, int listenerPort)
+  public static HttpConnectionManagerConfig from(
+      Any typedConfig, String path, int listenerPort, OperationName operationName)
       throws ConfigException {
     HttpConnectionManager hcm;
     try {
@@ -57,11 +64,12 @@ public record HttpConnectionManagerConfig(
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
     }
-    return from(hcm, path, listenerPort);
+    return from(hcm, path, listenerPort, operationName);
   }
 
   public static HttpConnectionManagerConfig from(
-      HttpConnectionManager hcm, String path, int listenerPort) throws ConfigException {
+      HttpConnectionManager hcm, String path, int listenerPort, OperationName operationName)
+      throws ConfigException {
     if (hcm.getStatPrefix().isEmpty()) {
       throw new ConfigException(path + ".stat_prefix", "must not be empty");
     }
@@ -80,7 +88,11 @@ public record HttpConnectionManagerConfig(
           "an inline route_config is required (rds arrives with mesh mode; scoped_routes is not"
               + " supported)");
     }
-    validateFilters(hcm, path);
+    Optional<HttpFaultConfig> fault = validateFilters(hcm, path);
+    Optional<TracingConfig> tracing =
+        hcm.hasTracing()
+            ? Optional.of(TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName))
+            : Optional.empty();
     RouteTableOptions.HostPortStripping stripping =
         switch (hcm.getStripPortModeCase()) {
           case STRIP_ANY_HOST_PORT ->
@@ -148,34 +160,48 @@ public record HttpConnectionManagerConfig(
             ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
             : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
+        fault,
+        tracing,
         hcm);
   }
 
-  private static void validateFilters(HttpConnectionManager hcm, String path)
+  /** The router must be last; the fault filter may come before it; nothing else runs. */
+  private static Optional<HttpFaultConfig> validateFilters(HttpConnectionManager hcm, String path)
       throws ConfigException {
     if (hcm.getHttpFiltersCount() == 0) {
       throw new ConfigException(path + ".http_filters", "must end with the router filter");
     }
+    Optional<HttpFaultConfig> fault = Optional.empty();
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       HttpFilter filter = hcm.getHttpFilters(i);
       String fp = path + ".http_filters[" + i + "]";
       boolean last = i == hcm.getHttpFiltersCount() - 1;
+      String type = filter.getTypedConfig().getTypeUrl();
       boolean router =
-          filter.getTypedConfig().getTypeUrl().equals(ROUTER_FILTER_TYPE)
+          type.equals(ROUTER_FILTER_TYPE)
               || (!filter.hasTypedConfig() && filter.getName().equals("envoy.filters.http.router"));
-      if (!router) {
+      if (router) {
+        if (!last) {
+          throw new ConfigException(fp, "the router filter must be the last HTTP filter");
+        }
+      } else if (type.equals(HttpFaultConfig.TYPE_URL) && !last) {
+        if (fault.isPresent()) {
+          throw new ConfigException(fp, "only one fault filter is supported");
+        }
+        fault = Optional.of(HttpFaultConfig.from(filter.getTypedConfig(), fp + ".typed_config"));
+      } else if (last) {
+        throw new ConfigException(fp, "the last HTTP filter must be envoy.filters.http.router");
+      } else {
         throw new ConfigException(
             fp,
             "HTTP filter "
                 + filter.getName()
                 + " ("
-                + filter.getTypedConfig().getTypeUrl()
-                + ") is not supported; only envoy.filters.http.router is");
-      }
-      if (!last) {
-        throw new ConfigException(fp, "the router filter must be the last HTTP filter");
+                + type
+                + ") is not supported; only envoy.filters.http.fault and the router are");
       }
     }
+    return fault;
   }
 
   private static Duration duration(

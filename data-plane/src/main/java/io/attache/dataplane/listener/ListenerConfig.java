@@ -1,7 +1,9 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -55,7 +57,12 @@ public record ListenerConfig(
     }
     HttpConnectionManagerConfig hcm =
         HttpConnectionManagerConfig.from(
-            filter.getTypedConfig(), filterPath + ".typed_config", address.getPort());
+            filter.getTypedConfig(),
+            filterPath + ".typed_config",
+            address.getPort(),
+            listener.getTrafficDirection() == TrafficDirection.OUTBOUND
+                ? OperationName.EGRESS
+                : OperationName.INGRESS);
     return new ListenerConfig(name, address, hcm, listener);
   }
 

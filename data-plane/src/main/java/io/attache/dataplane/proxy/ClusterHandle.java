@@ -1,19 +1,25 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.pool.HostConnectionPool;
+import io.attache.dataplane.retry.ClusterRetryContext;
+import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.lb.LbContext;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.channel.EventLoop;
-import java.util.OptionalLong;
+import java.net.InetSocketAddress;
 
 /**
  * What a proxied stream needs from one running cluster: a host, a pool to that host on the stream's
- * event loop, and the places to count what happened. Implementations are shared across event loops
- * and must be thread-safe and non-blocking.
+ * event loop, its circuit breakers and retry context, and the places to report what happened
+ * (stats, outlier detection). Implementations are shared across event loops and must be thread-safe
+ * and non-blocking.
  */
 public interface ClusterHandle {
   String name();
 
-  /** A host for one request (hash for consistent hashing, if the route computed one), or null. */
-  SelectedHost chooseHost(OptionalLong hash);
+  /** A host for one attempt (hash and hosts to avoid in {@code context}), or null if none. */
+  SelectedHost chooseHost(LbContext context);
 
   /**
    * The pool to {@code host} owned by {@code loop}. Call on {@code loop}. {@code downstreamHttp2}
@@ -21,10 +27,16 @@ public interface ClusterHandle {
    */
   HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2);
 
+  /** The circuit breakers of one priority. */
+  ResourceManager breakers(RoutingPriority priority);
+
+  /** What a retry state needs from this cluster, for one priority. */
+  ClusterRetryContext retryContext(RoutingPriority priority);
+
   /** Counts one request sent upstream ({@code upstream_rq_total}, {@code upstream_rq_active}). */
   void requestStarted(SelectedHost host);
 
-  /** Counts one upstream response status ({@code upstream_rq_2xx}, {@code upstream_rq_503}...). */
+  /** Counts one upstream response status and tells outlier detection about it. */
   void responseReceived(SelectedHost host, int status);
 
   /** Ends a request started with {@link #requestStarted}; {@code outcome} says how it ended. */
@@ -36,12 +48,17 @@ public interface ClusterHandle {
     TIMEOUT,
     UPSTREAM_RESET,
     LOCAL_RESET,
-    CONNECT_FAILURE
+    CONNECT_FAILURE,
+    /** Abandoned by the proxy (a retry was decided, the client left): not the host's fault. */
+    CANCELLED
   }
 
   /** A chosen host: its address and whatever the cluster keeps per host. */
   interface SelectedHost {
-    java.net.InetSocketAddress address();
+    InetSocketAddress address();
+
+    /** The cluster's host object (for retry host predicates). */
+    Host host();
 
     /** The host's name for {@code auto_host_rewrite} (DNS name, else the IP). */
     String hostname();

@@ -1,10 +1,13 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tracing.Tracer;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -18,5 +21,7 @@ public record ListenerContext(
     HcmStats stats,
     Http1ServerCodecFactory http1Front,
     AccessLoggers accessLog,
+    Optional<FaultInjector> faults,
+    Tracer tracer,
     RandomSource random,
     Ticker ticker) {}

@@ -50,6 +50,24 @@ public final class LocalReply {
     return r;
   }
 
+  /** A trailers-only gRPC response with an explicit {@code grpc-status} (fault aborts). */
+  public static FullHttpResponse grpc(ByteBufAllocator alloc, int grpcStatus, String message) {
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.OK,
+            alloc.buffer(0),
+            new DefaultHttpHeaders(),
+            new DefaultHttpHeaders());
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+    r.headers().set("grpc-status", Integer.toString(grpcStatus));
+    if (!message.isEmpty()) {
+      r.headers().set("grpc-message", message);
+    }
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+    return r;
+  }
+
   /** Envoy's HTTP → gRPC status mapping for local replies (grpc/doc/http-grpc-status-mapping). */
   static int grpcStatusFor(int httpStatus) {
     return switch (httpStatus) {

@@ -4,18 +4,32 @@ import io.attache.dataplane.accesslog.AccessLogEntry;
 import io.attache.dataplane.accesslog.HeaderLookup;
 import io.attache.dataplane.accesslog.ResponseFlag;
 import io.attache.dataplane.accesslog.ResponseFlags;
+import io.attache.dataplane.breaker.OverflowDecision;
+import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.fault.FaultDecision;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.proxy.ClusterHandle.SelectedHost;
 import io.attache.dataplane.proxy.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.retry.ResetReason;
+import io.attache.dataplane.retry.RetryState;
+import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.RequestContext;
 import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.tracing.AttemptOutcome;
+import io.attache.dataplane.tracing.AttemptSpan;
+import io.attache.dataplane.tracing.RequestOutcome;
+import io.attache.dataplane.tracing.RequestSpan;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -23,7 +37,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -35,18 +48,26 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request/response exchange through the proxy: routes the request, borrows an upstream stream,
- * streams the body both ways with backpressure, enforces the route and idle timeouts, and answers
- * locally (with Envoy's status codes and response flags) when it cannot forward. Lives on the
- * downstream connection's event loop and must never block it.
+ * One request/response exchange through the proxy, Envoy's router in miniature: routes the request,
+ * applies fault injection, then runs upstream attempts — each on a host from the load balancer,
+ * through the cluster's circuit breakers — retrying per the route's retry policy with jittered
+ * back-off (the body is kept for replay only up to the buffer limit), and streams the chosen
+ * response back with backpressure. Answers locally, with Envoy's codes and response flags, when it
+ * cannot forward. Lives on the downstream connection's event loop and must never block it.
  */
 final class ProxyStream {
   private static final String UPSTREAM_HANDLER = "attache-upstream-exchange";
+  private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
+
+  /** Envoy's default listener {@code per_connection_buffer_limit_bytes}: the replay cap. */
+  private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
   private final ListenerContext context;
   private final HttpConnectionManagerConfig hcm;
@@ -54,35 +75,49 @@ final class ProxyStream {
   private final long startNanos;
   private final Instant startTime;
   private final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
-  private String scheme = "http";
 
   private HttpRequest request;
   private String method = "-";
   private String path = "-";
   private String authority = "-";
+  private String scheme = "http";
   private boolean grpc;
   private boolean headRequest;
   private boolean clientWantsClose;
   private boolean requestBodyExpected;
+  private boolean internalRequest;
   private String requestId;
   private String routeName;
+  private RequestSpan span = RequestSpan.NOOP;
+  private FaultDecision fault = FaultDecision.NONE;
+
   private RouteDecision.Forward route;
   private ClusterHandle cluster;
-  private SelectedHost host;
-  private UpstreamLease lease;
-  private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+  private ResourceManager breakers;
+  private RetryState retryState;
+  private Attempt attempt;
+  private int attempts;
+  private ScheduledFuture<?> retryTimer;
+  private ScheduledFuture<?> faultTimer;
+
+  /** Request chunks kept for replay (buffering) or not yet sent to the current attempt. */
+  private final List<HttpContent> body = new ArrayList<>();
+
+  private boolean buffering;
+  private long bufferedBytes;
+  private int bufferLimit = DEFAULT_BUFFER_LIMIT;
+
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean responseComplete;
   private boolean finished;
-  private boolean upstreamUsable = true;
-  private long upstreamStartNanos;
   private long requestCompleteNanos;
   private long firstResponseByteNanos;
   private int responseCode;
   private String responseCodeDetails = "-";
   private HttpHeaders responseHeaders = new DefaultHttpHeaders();
   private HttpHeaders responseTrailers = new DefaultHttpHeaders();
+  private SelectedHost lastHost;
   private long bytesReceived;
   private long bytesSent;
   private ScheduledFuture<?> routeTimer;
@@ -111,7 +146,7 @@ final class ProxyStream {
     authority = h.get(HttpHeaderNames.HOST, "-");
     headRequest = HttpMethod.HEAD.equals(req.method());
     grpc = h.get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/grpc");
-    clientWantsClose = "HTTP/2".equals(downstream.protocol()) ? false : !HttpUtil.isKeepAlive(req);
+    clientWantsClose = !"HTTP/2".equals(downstream.protocol()) && !HttpUtil.isKeepAlive(req);
     armIdleTimer();
 
     if (HttpUtil.is100ContinueExpected(req)) {
@@ -128,10 +163,12 @@ final class ProxyStream {
                 || "HTTP/2".equals(downstream.protocol());
     HopByHopHeaders.strip(h);
     applyForwardingHeaders(h);
+    span =
+        context.tracer().startRequestSpan(req, downstream.protocol(), downstream.remoteAddress());
     if (req instanceof FullHttpRequest full) {
-      // HTTP/2 headers with END_STREAM (or a decoder that aggregated): the whole request is here.
+      // HTTP/2 headers with END_STREAM (or an aggregating decoder): the whole request is here.
       bytesReceived += full.content().readableBytes();
-      pendingBody.add(stripFull(full));
+      body.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
       requestComplete = true;
       requestCompleteNanos = context.ticker().nanoTime();
     }
@@ -171,9 +208,6 @@ final class ProxyStream {
       localReply(notFound.status(), "", "cluster_not_found");
     } else if (decision instanceof RouteDecision.Forward forward) {
       forward(forward);
-      if (requestComplete) {
-        startRouteTimer();
-      }
     }
   }
 
@@ -187,7 +221,7 @@ final class ProxyStream {
       startRouteTimer();
     }
     if (finished || responseComplete || route == null) {
-      // A local reply was sent; drain and drop the rest of the request.
+      // A local reply was sent (or is coming); drain and drop the rest of the request.
       ReferenceCountUtil.release(content);
       if (!last) {
         downstream.readMore();
@@ -196,11 +230,24 @@ final class ProxyStream {
       }
       return;
     }
-    if (lease == null) {
-      pendingBody.add(content);
-      return;
+    if (buffering && bufferedBytes + content.content().readableBytes() > bufferLimit) {
+      stopBuffering();
     }
-    writeUpstream(content);
+    if (buffering) {
+      bufferedBytes += content.content().readableBytes();
+      body.add(content);
+      if (attempt != null && attempt.lease != null) {
+        attempt.sentChunks++;
+        writeUpstream(content.retainedDuplicate());
+      }
+    } else if (attempt != null && attempt.lease != null) {
+      writeUpstream(content);
+    } else {
+      body.add(content);
+    }
+    if (last && attempt != null && attempt.lease != null) {
+      attempt.startPerTryTimer();
+    }
   }
 
   /** The downstream connection or stream went away before we finished. */
@@ -210,11 +257,13 @@ final class ProxyStream {
     }
     flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
     context.stats().downstreamCxDestroyRemote.inc();
-    endUpstream(UpstreamOutcome.LOCAL_RESET, false);
+    if (attempt != null) {
+      attempt.end(UpstreamOutcome.LOCAL_RESET, false);
+    }
     finish();
   }
 
-  // ---------------------------------------------------------------- forwarding
+  // ---------------------------------------------------------------- routing to a cluster
 
   private void forward(RouteDecision.Forward forward) {
     this.route = forward;
@@ -225,13 +274,6 @@ final class ProxyStream {
       flags.add(ResponseFlag.NO_CLUSTER_FOUND);
       route = null;
       localReply(forward.policy().clusterNotFoundStatus(), "", "cluster_not_found");
-      return;
-    }
-    host = cluster.chooseHost(forward.hash());
-    if (host == null) {
-      flags.add(ResponseFlag.NO_HEALTHY_UPSTREAM);
-      route = null;
-      localReply(503, "no healthy upstream", "no_healthy_upstream");
       return;
     }
     if (forward.policy().idleTimeout().isPresent()) {
@@ -246,86 +288,165 @@ final class ProxyStream {
             downstream.protocol(),
             request.headers()),
         true);
-    String authority = hcm.routes().effectiveAuthority(request);
-    if (!authority.isEmpty() && !authority.equals(request.headers().get(HttpHeaderNames.HOST))) {
-      request.headers().set(HttpHeaderNames.HOST, authority); // port stripped per the HCM
+    String stripped = hcm.routes().effectiveAuthority(request);
+    if (!stripped.isEmpty() && !stripped.equals(request.headers().get(HttpHeaderNames.HOST))) {
+      request.headers().set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM
     }
-    if (forward.policy().autoHostRewrite()) {
+    breakers = cluster.breakers(forward.policy().priority());
+    retryState =
+        RetryState.create(
+            forward.policy().retryPolicy(),
+            request,
+            scheme,
+            internalRequest
+                ? RetryState.EnvoyRetryHeaders.HONOURED
+                : RetryState.EnvoyRetryHeaders.IGNORED,
+            cluster.retryContext(forward.policy().priority()));
+    RetryState.consumeRetryHeaders(request.headers());
+    buffering = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
+    if (forward.policy().perRequestBufferLimitBytes().isPresent()) {
+      bufferLimit = forward.policy().perRequestBufferLimitBytes().getAsInt();
+    }
+    for (HttpContent c : body) {
+      bufferedBytes += c.content().readableBytes();
+    }
+    if (buffering && bufferedBytes > bufferLimit) {
+      stopBuffering();
+    }
+    if (requestComplete) {
+      startRouteTimer();
+    }
+
+    if (context.faults().isPresent()) {
+      fault = context.faults().get().decide(request, cluster.name(), context.random());
+      switch (fault.kind()) {
+        case ABORT -> {
+          abortByFault();
+          return;
+        }
+        case DELAY, DELAY_THEN_ABORT -> {
+          flags.add(ResponseFlag.DELAY_INJECTED);
+          faultTimer =
+              downstream
+                  .eventLoop()
+                  .schedule(
+                      this::onFaultDelayElapsed, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
+          return;
+        }
+        case NONE -> {}
+      }
+    }
+    startAttempt();
+  }
+
+  private void onFaultDelayElapsed() {
+    faultTimer = null;
+    if (finished) {
+      return;
+    }
+    if (fault.delayElapsed() == FaultDecision.AfterDelay.ABORT) {
+      abortByFault();
+    } else {
+      startAttempt();
+    }
+  }
+
+  private void abortByFault() {
+    flags.add(ResponseFlag.FAULT_INJECTED);
+    FaultDecision.Abort abort = fault.abort();
+    route = null;
+    if (grpc && abort.grpcStatus().isPresent()) {
+      sendLocal(
+          LocalReply.grpc(
+              downstream.alloc(), abort.grpcStatus().getAsInt(), FaultDecision.ABORT_BODY),
+          FaultDecision.ABORT_DETAILS);
+    } else {
+      localReply(abort.httpStatus(), FaultDecision.ABORT_BODY, FaultDecision.ABORT_DETAILS);
+    }
+  }
+
+  /** Stops keeping the body for replay: it no longer fits, so this request will not be retried. */
+  private void stopBuffering() {
+    buffering = false;
+    retryState.disableBecauseBodyTooLarge();
+    int sent = attempt == null || attempt.lease == null ? 0 : attempt.sentChunks;
+    for (int i = 0; i < sent && !body.isEmpty(); i++) {
+      ReferenceCountUtil.release(body.remove(0));
+    }
+    bufferedBytes = 0;
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  private void startAttempt() {
+    retryTimer = null;
+    if (finished) {
+      return;
+    }
+    SelectedHost host = cluster.chooseHost(retryState.lbContext(route.hash()));
+    if (host == null) {
+      flags.add(ResponseFlag.NO_HEALTHY_UPSTREAM);
+      route = null;
+      localReply(503, "no healthy upstream", "no_healthy_upstream");
+      return;
+    }
+    OverflowDecision admitted = breakers.requests().tryAcquire();
+    if (admitted != OverflowDecision.ADMITTED) {
+      overloaded("upstream_overflow_max_requests");
+      return;
+    }
+    lastHost = host;
+    retryState.onHostAttempted(host.host());
+    if (route.policy().autoHostRewrite()) {
       request.headers().set(HttpHeaderNames.HOST, host.hostname());
     }
+    attempts++;
+    Attempt a = new Attempt(attempts, host, span.startAttempt(attempts, cluster.name()));
+    attempt = a;
     cluster.requestStarted(host);
-    upstreamStartNanos = context.ticker().nanoTime();
     Future<UpstreamLease> acquired =
         cluster
             .pool(downstream.eventLoop(), host, "HTTP/2".equals(downstream.protocol()))
             .acquire();
     if (acquired.isDone()) {
-      onLease(acquired);
+      a.onLease(acquired);
+    } else if (breakers.pendingRequests().tryAcquire() != OverflowDecision.ADMITTED) {
+      acquired.addListener(f -> releaseUnwanted(acquired));
+      a.end(UpstreamOutcome.CANCELLED, true);
+      overloaded("upstream_overflow_max_pending_requests");
     } else {
-      acquired.addListener(f -> onLease(acquired));
+      a.pendingSlot = true;
+      acquired.addListener(f -> a.onLease(acquired));
     }
   }
 
-  private FormatterContext responseFormatter(HttpHeaders responseHeaders) {
-    return new FormatterContext.Snapshot(
-        java.util.Optional.ofNullable(downstream.remoteAddress()),
-        java.util.Optional.ofNullable(downstream.localAddress()),
-        java.util.Optional.ofNullable(host == null ? null : host.address()),
-        downstream.protocol(),
-        request == null ? new DefaultHttpHeaders() : request.headers(),
-        responseHeaders);
+  private static void releaseUnwanted(Future<UpstreamLease> acquired) {
+    if (acquired.isSuccess()) {
+      acquired.getNow().release(true);
+    }
   }
 
-  private void onLease(Future<UpstreamLease> acquired) {
-    if (!acquired.isSuccess()) {
-      cluster.requestEnded(host, UpstreamOutcome.CONNECT_FAILURE);
-      if (finished) {
-        return;
-      }
-      flags.add(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-      releasePending();
-      route = null;
-      localReply(
-          503,
-          "upstream connect error or disconnect/reset before headers. reset reason: connection"
-              + " failure",
-          "upstream_reset_before_response_started{connection_failure}");
+  /** Decides about one failed attempt: retry after back-off, or answer with {@code fallback}. */
+  private void onAttemptFailed(RetryStatus status, Runnable fallback) {
+    if (status == RetryStatus.YES) {
+      scheduleRetry();
       return;
     }
-    UpstreamLease l = acquired.getNow();
-    if (finished) {
-      l.release(true);
-      return;
-    }
-    lease = l;
-    Channel up = l.channel();
-    up.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler());
-    HttpRequest outgoing = upstreamRequest();
-    up.write(outgoing);
-    HttpContent next;
-    while ((next = pendingBody.poll()) != null) {
-      up.write(next);
-    }
-    up.flush();
-    up.read();
-    if (!requestComplete) {
-      downstream.readMore();
-    }
+    status.responseFlag().ifPresent(flags::add);
+    fallback.run();
   }
 
-  private HttpRequest upstreamRequest() {
-    HttpRequest original = request;
-    io.netty.handler.codec.http.DefaultHttpRequest out =
-        new io.netty.handler.codec.http.DefaultHttpRequest(
-            HttpVersion.HTTP_1_1, original.method(), original.uri(), original.headers());
-    if (requestBodyExpected && !HttpUtil.isContentLengthSet(out)) {
-      HttpUtil.setTransferEncodingChunked(out, true);
-    }
-    return out;
+  private void scheduleRetry() {
+    attempt = null;
+    Duration backOff = retryState.nextBackOff();
+    retryTimer =
+        downstream
+            .eventLoop()
+            .schedule(this::startAttempt, backOff.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void writeUpstream(HttpContent content) {
-    Channel up = lease.channel();
+    Channel up = attempt.lease.channel();
     up.writeAndFlush(content)
         .addListener(
             f -> {
@@ -335,28 +456,177 @@ final class ProxyStream {
             });
   }
 
-  private static HttpContent stripFull(FullHttpRequest full) {
-    return new io.netty.handler.codec.http.DefaultLastHttpContent(
-        full.content(), full.trailingHeaders());
-  }
+  /** One try at one upstream host. Retries make new attempts; at most one is current. */
+  private final class Attempt {
+    final int number;
+    final SelectedHost host;
+    final AttemptSpan attemptSpan;
+    final long startNanos;
+    UpstreamLease lease;
+    boolean pendingSlot;
+    boolean requestSlot = true;
+    int sentChunks;
+    boolean ended;
+    ScheduledFuture<?> perTryTimer;
 
-  private void releasePending() {
-    HttpContent c;
-    while ((c = pendingBody.poll()) != null) {
-      ReferenceCountUtil.release(c);
+    Attempt(int number, SelectedHost host, AttemptSpan attemptSpan) {
+      this.number = number;
+      this.host = host;
+      this.attemptSpan = attemptSpan;
+      this.startNanos = context.ticker().nanoTime();
+    }
+
+    boolean current() {
+      return attempt == this && !finished;
+    }
+
+    void onLease(Future<UpstreamLease> acquired) {
+      releasePending();
+      if (!acquired.isSuccess()) {
+        if (!current()) {
+          return;
+        }
+        boolean timedOut = acquired.cause() instanceof ConnectTimeoutException;
+        end(UpstreamOutcome.CONNECT_FAILURE, false);
+        flags.add(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+        onAttemptFailed(
+            retryState.shouldRetryReset(
+                timedOut ? ResetReason.CONNECTION_TIMEOUT : ResetReason.CONNECTION_FAILURE, false),
+            () -> {
+              route = null;
+              localReply(
+                  503,
+                  "upstream connect error or disconnect/reset before headers. reset reason:"
+                      + " connection failure",
+                  "upstream_reset_before_response_started{connection_failure}");
+            });
+        return;
+      }
+      UpstreamLease l = acquired.getNow();
+      if (!current()) {
+        l.release(true);
+        return;
+      }
+      lease = l;
+      Channel up = l.channel();
+      up.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler(this));
+      up.write(upstreamRequest());
+      if (buffering) {
+        for (HttpContent c : body) {
+          up.write(c.retainedDuplicate());
+        }
+        sentChunks = body.size();
+      } else {
+        for (HttpContent c : body) {
+          up.write(c);
+        }
+        body.clear();
+      }
+      up.flush();
+      up.read();
+      if (requestComplete) {
+        startPerTryTimer();
+      } else {
+        downstream.readMore();
+      }
+    }
+
+    private HttpRequest upstreamRequest() {
+      HttpHeaders headers = request.headers().copy();
+      attemptSpan.injectInto(headers);
+      DefaultHttpRequest out =
+          new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
+      if (requestBodyExpected && !HttpUtil.isContentLengthSet(out)) {
+        HttpUtil.setTransferEncodingChunked(out, true);
+      }
+      return out;
+    }
+
+    void releasePending() {
+      if (pendingSlot) {
+        pendingSlot = false;
+        breakers.pendingRequests().release();
+      }
+    }
+
+    void startPerTryTimer() {
+      Optional<Duration> perTry =
+          route == null ? Optional.empty() : route.policy().retryPolicy().perTryTimeout();
+      if (perTry.isEmpty() || perTryTimer != null || ended) {
+        return;
+      }
+      perTryTimer =
+          downstream
+              .eventLoop()
+              .schedule(this::onPerTryTimeout, perTry.get().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onPerTryTimeout() {
+      if (!current() || responseStarted) {
+        return;
+      }
+      context.stats().downstreamRqTimeout.inc();
+      end(UpstreamOutcome.TIMEOUT, false);
+      onAttemptFailed(
+          retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
+          () -> {
+            flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+            route = null;
+            localReply(504, "upstream request timeout", "upstream_per_try_timeout");
+          });
+    }
+
+    /** Ends this attempt once: slots, timers, stats, span and the lease. */
+    void end(UpstreamOutcome outcome, boolean reusable) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (perTryTimer != null) {
+        perTryTimer.cancel(false);
+      }
+      releasePending();
+      if (requestSlot) {
+        requestSlot = false;
+        breakers.requests().release();
+      }
+      cluster.requestEnded(host, outcome);
+      attemptSpan.finish(
+          new AttemptOutcome(
+              downstream.protocol(),
+              Optional.of(host.address()),
+              responseCode,
+              ResponseFlags.of(flags).toShortString()));
+      if (lease != null) {
+        UpstreamLease l = lease;
+        lease = null;
+        Channel ch = l.channel();
+        if (ch.pipeline().get(UPSTREAM_HANDLER) != null) {
+          ch.pipeline().remove(UPSTREAM_HANDLER);
+        }
+        l.release(reusable);
+      }
     }
   }
 
   // ---------------------------------------------------------------- upstream events
 
-  /** Receives the upstream response on the upstream channel (same event loop). */
+  /** Receives one attempt's response on the upstream channel (same event loop). */
   private final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    private final Attempt owner;
+
     /** Whether the last socket read produced a message; if not, the codec needs more bytes. */
     private boolean delivered;
 
+    private boolean upstreamKeepAlive = true;
+
+    UpstreamHandler(Attempt owner) {
+      this.owner = owner;
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (!delivered && !responseComplete && !finished) {
+      if (!delivered && !responseComplete && owner.current()) {
         ctx.read();
       }
       delivered = false;
@@ -364,7 +634,7 @@ final class ProxyStream {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (finished) {
+      if (!owner.current()) {
         ReferenceCountUtil.release(msg);
         return;
       }
@@ -376,10 +646,14 @@ final class ProxyStream {
           ctx.read();
           return;
         }
-        onResponseHeaders(ctx, response);
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        if (!onResponseHeaders(ctx, owner, response)) {
+          ReferenceCountUtil.release(msg);
+          return; // retried: this response is dropped
+        }
       }
       if (msg instanceof HttpContent content) {
-        onResponseContent(ctx, content);
+        onResponseContent(ctx, owner, content, upstreamKeepAlive);
       } else if (!(msg instanceof HttpResponse)) {
         ReferenceCountUtil.release(msg);
       }
@@ -387,40 +661,50 @@ final class ProxyStream {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      onUpstreamReset();
+      onUpstreamReset(owner);
       ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      upstreamUsable = false;
       ctx.close();
     }
   }
 
-  private void onResponseHeaders(ChannelHandlerContext ctx, HttpResponse response) {
+  /** Returns false when the response was turned into a retry and must not be forwarded. */
+  private boolean onResponseHeaders(ChannelHandlerContext ctx, Attempt a, HttpResponse response) {
+    int status = response.status().code();
+    HttpHeaders h = response.headers();
+    cluster.responseReceived(a.host, status);
+    RetryStatus retry =
+        h.contains("grpc-status")
+            ? retryState.shouldRetryGrpcStatus(RetryState.grpcStatusOf(h))
+            : retryState.shouldRetryHeaders(status, h);
+    if (retry == RetryStatus.YES) {
+      responseCode = status;
+      a.end(UpstreamOutcome.CANCELLED, false);
+      scheduleRetry();
+      return false;
+    }
+    retry.responseFlag().ifPresent(flags::add);
+    if (a.perTryTimer != null) {
+      a.perTryTimer.cancel(false);
+    }
     responseStarted = true;
     firstResponseByteNanos = context.ticker().nanoTime();
-    responseCode = response.status().code();
+    responseCode = status;
     responseCodeDetails = "via_upstream";
-    cluster.responseReceived(host, responseCode);
-    HttpHeaders h = response.headers();
-    if (!HttpUtil.isKeepAlive(response)) {
-      upstreamUsable = false;
-    }
     HopByHopHeaders.strip(h);
     route.responseHeaderMutations().apply(h, responseFormatter(h));
     h.set(
         "x-envoy-upstream-service-time",
-        Long.toString(TimeUnit.NANOSECONDS.toMillis(firstResponseByteNanos - upstreamStartNanos)));
+        Long.toString(TimeUnit.NANOSECONDS.toMillis(firstResponseByteNanos - a.startNanos)));
     decorateResponse(h);
     HttpResponse out =
         response instanceof FullHttpResponse
             ? response
-            : new io.netty.handler.codec.http.DefaultHttpResponse(
-                HttpVersion.HTTP_1_1, response.status(), h);
-    boolean bodyless =
-        headRequest || responseCode == 204 || responseCode == 304 || responseCode < 200;
+            : new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), h);
+    boolean bodyless = headRequest || status == 204 || status == 304 || status < 200;
     if (!bodyless && !HttpUtil.isContentLengthSet(out) && !(out instanceof FullHttpResponse)) {
       frameForDownstream(out);
     }
@@ -435,14 +719,17 @@ final class ProxyStream {
                 }
               });
     }
+    return true;
   }
 
-  private void onResponseContent(ChannelHandlerContext ctx, HttpContent content) {
+  private void onResponseContent(
+      ChannelHandlerContext ctx, Attempt a, HttpContent content, boolean upstreamKeepAlive) {
     bytesSent += content.content().readableBytes();
     boolean last = content instanceof LastHttpContent;
     if (content instanceof FullHttpResponse full) {
-      // The codec delivered headers and body in one object; decorate headers already done above.
-      finalizeFullResponseFraming(full);
+      if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
+        HttpUtil.setContentLength(full, full.content().readableBytes());
+      }
       downstream.write(full);
     } else {
       if (last) {
@@ -459,19 +746,13 @@ final class ProxyStream {
     }
     if (last) {
       responseComplete = true;
-      endUpstream(UpstreamOutcome.COMPLETED, requestComplete && upstreamUsable);
+      a.end(UpstreamOutcome.COMPLETED, requestComplete && upstreamKeepAlive);
       if (requestComplete) {
         complete();
       } else {
         // Envoy finishes the stream once the response is done; the rest of the body is drained.
         downstream.readMore();
       }
-    }
-  }
-
-  private void finalizeFullResponseFraming(FullHttpResponse full) {
-    if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
-      HttpUtil.setContentLength(full, full.content().readableBytes());
     }
   }
 
@@ -483,43 +764,29 @@ final class ProxyStream {
     }
   }
 
-  private void onUpstreamReset() {
-    if (finished || responseComplete || lease == null) {
+  private void onUpstreamReset(Attempt a) {
+    if (!a.current() || responseComplete || a.ended) {
       return;
     }
-    upstreamUsable = false;
-    UpstreamLease l = lease;
-    lease = null;
-    cluster.requestEnded(host, UpstreamOutcome.UPSTREAM_RESET);
-    l.release(false);
+    a.end(UpstreamOutcome.UPSTREAM_RESET, false);
     if (!responseStarted) {
-      flags.add(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
-      route = null;
-      localReply(
-          503,
-          "upstream connect error or disconnect/reset before headers. reset reason: connection"
-              + " termination",
-          "upstream_reset_before_response_started{connection_termination}");
+      onAttemptFailed(
+          retryState.shouldRetryReset(ResetReason.CONNECTION_TERMINATION, true),
+          () -> {
+            flags.add(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+            route = null;
+            localReply(
+                503,
+                "upstream connect error or disconnect/reset before headers. reset reason:"
+                    + " connection termination",
+                "upstream_reset_before_response_started{connection_termination}");
+          });
     } else {
       flags.add(ResponseFlag.UPSTREAM_REMOTE_RESET);
       responseCodeDetails = "upstream_reset_after_response_started{remote_reset}";
       downstream.reset();
       finish();
     }
-  }
-
-  private void endUpstream(UpstreamOutcome outcome, boolean reusable) {
-    if (lease == null) {
-      return;
-    }
-    UpstreamLease l = lease;
-    lease = null;
-    Channel ch = l.channel();
-    if (ch.pipeline().get(UPSTREAM_HANDLER) != null) {
-      ch.pipeline().remove(UPSTREAM_HANDLER);
-    }
-    cluster.requestEnded(host, outcome);
-    l.release(reusable);
   }
 
   // ---------------------------------------------------------------- timers
@@ -541,7 +808,10 @@ final class ProxyStream {
     }
     flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
     context.stats().downstreamRqTimeout.inc();
-    endUpstream(UpstreamOutcome.TIMEOUT, false);
+    cancelRetry();
+    if (attempt != null) {
+      attempt.end(UpstreamOutcome.TIMEOUT, false);
+    }
     if (!responseStarted) {
       route = null;
       localReply(504, "upstream request timeout", "upstream_response_timeout");
@@ -549,6 +819,17 @@ final class ProxyStream {
       responseCodeDetails = "upstream_response_timeout";
       downstream.reset();
       finish();
+    }
+  }
+
+  private void cancelRetry() {
+    if (retryTimer != null) {
+      retryTimer.cancel(false);
+      retryTimer = null;
+    }
+    if (faultTimer != null) {
+      faultTimer.cancel(false);
+      faultTimer = null;
     }
   }
 
@@ -571,7 +852,10 @@ final class ProxyStream {
     }
     flags.add(ResponseFlag.STREAM_IDLE_TIMEOUT);
     context.stats().downstreamRqIdleTimeout.inc();
-    endUpstream(UpstreamOutcome.TIMEOUT, false);
+    cancelRetry();
+    if (attempt != null) {
+      attempt.end(UpstreamOutcome.TIMEOUT, false);
+    }
     if (!responseStarted) {
       route = null;
       clientWantsClose = true;
@@ -584,15 +868,35 @@ final class ProxyStream {
 
   // ---------------------------------------------------------------- local replies and headers
 
+  private FormatterContext responseFormatter(HttpHeaders headers) {
+    return new FormatterContext.Snapshot(
+        Optional.ofNullable(downstream.remoteAddress()),
+        Optional.ofNullable(downstream.localAddress()),
+        Optional.ofNullable(lastHost == null ? null : lastHost.address()),
+        downstream.protocol(),
+        request == null ? new DefaultHttpHeaders() : request.headers(),
+        headers);
+  }
+
+  /** A circuit breaker refused the request: 503, {@code x-envoy-overloaded}, flag UO. */
+  private void overloaded(String details) {
+    flags.add(ResponseFlag.UPSTREAM_OVERFLOW);
+    route = null;
+    FullHttpResponse r = LocalReply.build(downstream.alloc(), 503, "upstream overflow", grpc);
+    r.headers().set(OVERLOADED_HEADER, "true");
+    sendLocal(r, details);
+  }
+
   private void localReply(int status, String body, String details) {
     sendLocal(LocalReply.build(downstream.alloc(), status, body, grpc), details);
   }
 
   private void sendLocal(FullHttpResponse r, String details) {
-    releasePending();
+    releaseBody();
+    cancelRetry();
     responseStarted = true;
     responseComplete = true;
-    responseCode = grpc ? r.status().code() : r.status().code();
+    responseCode = r.status().code();
     responseCodeDetails = details;
     decorateResponse(r.headers());
     responseHeaders = r.headers();
@@ -601,13 +905,11 @@ final class ProxyStream {
       r.content().clear();
     }
     downstream.write(r);
-    if (requestComplete) {
-      complete();
-    } else {
-      // Keep reading so the rest of the request is consumed (and discarded) before the next one.
+    if (!requestComplete) {
+      // The rest of the request is not wanted; close rather than read and discard it.
       clientWantsClose = clientWantsClose || !"HTTP/2".equals(downstream.protocol());
-      complete();
     }
+    complete();
   }
 
   private void decorateResponse(HttpHeaders h) {
@@ -648,8 +950,13 @@ final class ProxyStream {
     } else if (!h.contains("x-forwarded-proto")) {
       h.set("x-forwarded-proto", downstream.scheme());
     }
-    if (edgeRequest && !hcm.preserveExternalRequestId()) {
-      h.remove("x-request-id");
+    internalRequest = !edgeRequest;
+    if (edgeRequest) {
+      // Envoy never lets an external client force tracing or steer retries.
+      h.remove("x-envoy-force-trace");
+      if (!hcm.preserveExternalRequestId()) {
+        h.remove("x-request-id");
+      }
     }
     requestId = h.get("x-request-id");
     if ((requestId == null || requestId.isEmpty()) && hcm.generateRequestId()) {
@@ -659,6 +966,14 @@ final class ProxyStream {
   }
 
   // ---------------------------------------------------------------- completion
+
+  private void releaseBody() {
+    for (HttpContent c : body) {
+      ReferenceCountUtil.release(c);
+    }
+    body.clear();
+    bufferedBytes = 0;
+  }
 
   private void complete() {
     if (finished) {
@@ -679,12 +994,25 @@ final class ProxyStream {
     if (idleTimer != null) {
       idleTimer.cancel(false);
     }
-    releasePending();
+    cancelRetry();
+    if (attempt != null) {
+      attempt.end(UpstreamOutcome.CANCELLED, false);
+    }
+    if (retryState != null) {
+      retryState.finish();
+    }
+    fault.streamEnded();
+    releaseBody();
     context.stats().downstreamRqActive.dec();
     if (responseCode > 0) {
       context.stats().responseCode(responseCode);
       context.stats().downstreamRqCompleted.inc();
     }
+    String shortFlags = ResponseFlags.of(flags).toShortString();
+    RequestOutcome outcome =
+        RequestOutcome.of(responseCode, shortFlags, bytesReceived, bytesSent)
+            .withResponse(responseHeaders, responseTrailers);
+    span.finish(cluster == null ? outcome : outcome.withUpstreamCluster(cluster.name()));
     if (!context.accessLog().isEmpty()) {
       context.accessLog().log(accessLogEntry());
     }
@@ -701,7 +1029,7 @@ final class ProxyStream {
     String sch = scheme;
     HeaderLookup requestLookup =
         name ->
-            java.util.Optional.ofNullable(
+            Optional.ofNullable(
                 switch (name) {
                   case ":method" -> m;
                   case ":path" -> p;
@@ -715,13 +1043,14 @@ final class ProxyStream {
             .duration(Duration.ofNanos(now - startNanos))
             .protocol(downstream.protocol())
             .requestHeaders(requestLookup)
-            .responseHeaders(name -> java.util.Optional.ofNullable(respHeaders.get(name)))
-            .responseTrailers(name -> java.util.Optional.ofNullable(trailers.get(name)))
+            .responseHeaders(name -> Optional.ofNullable(respHeaders.get(name)))
+            .responseTrailers(name -> Optional.ofNullable(trailers.get(name)))
             .responseCode(responseCode)
             .responseCodeDetails(responseCodeDetails)
             .responseFlags(ResponseFlags.of(flags))
             .bytesReceived(bytesReceived)
             .bytesSent(bytesSent)
+            .upstreamRequestAttemptCount(attempts)
             .downstreamRemoteAddress(downstream.remoteAddress())
             .downstreamLocalAddress(downstream.localAddress());
     if (requestComplete) {
@@ -733,8 +1062,8 @@ final class ProxyStream {
     if (cluster != null) {
       b.upstreamCluster(cluster.name());
     }
-    if (host != null) {
-      b.upstreamHost(host.address());
+    if (lastHost != null) {
+      b.upstreamHost(lastHost.address());
     }
     if (routeName != null) {
       b.routeName(routeName);
@@ -749,15 +1078,5 @@ final class ProxyStream {
   /** For the connection: did this exchange consume its whole request? */
   boolean requestComplete() {
     return requestComplete;
-  }
-
-  static void forwardObject(ProxyStream stream, HttpObject msg) {
-    if (msg instanceof HttpRequest req) {
-      stream.onRequestHeaders(req);
-    } else if (msg instanceof HttpContent c) {
-      stream.onRequestContent(c);
-    } else {
-      ReferenceCountUtil.release(msg);
-    }
   }
 }

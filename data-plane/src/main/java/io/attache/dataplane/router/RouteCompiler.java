@@ -2,6 +2,7 @@ package io.attache.dataplane.router;
 
 import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode;
@@ -117,11 +118,9 @@ final class RouteCompiler {
     if (virtualHost.getRequireTls() == VirtualHost.TlsRequirementType.UNRECOGNIZED) {
       throw new ConfigException(vhostPath + ".require_tls", "unknown TLS requirement");
     }
-    Optional<RetryPolicy> retryPolicy = Optional.empty();
+    RetryPolicyConfig retryPolicy = RetryPolicyConfig.NONE;
     if (virtualHost.hasRetryPolicy()) {
-      retryPolicy =
-          Optional.of(
-              validateRetryPolicy(virtualHost.getRetryPolicy(), vhostPath + ".retry_policy"));
+      retryPolicy = validateRetryPolicy(virtualHost.getRetryPolicy(), vhostPath + ".retry_policy");
     }
     VirtualHostContext context =
         new VirtualHostContext(
@@ -152,7 +151,7 @@ final class RouteCompiler {
       String name,
       HeaderMutations.Level requestLevel,
       HeaderMutations.Level responseLevel,
-      Optional<RetryPolicy> retryPolicy,
+      RetryPolicyConfig retryPolicy,
       OptionalInt perRequestBufferLimitBytes) {}
 
   /**
@@ -315,10 +314,9 @@ final class RouteCompiler {
         action.hasIdleTimeout()
             ? Optional.of(duration(action.getIdleTimeout(), actionPath + ".idle_timeout"))
             : Optional.empty();
-    Optional<RetryPolicy> retryPolicy =
+    RetryPolicyConfig retryPolicy =
         action.hasRetryPolicy()
-            ? Optional.of(
-                validateRetryPolicy(action.getRetryPolicy(), actionPath + ".retry_policy"))
+            ? validateRetryPolicy(action.getRetryPolicy(), actionPath + ".retry_policy")
             : vhost.retryPolicy();
     if (action.getPriority() == RoutingPriority.UNRECOGNIZED) {
       throw new ConfigException(actionPath + ".priority", "unknown routing priority");
@@ -576,32 +574,9 @@ final class RouteCompiler {
   }
 
   /** The checks Envoy makes when it loads a retry policy; its meaning is the retry package's. */
-  private static RetryPolicy validateRetryPolicy(RetryPolicy policy, String fieldPath)
+  /** Parsed once per route; the retry package owns the rules (and their error paths). */
+  private static RetryPolicyConfig validateRetryPolicy(RetryPolicy policy, String fieldPath)
       throws ConfigException {
-    if (policy.hasRetryBackOff()) {
-      RetryPolicy.RetryBackOff backOff = policy.getRetryBackOff();
-      String backOffPath = fieldPath + ".retry_back_off";
-      if (!backOff.hasBaseInterval()) {
-        throw new ConfigException(backOffPath + ".base_interval", "base_interval is required");
-      }
-      Duration base = duration(backOff.getBaseInterval(), backOffPath + ".base_interval");
-      if (base.isZero()) {
-        throw new ConfigException(
-            backOffPath + ".base_interval", "base_interval must be greater than 0");
-      }
-      if (backOff.hasMaxInterval()) {
-        Duration max = duration(backOff.getMaxInterval(), backOffPath + ".max_interval");
-        if (max.isZero()) {
-          throw new ConfigException(
-              backOffPath + ".max_interval", "max_interval must be greater than 0");
-        }
-        if (max.compareTo(base) < 0) {
-          throw new ConfigException(
-              backOffPath + ".max_interval",
-              "max_interval must be greater than or equal to the base_interval");
-        }
-      }
-    }
-    return policy;
+    return RetryPolicyConfig.from(policy, fieldPath);
   }
 }

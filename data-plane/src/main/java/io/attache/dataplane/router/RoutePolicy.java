@@ -1,7 +1,7 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,7 +16,8 @@ import java.util.OptionalInt;
  * @param timeout {@code RouteAction.timeout}; default 15 s; {@link Duration#ZERO} means disabled
  * @param idleTimeout {@code RouteAction.idle_timeout}; empty = not set (the HCM's stream idle
  *     timeout applies); zero = disabled
- * @param retryPolicy the route's {@code retry_policy}, else the virtual host's (not merged)
+ * @param retryPolicy the route's {@code retry_policy}, else the virtual host's (not merged),
+ *     parsed; {@link RetryPolicyConfig#NONE} when neither has one
  * @param priority {@code RouteAction.priority}, for circuit-breaker thresholds
  * @param perRequestBufferLimitBytes the route's, else the virtual host's, retry buffer cap
  * @param clusterNotFoundStatus from {@code cluster_not_found_response_code} (503 by default)
@@ -28,7 +29,7 @@ public record RoutePolicy(
     String virtualHostName,
     Duration timeout,
     Optional<Duration> idleTimeout,
-    Optional<RetryPolicy> retryPolicy,
+    RetryPolicyConfig retryPolicy,
     RoutingPriority priority,
     OptionalInt perRequestBufferLimitBytes,
     int clusterNotFoundStatus,

@@ -11,11 +11,13 @@ import io.attache.dataplane.upstream.UpstreamContext;
 import io.attache.dataplane.upstream.dns.ExecutorScheduler;
 import io.attache.dataplane.upstream.dns.JdkDnsResolver;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -36,13 +38,17 @@ final class ClusterRuntime implements AutoCloseable {
   private final JdkDnsResolver resolver;
 
   private ClusterRuntime(
-      ClusterManager manager, ScheduledExecutorService dnsTimer, JdkDnsResolver resolver) {
+      ClusterManager manager,
+      ScheduledExecutorService dnsTimer,
+      JdkDnsResolver resolver,
+      StatsStore stats,
+      RandomSource random) {
     this.manager = manager;
     this.dnsTimer = dnsTimer;
     this.resolver = resolver;
     Map<String, RunningCluster> byName = new LinkedHashMap<>();
     for (UpstreamCluster c : manager.clusters()) {
-      byName.put(c.name(), new RunningCluster(c));
+      byName.put(c.name(), new RunningCluster(c, stats, random));
     }
     this.clusters = Map.copyOf(byName);
   }
@@ -89,12 +95,20 @@ final class ClusterRuntime implements AutoCloseable {
       throw e;
     }
     manager.start();
-    return new ClusterRuntime(manager, timer, resolver);
+    return new ClusterRuntime(manager, timer, resolver, stats, random);
   }
 
   /** The running cluster, or null when no cluster has this name. */
   ClusterHandle get(String name) {
     return clusters.get(name);
+  }
+
+  /** The first host of a cluster, for side channels (the trace collector); empty if none. */
+  Optional<InetSocketAddress> firstHostAddress(String clusterName) {
+    return manager
+        .cluster(clusterName)
+        .flatMap(c -> c.prioritySet().allHosts().stream().findFirst())
+        .map(h -> h.address());
   }
 
   List<ClustersView.Cluster> view() {

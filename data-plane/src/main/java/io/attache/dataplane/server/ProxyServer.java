@@ -10,6 +10,7 @@ import io.attache.dataplane.admin.ServerInitState;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
+import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
@@ -18,7 +19,12 @@ import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tracing.BatchingSpanExporter;
+import io.attache.dataplane.tracing.LocalInfo;
+import io.attache.dataplane.tracing.Tracer;
+import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
+import io.attache.dataplane.upstream.dns.ExecutorScheduler;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -31,8 +37,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +63,14 @@ public final class ProxyServer {
   private final EventLoopGroup workers;
   private final AdminServer admin;
   private final HealthCheckState healthCheck = new HealthCheckState();
+  private final List<BatchingSpanExporter> exporters = new ArrayList<>();
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "attache-timers");
+            t.setDaemon(true);
+            return t;
+          });
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile InetSocketAddress adminAddress;
   private volatile boolean stopping;
@@ -79,6 +96,8 @@ public final class ProxyServer {
               new Http1ServerCodecFactory(config.hcm().http1(), stats),
               AccessLoggers.fromProtos(
                   config.hcm().proto().getAccessLogList(), accessLogPath(i), stats),
+              config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
+              tracerFor(config),
               RandomSource.SYSTEM,
               Ticker.SYSTEM);
       contexts.add(context);
@@ -109,6 +128,26 @@ public final class ProxyServer {
                     AccessLoggers.fromProtos(
                         validated.admin().accessLogs(), "admin.access_log", stats))
                 .build());
+  }
+
+  private Tracer tracerFor(ListenerConfig config) {
+    Optional<TracingConfig> tracing = config.hcm().tracing();
+    if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
+      return Tracer.DISABLED;
+    }
+    BatchingSpanExporter exporter =
+        BatchingSpanExporter.forCollector(
+            tracing.get().exporter().get(),
+            clusters::firstHostAddress,
+            stats,
+            new ExecutorScheduler(timers));
+    exporters.add(exporter);
+    return Tracer.forConfig(
+        tracing,
+        new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
+        exporter,
+        RandomSource.SYSTEM,
+        java.time.Clock.systemUTC());
   }
 
   /**
@@ -257,6 +296,8 @@ public final class ProxyServer {
       l.closeConnections();
     }
     admin.close();
+    exporters.forEach(BatchingSpanExporter::close);
+    timers.shutdownNow();
     clusters.close();
     for (ListenerContext c : contexts) {
       c.accessLog().close();

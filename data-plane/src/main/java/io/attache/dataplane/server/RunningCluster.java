@@ -2,6 +2,8 @@ package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
 import io.attache.dataplane.admin.HostHealthFlag;
+import io.attache.dataplane.breaker.ClusterResourceManagers;
+import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.pool.Http1HostPool;
 import io.attache.dataplane.pool.Http2HostPool;
@@ -9,6 +11,10 @@ import io.attache.dataplane.pool.PoolListener;
 import io.attache.dataplane.pool.PoolSettings;
 import io.attache.dataplane.pool.UpstreamProtocol;
 import io.attache.dataplane.proxy.ClusterHandle;
+import io.attache.dataplane.retry.ClusterRetryContext;
+import io.attache.dataplane.retry.RetryStats;
+import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.upstream.CircuitBreakerSettings;
 import io.attache.dataplane.upstream.ClusterDefinition;
 import io.attache.dataplane.upstream.ClusterStats;
@@ -19,11 +25,11 @@ import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,11 +44,24 @@ final class RunningCluster implements ClusterHandle {
   private final ClusterStats stats;
   private final PoolSettings poolSettings;
   private final boolean useDownstreamProtocol;
+  private final ClusterResourceManagers breakers;
+  private final ClusterRetryContext defaultRetry;
+  private final ClusterRetryContext highRetry;
   private final Map<EventLoop, Map<PoolKey, HostConnectionPool>> pools = new ConcurrentHashMap<>();
 
-  RunningCluster(UpstreamCluster cluster) {
+  RunningCluster(UpstreamCluster cluster, StatsStore store, RandomSource random) {
     this.cluster = cluster;
     this.stats = cluster.stats();
+    this.breakers =
+        ClusterResourceManagers.create(
+            cluster.name(), cluster.definition().circuitBreakers(), store);
+    RetryStats retryStats = new RetryStats(store, cluster.name());
+    this.defaultRetry =
+        new ClusterRetryContext(
+            breakers.forPriority(RoutingPriority.DEFAULT), retryStats, random, Clock.systemUTC());
+    this.highRetry =
+        new ClusterRetryContext(
+            breakers.forPriority(RoutingPriority.HIGH), retryStats, random, Clock.systemUTC());
     ClusterDefinition definition = cluster.definition();
     ClusterDefinition.HttpSettings http = definition.http();
     this.poolSettings =
@@ -67,9 +86,18 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
-  public SelectedHost chooseHost(OptionalLong hash) {
-    LbContext context = hash.isPresent() ? LbContext.withHash(hash.getAsLong()) : LbContext.NONE;
+  public SelectedHost chooseHost(LbContext context) {
     return cluster.loadBalancer().chooseHost(context).map(ChosenHost::new).orElse(null);
+  }
+
+  @Override
+  public ResourceManager breakers(RoutingPriority priority) {
+    return breakers.forPriority(priority);
+  }
+
+  @Override
+  public ClusterRetryContext retryContext(RoutingPriority priority) {
+    return priority == RoutingPriority.HIGH ? highRetry : defaultRetry;
   }
 
   @Override
@@ -159,6 +187,7 @@ final class RunningCluster implements ClusterHandle {
             yield HostStats.RequestOutcome.ERROR;
           }
           case CONNECT_FAILURE -> HostStats.RequestOutcome.ERROR;
+          case CANCELLED -> HostStats.RequestOutcome.SUCCESS;
         };
     chosen.host.stats().onRequestFinished(hostOutcome);
   }
@@ -227,6 +256,11 @@ final class RunningCluster implements ClusterHandle {
     @Override
     public InetSocketAddress address() {
       return host.address();
+    }
+
+    @Override
+    public Host host() {
+      return host;
     }
 
     @Override

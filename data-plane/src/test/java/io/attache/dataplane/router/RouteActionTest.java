@@ -50,7 +50,7 @@ class RouteActionTest {
                 "vh",
                 Duration.ofSeconds(15),
                 Optional.empty(),
-                Optional.empty(),
+                io.attache.dataplane.retry.RetryPolicyConfig.NONE,
                 RoutingPriority.DEFAULT,
                 OptionalInt.empty(),
                 503,
@@ -79,19 +79,10 @@ class RouteActionTest {
             "{\"virtual_hosts\":[{\"name\":\"vh\",\"domains\":[\"*\"],\"retry_policy\":{\"retry_on\":\"5xx\",\"num_retries\":7},"
                 + "\"routes\":[{\"match\":{\"path\":\"/own\"},\"route\":{\"cluster\":\"c\",\"retry_policy\":{\"retry_on\":\"reset\"}}},"
                 + "{\"match\":{\"prefix\":\"/\"},\"route\":{\"cluster\":\"c\"}}]}]}");
-    assertThat(forward(table, get("h", "/own")).policy().retryPolicy().orElseThrow().getRetryOn())
-        .isEqualTo("reset");
-    assertThat(
-            forward(table, get("h", "/own")).policy().retryPolicy().orElseThrow().hasNumRetries())
-        .isFalse();
-    assertThat(
-            forward(table, get("h", "/other"))
-                .policy()
-                .retryPolicy()
-                .orElseThrow()
-                .getNumRetries()
-                .getValue())
-        .isEqualTo(7);
+    assertThat(forward(table, get("h", "/own")).policy().retryPolicy().retryOn())
+        .containsExactly(io.attache.dataplane.retry.RetryOn.RESET);
+    assertThat(forward(table, get("h", "/own")).policy().retryPolicy().numRetries()).isEqualTo(1);
+    assertThat(forward(table, get("h", "/other")).policy().retryPolicy().numRetries()).isEqualTo(7);
   }
 
   @Test

@@ -48,7 +48,7 @@ public final class SupportMatrix {
         .honoured("static_resources", "admin")
         .rejected("dynamic_resources", "ADS (mesh mode) is not implemented in this build yet")
         .rejected("layered_runtime", "runtime overrides are not supported")
-        .rejected("tracing", "tracing is not supported yet; a trace config would be dropped")
+        .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .rest(IGNORED, NOT_YET);
     b.message(Bootstrap.StaticResources.getDescriptor())
@@ -118,7 +118,7 @@ public final class SupportMatrix {
         .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
         .rejected("rds", "RDS arrives with mesh mode")
         .rejected("scoped_routes", "scoped routes are not supported")
-        .rejected("tracing", "tracing is not supported yet")
+        .honoured("tracing")
         .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
         .ignored("request_timeout", "not enforced yet")
         .ignored(
@@ -156,9 +156,88 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
     routeMessages(b);
+    resilienceMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
+  }
+
+  private static void resilienceMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor())
+        .honoured(
+            "retry_on",
+            "num_retries",
+            "per_try_timeout",
+            "retry_back_off",
+            "rate_limited_retry_back_off",
+            "retriable_status_codes",
+            "retriable_headers",
+            "retriable_request_headers",
+            "retry_host_predicate",
+            "host_selection_retry_max_attempts")
+        .ignored("per_try_idle_timeout", "parsed; the per-try idle timer is not run yet")
+        .rejected("retry_priority", "retry priority plugins are not supported")
+        .rejected("retry_options_predicates", "retry options predicates are not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryBackOff.getDescriptor())
+        .honoured("base_interval", "max_interval");
+    b.message(
+            io.envoyproxy.envoy.config.route.v3.RetryPolicy.RateLimitedRetryBackOff.getDescriptor())
+        .honoured("reset_headers", "max_interval");
+    b.message(io.envoyproxy.envoy.config.route.v3.RetryPolicy.ResetHeader.getDescriptor())
+        .honoured("name", "format");
+    b.message(io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.getDescriptor())
+        .honoured("thresholds", "per_host_thresholds");
+    b.message(io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.Thresholds.getDescriptor())
+        .honoured(
+            "priority",
+            "max_connections",
+            "max_pending_requests",
+            "max_requests",
+            "max_retries",
+            "retry_budget",
+            "track_remaining",
+            "max_connection_pools")
+        .honouredNote(
+            "max_connections",
+            "counted and reported (cx_open, upstream_cx_overflow); pools do not queue on it yet");
+    b.message(
+            io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget
+                .getDescriptor())
+        .honoured("budget_percent", "min_retry_concurrency");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+        .honoured(
+            "delay",
+            "abort",
+            "upstream_cluster",
+            "headers",
+            "downstream_nodes",
+            "max_active_faults",
+            "disable_downstream_cluster_stats")
+        .rejected("response_rate_limit", "response rate limiting is not implemented")
+        .rest(IGNORED, "runtime keys: there is no runtime, so the configured values apply");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.getDescriptor())
+        .honoured("http_status", "grpc_status", "header_abort", "percentage");
+    b.message(io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay.getDescriptor())
+        .honoured("fixed_delay", "header_delay", "percentage");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
+                .HttpConnectionManager.Tracing.getDescriptor())
+        .honoured(
+            "client_sampling",
+            "random_sampling",
+            "overall_sampling",
+            "max_path_tag_length",
+            "custom_tags",
+            "provider",
+            "spawn_upstream_span")
+        .ignored("verbose", "no span logs");
+    b.message(io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor())
+        .honoured("grpc_service", "service_name")
+        .rejected("http_service", "OTLP over HTTP is not supported")
+        .rejected("resource_detectors", "resource detectors are not supported")
+        .rejected("sampler", "sampler extensions are not supported")
+        .rest(IGNORED, NOT_YET);
   }
 
   private static void clusterMessages(FieldSupport.Builder b) {
@@ -184,7 +263,7 @@ public final class SupportMatrix {
         .honouredNote("type", "STATIC, STRICT_DNS, LOGICAL_DNS; EDS and ORIGINAL_DST are refused")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
-        .ignored("circuit_breakers", "parsed and validated; not enforced yet")
+        .honoured("circuit_breakers")
         .ignored("outlier_detection", "parsed; not enforced yet")
         .ignored("health_checks", "parsed; hosts are considered healthy")
         .rejected("transport_socket", "upstream TLS is not supported yet")
@@ -283,7 +362,7 @@ public final class SupportMatrix {
             "response_headers_to_add",
             "response_headers_to_remove",
             "per_request_buffer_limit_bytes")
-        .ignored("retry_policy", "parsed and validated; retries are not performed yet")
+        .honoured("retry_policy")
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);
@@ -334,8 +413,7 @@ public final class SupportMatrix {
             "timeout",
             "idle_timeout",
             "hash_policy")
-        .ignored("retry_policy", "parsed and validated; retries are not performed yet")
-        .ignored("priority", "circuit-breaker priorities are not enforced yet")
+        .honoured("retry_policy", "priority")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")

@@ -33,7 +33,9 @@ public final class SupportedTypes {
           FileAccessLog.getDescriptor(),
           StdoutAccessLog.getDescriptor(),
           StderrAccessLog.getDescriptor(),
-          HttpProtocolOptions.getDescriptor());
+          HttpProtocolOptions.getDescriptor(),
+          io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor(),
+          io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor());
 
   private static final TypeRegistry REGISTRY = TypeRegistry.newBuilder().add(TYPES).build();
 

@@ -1,0 +1,248 @@
+package io.attache.dataplane.resilience;
+
+import static io.attache.dataplane.testing.ProxyHarness.bootstrap;
+import static io.attache.dataplane.testing.ProxyHarness.staticCluster;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.TestHttpServer;
+import io.attache.dataplane.testing.TestHttpServer.Reply;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retries, circuit breaking and fault injection end to end, counting what the upstream really saw.
+ */
+class ResilienceIT {
+  /** The mesh default rule, expressed in stock Envoy fields. */
+  private static final String IDEMPOTENT_RETRY_ROUTE =
+      """
+      - match: { prefix: "/" }
+        route:
+          cluster: backend
+          retry_policy:
+            retry_on: "connect-failure,refused-stream,reset,retriable-status-codes"
+            retriable_status_codes: [429, 503]
+            num_retries: 3
+            retry_back_off: { base_interval: 0.005s, max_interval: 0.02s }
+            retriable_request_headers:
+            - name: ":method"
+              string_match: { exact: GET }
+            - name: idempotency-key
+              present_match: true
+      """;
+
+  private TestHttpServer upstream;
+  private ProxyHarness proxy;
+
+  @AfterEach
+  void tearDown() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  private static java.util.function.Function<TestHttpServer.Received, Reply> failTimesThenOk(
+      int failures, int status) {
+    AtomicInteger seen = new AtomicInteger();
+    return r ->
+        seen.incrementAndGet() <= failures ? Reply.status(status) : Reply.ok("ok " + r.body());
+  }
+
+  @Test
+  void retriesA503TwiceAndSucceedsOnTheThirdAttempt() throws Exception {
+    upstream = TestHttpServer.http1(failTimesThenOk(2, 503));
+    proxy =
+        ProxyHarness.start(
+            bootstrap("", IDEMPOTENT_RETRY_ROUTE, staticCluster("backend", "", upstream.port())));
+
+    HttpResponse<String> r = proxy.get("/orders");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(upstream.received()).hasSize(3);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_retry")).isEqualTo(2);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_retry_success")).isEqualTo(1);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_503")).isEqualTo(2);
+  }
+
+  @Test
+  void doesNotRetryAPostWithoutAnIdempotencyKey() throws Exception {
+    upstream = TestHttpServer.http1(failTimesThenOk(2, 503));
+    proxy =
+        ProxyHarness.start(
+            bootstrap("", IDEMPOTENT_RETRY_ROUTE, staticCluster("backend", "", upstream.port())));
+
+    HttpResponse<String> r =
+        proxy.send(
+            HttpRequest.newBuilder(proxy.uri("/charge"))
+                .POST(HttpRequest.BodyPublishers.ofString("pay 10")));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(upstream.received()).hasSize(1);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_retry")).isZero();
+  }
+
+  @Test
+  void retriesAPostThatCarriesAnIdempotencyKeyAndReplaysItsBody() throws Exception {
+    upstream = TestHttpServer.http1(failTimesThenOk(1, 503));
+    proxy =
+        ProxyHarness.start(
+            bootstrap("", IDEMPOTENT_RETRY_ROUTE, staticCluster("backend", "", upstream.port())));
+
+    HttpResponse<String> r =
+        proxy.send(
+            HttpRequest.newBuilder(proxy.uri("/charge"))
+                .header("idempotency-key", "k-1")
+                .POST(HttpRequest.BodyPublishers.ofString("pay 10")));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("ok pay 10");
+    assertThat(upstream.received())
+        .extracting(TestHttpServer.Received::body)
+        .containsExactly("pay 10", "pay 10");
+  }
+
+  @Test
+  void neverRetriesA400() throws Exception {
+    upstream = TestHttpServer.http1(failTimesThenOk(5, 400));
+    proxy =
+        ProxyHarness.start(
+            bootstrap("", IDEMPOTENT_RETRY_ROUTE, staticCluster("backend", "", upstream.port())));
+
+    assertThat(proxy.get("/x").statusCode()).isEqualTo(400);
+    assertThat(upstream.received()).hasSize(1);
+  }
+
+  @Test
+  void aRetryGoesToAnotherHostWhenTheFirstRefusesConnections() throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("alive"));
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                "",
+                """
+                - match: { prefix: "/" }
+                  route:
+                    cluster: backend
+                    retry_policy:
+                      retry_on: connect-failure
+                      num_retries: 2
+                      retry_host_predicate:
+                      - name: envoy.retry_host_predicates.previous_hosts
+                      host_selection_retry_max_attempts: 5
+                """,
+                staticCluster("backend", "", closedPort, upstream.port())));
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(proxy.get("/" + i).statusCode()).isEqualTo(200);
+    }
+    assertThat(upstream.received()).hasSize(10);
+  }
+
+  @Test
+  void theRetryLimitEndsWithTheLastResponseAndCountsIt() throws Exception {
+    upstream = TestHttpServer.http1(failTimesThenOk(100, 503));
+    proxy =
+        ProxyHarness.start(
+            bootstrap("", IDEMPOTENT_RETRY_ROUTE, staticCluster("backend", "", upstream.port())));
+
+    assertThat(proxy.get("/x").statusCode()).isEqualTo(503);
+    assertThat(upstream.received()).hasSize(4); // 1 + num_retries 3
+    assertThat(proxy.stat("cluster.backend.upstream_rq_retry_limit_exceeded")).isEqualTo(1);
+  }
+
+  @Test
+  void aFullCircuitBreakerFailsFastWith503AndOverloadedWithoutReachingTheUpstream()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    upstream =
+        TestHttpServer.http1(
+            r -> {
+              try {
+                release.await(5, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return Reply.ok("slow");
+            });
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                "",
+                """
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """,
+                staticCluster(
+                    "backend",
+                    """
+                    circuit_breakers:
+                      thresholds:
+                      - { max_requests: 1, track_remaining: true }
+                    """,
+                    upstream.port())));
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    CompletableFuture<HttpResponse<String>> first =
+        client.sendAsync(
+            HttpRequest.newBuilder(proxy.uri("/a")).build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> upstream.received().size() == 1);
+
+    HttpResponse<String> second = proxy.get("/b");
+    release.countDown();
+
+    assertThat(second.statusCode()).isEqualTo(503);
+    assertThat(second.headers().firstValue("x-envoy-overloaded")).hasValue("true");
+    assertThat(first.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(upstream.received()).hasSize(1);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_pending_overflow")).isEqualTo(1);
+  }
+
+  @Test
+  void faultInjectionAbortsWithoutTouchingTheUpstream() throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                    "",
+                    """
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """,
+                    staticCluster("backend", "", upstream.port()))
+                .replace(
+                    "          http_filters:\n",
+                    """
+                              http_filters:
+                              - name: envoy.filters.http.fault
+                                typed_config:
+                                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                  abort:
+                                    http_status: 418
+                                    percentage: { numerator: 100, denominator: HUNDRED }
+                    """));
+
+    HttpResponse<String> r = proxy.get("/x");
+
+    assertThat(r.statusCode()).isEqualTo(418);
+    assertThat(r.body()).isEqualTo("fault filter abort");
+    assertThat(upstream.received()).isEmpty();
+    assertThat(proxy.stat("http.ingress.fault.aborts_injected")).isEqualTo(1);
+  }
+}

@@ -307,7 +307,9 @@ class ActiveHealthCheckerTest {
     start(
         cluster(2, check())
             .setOutlierDetection(
-                OutlierDetection.newBuilder().setMaxEjectionPercent(UInt32Value.of(100))));
+                OutlierDetection.newBuilder()
+                    .setMaxEjectionPercent(UInt32Value.of(100))
+                    .setBaseEjectionTime(seconds(600))));
     OutlierDetector detector =
         OutlierDetector.create(
             cluster,
@@ -328,6 +330,9 @@ class ActiveHealthCheckerTest {
     assertThat(host(H1).healthFlags().get(HealthFlag.FAILED_OUTLIER_CHECK)).isTrue();
 
     time.advance(Duration.ofSeconds(60));
+    assertThat(host(H1).healthFlags().get(HealthFlag.FAILED_OUTLIER_CHECK))
+        .as("600 s ejection, 60 s later")
+        .isTrue();
     probe.complete(H1, ProbeOutcome.HEALTHY);
 
     assertThat(host(H1).healthFlags().snapshot()).isEmpty();

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -34,6 +35,9 @@ final class ActiveHealthChecker implements HealthChecker {
   // Guarded by this.
   private final Map<InetSocketAddress, Session> sessions = new LinkedHashMap<>();
   private boolean closed;
+  private final java.util.Set<Session> awaitingFirstCheck = new java.util.HashSet<>();
+  private final CompletableFuture<Void> initialized = new CompletableFuture<>();
+  private boolean started;
 
   private ActiveHealthChecker(
       UpstreamCluster cluster,
@@ -55,6 +59,12 @@ final class ActiveHealthChecker implements HealthChecker {
       HealthProbe probe) {
     ActiveHealthChecker checker = new ActiveHealthChecker(cluster, config, context, probe);
     cluster.addMembershipListener(checker::onMembershipChange);
+    synchronized (checker) {
+      // Hosts present now are the ones warming waits for; later arrivals do not delay it.
+      checker.awaitingFirstCheck.addAll(checker.sessions.values());
+      checker.started = true;
+      checker.firstCheckDone(null);
+    }
     return checker;
   }
 
@@ -72,6 +82,20 @@ final class ActiveHealthChecker implements HealthChecker {
     if (session != null) {
       cluster.setHealthFlag(session.host, HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
       session.passiveFailure();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> initialized() {
+    return initialized;
+  }
+
+  private synchronized void firstCheckDone(Session session) {
+    if (session != null) {
+      awaitingFirstCheck.remove(session);
+    }
+    if (started && awaitingFirstCheck.isEmpty()) {
+      initialized.complete(null);
     }
   }
 
@@ -94,6 +118,7 @@ final class ActiveHealthChecker implements HealthChecker {
       Session session = sessions.remove(host.address());
       if (session != null) {
         session.stop();
+        firstCheckDone(session);
       }
     }
     for (Host host : added) {
@@ -343,6 +368,7 @@ final class ActiveHealthChecker implements HealthChecker {
     }
 
     private void finish(Decision decision) {
+      firstCheckDone(this);
       if (!decision.ops().isEmpty()) {
         cluster.batchHealthUpdates(
             () -> {

@@ -6,6 +6,7 @@ import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
 import io.netty.channel.EventLoopGroup;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A cluster's active health checking: probes every host on its own timer and sets or clears {@code
@@ -20,6 +21,11 @@ public interface HealthChecker extends AutoCloseable {
 
         @Override
         public void setUnhealthy(Host host) {}
+
+        @Override
+        public CompletableFuture<Void> initialized() {
+          return CompletableFuture.completedFuture(null);
+        }
 
         @Override
         public void close() {}
@@ -57,6 +63,12 @@ public interface HealthChecker extends AutoCloseable {
    * fail it now (a passive failure), as Envoy does; the next passing check brings it back.
    */
   void setUnhealthy(Host host);
+
+  /**
+   * Completes once every host the cluster had when the checker started has had its first check
+   * (pass or fail): Envoy finishes warming a health-checked cluster only then.
+   */
+  CompletableFuture<Void> initialized();
 
   /** Stops every timer and closes every probe connection. */
   @Override

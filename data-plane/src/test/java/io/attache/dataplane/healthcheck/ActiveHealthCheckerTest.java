@@ -143,6 +143,7 @@ class ActiveHealthCheckerTest {
     assertThat(counter("attempt")).isEqualTo(2);
     assertThat(time.pendingDelays()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
 
+    assertThat(checker.initialized()).isNotDone();
     probe.complete(H1, ProbeOutcome.HEALTHY);
 
     assertThat(failed(H1)).as("healthy_threshold is not needed for the first check").isFalse();
@@ -153,7 +154,9 @@ class ActiveHealthCheckerTest {
     assertThat(time.pending())
         .extracting(VirtualTime.Task::delay)
         .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(60));
-    probe.complete(H2, ProbeOutcome.HEALTHY);
+    assertThat(checker.initialized()).as("waits for every host's first check").isNotDone();
+    probe.complete(H2, ProbeOutcome.NETWORK_FAILURE);
+    assertThat(checker.initialized()).isDone();
   }
 
   @Test

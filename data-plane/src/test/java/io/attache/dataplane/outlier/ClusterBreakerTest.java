@@ -201,6 +201,52 @@ class ClusterBreakerTest {
   }
 
   @Test
+  void followsTheWorkedTimelineOfTheCircuitBreakingDoc() throws ConfigException {
+    UpstreamCluster cluster =
+        start(
+            OutlierDetectorTest.cluster(2)
+                .setCommonLbConfig(
+                    Cluster.CommonLbConfig.newBuilder()
+                        .setHealthyPanicThreshold(Percent.newBuilder().setValue(0)))
+                .setOutlierDetection(
+                    OutlierDetection.newBuilder().setMaxEjectionPercent(UInt32Value.of(100))));
+    detector =
+        OutlierDetector.create(
+            cluster,
+            new UpstreamContext(stats, new FakeDnsResolver(), time, RandomSource.seeded(1)),
+            time);
+    ClusterBreaker breaker = ClusterBreaker.create(cluster, stats, time, clock);
+    var a = cluster.prioritySet().allHosts().get(0);
+    var b = cluster.prioritySet().allHosts().get(1);
+
+    time.advance(Duration.ofSeconds(1));
+    for (int i = 0; i < 5; i++) {
+      detector.monitor(a).putHttpResponseCode(503);
+    }
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+    time.advance(Duration.ofSeconds(1));
+    for (int i = 0; i < 5; i++) {
+      detector.monitor(b).putHttpResponseCode(503);
+    }
+    assertThat(breaker.state()).as("at 2 s").isEqualTo(BreakerState.OPEN);
+
+    time.advance(Duration.ofSeconds(37)); // sweeps at 10, 20, 30 s
+    assertThat(breaker.state()).as("at 39 s").isEqualTo(BreakerState.OPEN);
+    time.advance(Duration.ofSeconds(1)); // sweep at 40 s
+    assertThat(breaker.state()).as("at 40 s").isEqualTo(BreakerState.HALF_OPEN);
+    breaker.onResult(true);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+
+    time.advance(Duration.ofSeconds(1));
+    for (int i = 0; i < 5; i++) {
+      detector.monitor(b).putHttpResponseCode(503);
+    }
+    assertThat(((OutlierDetectorImpl) detector).monitorOf(b).ejectionTime())
+        .isEqualTo(Duration.ofSeconds(60));
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
   void derivedModeReopensWhenTheReturningHostIsEjectedAgain() throws ConfigException {
     UpstreamCluster cluster =
         start(

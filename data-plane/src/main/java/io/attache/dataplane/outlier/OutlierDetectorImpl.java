@@ -102,8 +102,18 @@ final class OutlierDetectorImpl implements OutlierDetector {
     }
     for (Host host : added) {
       HostMonitorImpl monitor = new HostMonitorImpl(host);
-      ordered.putIfAbsent(host.address(), monitor);
-      lookup.putIfAbsent(host.address(), monitor);
+      if (host.healthFlags().get(HealthFlag.FAILED_OUTLIER_CHECK)) {
+        // A LOGICAL_DNS host that moved to a new address keeps its flags: it stays ejected, for
+        // one base ejection time from now, so it is neither stuck out nor let back early.
+        monitor.ejected = true;
+        monitor.lastEjectionNanos = ticker.nanoTime();
+        monitor.ejectTimeBackoff = 1;
+        ejectionsActive++;
+        stats.ejectionsActive.inc();
+      }
+      if (ordered.putIfAbsent(host.address(), monitor) == null) {
+        lookup.put(host.address(), monitor);
+      }
     }
   }
 

@@ -476,6 +476,58 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void aLogicalDnsHostThatMovesWhileEjectedStaysEjectedForOneBaseTime() throws ConfigException {
+    io.attache.dataplane.upstream.dns.FakeDnsResolver dns =
+        new io.attache.dataplane.upstream.dns.FakeDnsResolver()
+            .answer("a.internal", Duration.ofSeconds(60), "10.0.0.1");
+    Cluster.Builder proto =
+        Cluster.newBuilder()
+            .setName("backend")
+            .setType(Cluster.DiscoveryType.LOGICAL_DNS)
+            .setDnsRefreshRate(com.google.protobuf.Duration.newBuilder().setSeconds(5))
+            .setLoadAssignment(
+                ClusterLoadAssignment.newBuilder()
+                    .addEndpoints(
+                        LocalityLbEndpoints.newBuilder()
+                            .addLbEndpoints(
+                                LbEndpoint.newBuilder()
+                                    .setEndpoint(
+                                        Endpoint.newBuilder()
+                                            .setAddress(
+                                                Address.newBuilder()
+                                                    .setSocketAddress(
+                                                        SocketAddress.newBuilder()
+                                                            .setAddress("a.internal")
+                                                            .setPortValue(8080)))))))
+            .setOutlierDetection(allowAll());
+    manager =
+        ClusterManager.create(
+            List.of(proto.build()),
+            "static_resources.clusters",
+            new UpstreamContext(stats, dns, time, RandomSource.seeded(3)));
+    manager.start();
+    cluster = manager.cluster("backend").orElseThrow();
+    detector =
+        (OutlierDetectorImpl)
+            OutlierDetector.create(
+                cluster, new UpstreamContext(stats, dns, time, detectorRandom), time);
+    respond(1, 500, 5);
+    assertThat(ejected(1)).isTrue();
+
+    dns.answer("a.internal", Duration.ofSeconds(60), "10.0.0.9");
+    time.advance(Duration.ofSeconds(5)); // DNS refresh: the logical host moves
+
+    assertThat(host(1).addressString()).isEqualTo("10.0.0.9:8080");
+    assertThat(ejected(1)).isTrue();
+    assertThat(activeEjections()).isEqualTo(1);
+    time.advance(Duration.ofSeconds(34)); // out since 5 s: still out at the 30 s sweep
+    assertThat(ejected(1)).isTrue();
+    time.advance(Duration.ofSeconds(1)); // the 40 s sweep: 35 s >= 30 s
+    assertThat(ejected(1)).isFalse();
+    assertThat(activeEjections()).isZero();
+  }
+
+  @Test
   void aClusterWithoutOutlierDetectionGetsTheNullDetector() throws ConfigException {
     manager =
         ClusterManager.create(

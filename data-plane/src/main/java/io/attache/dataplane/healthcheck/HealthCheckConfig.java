@@ -246,6 +246,10 @@ public record HealthCheckConfig(
   }
 
   private static Tcp tcp(HealthCheck.TcpHealthCheck tcp, String path) throws ConfigException {
+    if (tcp.hasProxyProtocolConfig()) {
+      throw new ConfigException(
+          path + ".proxy_protocol_config", "PROXY protocol health checks are not supported");
+    }
     byte[] send = tcp.hasSend() ? payload(tcp.getSend(), path + ".send") : new byte[0];
     List<byte[]> receive = new ArrayList<>();
     for (int i = 0; i < tcp.getReceiveCount(); i++) {

@@ -119,6 +119,15 @@ class HealthCheckConfigTest {
     assertThat(
             rejectedField(
                 check()
+                    .setTcpHealthCheck(
+                        HealthCheck.TcpHealthCheck.newBuilder()
+                            .setProxyProtocolConfig(
+                                io.envoyproxy.envoy.config.core.v3.ProxyProtocolConfig
+                                    .getDefaultInstance()))))
+        .isEqualTo("hc.tcp_health_check.proxy_protocol_config");
+    assertThat(
+            rejectedField(
+                check()
                     .setHttpHealthCheck(
                         HealthCheck.HttpHealthCheck.newBuilder()
                             .setPath("/h")

@@ -528,6 +528,44 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void reportsFromManyEventLoopsAtOnceKeepTheEjectionCountConsistent() throws Exception {
+    start(cluster(10), OutlierDetection.newBuilder().setMaxEjectionPercent(UInt32Value.of(50)));
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> loops = new java.util.ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread loop =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < 200; i++) {
+                  for (int h = 1; h <= 10; h++) {
+                    monitor(h).putHttpResponseCode(i % 7 == 0 ? 200 : 502);
+                  }
+                }
+              });
+      loop.start();
+      loops.add(loop);
+    }
+    go.countDown();
+    for (Thread loop : loops) {
+      loop.join();
+    }
+
+    long flagged =
+        cluster.prioritySet().allHosts().stream()
+            .filter(h -> h.healthFlags().get(HealthFlag.FAILED_OUTLIER_CHECK))
+            .count();
+    assertThat(flagged).isEqualTo(5);
+    assertThat(activeEjections()).isEqualTo(5);
+    assertThat(cluster.prioritySet().hostSets().get(0).healthyHosts()).hasSize(5);
+    assertThat(counter("ejections_enforced_total")).isEqualTo(5);
+  }
+
+  @Test
   void aClusterWithoutOutlierDetectionGetsTheNullDetector() throws ConfigException {
     manager =
         ClusterManager.create(

@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * One upstream endpoint a request can be sent to: its resolved address, the name it came from, and
- * what the load balancer weighs it by. Immutable apart from its stats; a DNS change makes a new
- * Host (carrying the old stats over when the address is unchanged), so a picked host never changes
- * under a connection pool.
+ * what the load balancer weighs it by. Immutable apart from its stats and its runtime health flags;
+ * a DNS change makes a new Host (carrying the old stats and flags over when the address is
+ * unchanged), so a picked host never changes under a connection pool.
  */
 public final class Host {
   private final InetSocketAddress address;
@@ -18,6 +18,7 @@ public final class Host {
   private final int priority;
   private final HostHealth health;
   private final HostStats stats;
+  private final HealthFlags healthFlags;
 
   public Host(
       InetSocketAddress address,
@@ -27,6 +28,21 @@ public final class Host {
       int priority,
       HostHealth health,
       HostStats stats) {
+    this(address, hostname, weight, locality, priority, health, stats, new HealthFlags());
+  }
+
+  /**
+   * @param healthFlags the runtime flags, shared with the previous Host of the same address
+   */
+  public Host(
+      InetSocketAddress address,
+      String hostname,
+      int weight,
+      Locality locality,
+      int priority,
+      HostHealth health,
+      HostStats stats,
+      HealthFlags healthFlags) {
     if (weight < 1) {
       throw new IllegalArgumentException("weight must be >= 1: " + weight);
     }
@@ -40,6 +56,7 @@ public final class Host {
     this.priority = priority;
     this.health = Objects.requireNonNull(health);
     this.stats = Objects.requireNonNull(stats);
+    this.healthFlags = Objects.requireNonNull(healthFlags);
   }
 
   public InetSocketAddress address() {
@@ -65,8 +82,33 @@ public final class Host {
     return priority;
   }
 
+  /** The configured (EDS) health only; what the load balancer uses is {@link #coarseHealth()}. */
   public HostHealth health() {
     return health;
+  }
+
+  /**
+   * The health the load balancer uses, derived as Envoy derives it from the configured health and
+   * the runtime flags (a failed active check or an outlier ejection make the host UNHEALTHY).
+   */
+  public HostHealth coarseHealth() {
+    return healthFlags.coarseHealth(health);
+  }
+
+  /** Whether the host is left out of load balancing entirely (e.g. waiting for its first check). */
+  public boolean excluded() {
+    return healthFlags.excluded();
+  }
+
+  /** The runtime flags; change them through {@link UpstreamCluster} so traffic follows. */
+  public HealthFlags healthFlags() {
+    return healthFlags;
+  }
+
+  /** Every flag that applies, configured and runtime, in Envoy's print order (for /clusters). */
+  public java.util.Set<HealthFlag> allHealthFlags() {
+    return HealthFlags.decode(
+        HealthFlags.edsBits(health) | HealthFlags.encode(healthFlags.snapshot()));
   }
 
   public HostStats stats() {

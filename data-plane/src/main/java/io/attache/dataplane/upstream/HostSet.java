@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The hosts of one priority level, split by health and by locality, as one immutable snapshot.
- * Built once per membership change and never mutated, so a load balancer may precompute on it.
+ * Built once per membership or health change and never mutated, so a load balancer may precompute
+ * on it. Each host's health is read once, when the set is built.
  */
 public final class HostSet {
   private final int priority;
@@ -15,6 +16,7 @@ public final class HostSet {
   private final List<Host> hosts;
   private final List<Host> healthyHosts;
   private final List<Host> degradedHosts;
+  private final List<Host> excludedHosts;
   private final List<Locality> localities;
   private final int[] localityWeights;
   private final List<List<Host>> hostsPerLocality;
@@ -33,8 +35,14 @@ public final class HostSet {
     this.priority = priority;
     this.overprovisioningFactor = overprovisioningFactor;
     this.hosts = List.copyOf(hosts);
-    this.healthyHosts = hosts.stream().filter(h -> h.health() == HostHealth.HEALTHY).toList();
-    this.degradedHosts = hosts.stream().filter(h -> h.health() == HostHealth.DEGRADED).toList();
+    // Read each host's flags once so every list below agrees even while flags change.
+    Map<Host, HostHealth> health = new java.util.IdentityHashMap<>();
+    for (Host host : hosts) {
+      health.put(host, host.excluded() ? null : host.coarseHealth());
+    }
+    this.healthyHosts = hosts.stream().filter(h -> health.get(h) == HostHealth.HEALTHY).toList();
+    this.degradedHosts = hosts.stream().filter(h -> health.get(h) == HostHealth.DEGRADED).toList();
+    this.excludedHosts = hosts.stream().filter(h -> health.get(h) == null).toList();
     Map<Locality, List<Host>> byLocality = new LinkedHashMap<>();
     for (Host host : hosts) {
       byLocality.computeIfAbsent(host.locality(), l -> new ArrayList<>()).add(host);
@@ -49,8 +57,8 @@ public final class HostSet {
       this.localityWeights[i] = localityWeights.getOrDefault(locality, 0);
       List<Host> members = byLocality.get(locality);
       all.add(List.copyOf(members));
-      healthy.add(members.stream().filter(h -> h.health() == HostHealth.HEALTHY).toList());
-      degraded.add(members.stream().filter(h -> h.health() == HostHealth.DEGRADED).toList());
+      healthy.add(members.stream().filter(h -> health.get(h) == HostHealth.HEALTHY).toList());
+      degraded.add(members.stream().filter(h -> health.get(h) == HostHealth.DEGRADED).toList());
     }
     this.hostsPerLocality = List.copyOf(all);
     this.healthyHostsPerLocality = List.copyOf(healthy);
@@ -80,6 +88,19 @@ public final class HostSet {
 
   public List<Host> degradedHosts() {
     return degradedHosts;
+  }
+
+  /**
+   * Hosts left out of load balancing and of the health percentages (e.g. {@code
+   * PENDING_ACTIVE_HC}); still listed in {@link #hosts()}.
+   */
+  public List<Host> excludedHosts() {
+    return excludedHosts;
+  }
+
+  /** How many hosts count towards this priority's health: all but the excluded ones. */
+  public int countedHosts() {
+    return hosts.size() - excludedHosts.size();
   }
 
   public List<Locality> localities() {

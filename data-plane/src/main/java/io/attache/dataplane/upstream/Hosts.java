@@ -20,7 +20,7 @@ final class Hosts {
       EndpointDefinition endpoint,
       InetAddress address,
       String dnsName,
-      HostStats stats) {
+      Host previous) {
     String hostname = endpoint.hostname().isEmpty() ? dnsName : endpoint.hostname();
     return new Host(
         new InetSocketAddress(address, endpoint.port()),
@@ -29,7 +29,8 @@ final class Hosts {
         locality.locality(),
         locality.priority(),
         endpoint.health(),
-        stats);
+        previous == null ? new HostStats() : previous.stats(),
+        previous == null ? new HealthFlags() : previous.healthFlags());
   }
 
   /** The address of an IP literal, validated as one when the definition was parsed. */
@@ -43,15 +44,16 @@ final class Hosts {
   }
 
   /**
-   * Reuses the host of {@code previous} with the same address, so its stats and load carry over.
+   * The host of {@code previous} with the same address, or null; its stats, load and health flags
+   * carry over to the new Host.
    */
-  static HostStats statsFor(InetSocketAddress address, List<Host> previous) {
+  static Host sameAddress(InetSocketAddress address, List<Host> previous) {
     for (Host host : previous) {
       if (host.address().equals(address)) {
-        return host.stats();
+        return host;
       }
     }
-    return new HostStats();
+    return null;
   }
 
   static boolean sameAddresses(List<Host> a, List<Host> b) {

@@ -94,8 +94,9 @@ final class LogicalDnsHost implements HostDiscovery {
       if (current != null && current.address().equals(address)) {
         stats.updateNoRebuild().inc();
       } else {
-        HostStats hostStats = current == null ? new HostStats() : current.stats();
-        current = Hosts.host(locality, endpoint, first.address(), endpoint.address(), hostStats);
+        // The one logical host keeps its stats and health flags across address changes, as in
+        // Envoy.
+        current = Hosts.host(locality, endpoint, first.address(), endpoint.address(), current);
         listener.accept(List.of(current));
       }
     }

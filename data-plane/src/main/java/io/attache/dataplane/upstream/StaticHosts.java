@@ -17,8 +17,7 @@ final class StaticHosts implements HostDiscovery {
     List<Host> built = new ArrayList<>();
     for (LocalityEndpoints locality : definition.loadAssignment().endpoints()) {
       for (EndpointDefinition endpoint : locality.lbEndpoints()) {
-        built.add(
-            Hosts.host(locality, endpoint, Hosts.literal(endpoint.address()), "", new HostStats()));
+        built.add(Hosts.host(locality, endpoint, Hosts.literal(endpoint.address()), "", null));
       }
     }
     this.hosts = List.copyOf(built);

@@ -169,7 +169,7 @@ final class StrictDnsHosts implements HostDiscovery {
                   endpoint,
                   resolved.address(),
                   endpoint.address(),
-                  Hosts.statsFor(address, hosts)));
+                  Hosts.sameAddress(address, hosts)));
         }
       }
       return List.copyOf(fresh);

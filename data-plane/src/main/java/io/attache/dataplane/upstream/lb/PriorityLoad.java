@@ -36,7 +36,7 @@ public record PriorityLoad(int[] healthyLoad, int[] degradedLoad, boolean[] pani
     int[] degradedHealth = new int[n];
     for (int i = 0; i < n; i++) {
       HostSet set = sets.get(i);
-      int total = set.hosts().size();
+      int total = set.countedHosts();
       if (total > 0) {
         long factor = set.overprovisioningFactor();
         health[i] = (int) Math.min(100, factor * set.healthyHosts().size() / total);
@@ -102,7 +102,7 @@ public record PriorityLoad(int[] healthyLoad, int[] degradedLoad, boolean[] pani
   }
 
   private static boolean inPanic(HostSet set, int threshold) {
-    int total = set.hosts().size();
+    int total = set.countedHosts();
     double healthy = total == 0 ? 0.0 : 100.0 * set.healthyHosts().size() / total;
     double degraded = total == 0 ? 0.0 : 100.0 * set.degradedHosts().size() / total;
     return healthy + degraded < threshold;

@@ -3,6 +3,7 @@ package io.attache.dataplane.admin;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.upstream.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.ClusterStatus;
 import io.envoyproxy.envoy.admin.v3.Clusters;
 import io.envoyproxy.envoy.admin.v3.HostHealthStatus;
@@ -59,12 +60,12 @@ final class ClustersFormats {
   /**
    * Envoy's {@code HostUtility::healthFlagsToString}: {@code healthy}, or each flag after a slash.
    */
-  static String healthFlags(Set<HostHealthFlag> flags) {
+  static String healthFlags(Set<HealthFlag> flags) {
     if (flags.isEmpty()) {
       return "healthy";
     }
     StringBuilder out = new StringBuilder();
-    for (HostHealthFlag flag : EnumSet.copyOf(flags)) {
+    for (HealthFlag flag : EnumSet.copyOf(flags)) {
       out.append('/').append(flag.text());
     }
     return out.toString();
@@ -132,24 +133,23 @@ final class ClustersFormats {
     }
   }
 
-  private static HostHealthStatus healthStatus(Set<HostHealthFlag> flags) {
+  private static HostHealthStatus healthStatus(Set<HealthFlag> flags) {
     HealthStatus eds =
-        flags.contains(HostHealthFlag.FAILED_EDS_HEALTH)
+        flags.contains(HealthFlag.FAILED_EDS_HEALTH)
             ? HealthStatus.UNHEALTHY
-            : flags.contains(HostHealthFlag.DEGRADED_EDS_HEALTH)
+            : flags.contains(HealthFlag.DEGRADED_EDS_HEALTH)
                 ? HealthStatus.DEGRADED
-                : flags.contains(HostHealthFlag.EDS_STATUS_DRAINING)
+                : flags.contains(HealthFlag.EDS_STATUS_DRAINING)
                     ? HealthStatus.DRAINING
                     : HealthStatus.HEALTHY;
     return HostHealthStatus.newBuilder()
-        .setFailedActiveHealthCheck(flags.contains(HostHealthFlag.FAILED_ACTIVE_HC))
-        .setFailedOutlierCheck(flags.contains(HostHealthFlag.FAILED_OUTLIER_CHECK))
-        .setFailedActiveDegradedCheck(flags.contains(HostHealthFlag.DEGRADED_ACTIVE_HC))
-        .setPendingDynamicRemoval(flags.contains(HostHealthFlag.PENDING_DYNAMIC_REMOVAL))
-        .setPendingActiveHc(flags.contains(HostHealthFlag.PENDING_ACTIVE_HC))
-        .setExcludedViaImmediateHcFail(
-            flags.contains(HostHealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL))
-        .setActiveHcTimeout(flags.contains(HostHealthFlag.ACTIVE_HC_TIMEOUT))
+        .setFailedActiveHealthCheck(flags.contains(HealthFlag.FAILED_ACTIVE_HC))
+        .setFailedOutlierCheck(flags.contains(HealthFlag.FAILED_OUTLIER_CHECK))
+        .setFailedActiveDegradedCheck(flags.contains(HealthFlag.DEGRADED_ACTIVE_HC))
+        .setPendingDynamicRemoval(flags.contains(HealthFlag.PENDING_DYNAMIC_REMOVAL))
+        .setPendingActiveHc(flags.contains(HealthFlag.PENDING_ACTIVE_HC))
+        .setExcludedViaImmediateHcFail(flags.contains(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL))
+        .setActiveHcTimeout(flags.contains(HealthFlag.ACTIVE_HC_TIMEOUT))
         .setEdsHealthStatus(eds)
         .build();
   }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.admin;
 
+import io.attache.dataplane.upstream.HealthFlag;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedMap;
@@ -54,7 +55,7 @@ public interface ClustersView {
       int weight,
       int priority,
       Locality locality,
-      Set<HostHealthFlag> healthFlags,
+      Set<HealthFlag> healthFlags,
       SortedMap<String, Long> counters,
       SortedMap<String, Long> gauges,
       double successRate,

@@ -157,6 +157,7 @@ public final class SupportMatrix {
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
     routeMessages(b);
     resilienceMessages(b);
+    healthMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -240,6 +241,47 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
   }
 
+  private static void healthMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.getDescriptor())
+        .rejected("monitors", "outlier monitor extensions are not supported")
+        .rest(FieldSupport.Status.HONOURED, "");
+    b.message(io.envoyproxy.envoy.config.core.v3.HealthCheck.getDescriptor())
+        .honoured(
+            "timeout",
+            "interval",
+            "initial_jitter",
+            "interval_jitter",
+            "interval_jitter_percent",
+            "unhealthy_threshold",
+            "healthy_threshold",
+            "alt_port",
+            "reuse_connection",
+            "no_traffic_interval",
+            "no_traffic_healthy_interval",
+            "unhealthy_interval",
+            "unhealthy_edge_interval",
+            "healthy_edge_interval",
+            "http_health_check",
+            "tcp_health_check")
+        .rejected("grpc_health_check", "gRPC health checks are not supported yet")
+        .rejected("custom_health_check", "custom health checkers are not supported")
+        .rest(IGNORED, "event logging and TLS options of health checks are not supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.HealthCheck.HttpHealthCheck.getDescriptor())
+        .honoured(
+            "path",
+            "host",
+            "expected_statuses",
+            "retriable_statuses",
+            "request_headers_to_add",
+            "request_headers_to_remove",
+            "method")
+        .rejected("codec_client_type", "HTTP/1.1 probes only")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HealthCheck.TcpHealthCheck.getDescriptor())
+        .honoured("send", "receive")
+        .rejected("proxy_protocol_config", "PROXY protocol is not supported");
+  }
+
   private static void clusterMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
         .honoured(
@@ -264,8 +306,11 @@ public final class SupportMatrix {
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
-        .ignored("outlier_detection", "parsed; not enforced yet")
-        .ignored("health_checks", "parsed; hosts are considered healthy")
+        .honoured("outlier_detection", "health_checks")
+        .honouredNote(
+            "metadata",
+            "filter_metadata[\"io.attache\"].strict_half_open_breaker opts into the strict"
+                + " one-probe breaker (docs/circuit-breaking.md); other metadata is not read")
         .rejected("transport_socket", "upstream TLS is not supported yet")
         .rejected("transport_socket_matches", "upstream TLS is not supported yet")
         .rejected("cluster_type", "custom cluster types are not supported")

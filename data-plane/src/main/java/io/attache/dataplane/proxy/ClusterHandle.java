@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.upstream.Host;
@@ -26,6 +27,9 @@ public interface ClusterHandle {
    * matters only for clusters with {@code USE_DOWNSTREAM_PROTOCOL}.
    */
   HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2);
+
+  /** The cluster's three-state breaker gate ({@link BreakerGate#ADMIT_ALL} unless strict). */
+  BreakerGate gate();
 
   /** The circuit breakers of one priority. */
   ResourceManager breakers(RoutingPriority priority);

@@ -8,6 +8,7 @@ import io.attache.dataplane.breaker.OverflowDecision;
 import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.fault.FaultDecision;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
+import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.proxy.ClusterHandle.SelectedHost;
 import io.attache.dataplane.proxy.ClusterHandle.UpstreamOutcome;
@@ -95,6 +96,7 @@ final class ProxyStream {
   private ClusterHandle cluster;
   private ResourceManager breakers;
   private RetryState retryState;
+  private boolean gateAdmitted;
   private Attempt attempt;
   private int attempts;
   private ScheduledFuture<?> retryTimer;
@@ -317,6 +319,14 @@ final class ProxyStream {
       startRouteTimer();
     }
 
+    if (cluster.gate().tryAdmit() != BreakerGate.Admission.ADMIT) {
+      // The strict breaker is OPEN (or its one probe is in flight): fail fast, no network.
+      flags.add(ResponseFlag.NO_HEALTHY_UPSTREAM);
+      route = null;
+      localReply(503, "no healthy upstream", "attache_breaker_open");
+      return;
+    }
+    gateAdmitted = true;
     if (context.faults().isPresent()) {
       fault = context.faults().get().decide(request, cluster.name(), context.random());
       switch (fault.kind()) {
@@ -1000,6 +1010,14 @@ final class ProxyStream {
     }
     if (retryState != null) {
       retryState.finish();
+    }
+    if (gateAdmitted) {
+      cluster
+          .gate()
+          .onResult(
+              responseCode > 0
+                  && responseCode < 500
+                  && !flags.contains(ResponseFlag.UPSTREAM_REMOTE_RESET));
     }
     fault.streamEnded();
     releaseBody();

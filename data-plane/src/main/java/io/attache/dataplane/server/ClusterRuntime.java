@@ -2,15 +2,24 @@ package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.healthcheck.HealthCheckConfig;
+import io.attache.dataplane.healthcheck.HealthChecker;
+import io.attache.dataplane.outlier.ClusterBreaker;
+import io.attache.dataplane.outlier.OutlierDetectionConfig;
+import io.attache.dataplane.outlier.OutlierDetector;
+import io.attache.dataplane.outlier.StrictBreakerConfig;
 import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.transport.Transports;
 import io.attache.dataplane.upstream.ClusterManager;
 import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
 import io.attache.dataplane.upstream.dns.ExecutorScheduler;
 import io.attache.dataplane.upstream.dns.JdkDnsResolver;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,18 +46,32 @@ final class ClusterRuntime implements AutoCloseable {
   private final ScheduledExecutorService dnsTimer;
   private final JdkDnsResolver resolver;
 
+  private final EventLoopGroup healthCheckGroup;
+  private final List<AutoCloseable> healthMachinery = new ArrayList<>();
+
   private ClusterRuntime(
       ClusterManager manager,
       ScheduledExecutorService dnsTimer,
       JdkDnsResolver resolver,
-      StatsStore stats,
-      RandomSource random) {
+      UpstreamContext context)
+      throws ConfigException {
     this.manager = manager;
     this.dnsTimer = dnsTimer;
     this.resolver = resolver;
+    this.healthCheckGroup = Transports.newEventLoopGroup(1, "attache-health-check");
     Map<String, RunningCluster> byName = new LinkedHashMap<>();
+    // Checkers, detectors and breakers register on their cluster before it publishes hosts.
     for (UpstreamCluster c : manager.clusters()) {
-      byName.put(c.name(), new RunningCluster(c, stats, random));
+      HealthChecker checker = HealthChecker.create(c, context, healthCheckGroup);
+      OutlierDetector detector = OutlierDetector.create(c, context, Ticker.SYSTEM);
+      checker.addHostCheckListener(
+          (host, type, passed) -> detector.onActiveHealthCheck(host, passed));
+      ClusterBreaker breaker =
+          ClusterBreaker.create(c, context.stats(), Ticker.SYSTEM, java.time.Clock.systemUTC());
+      healthMachinery.add(checker);
+      healthMachinery.add(detector);
+      byName.put(
+          c.name(), new RunningCluster(c, context.stats(), context.random(), detector, breaker));
     }
     this.clusters = Map.copyOf(byName);
   }
@@ -66,10 +89,21 @@ final class ClusterRuntime implements AutoCloseable {
                     resolver,
                     new ExecutorScheduler(timer),
                     RandomSource.SYSTEM))) {
-      // parsing is the check
+      for (int i = 0; i < protos.size(); i++) {
+        validateHealth(protos.get(i), PATH + "[" + i + "]");
+      }
     } finally {
       timer.shutdownNow();
     }
+  }
+
+  /** Outlier detection, health checks and the strict breaker are parsed by their own packages. */
+  private static void validateHealth(Cluster proto, String path) throws ConfigException {
+    if (proto.hasOutlierDetection()) {
+      OutlierDetectionConfig.from(proto.getOutlierDetection(), path + ".outlier_detection");
+    }
+    HealthCheckConfig.from(proto.getHealthChecksList(), path + ".health_checks");
+    StrictBreakerConfig.fromMetadata(proto.getMetadata(), path + ".metadata");
   }
 
   static ClusterRuntime start(List<Cluster> protos, StatsStore stats, RandomSource random)
@@ -82,20 +116,20 @@ final class ClusterRuntime implements AutoCloseable {
               return t;
             });
     JdkDnsResolver resolver = JdkDnsResolver.create(DNS_CACHE_TTL);
+    UpstreamContext context =
+        new UpstreamContext(stats, resolver, new ExecutorScheduler(timer), random);
     ClusterManager manager;
+    ClusterRuntime runtime;
     try {
-      manager =
-          ClusterManager.create(
-              protos,
-              PATH,
-              new UpstreamContext(stats, resolver, new ExecutorScheduler(timer), random));
+      manager = ClusterManager.create(protos, PATH, context);
+      runtime = new ClusterRuntime(manager, timer, resolver, context);
     } catch (ConfigException e) {
       timer.shutdownNow();
       resolver.close();
       throw e;
     }
     manager.start();
-    return new ClusterRuntime(manager, timer, resolver, stats, random);
+    return runtime;
   }
 
   /** The running cluster, or null when no cluster has this name. */
@@ -122,7 +156,15 @@ final class ClusterRuntime implements AutoCloseable {
   @Override
   public void close() {
     clusters.values().forEach(RunningCluster::drainPools);
+    for (AutoCloseable c : healthMachinery) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // stopping: nothing useful to do with a failure to stop a timer
+      }
+    }
     manager.close();
+    healthCheckGroup.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     dnsTimer.shutdownNow();
     resolver.close();
   }

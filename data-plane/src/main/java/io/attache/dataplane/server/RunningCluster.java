@@ -1,9 +1,12 @@
 package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
-import io.attache.dataplane.admin.HostHealthFlag;
 import io.attache.dataplane.breaker.ClusterResourceManagers;
 import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.outlier.BreakerGate;
+import io.attache.dataplane.outlier.HostMonitor;
+import io.attache.dataplane.outlier.OutlierDetector;
+import io.attache.dataplane.outlier.OutlierResult;
 import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.pool.Http1HostPool;
 import io.attache.dataplane.pool.Http2HostPool;
@@ -30,7 +33,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,12 +47,21 @@ final class RunningCluster implements ClusterHandle {
   private final PoolSettings poolSettings;
   private final boolean useDownstreamProtocol;
   private final ClusterResourceManagers breakers;
+  private final OutlierDetector outlier;
+  private final BreakerGate gate;
   private final ClusterRetryContext defaultRetry;
   private final ClusterRetryContext highRetry;
   private final Map<EventLoop, Map<PoolKey, HostConnectionPool>> pools = new ConcurrentHashMap<>();
 
-  RunningCluster(UpstreamCluster cluster, StatsStore store, RandomSource random) {
+  RunningCluster(
+      UpstreamCluster cluster,
+      StatsStore store,
+      RandomSource random,
+      OutlierDetector outlier,
+      BreakerGate gate) {
     this.cluster = cluster;
+    this.outlier = outlier;
+    this.gate = gate;
     this.stats = cluster.stats();
     this.breakers =
         ClusterResourceManagers.create(
@@ -88,6 +99,11 @@ final class RunningCluster implements ClusterHandle {
   @Override
   public SelectedHost chooseHost(LbContext context) {
     return cluster.loadBalancer().chooseHost(context).map(ChosenHost::new).orElse(null);
+  }
+
+  @Override
+  public BreakerGate gate() {
+    return gate;
   }
 
   @Override
@@ -159,7 +175,11 @@ final class RunningCluster implements ClusterHandle {
   @Override
   public void responseReceived(SelectedHost selected, int status) {
     stats.countResponse(status);
-    ((ChosenHost) selected).lastStatus = status;
+    ChosenHost chosen = (ChosenHost) selected;
+    chosen.lastStatus = status;
+    HostMonitor monitor = outlier.monitor(chosen.host);
+    monitor.putResult(OutlierResult.LOCAL_ORIGIN_CONNECT_SUCCESS);
+    monitor.putHttpResponseCode(status);
   }
 
   @Override
@@ -190,6 +210,14 @@ final class RunningCluster implements ClusterHandle {
           case CANCELLED -> HostStats.RequestOutcome.SUCCESS;
         };
     chosen.host.stats().onRequestFinished(hostOutcome);
+    switch (outcome) {
+      case CONNECT_FAILURE ->
+          outlier.monitor(chosen.host).putResult(OutlierResult.LOCAL_ORIGIN_CONNECT_FAILED);
+      case TIMEOUT -> outlier.monitor(chosen.host).putResult(OutlierResult.LOCAL_ORIGIN_TIMEOUT);
+      case UPSTREAM_RESET ->
+          outlier.monitor(chosen.host).putResult(OutlierResult.EXT_ORIGIN_REQUEST_FAILED);
+      default -> {}
+    }
   }
 
   /** Closes idle pooled connections on every loop (each on its own loop). */
@@ -231,11 +259,7 @@ final class RunningCluster implements ClusterHandle {
               h.priority(),
               new ClustersView.Locality(
                   h.locality().region(), h.locality().zone(), h.locality().subZone()),
-              switch (h.health()) {
-                case HEALTHY -> Set.of();
-                case DEGRADED -> Set.of(HostHealthFlag.DEGRADED_EDS_HEALTH);
-                case UNHEALTHY -> Set.of(HostHealthFlag.FAILED_EDS_HEALTH);
-              },
+              h.allHealthFlags(),
               new TreeMap<>(counters),
               new TreeMap<>(gauges),
               -1,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.upstream.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -66,7 +67,7 @@ class AdminServerTest {
                       3,
                       0,
                       ClustersView.Locality.NONE,
-                      Set.of(HostHealthFlag.FAILED_EDS_HEALTH, HostHealthFlag.FAILED_OUTLIER_CHECK),
+                      Set.of(HealthFlag.FAILED_EDS_HEALTH, HealthFlag.FAILED_OUTLIER_CHECK),
                       new TreeMap<>(),
                       new TreeMap<>(),
                       99.5,

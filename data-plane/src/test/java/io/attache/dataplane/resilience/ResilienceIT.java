@@ -215,6 +215,79 @@ class ResilienceIT {
   }
 
   @Test
+  void oneFailingHostAmongThreeIsEjectedAndRetriesKeepSuccessAbove999PerMille() throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("good-1"));
+    try (TestHttpServer good2 = TestHttpServer.http1(TestHttpServer.echo("good-2"));
+        TestHttpServer bad = TestHttpServer.http1(r -> Reply.status(503))) {
+      proxy =
+          ProxyHarness.start(
+              bootstrap(
+                  "",
+                  IDEMPOTENT_RETRY_ROUTE.replace(
+                      "num_retries: 3",
+                      "num_retries: 3\n      retry_host_predicate:\n      - name: envoy.retry_host_predicates.previous_hosts"),
+                  staticCluster(
+                      "backend",
+                      """
+                      outlier_detection:
+                        consecutive_5xx: 3
+                        interval: 1s
+                        base_ejection_time: 30s
+                        max_ejection_percent: 50
+                      """,
+                      upstream.port(),
+                      good2.port(),
+                      bad.port())));
+
+      int ok = 0;
+      int total = 1000;
+      for (int i = 0; i < total; i++) {
+        if (proxy.get("/" + i).statusCode() == 200) {
+          ok++;
+        }
+      }
+
+      assertThat(ok * 1000 / total).isGreaterThanOrEqualTo(999);
+      assertThat(proxy.stat("cluster.backend.outlier_detection.ejections_active")).isEqualTo(1);
+      assertThat(bad.received().size()).isLessThanOrEqualTo(3);
+      assertThat(proxy.admin("/clusters"))
+          .contains("backend::127.0.0.1:" + bad.port() + "::health_flags::/failed_outlier_check");
+    }
+  }
+
+  @Test
+  void withAllHostsEjectedAndPanicThresholdZeroItFailsFastWithoutTheNetwork() throws Exception {
+    upstream = TestHttpServer.http1(r -> Reply.status(503));
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                "",
+                """
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """,
+                staticCluster(
+                    "backend",
+                    """
+                    common_lb_config: { healthy_panic_threshold: { value: 0 } }
+                    outlier_detection:
+                      consecutive_5xx: 2
+                      base_ejection_time: 30s
+                      max_ejection_percent: 100
+                    """,
+                    upstream.port())));
+    proxy.get("/1");
+    proxy.get("/2"); // the second consecutive 5xx ejects the only host
+
+    HttpResponse<String> r = proxy.get("/3");
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("no healthy upstream");
+    assertThat(upstream.received()).hasSize(2);
+    assertThat(proxy.stat("cluster.backend.attache.breaker_state")).isEqualTo(1); // OPEN
+  }
+
+  @Test
   void faultInjectionAbortsWithoutTouchingTheUpstream() throws Exception {
     upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
     proxy =

@@ -44,8 +44,8 @@ public final class ProxyBenchmark implements Callable<Integer> {
   @Option(names = "--duration-s", description = "seconds per load run (default 5)")
   int durationSeconds = 5;
 
-  @Option(names = "--warmup-s", description = "seconds of warm-up load per target (default 5)")
-  int warmupSeconds = 5;
+  @Option(names = "--warmup-s", description = "seconds of warm-up load per target (default 10)")
+  int warmupSeconds = 10;
 
   @Option(names = "--connections", description = "throughput connections (default 32)")
   int connections = 32;

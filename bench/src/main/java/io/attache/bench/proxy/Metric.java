@@ -1,0 +1,53 @@
+package io.attache.bench.proxy;
+
+/** One row of the result table: what was measured, in which unit, and which way is better. */
+public enum Metric {
+  RPS_1K("HTTP/1.1 1 KB, 32 connections", "req/s", Better.HIGHER, false),
+  RPS_64K("HTTP/1.1 64 KB, 32 connections", "req/s", Better.HIGHER, false),
+  P50_ADDED("1 connection, p50 added over direct", "µs", Better.LOWER, true),
+  P90_ADDED("1 connection, p90 added over direct", "µs", Better.LOWER, true),
+  P99_ADDED("1 connection, p99 added over direct", "µs", Better.LOWER, true),
+  RPS_H2("HTTP/2 (h2load) 1 KB", "req/s", Better.HIGHER, false),
+  FIXED_RATE("fixed-rate run, achieved", "req/s", Better.NEITHER, false),
+  CPU_PER_1000("fixed-rate run, CPU per 1,000 requests", "s", Better.LOWER, false),
+  RSS("fixed-rate run, RSS at end (100 clusters)", "MB", Better.LOWER, false);
+
+  /** Which direction of a ratio is good news. */
+  public enum Better {
+    HIGHER,
+    LOWER,
+    NEITHER
+  }
+
+  private final String label;
+  private final String unit;
+  private final Better better;
+  private final boolean addedOverDirect;
+
+  Metric(String label, String unit, Better better, boolean addedOverDirect) {
+    this.label = label;
+    this.unit = unit;
+    this.better = better;
+    this.addedOverDirect = addedOverDirect;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  public String unit() {
+    return unit;
+  }
+
+  public Better better() {
+    return better;
+  }
+
+  /**
+   * The value is recorded absolute per round; the table shows it minus direct's value of the same
+   * round (the direct column itself shows the absolute figure).
+   */
+  public boolean addedOverDirect() {
+    return addedOverDirect;
+  }
+}

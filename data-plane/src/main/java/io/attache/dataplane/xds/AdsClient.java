@@ -1,0 +1,666 @@
+package io.attache.dataplane.xds;
+
+import io.attache.dataplane.stats.Gauge;
+import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.upstream.dns.Scheduler;
+import io.attache.dataplane.upstream.dns.Scheduler.ScheduledTask;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's ADS client: one aggregated stream (state of the world or delta) for CDS, EDS, LDS and
+ * RDS; per-resource validation with all-or-nothing NACKs per response; Envoy's warming (clusters
+ * wait for their endpoints, listeners for their routes, up to {@code initial_fetch_timeout}); and
+ * reconnection with jittered exponential back-off that keeps the last snapshot serving. It hands
+ * the integrator only consistent, warm snapshots through {@link XdsConfigListener}.
+ *
+ * <p>All state lives on one serialised context (gRPC callbacks and timers are funnelled into it),
+ * so nothing here is locked; the listener is called on it and must not block.
+ */
+public final class AdsClient implements StreamHost, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdsClient.class);
+  private static final List<XdsResourceType> SUBSCRIPTION_ORDER =
+      List.of(
+          XdsResourceType.CLUSTER,
+          XdsResourceType.ENDPOINT,
+          XdsResourceType.LISTENER,
+          XdsResourceType.ROUTE);
+
+  /** A resource the client holds, as accepted from the control plane. */
+  record Accepted(ParsedResource parsed, String version, Instant lastUpdated) {}
+
+  /** The last rejected response of a type, for the config dump. */
+  public record Rejection(String versionInfo, String details, Instant at) {}
+
+  private final XdsClientConfig config;
+  private final XdsConfigListener listener;
+  private final StatsStore stats;
+  private final Scheduler scheduler;
+  private final Clock clock;
+  private final ReconnectBackoff backoff;
+  private final SynchronizationContext sync;
+  private final Map<XdsResourceType, ResourceParser<?>> parsers =
+      new EnumMap<>(XdsResourceType.class);
+  private final Gauge connectedState;
+  private final Map<String, SubscriptionStats> subscriptionStats = new HashMap<>();
+
+  private ManagedChannel channel;
+  private AdsStream stream;
+  private boolean started;
+  private boolean closed;
+  private boolean streamAnswered;
+  private ScheduledTask retryTask = ScheduledTask.NONE;
+
+  private Map<XdsResourceType, SortedMap<String, Accepted>> accepted = emptyState();
+  private Map<XdsResourceType, SortedMap<String, Accepted>> active = emptyState();
+  private boolean initialized;
+  private final Set<XdsResourceType> initialFetchDone =
+      java.util.EnumSet.noneOf(XdsResourceType.class);
+  private final Map<XdsResourceType, ScheduledTask> initialFetchTimers =
+      new EnumMap<>(XdsResourceType.class);
+  private final Map<XdsResourceType, String> ackedVersions = new EnumMap<>(XdsResourceType.class);
+  private final Map<XdsResourceType, Set<String>> names = new EnumMap<>(XdsResourceType.class);
+  private final Map<Dependency.Key, Dependency> desiredDependencies = new LinkedHashMap<>();
+  private final Set<Dependency.Key> settled = new HashSet<>();
+  private final Map<Dependency.Key, ScheduledTask> dependencyTimers = new HashMap<>();
+  private final Map<XdsResourceType, Rejection> rejections = new EnumMap<>(XdsResourceType.class);
+  private volatile XdsConfigDump dump = XdsConfigDump.EMPTY;
+
+  /**
+   * @param scheduler runs back-off and initial-fetch timers; tests fire them by hand
+   * @param random draws the back-off jitter
+   * @param clock stamps {@code last_updated} in the config dump
+   */
+  public AdsClient(
+      XdsClientConfig config,
+      XdsConfigListener listener,
+      StatsStore stats,
+      Scheduler scheduler,
+      RandomSource random,
+      Clock clock) {
+    this.config = config;
+    this.listener = listener;
+    this.stats = stats;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.backoff = new ReconnectBackoff(random, ReconnectBackoff.BASE, ReconnectBackoff.MAX);
+    this.sync =
+        new SynchronizationContext(
+            (thread, e) -> log.error("ADS client task failed; the client keeps running", e));
+    this.connectedState = stats.gauge("control_plane.connected_state");
+    parsers.put(XdsResourceType.CLUSTER, new ClusterResourceParser());
+    parsers.put(XdsResourceType.ENDPOINT, new EndpointResourceParser());
+    parsers.put(XdsResourceType.LISTENER, new ListenerResourceParser());
+    parsers.put(XdsResourceType.ROUTE, new RouteConfigResourceParser());
+    for (XdsResourceType type : XdsResourceType.values()) {
+      names.put(type, Set.of());
+    }
+    for (XdsResourceType type : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+      if (!config.wildcardTypes().contains(type)) {
+        initialFetchDone.add(type);
+      }
+    }
+  }
+
+  /** Opens the channel and the first stream and arms the CDS/LDS initial fetch timers. */
+  public void start() {
+    sync.execute(
+        () -> {
+          if (started || closed) {
+            return;
+          }
+          started = true;
+          channel = buildChannel();
+          for (XdsResourceType type : config.wildcardTypes()) {
+            Duration timeout = config.initialFetchTimeout(type);
+            if (!timeout.isZero()) {
+              initialFetchTimers.put(
+                  type,
+                  scheduler.schedule(
+                      timeout, () -> sync.execute(() -> wildcardFetchTimedOut(type))));
+            }
+          }
+          openStream();
+        });
+  }
+
+  /**
+   * Stops the stream and every timer; the last snapshot stays with the integrator. Blocks up to a
+   * few seconds for the channel to terminate; never call it from an event loop.
+   */
+  @Override
+  public void close() {
+    sync.execute(
+        () -> {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          retryTask.cancel();
+          initialFetchTimers.values().forEach(ScheduledTask::cancel);
+          initialFetchTimers.clear();
+          dependencyTimers.values().forEach(ScheduledTask::cancel);
+          dependencyTimers.clear();
+          if (stream != null) {
+            stream.cancel();
+          }
+          connectedState.set(0);
+        });
+    if (channel != null) {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Versions, last updates and warming state for {@code /config_dump}; safe from any thread. */
+  public XdsConfigDump configDump() {
+    return dump;
+  }
+
+  private ManagedChannel buildChannel() {
+    ManagedChannelBuilder<?> builder =
+        Grpc.newChannelBuilderForAddress(
+            config.serverHost(), config.serverPort(), InsecureChannelCredentials.create());
+    builder.overrideAuthority(
+        config.authority().isEmpty() ? config.adsClusterName() : config.authority());
+    builder.maxInboundMessageSize(
+        config.maxReceiveMessageLength() == 0
+            ? Integer.MAX_VALUE
+            : config.maxReceiveMessageLength());
+    builder.userAgent(XdsClientConfig.USER_AGENT_NAME);
+    return builder.build();
+  }
+
+  private void openStream() {
+    if (closed) {
+      return;
+    }
+    streamAnswered = false;
+    Metadata headers = new Metadata();
+    for (XdsClientConfig.Header header : config.initialMetadata()) {
+      headers.put(Metadata.Key.of(header.key(), Metadata.ASCII_STRING_MARSHALLER), header.value());
+    }
+    if (config.apiType() == XdsClientConfig.ApiType.DELTA) {
+      stream =
+          new DeltaStream(
+              channel.newCall(
+                  AggregatedDiscoveryServiceGrpc.getDeltaAggregatedResourcesMethod(),
+                  CallOptions.DEFAULT),
+              sync,
+              this,
+              config.node(),
+              config.setNodeOnFirstMessageOnly());
+    } else {
+      stream =
+          new SotwStream(
+              channel.newCall(
+                  AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod(),
+                  CallOptions.DEFAULT),
+              sync,
+              this,
+              config.node(),
+              config.setNodeOnFirstMessageOnly());
+    }
+    stream.open(headers);
+  }
+
+  // ---- StreamHost -------------------------------------------------------------------------
+
+  @Override
+  public Iterable<XdsResourceType> subscribedTypes() {
+    List<XdsResourceType> types = new ArrayList<>();
+    for (XdsResourceType type : SUBSCRIPTION_ORDER) {
+      if (type.subscription() == XdsResourceType.Subscription.WILDCARD
+          ? config.wildcardTypes().contains(type)
+          : !names.get(type).isEmpty()) {
+        types.add(type);
+      }
+    }
+    return types;
+  }
+
+  @Override
+  public Set<String> names(XdsResourceType type) {
+    return names.get(type);
+  }
+
+  @Override
+  public String ackedVersion(XdsResourceType type) {
+    return ackedVersions.getOrDefault(type, "");
+  }
+
+  @Override
+  public Map<String, String> resourceVersions(XdsResourceType type) {
+    Map<String, String> versions = new TreeMap<>();
+    accepted.get(type).forEach((name, a) -> versions.put(name, a.version()));
+    return versions;
+  }
+
+  @Override
+  public void onStreamReady(AdsStream s) {
+    if (s == stream && !closed) {
+      connectedState.set(1);
+    }
+  }
+
+  @Override
+  public void onStreamClosed(AdsStream s, Status status) {
+    if (s != stream || closed) {
+      return;
+    }
+    connectedState.set(0);
+    log.warn("ADS stream to {} closed: {}", config.adsClusterName(), status);
+    for (XdsResourceType type : config.wildcardTypes()) {
+      statsFor(type).updateFailure.inc();
+    }
+    for (Dependency dependency : desiredDependencies.values()) {
+      statsAt(dependency.statPrefix()).updateFailure.inc();
+    }
+    Duration delay = backoff.nextDelay();
+    retryTask =
+        scheduler.schedule(
+            delay,
+            () ->
+                sync.execute(
+                    () -> {
+                      if (closed) {
+                        return;
+                      }
+                      // Our back-off governs, not the channel's own reconnect timer: a channel
+                      // still in TRANSIENT_FAILURE would fail the new stream at once, so it is
+                      // told to reconnect now and the stream opens once it is trying.
+                      ConnectivityState state = channel.getState(true);
+                      if (state == ConnectivityState.TRANSIENT_FAILURE) {
+                        channel.notifyWhenStateChanged(state, () -> sync.execute(this::openStream));
+                        channel.resetConnectBackoff();
+                      } else {
+                        openStream();
+                      }
+                    }));
+  }
+
+  @Override
+  public void onResponse(AdsStream s, XdsResponse response) {
+    if (s != stream || closed) {
+      return;
+    }
+    connectedState.set(1);
+    if (!streamAnswered) {
+      streamAnswered = true;
+      backoff.reset();
+    }
+    XdsResourceType type = XdsResourceType.fromTypeUrl(response.typeUrl());
+    if (type == null || !parsers.containsKey(type) || !isSubscribed(type)) {
+      log.warn("ignoring a response of unwatched type {}", response.typeUrl());
+      return;
+    }
+    if (type.subscription() == XdsResourceType.Subscription.WILDCARD) {
+      // Envoy ends the initial fetch on the first response, accepted or rejected.
+      initialFetchDone.add(type);
+      initialFetchTimers.getOrDefault(type, ScheduledTask.NONE).cancel();
+      initialFetchTimers.remove(type);
+    }
+    ResourceParser<?> parser = parsers.get(type);
+    List<String> errors = new ArrayList<>();
+    Map<String, ParsedResource> parsed = new LinkedHashMap<>();
+    Set<String> mentioned = new TreeSet<>();
+    Map<String, String> versions = new HashMap<>();
+    for (int i = 0; i < response.resources().size(); i++) {
+      ResourceParser.Outcome outcome = parser.parse(response.resources().get(i).any(), i);
+      mentioned.add(outcome.name());
+      versions.put(outcome.name(), response.resources().get(i).version());
+      outcome.error().ifPresent(errors::add);
+      outcome
+          .resource()
+          .ifPresent(
+              r -> {
+                if (parsed.putIfAbsent(r.name(), r) != null) {
+                  errors.add(type + " " + r.name() + ": duplicate resource name in one response");
+                }
+              });
+    }
+    mentioned.addAll(response.removed());
+    List<SubscriptionStats> scopes = scopesFor(type, mentioned);
+    scopes.forEach(scope -> scope.updateAttempt.inc());
+    if (!errors.isEmpty()) {
+      reject(s, type, response, scopes, String.join("\n", errors));
+      return;
+    }
+    Map<XdsResourceType, SortedMap<String, Accepted>> next = new EnumMap<>(accepted);
+    next.put(type, merge(type, response, parsed, versions));
+    Delivery delivery = deliverIfReady(next);
+    if (delivery.outcome() == ApplyResult.Outcome.REJECTED) {
+      reject(s, type, response, scopes, delivery.reason());
+      return;
+    }
+    accepted = next;
+    ackedVersions.put(type, response.versionInfo());
+    rejections.remove(type);
+    for (SubscriptionStats scope : scopes) {
+      scope.accepted(response.versionInfo());
+      if (response.stateOfTheWorld() && response.resources().isEmpty()) {
+        scope.updateEmpty.inc();
+      }
+    }
+    s.ack(type, response);
+    afterChange();
+  }
+
+  // ---- responses ---------------------------------------------------------------------------
+
+  private boolean isSubscribed(XdsResourceType type) {
+    return type.subscription() == XdsResourceType.Subscription.WILDCARD
+        ? config.wildcardTypes().contains(type)
+        : !names.get(type).isEmpty();
+  }
+
+  private void reject(
+      AdsStream s,
+      XdsResourceType type,
+      XdsResponse response,
+      List<SubscriptionStats> scopes,
+      String details) {
+    log.warn("NACK {} version {}: {}", type, response.versionInfo(), details);
+    scopes.forEach(scope -> scope.updateRejected.inc());
+    rejections.put(type, new Rejection(response.versionInfo(), details, clock.instant()));
+    s.nack(type, response, details);
+    afterChange();
+  }
+
+  private SortedMap<String, Accepted> merge(
+      XdsResourceType type,
+      XdsResponse response,
+      Map<String, ParsedResource> parsed,
+      Map<String, String> versions) {
+    SortedMap<String, Accepted> previous = accepted.get(type);
+    boolean wildcard = type.subscription() == XdsResourceType.Subscription.WILDCARD;
+    SortedMap<String, Accepted> next =
+        response.stateOfTheWorld() && wildcard ? new TreeMap<>() : new TreeMap<>(previous);
+    response.removed().forEach(next::remove);
+    for (ParsedResource resource : parsed.values()) {
+      if (!wildcard && !names.get(type).contains(resource.name())) {
+        continue; // not subscribed (any more): Envoy ignores it
+      }
+      Accepted old = previous.get(resource.name());
+      if (old != null && old.parsed().proto().equals(resource.proto())) {
+        // Unchanged: state of the world keeps the version of the update that last changed it.
+        next.put(
+            resource.name(),
+            response.stateOfTheWorld()
+                ? old
+                : new Accepted(old.parsed(), versions.get(resource.name()), old.lastUpdated()));
+      } else {
+        next.put(
+            resource.name(),
+            new Accepted(resource, versions.get(resource.name()), clock.instant()));
+      }
+    }
+    return next;
+  }
+
+  // ---- warming and delivery ----------------------------------------------------------------
+
+  private record Delivery(ApplyResult.Outcome outcome, String reason) {
+    static final Delivery DONE = new Delivery(ApplyResult.Outcome.ACCEPTED, "");
+  }
+
+  /**
+   * Delivers the warm view of {@code next} if initialisation is complete and it differs from what
+   * the integrator runs; on success {@code active} becomes that view.
+   */
+  private Delivery deliverIfReady(Map<XdsResourceType, SortedMap<String, Accepted>> next) {
+    if (closed || (!initialized && !initializationComplete(next))) {
+      return Delivery.DONE;
+    }
+    Map<XdsResourceType, SortedMap<String, Accepted>> candidate = warmView(next);
+    if (initialized && sameProtos(candidate, active)) {
+      return Delivery.DONE;
+    }
+    ApplyResult result;
+    try {
+      result = listener.onUpdate(snapshotOf(candidate));
+    } catch (RuntimeException e) {
+      log.error("the integrator failed to apply an xDS snapshot", e);
+      result = ApplyResult.rejected("applying the snapshot failed: " + e);
+    }
+    if (result.outcome() == ApplyResult.Outcome.REJECTED) {
+      return new Delivery(ApplyResult.Outcome.REJECTED, result.reason());
+    }
+    active = candidate;
+    initialized = true;
+    return Delivery.DONE;
+  }
+
+  private boolean initializationComplete(Map<XdsResourceType, SortedMap<String, Accepted>> next) {
+    if (!initialFetchDone.containsAll(config.wildcardTypes())) {
+      return false;
+    }
+    for (XdsResourceType type : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+      for (Accepted a : next.get(type).values()) {
+        if (!warm(a, next)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private boolean warm(Accepted resource, Map<XdsResourceType, SortedMap<String, Accepted>> next) {
+    for (Dependency d : resource.parsed().dependencies()) {
+      if (!next.get(d.type()).containsKey(d.name()) && !settled.contains(d.key())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Warm clusters and listeners of {@code next}; one still warming keeps its active version if it
+   * has one. Then the route configs and load assignments those need.
+   */
+  private Map<XdsResourceType, SortedMap<String, Accepted>> warmView(
+      Map<XdsResourceType, SortedMap<String, Accepted>> next) {
+    Map<XdsResourceType, SortedMap<String, Accepted>> view = emptyState();
+    for (XdsResourceType type : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+      for (Accepted a : next.get(type).values()) {
+        if (warm(a, next)) {
+          view.get(type).put(a.parsed().name(), a);
+        } else if (active.get(type).containsKey(a.parsed().name())) {
+          view.get(type).put(a.parsed().name(), active.get(type).get(a.parsed().name()));
+        }
+      }
+      for (Accepted a : view.get(type).values()) {
+        for (Dependency d : a.parsed().dependencies()) {
+          Accepted dependency = next.get(d.type()).get(d.name());
+          if (dependency != null) {
+            view.get(d.type()).put(d.name(), dependency);
+          }
+        }
+      }
+    }
+    return view;
+  }
+
+  /** Subscriptions, timers and the dump follow the accepted and active state. */
+  private void afterChange() {
+    Map<Dependency.Key, Dependency> desired = new LinkedHashMap<>();
+    for (Map<XdsResourceType, SortedMap<String, Accepted>> state : List.of(accepted, active)) {
+      for (XdsResourceType type : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+        for (Accepted a : state.get(type).values()) {
+          for (Dependency d : a.parsed().dependencies()) {
+            desired.putIfAbsent(d.key(), d);
+          }
+        }
+      }
+    }
+    desiredDependencies.clear();
+    desiredDependencies.putAll(desired);
+    settled.retainAll(desired.keySet());
+    Map<XdsResourceType, SortedMap<String, Accepted>> pruned = new EnumMap<>(accepted);
+    for (XdsResourceType type : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
+      SortedMap<String, Accepted> kept = new TreeMap<>(accepted.get(type));
+      kept.keySet().removeIf(name -> !desired.containsKey(new Dependency.Key(type, name)));
+      pruned.put(type, kept);
+    }
+    accepted = pruned;
+    for (var it = dependencyTimers.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      Dependency.Key key = entry.getKey();
+      if (!desired.containsKey(key) || accepted.get(key.type()).containsKey(key.name())) {
+        entry.getValue().cancel();
+        it.remove();
+      }
+    }
+    if (!closed) {
+      for (Dependency d : desired.values()) {
+        Dependency.Key key = d.key();
+        if (accepted.get(d.type()).containsKey(d.name())
+            || settled.contains(key)
+            || dependencyTimers.containsKey(key)
+            || d.initialFetchTimeout().isZero()) {
+          continue;
+        }
+        dependencyTimers.put(
+            key,
+            scheduler.schedule(
+                d.initialFetchTimeout(), () -> sync.execute(() -> dependencyFetchTimedOut(key))));
+      }
+    }
+    for (XdsResourceType type : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
+      Set<String> want = new TreeSet<>();
+      desired.keySet().stream().filter(k -> k.type() == type).forEach(k -> want.add(k.name()));
+      if (!want.equals(names.get(type))) {
+        names.put(type, Collections.unmodifiableSet(want));
+        if (stream != null && !closed) {
+          stream.namesChanged(type);
+        }
+      }
+    }
+    dump = XdsConfigDump.of(accepted, active, ackedVersions, rejections);
+  }
+
+  private void wildcardFetchTimedOut(XdsResourceType type) {
+    if (closed || initialFetchDone.contains(type)) {
+      return;
+    }
+    initialFetchTimers.remove(type);
+    initialFetchDone.add(type);
+    statsFor(type).initFetchTimeout.inc();
+    log.warn("initial fetch of {} timed out; continuing without it", type);
+    deliverOutsideResponse();
+  }
+
+  private void dependencyFetchTimedOut(Dependency.Key key) {
+    Dependency dependency = desiredDependencies.get(key);
+    if (closed || dependencyTimers.remove(key) == null || dependency == null) {
+      return;
+    }
+    settled.add(key);
+    statsAt(dependency.statPrefix()).initFetchTimeout.inc();
+    log.warn("initial fetch of {} {} timed out; it serves without it", key.type(), key.name());
+    deliverOutsideResponse();
+  }
+
+  private void deliverOutsideResponse() {
+    Delivery delivery = deliverIfReady(accepted);
+    if (delivery.outcome() == ApplyResult.Outcome.REJECTED) {
+      // No response to NACK: the previous snapshot keeps serving until the next update.
+      log.warn("the integrator rejected a warmed snapshot: {}", delivery.reason());
+    }
+    afterChange();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private List<SubscriptionStats> scopesFor(XdsResourceType type, Set<String> mentioned) {
+    if (type.subscription() == XdsResourceType.Subscription.WILDCARD) {
+      return List.of(statsFor(type));
+    }
+    List<SubscriptionStats> scopes = new ArrayList<>();
+    for (String name : mentioned) {
+      Dependency d = desiredDependencies.get(new Dependency.Key(type, name));
+      if (d != null) {
+        scopes.add(statsAt(d.statPrefix()));
+      }
+    }
+    return scopes;
+  }
+
+  private SubscriptionStats statsFor(XdsResourceType type) {
+    return statsAt(
+        type == XdsResourceType.CLUSTER ? "cluster_manager.cds." : "listener_manager.lds.");
+  }
+
+  private SubscriptionStats statsAt(String prefix) {
+    return subscriptionStats.computeIfAbsent(prefix, p -> new SubscriptionStats(stats, p));
+  }
+
+  private static Map<XdsResourceType, SortedMap<String, Accepted>> emptyState() {
+    Map<XdsResourceType, SortedMap<String, Accepted>> state = new EnumMap<>(XdsResourceType.class);
+    for (XdsResourceType type : XdsResourceType.values()) {
+      state.put(type, new TreeMap<>());
+    }
+    return state;
+  }
+
+  private static boolean sameProtos(
+      Map<XdsResourceType, SortedMap<String, Accepted>> a,
+      Map<XdsResourceType, SortedMap<String, Accepted>> b) {
+    for (XdsResourceType type : XdsResourceType.values()) {
+      Map<String, com.google.protobuf.Message> left = new TreeMap<>();
+      a.get(type).forEach((k, v) -> left.put(k, v.parsed().proto()));
+      Map<String, com.google.protobuf.Message> right = new TreeMap<>();
+      b.get(type).forEach((k, v) -> right.put(k, v.parsed().proto()));
+      if (!left.equals(right)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T extends com.google.protobuf.Message> SortedMap<String, Versioned<T>> versioned(
+      SortedMap<String, Accepted> state) {
+    return XdsSnapshot.mapValues(
+        state, a -> new Versioned<>((T) a.parsed().proto(), a.version(), a.lastUpdated()));
+  }
+
+  private static XdsSnapshot snapshotOf(Map<XdsResourceType, SortedMap<String, Accepted>> view) {
+    return new XdsSnapshot(
+        versioned(view.get(XdsResourceType.LISTENER)),
+        versioned(view.get(XdsResourceType.ROUTE)),
+        versioned(view.get(XdsResourceType.CLUSTER)),
+        versioned(view.get(XdsResourceType.ENDPOINT)));
+  }
+}

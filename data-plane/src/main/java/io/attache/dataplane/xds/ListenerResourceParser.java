@@ -1,0 +1,100 @@
+package io.attache.dataplane.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.listener.ListenerConfig;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * LDS: validates a Listener with {@link ListenerConfig#from}. That parser still demands an inline
+ * {@code route_config}, so an HCM using {@code rds} is adapted here: its {@code rds} block is
+ * checked (an {@code ads} config source and a route_config_name), then it stands in an empty route
+ * table named after the route config, and everything else of the listener goes through the data
+ * plane's parser unchanged. The route table itself is validated when its RouteConfiguration
+ * arrives. Never changes the resource it is given.
+ */
+final class ListenerResourceParser extends ResourceParser<Listener> {
+  static final String HCM_TYPE_URL =
+      "type.googleapis.com/"
+          + "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+
+  ListenerResourceParser() {
+    super(XdsResourceType.LISTENER, Listener.class, "listeners");
+  }
+
+  @Override
+  String nameOf(Listener proto) {
+    return proto.getName();
+  }
+
+  @Override
+  List<Dependency> validate(Listener listener, String name, String path) throws ConfigException {
+    List<Dependency> routes = new ArrayList<>();
+    Listener.Builder adapted = listener.toBuilder();
+    for (int c = 0; c < listener.getFilterChainsCount(); c++) {
+      FilterChain chain = listener.getFilterChains(c);
+      for (int f = 0; f < chain.getFiltersCount(); f++) {
+        Filter filter = chain.getFilters(f);
+        if (!filter.getTypedConfig().getTypeUrl().equals(HCM_TYPE_URL)) {
+          continue;
+        }
+        String hcmPath = path + ".filter_chains[" + c + "].filters[" + f + "].typed_config";
+        HttpConnectionManager hcm;
+        try {
+          hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
+        } catch (InvalidProtocolBufferException e) {
+          throw new ConfigException(hcmPath, "not an HttpConnectionManager: " + e.getMessage());
+        }
+        if (!hcm.hasRds()) {
+          continue;
+        }
+        Dependency route = rds(hcm, hcmPath);
+        routes.add(route);
+        HttpConnectionManager standIn =
+            hcm.toBuilder()
+                .clearRds()
+                .setRouteConfig(RouteConfiguration.newBuilder().setName(route.name()))
+                .build();
+        adapted.getFilterChainsBuilder(c).getFiltersBuilder(f).setTypedConfig(Any.pack(standIn));
+      }
+    }
+    ListenerConfig.from(adapted.build(), path);
+    return routes;
+  }
+
+  private static Dependency rds(HttpConnectionManager hcm, String hcmPath) throws ConfigException {
+    String rdsPath = hcmPath + ".rds";
+    Rds rds = hcm.getRds();
+    XdsClientConfig.onlyFields(
+        rds, rdsPath, Set.of("config_source", "route_config_name"), Map.of());
+    if (rds.getRouteConfigName().isEmpty()) {
+      throw new ConfigException(rdsPath + ".route_config_name", "must not be empty");
+    }
+    if (!rds.hasConfigSource()) {
+      throw new ConfigException(rdsPath + ".config_source", "is required");
+    }
+    Duration timeout =
+        XdsClientConfig.adsConfigSource(rds.getConfigSource(), rdsPath + ".config_source");
+    return new Dependency(
+        XdsResourceType.ROUTE,
+        rds.getRouteConfigName(),
+        timeout,
+        "http." + hcm.getStatPrefix() + ".rds." + rds.getRouteConfigName() + ".");
+  }
+
+  @Override
+  boolean handledHere(String findingPath, String resourcePath) {
+    return findingPath.endsWith(".typed_config.rds");
+  }
+}

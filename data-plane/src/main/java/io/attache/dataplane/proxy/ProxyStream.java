@@ -124,6 +124,7 @@ final class ProxyStream {
   private long bytesSent;
   private ScheduledFuture<?> routeTimer;
   private ScheduledFuture<?> idleTimer;
+  private long lastActivityNanos;
   private Duration idleTimeout;
 
   ProxyStream(ListenerContext context, DownstreamSink downstream) {
@@ -280,6 +281,10 @@ final class ProxyStream {
     }
     if (forward.policy().idleTimeout().isPresent()) {
       idleTimeout = forward.policy().idleTimeout().get();
+      if (idleTimer != null) {
+        idleTimer.cancel(false);
+        idleTimer = null;
+      }
       armIdleTimer();
     }
     forward.finalizeRequest(
@@ -542,7 +547,9 @@ final class ProxyStream {
     }
 
     private HttpRequest upstreamRequest() {
-      HttpHeaders headers = request.headers().copy();
+      // A request that may be sent again keeps its own headers pristine; a single-shot one
+      // (no retry possible) is sent as it is, saving a header copy per request.
+      HttpHeaders headers = buffering ? request.headers().copy() : request.headers();
       attemptSpan.injectInto(headers);
       DefaultHttpRequest out =
           new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
@@ -843,17 +850,37 @@ final class ProxyStream {
     }
   }
 
+  /**
+   * Notes activity for the stream idle timeout. One timer per stream: it is scheduled once and,
+   * when it fires early because there was activity since, re-arms itself for the time left —
+   * rescheduling on every chunk would allocate a timer per read.
+   */
   private void armIdleTimer() {
     if (idleTimeout.isZero() || finished) {
       return;
     }
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
+    lastActivityNanos = context.ticker().nanoTime();
+    if (idleTimer == null) {
+      scheduleIdleCheck(idleTimeout.toNanos());
     }
+  }
+
+  private void scheduleIdleCheck(long delayNanos) {
     idleTimer =
-        downstream
-            .eventLoop()
-            .schedule(this::onIdleTimeout, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        downstream.eventLoop().schedule(this::onIdleCheck, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void onIdleCheck() {
+    if (finished) {
+      return;
+    }
+    long idleFor = context.ticker().nanoTime() - lastActivityNanos;
+    long left = idleTimeout.toNanos() - idleFor;
+    if (left > 0) {
+      scheduleIdleCheck(left);
+      return;
+    }
+    onIdleTimeout();
   }
 
   private void onIdleTimeout() {

@@ -1,6 +1,7 @@
 package io.attache.dataplane.retry;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.router.StringMatch;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -98,38 +99,22 @@ public final class RetryHeaderMatcher {
         value = stringMatch(proto.getStringMatch(), fieldPath + ".string_match");
         break;
       case SAFE_REGEX_MATCH:
-        throw new ConfigException(
-            fieldPath + ".safe_regex_match",
-            "regular expressions are not supported in retry header matchers");
+        value =
+            StringMatch.compile(
+                    StringMatcher.newBuilder().setSafeRegex(proto.getSafeRegexMatch()).build(),
+                    fieldPath + ".safe_regex_match")
+                ::matches;
+        break;
       default:
         throw new ConfigException(fieldPath, "unsupported header_match_specifier");
     }
     return new RetryHeaderMatcher(name, false, true, value, invert, missingAsEmpty);
   }
 
+  /** The router's string matcher (RE2-checked regexes included), so both agree on semantics. */
   private static Predicate<String> stringMatch(StringMatcher proto, String fieldPath)
       throws ConfigException {
-    boolean ignoreCase = proto.getIgnoreCase();
-    switch (proto.getMatchPatternCase()) {
-      case EXACT:
-        String exact = proto.getExact();
-        return ignoreCase ? exact::equalsIgnoreCase : exact::equals;
-      case PREFIX:
-        return prefix(nonEmpty(proto.getPrefix(), fieldPath + ".prefix"), ignoreCase);
-      case SUFFIX:
-        return suffix(nonEmpty(proto.getSuffix(), fieldPath + ".suffix"), ignoreCase);
-      case CONTAINS:
-        return contains(nonEmpty(proto.getContains(), fieldPath + ".contains"), ignoreCase);
-      case SAFE_REGEX:
-        throw new ConfigException(
-            fieldPath + ".safe_regex",
-            "regular expressions are not supported in retry header matchers");
-      default:
-        throw new ConfigException(
-            fieldPath,
-            "one of exact, prefix, suffix, contains is required (safe_regex and custom"
-                + " are not supported here)");
-    }
+    return StringMatch.compile(proto, fieldPath)::matches;
   }
 
   private static String nonEmpty(String value, String fieldPath) throws ConfigException {

@@ -102,7 +102,7 @@ final class HeaderMatch {
   private static StringMatch anyValue() {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         return true;
       }
     };
@@ -111,7 +111,7 @@ final class HeaderMatch {
   private static StringMatch range(long start, long end) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         long parsed;
         try {
           parsed = Long.parseLong(value);

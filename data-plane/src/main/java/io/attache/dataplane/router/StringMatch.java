@@ -7,10 +7,10 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
  * A compiled {@code envoy.type.matcher.v3.StringMatcher}. Immutable; matching never compiles or
  * allocates beyond what the comparison itself needs.
  */
-abstract class StringMatch {
-  abstract boolean matches(String value);
+public abstract class StringMatch {
+  public abstract boolean matches(String value);
 
-  static StringMatch compile(StringMatcher proto, String fieldPath) throws ConfigException {
+  public static StringMatch compile(StringMatcher proto, String fieldPath) throws ConfigException {
     boolean ignoreCase = proto.getIgnoreCase();
     switch (proto.getMatchPatternCase()) {
       case EXACT:
@@ -50,7 +50,7 @@ abstract class StringMatch {
   static StringMatch exact(String expected, boolean ignoreCase) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         return ignoreCase ? expected.equalsIgnoreCase(value) : expected.equals(value);
       }
     };
@@ -59,7 +59,7 @@ abstract class StringMatch {
   static StringMatch prefix(String prefix, boolean ignoreCase) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         return value.regionMatches(ignoreCase, 0, prefix, 0, prefix.length());
       }
     };
@@ -68,7 +68,7 @@ abstract class StringMatch {
   static StringMatch suffix(String suffix, boolean ignoreCase) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         int offset = value.length() - suffix.length();
         return offset >= 0 && value.regionMatches(ignoreCase, offset, suffix, 0, suffix.length());
       }
@@ -78,7 +78,7 @@ abstract class StringMatch {
   static StringMatch contains(String part, boolean ignoreCase) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         for (int offset = 0; offset + part.length() <= value.length(); offset++) {
           if (value.regionMatches(ignoreCase, offset, part, 0, part.length())) {
             return true;
@@ -92,7 +92,7 @@ abstract class StringMatch {
   static StringMatch regex(Re2Pattern pattern) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         return pattern.fullMatch(value);
       }
     };

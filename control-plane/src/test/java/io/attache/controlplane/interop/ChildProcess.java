@@ -52,6 +52,11 @@ final class ChildProcess implements AutoCloseable {
     return command;
   }
 
+  /** Waits (bounded) for the process to end; -1 if it is still running at the deadline. */
+  int waitFor(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
   boolean alive() {
     return process.isAlive();
   }

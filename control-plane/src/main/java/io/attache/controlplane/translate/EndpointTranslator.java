@@ -50,8 +50,22 @@ public final class EndpointTranslator {
             assignment.addEndpoints(
                 LocalityLbEndpoints.newBuilder()
                     .setLocality(locality)
+                    .setLoadBalancingWeight(UInt32Value.of(weightOf(endpoints)))
                     .addAllLbEndpoints(endpoints)));
     return assignment.build();
+  }
+
+  /**
+   * Proxyless gRPC (gRFC A27) drops every locality without a load_balancing_weight, so each one
+   * carries the sum of its endpoints' weights: gRPC then splits traffic across localities as the
+   * host weights do. Envoy ignores locality weights unless locality_weighted_lb_config is set.
+   */
+  private static int weightOf(List<LbEndpoint> endpoints) {
+    int sum = 0;
+    for (LbEndpoint endpoint : endpoints) {
+      sum += endpoint.hasLoadBalancingWeight() ? endpoint.getLoadBalancingWeight().getValue() : 1;
+    }
+    return sum;
   }
 
   private static Locality locality(Endpoint endpoint) {

@@ -1,0 +1,77 @@
+package io.attache.controlplane.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.attache.controlplane.ControlPlane;
+import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.testing.RestClient;
+import io.attache.controlplane.xds.SystemScheduler;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The real control plane, started in-process on ephemeral ports with its own data directory, and
+ * configured only through its REST API (the way an operator would). Interop tests talk to it as an
+ * outsider: they must never reach into its internals to change policy.
+ */
+final class InteropControlPlane implements AutoCloseable {
+
+  private final SystemScheduler scheduler = new SystemScheduler();
+  private final ControlPlane controlPlane;
+  private final RestClient rest;
+
+  private InteropControlPlane(String host, Path dataDir) throws IOException {
+    this.controlPlane =
+        ControlPlane.start(
+            new ControlPlaneConfig(
+                host, 0, "127.0.0.1", 0, dataDir, Duration.ofMillis(20), Duration.ofMillis(200)),
+            scheduler,
+            Clock.systemUTC());
+    this.rest = new RestClient(controlPlane.httpPort());
+  }
+
+  /** xDS on 127.0.0.1 only: every client of the test runs on this machine. */
+  static InteropControlPlane start(Path dataDir) throws IOException {
+    return new InteropControlPlane("127.0.0.1", dataDir);
+  }
+
+  /** xDS on every interface, for clients in a container that reach the host by its address. */
+  static InteropControlPlane startOnAllInterfaces(Path dataDir) throws IOException {
+    return new InteropControlPlane("0.0.0.0", dataDir);
+  }
+
+  int xdsPort() {
+    return controlPlane.xdsPort();
+  }
+
+  int httpPort() {
+    return controlPlane.httpPort();
+  }
+
+  /** PUT a policy or raw resource; a refusal fails the test with the API's error body. */
+  void put(String path, String json) {
+    HttpResponse<String> response = rest.put(path, json);
+    assertThat(response.statusCode()).as("PUT %s -> %s", path, response.body()).isIn(200, 201);
+  }
+
+  void delete(String path) {
+    HttpResponse<String> response = rest.delete(path);
+    assertThat(response.statusCode()).as("DELETE %s -> %s", path, response.body()).isEqualTo(204);
+  }
+
+  /** The status the API reports for one connected node, or null while it is not connected. */
+  JsonNode proxy(String nodeId) {
+    HttpResponse<String> response = rest.get("/api/v1/proxies/" + nodeId);
+    return response.statusCode() == 200 ? RestClient.json(response) : null;
+  }
+
+  @Override
+  public void close() {
+    controlPlane.close();
+    scheduler.close();
+  }
+}

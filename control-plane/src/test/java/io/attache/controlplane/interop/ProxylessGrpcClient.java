@@ -1,0 +1,117 @@
+package io.attache.controlplane.interop;
+
+import io.grpc.CallOptions;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.internal.JsonParser;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.xds.XdsNameResolverProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * grpc-java (io.grpc:grpc-xds) as an ordinary proxyless client of the control plane: a bootstrap
+ * file of its own (own node id), and channels to {@code xds:///<service>}.
+ *
+ * <p>The bootstrap is handed to each channel through {@link XdsNameResolverProvider#createForTest}
+ * rather than GRPC_XDS_BOOTSTRAP / io.grpc.xds.bootstrap: those are process-global and grpc-java's
+ * default XdsClient pool reads them once per JVM, so two tests could not have two node ids. With a
+ * bootstrap override grpc-java 1.85 gives the resolver a pool of its own, so every channel here has
+ * its own XdsClient and ADS stream, closed with the channel.
+ */
+final class ProxylessGrpcClient implements AutoCloseable {
+
+  /** What one RPC came back with: its status and, when it succeeded, the backend that answered. */
+  record Outcome(Status.Code code, String backend) {
+    boolean ok() {
+      return code == Status.Code.OK;
+    }
+  }
+
+  private final String nodeId;
+  private final Path bootstrap;
+  private final Map<String, ?> bootstrapJson;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @SuppressWarnings("unchecked")
+  ProxylessGrpcClient(String nodeId, int xdsPort, Path dir) throws IOException {
+    this.nodeId = nodeId;
+    String json =
+        "{\n"
+            + "  \"xds_servers\": [{\n"
+            + "    \"server_uri\": \"127.0.0.1:"
+            + xdsPort
+            + "\",\n"
+            + "    \"channel_creds\": [{\"type\": \"insecure\"}],\n"
+            + "    \"server_features\": [\"xds_v3\"]\n"
+            + "  }],\n"
+            + "  \"node\": {\"id\": \""
+            + nodeId
+            + "\", \"cluster\": \"interop-grpc-java\", \"locality\": {\"zone\": \"test\"}}\n"
+            + "}\n";
+    this.bootstrap = Files.writeString(dir.resolve(nodeId + "-bootstrap.json"), json);
+    this.bootstrapJson = (Map<String, ?>) JsonParser.parse(Files.readString(bootstrap));
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  Path bootstrapFile() {
+    return bootstrap;
+  }
+
+  ManagedChannel channel(String service) {
+    ManagedChannel channel =
+        // NettyChannelBuilder.forTarget, not Grpc.newChannelBuilder: the latter picks its name
+        // resolver from the global registry up front, so the per-channel one would be ignored.
+        NettyChannelBuilder.forTarget("xds:///" + service, InsecureChannelCredentials.create())
+            .nameResolverFactory(XdsNameResolverProvider.createForTest("xds", bootstrapJson))
+            .build();
+    channels.add(channel);
+    return channel;
+  }
+
+  /**
+   * One unary call with a 10 s deadline (the first call of a channel waits for LDS, RDS, CDS and
+   * EDS); never throws for an RPC failure, returns it.
+   */
+  static Outcome call(
+      ManagedChannel channel, MethodDescriptor<byte[], byte[]> method, String... headers) {
+    Metadata metadata = new Metadata();
+    for (int i = 0; i < headers.length; i += 2) {
+      metadata.put(Metadata.Key.of(headers[i], Metadata.ASCII_STRING_MARSHALLER), headers[i + 1]);
+    }
+    try {
+      byte[] reply =
+          ClientCalls.blockingUnaryCall(
+              io.grpc.ClientInterceptors.intercept(
+                  channel, MetadataUtils.newAttachHeadersInterceptor(metadata)),
+              method,
+              CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+              new byte[0]);
+      return new Outcome(Status.Code.OK, new String(reply, StandardCharsets.UTF_8));
+    } catch (StatusRuntimeException e) {
+      return new Outcome(e.getStatus().getCode(), "");
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -201,7 +201,8 @@ public final class SupportMatrix {
             "max_connection_pools")
         .honouredNote(
             "max_connections",
-            "counted and reported (cx_open, upstream_cx_overflow); pools do not queue on it yet");
+            "over the limit an HTTP/1.1 request waits for a pooled connection; HTTP/2 multiplexes"
+                + " onto an open one (upstream_cx_overflow counted)");
     b.message(
             io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget
                 .getDescriptor())

@@ -33,6 +33,10 @@ public final class Http1HostPool implements HostConnectionPool {
   private final PoolSettings settings;
   private final PoolListener listener;
   private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+
+  /** Requests waiting for a connection because max_connections forbids opening one. */
+  private final ArrayDeque<Promise<UpstreamLease>> waiting = new ArrayDeque<>();
+
   private int open;
   private boolean draining;
 
@@ -54,6 +58,10 @@ public final class Http1HostPool implements HostConnectionPool {
         ch.config().setAutoRead(false);
         return promise.setSuccess(new Lease(ch, true));
       }
+    }
+    if (!listener.mayOpenConnection(open == 0)) {
+      waiting.add(promise); // served by the next connection returned to the pool
+      return promise;
     }
     connect(promise);
     return promise;
@@ -87,6 +95,7 @@ public final class Http1HostPool implements HostConnectionPool {
                     open--;
                     idle.remove(ch);
                     listener.connectionClosed(Boolean.TRUE.equals(ch.attr(LOCAL_CLOSE).get()));
+                    serveWaiterAfterClose();
                   });
           if (!promise.trySuccess(new Lease(ch, false))) {
             closeLocally(ch);
@@ -109,6 +118,14 @@ public final class Http1HostPool implements HostConnectionPool {
       closeLocally(ch);
       return;
     }
+    Promise<UpstreamLease> waiter;
+    while ((waiter = waiting.poll()) != null) {
+      if (!waiter.isDone()) {
+        ch.config().setAutoRead(false);
+        waiter.trySuccess(new Lease(ch, true));
+        return;
+      }
+    }
     // While idle, read so a close or stray bytes from the upstream are noticed before reuse.
     ch.pipeline().addLast(IDLE_SENTINEL, new IdleSentinel());
     ch.config().setAutoRead(true);
@@ -124,6 +141,20 @@ public final class Http1HostPool implements HostConnectionPool {
               settings.idleTimeout().toNanos(),
               TimeUnit.NANOSECONDS);
       ch.pipeline().get(IdleSentinel.class).timer = timer;
+    }
+  }
+
+  private void serveWaiterAfterClose() {
+    Promise<UpstreamLease> waiter;
+    while ((waiter = waiting.poll()) != null) {
+      if (!waiter.isDone()) {
+        if (listener.mayOpenConnection(open == 0)) {
+          connect(waiter);
+        } else {
+          waiting.addFirst(waiter);
+        }
+        return;
+      }
     }
   }
 

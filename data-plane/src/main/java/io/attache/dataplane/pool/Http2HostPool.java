@@ -57,6 +57,20 @@ public final class Http2HostPool implements HostConnectionPool {
         return promise;
       }
     }
+    if (!connections.isEmpty() && !listener.mayOpenConnection(false)) {
+      // max_connections reached: multiplex onto the least busy connection instead.
+      Connection least = connections.get(0);
+      for (Connection c : connections) {
+        if (c.activeStreams < least.activeStreams) {
+          least = c;
+        }
+      }
+      least.openStream(promise);
+      return promise;
+    }
+    if (connections.isEmpty()) {
+      listener.mayOpenConnection(true);
+    }
     Connection c = new Connection();
     connections.add(c);
     c.connect(promise);

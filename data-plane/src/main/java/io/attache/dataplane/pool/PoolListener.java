@@ -7,6 +7,15 @@ package io.attache.dataplane.pool;
 public interface PoolListener {
   PoolListener NONE = new PoolListener() {};
 
+  /**
+   * Asks before a new connection is opened ({@code max_connections}); {@code poolIsEmpty} lets the
+   * first connection of a pool through even over the limit, as Envoy does. A true answer takes a
+   * connection slot that {@link #connectionClosed} or {@link #connectFailed} gives back.
+   */
+  default boolean mayOpenConnection(boolean poolIsEmpty) {
+    return true;
+  }
+
   default void connectionOpened(UpstreamProtocol protocol) {}
 
   default void connectFailed(boolean timedOut) {}

@@ -461,12 +461,16 @@ final class ProxyStream {
   }
 
   private void writeUpstream(HttpContent content) {
-    Channel up = attempt.lease.channel();
+    Attempt a = attempt;
+    Channel up = a.lease.channel();
     up.writeAndFlush(content)
         .addListener(
             f -> {
-              if (f.isSuccess() && !requestComplete) {
-                downstream.readMore();
+              if (f.isSuccess()) {
+                a.touch();
+                if (!requestComplete) {
+                  downstream.readMore();
+                }
               }
             });
   }
@@ -483,6 +487,8 @@ final class ProxyStream {
     int sentChunks;
     boolean ended;
     ScheduledFuture<?> perTryTimer;
+    ScheduledFuture<?> perTryIdleTimer;
+    long lastUpstreamActivity;
 
     Attempt(int number, SelectedHost host, AttemptSpan attemptSpan) {
       this.number = number;
@@ -539,11 +545,58 @@ final class ProxyStream {
       }
       up.flush();
       up.read();
+      touch();
       if (requestComplete) {
         startPerTryTimer();
       } else {
         downstream.readMore();
       }
+    }
+
+    /** Upstream activity for {@code per_try_idle_timeout}; arms its one timer on first use. */
+    void touch() {
+      lastUpstreamActivity = context.ticker().nanoTime();
+      Optional<Duration> idle =
+          route == null ? Optional.empty() : route.policy().retryPolicy().perTryIdleTimeout();
+      if (idle.isPresent() && perTryIdleTimer == null && !ended) {
+        schedulePerTryIdleCheck(idle.get().toNanos());
+      }
+    }
+
+    private void schedulePerTryIdleCheck(long delayNanos) {
+      perTryIdleTimer =
+          downstream
+              .eventLoop()
+              .schedule(this::onPerTryIdleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onPerTryIdleCheck() {
+      if (!current() || ended) {
+        return;
+      }
+      long timeout = route.policy().retryPolicy().perTryIdleTimeout().orElseThrow().toNanos();
+      long left = timeout - (context.ticker().nanoTime() - lastUpstreamActivity);
+      if (left > 0) {
+        schedulePerTryIdleCheck(left);
+        return;
+      }
+      context.stats().downstreamRqTimeout.inc();
+      end(UpstreamOutcome.TIMEOUT, false);
+      if (responseStarted) {
+        // Envoy resets a stream whose upstream went quiet mid-response.
+        flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        responseCodeDetails = "upstream_per_try_idle_timeout";
+        downstream.reset();
+        finish();
+        return;
+      }
+      onAttemptFailed(
+          retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
+          () -> {
+            flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+            route = null;
+            localReply(504, "upstream request timeout", "upstream_per_try_idle_timeout");
+          });
     }
 
     private HttpRequest upstreamRequest() {
@@ -602,6 +655,9 @@ final class ProxyStream {
       if (perTryTimer != null) {
         perTryTimer.cancel(false);
       }
+      if (perTryIdleTimer != null) {
+        perTryIdleTimer.cancel(false);
+      }
       releasePending();
       if (requestSlot) {
         requestSlot = false;
@@ -656,6 +712,7 @@ final class ProxyStream {
         return;
       }
       delivered = true;
+      owner.touch();
       armIdleTimer();
       if (msg instanceof HttpResponse response) {
         if (response.status().code() == 100) {

@@ -2,6 +2,7 @@ package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
 import io.attache.dataplane.breaker.ClusterResourceManagers;
+import io.attache.dataplane.breaker.OverflowDecision;
 import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.outlier.HostMonitor;
@@ -130,8 +131,15 @@ final class RunningCluster implements ClusterHandle {
 
   private HostConnectionPool newPool(EventLoop loop, Host host, UpstreamProtocol protocol) {
     HostStats hostStats = host.stats();
+    ResourceManager limits = breakers.forPriority(RoutingPriority.DEFAULT);
     PoolListener listener =
         new PoolListener() {
+          @Override
+          public boolean mayOpenConnection(boolean poolIsEmpty) {
+            return limits.tryAcquireConnection(hostStats.cxActive(), poolIsEmpty)
+                == OverflowDecision.ADMITTED;
+          }
+
           @Override
           public void connectionOpened(UpstreamProtocol protocol) {
             stats.upstreamCxTotal().inc();
@@ -145,6 +153,7 @@ final class RunningCluster implements ClusterHandle {
 
           @Override
           public void connectFailed(boolean timedOut) {
+            limits.connections().release();
             stats.upstreamCxConnectFail().inc();
             if (timedOut) {
               stats.upstreamCxConnectTimeout().inc();
@@ -154,6 +163,7 @@ final class RunningCluster implements ClusterHandle {
 
           @Override
           public void connectionClosed(boolean localClose) {
+            limits.connections().release();
             stats.upstreamCxActive().dec();
             stats.upstreamCxDestroy().inc();
             (localClose ? stats.upstreamCxDestroyLocal() : stats.upstreamCxDestroyRemote()).inc();

@@ -288,6 +288,84 @@ class ResilienceIT {
   }
 
   @Test
+  void aSilentAttemptHitsThePerTryIdleTimeoutAndIsRetriedOnAnotherHost() throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("alive"));
+    try (ServerSocket silent = new ServerSocket(0)) { // accepts (backlog), never answers
+      proxy =
+          ProxyHarness.start(
+              bootstrap(
+                  "",
+                  """
+                  - match: { prefix: "/" }
+                    route:
+                      cluster: backend
+                      retry_policy:
+                        retry_on: reset
+                        num_retries: 2
+                        per_try_idle_timeout: 0.2s
+                        retry_host_predicate:
+                        - name: envoy.retry_host_predicates.previous_hosts
+                  """,
+                  staticCluster("backend", "", silent.getLocalPort(), upstream.port())));
+
+      for (int i = 0; i < 4; i++) {
+        assertThat(proxy.get("/" + i).statusCode()).isEqualTo(200);
+      }
+      assertThat(proxy.stat("cluster.backend.upstream_rq_timeout")).isPositive();
+    }
+  }
+
+  @Test
+  void maxConnectionsMakesASecondRequestWaitForTheOneConnection() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    upstream =
+        TestHttpServer.http1(
+            r -> {
+              if (calls.incrementAndGet() == 1) {
+                try {
+                  release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return Reply.ok(r.uri());
+            });
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                "",
+                """
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """,
+                staticCluster(
+                    "backend",
+                    """
+                    circuit_breakers:
+                      thresholds:
+                      - { max_connections: 1 }
+                    """,
+                    upstream.port())));
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    CompletableFuture<HttpResponse<String>> first =
+        client.sendAsync(
+            HttpRequest.newBuilder(proxy.uri("/a")).build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> upstream.received().size() == 1);
+    CompletableFuture<HttpResponse<String>> second =
+        client.sendAsync(
+            HttpRequest.newBuilder(proxy.uri("/b")).build(), HttpResponse.BodyHandlers.ofString());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> proxy.stat("cluster.backend.upstream_cx_overflow") == 1);
+    release.countDown();
+
+    assertThat(first.get(5, TimeUnit.SECONDS).body()).isEqualTo("/a");
+    assertThat(second.get(5, TimeUnit.SECONDS).body()).isEqualTo("/b");
+    assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+  }
+
+  @Test
   void faultInjectionAbortsWithoutTouchingTheUpstream() throws Exception {
     upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
     proxy =

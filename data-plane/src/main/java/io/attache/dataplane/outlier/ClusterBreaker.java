@@ -39,6 +39,10 @@ public final class ClusterBreaker implements BreakerGate {
       new EnumMap<>(BreakerState.class);
   // Guarded by this.
   private BreakerState state = BreakerState.CLOSED;
+
+  /** When the state last changed (wall clock), so dashboards can show the transition time. */
+  private final Gauge lastTransitionGauge;
+
   private Transition lastTransition;
   private int consecutiveFailures;
   private long openedAtNanos;
@@ -57,6 +61,7 @@ public final class ClusterBreaker implements BreakerGate {
     this.clock = clock;
     String prefix = "cluster." + clusterName + ".attache.";
     this.stateGauge = stats.gauge(prefix + "breaker_state");
+    this.lastTransitionGauge = stats.gauge(prefix + "breaker_last_transition_epoch_ms");
     stateGauge.set(BreakerState.CLOSED.gaugeValue());
     counter(stats, prefix, BreakerState.CLOSED, BreakerState.OPEN);
     counter(stats, prefix, BreakerState.OPEN, BreakerState.HALF_OPEN);
@@ -213,5 +218,6 @@ public final class ClusterBreaker implements BreakerGate {
     lastTransition = new Transition(state, next, ticker.nanoTime(), clock.instant());
     state = next;
     stateGauge.set(next.gaugeValue());
+    lastTransitionGauge.set(lastTransition.at().toEpochMilli());
   }
 }

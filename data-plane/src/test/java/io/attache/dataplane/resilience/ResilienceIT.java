@@ -285,6 +285,10 @@ class ResilienceIT {
     assertThat(r.body()).isEqualTo("no healthy upstream");
     assertThat(upstream.received()).hasSize(2);
     assertThat(proxy.stat("cluster.backend.attache.breaker_state")).isEqualTo(1); // OPEN
+    assertThat(proxy.stat("cluster.backend.attache.breaker_last_transition_epoch_ms"))
+        .isGreaterThan(System.currentTimeMillis() - 60_000);
+    assertThat(proxy.admin("/stats/prometheus"))
+        .contains("envoy_cluster_attache_breaker_state{envoy_cluster_name=\"backend\"} 1");
   }
 
   @Test

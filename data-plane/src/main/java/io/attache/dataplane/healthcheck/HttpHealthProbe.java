@@ -77,12 +77,10 @@ final class HttpHealthProbe implements HealthProbe {
   }
 
   /** The probing side of one host: at most one socket and one check in flight. */
-  private final class HttpConnection implements Connection {
+  private final class HttpConnection extends ProbeConnection {
     private final Host host;
+
     // Guarded by this.
-    private Channel channel;
-    private Consumer<ProbeOutcome> inFlight;
-    private boolean closed;
 
     HttpConnection(Host host) {
       this.host = host;
@@ -134,38 +132,6 @@ final class HttpHealthProbe implements HealthProbe {
                   complete(ProbeOutcome.NETWORK_FAILURE);
                 }
               });
-    }
-
-    private void complete(ProbeOutcome outcome) {
-      Consumer<ProbeOutcome> done;
-      synchronized (this) {
-        done = inFlight;
-        inFlight = null;
-      }
-      if (done != null) {
-        done.accept(outcome);
-      }
-    }
-
-    @Override
-    public void abort() {
-      Channel ch;
-      synchronized (this) {
-        inFlight = null;
-        ch = channel;
-        channel = null;
-      }
-      if (ch != null) {
-        ch.close();
-      }
-    }
-
-    @Override
-    public void close() {
-      synchronized (this) {
-        closed = true;
-      }
-      abort();
     }
 
     /** Reads one response per check; any early close is a network failure. */

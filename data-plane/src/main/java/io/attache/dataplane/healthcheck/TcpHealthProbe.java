@@ -68,12 +68,9 @@ final class TcpHealthProbe implements HealthProbe {
   }
 
   /** The probing side of one host: at most one socket and one check in flight. */
-  private final class TcpConnection implements Connection {
+  private final class TcpConnection extends ProbeConnection {
     private final Host host;
     // Guarded by this.
-    private Channel channel;
-    private Consumer<ProbeOutcome> inFlight;
-    private boolean closed;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
 
     TcpConnection(Host host) {
@@ -156,38 +153,6 @@ final class TcpHealthProbe implements HealthProbe {
       if (channel == ch) {
         channel = null;
       }
-    }
-
-    private void complete(ProbeOutcome outcome) {
-      Consumer<ProbeOutcome> done;
-      synchronized (this) {
-        done = inFlight;
-        inFlight = null;
-      }
-      if (done != null) {
-        done.accept(outcome);
-      }
-    }
-
-    @Override
-    public void abort() {
-      Channel ch;
-      synchronized (this) {
-        inFlight = null;
-        ch = channel;
-        channel = null;
-      }
-      if (ch != null) {
-        ch.close();
-      }
-    }
-
-    @Override
-    public void close() {
-      synchronized (this) {
-        closed = true;
-      }
-      abort();
     }
 
     /** Collects what the host sends until the expected blocks are there. */

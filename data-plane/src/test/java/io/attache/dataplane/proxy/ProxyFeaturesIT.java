@@ -122,10 +122,7 @@ class ProxyFeaturesIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                ProxyHarness.routeAllTo("backend"),
                 staticCluster("backend", "", upstream.port())));
 
     HttpResponse<String> r = proxy.get("/big");
@@ -141,10 +138,7 @@ class ProxyFeaturesIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                ProxyHarness.routeAllTo("backend"),
                 staticCluster("backend", "", upstream.port())));
 
     String response;
@@ -172,10 +166,7 @@ class ProxyFeaturesIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: by_name }
-                """,
+                ProxyHarness.routeAllTo("by_name"),
                 """
                 - name: by_name
                   type: STRICT_DNS

@@ -23,11 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** The proxy end to end on real sockets: real upstream servers, real clients. */
 class ProxyIT {
-  private static final String ROUTE_ALL =
-      """
-      - match: { prefix: "/" }
-        route: { cluster: backend }
-      """;
+  private static final String ROUTE_ALL = ProxyHarness.routeAllTo("backend");
 
   private TestHttpServer upstream;
   private ProxyHarness proxy;

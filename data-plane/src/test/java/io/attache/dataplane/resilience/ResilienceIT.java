@@ -186,10 +186,7 @@ class ResilienceIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                ProxyHarness.routeAllTo("backend"),
                 staticCluster(
                     "backend",
                     """
@@ -262,10 +259,7 @@ class ResilienceIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                ProxyHarness.routeAllTo("backend"),
                 staticCluster(
                     "backend",
                     """
@@ -339,10 +333,7 @@ class ResilienceIT {
         ProxyHarness.start(
             bootstrap(
                 "",
-                """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                ProxyHarness.routeAllTo("backend"),
                 staticCluster(
                     "backend",
                     """
@@ -376,10 +367,7 @@ class ResilienceIT {
         ProxyHarness.start(
             bootstrap(
                     "",
-                    """
-                - match: { prefix: "/" }
-                  route: { cluster: backend }
-                """,
+                    ProxyHarness.routeAllTo("backend"),
                     staticCluster("backend", "", upstream.port()))
                 .replace(
                     "          http_filters:\n",

@@ -71,6 +71,11 @@ public final class ProxyHarness implements AutoCloseable {
         .formatted(indent(hcmExtra, 10), indent(routesYaml, 14), indent(clustersYaml, 2));
   }
 
+  /** The routes YAML of one catch-all route to {@code cluster}. */
+  public static String routeAllTo(String cluster) {
+    return "- match: { prefix: \"/\" }\n  route: { cluster: " + cluster + " }\n";
+  }
+
   /** A STATIC cluster YAML item pointing at the given loopback ports. */
   public static String staticCluster(String name, String extra, int... ports) {
     StringBuilder endpoints = new StringBuilder();

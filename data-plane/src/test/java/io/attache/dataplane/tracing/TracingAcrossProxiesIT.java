@@ -75,10 +75,7 @@ class TracingAcrossProxiesIT {
             ProxyHarness.start(
                 bootstrap(
                     tracing().formatted("inbound"),
-                    """
-                    - match: { prefix: "/" }
-                      route: { cluster: app }
-                    """,
+                    ProxyHarness.routeAllTo("app"),
                     staticCluster("app", "", app.port())
                         + "\n"
                         + staticCluster(
@@ -87,10 +84,7 @@ class TracingAcrossProxiesIT {
             ProxyHarness.start(
                 bootstrap(
                     tracing().formatted("outbound"),
-                    """
-                    - match: { prefix: "/" }
-                      route: { cluster: next_proxy }
-                    """,
+                    ProxyHarness.routeAllTo("next_proxy"),
                     staticCluster("next_proxy", "", inbound.port())
                         + "\n"
                         + staticCluster(

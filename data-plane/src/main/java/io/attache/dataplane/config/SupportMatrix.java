@@ -75,6 +75,7 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Listener.getDescriptor())
         .honoured("name", "address", "filter_chains")
+        .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
         .rejected("listener_filters", "listener filters are not supported")
         .rejected("default_filter_chain", "only one filter chain is supported")
         .rejected("use_original_dst", "original-destination redirection is not supported")
@@ -155,6 +156,7 @@ public final class SupportMatrix {
         .rejected("config_discovery", "extension config discovery is not supported")
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
+    commonMessages(b);
     routeMessages(b);
     resilienceMessages(b);
     healthMessages(b);
@@ -240,6 +242,67 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** Small shared types that appear inside many resources. */
+  private static void commonMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.core.v3.DataSource.getDescriptor())
+        .honoured("inline_string", "inline_bytes")
+        .honouredNote(
+            "filename", "access-log formats only; a direct_response body from a file is refused")
+        .honouredNote(
+            "environment_variable",
+            "access-log formats only; a direct_response body from the environment is refused");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.getDescriptor())
+        .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
+        .rejected("custom", "custom string matchers are not supported");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.getDescriptor())
+        .honouredNote("regex", "RE2 syntax is enforced; matching runs on java.util.regex")
+        .honoured("google_re2");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute.getDescriptor())
+        .honoured("pattern", "substitution");
+    b.message(io.envoyproxy.envoy.type.v3.Percent.getDescriptor()).honoured("value");
+    b.message(io.envoyproxy.envoy.type.v3.FractionalPercent.getDescriptor())
+        .honoured("numerator", "denominator");
+    b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
+    b.message(io.envoyproxy.envoy.config.core.v3.Locality.getDescriptor())
+        .honoured("region", "zone", "sub_zone");
+    b.message(io.envoyproxy.envoy.config.core.v3.Metadata.getDescriptor())
+        .honouredNote(
+            "filter_metadata", "io.attache on clusters (strict breaker); other keys are not read")
+        .rest(IGNORED, "typed metadata is not read");
+    b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.getDescriptor())
+        .honoured("envoy_grpc", "initial_metadata")
+        .honouredNote("timeout", "the OTLP export deadline (default 5 s)")
+        .rejected("google_grpc", "only envoy_grpc (a cluster of this proxy) is supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.getDescriptor())
+        .honoured("cluster_name", "authority")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy.getDescriptor())
+        .honoured("header", "cookie", "connection_properties", "query_parameter", "terminal")
+        .ignored("filter_state", "filter state never yields a hash here")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.route.v3.RetryPolicy.RetryHostPredicate.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.CommonLbConfig.getDescriptor())
+        .honoured(
+            "healthy_panic_threshold",
+            "locality_weighted_lb_config",
+            "ignore_new_hosts_until_first_hc")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.LeastRequestLbConfig.getDescriptor())
+        .honoured("choice_count", "active_request_bias")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.RingHashLbConfig.getDescriptor())
+        .honoured("minimum_ring_size", "maximum_ring_size", "hash_function");
+    b.message(
+            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig
+                .getDescriptor())
+        .honoured("http_protocol_options", "http2_protocol_options")
+        .rejected("http3_protocol_options", "HTTP/3 is not supported");
   }
 
   private static void healthMessages(FieldSupport.Builder b) {
@@ -350,7 +413,8 @@ public final class SupportMatrix {
   private static void accessLogMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.config.accesslog.v3.AccessLog.getDescriptor())
         .honoured("typed_config", "filter")
-        .ignored("name", "the logger type comes from typed_config, as in Envoy");
+        .honouredNote(
+            "name", "informational; the logger type comes from typed_config, as in Envoy");
     b.message(io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter.getDescriptor())
         .honoured(
             "status_code_filter",

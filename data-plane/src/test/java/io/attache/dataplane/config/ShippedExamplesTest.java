@@ -1,0 +1,19 @@
+package io.attache.dataplane.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bootstraps we ship use only fields Attaché honours: a start-up warning about one of them
+ * would mean the example, the support matrix, or the code is wrong.
+ */
+class ShippedExamplesTest {
+  @Test
+  void theAmbassadorExampleStartsWithoutASingleIgnoredFieldWarning() throws Exception {
+    var bootstrap = BootstrapLoader.load(Path.of("..", "deploy", "examples", "ambassador.yaml"));
+
+    assertThat(SupportMatrix.get().check(bootstrap, "")).isEmpty();
+  }
+}

@@ -60,12 +60,16 @@ class MeshModeIT {
             List.of(edsCluster("backend")),
             List.of(endpoints("backend", upstreamA.port())),
             routes(route("/", "backend"))));
+  }
+
+  /** Starts the proxy from an ADS bootstrap and waits for its LDS listener. */
+  private void startProxy(String apiType) throws Exception {
     String bootstrap =
         """
         admin:
           address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
         """
-            + TestResources.bootstrap(controlPlane.port(), "GRPC");
+            + TestResources.bootstrap(controlPlane.port(), apiType);
     proxy =
         ProxyServer.start(
             BootstrapLoader.parse(bootstrap, false), new ProxyOptions(1, Duration.ofSeconds(1)));
@@ -84,6 +88,7 @@ class MeshModeIT {
 
   @Test
   void servesTrafficOnceListenersRoutesClustersAndEndpointsArrived() throws Exception {
+    startProxy("GRPC");
     HttpResponse<String> response = get("/hello");
 
     assertThat(response.statusCode()).isEqualTo(200);
@@ -100,6 +105,7 @@ class MeshModeIT {
 
   @Test
   void aNewRouteTakesEffectForNewRequests() throws Exception {
+    startProxy("GRPC");
     assertThat(get("/other").headers().firstValue("x-upstream")).hasValue("a");
 
     controlPlane.setSnapshot(
@@ -117,6 +123,7 @@ class MeshModeIT {
 
   @Test
   void anEndpointChangeOverEdsShiftsTraffic() throws Exception {
+    startProxy("GRPC");
     assertThat(get("/").headers().firstValue("x-upstream")).hasValue("a");
 
     controlPlane.setSnapshot(
@@ -133,6 +140,7 @@ class MeshModeIT {
 
   @Test
   void aSnapshotThatCannotBeAppliedIsNackedAndTheOldConfigKeepsServing() throws Exception {
+    startProxy("GRPC");
     List<Integer> statuses = new ArrayList<>();
     statuses.add(get("/").statusCode());
     // Passes the client's checks, but its name collides with the static ADS cluster: only
@@ -172,6 +180,7 @@ class MeshModeIT {
 
   @Test
   void losingTheControlPlaneChangesNothingForTraffic() throws Exception {
+    startProxy("GRPC");
     assertThat(get("/").statusCode()).isEqualTo(200);
 
     controlPlane.stop();
@@ -182,6 +191,60 @@ class MeshModeIT {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("x-upstream")).hasValue("a");
     }
+  }
+
+  @Test
+  void servesAndFollowsUpdatesOverDeltaXds() throws Exception {
+    startProxy("DELTA_GRPC");
+    assertThat(get("/").headers().firstValue("x-upstream")).hasValue("a");
+
+    controlPlane.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("backend")),
+            List.of(endpoints("backend", upstreamB.port())),
+            routes(route("/", "backend"))));
+
+    await()
+        .atMost(WAIT)
+        .until(() -> get("/").headers().firstValue("x-upstream").orElse(""), "b"::equals);
+  }
+
+  @Test
+  void aRemovedListenerStopsAcceptingAndANewOneBinds() throws Exception {
+    startProxy("GRPC");
+    int oldPort = proxy.listenerAddresses().get("ingress").getPort();
+    Listener second =
+        rdsListener("second", "local_route").toBuilder()
+            .setAddress(address("127.0.0.1", 0))
+            .build();
+    controlPlane.setSnapshot(
+        Snapshot.create(
+            List.of(edsCluster("backend")),
+            List.of(endpoints("backend", upstreamA.port())),
+            List.of(second),
+            List.of(routes(route("/", "backend"))),
+            List.of(),
+            "2"));
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                proxy.listenerAddresses().containsKey("second")
+                    && !proxy.listenerAddresses().containsKey("ingress"));
+    int newPort = proxy.listenerAddresses().get("second").getPort();
+    assertThat(getAt(newPort, "/").headers().firstValue("x-upstream")).hasValue("a");
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              try (java.net.Socket s = new java.net.Socket("127.0.0.1", oldPort)) {
+                return false;
+              } catch (java.io.IOException refused) {
+                return true;
+              }
+            });
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -215,7 +278,10 @@ class MeshModeIT {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    int port = proxy.listenerAddresses().get("ingress").getPort();
+    return getAt(proxy.listenerAddresses().get("ingress").getPort(), path);
+  }
+
+  private HttpResponse<String> getAt(int port, String path) throws Exception {
     return client.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(10))

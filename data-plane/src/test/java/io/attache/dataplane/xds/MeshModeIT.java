@@ -122,6 +122,71 @@ class MeshModeIT {
   }
 
   @Test
+  void anUnchangedClusterKeepsItsPooledConnectionsAcrossAnUpdate() throws Exception {
+    startProxy("GRPC");
+    assertThat(get("/").statusCode()).isEqualTo(200);
+    assertThat(upstreamA.connectionsAccepted()).isEqualTo(1);
+
+    controlPlane.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("backend"), edsCluster("other")),
+            List.of(endpoints("backend", upstreamA.port()), endpoints("other", upstreamB.port())),
+            routes(route("/other", "other"), route("/", "backend"))));
+    await()
+        .atMost(WAIT)
+        .until(() -> get("/other").headers().firstValue("x-upstream").orElse(""), "b"::equals);
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get("/").headers().firstValue("x-upstream")).hasValue("a");
+    }
+    assertThat(upstreamA.connectionsAccepted()).isEqualTo(1);
+  }
+
+  @Test
+  void anInFlightRequestFinishesOnTheConfigItStartedWith() throws Exception {
+    startProxy("GRPC");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    upstreamA.setHandler(
+        r -> {
+          if (r.uri().equals("/slow")) {
+            try {
+              release.await(); // holds the response until the config has changed
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return TestHttpServer.Reply.ok("slow").withHeader("x-upstream", "a");
+        });
+    var inFlight =
+        client.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + proxy.listenerAddresses().get("ingress").getPort()
+                            + "/slow"))
+                .timeout(Duration.ofSeconds(20))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await().atMost(WAIT).until(() -> !upstreamA.received().isEmpty());
+
+    controlPlane.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("other")),
+            List.of(endpoints("other", upstreamB.port())),
+            routes(route("/", "other"))));
+    await()
+        .atMost(WAIT)
+        .until(() -> get("/new").headers().firstValue("x-upstream").orElse(""), "b"::equals);
+    release.countDown();
+
+    HttpResponse<String> response = inFlight.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("slow");
+  }
+
+  @Test
   void anEndpointChangeOverEdsShiftsTraffic() throws Exception {
     startProxy("GRPC");
     assertThat(get("/").headers().firstValue("x-upstream")).hasValue("a");

@@ -44,13 +44,51 @@ public final class SupportMatrix {
   private static FieldSupport build() {
     FieldSupport.Builder b = FieldSupport.builder();
     b.message(Bootstrap.getDescriptor())
-        .honouredNote("node", "id and cluster identify the proxy (server_info, future ADS)")
+        .honouredNote("node", "id and cluster identify the proxy (server_info, ADS)")
         .honoured("static_resources", "admin")
-        .rejected("dynamic_resources", "ADS (mesh mode) is not implemented in this build yet")
+        .honouredNote(
+            "dynamic_resources",
+            "mesh mode: LDS, RDS, CDS and EDS over one ADS stream (state of the world or delta);"
+                + " static resources keep working alongside")
         .rejected("layered_runtime", "runtime overrides are not supported")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(Bootstrap.DynamicResources.getDescriptor())
+        .honoured("ads_config", "lds_config", "cds_config")
+        .rejected("lds_resources_locator", "xdstp:// resource locators are not supported")
+        .rejected("cds_resources_locator", "xdstp:// resource locators are not supported")
+        .rest(FieldSupport.Status.REJECTED, "only ADS config sources are supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.getDescriptor())
+        .honouredNote("api_type", "GRPC (state of the world) or DELTA_GRPC (incremental)")
+        .honouredNote("transport_api_version", "must be V3")
+        .honouredNote("grpc_services", "exactly one, with envoy_grpc")
+        .honoured("set_node_on_first_message_only")
+        .ignored("rate_limit_settings", "requests are not rate limited")
+        .rest(FieldSupport.Status.REJECTED, "only the ADS gRPC fields are supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.ConfigSource.getDescriptor())
+        .honouredNote("ads", "the only supported config source")
+        .honouredNote("initial_fetch_timeout", "default 15 s; 0 waits forever")
+        .honouredNote("resource_api_version", "must be V3")
+        .rest(FieldSupport.Status.REJECTED, "only ads config sources are supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.getDescriptor())
+        .honoured("envoy_grpc", "initial_metadata")
+        .rejected("google_grpc", "the Google gRPC client is not supported; use envoy_grpc")
+        .ignored("timeout", "the ADS stream has no deadline")
+        .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.getDescriptor())
+        .honouredNote("cluster_name", "a static cluster; its first endpoint is the server")
+        .honoured("authority", "max_receive_message_length")
+        .ignored("skip_envoy_headers", "no x-envoy headers are sent on the ADS stream")
+        .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")
+        .rest(IGNORED, NOT_YET);
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds
+                .getDescriptor())
+        .honoured("config_source", "route_config_name");
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig.getDescriptor())
+        .honoured("eds_config", "service_name");
     b.message(Bootstrap.StaticResources.getDescriptor())
         .honoured("listeners", "clusters")
         .rejected("secrets", "TLS/SDS is not supported yet");
@@ -117,7 +155,7 @@ public final class SupportMatrix {
             "strip_any_host_port",
             "strip_matching_host_port")
         .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
-        .rejected("rds", "RDS arrives with mesh mode")
+        .honouredNote("rds", "over ADS only: listeners from LDS (dynamic_resources)")
         .rejected("scoped_routes", "scoped routes are not supported")
         .honoured("tracing")
         .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
@@ -366,7 +404,9 @@ public final class SupportMatrix {
             "dns_refresh_rate",
             "respect_dns_ttl",
             "dns_lookup_family")
-        .honouredNote("type", "STATIC, STRICT_DNS, LOGICAL_DNS; EDS and ORIGINAL_DST are refused")
+        .honouredNote(
+            "type",
+            "STATIC, STRICT_DNS, LOGICAL_DNS; EDS for clusters from CDS; ORIGINAL_DST is refused")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
@@ -380,14 +420,16 @@ public final class SupportMatrix {
         .rejected("cluster_type", "custom cluster types are not supported")
         .rejected(
             "load_balancing_policy", "Envoy would balance by it instead of lb_policy; unsupported")
-        .rejected("eds_cluster_config", "EDS arrives with mesh mode")
+        .honouredNote("eds_cluster_config", "EDS clusters from CDS; endpoints over ADS")
         .ignored("lb_subset_config", "subset load balancing is not supported")
         .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
         .ignored("wait_for_warm_on_init", "static clusters are warm at once")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
-        .honouredNote("cluster_name", "accepted; a static cluster's own name is what counts")
+        .honouredNote(
+            "cluster_name",
+            "EDS: the resource name (service_name, else the cluster name); static: ignored")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.getDescriptor())
         .honoured("locality", "lb_endpoints", "load_balancing_weight", "priority")

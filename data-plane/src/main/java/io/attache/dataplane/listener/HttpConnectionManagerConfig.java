@@ -9,6 +9,7 @@ import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.time.Duration;
@@ -64,11 +65,41 @@ public record HttpConnectionManagerConfig(
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
     }
-    return from(hcm, path, listenerPort, operationName);
+    return from(hcm, path, listenerPort, operationName, RouteConfigSource.NONE);
+  }
+
+  /**
+   * As above with the route configurations RDS delivered; {@code rds} is refused when {@code
+   * routeConfigs} is {@link RouteConfigSource#NONE}.
+   */
+  public static HttpConnectionManagerConfig from(
+      Any typedConfig,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs)
+      throws ConfigException {
+    HttpConnectionManager hcm;
+    try {
+      hcm = typedConfig.unpack(HttpConnectionManager.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
+    }
+    return from(hcm, path, listenerPort, operationName, routeConfigs);
   }
 
   public static HttpConnectionManagerConfig from(
       HttpConnectionManager hcm, String path, int listenerPort, OperationName operationName)
+      throws ConfigException {
+    return from(hcm, path, listenerPort, operationName, RouteConfigSource.NONE);
+  }
+
+  public static HttpConnectionManagerConfig from(
+      HttpConnectionManager hcm,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs)
       throws ConfigException {
     if (hcm.getStatPrefix().isEmpty()) {
       throw new ConfigException(path + ".stat_prefix", "must not be empty");
@@ -82,11 +113,32 @@ public record HttpConnectionManagerConfig(
               throw new ConfigException(
                   path + ".codec_type", hcm.getCodecType() + " is not supported");
         };
-    if (!hcm.hasRouteConfig()) {
+    RouteConfiguration routeConfig;
+    String routePath;
+    if (hcm.hasRouteConfig()) {
+      routeConfig = hcm.getRouteConfig();
+      routePath = path + ".route_config";
+    } else if (hcm.hasRds()) {
+      String name = hcm.getRds().getRouteConfigName();
+      if (routeConfigs == RouteConfigSource.NONE) {
+        throw new ConfigException(
+            path + ".rds",
+            "rds is only supported for listeners that arrive over ADS (dynamic_resources)");
+      }
+      if (name.isEmpty()) {
+        throw new ConfigException(path + ".rds.route_config_name", "must not be empty");
+      }
+      // Not arrived (its initial fetch timed out): Envoy serves an empty table, so every request
+      // gets 404 until it arrives.
+      routeConfig =
+          routeConfigs
+              .routeConfig(name)
+              .orElse(RouteConfiguration.newBuilder().setName(name).build());
+      routePath = "route_configs[\"" + name + "\"]";
+    } else {
       throw new ConfigException(
           path + ".route_config",
-          "an inline route_config is required (rds arrives with mesh mode; scoped_routes is not"
-              + " supported)");
+          "route_config or rds is required (scoped_routes is not supported)");
     }
     Optional<HttpFaultConfig> fault = validateFilters(hcm, path);
     Optional<TracingConfig> tracing =
@@ -105,10 +157,7 @@ public record HttpConnectionManagerConfig(
                   : RouteTableOptions.HostPortStripping.NONE;
         };
     RouteTable routes =
-        RouteTable.compile(
-            hcm.getRouteConfig(),
-            path + ".route_config",
-            new RouteTableOptions(stripping, listenerPort));
+        RouteTable.compile(routeConfig, routePath, new RouteTableOptions(stripping, listenerPort));
 
     int maxHeadersKb = hcm.hasMaxRequestHeadersKb() ? hcm.getMaxRequestHeadersKb().getValue() : 60;
     if (maxHeadersKb < 1 || maxHeadersKb > 8192) {

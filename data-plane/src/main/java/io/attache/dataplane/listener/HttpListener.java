@@ -68,6 +68,11 @@ public final class HttpListener {
     return f;
   }
 
+  /** Whether {@link #bind} was called (the socket may still be binding or have failed). */
+  public boolean isBound() {
+    return serverChannel != null;
+  }
+
   /** The address actually bound (port 0 resolved). */
   public InetSocketAddress boundAddress() {
     return (InetSocketAddress) serverChannel.localAddress();

@@ -21,6 +21,12 @@ public record ListenerConfig(
           + "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
   public static ListenerConfig from(Listener listener, String path) throws ConfigException {
+    return from(listener, path, RouteConfigSource.NONE);
+  }
+
+  /** As above for a listener that arrived over LDS, its RDS route tables from {@code routes}. */
+  public static ListenerConfig from(Listener listener, String path, RouteConfigSource routes)
+      throws ConfigException {
     if (!listener.getAddress().hasSocketAddress()) {
       throw new ConfigException(path + ".address.socket_address", "is required");
     }
@@ -62,7 +68,8 @@ public record ListenerConfig(
             address.getPort(),
             listener.getTrafficDirection() == TrafficDirection.OUTBOUND
                 ? OperationName.EGRESS
-                : OperationName.INGRESS);
+                : OperationName.INGRESS,
+            routes);
     return new ListenerConfig(name, address, hcm, listener);
   }
 

@@ -1,5 +1,6 @@
 package io.attache.dataplane.server;
 
+import com.google.protobuf.Message;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
 import io.attache.dataplane.admin.AdminServer;
@@ -14,6 +15,7 @@ import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
+import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.stats.StatsStore;
@@ -25,10 +27,17 @@ import io.attache.dataplane.tracing.Tracer;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
 import io.attache.dataplane.upstream.dns.ExecutorScheduler;
+import io.attache.dataplane.xds.AdsClient;
+import io.attache.dataplane.xds.ApplyResult;
+import io.attache.dataplane.xds.Versioned;
+import io.attache.dataplane.xds.XdsClientConfig;
+import io.attache.dataplane.xds.XdsConfigDump;
+import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -39,17 +48,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One running proxy built from a bootstrap: clusters, listeners, admin endpoint, and their event
  * loops. Everything is validated before the first socket is bound, so a bad config starts nothing.
- * {@link #drainAndStop} stops accepting, lets in-flight requests finish, then releases everything.
+ * With {@code dynamic_resources} it also runs an {@link AdsClient} and applies each snapshot it
+ * delivers: the whole new config is built and validated first, then swapped in; a snapshot that
+ * cannot be applied is rejected (NACK) and changes nothing. In-flight requests finish on the config
+ * they started with. {@link #drainAndStop} stops accepting, lets in-flight requests finish, then
+ * releases everything. Snapshots are applied on the ADS client's context; nothing here runs on an
+ * event loop.
  */
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -57,8 +74,16 @@ public final class ProxyServer {
   private final Bootstrap bootstrap;
   private final StatsStore stats;
   private final ClusterRuntime clusters;
+  private final ProxyOptions options;
   private final List<HttpListener> listeners;
-  private final List<ListenerContext> contexts;
+  private final List<ListenerContext> contexts = new CopyOnWriteArrayList<>();
+  private final Optional<XdsClientConfig> xds;
+  // Guarded by configLock; read by listenerAddresses from any thread.
+  private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
+  private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
+  private final Object configLock = new Object();
+  private volatile Optional<AdsClient> ads = Optional.empty();
+  private volatile boolean firstSnapshotApplied;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final AdminServer admin;
@@ -78,6 +103,8 @@ public final class ProxyServer {
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
+    this.options = options;
+    this.xds = validated.xds();
     this.stats = new StatsStore();
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
     this.workers = Transports.newEventLoopGroup(options.concurrency(), "attache-worker");
@@ -85,22 +112,9 @@ public final class ProxyServer {
         ClusterRuntime.start(
             bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM);
     this.listeners = new ArrayList<>();
-    this.contexts = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
-      ListenerContext context =
-          new ListenerContext(
-              config.hcm(),
-              clusters::get,
-              new HcmStats(stats, config.hcm().statPrefix()),
-              new Http1ServerCodecFactory(config.hcm().http1(), stats),
-              AccessLoggers.fromProtos(
-                  config.hcm().proto().getAccessLogList(), accessLogPath(i), stats),
-              config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
-              tracerFor(config),
-              RandomSource.SYSTEM,
-              Ticker.SYSTEM);
-      contexts.add(context);
+      ListenerContext context = newContext(config, accessLogPath(i));
       listeners.add(new HttpListener(config, () -> context));
     }
     this.admin =
@@ -108,7 +122,11 @@ public final class ProxyServer {
             validated.admin(),
             AdminSources.builder()
                 .stats(stats)
-                .initState(() -> ServerInitState.INITIALIZED)
+                .initState(
+                    () ->
+                        xds.isEmpty() || firstSnapshotApplied
+                            ? ServerInitState.INITIALIZED
+                            : ServerInitState.INITIALIZING)
                 .healthCheck(healthCheck)
                 .serverDetails(
                     new ServerDetails(
@@ -121,13 +139,44 @@ public final class ProxyServer {
                                     .setSeconds(options.drainTime().toSeconds()))
                             .build()))
                 .clusters(clusters::view)
-                .configDump(
-                    () -> List.of(BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).build()))
+                .configDump(this::configDump)
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
                 .accessLog(
                     AccessLoggers.fromProtos(
                         validated.admin().accessLogs(), "admin.access_log", stats))
                 .build());
+  }
+
+  /** A listener's shared stream state; its access log is opened here. */
+  private ListenerContext newContext(ListenerConfig config, String accessLogPath)
+      throws ConfigException {
+    ListenerContext context =
+        new ListenerContext(
+            config.hcm(),
+            clusters::get,
+            new HcmStats(stats, config.hcm().statPrefix()),
+            new Http1ServerCodecFactory(config.hcm().http1(), stats),
+            AccessLoggers.fromProtos(config.hcm().proto().getAccessLogList(), accessLogPath, stats),
+            config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
+            tracerFor(config),
+            RandomSource.SYSTEM,
+            Ticker.SYSTEM);
+    contexts.add(context);
+    return context;
+  }
+
+  private List<Message> configDump() {
+    List<Message> out = new ArrayList<>();
+    out.add(BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).build());
+    ads.ifPresent(
+        client -> {
+          XdsConfigDump dump = client.configDump();
+          out.add(dump.clusters());
+          out.add(dump.listeners());
+          out.add(dump.routes());
+          out.add(dump.endpoints());
+        });
+    return out;
   }
 
   private Tracer tracerFor(ListenerConfig config) {
@@ -168,6 +217,7 @@ public final class ProxyServer {
     ProxyServer server = new ProxyServer(bootstrap, options, validated);
     try {
       server.bind();
+      server.startAds();
     } catch (RuntimeException | InterruptedException e) {
       server.releaseAll();
       if (e instanceof InterruptedException) {
@@ -179,7 +229,10 @@ public final class ProxyServer {
   }
 
   private record Validated(
-      List<ListenerConfig> listeners, AdminConfig admin, List<String> warnings) {}
+      List<ListenerConfig> listeners,
+      AdminConfig admin,
+      Optional<XdsClientConfig> xds,
+      List<String> warnings) {}
 
   private static Validated check(Bootstrap bootstrap) throws ConfigException {
     List<String> warnings = new ArrayList<>();
@@ -205,7 +258,11 @@ public final class ProxyServer {
           .close();
       listeners.add(config);
     }
-    return new Validated(listeners, AdminConfig.fromBootstrap(bootstrap), warnings);
+    Optional<XdsClientConfig> xds =
+        bootstrap.hasDynamicResources()
+            ? Optional.of(XdsClientConfig.from(bootstrap, ""))
+            : Optional.empty();
+    return new Validated(listeners, AdminConfig.fromBootstrap(bootstrap), xds, warnings);
   }
 
   private static String accessLogPath(int listener) {
@@ -229,13 +286,225 @@ public final class ProxyServer {
         "admin endpoint on http://{}:{}/", adminAddress.getHostString(), adminAddress.getPort());
   }
 
-  /** The bound address of each listener by name (ports resolved when the config said 0). */
+  /** Opens the ADS stream when the bootstrap has {@code dynamic_resources}; returns at once. */
+  private void startAds() {
+    if (xds.isEmpty()) {
+      return;
+    }
+    AdsClient client =
+        new AdsClient(
+            xds.get(),
+            this::apply,
+            stats,
+            new ExecutorScheduler(timers),
+            RandomSource.SYSTEM,
+            java.time.Clock.systemUTC());
+    ads = Optional.of(client);
+    client.start();
+    log.info(
+        "mesh mode: ADS to {} at {}:{}",
+        xds.get().adsClusterName(),
+        xds.get().serverHost(),
+        xds.get().serverPort());
+  }
+
+  /**
+   * The bound address of each listener by name, static ones first, then those from LDS (ports
+   * resolved when the config said 0).
+   */
   public Map<String, InetSocketAddress> listenerAddresses() {
     Map<String, InetSocketAddress> out = new LinkedHashMap<>();
     for (HttpListener l : listeners) {
       out.put(l.config().name(), l.boundAddress());
     }
+    new java.util.TreeMap<>(dynamicListeners)
+        .forEach((name, l) -> out.put(name, l.listener.boundAddress()));
     return out;
+  }
+
+  // ---- mesh mode: applying ADS snapshots ----------------------------------------------------
+
+  /** What a running dynamic listener was built from; equal keys mean nothing to rebuild. */
+  private record ListenerKey(Listener proto, List<RouteConfiguration> routeConfigs) {}
+
+  /** A listener from LDS: its socket and the context new streams take. */
+  private static final class DynamicListener {
+    final HttpListener listener;
+    final AtomicReference<ListenerContext> context;
+    final ListenerKey key;
+
+    DynamicListener(
+        HttpListener listener, AtomicReference<ListenerContext> context, ListenerKey key) {
+      this.listener = listener;
+      this.context = context;
+      this.key = key;
+    }
+  }
+
+  /** One listener of a snapshot, built but not yet serving. */
+  private record PreparedListener(
+      String name,
+      DynamicListener next,
+      Optional<DynamicListener> previous,
+      PreparedListener.Change change) {
+    enum Change {
+      UNCHANGED,
+      /** Same socket; new streams take the new context. */
+      NEW_CONTEXT,
+      /** A new socket: a new listener, or one whose address changed. */
+      NEW_SOCKET
+    }
+  }
+
+  /**
+   * Applies one ADS snapshot: builds and validates every changed cluster and listener, binds new
+   * sockets, and only then swaps. Any failure undoes what was built and rejects the snapshot.
+   */
+  private ApplyResult apply(XdsSnapshot snapshot) {
+    synchronized (configLock) {
+      if (stopping) {
+        return ApplyResult.rejected("the proxy is shutting down");
+      }
+      ClusterRuntime.Plan plan;
+      try {
+        plan = clusters.prepare(snapshot);
+      } catch (ConfigException e) {
+        return ApplyResult.rejected(e.getMessage());
+      }
+      List<PreparedListener> prepared = new ArrayList<>();
+      try {
+        for (Versioned<Listener> versioned : snapshot.listeners().values()) {
+          prepared.add(prepareListener(versioned.resource(), snapshot));
+        }
+        for (PreparedListener p : prepared) {
+          if (p.change() == PreparedListener.Change.NEW_SOCKET) {
+            p.next().listener.bind(acceptors, workers).sync();
+          }
+        }
+      } catch (ConfigException | RuntimeException | InterruptedException e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        for (PreparedListener p : prepared) {
+          abandon(p);
+        }
+        plan.abandon();
+        return ApplyResult.rejected(
+            e instanceof ConfigException ? e.getMessage() : "cannot apply: " + e);
+      }
+      clusters.commit(plan, options.drainTime());
+      java.util.Set<String> kept = new HashSet<>();
+      for (PreparedListener p : prepared) {
+        kept.add(p.name());
+        switch (p.change()) {
+          case UNCHANGED -> {}
+          case NEW_CONTEXT -> {
+            DynamicListener running = p.previous().orElseThrow();
+            ListenerContext old = running.context.getAndSet(p.next().context.get());
+            dynamicListeners.put(
+                p.name(), new DynamicListener(running.listener, running.context, p.next().key));
+            retireContext(old);
+          }
+          case NEW_SOCKET -> {
+            dynamicListeners.put(p.name(), p.next());
+            everyDynamicListener.add(p.next().listener);
+            p.previous().ifPresent(this::retireListener);
+            log.info("listener {} (LDS) serving on {}", p.name(), p.next().listener.boundAddress());
+          }
+        }
+      }
+      for (String name : new ArrayList<>(dynamicListeners.keySet())) {
+        if (!kept.contains(name)) {
+          retireListener(dynamicListeners.remove(name));
+          log.info("listener {} removed by LDS; draining", name);
+        }
+      }
+      firstSnapshotApplied = true;
+      return ApplyResult.accepted();
+    }
+  }
+
+  private PreparedListener prepareListener(Listener proto, XdsSnapshot snapshot)
+      throws ConfigException {
+    String path = "listeners[\"" + proto.getName() + "\"]";
+    for (HttpListener l : listeners) {
+      if (l.config().name().equals(proto.getName())) {
+        throw new ConfigException(
+            path + ".name", "a static listener is already named '" + proto.getName() + "'");
+      }
+    }
+    List<RouteConfiguration> used = new ArrayList<>();
+    RouteConfigSource routes =
+        name -> {
+          Optional<RouteConfiguration> found =
+              Optional.ofNullable(snapshot.routeConfigs().get(name)).map(Versioned::resource);
+          found.ifPresent(used::add);
+          return found;
+        };
+    ListenerConfig config = ListenerConfig.from(proto, path, routes);
+    ListenerKey key = new ListenerKey(proto, List.copyOf(used));
+    Optional<DynamicListener> previous = Optional.ofNullable(dynamicListeners.get(config.name()));
+    if (previous.isPresent() && previous.get().key.equals(key)) {
+      return new PreparedListener(
+          config.name(), previous.get(), previous, PreparedListener.Change.UNCHANGED);
+    }
+    ListenerContext context =
+        newContext(config, path + ".filter_chains[0].filters[0].typed_config.access_log");
+    AtomicReference<ListenerContext> current = new AtomicReference<>(context);
+    boolean sameSocket =
+        previous.isPresent() && previous.get().listener.config().address().equals(config.address());
+    return new PreparedListener(
+        config.name(),
+        new DynamicListener(
+            sameSocket ? previous.get().listener : new HttpListener(config, current::get),
+            current,
+            key),
+        previous,
+        sameSocket ? PreparedListener.Change.NEW_CONTEXT : PreparedListener.Change.NEW_SOCKET);
+  }
+
+  /** Undoes a prepared listener that will not serve: its socket and its context. */
+  private void abandon(PreparedListener p) {
+    if (p.change() == PreparedListener.Change.UNCHANGED) {
+      return;
+    }
+    if (p.change() == PreparedListener.Change.NEW_SOCKET && p.next().listener.isBound()) {
+      p.next().listener.stopAccepting();
+    }
+    ListenerContext context = p.next().context.get();
+    contexts.remove(context);
+    context.accessLog().close();
+  }
+
+  /** A context no new stream takes: its access log closes once in-flight streams had time. */
+  private void retireContext(ListenerContext context) {
+    afterDrainTime(
+        () -> {
+          if (contexts.remove(context)) {
+            context.accessLog().close();
+          }
+        });
+  }
+
+  /** A removed or re-addressed listener: stop accepting now, close what is left later. */
+  private void retireListener(DynamicListener listener) {
+    listener.listener.stopAccepting();
+    ListenerContext context = listener.context.get();
+    afterDrainTime(
+        () -> {
+          listener.listener.closeConnections();
+          if (contexts.remove(context)) {
+            context.accessLog().close();
+          }
+        });
+  }
+
+  private void afterDrainTime(Runnable task) {
+    try {
+      timers.schedule(task, options.drainTime().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping: releaseAll closes everything anyway
+    }
   }
 
   public InetSocketAddress adminAddress() {
@@ -262,9 +531,13 @@ public final class ProxyServer {
       stopping = true;
     }
     log.info("draining for at most {} s", drainTime.toSeconds());
+    ads.ifPresent(AdsClient::close);
     healthCheck.fail();
     for (HttpListener l : listeners) {
       l.stopAccepting().syncUninterruptibly();
+    }
+    synchronized (configLock) {
+      dynamicListeners.values().forEach(l -> l.listener.stopAccepting().syncUninterruptibly());
     }
     long deadline = System.nanoTime() + drainTime.toNanos();
     while (activeRequests() > 0 && System.nanoTime() < deadline) {
@@ -285,16 +558,22 @@ public final class ProxyServer {
 
   private long activeRequests() {
     long n = 0;
+    // Contexts of one stat prefix share their gauges: count each prefix once.
+    java.util.Set<String> prefixes = new HashSet<>();
     for (ListenerContext c : contexts) {
-      n += c.stats().downstreamRqActive.value();
+      if (prefixes.add(c.hcm().statPrefix())) {
+        n += c.stats().downstreamRqActive.value();
+      }
     }
     return n;
   }
 
   private void releaseAll() {
+    ads.ifPresent(AdsClient::close);
     for (HttpListener l : listeners) {
       l.closeConnections();
     }
+    everyDynamicListener.forEach(HttpListener::closeConnections);
     admin.close();
     exporters.forEach(BatchingSpanExporter::close);
     timers.shutdownNow();

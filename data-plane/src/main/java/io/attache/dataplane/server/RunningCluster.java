@@ -239,8 +239,12 @@ final class RunningCluster implements ClusterHandle {
     }
   }
 
-  /** The {@code /clusters} view of this cluster. */
-  ClustersView.Cluster view() {
+  /**
+   * The {@code /clusters} view of this cluster.
+   *
+   * @param addedViaApi whether it arrived over CDS
+   */
+  ClustersView.Cluster view(boolean addedViaApi) {
     List<ClustersView.Thresholds> thresholds = new ArrayList<>();
     CircuitBreakerSettings cb = cluster.definition().circuitBreakers();
     for (RoutingPriority p : List.of(RoutingPriority.DEFAULT, RoutingPriority.HIGH)) {
@@ -275,7 +279,7 @@ final class RunningCluster implements ClusterHandle {
               -1,
               -1));
     }
-    return new ClustersView.Cluster(cluster.name(), false, thresholds, hostViews);
+    return new ClustersView.Cluster(cluster.name(), addedViaApi, thresholds, hostViews);
   }
 
   /** A host picked for one request; remembers the response status for the host's stats. */

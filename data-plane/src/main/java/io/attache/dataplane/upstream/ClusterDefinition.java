@@ -40,7 +40,9 @@ public record ClusterDefinition(
   public enum DiscoveryType {
     STATIC,
     STRICT_DNS,
-    LOGICAL_DNS
+    LOGICAL_DNS,
+    /** Hosts arrive at run time as ClusterLoadAssignments over ADS. */
+    EDS
   }
 
   /** {@code lb_policy}. */
@@ -132,5 +134,15 @@ public record ClusterDefinition(
       io.envoyproxy.envoy.config.cluster.v3.Cluster cluster, String fieldPath)
       throws ConfigException {
     return ClusterParser.parse(cluster, fieldPath);
+  }
+
+  /**
+   * Parses an EDS {@code ClusterLoadAssignment} with the rules of a static {@code load_assignment}
+   * (IP addresses only); {@code fieldPath} names it in errors.
+   */
+  public static LoadAssignment loadAssignmentFrom(
+      io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment cla, String fieldPath)
+      throws ConfigException {
+    return ClusterParser.loadAssignment(cla, fieldPath, DiscoveryType.EDS);
   }
 }

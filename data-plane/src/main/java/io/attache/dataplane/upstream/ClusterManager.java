@@ -61,6 +61,14 @@ public final class ClusterManager implements AutoCloseable {
     return new ClusterManager(java.util.Collections.unmodifiableMap(clusters));
   }
 
+  /**
+   * One cluster outside any manager, for clusters that arrive over CDS; the caller starts and
+   * closes it.
+   */
+  public static UpstreamCluster newCluster(ClusterDefinition definition, UpstreamContext context) {
+    return new UpstreamCluster(definition, context);
+  }
+
   /** Publishes static hosts and starts DNS resolution for every DNS cluster. */
   public void start() {
     clusters.values().forEach(UpstreamCluster::start);

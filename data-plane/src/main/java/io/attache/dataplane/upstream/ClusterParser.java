@@ -69,7 +69,11 @@ final class ClusterParser {
       }
       localityWeighted = common.hasLocalityWeightedLbConfig();
     }
-    LoadAssignment loadAssignment = loadAssignment(c, path, type);
+    // An EDS cluster's hosts come only from its ClusterLoadAssignment, as in Envoy.
+    LoadAssignment loadAssignment =
+        type == DiscoveryType.EDS
+            ? new LoadAssignment(List.of(), LoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR)
+            : loadAssignment(c.getLoadAssignment(), path + ".load_assignment", type);
     HttpSettings http = http(c, path);
     long bufferLimit =
         c.hasPerConnectionBufferLimitBytes()
@@ -108,7 +112,7 @@ final class ClusterParser {
       case STATIC -> DiscoveryType.STATIC;
       case STRICT_DNS -> DiscoveryType.STRICT_DNS;
       case LOGICAL_DNS -> DiscoveryType.LOGICAL_DNS;
-      case EDS -> throw new ConfigException(path + ".type", "EDS is not supported yet");
+      case EDS -> DiscoveryType.EDS;
       case ORIGINAL_DST ->
           throw new ConfigException(path + ".type", "ORIGINAL_DST is not supported yet");
       default ->
@@ -183,10 +187,9 @@ final class ClusterParser {
     return new RingHashConfig(min, max, RingHashConfig.HashFunction.XX_HASH);
   }
 
-  private static LoadAssignment loadAssignment(Cluster c, String path, DiscoveryType type)
+  /** Parses a load assignment; {@code base} names it in errors. */
+  static LoadAssignment loadAssignment(ClusterLoadAssignment cla, String base, DiscoveryType type)
       throws ConfigException {
-    ClusterLoadAssignment cla = c.getLoadAssignment();
-    String base = path + ".load_assignment";
     int overprovisioning = LoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR;
     if (cla.hasPolicy() && cla.getPolicy().hasOverprovisioningFactor()) {
       long value = Integer.toUnsignedLong(cla.getPolicy().getOverprovisioningFactor().getValue());
@@ -259,7 +262,7 @@ final class ClusterParser {
     if (socket.getPortValue() > 65535) {
       throw new ConfigException(socketPath + ".port_value", "must be within [0, 65535]");
     }
-    if (type == DiscoveryType.STATIC
+    if ((type == DiscoveryType.STATIC || type == DiscoveryType.EDS)
         && NetUtil.createByteArrayFromIpAddressString(socket.getAddress()) == null) {
       throw new ConfigException(
           socketPath + ".address",

@@ -70,9 +70,10 @@ final class Hosts {
   /**
    * Per priority, the weight of each locality ({@code load_balancing_weight}; first entry wins).
    */
-  static Map<Integer, Map<Locality, Integer>> localityWeights(ClusterDefinition definition) {
+  static Map<Integer, Map<Locality, Integer>> localityWeights(
+      ClusterDefinition.LoadAssignment assignment) {
     Map<Integer, Map<Locality, Integer>> weights = new java.util.HashMap<>();
-    for (LocalityEndpoints locality : definition.loadAssignment().endpoints()) {
+    for (LocalityEndpoints locality : assignment.endpoints()) {
       weights
           .computeIfAbsent(locality.priority(), p -> new java.util.HashMap<>())
           .putIfAbsent(locality.locality(), locality.loadBalancingWeight());

@@ -26,7 +26,9 @@ public final class UpstreamCluster implements AutoCloseable {
   private final UpstreamContext context;
   private final ClusterStats stats;
   private final LbSettings lbSettings;
-  private final Map<Integer, Map<Locality, Integer>> localityWeights;
+  // Replaced by each EDS assignment; read under this object's lock in rebuild.
+  private Map<Integer, Map<Locality, Integer>> localityWeights;
+  private int overprovisioningFactor;
   private final AtomicReference<State> state =
       new AtomicReference<>(new State(PrioritySet.EMPTY, LoadBalancer.NO_HOSTS));
   private final HostDiscovery discovery;
@@ -55,7 +57,8 @@ public final class UpstreamCluster implements AutoCloseable {
     this.context = context;
     this.stats = new ClusterStats(context.stats(), definition.name());
     this.lbSettings = LbSettings.from(definition);
-    this.localityWeights = Hosts.localityWeights(definition);
+    this.localityWeights = Hosts.localityWeights(definition.loadAssignment());
+    this.overprovisioningFactor = definition.loadAssignment().overprovisioningFactor();
     this.activeHealthChecked = !definition.healthChecks().isEmpty();
     this.ignoreNewHostsUntilFirstHc =
         definition.source().getCommonLbConfig().getIgnoreNewHostsUntilFirstHc();
@@ -64,11 +67,12 @@ public final class UpstreamCluster implements AutoCloseable {
           case STATIC -> new StaticHosts(definition, this::updateHosts);
           case STRICT_DNS -> new StrictDnsHosts(definition, context, stats, this::updateHosts);
           case LOGICAL_DNS -> new LogicalDnsHost(definition, context, stats, this::updateHosts);
+          case EDS -> new EdsHosts(this::assignmentChanged, this::updateHosts);
         };
   }
 
   /** Publishes static hosts or starts resolving DNS names; returns at once. */
-  void start() {
+  public void start() {
     discovery.start();
   }
 
@@ -97,6 +101,24 @@ public final class UpstreamCluster implements AutoCloseable {
   /** Completes when the cluster has its first hosts (or its first DNS attempt failed). */
   public CompletableFuture<Void> initialized() {
     return discovery.initialized();
+  }
+
+  /**
+   * Replaces an EDS cluster's hosts with those of a ClusterLoadAssignment parsed by {@link
+   * ClusterDefinition#loadAssignmentFrom}; hosts whose address stays keep their stats and flags.
+   *
+   * @throws IllegalStateException when this cluster is not of type EDS
+   */
+  public void updateLoadAssignment(ClusterDefinition.LoadAssignment assignment) {
+    if (!(discovery instanceof EdsHosts eds)) {
+      throw new IllegalStateException("cluster " + name() + " is not an EDS cluster");
+    }
+    eds.update(assignment);
+  }
+
+  private synchronized void assignmentChanged(ClusterDefinition.LoadAssignment assignment) {
+    localityWeights = Hosts.localityWeights(assignment);
+    overprovisioningFactor = assignment.overprovisioningFactor();
   }
 
   private synchronized void updateHosts(List<Host> hosts) {
@@ -138,9 +160,7 @@ public final class UpstreamCluster implements AutoCloseable {
 
   /** Builds the host sets and balancer from {@code hosts} as their flags are now; one swap. */
   private synchronized void rebuild(List<Host> hosts) {
-    PrioritySet next =
-        PrioritySet.of(
-            hosts, localityWeights, definition.loadAssignment().overprovisioningFactor());
+    PrioritySet next = PrioritySet.of(hosts, localityWeights, overprovisioningFactor);
     LoadBalancer balancer =
         new PrioritySetLoadBalancer(next, lbSettings, context.random(), stats.lbHealthyPanic());
     state.set(new State(next, balancer));

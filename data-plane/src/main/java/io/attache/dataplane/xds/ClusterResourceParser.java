@@ -9,12 +9,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * CDS: validates a Cluster with {@link ClusterDefinition#from}. That parser refuses {@code type:
- * EDS} today, so an EDS cluster is adapted here: its {@code eds_cluster_config} is checked (an
- * {@code ads} eds_config, an optional service_name), then the cluster is validated as if it were
- * STATIC with no {@code load_assignment} — Envoy takes an EDS cluster's hosts from EDS only. What
- * is bypassed is exactly the type check and the load_assignment checks; the endpoints are validated
- * when the ClusterLoadAssignment arrives. Never changes the resource it is given.
+ * CDS: validates a Cluster with {@link ClusterDefinition#from}. For an EDS cluster its {@code
+ * eds_cluster_config} is checked here (an {@code ads} eds_config, an optional service_name) and the
+ * rest of the cluster is validated as if it were STATIC with no {@code load_assignment}: Envoy
+ * takes an EDS cluster's hosts from EDS only, so its endpoints are validated when the
+ * ClusterLoadAssignment arrives. Never changes the resource it is given.
  */
 final class ClusterResourceParser extends ResourceParser<Cluster> {
   ClusterResourceParser() {

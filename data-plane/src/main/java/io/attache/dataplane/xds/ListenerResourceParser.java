@@ -17,12 +17,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * LDS: validates a Listener with {@link ListenerConfig#from}. That parser still demands an inline
- * {@code route_config}, so an HCM using {@code rds} is adapted here: its {@code rds} block is
- * checked (an {@code ads} config source and a route_config_name), then it stands in an empty route
- * table named after the route config, and everything else of the listener goes through the data
- * plane's parser unchanged. The route table itself is validated when its RouteConfiguration
- * arrives. Never changes the resource it is given.
+ * LDS: validates a Listener with {@link ListenerConfig#from}. An HCM using {@code rds} has its
+ * {@code rds} block checked here (an {@code ads} config source and a route_config_name) and stands
+ * in an empty route table named after the route config, so everything else of the listener goes
+ * through the data plane's parser unchanged; the route table itself is validated when its
+ * RouteConfiguration arrives, and the proxy builds the listener with it when it applies the
+ * snapshot. Never changes the resource it is given.
  */
 final class ListenerResourceParser extends ResourceParser<Listener> {
   static final String HCM_TYPE_URL =

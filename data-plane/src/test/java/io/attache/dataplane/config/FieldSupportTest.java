@@ -46,7 +46,7 @@ class FieldSupportTest {
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                       stat_prefix: x
-                      rds: { route_config_name: r }
+                      upgrade_configs: [ { upgrade_type: websocket } ]
             """,
             false);
 
@@ -55,7 +55,8 @@ class FieldSupportTest {
     assertThat(findings)
         .extracting(Finding::path)
         .containsExactly(
-            "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.rds");
+            "static_resources.listeners[0].filter_chains[0].filters[0].typed_config"
+                + ".upgrade_configs");
     assertThat(findings.get(0).status()).isEqualTo(Status.REJECTED);
   }
 }

@@ -141,11 +141,7 @@ class ClusterDefinitionTest {
   }
 
   @Test
-  void rejectsEdsAndOriginalDstForNow() {
-    assertRejected(
-        cluster("c").setType(Cluster.DiscoveryType.EDS),
-        PATH + ".type",
-        "EDS is not supported yet");
+  void rejectsOriginalDstForNow() {
     assertRejected(
         cluster("c").setType(Cluster.DiscoveryType.ORIGINAL_DST),
         PATH + ".type",

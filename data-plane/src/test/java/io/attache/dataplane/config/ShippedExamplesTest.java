@@ -16,4 +16,11 @@ class ShippedExamplesTest {
 
     assertThat(SupportMatrix.get().check(bootstrap, "")).isEmpty();
   }
+
+  @Test
+  void theMeshExampleStartsWithoutASingleIgnoredFieldWarning() throws Exception {
+    var bootstrap = BootstrapLoader.load(Path.of("..", "deploy", "examples", "mesh.yaml"));
+
+    assertThat(SupportMatrix.get().check(bootstrap, "")).isEmpty();
+  }
 }

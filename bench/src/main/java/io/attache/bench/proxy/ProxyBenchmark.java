@@ -35,6 +35,17 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Proxy overhead: direct vs NGINX vs HAProxy vs Attaché, in one run.")
 public final class ProxyBenchmark implements Callable<Integer> {
+  /** The harness's only wall clock: run timing and the date stamped on the results. */
+  private final java.time.Clock clock;
+
+  public ProxyBenchmark() {
+    this(java.time.Clock.systemUTC());
+  }
+
+  ProxyBenchmark(java.time.Clock clock) {
+    this.clock = clock;
+  }
+
   /** The flags the integrator's launcher runs the sidecar with, measured in docs/benchmarks.md. */
   public static final String DEFAULT_ATTACHE_JVM_FLAGS = "";
 
@@ -137,7 +148,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
     String primary =
         targets.stream().filter(t -> t.flags() != null).findFirst().orElseThrow().name();
     String loadBefore = loadAverage();
-    Instant startedAt = Instant.now();
+    Instant startedAt = clock.instant();
     for (Target target : targets) {
       log("warm-up " + target.name());
       wrk(target.h1Port(), "/1k", wrkThreads, connections, warmupSeconds, 0);
@@ -191,7 +202,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
       }
     }
     String loadAfter = loadAverage();
-    Duration took = Duration.between(startedAt, Instant.now());
+    Duration took = Duration.between(startedAt, clock.instant());
     String report = report(targets, results, loadBefore, loadAfter, took);
     System.out.println();
     System.out.println(report);
@@ -545,7 +556,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
     StringBuilder out = new StringBuilder();
     out.append("## Proxy overhead: direct vs NGINX vs HAProxy vs Attaché\n\n");
     out.append("Run ")
-        .append(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        .append(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         .append(", ")
         .append(rounds)
         .append(" rounds × ")

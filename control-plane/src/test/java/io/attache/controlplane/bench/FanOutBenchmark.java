@@ -133,12 +133,11 @@ public final class FanOutBenchmark {
     }
   }
 
-  private static long usedHeapAfterGc() throws InterruptedException {
+  /** Heap in use after full collections (System.gc() returns once the collection is done). */
+  private static long usedHeapAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();
-      Thread.sleep(200);
     }
-    Runtime runtime = Runtime.getRuntime();
-    return runtime.totalMemory() - runtime.freeMemory();
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 }

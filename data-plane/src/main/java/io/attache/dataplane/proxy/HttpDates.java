@@ -8,18 +8,21 @@ import java.util.Date;
  * date per response is measurable on the hot path.
  */
 final class HttpDates {
-  private static volatile long cachedSecond;
-  private static volatile String cached = "";
+  /** One immutable pair, so event loops racing on a new second never mix second and text. */
+  private record Cached(long second, String text) {}
+
+  private static volatile Cached cached = new Cached(-1, "");
 
   private HttpDates() {}
 
-  static String now() {
-    long ms = System.currentTimeMillis();
-    long second = ms / 1000;
-    if (second != cachedSecond) {
-      cached = DateFormatter.format(new Date(second * 1000));
-      cachedSecond = second;
+  /** The header value for {@code epochMillis}, from the injected clock. */
+  static String format(long epochMillis) {
+    long second = epochMillis / 1000;
+    Cached c = cached;
+    if (c.second() != second) {
+      c = new Cached(second, DateFormatter.format(new Date(second * 1000)));
+      cached = c;
     }
-    return cached;
+    return c.text();
   }
 }

@@ -7,6 +7,7 @@ import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tracing.Tracer;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -24,4 +25,5 @@ public record ListenerContext(
     Optional<FaultInjector> faults,
     Tracer tracer,
     RandomSource random,
-    Ticker ticker) {}
+    Ticker ticker,
+    Clock clock) {}

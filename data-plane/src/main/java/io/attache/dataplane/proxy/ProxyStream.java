@@ -132,7 +132,7 @@ final class ProxyStream {
     this.hcm = context.hcm();
     this.downstream = downstream;
     this.startNanos = context.ticker().nanoTime();
-    this.startTime = Instant.now();
+    this.startTime = context.clock().instant();
     this.idleTimeout = hcm.streamIdleTimeout();
     context.stats().downstreamRqTotal.inc();
     context.stats().downstreamRqActive.inc();
@@ -1017,7 +1017,7 @@ final class ProxyStream {
       case PASS_THROUGH -> {}
     }
     if (!h.contains(HttpHeaderNames.DATE)) {
-      h.set(HttpHeaderNames.DATE, HttpDates.now());
+      h.set(HttpHeaderNames.DATE, HttpDates.format(context.clock().millis()));
     }
     if (hcm.alwaysSetRequestIdInResponse() && requestId != null) {
       h.set("x-request-id", requestId);

@@ -160,7 +160,8 @@ public final class ProxyServer {
             config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
             tracerFor(config),
             RandomSource.SYSTEM,
-            Ticker.SYSTEM);
+            Ticker.SYSTEM,
+            java.time.Clock.systemUTC());
     contexts.add(context);
     return context;
   }

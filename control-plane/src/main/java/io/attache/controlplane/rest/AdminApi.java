@@ -260,6 +260,7 @@ public final class AdminApi implements AutoCloseable {
     node.put("version", status.userAgentVersion());
     node.set("metadata", tree(codec.print(status.metadata())));
     node.put("group", status.group());
+    status.metadataProblems().forEach(node.withArray("metadata_problems")::add);
     node.put("connected_since", status.connectedSince().toString());
     ObjectNode types = mapper.createObjectNode();
     status

@@ -15,10 +15,16 @@ import io.attache.controlplane.policy.PolicySnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Percent;
@@ -42,7 +48,40 @@ public final class ClusterTranslator {
     for (Service service : policy.services().values()) {
       clusters.add(cluster(service, policy.defaults()));
     }
+    if (group.kind() == ClientKind.PROXY && group.sidecar().hasApp()) {
+      clusters.add(appCluster(group.sidecar(), policy.defaults()));
+    }
     return clusters;
+  }
+
+  /**
+   * The sidecar's own app, behind its inbound listener: a STATIC cluster with no breaker or outlier
+   * detection of its own — the callers' proxies apply those — as Istio's inbound clusters.
+   */
+  private static Cluster appCluster(Sidecar sidecar, MeshDefaults defaults) {
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(sidecar.appClusterName())
+            .setType(Cluster.DiscoveryType.STATIC)
+            .setLoadAssignment(
+                ClusterLoadAssignment.newBuilder()
+                    .setClusterName(sidecar.appClusterName())
+                    .addEndpoints(
+                        LocalityLbEndpoints.newBuilder()
+                            .addLbEndpoints(
+                                LbEndpoint.newBuilder()
+                                    .setEndpoint(
+                                        Endpoint.newBuilder()
+                                            .setAddress(
+                                                Address.newBuilder()
+                                                    .setSocketAddress(
+                                                        SocketAddress.newBuilder()
+                                                            .setAddress(sidecar.appAddress())
+                                                            .setPortValue(sidecar.appPort())))))));
+    if (defaults.hasConnectTimeout()) {
+      cluster.setConnectTimeout(defaults.getConnectTimeout());
+    }
+    return cluster.build();
   }
 
   Cluster cluster(Service service, MeshDefaults defaults) {

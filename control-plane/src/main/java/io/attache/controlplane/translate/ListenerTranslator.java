@@ -1,6 +1,7 @@
 package io.attache.controlplane.translate;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.RequestIdPolicy;
 import io.attache.api.policy.v1.Service;
@@ -13,6 +14,11 @@ import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
@@ -25,10 +31,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Policy → listeners for one node group. Proxies get the outbound listener on 0.0.0.0:15001;
- * proxyless gRPC clients get an API listener named after each service (the xds:/// target). Both
- * carry an HttpConnectionManager fetching route config "outbound" over ADS, with the mesh's
- * request-id and tracing settings. Pure.
+ * Policy → listeners for one node group. Proxies get the outbound listener (0.0.0.0:15001 unless
+ * the node's metadata says otherwise, see {@link Sidecar}) and, when they declare their app's port,
+ * the inbound listener in front of it; proxyless gRPC clients get an API listener named after each
+ * service (the xds:/// target). Outbound and API listeners fetch route config "outbound" over ADS;
+ * all carry the mesh's request-id and tracing settings. Pure.
  */
 public final class ListenerTranslator {
 
@@ -45,35 +52,82 @@ public final class ListenerTranslator {
       }
       return listeners;
     }
+    Sidecar sidecar = group.sidecar();
     listeners.add(
-        Listener.newBuilder()
-            .setName(XdsNames.OUTBOUND_LISTENER)
-            .setAddress(
-                Address.newBuilder()
-                    .setSocketAddress(
-                        SocketAddress.newBuilder()
-                            .setAddress("0.0.0.0")
-                            .setPortValue(XdsNames.OUTBOUND_PORT)))
-            .addFilterChains(
-                FilterChain.newBuilder()
-                    .addFilters(
-                        Filter.newBuilder()
-                            .setName(XdsNames.HTTP_CONNECTION_MANAGER)
-                            .setTypedConfig(Any.pack(hcm))))
-            .build());
+        listener(
+            XdsNames.OUTBOUND_LISTENER, sidecar.outboundAddress(), sidecar.outboundPort(), hcm));
+    if (sidecar.hasApp()) {
+      listeners.add(
+          listener(
+              XdsNames.INBOUND_LISTENER,
+              sidecar.inboundAddress(),
+              sidecar.inboundPort(),
+              inboundConnectionManager(policy, group)));
+    }
     return listeners;
   }
 
+  private static Listener listener(
+      String name, String address, int port, HttpConnectionManager hcm) {
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(
+            Address.newBuilder()
+                .setSocketAddress(
+                    SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName(XdsNames.HTTP_CONNECTION_MANAGER)
+                        .setTypedConfig(Any.pack(hcm))))
+        .build();
+  }
+
+  /**
+   * The inbound side of a sidecar: everything that reaches it goes to the local app. Its route has
+   * no timeout and no retry — the caller's outbound proxy owns those, as in Istio — and its route
+   * configuration is inline, because it depends on this node alone.
+   */
+  private HttpConnectionManager inboundConnectionManager(PolicySnapshot policy, ProxyGroup group) {
+    RouteConfiguration routes =
+        RouteConfiguration.newBuilder()
+            .setName(XdsNames.INBOUND_ROUTE_CONFIG)
+            .addVirtualHosts(
+                VirtualHost.newBuilder()
+                    .setName(XdsNames.INBOUND_LISTENER)
+                    .addDomains("*")
+                    .addRoutes(
+                        Route.newBuilder()
+                            .setName(XdsNames.INBOUND_LISTENER)
+                            .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                            .setRoute(
+                                RouteAction.newBuilder()
+                                    .setCluster(group.sidecar().appClusterName())
+                                    .setTimeout(Duration.getDefaultInstance()))))
+            .build();
+    return withRouterLast(
+        common(policy, group, XdsNames.INBOUND_LISTENER).setRouteConfig(routes), false);
+  }
+
   private HttpConnectionManager connectionManager(PolicySnapshot policy, ProxyGroup group) {
-    MeshDefaults defaults = policy.defaults();
     HttpConnectionManager.Builder hcm =
-        HttpConnectionManager.newBuilder()
-            .setStatPrefix(XdsNames.OUTBOUND_LISTENER)
-            .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        common(policy, group, XdsNames.OUTBOUND_LISTENER)
             .setRds(
                 Rds.newBuilder()
                     .setConfigSource(XdsNames.ads())
                     .setRouteConfigName(XdsNames.OUTBOUND_ROUTE_CONFIG));
+    return withRouterLast(hcm, RouteConfigurationTranslator.anyFault(policy));
+  }
+
+  /** What both directions share: codec, the mesh's request-id and tracing settings. */
+  private static HttpConnectionManager.Builder common(
+      PolicySnapshot policy, ProxyGroup group, String statPrefix) {
+    MeshDefaults defaults = policy.defaults();
+    HttpConnectionManager.Builder hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setCodecType(HttpConnectionManager.CodecType.AUTO);
     RequestIdPolicy requestId = defaults.getRequestId();
     if (requestId.hasGenerateRequestId()) {
       hcm.setGenerateRequestId(requestId.getGenerateRequestId());
@@ -84,7 +138,12 @@ public final class ListenerTranslator {
     if (!tracing.getCollectorService().isEmpty()) {
       hcm.setTracing(tracing(tracing, group));
     }
-    if (RouteConfigurationTranslator.anyFault(policy)) {
+    return hcm;
+  }
+
+  private static HttpConnectionManager withRouterLast(
+      HttpConnectionManager.Builder hcm, boolean withFault) {
+    if (withFault) {
       hcm.addHttpFilters(
           HttpFilter.newBuilder()
               .setName(XdsNames.FAULT_FILTER)

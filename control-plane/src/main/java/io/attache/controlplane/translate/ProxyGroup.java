@@ -4,17 +4,24 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import java.util.Locale;
 
 /**
- * The node group a snapshot is built for: every node with the same {@code node.cluster} and client
- * kind receives the same resources. Derived from the node alone, so it never depends on connection
- * order.
+ * The node group a snapshot is built for: every node with the same {@code node.cluster}, client
+ * kind and sidecar layout (its listener ports, see {@link Sidecar}) receives the same resources.
+ * Derived from the node alone, so it never depends on connection order.
  */
-public record ProxyGroup(String cluster, ClientKind kind) {
+public record ProxyGroup(String cluster, ClientKind kind, Sidecar sidecar) {
 
   /** Metadata key a node may set to true to declare itself a proxyless gRPC client. */
   public static final String PROXYLESS_METADATA_KEY = "attache.proxyless";
 
+  /** A group with the default sidecar layout (outbound 0.0.0.0:15001, no inbound listener). */
+  public ProxyGroup(String cluster, ClientKind kind) {
+    this(cluster, kind, Sidecar.DEFAULT);
+  }
+
   public static ProxyGroup of(Node node) {
-    return new ProxyGroup(node.getCluster(), kindOf(node));
+    ClientKind kind = kindOf(node);
+    Sidecar sidecar = kind == ClientKind.PROXY ? Sidecar.of(node.getMetadata()) : Sidecar.DEFAULT;
+    return new ProxyGroup(node.getCluster(), kind, sidecar);
   }
 
   private static ClientKind kindOf(Node node) {
@@ -28,6 +35,7 @@ public record ProxyGroup(String cluster, ClientKind kind) {
 
   @Override
   public String toString() {
-    return cluster + "/" + kind.name().toLowerCase(Locale.ROOT);
+    String base = cluster + "/" + kind.name().toLowerCase(Locale.ROOT);
+    return sidecar.equals(Sidecar.DEFAULT) ? base : base + "@" + sidecar;
   }
 }

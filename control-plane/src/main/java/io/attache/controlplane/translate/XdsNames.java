@@ -14,7 +14,11 @@ public final class XdsNames {
   public static final String OUTBOUND_ROUTE_CONFIG = "outbound";
 
   public static final String OUTBOUND_LISTENER = "outbound";
-  public static final int OUTBOUND_PORT = 15001;
+
+  /** A sidecar's listener in front of its own app, and its inline route configuration. */
+  public static final String INBOUND_LISTENER = "inbound";
+
+  public static final String INBOUND_ROUTE_CONFIG = "inbound";
 
   public static final String HTTP_CONNECTION_MANAGER =
       "envoy.filters.network.http_connection_manager";

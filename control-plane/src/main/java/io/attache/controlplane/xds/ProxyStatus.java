@@ -2,12 +2,14 @@ package io.attache.controlplane.xds;
 
 import com.google.protobuf.Struct;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What the control plane knows of one connected xDS client, as of one moment: an immutable copy,
  * safe to serialise while the stream goes on.
  */
+/** {@code metadataProblems}: node metadata the control plane could not use, naming each key. */
 public record ProxyStatus(
     String nodeId,
     String cluster,
@@ -15,6 +17,7 @@ public record ProxyStatus(
     String userAgentVersion,
     Struct metadata,
     String group,
+    List<String> metadataProblems,
     Instant connectedSince,
     Map<String, TypeStatus> types) {
 

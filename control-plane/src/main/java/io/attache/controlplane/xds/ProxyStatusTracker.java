@@ -1,6 +1,7 @@
 package io.attache.controlplane.xds;
 
 import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.translate.Sidecar;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -203,6 +204,7 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
               node.getUserAgentVersion(),
               node.getMetadata(),
               ProxyGroup.of(node).toString(),
+              Sidecar.problems(node.getMetadata()),
               connectedSince,
               java.util.Collections.unmodifiableMap(snapshot)));
     }

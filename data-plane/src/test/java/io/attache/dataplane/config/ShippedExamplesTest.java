@@ -23,4 +23,18 @@ class ShippedExamplesTest {
 
     assertThat(SupportMatrix.get().check(bootstrap, "")).isEmpty();
   }
+
+  @Test
+  void everyDemoSidecarBootstrapStartsWithoutASingleIgnoredFieldWarning() throws Exception {
+    Path up = Path.of("..", "deploy", "examples", "up");
+    try (var files = java.nio.file.Files.list(up)) {
+      var yamls = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+      assertThat(yamls).hasSize(4);
+      for (Path file : yamls) {
+        assertThat(SupportMatrix.get().check(BootstrapLoader.load(file), ""))
+            .as(file.toString())
+            .isEmpty();
+      }
+    }
+  }
 }

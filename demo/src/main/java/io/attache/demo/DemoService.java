@@ -1,0 +1,139 @@
+package io.attache.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A demo app: a real HTTP/1.1 server on loopback that answers JSON naming itself and the {@code
+ * x-request-id} it received. A calling app forwards the request to the next service through its own
+ * proxy's outbound listener and propagates {@code x-request-id} and {@code traceparent}, as apps in
+ * a mesh must. It never retries and knows no policy: that is what the proxies are for.
+ */
+public final class DemoService implements AutoCloseable {
+
+  /** Headers an app copies from the request it serves to the calls it makes. */
+  static final String[] PROPAGATED = {"x-request-id", "traceparent", "tracestate"};
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Workload workload;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Http http = new Http();
+  private final AtomicLong requests = new AtomicLong();
+
+  public DemoService(Workload workload) throws IOException {
+    this.workload = workload;
+    this.server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), workload.appPort()), 64);
+    this.executor = Executors.newFixedThreadPool(4, r -> daemon(r, workload.name()));
+    server.setExecutor(executor);
+    server.createContext("/health", exchange -> respond(exchange, 200, status("ok")));
+    server.createContext("/", this::handle);
+  }
+
+  public void start() {
+    server.start();
+  }
+
+  /** How many requests (other than /health) this app has answered. */
+  public long requests() {
+    return requests.get();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try {
+      long n = requests.incrementAndGet();
+      ObjectNode body = status(null);
+      body.put("request_id", nullToEmpty(exchange.getRequestHeaders().getFirst("x-request-id")));
+      switch (workload.behaviour()) {
+        case HEALTHY -> respond(exchange, 200, body);
+        case FLAKY -> {
+          boolean fails = n % 10 != 0;
+          body.put("status", fails ? "failing on purpose" : "ok");
+          respond(exchange, fails ? 503 : 200, body);
+        }
+        case CALLS_NEXT -> callNext(exchange, body);
+      }
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private void callNext(HttpExchange exchange, ObjectNode body) throws IOException {
+    String next = DemoTopology.NEXT_HOP.get(workload.service());
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("host", next);
+    for (String name : PROPAGATED) {
+      String value = exchange.getRequestHeaders().getFirst(name);
+      if (value != null) {
+        headers.put(name, value);
+      }
+    }
+    String url =
+        "http://127.0.0.1:" + workload.outboundPort() + exchange.getRequestURI().getRawPath();
+    try {
+      Http.Reply reply = http.get(url, headers);
+      body.put("next_status", reply.status());
+      if (reply.status() == 200) {
+        body.set(next, JSON.readTree(reply.body()));
+        respond(exchange, 200, body);
+      } else {
+        body.put("error", next + " answered " + reply.status());
+        respond(exchange, 502, body);
+      }
+    } catch (IOException e) {
+      body.put("error", "calling " + next + ": " + e.getMessage());
+      respond(exchange, 502, body);
+    }
+  }
+
+  private ObjectNode status(String status) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("service", workload.service());
+    node.put("instance", workload.name());
+    if (status != null) {
+      node.put("status", status);
+    }
+    return node;
+  }
+
+  private static void respond(HttpExchange exchange, int status, ObjectNode body)
+      throws IOException {
+    byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("content-type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, "app-" + name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,474 @@
+package io.attache.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./attache up}: the whole story on one machine. Starts the packaged control plane, the demo
+ * apps and a packaged Attaché proxy beside each app (bootstraps in {@code deploy/examples/up/});
+ * registers the services through the REST API; sends traffic with no policy, then applies the
+ * company-wide defaults with one {@code PUT /api/v1/defaults} and sends the same traffic again;
+ * prints what changed and what to look at. Ctrl-C stops everything. With {@code --once} it checks
+ * what it printed and exits (0 when every check held) — the demo's own integration test runs that.
+ */
+@Command(
+    name = "attache up",
+    mixinStandardHelpOptions = true,
+    description = "Run the demo mesh: control plane, demo services, an Attaché proxy beside each.")
+public final class MeshDemo implements Callable<Integer> {
+
+  /** Defaults with no resilience at all: what a mesh looks like before the platform team acts. */
+  static final String NO_POLICY =
+      "{\"retry\": {\"num_retries\": 0}, \"request_id\": {\"generate_request_id\": true}}";
+
+  /**
+   * The company-wide policy of the product brief: retry 503s with full-jitter back-off (idempotent
+   * requests only), eject a host after 5 consecutive failures, a request id on every call.
+   */
+  static final String COMPANY_POLICY =
+      """
+      {"retry": {"retry_on": ["connect-failure", "refused-stream", "reset", "retriable-status-codes"],
+                 "retriable_status_codes": [503], "num_retries": 2,
+                 "backoff_base_interval": "0.025s", "backoff_max_interval": "0.250s",
+                 "idempotency": "IDEMPOTENT_ONLY",
+                 "idempotent_methods": ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"],
+                 "idempotency_key_header": "idempotency-key"},
+       "breaker": {"consecutive_failures": 5, "window": "10s", "sleep_window": "30s",
+                   "max_ejection_percent": 50},
+       "request_id": {"generate_request_id": true, "always_set_request_id_in_response": true},
+       "connect_timeout": "1s", "route_timeout": "15s"}
+      """;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String[] XDS_TYPES = {
+    "type.googleapis.com/envoy.config.listener.v3.Listener",
+    "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+    "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+    "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+  };
+  private static final String ROUTES = XDS_TYPES[1];
+  private static final long STARTUP_TIMEOUT_NANOS = 90_000_000_000L;
+  private static final long PUSH_TIMEOUT_NANOS = 30_000_000_000L;
+
+  @Option(names = "--root", description = "The Attaché checkout (default: ${DEFAULT-VALUE}).")
+  Path root = Path.of(".");
+
+  @Option(names = "--proxy-jar", required = true, description = "The packaged proxy.")
+  Path proxyJar;
+
+  @Option(names = "--control-plane-jar", required = true, description = "The control plane.")
+  Path controlPlaneJar;
+
+  @Option(
+      names = "--requests",
+      description = "Requests per traffic round (default: ${DEFAULT-VALUE}).")
+  int requests = 40;
+
+  @Option(names = "--once", description = "Check the outcome, stop everything and exit.")
+  boolean once;
+
+  @Option(
+      names = "--proxy-java-opts",
+      description = "JVM options for each proxy (default: the launcher's sidecar options).")
+  String proxyJavaOptions = System.getenv().getOrDefault("ATTACHE_PROXY_JAVA_OPTS", "");
+
+  private final PrintStream out;
+  private final Http http = new Http();
+  private final List<DemoService> apps = new ArrayList<>();
+  private final List<ChildProcess> proxies = new ArrayList<>();
+  private final List<String> failedChecks = new ArrayList<>();
+  private ChildProcess controlPlane;
+
+  MeshDemo(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new MeshDemo(System.out)).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    checkPortsFree();
+    Path runDir = Files.createTempDirectory("attache-up-");
+    Path logs = Files.createDirectories(runDir.resolve("logs"));
+    Thread stopper = new Thread(this::stopAll, "attache-up-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+
+    out.println("Attaché demo mesh — logs in " + logs);
+    startControlPlane(runDir, logs);
+    String api = "http://127.0.0.1:" + DemoTopology.REST_PORT;
+    expect(http.put(api + "/api/v1/defaults", NO_POLICY), "PUT /api/v1/defaults (no policy)");
+    registerServices(api);
+    startWorkloads(logs);
+    awaitConverged(api, Map.of());
+    out.println();
+    out.println("1. No policy yet: the apps call each other through their proxies.");
+    Round before = sendTraffic();
+    out.println("   " + before.summary());
+
+    out.println();
+    out.println("2. One call applies the company policy to every proxy:");
+    out.println(
+        "   PUT /api/v1/defaults  retry 503 ×2 (full-jitter back-off 25–250 ms, idempotent");
+    out.println("   requests only), eject a host after 5 consecutive failures, request id always");
+    Map<String, String> routeVersions = routeVersions(api);
+    long putAt = System.nanoTime();
+    expect(http.put(api + "/api/v1/defaults", COMPANY_POLICY), "PUT /api/v1/defaults");
+    awaitConverged(api, routeVersions);
+    out.printf(
+        "   acknowledged by all %d proxies in %d ms%n",
+        proxies.size(), (System.nanoTime() - putAt) / 1_000_000);
+    Map<String, Long> statsBefore = proxyStats("orders");
+    Round after = sendTraffic();
+    Map<String, Long> statsAfter = proxyStats("orders");
+    out.println();
+    out.println("3. The same traffic, with the policy:");
+    out.println("   " + after.summary());
+    long retries = delta(statsBefore, statsAfter, "cluster.payments.upstream_rq_retry");
+    long ejections =
+        delta(
+            statsBefore, statsAfter, "cluster.payments.outlier_detection.ejections_enforced_total");
+    out.printf(
+        "   orders' proxy retried %d calls to payments; it ejected the broken instance %d time(s)%n",
+        retries, ejections);
+    out.printf(
+        "   one x-request-id at every hop: %s%n", after.requestIdsConsistent() ? "yes" : "no");
+
+    check(before.failures() > 0, "without policy, the broken payments instance reaches the user");
+    check(after.failures() == 0, "with the policy, every request succeeds: " + after.summary());
+    check(retries > 0, "orders' proxy retried calls to payments");
+    check(ejections > 0, "orders' proxy ejected payments-2 (5 consecutive failures)");
+    check(after.requestIdsConsistent(), "every hop saw the same x-request-id");
+    checkProxiesAcked(api);
+
+    printWhereToLook();
+    if (once) {
+      stopAll();
+      Runtime.getRuntime().removeShutdownHook(stopper);
+      if (failedChecks.isEmpty()) {
+        out.println("All checks passed.");
+        return 0;
+      }
+      failedChecks.forEach(f -> out.println("CHECK FAILED: " + f));
+      return 1;
+    }
+    out.println();
+    out.println("Running. Ctrl-C stops everything.");
+    new CountDownLatch(1).await();
+    return 0;
+  }
+
+  private void checkPortsFree() {
+    for (int port : DemoTopology.allPorts()) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      } catch (IOException taken) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "port "
+                + port
+                + " on 127.0.0.1 is in use; the demo needs "
+                + DemoTopology.allPorts()
+                + " (is another ./attache up running?)");
+      }
+    }
+  }
+
+  private void startControlPlane(Path runDir, Path logs) throws IOException {
+    controlPlane =
+        ChildProcess.start(
+            "control-plane",
+            controlPlaneJar,
+            List.of("-Xmx256m"),
+            List.of(
+                "--data-dir",
+                runDir.resolve("data").toString(),
+                "--http-host",
+                "127.0.0.1",
+                "--http-port",
+                Integer.toString(DemoTopology.REST_PORT),
+                "--xds-host",
+                "127.0.0.1",
+                "--xds-port",
+                Integer.toString(DemoTopology.XDS_PORT),
+                "--push-quiet-period",
+                "50ms"),
+            logs.resolve("control-plane.log"));
+    String health = "http://127.0.0.1:" + DemoTopology.REST_PORT + "/healthz";
+    awaitTrue("the control plane's /healthz", STARTUP_TIMEOUT_NANOS, () -> ok(health));
+    out.printf(
+        "   control plane  REST http://127.0.0.1:%d  xDS 127.0.0.1:%d  (pid %d)%n",
+        DemoTopology.REST_PORT, DemoTopology.XDS_PORT, controlPlane.pid());
+  }
+
+  /** Each service's endpoints are its instances' proxies' inbound listeners: proxy to proxy. */
+  private void registerServices(String api) throws IOException {
+    for (Map.Entry<String, List<Workload>> service : DemoTopology.services().entrySet()) {
+      StringBuilder endpoints = new StringBuilder();
+      for (Workload instance : service.getValue()) {
+        if (endpoints.length() > 0) {
+          endpoints.append(", ");
+        }
+        endpoints.append("{\"address\": \"127.0.0.1\", \"port\": " + instance.inboundPort() + "}");
+      }
+      String body =
+          "{\"name\": \""
+              + service.getKey()
+              + "\", \"port\": 80, \"endpoints\": ["
+              + endpoints
+              + "]}";
+      expect(
+          http.put(api + "/api/v1/services/" + service.getKey(), body),
+          "PUT /api/v1/services/" + service.getKey());
+    }
+  }
+
+  private void startWorkloads(Path logs) throws IOException {
+    List<String> javaOptions =
+        proxyJavaOptions.isBlank()
+            ? List.of()
+            : Arrays.asList(proxyJavaOptions.trim().split("\\s+"));
+    for (Workload workload : DemoTopology.WORKLOADS) {
+      DemoService app = new DemoService(workload);
+      app.start();
+      apps.add(app);
+      ChildProcess proxy =
+          ChildProcess.start(
+              workload.name(),
+              proxyJar,
+              javaOptions,
+              List.of("-c", workload.bootstrap(root).toString()),
+              logs.resolve(workload.name() + "-proxy.log"));
+      proxies.add(proxy);
+      out.printf(
+          "   %-11s app :%d  proxy (pid %d) admin :%d  outbound :%d  inbound :%d%n",
+          workload.name(),
+          workload.appPort(),
+          proxy.pid(),
+          workload.adminPort(),
+          workload.outboundPort(),
+          workload.inboundPort());
+    }
+  }
+
+  /**
+   * Waits until every demo proxy is connected and has acknowledged what it was last sent, for every
+   * type — and, when {@code previousRoutes} is given, until its route version moved on from that.
+   * Then until each app answers through its own proxy's inbound listener.
+   */
+  private void awaitConverged(String api, Map<String, String> previousRoutes) {
+    awaitTrue(
+        "every proxy to acknowledge its configuration",
+        previousRoutes.isEmpty() ? STARTUP_TIMEOUT_NANOS : PUSH_TIMEOUT_NANOS,
+        () -> {
+          for (ChildProcess proxy : proxies) {
+            if (!proxy.isAlive()) {
+              throw new IllegalStateException(
+                  "the " + proxy.name() + " proxy exited; see " + proxy.log());
+            }
+          }
+          Map<String, JsonNode> status = proxyStatus(api);
+          for (Workload workload : DemoTopology.WORKLOADS) {
+            JsonNode node = status.get(workload.nodeId());
+            if (node == null || !allAcked(node)) {
+              return false;
+            }
+            String routes = node.path("types").path(ROUTES).path("last_acked_version").asText();
+            if (routes.equals(previousRoutes.get(workload.nodeId()))) {
+              return false;
+            }
+          }
+          return true;
+        });
+    for (Workload workload : DemoTopology.WORKLOADS) {
+      String url = "http://127.0.0.1:" + workload.inboundPort() + "/health";
+      awaitTrue(workload.name() + " through its proxy", STARTUP_TIMEOUT_NANOS, () -> ok(url));
+    }
+  }
+
+  private static boolean allAcked(JsonNode proxy) {
+    for (String type : XDS_TYPES) {
+      JsonNode t = proxy.path("types").path(type);
+      String sent = t.path("last_sent_version").asText();
+      if (sent.isEmpty() || !sent.equals(t.path("last_acked_version").asText())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Map<String, JsonNode> proxyStatus(String api) throws IOException {
+    Http.Reply reply = http.get(api + "/api/v1/proxies", Map.of());
+    Map<String, JsonNode> byNode = new TreeMap<>();
+    for (JsonNode item : JSON.readTree(reply.body()).path("items")) {
+      byNode.put(item.path("node_id").asText(), item);
+    }
+    return byNode;
+  }
+
+  private Map<String, String> routeVersions(String api) throws IOException {
+    Map<String, String> versions = new LinkedHashMap<>();
+    proxyStatus(api)
+        .forEach(
+            (node, status) ->
+                versions.put(
+                    node, status.path("types").path(ROUTES).path("last_acked_version").asText()));
+    return versions;
+  }
+
+  private void checkProxiesAcked(String api) throws IOException {
+    Map<String, JsonNode> status = proxyStatus(api);
+    for (Workload workload : DemoTopology.WORKLOADS) {
+      JsonNode node = status.get(workload.nodeId());
+      check(
+          node != null && allAcked(node),
+          workload.nodeId() + " is connected and acknowledged every resource type");
+      if (node != null) {
+        for (String type : XDS_TYPES) {
+          check(
+              node.path("types").path(type).path("last_nack").isNull(),
+              workload.nodeId() + " never refused " + type);
+        }
+      }
+    }
+  }
+
+  /** Sequential GETs to web through web's proxy, as a user's browser would. */
+  private Round sendTraffic() throws IOException {
+    Workload web = DemoTopology.workload("web");
+    Round round = new Round();
+    for (int i = 0; i < requests; i++) {
+      Http.Reply reply =
+          http.get("http://127.0.0.1:" + web.inboundPort() + "/orders/" + (1000 + i), Map.of());
+      round.record(reply, JSON);
+    }
+    return round;
+  }
+
+  private Map<String, Long> proxyStats(String workload) throws IOException {
+    Http.Reply reply =
+        http.get(
+            "http://127.0.0.1:" + DemoTopology.workload(workload).adminPort() + "/stats", Map.of());
+    Map<String, Long> stats = new TreeMap<>();
+    for (String line : reply.body().split("\n")) {
+      int colon = line.lastIndexOf(": ");
+      if (colon > 0) {
+        try {
+          stats.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 2).trim()));
+        } catch (NumberFormatException histogram) {
+          // histograms and text values are not counters
+        }
+      }
+    }
+    return stats;
+  }
+
+  private static long delta(Map<String, Long> before, Map<String, Long> after, String name) {
+    return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
+  }
+
+  private void printWhereToLook() {
+    Workload web = DemoTopology.workload("web");
+    Workload orders = DemoTopology.workload("orders");
+    int api = DemoTopology.REST_PORT;
+    out.println();
+    out.println("Where to look:");
+    out.printf("  curl -si http://127.0.0.1:%d/orders/1%n", web.inboundPort());
+    out.println("      # through web's proxy → orders' proxy → payments: x-request-id in the");
+    out.println("      # response, and the same id in every hop's JSON");
+    out.printf(
+        "  curl -s http://127.0.0.1:%d/stats | grep -E 'cluster.payments.(upstream_rq_retry|"
+            + "upstream_rq_503|outlier_detection.ejections)'%n",
+        orders.adminPort());
+    out.println("      # the retries and the ejection, counted by orders' proxy");
+    out.printf("  curl -s http://127.0.0.1:%d/clusters | grep payments%n", orders.adminPort());
+    out.println("      # each payments host and its health flags (failed_outlier_check)");
+    out.printf("  curl -s http://127.0.0.1:%d/api/v1/proxies%n", api);
+    out.println("      # every proxy, what it was sent and what it acknowledged");
+    out.printf("  curl -s http://127.0.0.1:%d/api/v1/defaults%n", api);
+    out.println("      # the company policy; PUT it to change every proxy at once");
+    out.printf("  curl -s http://127.0.0.1:%d/config_dump%n", web.adminPort());
+    out.println(
+        "      # web's proxy: listeners, routes and clusters it got over ADS, with versions");
+  }
+
+  private void check(boolean holds, String what) {
+    if (!holds) {
+      failedChecks.add(what);
+    }
+  }
+
+  private void expect(Http.Reply reply, String what) {
+    if (reply.status() / 100 != 2) {
+      throw new IllegalStateException(what + " answered " + reply.status() + ": " + reply.body());
+    }
+  }
+
+  private boolean ok(String url) {
+    try {
+      return http.get(url, Map.of()).status() == 200;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  /** A condition the demo waits for; the timeout is generous and its message names what failed. */
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  private void awaitTrue(String what, long timeoutNanos, Condition condition) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (true) {
+      try {
+        if (condition.holds()) {
+          return;
+        }
+      } catch (IllegalStateException fatal) {
+        throw fatal;
+      } catch (Exception notYet) {
+        // keep waiting
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "timed out waiting for "
+                + what
+                + "; logs: "
+                + (controlPlane == null ? "" : controlPlane.log().getParent()));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  private synchronized void stopAll() {
+    proxies.parallelStream().forEach(ChildProcess::close);
+    apps.forEach(DemoService::close);
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.attache.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one round of demo traffic saw: status codes, and whether each request carried a single
+ * {@code x-request-id} from the edge proxy through every hop. Not thread-safe; one sender.
+ */
+final class Round {
+
+  private final Map<Integer, Integer> statuses = new TreeMap<>();
+  private int requests;
+  private int consistentIds;
+
+  void record(Http.Reply reply, ObjectMapper json) {
+    requests++;
+    statuses.merge(reply.status(), 1, Integer::sum);
+    if (reply.status() != 200) {
+      return;
+    }
+    try {
+      JsonNode web = json.readTree(reply.body());
+      String id = reply.header("x-request-id");
+      String[] hops = {
+        web.path("request_id").asText(),
+        web.path("orders").path("request_id").asText(),
+        web.path("orders").path("payments").path("request_id").asText()
+      };
+      boolean same = !id.isEmpty();
+      for (String hop : hops) {
+        same &= id.equals(hop);
+      }
+      if (same) {
+        consistentIds++;
+      }
+    } catch (java.io.IOException notJson) {
+      // counted as inconsistent
+    }
+  }
+
+  int failures() {
+    return requests - statuses.getOrDefault(200, 0);
+  }
+
+  /** Every successful request showed one id at the client and at each of the three apps. */
+  boolean requestIdsConsistent() {
+    return statuses.getOrDefault(200, 0) > 0 && consistentIds == statuses.getOrDefault(200, 0);
+  }
+
+  String summary() {
+    StringBuilder s = new StringBuilder(requests + " requests →");
+    statuses.forEach((status, count) -> s.append(' ').append(count).append(" × ").append(status));
+    return s.toString();
+  }
+}

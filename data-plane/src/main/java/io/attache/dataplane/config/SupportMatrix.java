@@ -33,6 +33,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String PER_FILTER_NOTE =
+      "per-route filter overrides are not applied yet; an RBACPerRoute entry is refused";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -198,6 +200,7 @@ public final class SupportMatrix {
     routeMessages(b);
     resilienceMessages(b);
     healthMessages(b);
+    rbacMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -280,6 +283,68 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.rbac}: docs/data-plane.md, "RBAC". */
+  private static void rbacMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+        .honouredNote("rules", "no rules: the filter enforces nothing")
+        .honouredNote("shadow_rules", "evaluated and counted (shadow_allowed/shadow_denied) only")
+        .honoured("rules_stat_prefix", "shadow_rules_stat_prefix")
+        .rejected("matcher", "matcher trees are not implemented; use rules")
+        .rejected("shadow_matcher", "matcher trees are not implemented; use shadow_rules")
+        .rejected("track_per_rule_stats", "per-policy stats are not emitted");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
+        .rejected(
+            "rbac", "the router does not apply typed_per_filter_config yet; refused, not ignored");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.RBAC.getDescriptor())
+        .honouredNote("action", "ALLOW, DENY, LOG (LOG allows and logs the matched policy)")
+        .honouredNote("policies", "tried in name order; the first match is the one reported")
+        .rejected("audit_logging_options", "audit loggers are not implemented");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Policy.getDescriptor())
+        .honoured("permissions", "principals")
+        .rejected("condition", "CEL expressions are not implemented")
+        .rejected("checked_condition", "CEL expressions are not implemented");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Permission.getDescriptor())
+        .honoured(
+            "and_rules",
+            "or_rules",
+            "any",
+            "header",
+            "url_path",
+            "destination_ip",
+            "destination_port",
+            "destination_port_range",
+            "not_rule")
+        .rejected("metadata", "dynamic metadata is not produced by Attaché")
+        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .rejected("requested_server_name", "the downstream TLS SNI is not available to RBAC yet")
+        .rejected("matcher", "permission matcher extensions are not supported")
+        .rejected("uri_template", "URI template matchers are not supported");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Permission.Set.getDescriptor()).honoured("rules");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.getDescriptor())
+        .honoured("and_ids", "or_ids", "any", "direct_remote_ip", "header", "url_path", "not_id")
+        .honouredNote(
+            "authenticated",
+            "a verified client certificate (PeerIdentity); plaintext connections never match")
+        .honouredNote(
+            "remote_ip",
+            "the trusted client address: last x-forwarded-for entry unless use_remote_address")
+        .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
+        .rejected("metadata", "dynamic metadata is not produced by Attaché")
+        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .rejected("filter_state", "filter state is not produced by Attaché")
+        .rejected("custom", "custom principal extensions are not supported");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.Set.getDescriptor()).honoured("ids");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.Authenticated.getDescriptor())
+        .honouredNote(
+            "principal_name",
+            "matched against every URI SAN, then every DNS SAN, then the subject");
+    b.message(io.envoyproxy.envoy.config.core.v3.CidrRange.getDescriptor())
+        .honoured("address_prefix", "prefix_len");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.PathMatcher.getDescriptor())
+        .honouredNote("path", "the :path without query and fragment");
+    b.message(io.envoyproxy.envoy.type.v3.Int32Range.getDescriptor()).honoured("start", "end");
   }
 
   /** Small shared types that appear inside many resources. */
@@ -517,6 +582,7 @@ public final class SupportMatrix {
         .honoured("retry_policy")
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
+        .ignored("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(Route.getDescriptor())
         .honoured(
@@ -532,6 +598,7 @@ public final class SupportMatrix {
             "per_request_buffer_limit_bytes")
         .rejected("filter_action", "filter actions are not supported")
         .rejected("non_forwarding_action", "non-forwarding actions are not supported")
+        .ignored("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(RouteMatch.getDescriptor())
         .honoured(

@@ -35,6 +35,8 @@ public final class SupportedTypes {
           StderrAccessLog.getDescriptor(),
           HttpProtocolOptions.getDescriptor(),
           io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor(),
+          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor(),
+          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor(),
           io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor());
 
   private static final TypeRegistry REGISTRY = TypeRegistry.newBuilder().add(TYPES).build();

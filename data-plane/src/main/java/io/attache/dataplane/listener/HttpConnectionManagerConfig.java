@@ -5,14 +5,21 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.fault.HttpFaultConfig;
 import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.rbac.RbacFilterConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,6 +49,7 @@ public record HttpConnectionManagerConfig(
     long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
     Optional<HttpFaultConfig> fault,
+    List<RbacFilterConfig> rbac,
     Optional<TracingConfig> tracing,
     HttpConnectionManager proto) {
 
@@ -140,7 +148,7 @@ public record HttpConnectionManagerConfig(
           path + ".route_config",
           "route_config or rds is required (scoped_routes is not supported)");
     }
-    Optional<HttpFaultConfig> fault = validateFilters(hcm, path);
+    Filters filters = validateFilters(hcm, path);
     Optional<TracingConfig> tracing =
         hcm.hasTracing()
             ? Optional.of(TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName))
@@ -156,6 +164,14 @@ public record HttpConnectionManagerConfig(
                   ? RouteTableOptions.HostPortStripping.STRIP_MATCHING_HOST_PORT
                   : RouteTableOptions.HostPortStripping.NONE;
         };
+    refuseRbacPerRoute(routeConfig, routePath, filters.rbac());
+    if (!filters.rbac().isEmpty() && hcm.getXffNumTrustedHops() != 0) {
+      // RBAC's remote_ip is the trusted client address, which is only derived for 0 hops here.
+      throw new ConfigException(
+          path + ".xff_num_trusted_hops",
+          "must be 0 when an RBAC filter is configured (the trusted client address for remote_ip"
+              + " is only derived with 0 trusted hops)");
+    }
     RouteTable routes =
         RouteTable.compile(routeConfig, routePath, new RouteTableOptions(stripping, listenerPort));
 
@@ -209,18 +225,28 @@ public record HttpConnectionManagerConfig(
             ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
             : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
-        fault,
+        filters.fault(),
+        filters.rbac(),
         tracing,
         hcm);
   }
 
-  /** The router must be last; the fault filter may come before it; nothing else runs. */
-  private static Optional<HttpFaultConfig> validateFilters(HttpConnectionManager hcm, String path)
+  /** The HTTP filters before the router, parsed. */
+  private record Filters(Optional<HttpFaultConfig> fault, List<RbacFilterConfig> rbac) {}
+
+  /**
+   * The router must be last; RBAC filters and one fault filter may come before it, RBAC first;
+   * nothing else runs. The fault filter here acts inside the router step (once the route's cluster
+   * is known), so an RBAC filter placed after it could not run at its place in the chain: that
+   * order is refused rather than silently reordered.
+   */
+  private static Filters validateFilters(HttpConnectionManager hcm, String path)
       throws ConfigException {
     if (hcm.getHttpFiltersCount() == 0) {
       throw new ConfigException(path + ".http_filters", "must end with the router filter");
     }
     Optional<HttpFaultConfig> fault = Optional.empty();
+    List<RbacFilterConfig> rbac = new ArrayList<>();
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       HttpFilter filter = hcm.getHttpFilters(i);
       String fp = path + ".http_filters[" + i + "]";
@@ -238,6 +264,15 @@ public record HttpConnectionManagerConfig(
           throw new ConfigException(fp, "only one fault filter is supported");
         }
         fault = Optional.of(HttpFaultConfig.from(filter.getTypedConfig(), fp + ".typed_config"));
+      } else if (type.equals(RbacFilterConfig.TYPE_URL) && !last) {
+        if (fault.isPresent()) {
+          throw new ConfigException(
+              fp,
+              "the RBAC filter must come before envoy.filters.http.fault (the fault filter runs"
+                  + " inside the router step here, so RBAC after it cannot run in place)");
+        }
+        rbac.add(
+            RbacFilterConfig.from(filter.getName(), filter.getTypedConfig(), fp + ".typed_config"));
       } else if (last) {
         throw new ConfigException(fp, "the last HTTP filter must be envoy.filters.http.router");
       } else {
@@ -247,10 +282,57 @@ public record HttpConnectionManagerConfig(
                 + filter.getName()
                 + " ("
                 + type
-                + ") is not supported; only envoy.filters.http.fault and the router are");
+                + ") is not supported; only envoy.filters.http.rbac, envoy.filters.http.fault and"
+                + " the router are");
       }
     }
-    return fault;
+    return new Filters(fault, List.copyOf(rbac));
+  }
+
+  /**
+   * The router does not apply {@code typed_per_filter_config} yet, so an {@code RBACPerRoute}
+   * (which would override or disable the filter on a route) cannot be honoured; refusing it is the
+   * only safe answer for an access-control setting.
+   */
+  private static void refuseRbacPerRoute(
+      RouteConfiguration routes, String path, List<RbacFilterConfig> rbac) throws ConfigException {
+    List<String> names = rbac.stream().map(RbacFilterConfig::filterName).toList();
+    refuseRbacPerRoute(routes.getTypedPerFilterConfigMap(), path, names);
+    for (int v = 0; v < routes.getVirtualHostsCount(); v++) {
+      VirtualHost vhost = routes.getVirtualHosts(v);
+      String vp = path + ".virtual_hosts[" + v + "]";
+      refuseRbacPerRoute(vhost.getTypedPerFilterConfigMap(), vp, names);
+      for (int r = 0; r < vhost.getRoutesCount(); r++) {
+        Route route = vhost.getRoutes(r);
+        String rp = vp + ".routes[" + r + "]";
+        refuseRbacPerRoute(route.getTypedPerFilterConfigMap(), rp, names);
+        List<WeightedCluster.ClusterWeight> weighted =
+            route.getRoute().getWeightedClusters().getClustersList();
+        for (int w = 0; w < weighted.size(); w++) {
+          refuseRbacPerRoute(
+              weighted.get(w).getTypedPerFilterConfigMap(),
+              rp + ".route.weighted_clusters.clusters[" + w + "]",
+              names);
+        }
+      }
+    }
+  }
+
+  private static void refuseRbacPerRoute(
+      Map<String, Any> perFilter, String path, List<String> names) throws ConfigException {
+    for (Map.Entry<String, Any> e : perFilter.entrySet()) {
+      boolean rbacType =
+          e.getValue().getTypeUrl().equals(RbacFilterConfig.PER_ROUTE_TYPE_URL)
+              || e.getValue().getTypeUrl().equals(RbacFilterConfig.TYPE_URL);
+      if (rbacType
+          || names.contains(e.getKey())
+          || e.getKey().equals(RbacFilterConfig.FILTER_NAME)) {
+        throw new ConfigException(
+            path + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
+            "RBACPerRoute is not supported: the router does not apply typed_per_filter_config"
+                + " yet; put the policy in the RBAC filter's own rules");
+      }
+    }
   }
 
   private static Duration duration(

@@ -1,5 +1,6 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.security.PeerIdentity;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -36,4 +37,7 @@ public interface DownstreamSink {
   InetSocketAddress remoteAddress();
 
   InetSocketAddress localAddress();
+
+  /** The verified TLS identity of the downstream connection; {@link PeerIdentity#NONE} if none. */
+  PeerIdentity peerIdentity();
 }

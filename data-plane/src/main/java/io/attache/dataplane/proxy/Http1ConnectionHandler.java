@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.security.PeerIdentity;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -217,5 +218,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) ctx.channel().localAddress();
+  }
+
+  @Override
+  public PeerIdentity peerIdentity() {
+    return PeerIdentity.of(ctx.channel());
   }
 }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.security.PeerIdentity;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -138,5 +139,10 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   @Override
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) ctx.channel().parent().localAddress();
+  }
+
+  @Override
+  public PeerIdentity peerIdentity() {
+    return PeerIdentity.of(ctx.channel());
   }
 }

@@ -4,17 +4,19 @@ import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
+import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tracing.Tracer;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Everything the streams of one listener share: its HCM config, the running clusters, stats, the
- * access-log sink and the injected time and randomness. Immutable; swapped whole on a config
- * change.
+ * access-log sink, its HTTP filters (RBAC in chain order, fault) and the injected time and
+ * randomness. Immutable; swapped whole on a config change.
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -22,6 +24,7 @@ public record ListenerContext(
     HcmStats stats,
     Http1ServerCodecFactory http1Front,
     AccessLoggers accessLog,
+    List<RbacFilter> rbac,
     Optional<FaultInjector> faults,
     Tracer tracer,
     RandomSource random,

@@ -12,6 +12,8 @@ import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.proxy.ClusterHandle.SelectedHost;
 import io.attache.dataplane.proxy.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.rbac.RbacFilter;
+import io.attache.dataplane.rbac.RbacRequest;
 import io.attache.dataplane.retry.ResetReason;
 import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
@@ -56,12 +58,13 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request/response exchange through the proxy, Envoy's router in miniature: routes the request,
- * applies fault injection, then runs upstream attempts — each on a host from the load balancer,
- * through the cluster's circuit breakers — retrying per the route's retry policy with jittered
- * back-off (the body is kept for replay only up to the buffer limit), and streams the chosen
- * response back with backpressure. Answers locally, with Envoy's codes and response flags, when it
- * cannot forward. Lives on the downstream connection's event loop and must never block it.
+ * One request/response exchange through the proxy, Envoy's router in miniature: runs the RBAC
+ * filters, routes the request, applies fault injection, then runs upstream attempts — each on a
+ * host from the load balancer, through the cluster's circuit breakers — retrying per the route's
+ * retry policy with jittered back-off (the body is kept for replay only up to the buffer limit),
+ * and streams the chosen response back with backpressure. Answers locally, with Envoy's codes and
+ * response flags, when it cannot forward. Lives on the downstream connection's event loop and must
+ * never block it.
  */
 final class ProxyStream {
   private static final String UPSTREAM_HANDLER = "attache-upstream-exchange";
@@ -176,6 +179,9 @@ final class ProxyStream {
       requestCompleteNanos = context.ticker().nanoTime();
     }
 
+    if (runRbacFilters() == RbacFilter.Verdict.DENY) {
+      return;
+    }
     RouteDecision decision =
         hcm.routes()
             .route(
@@ -212,6 +218,35 @@ final class ProxyStream {
     } else if (decision instanceof RouteDecision.Forward forward) {
       forward(forward);
     }
+  }
+
+  /**
+   * Runs the RBAC filters in chain order, before routing: in Envoy they precede the router, so a
+   * denied request gets 403 even where the route would answer 404, a redirect or a direct response,
+   * and never reaches an upstream.
+   */
+  private RbacFilter.Verdict runRbacFilters() {
+    if (context.rbac().isEmpty()) {
+      return RbacFilter.Verdict.CONTINUE;
+    }
+    RbacRequest view =
+        RbacRequest.of(
+            request,
+            scheme,
+            downstream.remoteAddress(),
+            downstream.localAddress(),
+            downstream.peerIdentity(),
+            hcm.useRemoteAddress()
+                ? RbacRequest.ClientAddressSource.CONNECTION
+                : RbacRequest.ClientAddressSource.LAST_X_FORWARDED_FOR);
+    for (RbacFilter filter : context.rbac()) {
+      RbacFilter.Result result = filter.check(view);
+      if (result.verdict() == RbacFilter.Verdict.DENY) {
+        localReply(403, RbacFilter.DENIED_BODY, result.responseCodeDetails());
+        return RbacFilter.Verdict.DENY;
+      }
+    }
+    return RbacFilter.Verdict.CONTINUE;
   }
 
   void onRequestContent(HttpContent content) {
@@ -992,6 +1027,12 @@ final class ProxyStream {
     responseComplete = true;
     responseCode = r.status().code();
     responseCodeDetails = details;
+    if (!requestComplete) {
+      // The rest of the request is not wanted; close rather than read and discard it. Decided
+      // before the headers are written so the reply says "connection: close" and the client does
+      // not reuse a connection we are about to close.
+      clientWantsClose = clientWantsClose || !"HTTP/2".equals(downstream.protocol());
+    }
     decorateResponse(r.headers());
     responseHeaders = r.headers();
     bytesSent += r.content().readableBytes();
@@ -999,10 +1040,6 @@ final class ProxyStream {
       r.content().clear();
     }
     downstream.write(r);
-    if (!requestComplete) {
-      // The rest of the request is not wanted; close rather than read and discard it.
-      clientWantsClose = clientWantsClose || !"HTTP/2".equals(downstream.protocol());
-    }
     complete();
   }
 

@@ -18,6 +18,7 @@ import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
@@ -157,6 +158,9 @@ public final class ProxyServer {
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
             AccessLoggers.fromProtos(config.hcm().proto().getAccessLogList(), accessLogPath, stats),
+            config.hcm().rbac().stream()
+                .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
+                .toList(),
             config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
             tracerFor(config),
             RandomSource.SYSTEM,

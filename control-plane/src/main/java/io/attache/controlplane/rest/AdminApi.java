@@ -179,6 +179,16 @@ public final class AdminApi implements AutoCloseable {
     app.put("/api/v1/routes/{name}", ctx -> put(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
     app.delete(
         "/api/v1/routes/{name}", ctx -> delete(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.get("/api/v1/authorizations", ctx -> list(ctx, ResourceKind.AUTHORIZATION));
+    app.get(
+        "/api/v1/authorizations/{name}",
+        ctx -> get(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
+    app.put(
+        "/api/v1/authorizations/{name}",
+        ctx -> put(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
+    app.delete(
+        "/api/v1/authorizations/{name}",
+        ctx -> delete(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
     app.get("/api/v1/defaults", ctx -> respond(ctx, 200, editor.defaults()));
     app.put(
         "/api/v1/defaults",

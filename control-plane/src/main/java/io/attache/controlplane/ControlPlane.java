@@ -21,6 +21,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires store → editor → publisher → snapshot cache → xDS server, and the REST API over them, and
@@ -28,6 +30,8 @@ import java.util.List;
  * failed to open; closing stops serving before the store closes.
  */
 public final class ControlPlane implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
   private final PolicyStore store;
   private final ProxyStatusTracker tracker;
@@ -77,13 +81,24 @@ public final class ControlPlane implements AutoCloseable {
             store::headRevision);
     try {
       this.api =
-          new AdminApi(editor, tracker, publisher, metrics, EnvoyTypeRegistry.get(), () -> ready)
+          new AdminApi(
+                  editor,
+                  tracker,
+                  publisher,
+                  metrics,
+                  EnvoyTypeRegistry.get(),
+                  () -> ready,
+                  config.adminSecurity())
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
       closeQuietly(xds, e);
       closeQuietly(store, e);
       throw e;
     }
+    config
+        .adminSecurity()
+        .startupWarnings(config.httpHost(), api.port())
+        .forEach(warning -> LOG.warn(warning));
     this.ready = true;
   }
 
@@ -106,6 +121,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public int httpPort() {
     return api.port();
+  }
+
+  /** "http" or "https", as the admin API is served. */
+  public String httpScheme() {
+    return api.scheme();
   }
 
   public PolicyEditor editor() {

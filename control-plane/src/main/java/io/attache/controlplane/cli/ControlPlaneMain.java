@@ -2,10 +2,17 @@ package io.attache.controlplane.cli;
 
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.rest.AdminConfigException;
+import io.attache.controlplane.rest.AdminRole;
+import io.attache.controlplane.rest.AdminSecurity;
+import io.attache.controlplane.rest.AdminTls;
+import io.attache.controlplane.rest.AdminTokens;
 import io.attache.controlplane.xds.SystemScheduler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -69,17 +76,50 @@ public final class ControlPlaneMain implements Callable<Integer> {
           "Push no later than this after the first write of a burst (default ${DEFAULT-VALUE}).")
   Duration maxDelay;
 
+  @Option(
+      names = "--admin-token-file",
+      description =
+          "Require 'Authorization: Bearer <token>' on the REST admin API. One '<token> <role>' per"
+              + " line, role admin or read-only; blank lines and # comments allowed. The"
+              + " environment variable "
+              + ADMIN_TOKEN_ENV
+              + " adds one admin token.")
+  Path adminTokenFile;
+
+  @Option(
+      names = "--admin-tls-cert",
+      description = "PEM certificate chain (leaf first): serve the REST admin API over HTTPS.")
+  Path adminTlsCert;
+
+  @Option(
+      names = "--admin-tls-key",
+      description = "PEM private key (PKCS#8, or PKCS#1 RSA) of --admin-tls-cert.")
+  Path adminTlsKey;
+
+  /** One admin token from the environment, for deployments that inject secrets as variables. */
+  public static final String ADMIN_TOKEN_ENV = "ATTACHE_ADMIN_TOKEN";
+
+  /** The process environment; a test replaces it instead of setting real variables. */
+  Map<String, String> environment = System.getenv();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
+    AdminSecurity security;
+    try {
+      security = adminSecurity();
+    } catch (AdminConfigException e) {
+      System.err.println("attache control-plane: " + e.getMessage());
+      return 2;
+    }
     SystemScheduler scheduler = new SystemScheduler();
     ControlPlane controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                xdsHost, xdsPort, httpHost, httpPort, dataDir, quietPeriod, maxDelay),
+                xdsHost, xdsPort, httpHost, httpPort, dataDir, quietPeriod, maxDelay, security),
             scheduler,
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -93,15 +133,40 @@ public final class ControlPlaneMain implements Callable<Integer> {
                 },
                 "attache-shutdown"));
     System.out.printf(
-        "attache control plane: xDS on %s:%d, REST admin API on http://%s:%d, store in %s%n",
+        "attache control plane: xDS on %s:%d, REST admin API on %s://%s:%d (%s), store in %s%n",
         xdsHost,
         controlPlane.xdsPort(),
+        controlPlane.httpScheme(),
         httpHost,
         controlPlane.httpPort(),
+        security.tokens(),
         dataDir.toAbsolutePath().normalize());
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Tokens from the file and the environment, TLS from the PEM pair; fails naming what is wrong.
+   */
+  AdminSecurity adminSecurity() {
+    AdminTokens tokens =
+        adminTokenFile == null ? AdminTokens.NONE : AdminTokens.load(adminTokenFile);
+    String fromEnvironment = environment.get(ADMIN_TOKEN_ENV);
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      tokens =
+          tokens.enabled()
+              ? tokens.with(fromEnvironment.strip(), AdminRole.ADMIN, ADMIN_TOKEN_ENV)
+              : AdminTokens.parse(
+                  List.of(fromEnvironment.strip() + " " + AdminRole.ADMIN.label()),
+                  ADMIN_TOKEN_ENV);
+    }
+    if ((adminTlsCert == null) != (adminTlsKey == null)) {
+      throw new AdminConfigException("--admin-tls-cert and --admin-tls-key go together");
+    }
+    AdminTls tls =
+        adminTlsCert == null ? AdminTls.PLAINTEXT : AdminTls.fromPem(adminTlsCert, adminTlsKey);
+    return new AdminSecurity(tokens, tls);
   }
 
   /** Parses "250ms", "2s", "1m" or an ISO-8601 duration. */

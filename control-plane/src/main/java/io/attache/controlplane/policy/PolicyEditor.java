@@ -1,6 +1,7 @@
 package io.attache.controlplane.policy;
 
 import com.google.protobuf.Message;
+import io.attache.api.policy.v1.Authorization;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
@@ -14,6 +15,7 @@ import io.attache.controlplane.store.StoredResource;
 import io.attache.controlplane.translate.ClientKind;
 import io.attache.controlplane.translate.EnvoyResources;
 import io.attache.controlplane.translate.ProxyGroup;
+import io.attache.controlplane.translate.Sidecar;
 import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.Violation;
@@ -37,6 +39,16 @@ import java.util.function.Consumer;
  * are serialised; reads go straight to the store.
  */
 public final class PolicyEditor {
+
+  /** A sidecar with an app, so validation sees the inbound listener every such node gets. */
+  private static final Sidecar VALIDATION_SIDECAR =
+      new Sidecar(
+          Sidecar.DEFAULT.outboundAddress(),
+          Sidecar.DEFAULT_OUTBOUND_PORT,
+          Sidecar.DEFAULT.inboundAddress(),
+          Sidecar.DEFAULT_INBOUND_PORT,
+          Sidecar.DEFAULT.appAddress(),
+          8080);
 
   private final PolicyStore store;
   private final PolicyValidator policyValidator = new PolicyValidator();
@@ -205,7 +217,21 @@ public final class PolicyEditor {
       checkGenerated(generated.listeners(), "listeners", r -> ((Listener) r).getName());
       checkGenerated(generated.routes(), "routes", r -> ((RouteConfiguration) r).getName());
     }
+    // The inbound listener (and with it the RBAC filters) exists only for nodes that declare
+    // their app, so check it as a sidecar of every service an authorization targets would get it.
+    for (String target : targets(candidate)) {
+      EnvoyResources inbound =
+          translator.translate(
+              candidate, new ProxyGroup(target, ClientKind.PROXY, VALIDATION_SIDECAR));
+      checkGenerated(inbound.listeners(), "listeners", r -> ((Listener) r).getName());
+    }
     checkRawClashes(candidate);
+  }
+
+  private static java.util.SortedSet<String> targets(PolicySnapshot candidate) {
+    java.util.SortedSet<String> targets = new java.util.TreeSet<>();
+    candidate.authorizations().values().forEach(a -> targets.add(a.getTarget()));
+    return targets;
   }
 
   private void checkGenerated(
@@ -290,6 +316,7 @@ public final class PolicyEditor {
     TreeMap<String, ClusterLoadAssignment> endpoints = new TreeMap<>(base.rawEndpoints());
     TreeMap<String, RouteConfiguration> rawRoutes = new TreeMap<>(base.rawRoutes());
     TreeMap<String, Listener> listeners = new TreeMap<>(base.rawListeners());
+    TreeMap<String, Authorization> authorizations = new TreeMap<>(base.authorizations());
     MeshDefaults defaults = base.defaults();
     switch (kind) {
       case SERVICE -> apply(services, name, body.map(Service.class::cast));
@@ -298,11 +325,20 @@ public final class PolicyEditor {
       case RAW_ENDPOINT -> apply(endpoints, name, body.map(ClusterLoadAssignment.class::cast));
       case RAW_ROUTE -> apply(rawRoutes, name, body.map(RouteConfiguration.class::cast));
       case RAW_LISTENER -> apply(listeners, name, body.map(Listener.class::cast));
+      case AUTHORIZATION -> apply(authorizations, name, body.map(Authorization.class::cast));
       case DEFAULTS ->
           defaults = body.map(MeshDefaults.class::cast).orElse(BuiltInMeshDefaults.get());
     }
     return new PolicySnapshot(
-        base.revision(), defaults, services, routes, clusters, endpoints, rawRoutes, listeners);
+        base.revision(),
+        defaults,
+        services,
+        routes,
+        clusters,
+        endpoints,
+        rawRoutes,
+        listeners,
+        authorizations);
   }
 
   private static <T> void apply(TreeMap<String, T> map, String name, Optional<T> body) {
@@ -325,7 +361,8 @@ public final class PolicyEditor {
             empty.rawClusters(),
             empty.rawEndpoints(),
             empty.rawRoutes(),
-            empty.rawListeners());
+            empty.rawListeners(),
+            empty.authorizations());
     for (StoredResource resource : resources) {
       snapshot =
           withChange(snapshot, resource.kind(), resource.name(), Optional.of(resource.body()));
@@ -339,6 +376,8 @@ public final class PolicyEditor {
         return PolicyValidator.path("services", name);
       case ROUTE:
         return PolicyValidator.path("routes", name);
+      case AUTHORIZATION:
+        return PolicyValidator.path("authorizations", name);
       case DEFAULTS:
         return "defaults";
       default:

@@ -1,5 +1,6 @@
 package io.attache.controlplane.policy;
 
+import io.attache.api.policy.v1.Authorization;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
@@ -24,7 +25,30 @@ public record PolicySnapshot(
     SortedMap<String, Cluster> rawClusters,
     SortedMap<String, ClusterLoadAssignment> rawEndpoints,
     SortedMap<String, RouteConfiguration> rawRoutes,
-    SortedMap<String, Listener> rawListeners) {
+    SortedMap<String, Listener> rawListeners,
+    SortedMap<String, Authorization> authorizations) {
+
+  /** A policy without authorization policies. */
+  public PolicySnapshot(
+      long revision,
+      MeshDefaults defaults,
+      SortedMap<String, Service> services,
+      SortedMap<String, Route> routes,
+      SortedMap<String, Cluster> rawClusters,
+      SortedMap<String, ClusterLoadAssignment> rawEndpoints,
+      SortedMap<String, RouteConfiguration> rawRoutes,
+      SortedMap<String, Listener> rawListeners) {
+    this(
+        revision,
+        defaults,
+        services,
+        routes,
+        rawClusters,
+        rawEndpoints,
+        rawRoutes,
+        rawListeners,
+        new TreeMap<>());
+  }
 
   public PolicySnapshot {
     services = frozen(services);
@@ -33,6 +57,7 @@ public record PolicySnapshot(
     rawEndpoints = frozen(rawEndpoints);
     rawRoutes = frozen(rawRoutes);
     rawListeners = frozen(rawListeners);
+    authorizations = frozen(authorizations);
   }
 
   /** The state of a store that was never written: built-in defaults and nothing else. */

@@ -2,6 +2,10 @@ package io.attache.controlplane.policy;
 
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.ActiveHealthCheck;
+import io.attache.api.policy.v1.Authorization;
+import io.attache.api.policy.v1.AuthorizationOperation;
+import io.attache.api.policy.v1.AuthorizationRule;
+import io.attache.api.policy.v1.AuthorizationSource;
 import io.attache.api.policy.v1.BreakerPolicy;
 import io.attache.api.policy.v1.Endpoint;
 import io.attache.api.policy.v1.FaultInjection;
@@ -35,6 +39,8 @@ public final class PolicyValidator {
 
   private static final Pattern HEADER_NAME = Pattern.compile("^[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
   private static final Pattern METHOD = Pattern.compile("^[A-Z]+$");
+  private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+  private static final Pattern PRINTABLE = Pattern.compile("^[\\x21-\\x7e]+$");
   private static final Set<String> RETRY_ON =
       Set.of(
           "5xx",
@@ -61,6 +67,11 @@ public final class PolicyValidator {
         .forEach((name, service) -> checkService(service, path("services", name), out));
     policy.routes().forEach((name, route) -> checkRoute(route, policy, path("routes", name), out));
     checkDefaults(policy.defaults(), policy, "defaults", out);
+    policy
+        .authorizations()
+        .forEach(
+            (name, authorization) ->
+                checkAuthorization(authorization, path("authorizations", name), out));
     return out;
   }
 
@@ -147,6 +158,85 @@ public final class PolicyValidator {
     }
     if (route.hasFault()) {
       checkFault(route.getFault(), at + ".fault", out);
+    }
+  }
+
+  /**
+   * The target is a name, not a reference: a policy may exist before the service it protects, so
+   * that a workload is never reachable without it.
+   */
+  private static void checkAuthorization(
+      Authorization authorization, String at, List<Violation> out) {
+    checkName(authorization.getName(), at + ".name", out);
+    if (authorization.getTarget().isEmpty()) {
+      out.add(new Violation(at + ".target", "must name the service whose sidecars enforce it"));
+    } else {
+      checkName(authorization.getTarget(), at + ".target", out);
+    }
+    for (int i = 0; i < authorization.getRulesCount(); i++) {
+      AuthorizationRule rule = authorization.getRules(i);
+      String ruleAt = at + ".rules[" + i + "]";
+      AuthorizationSource from = rule.getFrom();
+      for (int j = 0; j < from.getPrincipalsCount(); j++) {
+        checkWildcard(
+            from.getPrincipals(j),
+            PRINTABLE,
+            "printable ASCII without spaces",
+            ruleAt + ".from.principals[" + j + "]",
+            out);
+      }
+      for (int j = 0; j < from.getNamespacesCount(); j++) {
+        if (!NAMESPACE.matcher(from.getNamespaces(j)).matches()) {
+          out.add(
+              new Violation(
+                  ruleAt + ".from.namespaces[" + j + "]",
+                  "must be a DNS label: lower-case letters, digits and '-'"));
+        }
+      }
+      AuthorizationOperation to = rule.getTo();
+      for (int j = 0; j < to.getMethodsCount(); j++) {
+        if (!METHOD.matcher(to.getMethods(j)).matches()) {
+          out.add(
+              new Violation(
+                  ruleAt + ".to.methods[" + j + "]", "must be an upper-case HTTP method"));
+        }
+      }
+      for (int j = 0; j < to.getPathsCount(); j++) {
+        String path = to.getPaths(j);
+        String pathAt = ruleAt + ".to.paths[" + j + "]";
+        checkWildcard(path, PRINTABLE, "printable ASCII without spaces", pathAt, out);
+        if (!path.startsWith("/") && !path.startsWith("*")) {
+          out.add(new Violation(pathAt, "must start with / (or * for a suffix match)"));
+        }
+      }
+      for (int j = 0; j < to.getHeadersCount(); j++) {
+        HeaderMatch header = to.getHeaders(j);
+        String headerAt = ruleAt + ".to.headers[" + j + "]";
+        checkHeaderName(header.getName(), headerAt + ".name", out);
+        if (header.getMatchCase() == HeaderMatch.MatchCase.REGEX) {
+          checkRegex(header.getRegex(), headerAt + ".regex", out);
+        }
+      }
+    }
+  }
+
+  /** Istio's match syntax: exact, "prefix*", "*suffix" or "*" alone. */
+  private static void checkWildcard(
+      String value, Pattern allowed, String allowedText, String at, List<Violation> out) {
+    if (value.isEmpty()) {
+      out.add(new Violation(at, "must not be empty"));
+      return;
+    }
+    if (!allowed.matcher(value).matches()) {
+      out.add(new Violation(at, "must be " + allowedText));
+      return;
+    }
+    int stars = (int) value.chars().filter(c -> c == '*').count();
+    boolean atAnEnd = value.startsWith("*") || value.endsWith("*");
+    if (stars > 1 || (stars == 1 && !atAnEnd)) {
+      out.add(
+          new Violation(
+              at, "'*' may appear once, at the start (suffix match) or the end (prefix match)"));
     }
   }
 

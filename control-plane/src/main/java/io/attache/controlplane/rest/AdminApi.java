@@ -27,13 +27,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
  * The REST admin API (Javalin): policy CRUD with ETag/If-Match, raw Envoy resources, proxy status
  * and config dumps, revisions and rollback, health, readiness, metrics and the OpenAPI document.
  * Bodies are proto3 JSON; every error is {@code {"error","field","message"}}. Handlers never touch
- * the store directly: writes go through the PolicyEditor, which validates first.
+ * the store directly: writes go through the PolicyEditor, which validates first. With tokens
+ * configured, every request except health, readiness and the OpenAPI document is checked before any
+ * handler runs, so a refused request never reaches the editor.
  */
 public final class AdminApi implements AutoCloseable {
 
@@ -41,6 +44,12 @@ public final class AdminApi implements AutoCloseable {
 
   /** Marks a response whose error body we wrote, so Javalin's 404/405 mappers leave it alone. */
   private static final String OWN_ERROR = "attache.error";
+
+  /** Reachable without a token: probes and the static API description carry no policy. */
+  private static final Set<String> OPEN_PATHS =
+      Set.of("/healthz", "/readyz", "/api/v1/openapi.json");
+
+  private static final String CHALLENGE = "Bearer realm=\"attache\"";
 
   private static final Map<String, ResourceKind> RAW_KINDS =
       Map.of(
@@ -57,6 +66,7 @@ public final class AdminApi implements AutoCloseable {
   private final JsonCodec codec;
   private final ObjectMapper mapper = new ObjectMapper();
   private final String openApi;
+  private final AdminSecurity security;
   private Javalin app;
 
   public AdminApi(
@@ -65,8 +75,10 @@ public final class AdminApi implements AutoCloseable {
       SnapshotPublisher publisher,
       ControlPlaneMetrics metrics,
       TypeRegistry types,
-      BooleanSupplier ready) {
+      BooleanSupplier ready,
+      AdminSecurity security) {
     this.editor = editor;
+    this.security = security;
     this.proxies = proxies;
     this.publisher = publisher;
     this.metrics = metrics;
@@ -83,9 +95,11 @@ public final class AdminApi implements AutoCloseable {
               config.showJavalinBanner = false;
               config.http.prefer405over404 = true;
               config.startupWatcherEnabled = false;
+              security.tls().install(config, host, port);
             });
+    app.before(this::checkAccess);
     routes(app);
-    app.start(host, port);
+    app.start();
     return this;
   }
 
@@ -97,6 +111,58 @@ public final class AdminApi implements AutoCloseable {
   public void close() {
     if (app != null) {
       app.stop();
+    }
+  }
+
+  /** The scheme clients use: https when a certificate was given. */
+  public String scheme() {
+    return security.tls().scheme();
+  }
+
+  private void checkAccess(Context ctx) throws AccessRefused {
+    if (OPEN_PATHS.contains(ctx.path())) {
+      return;
+    }
+    AccessDecision decision =
+        security.tokens().decide(ctx.header("Authorization"), ctx.method().name());
+    switch (decision) {
+      case ALLOWED -> {}
+      case UNAUTHENTICATED, FORBIDDEN -> throw new AccessRefused(decision);
+    }
+  }
+
+  private void refuse(AccessRefused refused, Context ctx) {
+    switch (refused.decision) {
+      case FORBIDDEN -> {
+        metrics.forbidden();
+        ctx.header("WWW-Authenticate", CHALLENGE + ", error=\"insufficient_scope\"");
+        error(
+            ctx,
+            403,
+            "permission_denied",
+            "Authorization",
+            "a read-only token may not " + ctx.method().name() + " " + ctx.path());
+      }
+      default -> {
+        metrics.unauthenticated();
+        ctx.header("WWW-Authenticate", CHALLENGE);
+        error(
+            ctx,
+            401,
+            "unauthenticated",
+            "Authorization",
+            "send 'Authorization: Bearer <token>' with a token from the admin token file");
+      }
+    }
+  }
+
+  /** Thrown before any handler runs, so a refused request changes nothing. */
+  private static final class AccessRefused extends Exception {
+    private final AccessDecision decision;
+
+    AccessRefused(AccessDecision decision) {
+      super(decision.name(), null, false, false);
+      this.decision = decision;
     }
   }
 
@@ -113,6 +179,16 @@ public final class AdminApi implements AutoCloseable {
     app.put("/api/v1/routes/{name}", ctx -> put(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
     app.delete(
         "/api/v1/routes/{name}", ctx -> delete(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.get("/api/v1/authorizations", ctx -> list(ctx, ResourceKind.AUTHORIZATION));
+    app.get(
+        "/api/v1/authorizations/{name}",
+        ctx -> get(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
+    app.put(
+        "/api/v1/authorizations/{name}",
+        ctx -> put(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
+    app.delete(
+        "/api/v1/authorizations/{name}",
+        ctx -> delete(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
     app.get("/api/v1/defaults", ctx -> respond(ctx, 200, editor.defaults()));
     app.put(
         "/api/v1/defaults",
@@ -142,6 +218,7 @@ public final class AdminApi implements AutoCloseable {
         ctx ->
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
     app.exception(PolicyRejection.class, this::reject);
+    app.exception(AccessRefused.class, this::refuse);
     app.error(
         404,
         ctx -> {

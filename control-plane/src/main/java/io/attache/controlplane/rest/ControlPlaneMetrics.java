@@ -12,6 +12,8 @@ public final class ControlPlaneMetrics {
 
   private final AtomicLong writesAccepted = new AtomicLong();
   private final AtomicLong writesRejected = new AtomicLong();
+  private final AtomicLong unauthenticated = new AtomicLong();
+  private final AtomicLong forbidden = new AtomicLong();
   private final LongSupplier connectedProxies;
   private final LongSupplier acks;
   private final LongSupplier nacks;
@@ -39,6 +41,14 @@ public final class ControlPlaneMetrics {
     writesRejected.incrementAndGet();
   }
 
+  void unauthenticated() {
+    unauthenticated.incrementAndGet();
+  }
+
+  void forbidden() {
+    forbidden.incrementAndGet();
+  }
+
   String render() {
     StringBuilder out = new StringBuilder();
     metric(
@@ -53,6 +63,18 @@ public final class ControlPlaneMetrics {
         "counter",
         "REST writes refused (4xx)",
         writesRejected.get());
+    metric(
+        out,
+        "attache_cp_rest_unauthenticated_total",
+        "counter",
+        "REST requests refused for a missing or unknown bearer token (401)",
+        unauthenticated.get());
+    metric(
+        out,
+        "attache_cp_rest_forbidden_total",
+        "counter",
+        "REST writes refused for a read-only token (403)",
+        forbidden.get());
     metric(
         out,
         "attache_cp_xds_connected_proxies",

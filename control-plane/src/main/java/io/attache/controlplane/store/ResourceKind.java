@@ -1,6 +1,7 @@
 package io.attache.controlplane.store;
 
 import com.google.protobuf.Message;
+import io.attache.api.policy.v1.Authorization;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
@@ -16,6 +17,7 @@ public enum ResourceKind {
   SERVICE(Service.getDefaultInstance()),
   ROUTE(Route.getDefaultInstance()),
   DEFAULTS(MeshDefaults.getDefaultInstance()),
+  AUTHORIZATION(Authorization.getDefaultInstance()),
   RAW_CLUSTER(Cluster.getDefaultInstance()),
   RAW_ENDPOINT(ClusterLoadAssignment.getDefaultInstance()),
   RAW_ROUTE(RouteConfiguration.getDefaultInstance()),

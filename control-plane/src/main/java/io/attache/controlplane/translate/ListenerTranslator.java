@@ -33,11 +33,14 @@ import java.util.List;
 /**
  * Policy → listeners for one node group. Proxies get the outbound listener (0.0.0.0:15001 unless
  * the node's metadata says otherwise, see {@link Sidecar}) and, when they declare their app's port,
- * the inbound listener in front of it; proxyless gRPC clients get an API listener named after each
- * service (the xds:/// target). Outbound and API listeners fetch route config "outbound" over ADS;
- * all carry the mesh's request-id and tracing settings. Pure.
+ * the inbound listener in front of it (with the RBAC filters of the authorization policies that
+ * target the node's cluster, see {@link AuthorizationTranslator}); proxyless gRPC clients get an
+ * API listener named after each service (the xds:/// target). Outbound and API listeners fetch
+ * route config "outbound" over ADS; all carry the mesh's request-id and tracing settings. Pure.
  */
 public final class ListenerTranslator {
+
+  private final AuthorizationTranslator authorizations = new AuthorizationTranslator();
 
   public List<Listener> translate(PolicySnapshot policy, ProxyGroup group) {
     HttpConnectionManager hcm = connectionManager(policy, group);
@@ -106,8 +109,13 @@ public final class ListenerTranslator {
                                     .setCluster(group.sidecar().appClusterName())
                                     .setTimeout(Duration.getDefaultInstance()))))
             .build();
+    // Authorization policies guard the app, so their RBAC filters sit on the inbound side only,
+    // before the router.
     return withRouterLast(
-        common(policy, group, XdsNames.INBOUND_LISTENER).setRouteConfig(routes), false);
+        common(policy, group, XdsNames.INBOUND_LISTENER)
+            .setRouteConfig(routes)
+            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster())),
+        false);
   }
 
   private HttpConnectionManager connectionManager(PolicySnapshot policy, ProxyGroup group) {

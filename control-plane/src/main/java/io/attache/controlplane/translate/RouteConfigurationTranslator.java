@@ -157,7 +157,7 @@ public final class RouteConfigurationTranslator {
     return match.build();
   }
 
-  private static HeaderMatcher headerMatcher(HeaderMatch header) {
+  static HeaderMatcher headerMatcher(HeaderMatch header) {
     HeaderMatcher.Builder matcher =
         HeaderMatcher.newBuilder().setName(header.getName()).setInvertMatch(header.getInvert());
     switch (header.getMatchCase()) {

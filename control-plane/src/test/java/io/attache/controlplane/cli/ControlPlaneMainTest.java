@@ -1,10 +1,20 @@
 package io.attache.controlplane.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attache.controlplane.rest.AccessDecision;
+import io.attache.controlplane.rest.AdminConfigException;
+import io.attache.controlplane.rest.AdminSecurity;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ControlPlaneMainTest {
@@ -43,5 +53,93 @@ class ControlPlaneMainTest {
     assertThat(main.dataDir).isEqualTo(Path.of("/tmp/x"));
     assertThat(main.quietPeriod).isEqualTo(Duration.ofSeconds(2));
     assertThat(main.maxDelay).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  private static final String ADMIN = "admin-token-0123456789abcdef";
+  private static final String READER = "reader-token-0123456789abcdef";
+  private static final String FROM_ENV = "env-token-0123456789abcdef";
+
+  @Test
+  void leavesTheAdminApiOpenWithoutATokenFileOrVariable() {
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main).parseArgs();
+    main.environment = Map.of();
+
+    AdminSecurity security = main.adminSecurity();
+
+    assertThat(security.tokens().enabled()).isFalse();
+    assertThat(security.tls().enabled()).isFalse();
+    assertThat(security.startupWarnings("127.0.0.1", 18080))
+        .singleElement()
+        .asString()
+        .contains("UNAUTHENTICATED");
+  }
+
+  @Test
+  void takesTokensFromTheFileAndOneAdminTokenFromTheEnvironment(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("tokens"), READER + " read-only\n");
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main).parseArgs("--admin-token-file", file.toString());
+    main.environment = Map.of(ControlPlaneMain.ADMIN_TOKEN_ENV, FROM_ENV);
+
+    AdminSecurity security = main.adminSecurity();
+
+    assertThat(security.tokens().decide("Bearer " + READER, "PUT"))
+        .isEqualTo(AccessDecision.FORBIDDEN);
+    assertThat(security.tokens().decide("Bearer " + FROM_ENV, "PUT"))
+        .isEqualTo(AccessDecision.ALLOWED);
+  }
+
+  @Test
+  void turnsAuthenticationOnWithTheEnvironmentVariableAlone() {
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main).parseArgs();
+    main.environment = Map.of(ControlPlaneMain.ADMIN_TOKEN_ENV, FROM_ENV + "\n");
+
+    AdminSecurity security = main.adminSecurity();
+
+    assertThat(security.tokens().decide(null, "GET")).isEqualTo(AccessDecision.UNAUTHENTICATED);
+    assertThat(security.tokens().decide("Bearer " + FROM_ENV, "DELETE"))
+        .isEqualTo(AccessDecision.ALLOWED);
+  }
+
+  @Test
+  void refusesACertificateWithoutItsKey() {
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main).parseArgs("--admin-tls-cert", "/tmp/admin.crt");
+    main.environment = Map.of();
+
+    assertThatThrownBy(main::adminSecurity)
+        .isInstanceOf(AdminConfigException.class)
+        .hasMessage("--admin-tls-cert and --admin-tls-key go together");
+  }
+
+  @Test
+  void failsStartUpNamingTheBadLineOfTheTokenFile(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("tokens"), "# ops\n" + ADMIN + " superuser\n");
+    ControlPlaneMain main = new ControlPlaneMain();
+    main.environment = Map.of();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    int exit;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      exit =
+          new CommandLine(main)
+              .execute(
+                  "--admin-token-file",
+                  file.toString(),
+                  "--data-dir",
+                  dir.resolve("data").toString());
+    } finally {
+      System.setErr(original);
+    }
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains(file + " line 2: role must be admin or read-only, not 'superuser'")
+        .doesNotContain(ADMIN);
+    assertThat(dir.resolve("data")).doesNotExist();
   }
 }

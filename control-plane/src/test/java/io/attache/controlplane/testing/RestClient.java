@@ -15,12 +15,41 @@ public final class RestClient {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final String base;
+  private final String authorization;
 
   public RestClient(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http", port, "");
+  }
+
+  private RestClient(HttpClient http, String scheme, int port, String authorization) {
+    this.http = http;
+    this.base = scheme + "://127.0.0.1:" + port;
+    this.authorization = authorization;
+  }
+
+  /** A client over HTTPS that trusts what {@code tls} trusts. */
+  public static RestClient https(int port, javax.net.ssl.SSLContext tls) {
+    return new RestClient(
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build(),
+        "https",
+        port,
+        "");
+  }
+
+  /** The same client, sending {@code Authorization: Bearer <token>} on every request. */
+  public RestClient withToken(String token) {
+    return new RestClient(http, base.substring(0, base.indexOf(':')), port(), "Bearer " + token);
+  }
+
+  /** The same client, sending this exact Authorization header value. */
+  public RestClient withAuthorization(String value) {
+    return new RestClient(http, base.substring(0, base.indexOf(':')), port(), value);
+  }
+
+  private int port() {
+    return Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
   }
 
   public HttpResponse<String> get(String path) {
@@ -64,6 +93,9 @@ public final class RestClient {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) {
+    if (!authorization.isEmpty()) {
+      request.header("Authorization", authorization);
+    }
     try {
       return http.send(
           request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

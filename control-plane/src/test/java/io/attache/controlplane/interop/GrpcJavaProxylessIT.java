@@ -28,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * circuit breaking, A33 fault injection, A50 outlier detection). Every loop is bounded by a count
  * and every wait by a deadline.
  */
+// Every call has a deadline; this only turns a client that never completes into a failure.
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class GrpcJavaProxylessIT {
 
   private static final List<String> XDS_TYPES =

@@ -7,6 +7,7 @@ import io.attache.dataplane.fault.HttpFaultConfig;
 import io.attache.dataplane.http.Http1ServerConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -43,6 +44,7 @@ public record HttpConnectionManagerConfig(
     Http1ServerConfig http1,
     Optional<HttpFaultConfig> fault,
     Optional<TracingConfig> tracing,
+    ForwardClientCert forwardClientCert,
     HttpConnectionManager proto) {
 
   static final String ROUTER_FILTER_TYPE =
@@ -211,6 +213,7 @@ public record HttpConnectionManagerConfig(
         Http1ServerConfig.fromProto(hcm, path),
         fault,
         tracing,
+        ForwardClientCert.from(hcm),
         hcm);
   }
 

@@ -2,7 +2,6 @@ package io.attache.dataplane.pool;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -128,11 +127,12 @@ public final class Http2HostPool implements HostConnectionPool {
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP2);
                       ch.pipeline()
                           .addLast(codec, new Http2MultiplexHandler(new RefuseInboundStreams()));
                     }
                   });
-      ChannelFuture connect = bootstrap.connect(address);
+      Future<Channel> connect = UpstreamBootstraps.connect(bootstrap, address, loop);
       connect.addListener(
           f -> {
             if (!f.isSuccess()) {
@@ -144,7 +144,7 @@ public final class Http2HostPool implements HostConnectionPool {
               waiting.clear();
               return;
             }
-            parent = connect.channel();
+            parent = connect.getNow();
             listener.connectionOpened(UpstreamProtocol.HTTP2);
             parent
                 .closeFuture()

@@ -1,5 +1,6 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -30,8 +31,13 @@ public interface DownstreamSink {
   /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}, as access logs print it. */
   String protocol();
 
-  /** {@code http} (TLS arrives with the security work). */
-  String scheme();
+  /** {@code https} on a TLS connection, {@code http} otherwise. */
+  default String scheme() {
+    return tls().secure() ? "https" : "http";
+  }
+
+  /** The TLS session of the downstream connection; {@link TlsSession#NONE} for plaintext. */
+  TlsSession tls();
 
   InetSocketAddress remoteAddress();
 

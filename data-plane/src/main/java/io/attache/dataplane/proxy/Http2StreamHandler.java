@@ -1,5 +1,6 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -126,8 +127,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public String scheme() {
-    return "http";
+  public TlsSession tls() {
+    return TlsSession.of(ctx.channel());
   }
 
   @Override

@@ -1027,7 +1027,10 @@ final class ProxyStream {
     }
   }
 
-  /** x-request-id, x-forwarded-for and x-forwarded-proto, per Envoy's connection manager. */
+  /**
+   * x-request-id, x-forwarded-for, x-forwarded-proto and x-forwarded-client-cert, per Envoy's
+   * connection manager.
+   */
   private void applyForwardingHeaders(HttpHeaders h) {
     boolean edgeRequest = false;
     if (hcm.useRemoteAddress()) {
@@ -1045,6 +1048,7 @@ final class ProxyStream {
       h.set("x-forwarded-proto", downstream.scheme());
     }
     internalRequest = !edgeRequest;
+    hcm.forwardClientCert().apply(h, downstream.tls());
     if (edgeRequest) {
       // Envoy never lets an external client force tracing or steer retries.
       h.remove("x-envoy-force-trace");

@@ -115,6 +115,10 @@ public final class SupportMatrix {
     b.message(Listener.getDescriptor())
         .honoured("name", "address", "filter_chains")
         .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
+        .honouredNote(
+            "stat_prefix",
+            "names the listener's TLS stats listener.<stat_prefix>.ssl.* (default"
+                + " <address>_<port>)")
         .rejected("listener_filters", "listener filters are not supported")
         .rejected("default_filter_chain", "only one filter chain is supported")
         .rejected("use_original_dst", "original-destination redirection is not supported")

@@ -143,6 +143,7 @@ public final class ClientTlsContext implements UpstreamTransport, AutoCloseable 
               ch.config().setAutoRead(autoRead);
               if (!f.isSuccess()) {
                 stats.connectionError.inc();
+                log.debug("upstream TLS handshake on {} failed", ch, f.cause());
                 ready.tryFailure(f.cause());
                 return;
               }

@@ -58,7 +58,7 @@ public final class TestPki {
         KeyPair leaf = ecKeys();
         X509v3CertificateBuilder b =
             new JcaX509v3CertificateBuilder(
-                new X500Name(self.certificate().getSubjectX500Principal().getName()),
+                X500Name.getInstance(self.certificate().getSubjectX500Principal().getEncoded()),
                 BigInteger.valueOf(SERIAL.incrementAndGet()),
                 java.util.Date.from(Instant.now().minus(1, ChronoUnit.HOURS)),
                 java.util.Date.from(Instant.now().plus(1, ChronoUnit.DAYS)),

@@ -10,7 +10,6 @@ import io.attache.dataplane.stats.StatsStore;
 public final class TlsStats {
   public final Counter connectionError;
   public final Counter handshake;
-  public final Counter sessionReused;
   public final Counter noCertificate;
   public final Counter failVerifyNoCert;
   public final Counter failVerifyError;
@@ -24,7 +23,6 @@ public final class TlsStats {
     this.prefix = prefix;
     this.connectionError = store.counter(prefix + "connection_error");
     this.handshake = store.counter(prefix + "handshake");
-    this.sessionReused = store.counter(prefix + "session_reused");
     this.noCertificate = store.counter(prefix + "no_certificate");
     this.failVerifyNoCert = store.counter(prefix + "fail_verify_no_cert");
     this.failVerifyError = store.counter(prefix + "fail_verify_error");

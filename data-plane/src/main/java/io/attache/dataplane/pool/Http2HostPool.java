@@ -25,9 +25,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Multiplexed HTTP/2 (prior knowledge, cleartext) connections to one host on one event loop. Each
- * lease is one stream channel speaking {@code HttpObject}s; a new connection is opened only when
- * every open one has reached its stream limit. Runs on the event loop; must not block.
+ * Multiplexed HTTP/2 connections (prior knowledge in cleartext, or over the cluster's TLS) to one
+ * host on one event loop. Each lease is one stream channel speaking {@code HttpObject}s; a new
+ * connection is opened only when every open one has reached its stream limit. Runs on the event
+ * loop; must not block.
  */
 public final class Http2HostPool implements HostConnectionPool {
   static final String STREAM_CODEC = "http2-stream-codec";

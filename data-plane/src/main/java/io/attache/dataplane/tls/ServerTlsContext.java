@@ -97,11 +97,6 @@ public final class ServerTlsContext implements AutoCloseable {
     return value;
   }
 
-  /** Whether a named secret is still missing (the listener cannot complete handshakes). */
-  public boolean ready() {
-    return current.get().missing.isEmpty();
-  }
-
   /**
    * Starts TLS on a new downstream connection; {@code onSecured} installs the HTTP codecs once the
    * handshake succeeded (the channel's auto-read is off again by then, as the HCM expects).

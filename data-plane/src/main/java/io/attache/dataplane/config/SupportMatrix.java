@@ -93,7 +93,8 @@ public final class SupportMatrix {
         .honoured("eds_config", "service_name");
     b.message(Bootstrap.StaticResources.getDescriptor())
         .honoured("listeners", "clusters")
-        .rejected("secrets", "TLS/SDS is not supported yet");
+        .honouredNote(
+            "secrets", "tls_certificate and validation_context secrets, named by SdsSecretConfig");
     b.message(Node.getDescriptor())
         .honoured("id", "cluster", "metadata", "locality")
         .rest(IGNORED, "informational; not used by the proxy");
@@ -116,6 +117,10 @@ public final class SupportMatrix {
     b.message(Listener.getDescriptor())
         .honoured("name", "address", "filter_chains")
         .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
+        .honouredNote(
+            "stat_prefix",
+            "names the listener's TLS stats listener.<stat_prefix>.ssl.* (default"
+                + " <address>_<port>)")
         .rejected("listener_filters", "listener filters are not supported")
         .rejected("default_filter_chain", "only one filter chain is supported")
         .rejected("use_original_dst", "original-destination redirection is not supported")
@@ -127,7 +132,8 @@ public final class SupportMatrix {
     b.message(FilterChain.getDescriptor())
         .honoured("filters")
         .rejected("filter_chain_match", "only one filter chain is supported")
-        .rejected("transport_socket", "downstream TLS is not supported yet")
+        .honouredNote(
+            "transport_socket", "envoy.transport_sockets.tls (DownstreamTlsContext) or raw_buffer")
         .ignored("name", "informational")
         .rest(IGNORED, NOT_YET);
     b.message(Filter.getDescriptor())
@@ -157,6 +163,12 @@ public final class SupportMatrix {
             "strip_any_host_port",
             "strip_matching_host_port")
         .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
+        .honouredNote(
+            "forward_client_cert_details",
+            "x-forwarded-client-cert: SANITIZE (default), FORWARD_ONLY, APPEND_FORWARD,"
+                + " SANITIZE_SET, ALWAYS_FORWARD_ONLY")
+        .honouredNote(
+            "set_current_client_cert_details", "By and Hash always; Subject, Cert, Chain, URI, DNS")
         .honouredNote("rds", "over ADS only: listeners from LDS (dynamic_resources)")
         .rejected("scoped_routes", "scoped routes are not supported")
         .honoured("tracing")
@@ -197,6 +209,7 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
     commonMessages(b);
+    tlsMessages(b);
     routeMessages(b);
     resilienceMessages(b);
     healthMessages(b);
@@ -347,12 +360,124 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.type.v3.Int32Range.getDescriptor()).honoured("start", "end");
   }
 
+  /** TLS contexts, secrets and SDS references (transport sockets, static and SDS secrets). */
+  private static void tlsMessages(FieldSupport.Builder b) {
+    String ext = "io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.";
+    b.message(io.envoyproxy.envoy.config.core.v3.TransportSocket.getDescriptor())
+        .honouredNote("name", "envoy.transport_sockets.tls or envoy.transport_sockets.raw_buffer")
+        .honoured("typed_config");
+    b.message(
+        io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor());
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                .getDescriptor())
+        .honoured("common_tls_context")
+        .honouredNote("sni", "sent as given; no SNI when empty (Envoy does not derive it)")
+        .rejected("auto_host_sni", "set sni instead")
+        .rejected("auto_sni_san_validation", "use match_typed_subject_alt_names")
+        .ignored("allow_renegotiation", "the JDK provider never renegotiates")
+        .ignored("max_session_keys", "the JDK provider keeps its own session cache")
+        .ignored("enforce_rsa_key_usage", "the JDK provider checks key usage itself");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                .getDescriptor())
+        .honoured("common_tls_context")
+        .honouredNote(
+            "require_client_certificate",
+            "needs a validation context; a client without a certificate fails the handshake")
+        .rejected("require_sni", "SNI is not checked")
+        .rejected("session_ticket_keys", "session tickets are not supported")
+        .rejected("session_ticket_keys_sds_secret_config", "session tickets are not supported")
+        .ignored("disable_stateless_session_resumption", "no session tickets are issued")
+        .ignored("disable_stateful_session_resumption", "the JDK provider's session cache is used")
+        .ignored("session_timeout", "the JDK provider's session timeout is used")
+        .ignored("ocsp_staple_policy", "OCSP stapling is not supported")
+        .ignored("full_scan_certs_on_sni_mismatch", "one certificate per context")
+        .ignored("prefer_client_ciphers", "the JDK provider's preference is used");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                .getDescriptor())
+        .honoured("tls_params", "validation_context", "validation_context_sds_secret_config")
+        .honouredNote("tls_certificates", "at most one certificate per context")
+        .honouredNote(
+            "tls_certificate_sds_secret_configs",
+            "at most one; a bootstrap secret, or SDS over ADS (the resource warms until it"
+                + " arrives)")
+        .honouredNote(
+            "combined_validation_context",
+            "SDS trust bundle plus the default context's match_typed_subject_alt_names")
+        .honouredNote("alpn_protocols", "h2 and http/1.1")
+        .ignored("key_log", "TLS key logging is not supported")
+        .rest(
+            FieldSupport.Status.REJECTED,
+            "certificate providers and custom handshakers are not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                .CombinedCertificateValidationContext.getDescriptor())
+        .honoured("default_validation_context", "validation_context_sds_secret_config")
+        .rest(FieldSupport.Status.REJECTED, "certificate providers are not supported");
+    b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters.getDescriptor())
+        .honouredNote(
+            "tls_minimum_protocol_version",
+            "TLSv1_2 or TLSv1_3 (default TLSv1_2); lower is refused")
+        .honouredNote(
+            "tls_maximum_protocol_version",
+            "TLSv1_2 or TLSv1_3 (default TLSv1_2 upstream, TLSv1_3 downstream)")
+        .honouredNote(
+            "cipher_suites",
+            "OpenSSL or IANA names the JDK supports; [A|B] groups become A then B; unknown names"
+                + " are refused")
+        .ignored("ecdh_curves", "the JDK provider's curves are used")
+        .ignored("signature_algorithms", "the JDK provider's signature algorithms are used")
+        .rejected("compliance_policies", "FIPS compliance policies are not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig.getDescriptor())
+        .honouredNote("name", "the secret's name in static_resources.secrets or over SDS")
+        .honouredNote("sds_config", "ads only; only on resources that arrive over ADS");
+    b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
+        .honoured("name", "tls_certificate", "validation_context")
+        .rejected("session_ticket_keys", "session tickets are not supported")
+        .rejected("generic_secret", "generic secrets are not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.getDescriptor())
+        .honouredNote("certificate_chain", "PEM; a file is read once at load")
+        .honouredNote("private_key", "PKCS#8 PEM (EC, RSA or Ed25519); a file is read once at load")
+        .ignored("watched_directory", "files are not watched; rotate over SDS")
+        .ignored("ocsp_staple", "OCSP stapling is not supported")
+        .ignored("signed_certificate_timestamp", "SCTs are not sent")
+        .rejected("pkcs12", "use PEM")
+        .rejected("private_key_provider", "private key providers are not supported")
+        .rejected("password", "encrypted private keys are not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                .getDescriptor())
+        .honouredNote("trusted_ca", "PEM bundle; required when a validation context is given")
+        .honouredNote(
+            "match_typed_subject_alt_names", "URI, DNS, EMAIL and IP_ADDRESS SANs of the leaf")
+        .ignored("watched_directory", "files are not watched; rotate over SDS")
+        .rejected("match_subject_alt_names", "deprecated; use match_typed_subject_alt_names")
+        .rejected("system_root_certs", "use trusted_ca")
+        .rejected("trust_chain_verification", "only VERIFY_TRUST_CHAIN (the default)")
+        .rest(FieldSupport.Status.REJECTED, "not supported; only trusted_ca and SAN matching");
+    b.message(
+            io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                .getDescriptor())
+        .honoured("san_type", "matcher")
+        .rejected("oid", "OTHER_NAME SANs are not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
+                .HttpConnectionManager.SetCurrentClientCertDetails.getDescriptor())
+        .honoured("subject", "cert", "chain", "dns", "uri");
+  }
+
   /** Small shared types that appear inside many resources. */
   private static void commonMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.config.core.v3.DataSource.getDescriptor())
         .honoured("inline_string", "inline_bytes")
         .honouredNote(
-            "filename", "access-log formats only; a direct_response body from a file is refused")
+            "filename",
+            "access-log formats and TLS material (read once); a direct_response body from a file is"
+                + " refused")
         .honouredNote(
             "environment_variable",
             "access-log formats only; a direct_response body from the environment is refused");
@@ -480,8 +605,11 @@ public final class SupportMatrix {
             "metadata",
             "filter_metadata[\"io.attache\"].strict_half_open_breaker opts into the strict"
                 + " one-probe breaker (docs/circuit-breaking.md); other metadata is not read")
-        .rejected("transport_socket", "upstream TLS is not supported yet")
-        .rejected("transport_socket_matches", "upstream TLS is not supported yet")
+        .honouredNote(
+            "transport_socket", "envoy.transport_sockets.tls (UpstreamTlsContext) or raw_buffer")
+        .rejected(
+            "transport_socket_matches",
+            "per-endpoint transport sockets are not supported; set one transport_socket")
         .rejected("cluster_type", "custom cluster types are not supported")
         .rejected(
             "load_balancing_policy", "Envoy would balance by it instead of lb_policy; unsupported")

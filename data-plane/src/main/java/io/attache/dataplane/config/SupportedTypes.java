@@ -37,7 +37,13 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor(),
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor(),
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor(),
-          io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor());
+          io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor(),
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+              .getDescriptor(),
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+              .getDescriptor(),
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor(),
+          io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor());
 
   private static final TypeRegistry REGISTRY = TypeRegistry.newBuilder().add(TYPES).build();
 

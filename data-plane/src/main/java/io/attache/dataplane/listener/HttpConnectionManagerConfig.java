@@ -8,6 +8,7 @@ import io.attache.dataplane.http.Http1ServerConfig;
 import io.attache.dataplane.rbac.RbacFilterConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -51,6 +52,7 @@ public record HttpConnectionManagerConfig(
     Optional<HttpFaultConfig> fault,
     List<RbacFilterConfig> rbac,
     Optional<TracingConfig> tracing,
+    ForwardClientCert forwardClientCert,
     HttpConnectionManager proto) {
 
   static final String ROUTER_FILTER_TYPE =
@@ -228,6 +230,7 @@ public record HttpConnectionManagerConfig(
         filters.fault(),
         filters.rbac(),
         tracing,
+        ForwardClientCert.from(hcm),
         hcm);
   }
 

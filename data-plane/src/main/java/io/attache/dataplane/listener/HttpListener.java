@@ -31,9 +31,10 @@ import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
 /**
- * A bound listener socket speaking HTTP/1.1 and/or cleartext HTTP/2 per the HCM's {@code
- * codec_type}. New connections read the current {@link ListenerContext} from the supplier, so a
- * config swap affects new streams only. Never blocks an event loop.
+ * A bound listener socket speaking HTTP/1.1 and/or HTTP/2 per the HCM's {@code codec_type}, in
+ * cleartext or behind TLS termination when the filter chain has a {@code transport_socket}. New
+ * connections read the current {@link ListenerContext} from the supplier, so a config swap affects
+ * new streams only. Never blocks an event loop.
  */
 public final class HttpListener {
   private final ListenerConfig config;
@@ -102,6 +103,15 @@ public final class HttpListener {
     context.stats().downstreamCxTotal.inc();
     context.stats().downstreamCxActive.inc();
     ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
+    if (context.tls().isPresent()) {
+      context.tls().get().install(ch, secured -> initHttp(secured, context));
+    } else {
+      initHttp(ch, context);
+    }
+  }
+
+  /** The HTTP codecs per {@code codec_type}, on a plaintext or freshly secured connection. */
+  private void initHttp(Channel ch, ListenerContext context) {
     HttpConnectionManagerConfig hcm = context.hcm();
     ChannelPipeline p = ch.pipeline();
     switch (hcm.codecType()) {

@@ -1,6 +1,8 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.tls.DownstreamTlsConfig;
+import io.attache.dataplane.tls.TransportSockets;
 import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
@@ -8,13 +10,21 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
- * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds and the
- * HTTP connection manager behind its single filter chain. Immutable.
+ * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds, the TLS it
+ * terminates (if its filter chain has a {@code transport_socket}) and the HTTP connection manager
+ * behind its single filter chain. Immutable.
+ *
+ * @param tls empty for a plaintext listener
  */
 public record ListenerConfig(
-    String name, InetSocketAddress address, HttpConnectionManagerConfig hcm, Listener proto) {
+    String name,
+    InetSocketAddress address,
+    HttpConnectionManagerConfig hcm,
+    Optional<DownstreamTlsConfig> tls,
+    Listener proto) {
 
   static final String HCM_TYPE =
       "type.googleapis.com/"
@@ -70,7 +80,8 @@ public record ListenerConfig(
                 ? OperationName.EGRESS
                 : OperationName.INGRESS,
             routes);
-    return new ListenerConfig(name, address, hcm, listener);
+    Optional<DownstreamTlsConfig> tls = TransportSockets.downstream(chain, chainPath);
+    return new ListenerConfig(name, address, hcm, tls, listener);
   }
 
   static InetSocketAddress socketAddress(SocketAddress sa, String path) throws ConfigException {

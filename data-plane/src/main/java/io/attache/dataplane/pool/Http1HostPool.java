@@ -2,7 +2,6 @@ package io.attache.dataplane.pool;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,6 +25,10 @@ import java.util.concurrent.TimeUnit;
 public final class Http1HostPool implements HostConnectionPool {
   static final String CODEC = "http1-client-codec";
   static final String IDLE_SENTINEL = "idle-sentinel";
+
+  /** The TLS handler's name; it stays for the life of the connection. */
+  static final String TLS = "tls";
+
   private static final AttributeKey<Long> REQUESTS = AttributeKey.valueOf("attache.requests");
 
   private final EventLoop loop;
@@ -75,10 +78,11 @@ public final class Http1HostPool implements HostConnectionPool {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP1);
                     ch.pipeline().addLast(CODEC, new HttpClientCodec());
                   }
                 });
-    ChannelFuture connect = bootstrap.connect(address);
+    Future<Channel> connect = UpstreamBootstraps.connect(bootstrap, address, loop);
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {
@@ -86,7 +90,7 @@ public final class Http1HostPool implements HostConnectionPool {
             promise.tryFailure(f.cause());
             return;
           }
-          Channel ch = connect.channel();
+          Channel ch = connect.getNow();
           open++;
           listener.connectionOpened(UpstreamProtocol.HTTP1);
           ch.closeFuture()
@@ -225,6 +229,7 @@ public final class Http1HostPool implements HostConnectionPool {
       released = true;
       for (String name : ch.pipeline().names()) {
         if (!name.equals(CODEC)
+            && !name.equals(TLS)
             && ch.pipeline().get(name) != null
             && !name.startsWith("DefaultChannelPipeline$TailContext")) {
           ch.pipeline().remove(name);

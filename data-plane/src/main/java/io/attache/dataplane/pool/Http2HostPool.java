@@ -2,7 +2,6 @@ package io.attache.dataplane.pool;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,9 +25,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Multiplexed HTTP/2 (prior knowledge, cleartext) connections to one host on one event loop. Each
- * lease is one stream channel speaking {@code HttpObject}s; a new connection is opened only when
- * every open one has reached its stream limit. Runs on the event loop; must not block.
+ * Multiplexed HTTP/2 connections (prior knowledge in cleartext, or over the cluster's TLS) to one
+ * host on one event loop. Each lease is one stream channel speaking {@code HttpObject}s; a new
+ * connection is opened only when every open one has reached its stream limit. Runs on the event
+ * loop; must not block.
  */
 public final class Http2HostPool implements HostConnectionPool {
   static final String STREAM_CODEC = "http2-stream-codec";
@@ -128,11 +128,12 @@ public final class Http2HostPool implements HostConnectionPool {
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                      UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP2);
                       ch.pipeline()
                           .addLast(codec, new Http2MultiplexHandler(new RefuseInboundStreams()));
                     }
                   });
-      ChannelFuture connect = bootstrap.connect(address);
+      Future<Channel> connect = UpstreamBootstraps.connect(bootstrap, address, loop);
       connect.addListener(
           f -> {
             if (!f.isSuccess()) {
@@ -144,7 +145,7 @@ public final class Http2HostPool implements HostConnectionPool {
               waiting.clear();
               return;
             }
-            parent = connect.channel();
+            parent = connect.getNow();
             listener.connectionOpened(UpstreamProtocol.HTTP2);
             parent
                 .closeFuture()

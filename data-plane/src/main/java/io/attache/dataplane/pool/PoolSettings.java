@@ -10,13 +10,31 @@ import java.time.Duration;
  * @param idleTimeout {@code common_http_protocol_options.idle_timeout}; zero disables
  * @param maxRequestsPerConnection {@code max_requests_per_connection}; zero means unlimited
  * @param maxConcurrentStreams HTTP/2 streams per connection before another connection is opened
+ * @param transport plaintext, or the cluster's upstream TLS
  */
 public record PoolSettings(
     UpstreamProtocol protocol,
     Duration connectTimeout,
     Duration idleTimeout,
     long maxRequestsPerConnection,
-    int maxConcurrentStreams) {
+    int maxConcurrentStreams,
+    UpstreamTransport transport) {
+
+  /** Plaintext settings. */
+  public PoolSettings(
+      UpstreamProtocol protocol,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      long maxRequestsPerConnection,
+      int maxConcurrentStreams) {
+    this(
+        protocol,
+        connectTimeout,
+        idleTimeout,
+        maxRequestsPerConnection,
+        maxConcurrentStreams,
+        UpstreamTransport.PLAINTEXT);
+  }
 
   public static PoolSettings http1Defaults() {
     return new PoolSettings(

@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.security.PeerIdentity;
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -31,13 +32,20 @@ public interface DownstreamSink {
   /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}, as access logs print it. */
   String protocol();
 
-  /** {@code http} (TLS arrives with the security work). */
-  String scheme();
+  /** {@code https} on a TLS connection, {@code http} otherwise. */
+  default String scheme() {
+    return tls().secure() ? "https" : "http";
+  }
+
+  /** The TLS session of the downstream connection; {@link TlsSession#NONE} for plaintext. */
+  TlsSession tls();
 
   InetSocketAddress remoteAddress();
 
   InetSocketAddress localAddress();
 
   /** The verified TLS identity of the downstream connection; {@link PeerIdentity#NONE} if none. */
-  PeerIdentity peerIdentity();
+  default PeerIdentity peerIdentity() {
+    return tls().peer();
+  }
 }

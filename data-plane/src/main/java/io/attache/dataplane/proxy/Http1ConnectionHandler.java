@@ -1,7 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
-import io.attache.dataplane.security.PeerIdentity;
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -206,8 +206,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public String scheme() {
-    return "http";
+  public TlsSession tls() {
+    return TlsSession.of(ctx.channel());
   }
 
   @Override
@@ -218,10 +218,5 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) ctx.channel().localAddress();
-  }
-
-  @Override
-  public PeerIdentity peerIdentity() {
-    return PeerIdentity.of(ctx.channel());
   }
 }

@@ -1,6 +1,6 @@
 package io.attache.dataplane.proxy;
 
-import io.attache.dataplane.security.PeerIdentity;
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -127,8 +127,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public String scheme() {
-    return "http";
+  public TlsSession tls() {
+    return TlsSession.of(ctx.channel());
   }
 
   @Override
@@ -139,10 +139,5 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   @Override
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) ctx.channel().parent().localAddress();
-  }
-
-  @Override
-  public PeerIdentity peerIdentity() {
-    return PeerIdentity.of(ctx.channel());
   }
 }

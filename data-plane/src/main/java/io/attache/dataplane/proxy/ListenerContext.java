@@ -7,6 +7,7 @@ import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.ServerTlsContext;
 import io.attache.dataplane.tracing.Tracer;
 import java.time.Clock;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.function.Function;
 
 /**
  * Everything the streams of one listener share: its HCM config, the running clusters, stats, the
- * access-log sink, its HTTP filters (RBAC in chain order, fault) and the injected time and
- * randomness. Immutable; swapped whole on a config change.
+ * access-log sink, its HTTP filters (RBAC in chain order, fault), the injected time and randomness,
+ * and the TLS termination of its filter chain. Immutable; swapped whole on a config change.
+ *
+ * @param tls empty for a plaintext listener
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -29,4 +32,5 @@ public record ListenerContext(
     Tracer tracer,
     RandomSource random,
     Ticker ticker,
-    Clock clock) {}
+    Clock clock,
+    Optional<ServerTlsContext> tls) {}

@@ -1064,7 +1064,10 @@ final class ProxyStream {
     }
   }
 
-  /** x-request-id, x-forwarded-for and x-forwarded-proto, per Envoy's connection manager. */
+  /**
+   * x-request-id, x-forwarded-for, x-forwarded-proto and x-forwarded-client-cert, per Envoy's
+   * connection manager.
+   */
   private void applyForwardingHeaders(HttpHeaders h) {
     boolean edgeRequest = false;
     if (hcm.useRemoteAddress()) {
@@ -1082,6 +1085,7 @@ final class ProxyStream {
       h.set("x-forwarded-proto", downstream.scheme());
     }
     internalRequest = !edgeRequest;
+    hcm.forwardClientCert().apply(h, downstream.tls());
     if (edgeRequest) {
       // Envoy never lets an external client force tracing or steer retries.
       h.remove("x-envoy-force-trace");

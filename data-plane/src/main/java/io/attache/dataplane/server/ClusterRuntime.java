@@ -8,10 +8,16 @@ import io.attache.dataplane.outlier.ClusterBreaker;
 import io.attache.dataplane.outlier.OutlierDetectionConfig;
 import io.attache.dataplane.outlier.OutlierDetector;
 import io.attache.dataplane.outlier.StrictBreakerConfig;
+import io.attache.dataplane.pool.UpstreamTransport;
 import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.ClientTlsContext;
+import io.attache.dataplane.tls.SecretStore;
+import io.attache.dataplane.tls.TlsStats;
+import io.attache.dataplane.tls.TransportSockets;
+import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.transport.Transports;
 import io.attache.dataplane.upstream.ClusterDefinition;
 import io.attache.dataplane.upstream.ClusterManager;
@@ -61,6 +67,7 @@ final class ClusterRuntime implements AutoCloseable {
   private final ScheduledExecutorService dnsTimer;
   private final JdkDnsResolver resolver;
   private final EventLoopGroup healthCheckGroup;
+  private final SecretStore secrets;
 
   /** One running cluster with the machinery that must stop with it. */
   private static final class Entry {
@@ -124,8 +131,10 @@ final class ClusterRuntime implements AutoCloseable {
       ClusterManager manager,
       ScheduledExecutorService dnsTimer,
       JdkDnsResolver resolver,
-      UpstreamContext context)
+      UpstreamContext context,
+      SecretStore secrets)
       throws ConfigException {
+    this.secrets = secrets;
     this.manager = manager;
     this.context = context;
     this.dnsTimer = dnsTimer;
@@ -140,17 +149,32 @@ final class ClusterRuntime implements AutoCloseable {
 
   /** Checkers, detectors and breakers register on their cluster before it publishes hosts. */
   private Entry join(Cluster proto, UpstreamCluster c) throws ConfigException {
+    String path = "clusters[\"" + c.name() + "\"]";
+    Optional<UpstreamTlsConfig> tls = TransportSockets.upstream(proto, path);
+    UpstreamTransport transport = UpstreamTransport.PLAINTEXT;
+    List<AutoCloseable> machinery = new ArrayList<>();
+    if (tls.isPresent()) {
+      ClientTlsContext context =
+          new ClientTlsContext(
+              tls.get(),
+              secrets,
+              new TlsStats(this.context.stats(), "cluster." + c.name() + ".ssl."));
+      transport = context;
+      machinery.add(context);
+    }
     HealthChecker checker = HealthChecker.create(c, context, healthCheckGroup);
     OutlierDetector detector = OutlierDetector.create(c, context, Ticker.SYSTEM);
     checker.addHostCheckListener(
         (host, type, passed) -> detector.onActiveHealthCheck(host, passed));
     ClusterBreaker breaker =
         ClusterBreaker.create(c, context.stats(), Ticker.SYSTEM, java.time.Clock.systemUTC());
+    machinery.add(checker);
+    machinery.add(detector);
     return new Entry(
         proto,
         c,
-        new RunningCluster(c, context.stats(), context.random(), detector, breaker),
-        List.of(checker, detector));
+        new RunningCluster(c, context.stats(), context.random(), detector, breaker, transport),
+        List.copyOf(machinery));
   }
 
   /** Parses every cluster without starting anything; throws naming the first bad field. */
@@ -191,6 +215,13 @@ final class ClusterRuntime implements AutoCloseable {
 
   static ClusterRuntime start(List<Cluster> protos, StatsStore stats, RandomSource random)
       throws ConfigException {
+    return start(protos, stats, random, new SecretStore());
+  }
+
+  /** Starts the static clusters; TLS clusters take their secrets from {@code secrets}. */
+  static ClusterRuntime start(
+      List<Cluster> protos, StatsStore stats, RandomSource random, SecretStore secrets)
+      throws ConfigException {
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -205,7 +236,7 @@ final class ClusterRuntime implements AutoCloseable {
     ClusterRuntime runtime;
     try {
       manager = ClusterManager.create(protos, PATH, context);
-      runtime = new ClusterRuntime(manager, timer, resolver, context);
+      runtime = new ClusterRuntime(manager, timer, resolver, context, secrets);
     } catch (ConfigException e) {
       timer.shutdownNow();
       resolver.close();

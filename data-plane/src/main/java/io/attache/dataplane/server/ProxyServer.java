@@ -22,6 +22,15 @@ import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.CommonTlsConfig;
+import io.attache.dataplane.tls.DownstreamTlsConfig;
+import io.attache.dataplane.tls.SecretSource;
+import io.attache.dataplane.tls.SecretStore;
+import io.attache.dataplane.tls.ServerTlsContext;
+import io.attache.dataplane.tls.TlsSecret;
+import io.attache.dataplane.tls.TlsStats;
+import io.attache.dataplane.tls.TransportSockets;
+import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
 import io.attache.dataplane.tracing.Tracer;
@@ -37,6 +46,7 @@ import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.netty.channel.EventLoopGroup;
@@ -74,6 +84,7 @@ public final class ProxyServer {
 
   private final Bootstrap bootstrap;
   private final StatsStore stats;
+  private final SecretStore secrets = new SecretStore();
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
   private final List<HttpListener> listeners;
@@ -109,9 +120,10 @@ public final class ProxyServer {
     this.stats = new StatsStore();
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
     this.workers = Transports.newEventLoopGroup(options.concurrency(), "attache-worker");
+    secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM);
+            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM, secrets);
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
@@ -165,9 +177,30 @@ public final class ProxyServer {
             tracerFor(config),
             RandomSource.SYSTEM,
             Ticker.SYSTEM,
-            java.time.Clock.systemUTC());
+            java.time.Clock.systemUTC(),
+            config
+                .tls()
+                .map(
+                    tls ->
+                        new ServerTlsContext(
+                            tls, secrets, new TlsStats(stats, listenerStatPrefix(config)))));
     contexts.add(context);
     return context;
+  }
+
+  /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.ssl.}. */
+  private static String listenerStatPrefix(ListenerConfig config) {
+    String statPrefix = config.proto().getStatPrefix();
+    String scope =
+        statPrefix.isEmpty()
+            ? config.address().getHostString() + "_" + config.address().getPort()
+            : statPrefix;
+    return "listener." + scope + ".ssl.";
+  }
+
+  /** The secret store TLS contexts read; SDS secrets from ADS snapshots land here. */
+  public SecretStore secrets() {
+    return secrets;
   }
 
   private List<Message> configDump() {
@@ -247,7 +280,18 @@ public final class ProxyServer {
       }
       warnings.add(f.toString());
     }
+    SecretStore staticSecrets = new SecretStore();
+    staticSecrets.putStatic(
+        bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     ClusterRuntime.validate(bootstrap.getStaticResources().getClustersList());
+    List<Cluster> clusterProtos = bootstrap.getStaticResources().getClustersList();
+    for (int i = 0; i < clusterProtos.size(); i++) {
+      String path = "static_resources.clusters[" + i + "]";
+      checkSecretReferences(
+          TransportSockets.upstream(clusterProtos.get(i), path).map(UpstreamTlsConfig::common),
+          staticSecrets,
+          path + ".transport_socket.typed_config.common_tls_context");
+    }
     List<ListenerConfig> listeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
@@ -257,6 +301,10 @@ public final class ProxyServer {
       if (!names.add(config.name())) {
         throw new ConfigException(path + ".name", "duplicate listener name " + config.name());
       }
+      checkSecretReferences(
+          config.tls().map(DownstreamTlsConfig::common),
+          staticSecrets,
+          path + ".filter_chains[0].transport_socket.typed_config.common_tls_context");
       // Builds the loggers once against throw-away stats to surface format errors now.
       AccessLoggers.fromProtos(
               config.hcm().proto().getAccessLogList(), accessLogPath(i), new StatsStore())
@@ -268,6 +316,39 @@ public final class ProxyServer {
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
             : Optional.empty();
     return new Validated(listeners, AdminConfig.fromBootstrap(bootstrap), xds, warnings);
+  }
+
+  /**
+   * A static resource may name only bootstrap secrets: SDS is wired for resources that arrive over
+   * ADS, whose warming waits for their secrets.
+   */
+  private static void checkSecretReferences(
+      Optional<CommonTlsConfig> common, SecretStore staticSecrets, String path)
+      throws ConfigException {
+    if (common.isEmpty()) {
+      return;
+    }
+    if (!common.get().sdsSecrets().isEmpty()) {
+      throw new ConfigException(
+          path,
+          "SDS secret '"
+              + common.get().sdsSecrets().get(0).name()
+              + "' on a static resource is not supported; put it in static_resources.secrets or"
+              + " deliver the resource over ADS");
+    }
+    for (SecretSource.Named<?> named : common.get().staticSecrets()) {
+      if (named.resolve(staticSecrets).isEmpty()) {
+        throw new ConfigException(
+            path,
+            "names secret '"
+                + named.name()
+                + "', which static_resources.secrets does not hold (as a "
+                + (named.kind() == TlsSecret.CertificateKeyPair.class
+                    ? "tls_certificate"
+                    : "validation_context")
+                + ")");
+      }
+    }
   }
 
   private static String accessLogPath(int listener) {
@@ -369,6 +450,21 @@ public final class ProxyServer {
     synchronized (configLock) {
       if (stopping) {
         return ApplyResult.rejected("the proxy is shutting down");
+      }
+      // SDS secrets go first: new clusters and listeners build their TLS contexts from the store,
+      // and running ones swap to the new material for new handshakes (Envoy applies secrets
+      // independently of the resources naming them, too).
+      try {
+        Map<String, TlsSecret> dynamicSecrets = new java.util.HashMap<>();
+        for (Versioned<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> v :
+            snapshot.secrets().values()) {
+          dynamicSecrets.put(
+              v.resource().getName(),
+              TlsSecret.from(v.resource(), "secrets[\"" + v.resource().getName() + "\"]"));
+        }
+        secrets.replaceDynamic(dynamicSecrets);
+      } catch (ConfigException e) {
+        return ApplyResult.rejected(e.getMessage());
       }
       ClusterRuntime.Plan plan;
       try {
@@ -478,7 +574,12 @@ public final class ProxyServer {
     }
     ListenerContext context = p.next().context.get();
     contexts.remove(context);
+    closeContext(context);
+  }
+
+  private static void closeContext(ListenerContext context) {
     context.accessLog().close();
+    context.tls().ifPresent(ServerTlsContext::close);
   }
 
   /** A context no new stream takes: its access log closes once in-flight streams had time. */
@@ -486,7 +587,7 @@ public final class ProxyServer {
     afterDrainTime(
         () -> {
           if (contexts.remove(context)) {
-            context.accessLog().close();
+            closeContext(context);
           }
         });
   }
@@ -499,7 +600,7 @@ public final class ProxyServer {
         () -> {
           listener.listener.closeConnections();
           if (contexts.remove(context)) {
-            context.accessLog().close();
+            closeContext(context);
           }
         });
   }
@@ -584,7 +685,7 @@ public final class ProxyServer {
     timers.shutdownNow();
     clusters.close();
     for (ListenerContext c : contexts) {
-      c.accessLog().close();
+      closeContext(c);
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

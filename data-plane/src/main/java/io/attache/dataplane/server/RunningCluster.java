@@ -14,6 +14,7 @@ import io.attache.dataplane.pool.Http2HostPool;
 import io.attache.dataplane.pool.PoolListener;
 import io.attache.dataplane.pool.PoolSettings;
 import io.attache.dataplane.pool.UpstreamProtocol;
+import io.attache.dataplane.pool.UpstreamTransport;
 import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.retry.RetryStats;
@@ -59,7 +60,8 @@ final class RunningCluster implements ClusterHandle {
       StatsStore store,
       RandomSource random,
       OutlierDetector outlier,
-      BreakerGate gate) {
+      BreakerGate gate,
+      UpstreamTransport transport) {
     this.cluster = cluster;
     this.outlier = outlier;
     this.gate = gate;
@@ -84,7 +86,8 @@ final class RunningCluster implements ClusterHandle {
             definition.connectTimeout(),
             http.idleTimeout(),
             http.maxRequestsPerConnection().orElse(0),
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE,
+            transport);
     this.useDownstreamProtocol =
         http.protocol() == ClusterDefinition.UpstreamProtocol.USE_DOWNSTREAM;
   }

@@ -80,6 +80,9 @@ final class ClusterParser {
             ? Integer.toUnsignedLong(c.getPerConnectionBufferLimitBytes().getValue())
             : 1024 * 1024;
     DnsSettings dns = dns(c, path);
+    // Validated here so a bad TLS context fails with the cluster's path; the running cluster
+    // builds its own from the proto.
+    io.attache.dataplane.tls.TransportSockets.upstream(c, path);
     CircuitBreakerSettings breakers =
         c.hasCircuitBreakers()
             ? CircuitBreakerSettings.from(c.getCircuitBreakers(), path + ".circuit_breakers")

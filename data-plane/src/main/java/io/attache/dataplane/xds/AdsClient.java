@@ -35,11 +35,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's ADS client: one aggregated stream (state of the world or delta) for CDS, EDS, LDS and
- * RDS; per-resource validation with all-or-nothing NACKs per response; Envoy's warming (clusters
- * wait for their endpoints, listeners for their routes, up to {@code initial_fetch_timeout}); and
- * reconnection with jittered exponential back-off that keeps the last snapshot serving. It hands
- * the integrator only consistent, warm snapshots through {@link XdsConfigListener}.
+ * The proxy's ADS client: one aggregated stream (state of the world or delta) for CDS, EDS, LDS,
+ * RDS and SDS; per-resource validation with all-or-nothing NACKs per response; Envoy's warming
+ * (clusters wait for their endpoints, listeners for their routes, both for their SDS secrets, up to
+ * {@code initial_fetch_timeout}); and reconnection with jittered exponential back-off that keeps
+ * the last snapshot serving. It hands the integrator only consistent, warm snapshots through {@link
+ * XdsConfigListener}.
  *
  * <p>All state lives on one serialised context (gRPC callbacks and timers are funnelled into it),
  * so nothing here is locked; the listener is called on it and must not block.
@@ -51,7 +52,12 @@ public final class AdsClient implements StreamHost, AutoCloseable {
           XdsResourceType.CLUSTER,
           XdsResourceType.ENDPOINT,
           XdsResourceType.LISTENER,
-          XdsResourceType.ROUTE);
+          XdsResourceType.ROUTE,
+          XdsResourceType.SECRET);
+
+  /** Types only ever subscribed by name, because a warming resource needs them. */
+  private static final List<XdsResourceType> DEPENDENCY_TYPES =
+      List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE, XdsResourceType.SECRET);
 
   /** A resource the client holds, as accepted from the control plane. */
   record Accepted(ParsedResource parsed, String version, Instant lastUpdated) {}
@@ -119,6 +125,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     parsers.put(XdsResourceType.ENDPOINT, new EndpointResourceParser());
     parsers.put(XdsResourceType.LISTENER, new ListenerResourceParser());
     parsers.put(XdsResourceType.ROUTE, new RouteConfigResourceParser());
+    parsers.put(XdsResourceType.SECRET, new SecretResourceParser());
     for (XdsResourceType type : XdsResourceType.values()) {
       names.put(type, Set.of());
     }
@@ -528,7 +535,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     desiredDependencies.putAll(desired);
     settled.retainAll(desired.keySet());
     Map<XdsResourceType, SortedMap<String, Accepted>> pruned = new EnumMap<>(accepted);
-    for (XdsResourceType type : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
+    for (XdsResourceType type : DEPENDENCY_TYPES) {
       SortedMap<String, Accepted> kept = new TreeMap<>(accepted.get(type));
       kept.keySet().removeIf(name -> !desired.containsKey(new Dependency.Key(type, name)));
       pruned.put(type, kept);
@@ -557,7 +564,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
                 d.initialFetchTimeout(), () -> sync.execute(() -> dependencyFetchTimedOut(key))));
       }
     }
-    for (XdsResourceType type : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
+    for (XdsResourceType type : DEPENDENCY_TYPES) {
       Set<String> want = new TreeSet<>();
       desired.keySet().stream().filter(k -> k.type() == type).forEach(k -> want.add(k.name()));
       if (!want.equals(names.get(type))) {
@@ -661,6 +668,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         versioned(view.get(XdsResourceType.LISTENER)),
         versioned(view.get(XdsResourceType.ROUTE)),
         versioned(view.get(XdsResourceType.CLUSTER)),
-        versioned(view.get(XdsResourceType.ENDPOINT)));
+        versioned(view.get(XdsResourceType.ENDPOINT)),
+        versioned(view.get(XdsResourceType.SECRET)));
   }
 }

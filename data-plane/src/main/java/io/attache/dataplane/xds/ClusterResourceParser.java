@@ -1,6 +1,8 @@
 package io.attache.dataplane.xds;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.tls.TransportSockets;
+import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.upstream.ClusterDefinition;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.time.Duration;
@@ -33,6 +35,16 @@ final class ClusterResourceParser extends ResourceParser<Cluster> {
 
   @Override
   List<Dependency> validate(Cluster cluster, String name, String path) throws ConfigException {
+    List<Dependency> secrets =
+        SecretResourceParser.dependencies(
+            TransportSockets.sdsSecrets(
+                TransportSockets.upstream(cluster, path).map(UpstreamTlsConfig::common)));
+    List<Dependency> all = new java.util.ArrayList<>(secrets);
+    all.addAll(validateDiscovery(cluster, path));
+    return List.copyOf(all);
+  }
+
+  private List<Dependency> validateDiscovery(Cluster cluster, String path) throws ConfigException {
     if (cluster.getClusterDiscoveryTypeCase() != Cluster.ClusterDiscoveryTypeCase.TYPE
         || cluster.getType() != Cluster.DiscoveryType.EDS) {
       if (cluster.hasEdsClusterConfig()) {

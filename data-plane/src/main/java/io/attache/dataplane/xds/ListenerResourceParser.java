@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.listener.ListenerConfig;
+import io.attache.dataplane.tls.DownstreamTlsConfig;
+import io.attache.dataplane.tls.TransportSockets;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -69,7 +71,10 @@ final class ListenerResourceParser extends ResourceParser<Listener> {
         adapted.getFilterChainsBuilder(c).getFiltersBuilder(f).setTypedConfig(Any.pack(standIn));
       }
     }
-    ListenerConfig.from(adapted.build(), path);
+    ListenerConfig config = ListenerConfig.from(adapted.build(), path);
+    routes.addAll(
+        SecretResourceParser.dependencies(
+            TransportSockets.sdsSecrets(config.tls().map(DownstreamTlsConfig::common))));
     return routes;
   }
 

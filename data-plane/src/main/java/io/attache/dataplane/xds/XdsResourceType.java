@@ -2,8 +2,8 @@ package io.attache.dataplane.xds;
 
 /**
  * The xDS resource types the ADS client speaks, in the order Envoy subscribes to them (clusters
- * before endpoints, listeners before routes). SECRET is plumbed through the protocol layer so the
- * security work can subscribe to it; nothing subscribes to it yet.
+ * before endpoints, listeners before routes, secrets last). Secrets are subscribed by name when a
+ * cluster or listener names them in an SDS config.
  */
 public enum XdsResourceType {
   CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", Subscription.WILDCARD),

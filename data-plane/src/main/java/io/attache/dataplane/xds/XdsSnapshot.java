@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -12,23 +13,36 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * One consistent, warm set of dynamic resources, by name: every listener's RDS route config and
- * every EDS cluster's load assignment is here unless its initial fetch timed out. The integrator
- * builds a new immutable proxy config from it and swaps it in at once. Immutable.
+ * One consistent, warm set of dynamic resources, by name: every listener's RDS route config, every
+ * EDS cluster's load assignment and every SDS secret a listener or cluster names is here unless its
+ * initial fetch timed out. The integrator builds a new immutable proxy config from it and swaps it
+ * in at once. Immutable.
  *
  * @param clusterLoadAssignments by EDS resource name ({@code eds_cluster_config.service_name}, else
  *     the cluster name); see {@link #loadAssignmentFor}
+ * @param secrets SDS secrets by name
  */
 public record XdsSnapshot(
     SortedMap<String, Versioned<Listener>> listeners,
     SortedMap<String, Versioned<RouteConfiguration>> routeConfigs,
     SortedMap<String, Versioned<Cluster>> clusters,
-    SortedMap<String, Versioned<ClusterLoadAssignment>> clusterLoadAssignments) {
+    SortedMap<String, Versioned<ClusterLoadAssignment>> clusterLoadAssignments,
+    SortedMap<String, Versioned<Secret>> secrets) {
 
   public static final XdsSnapshot EMPTY =
       new XdsSnapshot(new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
 
+  /** A snapshot without SDS secrets. */
+  public XdsSnapshot(
+      SortedMap<String, Versioned<Listener>> listeners,
+      SortedMap<String, Versioned<RouteConfiguration>> routeConfigs,
+      SortedMap<String, Versioned<Cluster>> clusters,
+      SortedMap<String, Versioned<ClusterLoadAssignment>> clusterLoadAssignments) {
+    this(listeners, routeConfigs, clusters, clusterLoadAssignments, new TreeMap<>());
+  }
+
   public XdsSnapshot {
+    secrets = frozen(secrets);
     listeners = frozen(listeners);
     routeConfigs = frozen(routeConfigs);
     clusters = frozen(clusters);
@@ -52,7 +66,8 @@ public record XdsSnapshot(
     return protos(listeners).equals(protos(other.listeners))
         && protos(routeConfigs).equals(protos(other.routeConfigs))
         && protos(clusters).equals(protos(other.clusters))
-        && protos(clusterLoadAssignments).equals(protos(other.clusterLoadAssignments));
+        && protos(clusterLoadAssignments).equals(protos(other.clusterLoadAssignments))
+        && protos(secrets).equals(protos(other.secrets));
   }
 
   private static <T extends com.google.protobuf.Message> Map<String, T> protos(

@@ -18,7 +18,7 @@ class FieldSupportTest {
             node: { id: a, user_agent_name: custom }
             stats_flush_interval: 5s
             static_resources:
-              secrets: [{ name: s }]
+              secrets: [{ name: s, generic_secret: { secret: { inline_string: x } } }]
             """,
             false);
 
@@ -29,7 +29,8 @@ class FieldSupportTest {
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("node.user_agent_name", Status.IGNORED),
             org.assertj.core.groups.Tuple.tuple("stats_flush_interval", Status.IGNORED),
-            org.assertj.core.groups.Tuple.tuple("static_resources.secrets", Status.REJECTED));
+            org.assertj.core.groups.Tuple.tuple(
+                "static_resources.secrets[0].generic_secret", Status.REJECTED));
   }
 
   @Test

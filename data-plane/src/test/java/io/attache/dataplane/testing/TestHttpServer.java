@@ -35,8 +35,8 @@ import java.util.function.Function;
 
 /**
  * A real upstream for tests: an HTTP/1.1 server (keep-alive) or an HTTP/2 prior-knowledge server on
- * an ephemeral loopback port. It records every request it receives and answers with a test-supplied
- * function, so tests assert on what the upstream really saw.
+ * an ephemeral loopback port, in cleartext or behind TLS. It records every request it receives and
+ * answers with a test-supplied function, so tests assert on what the upstream really saw.
  */
 public final class TestHttpServer implements AutoCloseable {
 
@@ -67,7 +67,18 @@ public final class TestHttpServer implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Function<Received, Reply> handler;
 
+  /** Client certificates of TLS connections, in accept order (empty list: none presented). */
+  private final List<List<java.security.cert.Certificate>> peerCertificates =
+      new CopyOnWriteArrayList<>();
+
+  private final List<String> negotiatedProtocols = new CopyOnWriteArrayList<>();
+
   private TestHttpServer(boolean http2, Function<Received, Reply> handler) {
+    this(http2, null, handler);
+  }
+
+  private TestHttpServer(
+      boolean http2, io.netty.handler.ssl.SslContext tls, Function<Received, Reply> handler) {
     this.handler = handler;
     this.group =
         new MultiThreadIoEventLoopGroup(
@@ -81,6 +92,25 @@ public final class TestHttpServer implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     connections.incrementAndGet();
+                    if (tls != null) {
+                      io.netty.handler.ssl.SslHandler ssl = tls.newHandler(ch.alloc());
+                      ch.pipeline().addLast(ssl);
+                      ssl.handshakeFuture()
+                          .addListener(
+                              f -> {
+                                if (f.isSuccess()) {
+                                  negotiatedProtocols.add(
+                                      String.valueOf(ssl.applicationProtocol()));
+                                  java.security.cert.Certificate[] peer;
+                                  try {
+                                    peer = ssl.engine().getSession().getPeerCertificates();
+                                  } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                                    peer = new java.security.cert.Certificate[0];
+                                  }
+                                  peerCertificates.add(List.of(peer));
+                                }
+                              });
+                    }
                     if (http2) {
                       ch.pipeline()
                           .addLast(
@@ -116,6 +146,22 @@ public final class TestHttpServer implements AutoCloseable {
 
   public static TestHttpServer http2(Function<Received, Reply> handler) {
     return new TestHttpServer(true, handler);
+  }
+
+  /** An HTTPS upstream: TLS with {@code tls} (its ALPN decides nothing; the codec is fixed). */
+  public static TestHttpServer https(
+      io.netty.handler.ssl.SslContext tls, boolean http2, Function<Received, Reply> handler) {
+    return new TestHttpServer(http2, tls, handler);
+  }
+
+  /** The client certificate chain of each completed TLS handshake, in order. */
+  public List<List<java.security.cert.Certificate>> peerCertificates() {
+    return peerCertificates;
+  }
+
+  /** The ALPN protocol each TLS handshake selected ("null" when none). */
+  public List<String> negotiatedProtocols() {
+    return negotiatedProtocols;
   }
 
   /** Echoes the method and path in the body, with the upstream's name in a header. */

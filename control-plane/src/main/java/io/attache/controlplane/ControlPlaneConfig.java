@@ -2,8 +2,13 @@ package io.attache.controlplane;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
-/** Where the control plane listens and keeps its data, and how it debounces pushes. Immutable. */
+/**
+ * Where the control plane listens and keeps its data, how it debounces pushes, and its identity
+ * settings (CA, certificate lifetimes, xDS TLS). Immutable.
+ */
 public record ControlPlaneConfig(
     String xdsHost,
     int xdsPort,
@@ -11,8 +16,58 @@ public record ControlPlaneConfig(
     int httpPort,
     Path dataDir,
     Duration pushQuietPeriod,
-    Duration pushMaxDelay) {
+    Duration pushMaxDelay,
+    Security security) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
+
+  /** Plaintext xDS, a generated root CA in the data directory, 24-hour workload certificates. */
+  public ControlPlaneConfig(
+      String xdsHost,
+      int xdsPort,
+      String httpHost,
+      int httpPort,
+      Path dataDir,
+      Duration pushQuietPeriod,
+      Duration pushMaxDelay) {
+    this(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        Security.DEFAULT);
+  }
+
+  /**
+   * The mesh's identity settings. {@code operatorCa}: an operator's CA certificate chain and key
+   * (PEM); empty = a root generated in {@code <data-dir>/ca}. {@code xdsTls}: serve xDS over TLS
+   * with a CA-issued certificate naming {@code xdsServerNames}, and require every stream to prove
+   * an identity (client certificate or bootstrap token).
+   */
+  public record Security(
+      String trustDomain,
+      Optional<CaFiles> operatorCa,
+      Duration workloadCertTtl,
+      boolean xdsTls,
+      List<String> xdsServerNames) {
+
+    public static final Security DEFAULT =
+        new Security(
+            "attache.local",
+            Optional.empty(),
+            Duration.ofHours(24),
+            false,
+            List.of("localhost", "127.0.0.1"));
+
+    public Security {
+      xdsServerNames = List.copyOf(xdsServerNames);
+    }
+  }
+
+  /** An operator's CA: certificate (then its chain up to the root) and its key, PEM files. */
+  public record CaFiles(Path certificate, Path key) {}
 }

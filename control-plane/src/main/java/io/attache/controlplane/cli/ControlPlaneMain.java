@@ -6,6 +6,8 @@ import io.attache.controlplane.xds.SystemScheduler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -69,17 +71,74 @@ public final class ControlPlaneMain implements Callable<Integer> {
           "Push no later than this after the first write of a burst (default ${DEFAULT-VALUE}).")
   Duration maxDelay;
 
+  @Option(
+      names = "--trust-domain",
+      defaultValue = "attache.local",
+      description = "SPIFFE trust domain of workload identities (default ${DEFAULT-VALUE}).")
+  String trustDomain;
+
+  @Option(
+      names = "--ca-cert",
+      description =
+          "PEM file: your CA certificate (root or intermediate), then its chain up to the root."
+              + " Default: a root generated in <data-dir>/ca on first start.")
+  Path caCert;
+
+  @Option(names = "--ca-key", description = "PEM file: the private key of --ca-cert.")
+  Path caKey;
+
+  @Option(
+      names = "--workload-cert-ttl",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description =
+          "Lifetime of workload certificates; renewed at half of it (default ${DEFAULT-VALUE}).")
+  Duration workloadCertTtl;
+
+  @Option(
+      names = "--xds-tls",
+      description =
+          "Serve xDS over TLS with a certificate from the CA, and require every proxy to prove"
+              + " its identity (client certificate or bootstrap token).")
+  boolean xdsTls;
+
+  @Option(
+      names = "--xds-server-name",
+      split = ",",
+      defaultValue = "localhost,127.0.0.1",
+      description =
+          "DNS names and IP addresses proxies dial the xDS server by, put in its certificate"
+              + " (default ${DEFAULT-VALUE}).")
+  List<String> xdsServerNames;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
+    if ((caCert == null) != (caKey == null)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--ca-cert and --ca-key go together");
+    }
     SystemScheduler scheduler = new SystemScheduler();
     ControlPlane controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                xdsHost, xdsPort, httpHost, httpPort, dataDir, quietPeriod, maxDelay),
+                xdsHost,
+                xdsPort,
+                httpHost,
+                httpPort,
+                dataDir,
+                quietPeriod,
+                maxDelay,
+                new ControlPlaneConfig.Security(
+                    trustDomain,
+                    Optional.ofNullable(caCert)
+                        .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
+                    workloadCertTtl,
+                    xdsTls,
+                    xdsServerNames)),
             scheduler,
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -93,7 +152,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
                 },
                 "attache-shutdown"));
     System.out.printf(
-        "attache control plane: xDS on %s:%d, REST admin API on http://%s:%d, store in %s%n",
+        "attache control plane: xDS%s on %s:%d, REST admin API on http://%s:%d, store in %s%n",
+        xdsTls ? " (TLS, identities required)" : "",
         xdsHost,
         controlPlane.xdsPort(),
         httpHost,
@@ -104,7 +164,7 @@ public final class ControlPlaneMain implements Callable<Integer> {
     return 0;
   }
 
-  /** Parses "250ms", "2s", "1m" or an ISO-8601 duration. */
+  /** Parses "250ms", "2s", "1m", "24h" or an ISO-8601 duration. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
@@ -118,11 +178,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
       if (v.endsWith("s")) {
         return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
       }
+      if (v.endsWith("h")) {
+        return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
       if (v.endsWith("m")) {
         return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
       }
       throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not a duration like 250ms, 2s, 1m or PT1S");
+          "'" + value + "' is not a duration like 250ms, 2s, 1m, 24h or PT1S");
     }
   }
 }

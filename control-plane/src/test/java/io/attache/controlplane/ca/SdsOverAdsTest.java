@@ -4,10 +4,10 @@ import static io.attache.controlplane.testing.Policies.policy;
 import static io.attache.controlplane.testing.Policies.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.ManualScheduler;
+import io.attache.controlplane.testing.MeshNodes;
 import io.attache.controlplane.testing.MutableClock;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
@@ -103,16 +103,7 @@ class SdsOverAdsTest {
   }
 
   static Node node(String id, String serviceAccount) {
-    return Node.newBuilder()
-        .setId(id)
-        .setCluster(serviceAccount)
-        .setUserAgentName("envoy")
-        .setMetadata(
-            Struct.newBuilder()
-                .putFields(
-                    SpiffeId.NAMESPACE_METADATA_KEY,
-                    Value.newBuilder().setStringValue("shop").build()))
-        .build();
+    return MeshNodes.inShop(id, serviceAccount);
   }
 
   @Test

@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
 import io.attache.controlplane.ca.SpiffeId;
 import io.attache.controlplane.testing.AdsTestClient;
+import io.attache.controlplane.testing.MeshNodes;
 import io.attache.controlplane.testing.RestClient;
 import io.attache.controlplane.xds.SystemScheduler;
 import io.envoyproxy.controlplane.cache.Resources;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
 import java.net.http.HttpResponse;
@@ -63,19 +61,6 @@ class IdentityApiTest {
     scheduler.close();
   }
 
-  static Node orders(String id) {
-    return Node.newBuilder()
-        .setId(id)
-        .setCluster("orders")
-        .setUserAgentName("envoy")
-        .setMetadata(
-            Struct.newBuilder()
-                .putFields(
-                    SpiffeId.NAMESPACE_METADATA_KEY,
-                    Value.newBuilder().setStringValue("shop").build()))
-        .build();
-  }
-
   @Test
   void anIssuedTokenIsShownOnceAndStoredOnlyAsAHash() throws Exception {
     HttpResponse<String> issued = rest.post(TOKENS);
@@ -121,7 +106,8 @@ class IdentityApiTest {
     String token = json(rest.post(TOKENS)).get("token").asText();
 
     try (AdsTestClient proxy =
-        AdsTestClient.withBearerToken(controlPlane.xdsPort(), orders("orders-1"), token)) {
+        AdsTestClient.withBearerToken(
+            controlPlane.xdsPort(), MeshNodes.inShop("orders-1", "orders"), token)) {
       proxy.request(SDS, "", "", List.of("default", "ROOTCA"));
       DiscoveryResponse secrets = proxy.next();
       assertThat(secrets.getResourcesCount()).isEqualTo(2);
@@ -156,7 +142,7 @@ class IdentityApiTest {
 
     try (AdsTestClient proxy =
         AdsTestClient.withBearerToken(
-            controlPlane.xdsPort(), orders("orders-1"), "atk_not-issued")) {
+            controlPlane.xdsPort(), MeshNodes.inShop("orders-1", "orders"), "atk_not-issued")) {
       proxy.request(SDS, "", "", List.of());
 
       assertThat(proxy.nextError().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
@@ -175,7 +161,9 @@ class IdentityApiTest {
 
     try (AdsTestClient proxy =
         AdsTestClient.withBearerToken(
-            controlPlane.xdsPort(), orders("orders-1"), issued.get("token").asText())) {
+            controlPlane.xdsPort(),
+            MeshNodes.inShop("orders-1", "orders"),
+            issued.get("token").asText())) {
       proxy.request(SDS, "", "", List.of());
       assertThat(proxy.nextError().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     }

@@ -176,4 +176,13 @@ class IdentityApiTest {
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(json(response).get("field").asText()).isEqualTo("identity");
   }
+
+  @Test
+  void theOpenApiDocumentDescribesTheTokenEndpoints() {
+    JsonNode paths = json(rest.get("/api/v1/openapi.json")).get("paths");
+
+    assertThat(paths.get(TOKENS.replace("shop/orders", "{namespace}/{serviceAccount}")).has("post"))
+        .isTrue();
+    assertThat(paths.has("/api/v1/identities/{namespace}/{serviceAccount}/tokens/{id}")).isTrue();
+  }
 }

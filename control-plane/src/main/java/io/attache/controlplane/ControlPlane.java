@@ -1,5 +1,12 @@
 package io.attache.controlplane;
 
+import io.attache.controlplane.ca.BootstrapTokens;
+import io.attache.controlplane.ca.CertificateAuthority;
+import io.attache.controlplane.ca.CertificateInfo;
+import io.attache.controlplane.ca.SdsSecrets;
+import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.ca.WorkloadCertificates;
+import io.attache.controlplane.ca.XdsServerTls;
 import io.attache.controlplane.policy.PolicyEditor;
 import io.attache.controlplane.rest.AdminApi;
 import io.attache.controlplane.rest.ControlPlaneMetrics;
@@ -10,8 +17,12 @@ import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.EnvoyTypeRegistry;
 import io.attache.controlplane.xds.ProxyStatusTracker;
+import io.attache.controlplane.xds.RefusalLog;
 import io.attache.controlplane.xds.Scheduler;
+import io.attache.controlplane.xds.SecretAccessGuard;
 import io.attache.controlplane.xds.SnapshotPublisher;
+import io.attache.controlplane.xds.TransportSecurity;
+import io.attache.controlplane.xds.XdsAuthenticator;
 import io.attache.controlplane.xds.XdsServer;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
@@ -25,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires store → editor → publisher → snapshot cache → xDS server, and the REST API over them, and
- * owns their lifecycle. Starting it opens the store first, so nothing is served from a store that
- * failed to open; closing stops serving before the store closes.
+ * Wires store → editor → publisher → snapshot cache → xDS server, the CA and its SDS secrets, and
+ * the REST API over them, and owns their lifecycle. Starting it opens the store first, so nothing
+ * is served from a store that failed to open; closing stops serving before the store closes.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -39,23 +50,58 @@ public final class ControlPlane implements AutoCloseable {
   private final PolicyEditor editor;
   private final XdsServer xds;
   private final AdminApi api;
+  private final WorkloadCertificates certificates;
+  private final BootstrapTokens tokens;
+  private final TransportSecurity transportSecurity;
+  private final RefusalLog refusals;
   private volatile boolean ready;
 
   private ControlPlane(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
       throws IOException {
     this.store = H2PolicyStore.open(config.dataDir(), clock);
-    this.tracker = new ProxyStatusTracker(clock);
+    ControlPlaneConfig.Security security = config.security();
+    String trustDomain = security.trustDomain();
+    try {
+      CertificateAuthority ca =
+          security.operatorCa().isPresent()
+              ? CertificateAuthority.fromFiles(
+                  security.operatorCa().get().certificate(),
+                  security.operatorCa().get().key(),
+                  trustDomain,
+                  clock)
+              : CertificateAuthority.generatedIn(
+                  config.dataDir().resolve("ca"), trustDomain, clock);
+      this.certificates =
+          new WorkloadCertificates(ca, security.workloadCertTtl(), scheduler, clock);
+      this.tokens = BootstrapTokens.open(config.dataDir(), clock);
+      this.transportSecurity =
+          security.xdsTls()
+              ? new XdsServerTls(
+                  ca, security.xdsServerNames(), security.workloadCertTtl(), scheduler, clock)
+              : TransportSecurity.PLAINTEXT;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(store, e);
+      throw e;
+    }
+    this.refusals = new RefusalLog(clock);
+    this.tracker =
+        new ProxyStatusTracker(
+            clock,
+            identity ->
+                SpiffeId.parse(identity).map(certificates::info).orElse(CertificateInfo.NONE));
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
     PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
     this.publisher =
         new SnapshotPublisher(
             cache,
-            new SnapshotTranslator(),
+            new SnapshotTranslator(trustDomain),
+            new SdsSecrets(certificates),
             scheduler,
             config.pushQuietPeriod(),
             config.pushMaxDelay(),
             loader.current());
+    certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
     try {
       this.xds =
@@ -63,12 +109,22 @@ public final class ControlPlane implements AutoCloseable {
               new InetSocketAddress(config.xdsHost(), config.xdsPort()),
               // Every stream of a node group shares the snapshot's resource objects, so caching
               // their serialised form turns N serialisations per push into one per resource.
+              // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
-                  List.of(publisher, tracker),
+                  List.of(new SecretAccessGuard(trustDomain, refusals), publisher, tracker),
                   cache,
                   new DefaultExecutorGroup(),
-                  new CachedProtoResourcesSerializer()));
+                  new CachedProtoResourcesSerializer()),
+              transportSecurity,
+              new XdsAuthenticator(
+                  trustDomain,
+                  tokens,
+                  security.xdsTls()
+                      ? XdsAuthenticator.Requirement.REQUIRED
+                      : XdsAuthenticator.Requirement.OPTIONAL,
+                  refusals));
     } catch (IOException | RuntimeException e) {
+      closeSecurity();
       closeQuietly(store, e);
       throw e;
     }
@@ -89,9 +145,11 @@ public final class ControlPlane implements AutoCloseable {
                   EnvoyTypeRegistry.get(),
                   () -> ready,
                   config.adminSecurity())
+              .withBootstrapTokens(tokens, trustDomain)
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
       closeQuietly(xds, e);
+      closeSecurity();
       closeQuietly(store, e);
       throw e;
     }
@@ -136,11 +194,31 @@ public final class ControlPlane implements AutoCloseable {
     return tracker;
   }
 
+  public WorkloadCertificates certificates() {
+    return certificates;
+  }
+
+  public BootstrapTokens bootstrapTokens() {
+    return tokens;
+  }
+
+  /** Every refused xDS stream or request, most recent last. */
+  public RefusalLog refusals() {
+    return refusals;
+  }
+
+  private void closeSecurity() {
+    certificates.close();
+    transportSecurity.close();
+    tokens.close();
+  }
+
   @Override
   public void close() {
     ready = false;
     api.close();
     xds.close();
+    closeSecurity();
     store.close();
   }
 }

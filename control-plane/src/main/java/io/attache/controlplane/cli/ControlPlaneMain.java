@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -102,12 +103,56 @@ public final class ControlPlaneMain implements Callable<Integer> {
   /** The process environment; a test replaces it instead of setting real variables. */
   Map<String, String> environment = System.getenv();
 
+  @Option(
+      names = "--trust-domain",
+      defaultValue = "attache.local",
+      description = "SPIFFE trust domain of workload identities (default ${DEFAULT-VALUE}).")
+  String trustDomain;
+
+  @Option(
+      names = "--ca-cert",
+      description =
+          "PEM file: your CA certificate (root or intermediate), then its chain up to the root."
+              + " Default: a root generated in <data-dir>/ca on first start.")
+  Path caCert;
+
+  @Option(names = "--ca-key", description = "PEM file: the private key of --ca-cert.")
+  Path caKey;
+
+  @Option(
+      names = "--workload-cert-ttl",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description =
+          "Lifetime of workload certificates; renewed at half of it (default ${DEFAULT-VALUE}).")
+  Duration workloadCertTtl;
+
+  @Option(
+      names = "--xds-tls",
+      description =
+          "Serve xDS over TLS with a certificate from the CA, and require every proxy to prove"
+              + " its identity (client certificate or bootstrap token).")
+  boolean xdsTls;
+
+  @Option(
+      names = "--xds-server-name",
+      split = ",",
+      defaultValue = "localhost,127.0.0.1",
+      description =
+          "DNS names and IP addresses proxies dial the xDS server by, put in its certificate"
+              + " (default ${DEFAULT-VALUE}).")
+  List<String> xdsServerNames;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
+    if ((caCert == null) != (caKey == null)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--ca-cert and --ca-key go together");
+    }
     AdminSecurity security;
     try {
       security = adminSecurity();
@@ -119,7 +164,21 @@ public final class ControlPlaneMain implements Callable<Integer> {
     ControlPlane controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                xdsHost, xdsPort, httpHost, httpPort, dataDir, quietPeriod, maxDelay, security),
+                xdsHost,
+                xdsPort,
+                httpHost,
+                httpPort,
+                dataDir,
+                quietPeriod,
+                maxDelay,
+                new ControlPlaneConfig.Security(
+                    trustDomain,
+                    Optional.ofNullable(caCert)
+                        .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
+                    workloadCertTtl,
+                    xdsTls,
+                    xdsServerNames),
+                security),
             scheduler,
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -133,7 +192,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
                 },
                 "attache-shutdown"));
     System.out.printf(
-        "attache control plane: xDS on %s:%d, REST admin API on %s://%s:%d (%s), store in %s%n",
+        "attache control plane: xDS%s on %s:%d, REST admin API on %s://%s:%d (%s), store in %s%n",
+        xdsTls ? " (TLS, identities required)" : "",
         xdsHost,
         controlPlane.xdsPort(),
         controlPlane.httpScheme(),
@@ -169,7 +229,7 @@ public final class ControlPlaneMain implements Callable<Integer> {
     return new AdminSecurity(tokens, tls);
   }
 
-  /** Parses "250ms", "2s", "1m" or an ISO-8601 duration. */
+  /** Parses "250ms", "2s", "1m", "24h" or an ISO-8601 duration. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
@@ -183,11 +243,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
       if (v.endsWith("s")) {
         return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
       }
+      if (v.endsWith("h")) {
+        return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
       if (v.endsWith("m")) {
         return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
       }
       throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not a duration like 250ms, 2s, 1m or PT1S");
+          "'" + value + "' is not a duration like 250ms, 2s, 1m, 24h or PT1S");
     }
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
+import io.attache.controlplane.ca.BootstrapTokens;
 import io.attache.controlplane.policy.PolicyEditor;
 import io.attache.controlplane.policy.PolicyRejection;
 import io.attache.controlplane.store.Precondition;
@@ -67,6 +68,7 @@ public final class AdminApi implements AutoCloseable {
   private final ObjectMapper mapper = new ObjectMapper();
   private final String openApi;
   private final AdminSecurity security;
+  private java.util.function.Consumer<Javalin> identityRoutes = app -> {};
   private Javalin app;
 
   public AdminApi(
@@ -85,6 +87,12 @@ public final class AdminApi implements AutoCloseable {
     this.ready = ready;
     this.codec = new JsonCodec(types);
     this.openApi = resource("/openapi.json");
+  }
+
+  /** Serves the bootstrap-token endpoints under /api/v1/identities; call before start. */
+  public AdminApi withBootstrapTokens(BootstrapTokens tokens, String trustDomain) {
+    this.identityRoutes = new IdentityTokensApi(tokens, trustDomain)::routes;
+    return this;
   }
 
   /** Starts listening; port 0 picks a free port. */
@@ -201,6 +209,7 @@ public final class AdminApi implements AutoCloseable {
     app.get("/api/v1/proxies", this::listProxies);
     app.get("/api/v1/proxies/{nodeId}", this::getProxy);
     app.get("/api/v1/proxies/{nodeId}/config", this::proxyConfig);
+    identityRoutes.accept(app);
     app.get("/api/v1/revisions", this::listRevisions);
     app.post("/api/v1/revisions/{revision}/rollback", this::rollback);
     app.get("/api/v1/openapi.json", ctx -> ctx.contentType(JSON).result(openApi));
@@ -361,6 +370,15 @@ public final class AdminApi implements AutoCloseable {
               types.set(typeUrl, entry);
             });
     node.set("types", types);
+    node.put("identity", status.identity());
+    if (status.certificate().issued()) {
+      ObjectNode certificate = node.putObject("certificate");
+      certificate.put("serial", status.certificate().serialHex());
+      certificate.put("not_before", status.certificate().notBefore().toString());
+      certificate.put("not_after", status.certificate().notAfter().toString());
+    } else {
+      node.putNull("certificate");
+    }
     return node;
   }
 

@@ -47,8 +47,7 @@ public final class H2PolicyStore implements PolicyStore {
   public static H2PolicyStore open(Path dataDir, Clock clock) {
     try {
       Files.createDirectories(dataDir);
-      String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("attache") + ";WRITE_DELAY=0";
-      Connection connection = DriverManager.getConnection(url, "attache", "");
+      Connection connection = DriverManager.getConnection(jdbcUrl(dataDir), "attache", "");
       connection.setAutoCommit(false);
       try (Statement statement = connection.createStatement()) {
         statement.execute(SCHEMA);
@@ -58,6 +57,11 @@ public final class H2PolicyStore implements PolicyStore {
     } catch (Exception e) {
       throw new StoreException("cannot open the store in " + dataDir, e);
     }
+  }
+
+  /** The database of a data directory; other tables of the control plane live in it too. */
+  public static String jdbcUrl(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("attache") + ";WRITE_DELAY=0";
   }
 
   @Override

@@ -43,10 +43,31 @@ public final class ClusterTranslator {
   private static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT =
       Duration.newBuilder().setSeconds(1).build();
 
+  private final String trustDomain;
+
+  public ClusterTranslator() {
+    this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN);
+  }
+
+  /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
+  public ClusterTranslator(String trustDomain) {
+    this.trustDomain = trustDomain;
+  }
+
   public List<Cluster> translate(PolicySnapshot policy, ProxyGroup group) {
     List<Cluster> clusters = new ArrayList<>();
+    boolean meshTls =
+        MeshTls.enabled(policy.defaults().getMtls()) && group.kind() == ClientKind.PROXY;
     for (Service service : policy.services().values()) {
-      clusters.add(cluster(service, policy.defaults()));
+      Cluster cluster = cluster(service, policy.defaults());
+      // Proxyless gRPC clients take certificates from certificate providers, not SDS: not meshed.
+      if (meshTls && service.getTlsMode() == TlsMode.TLS_MODE_UNSPECIFIED) {
+        cluster =
+            cluster.toBuilder()
+                .setTransportSocket(MeshTls.upstream(trustDomain, service.getName()))
+                .build();
+      }
+      clusters.add(cluster);
     }
     if (group.kind() == ClientKind.PROXY && group.sidecar().hasApp()) {
       clusters.add(appCluster(group.sidecar(), policy.defaults()));

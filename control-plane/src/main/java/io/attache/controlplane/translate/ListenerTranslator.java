@@ -3,6 +3,7 @@ package io.attache.controlplane.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.MeshDefaults;
+import io.attache.api.policy.v1.MutualTls;
 import io.attache.api.policy.v1.RequestIdPolicy;
 import io.attache.api.policy.v1.Service;
 import io.attache.api.policy.v1.TracingPolicy;
@@ -13,7 +14,9 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -23,6 +26,7 @@ import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
@@ -42,6 +46,21 @@ public final class ListenerTranslator {
 
   private final AuthorizationTranslator authorizations = new AuthorizationTranslator();
 
+  static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+  static final String INBOUND_MTLS_CHAIN = "inbound-mtls";
+  static final String INBOUND_PLAINTEXT_CHAIN = "inbound-plaintext";
+
+  private final String trustDomain;
+
+  public ListenerTranslator() {
+    this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN);
+  }
+
+  /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
+  public ListenerTranslator(String trustDomain) {
+    this.trustDomain = trustDomain;
+  }
+
   public List<Listener> translate(PolicySnapshot policy, ProxyGroup group) {
     HttpConnectionManager hcm = connectionManager(policy, group);
     List<Listener> listeners = new ArrayList<>();
@@ -60,14 +79,59 @@ public final class ListenerTranslator {
         listener(
             XdsNames.OUTBOUND_LISTENER, sidecar.outboundAddress(), sidecar.outboundPort(), hcm));
     if (sidecar.hasApp()) {
-      listeners.add(
-          listener(
-              XdsNames.INBOUND_LISTENER,
-              sidecar.inboundAddress(),
-              sidecar.inboundPort(),
-              inboundConnectionManager(policy, group)));
+      listeners.add(inbound(policy, group));
     }
     return listeners;
+  }
+
+  /**
+   * The inbound listener, by the mesh's mTLS mode: plaintext (DISABLED); one chain that requires a
+   * mesh client certificate (STRICT); or Envoy's permissive pattern — tls_inspector, a chain for
+   * transport_protocol "tls" with mutual TLS and one for "raw_buffer" in the clear (PERMISSIVE).
+   * Under mTLS the app learns the caller's SPIFFE ID from x-forwarded-client-cert, which the proxy
+   * sets (SANITIZE_SET) so a caller can never forge it.
+   */
+  private Listener inbound(PolicySnapshot policy, ProxyGroup group) {
+    Sidecar sidecar = group.sidecar();
+    MutualTls.Mode mode = policy.defaults().getMtls().getMode();
+    if (mode != MutualTls.Mode.PERMISSIVE && mode != MutualTls.Mode.STRICT) {
+      return listener(
+          XdsNames.INBOUND_LISTENER,
+          sidecar.inboundAddress(),
+          sidecar.inboundPort(),
+          inboundConnectionManager(policy, group, false));
+    }
+    HttpConnectionManager hcm = inboundConnectionManager(policy, group, true);
+    Listener.Builder listener =
+        listener(XdsNames.INBOUND_LISTENER, sidecar.inboundAddress(), sidecar.inboundPort(), hcm)
+            .toBuilder()
+            .clearFilterChains();
+    FilterChain.Builder mtls =
+        chain(hcm).setName(INBOUND_MTLS_CHAIN).setTransportSocket(MeshTls.downstream(trustDomain));
+    if (mode == MutualTls.Mode.STRICT) {
+      return listener.addFilterChains(mtls).build();
+    }
+    return listener
+        .addListenerFilters(
+            ListenerFilter.newBuilder()
+                .setName(TLS_INSPECTOR)
+                .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())))
+        .addFilterChains(
+            mtls.setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol("tls")))
+        .addFilterChains(
+            chain(hcm)
+                .setName(INBOUND_PLAINTEXT_CHAIN)
+                .setFilterChainMatch(
+                    FilterChainMatch.newBuilder().setTransportProtocol("raw_buffer")))
+        .build();
+  }
+
+  private static FilterChain.Builder chain(HttpConnectionManager hcm) {
+    return FilterChain.newBuilder()
+        .addFilters(
+            Filter.newBuilder()
+                .setName(XdsNames.HTTP_CONNECTION_MANAGER)
+                .setTypedConfig(Any.pack(hcm)));
   }
 
   private static Listener listener(
@@ -92,7 +156,8 @@ public final class ListenerTranslator {
    * no timeout and no retry — the caller's outbound proxy owns those, as in Istio — and its route
    * configuration is inline, because it depends on this node alone.
    */
-  private HttpConnectionManager inboundConnectionManager(PolicySnapshot policy, ProxyGroup group) {
+  private HttpConnectionManager inboundConnectionManager(
+      PolicySnapshot policy, ProxyGroup group, boolean mutualTls) {
     RouteConfiguration routes =
         RouteConfiguration.newBuilder()
             .setName(XdsNames.INBOUND_ROUTE_CONFIG)
@@ -109,13 +174,18 @@ public final class ListenerTranslator {
                                     .setCluster(group.sidecar().appClusterName())
                                     .setTimeout(Duration.getDefaultInstance()))))
             .build();
-    // Authorization policies guard the app, so their RBAC filters sit on the inbound side only,
-    // before the router.
-    return withRouterLast(
+    HttpConnectionManager.Builder hcm =
         common(policy, group, XdsNames.INBOUND_LISTENER)
             .setRouteConfig(routes)
-            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster())),
-        false);
+            // Authorization policies guard the app, so their RBAC filters sit on the inbound side
+            // only, before the router.
+            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()));
+    if (mutualTls) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
+          .setSetCurrentClientCertDetails(
+              HttpConnectionManager.SetCurrentClientCertDetails.newBuilder().setUri(true));
+    }
+    return withRouterLast(hcm, false);
   }
 
   private HttpConnectionManager connectionManager(PolicySnapshot policy, ProxyGroup group) {

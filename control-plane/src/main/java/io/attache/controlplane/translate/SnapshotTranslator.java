@@ -19,10 +19,23 @@ import java.util.function.Function;
  */
 public final class SnapshotTranslator {
 
-  private final ClusterTranslator clusters = new ClusterTranslator();
+  /** The SPIFFE trust domain when none is configured. */
+  public static final String DEFAULT_TRUST_DOMAIN = "attache.local";
+
+  private final ClusterTranslator clusters;
   private final EndpointTranslator endpoints = new EndpointTranslator();
-  private final ListenerTranslator listeners = new ListenerTranslator();
+  private final ListenerTranslator listeners;
   private final RouteConfigurationTranslator routes = new RouteConfigurationTranslator();
+
+  public SnapshotTranslator() {
+    this(DEFAULT_TRUST_DOMAIN);
+  }
+
+  /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
+  public SnapshotTranslator(String trustDomain) {
+    this.clusters = new ClusterTranslator(trustDomain);
+    this.listeners = new ListenerTranslator(trustDomain);
+  }
 
   public EnvoyResources translate(PolicySnapshot policy, ProxyGroup group) {
     return new EnvoyResources(

@@ -30,6 +30,12 @@ public final class XdsNames {
   public static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
   public static final String OPENTELEMETRY_TRACER = "envoy.tracers.opentelemetry";
 
+  /** SDS: the node's own certificate chain and key (Istio's name, so its tooling reads ours). */
+  public static final String DEFAULT_SECRET = "default";
+
+  /** SDS: the mesh trust bundle peers are validated against (Istio's name). */
+  public static final String ROOTCA_SECRET = "ROOTCA";
+
   private XdsNames() {}
 
   /** Everything is fetched over the same ADS stream. */

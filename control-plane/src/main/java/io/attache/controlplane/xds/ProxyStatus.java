@@ -1,6 +1,7 @@
 package io.attache.controlplane.xds;
 
 import com.google.protobuf.Struct;
+import io.attache.controlplane.ca.CertificateInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,11 @@ import java.util.Map;
  * What the control plane knows of one connected xDS client, as of one moment: an immutable copy,
  * safe to serialise while the stream goes on.
  */
-/** {@code metadataProblems}: node metadata the control plane could not use, naming each key. */
+/**
+ * {@code metadataProblems}: node metadata the control plane could not use, naming each key. {@code
+ * identity}: the SPIFFE ID the stream proved, empty if none; {@code certificate}: what may be shown
+ * of that identity's current certificate (never the key), {@link CertificateInfo#NONE} if none.
+ */
 public record ProxyStatus(
     String nodeId,
     String cluster,
@@ -19,7 +24,9 @@ public record ProxyStatus(
     String group,
     List<String> metadataProblems,
     Instant connectedSince,
-    Map<String, TypeStatus> types) {
+    Map<String, TypeStatus> types,
+    String identity,
+    CertificateInfo certificate) {
 
   /**
    * Per resource type: what was last sent, what was last accepted, and the last refusal ({@code

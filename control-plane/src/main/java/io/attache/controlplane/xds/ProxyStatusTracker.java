@@ -1,5 +1,6 @@
 package io.attache.controlplane.xds;
 
+import io.attache.controlplane.ca.CertificateInfo;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.Sidecar;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Records, per xDS stream and resource type, the last response sent and how the client answered:
@@ -33,12 +35,19 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   private static final int NONCES_REMEMBERED = 16;
 
   private final Clock clock;
+  private final Function<String, CertificateInfo> certificates;
   private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
   private final AtomicLong acks = new AtomicLong();
   private final AtomicLong nacks = new AtomicLong();
 
   public ProxyStatusTracker(Clock clock) {
+    this(clock, identity -> CertificateInfo.NONE);
+  }
+
+  /** {@code certificates}: the current certificate of an identity (SPIFFE URI), or NONE. */
+  public ProxyStatusTracker(Clock clock, Function<String, CertificateInfo> certificates) {
     this.clock = clock;
+    this.certificates = certificates;
   }
 
   @Override
@@ -189,6 +198,7 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       if (node == null) {
         return Optional.empty();
       }
+      String identity = ProxyGroup.authenticatedIdentity(node);
       Map<String, ProxyStatus.TypeStatus> snapshot = new TreeMap<>();
       types.forEach(
           (url, t) ->
@@ -206,7 +216,9 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
               ProxyGroup.of(node).toString(),
               Sidecar.problems(node.getMetadata()),
               connectedSince,
-              java.util.Collections.unmodifiableMap(snapshot)));
+              java.util.Collections.unmodifiableMap(snapshot),
+              identity,
+              identity.isEmpty() ? CertificateInfo.NONE : certificates.apply(identity)));
     }
   }
 

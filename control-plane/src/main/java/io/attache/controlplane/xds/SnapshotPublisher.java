@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * burst of writes becomes one push once writes pause for {@code quietPeriod}, but never later than
  * {@code maxDelay} after the first write of the burst. A node group seen for the first time gets
  * its snapshot at once, so a new proxy never waits for the next write. Never translates on the
- * caller's thread except for that first sight of a group.
+ * caller's thread except for that first sight of a group. A group's SDS secrets come from the
+ * {@link SecretSource} and are republished, for the groups of one identity only, when that
+ * identity's certificate is renewed.
  */
 public final class SnapshotPublisher implements DiscoveryServerCallbacks {
 
@@ -27,6 +29,7 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
 
   private final SimpleCache<ProxyGroup> cache;
   private final SnapshotTranslator translator;
+  private final SecretSource secrets;
   private final Scheduler scheduler;
   private final Duration quietPeriod;
   private final Duration maxDelay;
@@ -45,8 +48,20 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
       Duration quietPeriod,
       Duration maxDelay,
       PolicySnapshot initial) {
+    this(cache, translator, SecretSource.NONE, scheduler, quietPeriod, maxDelay, initial);
+  }
+
+  public SnapshotPublisher(
+      SimpleCache<ProxyGroup> cache,
+      SnapshotTranslator translator,
+      SecretSource secrets,
+      Scheduler scheduler,
+      Duration quietPeriod,
+      Duration maxDelay,
+      PolicySnapshot initial) {
     this.cache = cache;
     this.translator = translator;
+    this.secrets = secrets;
     this.scheduler = scheduler;
     this.quietPeriod = quietPeriod;
     this.maxDelay = maxDelay;
@@ -77,6 +92,15 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
       publish(group);
     }
     pushes.incrementAndGet();
+  }
+
+  /** A certificate was renewed: republish the groups of that identity, and only those. */
+  public void secretsChanged(String identity) {
+    for (ProxyGroup group : groups) {
+      if (group.identity().equals(identity)) {
+        publish(group);
+      }
+    }
   }
 
   public long pushCount() {
@@ -117,7 +141,9 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks {
    */
   private void publish(ProxyGroup group) {
     synchronized (publishLock) {
-      cache.setSnapshot(group, new VersionedSnapshot(translator.translate(policy, group)));
+      cache.setSnapshot(
+          group,
+          new VersionedSnapshot(translator.translate(policy, group), secrets.secretsFor(group)));
     }
   }
 }

@@ -35,15 +35,20 @@ final class VersionedSnapshot extends Snapshot {
   private final EnvoyResources source;
 
   VersionedSnapshot(EnvoyResources resources) {
+    this(resources, List.of());
+  }
+
+  /** {@code secrets} are the group's SDS secrets; they are never part of {@link #source()}. */
+  VersionedSnapshot(EnvoyResources resources, List<Secret> secrets) {
     this.source = resources;
     this.clusters = versioned(resources.clusters(), Cluster::getName);
     this.endpoints = versioned(resources.endpoints(), ClusterLoadAssignment::getClusterName);
     this.listeners = versioned(resources.listeners(), Listener::getName);
     this.routes = versioned(resources.routes(), RouteConfiguration::getName);
-    this.secrets = versioned(List.<Secret>of(), Secret::getName);
+    this.secrets = versioned(secrets, Secret::getName);
   }
 
-  /** The resources this snapshot was built from, for the config-dump endpoint. */
+  /** The resources this snapshot was built from, for the config-dump endpoint; no secrets. */
   EnvoyResources source() {
     return source;
   }

@@ -142,4 +142,41 @@ class ControlPlaneMainTest {
         .doesNotContain(ADMIN);
     assertThat(dir.resolve("data")).doesNotExist();
   }
+
+  @Test
+  void identityDefaultsAreAGeneratedCaAttacheLocalAndPlaintextXds() {
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main).parseArgs();
+
+    assertThat(main.trustDomain).isEqualTo("attache.local");
+    assertThat(main.caCert).isNull();
+    assertThat(main.workloadCertTtl).isEqualTo(Duration.ofHours(24));
+    assertThat(main.xdsTls).isFalse();
+    assertThat(main.xdsServerNames).containsExactly("localhost", "127.0.0.1");
+  }
+
+  @Test
+  void takesTheCaTrustDomainLifetimeAndXdsTlsFromTheCommandLine() {
+    ControlPlaneMain main = new ControlPlaneMain();
+    new CommandLine(main)
+        .parseArgs(
+            "--trust-domain",
+            "mesh.example",
+            "--ca-cert",
+            "/etc/ca/cert.pem",
+            "--ca-key",
+            "/etc/ca/key.pem",
+            "--workload-cert-ttl",
+            "6h",
+            "--xds-tls",
+            "--xds-server-name",
+            "cp.mesh.example,10.0.0.5");
+
+    assertThat(main.trustDomain).isEqualTo("mesh.example");
+    assertThat(main.caCert).isEqualTo(Path.of("/etc/ca/cert.pem"));
+    assertThat(main.caKey).isEqualTo(Path.of("/etc/ca/key.pem"));
+    assertThat(main.workloadCertTtl).isEqualTo(Duration.ofHours(6));
+    assertThat(main.xdsTls).isTrue();
+    assertThat(main.xdsServerNames).containsExactly("cp.mesh.example", "10.0.0.5");
+  }
 }

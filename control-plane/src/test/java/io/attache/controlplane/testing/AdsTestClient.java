@@ -8,7 +8,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
@@ -26,14 +28,58 @@ public final class AdsTestClient implements AutoCloseable {
 
   private final ManagedChannel channel;
   private final Node node;
+  private final Metadata headers;
+  private final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
   private final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
   private final BlockingQueue<DeltaDiscoveryResponse> deltaResponses = new LinkedBlockingQueue<>();
   private StreamObserver<DiscoveryRequest> sotw;
   private StreamObserver<DeltaDiscoveryRequest> delta;
 
   public AdsTestClient(int port, Node node) {
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    this(
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(),
+        node,
+        new Metadata());
+  }
+
+  /** A client on a channel the test built (TLS, say), sending {@code headers} on every stream. */
+  public AdsTestClient(ManagedChannel channel, Node node, Metadata headers) {
+    this.channel = channel;
     this.node = node;
+    this.headers = headers;
+  }
+
+  /**
+   * A plaintext client that sends {@code authorization: Bearer <token>}, as Envoy's
+   * initial_metadata does.
+   */
+  public static AdsTestClient withBearerToken(int port, Node node, String token) {
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return new AdsTestClient(
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), node, headers);
+  }
+
+  /** How the server ended a stream of this client. */
+  public io.grpc.Status nextError() throws InterruptedException {
+    Throwable error = errors.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    if (error == null) {
+      throw new AssertionError(
+          "no stream error within "
+              + WAIT
+              + " for node "
+              + node.getId()
+              + "; responses: "
+              + responses
+              + deltaResponses);
+    }
+    return io.grpc.Status.fromThrowable(error);
+  }
+
+  /** Responses received so far that the test has not taken. */
+  public int unreadResponses() {
+    return responses.size() + deltaResponses.size();
   }
 
   public static Node node(String id, String cluster) {
@@ -97,9 +143,7 @@ public final class AdsTestClient implements AutoCloseable {
 
   private synchronized void send(DiscoveryRequest.Builder request) {
     if (sotw == null) {
-      sotw =
-          AggregatedDiscoveryServiceGrpc.newStub(channel)
-              .streamAggregatedResources(recorder(responses));
+      sotw = stub().streamAggregatedResources(recorder(responses, errors));
       request.setNode(node);
     }
     sotw.onNext(request.build());
@@ -107,15 +151,19 @@ public final class AdsTestClient implements AutoCloseable {
 
   private synchronized void sendDelta(DeltaDiscoveryRequest.Builder request) {
     if (delta == null) {
-      delta =
-          AggregatedDiscoveryServiceGrpc.newStub(channel)
-              .deltaAggregatedResources(recorder(deltaResponses));
+      delta = stub().deltaAggregatedResources(recorder(deltaResponses, errors));
       request.setNode(node);
     }
     delta.onNext(request.build());
   }
 
-  private static <T> StreamObserver<T> recorder(BlockingQueue<T> into) {
+  private AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub() {
+    return AggregatedDiscoveryServiceGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  private static <T> StreamObserver<T> recorder(
+      BlockingQueue<T> into, BlockingQueue<Throwable> errors) {
     return new StreamObserver<>() {
       @Override
       public void onNext(T value) {
@@ -123,7 +171,9 @@ public final class AdsTestClient implements AutoCloseable {
       }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        errors.add(t);
+      }
 
       @Override
       public void onCompleted() {}

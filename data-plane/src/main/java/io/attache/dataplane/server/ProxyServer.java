@@ -33,6 +33,7 @@ import io.attache.dataplane.xds.ApplyResult;
 import io.attache.dataplane.xds.Versioned;
 import io.attache.dataplane.xds.XdsClientConfig;
 import io.attache.dataplane.xds.XdsConfigDump;
+import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
@@ -401,7 +402,7 @@ public final class ProxyServer {
       try {
         plan = clusters.prepare(snapshot);
       } catch (ConfigException e) {
-        return ApplyResult.rejected(e.getMessage());
+        return rejection(e);
       }
       List<PreparedListener> prepared = new ArrayList<>();
       try {
@@ -421,8 +422,9 @@ public final class ProxyServer {
           abandon(p);
         }
         plan.abandon();
-        return ApplyResult.rejected(
-            e instanceof ConfigException ? e.getMessage() : "cannot apply: " + e);
+        return e instanceof ConfigException ce
+            ? rejection(ce)
+            : ApplyResult.rejected("cannot apply: " + e);
       }
       clusters.commit(plan, options.drainTime());
       Set<String> kept = new HashSet<>();
@@ -464,6 +466,20 @@ public final class ProxyServer {
       firstSnapshotApplied = true;
       return ApplyResult.accepted();
     }
+  }
+
+  private static final java.util.regex.Pattern RESOURCE_PATH =
+      java.util.regex.Pattern.compile("^(clusters|listeners)\\[\"([^\"]*)\"\\]");
+
+  /** A NACK that names the cluster or listener its field path starts with. */
+  private static ApplyResult rejection(ConfigException e) {
+    java.util.regex.Matcher m = RESOURCE_PATH.matcher(e.fieldPath());
+    if (!m.find()) {
+      return ApplyResult.rejected(e.getMessage());
+    }
+    XdsResourceType type =
+        m.group(1).equals("clusters") ? XdsResourceType.CLUSTER : XdsResourceType.LISTENER;
+    return ApplyResult.rejected(e.getMessage(), type, m.group(2));
   }
 
   private PreparedListener prepareListener(Listener proto, XdsSnapshot snapshot)

@@ -86,6 +86,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private boolean closed;
   private boolean streamAnswered;
   private ScheduledTask retryTask = ScheduledTask.NONE;
+  // Bumped on each stream opened and each reconnect attempt: stale timers and callbacks see it.
+  private long attempt;
 
   private Map<XdsResourceType, SortedMap<String, Accepted>> accepted = emptyState();
   private Map<XdsResourceType, SortedMap<String, Accepted>> active = emptyState();
@@ -220,6 +222,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     if (closed) {
       return;
     }
+    attempt++;
     streamAnswered = false;
     Metadata headers = new Metadata();
     for (XdsClientConfig.Header header : config.initialMetadata()) {
@@ -295,33 +298,69 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     }
     connectedState.set(0);
     log.warn("ADS stream to {} closed: {}", config.adsClusterName(), status);
+    countUpdateFailures();
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    long generation = attempt;
+    retryTask =
+        scheduler.schedule(
+            backoff.nextDelay(),
+            () ->
+                sync.execute(
+                    () -> {
+                      if (!closed && generation == attempt) {
+                        reconnect();
+                      }
+                    }));
+  }
+
+  /**
+   * Our jittered back-off governs, not the channel's own reconnect timer (which grows to two
+   * minutes). A channel in TRANSIENT_FAILURE stays there until a connection is READY and would fail
+   * a new stream at once: it is told to reconnect now, the stream opens as soon as it leaves that
+   * state, and if it is still down after the next jittered delay that counts as one more failed
+   * attempt and it is told again.
+   */
+  private void reconnect() {
+    ConnectivityState state = channel.getState(true);
+    if (state != ConnectivityState.TRANSIENT_FAILURE) {
+      openStream();
+      return;
+    }
+    long generation = ++attempt;
+    channel.notifyWhenStateChanged(
+        state,
+        () ->
+            sync.execute(
+                () -> {
+                  if (!closed && generation == attempt) {
+                    retryTask.cancel();
+                    openStream();
+                  }
+                }));
+    channel.resetConnectBackoff();
+    retryTask =
+        scheduler.schedule(
+            backoff.nextDelay(),
+            () ->
+                sync.execute(
+                    () -> {
+                      if (!closed && generation == attempt) {
+                        countUpdateFailures();
+                        reconnect();
+                      }
+                    }));
+  }
+
+  private void countUpdateFailures() {
     for (XdsResourceType type : config.wildcardTypes()) {
       statsFor(type).updateFailure.inc();
     }
     for (Dependency dependency : desiredDependencies.values()) {
       statsAt(dependency.statPrefix()).updateFailure.inc();
     }
-    Duration delay = backoff.nextDelay();
-    retryTask =
-        scheduler.schedule(
-            delay,
-            () ->
-                sync.execute(
-                    () -> {
-                      if (closed) {
-                        return;
-                      }
-                      // Our back-off governs, not the channel's own reconnect timer: a channel
-                      // still in TRANSIENT_FAILURE would fail the new stream at once, so it is
-                      // told to reconnect now and the stream opens once it is trying.
-                      ConnectivityState state = channel.getState(true);
-                      if (state == ConnectivityState.TRANSIENT_FAILURE) {
-                        channel.notifyWhenStateChanged(state, () -> sync.execute(this::openStream));
-                        channel.resetConnectBackoff();
-                      } else {
-                        openStream();
-                      }
-                    }));
   }
 
   @Override

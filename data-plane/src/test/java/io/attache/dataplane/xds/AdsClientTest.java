@@ -353,6 +353,66 @@ class AdsClientTest {
 
   @ParameterizedTest
   @EnumSource(ApiType.class)
+  void whileTheControlPlaneStaysDownEachJitteredDelayIsOneMoreAttempt(ApiType type)
+      throws Exception {
+    start(type);
+    server.setSnapshot(fullSnapshot("1"));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    server.stop();
+
+    // Half of each doubling bound: 500 ms base, 30 s cap.
+    List<Duration> expected =
+        List.of(
+            Duration.ofMillis(250),
+            Duration.ofMillis(500),
+            Duration.ofMillis(1000),
+            Duration.ofMillis(2000));
+    for (int i = 0; i < expected.size(); i++) {
+      Duration delay = expected.get(i);
+      // A refused stream counts at once; a reconnect attempt on a channel in TRANSIENT_FAILURE
+      // counts when the next delay finds it still down: so the count may lag by one.
+      long failures = i;
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(scheduler.pendingDelays()).isEqualTo(List.of(delay));
+                assertThat(counter("cluster_manager.cds.update_failure"))
+                    .isBetween(Math.max(1, failures), failures + 1);
+              });
+      if (i < expected.size() - 1) {
+        scheduler.runPending();
+      }
+    }
+
+    server.start();
+    scheduler.runPending();
+    await().atMost(WAIT).until(() -> stats.gauge("control_plane.connected_state").value() == 1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(scheduler.pending()).as("no retry left").isEmpty());
+    server.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("backend")),
+            List.of(endpoints("backend", 9090)),
+            List.of(rdsListener("ingress", "local_route")),
+            List.of(routes("local_route", "backend"))));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                listener
+                    .last()
+                    .clusterLoadAssignments()
+                    .get("backend")
+                    .resource()
+                    .toString()
+                    .contains("9090"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
   void emitsEnvoysSubscriptionAndControlPlaneStats(ApiType type) throws Exception {
     start(type);
     server.setSnapshot(fullSnapshot("1"));

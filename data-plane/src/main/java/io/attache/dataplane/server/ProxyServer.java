@@ -686,9 +686,10 @@ public final class ProxyServer {
     timers.shutdownNow();
     clusters.close();
     for (OwnedContext c : contexts) {
-      c.close();
+      if (contexts.remove(c)) { // a drain timer may be releasing it right now
+        c.close();
+      }
     }
-    contexts.clear();
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     terminated.countDown();

@@ -64,6 +64,9 @@ public final class Tracer {
    * stream is done.
    */
   public Tracer countingStreamsIn(ActiveStreams streams) {
+    if (streams == this.streams) {
+      return this;
+    }
     return new Tracer(config, localInfo, sink, random, clock, streams);
   }
 

@@ -24,11 +24,17 @@ final class InteropControlPlane implements AutoCloseable {
   private final ControlPlane controlPlane;
   private final RestClient rest;
 
-  private InteropControlPlane(String host, Path dataDir) throws IOException {
+  private InteropControlPlane(String host, int xdsPort, Path dataDir) throws IOException {
     this.controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                host, 0, "127.0.0.1", 0, dataDir, Duration.ofMillis(20), Duration.ofMillis(200)),
+                host,
+                xdsPort,
+                "127.0.0.1",
+                0,
+                dataDir,
+                Duration.ofMillis(20),
+                Duration.ofMillis(200)),
             scheduler,
             Clock.systemUTC());
     this.rest = new RestClient(controlPlane.httpPort());
@@ -36,12 +42,20 @@ final class InteropControlPlane implements AutoCloseable {
 
   /** xDS on 127.0.0.1 only: every client of the test runs on this machine. */
   static InteropControlPlane start(Path dataDir) throws IOException {
-    return new InteropControlPlane("127.0.0.1", dataDir);
+    return new InteropControlPlane("127.0.0.1", 0, dataDir);
+  }
+
+  /**
+   * xDS on a given port of 127.0.0.1: a control plane restarted on the port and data directory of
+   * one that was stopped, as its proxies would find it again.
+   */
+  static InteropControlPlane startOn(int xdsPort, Path dataDir) throws IOException {
+    return new InteropControlPlane("127.0.0.1", xdsPort, dataDir);
   }
 
   /** xDS on every interface, for clients in a container that reach the host by its address. */
   static InteropControlPlane startOnAllInterfaces(Path dataDir) throws IOException {
-    return new InteropControlPlane("0.0.0.0", dataDir);
+    return new InteropControlPlane("0.0.0.0", 0, dataDir);
   }
 
   int xdsPort() {

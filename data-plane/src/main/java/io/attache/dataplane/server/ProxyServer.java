@@ -31,6 +31,7 @@ import io.attache.dataplane.tls.TlsSecret;
 import io.attache.dataplane.tls.TlsStats;
 import io.attache.dataplane.tls.TransportSockets;
 import io.attache.dataplane.tls.UpstreamTlsConfig;
+import io.attache.dataplane.tracing.ActiveStreams;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
 import io.attache.dataplane.tracing.Tracer;
@@ -42,6 +43,7 @@ import io.attache.dataplane.xds.ApplyResult;
 import io.attache.dataplane.xds.Versioned;
 import io.attache.dataplane.xds.XdsClientConfig;
 import io.attache.dataplane.xds.XdsConfigDump;
+import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
@@ -88,7 +90,7 @@ public final class ProxyServer {
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
   private final List<HttpListener> listeners;
-  private final List<ListenerContext> contexts = new CopyOnWriteArrayList<>();
+  private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
   // Guarded by configLock; read by listenerAddresses from any thread.
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
@@ -100,7 +102,7 @@ public final class ProxyServer {
   private final EventLoopGroup workers;
   private final AdminServer admin;
   private final HealthCheckState healthCheck = new HealthCheckState();
-  private final List<BatchingSpanExporter> exporters = new ArrayList<>();
+  private final ListenerManagerStats listenerStats;
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -118,6 +120,7 @@ public final class ProxyServer {
     this.options = options;
     this.xds = validated.xds();
     this.stats = new StatsStore();
+    this.listenerStats = new ListenerManagerStats(stats);
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
     this.workers = Transports.newEventLoopGroup(options.concurrency(), "attache-worker");
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
@@ -127,9 +130,11 @@ public final class ProxyServer {
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
-      ListenerContext context = newContext(config, accessLogPath(i));
+      ListenerContext context =
+          newContext(config, accessLogPath(i), ActiveStreams.UNTRACKED).context();
       listeners.add(new HttpListener(config, () -> context));
     }
+    listenerStats.totalListenersActive.set(listeners.size());
     this.admin =
         new AdminServer(
             validated.admin(),
@@ -160,21 +165,44 @@ public final class ProxyServer {
                 .build());
   }
 
-  /** A listener's shared stream state; its access log is opened here. */
-  private ListenerContext newContext(ListenerConfig config, String accessLogPath)
-      throws ConfigException {
+  /**
+   * A listener context and what it alone owns (its access-log files, its OTLP exporter, its TLS
+   * secret watch), released together once the context is retired and its last stream has finished.
+   */
+  private record OwnedContext(
+      ListenerContext context, ActiveStreams streams, Optional<BatchingSpanExporter> exporter) {
+    /** Flushes and closes; blocks briefly, so never on an event loop. */
+    void close() {
+      context.accessLog().close();
+      exporter.ifPresent(BatchingSpanExporter::close);
+      context.tls().ifPresent(ServerTlsContext::close);
+    }
+  }
+
+  /** A listener's shared stream state; its access log and exporter are opened here. */
+  private OwnedContext newContext(
+      ListenerConfig config, String accessLogPath, ActiveStreams streams) throws ConfigException {
+    Optional<BatchingSpanExporter> exporter = exporterFor(config);
+    AccessLoggers accessLog;
+    try {
+      accessLog =
+          AccessLoggers.fromProtos(config.hcm().proto().getAccessLogList(), accessLogPath, stats);
+    } catch (ConfigException | RuntimeException e) {
+      exporter.ifPresent(BatchingSpanExporter::close);
+      throw e;
+    }
     ListenerContext context =
         new ListenerContext(
             config.hcm(),
             clusters::get,
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
-            AccessLoggers.fromProtos(config.hcm().proto().getAccessLogList(), accessLogPath, stats),
+            accessLog,
             config.hcm().rbac().stream()
                 .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
                 .toList(),
             config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
-            tracerFor(config),
+            tracerFor(config, exporter).countingStreamsIn(streams),
             RandomSource.SYSTEM,
             Ticker.SYSTEM,
             java.time.Clock.systemUTC(),
@@ -184,8 +212,9 @@ public final class ProxyServer {
                     tls ->
                         new ServerTlsContext(
                             tls, secrets, new TlsStats(stats, listenerStatPrefix(config)))));
-    contexts.add(context);
-    return context;
+    OwnedContext owned = new OwnedContext(context, streams, exporter);
+    contexts.add(owned);
+    return owned;
   }
 
   /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.ssl.}. */
@@ -217,22 +246,27 @@ public final class ProxyServer {
     return out;
   }
 
-  private Tracer tracerFor(ListenerConfig config) {
+  private Optional<BatchingSpanExporter> exporterFor(ListenerConfig config) {
     Optional<TracingConfig> tracing = config.hcm().tracing();
     if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
-      return Tracer.DISABLED;
+      return Optional.empty();
     }
-    BatchingSpanExporter exporter =
+    return Optional.of(
         BatchingSpanExporter.forCollector(
             tracing.get().exporter().get(),
             clusters::firstHostAddress,
             stats,
-            new ExecutorScheduler(timers));
-    exporters.add(exporter);
+            new ExecutorScheduler(timers)));
+  }
+
+  private Tracer tracerFor(ListenerConfig config, Optional<BatchingSpanExporter> exporter) {
+    if (exporter.isEmpty()) {
+      return Tracer.DISABLED;
+    }
     return Tracer.forConfig(
-        tracing,
+        config.hcm().tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
-        exporter,
+        exporter.get(),
         RandomSource.SYSTEM,
         java.time.Clock.systemUTC());
   }
@@ -416,11 +450,10 @@ public final class ProxyServer {
   /** A listener from LDS: its socket and the context new streams take. */
   private static final class DynamicListener {
     final HttpListener listener;
-    final AtomicReference<ListenerContext> context;
+    final AtomicReference<OwnedContext> context;
     final ListenerKey key;
 
-    DynamicListener(
-        HttpListener listener, AtomicReference<ListenerContext> context, ListenerKey key) {
+    DynamicListener(HttpListener listener, AtomicReference<OwnedContext> context, ListenerKey key) {
       this.listener = listener;
       this.context = context;
       this.key = key;
@@ -470,7 +503,7 @@ public final class ProxyServer {
       try {
         plan = clusters.prepare(snapshot);
       } catch (ConfigException e) {
-        return ApplyResult.rejected(e.getMessage());
+        return rejection(e);
       }
       List<PreparedListener> prepared = new ArrayList<>();
       try {
@@ -490,26 +523,35 @@ public final class ProxyServer {
           abandon(p);
         }
         plan.abandon();
-        return ApplyResult.rejected(
-            e instanceof ConfigException ? e.getMessage() : "cannot apply: " + e);
+        return e instanceof ConfigException ce
+            ? rejection(ce)
+            : ApplyResult.rejected("cannot apply: " + e);
       }
       clusters.commit(plan, options.drainTime());
-      java.util.Set<String> kept = new HashSet<>();
+      Set<String> kept = new HashSet<>();
       for (PreparedListener p : prepared) {
         kept.add(p.name());
         switch (p.change()) {
           case UNCHANGED -> {}
           case NEW_CONTEXT -> {
             DynamicListener running = p.previous().orElseThrow();
-            ListenerContext old = running.context.getAndSet(p.next().context.get());
+            OwnedContext old = running.context.getAndSet(p.next().context.get());
             dynamicListeners.put(
                 p.name(), new DynamicListener(running.listener, running.context, p.next().key));
+            if (!running.key.proto().equals(p.next().key.proto())) {
+              listenerStats.listenerModified.inc(); // a route config change alone is RDS's
+            }
             retireContext(old);
           }
           case NEW_SOCKET -> {
             dynamicListeners.put(p.name(), p.next());
             everyDynamicListener.add(p.next().listener);
-            p.previous().ifPresent(this::retireListener);
+            if (p.previous().isPresent()) {
+              listenerStats.listenerModified.inc();
+              retireListener(p.previous().get());
+            } else {
+              listenerStats.listenerAdded.inc();
+            }
             log.info("listener {} (LDS) serving on {}", p.name(), p.next().listener.boundAddress());
           }
         }
@@ -517,12 +559,28 @@ public final class ProxyServer {
       for (String name : new ArrayList<>(dynamicListeners.keySet())) {
         if (!kept.contains(name)) {
           retireListener(dynamicListeners.remove(name));
+          listenerStats.listenerRemoved.inc();
           log.info("listener {} removed by LDS; draining", name);
         }
       }
+      listenerStats.totalListenersActive.set(listeners.size() + dynamicListeners.size());
       firstSnapshotApplied = true;
       return ApplyResult.accepted();
     }
+  }
+
+  private static final java.util.regex.Pattern RESOURCE_PATH =
+      java.util.regex.Pattern.compile("^(clusters|listeners)\\[\"([^\"]*)\"\\]");
+
+  /** A NACK that names the cluster or listener its field path starts with. */
+  private static ApplyResult rejection(ConfigException e) {
+    java.util.regex.Matcher m = RESOURCE_PATH.matcher(e.fieldPath());
+    if (!m.find()) {
+      return ApplyResult.rejected(e.getMessage());
+    }
+    XdsResourceType type =
+        m.group(1).equals("clusters") ? XdsResourceType.CLUSTER : XdsResourceType.LISTENER;
+    return ApplyResult.rejected(e.getMessage(), type, m.group(2));
   }
 
   private PreparedListener prepareListener(Listener proto, XdsSnapshot snapshot)
@@ -549,15 +607,20 @@ public final class ProxyServer {
       return new PreparedListener(
           config.name(), previous.get(), previous, PreparedListener.Change.UNCHANGED);
     }
-    ListenerContext context =
-        newContext(config, path + ".filter_chains[0].filters[0].typed_config.access_log");
-    AtomicReference<ListenerContext> current = new AtomicReference<>(context);
+    OwnedContext context =
+        newContext(
+            config,
+            path + ".filter_chains[0].filters[0].typed_config.access_log",
+            new ActiveStreams());
+    AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
         previous.isPresent() && previous.get().listener.config().address().equals(config.address());
     return new PreparedListener(
         config.name(),
         new DynamicListener(
-            sameSocket ? previous.get().listener : new HttpListener(config, current::get),
+            sameSocket
+                ? previous.get().listener
+                : new HttpListener(config, () -> current.get().context()),
             current,
             key),
         previous,
@@ -572,36 +635,76 @@ public final class ProxyServer {
     if (p.change() == PreparedListener.Change.NEW_SOCKET && p.next().listener.isBound()) {
       p.next().listener.stopAccepting();
     }
-    ListenerContext context = p.next().context.get();
-    contexts.remove(context);
-    closeContext(context);
+    OwnedContext context = p.next().context.get();
+    if (contexts.remove(context)) {
+      context.close(); // no stream ever took it
+    }
   }
 
-  private static void closeContext(ListenerContext context) {
-    context.accessLog().close();
-    context.tls().ifPresent(ServerTlsContext::close);
+  /**
+   * A context no new stream takes. Streams that read it just before the swap start on their event
+   * loop in the same task, so once every worker loop has run a task queued after the swap, the
+   * count of its streams is complete. The last stream finishes its span before it writes its
+   * access-log line, in the same event-loop task: so the release also waits for one more pass of
+   * every loop, then closes the files and the exporter on the timer thread.
+   */
+  private void retireContext(OwnedContext context) {
+    listenerStats.totalFilterChainsDraining.inc();
+    afterEveryWorkerLoop(
+        () ->
+            context
+                .streams()
+                .retire(
+                    () ->
+                        afterEveryWorkerLoop(
+                            () -> {
+                              try {
+                                timers.execute(() -> release(context));
+                              } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                                // releaseAll closes every context anyway
+                              }
+                            })));
   }
 
-  /** A context no new stream takes: its access log closes once in-flight streams had time. */
-  private void retireContext(ListenerContext context) {
-    afterDrainTime(
-        () -> {
-          if (contexts.remove(context)) {
-            closeContext(context);
-          }
-        });
+  private void release(OwnedContext context) {
+    if (contexts.remove(context)) {
+      listenerStats.totalFilterChainsDraining.dec();
+      context.close();
+    }
   }
 
-  /** A removed or re-addressed listener: stop accepting now, close what is left later. */
+  private void afterEveryWorkerLoop(Runnable task) {
+    List<io.netty.util.concurrent.EventExecutor> loops = new ArrayList<>();
+    workers.forEach(loops::add);
+    java.util.concurrent.atomic.AtomicInteger left =
+        new java.util.concurrent.atomic.AtomicInteger(loops.size());
+    for (io.netty.util.concurrent.EventExecutor loop : loops) {
+      try {
+        loop.execute(
+            () -> {
+              if (left.decrementAndGet() == 0) {
+                task.run();
+              }
+            });
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        return; // releaseAll closes every context anyway
+      }
+    }
+  }
+
+  /**
+   * A removed or re-addressed listener: stop accepting now; its open connections keep their context
+   * until the drain time is over, then they are closed and the context retires.
+   */
   private void retireListener(DynamicListener listener) {
     listener.listener.stopAccepting();
-    ListenerContext context = listener.context.get();
+    listenerStats.totalListenersDraining.inc();
     afterDrainTime(
         () -> {
           listener.listener.closeConnections();
-          if (contexts.remove(context)) {
-            closeContext(context);
-          }
+          everyDynamicListener.remove(listener.listener);
+          listenerStats.totalListenersDraining.dec();
+          retireContext(listener.context.get());
         });
   }
 
@@ -666,9 +769,9 @@ public final class ProxyServer {
     long n = 0;
     // Contexts of one stat prefix share their gauges: count each prefix once.
     java.util.Set<String> prefixes = new HashSet<>();
-    for (ListenerContext c : contexts) {
-      if (prefixes.add(c.hcm().statPrefix())) {
-        n += c.stats().downstreamRqActive.value();
+    for (OwnedContext c : contexts) {
+      if (prefixes.add(c.context().hcm().statPrefix())) {
+        n += c.context().stats().downstreamRqActive.value();
       }
     }
     return n;
@@ -681,11 +784,12 @@ public final class ProxyServer {
     }
     everyDynamicListener.forEach(HttpListener::closeConnections);
     admin.close();
-    exporters.forEach(BatchingSpanExporter::close);
     timers.shutdownNow();
     clusters.close();
-    for (ListenerContext c : contexts) {
-      closeContext(c);
+    for (OwnedContext c : contexts) {
+      if (contexts.remove(c)) { // a drain timer may be releasing it right now
+        c.close();
+      }
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

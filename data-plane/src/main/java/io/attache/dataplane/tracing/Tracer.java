@@ -28,13 +28,10 @@ public final class Tracer {
   private final SpanSink sink;
   private final RandomSource random;
   private final Clock clock;
+  private final ActiveStreams streams;
 
   private Tracer() {
-    this.config = null;
-    this.localInfo = LocalInfo.UNKNOWN;
-    this.sink = SpanSink.DISCARD;
-    this.random = RandomSource.SYSTEM;
-    this.clock = Clock.systemUTC();
+    this(null, LocalInfo.UNKNOWN, SpanSink.DISCARD, RandomSource.SYSTEM, Clock.systemUTC());
   }
 
   /**
@@ -43,11 +40,34 @@ public final class Tracer {
    */
   public Tracer(
       TracingConfig config, LocalInfo localInfo, SpanSink sink, RandomSource random, Clock clock) {
+    this(config, localInfo, sink, random, clock, ActiveStreams.UNTRACKED);
+  }
+
+  private Tracer(
+      TracingConfig config,
+      LocalInfo localInfo,
+      SpanSink sink,
+      RandomSource random,
+      Clock clock,
+      ActiveStreams streams) {
     this.config = config;
     this.localInfo = localInfo;
     this.sink = sink;
     this.random = random;
     this.clock = clock;
+    this.streams = streams;
+  }
+
+  /**
+   * This tracer, counting every request span it hands out (sampled, unsampled or untraced) in
+   * {@code streams} until the span is finished: how a retired listener context knows its last
+   * stream is done.
+   */
+  public Tracer countingStreamsIn(ActiveStreams streams) {
+    if (streams == this.streams) {
+      return this;
+    }
+    return new Tracer(config, localInfo, sink, random, clock, streams);
   }
 
   /**
@@ -78,6 +98,16 @@ public final class Tracer {
    * @param downstreamRemote the directly connected peer
    */
   public RequestSpan startRequestSpan(
+      HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+    if (streams == ActiveStreams.UNTRACKED) {
+      return requestSpan(request, protocol, downstreamRemote);
+    }
+    RequestSpan span = requestSpan(request, protocol, downstreamRemote);
+    streams.started();
+    return new CountedSpan(span, streams);
+  }
+
+  private RequestSpan requestSpan(
       HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
     if (config == null) {
       return RequestSpan.NOOP;
@@ -375,6 +405,61 @@ public final class Tracer {
       SpanData data = span.end(clock);
       if (data != null) {
         sink.accept(data);
+      }
+    }
+  }
+
+  /** A request span that tells {@link ActiveStreams} when its stream finished; once. */
+  private static final class CountedSpan implements RequestSpan {
+    private final RequestSpan span;
+    private final ActiveStreams streams;
+    private boolean finished; // only the stream's event loop touches it
+
+    CountedSpan(RequestSpan span, ActiveStreams streams) {
+      this.span = span;
+      this.streams = streams;
+    }
+
+    @Override
+    public String traceId() {
+      return span.traceId();
+    }
+
+    @Override
+    public String spanId() {
+      return span.spanId();
+    }
+
+    @Override
+    public boolean sampled() {
+      return span.sampled();
+    }
+
+    @Override
+    public void setOperationName(String name) {
+      span.setOperationName(name);
+    }
+
+    @Override
+    public void injectInto(HttpHeaders upstreamHeaders) {
+      span.injectInto(upstreamHeaders);
+    }
+
+    @Override
+    public AttemptSpan startAttempt(int attempt, String clusterName) {
+      return span.startAttempt(attempt, clusterName);
+    }
+
+    @Override
+    public void finish(RequestOutcome outcome) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      try {
+        span.finish(outcome);
+      } finally {
+        streams.finished();
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.xds;
 
+import com.google.protobuf.Any;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
@@ -26,6 +27,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -65,6 +67,13 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   /** The last rejected response of a type, for the config dump. */
   public record Rejection(String versionInfo, String details, Instant at) {}
 
+  /**
+   * The last rejected update of one resource, until an accepted update of it: Envoy's {@code
+   * error_state}. {@code failedConfiguration} is empty when the resource could not be decoded.
+   */
+  record ResourceRejection(
+      Optional<Any> failedConfiguration, String versionInfo, String details, Instant at) {}
+
   private final XdsClientConfig config;
   private final XdsConfigListener listener;
   private final StatsStore stats;
@@ -83,6 +92,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private boolean closed;
   private boolean streamAnswered;
   private ScheduledTask retryTask = ScheduledTask.NONE;
+  // Bumped on each stream opened and each reconnect attempt: stale timers and callbacks see it.
+  private long attempt;
 
   private Map<XdsResourceType, SortedMap<String, Accepted>> accepted = emptyState();
   private Map<XdsResourceType, SortedMap<String, Accepted>> active = emptyState();
@@ -97,6 +108,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Set<Dependency.Key> settled = new HashSet<>();
   private final Map<Dependency.Key, ScheduledTask> dependencyTimers = new HashMap<>();
   private final Map<XdsResourceType, Rejection> rejections = new EnumMap<>(XdsResourceType.class);
+  private final Map<Dependency.Key, ResourceRejection> resourceRejections = new HashMap<>();
   private volatile XdsConfigDump dump = XdsConfigDump.EMPTY;
 
   /**
@@ -121,6 +133,10 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         new SynchronizationContext(
             (thread, e) -> log.error("ADS client task failed; the client keeps running", e));
     this.connectedState = stats.gauge("control_plane.connected_state");
+    // Envoy's control-plane stats. Requests are never rate limited (rate_limit_settings is
+    // ignored), so like Envoy without rate_limit_settings these two stay at zero.
+    stats.counter("control_plane.rate_limit_enforced");
+    stats.gauge("control_plane.pending_requests");
     parsers.put(XdsResourceType.CLUSTER, new ClusterResourceParser());
     parsers.put(XdsResourceType.ENDPOINT, new EndpointResourceParser());
     parsers.put(XdsResourceType.LISTENER, new ListenerResourceParser());
@@ -213,6 +229,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     if (closed) {
       return;
     }
+    attempt++;
     streamAnswered = false;
     Metadata headers = new Metadata();
     for (XdsClientConfig.Header header : config.initialMetadata()) {
@@ -288,33 +305,69 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     }
     connectedState.set(0);
     log.warn("ADS stream to {} closed: {}", config.adsClusterName(), status);
+    countUpdateFailures();
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    long generation = attempt;
+    retryTask =
+        scheduler.schedule(
+            backoff.nextDelay(),
+            () ->
+                sync.execute(
+                    () -> {
+                      if (!closed && generation == attempt) {
+                        reconnect();
+                      }
+                    }));
+  }
+
+  /**
+   * Our jittered back-off governs, not the channel's own reconnect timer (which grows to two
+   * minutes). A channel in TRANSIENT_FAILURE stays there until a connection is READY and would fail
+   * a new stream at once: it is told to reconnect now, the stream opens as soon as it leaves that
+   * state, and if it is still down after the next jittered delay that counts as one more failed
+   * attempt and it is told again.
+   */
+  private void reconnect() {
+    ConnectivityState state = channel.getState(true);
+    if (state != ConnectivityState.TRANSIENT_FAILURE) {
+      openStream();
+      return;
+    }
+    long generation = ++attempt;
+    channel.notifyWhenStateChanged(
+        state,
+        () ->
+            sync.execute(
+                () -> {
+                  if (!closed && generation == attempt) {
+                    retryTask.cancel();
+                    openStream();
+                  }
+                }));
+    channel.resetConnectBackoff();
+    retryTask =
+        scheduler.schedule(
+            backoff.nextDelay(),
+            () ->
+                sync.execute(
+                    () -> {
+                      if (!closed && generation == attempt) {
+                        countUpdateFailures();
+                        reconnect();
+                      }
+                    }));
+  }
+
+  private void countUpdateFailures() {
     for (XdsResourceType type : config.wildcardTypes()) {
       statsFor(type).updateFailure.inc();
     }
     for (Dependency dependency : desiredDependencies.values()) {
       statsAt(dependency.statPrefix()).updateFailure.inc();
     }
-    Duration delay = backoff.nextDelay();
-    retryTask =
-        scheduler.schedule(
-            delay,
-            () ->
-                sync.execute(
-                    () -> {
-                      if (closed) {
-                        return;
-                      }
-                      // Our back-off governs, not the channel's own reconnect timer: a channel
-                      // still in TRANSIENT_FAILURE would fail the new stream at once, so it is
-                      // told to reconnect now and the stream opens once it is trying.
-                      ConnectivityState state = channel.getState(true);
-                      if (state == ConnectivityState.TRANSIENT_FAILURE) {
-                        channel.notifyWhenStateChanged(state, () -> sync.execute(this::openStream));
-                        channel.resetConnectBackoff();
-                      } else {
-                        openStream();
-                      }
-                    }));
   }
 
   @Override
@@ -343,11 +396,15 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     Map<String, ParsedResource> parsed = new LinkedHashMap<>();
     Set<String> mentioned = new TreeSet<>();
     Map<String, String> versions = new HashMap<>();
+    Map<String, Any> sent = new HashMap<>();
+    Map<String, String> errorsByName = new LinkedHashMap<>();
     for (int i = 0; i < response.resources().size(); i++) {
       ResourceParser.Outcome outcome = parser.parse(response.resources().get(i).any(), i);
       mentioned.add(outcome.name());
       versions.put(outcome.name(), response.resources().get(i).version());
+      sent.put(outcome.name(), response.resources().get(i).any());
       outcome.error().ifPresent(errors::add);
+      outcome.error().ifPresent(e -> errorsByName.merge(outcome.name(), e, (a, b) -> a + "\n" + b));
       outcome
           .resource()
           .ifPresent(
@@ -361,6 +418,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     List<SubscriptionStats> scopes = scopesFor(type, mentioned);
     scopes.forEach(scope -> scope.updateAttempt.inc());
     if (!errors.isEmpty()) {
+      errorsByName.forEach(
+          (name, error) -> rememberRejection(type, name, sent.get(name), response, error));
       reject(s, type, response, scopes, String.join("\n", errors));
       return;
     }
@@ -368,14 +427,22 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     next.put(type, merge(type, response, parsed, versions));
     Delivery delivery = deliverIfReady(next);
     if (delivery.outcome() == ApplyResult.Outcome.REJECTED) {
+      for (String name : culprits(type, delivery.resource(), parsed)) {
+        rememberRejection(type, name, sent.get(name), response, delivery.reason());
+      }
       reject(s, type, response, scopes, delivery.reason());
       return;
     }
     accepted = next;
     ackedVersions.put(type, response.versionInfo());
     rejections.remove(type);
+    boolean wholeState =
+        response.stateOfTheWorld() && type.subscription() == XdsResourceType.Subscription.WILDCARD;
+    resourceRejections
+        .keySet()
+        .removeIf(k -> k.type() == type && (wholeState || mentioned.contains(k.name())));
     for (SubscriptionStats scope : scopes) {
-      scope.accepted(response.versionInfo());
+      scope.accepted(response.versionInfo(), clock.instant());
       if (response.stateOfTheWorld() && response.resources().isEmpty()) {
         scope.updateEmpty.inc();
       }
@@ -403,6 +470,35 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     rejections.put(type, new Rejection(response.versionInfo(), details, clock.instant()));
     s.nack(type, response, details);
     afterChange();
+  }
+
+  private void rememberRejection(
+      XdsResourceType type, String name, Any any, XdsResponse response, String details) {
+    resourceRejections.put(
+        new Dependency.Key(type, name),
+        new ResourceRejection(
+            Optional.ofNullable(any), response.versionInfo(), details, clock.instant()));
+  }
+
+  /**
+   * The resources of a rejected response that carry the {@code error_state}: the one the proxy
+   * named when this response sent it, else every resource the response changed.
+   */
+  private List<String> culprits(
+      XdsResourceType type, Optional<Dependency.Key> named, Map<String, ParsedResource> parsed) {
+    if (named.isPresent() && named.get().type() == type && parsed.containsKey(named.get().name())) {
+      return List.of(named.get().name());
+    }
+    List<String> changed = new ArrayList<>();
+    SortedMap<String, Accepted> held = accepted.get(type);
+    parsed.forEach(
+        (name, resource) -> {
+          Accepted old = held.get(name);
+          if (old == null || !old.parsed().proto().equals(resource.proto())) {
+            changed.add(name);
+          }
+        });
+    return changed;
   }
 
   private SortedMap<String, Accepted> merge(
@@ -438,8 +534,9 @@ public final class AdsClient implements StreamHost, AutoCloseable {
 
   // ---- warming and delivery ----------------------------------------------------------------
 
-  private record Delivery(ApplyResult.Outcome outcome, String reason) {
-    static final Delivery DONE = new Delivery(ApplyResult.Outcome.ACCEPTED, "");
+  private record Delivery(
+      ApplyResult.Outcome outcome, String reason, Optional<Dependency.Key> resource) {
+    static final Delivery DONE = new Delivery(ApplyResult.Outcome.ACCEPTED, "", Optional.empty());
   }
 
   /**
@@ -462,7 +559,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       result = ApplyResult.rejected("applying the snapshot failed: " + e);
     }
     if (result.outcome() == ApplyResult.Outcome.REJECTED) {
-      return new Delivery(ApplyResult.Outcome.REJECTED, result.reason());
+      return new Delivery(ApplyResult.Outcome.REJECTED, result.reason(), result.resource());
     }
     active = candidate;
     initialized = true;
@@ -574,7 +671,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         }
       }
     }
-    dump = XdsConfigDump.of(accepted, active, ackedVersions, rejections);
+    dump = XdsConfigDump.of(accepted, active, ackedVersions, rejections, resourceRejections);
   }
 
   private void wildcardFetchTimedOut(XdsResourceType type) {

@@ -16,6 +16,7 @@ final class SubscriptionStats {
   final io.attache.dataplane.stats.Counter updateEmpty;
   final io.attache.dataplane.stats.Counter initFetchTimeout;
   final io.attache.dataplane.stats.Gauge version;
+  final io.attache.dataplane.stats.Gauge updateTime;
 
   SubscriptionStats(StatsStore store, String prefix) {
     updateAttempt = store.counter(prefix + "update_attempt");
@@ -25,11 +26,14 @@ final class SubscriptionStats {
     updateEmpty = store.counter(prefix + "update_empty");
     initFetchTimeout = store.counter(prefix + "init_fetch_timeout");
     version = store.gauge(prefix + "version");
+    updateTime = store.gauge(prefix + "update_time");
   }
 
-  void accepted(String versionInfo) {
+  /** An accepted update; {@code update_time} is in milliseconds since the epoch, as in Envoy. */
+  void accepted(String versionInfo, java.time.Instant now) {
     updateSuccess.inc();
     version.set(versionHash(versionInfo));
+    updateTime.set(now.toEpochMilli());
   }
 
   /**

@@ -9,14 +9,19 @@ import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.admin.v3.UpdateFailureState;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeSet;
 
 /**
  * The dynamic half of {@code /config_dump}, in Envoy's own admin messages: what runs (active), what
- * waits for its dependencies (warming), the last ACKed version of each type, and per type the last
- * rejected update until a later one is accepted (Envoy's {@code error_state}). The integrator adds
- * these to the static parts it already dumps. Immutable.
+ * waits for its dependencies (warming), the last ACKed version of each type, and on each resource
+ * its last rejected update until an accepted update of it (Envoy's {@code error_state}: the
+ * rejected resource, the response version, the reason and when). As in Envoy, a rejected listener
+ * the proxy holds no version of appears by name with its {@code error_state} only; the other types
+ * have no name outside the resource, so a rejected resource never held is told only by the NACK and
+ * by {@link #lastRejections}, the last rejected response per type. The integrator adds these to the
+ * static parts it already dumps. Immutable.
  */
 public record XdsConfigDump(
     ClustersConfigDump clusters,
@@ -41,44 +46,66 @@ public record XdsConfigDump(
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> active,
       Map<XdsResourceType, String> ackedVersions,
-      Map<XdsResourceType, AdsClient.Rejection> rejections) {
+      Map<XdsResourceType, AdsClient.Rejection> rejections,
+      Map<Dependency.Key, AdsClient.ResourceRejection> resourceRejections) {
+    Map<XdsResourceType, SortedMap<String, UpdateFailureState>> errors =
+        new java.util.EnumMap<>(XdsResourceType.class);
+    for (XdsResourceType type : XdsResourceType.values()) {
+      errors.put(type, new java.util.TreeMap<>());
+    }
+    resourceRejections.forEach(
+        (key, rejection) -> errors.get(key.type()).put(key.name(), errorState(rejection)));
     return new XdsConfigDump(
-        clusters(accepted, active, ackedVersions),
-        listeners(accepted, active, ackedVersions),
-        routes(accepted),
-        endpoints(accepted),
+        clusters(accepted, active, ackedVersions, errors.get(XdsResourceType.CLUSTER)),
+        listeners(accepted, active, ackedVersions, errors.get(XdsResourceType.LISTENER)),
+        routes(accepted, errors.get(XdsResourceType.ROUTE)),
+        endpoints(accepted, errors.get(XdsResourceType.ENDPOINT)),
         failures(rejections));
+  }
+
+  private static UpdateFailureState errorState(AdsClient.ResourceRejection rejection) {
+    UpdateFailureState.Builder state =
+        UpdateFailureState.newBuilder()
+            .setVersionInfo(rejection.versionInfo())
+            .setDetails(rejection.details())
+            .setLastUpdateAttempt(timestamp(rejection.at()));
+    rejection.failedConfiguration().ifPresent(state::setFailedConfiguration);
+    return state.build();
   }
 
   private static ClustersConfigDump clusters(
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> active,
-      Map<XdsResourceType, String> versions) {
+      Map<XdsResourceType, String> versions,
+      SortedMap<String, UpdateFailureState> errors) {
     ClustersConfigDump.Builder dump =
         ClustersConfigDump.newBuilder()
             .setVersionInfo(versions.getOrDefault(XdsResourceType.CLUSTER, ""));
-    active
-        .get(XdsResourceType.CLUSTER)
-        .values()
-        .forEach(a -> dump.addDynamicActiveClusters(dynamicCluster(a)));
-    accepted.get(XdsResourceType.CLUSTER).values().stream()
-        .filter(a -> isWarming(a, active.get(XdsResourceType.CLUSTER)))
-        .forEach(a -> dump.addDynamicWarmingClusters(dynamicCluster(a)));
+    SortedMap<String, AdsClient.Accepted> running = active.get(XdsResourceType.CLUSTER);
+    SortedMap<String, AdsClient.Accepted> held = accepted.get(XdsResourceType.CLUSTER);
+    running.values().forEach(a -> dump.addDynamicActiveClusters(dynamicCluster(a, errors)));
+    held.values().stream()
+        .filter(a -> isWarming(a, running))
+        .forEach(a -> dump.addDynamicWarmingClusters(dynamicCluster(a, errors)));
     return dump.build();
   }
 
-  private static ClustersConfigDump.DynamicCluster dynamicCluster(AdsClient.Accepted a) {
-    return ClustersConfigDump.DynamicCluster.newBuilder()
-        .setVersionInfo(a.version())
-        .setCluster(Any.pack(a.parsed().proto()))
-        .setLastUpdated(timestamp(a.lastUpdated()))
-        .build();
+  private static ClustersConfigDump.DynamicCluster dynamicCluster(
+      AdsClient.Accepted a, SortedMap<String, UpdateFailureState> errors) {
+    ClustersConfigDump.DynamicCluster.Builder cluster =
+        ClustersConfigDump.DynamicCluster.newBuilder()
+            .setVersionInfo(a.version())
+            .setCluster(Any.pack(a.parsed().proto()))
+            .setLastUpdated(timestamp(a.lastUpdated()));
+    Optional.ofNullable(errors.get(a.parsed().name())).ifPresent(cluster::setErrorState);
+    return cluster.build();
   }
 
   private static ListenersConfigDump listeners(
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> active,
-      Map<XdsResourceType, String> versions) {
+      Map<XdsResourceType, String> versions,
+      SortedMap<String, UpdateFailureState> errors) {
     ListenersConfigDump.Builder dump =
         ListenersConfigDump.newBuilder()
             .setVersionInfo(versions.getOrDefault(XdsResourceType.LISTENER, ""));
@@ -86,6 +113,7 @@ public record XdsConfigDump(
     SortedMap<String, AdsClient.Accepted> held = accepted.get(XdsResourceType.LISTENER);
     TreeSet<String> names = new TreeSet<>(running.keySet());
     names.addAll(held.keySet());
+    names.addAll(errors.keySet());
     for (String name : names) {
       ListenersConfigDump.DynamicListener.Builder listener =
           ListenersConfigDump.DynamicListener.newBuilder().setName(name);
@@ -95,6 +123,7 @@ public record XdsConfigDump(
       if (held.containsKey(name) && isWarming(held.get(name), running)) {
         listener.setWarmingState(listenerState(held.get(name)));
       }
+      Optional.ofNullable(errors.get(name)).ifPresent(listener::setErrorState);
       dump.addDynamicListeners(listener);
     }
     return dump.build();
@@ -109,28 +138,34 @@ public record XdsConfigDump(
   }
 
   private static RoutesConfigDump routes(
-      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted) {
+      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
+      SortedMap<String, UpdateFailureState> errors) {
     RoutesConfigDump.Builder dump = RoutesConfigDump.newBuilder();
-    for (AdsClient.Accepted a : accepted.get(XdsResourceType.ROUTE).values()) {
+    SortedMap<String, AdsClient.Accepted> held = accepted.get(XdsResourceType.ROUTE);
+    for (AdsClient.Accepted a : held.values()) {
       RoutesConfigDump.DynamicRouteConfig.Builder route =
           RoutesConfigDump.DynamicRouteConfig.newBuilder()
               .setVersionInfo(a.version())
               .setRouteConfig(Any.pack(a.parsed().proto()))
               .setLastUpdated(timestamp(a.lastUpdated()));
+      Optional.ofNullable(errors.get(a.parsed().name())).ifPresent(route::setErrorState);
       dump.addDynamicRouteConfigs(route);
     }
     return dump.build();
   }
 
   private static EndpointsConfigDump endpoints(
-      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted) {
+      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
+      SortedMap<String, UpdateFailureState> errors) {
     EndpointsConfigDump.Builder dump = EndpointsConfigDump.newBuilder();
-    for (AdsClient.Accepted a : accepted.get(XdsResourceType.ENDPOINT).values()) {
+    SortedMap<String, AdsClient.Accepted> held = accepted.get(XdsResourceType.ENDPOINT);
+    for (AdsClient.Accepted a : held.values()) {
       EndpointsConfigDump.DynamicEndpointConfig.Builder endpoint =
           EndpointsConfigDump.DynamicEndpointConfig.newBuilder()
               .setVersionInfo(a.version())
               .setEndpointConfig(Any.pack(a.parsed().proto()))
               .setLastUpdated(timestamp(a.lastUpdated()));
+      Optional.ofNullable(errors.get(a.parsed().name())).ifPresent(endpoint::setErrorState);
       dump.addDynamicEndpointConfigs(endpoint);
     }
     return dump.build();

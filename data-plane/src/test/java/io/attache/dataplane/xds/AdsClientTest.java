@@ -50,8 +50,17 @@ class AdsClientTest {
   static final class RecordingListener implements XdsConfigListener {
     final List<XdsSnapshot> snapshots = new CopyOnWriteArrayList<>();
 
+    /** Rejects snapshots holding a cluster of this name, as the proxy would one it cannot run. */
+    volatile String refusedCluster = "";
+
     @Override
     public ApplyResult onUpdate(XdsSnapshot snapshot) {
+      if (snapshot.clusters().containsKey(refusedCluster)) {
+        return ApplyResult.rejected(
+            "clusters[\"" + refusedCluster + "\"].name: refused by the test",
+            XdsResourceType.CLUSTER,
+            refusedCluster);
+      }
       snapshots.add(snapshot);
       return ApplyResult.accepted();
     }
@@ -234,6 +243,9 @@ class AdsClientTest {
     assertThat(client.configDump().clusters().getDynamicActiveClustersCount()).isEqualTo(1);
     assertThat(client.configDump().clusters().getDynamicWarmingClustersCount()).isZero();
     assertThat(client.configDump().lastRejections()).containsKey(XdsResourceType.CLUSTER);
+    assertThat(client.configDump().clusters().getDynamicActiveClusters(0).hasErrorState())
+        .as("the bad cluster was never held; the good one has no error_state")
+        .isFalse();
 
     server.setSnapshot(
         snapshot(
@@ -245,6 +257,186 @@ class AdsClientTest {
     await().atMost(WAIT).until(() -> listener.last().clusterLoadAssignments().containsKey("extra"));
     assertThat(listener.last().clusters()).containsOnlyKeys("backend", "extra");
     assertThat(client.configDump().lastRejections()).isEmpty();
+    assertThat(client.configDump().clusters().getDynamicActiveClustersList())
+        .as("an accepted update clears the error_state")
+        .allSatisfy(c -> assertThat(c.hasErrorState()).isFalse())
+        .hasSize(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
+  void aClusterUpdateTheProxyRefusesShowsItsErrorStateOnTheRunningCluster(ApiType type)
+      throws Exception {
+    start(type);
+    server.setSnapshot(fullSnapshot("1"));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    listener.refusedCluster = "backend";
+    Cluster changed =
+        edsCluster("backend").toBuilder()
+            .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+            .build();
+
+    server.setSnapshot(
+        snapshot(
+            "2",
+            List.of(changed),
+            List.of(endpoints("backend", 8080)),
+            List.of(rdsListener("ingress", "local_route")),
+            List.of(routes("local_route", "backend"))));
+
+    await().atMost(WAIT).until(() -> counter("cluster_manager.cds.update_rejected") >= 1);
+    var clusters = client.configDump().clusters();
+    assertThat(clusters.getVersionInfo()).as("the last accepted CDS version").isEqualTo("1");
+    assertThat(clusters.getDynamicActiveClustersList())
+        .filteredOn(c -> c.hasErrorState())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getErrorState().getDetails())
+                  .isEqualTo("clusters[\"backend\"].name: refused by the test");
+              assertThat(c.getErrorState().getVersionInfo()).isEqualTo("2");
+              assertThat(c.getErrorState().hasLastUpdateAttempt()).isTrue();
+              assertThat(c.getErrorState().getFailedConfiguration().unpack(Cluster.class))
+                  .isEqualTo(changed);
+              assertThat(c.getCluster().unpack(Cluster.class))
+                  .as("the running version stays")
+                  .isEqualTo(edsCluster("backend"));
+            });
+    assertThat(listener.snapshots).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = ApiType.class, names = "STATE_OF_THE_WORLD")
+  void aRejectedNewListenerAppearsByNameWithItsErrorStateOnly(ApiType type) throws Exception {
+    start(type);
+    server.setSnapshot(fullSnapshot("1"));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    Listener broken = rdsListener("broken", "");
+
+    server.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("backend")),
+            List.of(endpoints("backend", 8080)),
+            List.of(rdsListener("ingress", "local_route"), broken),
+            List.of(routes("local_route", "backend"))));
+
+    await()
+        .atMost(WAIT)
+        .until(() -> client.configDump().listeners().getDynamicListenersCount() == 2);
+    assertThat(counter("listener_manager.lds.update_rejected")).isEqualTo(1);
+    var listeners = client.configDump().listeners();
+    assertThat(listeners.getVersionInfo()).isEqualTo("1");
+    assertThat(listeners.getDynamicListenersList())
+        .filteredOn(l -> l.getName().equals("broken"))
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.hasActiveState()).isFalse();
+              assertThat(l.hasWarmingState()).isFalse();
+              assertThat(l.getErrorState().getDetails()).contains("route_config_name");
+              assertThat(l.getErrorState().getFailedConfiguration().unpack(Listener.class))
+                  .isEqualTo(broken);
+            });
+    assertThat(listeners.getDynamicListenersList())
+        .filteredOn(l -> l.getName().equals("ingress"))
+        .singleElement()
+        .satisfies(l -> assertThat(l.hasErrorState()).isFalse());
+
+    server.setSnapshot(fullSnapshot("3"));
+    await().atMost(WAIT).until(() -> client.configDump().listeners().getVersionInfo().equals("3"));
+    assertThat(client.configDump().listeners().getDynamicListenersList())
+        .as("an accepted state of the world clears the error_state")
+        .extracting(l -> l.getName())
+        .containsExactly("ingress");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
+  void whileTheControlPlaneStaysDownEachJitteredDelayIsOneMoreAttempt(ApiType type)
+      throws Exception {
+    start(type);
+    server.setSnapshot(fullSnapshot("1"));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    server.stop();
+
+    // Half of each doubling bound: 500 ms base, 30 s cap.
+    List<Duration> expected =
+        List.of(
+            Duration.ofMillis(250),
+            Duration.ofMillis(500),
+            Duration.ofMillis(1000),
+            Duration.ofMillis(2000));
+    for (int i = 0; i < expected.size(); i++) {
+      Duration delay = expected.get(i);
+      // A refused stream counts at once; a reconnect attempt on a channel in TRANSIENT_FAILURE
+      // counts when the next delay finds it still down: so the count may lag by one.
+      long failures = i;
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(scheduler.pendingDelays()).isEqualTo(List.of(delay));
+                assertThat(counter("cluster_manager.cds.update_failure"))
+                    .isBetween(Math.max(1, failures), failures + 1);
+              });
+      if (i < expected.size() - 1) {
+        scheduler.runPending();
+      }
+    }
+
+    server.start();
+    scheduler.runPending();
+    await().atMost(WAIT).until(() -> stats.gauge("control_plane.connected_state").value() == 1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(scheduler.pending()).as("no retry left").isEmpty());
+    server.setSnapshot(
+        snapshot(
+            "2",
+            List.of(edsCluster("backend")),
+            List.of(endpoints("backend", 9090)),
+            List.of(rdsListener("ingress", "local_route")),
+            List.of(routes("local_route", "backend"))));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                listener
+                    .last()
+                    .clusterLoadAssignments()
+                    .get("backend")
+                    .resource()
+                    .toString()
+                    .contains("9090"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
+  void emitsEnvoysSubscriptionAndControlPlaneStats(ApiType type) throws Exception {
+    start(type);
+    server.setSnapshot(fullSnapshot("1"));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    awaitAck(RDS, "1");
+
+    for (String prefix :
+        List.of(
+            "cluster_manager.cds.",
+            "listener_manager.lds.",
+            "http.ingress.rds.local_route.",
+            "cluster.backend.")) {
+      assertThat(counter(prefix + "update_attempt")).as(prefix).isGreaterThanOrEqualTo(1);
+      assertThat(counter(prefix + "update_success")).as(prefix).isGreaterThanOrEqualTo(1);
+      assertThat(counter(prefix + "update_rejected")).as(prefix).isZero();
+      assertThat(stats.counters()).containsKeys(prefix + "update_failure");
+      assertThat(stats.counters()).containsKeys(prefix + "init_fetch_timeout");
+      assertThat(stats.gauge(prefix + "version").value())
+          .isEqualTo(SubscriptionStats.versionHash("1"));
+      assertThat(stats.gauge(prefix + "update_time").value()).isPositive();
+    }
+    assertThat(stats.gauge("control_plane.connected_state").value()).isEqualTo(1);
+    assertThat(stats.counters()).containsKey("control_plane.rate_limit_enforced");
+    assertThat(stats.gauges()).containsKey("control_plane.pending_requests");
   }
 
   // Delta variant not yet passing against java-control-plane's delta server (undiagnosed: a

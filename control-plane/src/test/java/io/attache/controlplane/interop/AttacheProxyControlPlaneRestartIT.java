@@ -1,0 +1,192 @@
+package io.attache.controlplane.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.attache.dataplane.config.BootstrapLoader;
+import io.attache.dataplane.server.ProxyOptions;
+import io.attache.dataplane.server.ProxyServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The real Attaché control plane killed and restarted under steady traffic through an Attaché proxy
+ * in mesh mode, for state-of-the-world and delta ADS: no request fails while it is gone, and once
+ * it is back (same port, same data directory) the proxy reconnects and applies the next change made
+ * through the REST API.
+ */
+class AttacheProxyControlPlaneRestartIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  private InteropControlPlane controlPlane;
+  private HttpServer appA;
+  private HttpServer appB;
+  private ProxyServer proxy;
+  private Thread traffic;
+  private volatile boolean sending = true;
+  private final AtomicLong sent = new AtomicLong();
+  private final List<String> failures = new CopyOnWriteArrayList<>();
+  private volatile String lastApp = "";
+
+  @BeforeEach
+  void start() throws IOException {
+    controlPlane = InteropControlPlane.start(dir.resolve("data"));
+    appA = app("a");
+    appB = app("b");
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    sending = false;
+    if (traffic != null) {
+      traffic.join(15_000);
+    }
+    if (proxy != null) {
+      proxy.drainAndStop(Duration.ZERO);
+    }
+    appA.stop(0);
+    appB.stop(0);
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GRPC", "DELTA_GRPC"})
+  void aRestartedControlPlaneCostsNoRequestAndItsNextChangeIsApplied(String apiType)
+      throws Exception {
+    putOrders(appA);
+    int xdsPort = controlPlane.xdsPort();
+    startProxy(apiType, xdsPort);
+    int port = proxy.listenerAddresses().values().iterator().next().getPort();
+    await().atMost(WAIT).ignoreExceptions().until(() -> get(port).endsWith("app a"));
+    traffic = new Thread(() -> sendUntilStopped(port), "steady-traffic");
+    traffic.start();
+    awaitMore(20);
+
+    controlPlane.close();
+    controlPlane = null;
+    await().atMost(WAIT).until(() -> gauge("control_plane.connected_state") == 0);
+    awaitMore(50);
+
+    controlPlane = InteropControlPlane.startOn(xdsPort, dir.resolve("data"));
+    await().atMost(WAIT).until(() -> gauge("control_plane.connected_state") == 1);
+    putOrders(appB);
+    await().atMost(WAIT).until(() -> lastApp.equals("b"));
+    awaitMore(20);
+
+    sending = false;
+    traffic.join(15_000);
+    assertThat(failures).as("of %d requests", sent.get()).isEmpty();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private static HttpServer app(String name) throws IOException {
+    HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    app.createContext(
+        "/",
+        exchange -> {
+          byte[] body = ("app " + name).getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    app.start();
+    return app;
+  }
+
+  private void putOrders(HttpServer app) {
+    controlPlane.put(
+        "/api/v1/services/orders",
+        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"endpoints\": [{\"address\": \"127.0.0.1\","
+            + " \"port\": "
+            + app.getAddress().getPort()
+            + "}]}");
+  }
+
+  private void startProxy(String apiType, int xdsPort) throws Exception {
+    proxy =
+        ProxyServer.start(
+            BootstrapLoader.parse(
+                """
+                node: { id: attache-restart, cluster: demo }
+                admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+                dynamic_resources:
+                  ads_config:
+                    api_type: %s
+                    transport_api_version: V3
+                    grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
+                  lds_config: { ads: {}, resource_api_version: V3 }
+                  cds_config: { ads: {}, resource_api_version: V3 }
+                static_resources:
+                  clusters:
+                  - name: xds
+                    type: STATIC
+                    connect_timeout: 1s
+                    http2_protocol_options: {}
+                    load_assignment:
+                      cluster_name: xds
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint:
+                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                """
+                    .formatted(apiType, xdsPort),
+                false),
+            new ProxyOptions(1, Duration.ofSeconds(5)));
+    await().atMost(WAIT).until(() -> proxy.listenerAddresses().size() == 1);
+  }
+
+  private void sendUntilStopped(int port) {
+    while (sending) {
+      try {
+        String response = get(port);
+        if (!response.startsWith("HTTP/1.1 200")) {
+          failures.add(response.lines().findFirst().orElse("(empty)"));
+        } else {
+          lastApp = response.substring(response.length() - 1);
+        }
+      } catch (IOException e) {
+        failures.add(e.toString());
+      }
+      sent.incrementAndGet();
+    }
+  }
+
+  private void awaitMore(long more) {
+    long target = sent.get() + more;
+    await().atMost(WAIT).until(() -> sent.get() >= target);
+  }
+
+  private long gauge(String name) {
+    var gauge = proxy.stats().gauges().get(name);
+    return gauge == null ? 0 : gauge.value();
+  }
+
+  /** One HTTP/1.1 request for the orders service, over a plain socket. */
+  private static String get(int port) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              "GET /x HTTP/1.1\r\nHost: orders\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

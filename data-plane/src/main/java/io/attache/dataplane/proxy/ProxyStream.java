@@ -531,15 +531,17 @@ final class ProxyStream {
       lease = l;
       Channel up = l.channel();
       up.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler(this));
-      up.write(upstreamRequest());
+      // Nothing listens to these writes: a void promise saves a promise per write, and a failed
+      // write reaches UpstreamHandler.exceptionCaught, which closes the connection (a reset).
+      up.write(upstreamRequest(), up.voidPromise());
       if (buffering) {
         for (HttpContent c : body) {
-          up.write(c.retainedDuplicate());
+          up.write(c.retainedDuplicate(), up.voidPromise());
         }
         sentChunks = body.size();
       } else {
         for (HttpContent c : body) {
-          up.write(c);
+          up.write(c, up.voidPromise());
         }
         body.clear();
       }

@@ -155,7 +155,7 @@ final class ProxyStream {
     if (HttpUtil.is100ContinueExpected(req)) {
       // Envoy answers 100-continue itself and does not forward the expectation.
       h.remove(HttpHeaderNames.EXPECT);
-      downstream.write(
+      downstream.writeAndForget(
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     requestBodyExpected =
@@ -806,7 +806,7 @@ final class ProxyStream {
       if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
       }
-      downstream.write(full);
+      downstream.writeAndForget(full);
     } else {
       if (last) {
         responseTrailers = ((LastHttpContent) content).trailingHeaders();
@@ -1000,7 +1000,7 @@ final class ProxyStream {
     if (headRequest) {
       r.content().clear();
     }
-    downstream.write(r);
+    downstream.writeAndForget(r);
     if (!requestComplete) {
       // The rest of the request is not wanted; close rather than read and discard it.
       clientWantsClose = clientWantsClose || !"HTTP/2".equals(downstream.protocol());

@@ -10,7 +10,9 @@ public enum Metric {
   RPS_H2("HTTP/2 (h2load) 1 KB", "req/s", Better.HIGHER, false),
   FIXED_RATE("fixed-rate run, achieved", "req/s", Better.NEITHER, false),
   CPU_PER_1000("fixed-rate run, CPU per 1,000 requests", "s", Better.LOWER, false),
-  RSS("fixed-rate run, RSS at end (100 clusters)", "MB", Better.LOWER, false);
+  RSS("fixed-rate run, RSS at end (100 clusters)", "MB", Better.LOWER, false),
+  /** Proportional set size: shared pages (libjvm, CDS archives) divided among their users. */
+  PSS("fixed-rate run, PSS at end (100 clusters)", "MB", Better.LOWER, false);
 
   /** Which direction of a ratio is good news. */
   public enum Better {

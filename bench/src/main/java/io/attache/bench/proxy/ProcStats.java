@@ -36,6 +36,24 @@ public final class ProcStats {
     return total;
   }
 
+  /**
+   * Proportional set size in bytes of {@code process} plus its descendants, from {@code
+   * /proc/<pid>/smaps_rollup}; 0 where the kernel has no such file.
+   */
+  public static long pssBytes(ProcessHandle process) {
+    long total = 0;
+    for (ProcessHandle p : tree(process)) {
+      total +=
+          read(Path.of("/proc", Long.toString(p.pid()), "smaps_rollup")).map(ProcStats::pssBytes);
+    }
+    return total;
+  }
+
+  /** {@code Pss} from a {@code /proc/<pid>/smaps_rollup} text, in bytes; 0 when absent. */
+  static long pssBytes(String smapsRollup) {
+    return kilobyteField(smapsRollup, "Pss:");
+  }
+
   private static List<ProcessHandle> tree(ProcessHandle process) {
     List<ProcessHandle> all = new ArrayList<>();
     all.add(process);
@@ -57,9 +75,13 @@ public final class ProcStats {
 
   /** {@code VmRSS} from a {@code /proc/<pid>/status} text, in bytes; 0 when absent. */
   static long vmRssBytes(String status) {
-    for (String line : status.split("\n")) {
-      if (line.startsWith("VmRSS:")) {
-        String[] parts = line.substring(6).trim().split("\\s+");
+    return kilobyteField(status, "VmRSS:");
+  }
+
+  private static long kilobyteField(String text, String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name)) {
+        String[] parts = line.substring(name.length()).trim().split("\\s+");
         long value = Long.parseLong(parts[0]);
         return parts.length > 1 && parts[1].equalsIgnoreCase("kB") ? value * 1024 : value;
       }

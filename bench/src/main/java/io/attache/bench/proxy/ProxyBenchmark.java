@@ -46,8 +46,12 @@ public final class ProxyBenchmark implements Callable<Integer> {
     this.clock = clock;
   }
 
-  /** The flags the integrator's launcher runs the sidecar with, measured in docs/benchmarks.md. */
-  public static final String DEFAULT_ATTACHE_JVM_FLAGS = "";
+  /**
+   * The flags the launcher runs the sidecar with: {@code ./attache bench} passes its own {@code
+   * PROXY_JAVA_OPTS} as this system property, so the default contestant is the shipped one.
+   */
+  public static final String DEFAULT_ATTACHE_JVM_FLAGS =
+      System.getProperty("attache.proxyJavaOpts", "").trim();
 
   @Option(names = "--rounds", description = "rounds per cell; the table shows medians (default 3)")
   int rounds = 3;
@@ -239,19 +243,22 @@ public final class ProxyBenchmark implements Callable<Integer> {
         wrk(t.h1Port(), "/1k", 1, fixedRateConnections, durationSeconds, fixedRateDelayMillis);
     double cpu = ProcStats.cpuSeconds(t.process()) - cpuBefore;
     long rss = ProcStats.rssBytes(t.process());
+    long pss = ProcStats.pssBytes(t.process());
     if (r.cleanWithin(0.001)) {
       results.record(Metric.FIXED_RATE, t.name(), round, r.requestsPerSecond());
       results.record(Metric.CPU_PER_1000, t.name(), round, cpu / (r.requests() / 1000.0));
     }
     results.record(Metric.RSS, t.name(), round, rss / (1024.0 * 1024.0));
+    results.record(Metric.PSS, t.name(), round, pss / (1024.0 * 1024.0));
     log(
         String.format(
             Locale.ROOT,
-            "  fixed-rate %s %.0f req/s, cpu %.2f s, rss %.1f MB",
+            "  fixed-rate %s %.0f req/s, cpu %.2f s, rss %.1f MB, pss %.1f MB",
             t.name(),
             r.requestsPerSecond(),
             cpu,
-            rss / 1048576.0));
+            rss / 1048576.0,
+            pss / 1048576.0));
   }
 
   // ---- processes -------------------------------------------------------------------------------
@@ -625,7 +632,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
         .append(fixedRateDelayMillis)
         .append(
             " ms `delay()` per connection, CPU from `/proc/<pid>/stat` utime+stime deltas,"
-                + " RSS from `VmRSS`. Every proxy gets a ")
+                + " RSS from `VmRSS`, PSS from `/proc/<pid>/smaps_rollup`. Every proxy gets a ")
         .append(warmupSeconds)
         .append(" s warm-up; target order rotates each round.\n");
     out.append("- Command: `./attache bench proxy --rounds ")

@@ -149,7 +149,7 @@ public final class Results {
     }
     return switch (metric) {
       case CPU_PER_1000 -> String.format(Locale.ROOT, "%.3f", value);
-      case RSS -> String.format(Locale.ROOT, "%.1f", value);
+      case RSS, PSS -> String.format(Locale.ROOT, "%.1f", value);
       default -> String.format(Locale.ROOT, "%,.0f", value);
     };
   }

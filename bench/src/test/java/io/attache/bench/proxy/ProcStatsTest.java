@@ -23,8 +23,19 @@ class ProcStatsTest {
   }
 
   @Test
+  void readsPssNotItsAnonOrFileSharesInBytes() {
+    String rollup =
+        "55d0-7ffd ---p 00000000 00:00 0  [rollup]\nRss:  120000 kB\nPss:   98304 kB\n"
+            + "Pss_Anon:  40000 kB\nPss_File:  58304 kB\n";
+
+    assertThat(ProcStats.pssBytes(rollup)).isEqualTo(96L * 1024 * 1024);
+    assertThat(ProcStats.pssBytes("Rss: 1 kB\n")).isZero();
+  }
+
+  @Test
   void measuresThisProcessFromProc() {
     assertThat(ProcStats.rssBytes(ProcessHandle.current())).isGreaterThan(1024 * 1024);
+    assertThat(ProcStats.pssBytes(ProcessHandle.current())).isGreaterThan(1024 * 1024);
     assertThat(ProcStats.cpuSeconds(ProcessHandle.current())).isPositive();
   }
 }

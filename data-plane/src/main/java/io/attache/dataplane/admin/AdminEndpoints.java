@@ -131,7 +131,9 @@ final class AdminEndpoints {
 
   private AdminResponse print(Message message, boolean includeDefaults) {
     JsonFormat.Printer printer =
-        JsonFormat.printer().usingTypeRegistry(sources.typeRegistry()).preservingProtoFieldNames();
+        JsonFormat.printer()
+            .usingTypeRegistry(sources.typeRegistry().get())
+            .preservingProtoFieldNames();
     if (includeDefaults) {
       printer = printer.includingDefaultValueFields();
     }

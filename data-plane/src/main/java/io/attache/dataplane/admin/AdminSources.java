@@ -21,7 +21,7 @@ public record AdminSources(
     ServerDetails serverDetails,
     ClustersView clusters,
     ConfigDumpSource configDump,
-    JsonFormat.TypeRegistry typeRegistry,
+    Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
     Ticker ticker,
     Clock clock,
@@ -40,7 +40,9 @@ public record AdminSources(
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
-    private JsonFormat.TypeRegistry typeRegistry = ConfigDumpTypes.envoyDefaults();
+    // Built on the first /config_dump: the admin dump types pull in hundreds of generated
+    // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
+    private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
     private Runnable onQuitQuitQuit = () -> {};
     private Ticker ticker = Ticker.SYSTEM;
     private Clock clock = Clock.systemUTC();
@@ -85,7 +87,7 @@ public record AdminSources(
 
     /** Must know every type packed in an {@code Any} inside the dumped configs. */
     public Builder typeRegistry(JsonFormat.TypeRegistry typeRegistry) {
-      this.typeRegistry = typeRegistry;
+      this.typeRegistry = () -> typeRegistry;
       return this;
     }
 

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,6 +21,11 @@ import java.util.Set;
  * document to {@link JsonFormat} it walks it against the proto descriptors, so an unknown field or
  * an unsupported {@code typed_config} is reported with its full path rather than JsonFormat's bare
  * field name. It only parses: semantic checks belong to the per-resource parsers.
+ *
+ * <p>JsonFormat fills a {@link DynamicMessage} and the generated builder then parses the bytes:
+ * JsonFormat on a generated builder goes through protobuf's reflection, which loads every class
+ * named in the signatures of every message it touches (and generates accessor classes) — several MB
+ * of class metadata that a running proxy never uses again.
  */
 public final class BootstrapLoader {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,19 +86,27 @@ public final class BootstrapLoader {
    */
   public static <B extends com.google.protobuf.Message.Builder> B parseTree(
       JsonNode root, B builder) throws ConfigException {
-    checkFields(root, builder.getDescriptorForType(), "");
+    Set<Descriptor> packedTypes = new LinkedHashSet<>();
+    checkFields(root, builder.getDescriptorForType(), "", packedTypes);
+    DynamicMessage.Builder parsed = DynamicMessage.newBuilder(builder.getDescriptorForType());
     try {
       JsonFormat.parser()
-          .usingTypeRegistry(SupportedTypes.registry())
-          .merge(JSON.writeValueAsString(root), builder);
+          .usingTypeRegistry(SupportedTypes.registryOf(packedTypes))
+          .merge(JSON.writeValueAsString(root), parsed);
+    } catch (IOException e) {
+      throw new ConfigException("", "invalid value: " + rootCauseMessage(e));
+    }
+    try {
+      builder.mergeFrom(parsed.build().toByteString());
     } catch (IOException e) {
       throw new ConfigException("", "invalid value: " + rootCauseMessage(e));
     }
     return builder;
   }
 
-  private static void checkFields(JsonNode node, Descriptor type, String path)
-      throws ConfigException {
+  /** Checks every key against {@code type}; adds each {@code @type} it meets to {@code packed}. */
+  private static void checkFields(
+      JsonNode node, Descriptor type, String path, Set<Descriptor> packed) throws ConfigException {
     String fullName = type.getFullName();
     if (OPAQUE_JSON_TYPES.contains(fullName) || node.isNull()) {
       return;
@@ -100,7 +115,7 @@ public final class BootstrapLoader {
       throw new ConfigException(path, "expected an object of type " + fullName);
     }
     if (fullName.equals("google.protobuf.Any")) {
-      checkAny(node, path);
+      checkAny(node, path, packed);
       return;
     }
     Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
@@ -112,11 +127,12 @@ public final class BootstrapLoader {
         throw new ConfigException(fieldPath, "unknown field (not in " + fullName + ")");
       }
       fieldPath = join(path, field.getName());
-      checkValue(entry.getValue(), field, fieldPath);
+      checkValue(entry.getValue(), field, fieldPath, packed);
     }
   }
 
-  private static void checkValue(JsonNode value, FieldDescriptor field, String path)
+  private static void checkValue(
+      JsonNode value, FieldDescriptor field, String path, Set<Descriptor> packed)
       throws ConfigException {
     if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || value.isNull()) {
       return;
@@ -129,7 +145,7 @@ public final class BootstrapLoader {
       Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
       while (entries.hasNext()) {
         Map.Entry<String, JsonNode> e = entries.next();
-        checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]");
+        checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]", packed);
       }
       return;
     }
@@ -138,24 +154,26 @@ public final class BootstrapLoader {
         throw new ConfigException(path, "expected a list");
       }
       for (int i = 0; i < value.size(); i++) {
-        checkFields(value.get(i), field.getMessageType(), path + "[" + i + "]");
+        checkFields(value.get(i), field.getMessageType(), path + "[" + i + "]", packed);
       }
       return;
     }
-    checkFields(value, field.getMessageType(), path);
+    checkFields(value, field.getMessageType(), path, packed);
   }
 
-  private static void checkAny(JsonNode node, String path) throws ConfigException {
+  private static void checkAny(JsonNode node, String path, Set<Descriptor> packed)
+      throws ConfigException {
     JsonNode typeUrl = node.get("@type");
     if (typeUrl == null || !typeUrl.isTextual()) {
       throw new ConfigException(path, "typed_config needs an \"@type\"");
     }
-    Descriptor packed = SupportedTypes.find(typeUrl.asText());
-    if (packed == null) {
+    Descriptor packedType = SupportedTypes.find(typeUrl.asText());
+    if (packedType == null) {
       throw new ConfigException(
           path, "unsupported extension type " + typeUrl.asText() + " (not supported by Attaché)");
     }
-    if (OPAQUE_JSON_TYPES.contains(packed.getFullName())) {
+    packed.add(packedType);
+    if (OPAQUE_JSON_TYPES.contains(packedType.getFullName())) {
       return;
     }
     Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
@@ -164,12 +182,12 @@ public final class BootstrapLoader {
       if (entry.getKey().equals("@type")) {
         continue;
       }
-      FieldDescriptor field = findField(packed, entry.getKey());
+      FieldDescriptor field = findField(packedType, entry.getKey());
       if (field == null) {
         throw new ConfigException(
-            join(path, entry.getKey()), "unknown field (not in " + packed.getFullName() + ")");
+            join(path, entry.getKey()), "unknown field (not in " + packedType.getFullName() + ")");
       }
-      checkValue(entry.getValue(), field, join(path, field.getName()));
+      checkValue(entry.getValue(), field, join(path, field.getName()), packed);
     }
   }
 

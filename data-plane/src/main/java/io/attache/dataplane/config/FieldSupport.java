@@ -1,8 +1,9 @@
 package io.attache.dataplane.config;
 
-import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ public final class FieldSupport {
     }
   }
 
+  private static final String ANY = "google.protobuf.Any";
+
   private final Map<String, Map<String, Treatment>> byMessage;
 
   private FieldSupport(Map<String, Map<String, Treatment>> byMessage) {
@@ -57,13 +60,29 @@ public final class FieldSupport {
    */
   public List<Finding> check(Message message, String path) {
     List<Finding> findings = new ArrayList<>();
-    walk(message, path, findings);
+    walk(dynamicCopy(message), path, findings);
     return findings;
   }
 
+  /**
+   * The walk reads fields through descriptors only. {@code getAllFields()} on a generated message
+   * goes through protobuf's reflection, which loads every class named in the signatures of every
+   * message type it meets — megabytes of class metadata kept for the life of the process.
+   */
+  private static Message dynamicCopy(Message message) {
+    if (message instanceof DynamicMessage) {
+      return message;
+    }
+    try {
+      return DynamicMessage.parseFrom(message.getDescriptorForType(), message.toByteString());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a message's own bytes did not parse", e);
+    }
+  }
+
   private void walk(Message message, String path, List<Finding> out) {
-    if (message instanceof Any any) {
-      Message unpacked = unpack(any);
+    if (message.getDescriptorForType().getFullName().equals(ANY)) {
+      Message unpacked = unpack(message);
       if (unpacked != null) {
         walk(unpacked, path, out);
       }
@@ -119,13 +138,17 @@ public final class FieldSupport {
     }
   }
 
-  private static Message unpack(Any any) {
-    Descriptor type = SupportedTypes.find(any.getTypeUrl());
+  /** Unpacks a {@code google.protobuf.Any}, generated or dynamic, through its descriptor. */
+  private static Message unpack(Message any) {
+    Descriptor anyType = any.getDescriptorForType();
+    String typeUrl = (String) any.getField(anyType.findFieldByName("type_url"));
+    Descriptor type = SupportedTypes.find(typeUrl);
     if (type == null) {
       return null;
     }
     try {
-      return com.google.protobuf.DynamicMessage.parseFrom(type, any.getValue());
+      return DynamicMessage.parseFrom(
+          type, (ByteString) any.getField(anyType.findFieldByName("value")));
     } catch (InvalidProtocolBufferException e) {
       return null;
     }

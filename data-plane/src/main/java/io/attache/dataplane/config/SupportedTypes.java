@@ -7,64 +7,131 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StderrAccessLog;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.Collection;
 import java.util.List;
 
 /**
  * The {@code typed_config} message types Attaché understands. A {@code google.protobuf.Any} whose
  * {@code @type} is not listed here is rejected at load time with the field path, because an
  * extension we cannot run must never be silently skipped.
+ *
+ * <p>A type's descriptor (and with it the generated classes of its whole proto file and every file
+ * it imports) is loaded only when a config names that type: class metadata is most of a sidecar's
+ * resident memory, so a proxy must never pay for extensions its config does not use. Keep {@link
+ * #NAMES} and {@link #load} in step; {@code SupportedTypesTest} checks that they are.
  */
 public final class SupportedTypes {
-  private static final List<Descriptor> TYPES =
+  /** Full names in registration order (for the docs); each has a case in {@link #load}. */
+  static final List<String> NAMES =
       List.of(
-          Bootstrap.getDescriptor(),
-          Listener.getDescriptor(),
-          Cluster.getDescriptor(),
-          ClusterLoadAssignment.getDescriptor(),
-          RouteConfiguration.getDescriptor(),
-          HttpConnectionManager.getDescriptor(),
-          Router.getDescriptor(),
-          FileAccessLog.getDescriptor(),
-          StdoutAccessLog.getDescriptor(),
-          StderrAccessLog.getDescriptor(),
-          HttpProtocolOptions.getDescriptor(),
-          io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor(),
-          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor(),
-          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor(),
-          io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor(),
-          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-              .getDescriptor(),
-          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-              .getDescriptor(),
-          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor(),
-          io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor());
-
-  private static final TypeRegistry REGISTRY = TypeRegistry.newBuilder().add(TYPES).build();
+          "envoy.config.bootstrap.v3.Bootstrap",
+          "envoy.config.listener.v3.Listener",
+          "envoy.config.cluster.v3.Cluster",
+          "envoy.config.endpoint.v3.ClusterLoadAssignment",
+          "envoy.config.route.v3.RouteConfiguration",
+          "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+          "envoy.extensions.filters.http.router.v3.Router",
+          "envoy.extensions.access_loggers.file.v3.FileAccessLog",
+          "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+          "envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
+          "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+          "envoy.extensions.filters.http.fault.v3.HTTPFault",
+          "envoy.config.trace.v3.OpenTelemetryConfig",
+          "envoy.extensions.filters.http.rbac.v3.RBAC",
+          "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
+          "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+          "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+          "envoy.extensions.transport_sockets.tls.v3.Secret",
+          "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer");
 
   private SupportedTypes() {}
 
   /** Full names of the supported types, in registration order (for the docs). */
-  public static java.util.List<String> names() {
-    return TYPES.stream().map(Descriptor::getFullName).toList();
+  public static List<String> names() {
+    return NAMES;
   }
 
-  /** The registry for JsonFormat and {@code Any} unpacking. */
-  public static TypeRegistry registry() {
-    return REGISTRY;
+  /** A registry for JsonFormat and {@code Any} unpacking that holds just {@code types}. */
+  public static TypeRegistry registryOf(Collection<Descriptor> types) {
+    return TypeRegistry.newBuilder().add(types).build();
   }
 
-  /** Descriptor for a type URL such as {@code type.googleapis.com/envoy...}, or null if unknown. */
+  /**
+   * Descriptor for a type URL such as {@code type.googleapis.com/envoy...}, or null if unknown.
+   * Besides the listed types this has always resolved every message of their proto files and of the
+   * files those import (that is what a {@link TypeRegistry} holds); a name outside the list still
+   * does, through a registry of the whole set built on first need.
+   */
   public static Descriptor find(String typeUrl) {
-    try {
-      return REGISTRY.getDescriptorForTypeUrl(typeUrl);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      return null;
+    int slash = typeUrl.lastIndexOf('/');
+    if (slash < 0) {
+      return null; // not a type URL; protobuf's registry rejects it too
+    }
+    Descriptor listed = load(typeUrl.substring(slash + 1));
+    return listed != null ? listed : WholeSet.find(typeUrl);
+  }
+
+  /**
+   * A switch rather than a map of descriptors: the JVM resolves a generated class only when its
+   * case runs, so naming a type here costs nothing until a config uses it.
+   */
+  static Descriptor load(String fullName) {
+    return switch (fullName) {
+      case "envoy.config.bootstrap.v3.Bootstrap" -> Bootstrap.getDescriptor();
+      case "envoy.config.listener.v3.Listener" -> Listener.getDescriptor();
+      case "envoy.config.cluster.v3.Cluster" -> Cluster.getDescriptor();
+      case "envoy.config.endpoint.v3.ClusterLoadAssignment" ->
+          ClusterLoadAssignment.getDescriptor();
+      case "envoy.config.route.v3.RouteConfiguration" -> RouteConfiguration.getDescriptor();
+      case "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" ->
+          HttpConnectionManager.getDescriptor();
+      case "envoy.extensions.filters.http.router.v3.Router" -> Router.getDescriptor();
+      case "envoy.extensions.access_loggers.file.v3.FileAccessLog" -> FileAccessLog.getDescriptor();
+      case "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog" ->
+          StdoutAccessLog.getDescriptor();
+      case "envoy.extensions.access_loggers.stream.v3.StderrAccessLog" ->
+          StderrAccessLog.getDescriptor();
+      case "envoy.extensions.upstreams.http.v3.HttpProtocolOptions" ->
+          HttpProtocolOptions.getDescriptor();
+      case "envoy.extensions.filters.http.fault.v3.HTTPFault" -> HTTPFault.getDescriptor();
+      case "envoy.config.trace.v3.OpenTelemetryConfig" -> OpenTelemetryConfig.getDescriptor();
+      case "envoy.extensions.filters.http.rbac.v3.RBAC" ->
+          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor();
+      case "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor();
+      case "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext" ->
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+              .getDescriptor();
+      case "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext" ->
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+              .getDescriptor();
+      case "envoy.extensions.transport_sockets.tls.v3.Secret" ->
+          io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor();
+      case "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer" ->
+          io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor();
+      default -> null;
+    };
+  }
+
+  /** Holder: the registry of every listed type, loaded only for a name outside the list. */
+  private static final class WholeSet {
+    static final TypeRegistry REGISTRY =
+        registryOf(NAMES.stream().map(SupportedTypes::load).toList());
+
+    static Descriptor find(String typeUrl) {
+      try {
+        return REGISTRY.getDescriptorForTypeUrl(typeUrl);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        return null;
+      }
     }
   }
 }

@@ -262,7 +262,11 @@ final class Http1RequestScanner {
 
   private Step onRequestLine() {
     if (version.length() != MAX_VERSION_LENGTH
-        || !version.substring(0, 5).equals("HTTP/")
+        || version.charAt(0) != 'H'
+        || version.charAt(1) != 'T'
+        || version.charAt(2) != 'T'
+        || version.charAt(3) != 'P'
+        || version.charAt(4) != '/'
         || !isDigit(version.charAt(5))
         || version.charAt(6) != '.'
         || !isDigit(version.charAt(7))) {
@@ -352,33 +356,51 @@ final class Http1RequestScanner {
         && HeaderValidation.hasUnderscore(fieldName)) {
       return reject(RejectReason.UNDERSCORE_IN_HEADER_NAME);
     }
-    String value = trimOws(fieldValue);
     switch (fieldKind) {
-      case CONTENT_LENGTH -> contentLengths.add(value);
-      case TRANSFER_ENCODING -> transferEncodings.add(value);
-      case HOST -> hosts.add(value);
+      case CONTENT_LENGTH -> contentLengths.add(trimOws(fieldValue));
+      case TRANSFER_ENCODING -> transferEncodings.add(trimOws(fieldValue));
+      case HOST -> hosts.add(trimOws(fieldValue));
       default -> {}
     }
     return Step.NEED_MORE;
   }
 
+  /** Runs for every header field of every request, so it compares in place, allocating nothing. */
   private static FieldKind classify(CharSequence name) {
-    String lower = name.toString().toLowerCase(Locale.ROOT);
-    return switch (lower) {
-      case "content-length" -> FieldKind.CONTENT_LENGTH;
-      case "transfer-encoding" -> FieldKind.TRANSFER_ENCODING;
-      case "host" -> FieldKind.HOST;
+    return switch (name.length()) {
+      case 4 -> equalsIgnoreAsciiCase(name, "host") ? FieldKind.HOST : FieldKind.OTHER;
+      case 14 ->
+          equalsIgnoreAsciiCase(name, "content-length")
+              ? FieldKind.CONTENT_LENGTH
+              : FieldKind.OTHER;
+      case 17 ->
+          equalsIgnoreAsciiCase(name, "transfer-encoding")
+              ? FieldKind.TRANSFER_ENCODING
+              : FieldKind.OTHER;
       default -> FieldKind.OTHER;
     };
+  }
+
+  /** {@code lowerCase} is ASCII lower case; field names are tchars, so ASCII folding is exact. */
+  private static boolean equalsIgnoreAsciiCase(CharSequence name, String lowerCase) {
+    for (int i = 0; i < lowerCase.length(); i++) {
+      char c = name.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        c += 'a' - 'A';
+      }
+      if (c != lowerCase.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---- end of head: the decisions that prevent smuggling ----
 
   private Step onHeadComplete() {
     boolean http10 = version.charAt(7) == '0';
-    String methodName = method.toString();
-    boolean connect = methodName.equals("CONNECT");
-    RejectReason targetProblem = checkTarget(methodName, connect);
+    boolean connect = "CONNECT".contentEquals(method);
+    RejectReason targetProblem = checkTarget(connect);
     if (targetProblem != null) {
       return reject(targetProblem);
     }
@@ -424,16 +446,16 @@ final class Http1RequestScanner {
     return Step.HEAD_COMPLETE;
   }
 
-  private RejectReason checkTarget(String methodName, boolean connect) {
+  private RejectReason checkTarget(boolean connect) {
+    if (!connect && target.charAt(0) == '/') {
+      return null; // origin form, nearly every request: decided without copying the target
+    }
     String t = target.toString();
     if (connect) {
       return isAuthority(t) && t.indexOf(':') > 0 ? null : RejectReason.INVALID_REQUEST_TARGET;
     }
-    if (t.charAt(0) == '/') {
-      return null;
-    }
     if (t.equals("*")) {
-      return methodName.equals("OPTIONS") ? null : RejectReason.INVALID_REQUEST_TARGET;
+      return "OPTIONS".contentEquals(method) ? null : RejectReason.INVALID_REQUEST_TARGET;
     }
     String lower = t.toLowerCase(Locale.ROOT);
     int authorityStart;

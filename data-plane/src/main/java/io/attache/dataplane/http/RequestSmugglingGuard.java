@@ -3,6 +3,7 @@ package io.attache.dataplane.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ByteProcessor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -16,12 +17,33 @@ import java.util.concurrent.TimeUnit;
 public final class RequestSmugglingGuard extends ChannelInboundHandlerAdapter {
   private final Http1Limits limits;
   private final Http1RequestScanner scanner;
+  private final ScannerFeeder feeder;
   private ScheduledFuture<?> headerTimer;
   private boolean rejected;
 
   public RequestSmugglingGuard(Http1Limits limits, Http1Settings settings) {
     this.limits = limits;
     this.scanner = new Http1RequestScanner(limits, settings);
+    this.feeder = new ScannerFeeder(scanner);
+  }
+
+  /**
+   * Feeds bytes to the scanner and stops a {@code forEachByte} run at the first byte that is not a
+   * plain {@code NEED_MORE}, or after which body bytes may be skipped in bulk. One per guard.
+   */
+  private static final class ScannerFeeder implements ByteProcessor {
+    private final Http1RequestScanner scanner;
+    Http1RequestScanner.Step step = Http1RequestScanner.Step.NEED_MORE;
+
+    ScannerFeeder(Http1RequestScanner scanner) {
+      this.scanner = scanner;
+    }
+
+    @Override
+    public boolean process(byte value) {
+      step = scanner.next(value);
+      return step == Http1RequestScanner.Step.NEED_MORE && scanner.bodyBytesPending() == 0;
+    }
   }
 
   @Override
@@ -45,8 +67,14 @@ public final class RequestSmugglingGuard extends ChannelInboundHandlerAdapter {
         i += n;
         continue;
       }
-      Http1RequestScanner.Step step = scanner.next(buf.getByte(i++));
-      switch (step) {
+      // forEachByte checks bounds and liveness once per run of bytes, not once per byte as
+      // getByte would; the run stops at the first byte whose step needs the guard's attention.
+      int stop = buf.forEachByte(i, end - i, feeder);
+      if (stop < 0) {
+        break;
+      }
+      i = stop + 1;
+      switch (feeder.step) {
         case MESSAGE_STARTED -> startHeaderTimer(ctx);
         case HEAD_COMPLETE -> cancelHeaderTimer();
         case REJECTED -> {

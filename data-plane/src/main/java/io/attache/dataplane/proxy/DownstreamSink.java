@@ -20,6 +20,14 @@ public interface DownstreamSink {
   /** Writes and flushes one response object. */
   ChannelFuture write(HttpObject msg);
 
+  /**
+   * {@link #write} for a caller that will not look at the outcome: a sink may skip allocating a
+   * future. A failed write still ends the stream (the connection's error handling closes it).
+   */
+  default void writeAndForget(HttpObject msg) {
+    write(msg);
+  }
+
   /** Asks for more of the request body (backpressure: called after the previous chunk went out). */
   void readMore();
 

@@ -157,6 +157,12 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     return ctx.writeAndFlush(msg);
   }
 
+  /** A void promise: a failed write reaches {@link #exceptionCaught}, which closes. */
+  @Override
+  public void writeAndForget(HttpObject msg) {
+    ctx.writeAndFlush(msg, ctx.voidPromise());
+  }
+
   @Override
   public void readMore() {
     if (!queued.isEmpty() || closing) {

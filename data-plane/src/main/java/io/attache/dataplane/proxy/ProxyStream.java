@@ -158,7 +158,7 @@ final class ProxyStream {
     if (HttpUtil.is100ContinueExpected(req)) {
       // Envoy answers 100-continue itself and does not forward the expectation.
       h.remove(HttpHeaderNames.EXPECT);
-      downstream.write(
+      downstream.writeAndForget(
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     requestBodyExpected =
@@ -566,15 +566,17 @@ final class ProxyStream {
       lease = l;
       Channel up = l.channel();
       up.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler(this));
-      up.write(upstreamRequest());
+      // Nothing listens to these writes: a void promise saves a promise per write, and a failed
+      // write reaches UpstreamHandler.exceptionCaught, which closes the connection (a reset).
+      up.write(upstreamRequest(), up.voidPromise());
       if (buffering) {
         for (HttpContent c : body) {
-          up.write(c.retainedDuplicate());
+          up.write(c.retainedDuplicate(), up.voidPromise());
         }
         sentChunks = body.size();
       } else {
         for (HttpContent c : body) {
-          up.write(c);
+          up.write(c, up.voidPromise());
         }
         body.clear();
       }
@@ -839,7 +841,7 @@ final class ProxyStream {
       if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
       }
-      downstream.write(full);
+      downstream.writeAndForget(full);
     } else {
       if (last) {
         responseTrailers = ((LastHttpContent) content).trailingHeaders();
@@ -1039,7 +1041,7 @@ final class ProxyStream {
     if (headRequest) {
       r.content().clear();
     }
-    downstream.write(r);
+    downstream.writeAndForget(r);
     complete();
   }
 

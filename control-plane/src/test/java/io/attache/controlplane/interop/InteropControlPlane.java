@@ -16,9 +16,10 @@ import java.time.Duration;
 /**
  * The real control plane, started in-process on ephemeral ports with its own data directory, and
  * configured only through its REST API (the way an operator would). Interop tests talk to it as an
- * outsider: they must never reach into its internals to change policy.
+ * outsider: they must never reach into its internals to change policy. Public for the differential
+ * harness ({@code io.attache.controlplane.differential}), which drives it the same way.
  */
-final class InteropControlPlane implements AutoCloseable {
+public final class InteropControlPlane implements AutoCloseable {
 
   private final SystemScheduler scheduler = new SystemScheduler();
   private final ControlPlane controlPlane;
@@ -41,7 +42,7 @@ final class InteropControlPlane implements AutoCloseable {
   }
 
   /** xDS on 127.0.0.1 only: every client of the test runs on this machine. */
-  static InteropControlPlane start(Path dataDir) throws IOException {
+  public static InteropControlPlane start(Path dataDir) throws IOException {
     return new InteropControlPlane("127.0.0.1", 0, dataDir);
   }
 
@@ -49,36 +50,36 @@ final class InteropControlPlane implements AutoCloseable {
    * xDS on a given port of 127.0.0.1: a control plane restarted on the port and data directory of
    * one that was stopped, as its proxies would find it again.
    */
-  static InteropControlPlane startOn(int xdsPort, Path dataDir) throws IOException {
+  public static InteropControlPlane startOn(int xdsPort, Path dataDir) throws IOException {
     return new InteropControlPlane("127.0.0.1", xdsPort, dataDir);
   }
 
   /** xDS on every interface, for clients in a container that reach the host by its address. */
-  static InteropControlPlane startOnAllInterfaces(Path dataDir) throws IOException {
+  public static InteropControlPlane startOnAllInterfaces(Path dataDir) throws IOException {
     return new InteropControlPlane("0.0.0.0", 0, dataDir);
   }
 
-  int xdsPort() {
+  public int xdsPort() {
     return controlPlane.xdsPort();
   }
 
-  int httpPort() {
+  public int httpPort() {
     return controlPlane.httpPort();
   }
 
   /** PUT a policy or raw resource; a refusal fails the test with the API's error body. */
-  void put(String path, String json) {
+  public void put(String path, String json) {
     HttpResponse<String> response = rest.put(path, json);
     assertThat(response.statusCode()).as("PUT %s -> %s", path, response.body()).isIn(200, 201);
   }
 
-  void delete(String path) {
+  public void delete(String path) {
     HttpResponse<String> response = rest.delete(path);
     assertThat(response.statusCode()).as("DELETE %s -> %s", path, response.body()).isEqualTo(204);
   }
 
   /** The status the API reports for one connected node, or null while it is not connected. */
-  JsonNode proxy(String nodeId) {
+  public JsonNode proxy(String nodeId) {
     HttpResponse<String> response = rest.get("/api/v1/proxies/" + nodeId);
     return response.statusCode() == 200 ? RestClient.json(response) : null;
   }

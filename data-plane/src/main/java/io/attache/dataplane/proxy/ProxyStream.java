@@ -76,6 +76,10 @@ final class ProxyStream {
   private final ListenerContext context;
   private final HttpConnectionManagerConfig hcm;
   private final DownstreamSink downstream;
+
+  /** Envoy's router header telling the upstream how long the proxy will wait for it. */
+  static final String EXPECTED_TIMEOUT_HEADER = "x-envoy-expected-rq-timeout-ms";
+
   private final long startNanos;
   private final Instant startTime;
   private final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
@@ -641,12 +645,36 @@ final class ProxyStream {
       // (no retry possible) is sent as it is, saving a header copy per request.
       HttpHeaders headers = buffering ? request.headers().copy() : request.headers();
       attemptSpan.injectInto(headers);
+      long expected = expectedTimeoutMillis();
+      if (expected > 0) {
+        headers.set(EXPECTED_TIMEOUT_HEADER, Long.toString(expected));
+      }
       DefaultHttpRequest out =
           new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
       if (requestBodyExpected && !HttpUtil.isContentLengthSet(out)) {
         HttpUtil.setTransferEncodingChunked(out, true);
       }
       return out;
+    }
+
+    /**
+     * What Envoy's router announces to the upstream (FilterUtility::setTimeoutHeaders, which runs
+     * unless the router's suppress_envoy_headers — not honoured here — is set): the per-try
+     * timeout, else the route timeout, never more than what a retry has left of the route timeout;
+     * 0 (no header) when both are off. The first attempt counts no elapsed time, as in Envoy.
+     */
+    private long expectedTimeoutMillis() {
+      long global = route.policy().timeoutDisabled() ? 0 : route.policy().timeout().toMillis();
+      long expected =
+          route.policy().retryPolicy().perTryTimeout().map(Duration::toMillis).orElse(global);
+      if (expected > 0 && global > 0) {
+        long elapsed =
+            number == 1 || requestCompleteNanos == 0
+                ? 0
+                : TimeUnit.NANOSECONDS.toMillis(context.ticker().nanoTime() - requestCompleteNanos);
+        expected = elapsed >= global ? 1 : Math.min(expected, global - elapsed);
+      }
+      return expected;
     }
 
     void releasePending() {

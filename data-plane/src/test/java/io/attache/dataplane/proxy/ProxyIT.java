@@ -236,6 +236,37 @@ class ProxyIT {
   }
 
   @Test
+  void announcesTheTimeLeftToTheUpstreamInXEnvoyExpectedRqTimeoutMsAsEnvoysRouterDoes()
+      throws Exception {
+    upstream = TestHttpServer.http1(TestHttpServer.echo("a"));
+    startWith(
+        "",
+        """
+        - match: { prefix: "/per-try" }
+          route:
+            cluster: backend
+            timeout: 3s
+            retry_policy: { retry_on: 5xx, per_try_timeout: 0.5s }
+        - match: { prefix: "/off" }
+          route: { cluster: backend, timeout: 0s }
+        - match: { prefix: "/three" }
+          route: { cluster: backend, timeout: 3s }
+        - match: { prefix: "/" }
+          route: { cluster: backend }
+        """,
+        staticCluster("backend", "", upstream.port()));
+
+    proxy.get("/default");
+    proxy.get("/three");
+    proxy.get("/per-try");
+    proxy.get("/off");
+
+    assertThat(upstream.received())
+        .extracting(seen -> seen.headers().get("x-envoy-expected-rq-timeout-ms"))
+        .containsExactly("15000", "3000", "500", null);
+  }
+
+  @Test
   void servesDirectResponsesAndRedirectsWithoutAnUpstream() throws Exception {
     startWith(
         "",

@@ -45,7 +45,8 @@ public final class PerFilterConfigs {
     }
     Map<String, PerRouteFault> parsed = new HashMap<>();
     for (Map.Entry<String, Any> e : entries.entrySet()) {
-      String entryPath = path + ".typed_per_filter_config[\"" + e.getKey() + "\"]";
+      String entryPath =
+          (path.isEmpty() ? "" : path + ".") + "typed_per_filter_config[\"" + e.getKey() + "\"]";
       parsed.put(e.getKey(), parse(e.getValue(), entryPath));
     }
     return new PerFilterConfigs(Map.copyOf(parsed), this);

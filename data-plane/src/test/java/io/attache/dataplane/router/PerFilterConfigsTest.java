@@ -243,4 +243,22 @@ class PerFilterConfigsTest {
             "route_config.virtual_hosts[0].routes[0].route.weighted_clusters.clusters[0]"
                 + ".typed_per_filter_config[\"my-fault\"].response_rate_limit");
   }
+
+  @Test
+  void namesARouteConfigurationLevelEntryFromTheRootWhenTheConfigStandsAlone() {
+    Any rateLimited =
+        Any.pack(
+            HTTPFault.newBuilder()
+                .setResponseRateLimit(FaultRateLimit.getDefaultInstance())
+                .build());
+
+    assertThatThrownBy(
+            () ->
+                RouteTable.compile(
+                    config(entry(CANONICAL, rateLimited), Map.of(), route(Map.of())), ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "typed_per_filter_config[\"envoy.filters.http.fault\"].response_rate_limit")
+        .hasMessageNotContaining(".typed_per_filter_config");
+  }
 }

@@ -34,7 +34,11 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
   private static final String PER_FILTER_NOTE =
-      "per-route filter overrides are not applied yet; an RBACPerRoute entry is refused";
+      "fault filter only: its most specific entry (weighted cluster > route > virtual host > route"
+          + " configuration), keyed by the fault filter's HttpFilter.name, else by"
+          + " envoy.filters.http.fault, replaces the filter's HTTPFault for the request; an"
+          + " RBACPerRoute entry is rejected; entries for other filters are ignored (those filters"
+          + " cannot be in an Attaché chain, so in Envoy they would not apply either)";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -309,7 +313,9 @@ public final class SupportMatrix {
         .rejected("track_per_rule_stats", "per-policy stats are not emitted");
     b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
         .rejected(
-            "rbac", "the router does not apply typed_per_filter_config yet; refused, not ignored");
+            "rbac",
+            "the RBAC filter runs before routing and takes no per-route config; refused, not"
+                + " ignored");
     b.message(io.envoyproxy.envoy.config.rbac.v3.RBAC.getDescriptor())
         .honouredNote("action", "ALLOW, DENY, LOG (LOG allows and logs the matched policy)")
         .honouredNote("policies", "tried in name order; the first match is the one reported")
@@ -695,7 +701,14 @@ public final class SupportMatrix {
         .rejected("vhds", "VHDS is not supported")
         .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
         .ignored("request_mirror_policies", "no request mirroring")
+        .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
+        .honouredNote("config", "an HTTPFault inside is read as a bare per-route fault entry")
+        .honouredNote("disabled", "true switches the fault filter off for the request")
+        .ignored(
+            "is_optional",
+            "entries of types Attaché does not run are ignored whether optional or not");
     b.message(VirtualHost.getDescriptor())
         .honoured(
             "name",
@@ -710,7 +723,7 @@ public final class SupportMatrix {
         .honoured("retry_policy")
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
-        .ignored("typed_per_filter_config", PER_FILTER_NOTE)
+        .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(Route.getDescriptor())
         .honoured(
@@ -726,7 +739,7 @@ public final class SupportMatrix {
             "per_request_buffer_limit_bytes")
         .rejected("filter_action", "filter actions are not supported")
         .rejected("non_forwarding_action", "non-forwarding actions are not supported")
-        .ignored("typed_per_filter_config", PER_FILTER_NOTE)
+        .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(RouteMatch.getDescriptor())
         .honoured(
@@ -780,6 +793,7 @@ public final class SupportMatrix {
             "response_headers_to_add",
             "response_headers_to_remove",
             "host_rewrite_literal")
+        .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(HeaderMatcher.getDescriptor())
         .honoured(

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FaultInjector {
   private final HttpFaultConfig config;
+  private final String filterName;
   private final StatsStore stats;
   private final String prefix;
   private final Counter abortsInjected;
@@ -27,18 +28,48 @@ public final class FaultInjector {
   private final Gauge activeFaultsGauge;
   private final AtomicLong activeFaults = new AtomicLong();
 
+  /** A filter configured under its canonical name {@code envoy.filters.http.fault}. */
+  public FaultInjector(HttpFaultConfig config, String statPrefix, StatsStore stats) {
+    this(config, HttpFaultConfig.FILTER_NAME, statPrefix, stats);
+  }
+
   /**
+   * @param filterName the filter's {@code HttpFilter.name}: the key its per-route overrides use
    * @param statPrefix the connection manager's {@code stat_prefix}; stats are {@code
    *     http.<statPrefix>.fault.*}
    */
-  public FaultInjector(HttpFaultConfig config, String statPrefix, StatsStore stats) {
+  public FaultInjector(
+      HttpFaultConfig config, String filterName, String statPrefix, StatsStore stats) {
     this.config = config;
+    this.filterName = filterName;
     this.stats = stats;
     this.prefix = "http." + statPrefix + ".fault.";
     this.abortsInjected = stats.counter(prefix + "aborts_injected");
     this.delaysInjected = stats.counter(prefix + "delays_injected");
     this.faultsOverflow = stats.counter(prefix + "faults_overflow");
     this.activeFaultsGauge = stats.gauge(prefix + "active_faults");
+  }
+
+  /**
+   * The filter's configured name ({@code HttpFilter.name}); Envoy looks a route's {@code
+   * typed_per_filter_config} up by it first, then by the canonical name.
+   */
+  public String filterName() {
+    return filterName;
+  }
+
+  /**
+   * Decides with what the route says: its most specific {@code HTTPFault} entry replaces the
+   * filter's own config; a disabled entry switches the filter off for the request; otherwise the
+   * filter's own config applies.
+   */
+  public FaultDecision decide(
+      PerRouteFault perRoute, HttpRequest request, String clusterName, RandomSource random) {
+    return switch (perRoute.kind()) {
+      case FILTER_CONFIG -> decide(config, request, clusterName, random);
+      case DISABLED -> FaultDecision.NONE;
+      case OVERRIDE -> decide(perRoute.config().orElseThrow(), request, clusterName, random);
+    };
   }
 
   /** Decides with the filter's own config. */

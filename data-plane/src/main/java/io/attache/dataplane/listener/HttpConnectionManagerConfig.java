@@ -50,6 +50,7 @@ public record HttpConnectionManagerConfig(
     long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
     Optional<HttpFaultConfig> fault,
+    String faultFilterName,
     List<RbacFilterConfig> rbac,
     Optional<TracingConfig> tracing,
     ForwardClientCert forwardClientCert,
@@ -228,14 +229,19 @@ public record HttpConnectionManagerConfig(
             : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
         filters.fault(),
+        filters.faultName(),
         filters.rbac(),
         tracing,
         ForwardClientCert.from(hcm),
         hcm);
   }
 
-  /** The HTTP filters before the router, parsed. */
-  private record Filters(Optional<HttpFaultConfig> fault, List<RbacFilterConfig> rbac) {}
+  /**
+   * The HTTP filters before the router, parsed; {@code faultName} is the fault filter's {@code
+   * name}, the key of its per-route overrides (the canonical name when there is no fault filter).
+   */
+  private record Filters(
+      Optional<HttpFaultConfig> fault, String faultName, List<RbacFilterConfig> rbac) {}
 
   /**
    * The router must be last; RBAC filters and one fault filter may come before it, RBAC first;
@@ -249,6 +255,7 @@ public record HttpConnectionManagerConfig(
       throw new ConfigException(path + ".http_filters", "must end with the router filter");
     }
     Optional<HttpFaultConfig> fault = Optional.empty();
+    String faultName = HttpFaultConfig.FILTER_NAME;
     List<RbacFilterConfig> rbac = new ArrayList<>();
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       HttpFilter filter = hcm.getHttpFilters(i);
@@ -267,6 +274,7 @@ public record HttpConnectionManagerConfig(
           throw new ConfigException(fp, "only one fault filter is supported");
         }
         fault = Optional.of(HttpFaultConfig.from(filter.getTypedConfig(), fp + ".typed_config"));
+        faultName = filter.getName();
       } else if (type.equals(RbacFilterConfig.TYPE_URL) && !last) {
         if (fault.isPresent()) {
           throw new ConfigException(
@@ -289,13 +297,13 @@ public record HttpConnectionManagerConfig(
                 + " the router are");
       }
     }
-    return new Filters(fault, List.copyOf(rbac));
+    return new Filters(fault, faultName, List.copyOf(rbac));
   }
 
   /**
-   * The router does not apply {@code typed_per_filter_config} yet, so an {@code RBACPerRoute}
-   * (which would override or disable the filter on a route) cannot be honoured; refusing it is the
-   * only safe answer for an access-control setting.
+   * Only the fault filter applies {@code typed_per_filter_config} here; the RBAC filter runs before
+   * routing, so an {@code RBACPerRoute} (which would override or disable it on a route) cannot be
+   * honoured, and refusing it is the only safe answer for an access-control setting.
    */
   private static void refuseRbacPerRoute(
       RouteConfiguration routes, String path, List<RbacFilterConfig> rbac) throws ConfigException {
@@ -332,8 +340,8 @@ public record HttpConnectionManagerConfig(
           || e.getKey().equals(RbacFilterConfig.FILTER_NAME)) {
         throw new ConfigException(
             path + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
-            "RBACPerRoute is not supported: the router does not apply typed_per_filter_config"
-                + " yet; put the policy in the RBAC filter's own rules");
+            "RBACPerRoute is not supported: the RBAC filter runs before routing and takes no"
+                + " per-route config; put the policy in the RBAC filter's own rules");
       }
     }
   }

@@ -7,6 +7,7 @@ import io.attache.dataplane.accesslog.ResponseFlags;
 import io.attache.dataplane.breaker.OverflowDecision;
 import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.fault.FaultDecision;
+import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.UpstreamLease;
@@ -372,7 +373,14 @@ final class ProxyStream {
     }
     gateAdmitted = true;
     if (context.faults().isPresent()) {
-      fault = context.faults().get().decide(request, cluster.name(), context.random());
+      FaultInjector faults = context.faults().get();
+      // The route's most specific typed_per_filter_config entry replaces the filter's config.
+      fault =
+          faults.decide(
+              forward.perFilterConfigs().fault(faults.filterName()),
+              request,
+              cluster.name(),
+              context.random());
       switch (fault.kind()) {
         case ABORT -> {
           abortByFault();

@@ -13,12 +13,15 @@ interface ClusterSelector {
    * The chosen cluster and the header mutations/host rewrite that come with it.
    *
    * @param cluster null when a {@code cluster_header} is absent or empty
+   * @param perFilterConfigs the target's {@code typed_per_filter_config} chain (a weighted
+   *     cluster's own level on top of the route's)
    */
   record Target(
       String cluster,
       HeaderMutations requestHeaderMutations,
       HeaderMutations responseHeaderMutations,
-      Optional<String> hostRewriteLiteral) {}
+      Optional<String> hostRewriteLiteral,
+      PerFilterConfigs perFilterConfigs) {}
 
   Target select(RequestView request);
 
@@ -27,14 +30,18 @@ interface ClusterSelector {
   }
 
   static ClusterSelector fromHeader(
-      String header, HeaderMutations requestMutations, HeaderMutations responseMutations) {
+      String header,
+      HeaderMutations requestMutations,
+      HeaderMutations responseMutations,
+      PerFilterConfigs perFilterConfigs) {
     return request -> {
       String value = request.headerFirstValue(header);
       return new Target(
           value == null || value.isEmpty() ? null : value,
           requestMutations,
           responseMutations,
-          Optional.empty());
+          Optional.empty(),
+          perFilterConfigs);
     };
   }
 
@@ -52,7 +59,8 @@ interface ClusterSelector {
           value == null || value.isEmpty() ? null : value,
           fixed.requestHeaderMutations(),
           fixed.responseHeaderMutations(),
-          fixed.hostRewriteLiteral());
+          fixed.hostRewriteLiteral(),
+          fixed.perFilterConfigs());
     }
   }
 

@@ -47,6 +47,7 @@ final class ForwardAction implements CompiledRoute.Action {
         hash,
         target.requestHeaderMutations(),
         target.responseHeaderMutations(),
-        policy);
+        policy,
+        target.perFilterConfigs());
   }
 }

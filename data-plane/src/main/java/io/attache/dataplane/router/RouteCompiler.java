@@ -40,6 +40,7 @@ final class RouteCompiler {
   private HeaderMutations.Level configRequestLevel;
   private HeaderMutations.Level configResponseLevel;
   private long maxDirectResponseBody;
+  private PerFilterConfigs configPerFilter;
 
   RouteCompiler(RouteConfiguration config, String root, RouteTableOptions options) {
     this.config = config;
@@ -71,6 +72,8 @@ final class RouteCompiler {
             config.getResponseHeadersToRemoveList(),
             path("response_headers_to_add"),
             path("response_headers_to_remove"));
+    configPerFilter =
+        PerFilterConfigs.NONE.withMoreSpecific(config.getTypedPerFilterConfigMap(), root);
     maxDirectResponseBody =
         config.hasMaxDirectResponseBodySizeBytes()
             ? config.getMaxDirectResponseBodySizeBytes().getValue() & 0xFFFFFFFFL
@@ -138,7 +141,8 @@ final class RouteCompiler {
             retryPolicy,
             virtualHost.hasPerRequestBufferLimitBytes()
                 ? OptionalInt.of(virtualHost.getPerRequestBufferLimitBytes().getValue())
-                : OptionalInt.empty());
+                : OptionalInt.empty(),
+            configPerFilter.withMoreSpecific(virtualHost.getTypedPerFilterConfigMap(), vhostPath));
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -152,7 +156,8 @@ final class RouteCompiler {
       HeaderMutations.Level requestLevel,
       HeaderMutations.Level responseLevel,
       RetryPolicyConfig retryPolicy,
-      OptionalInt perRequestBufferLimitBytes) {}
+      OptionalInt perRequestBufferLimitBytes,
+      PerFilterConfigs perFilterConfigs) {}
 
   /**
    * Route, virtual host and config levels in Envoy's order for {@code
@@ -217,12 +222,20 @@ final class RouteCompiler {
             vhost.responseLevel(),
             configResponseLevel);
 
+    // Validated whatever the action, as Envoy does; only forwarded requests reach the fault filter.
+    PerFilterConfigs perFilter =
+        vhost.perFilterConfigs().withMoreSpecific(route.getTypedPerFilterConfigMap(), routePath);
     CompiledRoute.Action action;
     switch (route.getActionCase()) {
       case ROUTE ->
           action =
               compileForward(
-                  route, routePath + ".route", vhost, requestMutations, responseMutations);
+                  route,
+                  routePath + ".route",
+                  vhost,
+                  requestMutations,
+                  responseMutations,
+                  perFilter);
       case REDIRECT -> action = compileRedirect(route, routePath + ".redirect", responseMutations);
       case DIRECT_RESPONSE ->
           action = compileDirectResponse(route, routePath + ".direct_response", responseMutations);
@@ -256,7 +269,8 @@ final class RouteCompiler {
       String actionPath,
       VirtualHostContext vhost,
       HeaderMutations requestMutations,
-      HeaderMutations responseMutations)
+      HeaderMutations responseMutations,
+      PerFilterConfigs perFilter)
       throws ConfigException {
     RouteAction action = route.getRoute();
     if (action.hasPathRewritePolicy()) {
@@ -357,7 +371,11 @@ final class RouteCompiler {
         selector =
             ClusterSelector.fixed(
                 new ClusterSelector.Target(
-                    action.getCluster(), requestMutations, responseMutations, Optional.empty()));
+                    action.getCluster(),
+                    requestMutations,
+                    responseMutations,
+                    Optional.empty(),
+                    perFilter));
       }
       case CLUSTER_HEADER -> {
         if (action.getClusterHeader().isEmpty()) {
@@ -368,7 +386,8 @@ final class RouteCompiler {
             ClusterSelector.fromHeader(
                 action.getClusterHeader().toLowerCase(Locale.ROOT),
                 requestMutations,
-                responseMutations);
+                responseMutations,
+                perFilter);
       }
       case WEIGHTED_CLUSTERS ->
           selector =
@@ -376,7 +395,8 @@ final class RouteCompiler {
                   action.getWeightedClusters(),
                   actionPath + ".weighted_clusters",
                   requestMutations,
-                  responseMutations);
+                  responseMutations,
+                  perFilter);
       case CLUSTER_SPECIFIER_PLUGIN, INLINE_CLUSTER_SPECIFIER_PLUGIN ->
           throw new ConfigException(
               actionPath
@@ -399,7 +419,8 @@ final class RouteCompiler {
       WeightedCluster weighted,
       String weightedPath,
       HeaderMutations requestMutations,
-      HeaderMutations responseMutations)
+      HeaderMutations responseMutations,
+      PerFilterConfigs routePerFilter)
       throws ConfigException {
     if (weighted.getClustersCount() == 0) {
       throw new ConfigException(weightedPath + ".clusters", "at least one cluster is required");
@@ -453,7 +474,8 @@ final class RouteCompiler {
               hasName ? cluster.getName() : null,
               requestMutations.prependedWith(requestLevel),
               responseMutations.prependedWith(responseLevel),
-              hostRewrite);
+              hostRewrite,
+              routePerFilter.withMoreSpecific(cluster.getTypedPerFilterConfigMap(), clusterPath));
       entries.add(
           new ClusterSelector.WeightedEntry(
               weight,

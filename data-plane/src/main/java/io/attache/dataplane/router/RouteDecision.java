@@ -83,6 +83,8 @@ public sealed interface RouteDecision {
    * @param responseHeaderMutations apply to the downstream response (and to local replies the
    *     router sends for this route)
    * @param policy the route's static settings (timeouts, retry policy, ...)
+   * @param perFilterConfigs the {@code typed_per_filter_config} entries for the chosen target, most
+   *     specific first (weighted cluster, route, virtual host, route configuration)
    */
   record Forward(
       String cluster,
@@ -91,9 +93,11 @@ public sealed interface RouteDecision {
       OptionalLong hash,
       HeaderMutations requestHeaderMutations,
       HeaderMutations responseHeaderMutations,
-      RoutePolicy policy)
+      RoutePolicy policy,
+      PerFilterConfigs perFilterConfigs)
       implements RouteDecision {
     public Forward {
+      Objects.requireNonNull(perFilterConfigs);
       Objects.requireNonNull(cluster);
       Objects.requireNonNull(rewrittenPath);
       Objects.requireNonNull(hostRewrite);

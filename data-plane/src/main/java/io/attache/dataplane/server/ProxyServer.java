@@ -201,7 +201,13 @@ public final class ProxyServer {
             config.hcm().rbac().stream()
                 .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
                 .toList(),
-            config.hcm().fault().map(f -> new FaultInjector(f, config.hcm().statPrefix(), stats)),
+            config
+                .hcm()
+                .fault()
+                .map(
+                    f ->
+                        new FaultInjector(
+                            f, config.hcm().faultFilterName(), config.hcm().statPrefix(), stats)),
             tracerFor(config, exporter).countingStreamsIn(streams),
             RandomSource.SYSTEM,
             Ticker.SYSTEM,

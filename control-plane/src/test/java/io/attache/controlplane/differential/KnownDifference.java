@@ -15,15 +15,7 @@ import java.util.regex.Pattern;
 record KnownDifference(String scenario, Pattern field, String reason) {
 
   /** The differences open today; docs/interop.md lists them too. */
-  static final List<KnownDifference> OPEN =
-      List.of(
-          new KnownDifference(
-              "fault-abort",
-              Pattern.compile(".*"),
-              "the Attaché router ignores typed_per_filter_config (SupportMatrix: per-route filter"
-                  + " overrides are not applied yet), and the control plane configures a route's"
-                  + " fault only there; the fault filter in the HCM is empty, so nothing is"
-                  + " injected"));
+  static final List<KnownDifference> OPEN = List.of();
 
   boolean covers(Difference difference) {
     return (scenario.equals("*") || scenario.equals(difference.scenario()))

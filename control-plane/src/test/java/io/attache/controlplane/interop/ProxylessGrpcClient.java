@@ -6,7 +6,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.internal.JsonParser;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
@@ -94,17 +93,35 @@ final class ProxylessGrpcClient implements AutoCloseable {
     for (int i = 0; i < headers.length; i += 2) {
       metadata.put(Metadata.Key.of(headers[i], Metadata.ASCII_STRING_MARSHALLER), headers[i + 1]);
     }
+    // A future with a bounded wait, not blockingUnaryCall: under heavy load grpc-java has been
+    // seen to leave a call open well past its deadline (and past a cancel), which blocked the
+    // calling thread forever. Such a call is reported as an outcome of its own, and fails the test.
+    var reply =
+        ClientCalls.futureUnaryCall(
+            io.grpc.ClientInterceptors.intercept(
+                    channel, MetadataUtils.newAttachHeadersInterceptor(metadata))
+                .newCall(
+                    method,
+                    CallOptions.DEFAULT
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .withExecutor(Runnable::run)),
+            new byte[0]);
+    return outcome(reply);
+  }
+
+  private static Outcome outcome(com.google.common.util.concurrent.ListenableFuture<byte[]> reply) {
     try {
-      byte[] reply =
-          ClientCalls.blockingUnaryCall(
-              io.grpc.ClientInterceptors.intercept(
-                  channel, MetadataUtils.newAttachHeadersInterceptor(metadata)),
-              method,
-              CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-              new byte[0]);
-      return new Outcome(Status.Code.OK, new String(reply, StandardCharsets.UTF_8));
-    } catch (StatusRuntimeException e) {
-      return new Outcome(e.getStatus().getCode(), "");
+      return new Outcome(
+          Status.Code.OK, new String(reply.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    } catch (java.util.concurrent.ExecutionException e) {
+      return new Outcome(Status.fromThrowable(e.getCause()).getCode(), "");
+    } catch (java.util.concurrent.TimeoutException e) {
+      reply.cancel(true);
+      return new Outcome(Status.Code.UNKNOWN, "<grpc-java call never completed>");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reply.cancel(true);
+      return new Outcome(Status.Code.CANCELLED, "");
     }
   }
 

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A demo app: a real HTTP/1.1 server on loopback that answers JSON naming itself and the {@code
  * x-request-id} it received. A calling app forwards the request to the next service through its own
  * proxy's outbound listener and propagates {@code x-request-id} and {@code traceparent}, as apps in
- * a mesh must. It never retries and knows no policy: that is what the proxies are for.
+ * a mesh must. It reports who called it as its proxy proved it: the {@code URI} of the last {@code
+ * x-forwarded-client-cert} element, which under mesh mTLS is the caller's SPIFFE ID (empty without
+ * mTLS). It never retries and knows no policy: that is what the proxies are for.
  */
 public final class DemoService implements AutoCloseable {
 
@@ -59,6 +61,9 @@ public final class DemoService implements AutoCloseable {
       long n = requests.incrementAndGet();
       ObjectNode body = status(null);
       body.put("request_id", nullToEmpty(exchange.getRequestHeaders().getFirst("x-request-id")));
+      body.put(
+          "caller",
+          callerUri(nullToEmpty(exchange.getRequestHeaders().getFirst("x-forwarded-client-cert"))));
       switch (workload.behaviour()) {
         case HEALTHY -> respond(exchange, 200, body);
         case FLAKY -> {
@@ -119,6 +124,25 @@ public final class DemoService implements AutoCloseable {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
     }
+  }
+
+  /**
+   * The {@code URI} of the last (this hop's) element of an {@code x-forwarded-client-cert} value;
+   * empty when there is none. Quoted values ({@code Cert="..."}) never hold {@code ,} or {@code ;}
+   * unescaped, as Envoy URL-encodes them, so splitting is enough.
+   */
+  static String callerUri(String xfcc) {
+    if (xfcc.isEmpty()) {
+      return "";
+    }
+    String[] elements = xfcc.split(",");
+    for (String pair : elements[elements.length - 1].split(";")) {
+      String trimmed = pair.trim();
+      if (trimmed.regionMatches(true, 0, "URI=", 0, 4)) {
+        return trimmed.substring(4);
+      }
+    }
+    return "";
   }
 
   private static String nullToEmpty(String s) {

@@ -45,6 +45,11 @@ public final class Http {
             .build());
   }
 
+  /** A POST without a body (the REST API's "issue a token"). */
+  public Reply post(String url) throws IOException {
+    return send(builder(url, Map.of()).POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
   private static HttpRequest.Builder builder(String url, Map<String, String> headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
     headers.forEach(request::header);

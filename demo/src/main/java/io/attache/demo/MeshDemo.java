@@ -24,10 +24,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./attache up}: the whole story on one machine. Starts the packaged control plane, the demo
  * apps and a packaged Attaché proxy beside each app (bootstraps in {@code deploy/examples/up/});
- * registers the services through the REST API; sends traffic with no policy, then applies the
- * company-wide defaults with one {@code PUT /api/v1/defaults} and sends the same traffic again;
- * prints what changed and what to look at. Ctrl-C stops everything. With {@code --once} it checks
- * what it printed and exits (0 when every check held) — the demo's own integration test runs that.
+ * registers the services and issues each workload identity a bootstrap token through the REST API
+ * (each proxy runs a copy of its bootstrap with the token, see {@link TokenBootstrap}); sends
+ * traffic with no policy, then applies the company-wide defaults — resilience and mesh-wide STRICT
+ * mutual TLS — with one {@code PUT /api/v1/defaults} and sends the same traffic again; prints what
+ * changed and what to look at. Users enter the mesh through web's proxy (its outbound listener,
+ * with {@code Host: web}), as through an ingress gateway: under STRICT every inbound listener
+ * accepts only mesh peers with a client certificate. Ctrl-C stops everything. With {@code --once}
+ * it checks what it printed and exits (0 when every check held) — the demo's own integration test
+ * runs that.
  */
 @Command(
     name = "attache up",
@@ -41,7 +46,8 @@ public final class MeshDemo implements Callable<Integer> {
 
   /**
    * The company-wide policy of the product brief: retry 503s with full-jitter back-off (idempotent
-   * requests only), eject a host after 5 consecutive failures, a request id on every call.
+   * requests only), eject a host after 5 consecutive failures, a request id on every call, and
+   * mutual TLS with CA-issued workload certificates between every pair of proxies.
    */
   static final String COMPANY_POLICY =
       """
@@ -54,7 +60,8 @@ public final class MeshDemo implements Callable<Integer> {
        "breaker": {"consecutive_failures": 5, "window": "10s", "sleep_window": "30s",
                    "max_ejection_percent": 50},
        "request_id": {"generate_request_id": true, "always_set_request_id_in_response": true},
-       "connect_timeout": "1s", "route_timeout": "15s"}
+       "connect_timeout": "1s", "route_timeout": "15s",
+       "mtls": {"mode": "STRICT"}}
       """;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,6 +74,7 @@ public final class MeshDemo implements Callable<Integer> {
   private static final String ROUTES = XDS_TYPES[1];
   private static final long STARTUP_TIMEOUT_NANOS = 90_000_000_000L;
   private static final long PUSH_TIMEOUT_NANOS = 30_000_000_000L;
+  private static final String TRUST_DOMAIN = "spiffe://attache.local/ns/default/sa/";
 
   @Option(names = "--root", description = "The Attaché checkout (default: ${DEFAULT-VALUE}).")
   Path root = Path.of(".");
@@ -118,7 +126,7 @@ public final class MeshDemo implements Callable<Integer> {
     String api = "http://127.0.0.1:" + DemoTopology.REST_PORT;
     expect(http.put(api + "/api/v1/defaults", NO_POLICY), "PUT /api/v1/defaults (no policy)");
     registerServices(api);
-    startWorkloads(logs);
+    startWorkloads(api, runDir, logs);
     awaitConverged(api, Map.of());
     out.println();
     out.println("1. No policy yet: the apps call each other through their proxies.");
@@ -129,17 +137,21 @@ public final class MeshDemo implements Callable<Integer> {
     out.println("2. One call applies the company policy to every proxy:");
     out.println(
         "   PUT /api/v1/defaults  retry 503 ×2 (full-jitter back-off 25–250 ms, idempotent");
-    out.println("   requests only), eject a host after 5 consecutive failures, request id always");
+    out.println("   requests only), eject a host after 5 consecutive failures, request id always,");
+    out.println("   mutual TLS between every pair of proxies (STRICT, certificates over SDS)");
     Map<String, String> routeVersions = routeVersions(api);
     long putAt = System.nanoTime();
     expect(http.put(api + "/api/v1/defaults", COMPANY_POLICY), "PUT /api/v1/defaults");
     awaitConverged(api, routeVersions);
+    awaitMutualTls();
     out.printf(
         "   acknowledged by all %d proxies in %d ms%n",
         proxies.size(), (System.nanoTime() - putAt) / 1_000_000);
     Map<String, Long> statsBefore = proxyStats("orders");
     Round after = sendTraffic();
     Map<String, Long> statsAfter = proxyStats("orders");
+    long paymentsHandshakes =
+        listenerHandshakes(proxyStats("payments-1")) + listenerHandshakes(proxyStats("payments-2"));
     out.println();
     out.println("3. The same traffic, with the policy:");
     out.println("   " + after.summary());
@@ -152,12 +164,31 @@ public final class MeshDemo implements Callable<Integer> {
         retries, ejections);
     out.printf(
         "   one x-request-id at every hop: %s%n", after.requestIdsConsistent() ? "yes" : "no");
+    out.printf(
+        "   calls between proxies are mTLS: payments' proxies completed %d TLS handshakes;%n",
+        paymentsHandshakes);
+    out.printf(
+        "   orders saw callers %s, payments saw callers %s (x-forwarded-client-cert)%n",
+        after.ordersCallers(), after.paymentsCallers());
 
     check(before.failures() > 0, "without policy, the broken payments instance reaches the user");
     check(after.failures() == 0, "with the policy, every request succeeds: " + after.summary());
     check(retries > 0, "orders' proxy retried calls to payments");
     check(ejections > 0, "orders' proxy ejected payments-2 (5 consecutive failures)");
     check(after.requestIdsConsistent(), "every hop saw the same x-request-id");
+    check(
+        before.paymentsCallers().equals(java.util.Set.of("")),
+        "without mTLS, payments saw no proved caller: " + before.paymentsCallers());
+    check(paymentsHandshakes > 0, "payments' inbound listeners terminated TLS");
+    check(
+        plaintextRefused(DemoTopology.workload("payments-1").inboundPort()),
+        "a plaintext call straight to payments-1's inbound listener is refused");
+    check(
+        after.paymentsCallers().equals(java.util.Set.of(TRUST_DOMAIN + "orders")),
+        "with mTLS, payments saw orders' SPIFFE ID and only it: " + after.paymentsCallers());
+    check(
+        after.ordersCallers().equals(java.util.Set.of(TRUST_DOMAIN + "web")),
+        "with mTLS, orders saw web's SPIFFE ID and only it: " + after.ordersCallers());
     checkProxiesAcked(api);
 
     printWhereToLook();
@@ -242,12 +273,30 @@ public final class MeshDemo implements Callable<Integer> {
     }
   }
 
-  private void startWorkloads(Path logs) throws IOException {
+  /**
+   * Starts each app and its proxy. The proxy runs a copy of its committed bootstrap with a token
+   * for its identity ({@code spiffe://attache.local/ns/default/sa/<service>}), issued here through
+   * REST — one per service, shared by its instances — so that it proves who it is on its ADS stream
+   * and may receive that identity's certificate. The xDS stream is plaintext on loopback here; off
+   * one machine, use {@code --xds-tls} so the token does not travel in clear.
+   */
+  private void startWorkloads(String api, Path runDir, Path logs) throws IOException {
     List<String> javaOptions =
         proxyJavaOptions.isBlank()
             ? List.of()
             : Arrays.asList(proxyJavaOptions.trim().split("\\s+"));
+    Path bootstraps = Files.createDirectories(runDir.resolve("bootstraps"));
+    Map<String, String> tokens = new TreeMap<>();
+    for (String service : DemoTopology.services().keySet()) {
+      String path = "/api/v1/identities/default/" + service + "/tokens";
+      Http.Reply issued = http.post(api + path);
+      expect(issued, "POST " + path);
+      tokens.put(service, JSON.readTree(issued.body()).path("token").asText());
+    }
     for (Workload workload : DemoTopology.WORKLOADS) {
+      Path bootstrap =
+          TokenBootstrap.write(
+              workload.bootstrap(root), tokens.get(workload.service()), bootstraps);
       DemoService app = new DemoService(workload);
       app.start();
       apps.add(app);
@@ -256,7 +305,7 @@ public final class MeshDemo implements Callable<Integer> {
               workload.name(),
               proxyJar,
               javaOptions,
-              List.of("-c", workload.bootstrap(root).toString()),
+              List.of("-c", bootstrap.toString()),
               logs.resolve(workload.name() + "-proxy.log"));
       proxies.add(proxy);
       out.printf(
@@ -299,9 +348,39 @@ public final class MeshDemo implements Callable<Integer> {
           }
           return true;
         });
+    if (!previousRoutes.isEmpty()) {
+      return; // the inbound listeners may require mTLS now; see awaitMutualTls
+    }
     for (Workload workload : DemoTopology.WORKLOADS) {
       String url = "http://127.0.0.1:" + workload.inboundPort() + "/health";
       awaitTrue(workload.name() + " through its proxy", STARTUP_TIMEOUT_NANOS, () -> ok(url));
+    }
+  }
+
+  /**
+   * Waits until every proxy holds its certificate and the mesh root (SDS), then until each service
+   * answers through web's proxy over mutual TLS: listeners and clusters that name secrets serve
+   * only once the secrets arrived.
+   */
+  private void awaitMutualTls() {
+    for (Workload workload : DemoTopology.WORKLOADS) {
+      awaitTrue(
+          workload.name() + "'s proxy to receive its certificate and the mesh root",
+          PUSH_TIMEOUT_NANOS,
+          () -> {
+            Map<String, Long> stats = proxyStats(workload.name());
+            return stats.getOrDefault("sds.default.update_success", 0L) > 0
+                && stats.getOrDefault("sds.ROOTCA.update_success", 0L) > 0;
+          });
+    }
+    int edge = DemoTopology.workload("web").outboundPort();
+    for (String service : DemoTopology.services().keySet()) {
+      awaitTrue(
+          service + " over mutual TLS",
+          PUSH_TIMEOUT_NANOS,
+          () ->
+              http.get("http://127.0.0.1:" + edge + "/health", Map.of("host", service)).status()
+                  == 200);
     }
   }
 
@@ -352,13 +431,19 @@ public final class MeshDemo implements Callable<Integer> {
     }
   }
 
-  /** Sequential GETs to web through web's proxy, as a user's browser would. */
+  /**
+   * Sequential GETs to web through web's proxy, as a user's browser would through an ingress
+   * gateway: into its outbound listener with {@code Host: web}, so the call to web's app is a mesh
+   * call (mTLS under STRICT) like every other hop.
+   */
   private Round sendTraffic() throws IOException {
     Workload web = DemoTopology.workload("web");
     Round round = new Round();
     for (int i = 0; i < requests; i++) {
       Http.Reply reply =
-          http.get("http://127.0.0.1:" + web.inboundPort() + "/orders/" + (1000 + i), Map.of());
+          http.get(
+              "http://127.0.0.1:" + web.outboundPort() + "/orders/" + (1000 + i),
+              Map.of("host", "web"));
       round.record(reply, JSON);
     }
     return round;
@@ -382,6 +467,14 @@ public final class MeshDemo implements Callable<Integer> {
     return stats;
   }
 
+  /** {@code listener.<stat prefix>.ssl.handshake}, summed over a proxy's listeners. */
+  private static long listenerHandshakes(Map<String, Long> stats) {
+    return stats.entrySet().stream()
+        .filter(e -> e.getKey().startsWith("listener.") && e.getKey().endsWith(".ssl.handshake"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
   private static long delta(Map<String, Long> before, Map<String, Long> after, String name) {
     return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
   }
@@ -389,12 +482,22 @@ public final class MeshDemo implements Callable<Integer> {
   private void printWhereToLook() {
     Workload web = DemoTopology.workload("web");
     Workload orders = DemoTopology.workload("orders");
+    Workload payments = DemoTopology.workload("payments-1");
     int api = DemoTopology.REST_PORT;
     out.println();
     out.println("Where to look:");
-    out.printf("  curl -si http://127.0.0.1:%d/orders/1%n", web.inboundPort());
-    out.println("      # through web's proxy → orders' proxy → payments: x-request-id in the");
-    out.println("      # response, and the same id in every hop's JSON");
+    out.printf("  curl -si -H 'Host: web' http://127.0.0.1:%d/orders/1%n", web.outboundPort());
+    out.println(
+        "      # into the mesh through web's proxy → web → orders → payments, mTLS between");
+    out.println("      # proxies: x-request-id in the response, the same id in every hop's JSON,");
+    out.println("      # and each app's \"caller\": the SPIFFE ID its proxy proved");
+    out.printf("  curl -s http://127.0.0.1:%d/stats | grep ssl.handshake%n", payments.adminPort());
+    out.println("      # the TLS handshakes payments-1's inbound listener terminated");
+    out.printf("  curl -s http://127.0.0.1:%d/api/v1/proxies/payments-1%n", api);
+    out.println("      # its proved identity and its current certificate's serial and expiry");
+    out.printf("  curl -si http://127.0.0.1:%d/health%n", payments.inboundPort());
+    out.println(
+        "      # refused: STRICT inbound listeners accept only mesh peers with a certificate");
     out.printf(
         "  curl -s http://127.0.0.1:%d/stats | grep -E 'cluster.payments.(upstream_rq_retry|"
             + "upstream_rq_503|outlier_detection.ejections)'%n",
@@ -428,6 +531,19 @@ public final class MeshDemo implements Callable<Integer> {
       return http.get(url, Map.of()).status() == 200;
     } catch (IOException notYet) {
       return false;
+    }
+  }
+
+  /**
+   * A plaintext GET on a new connection gets no answer. A new client, because the demo's own client
+   * may still hold a keep-alive connection from before STRICT, which the listener that accepted it
+   * keeps serving until it closes.
+   */
+  private static boolean plaintextRefused(int port) {
+    try {
+      return new Http().get("http://127.0.0.1:" + port + "/health", Map.of()).status() != 200;
+    } catch (IOException refused) {
+      return true;
     }
   }
 

@@ -3,17 +3,22 @@ package io.attache.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What one round of demo traffic saw: status codes, and whether each request carried a single
- * {@code x-request-id} from the edge proxy through every hop. Not thread-safe; one sender.
+ * {@code x-request-id} from the edge proxy through every hop, and which callers orders and payments
+ * saw (the SPIFFE IDs their proxies proved under mTLS). Not thread-safe; one sender.
  */
 final class Round {
 
   private final Map<Integer, Integer> statuses = new TreeMap<>();
   private int requests;
   private int consistentIds;
+  private final Set<String> ordersCallers = new TreeSet<>();
+  private final Set<String> paymentsCallers = new TreeSet<>();
 
   void record(Http.Reply reply, ObjectMapper json) {
     requests++;
@@ -29,6 +34,8 @@ final class Round {
         web.path("orders").path("request_id").asText(),
         web.path("orders").path("payments").path("request_id").asText()
       };
+      ordersCallers.add(web.path("orders").path("caller").asText());
+      paymentsCallers.add(web.path("orders").path("payments").path("caller").asText());
       boolean same = !id.isEmpty();
       for (String hop : hops) {
         same &= id.equals(hop);
@@ -39,6 +46,16 @@ final class Round {
     } catch (java.io.IOException notJson) {
       // counted as inconsistent
     }
+  }
+
+  /** The callers orders' app saw ("" = a caller without a proved identity). */
+  Set<String> ordersCallers() {
+    return Set.copyOf(ordersCallers);
+  }
+
+  /** The callers the payments apps saw ("" = a caller without a proved identity). */
+  Set<String> paymentsCallers() {
+    return Set.copyOf(paymentsCallers);
   }
 
   int failures() {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * packaged control plane and proxy jars — with {@code --once}, and checks what it reported: no
  * policy lets the broken payments instance reach the user; one PUT of the defaults makes every
  * request succeed through retries and an ejection, with one request id at every hop and every
- * proxy's ACK.
+ * proxy's ACK, and turns on mutual TLS: payments sees orders' SPIFFE ID, proved by its proxy.
  */
 class MeshDemoIT {
 
@@ -57,6 +57,8 @@ class MeshDemoIT {
         .contains("40 requests → 40 × 200")
         .contains("acknowledged by all 4 proxies")
         .contains("one x-request-id at every hop: yes")
+        .contains("calls between proxies are mTLS")
+        .contains("payments saw callers [spiffe://attache.local/ns/default/sa/orders]")
         .doesNotContain("CHECK FAILED");
     assertThat(report)
         .containsPattern("1\\. No policy yet[^\\n]*\\n\\s+40 requests → \\d+ × 200 \\d+ × 502");

@@ -26,6 +26,12 @@ public final class InteropControlPlane implements AutoCloseable {
   private final RestClient rest;
 
   private InteropControlPlane(String host, int xdsPort, Path dataDir) throws IOException {
+    this(host, xdsPort, dataDir, ControlPlaneConfig.Security.DEFAULT);
+  }
+
+  private InteropControlPlane(
+      String host, int xdsPort, Path dataDir, ControlPlaneConfig.Security security)
+      throws IOException {
     this.controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
@@ -35,7 +41,8 @@ public final class InteropControlPlane implements AutoCloseable {
                 0,
                 dataDir,
                 Duration.ofMillis(20),
-                Duration.ofMillis(200)),
+                Duration.ofMillis(200),
+                security),
             scheduler,
             Clock.systemUTC());
     this.rest = new RestClient(controlPlane.httpPort());
@@ -44,6 +51,25 @@ public final class InteropControlPlane implements AutoCloseable {
   /** xDS on 127.0.0.1 only: every client of the test runs on this machine. */
   public static InteropControlPlane start(Path dataDir) throws IOException {
     return new InteropControlPlane("127.0.0.1", 0, dataDir);
+  }
+
+  /**
+   * As {@link #start(Path)}, with workload certificates that live {@code workloadCertTtl} (renewed
+   * at half of it), so a test sees certificates rotate under traffic.
+   */
+  static InteropControlPlane startWithWorkloadCertTtl(Path dataDir, Duration workloadCertTtl)
+      throws IOException {
+    ControlPlaneConfig.Security defaults = ControlPlaneConfig.Security.DEFAULT;
+    return new InteropControlPlane(
+        "127.0.0.1",
+        0,
+        dataDir,
+        new ControlPlaneConfig.Security(
+            defaults.trustDomain(),
+            defaults.operatorCa(),
+            workloadCertTtl,
+            defaults.xdsTls(),
+            defaults.xdsServerNames()));
   }
 
   /**
@@ -76,6 +102,17 @@ public final class InteropControlPlane implements AutoCloseable {
   public void delete(String path) {
     HttpResponse<String> response = rest.delete(path);
     assertThat(response.statusCode()).as("DELETE %s -> %s", path, response.body()).isEqualTo(204);
+  }
+
+  /**
+   * Issues a bootstrap token for {@code spiffe://attache.local/ns/<namespace>/sa/<account>} through
+   * REST, as an operator would; returns the token itself.
+   */
+  String issueBootstrapToken(String namespace, String serviceAccount) {
+    String path = "/api/v1/identities/" + namespace + "/" + serviceAccount + "/tokens";
+    HttpResponse<String> response = rest.post(path);
+    assertThat(response.statusCode()).as("POST %s -> %s", path, response.body()).isEqualTo(201);
+    return RestClient.json(response).get("token").asText();
   }
 
   /** The status the API reports for one connected node, or null while it is not connected. */

@@ -16,6 +16,7 @@ import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.EnvoyTypeRegistry;
+import io.attache.controlplane.xds.NackHoldingWatcher;
 import io.attache.controlplane.xds.ProxyStatusTracker;
 import io.attache.controlplane.xds.RefusalLog;
 import io.attache.controlplane.xds.Scheduler;
@@ -112,7 +113,7 @@ public final class ControlPlane implements AutoCloseable {
               // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
                   List.of(new SecretAccessGuard(trustDomain, refusals), publisher, tracker),
-                  cache,
+                  new NackHoldingWatcher(cache, tracker),
                   new DefaultExecutorGroup(),
                   new CachedProtoResourcesSerializer()),
               transportSecurity,

@@ -23,12 +23,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The real Attaché control plane killed and restarted under steady traffic through an Attaché proxy
- * in mesh mode, for state-of-the-world and delta ADS: no request fails while it is gone, and once
- * it is back (same port, same data directory) the proxy reconnects and applies the next change made
- * through the REST API.
+ * An Attaché proxy in mesh mode under steady traffic from the real Attaché control plane, for
+ * state-of-the-world and delta ADS, through the two things that must cost no request: the control
+ * plane killed and restarted (same port, same data directory — the proxy reconnects and applies the
+ * next change made through the REST API), and a resource the control plane accepts but the proxy
+ * cannot honour (NACKed with the reason shown in {@code /api/v1/proxies/{id}}; the previous config
+ * keeps serving).
  */
-class AttacheProxyControlPlaneRestartIT {
+class AttacheProxyResilienceIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
@@ -92,6 +94,68 @@ class AttacheProxyControlPlaneRestartIT {
     sending = false;
     traffic.join(15_000);
     assertThat(failures).as("of %d requests", sent.get()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GRPC", "DELTA_GRPC"})
+  void aResourceTheProxyCannotHonourIsNackedWithItsReasonShownAndCostsNoRequest(String apiType)
+      throws Exception {
+    putOrders(appA);
+    startProxy(apiType, controlPlane.xdsPort());
+    int port = proxy.listenerAddresses().values().iterator().next().getPort();
+    await().atMost(WAIT).ignoreExceptions().until(() -> get(port).endsWith("app a"));
+    traffic = new Thread(() -> sendUntilStopped(port), "steady-traffic");
+    traffic.start();
+    awaitMore(20);
+
+    // Valid Envoy (the control plane's checks pass, a stock Envoy would take it), but Attaché
+    // has no Maglev load balancer: it must refuse the whole CDS response and keep serving.
+    controlPlane.put(
+        "/api/v1/raw/clusters/legacy",
+        "{\"name\": \"legacy\", \"type\": \"STATIC\", \"connect_timeout\": \"1s\","
+            + " \"lb_policy\": \"MAGLEV\", \"load_assignment\": {\"cluster_name\": \"legacy\","
+            + " \"endpoints\": [{\"lb_endpoints\": [{\"endpoint\": {\"address\":"
+            + " {\"socket_address\": {\"address\": \"127.0.0.1\", \"port_value\": "
+            + appB.getAddress().getPort()
+            + "}}}}]}]}}");
+    String reason =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> lastNack("type.googleapis.com/envoy.config.cluster.v3.Cluster"),
+                nack -> !nack.isEmpty());
+    assertThat(reason).contains("clusters[\"legacy\"].lb_policy");
+    String nonceAtNack = cds().path("last_sent_nonce").asText();
+    awaitMore(30);
+    assertThat(lastApp).isEqualTo("a");
+    assertThat(cds().path("last_sent_nonce").asText())
+        .as("the refused version is not sent again and again (no NACK loop)")
+        .isEqualTo(nonceAtNack);
+
+    // Withdrawn, then a real change: the proxy applies updates again after its refusal.
+    controlPlane.delete("/api/v1/raw/clusters/legacy");
+    putOrders(appB);
+    await().atMost(WAIT).until(() -> lastApp.equals("b"));
+    awaitMore(20);
+
+    sending = false;
+    traffic.join(15_000);
+    assertThat(failures).as("of %d requests", sent.get()).isEmpty();
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode cds() {
+    return controlPlane
+        .proxy("attache-restart")
+        .path("types")
+        .path("type.googleapis.com/envoy.config.cluster.v3.Cluster");
+  }
+
+  private String lastNack(String typeUrl) {
+    var status = controlPlane.proxy("attache-restart");
+    if (status == null) {
+      return "";
+    }
+    return status.path("types").path(typeUrl).path("last_nack").path("error_detail").asText("");
   }
 
   // ---- helpers -----------------------------------------------------------------------------

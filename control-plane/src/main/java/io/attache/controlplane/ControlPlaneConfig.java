@@ -22,50 +22,6 @@ public record ControlPlaneConfig(
     Security security,
     AdminSecurity adminSecurity) {
 
-  /** The given identity settings; an admin API without tokens or TLS. */
-  public ControlPlaneConfig(
-      String xdsHost,
-      int xdsPort,
-      String httpHost,
-      int httpPort,
-      Path dataDir,
-      Duration pushQuietPeriod,
-      Duration pushMaxDelay,
-      Security security) {
-    this(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        security,
-        AdminSecurity.NONE);
-  }
-
-  /** The default identity settings; the given admin API security. */
-  public ControlPlaneConfig(
-      String xdsHost,
-      int xdsPort,
-      String httpHost,
-      int httpPort,
-      Path dataDir,
-      Duration pushQuietPeriod,
-      Duration pushMaxDelay,
-      AdminSecurity adminSecurity) {
-    this(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        Security.DEFAULT,
-        adminSecurity);
-  }
-
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
 
@@ -91,6 +47,34 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         Security.DEFAULT,
         AdminSecurity.NONE);
+  }
+
+  /** The same, with other identity settings. */
+  public ControlPlaneConfig withSecurity(Security other) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        other,
+        adminSecurity);
+  }
+
+  /** The same, with other admin API security. */
+  public ControlPlaneConfig withAdminSecurity(AdminSecurity other) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        other);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.attache.controlplane.translate;
 
+import com.google.common.net.InetAddresses;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import java.util.ArrayList;
@@ -121,25 +122,7 @@ public record Sidecar(
 
   /** Listeners bind IP literals only, as Envoy's do; never resolves a name. */
   static boolean isIpLiteral(String text) {
-    if (text.isEmpty()) {
-      return false;
-    }
-    if (text.indexOf(':') >= 0) {
-      return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
-    }
-    String[] parts = text.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
-        return false;
-      }
-      if (Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
+    return InetAddresses.isInetAddress(text);
   }
 
   @Override

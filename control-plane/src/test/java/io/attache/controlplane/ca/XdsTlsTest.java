@@ -44,19 +44,20 @@ class XdsTlsTest {
     controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                0,
-                dataDir,
-                Duration.ofMillis(20),
-                Duration.ofMillis(200),
-                new ControlPlaneConfig.Security(
-                    "attache.local",
-                    Optional.empty(),
-                    Duration.ofHours(24),
-                    true,
-                    List.of("localhost", "127.0.0.1"))),
+                    "127.0.0.1",
+                    0,
+                    "127.0.0.1",
+                    0,
+                    dataDir,
+                    Duration.ofMillis(20),
+                    Duration.ofMillis(200))
+                .withSecurity(
+                    new ControlPlaneConfig.Security(
+                        "attache.local",
+                        Optional.empty(),
+                        Duration.ofHours(24),
+                        true,
+                        List.of("localhost", "127.0.0.1"))),
             scheduler,
             Clock.systemUTC());
   }

@@ -35,14 +35,14 @@ public final class InteropControlPlane implements AutoCloseable {
     this.controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                host,
-                xdsPort,
-                "127.0.0.1",
-                0,
-                dataDir,
-                Duration.ofMillis(20),
-                Duration.ofMillis(200),
-                security),
+                    host,
+                    xdsPort,
+                    "127.0.0.1",
+                    0,
+                    dataDir,
+                    Duration.ofMillis(20),
+                    Duration.ofMillis(200))
+                .withSecurity(security),
             scheduler,
             Clock.systemUTC());
     this.rest = new RestClient(controlPlane.httpPort());

@@ -39,14 +39,14 @@ class AdminAuthTest {
     controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                0,
-                dataDir,
-                Duration.ofMillis(10),
-                Duration.ofMillis(50),
-                new AdminSecurity(tokens, AdminTls.PLAINTEXT)),
+                    "127.0.0.1",
+                    0,
+                    "127.0.0.1",
+                    0,
+                    dataDir,
+                    Duration.ofMillis(10),
+                    Duration.ofMillis(50))
+                .withAdminSecurity(new AdminSecurity(tokens, AdminTls.PLAINTEXT)),
             scheduler,
             Clock.systemUTC());
     anonymous = new RestClient(controlPlane.httpPort());

@@ -133,14 +133,14 @@ class AdminTlsTest {
     controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                0,
-                dir.resolve("data"),
-                Duration.ofMillis(10),
-                Duration.ofMillis(50),
-                security),
+                    "127.0.0.1",
+                    0,
+                    "127.0.0.1",
+                    0,
+                    dir.resolve("data"),
+                    Duration.ofMillis(10),
+                    Duration.ofMillis(50))
+                .withAdminSecurity(security),
             scheduler,
             Clock.systemUTC());
   }

@@ -1,7 +1,5 @@
 package io.attache.dataplane.security;
 
-import io.netty.channel.Channel;
-import io.netty.util.AttributeKey;
 import java.util.List;
 
 /**
@@ -18,9 +16,6 @@ import java.util.List;
 public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String subject) {
 
   public static final PeerIdentity NONE = new PeerIdentity(List.of(), List.of(), "");
-
-  private static final AttributeKey<PeerIdentity> ATTRIBUTE =
-      AttributeKey.valueOf("attache.peerIdentity");
 
   public PeerIdentity {
     uriSans = List.copyOf(uriSans);
@@ -44,24 +39,5 @@ public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String su
       return dnsSans.get(0);
     }
     return subject;
-  }
-
-  /** Records the identity on a downstream connection channel. */
-  public static void set(Channel connection, PeerIdentity identity) {
-    connection.attr(ATTRIBUTE).set(identity);
-  }
-
-  /**
-   * The identity of the connection a channel belongs to; for an HTTP/2 stream channel that is its
-   * parent connection.
-   */
-  public static PeerIdentity of(Channel channel) {
-    for (Channel c = channel; c != null; c = c.parent()) {
-      PeerIdentity identity = c.attr(ATTRIBUTE).get();
-      if (identity != null) {
-        return identity;
-      }
-    }
-    return NONE;
   }
 }

@@ -35,9 +35,9 @@ public record TlsSession(
     return !peerChain.isEmpty();
   }
 
-  static void set(Channel connection, TlsSession session) {
+  /** Records the session on a downstream connection: TLS termination does, after the handshake. */
+  public static void set(Channel connection, TlsSession session) {
     connection.attr(ATTRIBUTE).set(session);
-    PeerIdentity.set(connection, session.peer());
   }
 
   /** The session of the connection a channel (or HTTP/2 stream channel) belongs to. */

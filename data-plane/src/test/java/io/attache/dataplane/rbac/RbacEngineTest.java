@@ -8,6 +8,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.rbac.RbacConfigs.Req;
 import io.attache.dataplane.rbac.RbacEngine.Decision;
 import io.attache.dataplane.security.PeerIdentity;
+import io.attache.dataplane.tls.TlsSession;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.List;
@@ -397,13 +398,14 @@ class RbacEngineTest {
   void authenticatedMatchesUriSansThenDnsSansThenSubjectOfThePeerSetOnTheChannel()
       throws Exception {
     EmbeddedChannel connection = new EmbeddedChannel();
-    PeerIdentity.set(
+    TlsSession.set(
         connection,
-        new PeerIdentity(
-            List.of("spiffe://mesh.local/ns/shop/sa/checkout", "spiffe://mesh.local/alt"),
-            List.of("checkout.shop.svc"),
-            "CN=checkout,O=Shop"));
-    PeerIdentity peer = PeerIdentity.of(connection);
+        session(
+            new PeerIdentity(
+                List.of("spiffe://mesh.local/ns/shop/sa/checkout", "spiffe://mesh.local/alt"),
+                List.of("checkout.shop.svc"),
+                "CN=checkout,O=Shop")));
+    PeerIdentity peer = TlsSession.of(connection).peer();
 
     assertThat(identifies("{authenticated: {}}", request(HttpMethod.GET, "/").peer(peer))).isTrue();
     assertThat(
@@ -433,15 +435,19 @@ class RbacEngineTest {
   @Test
   void authenticatedReadsTheParentConnectionOfAnHttp2StreamChannel() throws Exception {
     EmbeddedChannel connection = new EmbeddedChannel();
-    PeerIdentity.set(connection, new PeerIdentity(List.of(), List.of("db.internal"), ""));
+    TlsSession.set(connection, session(new PeerIdentity(List.of(), List.of("db.internal"), "")));
     EmbeddedChannel stream = new EmbeddedChannel(connection, connection.id(), true, false);
 
     assertThat(
             identifies(
                 "{authenticated: {principal_name: {exact: db.internal}}}",
-                request(HttpMethod.GET, "/").peer(PeerIdentity.of(stream))))
+                request(HttpMethod.GET, "/").peer(TlsSession.of(stream).peer())))
         .isTrue();
     stream.finishAndReleaseAll();
     connection.finishAndReleaseAll();
+  }
+
+  private static TlsSession session(PeerIdentity peer) {
+    return new TlsSession(peer, List.of(), List.of());
   }
 }

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,30 +82,8 @@ class AttacheProxyMeshIT {
     proxy =
         ProxyServer.start(
             BootstrapLoader.parse(
-                """
-                node: { id: attache-1, cluster: demo }
-                admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-                dynamic_resources:
-                  ads_config:
-                    api_type: GRPC
-                    transport_api_version: V3
-                    grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
-                  lds_config: { ads: {}, resource_api_version: V3 }
-                  cds_config: { ads: {}, resource_api_version: V3 }
-                static_resources:
-                  clusters:
-                  - name: xds
-                    type: STATIC
-                    connect_timeout: 1s
-                    http2_protocol_options: {}
-                    load_assignment:
-                      cluster_name: xds
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint:
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                """
-                    .formatted(controlPlane.xdsPort()),
+                MeshBootstraps.ads(
+                    "attache-1", "demo", "GRPC", Map.of(), "", controlPlane.xdsPort()),
                 false),
             new ProxyOptions(1, Duration.ofSeconds(1)));
     await().atMost(Duration.ofSeconds(30)).until(() -> proxy.listenerAddresses().size() == 1);

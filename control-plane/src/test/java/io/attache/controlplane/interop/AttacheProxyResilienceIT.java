@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -187,30 +188,7 @@ class AttacheProxyResilienceIT {
     proxy =
         ProxyServer.start(
             BootstrapLoader.parse(
-                """
-                node: { id: attache-restart, cluster: demo }
-                admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-                dynamic_resources:
-                  ads_config:
-                    api_type: %s
-                    transport_api_version: V3
-                    grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
-                  lds_config: { ads: {}, resource_api_version: V3 }
-                  cds_config: { ads: {}, resource_api_version: V3 }
-                static_resources:
-                  clusters:
-                  - name: xds
-                    type: STATIC
-                    connect_timeout: 1s
-                    http2_protocol_options: {}
-                    load_assignment:
-                      cluster_name: xds
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint:
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                """
-                    .formatted(apiType, xdsPort),
+                MeshBootstraps.ads("attache-restart", "demo", apiType, Map.of(), "", xdsPort),
                 false),
             new ProxyOptions(1, Duration.ofSeconds(5)));
     await().atMost(WAIT).until(() -> proxy.listenerAddresses().size() == 1);

@@ -112,38 +112,13 @@ class AuthorizationMeshIT {
       throws Exception {
     return ProxyServer.start(
         BootstrapLoader.parse(
-            """
-            node:
-              id: %s
-              cluster: %s
-              metadata:
-                attache.outbound_address: 127.0.0.1
-                attache.outbound_port: %d
-                attache.inbound_address: 127.0.0.1
-                attache.inbound_port: %d
-                attache.app_port: %d
-            admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-            dynamic_resources:
-              ads_config:
-                api_type: DELTA_GRPC
-                transport_api_version: V3
-                grpc_services: [{ envoy_grpc: { cluster_name: xds } }]
-              lds_config: { ads: {}, resource_api_version: V3 }
-              cds_config: { ads: {}, resource_api_version: V3 }
-            static_resources:
-              clusters:
-              - name: xds
-                type: STATIC
-                connect_timeout: 1s
-                http2_protocol_options: {}
-                load_assignment:
-                  cluster_name: xds
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint:
-                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-            """
-                .formatted(id, service, freePort(), inboundPort, appPort, controlPlane.xdsPort()),
+            MeshBootstraps.ads(
+                id,
+                service,
+                "DELTA_GRPC",
+                MeshBootstraps.sidecarPorts(freePort(), inboundPort, appPort),
+                "",
+                controlPlane.xdsPort()),
             false),
         new ProxyOptions(1, Duration.ofSeconds(1)));
   }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -221,60 +222,29 @@ class MutualTlsMeshIT {
             "payments-1",
             "payments",
             controlPlane.issueBootstrapToken("default", "payments"),
-            """
-                attache.inbound_address: 127.0.0.1
-                attache.inbound_port: %d
-                attache.app_port: %d
-            """
-                .formatted(paymentsInbound, paymentsApp.getAddress().getPort()));
+            MeshBootstraps.sidecarPorts(
+                freePort(), paymentsInbound, paymentsApp.getAddress().getPort()));
     orders =
-        sidecar("orders-1", "orders", controlPlane.issueBootstrapToken("default", "orders"), "");
-    batch = sidecar("batch-1", "batch", controlPlane.issueBootstrapToken("default", "batch"), "");
+        sidecar(
+            "orders-1",
+            "orders",
+            controlPlane.issueBootstrapToken("default", "orders"),
+            MeshBootstraps.outboundOnly(freePort()));
+    batch =
+        sidecar(
+            "batch-1",
+            "batch",
+            controlPlane.issueBootstrapToken("default", "batch"),
+            MeshBootstraps.outboundOnly(freePort()));
   }
 
-  private ProxyServer sidecar(String id, String service, String token, String inboundMetadata)
+  private ProxyServer sidecar(String id, String service, String token, Map<String, ?> metadata)
       throws Exception {
     ProxyServer proxy =
         ProxyServer.start(
             BootstrapLoader.parse(
-                """
-                node:
-                  id: %s
-                  cluster: %s
-                  metadata:
-                    attache.outbound_address: 127.0.0.1
-                    attache.outbound_port: %d
-                %s
-                admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-                dynamic_resources:
-                  ads_config:
-                    api_type: DELTA_GRPC
-                    transport_api_version: V3
-                    grpc_services:
-                    - envoy_grpc: { cluster_name: xds }
-                      initial_metadata: [{ key: authorization, value: "Bearer %s" }]
-                  lds_config: { ads: {}, resource_api_version: V3 }
-                  cds_config: { ads: {}, resource_api_version: V3 }
-                static_resources:
-                  clusters:
-                  - name: xds
-                    type: STATIC
-                    connect_timeout: 1s
-                    http2_protocol_options: {}
-                    load_assignment:
-                      cluster_name: xds
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint:
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                """
-                    .formatted(
-                        id,
-                        service,
-                        freePort(),
-                        inboundMetadata.stripTrailing(),
-                        token,
-                        controlPlane.xdsPort()),
+                MeshBootstraps.ads(
+                    id, service, "DELTA_GRPC", metadata, token, controlPlane.xdsPort()),
                 false),
             new ProxyOptions(1, Duration.ofSeconds(1)));
     proxies.add(proxy);

@@ -225,37 +225,13 @@ class StockEnvoySdsIT {
     proxies.add(
         ProxyServer.start(
             BootstrapLoader.parse(
-                """
-                node:
-                  id: %s
-                  cluster: %s
-                  metadata:
-                    attache.outbound_address: 127.0.0.1
-                    attache.outbound_port: %d
-                admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-                dynamic_resources:
-                  ads_config:
-                    api_type: DELTA_GRPC
-                    transport_api_version: V3
-                    grpc_services:
-                    - envoy_grpc: { cluster_name: xds }
-                      initial_metadata: [{ key: authorization, value: "Bearer %s" }]
-                  lds_config: { ads: {}, resource_api_version: V3 }
-                  cds_config: { ads: {}, resource_api_version: V3 }
-                static_resources:
-                  clusters:
-                  - name: xds
-                    type: STATIC
-                    connect_timeout: 1s
-                    http2_protocol_options: {}
-                    load_assignment:
-                      cluster_name: xds
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint:
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                """
-                    .formatted(nodeId, service, outboundPort, token, controlPlane.xdsPort()),
+                MeshBootstraps.ads(
+                    nodeId,
+                    service,
+                    "DELTA_GRPC",
+                    MeshBootstraps.outboundOnly(outboundPort),
+                    token,
+                    controlPlane.xdsPort()),
                 false),
             new ProxyOptions(1, Duration.ofSeconds(1))));
   }

@@ -21,13 +21,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP/1.1 keep-alive connections to one host on one event loop: one request at a time per
  * connection, idle connections reused newest first. Runs on the event loop; must not block.
+ *
+ * <p>Every connection keeps one read pending for its whole life (channels run with auto-read off
+ * and are read on demand): an idle connection notices a close or stray bytes at once, and a leased
+ * one gets its response without re-registering the socket for input — toggling auto-read per lease
+ * cost two {@code epoll_ctl} calls per request. The idle timeout is one lazily re-armed timer per
+ * connection, not one per return to the pool.
  */
 public final class Http1HostPool implements HostConnectionPool {
   static final String CODEC = "http1-client-codec";
-  static final String IDLE_SENTINEL = "idle-sentinel";
-
-  /** The TLS handler's name; it stays for the life of the connection. */
-  static final String TLS = "tls";
+  static final String POOL_TAIL = "pool-tail";
 
   private static final AttributeKey<Long> REQUESTS = AttributeKey.valueOf("attache.requests");
 
@@ -57,8 +60,6 @@ public final class Http1HostPool implements HostConnectionPool {
     Channel ch;
     while ((ch = idle.pollLast()) != null) {
       if (ch.isActive()) {
-        ch.pipeline().remove(IDLE_SENTINEL);
-        ch.config().setAutoRead(false);
         return promise.setSuccess(new Lease(ch, true));
       }
     }
@@ -80,6 +81,7 @@ public final class Http1HostPool implements HostConnectionPool {
                   protected void initChannel(Channel ch) {
                     UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP1);
                     ch.pipeline().addLast(CODEC, new HttpClientCodec());
+                    ch.pipeline().addLast(POOL_TAIL, new PoolTail());
                   }
                 });
     Future<Channel> connect = UpstreamBootstraps.connect(bootstrap, address, loop);
@@ -125,27 +127,42 @@ public final class Http1HostPool implements HostConnectionPool {
     Promise<UpstreamLease> waiter;
     while ((waiter = waiting.poll()) != null) {
       if (!waiter.isDone()) {
-        ch.config().setAutoRead(false);
         waiter.trySuccess(new Lease(ch, true));
         return;
       }
     }
-    // While idle, read so a close or stray bytes from the upstream are noticed before reuse.
-    ch.pipeline().addLast(IDLE_SENTINEL, new IdleSentinel());
-    ch.config().setAutoRead(true);
+    PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
+    tail.idleSinceNanos = System.nanoTime();
     idle.addLast(ch);
-    if (!settings.idleTimeout().isZero()) {
-      ScheduledFuture<?> timer =
-          loop.schedule(
-              () -> {
-                if (idle.remove(ch)) {
-                  closeLocally(ch);
-                }
-              },
-              settings.idleTimeout().toNanos(),
-              TimeUnit.NANOSECONDS);
-      ch.pipeline().get(IdleSentinel.class).timer = timer;
+    // While idle, keep a read pending so a close or stray bytes are noticed before reuse.
+    ch.read();
+    if (!settings.idleTimeout().isZero() && tail.idleTimer == null) {
+      scheduleIdleCheck(ch, tail, settings.idleTimeout().toNanos());
     }
+  }
+
+  /**
+   * The connection's one idle timer: it fires a timeout after the connection first went idle and,
+   * if the connection was used since, re-arms for what is left of the timeout from its last return.
+   */
+  private void scheduleIdleCheck(Channel ch, PoolTail tail, long delayNanos) {
+    tail.idleTimer =
+        loop.schedule(
+            () -> {
+              tail.idleTimer = null;
+              if (!idle.contains(ch)) {
+                return; // leased: re-armed when it comes back
+              }
+              long left =
+                  settings.idleTimeout().toNanos() - (System.nanoTime() - tail.idleSinceNanos);
+              if (left > 0) {
+                scheduleIdleCheck(ch, tail, left);
+              } else if (idle.remove(ch)) {
+                closeLocally(ch);
+              }
+            },
+            delayNanos,
+            TimeUnit.NANOSECONDS);
   }
 
   private void serveWaiterAfterClose() {
@@ -176,25 +193,40 @@ public final class Http1HostPool implements HostConnectionPool {
     }
   }
 
-  /** Sits at the end of an idle connection: anything the upstream sends now ends it. */
-  private static final class IdleSentinel extends ChannelInboundHandlerAdapter {
-    ScheduledFuture<?> timer;
+  /**
+   * Sits after the codec for the connection's life. While leased it passes everything on to the
+   * borrower's handler; while idle, anything the upstream sends ends the connection.
+   */
+  private static final class PoolTail extends ChannelInboundHandlerAdapter {
+    boolean leased;
+    long idleSinceNanos;
+    ScheduledFuture<?> idleTimer;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (leased) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
       ReferenceCountUtil.release(msg);
       closeLocally(ctx.channel());
     }
 
     @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-      if (timer != null) {
-        timer.cancel(false);
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (idleTimer != null) {
+        idleTimer.cancel(false);
+        idleTimer = null;
       }
+      ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (leased) {
+        ctx.fireExceptionCaught(cause);
+        return;
+      }
       ctx.close();
     }
   }
@@ -207,6 +239,7 @@ public final class Http1HostPool implements HostConnectionPool {
     Lease(Channel ch, boolean reused) {
       this.ch = ch;
       this.reused = reused;
+      ((PoolTail) ch.pipeline().get(POOL_TAIL)).leased = true;
       Long served = ch.attr(REQUESTS).get();
       ch.attr(REQUESTS).set(served == null ? 1 : served + 1);
     }
@@ -227,12 +260,12 @@ public final class Http1HostPool implements HostConnectionPool {
         return;
       }
       released = true;
-      for (String name : ch.pipeline().names()) {
-        if (!name.equals(CODEC)
-            && !name.equals(TLS)
-            && ch.pipeline().get(name) != null
-            && !name.startsWith("DefaultChannelPipeline$TailContext")) {
-          ch.pipeline().remove(name);
+      // Whatever the borrower left behind the pool's tail goes with the lease.
+      PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
+      if (tail != null) {
+        tail.leased = false;
+        while (ch.pipeline().last() != tail) {
+          ch.pipeline().removeLast();
         }
       }
       if (reusable) {

@@ -21,6 +21,16 @@ public interface DownstreamSink {
   ChannelFuture write(HttpObject msg);
 
   /**
+   * Writes one response object without flushing it: it goes out with the next {@link #flush()} or
+   * flushing write, so response headers and the body read in the same upstream batch leave in one
+   * send instead of two.
+   */
+  ChannelFuture writeUnflushed(HttpObject msg);
+
+  /** Flushes what {@link #writeUnflushed} left. */
+  void flush();
+
+  /**
    * {@link #write} for a caller that will not look at the outcome: a sink may skip allocating a
    * future. A failed write still ends the stream (the connection's error handling closes it).
    */

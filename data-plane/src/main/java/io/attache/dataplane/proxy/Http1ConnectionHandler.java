@@ -22,8 +22,9 @@ import java.util.function.Supplier;
 
 /**
  * One downstream HTTP/1.1 connection: runs its requests strictly one after another (pipelined
- * requests wait, already decoded, until the previous response is done) and reads from the socket
- * only when the current stream asks for more. Runs on the connection's event loop; never blocks.
+ * requests wait, already decoded, until the previous response is done) and reads a request body
+ * only as fast as the current stream asks for it. Runs on the connection's event loop; never
+ * blocks.
  */
 public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     implements DownstreamSink {
@@ -88,9 +89,17 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     current.onRequestHeaders(request);
   }
 
+  /**
+   * Keeps a read pending whenever the connection may accept bytes: between requests, while the
+   * current request's body is wanted, and once the current request is complete (what follows is a
+   * pipelined request, which the sequencer holds and then stops reading, or the client closing,
+   * which resets the stream as in Envoy). A read left pending keeps the socket registered for
+   * input; dropping it and asking again costs two epoll_ctl calls per request.
+   */
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (!closing && ((current == null && queued.isEmpty()) || wantMore)) {
+    if (!closing
+        && ((queued.isEmpty() && (current == null || current.requestComplete())) || wantMore)) {
       ctx.read();
     }
     ctx.fireChannelReadComplete();
@@ -155,6 +164,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public ChannelFuture write(HttpObject msg) {
     return ctx.writeAndFlush(msg);
+  }
+
+  @Override
+  public ChannelFuture writeUnflushed(HttpObject msg) {
+    return ctx.write(msg);
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
   }
 
   /** A void promise: a failed write reaches {@link #exceptionCaught}, which closes. */

@@ -104,6 +104,16 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public ChannelFuture writeUnflushed(HttpObject msg) {
+    return ctx.write(msg);
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
   public void readMore() {
     ctx.read();
   }

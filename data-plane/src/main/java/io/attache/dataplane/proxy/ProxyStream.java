@@ -30,10 +30,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -125,13 +125,14 @@ final class ProxyStream {
   private long firstResponseByteNanos;
   private int responseCode;
   private String responseCodeDetails = "-";
-  private HttpHeaders responseHeaders = new DefaultHttpHeaders();
-  private HttpHeaders responseTrailers = new DefaultHttpHeaders();
+  private HttpHeaders responseHeaders = EmptyHttpHeaders.INSTANCE;
+  private HttpHeaders responseTrailers = EmptyHttpHeaders.INSTANCE;
   private SelectedHost lastHost;
   private long bytesReceived;
   private long bytesSent;
   private ScheduledFuture<?> routeTimer;
   private ScheduledFuture<?> idleTimer;
+  private boolean downstreamUnflushed;
   private long lastActivityNanos;
   private Duration idleTimeout;
 
@@ -725,6 +726,7 @@ final class ProxyStream {
         return;
       }
       ended = true;
+      flushDownstream(); // the upstream handler goes now: its read-complete flush will not come
       if (perTryTimer != null) {
         perTryTimer.cancel(false);
       }
@@ -772,6 +774,7 @@ final class ProxyStream {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+      flushDownstream();
       if (!delivered && !responseComplete && owner.current()) {
         ctx.read();
       }
@@ -857,8 +860,11 @@ final class ProxyStream {
     }
     responseHeaders = h;
     if (!(out instanceof HttpContent)) {
+      // Flushed at the end of this upstream read (UpstreamHandler.channelReadComplete) or by the
+      // body write, whichever comes first: a response read in one batch leaves in one send.
+      downstreamUnflushed = true;
       downstream
-          .write(out)
+          .writeUnflushed(out)
           .addListener(
               f -> {
                 if (f.isSuccess() && !finished) {
@@ -873,6 +879,7 @@ final class ProxyStream {
       ChannelHandlerContext ctx, Attempt a, HttpContent content, boolean upstreamKeepAlive) {
     bytesSent += content.content().readableBytes();
     boolean last = content instanceof LastHttpContent;
+    downstreamUnflushed = false; // every body write below flushes
     if (content instanceof FullHttpResponse full) {
       if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
@@ -900,6 +907,13 @@ final class ProxyStream {
         // Envoy finishes the stream once the response is done; the rest of the body is drained.
         downstream.readMore();
       }
+    }
+  }
+
+  private void flushDownstream() {
+    if (downstreamUnflushed) {
+      downstreamUnflushed = false;
+      downstream.flush();
     }
   }
 
@@ -1041,7 +1055,7 @@ final class ProxyStream {
         Optional.ofNullable(downstream.localAddress()),
         Optional.ofNullable(lastHost == null ? null : lastHost.address()),
         downstream.protocol(),
-        request == null ? new DefaultHttpHeaders() : request.headers(),
+        request == null ? EmptyHttpHeaders.INSTANCE : request.headers(),
         headers);
   }
 
@@ -1201,7 +1215,7 @@ final class ProxyStream {
 
   private AccessLogEntry accessLogEntry() {
     long now = context.ticker().nanoTime();
-    HttpHeaders reqHeaders = request == null ? new DefaultHttpHeaders() : request.headers();
+    HttpHeaders reqHeaders = request == null ? EmptyHttpHeaders.INSTANCE : request.headers();
     HttpHeaders respHeaders = responseHeaders;
     HttpHeaders trailers = responseTrailers;
     String m = method;

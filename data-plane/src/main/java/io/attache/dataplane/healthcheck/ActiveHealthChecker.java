@@ -2,12 +2,12 @@ package io.attache.dataplane.healthcheck;
 
 import io.attache.dataplane.healthcheck.HostCheckListener.Transition;
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Scheduler;
+import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.attache.dataplane.upstream.HealthFlag;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
-import io.attache.dataplane.upstream.dns.Scheduler;
-import io.attache.dataplane.upstream.dns.Scheduler.ScheduledTask;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package io.attache.dataplane.outlier;
 
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Scheduler;
+import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.upstream.HealthFlag;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
-import io.attache.dataplane.upstream.dns.Scheduler;
-import io.attache.dataplane.upstream.dns.Scheduler.ScheduledTask;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

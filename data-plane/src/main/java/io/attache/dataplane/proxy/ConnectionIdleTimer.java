@@ -1,27 +1,33 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.stats.Counter;
+import io.attache.dataplane.time.Ticker;
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
- * HCM {@code common_http_protocol_options.idle_timeout} for one downstream connection: armed while
- * the connection has no active stream, cancelled when one starts, closes the connection (HTTP/2:
- * with GOAWAY, sent by the codec on close) when it fires. Used only on the connection's event loop.
+ * HCM {@code common_http_protocol_options.idle_timeout} for one downstream connection: runs while
+ * the connection has no active stream and closes it (HTTP/2: with GOAWAY, sent by the codec on
+ * close) when the timeout passes with none. Streams starting and ending only move a {@link
+ * DeadlineTimer}'s deadline, so a busy keep-alive connection schedules nothing per request. Used
+ * only on the connection's event loop.
  */
 public final class ConnectionIdleTimer {
   private final Channel connection;
   private final Duration timeout;
   private final Counter idleTimeouts;
+  private final Ticker ticker;
+  private final DeadlineTimer timer;
+  private final Runnable onIdle = this::onIdle;
   private int activeStreams;
-  private ScheduledFuture<?> timer;
 
-  public ConnectionIdleTimer(Channel connection, Duration timeout, Counter idleTimeouts) {
+  public ConnectionIdleTimer(
+      Channel connection, Duration timeout, Counter idleTimeouts, Ticker ticker) {
     this.connection = connection;
     this.timeout = timeout;
     this.idleTimeouts = idleTimeouts;
+    this.ticker = ticker;
+    this.timer = DeadlineTimer.on(connection.eventLoop(), ticker);
   }
 
   /** The connection is up with nothing to do yet. */
@@ -31,10 +37,7 @@ public final class ConnectionIdleTimer {
 
   public void streamStarted() {
     activeStreams++;
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
+    timer.clear(onIdle);
   }
 
   public void streamEnded() {
@@ -45,21 +48,16 @@ public final class ConnectionIdleTimer {
   }
 
   private void arm() {
-    if (timeout.isZero() || timer != null || !connection.isActive()) {
+    if (timeout.isZero() || !connection.isActive()) {
       return;
     }
-    timer =
-        connection
-            .eventLoop()
-            .schedule(
-                () -> {
-                  timer = null;
-                  if (activeStreams == 0 && connection.isActive()) {
-                    idleTimeouts.inc();
-                    connection.close();
-                  }
-                },
-                timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+    timer.arm(ticker.nanoTime() + timeout.toNanos(), onIdle);
+  }
+
+  private void onIdle() {
+    if (activeStreams == 0 && connection.isActive()) {
+      idleTimeouts.inc();
+      connection.close();
+    }
   }
 }

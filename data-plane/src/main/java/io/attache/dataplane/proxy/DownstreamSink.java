@@ -38,6 +38,15 @@ public interface DownstreamSink {
     write(msg);
   }
 
+  /**
+   * The timer for the current stream's route timeout. An HTTP/1.1 connection hands every stream the
+   * same one (a connection serves one stream at a time); an HTTP/2 stream has its own.
+   */
+  DeadlineTimer routeTimer();
+
+  /** The timer for the current stream's idle timeout; shared like {@link #routeTimer()}. */
+  DeadlineTimer streamIdleTimer();
+
   /** Asks for more of the request body (backpressure: called after the previous chunk went out). */
   void readMore();
 

@@ -3,6 +3,7 @@ package io.attache.dataplane.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,23 +13,41 @@ import java.util.Locale;
  * x-http2-*} conversion headers, before a message crosses the proxy in either direction.
  */
 final class HopByHopHeaders {
-  private static final List<String> ALWAYS =
+  /** AsciiStrings keep their hash: removing a name costs no hashing of the name per request. */
+  private static final List<AsciiString> ALWAYS =
       List.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "transfer-encoding",
-          "upgrade",
-          "x-http2-stream-id",
-          "x-http2-scheme",
-          "x-http2-path",
-          "x-http2-stream-promise-id",
-          "x-http2-stream-dependency-id",
-          "x-http2-stream-weight");
+          HttpHeaderNames.CONNECTION,
+          HttpHeaderNames.KEEP_ALIVE,
+          HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.TRANSFER_ENCODING,
+          HttpHeaderNames.UPGRADE,
+          AsciiString.cached("x-http2-stream-id"),
+          AsciiString.cached("x-http2-scheme"),
+          AsciiString.cached("x-http2-path"),
+          AsciiString.cached("x-http2-stream-promise-id"),
+          AsciiString.cached("x-http2-stream-dependency-id"),
+          AsciiString.cached("x-http2-stream-weight"));
 
   private HopByHopHeaders() {}
 
   static void strip(HttpHeaders headers) {
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      removeNamedByConnection(headers);
+    }
+    for (AsciiString name : ALWAYS) {
+      headers.remove(name);
+    }
+    // "te: trailers" is the one TE value that must survive: gRPC needs it end to end.
+    if (headers.contains(HttpHeaderNames.TE)) {
+      boolean trailers = headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+      headers.remove(HttpHeaderNames.TE);
+      if (trailers) {
+        headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+      }
+    }
+  }
+
+  private static void removeNamedByConnection(HttpHeaders headers) {
     List<String> named = new ArrayList<>();
     for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
@@ -40,17 +59,6 @@ final class HopByHopHeaders {
     }
     for (String name : named) {
       headers.remove(name);
-    }
-    for (String name : ALWAYS) {
-      headers.remove(name);
-    }
-    // "te: trailers" is the one TE value that must survive: gRPC needs it end to end.
-    if (headers.contains(HttpHeaderNames.TE)) {
-      boolean trailers = headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
-      headers.remove(HttpHeaderNames.TE);
-      if (trailers) {
-        headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-      }
     }
   }
 }

@@ -31,6 +31,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private final Supplier<ListenerContext> contexts;
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
+  private DeadlineTimer routeTimer;
+  private DeadlineTimer streamIdleTimer;
   private ListenerContext context;
   private ProxyStream current;
   private boolean wantMore;
@@ -137,7 +139,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     if (idleTimer == null) {
       idleTimer =
           new ConnectionIdleTimer(
-              ctx.channel(), context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout);
+              ctx.channel(),
+              context.hcm().idleTimeout(),
+              context.stats().downstreamCxIdleTimeout,
+              context.ticker());
     }
     return idleTimer;
   }
@@ -180,6 +185,22 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void writeAndForget(HttpObject msg) {
     ctx.writeAndFlush(msg, ctx.voidPromise());
+  }
+
+  @Override
+  public DeadlineTimer routeTimer() {
+    if (routeTimer == null) {
+      routeTimer = DeadlineTimer.on(ctx.executor(), contexts.get().ticker());
+    }
+    return routeTimer;
+  }
+
+  @Override
+  public DeadlineTimer streamIdleTimer() {
+    if (streamIdleTimer == null) {
+      streamIdleTimer = DeadlineTimer.on(ctx.executor(), contexts.get().ticker());
+    }
+    return streamIdleTimer;
   }
 
   @Override

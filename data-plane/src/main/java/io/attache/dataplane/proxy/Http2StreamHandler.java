@@ -22,6 +22,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     implements DownstreamSink {
   private final Supplier<ListenerContext> contexts;
   private ChannelHandlerContext ctx;
+  private DeadlineTimer routeTimer;
+  private DeadlineTimer streamIdleTimer;
   private ProxyStream stream;
   private boolean counted;
 
@@ -111,6 +113,22 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   @Override
   public void flush() {
     ctx.flush();
+  }
+
+  @Override
+  public DeadlineTimer routeTimer() {
+    if (routeTimer == null) {
+      routeTimer = DeadlineTimer.on(ctx.executor(), contexts.get().ticker());
+    }
+    return routeTimer;
+  }
+
+  @Override
+  public DeadlineTimer streamIdleTimer() {
+    if (streamIdleTimer == null) {
+      streamIdleTimer = DeadlineTimer.on(ctx.executor(), contexts.get().ticker());
+    }
+    return streamIdleTimer;
   }
 
   @Override

@@ -130,10 +130,11 @@ final class ProxyStream {
   private SelectedHost lastHost;
   private long bytesReceived;
   private long bytesSent;
-  private ScheduledFuture<?> routeTimer;
-  private ScheduledFuture<?> idleTimer;
+  private final Runnable routeTimeout = this::onRouteTimeout;
+  private final Runnable streamIdleTimeout = this::onIdleTimeout;
+  private boolean routeTimerArmed;
+  private boolean idleTimerArmed;
   private boolean downstreamUnflushed;
-  private long lastActivityNanos;
   private Duration idleTimeout;
 
   ProxyStream(ListenerContext context, DownstreamSink downstream) {
@@ -322,9 +323,9 @@ final class ProxyStream {
     }
     if (forward.policy().idleTimeout().isPresent()) {
       idleTimeout = forward.policy().idleTimeout().get();
-      if (idleTimer != null) {
-        idleTimer.cancel(false);
-        idleTimer = null;
+      if (idleTimerArmed) {
+        downstream.streamIdleTimer().clear(streamIdleTimeout);
+        idleTimerArmed = false;
       }
       armIdleTimer();
     }
@@ -879,18 +880,21 @@ final class ProxyStream {
       ChannelHandlerContext ctx, Attempt a, HttpContent content, boolean upstreamKeepAlive) {
     bytesSent += content.content().readableBytes();
     boolean last = content instanceof LastHttpContent;
-    downstreamUnflushed = false; // every body write below flushes
     if (content instanceof FullHttpResponse full) {
       if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
       }
+      downstreamUnflushed = false;
       downstream.writeAndForget(full);
     } else {
       if (last) {
         responseTrailers = ((LastHttpContent) content).trailingHeaders();
       }
-      downstream
-          .write(content)
+      // A chunk in the middle waits for the end of the upstream read like the headers do; the
+      // last one flushes everything, since the upstream handler leaves right after it. The next
+      // upstream read is asked for once the chunk is on the downstream socket (backpressure).
+      downstreamUnflushed = !last;
+      (last ? downstream.write(content) : downstream.writeUnflushed(content))
           .addListener(
               f -> {
                 if (f.isSuccess() && !last && !finished) {
@@ -953,14 +957,13 @@ final class ProxyStream {
   // ---------------------------------------------------------------- timers
 
   private void startRouteTimer() {
-    if (route == null || route.policy().timeoutDisabled() || routeTimer != null || finished) {
+    if (route == null || route.policy().timeoutDisabled() || routeTimerArmed || finished) {
       return;
     }
-    routeTimer =
-        downstream
-            .eventLoop()
-            .schedule(
-                this::onRouteTimeout, route.policy().timeout().toNanos(), TimeUnit.NANOSECONDS);
+    routeTimerArmed = true;
+    downstream
+        .routeTimer()
+        .arm(context.ticker().nanoTime() + route.policy().timeout().toNanos(), routeTimeout);
   }
 
   private void onRouteTimeout() {
@@ -995,36 +998,17 @@ final class ProxyStream {
   }
 
   /**
-   * Notes activity for the stream idle timeout. One timer per stream: it is scheduled once and,
-   * when it fires early because there was activity since, re-arms itself for the time left —
-   * rescheduling on every chunk would allocate a timer per read.
+   * Notes activity for the stream idle timeout: moves the deadline, which schedules nothing while a
+   * pending check of the connection's timer comes earlier (see {@link DeadlineTimer}).
    */
   private void armIdleTimer() {
     if (idleTimeout.isZero() || finished) {
       return;
     }
-    lastActivityNanos = context.ticker().nanoTime();
-    if (idleTimer == null) {
-      scheduleIdleCheck(idleTimeout.toNanos());
-    }
-  }
-
-  private void scheduleIdleCheck(long delayNanos) {
-    idleTimer =
-        downstream.eventLoop().schedule(this::onIdleCheck, delayNanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void onIdleCheck() {
-    if (finished) {
-      return;
-    }
-    long idleFor = context.ticker().nanoTime() - lastActivityNanos;
-    long left = idleTimeout.toNanos() - idleFor;
-    if (left > 0) {
-      scheduleIdleCheck(left);
-      return;
-    }
-    onIdleTimeout();
+    idleTimerArmed = true;
+    downstream
+        .streamIdleTimer()
+        .arm(context.ticker().nanoTime() + idleTimeout.toNanos(), streamIdleTimeout);
   }
 
   private void onIdleTimeout() {
@@ -1175,11 +1159,11 @@ final class ProxyStream {
       return;
     }
     finished = true;
-    if (routeTimer != null) {
-      routeTimer.cancel(false);
+    if (routeTimerArmed) {
+      downstream.routeTimer().clear(routeTimeout);
     }
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
+    if (idleTimerArmed) {
+      downstream.streamIdleTimer().clear(streamIdleTimeout);
     }
     cancelRetry();
     if (attempt != null) {
@@ -1203,11 +1187,13 @@ final class ProxyStream {
       context.stats().responseCode(responseCode);
       context.stats().downstreamRqCompleted.inc();
     }
-    String shortFlags = ResponseFlags.of(flags).toShortString();
-    RequestOutcome outcome =
-        RequestOutcome.of(responseCode, shortFlags, bytesReceived, bytesSent)
-            .withResponse(responseHeaders, responseTrailers);
-    span.finish(cluster == null ? outcome : outcome.withUpstreamCluster(cluster.name()));
+    if (span != RequestSpan.NOOP) {
+      String shortFlags = ResponseFlags.of(flags).toShortString();
+      RequestOutcome outcome =
+          RequestOutcome.of(responseCode, shortFlags, bytesReceived, bytesSent)
+              .withResponse(responseHeaders, responseTrailers);
+      span.finish(cluster == null ? outcome : outcome.withUpstreamCluster(cluster.name()));
+    }
     if (!context.accessLog().isEmpty()) {
       context.accessLog().log(accessLogEntry());
     }

@@ -2,7 +2,7 @@ package io.attache.dataplane.tracing;
 
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
-import io.attache.dataplane.upstream.dns.Scheduler;
+import io.attache.dataplane.time.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.attache.dataplane.upstream;
 
+import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
 import io.attache.dataplane.upstream.dns.ResolvedAddress;
-import io.attache.dataplane.upstream.dns.Scheduler.ScheduledTask;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.upstream.dns.DnsResolver;
-import io.attache.dataplane.upstream.dns.Scheduler;
 
 /**
  * What running clusters need from the proxy around them: where stats go, how names resolve, how

@@ -1,7 +1,7 @@
 package io.attache.dataplane.outlier;
 
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
-import io.attache.dataplane.upstream.dns.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.attache.dataplane.upstream.dns;
 
+import io.attache.dataplane.time.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

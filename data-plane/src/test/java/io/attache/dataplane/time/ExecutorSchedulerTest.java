@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream.dns;
+package io.attache.dataplane.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

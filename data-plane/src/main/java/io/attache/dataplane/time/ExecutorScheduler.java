@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream.dns;
+package io.attache.dataplane.time;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

@@ -5,6 +5,7 @@ import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,24 +44,27 @@ public final class RetryState {
     NOT_NEEDED
   }
 
-  private static final String X_ENVOY_RETRY_ON = "x-envoy-retry-on";
-  private static final String X_ENVOY_RETRY_GRPC_ON = "x-envoy-retry-grpc-on";
-  private static final String X_ENVOY_MAX_RETRIES = "x-envoy-max-retries";
-  private static final String X_ENVOY_RETRIABLE_STATUS_CODES = "x-envoy-retriable-status-codes";
-  private static final String X_ENVOY_RETRIABLE_HEADER_NAMES = "x-envoy-retriable-header-names";
-  private static final String X_ENVOY_RATELIMITED = "x-envoy-ratelimited";
-  private static final String GRPC_STATUS = "grpc-status";
+  private static final AsciiString X_ENVOY_RETRY_ON = AsciiString.cached("x-envoy-retry-on");
+  private static final AsciiString X_ENVOY_RETRY_GRPC_ON =
+      AsciiString.cached("x-envoy-retry-grpc-on");
+  private static final AsciiString X_ENVOY_MAX_RETRIES = AsciiString.cached("x-envoy-max-retries");
+  private static final AsciiString X_ENVOY_RETRIABLE_STATUS_CODES =
+      AsciiString.cached("x-envoy-retriable-status-codes");
+  private static final AsciiString X_ENVOY_RETRIABLE_HEADER_NAMES =
+      AsciiString.cached("x-envoy-retriable-header-names");
+  private static final AsciiString X_ENVOY_RATELIMITED = AsciiString.cached("x-envoy-ratelimited");
+  private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
 
   /** Request headers Envoy's router consumes (never forwards), whether it honoured them or not. */
-  private static final List<String> CONSUMED_REQUEST_HEADERS =
+  private static final List<AsciiString> CONSUMED_REQUEST_HEADERS =
       List.of(
           X_ENVOY_RETRY_ON,
           X_ENVOY_RETRY_GRPC_ON,
           X_ENVOY_MAX_RETRIES,
           X_ENVOY_RETRIABLE_STATUS_CODES,
           X_ENVOY_RETRIABLE_HEADER_NAMES,
-          "x-envoy-hedge-on-per-try-timeout",
-          "x-envoy-upstream-rq-per-try-timeout-ms");
+          AsciiString.cached("x-envoy-hedge-on-per-try-timeout"),
+          AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms"));
 
   private static final Predicate<Host> AVOID_NONE = host -> false;
 

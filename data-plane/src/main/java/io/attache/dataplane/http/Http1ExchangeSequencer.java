@@ -94,7 +94,10 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
         return;
       }
       ctx.write(msg, promise);
-      ctx.executor().execute(() -> drain(ctx));
+      if (!held.isEmpty() || readSuppressed) {
+        // Pipelined requests wait their turn: serve them after this write, not inside it.
+        ctx.executor().execute(() -> drain(ctx));
+      }
       return;
     }
     ctx.write(msg, promise);

@@ -1,17 +1,19 @@
 package io.attache.dataplane.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.internal.bind.TypeAdapters;
+import com.google.gson.stream.JsonReader;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -25,12 +27,11 @@ import java.util.Set;
  * <p>JsonFormat fills a {@link DynamicMessage} and the generated builder then parses the bytes:
  * JsonFormat on a generated builder goes through protobuf's reflection, which loads every class
  * named in the signatures of every message it touches (and generates accessor classes) — several MB
- * of class metadata that a running proxy never uses again.
+ * of class metadata that a running proxy never uses again. For the same reason the tree is Gson's
+ * (which JsonFormat loads anyway) and YAML is read by {@link YamlTreeReader} on SnakeYAML alone,
+ * not by Jackson.
  */
 public final class BootstrapLoader {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final YAMLMapper YAML = new YAMLMapper();
-
   /** Types whose proto3 JSON form is not an object of their fields; their content is not walked. */
   private static final Set<String> OPAQUE_JSON_TYPES =
       Set.of(
@@ -67,17 +68,20 @@ public final class BootstrapLoader {
 
   /** Parses bootstrap text; {@code json} selects the JSON reader, otherwise YAML. */
   public static Bootstrap parse(String text, boolean json) throws ConfigException {
-    JsonNode root;
-    try {
-      root = json ? JSON.readTree(text) : YAML.readTree(text);
-    } catch (IOException e) {
-      throw new ConfigException(
-          "", "malformed " + (json ? "JSON" : "YAML") + ": " + e.getMessage());
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
+    JsonElement root = json ? readJson(text) : YamlTreeReader.read(text);
+    if (root.isJsonNull()) {
       throw new ConfigException("", "bootstrap is empty");
     }
     return parseTree(root, Bootstrap.newBuilder()).build();
+  }
+
+  /**
+   * Parses one message of {@code builder}'s type from YAML (or JSON, a subset), checked as a
+   * bootstrap is; for tests and tools that hold a single resource's YAML.
+   */
+  public static <B extends com.google.protobuf.Message.Builder> B parseYaml(String yaml, B builder)
+      throws ConfigException {
+    return parseTree(YamlTreeReader.read(yaml), builder);
   }
 
   /**
@@ -85,14 +89,14 @@ public final class BootstrapLoader {
    * Shared by every place that reads Envoy JSON (bootstrap files, tests, raw resources).
    */
   public static <B extends com.google.protobuf.Message.Builder> B parseTree(
-      JsonNode root, B builder) throws ConfigException {
+      JsonElement root, B builder) throws ConfigException {
     Set<Descriptor> packedTypes = new LinkedHashSet<>();
     checkFields(root, builder.getDescriptorForType(), "", packedTypes);
     DynamicMessage.Builder parsed = DynamicMessage.newBuilder(builder.getDescriptorForType());
     try {
       JsonFormat.parser()
           .usingTypeRegistry(SupportedTypes.registryOf(packedTypes))
-          .merge(JSON.writeValueAsString(root), parsed);
+          .merge(root.toString(), parsed);
     } catch (IOException e) {
       throw new ConfigException("", "invalid value: " + rootCauseMessage(e));
     }
@@ -104,23 +108,40 @@ public final class BootstrapLoader {
     return builder;
   }
 
+  /**
+   * Strict RFC 8259 JSON (no comments, single quotes or trailing commas), as the Jackson reader
+   * this replaced was. Gson's public {@code JsonParser} always switches the reader to lenient mode,
+   * hence its element adapter; like Jackson, text after the first value is ignored.
+   */
+  private static JsonElement readJson(String text) throws ConfigException {
+    if (text.isBlank()) {
+      return com.google.gson.JsonNull.INSTANCE;
+    }
+    JsonReader reader = new JsonReader(new StringReader(text));
+    reader.setLenient(false);
+    try {
+      return TypeAdapters.JSON_ELEMENT.read(reader);
+    } catch (IOException | JsonParseException | IllegalStateException e) {
+      throw new ConfigException("", "malformed JSON: " + e.getMessage());
+    }
+  }
+
   /** Checks every key against {@code type}; adds each {@code @type} it meets to {@code packed}. */
   private static void checkFields(
-      JsonNode node, Descriptor type, String path, Set<Descriptor> packed) throws ConfigException {
+      JsonElement node, Descriptor type, String path, Set<Descriptor> packed)
+      throws ConfigException {
     String fullName = type.getFullName();
-    if (OPAQUE_JSON_TYPES.contains(fullName) || node.isNull()) {
+    if (OPAQUE_JSON_TYPES.contains(fullName) || node.isJsonNull()) {
       return;
     }
-    if (!node.isObject()) {
+    if (!node.isJsonObject()) {
       throw new ConfigException(path, "expected an object of type " + fullName);
     }
     if (fullName.equals("google.protobuf.Any")) {
-      checkAny(node, path, packed);
+      checkAny(node.getAsJsonObject(), path, packed);
       return;
     }
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> entry = fields.next();
+    for (Map.Entry<String, JsonElement> entry : node.getAsJsonObject().entrySet()) {
       FieldDescriptor field = findField(type, entry.getKey());
       String fieldPath = join(path, entry.getKey());
       if (field == null) {
@@ -132,53 +153,51 @@ public final class BootstrapLoader {
   }
 
   private static void checkValue(
-      JsonNode value, FieldDescriptor field, String path, Set<Descriptor> packed)
+      JsonElement value, FieldDescriptor field, String path, Set<Descriptor> packed)
       throws ConfigException {
-    if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || value.isNull()) {
+    if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || value.isJsonNull()) {
       return;
     }
     if (field.isMapField()) {
-      if (!value.isObject()) {
+      if (!value.isJsonObject()) {
         throw new ConfigException(path, "expected a map");
       }
       FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
-      Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
-      while (entries.hasNext()) {
-        Map.Entry<String, JsonNode> e = entries.next();
+      for (Map.Entry<String, JsonElement> e : value.getAsJsonObject().entrySet()) {
         checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]", packed);
       }
       return;
     }
     if (field.isRepeated()) {
-      if (!value.isArray()) {
+      if (!value.isJsonArray()) {
         throw new ConfigException(path, "expected a list");
       }
-      for (int i = 0; i < value.size(); i++) {
-        checkFields(value.get(i), field.getMessageType(), path + "[" + i + "]", packed);
+      for (int i = 0; i < value.getAsJsonArray().size(); i++) {
+        checkFields(
+            value.getAsJsonArray().get(i), field.getMessageType(), path + "[" + i + "]", packed);
       }
       return;
     }
     checkFields(value, field.getMessageType(), path, packed);
   }
 
-  private static void checkAny(JsonNode node, String path, Set<Descriptor> packed)
+  private static void checkAny(JsonObject node, String path, Set<Descriptor> packed)
       throws ConfigException {
-    JsonNode typeUrl = node.get("@type");
-    if (typeUrl == null || !typeUrl.isTextual()) {
+    JsonElement typeUrl = node.get("@type");
+    if (typeUrl == null || !typeUrl.isJsonPrimitive() || !typeUrl.getAsJsonPrimitive().isString()) {
       throw new ConfigException(path, "typed_config needs an \"@type\"");
     }
-    Descriptor packedType = SupportedTypes.find(typeUrl.asText());
+    Descriptor packedType = SupportedTypes.find(typeUrl.getAsString());
     if (packedType == null) {
       throw new ConfigException(
-          path, "unsupported extension type " + typeUrl.asText() + " (not supported by Attaché)");
+          path,
+          "unsupported extension type " + typeUrl.getAsString() + " (not supported by Attaché)");
     }
     packed.add(packedType);
     if (OPAQUE_JSON_TYPES.contains(packedType.getFullName())) {
       return;
     }
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> entry = fields.next();
+    for (Map.Entry<String, JsonElement> entry : node.entrySet()) {
       if (entry.getKey().equals("@type")) {
         continue;
       }

@@ -3,8 +3,6 @@ package io.attache.dataplane.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.rbac.RbacFilterConfig;
@@ -58,10 +56,7 @@ class HttpConnectionManagerRbacTest {
                 routeExtra.startsWith("xff") ? "" : routeExtra.indent(4),
                 filters);
     HttpConnectionManager hcm =
-        BootstrapLoader.parseTree(
-                new ObjectMapper(new YAMLFactory()).readTree(yaml),
-                HttpConnectionManager.newBuilder())
-            .build();
+        BootstrapLoader.parseYaml(yaml, HttpConnectionManager.newBuilder()).build();
     return HttpConnectionManagerConfig.from(hcm, "hcm", 8080, OperationName.INGRESS);
   }
 

@@ -1,7 +1,5 @@
 package io.attache.dataplane.rbac;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.security.PeerIdentity;
@@ -14,15 +12,13 @@ import java.net.InetSocketAddress;
 
 /** Builds RBAC filter configs from the YAML a user would write, and requests to test them on. */
 final class RbacConfigs {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
   private RbacConfigs() {}
 
   /** Parses the YAML of an {@code extensions.filters.http.rbac.v3.RBAC}. */
   static RBAC proto(String yaml) {
     try {
-      return BootstrapLoader.parseTree(YAML.readTree(yaml), RBAC.newBuilder()).build();
-    } catch (ConfigException | java.io.IOException e) {
+      return BootstrapLoader.parseYaml(yaml, RBAC.newBuilder()).build();
+    } catch (ConfigException e) {
       throw new IllegalArgumentException(e);
     }
   }

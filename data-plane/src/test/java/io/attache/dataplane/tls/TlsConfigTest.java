@@ -3,7 +3,6 @@ package io.attache.dataplane.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -28,7 +27,7 @@ class TlsConfigTest {
         %s
         """
             .formatted(typedConfigExtra.indent(4));
-    return BootstrapLoader.parseTree(new YAMLMapper().readTree(yaml), Cluster.newBuilder()).build();
+    return BootstrapLoader.parseYaml(yaml, Cluster.newBuilder()).build();
   }
 
   private static FilterChain chain(String typedConfigExtra) throws Exception {
@@ -41,8 +40,7 @@ class TlsConfigTest {
         %s
         """
             .formatted(typedConfigExtra.indent(4));
-    return BootstrapLoader.parseTree(new YAMLMapper().readTree(yaml), FilterChain.newBuilder())
-        .build();
+    return BootstrapLoader.parseYaml(yaml, FilterChain.newBuilder()).build();
   }
 
   private static String certificate() {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import picocli.CommandLine;
@@ -119,9 +120,17 @@ public final class ProxyBenchmark implements Callable<Integer> {
   @Option(
       names = "--profile-s",
       description =
-          "instead of the comparison: profile the first Attaché contestant with JFR under the 1 KB"
-              + " throughput load for this many seconds and print its hot spots")
+          "instead of the comparison: profile the first Attaché contestant under the 1 KB"
+              + " throughput load for this many seconds (CPU, then allocations) and print its"
+              + " hot spots")
   int profileSeconds;
+
+  @Option(
+      names = "--profiler",
+      description =
+          "async (async-profiler: CPU including kernel and native frames, flame graphs; the"
+              + " default where its agent exists for this system) or jfr")
+  String profiler = "async";
 
   private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
   private Path workDir;
@@ -297,7 +306,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
       List<String> command = new ArrayList<>();
       command.add(javaBinary());
       command.addAll(splitFlags(v.getValue()));
-      if (profileSeconds > 0) {
+      if (profileSeconds > 0 && profiler.equals("jfr")) {
         command.add(
             "-XX:StartFlightRecording=settings=profile,delay=%ds,duration=%ds,filename=%s"
                 .formatted(warmupSeconds, profileSeconds, workDir.resolve("attache.jfr")));
@@ -523,6 +532,14 @@ public final class ProxyBenchmark implements Callable<Integer> {
   // ---- profile mode ----------------------------------------------------------------------------
 
   private int profile() throws Exception {
+    if (!profiler.equals("jfr")) {
+      Optional<AsyncProfiler> async = AsyncProfiler.extract(workDir);
+      if (async.isPresent()) {
+        return profileWithAsyncProfiler(async.get());
+      }
+      log("async-profiler has no agent for this system; profiling with JFR");
+      profiler = "jfr";
+    }
     List<Target> targets = startAll(new BenchConfigs.Ports(basePort));
     Target attache = targets.stream().filter(t -> t.flags() != null).findFirst().orElseThrow();
     log(
@@ -553,6 +570,43 @@ public final class ProxyBenchmark implements Callable<Integer> {
     Files.copy(recording, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     System.out.println(HotSpots.summarize(kept, 25));
     log("recording kept in " + kept + " (jfr print --events jdk.ExecutionSample " + kept + ")");
+    return 0;
+  }
+
+  private int profileWithAsyncProfiler(AsyncProfiler async) throws Exception {
+    List<Target> targets = startAll(new BenchConfigs.Ports(basePort));
+    Target attache = targets.stream().filter(t -> t.flags() != null).findFirst().orElseThrow();
+    long pid = attache.process().pid();
+    log(
+        "profiling %s with async-profiler: %d s warm-up, then %d s of CPU and %d s of allocation"
+                .formatted(attache.name(), warmupSeconds, profileSeconds, profileSeconds)
+            + " samples under 1 KB throughput load");
+    WrkResult warm = wrk(attache.h1Port(), "/1k", wrkThreads, connections, warmupSeconds, 0);
+    Path kept = Path.of("bench/target");
+    Files.createDirectories(kept);
+    StringBuilder report = new StringBuilder();
+    for (String event : List.of("cpu", "alloc")) {
+      Path collapsed = kept.resolve("attache-" + event + ".collapsed");
+      Path flameGraph = kept.resolve("attache-" + event + ".html");
+      async.start(pid, event);
+      WrkResult r = wrk(attache.h1Port(), "/1k", wrkThreads, connections, profileSeconds, 0);
+      async.stop(pid, collapsed, flameGraph);
+      log(
+          String.format(
+              Locale.ROOT,
+              "%s: %.0f req/s while sampling (warm-up %.0f req/s); flame graph %s",
+              event,
+              r.requestsPerSecond(),
+              warm.requestsPerSecond(),
+              flameGraph));
+      report
+          .append(
+              CollapsedStacks.parse(Files.readAllLines(collapsed))
+                  .summary(
+                      event.equals("cpu") ? "CPU" : "allocations (bytes)", 20, event.equals("cpu")))
+          .append('\n');
+    }
+    System.out.println(report);
     return 0;
   }
 

@@ -1,0 +1,137 @@
+package io.attache.bench.proxy;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Summarises an async-profiler profile in collapsed form (one {@code frame;frame;...;leaf count}
+ * line per distinct stack, root first): where the samples went by stage of the proxy's work (the
+ * deepest stage marker on each stack wins, so "kernel send" under "response write" counts as the
+ * send), by leaf frame, and by the deepest Attaché frame. Kernel frames carry async-profiler's
+ * {@code _[k]} suffix. Reads only; pure, so it is unit-tested.
+ */
+final class CollapsedStacks {
+  /** A stage and the frame text that marks it; the first matching marker names the stage. */
+  record Stage(String name, String marker) {}
+
+  /** Ordered as a request flows; on one stack the deepest marked frame decides. */
+  static final List<Stage> STAGES =
+      List.of(
+          new Stage("kernel: send/write", "tcp_sendmsg"),
+          new Stage("kernel: receive", "tcp_recvmsg"),
+          new Stage("kernel: epoll", "ep_poll"),
+          new Stage("kernel: epoll_ctl", "do_epoll_ctl"),
+          new Stage("JIT compiler", "CompileBroker"),
+          new Stage("GC", "GenCollectedHeap"),
+          new Stage("GC", "SerialHeap"),
+          new Stage("HTTP/1 request guard (byte scan)", "RequestSmugglingGuard"),
+          new Stage("HTTP/1 request decode (Netty)", "HttpObjectDecoder"),
+          new Stage("HTTP/1 message encode (Netty)", "HttpObjectEncoder"),
+          new Stage("HTTP/2 codec (Netty)", "handler/codec/http2"),
+          new Stage("exchange sequencer", "Http1ExchangeSequencer"),
+          new Stage("connection handler", "Http1ConnectionHandler"),
+          new Stage("routing", "RouteTable"),
+          new Stage("proxy stream (router filter)", "ProxyStream"),
+          new Stage("upstream pool", "HostPool"),
+          new Stage("buffer allocation", "ByteBufAllocator"),
+          new Stage("leak detector sampling", "ResourceLeakDetector"),
+          new Stage("timers", "ScheduledFutureTask"),
+          new Stage("flush / socket write (Java side)", "flush0"));
+
+  private final Map<String, Long> byStage = new LinkedHashMap<>();
+  private final Map<String, Long> byLeaf = new HashMap<>();
+  private final Map<String, Long> byAttacheFrame = new HashMap<>();
+  private long total;
+  private long kernel;
+
+  static CollapsedStacks parse(List<String> lines) {
+    CollapsedStacks s = new CollapsedStacks();
+    for (String line : lines) {
+      s.add(line);
+    }
+    return s;
+  }
+
+  private void add(String line) {
+    int space = line.lastIndexOf(' ');
+    if (space <= 0) {
+      return;
+    }
+    long count;
+    try {
+      count = Long.parseLong(line.substring(space + 1).strip());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    String[] frames = line.substring(0, space).split(";");
+    total += count;
+    String leaf = frames[frames.length - 1];
+    if (leaf.endsWith("_[k]")) {
+      kernel += count;
+    }
+    byLeaf.merge(leaf, count, Long::sum);
+    byStage.merge(stageOf(frames), count, Long::sum);
+    for (int i = frames.length - 1; i >= 0; i--) {
+      if (frames[i].startsWith("io/attache/") || frames[i].startsWith("io.attache.")) {
+        byAttacheFrame.merge(frames[i], count, Long::sum);
+        break;
+      }
+    }
+  }
+
+  static String stageOf(String[] frames) {
+    for (int i = frames.length - 1; i >= 0; i--) {
+      for (Stage stage : STAGES) {
+        if (frames[i].contains(stage.marker())) {
+          return stage.name();
+        }
+      }
+    }
+    return "other (Netty event loop, JDK)";
+  }
+
+  long total() {
+    return total;
+  }
+
+  double share(String stage) {
+    return total == 0 ? 0 : (double) byStage.getOrDefault(stage, 0L) / total;
+  }
+
+  /**
+   * The report: samples (for a CPU profile, the kernel's share: in an allocation profile the same
+   * suffix marks allocations outside a TLAB instead), then the three rankings, {@code top} rows
+   * each.
+   */
+  String summary(String title, int top, boolean cpu) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%s: %,d samples", title, total));
+    if (cpu) {
+      out.append(String.format(Locale.ROOT, ", %.1f %% of them in the kernel", percent(kernel)));
+    }
+    out.append('\n');
+    section(out, "by stage (deepest marker on the stack)", byStage, top);
+    section(out, "by leaf frame (self)", byLeaf, top);
+    section(out, "by deepest Attaché frame", byAttacheFrame, top);
+    return out.toString();
+  }
+
+  private void section(StringBuilder out, String heading, Map<String, Long> counts, int top) {
+    out.append('\n').append(heading).append(":\n");
+    List<Map.Entry<String, Long>> rows = new ArrayList<>(counts.entrySet());
+    rows.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()));
+    for (Map.Entry<String, Long> row : rows.subList(0, Math.min(top, rows.size()))) {
+      out.append(
+          String.format(Locale.ROOT, "  %5.1f %%  %s%n", percent(row.getValue()), row.getKey()));
+    }
+  }
+
+  private double percent(long count) {
+    return total == 0 ? 0 : 100.0 * count / total;
+  }
+}

@@ -1,0 +1,56 @@
+package io.attache.bench.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CollapsedStacksTest {
+  private static final String LOOP =
+      "java/lang/Thread.run;io/netty/channel/SingleThreadIoEventLoop.run;";
+
+  @Test
+  void theDeepestMarkedFrameDecidesTheStage() {
+    CollapsedStacks s =
+        CollapsedStacks.parse(
+            List.of(
+                LOOP
+                    + "io/attache/dataplane/proxy/ProxyStream.onResponseContent;"
+                    + "io/netty/channel/AbstractChannelHandlerContext.flush;"
+                    + "__GI___send;tcp_sendmsg_[k];tcp_write_xmit_[k] 30",
+                LOOP + "io/attache/dataplane/proxy/ProxyStream.onRequestHeaders 10",
+                LOOP + "io/netty/channel/epoll/Native.epollWait;ep_poll_[k] 10"));
+
+    assertThat(s.total()).isEqualTo(50);
+    assertThat(s.share("kernel: send/write")).isEqualTo(0.6);
+    assertThat(s.share("proxy stream (router filter)")).isEqualTo(0.2);
+    assertThat(s.share("kernel: epoll")).isEqualTo(0.2);
+  }
+
+  @Test
+  void reportsKernelShareLeavesAndTheDeepestAttacheFrame() {
+    CollapsedStacks s =
+        CollapsedStacks.parse(
+            List.of(
+                LOOP
+                    + "io/attache/dataplane/http/RequestSmugglingGuard.channelRead;"
+                    + "io/attache/dataplane/http/Http1RequestScanner.next 3",
+                LOOP + "recv;tcp_recvmsg_[k] 1"));
+
+    String report = s.summary("cpu", 5, true);
+
+    assertThat(report).startsWith("cpu: 4 samples, 25.0 % of them in the kernel");
+    assertThat(report).contains("75.0 %  HTTP/1 request guard (byte scan)");
+    assertThat(report).contains("25.0 %  kernel: receive");
+    assertThat(report).contains("75.0 %  io/attache/dataplane/http/Http1RequestScanner.next");
+  }
+
+  @Test
+  void stacksWithoutAMarkerAreOtherAndMalformedLinesAreSkipped() {
+    CollapsedStacks s =
+        CollapsedStacks.parse(List.of(LOOP + "io/netty/util/Recycler.get 4", "garbage", "a;b x"));
+
+    assertThat(s.total()).isEqualTo(4);
+    assertThat(s.share("other (Netty event loop, JDK)")).isEqualTo(1.0);
+  }
+}

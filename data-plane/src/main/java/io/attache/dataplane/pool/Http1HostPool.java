@@ -32,8 +32,6 @@ public final class Http1HostPool implements HostConnectionPool {
   static final String CODEC = "http1-client-codec";
   static final String POOL_TAIL = "pool-tail";
 
-  private static final AttributeKey<Long> REQUESTS = AttributeKey.valueOf("attache.requests");
-
   private final EventLoop loop;
   private final InetSocketAddress address;
   private final PoolSettings settings;
@@ -117,9 +115,11 @@ public final class Http1HostPool implements HostConnectionPool {
   }
 
   private void returnToPool(Channel ch) {
-    long served = ch.attr(REQUESTS).get() == null ? 0 : ch.attr(REQUESTS).get();
+    PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
     boolean spent =
-        settings.maxRequestsPerConnection() > 0 && served >= settings.maxRequestsPerConnection();
+        tail == null
+            || (settings.maxRequestsPerConnection() > 0
+                && tail.requests >= settings.maxRequestsPerConnection());
     if (draining || spent || !ch.isActive()) {
       closeLocally(ch);
       return;
@@ -131,7 +131,6 @@ public final class Http1HostPool implements HostConnectionPool {
         return;
       }
     }
-    PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
     tail.idleSinceNanos = System.nanoTime();
     idle.addLast(ch);
     // While idle, keep a read pending so a close or stray bytes are noticed before reuse.
@@ -199,6 +198,7 @@ public final class Http1HostPool implements HostConnectionPool {
    */
   private static final class PoolTail extends ChannelInboundHandlerAdapter {
     boolean leased;
+    long requests;
     long idleSinceNanos;
     ScheduledFuture<?> idleTimer;
 
@@ -239,9 +239,9 @@ public final class Http1HostPool implements HostConnectionPool {
     Lease(Channel ch, boolean reused) {
       this.ch = ch;
       this.reused = reused;
-      ((PoolTail) ch.pipeline().get(POOL_TAIL)).leased = true;
-      Long served = ch.attr(REQUESTS).get();
-      ch.attr(REQUESTS).set(served == null ? 1 : served + 1);
+      PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
+      tail.leased = true;
+      tail.requests++;
     }
 
     @Override

@@ -31,7 +31,8 @@ final class HopByHopHeaders {
   private HopByHopHeaders() {}
 
   static void strip(HttpHeaders headers) {
-    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+    String connection = headers.get(HttpHeaderNames.CONNECTION);
+    if (connection != null && !namesNoOtherHeader(connection)) {
       removeNamedByConnection(headers);
     }
     for (AsciiString name : ALWAYS) {
@@ -45,6 +46,12 @@ final class HopByHopHeaders {
         headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
       }
     }
+  }
+
+  /** {@code keep-alive} and {@code close}, the usual values, name no header to remove. */
+  private static boolean namesNoOtherHeader(String connection) {
+    return HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(connection)
+        || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(connection);
   }
 
   private static void removeNamedByConnection(HttpHeaders headers) {

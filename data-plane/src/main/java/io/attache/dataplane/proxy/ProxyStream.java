@@ -331,11 +331,13 @@ final class ProxyStream {
     }
     forward.finalizeRequest(
         request,
-        FormatterContext.Snapshot.forRequest(
-            downstream.remoteAddress(),
-            downstream.localAddress(),
-            downstream.protocol(),
-            request.headers()),
+        forward.requestHeaderMutations().isEmpty()
+            ? FormatterContext.NONE
+            : FormatterContext.Snapshot.forRequest(
+                downstream.remoteAddress(),
+                downstream.localAddress(),
+                downstream.protocol(),
+                request.headers()),
         true);
     String stripped = hcm.routes().effectiveAuthority(request);
     if (!stripped.isEmpty() && !stripped.equals(request.headers().get(HttpHeaderNames.HOST))) {
@@ -846,7 +848,9 @@ final class ProxyStream {
     responseCode = status;
     responseCodeDetails = "via_upstream";
     HopByHopHeaders.strip(h);
-    route.responseHeaderMutations().apply(h, responseFormatter(h));
+    if (!route.responseHeaderMutations().isEmpty()) {
+      route.responseHeaderMutations().apply(h, responseFormatter(h));
+    }
     h.set(
         "x-envoy-upstream-service-time",
         Long.toString(TimeUnit.NANOSECONDS.toMillis(firstResponseByteNanos - a.startNanos)));

@@ -12,6 +12,19 @@ import java.util.Optional;
  * they are read on the event loop while headers are mutated.
  */
 public interface FormatterContext {
+  /**
+   * Nothing known: what a caller passes when there are no header mutations to format, so that no
+   * context is built for the common route without any.
+   */
+  FormatterContext NONE =
+      new Snapshot(
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          "",
+          EmptyHttpHeaders.INSTANCE,
+          EmptyHttpHeaders.INSTANCE);
+
   /** The downstream peer ({@code %DOWNSTREAM_REMOTE_ADDRESS%}). */
   Optional<InetSocketAddress> downstreamRemoteAddress();
 

@@ -3,6 +3,7 @@ package io.attache.dataplane.pool;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -193,38 +194,53 @@ public final class Http1HostPool implements HostConnectionPool {
   }
 
   /**
-   * Sits after the codec for the connection's life. While leased it passes everything on to the
-   * borrower's handler; while idle, anything the upstream sends ends the connection.
+   * Sits after the codec for the connection's life. While leased it hands every inbound event to
+   * the borrower's handler ({@link Lease#attach}: no pipeline change per request); while idle,
+   * anything the upstream sends ends the connection.
    */
   private static final class PoolTail extends ChannelInboundHandlerAdapter {
     boolean leased;
+    ChannelInboundHandler borrower;
     long requests;
     long idleSinceNanos;
     ScheduledFuture<?> idleTimer;
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (leased) {
-        ctx.fireChannelRead(msg);
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (borrower != null) {
+        borrower.channelRead(ctx, msg);
         return;
       }
       ReferenceCountUtil.release(msg);
-      closeLocally(ctx.channel());
+      if (!leased) {
+        closeLocally(ctx.channel());
+      }
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+      if (borrower != null) {
+        borrower.channelReadComplete(ctx);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
       if (idleTimer != null) {
         idleTimer.cancel(false);
         idleTimer = null;
+      }
+      if (borrower != null) {
+        borrower.channelInactive(ctx);
+        return;
       }
       ctx.fireChannelInactive();
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (leased) {
-        ctx.fireExceptionCaught(cause);
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (borrower != null) {
+        borrower.exceptionCaught(ctx, cause);
         return;
       }
       ctx.close();
@@ -255,6 +271,16 @@ public final class Http1HostPool implements HostConnectionPool {
     }
 
     @Override
+    public void attach(ChannelInboundHandler handler) {
+      PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
+      if (tail == null) {
+        UpstreamLease.super.attach(handler); // closed and torn down: the handler sees inactive
+        return;
+      }
+      tail.borrower = handler;
+    }
+
+    @Override
     public void release(boolean reusable) {
       if (released) {
         return;
@@ -264,9 +290,7 @@ public final class Http1HostPool implements HostConnectionPool {
       PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
       if (tail != null) {
         tail.leased = false;
-        while (ch.pipeline().last() != tail) {
-          ch.pipeline().removeLast();
-        }
+        tail.borrower = null;
       }
       if (reusable) {
         returnToPool(ch);

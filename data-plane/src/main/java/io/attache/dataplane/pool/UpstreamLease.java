@@ -1,6 +1,7 @@
 package io.attache.dataplane.pool;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandler;
 
 /**
  * One borrowed upstream stream: a channel whose pipeline reads and writes Netty {@code HttpObject}s
@@ -8,8 +9,17 @@ import io.netty.channel.Channel;
  * one request, and returns the lease exactly once through {@link #release}.
  */
 public interface UpstreamLease {
-  /** The channel to write the request to; the borrower adds its handler at the pipeline's end. */
+  /** The channel to write the request to and read the response from. */
   Channel channel();
+
+  /**
+   * Routes the channel's inbound events (reads, read-complete, inactive, exceptions) to {@code
+   * handler} until {@link #release}. A pool may do this without touching the pipeline; the default
+   * appends the handler to it.
+   */
+  default void attach(ChannelInboundHandler handler) {
+    channel().pipeline().addLast(handler);
+  }
 
   /** True when this lease came from an already open connection. */
   boolean reused();

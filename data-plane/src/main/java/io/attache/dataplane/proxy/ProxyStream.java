@@ -68,7 +68,6 @@ import java.util.concurrent.TimeUnit;
  * never block it.
  */
 final class ProxyStream {
-  private static final String UPSTREAM_HANDLER = "attache-upstream-exchange";
   private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
 
   /** Envoy's default listener {@code per_connection_buffer_limit_bytes}: the replay cap. */
@@ -581,7 +580,7 @@ final class ProxyStream {
       }
       lease = l;
       Channel up = l.channel();
-      up.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler(this));
+      l.attach(new UpstreamHandler(this));
       // Nothing listens to these writes: a void promise saves a promise per write, and a failed
       // write reaches UpstreamHandler.exceptionCaught, which closes the connection (a reset).
       up.write(upstreamRequest(), up.voidPromise());
@@ -751,11 +750,7 @@ final class ProxyStream {
       if (lease != null) {
         UpstreamLease l = lease;
         lease = null;
-        Channel ch = l.channel();
-        if (ch.pipeline().get(UPSTREAM_HANDLER) != null) {
-          ch.pipeline().remove(UPSTREAM_HANDLER);
-        }
-        l.release(reusable);
+        l.release(reusable); // events after this find the attempt ended and are ignored
       }
     }
   }
@@ -898,13 +893,18 @@ final class ProxyStream {
       // last one flushes everything, since the upstream handler leaves right after it. The next
       // upstream read is asked for once the chunk is on the downstream socket (backpressure).
       downstreamUnflushed = !last;
-      (last ? downstream.write(content) : downstream.writeUnflushed(content))
-          .addListener(
-              f -> {
-                if (f.isSuccess() && !last && !finished) {
-                  ctx.read();
-                }
-              });
+      if (last) {
+        downstream.writeAndForget(content); // nothing waits for it: no future needed
+      } else {
+        downstream
+            .writeUnflushed(content)
+            .addListener(
+                f -> {
+                  if (f.isSuccess() && !finished) {
+                    ctx.read();
+                  }
+                });
+      }
     }
     if (last) {
       responseComplete = true;

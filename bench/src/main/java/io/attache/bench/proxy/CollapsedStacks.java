@@ -23,7 +23,10 @@ final class CollapsedStacks {
   static final List<Stage> STAGES =
       List.of(
           new Stage("kernel: send/write", "tcp_sendmsg"),
+          new Stage("kernel: send/write", "sock_write_iter"),
+          new Stage("kernel: send/write", "__sys_sendto"),
           new Stage("kernel: receive", "tcp_recvmsg"),
+          new Stage("kernel: receive", "__sys_recvfrom"),
           new Stage("kernel: epoll", "ep_poll"),
           new Stage("kernel: epoll_ctl", "do_epoll_ctl"),
           new Stage("JIT compiler", "CompileBroker"),
@@ -84,16 +87,23 @@ final class CollapsedStacks {
     }
   }
 
+  /**
+   * The deepest marked frame's stage; a sample whose leaf is in the kernel is always kernel time,
+   * "kernel: other" when its kernel stack was cut short (interrupt context) or names no marker.
+   */
   static String stageOf(String[] frames) {
+    boolean inKernel = frames[frames.length - 1].endsWith("_[k]");
     for (int i = frames.length - 1; i >= 0; i--) {
       for (Stage stage : STAGES) {
         if (frames[i].contains(stage.marker())) {
-          return stage.name();
+          return inKernel && !stage.name().startsWith("kernel") ? KERNEL_OTHER : stage.name();
         }
       }
     }
-    return "other (Netty event loop, JDK)";
+    return inKernel ? KERNEL_OTHER : "other (Netty event loop, JDK)";
   }
+
+  static final String KERNEL_OTHER = "kernel: other";
 
   long total() {
     return total;

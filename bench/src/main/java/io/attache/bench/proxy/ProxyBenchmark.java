@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import picocli.CommandLine;
@@ -163,9 +164,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
     String loadBefore = loadAverage();
     Instant startedAt = clock.instant();
     for (Target target : targets) {
-      log("warm-up " + target.name());
-      wrk(target.h1Port(), "/1k", wrkThreads, connections, warmupSeconds, 0);
-      h2load(target.h2Port(), Math.max(1, warmupSeconds / 2));
+      warmUp(target);
     }
     Results results = new Results(targets.stream().map(Target::name).toList(), primary, rounds);
     for (int round = 0; round < rounds; round++) {
@@ -529,6 +528,43 @@ public final class ProxyBenchmark implements Callable<Integer> {
     return H2loadResult.parse(out);
   }
 
+  /**
+   * Every shape once, then — for a JVM — more of the same until its JIT compilers have (nearly)
+   * stopped: less than {@link #JIT_SETTLED_MILLIS} of compile time over a slice, or {@link
+   * #JIT_SETTLE_CAP} in all. HAProxy and NGINX need no warm-up but get the same first pass.
+   */
+  private void warmUp(Target target) {
+    log("warm-up " + target.name());
+    wrk(target.h1Port(), "/1k", wrkThreads, connections, warmupSeconds, 0);
+    wrk(target.h1Port(), "/64k", wrkThreads, connections, Math.max(1, warmupSeconds / 2), 0);
+    wrk(target.h1Port(), "/1k", 1, 1, Math.max(1, warmupSeconds / 2), 0);
+    h2load(target.h2Port(), Math.max(1, warmupSeconds / 2));
+    if (target.flags() == null) {
+      return;
+    }
+    long pid = target.process().pid();
+    OptionalLong before = JitActivity.compileMillis(workDir, pid);
+    long deadline = System.nanoTime() + JIT_SETTLE_CAP.toNanos();
+    while (before.isPresent() && System.nanoTime() < deadline) {
+      wrk(target.h1Port(), "/1k", wrkThreads, connections, 3, 0);
+      wrk(target.h1Port(), "/1k", 1, 1, 1, 0);
+      h2load(target.h2Port(), 1);
+      OptionalLong after = JitActivity.compileMillis(workDir, pid);
+      if (after.isEmpty()) {
+        break;
+      }
+      long compiled = after.getAsLong() - before.getAsLong();
+      log(target.name() + ": JIT compiled for " + compiled + " ms during the last warm-up slice");
+      if (compiled < JIT_SETTLED_MILLIS) {
+        break;
+      }
+      before = after;
+    }
+  }
+
+  private static final long JIT_SETTLED_MILLIS = 100;
+  private static final Duration JIT_SETTLE_CAP = Duration.ofSeconds(60);
+
   // ---- profile mode ----------------------------------------------------------------------------
 
   private int profile() throws Exception {
@@ -581,7 +617,8 @@ public final class ProxyBenchmark implements Callable<Integer> {
         "profiling %s with async-profiler: %d s warm-up, then %d s of CPU and %d s of allocation"
                 .formatted(attache.name(), warmupSeconds, profileSeconds, profileSeconds)
             + " samples under 1 KB throughput load");
-    WrkResult warm = wrk(attache.h1Port(), "/1k", wrkThreads, connections, warmupSeconds, 0);
+    warmUp(attache);
+    WrkResult warm = wrk(attache.h1Port(), "/1k", wrkThreads, connections, 3, 0);
     Path kept = Path.of("bench/target");
     Files.createDirectories(kept);
     StringBuilder report = new StringBuilder();
@@ -688,7 +725,10 @@ public final class ProxyBenchmark implements Callable<Integer> {
             " ms `delay()` per connection, CPU from `/proc/<pid>/stat` utime+stime deltas,"
                 + " RSS from `VmRSS`, PSS from `/proc/<pid>/smaps_rollup`. Every proxy gets a ")
         .append(warmupSeconds)
-        .append(" s warm-up; target order rotates each round.\n");
+        .append(
+            " s warm-up of each shape; an Attaché JVM then keeps warming until its JIT compilers"
+                + " worked < 100 ms in a 5-s slice (at most 60 s more); target order rotates each"
+                + " round.\n");
     out.append("- Command: `./attache bench proxy --rounds ")
         .append(rounds)
         .append(" --duration-s ")

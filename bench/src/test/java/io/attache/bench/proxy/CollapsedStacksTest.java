@@ -46,6 +46,18 @@ class CollapsedStacksTest {
   }
 
   @Test
+  void aKernelLeafIsKernelTimeEvenWhenItsStackWasCutShort() {
+    CollapsedStacks s =
+        CollapsedStacks.parse(
+            List.of(
+                LOOP
+                    + "io/attache/dataplane/proxy/ProxyStream.onResponseContent;"
+                    + "io/netty/channel/epoll/AbstractEpollChannel.flush0;writev;pvm_irq_enable_[k] 2"));
+
+    assertThat(s.share(CollapsedStacks.KERNEL_OTHER)).isEqualTo(1.0);
+  }
+
+  @Test
   void stacksWithoutAMarkerAreOtherAndMalformedLinesAreSkipped() {
     CollapsedStacks s =
         CollapsedStacks.parse(List.of(LOOP + "io/netty/util/Recycler.get 4", "garbage", "a;b x"));

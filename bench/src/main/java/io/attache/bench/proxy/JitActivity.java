@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 
 /**
  * How long a JVM's JIT compilers have worked so far, read with {@code jcmd <pid> PerfCounter.print}
- * ({@code sun.ci.totalTime} in ticks of {@code sun.os.hrt.frequency}). The harness warms an Attaché
+ * ({@code java.ci.totalTime} in ticks of {@code sun.os.hrt.frequency}). The harness warms an Attaché
  * contestant until this stops growing: a round measured while C2 still compiles measures the
  * compiler competing for the two cores, not the proxy. Reads only.
  */
@@ -27,7 +27,7 @@ final class JitActivity {
   }
 
   static OptionalLong parse(String perfCounters) {
-    OptionalLong ticks = counter(perfCounters, "sun.ci.totalTime");
+    OptionalLong ticks = counter(perfCounters, "java.ci.totalTime");
     OptionalLong frequency = counter(perfCounters, "sun.os.hrt.frequency");
     if (ticks.isEmpty() || frequency.isEmpty() || frequency.getAsLong() <= 0) {
       return OptionalLong.empty();

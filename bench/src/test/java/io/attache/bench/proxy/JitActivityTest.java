@@ -11,7 +11,7 @@ class JitActivityTest {
         """
         1234:
         sun.ci.lastMethod="io/netty/channel/epoll/EpollIoHandler cast"
-        sun.ci.totalTime=4500000000
+        java.ci.totalTime=4500000000
         sun.os.hrt.frequency=1000000000
         """;
 
@@ -20,8 +20,8 @@ class JitActivityTest {
 
   @Test
   void isEmptyWhenACounterIsMissingOrUnreadable() {
-    assertThat(JitActivity.parse("sun.ci.totalTime=10\n")).isEmpty();
-    assertThat(JitActivity.parse("sun.ci.totalTime=x\nsun.os.hrt.frequency=1000\n")).isEmpty();
+    assertThat(JitActivity.parse("java.ci.totalTime=10\n")).isEmpty();
+    assertThat(JitActivity.parse("java.ci.totalTime=x\nsun.os.hrt.frequency=1000\n")).isEmpty();
     assertThat(JitActivity.parse("")).isEmpty();
   }
 }

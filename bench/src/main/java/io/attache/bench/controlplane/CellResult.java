@@ -4,8 +4,10 @@ import java.util.List;
 
 /**
  * What one (API, N) cell measured. Times in milliseconds or seconds as named; heap is used bytes
- * after full collections in the control plane's JVM, idle (services written, no stream) and with
- * the N streams open and served.
+ * after full collections in the control plane's JVM: idle before the proxies connected, with the N
+ * streams open and served, and once they had all disconnected again. Heap per proxy is taken
+ * against the last, which shares the connected state's buffer pools and compiled code: the idle
+ * figure of a cell can still hold pooled buffers freed by the previous, larger cell.
  */
 public record CellResult(
     Api api,
@@ -15,7 +17,8 @@ public record CellResult(
     List<Double> convergenceMillis,
     List<Double> cpuSecondsPerRound,
     long heapIdleBytes,
-    long heapConnectedBytes) {
+    long heapConnectedBytes,
+    long heapDisconnectedBytes) {
 
   public CellResult {
     convergenceMillis = List.copyOf(convergenceMillis);
@@ -35,6 +38,6 @@ public record CellResult(
   }
 
   public double heapPerProxyBytes() {
-    return (heapConnectedBytes - heapIdleBytes) / (double) proxies;
+    return (heapConnectedBytes - heapDisconnectedBytes) / (double) proxies;
   }
 }

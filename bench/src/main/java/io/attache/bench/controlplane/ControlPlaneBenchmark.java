@@ -129,7 +129,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     try {
       log("timing snapshot translation for %d services ...", translationServices);
       TranslationTiming.Result translation =
-          TranslationTiming.measure(translationServices, endpointsPerService, 2, 5);
+          TranslationTiming.measure(translationServices, endpointsPerService, 3, 7);
       List<CellResult> cells = new ArrayList<>();
       for (Api api : apis()) {
         for (int n : proxies) {
@@ -254,12 +254,39 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
             millis.add((lastAck - writeStart) / 1e6);
           }
         }
+        clients.close();
+        long heapDisconnected = usedHeapAfterAllDisconnected(controlPlane);
         return new CellResult(
-            api, n, connectSeconds, connectCpu, millis, cpu, heapIdle, heapConnected);
+            api,
+            n,
+            connectSeconds,
+            connectCpu,
+            millis,
+            cpu,
+            heapIdle,
+            heapConnected,
+            heapDisconnected);
       }
     } finally {
       deleteRecursively(dataDir);
     }
+  }
+
+  /** Heap after full collections once the control plane has seen every stream go (≤ 60 s). */
+  private static long usedHeapAfterAllDisconnected(ControlPlane controlPlane) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!controlPlane.proxies().proxies().isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (!controlPlane.proxies().proxies().isEmpty()) {
+      log("streams still open 60 s after the proxies quit; heap per proxy is understated");
+    }
+    return usedHeapAfterGc();
   }
 
   /** Heap in use after full collections (System.gc() returns once the collection is done). */

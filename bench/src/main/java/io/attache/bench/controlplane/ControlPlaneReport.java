@@ -70,14 +70,14 @@ public final class ControlPlaneReport {
     md.append(
             "| API | proxies | rounds | connect all (s) | write → last ACK p50 (ms) | p99 (ms) |"
                 + " max (ms) | control-plane CPU per round (s) | heap idle (MB) |"
-                + " heap with N streams (MB) | heap per proxy (KB) |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " heap with N streams (MB) | heap after they left (MB) | heap per proxy (KB) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (CellResult cell : run.cells()) {
       Percentiles latency = cell.convergence();
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f |%n",
+              "| %s | %s | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %.1f |%n",
               cell.api().label(),
               thousands(cell.proxies()),
               cell.rounds(),
@@ -88,13 +88,17 @@ public final class ControlPlaneReport {
               cell.cpuPerRound().median(),
               megabytes(cell.heapIdleBytes()),
               megabytes(cell.heapConnectedBytes()),
+              megabytes(cell.heapDisconnectedBytes()),
               cell.heapPerProxyBytes() / 1024));
     }
     md.append(
         "\np50/p99/max are nearest-rank over the rounds (with fewer than 100 rounds p99 is the"
             + " slowest round). CPU per round is the median of the control plane's process CPU"
             + " time (user + system, all threads) from just before the write to the last ACK."
-            + " Heap is used heap after full collections; heap per proxy = (with N − idle) ÷ N."
+            + " Heap is used heap after full collections: idle before the proxies connected, with"
+            + " the N streams served, and after every stream had gone; heap per proxy = (with N −"
+            + " after they left) ÷ N, two figures from the same control plane with the same buffer"
+            + " pools (the idle figure can still hold pooled buffers freed by the previous cell)."
             + " \"connect all\" is the time to open the N streams and have every proxy ACK its"
             + " initial CDS, EDS, LDS and RDS.\n\n");
     TranslationTiming.Result t = run.translation();

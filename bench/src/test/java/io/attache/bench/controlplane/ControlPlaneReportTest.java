@@ -11,7 +11,7 @@ class ControlPlaneReportTest {
 
   private static CellResult cell(Api api, int proxies, List<Double> millis, long heapWithN) {
     return new CellResult(
-        api, proxies, 2.5, 1.25, millis, List.of(0.5, 0.25, 0.75), 40 * MB, heapWithN);
+        api, proxies, 2.5, 1.25, millis, List.of(0.5, 0.25, 0.75), 45 * MB, heapWithN, 40 * MB);
   }
 
   private static ControlPlaneReport.Run run(List<CellResult> cells) {
@@ -45,7 +45,8 @@ class ControlPlaneReportTest {
         .contains("`./attache bench control-plane --rounds 3`")
         .contains("before: 3.50 / 4.00 / 4.50; after: 5.25 / 4.50 / 4.75")
         .contains("during the run: 3.25–6.50")
-        .contains("| sotw | 1,000 | 3 | 2.5 | 500 | 1,200 | 1,200 | 0.50 | 40.0 | 50.0 | 10.2 |")
+        .contains(
+            "| sotw | 1,000 | 3 | 2.5 | 500 | 1,200 | 1,200 | 0.50 | 45.0 | 50.0 | 40.0 | 10.2 |")
         .contains("| sotw | 1,000 | 300, 500, 1,200 | 0.50, 0.25, 0.75 |")
         .contains("10,000 services × 3 endpoints (20,002 Envoy resources)")
         .contains("`SnapshotTranslator.translate` 650 ms (700)")

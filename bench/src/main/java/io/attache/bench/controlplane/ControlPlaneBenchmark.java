@@ -1,0 +1,335 @@
+package io.attache.bench.controlplane;
+
+import io.attache.bench.proxy.DocSection;
+import io.attache.controlplane.ControlPlane;
+import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.xds.SystemScheduler;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./attache bench control-plane}: for each API and N, starts a fresh control plane in this
+ * JVM and N simulated proxies (real ADS streams over loopback gRPC) in a child JVM, then times REST
+ * write → last ACK per round, the control plane's CPU per round and its heap per connected proxy;
+ * times snapshot translation for a large mesh in-process; prints one table and writes it into
+ * docs/benchmarks.md. Every wait has a deadline and every child process is killed on exit.
+ */
+@Command(
+    name = "attache bench control-plane",
+    mixinStandardHelpOptions = true,
+    description = "Control-plane fan-out: REST write → last ACK, CPU and heap per proxy.")
+public final class ControlPlaneBenchmark implements Callable<Integer> {
+  static final String DOC_SECTION = "control-plane-bench";
+
+  @Option(
+      names = "--proxies",
+      split = ",",
+      description = "simulated proxy counts, one cell each (default 100,1000,10000)")
+  List<Integer> proxies = List.of(100, 1_000, 10_000);
+
+  @Option(names = "--rounds", description = "writes per cell (default 20)")
+  int rounds = 20;
+
+  @Option(
+      names = "--warmup-rounds",
+      description = "writes per cell before the measured rounds, not counted (default 2)")
+  int warmupRounds = 2;
+
+  @Option(names = "--api", description = "sotw, delta or both (default both)")
+  String apiChoice = "both";
+
+  @Option(names = "--services", description = "services in the mesh during fan-out (default 20)")
+  int services = 20;
+
+  @Option(names = "--endpoints", description = "endpoints per service (default 3)")
+  int endpointsPerService = 3;
+
+  @Option(names = "--node-groups", description = "distinct node.cluster values (default 8)")
+  int nodeGroups = 8;
+
+  @Option(
+      names = "--proxies-per-connection",
+      description = "ADS streams sharing one gRPC connection (default 1: one per proxy, as real)")
+  int proxiesPerConnection = 1;
+
+  @Option(
+      names = "--translation-services",
+      description = "services in the translation timing (default 10000)")
+  int translationServices = 10_000;
+
+  @Option(
+      names = "--client-java-opts",
+      description = "JVM options of the simulated-proxies process (default ${DEFAULT-VALUE})")
+  String clientJavaOptions = "-Xmx3g -Xss512k";
+
+  @Option(
+      names = "--connect-timeout-s",
+      description = "deadline for all proxies' initial config (default 300)")
+  int connectTimeoutSeconds = 300;
+
+  @Option(names = "--round-timeout-s", description = "deadline per round (default 60)")
+  int roundTimeoutSeconds = 60;
+
+  @Option(
+      names = "--doc",
+      description = "the Markdown file whose control-plane section gets the report")
+  Path doc = Path.of("docs/benchmarks.md");
+
+  @Option(names = "--no-doc", description = "print the report only")
+  boolean noDoc;
+
+  private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
+  private String[] arguments = new String[0];
+
+  public static void main(String[] args) {
+    // The control plane logs every stream at INFO; thousands of them would drown the table.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    ControlPlaneBenchmark benchmark = new ControlPlaneBenchmark();
+    benchmark.arguments = args.clone();
+    System.exit(new CommandLine(benchmark).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    Thread cleanup = new Thread(this::killChildren, "bench-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    Instant startedAt = Instant.now();
+    long startNanos = System.nanoTime();
+    LoadAverage before = LoadAverage.read();
+    List<Double> oneMinuteLoads = new CopyOnWriteArrayList<>(List.of(before.oneMinute()));
+    ScheduledExecutorService sampler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "load-sampler");
+              thread.setDaemon(true);
+              return thread;
+            });
+    sampler.scheduleAtFixedRate(
+        () -> oneMinuteLoads.add(LoadAverage.read().oneMinute()), 5, 5, TimeUnit.SECONDS);
+    try {
+      log("timing snapshot translation for %d services ...", translationServices);
+      TranslationTiming.Result translation =
+          TranslationTiming.measure(translationServices, endpointsPerService, 3, 7);
+      List<CellResult> cells = new ArrayList<>();
+      for (Api api : apis()) {
+        for (int n : proxies) {
+          CellResult cell = runCell(api, n);
+          cells.add(cell);
+          log(
+              "%s × %d: p50 %.0f ms, p99 %.0f ms, %.1f KB heap per proxy",
+              api.label(),
+              n,
+              cell.convergence().median(),
+              cell.convergence().at(99),
+              cell.heapPerProxyBytes() / 1024);
+        }
+      }
+      LoadAverage after = LoadAverage.read();
+      oneMinuteLoads.add(after.oneMinute());
+      ControlPlaneReport.Run run =
+          new ControlPlaneReport.Run(
+              startedAt,
+              TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos),
+              new ControlPlaneReport.Settings(
+                  commandLine(arguments),
+                  warmupRounds,
+                  services,
+                  endpointsPerService,
+                  nodeGroups,
+                  proxiesPerConnection,
+                  clientJavaOptions),
+              Machine.current(),
+              before,
+              after,
+              oneMinuteLoads.stream().min(Comparator.naturalOrder()).orElse(Double.NaN),
+              oneMinuteLoads.stream().max(Comparator.naturalOrder()).orElse(Double.NaN),
+              cells,
+              translation);
+      String report = ControlPlaneReport.render(run);
+      System.out.println(report);
+      if (!noDoc) {
+        String current = Files.readString(doc, StandardCharsets.UTF_8);
+        Files.writeString(
+            doc, DocSection.replace(current, DOC_SECTION, report), StandardCharsets.UTF_8);
+        log("wrote the control-plane section of %s", doc);
+      }
+      return 0;
+    } finally {
+      sampler.shutdownNow();
+      killChildren();
+    }
+  }
+
+  void validate() {
+    try {
+      apis();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+    if (rounds < 1
+        || warmupRounds < 0
+        || proxies.isEmpty()
+        || proxies.stream().anyMatch(n -> n < 1)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--rounds and every --proxies count must be at least 1");
+    }
+    if (proxiesPerConnection < 1 || nodeGroups < 1 || services < 1 || endpointsPerService < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--proxies-per-connection, --node-groups, --services and --endpoints must be at least"
+              + " 1");
+    }
+  }
+
+  private CellResult runCell(Api api, int n) throws IOException {
+    Path dataDir = Files.createTempDirectory("attache-cp-bench-");
+    try (SystemScheduler scheduler = new SystemScheduler();
+        ControlPlane controlPlane =
+            ControlPlane.start(
+                new ControlPlaneConfig(
+                    "127.0.0.1",
+                    0,
+                    "127.0.0.1",
+                    0,
+                    dataDir,
+                    ControlPlaneConfig.DEFAULT_QUIET_PERIOD,
+                    ControlPlaneConfig.DEFAULT_MAX_DELAY),
+                scheduler,
+                Clock.systemUTC())) {
+      AdminWriter rest = new AdminWriter(controlPlane.httpPort());
+      for (int s = 0; s < services; s++) {
+        rest.putService(s, endpointsPerService);
+      }
+      long heapIdle = usedHeapAfterGc();
+      log("%s × %d: connecting ...", api.label(), n);
+      double cpuBeforeConnect = cpuSeconds();
+      long connectStart = System.nanoTime();
+      try (SimulatedProxiesProcess clients =
+          SimulatedProxiesProcess.start(
+              Arrays.asList(clientJavaOptions.trim().split("\\s+")),
+              List.of(
+                  "--port=" + controlPlane.xdsPort(),
+                  "--proxies=" + n,
+                  "--api=" + api.label(),
+                  "--proxies-per-connection=" + proxiesPerConnection,
+                  "--node-groups=" + nodeGroups,
+                  "--connect-timeout-s=" + connectTimeoutSeconds),
+              started)) {
+        clients.awaitReady(Duration.ofSeconds(connectTimeoutSeconds + 30L));
+        double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+        double connectCpu = cpuSeconds() - cpuBeforeConnect;
+        long heapConnected = usedHeapAfterGc();
+        List<Double> millis = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        Duration roundTimeout = Duration.ofSeconds(roundTimeoutSeconds);
+        for (int r = 0; r < warmupRounds + rounds; r++) {
+          clients.arm(roundTimeout);
+          double cpuBefore = cpuSeconds();
+          long writeStart = System.nanoTime();
+          rest.putDefaultsForRound(r);
+          // System.nanoTime() is CLOCK_MONOTONIC on Linux: one clock for both JVMs.
+          long lastAck = clients.awaitLastAck(roundTimeout);
+          if (r >= warmupRounds) {
+            cpu.add(cpuSeconds() - cpuBefore);
+            millis.add((lastAck - writeStart) / 1e6);
+          }
+        }
+        clients.close();
+        long heapDisconnected = usedHeapAfterAllDisconnected(controlPlane);
+        return new CellResult(
+            api,
+            n,
+            connectSeconds,
+            connectCpu,
+            millis,
+            cpu,
+            heapIdle,
+            heapConnected,
+            heapDisconnected);
+      }
+    } finally {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  /** Heap after full collections once the control plane has seen every stream go (≤ 60 s). */
+  private static long usedHeapAfterAllDisconnected(ControlPlane controlPlane) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!controlPlane.proxies().proxies().isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (!controlPlane.proxies().proxies().isEmpty()) {
+      log("streams still open 60 s after the proxies quit; heap per proxy is understated");
+    }
+    return usedHeapAfterGc();
+  }
+
+  /** Heap in use after full collections (System.gc() returns once the collection is done). */
+  private static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** This process's CPU time, user + system over all threads: the control plane's. */
+  private static double cpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1e9;
+  }
+
+  private void killChildren() {
+    for (ProcessHandle child : started) {
+      if (child.isAlive()) {
+        child.destroyForcibly();
+      }
+    }
+  }
+
+  static String commandLine(String[] args) {
+    return ("./attache bench control-plane " + String.join(" ", args)).strip();
+  }
+
+  private static void log(String format, Object... args) {
+    System.err.println("bench: " + String.format(format, args));
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
+  /** The APIs {@code --api} chose, in the order their cells run. */
+  List<Api> apis() {
+    return Api.parseChoice(apiChoice);
+  }
+}

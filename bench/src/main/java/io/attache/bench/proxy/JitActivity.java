@@ -6,9 +6,9 @@ import java.util.OptionalLong;
 
 /**
  * How long a JVM's JIT compilers have worked so far, read with {@code jcmd <pid> PerfCounter.print}
- * ({@code java.ci.totalTime} in ticks of {@code sun.os.hrt.frequency}). The harness warms an Attaché
- * contestant until this stops growing: a round measured while C2 still compiles measures the
- * compiler competing for the two cores, not the proxy. Reads only.
+ * ({@code java.ci.totalTime} in ticks of {@code sun.os.hrt.frequency}). The harness warms an
+ * Attaché contestant until this stops growing: a round measured while C2 still compiles measures
+ * the compiler competing for the two cores, not the proxy. Reads only.
  */
 final class JitActivity {
   private JitActivity() {}

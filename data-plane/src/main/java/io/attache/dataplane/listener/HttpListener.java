@@ -177,6 +177,7 @@ public final class HttpListener {
             context.stats().downstreamCxIdleTimeout,
             context.ticker());
     connection.attr(Http2StreamHandler.IDLE_TIMER).set(timer);
+    connection.closeFuture().addListener(f -> timer.stop());
     timer.start();
   }
 

@@ -35,6 +35,11 @@ public final class ConnectionIdleTimer {
     arm();
   }
 
+  /** The connection closed: cancels the pending check instead of leaving it queued for hours. */
+  public void stop() {
+    timer.close();
+  }
+
   public void streamStarted() {
     activeStreams++;
     timer.clear(onIdle);

@@ -14,7 +14,8 @@ import java.time.Duration;
  * timeout and reuses it for every request it serves, where scheduling and cancelling a Netty timer
  * per request cost a task, a queue insert and a removal each time.
  *
- * <p>Used only on its event loop; never blocks; runs the action at most once per {@link #arm}.
+ * <p>Whoever creates one must {@link #close} it when its connection or stream ends. Used only on
+ * its event loop; never blocks; runs the action at most once per {@link #arm}.
  */
 final class DeadlineTimer {
   private final Scheduler scheduler;
@@ -61,6 +62,19 @@ final class DeadlineTimer {
 
   boolean armed() {
     return action != null;
+  }
+
+  /**
+   * The owner is gone (its connection or stream closed): forgets the deadline and cancels the
+   * pending check, which would otherwise stay in the event loop's queue until it falls due — up to
+   * a whole idle timeout later, for every closed stream. Arming again is allowed.
+   */
+  void close() {
+    action = null;
+    if (check != null) {
+      check.cancel();
+      check = null;
+    }
   }
 
   private void schedule(long delayNanos) {

@@ -127,6 +127,15 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
       s.onDownstreamClosed();
     }
     drainQueue();
+    if (routeTimer != null) {
+      routeTimer.close();
+    }
+    if (streamIdleTimer != null) {
+      streamIdleTimer.close();
+    }
+    if (idleTimer != null) {
+      idleTimer.stop();
+    }
     ctx.fireChannelInactive();
   }
 

@@ -82,6 +82,12 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (idle != null && counted) {
       idle.streamEnded();
     }
+    if (routeTimer != null) {
+      routeTimer.close();
+    }
+    if (streamIdleTimer != null) {
+      streamIdleTimer.close();
+    }
     ctx.fireChannelInactive();
   }
 

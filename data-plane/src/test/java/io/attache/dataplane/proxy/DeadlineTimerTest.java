@@ -87,6 +87,19 @@ class DeadlineTimerTest {
   }
 
   @Test
+  void closingCancelsThePendingCheckSoAClosedStreamLeavesNothingQueued() {
+    Runnable action = () -> fired.add("a");
+    timer.arm(in(Duration.ofMinutes(5)), action);
+    assertThat(time.pending()).hasSize(1);
+
+    timer.close();
+
+    assertThat(time.pending()).isEmpty();
+    time.advance(Duration.ofMinutes(5));
+    assertThat(fired).isEmpty();
+  }
+
+  @Test
   void aCheckThatFindsNothingArmedStopsUntilTheNextArm() {
     Runnable action = () -> fired.add("a");
     timer.arm(in(Duration.ofSeconds(2)), action);

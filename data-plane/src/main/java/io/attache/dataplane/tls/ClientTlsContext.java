@@ -2,19 +2,14 @@ package io.attache.dataplane.tls;
 
 import io.attache.dataplane.pool.UpstreamProtocol;
 import io.attache.dataplane.pool.UpstreamTransport;
-import io.attache.dataplane.tls.TlsSecret.CertificateKeyPair;
-import io.attache.dataplane.tls.TlsSecret.ValidationContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -30,77 +25,34 @@ import org.slf4j.LoggerFactory;
 public final class ClientTlsContext implements UpstreamTransport, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClientTlsContext.class);
 
-  /** The material a context was built from, to skip rebuilds when nothing relevant changed. */
-  private record Material(
-      Optional<CertificateKeyPair> certificate, Optional<ValidationContext> validation) {}
-
-  /** The current contexts, or why there are none (a named secret that has not arrived). */
-  private record Built(
-      Material material, Map<UpstreamProtocol, SslContext> contexts, String missing) {}
-
   private final UpstreamTlsConfig config;
-  private final SecretStore store;
   private final TlsStats stats;
-  private final AtomicReference<Built> current = new AtomicReference<>();
-  private final SecretStore.Watch watch;
+  private final SecretBackedContext<Map<UpstreamProtocol, SslContext>> contexts;
 
   public ClientTlsContext(UpstreamTlsConfig config, SecretStore store, TlsStats stats) {
     this.config = config;
-    this.store = store;
     this.stats = stats;
-    rebuild();
-    this.watch = store.watch(this::rebuild);
-  }
-
-  private synchronized void rebuild() {
     CommonTlsConfig common = config.common();
-    List<String> missing = new ArrayList<>();
-    Optional<CertificateKeyPair> certificate = resolve(common.certificate(), missing);
-    Optional<ValidationContext> validation = resolve(common.validation(), missing);
-    Material material = new Material(certificate, validation);
-    Built previous = current.get();
-    if (previous != null && previous.material.equals(material) && previous.missing.isEmpty()) {
-      return;
-    }
-    if (!missing.isEmpty()) {
-      current.set(new Built(material, Map.of(), String.join(", ", missing)));
-      return;
-    }
-    Map<UpstreamProtocol, SslContext> contexts = new EnumMap<>(UpstreamProtocol.class);
-    try {
-      for (UpstreamProtocol protocol : UpstreamProtocol.values()) {
-        contexts.put(
-            protocol,
-            SslContexts.client(
-                certificate,
-                validation,
-                common.extraSanMatchers(),
-                alpnFor(protocol),
-                common.params(),
-                stats));
-      }
-    } catch (Exception e) {
-      // Keep serving with the previous contexts: a secret that parsed but cannot build a context
-      // (e.g. a key that does not fit the certificate) must not take the cluster down.
-      log.warn("cannot build the upstream TLS context; keeping the previous one: {}", e.toString());
-      if (previous == null) {
-        current.set(new Built(material, Map.of(), "a usable certificate (" + e.getMessage() + ")"));
-      }
-      return;
-    }
-    current.set(new Built(material, contexts, ""));
-  }
-
-  private <T extends TlsSecret> Optional<T> resolve(
-      Optional<SecretSource<T>> source, List<String> missing) {
-    if (source.isEmpty()) {
-      return Optional.empty();
-    }
-    Optional<T> value = source.get().resolve(store);
-    if (value.isEmpty() && source.get() instanceof SecretSource.Named<T> named) {
-      missing.add("secret '" + named.name() + "'" + (named.sds() ? " (SDS)" : ""));
-    }
-    return value;
+    this.contexts =
+        new SecretBackedContext<>(
+            common,
+            store,
+            "upstream TLS context",
+            (certificate, validation) -> {
+              Map<UpstreamProtocol, SslContext> byProtocol = new EnumMap<>(UpstreamProtocol.class);
+              for (UpstreamProtocol protocol : UpstreamProtocol.values()) {
+                byProtocol.put(
+                    protocol,
+                    SslContexts.client(
+                        certificate,
+                        validation,
+                        common.extraSanMatchers(),
+                        alpnFor(protocol),
+                        common.params(),
+                        stats));
+              }
+              return byProtocol;
+            });
   }
 
   /**
@@ -118,13 +70,13 @@ public final class ClientTlsContext implements UpstreamTransport, AutoCloseable 
 
   @Override
   public ChannelFuture secure(Channel ch, UpstreamProtocol protocol) {
-    Built built = current.get();
-    if (!built.missing.isEmpty()) {
+    SecretBackedContext.Current<Map<UpstreamProtocol, SslContext>> current = contexts.current();
+    if (!current.ready()) {
       stats.connectionError.inc();
       return ch.newFailedFuture(
-          new javax.net.ssl.SSLException("TLS not ready: waiting for " + built.missing));
+          new javax.net.ssl.SSLException("TLS not ready: waiting for " + current.missing()));
     }
-    SslContext context = built.contexts.get(protocol);
+    SslContext context = current.context().get(protocol);
     SslHandler handler = context.newHandler(ch.alloc());
     SSLEngine engine = handler.engine();
     if (!config.sni().isEmpty()) {
@@ -167,6 +119,6 @@ public final class ClientTlsContext implements UpstreamTransport, AutoCloseable 
 
   @Override
   public void close() {
-    watch.close();
+    contexts.close();
   }
 }

@@ -1,8 +1,6 @@
 package io.attache.dataplane.tls;
 
 import io.attache.dataplane.security.PeerIdentity;
-import io.attache.dataplane.tls.TlsSecret.CertificateKeyPair;
-import io.attache.dataplane.tls.TlsSecret.ValidationContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,8 +11,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -31,70 +27,28 @@ import org.slf4j.LoggerFactory;
 public final class ServerTlsContext implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerTlsContext.class);
 
-  private record Material(
-      Optional<CertificateKeyPair> certificate, Optional<ValidationContext> validation) {}
-
-  private record Built(Material material, SslContext context, String missing) {}
-
   private final DownstreamTlsConfig config;
-  private final SecretStore store;
   private final TlsStats stats;
-  private final AtomicReference<Built> current = new AtomicReference<>();
-  private final SecretStore.Watch watch;
+  private final SecretBackedContext<SslContext> context;
 
   public ServerTlsContext(DownstreamTlsConfig config, SecretStore store, TlsStats stats) {
     this.config = config;
-    this.store = store;
     this.stats = stats;
-    rebuild();
-    this.watch = store.watch(this::rebuild);
-  }
-
-  private synchronized void rebuild() {
     CommonTlsConfig common = config.common();
-    List<String> missing = new ArrayList<>();
-    Optional<CertificateKeyPair> certificate = resolve(common.certificate(), missing);
-    Optional<ValidationContext> validation = resolve(common.validation(), missing);
-    Material material = new Material(certificate, validation);
-    Built previous = current.get();
-    if (previous != null && previous.material.equals(material) && previous.missing.isEmpty()) {
-      return;
-    }
-    if (!missing.isEmpty()) {
-      current.set(new Built(material, null, String.join(", ", missing)));
-      return;
-    }
-    try {
-      current.set(
-          new Built(
-              material,
-              SslContexts.server(
-                  certificate.orElseThrow(),
-                  validation,
-                  common.extraSanMatchers(),
-                  config.requireClientCertificate(),
-                  common.alpnProtocols(),
-                  common.params(),
-                  stats),
-              ""));
-    } catch (Exception e) {
-      log.warn("cannot build the listener TLS context; keeping the previous one: {}", e.toString());
-      if (previous == null) {
-        current.set(new Built(material, null, "a usable certificate (" + e.getMessage() + ")"));
-      }
-    }
-  }
-
-  private <T extends TlsSecret> Optional<T> resolve(
-      Optional<SecretSource<T>> source, List<String> missing) {
-    if (source.isEmpty()) {
-      return Optional.empty();
-    }
-    Optional<T> value = source.get().resolve(store);
-    if (value.isEmpty() && source.get() instanceof SecretSource.Named<T> named) {
-      missing.add("secret '" + named.name() + "'");
-    }
-    return value;
+    this.context =
+        new SecretBackedContext<>(
+            common,
+            store,
+            "listener TLS context",
+            (certificate, validation) ->
+                SslContexts.server(
+                    certificate.orElseThrow(),
+                    validation,
+                    common.extraSanMatchers(),
+                    config.requireClientCertificate(),
+                    common.alpnProtocols(),
+                    common.params(),
+                    stats));
   }
 
   /**
@@ -102,14 +56,14 @@ public final class ServerTlsContext implements AutoCloseable {
    * handshake succeeded (the channel's auto-read is off again by then, as the HCM expects).
    */
   public void install(Channel ch, Consumer<Channel> onSecured) {
-    Built built = current.get();
-    if (built.context == null) {
+    SecretBackedContext.Current<SslContext> current = context.current();
+    if (!current.ready()) {
       stats.connectionError.inc();
-      log.debug("closing {}: TLS not ready, waiting for {}", ch, built.missing);
+      log.debug("closing {}: TLS not ready, waiting for {}", ch, current.missing());
       ch.close();
       return;
     }
-    SslHandler handler = built.context.newHandler(ch.alloc());
+    SslHandler handler = current.context().newHandler(ch.alloc());
     ch.pipeline().addLast("tls", handler);
     ch.pipeline().addLast("tls-handshake", new Handshake(handler, onSecured));
     ch.config().setAutoRead(true); // until the handshake is done
@@ -200,6 +154,6 @@ public final class ServerTlsContext implements AutoCloseable {
 
   @Override
   public void close() {
-    watch.close();
+    context.close();
   }
 }

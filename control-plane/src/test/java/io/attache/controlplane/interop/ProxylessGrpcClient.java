@@ -1,5 +1,6 @@
 package io.attache.controlplane.interop;
 
+import io.attache.controlplane.testing.ThreadDumps;
 import io.grpc.CallOptions;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -93,29 +94,37 @@ final class ProxylessGrpcClient implements AutoCloseable {
     for (int i = 0; i < headers.length; i += 2) {
       metadata.put(Metadata.Key.of(headers[i], Metadata.ASCII_STRING_MARSHALLER), headers[i + 1]);
     }
-    // A future with a bounded wait, not blockingUnaryCall: under heavy load grpc-java has been
-    // seen to leave a call open well past its deadline (and past a cancel), which blocked the
-    // calling thread forever. Such a call is reported as an outcome of its own, and fails the test.
+    // A future with a bounded wait, not blockingUnaryCall: a call that outlives its deadline by
+    // far is reported as an outcome of its own (with its trace and every thread's stack), and
+    // fails the test instead of blocking the calling thread forever.
+    GrpcCallTrace trace = new GrpcCallTrace();
     var reply =
         ClientCalls.futureUnaryCall(
             io.grpc.ClientInterceptors.intercept(
-                    channel, MetadataUtils.newAttachHeadersInterceptor(metadata))
+                    channel, MetadataUtils.newAttachHeadersInterceptor(metadata), trace)
                 .newCall(
                     method,
                     CallOptions.DEFAULT
                         .withDeadlineAfter(10, TimeUnit.SECONDS)
                         .withExecutor(Runnable::run)),
             new byte[0]);
-    return outcome(reply);
+    return outcome(reply, channel, trace);
   }
 
-  private static Outcome outcome(com.google.common.util.concurrent.ListenableFuture<byte[]> reply) {
+  private static Outcome outcome(
+      com.google.common.util.concurrent.ListenableFuture<byte[]> reply,
+      ManagedChannel channel,
+      GrpcCallTrace trace) {
     try {
       return new Outcome(
           Status.Code.OK, new String(reply.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8));
     } catch (java.util.concurrent.ExecutionException e) {
       return new Outcome(Status.fromThrowable(e.getCause()).getCode(), "");
     } catch (java.util.concurrent.TimeoutException e) {
+      System.err.printf(
+          "grpc-java call not completed 20 s after it started with a 10 s deadline;"
+              + " channel %s in state %s%n%s%n%nthreads:%n%s%n",
+          channel, channel.getState(false), trace.describe(), ThreadDumps.all());
       reply.cancel(true);
       return new Outcome(Status.Code.UNKNOWN, "<grpc-java call never completed>");
     } catch (InterruptedException e) {

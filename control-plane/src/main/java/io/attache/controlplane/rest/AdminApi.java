@@ -224,6 +224,7 @@ public final class AdminApi implements AutoCloseable {
     app.get("/api/v1/proxies", this::listProxies);
     app.get("/api/v1/proxies/{nodeId}", this::getProxy);
     app.get("/api/v1/proxies/{nodeId}/config", this::proxyConfig);
+    app.get("/api/v1/status", this::syncStatus);
     identityRoutes.accept(app);
     declarative.routes(app);
     app.get("/api/v1/whoami", this::whoami);
@@ -421,6 +422,9 @@ public final class AdminApi implements AutoCloseable {
               entry.put("last_sent_version", type.lastSentVersion());
               entry.put("last_sent_nonce", type.lastSentNonce());
               entry.put("last_acked_version", type.lastAckedVersion());
+              revision(entry, "sent_revision", type.sentRevision());
+              revision(entry, "acked_revision", type.ackedRevision());
+              entry.put("verdict", type.verdict().name());
               if (type.lastNack() == null) {
                 entry.putNull("last_nack");
               } else {
@@ -434,6 +438,8 @@ public final class AdminApi implements AutoCloseable {
               types.set(typeUrl, entry);
             });
     node.set("types", types);
+    node.put("verdict", status.verdict().name());
+    revision(node, "revision", status.revision());
     node.put("identity", status.identity());
     if (status.certificate().issued()) {
       ObjectNode certificate = node.putObject("certificate");
@@ -444,6 +450,83 @@ public final class AdminApi implements AutoCloseable {
       node.putNull("certificate");
     }
     return node;
+  }
+
+  private static void revision(ObjectNode node, String field, long revision) {
+    if (revision == ProxyStatus.UNKNOWN_REVISION) {
+      node.putNull(field);
+    } else {
+      node.put(field, revision);
+    }
+  }
+
+  /**
+   * The proxy-status table: per proxy its verdict, the revision it runs and each type's verdict,
+   * and a summary for the head revision ("revision 15: 38 of 40 proxies synced, 2 NACKED").
+   */
+  private void syncStatus(Context ctx) {
+    List<ProxyStatus> all = proxies.proxies();
+    long head = publisher.currentPolicy().revision();
+    ObjectNode body = mapper.createObjectNode();
+    body.put("revision", head);
+    java.util.Map<io.attache.controlplane.xds.SyncVerdict, Integer> counts =
+        new java.util.EnumMap<>(io.attache.controlplane.xds.SyncVerdict.class);
+    java.util.SortedMap<Long, Integer> byRevision = new java.util.TreeMap<>();
+    ArrayNode items = mapper.createArrayNode();
+    for (ProxyStatus status : all) {
+      counts.merge(status.verdict(), 1, Integer::sum);
+      byRevision.merge(status.revision(), 1, Integer::sum);
+      ObjectNode item = items.addObject();
+      item.put("node_id", status.nodeId());
+      item.put("cluster", status.cluster());
+      item.put("user_agent", status.userAgent());
+      item.put("version", status.userAgentVersion());
+      item.put("verdict", status.verdict().name());
+      revision(item, "revision", status.revision());
+      ObjectNode types = item.putObject("types");
+      status
+          .types()
+          .forEach(
+              (typeUrl, type) -> {
+                ObjectNode t = types.putObject(typeUrl.substring(typeUrl.lastIndexOf('.') + 1));
+                t.put("verdict", type.verdict().name());
+                revision(t, "acked_revision", type.ackedRevision());
+                revision(t, "sent_revision", type.sentRevision());
+                if (type.verdict() == io.attache.controlplane.xds.SyncVerdict.NACKED) {
+                  t.put("error", type.lastNack().errorDetail());
+                }
+              });
+    }
+    ObjectNode summary = body.putObject("summary");
+    summary.put("proxies", all.size());
+    for (io.attache.controlplane.xds.SyncVerdict verdict :
+        io.attache.controlplane.xds.SyncVerdict.values()) {
+      summary.put(
+          verdict.name().toLowerCase(java.util.Locale.ROOT), counts.getOrDefault(verdict, 0));
+    }
+    StringBuilder text =
+        new StringBuilder("revision ")
+            .append(head)
+            .append(": ")
+            .append(counts.getOrDefault(io.attache.controlplane.xds.SyncVerdict.SYNCED, 0))
+            .append(" of ")
+            .append(all.size())
+            .append(all.size() == 1 ? " proxy" : " proxies")
+            .append(" synced");
+    counts.forEach(
+        (verdict, count) -> {
+          if (verdict != io.attache.controlplane.xds.SyncVerdict.SYNCED) {
+            text.append(", ").append(count).append(' ').append(verdict.name());
+          }
+        });
+    summary.put("text", text.toString());
+    ObjectNode revisions = body.putObject("proxies_by_revision");
+    byRevision.forEach(
+        (revision, count) ->
+            revisions.put(
+                revision == ProxyStatus.UNKNOWN_REVISION ? "unknown" : revision.toString(), count));
+    body.set("items", items);
+    json(ctx, 200, body);
   }
 
   private ArrayNode array(List<? extends Message> resources) {

@@ -107,6 +107,20 @@ public final class AdminApi implements AutoCloseable {
               config.http.prefer405over404 = true;
               config.startupWatcherEnabled = false;
               security.tls().install(config, host, port);
+              // The web console: static files that carry no policy; every call it makes is a
+              // REST call with the user's token, like any other client's.
+              config.staticFiles.add(
+                  files -> {
+                    files.hostedPath = "/ui";
+                    files.directory = "/ui";
+                    files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                    files.headers =
+                        Map.of(
+                            "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'",
+                            "X-Content-Type-Options",
+                            "nosniff");
+                  });
             });
     app.before(this::checkAccess);
     routes(app);
@@ -131,7 +145,7 @@ public final class AdminApi implements AutoCloseable {
   }
 
   private void checkAccess(Context ctx) throws AccessRefused {
-    if (OPEN_PATHS.contains(ctx.path())) {
+    if (OPEN_PATHS.contains(ctx.path()) || ctx.path().equals("/") || ctx.path().startsWith("/ui")) {
       return;
     }
     // A dry run stores nothing: a read-only token may ask what an apply would do.
@@ -231,6 +245,7 @@ public final class AdminApi implements AutoCloseable {
     app.get("/api/v1/revisions", this::listRevisions);
     app.post("/api/v1/revisions/{revision}/rollback", this::rollback);
     app.get("/api/v1/openapi.json", ctx -> ctx.contentType(JSON).result(openApi));
+    app.get("/", ctx -> ctx.redirect("/ui/"));
     app.get("/healthz", ctx -> ctx.contentType(JSON).result("{\"status\":\"ok\"}"));
     app.get(
         "/readyz",

@@ -205,14 +205,66 @@ final class PolicyDocuments {
     try {
       message = codec.parse(json.writeValueAsString(spec), kind.prototype());
     } catch (PolicyRejection rejection) {
+      String field =
+          rejection.field().isEmpty()
+              ? badField(spec, kind.prototype().getDescriptorForType())
+              : rejection.field();
       throw new PolicyRejection(
           rejection.reason(),
-          rejection.field().isEmpty() ? specPath : specPath + "." + rejection.field(),
+          field.isEmpty() ? specPath : specPath + "." + field,
           rejection.getMessage());
     } catch (JsonProcessingException e) {
       throw invalid(specPath, e.getOriginalMessage());
     }
     return new PolicyDocument(kind, name, message, specPath);
+  }
+
+  /**
+   * The path of the first field that does not parse on its own, e.g. {@code route_timeout} for
+   * {@code "soon"}: the protobuf parser says what is wrong (a bad duration) but not where.
+   */
+  private String badField(JsonNode object, com.google.protobuf.Descriptors.Descriptor type) {
+    for (var member : object.properties()) {
+      var field = type.findFieldByName(member.getKey());
+      if (field == null) {
+        field =
+            type.getFields().stream()
+                .filter(f -> f.getJsonName().equals(member.getKey()))
+                .findFirst()
+                .orElse(null);
+      }
+      if (field == null) {
+        return member.getKey();
+      }
+      ObjectNode alone = json.createObjectNode();
+      alone.set(member.getKey(), member.getValue());
+      try {
+        codec.parse(alone.toString(), com.google.protobuf.DynamicMessage.getDefaultInstance(type));
+        continue;
+      } catch (PolicyRejection broken) {
+        // this member is (or holds) the bad field
+      }
+      boolean message =
+          field.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE
+              && !field.getMessageType().getFullName().startsWith("google.protobuf.");
+      if (message && !field.isMapField() && member.getValue().isObject() && !field.isRepeated()) {
+        String inner = badField(member.getValue(), field.getMessageType());
+        return inner.isEmpty() ? member.getKey() : member.getKey() + "." + inner;
+      }
+      if (message && field.isRepeated() && member.getValue().isArray()) {
+        for (int i = 0; i < member.getValue().size(); i++) {
+          JsonNode element = member.getValue().get(i);
+          if (element.isObject()) {
+            String inner = badField(element, field.getMessageType());
+            if (!inner.isEmpty()) {
+              return member.getKey() + "[" + i + "]." + inner;
+            }
+          }
+        }
+      }
+      return member.getKey();
+    }
+    return "";
   }
 
   private static PolicyRejection invalid(String field, String message) {

@@ -127,9 +127,7 @@ class AttacheCliTest {
 
     assertThat(dryRun.exit()).as(dryRun.err()).isZero();
     assertThat(dryRun.out()).contains("service/orders configured (dry run)");
-    assertThat(diff.out())
-        .contains("-    port: 9001")
-        .contains("+    port: 9005");
+    assertThat(diff.out()).contains("-    port: 9001").contains("+    port: 9005");
     assertThat(refused.exit()).isEqualTo(1);
     assertThat(refused.err()).contains("permission_denied");
     assertThat(run(READER, "revisions").out())

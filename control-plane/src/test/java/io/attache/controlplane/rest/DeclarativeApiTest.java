@@ -180,6 +180,16 @@ class DeclarativeApiTest {
   }
 
   @Test
+  void aValueThatDoesNotParseIsNamedAtItsFieldAndLine() {
+    String broken = SHOP.replace("connect_timeout: 1s", "connect_timeout: soon");
+
+    JsonNode error = json(rest.post("/api/v1/apply", broken, YAML));
+
+    assertThat(error.get("field").asText()).isEqualTo("documents[3].spec.connect_timeout");
+    assertThat(error.get("line").asInt()).isEqualTo(29);
+  }
+
+  @Test
   void pruneDeletesWhatTheSetNoLongerHoldsAndOnlyWhenAsked() {
     rest.post("/api/v1/apply", SHOP, YAML);
     rest.put(

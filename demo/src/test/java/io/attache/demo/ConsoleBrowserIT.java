@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Test;
  * the proxies sync, rolls back, and checks that the read-only token sees no write action. The
  * screenshots land in target/console-screenshots ({@code -Dattache.screenshots=../docs/images}
  * refreshes the walkthrough's). Needs node and npm; installs Chromium and the pinned npm packages
- * itself (control-plane/src/test/browser/install.sh) and never skips.
+ * itself (control-plane/src/test/browser/install.sh) and never skips. On a fresh machine it first
+ * installs Chromium (apt) and the npm packages, then starts the whole demo mesh: more than the
+ * suite's default 5 minutes an IT may take.
  */
+@org.junit.jupiter.api.Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ConsoleBrowserIT {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
  * and every operation that needs a token documents 401, every write 403, every body 413 and 415.
  * Needs node and npm; installs the packages itself and never skips.
  */
+// On a fresh machine npm ci comes first: longer than the default 5 minutes an IT may take.
+@org.junit.jupiter.api.Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class OpenApiLintIT {
 
   private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();

@@ -23,6 +23,25 @@ import java.util.List;
  */
 final class GrpcCallTrace implements ClientInterceptor {
 
+  /** Channel-wide objects reachable from a call; their state says nothing about this call. */
+  private static final java.util.Set<String> NOT_CALL_STATE =
+      java.util.Set.of(
+          "configSelector",
+          "channel",
+          "clientStreamProvider",
+          "this$0",
+          "this$1",
+          "deadlineCancellationExecutor",
+          "scheduledExecutorService",
+          "decompressorRegistry",
+          "compressorRegistry",
+          "channelCallsTracer",
+          "channelBufferUsed",
+          "method",
+          "val$method",
+          "callOptions",
+          "val$callOptions");
+
   private final long startNanos = System.nanoTime();
   private final List<String> events = new ArrayList<>();
   private volatile ClientCall<?, ?> call;
@@ -34,9 +53,64 @@ final class GrpcCallTrace implements ClientInterceptor {
             (System.nanoTime() - startNanos) / 1e6, Thread.currentThread().getName(), event));
   }
 
-  /** The events so far, one a line, and the call object as grpc-java describes it. */
+  /**
+   * The events so far, one a line, the call object as grpc-java describes it, and grpc-java's
+   * internal state of the call (read reflectively: which layer still holds the close).
+   */
   synchronized String describe() {
-    return "call " + call + "\n  " + String.join("\n  ", events);
+    StringBuilder internals = new StringBuilder();
+    dumpInternals(call, "call", 0, new java.util.IdentityHashMap<>(), internals);
+    return "call "
+        + call
+        + "\n  "
+        + String.join("\n  ", events)
+        + "\ngrpc-java internals:\n"
+        + internals;
+  }
+
+  private static void dumpInternals(
+      Object value,
+      String name,
+      int depth,
+      java.util.IdentityHashMap<Object, Boolean> seen,
+      StringBuilder out) {
+    String indent = "  ".repeat(depth + 1);
+    if (value == null) {
+      out.append(indent).append(name).append(" = null\n");
+      return;
+    }
+    Class<?> type = value.getClass();
+    boolean grpcInternal = type.getName().startsWith("io.grpc.") && !type.isEnum();
+    String text;
+    try {
+      text = grpcInternal ? type.getName() : String.valueOf(value);
+    } catch (RuntimeException e) {
+      text = type.getName() + " (toString threw " + e + ")";
+    }
+    out.append(indent).append(name).append(" = ").append(text, 0, Math.min(300, text.length()));
+    out.append('\n');
+    if (!grpcInternal || depth >= 8 || seen.put(value, Boolean.TRUE) != null) {
+      return;
+    }
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (java.lang.reflect.Field field : c.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())
+            || NOT_CALL_STATE.contains(field.getName())
+            || field.getType().isPrimitive()
+                && !field.getName().equals("isClosed")
+                && !field.getName().equals("closed")
+                && !field.getName().equals("runState")) {
+          continue;
+        }
+        try {
+          field.setAccessible(true);
+          dumpInternals(field.get(value), field.getName(), depth + 1, seen, out);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          out.append(indent).append("  ").append(field.getName()).append(": ").append(e);
+          out.append('\n');
+        }
+      }
+    }
   }
 
   @Override

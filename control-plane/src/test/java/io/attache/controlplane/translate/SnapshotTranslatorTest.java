@@ -42,6 +42,13 @@ class SnapshotTranslatorTest {
     assertThat(cluster.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
     assertThat(cluster.getOutlierDetection().getEnforcingConsecutive5Xx().getValue())
         .isEqualTo(100);
+    // Envoy's success-rate defaults, written out for grpc-js (see ClusterTranslator).
+    assertThat(cluster.getOutlierDetection().getEnforcingSuccessRate().getValue()).isEqualTo(100);
+    assertThat(cluster.getOutlierDetection().getSuccessRateMinimumHosts().getValue()).isEqualTo(5);
+    assertThat(cluster.getOutlierDetection().getSuccessRateRequestVolume().getValue())
+        .isEqualTo(100);
+    assertThat(cluster.getOutlierDetection().getSuccessRateStdevFactor().getValue())
+        .isEqualTo(1900);
     assertThat(cluster.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isZero();
     assertThat(cluster.getTypedExtensionProtocolOptionsMap()).isEmpty();
   }

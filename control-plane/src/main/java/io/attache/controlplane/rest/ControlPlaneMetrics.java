@@ -19,18 +19,21 @@ public final class ControlPlaneMetrics {
   private final LongSupplier nacks;
   private final LongSupplier pushes;
   private final LongSupplier revision;
+  private final LongSupplier storeUp;
 
   public ControlPlaneMetrics(
       LongSupplier connectedProxies,
       LongSupplier acks,
       LongSupplier nacks,
       LongSupplier pushes,
-      LongSupplier revision) {
+      LongSupplier revision,
+      LongSupplier storeUp) {
     this.connectedProxies = connectedProxies;
     this.acks = acks;
     this.nacks = nacks;
     this.pushes = pushes;
     this.revision = revision;
+    this.storeUp = storeUp;
   }
 
   void writeAccepted() {
@@ -93,8 +96,14 @@ public final class ControlPlaneMetrics {
         out,
         "attache_cp_store_revision",
         "gauge",
-        "head revision of the policy store",
+        "revision of the policy this replica serves (the store's head, as it last read it)",
         revision.getAsLong());
+    metric(
+        out,
+        "attache_cp_store_up",
+        "gauge",
+        "1 while the policy store answers, 0 while it cannot be reached",
+        storeUp.getAsLong());
     return out.toString();
   }
 

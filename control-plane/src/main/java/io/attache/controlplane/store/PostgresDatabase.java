@@ -69,11 +69,11 @@ public final class PostgresDatabase implements AutoCloseable {
 
   /**
    * A connection of its own, outside the pool, for a session that outlives any one statement
-   * (LISTEN). No socket timeout: it waits for notifications on purpose.
+   * (LISTEN). Waiting for notifications sets its own shorter timeout on each wait.
    */
   public Connection dedicatedConnection() throws SQLException {
     return DriverManager.getConnection(
-        location.jdbcUrl(), driverProperties(location, Duration.ZERO));
+        location.jdbcUrl(), driverProperties(location, SOCKET_TIMEOUT));
   }
 
   @Override

@@ -41,34 +41,82 @@ public final class SharedRootCa {
       Optional<Row> row = read(connection);
       if (row.isEmpty()) {
         CertificateAuthority.IssuedRoot root = CertificateAuthority.newRoot(trustDomain, clock);
-        String pem = Pem.certificates(List.of(root.certificate()));
-        CaKeyEncryptionKey.Sealed sealed =
-            key.seal(root.key().getEncoded(), associatedData(trustDomain, pem));
-        try (PreparedStatement insert =
-            connection.prepareStatement(
-                "INSERT INTO mesh_ca (id, trust_domain, certificate_pem, key_nonce,"
-                    + " key_ciphertext, kek_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (id) DO NOTHING")) {
-          insert.setString(1, trustDomain);
-          insert.setString(2, pem);
-          insert.setBytes(3, sealed.nonce());
-          insert.setBytes(4, sealed.ciphertext());
-          insert.setString(5, key.id());
-          insert.setTimestamp(6, Timestamp.from(clock.instant()));
-          if (insert.executeUpdate() == 1) {
-            LOG.info(
-                "generated the mesh root CA for trust domain {} in the shared store (serial {},"
-                    + " key sealed with key id {})",
-                trustDomain,
-                root.certificate().getSerialNumber().toString(16),
-                key.id());
-          }
+        if (insert(connection, trustDomain, root.certificate(), root.key(), key, clock)) {
+          LOG.info(
+              "generated the mesh root CA for trust domain {} in the shared store (serial {},"
+                  + " key sealed with key id {})",
+              trustDomain,
+              root.certificate().getSerialNumber().toString(16),
+              key.id());
         }
         row = read(connection);
       }
       return open(row.orElseThrow(), key, trustDomain, clock);
     } catch (SQLException e) {
       throw new IOException("cannot read the mesh CA from the shared store: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Puts an existing root (the one an embedded control plane generated in its data directory) into
+   * an empty shared store, so moving to replicas keeps the root every proxy already trusts. Refuses
+   * when the store already holds a different root.
+   */
+  public static void importRoot(
+      DataSource database,
+      CaKeyEncryptionKey key,
+      String trustDomain,
+      java.nio.file.Path certFile,
+      java.nio.file.Path keyFile,
+      Clock clock)
+      throws IOException {
+    List<X509Certificate> chain =
+        Pem.readCertificates(java.nio.file.Files.readString(certFile, StandardCharsets.US_ASCII));
+    PrivateKey privateKey =
+        Pem.readPrivateKey(java.nio.file.Files.readString(keyFile, StandardCharsets.US_ASCII));
+    if (chain.size() != 1) {
+      throw new IOException(
+          certFile
+              + ": only a self-signed root can be kept in the store; give an intermediate"
+              + " to every replica with --ca-cert and --ca-key instead");
+    }
+    CertificateAuthority.fromChain(certFile.toString(), chain, privateKey, trustDomain, clock);
+    try (Connection connection = database.getConnection()) {
+      if (!insert(connection, trustDomain, chain.get(0), privateKey, key, clock)) {
+        Row existing = read(connection).orElseThrow();
+        if (!existing.certificatePem().equals(Pem.certificates(chain))) {
+          throw new IOException("the shared store already holds a different mesh root");
+        }
+      }
+    } catch (SQLException e) {
+      throw new IOException("cannot write the mesh CA to the shared store: " + e.getMessage(), e);
+    }
+  }
+
+  /** Inserts the root unless a row exists; true when this call inserted it. */
+  private static boolean insert(
+      Connection connection,
+      String trustDomain,
+      X509Certificate certificate,
+      PrivateKey privateKey,
+      CaKeyEncryptionKey key,
+      Clock clock)
+      throws SQLException {
+    String pem = Pem.certificates(List.of(certificate));
+    CaKeyEncryptionKey.Sealed sealed =
+        key.seal(privateKey.getEncoded(), associatedData(trustDomain, pem));
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO mesh_ca (id, trust_domain, certificate_pem, key_nonce,"
+                + " key_ciphertext, kek_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (id) DO NOTHING")) {
+      insert.setString(1, trustDomain);
+      insert.setString(2, pem);
+      insert.setBytes(3, sealed.nonce());
+      insert.setBytes(4, sealed.ciphertext());
+      insert.setString(5, key.id());
+      insert.setTimestamp(6, Timestamp.from(clock.instant()));
+      return insert.executeUpdate() == 1;
     }
   }
 

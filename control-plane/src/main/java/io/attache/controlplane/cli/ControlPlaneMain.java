@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "attache control-plane",
     mixinStandardHelpOptions = true,
+    subcommands = MigrateStoreCommand.class,
     description =
         "Run the Attaché control plane: xDS (ADS, SotW and delta) plus the REST admin API.")
 public final class ControlPlaneMain implements Callable<Integer> {

@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.attache.controlplane.ca.CaKeyEncryptionKey;
+import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.TestPostgres;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
+import io.envoyproxy.controlplane.cache.Resources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -167,6 +169,8 @@ class ReplicaFailureIT {
     ReplicaProcess writer = replicas.get(1);
     int revisionsBefore = json(writer.rest().get("/api/v1/revisions")).get("items").size();
     String servedBefore = lastApp();
+    String token =
+        json(writer.rest().post("/api/v1/identities/shop/orders/tokens")).get("token").asText();
 
     postgres.stop();
     for (ReplicaProcess replica : replicas) {
@@ -181,6 +185,15 @@ class ReplicaFailureIT {
     assertThat(refused.statusCode()).isEqualTo(503);
     assertThat(json(refused).get("error").asText()).isEqualTo("unavailable");
     assertThat(json(refused).get("message").asText()).contains("nothing was written");
+    try (AdsTestClient newcomer =
+        AdsTestClient.withBearerToken(
+            writer.xdsPort(), AdsTestClient.node("newcomer", "shop"), token)) {
+      newcomer.request(Resources.V3.CLUSTER_TYPE_URL, "", "", List.of());
+      assertThat(newcomer.nextError())
+          .as("a token that cannot be checked now is a reason to retry, not a refusal")
+          .extracting(io.grpc.Status::getCode)
+          .isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+    }
     traffic.forEach(t -> t.awaitMore(50));
     assertThat(lastApp()).as("the last snapshot keeps serving").isEqualTo(servedBefore);
 

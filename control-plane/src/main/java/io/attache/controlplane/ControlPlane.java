@@ -121,6 +121,7 @@ public final class ControlPlane implements AutoCloseable {
             config.pushMaxDelay(),
             loader.current());
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
+    tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
     if (database != null) {
       this.follower =
@@ -166,12 +167,18 @@ public final class ControlPlane implements AutoCloseable {
     }
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
-            () -> tracker.proxies().size(),
-            tracker::ackCount,
-            tracker::nackCount,
-            publisher::pushCount,
-            () -> publisher.currentPolicy().revision(),
-            () -> storeHealth.up() ? 1 : 0);
+                () -> tracker.proxies().size(),
+                tracker::ackCount,
+                tracker::nackCount,
+                publisher::pushCount,
+                () -> publisher.currentPolicy().revision(),
+                () -> storeHealth.up() ? 1 : 0)
+            .withSyncStatus(
+                () ->
+                    tracker.proxies().stream()
+                        .collect(
+                            java.util.stream.Collectors.groupingBy(
+                                p -> p.verdict().name(), java.util.stream.Collectors.counting())));
     try {
       this.api =
           new AdminApi(

@@ -440,11 +440,7 @@ public final class ProxyServer {
             java.time.Clock.systemUTC());
     ads = Optional.of(client);
     client.start();
-    log.info(
-        "mesh mode: ADS to {} at {}:{}",
-        xds.get().adsClusterName(),
-        xds.get().serverHost(),
-        xds.get().serverPort());
+    log.info("mesh mode: ADS to {} at {}", xds.get().adsClusterName(), xds.get().servers());
   }
 
   /**

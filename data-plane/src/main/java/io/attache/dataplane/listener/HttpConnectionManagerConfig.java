@@ -3,9 +3,10 @@ package io.attache.dataplane.listener;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.fault.HttpFaultConfig;
+import io.attache.dataplane.filter.ConfiguredHttpFilter;
+import io.attache.dataplane.filter.rbac.RbacFilterConfig;
+import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.http.Http1ServerConfig;
-import io.attache.dataplane.rbac.RbacFilterConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
 import io.attache.dataplane.tls.ForwardClientCert;
@@ -16,9 +17,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,15 +48,10 @@ public record HttpConnectionManagerConfig(
     Duration maxStreamDuration,
     long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
-    Optional<HttpFaultConfig> fault,
-    String faultFilterName,
-    List<RbacFilterConfig> rbac,
+    List<ConfiguredHttpFilter<?>> httpFilters,
     Optional<TracingConfig> tracing,
     ForwardClientCert forwardClientCert,
     HttpConnectionManager proto) {
-
-  static final String ROUTER_FILTER_TYPE =
-      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
   /** HCM {@code server_header_transformation}. */
   public enum ServerHeaderTransformation {
@@ -151,7 +145,12 @@ public record HttpConnectionManagerConfig(
           path + ".route_config",
           "route_config or rds is required (scoped_routes is not supported)");
     }
-    Filters filters = validateFilters(hcm, path);
+    List<ConfiguredHttpFilter<?>> filters = HttpFilterRegistry.parse(hcm, path);
+    List<String> rbacNames =
+        filters.stream()
+            .filter(f -> f.type() == RbacFilterType.INSTANCE)
+            .map(ConfiguredHttpFilter::name)
+            .toList();
     Optional<TracingConfig> tracing =
         hcm.hasTracing()
             ? Optional.of(TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName))
@@ -167,8 +166,8 @@ public record HttpConnectionManagerConfig(
                   ? RouteTableOptions.HostPortStripping.STRIP_MATCHING_HOST_PORT
                   : RouteTableOptions.HostPortStripping.NONE;
         };
-    refuseRbacPerRoute(routeConfig, routePath, filters.rbac());
-    if (!filters.rbac().isEmpty() && hcm.getXffNumTrustedHops() != 0) {
+    refuseRbacPerRoute(routeConfig, routePath, rbacNames);
+    if (!rbacNames.isEmpty() && hcm.getXffNumTrustedHops() != 0) {
       // RBAC's remote_ip is the trusted client address, which is only derived for 0 hops here.
       throw new ConfigException(
           path + ".xff_num_trusted_hops",
@@ -228,86 +227,18 @@ public record HttpConnectionManagerConfig(
             ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
             : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
-        filters.fault(),
-        filters.faultName(),
-        filters.rbac(),
+        filters,
         tracing,
         ForwardClientCert.from(hcm),
         hcm);
   }
 
   /**
-   * The HTTP filters before the router, parsed; {@code faultName} is the fault filter's {@code
-   * name}, the key of its per-route overrides (the canonical name when there is no fault filter).
+   * {@code RBACPerRoute} (and any per-route entry under an RBAC filter's name) is not parsed yet;
+   * for an access-control setting, refusing it is the only safe answer until it is.
    */
-  private record Filters(
-      Optional<HttpFaultConfig> fault, String faultName, List<RbacFilterConfig> rbac) {}
-
-  /**
-   * The router must be last; RBAC filters and one fault filter may come before it, RBAC first;
-   * nothing else runs. The fault filter here acts inside the router step (once the route's cluster
-   * is known), so an RBAC filter placed after it could not run at its place in the chain: that
-   * order is refused rather than silently reordered.
-   */
-  private static Filters validateFilters(HttpConnectionManager hcm, String path)
+  private static void refuseRbacPerRoute(RouteConfiguration routes, String path, List<String> names)
       throws ConfigException {
-    if (hcm.getHttpFiltersCount() == 0) {
-      throw new ConfigException(path + ".http_filters", "must end with the router filter");
-    }
-    Optional<HttpFaultConfig> fault = Optional.empty();
-    String faultName = HttpFaultConfig.FILTER_NAME;
-    List<RbacFilterConfig> rbac = new ArrayList<>();
-    for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-      HttpFilter filter = hcm.getHttpFilters(i);
-      String fp = path + ".http_filters[" + i + "]";
-      boolean last = i == hcm.getHttpFiltersCount() - 1;
-      String type = filter.getTypedConfig().getTypeUrl();
-      boolean router =
-          type.equals(ROUTER_FILTER_TYPE)
-              || (!filter.hasTypedConfig() && filter.getName().equals("envoy.filters.http.router"));
-      if (router) {
-        if (!last) {
-          throw new ConfigException(fp, "the router filter must be the last HTTP filter");
-        }
-      } else if (type.equals(HttpFaultConfig.TYPE_URL) && !last) {
-        if (fault.isPresent()) {
-          throw new ConfigException(fp, "only one fault filter is supported");
-        }
-        fault = Optional.of(HttpFaultConfig.from(filter.getTypedConfig(), fp + ".typed_config"));
-        faultName = filter.getName();
-      } else if (type.equals(RbacFilterConfig.TYPE_URL) && !last) {
-        if (fault.isPresent()) {
-          throw new ConfigException(
-              fp,
-              "the RBAC filter must come before envoy.filters.http.fault (the fault filter runs"
-                  + " inside the router step here, so RBAC after it cannot run in place)");
-        }
-        rbac.add(
-            RbacFilterConfig.from(filter.getName(), filter.getTypedConfig(), fp + ".typed_config"));
-      } else if (last) {
-        throw new ConfigException(fp, "the last HTTP filter must be envoy.filters.http.router");
-      } else {
-        throw new ConfigException(
-            fp,
-            "HTTP filter "
-                + filter.getName()
-                + " ("
-                + type
-                + ") is not supported; only envoy.filters.http.rbac, envoy.filters.http.fault and"
-                + " the router are");
-      }
-    }
-    return new Filters(fault, faultName, List.copyOf(rbac));
-  }
-
-  /**
-   * Only the fault filter applies {@code typed_per_filter_config} here; the RBAC filter runs before
-   * routing, so an {@code RBACPerRoute} (which would override or disable it on a route) cannot be
-   * honoured, and refusing it is the only safe answer for an access-control setting.
-   */
-  private static void refuseRbacPerRoute(
-      RouteConfiguration routes, String path, List<RbacFilterConfig> rbac) throws ConfigException {
-    List<String> names = rbac.stream().map(RbacFilterConfig::filterName).toList();
     refuseRbacPerRoute(routes.getTypedPerFilterConfigMap(), path, names);
     for (int v = 0; v < routes.getVirtualHostsCount(); v++) {
       VirtualHost vhost = routes.getVirtualHosts(v);

@@ -3,8 +3,8 @@ package io.attache.dataplane.router;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.fault.HttpFaultConfig;
-import io.attache.dataplane.fault.PerRouteFault;
+import io.attache.dataplane.filter.fault.HttpFaultConfig;
+import io.attache.dataplane.filter.fault.PerRouteFault;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,6 +63,43 @@ public final class PerFilterConfigs {
       return byName.get();
     }
     return mostSpecific(HttpFaultConfig.FILTER_NAME).orElse(PerRouteFault.FILTER_CONFIG);
+  }
+
+  /**
+   * What the route says to the filter configured as {@code filterName} (canonical name {@code
+   * canonicalName}), by the same lookup: {@link Presence#DISABLED} for {@code
+   * FilterConfig.disabled}, {@link Presence#ABSENT} when no level names it, {@link
+   * Presence#PRESENT} otherwise (an entry, which also enables a filter that is disabled by
+   * default).
+   */
+  public Presence presence(String filterName, String canonicalName) {
+    Optional<PerRouteFault> entry = mostSpecific(filterName);
+    if (entry.isEmpty()) {
+      entry = mostSpecific(canonicalName);
+    }
+    if (entry.isEmpty()) {
+      return Presence.ABSENT;
+    }
+    return entry.get().kind() == PerRouteFault.Kind.DISABLED ? Presence.DISABLED : Presence.PRESENT;
+  }
+
+  /**
+   * The parsed per-route config for the filter configured as {@code filterName} (today only the
+   * fault filter takes one), by the same lookup; empty when none or disabled.
+   */
+  public Optional<Object> config(String filterName, String canonicalName) {
+    Optional<PerRouteFault> entry = mostSpecific(filterName);
+    if (entry.isEmpty()) {
+      entry = mostSpecific(canonicalName);
+    }
+    return entry.flatMap(e -> e.config().map(c -> (Object) c));
+  }
+
+  /** Whether a route names a filter in {@code typed_per_filter_config}, and how. */
+  public enum Presence {
+    ABSENT,
+    PRESENT,
+    DISABLED
   }
 
   private Optional<PerRouteFault> mostSpecific(String key) {

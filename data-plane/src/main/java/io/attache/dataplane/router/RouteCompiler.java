@@ -178,9 +178,17 @@ final class RouteCompiler {
     RouteMatch match = route.getMatch();
     String matchPath = routePath + ".match";
     PathMatch pathMatch = PathMatch.compile(match, matchPath);
+    CompiledRoute.TlsContextMatch tls = null;
     if (match.hasTlsContext()) {
-      throw new ConfigException(
-          matchPath + ".tls_context", "TLS context matching is not supported");
+      var proto = match.getTlsContext();
+      tls =
+          new CompiledRoute.TlsContextMatch(
+              proto.hasPresented()
+                  ? java.util.Optional.of(proto.getPresented().getValue())
+                  : java.util.Optional.empty(),
+              proto.hasValidated()
+                  ? java.util.Optional.of(proto.getValidated().getValue())
+                  : java.util.Optional.empty());
     }
     if (match.getDynamicMetadataCount() > 0) {
       throw new ConfigException(
@@ -249,7 +257,7 @@ final class RouteCompiler {
           throw new ConfigException(
               routePath, "an action is required: one of route, redirect, direct_response");
     }
-    return new CompiledRoute(pathMatch, headers, query, match.hasGrpc(), fraction, action);
+    return new CompiledRoute(pathMatch, headers, query, match.hasGrpc(), fraction, tls, action);
   }
 
   private static CompiledRoute.RuntimeFraction runtimeFraction(

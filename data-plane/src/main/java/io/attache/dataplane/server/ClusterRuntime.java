@@ -1,6 +1,7 @@
 package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.healthcheck.HealthCheckConfig;
 import io.attache.dataplane.healthcheck.HealthChecker;
@@ -9,7 +10,6 @@ import io.attache.dataplane.outlier.OutlierDetectionConfig;
 import io.attache.dataplane.outlier.OutlierDetector;
 import io.attache.dataplane.outlier.StrictBreakerConfig;
 import io.attache.dataplane.pool.UpstreamTransport;
-import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.RandomSource;

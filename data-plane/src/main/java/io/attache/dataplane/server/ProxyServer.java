@@ -11,14 +11,14 @@ import io.attache.dataplane.admin.ServerInitState;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
-import io.attache.dataplane.fault.FaultInjector;
+import io.attache.dataplane.filter.FilterChainEntry;
+import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
-import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.RandomSource;
@@ -191,23 +191,31 @@ public final class ProxyServer {
       exporter.ifPresent(BatchingSpanExporter::close);
       throw e;
     }
+    FilterFactoryContext filterContext =
+        new FilterFactoryContext(
+            "",
+            config.hcm().statPrefix(),
+            stats,
+            clusters::get,
+            config.hcm().useRemoteAddress(),
+            RandomSource.SYSTEM,
+            Ticker.SYSTEM,
+            java.time.Clock.systemUTC());
     ListenerContext context =
         new ListenerContext(
             config.hcm(),
-            clusters::get,
+            config.hcm().httpFilters().stream()
+                .map(
+                    f ->
+                        new FilterChainEntry(
+                            f.name(),
+                            f.type().canonicalName(),
+                            f.disabled(),
+                            f.factory(filterContext)))
+                .toList(),
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
             accessLog,
-            config.hcm().rbac().stream()
-                .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
-                .toList(),
-            config
-                .hcm()
-                .fault()
-                .map(
-                    f ->
-                        new FaultInjector(
-                            f, config.hcm().faultFilterName(), config.hcm().statPrefix(), stats)),
             tracerFor(config, exporter).countingStreamsIn(streams),
             RandomSource.SYSTEM,
             Ticker.SYSTEM,

@@ -3,14 +3,18 @@ package io.attache.dataplane.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Any;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.rbac.RbacFilterConfig;
+import io.attache.dataplane.filter.ConfiguredHttpFilter;
+import io.attache.dataplane.filter.rbac.RbacFilterConfig;
 import io.attache.dataplane.tracing.OperationName;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.junit.jupiter.api.Test;
 
-/** RBAC filters in the connection manager: chain order, per-route overrides, trusted hops. */
+/** The HTTP filter chain in the connection manager: order, the router, RBAC specifics. */
 class HttpConnectionManagerRbacTest {
   private static final String RBAC_FILTER =
       """
@@ -61,30 +65,64 @@ class HttpConnectionManagerRbacTest {
   }
 
   @Test
-  void keepsRbacFiltersInChainOrderBeforeTheFaultFilter() throws Exception {
+  void keepsEveryHttpFilterInChainOrderWithTheRouterLast() throws Exception {
     HttpConnectionManagerConfig config =
         parse(
             RBAC_FILTER.formatted("first", "one")
-                + RBAC_FILTER.formatted("second", "two")
                 + FAULT_FILTER
+                + RBAC_FILTER.formatted("second", "two")
                 + ROUTER,
             "");
 
-    assertThat(config.rbac())
-        .extracting(RbacFilterConfig::filterName, RbacFilterConfig::rulesStatPrefix)
+    assertThat(config.httpFilters())
+        .extracting(ConfiguredHttpFilter::name)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("first", "one"),
-            org.assertj.core.groups.Tuple.tuple("second", "two"));
-    assertThat(config.fault()).isPresent();
+            "first", "envoy.filters.http.fault", "second", "envoy.filters.http.router");
+    assertThat(config.httpFilters().get(2).config())
+        .isInstanceOfSatisfying(
+            RbacFilterConfig.class, rbac -> assertThat(rbac.rulesStatPrefix()).isEqualTo("two"));
   }
 
   @Test
-  void refusesAnRbacFilterAfterTheFaultFilterRatherThanReorderingIt() {
-    assertThatThrownBy(() -> parse(FAULT_FILTER + RBAC_FILTER.formatted("late", "x") + ROUTER, ""))
+  void runsTheRouterAloneWhenNoHttpFilterIsConfiguredAsEnvoyDoes() throws Exception {
+    HttpConnectionManagerConfig config = parse("  []", "");
+
+    assertThat(config.httpFilters())
+        .extracting(f -> f.type().canonicalName())
+        .containsExactly("envoy.filters.http.router");
+  }
+
+  @Test
+  void skipsAnOptionalFilterItDoesNotHaveAndRefusesAMandatoryOne() throws Exception {
+    HttpConnectionManager base = parse(ROUTER, "").proto();
+    HttpFilter cors =
+        HttpFilter.newBuilder()
+            .setName("envoy.filters.http.cors")
+            .setTypedConfig(Any.pack(Cors.getDefaultInstance()))
+            .build();
+    HttpConnectionManager optional =
+        base.toBuilder().addHttpFilters(0, cors.toBuilder().setIsOptional(true)).build();
+    HttpConnectionManager mandatory = base.toBuilder().addHttpFilters(0, cors).build();
+
+    assertThat(
+            HttpConnectionManagerConfig.from(optional, "hcm", 8080, OperationName.INGRESS)
+                .httpFilters())
+        .hasSize(1);
+    assertThatThrownBy(
+            () -> HttpConnectionManagerConfig.from(mandatory, "hcm", 8080, OperationName.INGRESS))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("must come before envoy.filters.http.fault")
+        .hasMessageContaining("envoy.filters.http.cors")
         .extracting(e -> ((ConfigException) e).fieldPath())
-        .isEqualTo("hcm.http_filters[1]");
+        .isEqualTo("hcm.http_filters[0]");
+  }
+
+  @Test
+  void refusesTheRouterBeforeAnotherFilter() {
+    assertThatThrownBy(() -> parse(ROUTER + FAULT_FILTER, ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("must be the last")
+        .extracting(e -> ((ConfigException) e).fieldPath())
+        .isEqualTo("hcm.http_filters[0]");
   }
 
   @Test

@@ -207,11 +207,6 @@ class RouteTableValidationTest {
   void rejectsMatchersThatCannotBeEvaluated() {
     rejects(
         second(
-            "{\"match\":{\"prefix\":\"/\",\"tls_context\":{\"presented\":true}},\"route\":{\"cluster\":\"c\"}}"),
-        "route_config.virtual_hosts[1].routes[1].match.tls_context",
-        "not supported");
-    rejects(
-        second(
             "{\"match\":{\"prefix\":\"/\",\"headers\":[{\"name\":\"x\",\"string_match\":{\"safe_regex\":{\"regex\":\"a\"},\"ignore_case\":true}}]},\"route\":{\"cluster\":\"c\"}}"),
         "route_config.virtual_hosts[1].routes[1].match.headers[0].string_match.ignore_case",
         "no effect");

@@ -500,7 +500,10 @@ public final class SupportMatrix {
         .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
         .rejected("custom", "custom string matchers are not supported");
     b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.getDescriptor())
-        .honouredNote("regex", "RE2 syntax is enforced; matching runs on java.util.regex")
+        .honouredNote(
+            "regex",
+            "RE2 syntax, compiled and matched by RE2/J (linear time) for every matcher: routes,"
+                + " RBAC, fault, retry, rewrites")
         .honoured("google_re2");
     b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute.getDescriptor())
         .honoured("pattern", "substitution");

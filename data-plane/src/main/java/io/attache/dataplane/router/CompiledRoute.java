@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.matcher.HeaderMatch;
 import java.util.List;
 import java.util.Optional;
 

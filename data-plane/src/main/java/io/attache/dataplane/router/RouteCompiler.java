@@ -2,6 +2,8 @@ package io.attache.dataplane.router;
 
 import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.Regex;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
@@ -589,8 +591,7 @@ final class RouteCompiler {
     if (!proto.hasPattern()) {
       throw new ConfigException(fieldPath + ".pattern", "pattern is required");
     }
-    Re2Pattern pattern =
-        Re2Pattern.compile(proto.getPattern().getRegex(), fieldPath + ".pattern.regex");
+    Regex pattern = Regex.compile(proto.getPattern().getRegex(), fieldPath + ".pattern.regex");
     return PathRewrite.regex(
         pattern, pattern.substitution(proto.getSubstitution(), fieldPath + ".substitution"));
   }

@@ -1,5 +1,7 @@
 package io.attache.dataplane.filter.fault;
 
+import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.StatsStore;
@@ -94,7 +96,9 @@ public final class FaultInjector {
         return FaultDecision.NONE;
       }
     }
-    if (!FaultHeaderMatcher.allMatch(settings.headers(), request)) {
+    if (!HeaderMatch.allMatch(
+        settings.headers(),
+        HeaderSource.ofRequest(request, request.headers().get("x-forwarded-proto", "http")))) {
       return FaultDecision.NONE;
     }
     String downstreamCluster = headers.get(FaultHeaders.DOWNSTREAM_SERVICE_CLUSTER, "");

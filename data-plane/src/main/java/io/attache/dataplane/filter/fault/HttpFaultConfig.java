@@ -3,6 +3,7 @@ package io.attache.dataplane.filter.fault;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.HeaderMatch;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +23,7 @@ public record HttpFaultConfig(
     Optional<FaultDelayConfig> delay,
     Optional<FaultAbortConfig> abort,
     String upstreamCluster,
-    List<FaultHeaderMatcher> headers,
+    List<HeaderMatch> headers,
     Set<String> downstreamNodes,
     OptionalLong maxActiveFaults,
     boolean disableDownstreamClusterStats) {
@@ -60,8 +61,8 @@ public record HttpFaultConfig(
         proto.hasAbort()
             ? Optional.of(FaultAbortConfig.from(proto.getAbort(), fieldPath + ".abort"))
             : Optional.empty();
-    List<FaultHeaderMatcher> headers =
-        FaultHeaderMatcher.compileAll(proto.getHeadersList(), fieldPath + ".headers");
+    List<HeaderMatch> headers =
+        HeaderMatch.compileAll(proto.getHeadersList(), fieldPath + ".headers");
     OptionalLong maxActive =
         proto.hasMaxActiveFaults()
             ? OptionalLong.of(Integer.toUnsignedLong(proto.getMaxActiveFaults().getValue()))

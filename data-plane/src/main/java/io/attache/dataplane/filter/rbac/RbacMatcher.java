@@ -1,7 +1,8 @@
 package io.attache.dataplane.filter.rbac;
 
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.router.StringMatch;
+import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.StringMatch;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
@@ -45,7 +46,7 @@ interface RbacMatcher {
       case NOT_RULE:
         return not(permission(proto.getNotRule(), path + ".not_rule"));
       case HEADER:
-        return RbacHeaderMatch.compile(proto.getHeader(), path + ".header");
+        return header(HeaderMatch.compile(proto.getHeader(), path + ".header"));
       case URL_PATH:
         return urlPath(proto.getUrlPath(), path + ".url_path");
       case DESTINATION_IP:
@@ -104,7 +105,7 @@ interface RbacMatcher {
         return ip(
             CidrMatch.compile(proto.getRemoteIp(), path + ".remote_ip"), RbacRequest::remoteIp);
       case HEADER:
-        return RbacHeaderMatch.compile(proto.getHeader(), path + ".header");
+        return header(HeaderMatch.compile(proto.getHeader(), path + ".header"));
       case URL_PATH:
         return urlPath(proto.getUrlPath(), path + ".url_path");
       case METADATA:
@@ -186,6 +187,21 @@ interface RbacMatcher {
 
   private static RbacMatcher ip(CidrMatch range, Function<RbacRequest, InetAddress> address) {
     return request -> range.contains(address.apply(request));
+  }
+
+  /** A header matcher over the request's headers, pseudo-headers included. */
+  private static RbacMatcher header(HeaderMatch match) {
+    return new RbacMatcher() {
+      @Override
+      public boolean matches(RbacRequest request) {
+        return match.matches(request);
+      }
+
+      @Override
+      public String toString() {
+        return match.toString();
+      }
+    };
   }
 
   private static RbacMatcher urlPath(PathMatcher proto, String path) throws ConfigException {

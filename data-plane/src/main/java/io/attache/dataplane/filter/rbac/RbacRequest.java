@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.rbac;
 
+import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.security.PeerIdentity;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -16,7 +17,7 @@ import java.util.List;
  * directRemoteAddress} is always the socket peer. Built once per request on the event loop; never
  * shared, never blocks (no name resolution: only IP literals are read from headers).
  */
-public final class RbacRequest {
+public final class RbacRequest implements HeaderSource {
   private final HttpRequest request;
   private final String scheme;
   private final InetSocketAddress directRemoteAddress;
@@ -94,6 +95,11 @@ public final class RbacRequest {
    * pseudo-headers; as in Envoy, the HTTP/1 {@code Host} header is only visible as {@code
    * :authority}.
    */
+  @Override
+  public String joined(String lowerCaseName) {
+    return headerValue(lowerCaseName);
+  }
+
   String headerValue(String lowerCaseName) {
     if (lowerCaseName.startsWith(":")) {
       return switch (lowerCaseName) {

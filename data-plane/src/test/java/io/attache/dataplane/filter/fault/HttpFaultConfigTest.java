@@ -115,12 +115,6 @@ class HttpFaultConfigTest {
             .build();
     assertThat(rejection(badRegex).fieldPath())
         .isEqualTo(PATH + ".headers[0].safe_regex_match.regex");
-
-    HTTPFault scheme =
-        fault()
-            .addHeaders(HeaderMatcher.newBuilder().setName(":scheme").setExactMatch("https"))
-            .build();
-    assertThat(rejection(scheme).fieldPath()).isEqualTo(PATH + ".headers[0].name");
   }
 
   @Test

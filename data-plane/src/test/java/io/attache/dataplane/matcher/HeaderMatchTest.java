@@ -1,4 +1,4 @@
-package io.attache.dataplane.retry;
+package io.attache.dataplane.matcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,24 +13,26 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
-class RetryHeaderMatcherTest {
-  private static boolean matches(HeaderMatcher.Builder proto, HeaderView headers) throws Exception {
-    return RetryHeaderMatcher.compile(proto.build(), "m").matches(headers);
+/** The shared header matcher: pseudo-headers, joined values, invert and missing-as-empty rules. */
+class HeaderMatchTest {
+  private static boolean matches(HeaderMatcher.Builder proto, HeaderSource headers)
+      throws Exception {
+    return HeaderMatch.compile(proto.build(), "m").matches(headers);
   }
 
-  private static HeaderView response(int status, String... pairs) {
+  private static HeaderSource response(int status, String... pairs) {
     HttpHeaders headers = new DefaultHttpHeaders();
     for (int i = 0; i < pairs.length; i += 2) {
       headers.add(pairs[i], pairs[i + 1]);
     }
-    return HeaderView.ofResponse(status, headers);
+    return HeaderSource.ofResponse(status, headers);
   }
 
   @Test
   void matchesPseudoHeadersOfTheRequest() throws Exception {
     HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT, "/a?b=1");
     request.headers().set("host", "svc.local");
-    HeaderView view = HeaderView.ofRequest(request, "https");
+    HeaderSource view = HeaderSource.ofRequest(request, "https");
 
     assertThat(matches(HeaderMatcher.newBuilder().setName(":method").setExactMatch("PUT"), view))
         .isTrue();
@@ -48,7 +50,7 @@ class RetryHeaderMatcherTest {
 
   @Test
   void joinsRepeatedValuesAndHonoursInvertAndMissingAsEmpty() throws Exception {
-    HeaderView view = response(503, "x-reason", "a", "X-Reason", "b");
+    HeaderSource view = response(503, "x-reason", "a", "X-Reason", "b");
 
     assertThat(matches(HeaderMatcher.newBuilder().setName("x-reason").setExactMatch("a,b"), view))
         .isTrue();
@@ -94,7 +96,7 @@ class RetryHeaderMatcherTest {
 
   @Test
   void supportsStringMatchRangeAndTheLegacyMatchers() throws Exception {
-    HeaderView view = response(429, "x-limit", "Quota-Exceeded", "x-wait", "42");
+    HeaderSource view = response(429, "x-limit", "Quota-Exceeded", "x-wait", "42");
 
     assertThat(
             matches(

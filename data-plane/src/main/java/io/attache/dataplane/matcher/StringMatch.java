@@ -1,14 +1,24 @@
-package io.attache.dataplane.router;
+package io.attache.dataplane.matcher;
 
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 
 /**
- * A compiled {@code envoy.type.matcher.v3.StringMatcher}. Immutable; matching never compiles or
- * allocates beyond what the comparison itself needs.
+ * A compiled {@code envoy.type.matcher.v3.StringMatcher}, the one string matcher of the proxy
+ * (routes, RBAC, fault, retry, SAN checks); regexes go through {@link Regex}. Immutable; matching
+ * never compiles or allocates beyond what the comparison itself needs.
  */
 public abstract class StringMatch {
   public abstract boolean matches(String value);
+
+  /** Matches every value (Envoy's legacy empty {@code exact_match}). */
+  public static final StringMatch ANY =
+      new StringMatch() {
+        @Override
+        public boolean matches(String value) {
+          return true;
+        }
+      };
 
   public static StringMatch compile(StringMatcher proto, String fieldPath) throws ConfigException {
     boolean ignoreCase = proto.getIgnoreCase();
@@ -31,7 +41,7 @@ public abstract class StringMatch {
               fieldPath + ".ignore_case", "ignore_case has no effect for safe_regex; use (?i)");
         }
         return regex(
-            Re2Pattern.compile(proto.getSafeRegex().getRegex(), fieldPath + ".safe_regex.regex"));
+            Regex.compile(proto.getSafeRegex().getRegex(), fieldPath + ".safe_regex.regex"));
       case CUSTOM:
         throw new ConfigException(
             fieldPath + ".custom", "custom string matchers are not supported");
@@ -41,13 +51,13 @@ public abstract class StringMatch {
     }
   }
 
-  static void requireNonEmpty(String value, String fieldPath) throws ConfigException {
+  public static void requireNonEmpty(String value, String fieldPath) throws ConfigException {
     if (value.isEmpty()) {
       throw new ConfigException(fieldPath, "must not be empty");
     }
   }
 
-  static StringMatch exact(String expected, boolean ignoreCase) {
+  public static StringMatch exact(String expected, boolean ignoreCase) {
     return new StringMatch() {
       @Override
       public boolean matches(String value) {
@@ -56,7 +66,7 @@ public abstract class StringMatch {
     };
   }
 
-  static StringMatch prefix(String prefix, boolean ignoreCase) {
+  public static StringMatch prefix(String prefix, boolean ignoreCase) {
     return new StringMatch() {
       @Override
       public boolean matches(String value) {
@@ -65,7 +75,7 @@ public abstract class StringMatch {
     };
   }
 
-  static StringMatch suffix(String suffix, boolean ignoreCase) {
+  public static StringMatch suffix(String suffix, boolean ignoreCase) {
     return new StringMatch() {
       @Override
       public boolean matches(String value) {
@@ -75,7 +85,7 @@ public abstract class StringMatch {
     };
   }
 
-  static StringMatch contains(String part, boolean ignoreCase) {
+  public static StringMatch contains(String part, boolean ignoreCase) {
     return new StringMatch() {
       @Override
       public boolean matches(String value) {
@@ -89,7 +99,7 @@ public abstract class StringMatch {
     };
   }
 
-  static StringMatch regex(Re2Pattern pattern) {
+  public static StringMatch regex(Regex pattern) {
     return new StringMatch() {
       @Override
       public boolean matches(String value) {

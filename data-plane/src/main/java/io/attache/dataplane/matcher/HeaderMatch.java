@@ -1,4 +1,4 @@
-package io.attache.dataplane.router;
+package io.attache.dataplane.matcher;
 
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -6,12 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A compiled {@code config.route.v3.HeaderMatcher} with Envoy's semantics: multiple values are
- * joined with {@code ","}; a missing header fails every value matcher (even inverted) unless {@code
- * treat_missing_header_as_empty}; {@code present_match} compares presence and is then inverted by
- * {@code invert_match}. Immutable.
+ * A compiled {@code config.route.v3.HeaderMatcher} with Envoy's semantics, the one header matcher
+ * of the proxy (route matches, RBAC permissions and principals, fault headers, retriable request
+ * and response headers): multiple values are joined with {@code ","}; a missing header fails every
+ * value matcher (even inverted) unless {@code treat_missing_header_as_empty}; {@code present_match}
+ * compares presence and is then inverted by {@code invert_match}. Immutable.
  */
-final class HeaderMatch {
+public final class HeaderMatch {
   private enum Kind {
     PRESENT,
     VALUE
@@ -39,7 +40,7 @@ final class HeaderMatch {
     this.treatMissingAsEmpty = treatMissingAsEmpty;
   }
 
-  static List<HeaderMatch> compileAll(List<HeaderMatcher> protos, String fieldPath)
+  public static List<HeaderMatch> compileAll(List<HeaderMatcher> protos, String fieldPath)
       throws ConfigException {
     List<HeaderMatch> out = new ArrayList<>(protos.size());
     for (int i = 0; i < protos.size(); i++) {
@@ -49,7 +50,7 @@ final class HeaderMatch {
   }
 
   @SuppressWarnings("deprecation") // the deprecated *_match fields are still in the v3 API
-  static HeaderMatch compile(HeaderMatcher proto, String fieldPath) throws ConfigException {
+  public static HeaderMatch compile(HeaderMatcher proto, String fieldPath) throws ConfigException {
     String name = proto.getName().toLowerCase(java.util.Locale.ROOT);
     if (name.isEmpty()) {
       throw new ConfigException(fieldPath + ".name", "header name must not be empty");
@@ -67,12 +68,12 @@ final class HeaderMatch {
       case EXACT_MATCH:
         String exact = proto.getExactMatch();
         // Envoy's legacy exact match treats an empty expected value as "any value".
-        value = exact.isEmpty() ? anyValue() : StringMatch.exact(exact, false);
+        value = exact.isEmpty() ? StringMatch.ANY : StringMatch.exact(exact, false);
         break;
       case SAFE_REGEX_MATCH:
         value =
             StringMatch.regex(
-                Re2Pattern.compile(
+                Regex.compile(
                     proto.getSafeRegexMatch().getRegex(), fieldPath + ".safe_regex_match.regex"));
         break;
       case RANGE_MATCH:
@@ -99,15 +100,6 @@ final class HeaderMatch {
     return new HeaderMatch(name, Kind.VALUE, true, value, invert, missingAsEmpty);
   }
 
-  private static StringMatch anyValue() {
-    return new StringMatch() {
-      @Override
-      public boolean matches(String value) {
-        return true;
-      }
-    };
-  }
-
   private static StringMatch range(long start, long end) {
     return new StringMatch() {
       @Override
@@ -123,8 +115,19 @@ final class HeaderMatch {
     };
   }
 
-  boolean matches(RequestView request) {
-    String value = request.headerValueJoined(name);
+  /** Matches when the header is present, whatever its value. */
+  public static HeaderMatch present(String name) {
+    return new HeaderMatch(
+        name.toLowerCase(java.util.Locale.ROOT), Kind.PRESENT, true, null, false, false);
+  }
+
+  /** The lower-case header name this matcher reads. */
+  public String name() {
+    return name;
+  }
+
+  public boolean matches(HeaderSource headers) {
+    String value = headers.joined(name);
     if (kind == Kind.PRESENT) {
       return ((value != null) == expectPresent) != invert;
     }
@@ -137,12 +140,28 @@ final class HeaderMatch {
     return valueMatch.matches(value) != invert;
   }
 
-  static boolean allMatch(List<HeaderMatch> matchers, RequestView request) {
+  /** True when every matcher matches (an empty list matches). */
+  public static boolean allMatch(List<HeaderMatch> matchers, HeaderSource headers) {
     for (int i = 0; i < matchers.size(); i++) {
-      if (!matchers.get(i).matches(request)) {
+      if (!matchers.get(i).matches(headers)) {
         return false;
       }
     }
     return true;
+  }
+
+  /** True when at least one matcher matches (an empty list does not). */
+  public static boolean anyMatch(List<HeaderMatch> matchers, HeaderSource headers) {
+    for (int i = 0; i < matchers.size(); i++) {
+      if (matchers.get(i).matches(headers)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "header(" + name + ")";
   }
 }

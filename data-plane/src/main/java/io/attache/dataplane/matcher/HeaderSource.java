@@ -1,4 +1,4 @@
-package io.attache.dataplane.retry;
+package io.attache.dataplane.matcher;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -11,11 +11,11 @@ import java.util.List;
  * joined with {@code ","}. A short-lived view over Netty's headers; never copies them.
  */
 @FunctionalInterface
-interface HeaderView {
+public interface HeaderSource {
   /** All values of {@code lowerCaseName} joined with {@code ","}, or null when absent. */
   String joined(String lowerCaseName);
 
-  static HeaderView ofRequest(HttpRequest request, String scheme) {
+  static HeaderSource ofRequest(HttpRequest request, String scheme) {
     HttpHeaders headers = request.headers();
     return name -> {
       if (name.startsWith(":")) {
@@ -32,7 +32,7 @@ interface HeaderView {
     };
   }
 
-  static HeaderView ofResponse(int status, HttpHeaders headers) {
+  static HeaderSource ofResponse(int status, HttpHeaders headers) {
     return name ->
         name.startsWith(":")
             ? (name.equals(":status") ? Integer.toString(status) : null)

@@ -2,6 +2,7 @@ package io.attache.dataplane.filter;
 
 import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
+import java.util.Set;
 
 /**
  * One kind of HTTP filter Attaché runs, registered by the type URL of its config (Envoy's {@code
@@ -25,6 +26,19 @@ public interface HttpFilterType<C> {
 
   /** A running factory for one listener; its stats are created here, once. */
   HttpFilterFactory factory(C config, FilterFactoryContext context);
+
+  /** Type URLs of the per-route configs ({@code typed_per_filter_config}) this filter reads. */
+  default Set<String> perRouteConfigTypeUrls() {
+    return Set.of();
+  }
+
+  /**
+   * Parses a per-route config of one of {@link #perRouteConfigTypeUrls()} once, at route compile
+   * time, into the immutable form the filter looks up per request; errors name {@code path}.
+   */
+  default Object parsePerRoute(Any typedConfig, String path) throws ConfigException {
+    throw new ConfigException(path, canonicalName() + " takes no per-route config");
+  }
 
   /** True only for the router: it must be last and produces the response. */
   default boolean terminal() {

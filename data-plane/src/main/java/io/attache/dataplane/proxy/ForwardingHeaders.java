@@ -1,6 +1,6 @@
 package io.attache.dataplane.proxy;
 
-import io.attache.dataplane.listener.HttpConnectionManagerConfig;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.time.RandomSource;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;

@@ -2,8 +2,8 @@ package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.filter.FilterChainEntry;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
-import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.ServerTlsContext;

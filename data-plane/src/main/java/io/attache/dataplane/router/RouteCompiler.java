@@ -75,7 +75,8 @@ final class RouteCompiler {
             path("response_headers_to_add"),
             path("response_headers_to_remove"));
     configPerFilter =
-        PerFilterConfigs.NONE.withMoreSpecific(config.getTypedPerFilterConfigMap(), root);
+        PerFilterConfigs.NONE.withMoreSpecific(
+            config.getTypedPerFilterConfigMap(), root, options.perFilterParser());
     maxDirectResponseBody =
         config.hasMaxDirectResponseBodySizeBytes()
             ? config.getMaxDirectResponseBodySizeBytes().getValue() & 0xFFFFFFFFL
@@ -144,7 +145,8 @@ final class RouteCompiler {
             virtualHost.hasPerRequestBufferLimitBytes()
                 ? OptionalInt.of(virtualHost.getPerRequestBufferLimitBytes().getValue())
                 : OptionalInt.empty(),
-            configPerFilter.withMoreSpecific(virtualHost.getTypedPerFilterConfigMap(), vhostPath));
+            configPerFilter.withMoreSpecific(
+                virtualHost.getTypedPerFilterConfigMap(), vhostPath, options.perFilterParser()));
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -234,7 +236,10 @@ final class RouteCompiler {
 
     // Validated whatever the action, as Envoy does; only forwarded requests reach the fault filter.
     PerFilterConfigs perFilter =
-        vhost.perFilterConfigs().withMoreSpecific(route.getTypedPerFilterConfigMap(), routePath);
+        vhost
+            .perFilterConfigs()
+            .withMoreSpecific(
+                route.getTypedPerFilterConfigMap(), routePath, options.perFilterParser());
     CompiledRoute.Action action;
     switch (route.getActionCase()) {
       case ROUTE ->
@@ -485,7 +490,8 @@ final class RouteCompiler {
               requestMutations.prependedWith(requestLevel),
               responseMutations.prependedWith(responseLevel),
               hostRewrite,
-              routePerFilter.withMoreSpecific(cluster.getTypedPerFilterConfigMap(), clusterPath));
+              routePerFilter.withMoreSpecific(
+                  cluster.getTypedPerFilterConfigMap(), clusterPath, options.perFilterParser()));
       entries.add(
           new ClusterSelector.WeightedEntry(
               weight,

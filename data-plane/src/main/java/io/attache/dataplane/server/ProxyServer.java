@@ -13,16 +13,14 @@ import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
-import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
-import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.CommonTlsConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.SecretSource;
@@ -126,7 +124,7 @@ public final class ProxyServer {
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM, secrets);
+            bootstrap.getStaticResources().getClustersList(), stats, secrets, options.time());
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
@@ -198,9 +196,9 @@ public final class ProxyServer {
             stats,
             clusters::get,
             config.hcm().useRemoteAddress(),
-            RandomSource.SYSTEM,
-            Ticker.SYSTEM,
-            java.time.Clock.systemUTC());
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock());
     ListenerContext context =
         new ListenerContext(
             config.hcm(),
@@ -217,9 +215,9 @@ public final class ProxyServer {
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
             accessLog,
             tracerFor(config, exporter).countingStreamsIn(streams),
-            RandomSource.SYSTEM,
-            Ticker.SYSTEM,
-            java.time.Clock.systemUTC(),
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock(),
             config
                 .tls()
                 .map(
@@ -281,8 +279,8 @@ public final class ProxyServer {
         config.hcm().tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
         exporter.get(),
-        RandomSource.SYSTEM,
-        java.time.Clock.systemUTC());
+        options.time().random(),
+        options.time().clock());
   }
 
   /**
@@ -431,8 +429,9 @@ public final class ProxyServer {
             this::apply,
             stats,
             new ExecutorScheduler(timers),
-            RandomSource.SYSTEM,
-            java.time.Clock.systemUTC());
+            options.time().random(),
+            options.time().clock(),
+            options.xdsTransport());
     ads = Optional.of(client);
     client.start();
     log.info(

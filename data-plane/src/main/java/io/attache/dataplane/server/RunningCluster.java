@@ -59,6 +59,7 @@ final class RunningCluster implements ClusterHandle {
       UpstreamCluster cluster,
       StatsStore store,
       RandomSource random,
+      Clock wallClock,
       OutlierDetector outlier,
       BreakerGate gate,
       UpstreamTransport transport) {
@@ -72,10 +73,10 @@ final class RunningCluster implements ClusterHandle {
     RetryStats retryStats = new RetryStats(store, cluster.name());
     this.defaultRetry =
         new ClusterRetryContext(
-            breakers.forPriority(RoutingPriority.DEFAULT), retryStats, random, Clock.systemUTC());
+            breakers.forPriority(RoutingPriority.DEFAULT), retryStats, random, wallClock);
     this.highRetry =
         new ClusterRetryContext(
-            breakers.forPriority(RoutingPriority.HIGH), retryStats, random, Clock.systemUTC());
+            breakers.forPriority(RoutingPriority.HIGH), retryStats, random, wallClock);
     ClusterDefinition definition = cluster.definition();
     ClusterDefinition.HttpSettings http = definition.http();
     this.poolSettings =

@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.HttpFilterType;
+import java.util.Set;
 
 /**
  * {@code envoy.filters.http.fault}: parses {@code HTTPFault} once; one {@link FaultInjector}
@@ -28,6 +29,17 @@ public final class FaultFilterType implements HttpFilterType<HttpFaultConfig> {
   @Override
   public HttpFaultConfig parse(String filterName, Any typedConfig, String path)
       throws ConfigException {
+    return HttpFaultConfig.from(typedConfig, path);
+  }
+
+  @Override
+  public Set<String> perRouteConfigTypeUrls() {
+    return Set.of(HttpFaultConfig.TYPE_URL);
+  }
+
+  /** An {@code HTTPFault} on a route replaces (never merges with) the filter's own config. */
+  @Override
+  public Object parsePerRoute(Any typedConfig, String path) throws ConfigException {
     return HttpFaultConfig.from(typedConfig, path);
   }
 

@@ -1,4 +1,4 @@
-package io.attache.dataplane.listener;
+package io.attache.dataplane.hcm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

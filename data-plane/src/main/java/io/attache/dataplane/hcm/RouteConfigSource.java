@@ -1,4 +1,4 @@
-package io.attache.dataplane.listener;
+package io.attache.dataplane.hcm;
 
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.attache.dataplane.listener;
+package io.attache.dataplane.hcm;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -175,7 +175,10 @@ public record HttpConnectionManagerConfig(
               + " is only derived with 0 trusted hops)");
     }
     RouteTable routes =
-        RouteTable.compile(routeConfig, routePath, new RouteTableOptions(stripping, listenerPort));
+        RouteTable.compile(
+            routeConfig,
+            routePath,
+            new RouteTableOptions(stripping, listenerPort, HttpFilterRegistry::parsePerRoute));
 
     int maxHeadersKb = hcm.hasMaxRequestHeadersKb() ? hcm.getMaxRequestHeadersKb().getValue() : 60;
     if (maxHeadersKb < 1 || maxHeadersKb > 8192) {

@@ -1,4 +1,4 @@
-package io.attache.dataplane.listener;
+package io.attache.dataplane.hcm;
 
 import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
@@ -29,7 +29,21 @@ public final class HttpFilterRegistry {
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));
 
+  private static final Map<String, HttpFilterType<?>> PER_ROUTE_TYPES =
+      TYPES.values().stream()
+          .flatMap(t -> t.perRouteConfigTypeUrls().stream().map(url -> Map.entry(url, t)))
+          .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+
   private HttpFilterRegistry() {}
+
+  /**
+   * The route table's parser for {@code typed_per_filter_config} values: the registered filter that
+   * reads the value's type parses it; null for a type no filter here reads.
+   */
+  public static Object parsePerRoute(Any typedConfig, String path) throws ConfigException {
+    HttpFilterType<?> type = PER_ROUTE_TYPES.get(typedConfig.getTypeUrl());
+    return type == null ? null : type.parsePerRoute(typedConfig, path);
+  }
 
   /** The type registered for a config type URL. */
   public static Optional<HttpFilterType<?>> type(String typeUrl) {

@@ -1,4 +1,4 @@
-package io.attache.dataplane.listener;
+package io.attache.dataplane.hcm;
 
 /** HCM {@code codec_type}: which downstream HTTP codec a listener speaks. */
 public enum CodecType {

@@ -17,8 +17,6 @@ import java.util.Objects;
  */
 public record ProxyOptions(
     int concurrency, Duration drainTime, TimeSources time, XdsTransport xdsTransport) {
-  public static final String VERSION = "0.1.0";
-
   public ProxyOptions {
     Objects.requireNonNull(drainTime);
     Objects.requireNonNull(time);

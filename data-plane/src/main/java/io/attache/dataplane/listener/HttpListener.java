@@ -2,10 +2,14 @@ package io.attache.dataplane.listener;
 
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.listenerfilter.ConnectionProperties;
+import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
+import io.attache.dataplane.listenerfilter.OriginalDestination;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -18,6 +22,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -30,23 +35,40 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A bound listener socket speaking HTTP/1.1 and/or HTTP/2 per the HCM's {@code codec_type}, in
- * cleartext or behind TLS termination when the filter chain has a {@code transport_socket}. New
- * connections read the current {@link ListenerContext} from the supplier, so a config swap affects
- * new streams only. Never blocks an event loop.
+ * A bound listener socket. Each accepted connection runs the listener's {@code listener_filters},
+ * gets its filter chain by {@code filter_chain_match} (or the default chain; none closes it), then
+ * the chain's TLS termination when it has a {@code transport_socket}, and its terminal filter: HTTP
+ * per the HCM's {@code codec_type}, or {@code tcp_proxy}. New connections read the current {@link
+ * ListenerRuntime} from the supplier, so a config swap affects new connections (and new HTTP
+ * streams of chains it kept) only. Never blocks an event loop.
  */
 public final class HttpListener {
+  private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+
   private final ListenerConfig config;
-  private final Supplier<ListenerContext> contexts;
+  private final Supplier<ListenerRuntime> runtimes;
+  private final OriginalDestination originalDestination;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
 
-  public HttpListener(ListenerConfig config, Supplier<ListenerContext> contexts) {
+  public HttpListener(ListenerConfig config, Supplier<ListenerRuntime> runtimes) {
+    this(config, runtimes, OriginalDestination.SOCKET_LOCAL_ADDRESS);
+  }
+
+  /** As above, with where {@code original_dst} learns a redirected connection's destination. */
+  public HttpListener(
+      ListenerConfig config,
+      Supplier<ListenerRuntime> runtimes,
+      OriginalDestination originalDestination) {
     this.config = config;
-    this.contexts = contexts;
+    this.runtimes = runtimes;
+    this.originalDestination = originalDestination;
   }
 
   public ChannelFuture bind(EventLoopGroup acceptors, EventLoopGroup workers) {
@@ -101,34 +123,106 @@ public final class HttpListener {
   }
 
   private void initConnection(Channel ch) {
-    ListenerContext context = contexts.get();
-    context.stats().downstreamCxTotal.inc();
-    context.stats().downstreamCxActive.inc();
-    ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
-    if (context.tls().isPresent()) {
-      context.tls().get().install(ch, secured -> initHttp(secured, context));
+    ListenerRuntime runtime = runtimes.get();
+    if (config.hasTcpProxy()) {
+      // tcp_proxy passes a FIN on; the HTTP chains of the listener close on one (closeOnFin).
+      ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+    ConnectionProperties properties =
+        new ConnectionProperties(
+            (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress());
+    if (config.listenerFilters().filters().isEmpty()) {
+      ch.attr(ConnectionProperties.KEY).set(properties);
+      startChain(ch, runtime, properties);
+      return;
+    }
+    ch.pipeline()
+        .addLast(
+            "listener-filters",
+            new ListenerFilterHandler(
+                config.listenerFilters(),
+                properties,
+                originalDestination,
+                runtime.listenerFilterStats(),
+                new ExecutorScheduler(ch.eventLoop()),
+                ctx -> startChain(ctx.channel(), runtime, properties)));
+  }
+
+  /** Picks the filter chain and installs its TLS and terminal filter. */
+  private void startChain(Channel ch, ListenerRuntime runtime, ConnectionProperties properties) {
+    Optional<ChainRuntime> selected = runtime.chains().select(properties);
+    if (selected.isEmpty()) {
+      runtime.noFilterChainMatch().inc();
+      log.debug("{}: no filter chain matches {}; closing", config.name(), properties);
+      ch.close();
+      return;
+    }
+    ChainRuntime chain = selected.get();
+    if (chain.tls().isPresent()) {
+      chain.tls().get().install(ch, secured -> startTerminalFilter(secured, chain, properties));
     } else {
-      initHttp(ch, context);
+      startTerminalFilter(ch, chain, properties);
+    }
+  }
+
+  private void startTerminalFilter(
+      Channel ch, ChainRuntime chain, ConnectionProperties properties) {
+    if (chain.tcpProxy().isPresent()) {
+      ch.pipeline()
+          .addLast(
+              "tcp_proxy",
+              chain
+                  .tcpProxy()
+                  .get()
+                  .newSession(
+                      ch.eventLoop(), properties.requestedServerName(), properties.localAddress()));
+      return;
+    }
+    ListenerContext captured = chain.http().orElseThrow();
+    // New streams take the chain's newest context; a chain gone from the listener keeps its own.
+    Supplier<ListenerContext> contexts = () -> runtimes.get().http(chain.key()).orElse(captured);
+    captured.stats().downstreamCxTotal.inc();
+    captured.stats().downstreamCxActive.inc();
+    ch.closeFuture().addListener(f -> captured.stats().downstreamCxActive.dec());
+    if (config.hasTcpProxy()) {
+      ch.pipeline().addLast("close-on-fin", new CloseOnFin());
+    }
+    initHttp(ch, captured, contexts);
+  }
+
+  /** What Netty does without half-closure: a FIN from the client ends an HTTP connection. */
+  private static final class CloseOnFin extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        ctx.close();
+        return;
+      }
+      super.userEventTriggered(ctx, evt);
     }
   }
 
   /** The HTTP codecs per {@code codec_type}, on a plaintext or freshly secured connection. */
-  private void initHttp(Channel ch, ListenerContext context) {
+  private void initHttp(Channel ch, ListenerContext context, Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
     ChannelPipeline p = ch.pipeline();
     switch (hcm.codecType()) {
-      case HTTP1 -> addHttp1(p, context, false);
-      case HTTP2 -> addHttp2(p, hcm);
+      case HTTP1 -> addHttp1(p, context, false, contexts);
+      case HTTP2 -> addHttp2(p, hcm, contexts);
       case AUTO ->
           p.addLast(
               new ProtocolSniffer(
-                  ctx -> addHttp1(ctx.pipeline(), context, true),
-                  ctx -> addHttp2(ctx.pipeline(), hcm)));
+                  ctx -> addHttp1(ctx.pipeline(), context, true, contexts),
+                  ctx -> addHttp2(ctx.pipeline(), hcm, contexts)));
     }
   }
 
   /** HTTP/1.1: the strict front door, then (AUTO only) h2c upgrade, then the stream handler. */
-  private void addHttp1(ChannelPipeline p, ListenerContext context, boolean allowH2c) {
+  private void addHttp1(
+      ChannelPipeline p,
+      ListenerContext context,
+      boolean allowH2c,
+      Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
     context.http1Front().install(p);
     if (allowH2c) {
@@ -142,8 +236,8 @@ public final class HttpListener {
                   AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                       ? new Http2ServerUpgradeCodec(
                           Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-                          new CountingHandler(),
-                          new Http2MultiplexHandler(streamInitializer()))
+                          new CountingHandler(contexts),
+                          new Http2MultiplexHandler(streamInitializer(contexts)))
                       : null,
               hcm.maxRequestHeadersKb() * 1024));
     }
@@ -158,18 +252,20 @@ public final class HttpListener {
    * one stream at a time; the flush consolidation handler turns their flushes into one write per
    * event-loop turn for the whole connection instead of one {@code writev} per stream.
    */
-  private void addHttp2(ChannelPipeline p, HttpConnectionManagerConfig hcm) {
+  private void addHttp2(
+      ChannelPipeline p, HttpConnectionManagerConfig hcm, Supplier<ListenerContext> contexts) {
     p.channel().config().setAutoRead(true);
-    installHttp2IdleTimer(p.channel());
+    installHttp2IdleTimer(p.channel(), contexts);
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
         Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-        new CountingHandler(),
-        new Http2MultiplexHandler(streamInitializer()));
+        new CountingHandler(contexts),
+        new Http2MultiplexHandler(streamInitializer(contexts)));
   }
 
-  private void installHttp2IdleTimer(Channel connection) {
+  private static void installHttp2IdleTimer(
+      Channel connection, Supplier<ListenerContext> contexts) {
     ListenerContext context = contexts.get();
     ConnectionIdleTimer timer =
         new ConnectionIdleTimer(
@@ -188,7 +284,7 @@ public final class HttpListener {
         .maxHeaderListSize(hcm.maxRequestHeadersKb() * 1024L);
   }
 
-  private ChannelInitializer<Channel> streamInitializer() {
+  private static ChannelInitializer<Channel> streamInitializer(Supplier<ListenerContext> contexts) {
     return new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel stream) {
@@ -200,12 +296,18 @@ public final class HttpListener {
   }
 
   /** Counts the connection as HTTP/2 once the HTTP/2 codec is in place, then steps aside. */
-  private final class CountingHandler extends ChannelInboundHandlerAdapter {
+  private static final class CountingHandler extends ChannelInboundHandlerAdapter {
+    private final Supplier<ListenerContext> contexts;
+
+    CountingHandler(Supplier<ListenerContext> contexts) {
+      this.contexts = contexts;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();
       if (!ctx.channel().hasAttr(Http2StreamHandler.IDLE_TIMER)) {
-        installHttp2IdleTimer(ctx.channel()); // reached through an h2c upgrade
+        installHttp2IdleTimer(ctx.channel(), contexts); // reached through an h2c upgrade
       }
       ctx.pipeline().remove(this);
     }

@@ -14,6 +14,7 @@ public final class HcmStats {
   public final Counter downstreamCxHttp1Total;
   public final Counter downstreamCxHttp2Total;
   public final Counter downstreamCxDestroyRemote;
+  public final Counter downstreamCxProtocolError;
   public final Counter downstreamRqTotal;
   public final Gauge downstreamRqActive;
   public final Counter downstreamRqHttp1Total;
@@ -35,6 +36,7 @@ public final class HcmStats {
     downstreamCxHttp1Total = store.counter(p + "downstream_cx_http1_total");
     downstreamCxHttp2Total = store.counter(p + "downstream_cx_http2_total");
     downstreamCxDestroyRemote = store.counter(p + "downstream_cx_destroy_remote");
+    downstreamCxProtocolError = store.counter(p + "downstream_cx_protocol_error");
     downstreamRqTotal = store.counter(p + "downstream_rq_total");
     downstreamRqActive = store.gauge(p + "downstream_rq_active");
     downstreamRqHttp1Total = store.counter(p + "downstream_rq_http1_total");

@@ -1067,11 +1067,12 @@ final class ProxyStream {
     responseComplete = true;
     responseCode = r.status().code();
     responseCodeDetails = details;
-    if (!requestComplete) {
-      // The rest of the request is not wanted; close rather than read and discard it. Decided
-      // before the headers are written so the reply says "connection: close" and the client does
-      // not reuse a connection we are about to close.
-      clientWantsClose = clientWantsClose || !"HTTP/2".equals(downstream.protocol());
+    boolean http2 = "HTTP/2".equals(downstream.protocol());
+    if (!requestComplete && requestBodyExpected) {
+      // The rest of the body is not wanted; close rather than read and discard it (Envoy closes an
+      // HTTP/1 connection it answered before the request ended). Decided before the headers are
+      // written so the reply says "connection: close" and the client does not reuse it.
+      clientWantsClose = clientWantsClose || !http2;
     }
     decorateResponse(r.headers());
     responseHeaders = r.headers();
@@ -1080,7 +1081,11 @@ final class ProxyStream {
       r.content().clear();
     }
     downstream.writeAndForget(r);
-    complete();
+    if (requestComplete || requestBodyExpected || http2 || clientWantsClose) {
+      complete();
+    }
+    // Else an HTTP/1 request without a body: its end follows its headers at once, and arriving
+    // (onRequestContent) completes the exchange on a connection that stays open.
   }
 
   private void decorateResponse(HttpHeaders h) {

@@ -161,11 +161,16 @@ public final class SupportMatrix {
             "http2_protocol_options",
             "common_http_protocol_options",
             "http_protocol_options",
-            "request_headers_timeout",
             "proxy_100_continue",
             "access_log",
             "strip_any_host_port",
             "strip_matching_host_port")
+        .honouredNote(
+            "request_headers_timeout",
+            "HTTP/1.1: from the first byte of a request to the end of its headers, else 408 and"
+                + " close (downstream_rq_header_timeout); off by default, as in Envoy. An HTTP/2"
+                + " header block is taken whole by the codec: a connection stalled inside one has"
+                + " no stream and is closed by idle_timeout")
         .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
         .honouredNote(
             "forward_client_cert_details",
@@ -188,8 +193,9 @@ public final class SupportMatrix {
             "max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
         .honouredNote(
             "idle_timeout",
-            "downstream: close a connection with no active stream (default 1 h); upstream: pool"
-                + " idle timeout")
+            "downstream: runs from the moment a connection is accepted (before TLS, protocol"
+                + " sniffing and the HTTP/2 preface) and whenever it has no active stream, then"
+                + " closes it (default 1 h); upstream: pool idle timeout")
         .ignored("max_stream_duration", "not enforced yet")
         .ignored("max_connection_duration", "not enforced yet")
         .rest(IGNORED, NOT_YET);

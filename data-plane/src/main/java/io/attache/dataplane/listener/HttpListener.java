@@ -104,6 +104,10 @@ public final class HttpListener {
     context.stats().downstreamCxTotal.inc();
     context.stats().downstreamCxActive.inc();
     ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
+    // From the first moment: a peer that never finishes a TLS handshake, a protocol sniff or an
+    // HTTP/2 preface is idle too.
+    ConnectionIdleTimer.startOnAccept(
+        ch, context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout, context.ticker());
     if (context.tls().isPresent()) {
       context.tls().get().install(ch, secured -> initHttp(secured, context));
     } else {
@@ -159,26 +163,12 @@ public final class HttpListener {
    */
   private void addHttp2(ChannelPipeline p, HttpConnectionManagerConfig hcm) {
     p.channel().config().setAutoRead(true);
-    installHttp2IdleTimer(p.channel());
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
         Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
         new CountingHandler(),
         new Http2MultiplexHandler(streamInitializer()));
-  }
-
-  private void installHttp2IdleTimer(Channel connection) {
-    ListenerContext context = contexts.get();
-    ConnectionIdleTimer timer =
-        new ConnectionIdleTimer(
-            connection,
-            context.hcm().idleTimeout(),
-            context.stats().downstreamCxIdleTimeout,
-            context.ticker());
-    connection.attr(Http2StreamHandler.IDLE_TIMER).set(timer);
-    connection.closeFuture().addListener(f -> timer.stop());
-    timer.start();
   }
 
   private static Http2Settings settings(HttpConnectionManagerConfig hcm) {
@@ -203,9 +193,6 @@ public final class HttpListener {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();
-      if (!ctx.channel().hasAttr(Http2StreamHandler.IDLE_TIMER)) {
-        installHttp2IdleTimer(ctx.channel()); // reached through an h2c upgrade
-      }
       ctx.pipeline().remove(this);
     }
   }

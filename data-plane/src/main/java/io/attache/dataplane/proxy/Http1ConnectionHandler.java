@@ -63,7 +63,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    idleTimer().start();
+    idleTimer();
     ctx.read();
     ctx.fireChannelActive();
   }
@@ -144,9 +144,6 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     if (streamIdleTimer != null) {
       streamIdleTimer.close();
     }
-    if (idleTimer != null) {
-      idleTimer.stop();
-    }
     ctx.fireChannelInactive();
   }
 
@@ -175,14 +172,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     ctx.close();
   }
 
+  /** The connection's idle timer, armed when the listener accepted it. */
   private ConnectionIdleTimer idleTimer() {
     if (idleTimer == null) {
-      idleTimer =
-          new ConnectionIdleTimer(
-              ctx.channel(),
-              context.hcm().idleTimeout(),
-              context.stats().downstreamCxIdleTimeout,
-              context.ticker());
+      idleTimer = ConnectionIdleTimer.of(ctx.channel());
     }
     return idleTimer;
   }

@@ -27,10 +27,6 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private ProxyStream stream;
   private boolean counted;
 
-  /** The connection-level idle timer, kept on the parent (connection) channel. */
-  public static final io.netty.util.AttributeKey<ConnectionIdleTimer> IDLE_TIMER =
-      io.netty.util.AttributeKey.valueOf("attache.idle-timer");
-
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
   }
@@ -59,7 +55,7 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (stream == null && obj instanceof HttpRequest request) {
       ListenerContext context = contexts.get();
       context.stats().downstreamRqHttp2Total.inc();
-      ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
+      ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
       if (idle != null) {
         idle.streamStarted();
         counted = true;
@@ -78,7 +74,7 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (stream != null && !stream.isFinished()) {
       stream.onDownstreamClosed();
     }
-    ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
+    ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
     if (idle != null && counted) {
       idle.streamEnded();
     }

@@ -152,7 +152,6 @@ public final class SupportMatrix {
             "generate_request_id",
             "preserve_external_request_id",
             "always_set_request_id_in_response",
-            "use_remote_address",
             "skip_xff_append",
             "server_name",
             "server_header_transformation",
@@ -171,7 +170,21 @@ public final class SupportMatrix {
                 + " close (downstream_rq_header_timeout); off by default, as in Envoy. An HTTP/2"
                 + " header block is taken whole by the codec: a connection stalled inside one has"
                 + " no stream and is closed by idle_timeout")
-        .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
+        .honouredNote(
+            "use_remote_address",
+            "the socket peer is the client (appended to x-forwarded-for); external requests are"
+                + " edge requests: caller-identity x-envoy headers dropped,"
+                + " x-envoy-external-address set")
+        .honouredNote(
+            "xff_num_trusted_hops",
+            "the client address is taken that many entries from the end of x-forwarded-for, as"
+                + " Envoy's getLastAddressFromXFF; also what RBAC remote_ip matches")
+        .honouredNote(
+            "internal_address_config",
+            "cidr_ranges: a request is internal only when its single trusted client address is"
+                + " in one; without it no address is internal (Envoy 1.36+). Internal requests"
+                + " get x-envoy-internal: true and keep their x-envoy control headers; every other"
+                + " request loses them")
         .honouredNote(
             "forward_client_cert_details",
             "x-forwarded-client-cert: SANITIZE (default), FORWARD_ONLY, APPEND_FORWARD,"
@@ -188,6 +201,9 @@ public final class SupportMatrix {
             "the connection is always closed after an invalid message")
         .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
         .rest(IGNORED, NOT_YET);
+    b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
+        .honoured("cidr_ranges")
+        .ignored("unix_sockets", "listeners are IP sockets only");
     b.message(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor())
         .honoured(
             "max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
@@ -354,7 +370,8 @@ public final class SupportMatrix {
             "a verified client certificate (PeerIdentity); plaintext connections never match")
         .honouredNote(
             "remote_ip",
-            "the trusted client address: last x-forwarded-for entry unless use_remote_address")
+            "the trusted client address the connection manager decided on (use_remote_address,"
+                + " xff_num_trusted_hops, x-forwarded-for)")
         .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
         .rejected("metadata", "dynamic metadata is not produced by Attaché")
         .rejected("sourced_metadata", "dynamic and route metadata are not matched")
@@ -704,6 +721,8 @@ public final class SupportMatrix {
             "max_direct_response_body_size_bytes",
             "ignore_port_in_host_matching",
             "ignore_path_parameters_in_path_matching")
+        .honouredNote(
+            "internal_only_headers", "removed from every request that is not internal, as Envoy")
         .rejected("vhds", "VHDS is not supported")
         .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
         .ignored("request_mirror_policies", "no request mirroring")

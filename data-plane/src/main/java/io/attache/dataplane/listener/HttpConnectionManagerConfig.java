@@ -11,6 +11,8 @@ import io.attache.dataplane.router.RouteTableOptions;
 import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
+import io.attache.dataplane.trust.InternalAddressConfig;
+import io.attache.dataplane.trust.RequestTrust;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -20,6 +22,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,9 +37,7 @@ public record HttpConnectionManagerConfig(
     boolean generateRequestId,
     boolean preserveExternalRequestId,
     boolean alwaysSetRequestIdInResponse,
-    boolean useRemoteAddress,
-    int xffNumTrustedHops,
-    boolean skipXffAppend,
+    RequestTrust trust,
     String serverName,
     ServerHeaderTransformation serverHeaderTransformation,
     int maxRequestHeadersKb,
@@ -168,13 +169,15 @@ public record HttpConnectionManagerConfig(
                   : RouteTableOptions.HostPortStripping.NONE;
         };
     refuseRbacPerRoute(routeConfig, routePath, filters.rbac());
-    if (!filters.rbac().isEmpty() && hcm.getXffNumTrustedHops() != 0) {
-      // RBAC's remote_ip is the trusted client address, which is only derived for 0 hops here.
-      throw new ConfigException(
-          path + ".xff_num_trusted_hops",
-          "must be 0 when an RBAC filter is configured (the trusted client address for remote_ip"
-              + " is only derived with 0 trusted hops)");
-    }
+    RequestTrust trust =
+        new RequestTrust(
+            hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
+            hcm.getXffNumTrustedHops(),
+            hcm.getSkipXffAppend(),
+            InternalAddressConfig.from(hcm, path),
+            routeConfig.getInternalOnlyHeadersList().stream()
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .toList());
     RouteTable routes =
         RouteTable.compile(routeConfig, routePath, new RouteTableOptions(stripping, listenerPort));
 
@@ -205,9 +208,7 @@ public record HttpConnectionManagerConfig(
         !hcm.hasGenerateRequestId() || hcm.getGenerateRequestId().getValue(),
         hcm.getPreserveExternalRequestId(),
         hcm.getAlwaysSetRequestIdInResponse(),
-        hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
-        hcm.getXffNumTrustedHops(),
-        hcm.getSkipXffAppend(),
+        trust,
         hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName(),
         serverHeader,
         maxHeadersKb,

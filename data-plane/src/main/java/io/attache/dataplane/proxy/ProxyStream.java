@@ -25,6 +25,7 @@ import io.attache.dataplane.tracing.AttemptOutcome;
 import io.attache.dataplane.tracing.AttemptSpan;
 import io.attache.dataplane.tracing.RequestOutcome;
 import io.attache.dataplane.tracing.RequestSpan;
+import io.attache.dataplane.trust.RequestOrigin;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -93,7 +94,7 @@ final class ProxyStream {
   private boolean headRequest;
   private boolean clientWantsClose;
   private boolean requestBodyExpected;
-  private boolean internalRequest;
+  private RequestOrigin origin;
   private String requestId;
   private String routeName;
   private RequestSpan span = RequestSpan.NOOP;
@@ -240,11 +241,9 @@ final class ProxyStream {
             request,
             scheme,
             downstream.remoteAddress(),
+            origin.clientAddress(),
             downstream.localAddress(),
-            downstream.peerIdentity(),
-            hcm.useRemoteAddress()
-                ? RbacRequest.ClientAddressSource.CONNECTION
-                : RbacRequest.ClientAddressSource.LAST_X_FORWARDED_FOR);
+            downstream.peerIdentity());
     for (RbacFilter filter : context.rbac()) {
       RbacFilter.Result result = filter.check(view);
       if (result.verdict() == RbacFilter.Verdict.DENY) {
@@ -348,9 +347,6 @@ final class ProxyStream {
             forward.policy().retryPolicy(),
             request,
             scheme,
-            internalRequest
-                ? RetryState.EnvoyRetryHeaders.HONOURED
-                : RetryState.EnvoyRetryHeaders.IGNORED,
             cluster.retryContext(forward.policy().priority()));
     RetryState.consumeRetryHeaders(request.headers());
     buffering = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
@@ -1110,33 +1106,15 @@ final class ProxyStream {
   }
 
   /**
-   * x-request-id, x-forwarded-for, x-forwarded-proto and x-forwarded-client-cert, per Envoy's
-   * connection manager.
+   * The connection manager's header work, in Envoy's order: trust ({@code x-forwarded-*}, {@code
+   * x-envoy-internal}, the {@code x-envoy-*} control headers), then {@code
+   * x-forwarded-client-cert}, then {@code x-request-id}.
    */
   private void applyForwardingHeaders(HttpHeaders h) {
-    boolean edgeRequest = false;
-    if (hcm.useRemoteAddress()) {
-      java.net.InetAddress remote = downstream.remoteAddress().getAddress();
-      boolean internal =
-          remote.isLoopbackAddress() || remote.isSiteLocalAddress() || remote.isLinkLocalAddress();
-      edgeRequest = !internal;
-      if (!hcm.skipXffAppend()) {
-        String ip = remote.getHostAddress();
-        String xff = h.get("x-forwarded-for");
-        h.set("x-forwarded-for", xff == null || xff.isEmpty() ? ip : xff + "," + ip);
-      }
-      h.set("x-forwarded-proto", downstream.scheme());
-    } else if (!h.contains("x-forwarded-proto")) {
-      h.set("x-forwarded-proto", downstream.scheme());
-    }
-    internalRequest = !edgeRequest;
+    origin = hcm.trust().apply(h, downstream.remoteAddress(), downstream.scheme());
     hcm.forwardClientCert().apply(h, downstream.tls());
-    if (edgeRequest) {
-      // Envoy never lets an external client force tracing or steer retries.
-      h.remove("x-envoy-force-trace");
-      if (!hcm.preserveExternalRequestId()) {
-        h.remove("x-request-id");
-      }
+    if (origin.edge() && !hcm.preserveExternalRequestId()) {
+      h.remove("x-request-id");
     }
     requestId = h.get("x-request-id");
     if ((requestId == null || requestId.isEmpty()) && hcm.generateRequestId()) {

@@ -20,6 +20,7 @@ import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.RequestContext;
+import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
 import io.attache.dataplane.tracing.AttemptOutcome;
 import io.attache.dataplane.tracing.AttemptSpan;
@@ -101,6 +102,7 @@ final class ProxyStream {
   private FaultDecision fault = FaultDecision.NONE;
 
   private RouteDecision.Forward route;
+  private RequestTimeouts timeouts;
   private ClusterHandle cluster;
   private ResourceManager breakers;
   private RetryState retryState;
@@ -311,6 +313,7 @@ final class ProxyStream {
   private void forward(RouteDecision.Forward forward) {
     this.route = forward;
     routeName = forward.policy().routeName();
+    timeouts = RequestTimeouts.resolve(forward.policy(), request.headers());
     cluster = context.clusters().apply(forward.cluster());
     if (cluster == null) {
       context.stats().noCluster.inc();
@@ -643,7 +646,7 @@ final class ProxyStream {
           () -> {
             flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
             route = null;
-            localReply(504, "upstream request timeout", "upstream_per_try_idle_timeout");
+            timeoutReply("upstream_per_try_idle_timeout");
           });
     }
 
@@ -671,9 +674,8 @@ final class ProxyStream {
      * 0 (no header) when both are off. The first attempt counts no elapsed time, as in Envoy.
      */
     private long expectedTimeoutMillis() {
-      long global = route.policy().timeoutDisabled() ? 0 : route.policy().timeout().toMillis();
-      long expected =
-          route.policy().retryPolicy().perTryTimeout().map(Duration::toMillis).orElse(global);
+      long global = timeouts.global().toMillis();
+      long expected = timeouts.perTry().map(Duration::toMillis).orElse(global);
       if (expected > 0 && global > 0) {
         long elapsed =
             number == 1 || requestCompleteNanos == 0
@@ -692,8 +694,7 @@ final class ProxyStream {
     }
 
     void startPerTryTimer() {
-      Optional<Duration> perTry =
-          route == null ? Optional.empty() : route.policy().retryPolicy().perTryTimeout();
+      Optional<Duration> perTry = route == null ? Optional.empty() : timeouts.perTry();
       if (perTry.isEmpty() || perTryTimer != null || ended) {
         return;
       }
@@ -714,7 +715,7 @@ final class ProxyStream {
           () -> {
             flags.add(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
             route = null;
-            localReply(504, "upstream request timeout", "upstream_per_try_timeout");
+            timeoutReply("upstream_per_try_timeout");
           });
     }
 
@@ -957,13 +958,13 @@ final class ProxyStream {
   // ---------------------------------------------------------------- timers
 
   private void startRouteTimer() {
-    if (route == null || route.policy().timeoutDisabled() || routeTimerArmed || finished) {
+    if (route == null || timeouts.globalDisabled() || routeTimerArmed || finished) {
       return;
     }
     routeTimerArmed = true;
     downstream
         .routeTimer()
-        .arm(context.ticker().nanoTime() + route.policy().timeout().toNanos(), routeTimeout);
+        .arm(context.ticker().nanoTime() + timeouts.global().toNanos(), routeTimeout);
   }
 
   private void onRouteTimeout() {
@@ -978,7 +979,7 @@ final class ProxyStream {
     }
     if (!responseStarted) {
       route = null;
-      localReply(504, "upstream request timeout", "upstream_response_timeout");
+      timeoutReply("upstream_response_timeout");
     } else {
       responseCodeDetails = "upstream_response_timeout";
       downstream.reset();
@@ -1050,6 +1051,12 @@ final class ProxyStream {
     FullHttpResponse r = LocalReply.build(downstream.alloc(), 503, "upstream overflow", grpc);
     r.headers().set(OVERLOADED_HEADER, "true");
     sendLocal(r, details);
+  }
+
+  /** 504, or 204 without a body when the request asked for it (Envoy's alt response). */
+  private void timeoutReply(String details) {
+    int status = timeouts.timeoutStatus();
+    localReply(status, status == 504 ? "upstream request timeout" : "", details);
   }
 
   private void localReply(int status, String body, String details) {

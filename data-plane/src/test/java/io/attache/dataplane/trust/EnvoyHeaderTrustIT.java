@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.dataplane.testing.TestHttpServer.Reply;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -140,5 +142,52 @@ class EnvoyHeaderTrustIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(attempts).hasValue(2);
     assertThat(r.headers().firstValue("x-seen-internal")).hasValue("true");
+  }
+
+  /** A proxy whose only route goes, with {@code timeout}, to an upstream that never answers. */
+  private ServerSocket startWithSilentUpstream(String hcmExtra, String timeout) throws Exception {
+    ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    proxy =
+        ProxyHarness.start(
+            bootstrap(
+                hcmExtra,
+                "- match: { prefix: \"/\" }\n  route: { cluster: silent, timeout: "
+                    + timeout
+                    + " }\n",
+                staticCluster("silent", "", silent.getLocalPort())));
+    return silent;
+  }
+
+  @Test
+  void anExternalClientCannotStretchTheRouteTimeout() throws Exception {
+    try (ServerSocket silent = startWithSilentUpstream("", "0.2s")) {
+      HttpResponse<String> r = send("/slow", "x-envoy-upstream-rq-timeout-ms", "600000");
+
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(r.body()).isEqualTo("upstream request timeout");
+    }
+  }
+
+  @Test
+  void anInternalClientSetsItsOwnTimeoutAndAltResponseAsEnvoyAllows() throws Exception {
+    String internal =
+        """
+        use_remote_address: true
+        internal_address_config:
+          cidr_ranges: [{ address_prefix: 127.0.0.0, prefix_len: 8 }]
+        """;
+    try (ServerSocket silent = startWithSilentUpstream(internal, "600s")) {
+      HttpResponse<String> shortened = send("/slow", "x-envoy-upstream-rq-timeout-ms", "100");
+      HttpResponse<String> alt =
+          send(
+              "/slow",
+              "x-envoy-upstream-rq-timeout-ms",
+              "100",
+              "x-envoy-upstream-rq-timeout-alt-response",
+              "1");
+
+      assertThat(shortened.statusCode()).isEqualTo(504);
+      assertThat(alt.statusCode()).isEqualTo(204);
+    }
   }
 }

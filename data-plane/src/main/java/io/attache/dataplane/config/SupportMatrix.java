@@ -165,6 +165,16 @@ public final class SupportMatrix {
             "strip_any_host_port",
             "strip_matching_host_port")
         .honouredNote(
+            "normalize_path",
+            "RFC 3986 normalisation as Envoy 1.40's canonicalizer does it, before RBAC and routing;"
+                + " off by default as in Envoy")
+        .honouredNote("merge_slashes", "after normalize_path, before RBAC and routing")
+        .honouredNote(
+            "path_with_escaped_slashes_action",
+            "%2F and %5C: KEEP_UNCHANGED (the default), REJECT_REQUEST (400),"
+                + " UNESCAPE_AND_REDIRECT (307 to the unescaped, normalised path; gRPC gets 400),"
+                + " UNESCAPE_AND_FORWARD")
+        .honouredNote(
             "request_headers_timeout",
             "HTTP/1.1: from the first byte of a request to the end of its headers, else 408 and"
                 + " close (downstream_rq_header_timeout); off by default, as in Envoy. An HTTP/2"

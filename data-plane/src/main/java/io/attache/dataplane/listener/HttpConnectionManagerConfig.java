@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.fault.HttpFaultConfig;
 import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.rbac.RbacFilterConfig;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
@@ -38,6 +39,7 @@ public record HttpConnectionManagerConfig(
     boolean preserveExternalRequestId,
     boolean alwaysSetRequestIdInResponse,
     RequestTrust trust,
+    PathNormalizer paths,
     String serverName,
     ServerHeaderTransformation serverHeaderTransformation,
     int maxRequestHeadersKb,
@@ -209,6 +211,7 @@ public record HttpConnectionManagerConfig(
         hcm.getPreserveExternalRequestId(),
         hcm.getAlwaysSetRequestIdInResponse(),
         trust,
+        PathNormalizer.from(hcm, path),
         hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName(),
         serverHeader,
         maxHeadersKb,

@@ -28,6 +28,8 @@ public final class HcmStats {
   public final Counter noCluster;
   public final Counter rqDirectResponse;
   public final Counter rqRedirect;
+  public final Counter downstreamRqFailedPathNormalization;
+  public final Counter downstreamRqRedirectedWithNormalizedPath;
 
   public HcmStats(StatsStore store, String statPrefix) {
     String p = "http." + statPrefix + ".";
@@ -52,6 +54,10 @@ public final class HcmStats {
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");
     rqRedirect = store.counter(p + "rq_redirect");
+    downstreamRqFailedPathNormalization =
+        store.counter(p + "downstream_rq_failed_path_normalization");
+    downstreamRqRedirectedWithNormalizedPath =
+        store.counter(p + "downstream_rq_redirected_with_normalized_path");
   }
 
   void responseCode(int status) {

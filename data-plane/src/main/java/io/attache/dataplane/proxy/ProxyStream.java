@@ -10,6 +10,7 @@ import io.attache.dataplane.fault.FaultDecision;
 import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.outlier.BreakerGate;
+import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.proxy.ClusterHandle.SelectedHost;
 import io.attache.dataplane.proxy.ClusterHandle.UpstreamOutcome;
@@ -188,7 +189,7 @@ final class ProxyStream {
       requestCompleteNanos = context.ticker().nanoTime();
     }
 
-    if (runRbacFilters() == RbacFilter.Verdict.DENY) {
+    if (!normalizePath() || runRbacFilters() == RbacFilter.Verdict.DENY) {
       return;
     }
     RouteDecision decision =
@@ -227,6 +228,36 @@ final class ProxyStream {
     } else if (decision instanceof RouteDecision.Forward forward) {
       forward(forward);
     }
+  }
+
+  /**
+   * The HCM's path normalisation, before RBAC and routing so both match the path the upstream will
+   * get; false when the request was answered instead (400, or 307 to the unescaped path).
+   */
+  private boolean normalizePath() {
+    PathNormalizer.Result normalized = hcm.paths().normalize(request.uri());
+    switch (normalized.action()) {
+      case CONTINUE -> {
+        if (!normalized.path().equals(request.uri())) {
+          request.setUri(normalized.path());
+          path = normalized.path();
+        }
+        return true;
+      }
+      case REDIRECT -> {
+        if (!grpc) { // gRPC clients do not follow redirects: Envoy refuses instead
+          context.stats().downstreamRqRedirectedWithNormalizedPath.inc();
+          FullHttpResponse r = LocalReply.build(downstream.alloc(), 307, "", false);
+          r.headers().set(HttpHeaderNames.LOCATION, normalized.path());
+          sendLocal(r, "path_normalization_failed");
+          return false;
+        }
+      }
+      case REJECT -> {}
+    }
+    context.stats().downstreamRqFailedPathNormalization.inc();
+    localReply(400, "", "path_normalization_failed");
+    return false;
   }
 
   /**

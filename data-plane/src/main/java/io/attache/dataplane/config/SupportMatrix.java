@@ -206,9 +206,11 @@ public final class SupportMatrix {
         .honoured("tracing")
         .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
         .ignored("request_timeout", "not enforced yet")
-        .ignored(
+        .honouredNote(
             "stream_error_on_invalid_http_message",
-            "the connection is always closed after an invalid message")
+            "HTTP/2 only, when http2_protocol_options does not say: see"
+                + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
+                + " connection after an invalid message")
         .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
@@ -238,6 +240,15 @@ public final class SupportMatrix {
         .rest(IGNORED, "parser and upstream-encoding choices do not apply");
     b.message(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDescriptor())
         .honoured("max_concurrent_streams")
+        .honouredNote(
+            "max_outbound_control_frames",
+            "downstream: SETTINGS and PING ACKs and RST_STREAMs queued but not yet written;"
+                + " beyond it (default 1000) the connection ends with GOAWAY ENHANCE_YOUR_CALM")
+        .honouredNote(
+            "override_stream_error_on_invalid_http_message",
+            "downstream: a malformed request resets only its stream (RST_STREAM PROTOCOL_ERROR)"
+                + " when true; by default it ends the connection (GOAWAY PROTOCOL_ERROR), as in"
+                + " Envoy")
         .rest(IGNORED, NOT_YET);
     b.message(HttpFilter.getDescriptor())
         .honoured("name", "typed_config")

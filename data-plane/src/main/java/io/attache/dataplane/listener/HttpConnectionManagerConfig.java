@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.fault.HttpFaultConfig;
 import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.http2.Http2ServerConfig;
 import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.rbac.RbacFilterConfig;
 import io.attache.dataplane.router.RouteTable;
@@ -50,8 +51,8 @@ public record HttpConnectionManagerConfig(
     Duration idleTimeout,
     Duration drainTimeout,
     Duration maxStreamDuration,
-    long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
+    Http2ServerConfig http2,
     Optional<HttpFaultConfig> fault,
     String faultFilterName,
     List<RbacFilterConfig> rbac,
@@ -228,10 +229,8 @@ public record HttpConnectionManagerConfig(
             hcm.getCommonHttpProtocolOptions().hasMaxStreamDuration(),
             hcm.getCommonHttpProtocolOptions().getMaxStreamDuration(),
             Duration.ZERO),
-        hcm.getHttp2ProtocolOptions().hasMaxConcurrentStreams()
-            ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
-            : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
+        Http2ServerConfig.fromProto(hcm, path, maxHeadersKb),
         filters.fault(),
         filters.faultName(),
         filters.rbac(),

@@ -1,6 +1,7 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
@@ -9,6 +10,7 @@ import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -20,15 +22,15 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -121,18 +123,19 @@ public final class HttpListener {
     ChannelPipeline p = ch.pipeline();
     switch (hcm.codecType()) {
       case HTTP1 -> addHttp1(p, context, false);
-      case HTTP2 -> addHttp2(p, hcm);
+      case HTTP2 -> addHttp2(p, context.http2Front());
       case AUTO ->
           p.addLast(
               new ProtocolSniffer(
                   ctx -> addHttp1(ctx.pipeline(), context, true),
-                  ctx -> addHttp2(ctx.pipeline(), hcm)));
+                  ctx -> addHttp2(ctx.pipeline(), context.http2Front())));
     }
   }
 
   /** HTTP/1.1: the strict front door, then (AUTO only) h2c upgrade, then the stream handler. */
   private void addHttp1(ChannelPipeline p, ListenerContext context, boolean allowH2c) {
     HttpConnectionManagerConfig hcm = context.hcm();
+    Http2ServerCodecFactory h2 = context.http2Front();
     context.http1Front().install(p);
     if (allowH2c) {
       HttpServerCodec codec = (HttpServerCodec) p.get(Http1ServerCodecFactory.CODEC_NAME);
@@ -143,10 +146,7 @@ public final class HttpListener {
               codec,
               protocol ->
                   AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                      ? new Http2ServerUpgradeCodec(
-                          Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-                          new CountingHandler(),
-                          new Http2MultiplexHandler(streamInitializer()))
+                      ? new Http2ServerUpgradeCodec(h2.newCodec(), http2Handlers(h2))
                       : null,
               hcm.maxRequestHeadersKb() * 1024));
     }
@@ -161,20 +161,22 @@ public final class HttpListener {
    * one stream at a time; the flush consolidation handler turns their flushes into one write per
    * event-loop turn for the whole connection instead of one {@code writev} per stream.
    */
-  private void addHttp2(ChannelPipeline p, HttpConnectionManagerConfig hcm) {
+  private void addHttp2(ChannelPipeline p, Http2ServerCodecFactory h2) {
     p.channel().config().setAutoRead(true);
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
-        Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-        new CountingHandler(),
-        new Http2MultiplexHandler(streamInitializer()));
+        h2.newCodec());
+    p.addLast(http2Handlers(h2));
   }
 
-  private static Http2Settings settings(HttpConnectionManagerConfig hcm) {
-    return Http2Settings.defaultSettings()
-        .maxConcurrentStreams(hcm.http2MaxConcurrentStreams())
-        .maxHeaderListSize(hcm.maxRequestHeadersKb() * 1024L);
+  /** What follows the frame codec: stats, the stream multiplexer and the connection's tail. */
+  private ChannelHandler[] http2Handlers(Http2ServerCodecFactory h2) {
+    List<ChannelHandler> handlers = new ArrayList<>();
+    handlers.add(new CountingHandler());
+    handlers.add(new Http2MultiplexHandler(streamInitializer()));
+    handlers.addAll(List.of(h2.connectionTail()));
+    return handlers.toArray(ChannelHandler[]::new);
   }
 
   private ChannelInitializer<Channel> streamInitializer() {

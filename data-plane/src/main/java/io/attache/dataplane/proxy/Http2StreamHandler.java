@@ -1,22 +1,29 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.http2.StreamStarts;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
  * One downstream HTTP/2 stream (a Netty child stream channel speaking {@code HttpObject}s): one
- * {@link ProxyStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. Runs on
- * the connection's event loop; never blocks.
+ * {@link ProxyStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. The
+ * stream starts once the connection's current read is over ({@link StreamStarts}), so one the
+ * client resets in the same burst never reaches the router. Runs on the connection's event loop;
+ * never blocks.
  */
 public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     implements DownstreamSink {
@@ -25,6 +32,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private DeadlineTimer routeTimer;
   private DeadlineTimer streamIdleTimer;
   private ProxyStream stream;
+  private HttpRequest pending;
+  private final ArrayDeque<HttpContent> pendingContent = new ArrayDeque<>(2);
   private boolean counted;
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
@@ -52,20 +61,51 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (stream == null && obj instanceof HttpRequest request) {
-      ListenerContext context = contexts.get();
-      context.stats().downstreamRqHttp2Total.inc();
-      ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
-      if (idle != null) {
-        idle.streamStarted();
-        counted = true;
-      }
-      stream = new ProxyStream(context, this);
-      stream.onRequestHeaders(request);
+    if (stream == null && pending == null && obj instanceof HttpRequest request) {
+      // Started once the connection's read is over: a reset in the same burst comes first.
+      pending = request;
+      StreamStarts.afterRead(ctx.channel(), this::start);
+    } else if (pending != null && obj instanceof HttpContent content) {
+      pendingContent.add(content);
     } else if (stream != null && obj instanceof HttpContent content) {
       stream.onRequestContent(content);
     } else {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void start() {
+    HttpRequest request = pending;
+    pending = null;
+    if (request == null) {
+      return;
+    }
+    ListenerContext context = contexts.get();
+    context.stats().downstreamRqHttp2Total.inc();
+    if (!ctx.channel().isActive()) {
+      // Reset by the client before the read that brought it was over: nothing was forwarded.
+      context.stats().downstreamRqTotal.inc();
+      ReferenceCountUtil.release(request);
+      releasePendingContent();
+      return;
+    }
+    ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
+    if (idle != null) {
+      idle.streamStarted();
+      counted = true;
+    }
+    stream = new ProxyStream(context, this);
+    stream.onRequestHeaders(request);
+    HttpContent content;
+    while ((content = pendingContent.poll()) != null) {
+      stream.onRequestContent(content);
+    }
+  }
+
+  private void releasePendingContent() {
+    HttpContent content;
+    while ((content = pendingContent.poll()) != null) {
+      content.release();
     }
   }
 
@@ -87,8 +127,18 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     ctx.fireChannelInactive();
   }
 
+  /**
+   * A stream error of the peer (a malformed request, with {@code
+   * override_stream_error_on_invalid_http_message}) resets the stream with its own error code;
+   * closing the stream channel alone would send CANCEL.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2Exception http2 && ctx.channel().isActive()) {
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(http2.error()))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     ctx.close();
   }
 

@@ -3,6 +3,7 @@ package io.attache.dataplane.proxy;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.HttpConnectionManagerConfig;
 import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.time.RandomSource;
@@ -26,6 +27,7 @@ public record ListenerContext(
     Function<String, ClusterHandle> clusters,
     HcmStats stats,
     Http1ServerCodecFactory http1Front,
+    Http2ServerCodecFactory http2Front,
     AccessLoggers accessLog,
     List<RbacFilter> rbac,
     Optional<FaultInjector> faults,

@@ -13,6 +13,7 @@ import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
 import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.RouteConfigSource;
@@ -197,6 +198,7 @@ public final class ProxyServer {
             clusters::get,
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
+            new Http2ServerCodecFactory(config.hcm().http2(), stats, Ticker.SYSTEM),
             accessLog,
             config.hcm().rbac().stream()
                 .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))

@@ -29,7 +29,7 @@ final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof IOException || cause.getCause() instanceof IOException) {
       ctx.close();
       return;
     }

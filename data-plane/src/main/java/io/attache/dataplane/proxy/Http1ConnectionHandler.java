@@ -148,15 +148,16 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   /**
-   * A read error from the socket is the client going away: the stream sees the close. Anything else
-   * broke the connection's input: it is counted and logged (rate-limited), nothing more is read,
-   * and a request already read whole still gets its response before the connection closes; one cut
-   * off mid-body is reset with the connection, and requests decoded behind the current one were
-   * never forwarded and go with it.
+   * A read error from the socket (or from TLS under it) is the client going away or sending bytes
+   * that do not decrypt: the stream sees the close, nothing is logged. Anything else broke the
+   * connection's input: it is counted and logged (rate-limited), nothing more is read, and a
+   * request already read whole still gets its response before the connection closes; one cut off
+   * mid-body is reset with the connection, and requests decoded behind the current one were never
+   * forwarded and go with it.
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof IOException || cause.getCause() instanceof IOException) {
       ctx.close();
       return;
     }

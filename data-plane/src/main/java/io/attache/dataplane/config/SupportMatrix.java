@@ -84,7 +84,11 @@ public final class SupportMatrix {
         .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.getDescriptor())
-        .honouredNote("cluster_name", "a static cluster; its first endpoint is the server")
+        .honouredNote(
+            "cluster_name",
+            "a static cluster; each of its endpoints is a control-plane server (replica): one"
+                + " stream at a time, to one drawn at random first, then the next one on each"
+                + " reconnect (round robin)")
         .honoured("authority", "max_receive_message_length")
         .ignored("skip_envoy_headers", "no x-envoy headers are sent on the ADS stream")
         .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")

@@ -90,6 +90,7 @@ public final class ProxyServer {
   private final SecretStore secrets = new SecretStore();
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
+  private final RandomSource random;
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
@@ -115,10 +116,12 @@ public final class ProxyServer {
   private volatile InetSocketAddress adminAddress;
   private volatile boolean stopping;
 
-  private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
+  private ProxyServer(
+      Bootstrap bootstrap, ProxyOptions options, RandomSource random, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
+    this.random = random;
     this.xds = validated.xds();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
@@ -127,7 +130,7 @@ public final class ProxyServer {
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, RandomSource.SYSTEM, secrets);
+            bootstrap.getStaticResources().getClustersList(), stats, random, secrets);
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
@@ -211,7 +214,7 @@ public final class ProxyServer {
                         new FaultInjector(
                             f, config.hcm().faultFilterName(), config.hcm().statPrefix(), stats)),
             tracerFor(config, exporter).countingStreamsIn(streams),
-            RandomSource.SYSTEM,
+            random,
             Ticker.SYSTEM,
             java.time.Clock.systemUTC(),
             config
@@ -275,7 +278,7 @@ public final class ProxyServer {
         config.hcm().tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
         exporter.get(),
-        RandomSource.SYSTEM,
+        random,
         java.time.Clock.systemUTC());
   }
 
@@ -290,11 +293,21 @@ public final class ProxyServer {
   /** Validates, then binds every listener and the admin endpoint. */
   public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options)
       throws ConfigException {
+    return start(bootstrap, options, RandomSource.SYSTEM);
+  }
+
+  /**
+   * As {@link #start(Bootstrap, ProxyOptions)}, with every random draw of the proxy (weighted
+   * clusters, runtime fractions, fault percentages, load balancing, jitter, request ids) taken from
+   * {@code random}: tests pass a seeded source and assert exact outcomes.
+   */
+  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options, RandomSource random)
+      throws ConfigException {
     Validated validated = check(bootstrap);
     for (String w : validated.warnings()) {
       log.warn("config: {}", w);
     }
-    ProxyServer server = new ProxyServer(bootstrap, options, validated);
+    ProxyServer server = new ProxyServer(bootstrap, options, random, validated);
     try {
       server.bind();
       server.startAds();
@@ -425,15 +438,11 @@ public final class ProxyServer {
             this::apply,
             stats,
             new ExecutorScheduler(timers),
-            RandomSource.SYSTEM,
+            random,
             java.time.Clock.systemUTC());
     ads = Optional.of(client);
     client.start();
-    log.info(
-        "mesh mode: ADS to {} at {}:{}",
-        xds.get().adsClusterName(),
-        xds.get().serverHost(),
-        xds.get().serverPort());
+    log.info("mesh mode: ADS to {} at {}", xds.get().adsClusterName(), xds.get().servers());
   }
 
   /**

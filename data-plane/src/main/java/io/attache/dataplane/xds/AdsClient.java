@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * RDS and SDS; per-resource validation with all-or-nothing NACKs per response; Envoy's warming
  * (clusters wait for their endpoints, listeners for their routes, both for their SDS secrets, up to
  * {@code initial_fetch_timeout}); and reconnection with jittered exponential back-off that keeps
- * the last snapshot serving. It hands the integrator only consistent, warm snapshots through {@link
+ * the last snapshot serving. With several servers in the ADS cluster (control-plane replicas) the
+ * stream goes to one at a time: the first is drawn at random, so a fleet spreads over the replicas,
+ * and each reconnection moves on to the next one, round robin, as Envoy's cluster load balancer
+ * picks a host per stream. It hands the integrator only consistent, warm snapshots through {@link
  * XdsConfigListener}.
  *
  * <p>All state lives on one serialised context (gRPC callbacks and timers are funnelled into it),
@@ -97,6 +100,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Map<String, SubscriptionStats> subscriptionStats = new HashMap<>();
 
   private ManagedChannel channel;
+  private int server;
   private AdsStream stream;
   private boolean started;
   private boolean closed;
@@ -139,6 +143,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.backoff = new ReconnectBackoff(random, ReconnectBackoff.BASE, ReconnectBackoff.MAX);
+    this.server = (int) random.nextLong(config.servers().size());
     this.sync =
         new SynchronizationContext(
             (thread, e) -> log.error("ADS client task failed; the client keeps running", e));
@@ -222,9 +227,10 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   }
 
   private ManagedChannel buildChannel() {
+    XdsClientConfig.Server target = config.servers().get(server);
     ManagedChannelBuilder<?> builder =
         Grpc.newChannelBuilderForAddress(
-            config.serverHost(), config.serverPort(), InsecureChannelCredentials.create());
+            target.host(), target.port(), InsecureChannelCredentials.create());
     builder.overrideAuthority(
         config.authority().isEmpty() ? config.adsClusterName() : config.authority());
     builder.maxInboundMessageSize(
@@ -341,6 +347,16 @@ public final class AdsClient implements StreamHost, AutoCloseable {
    * attempt and it is told again.
    */
   private void reconnect() {
+    if (config.servers().size() > 1) {
+      // Another replica may well be up: try the next one at once rather than wait for this one.
+      server = (server + 1) % config.servers().size();
+      channel.shutdownNow();
+      channel = buildChannel();
+      log.info(
+          "ADS stream to {}: trying {}", config.adsClusterName(), config.servers().get(server));
+      openStream();
+      return;
+    }
     ConnectivityState state = channel.getState(true);
     if (state != ConnectivityState.TRANSIENT_FAILURE) {
       openStream();

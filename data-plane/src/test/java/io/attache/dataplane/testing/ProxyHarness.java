@@ -3,6 +3,7 @@ package io.attache.dataplane.testing;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
+import io.attache.dataplane.time.RandomSource;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,10 +29,16 @@ public final class ProxyHarness implements AutoCloseable {
 
   /** Starts a proxy; the YAML should bind port 0 for its listener and admin. */
   public static ProxyHarness start(String bootstrapYaml) throws Exception {
+    return start(bootstrapYaml, RandomSource.SYSTEM);
+  }
+
+  /** Starts a proxy whose every random draw comes from {@code random} (e.g. a seeded source). */
+  public static ProxyHarness start(String bootstrapYaml, RandomSource random) throws Exception {
     return new ProxyHarness(
         ProxyServer.start(
             BootstrapLoader.parse(bootstrapYaml, false),
-            new ProxyOptions(1, Duration.ofSeconds(5))));
+            new ProxyOptions(1, Duration.ofSeconds(5)),
+            random));
   }
 
   /**

@@ -2,6 +2,9 @@ package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.logging.RateLimitedLog;
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
@@ -41,9 +44,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private DeadlineTimer routeTimer;
+  private Scheduler scheduler;
   private DeadlineTimer streamIdleTimer;
   private ListenerContext context;
-  private ProxyStream current;
+  private ActiveStream current;
   private boolean wantMore;
   private boolean closing;
   private boolean closeAfterCurrent;
@@ -97,7 +101,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     context.stats().downstreamRqHttp1Total.inc();
     idleTimer().streamStarted();
-    current = new ProxyStream(context, this);
+    current = new ActiveStream(context, this);
     current.onRequestHeaders(request);
   }
 
@@ -133,7 +137,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (current != null) {
-      ProxyStream s = current;
+      ActiveStream s = current;
       current = null;
       s.onDownstreamClosed();
     }
@@ -219,6 +223,14 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void writeAndForget(HttpObject msg) {
     ctx.writeAndFlush(msg, ctx.voidPromise());
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    if (scheduler == null) {
+      scheduler = new ExecutorScheduler(ctx.executor());
+    }
+    return scheduler;
   }
 
   @Override

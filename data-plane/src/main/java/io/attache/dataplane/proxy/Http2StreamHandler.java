@@ -1,6 +1,9 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http2.StreamStarts;
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -20,7 +23,7 @@ import java.util.function.Supplier;
 
 /**
  * One downstream HTTP/2 stream (a Netty child stream channel speaking {@code HttpObject}s): one
- * {@link ProxyStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. The
+ * {@link ActiveStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. The
  * stream starts once the connection's current read is over ({@link StreamStarts}), so one the
  * client resets in the same burst never reaches the router. Runs on the connection's event loop;
  * never blocks.
@@ -30,8 +33,9 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private final Supplier<ListenerContext> contexts;
   private ChannelHandlerContext ctx;
   private DeadlineTimer routeTimer;
+  private Scheduler scheduler;
   private DeadlineTimer streamIdleTimer;
-  private ProxyStream stream;
+  private ActiveStream stream;
   private HttpRequest pending;
   private final ArrayDeque<HttpContent> pendingContent = new ArrayDeque<>(2);
   private boolean counted;
@@ -94,7 +98,7 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
       idle.streamStarted();
       counted = true;
     }
-    stream = new ProxyStream(context, this);
+    stream = new ActiveStream(context, this);
     stream.onRequestHeaders(request);
     HttpContent content;
     while ((content = pendingContent.poll()) != null) {
@@ -165,6 +169,14 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   @Override
   public void flush() {
     ctx.flush();
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    if (scheduler == null) {
+      scheduler = new ExecutorScheduler(ctx.executor());
+    }
+    return scheduler;
   }
 
   @Override

@@ -11,19 +11,17 @@ import io.attache.dataplane.admin.ServerInitState;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
-import io.attache.dataplane.fault.FaultInjector;
+import io.attache.dataplane.filter.FilterChainEntry;
+import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
-import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
-import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
-import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.CommonTlsConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.SecretSource;
@@ -90,7 +88,6 @@ public final class ProxyServer {
   private final SecretStore secrets = new SecretStore();
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
-  private final RandomSource random;
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
@@ -116,12 +113,10 @@ public final class ProxyServer {
   private volatile InetSocketAddress adminAddress;
   private volatile boolean stopping;
 
-  private ProxyServer(
-      Bootstrap bootstrap, ProxyOptions options, RandomSource random, Validated validated)
+  private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
-    this.random = random;
     this.xds = validated.xds();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
@@ -130,7 +125,7 @@ public final class ProxyServer {
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, random, secrets);
+            bootstrap.getStaticResources().getClustersList(), stats, secrets, options.time());
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
@@ -195,28 +190,35 @@ public final class ProxyServer {
       exporter.ifPresent(BatchingSpanExporter::close);
       throw e;
     }
+    FilterFactoryContext filterContext =
+        new FilterFactoryContext(
+            "",
+            config.hcm().statPrefix(),
+            stats,
+            clusters::get,
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock());
     ListenerContext context =
         new ListenerContext(
             config.hcm(),
-            clusters::get,
-            new HcmStats(stats, config.hcm().statPrefix()),
-            new Http1ServerCodecFactory(config.hcm().http1(), stats),
-            new Http2ServerCodecFactory(config.hcm().http2(), stats, Ticker.SYSTEM),
-            accessLog,
-            config.hcm().rbac().stream()
-                .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
-                .toList(),
-            config
-                .hcm()
-                .fault()
+            config.hcm().httpFilters().stream()
                 .map(
                     f ->
-                        new FaultInjector(
-                            f, config.hcm().faultFilterName(), config.hcm().statPrefix(), stats)),
+                        new FilterChainEntry(
+                            f.name(),
+                            f.type().canonicalName(),
+                            f.disabled(),
+                            f.factory(filterContext)))
+                .toList(),
+            new HcmStats(stats, config.hcm().statPrefix()),
+            new Http1ServerCodecFactory(config.hcm().http1(), stats),
+            new Http2ServerCodecFactory(config.hcm().http2(), stats, options.time().ticker()),
+            accessLog,
             tracerFor(config, exporter).countingStreamsIn(streams),
-            random,
-            Ticker.SYSTEM,
-            java.time.Clock.systemUTC(),
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock(),
             config
                 .tls()
                 .map(
@@ -278,8 +280,8 @@ public final class ProxyServer {
         config.hcm().tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
         exporter.get(),
-        random,
-        java.time.Clock.systemUTC());
+        options.time().random(),
+        options.time().clock());
   }
 
   /**
@@ -290,24 +292,19 @@ public final class ProxyServer {
     return check(bootstrap).warnings();
   }
 
-  /** Validates, then binds every listener and the admin endpoint. */
-  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options)
-      throws ConfigException {
-    return start(bootstrap, options, RandomSource.SYSTEM);
-  }
-
   /**
-   * As {@link #start(Bootstrap, ProxyOptions)}, with every random draw of the proxy (weighted
-   * clusters, runtime fractions, fault percentages, load balancing, jitter, request ids) taken from
-   * {@code random}: tests pass a seeded source and assert exact outcomes.
+   * Validates, then binds every listener and the admin endpoint. Every clock read and random draw
+   * of the proxy (weighted clusters, runtime fractions, fault percentages, load balancing, jitter,
+   * request ids) comes from {@code options.time()}: tests pass a seeded source and assert exact
+   * outcomes.
    */
-  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options, RandomSource random)
+  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options)
       throws ConfigException {
     Validated validated = check(bootstrap);
     for (String w : validated.warnings()) {
       log.warn("config: {}", w);
     }
-    ProxyServer server = new ProxyServer(bootstrap, options, random, validated);
+    ProxyServer server = new ProxyServer(bootstrap, options, validated);
     try {
       server.bind();
       server.startAds();
@@ -438,8 +435,9 @@ public final class ProxyServer {
             this::apply,
             stats,
             new ExecutorScheduler(timers),
-            random,
-            java.time.Clock.systemUTC());
+            options.time().random(),
+            options.time().clock(),
+            options.xdsTransport());
     ads = Optional.of(client);
     client.start();
     log.info("mesh mode: ADS to {} at {}", xds.get().adsClusterName(), xds.get().servers());

@@ -1,7 +1,7 @@
 package io.attache.dataplane.trust;
 
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.rbac.CidrMatch;
+import io.attache.dataplane.matcher.CidrMatch;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.net.InetAddress;
 import java.util.ArrayList;

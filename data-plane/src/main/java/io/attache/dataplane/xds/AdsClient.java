@@ -11,10 +11,7 @@ import io.attache.dataplane.time.Ticker;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
@@ -124,6 +121,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Map<XdsResourceType, Rejection> rejections = new EnumMap<>(XdsResourceType.class);
   private final Map<Dependency.Key, ResourceRejection> resourceRejections = new HashMap<>();
   private volatile XdsConfigDump dump = XdsConfigDump.EMPTY;
+  private final XdsTransport transport;
 
   /**
    * @param scheduler runs back-off and initial-fetch timers; tests fire them by hand
@@ -137,7 +135,20 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       Scheduler scheduler,
       RandomSource random,
       Clock clock) {
+    this(config, listener, stats, scheduler, random, clock, XdsTransport.PLAINTEXT);
+  }
+
+  /** As above, with the channel opened by {@code transport}. */
+  public AdsClient(
+      XdsClientConfig config,
+      XdsConfigListener listener,
+      StatsStore stats,
+      Scheduler scheduler,
+      RandomSource random,
+      Clock clock,
+      XdsTransport transport) {
     this.config = config;
+    this.transport = transport;
     this.listener = listener;
     this.stats = stats;
     this.scheduler = scheduler;
@@ -175,7 +186,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
             return;
           }
           started = true;
-          channel = buildChannel();
+          channel = transport.open(config, config.servers().get(server));
           for (XdsResourceType type : config.wildcardTypes()) {
             Duration timeout = config.initialFetchTimeout(type);
             if (!timeout.isZero()) {
@@ -224,21 +235,6 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   /** Versions, last updates and warming state for {@code /config_dump}; safe from any thread. */
   public XdsConfigDump configDump() {
     return dump;
-  }
-
-  private ManagedChannel buildChannel() {
-    XdsClientConfig.Server target = config.servers().get(server);
-    ManagedChannelBuilder<?> builder =
-        Grpc.newChannelBuilderForAddress(
-            target.host(), target.port(), InsecureChannelCredentials.create());
-    builder.overrideAuthority(
-        config.authority().isEmpty() ? config.adsClusterName() : config.authority());
-    builder.maxInboundMessageSize(
-        config.maxReceiveMessageLength() == 0
-            ? Integer.MAX_VALUE
-            : config.maxReceiveMessageLength());
-    builder.userAgent(XdsClientConfig.USER_AGENT_NAME);
-    return builder.build();
   }
 
   private void openStream() {
@@ -351,7 +347,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       // Another replica may well be up: try the next one at once rather than wait for this one.
       server = (server + 1) % config.servers().size();
       channel.shutdownNow();
-      channel = buildChannel();
+      channel = transport.open(config, config.servers().get(server));
       log.info(
           "ADS stream to {}: trying {}", config.adsClusterName(), config.servers().get(server));
       openStream();

@@ -2,6 +2,7 @@ package io.attache.dataplane.listener;
 
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
 import io.attache.dataplane.listenerfilter.OriginalDestination;
@@ -14,6 +15,7 @@ import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,15 +28,15 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -158,6 +160,17 @@ public final class HttpListener {
       return;
     }
     ChainRuntime chain = selected.get();
+    chain
+        .http()
+        .ifPresent(
+            // From the chain's choice on: a peer that never finishes a TLS handshake, a protocol
+            // sniff or an HTTP/2 preface is idle too.
+            context ->
+                ConnectionIdleTimer.startOnAccept(
+                    ch,
+                    context.hcm().idleTimeout(),
+                    context.stats().downstreamCxIdleTimeout,
+                    context.ticker()));
     if (chain.tls().isPresent()) {
       chain.tls().get().install(ch, secured -> startTerminalFilter(secured, chain, properties));
     } else {
@@ -208,12 +221,12 @@ public final class HttpListener {
     ChannelPipeline p = ch.pipeline();
     switch (hcm.codecType()) {
       case HTTP1 -> addHttp1(p, context, false, contexts);
-      case HTTP2 -> addHttp2(p, hcm, contexts);
+      case HTTP2 -> addHttp2(p, context.http2Front(), contexts);
       case AUTO ->
           p.addLast(
               new ProtocolSniffer(
                   ctx -> addHttp1(ctx.pipeline(), context, true, contexts),
-                  ctx -> addHttp2(ctx.pipeline(), hcm, contexts)));
+                  ctx -> addHttp2(ctx.pipeline(), context.http2Front(), contexts)));
     }
   }
 
@@ -224,6 +237,7 @@ public final class HttpListener {
       boolean allowH2c,
       Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
+    Http2ServerCodecFactory h2 = context.http2Front();
     context.http1Front().install(p);
     if (allowH2c) {
       HttpServerCodec codec = (HttpServerCodec) p.get(Http1ServerCodecFactory.CODEC_NAME);
@@ -234,10 +248,7 @@ public final class HttpListener {
               codec,
               protocol ->
                   AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                      ? new Http2ServerUpgradeCodec(
-                          Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-                          new CountingHandler(contexts),
-                          new Http2MultiplexHandler(streamInitializer(contexts)))
+                      ? new Http2ServerUpgradeCodec(h2.newCodec(), http2Handlers(h2, contexts))
                       : null,
               hcm.maxRequestHeadersKb() * 1024));
     }
@@ -253,35 +264,23 @@ public final class HttpListener {
    * event-loop turn for the whole connection instead of one {@code writev} per stream.
    */
   private void addHttp2(
-      ChannelPipeline p, HttpConnectionManagerConfig hcm, Supplier<ListenerContext> contexts) {
+      ChannelPipeline p, Http2ServerCodecFactory h2, Supplier<ListenerContext> contexts) {
     p.channel().config().setAutoRead(true);
-    installHttp2IdleTimer(p.channel(), contexts);
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
-        Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-        new CountingHandler(contexts),
-        new Http2MultiplexHandler(streamInitializer(contexts)));
+        h2.newCodec());
+    p.addLast(http2Handlers(h2, contexts));
   }
 
-  private static void installHttp2IdleTimer(
-      Channel connection, Supplier<ListenerContext> contexts) {
-    ListenerContext context = contexts.get();
-    ConnectionIdleTimer timer =
-        new ConnectionIdleTimer(
-            connection,
-            context.hcm().idleTimeout(),
-            context.stats().downstreamCxIdleTimeout,
-            context.ticker());
-    connection.attr(Http2StreamHandler.IDLE_TIMER).set(timer);
-    connection.closeFuture().addListener(f -> timer.stop());
-    timer.start();
-  }
-
-  private static Http2Settings settings(HttpConnectionManagerConfig hcm) {
-    return Http2Settings.defaultSettings()
-        .maxConcurrentStreams(hcm.http2MaxConcurrentStreams())
-        .maxHeaderListSize(hcm.maxRequestHeadersKb() * 1024L);
+  /** What follows the frame codec: stats, the stream multiplexer and the connection's tail. */
+  private static ChannelHandler[] http2Handlers(
+      Http2ServerCodecFactory h2, Supplier<ListenerContext> contexts) {
+    List<ChannelHandler> handlers = new ArrayList<>();
+    handlers.add(new CountingHandler(contexts));
+    handlers.add(new Http2MultiplexHandler(streamInitializer(contexts)));
+    handlers.addAll(List.of(h2.connectionTail()));
+    return handlers.toArray(ChannelHandler[]::new);
   }
 
   private static ChannelInitializer<Channel> streamInitializer(Supplier<ListenerContext> contexts) {
@@ -306,9 +305,6 @@ public final class HttpListener {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();
-      if (!ctx.channel().hasAttr(Http2StreamHandler.IDLE_TIMER)) {
-        installHttp2IdleTimer(ctx.channel(), contexts); // reached through an h2c upgrade
-      }
       ctx.pipeline().remove(this);
     }
   }

@@ -16,6 +16,7 @@ import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.ChainRuntime;
 import io.attache.dataplane.listener.FilterChainConfig;
 import io.attache.dataplane.listener.HttpListener;
@@ -260,7 +261,6 @@ public final class ProxyServer {
             hcm.statPrefix(),
             stats,
             clusters::get,
-            hcm.useRemoteAddress(),
             options.time().random(),
             options.time().ticker(),
             options.time().clock());
@@ -278,6 +278,7 @@ public final class ProxyServer {
                 .toList(),
             new HcmStats(stats, hcm.statPrefix()),
             new Http1ServerCodecFactory(hcm.http1(), stats),
+            new Http2ServerCodecFactory(hcm.http2(), stats, options.time().ticker()),
             accessLog,
             tracerFor(hcm, exporter).countingStreamsIn(streams),
             options.time().random(),

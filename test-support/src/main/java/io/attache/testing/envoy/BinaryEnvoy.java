@@ -112,15 +112,16 @@ public final class BinaryEnvoy implements Envoy {
   }
 
   @Override
-  public Validation validate(String name, String bootstrapYaml, Path workDir)
+  public Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
       throws IOException, InterruptedException {
     Files.createDirectories(workDir);
     Path config =
         workDir.resolve(name + (bootstrapYaml.stripLeading().startsWith("{") ? ".json" : ".yaml"));
     Files.writeString(config, bootstrapYaml);
     Path log = workDir.resolve(name + ".validate.log");
-    Process process =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 binary.toString(),
                 "--mode",
                 "validate",
@@ -128,10 +129,10 @@ public final class BinaryEnvoy implements Envoy {
                 config.toString(),
                 "--use-dynamic-base-id",
                 "-l",
-                "warning")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                "warning"));
+    command.addAll(List.of(flags));
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process.getOutputStream().close();
     if (!process.waitFor(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

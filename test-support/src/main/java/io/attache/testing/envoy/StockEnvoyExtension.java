@@ -200,9 +200,9 @@ public final class StockEnvoyExtension
     }
 
     @Override
-    public Validation validate(String name, String bootstrapYaml, Path workDir)
+    public Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
         throws IOException, InterruptedException {
-      return delegate.validate(name, bootstrapYaml, workDir);
+      return delegate.validate(name, bootstrapYaml, workDir, flags);
     }
   }
 }

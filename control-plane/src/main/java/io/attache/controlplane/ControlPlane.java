@@ -103,6 +103,7 @@ public final class ControlPlane implements AutoCloseable {
             config.pushMaxDelay(),
             loader.current());
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
+    tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
     try {
       this.xds =
@@ -131,11 +132,17 @@ public final class ControlPlane implements AutoCloseable {
     }
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
-            () -> tracker.proxies().size(),
-            tracker::ackCount,
-            tracker::nackCount,
-            publisher::pushCount,
-            store::headRevision);
+                () -> tracker.proxies().size(),
+                tracker::ackCount,
+                tracker::nackCount,
+                publisher::pushCount,
+                store::headRevision)
+            .withSyncStatus(
+                () ->
+                    tracker.proxies().stream()
+                        .collect(
+                            java.util.stream.Collectors.groupingBy(
+                                p -> p.verdict().name(), java.util.stream.Collectors.counting())));
     try {
       this.api =
           new AdminApi(

@@ -71,8 +71,9 @@ public final class BinaryEnvoy implements Envoy {
     }
   }
 
-  public Path binary() {
-    return binary;
+  @Override
+  public Optional<Path> binaryPath() {
+    return Optional.of(binary);
   }
 
   @Override

@@ -38,6 +38,14 @@ public interface Envoy {
   Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
       throws IOException, InterruptedException;
 
+  /**
+   * The binary, for a test that must hand it to a program it runs (the demo); empty for the
+   * container fallback.
+   */
+  default java.util.Optional<Path> binaryPath() {
+    return java.util.Optional.empty();
+  }
+
   /** One line naming this Envoy, for every report line of a test that ran it. */
   default String describe() {
     return "stock Envoy " + version() + " (" + origin() + ")";

@@ -190,6 +190,11 @@ public final class StockEnvoyExtension
     }
 
     @Override
+    public Optional<Path> binaryPath() {
+      return delegate.binaryPath();
+    }
+
+    @Override
     public RunningEnvoy start(String name, String bootstrapYaml, Path workDir)
         throws IOException, InterruptedException {
       RunningEnvoy envoy = delegate.start(name, bootstrapYaml, workDir);

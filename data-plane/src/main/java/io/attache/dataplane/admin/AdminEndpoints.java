@@ -5,17 +5,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
-import io.attache.dataplane.stats.TagExtractor;
 import io.envoyproxy.envoy.admin.v3.ConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Envoy's admin paths, answered from {@link AdminSources}. Matching is on the exact path before
@@ -152,44 +148,37 @@ final class AdminEndpoints {
   }
 
   private AdminResponse stats(Map<String, List<String>> params) {
-    Optional<StatsQuery> query = query(params);
-    if (query.isEmpty()) {
-      return AdminResponse.text(400, "Invalid regex\n");
+    StatsParams.Parsed parsed = StatsParams.parse(params);
+    if (parsed.error().isPresent()) {
+      return parsed.error().get();
     }
+    StatsParams query = parsed.params().get();
     return switch (format(params)) {
-      case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query.get()));
+      case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query));
       case "prometheus" -> prometheus(params);
-      case "", "text" -> AdminResponse.text(200, StatsFormats.text(sources.stats(), query.get()));
-      default -> AdminResponse.text(400, "usage: /stats?format=(json|prometheus|text)\n");
+      case "html", "active-html" ->
+          AdminResponse.html(StatsFormats.html(StatsFormats.text(sources.stats(), query)));
+      case "", "text" -> AdminResponse.text(200, StatsFormats.text(sources.stats(), query));
+      default ->
+          AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n");
     };
   }
 
   private AdminResponse prometheus(Map<String, List<String>> params) {
-    Optional<StatsQuery> query = query(params);
-    if (query.isEmpty()) {
-      return AdminResponse.text(400, "Invalid regex\n");
+    StatsParams.Parsed parsed = StatsParams.parse(params);
+    if (parsed.error().isPresent()) {
+      return parsed.error().get();
+    }
+    StatsParams query = parsed.params().get();
+    if (!StatsFormats.prometheusSupports(query.buckets())) {
+      return AdminResponse.text(400, "unsupported prometheus histogram bucket mode");
     }
     return AdminResponse.text(
-        200,
-        StatsFormats.prometheus(
-            sources.stats(), sources.histograms(), query.get(), TagExtractor.envoyDefaults()));
+        200, StatsFormats.prometheus(sources.stats(), query, sources.tagExtractor()));
   }
 
   private static String format(Map<String, List<String>> params) {
     List<String> values = params.getOrDefault("format", List.of());
     return values.isEmpty() ? "" : values.get(0);
-  }
-
-  private static Optional<StatsQuery> query(Map<String, List<String>> params) {
-    boolean usedOnly = params.containsKey("usedonly");
-    List<String> filter = params.getOrDefault("filter", List.of());
-    if (filter.isEmpty() || filter.get(0).isEmpty()) {
-      return Optional.of(new StatsQuery(Optional.empty(), usedOnly));
-    }
-    try {
-      return Optional.of(new StatsQuery(Optional.of(Pattern.compile(filter.get(0))), usedOnly));
-    } catch (PatternSyntaxException e) {
-      return Optional.empty();
-    }
   }
 }

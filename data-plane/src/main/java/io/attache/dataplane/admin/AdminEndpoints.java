@@ -153,6 +153,7 @@ final class AdminEndpoints {
       return parsed.error().get();
     }
     StatsParams query = parsed.params().get();
+    sources.beforeStats().run();
     return switch (format(params)) {
       case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query));
       case "prometheus" -> prometheus(params);
@@ -173,6 +174,7 @@ final class AdminEndpoints {
     if (!StatsFormats.prometheusSupports(query.buckets())) {
       return AdminResponse.text(400, "unsupported prometheus histogram bucket mode");
     }
+    sources.beforeStats().run();
     return AdminResponse.text(
         200, StatsFormats.prometheus(sources.stats(), query, sources.tagExtractor()));
   }

@@ -18,6 +18,7 @@ public record AdminSources(
     TagExtractor tagExtractor,
     Supplier<ServerInitState> initState,
     HealthCheckState healthCheck,
+    Runnable beforeStats,
     ServerDetails serverDetails,
     ClustersView clusters,
     ConfigDumpSource configDump,
@@ -37,6 +38,7 @@ public record AdminSources(
     private TagExtractor tagExtractor = TagExtractor.envoyDefaults();
     private Supplier<ServerInitState> initState = () -> ServerInitState.INITIALIZED;
     private HealthCheckState healthCheck = new HealthCheckState();
+    private Runnable beforeStats = () -> {};
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
@@ -68,6 +70,12 @@ public record AdminSources(
 
     public Builder healthCheck(HealthCheckState healthCheck) {
       this.healthCheck = healthCheck;
+      return this;
+    }
+
+    /** Runs before every stats rendering (Envoy's {@code stats_flush_on_admin} flush). */
+    public Builder beforeStats(Runnable beforeStats) {
+      this.beforeStats = beforeStats;
       return this;
     }
 
@@ -121,6 +129,7 @@ public record AdminSources(
           tagExtractor,
           initState,
           healthCheck,
+          beforeStats,
           serverDetails,
           clusters,
           configDump,

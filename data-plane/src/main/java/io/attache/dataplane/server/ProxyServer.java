@@ -15,6 +15,7 @@ import io.attache.dataplane.fault.FaultInjector;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
+import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
@@ -23,6 +24,7 @@ import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.CertificateReport;
 import io.attache.dataplane.tls.CommonTlsConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.SecretSource;
@@ -47,6 +49,7 @@ import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
+import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -103,6 +106,8 @@ public final class ProxyServer {
   private final AdminServer admin;
   private final HealthCheckState healthCheck = new HealthCheckState();
   private final ListenerManagerStats listenerStats;
+  private final ServerStats serverStats;
+  private final StatsFlushConfig statsFlush;
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -119,6 +124,7 @@ public final class ProxyServer {
     this.bootstrap = bootstrap;
     this.options = options;
     this.xds = validated.xds();
+    this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
@@ -132,9 +138,26 @@ public final class ProxyServer {
       ListenerConfig config = validated.listeners().get(i);
       ListenerContext context =
           newContext(config, accessLogPath(i), ActiveStreams.UNTRACKED).context();
-      listeners.add(new HttpListener(config, () -> context));
+      listeners.add(new HttpListener(config, () -> context, listenerStats(config)));
     }
+    listenerStats.listenerAdded.add(listeners.size());
+    listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
     listenerStats.totalListenersActive.set(listeners.size());
+    this.serverStats =
+        new ServerStats(
+            stats,
+            new ServerStats.ServerIdentity(
+                options.concurrency(),
+                ServerStats.versionNumber(
+                    io.attache.api.BuildVersion.get(),
+                    bootstrap.hasStatsServerVersionOverride()
+                        ? bootstrap.getStatsServerVersionOverride().getValue()
+                        : 0),
+                0),
+            Ticker.SYSTEM,
+            this::serverState,
+            this::openConnections,
+            () -> CertificateReport.daysUntilFirstExpiring(secrets, java.time.Instant.now()));
     this.admin =
         new AdminServer(
             validated.admin(),
@@ -146,6 +169,7 @@ public final class ProxyServer {
                             ? ServerInitState.INITIALIZED
                             : ServerInitState.INITIALIZING)
                 .healthCheck(healthCheck)
+                .beforeStats(statsFlush.onAdmin() ? this::flushStats : () -> {})
                 .serverDetails(
                     new ServerDetails(
                         io.attache.api.BuildVersion.get(),
@@ -195,7 +219,7 @@ public final class ProxyServer {
         new ListenerContext(
             config.hcm(),
             clusters::get,
-            new HcmStats(stats, config.hcm().statPrefix()),
+            new HcmStats(stats, config.hcm().statPrefix(), listenerStats(config).prefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
             accessLog,
             config.hcm().rbac().stream()
@@ -223,14 +247,16 @@ public final class ProxyServer {
     return owned;
   }
 
+  private ListenerStats listenerStats(ListenerConfig config) {
+    return new ListenerStats(
+        stats, ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address()));
+  }
+
   /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.ssl.}. */
   private static String listenerStatPrefix(ListenerConfig config) {
-    String statPrefix = config.proto().getStatPrefix();
-    String scope =
-        statPrefix.isEmpty()
-            ? config.address().getHostString() + "_" + config.address().getPort()
-            : statPrefix;
-    return "listener." + scope + ".ssl.";
+    return "listener."
+        + ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address())
+        + ".ssl.";
   }
 
   /** The secret store TLS contexts read; SDS secrets from ADS snapshots land here. */
@@ -310,6 +336,7 @@ public final class ProxyServer {
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
+      StatsFlushConfig statsFlush,
       List<String> warnings) {}
 
   private static Validated check(Bootstrap bootstrap) throws ConfigException {
@@ -355,7 +382,12 @@ public final class ProxyServer {
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
             : Optional.empty();
-    return new Validated(listeners, AdminConfig.fromBootstrap(bootstrap), xds, warnings);
+    return new Validated(
+        listeners,
+        AdminConfig.fromBootstrap(bootstrap),
+        xds,
+        StatsFlushConfig.from(bootstrap),
+        warnings);
   }
 
   /**
@@ -410,6 +442,48 @@ public final class ProxyServer {
     adminAddress = admin.start();
     log.info(
         "admin endpoint on http://{}:{}/", adminAddress.getHostString(), adminAddress.getPort());
+    listenerStats.workersStarted.set(1);
+    if (xds.isEmpty()) {
+      serverStats.initialized();
+    }
+    if (!statsFlush.onAdmin()) {
+      long every = statsFlush.interval().toMillis();
+      timers.scheduleWithFixedDelay(this::flushStats, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Envoy's stats flush: server and manager gauges brought up to date, and every histogram's
+   * interval closed. On the timer thread, or the admin thread with {@code stats_flush_on_admin}.
+   */
+  private synchronized void flushStats() {
+    serverStats.refresh();
+    ads.ifPresent(
+        client -> {
+          XdsConfigDump dump = client.configDump();
+          clusters.warmingClusters(dump.clusters().getDynamicWarmingClustersCount());
+        });
+    stats.flushHistograms();
+  }
+
+  private ServerInfo.State serverState() {
+    return HealthCheckState.serverState(
+        xds.isEmpty() || firstSnapshotApplied
+            ? ServerInitState.INITIALIZED
+            : ServerInitState.INITIALIZING,
+        healthCheck.status());
+  }
+
+  /** Open downstream connections over every listener, static and from LDS. */
+  private long openConnections() {
+    long n = 0;
+    for (HttpListener l : listeners) {
+      n += l.openConnections();
+    }
+    for (HttpListener l : everyDynamicListener) {
+      n += l.openConnections();
+    }
+    return n;
   }
 
   /** Opens the ADS stream when the bootstrap has {@code dynamic_resources}; returns at once. */
@@ -546,6 +620,7 @@ public final class ProxyServer {
                 p.name(), new DynamicListener(running.listener, running.context, p.next().key));
             if (!running.key.proto().equals(p.next().key.proto())) {
               listenerStats.listenerModified.inc(); // a route config change alone is RDS's
+              listenerStats.listenerInPlaceUpdated.inc();
             }
             retireContext(old);
           }
@@ -558,6 +633,7 @@ public final class ProxyServer {
             } else {
               listenerStats.listenerAdded.inc();
             }
+            listenerStats.listenerCreateSuccess.add(options.concurrency());
             log.info("listener {} (LDS) serving on {}", p.name(), p.next().listener.boundAddress());
           }
         }
@@ -570,7 +646,10 @@ public final class ProxyServer {
         }
       }
       listenerStats.totalListenersActive.set(listeners.size() + dynamicListeners.size());
-      firstSnapshotApplied = true;
+      if (!firstSnapshotApplied) {
+        firstSnapshotApplied = true;
+        serverStats.initialized();
+      }
       return ApplyResult.accepted();
     }
   }
@@ -626,7 +705,7 @@ public final class ProxyServer {
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().context()),
+                : new HttpListener(config, () -> current.get().context(), listenerStats(config)),
             current,
             key),
         previous,

@@ -72,6 +72,15 @@ public final class LogFormat {
         appendJson(out, e.getValue());
       }
       out.append('}');
+    } else if (value instanceof List<?> list) {
+      out.append('[');
+      for (int i = 0; i < list.size(); i++) {
+        if (i > 0) {
+          out.append(',');
+        }
+        appendJson(out, list.get(i));
+      }
+      out.append(']');
     } else if (value instanceof String s) {
       out.append('"').append(s.replace("\"", "%q")).append('"');
     } else if (value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {

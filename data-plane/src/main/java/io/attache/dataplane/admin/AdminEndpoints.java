@@ -111,6 +111,7 @@ final class AdminEndpoints {
             .setState(state())
             .setUptimeCurrentEpoch(Durations.fromSeconds(uptimeSeconds))
             .setUptimeAllEpochs(Durations.fromSeconds(uptimeSeconds))
+            .setHotRestartVersion("disabled")
             .setCommandLineOptions(details.commandLineOptions())
             .setNode(details.node())
             .build();

@@ -21,6 +21,7 @@ import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
@@ -48,7 +49,6 @@ import io.attache.dataplane.xds.XdsConfigDump;
 import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
-import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -86,6 +86,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  /** What Envoy reports as its hot-restart version when hot restart is not available. */
+  public static final String HOT_RESTART_VERSION = "disabled";
 
   private final Bootstrap bootstrap;
   private final StatsStore stats;
@@ -153,7 +156,7 @@ public final class ProxyServer {
                     bootstrap.hasStatsServerVersionOverride()
                         ? bootstrap.getStatsServerVersionOverride().getValue()
                         : 0),
-                0),
+                options.restartEpoch()),
             Ticker.SYSTEM,
             this::serverState,
             this::openConnections,
@@ -170,16 +173,12 @@ public final class ProxyServer {
                             : ServerInitState.INITIALIZING)
                 .healthCheck(healthCheck)
                 .beforeStats(statsFlush.onAdmin() ? this::flushStats : () -> {})
+                .tagExtractor(TagExtractor.envoyDefaults().withFixedTags(options.statsTags()))
                 .serverDetails(
                     new ServerDetails(
                         io.attache.api.BuildVersion.get(),
                         bootstrap.getNode(),
-                        CommandLineOptions.newBuilder()
-                            .setConcurrency(options.concurrency())
-                            .setDrainTime(
-                                com.google.protobuf.Duration.newBuilder()
-                                    .setSeconds(options.drainTime().toSeconds()))
-                            .build()))
+                        options.commandLine()))
                 .clusters(clusters::view)
                 .configDump(this::configDump)
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
@@ -442,6 +441,9 @@ public final class ProxyServer {
     adminAddress = admin.start();
     log.info(
         "admin endpoint on http://{}:{}/", adminAddress.getHostString(), adminAddress.getPort());
+    if (options.adminAddressPath().isPresent()) {
+      writeAdminAddress(options.adminAddressPath().get());
+    }
     listenerStats.workersStarted.set(1);
     if (xds.isEmpty()) {
       serverStats.initialized();
@@ -450,6 +452,21 @@ public final class ProxyServer {
       long every = statsFlush.interval().toMillis();
       timers.scheduleWithFixedDelay(this::flushStats, every, every, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Envoy's {@code --admin-address-path}: the bound admin address as {@code ip:port}. */
+  private void writeAdminAddress(java.nio.file.Path path) {
+    try {
+      java.nio.file.Files.writeString(
+          path, adminAddress.getAddress().getHostAddress() + ":" + adminAddress.getPort());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write --admin-address-path " + path, e);
+    }
+  }
+
+  /** Counts the bootstrap fields dropped under {@code --allow-unknown-static-fields}. */
+  public void countUnknownStaticFields(long count) {
+    stats.counter("server.static_unknown_fields").add(count);
   }
 
   /**
@@ -498,7 +515,8 @@ public final class ProxyServer {
             stats,
             new ExecutorScheduler(timers),
             RandomSource.SYSTEM,
-            java.time.Clock.systemUTC());
+            java.time.Clock.systemUTC(),
+            options.unknownDynamicFields());
     ads = Optional.of(client);
     client.start();
     log.info(

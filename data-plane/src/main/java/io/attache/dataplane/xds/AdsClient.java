@@ -1,6 +1,7 @@
 package io.attache.dataplane.xds;
 
 import com.google.protobuf.Any;
+import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
@@ -77,6 +78,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final XdsClientConfig config;
   private final XdsConfigListener listener;
   private final StatsStore stats;
+  private final UnknownDynamicFields unknownFields;
+  private final Counter dynamicUnknownFields;
   private final Scheduler scheduler;
   private final Clock clock;
   private final ReconnectBackoff backoff;
@@ -123,7 +126,21 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       Scheduler scheduler,
       RandomSource random,
       Clock clock) {
+    this(config, listener, stats, scheduler, random, clock, UnknownDynamicFields.WARN);
+  }
+
+  /** {@code unknownFields}: what a resource field the protos do not know leads to. */
+  public AdsClient(
+      XdsClientConfig config,
+      XdsConfigListener listener,
+      StatsStore stats,
+      Scheduler scheduler,
+      RandomSource random,
+      Clock clock,
+      UnknownDynamicFields unknownFields) {
     this.config = config;
+    this.unknownFields = unknownFields;
+    this.dynamicUnknownFields = stats.counter("server.dynamic_unknown_fields");
     this.listener = listener;
     this.stats = stats;
     this.scheduler = scheduler;
@@ -399,7 +416,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     Map<String, Any> sent = new HashMap<>();
     Map<String, String> errorsByName = new LinkedHashMap<>();
     for (int i = 0; i < response.resources().size(); i++) {
-      ResourceParser.Outcome outcome = parser.parse(response.resources().get(i).any(), i);
+      ResourceParser.Outcome outcome =
+          unknownFieldsChecked(parser.parse(response.resources().get(i).any(), i));
       mentioned.add(outcome.name());
       versions.put(outcome.name(), response.resources().get(i).version());
       sent.put(outcome.name(), response.resources().get(i).any());
@@ -530,6 +548,25 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       }
     }
     return next;
+  }
+
+  /** Applies the unknown-field policy: a warning and a count, a rejection, or nothing. */
+  private ResourceParser.Outcome unknownFieldsChecked(ResourceParser.Outcome outcome) {
+    if (outcome.unknownField().isEmpty()) {
+      return outcome;
+    }
+    String where = outcome.unknownField().get();
+    return switch (unknownFields) {
+      case IGNORE -> outcome;
+      case WARN -> {
+        dynamicUnknownFields.inc();
+        log.warn("{}: unknown field, ignored (a newer control plane's field?)", where);
+        yield outcome;
+      }
+      case REJECT ->
+          ResourceParser.Outcome.rejected(
+              outcome.name(), where + ": unknown field (--reject-unknown-dynamic-fields)");
+    };
   }
 
   // ---- warming and delivery ----------------------------------------------------------------

@@ -5,7 +5,9 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.dataplane.stats.TagExtractedName;
+import io.attache.dataplane.time.TimeSources;
 import io.attache.dataplane.xds.UnknownDynamicFields;
+import io.attache.dataplane.xds.XdsTransport;
 import io.attache.logging.ApplicationLogs;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -341,6 +343,8 @@ public final class ProxyMain implements Callable<Integer> {
     return new ProxyOptions(
         workers,
         drainTime,
+        TimeSources.SYSTEM,
+        XdsTransport.PLAINTEXT,
         strategy,
         restartEpoch == null ? 0 : restartEpoch,
         rejectUnknownDynamicFields

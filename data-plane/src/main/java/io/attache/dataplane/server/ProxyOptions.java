@@ -1,19 +1,25 @@
 package io.attache.dataplane.server;
 
 import io.attache.dataplane.stats.TagExtractedName;
+import io.attache.dataplane.time.TimeSources;
 import io.attache.dataplane.xds.UnknownDynamicFields;
+import io.attache.dataplane.xds.XdsTransport;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Process-level settings that do not come from the bootstrap: Envoy's command-line flags that mean
- * something here.
+ * Process-level settings that do not come from the bootstrap — Envoy's command-line flags that mean
+ * something here — and what the process injects into everything it builds: its time and randomness,
+ * and the transport of the ADS client.
  *
  * @param concurrency worker event loops ({@code --concurrency})
  * @param drainTime how long a drain waits for in-flight requests ({@code --drain-time-s})
+ * @param time the ticker, wall clock and random source every component uses
+ * @param xdsTransport opens the ADS channel
  * @param drainStrategy how connections are asked to close while draining ({@code --drain-strategy})
  * @param restartEpoch {@code --restart-epoch}, reported only: Attaché never hot-restarts
  * @param unknownDynamicFields {@code --reject-unknown-dynamic-fields} / {@code
@@ -25,6 +31,8 @@ import java.util.Optional;
 public record ProxyOptions(
     int concurrency,
     Duration drainTime,
+    TimeSources time,
+    XdsTransport xdsTransport,
     DrainStrategy drainStrategy,
     long restartEpoch,
     UnknownDynamicFields unknownDynamicFields,
@@ -33,14 +41,24 @@ public record ProxyOptions(
     CommandLineOptions commandLine) {
 
   public ProxyOptions {
+    Objects.requireNonNull(drainTime);
+    Objects.requireNonNull(time);
+    Objects.requireNonNull(xdsTransport);
+    Objects.requireNonNull(drainStrategy);
+    Objects.requireNonNull(unknownDynamicFields);
+    Objects.requireNonNull(adminAddressPath);
+    Objects.requireNonNull(commandLine);
     statsTags = List.copyOf(statsTags);
   }
 
-  /** Envoy's defaults for everything but the worker count and drain time (tests, tools). */
-  public ProxyOptions(int concurrency, Duration drainTime) {
+  /** Envoy's defaults for every flag but the worker count and drain time (tests, tools). */
+  public ProxyOptions(
+      int concurrency, Duration drainTime, TimeSources time, XdsTransport xdsTransport) {
     this(
         concurrency,
         drainTime,
+        time,
+        xdsTransport,
         DrainStrategy.GRADUAL,
         0,
         UnknownDynamicFields.WARN,
@@ -51,6 +69,11 @@ public record ProxyOptions(
             .setDrainTime(
                 com.google.protobuf.Duration.newBuilder().setSeconds(drainTime.toSeconds()))
             .build());
+  }
+
+  /** The real clocks and randomness, a plaintext ADS channel and Envoy's default flags. */
+  public ProxyOptions(int concurrency, Duration drainTime) {
+    this(concurrency, drainTime, TimeSources.SYSTEM, XdsTransport.PLAINTEXT);
   }
 
   /** Envoy's {@code --drain-strategy}. */

@@ -23,6 +23,10 @@ public final class HcmStats {
   public final Counter downstreamRqCompleted;
   public final Counter downstreamCxDestroy;
   public final Histogram downstreamCxLengthMs;
+
+  /** From the first request byte to the stream's end, however it ended (Envoy's timespan). */
+  public final Histogram downstreamRqTime;
+
   public final Counter downstreamCxRxBytesTotal;
   public final Counter downstreamCxTxBytesTotal;
   // listener.<address>.http.<stat_prefix>.*: null without a listener scope.
@@ -62,6 +66,7 @@ public final class HcmStats {
     downstreamRqCompleted = store.counter(p + "downstream_rq_completed");
     downstreamCxDestroy = store.counter(p + "downstream_cx_destroy");
     downstreamCxLengthMs = store.histogram(p + "downstream_cx_length_ms");
+    downstreamRqTime = store.histogram(p + "downstream_rq_time");
     downstreamCxRxBytesTotal = store.counter(p + "downstream_cx_rx_bytes_total");
     downstreamCxTxBytesTotal = store.counter(p + "downstream_cx_tx_bytes_total");
     if (listenerPrefix.isEmpty()) {

@@ -217,6 +217,11 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
+  public void responseTime(long millis) {
+    stats.upstreamRqTime().record(millis);
+  }
+
+  @Override
   public void requestEnded(SelectedHost selected, UpstreamOutcome outcome) {
     stats.upstreamRqActive().dec();
     ChosenHost chosen = (ChosenHost) selected;

@@ -28,6 +28,7 @@ public final class ClusterStats {
   private final Counter upstreamCxTxBytesTotal;
   private final Histogram upstreamCxConnectMs;
   private final Histogram upstreamCxLengthMs;
+  private final Histogram upstreamRqTime;
   private final Counter upstreamRqTotal;
   private final Gauge upstreamRqActive;
   private final Counter upstreamRqPendingTotal;
@@ -66,6 +67,7 @@ public final class ClusterStats {
     upstreamCxTxBytesTotal = counter("upstream_cx_tx_bytes_total");
     upstreamCxConnectMs = store.histogram(prefix + "upstream_cx_connect_ms");
     upstreamCxLengthMs = store.histogram(prefix + "upstream_cx_length_ms");
+    upstreamRqTime = store.histogram(prefix + "upstream_rq_time");
     upstreamRqTotal = counter("upstream_rq_total");
     upstreamRqActive = gauge("upstream_rq_active");
     upstreamRqPendingTotal = counter("upstream_rq_pending_total");
@@ -186,6 +188,11 @@ public final class ClusterStats {
 
   public Histogram upstreamCxLengthMs() {
     return upstreamCxLengthMs;
+  }
+
+  /** Envoy's {@code upstream_rq_time}: from the downstream request's end to the response's end. */
+  public Histogram upstreamRqTime() {
+    return upstreamRqTime;
   }
 
   public Counter upstreamRqTotal() {

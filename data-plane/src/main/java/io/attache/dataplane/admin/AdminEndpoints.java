@@ -34,16 +34,24 @@ final class AdminEndpoints {
     this.sources = sources;
     this.startNanos = sources.ticker().nanoTime();
     add("/clusters", "upstream cluster status", false, this::clusters);
-    add("/config_dump", "dump current Envoy configs", false, p -> configDump());
+    add("/config_dump", "dump current Envoy configs", false, this::configDump);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
     add("/healthcheck/ok", "cause the server to pass health checks", true, p -> healthOk());
     add("/help", "print out list of admin commands", false, p -> help(200, ""));
+    add(
+        "/hot_restart_version",
+        "print the hot restart compatibility version",
+        false,
+        p -> AdminResponse.text(200, "disabled"));
+    add("/logging", "query/change logging levels", true, LoggingEndpoint::handle);
     add("/quitquitquit", "exit the server", true, p -> quit());
     add(
         "/ready",
         "print server state, return 200 if LIVE, otherwise return 503",
         false,
         p -> ready());
+    add("/reopen_logs", "reopen access logs", true, p -> reopenLogs());
+    add("/reset_counters", "reset all counters to zero", true, p -> resetCounters());
     add("/server_info", "print server version/status information", false, p -> serverInfo());
     add("/stats", "print server stats", false, this::stats);
     add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
@@ -91,6 +99,16 @@ final class AdminEndpoints {
     return AdminResponse.text(200, "OK\n");
   }
 
+  private AdminResponse reopenLogs() {
+    io.attache.logging.ApplicationLogs.reopen();
+    return AdminResponse.text(200, "OK\n");
+  }
+
+  private AdminResponse resetCounters() {
+    sources.stats().resetCounters();
+    return AdminResponse.text(200, "OK\n");
+  }
+
   private AdminResponse quit() {
     return AdminResponse.text(200, "OK\n")
         .then(
@@ -118,9 +136,21 @@ final class AdminEndpoints {
     return print(info, true);
   }
 
-  private AdminResponse configDump() {
+  private AdminResponse configDump(Map<String, List<String>> params) {
+    ConfigDumpQuery query;
+    try {
+      query = ConfigDumpQuery.parse(params);
+    } catch (IllegalArgumentException e) {
+      return AdminResponse.text(400, e.getMessage() + "\n");
+    }
+    List<Message> redacted =
+        sources.configDump().configs().stream().map(Redaction::redacted).toList();
+    java.util.Optional<List<Message>> selected = query.select(redacted);
+    if (selected.isEmpty()) {
+      return AdminResponse.text(404, params.get("resource").get(0) + " not found in config dump");
+    }
     ConfigDump.Builder dump = ConfigDump.newBuilder();
-    for (Message config : sources.configDump().configs()) {
+    for (Message config : selected.get()) {
       dump.addConfigs(Any.pack(config));
     }
     return print(dump.build(), false);

@@ -1,5 +1,6 @@
 package io.attache.dataplane.server;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
@@ -47,11 +48,15 @@ import io.attache.dataplane.xds.XdsConfigDump;
 import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
+import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
+import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -271,17 +276,37 @@ public final class ProxyServer {
     return secrets;
   }
 
+  /**
+   * Envoy's dumps, in Envoy's order: the bootstrap, then clusters and listeners each with the
+   * bootstrap's as {@code static_*} and, with ADS, the dynamic ones, then routes, secrets and
+   * endpoints. The admin endpoint redacts secrets and applies the query.
+   */
   private List<Message> configDump() {
     List<Message> out = new ArrayList<>();
     out.add(BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).build());
-    ads.ifPresent(
-        client -> {
-          XdsConfigDump dump = client.configDump();
-          out.add(dump.clusters());
-          out.add(dump.listeners());
-          out.add(dump.routes());
-          out.add(dump.endpoints());
-        });
+    XdsConfigDump dynamic = ads.map(AdsClient::configDump).orElse(XdsConfigDump.EMPTY);
+    ClustersConfigDump.Builder clusters = dynamic.clusters().toBuilder();
+    for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
+      clusters.addStaticClusters(
+          ClustersConfigDump.StaticCluster.newBuilder().setCluster(Any.pack(c)));
+    }
+    out.add(clusters.build());
+    ListenersConfigDump.Builder listeners = dynamic.listeners().toBuilder();
+    for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+      listeners.addStaticListeners(
+          ListenersConfigDump.StaticListener.newBuilder().setListener(Any.pack(l)));
+    }
+    out.add(listeners.build());
+    out.add(dynamic.routes());
+    SecretsConfigDump.Builder secretsDump = SecretsConfigDump.newBuilder();
+    for (Secret secret : bootstrap.getStaticResources().getSecretsList()) {
+      secretsDump.addStaticSecrets(
+          SecretsConfigDump.StaticSecret.newBuilder()
+              .setName(secret.getName())
+              .setSecret(Any.pack(secret)));
+    }
+    out.add(secretsDump.build());
+    out.add(dynamic.endpoints());
     return out;
   }
 

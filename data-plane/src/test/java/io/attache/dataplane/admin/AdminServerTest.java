@@ -176,6 +176,50 @@ class AdminServerTest {
   }
 
   @Test
+  void loggingListsAndChangesLevelsAtRuntimeAndRefusesWhatEnvoyRefuses() throws Exception {
+    try {
+      HttpResponse<String> changed = post("/logging?paths=io.attache.dataplane.xds:debug");
+      assertThat(changed.statusCode()).isEqualTo(200);
+      assertThat(changed.body())
+          .startsWith("active loggers:\n")
+          .contains("  io.attache.dataplane.xds: debug\n");
+      assertThat(
+              org.slf4j.LoggerFactory.getLogger("io.attache.dataplane.xds.AdsClient")
+                  .isDebugEnabled())
+          .isTrue();
+
+      HttpResponse<String> badLevel = post("/logging?level=loud");
+      assertThat(badLevel.statusCode()).isEqualTo(400);
+      assertThat(badLevel.body())
+          .startsWith("error: unknown logger level\n\nusage: /logging?<name>=<level>")
+          .contains("levels: trace debug info warning error critical off \n");
+      HttpResponse<String> badName = post("/logging?nosuchcomponent=debug");
+      assertThat(badName.statusCode()).isEqualTo(400);
+      assertThat(badName.body()).startsWith("error: unknown logger name\n");
+      assertThat(get("/logging?level=debug").statusCode()).isEqualTo(405);
+    } finally {
+      post("/logging?level=info");
+    }
+    assertThat(
+            org.slf4j.LoggerFactory.getLogger("io.attache.dataplane.xds.AdsClient")
+                .isDebugEnabled())
+        .isFalse();
+  }
+
+  @Test
+  void resetCountersZeroesCountersAndKeepsGauges() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.gauge("cluster.backend.upstream_cx_active").set(2);
+
+    assertThat(post("/reset_counters").body()).isEqualTo("OK\n");
+
+    assertThat(get("/stats?filter=backend").body())
+        .isEqualTo(
+            "cluster.backend.upstream_cx_active: 2\n" + "cluster.backend.upstream_rq_total: 0\n");
+    assertThat(get("/hot_restart_version").body()).isEqualTo("disabled");
+  }
+
+  @Test
   void unknownPathsAre404WithTheListOfCommands() throws Exception {
     HttpResponse<String> response = get("/nope");
     assertThat(response.statusCode()).isEqualTo(404);
@@ -338,6 +382,14 @@ class AdminServerTest {
         .isEqualTo(
             "{\"configs\":[{\"@type\":\"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump\","
                 + "\"bootstrap\":{\"node\":{\"id\":\"sidecar~10.0.0.1\"}}}]}");
+  }
+
+  @Test
+  void configDumpAnswers404ForAResourceNoDumpHas() throws Exception {
+    HttpResponse<String> response = get("/config_dump?resource=dynamic_nothing");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.body()).isEqualTo("dynamic_nothing not found in config dump");
+    assertThat(get("/config_dump?resource=").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -66,6 +66,7 @@ public final class ControlPlane implements AutoCloseable {
   private final PolicyEditor editor;
   private final XdsServer xds;
   private final AdminApi api;
+  private final ControlPlaneMetrics metrics;
   private final WorkloadCertificates certificates;
   private final BootstrapTokens tokens;
   private final TransportSecurity transportSecurity;
@@ -178,7 +179,17 @@ public final class ControlPlane implements AutoCloseable {
                     tracker.proxies().stream()
                         .collect(
                             java.util.stream.Collectors.groupingBy(
-                                p -> p.verdict().name(), java.util.stream.Collectors.counting())));
+                                p -> p.verdict().name(), java.util.stream.Collectors.counting())))
+            .withGroups(
+                () ->
+                    tracker.proxies().stream()
+                        .collect(
+                            java.util.stream.Collectors.groupingBy(
+                                io.attache.controlplane.xds.ProxyStatus::group,
+                                java.util.stream.Collectors.counting())));
+    tracker.reportingTo(metrics);
+    editor.timingCommits(System::nanoTime, metrics::storeCommit);
+    this.metrics = metrics;
     try {
       this.api =
           new AdminApi(
@@ -192,6 +203,7 @@ public final class ControlPlane implements AutoCloseable {
               .withBootstrapTokens(tokens, trustDomain)
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
+      metrics.close();
       closeQuietly(xds, e);
       closeSync();
       closeSecurity();
@@ -332,6 +344,7 @@ public final class ControlPlane implements AutoCloseable {
     ready = false;
     closeSync();
     api.close();
+    metrics.close();
     xds.close();
     closeSecurity();
     closeStore();

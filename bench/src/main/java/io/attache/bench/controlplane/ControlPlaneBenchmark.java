@@ -130,7 +130,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
 
   public static void main(String[] args) {
     // The control plane logs every stream at INFO; thousands of them would drown the table.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    io.attache.logging.ApplicationLogs.setAll(io.attache.logging.LogLevel.WARNING);
     ControlPlaneBenchmark benchmark = new ControlPlaneBenchmark();
     benchmark.arguments = args.clone();
     System.exit(new CommandLine(benchmark).execute(args));

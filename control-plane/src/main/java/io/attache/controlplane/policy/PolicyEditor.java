@@ -60,12 +60,22 @@ public final class PolicyEditor {
   private final EnvoyRuleValidator envoyValidator;
   private final SnapshotTranslator translator = new SnapshotTranslator();
   private final Consumer<PolicySnapshot> onChange;
+  private volatile Consumer<java.time.Duration> commitTimes = took -> {};
+  private volatile java.util.function.LongSupplier nanoTime = System::nanoTime;
 
   public PolicyEditor(
       PolicyStore store, EnvoyRuleValidator envoyValidator, Consumer<PolicySnapshot> onChange) {
     this.store = store;
     this.envoyValidator = envoyValidator;
     this.onChange = onChange;
+  }
+
+  /** Reports how long each store commit took, on the ticker {@code nanoTime}. */
+  public PolicyEditor timingCommits(
+      java.util.function.LongSupplier nanoTime, Consumer<java.time.Duration> commitTimes) {
+    this.nanoTime = nanoTime;
+    this.commitTimes = commitTimes;
+    return this;
   }
 
   /** The whole current policy, as the translator reads it. */
@@ -385,10 +395,13 @@ public final class PolicyEditor {
 
   private long commit(long baseRevision, List<Change> changes, String summary)
       throws PolicyRejection, HeadMovedException {
+    long start = nanoTime.getAsLong();
     try {
       return store.commitOnHead(baseRevision, changes, summary);
     } catch (PreconditionFailedException e) {
       throw preconditionFailed(e.kind(), e.name(), e.currentRevision());
+    } finally {
+      commitTimes.accept(java.time.Duration.ofNanos(nanoTime.getAsLong() - start));
     }
   }
 

@@ -107,6 +107,13 @@ public final class AdminApi implements AutoCloseable {
               config.showJavalinBanner = false;
               config.http.prefer405over404 = true;
               config.startupWatcherEnabled = false;
+              config.requestLogger.http(
+                  (ctx, millis) ->
+                      metrics.restRequest(
+                          routeOf(ctx),
+                          ctx.method().name(),
+                          ctx.status().getCode(),
+                          java.time.Duration.ofNanos((long) (millis * 1_000_000))));
               security.tls().install(config, host, port);
               // The web console: static files that carry no policy; every call it makes is a
               // REST call with the user's token, like any other client's.
@@ -127,6 +134,25 @@ public final class AdminApi implements AutoCloseable {
     routes(app);
     app.start();
     return this;
+  }
+
+  /**
+   * The route pattern that served a request ({@code /api/v1/routes/{name}}), never the raw path, so
+   * the metric's labels stay bounded; {@code unmatched} when no route did (404s, the console's
+   * static files).
+   */
+  private static String routeOf(io.javalin.http.Context ctx) {
+    String route;
+    try {
+      route = ctx.endpointHandlerPath();
+    } catch (RuntimeException e) {
+      return "unmatched";
+    }
+    boolean notFound = ctx.status().getCode() == 404 && route != null && route.equals(ctx.path());
+    if (route == null || route.isEmpty() || route.equals("*") || notFound) {
+      return "unmatched";
+    }
+    return route;
   }
 
   public int port() {

@@ -43,6 +43,7 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   private final AtomicLong acks = new AtomicLong();
   private final AtomicLong nacks = new AtomicLong();
   private volatile ServedRevisions revisions = ServedRevisions.NONE;
+  private volatile XdsEvents events = XdsEvents.NONE;
   private volatile java.time.Duration staleAfter = DEFAULT_STALE_AFTER;
 
   public ProxyStatusTracker(Clock clock) {
@@ -62,6 +63,12 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   public void useRevisions(ServedRevisions served, java.time.Duration staleAfter) {
     this.revisions = served;
     this.staleAfter = staleAfter;
+  }
+
+  /** Where each ACK (with its push-to-ACK time) and NACK is reported, by type and API. */
+  public ProxyStatusTracker reportingTo(XdsEvents events) {
+    this.events = events;
+    return this;
   }
 
   @Override
@@ -93,7 +100,8 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
         request.getResponseNonce(),
         request.getVersionInfo(),
         errorDetail,
-        clock);
+        clock,
+        "sotw");
   }
 
   @Override
@@ -104,7 +112,8 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       return;
     }
     String errorDetail = request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null;
-    stream.answered(request.getTypeUrl(), request.getResponseNonce(), null, errorDetail, clock);
+    stream.answered(
+        request.getTypeUrl(), request.getResponseNonce(), null, errorDetail, clock, "delta");
   }
 
   @Override
@@ -205,8 +214,12 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       type.lastSentNonce = nonce;
       type.lastSentAt = clock.instant();
       type.versionsByNonce.put(nonce, version);
+      type.sentAtByNonce.put(nonce, type.lastSentAt);
       while (type.versionsByNonce.size() > NONCES_REMEMBERED) {
         type.versionsByNonce.remove(type.versionsByNonce.keySet().iterator().next());
+      }
+      while (type.sentAtByNonce.size() > NONCES_REMEMBERED) {
+        type.sentAtByNonce.remove(type.sentAtByNonce.keySet().iterator().next());
       }
     }
 
@@ -216,11 +229,18 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     }
 
     synchronized void answered(
-        String typeUrl, String nonce, String sotwVersion, String errorDetail, Clock clock) {
+        String typeUrl,
+        String nonce,
+        String sotwVersion,
+        String errorDetail,
+        Clock clock,
+        String api) {
       MutableTypeStatus type = types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus());
       String respondedVersion = type.versionsByNonce.get(nonce);
+      Instant sentAt = type.sentAtByNonce.remove(nonce);
       if (errorDetail != null) {
         nacks.incrementAndGet();
+        events.nacked(typeUrl, api);
         type.lastNack =
             new ProxyStatus.Nack(
                 respondedVersion == null ? "" : respondedVersion,
@@ -233,6 +253,10 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       if (accepted != null) {
         acks.incrementAndGet();
         type.lastAckedVersion = accepted;
+      }
+      if (sentAt != null) {
+        // Once per push: a later request repeating the nonce is not a second ACK of it.
+        events.acked(typeUrl, api, java.time.Duration.between(sentAt, clock.instant()));
       }
     }
 
@@ -352,5 +376,6 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     private String lastAckedVersion = "";
     private ProxyStatus.Nack lastNack;
     private final LinkedHashMap<String, String> versionsByNonce = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Instant> sentAtByNonce = new LinkedHashMap<>();
   }
 }

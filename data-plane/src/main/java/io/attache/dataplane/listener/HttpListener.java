@@ -4,9 +4,11 @@ import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
+import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.transport.ByteCounter;
 import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,6 +34,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -43,12 +46,15 @@ import java.util.function.Supplier;
 public final class HttpListener {
   private final ListenerConfig config;
   private final Supplier<ListenerContext> contexts;
+  private final ListenerStats stats;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
 
-  public HttpListener(ListenerConfig config, Supplier<ListenerContext> contexts) {
+  public HttpListener(
+      ListenerConfig config, Supplier<ListenerContext> contexts, ListenerStats stats) {
     this.config = config;
     this.contexts = contexts;
+    this.stats = stats;
   }
 
   public ChannelFuture bind(EventLoopGroup acceptors, EventLoopGroup workers) {
@@ -104,6 +110,7 @@ public final class HttpListener {
 
   private void initConnection(Channel ch) {
     ListenerContext context = contexts.get();
+    countConnection(ch, context.stats());
     context.stats().downstreamCxTotal.inc();
     context.stats().downstreamCxActive.inc();
     ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
@@ -118,10 +125,36 @@ public final class HttpListener {
     }
   }
 
+  /**
+   * Envoy's per-connection accounting in the listener's and the HCM's scopes: accepted, open,
+   * closed, and how long it lasted ({@code downstream_cx_length_ms}).
+   */
+  private void countConnection(Channel ch, HcmStats hcm) {
+    stats.downstreamCxTotal.inc();
+    stats.downstreamCxActive.inc();
+    long acceptedNanos = ch.eventLoop().ticker().nanoTime();
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              long lengthMs =
+                  TimeUnit.NANOSECONDS.toMillis(ch.eventLoop().ticker().nanoTime() - acceptedNanos);
+              stats.downstreamCxActive.dec();
+              stats.downstreamCxDestroy.inc();
+              stats.downstreamCxLengthMs.record(lengthMs);
+              hcm.downstreamCxDestroy.inc();
+              hcm.downstreamCxLengthMs.record(lengthMs);
+            });
+  }
+
   /** The HTTP codecs per {@code codec_type}, on a plaintext or freshly secured connection. */
   private void initHttp(Channel ch, ListenerContext context) {
     HttpConnectionManagerConfig hcm = context.hcm();
     ChannelPipeline p = ch.pipeline();
+    p.addLast(
+        "byte-counter",
+        new ByteCounter(
+            context.stats().downstreamCxRxBytesTotal::add,
+            context.stats().downstreamCxTxBytesTotal::add));
     switch (hcm.codecType()) {
       case HTTP1 -> addHttp1(p, context, false);
       case HTTP2 -> addHttp2(p, context.http2Front());

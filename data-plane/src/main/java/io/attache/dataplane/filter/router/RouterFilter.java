@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal HTTP filter (Envoy's router): acts on the route — local answers for no route, direct
@@ -466,6 +467,11 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     boolean last = content instanceof LastHttpContent;
     if (last) {
       responseComplete = true;
+      if (requestComplete) {
+        cluster.responseTime(
+            TimeUnit.NANOSECONDS.toMillis(
+                shared.context.ticker().nanoTime() - requestCompleteNanos));
+      }
       a.end(UpstreamOutcome.COMPLETED, requestComplete && upstreamKeepAlive);
       if (content instanceof HttpResponse full) {
         callbacks.encodeHeaders(full, true);

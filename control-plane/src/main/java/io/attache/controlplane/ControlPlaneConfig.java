@@ -1,6 +1,7 @@
 package io.attache.controlplane;
 
 import io.attache.controlplane.rest.AdminSecurity;
+import io.attache.controlplane.xds.XdsLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,8 +9,8 @@ import java.util.Optional;
 
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
- * settings (CA, certificate lifetimes, xDS TLS), and who may use the admin API over which
- * transport. Immutable.
+ * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
+ * and what one xDS stream may make it hold. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -20,7 +21,8 @@ public record ControlPlaneConfig(
     Duration pushQuietPeriod,
     Duration pushMaxDelay,
     Security security,
-    AdminSecurity adminSecurity) {
+    AdminSecurity adminSecurity,
+    XdsLimits xdsLimits) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
@@ -46,7 +48,8 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         Security.DEFAULT,
-        AdminSecurity.NONE);
+        AdminSecurity.NONE,
+        XdsLimits.DEFAULT);
   }
 
   /** The same, with other identity settings. */
@@ -60,7 +63,8 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         other,
-        adminSecurity);
+        adminSecurity,
+        xdsLimits);
   }
 
   /** The same, with other admin API security. */
@@ -74,6 +78,22 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         security,
+        other,
+        xdsLimits);
+  }
+
+  /** The same, with other limits on what an xDS stream may make the control plane hold. */
+  public ControlPlaneConfig withXdsLimits(XdsLimits other) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
         other);
   }
 

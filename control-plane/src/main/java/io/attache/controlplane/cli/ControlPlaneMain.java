@@ -8,6 +8,7 @@ import io.attache.controlplane.rest.AdminSecurity;
 import io.attache.controlplane.rest.AdminTls;
 import io.attache.controlplane.rest.AdminTokens;
 import io.attache.controlplane.xds.SystemScheduler;
+import io.attache.controlplane.xds.XdsLimits;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -147,6 +148,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
     System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
   }
 
+  @Option(
+      names = "--max-node-metadata-bytes",
+      defaultValue = "" + XdsLimits.DEFAULT_MAX_NODE_METADATA_BYTES,
+      description =
+          "Refuse an xDS stream (RESOURCE_EXHAUSTED) whose node metadata is larger than this,"
+              + " in serialised bytes (default ${DEFAULT-VALUE}).")
+  int maxNodeMetadataBytes;
+
   @Override
   public Integer call() throws Exception {
     if ((caCert == null) != (caKey == null)) {
@@ -178,7 +187,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     workloadCertTtl,
                     xdsTls,
                     xdsServerNames),
-                security),
+                security,
+                new XdsLimits(maxNodeMetadataBytes)),
             scheduler,
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);

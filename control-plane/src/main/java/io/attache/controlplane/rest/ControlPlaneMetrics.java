@@ -15,6 +15,8 @@ public final class ControlPlaneMetrics {
   private final AtomicLong unauthenticated = new AtomicLong();
   private final AtomicLong forbidden = new AtomicLong();
   private final LongSupplier connectedProxies;
+  private final LongSupplier openStreams;
+  private final LongSupplier nodeGroups;
   private final LongSupplier acks;
   private final LongSupplier nacks;
   private final LongSupplier pushes;
@@ -22,11 +24,15 @@ public final class ControlPlaneMetrics {
 
   public ControlPlaneMetrics(
       LongSupplier connectedProxies,
+      LongSupplier openStreams,
+      LongSupplier nodeGroups,
       LongSupplier acks,
       LongSupplier nacks,
       LongSupplier pushes,
       LongSupplier revision) {
     this.connectedProxies = connectedProxies;
+    this.openStreams = openStreams;
+    this.nodeGroups = nodeGroups;
     this.acks = acks;
     this.nacks = nacks;
     this.pushes = pushes;
@@ -81,6 +87,18 @@ public final class ControlPlaneMetrics {
         "gauge",
         "xDS clients connected now",
         connectedProxies.getAsLong());
+    metric(
+        out,
+        "attache_cp_xds_streams",
+        "gauge",
+        "xDS streams open now, whether or not their client has identified itself yet",
+        openStreams.getAsLong());
+    metric(
+        out,
+        "attache_cp_xds_node_groups",
+        "gauge",
+        "node groups holding a snapshot (a group is released when its last stream ends)",
+        nodeGroups.getAsLong());
     metric(out, "attache_cp_xds_acks_total", "counter", "xDS responses ACKed", acks.getAsLong());
     metric(out, "attache_cp_xds_nacks_total", "counter", "xDS responses NACKed", nacks.getAsLong());
     metric(

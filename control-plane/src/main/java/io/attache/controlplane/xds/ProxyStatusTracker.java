@@ -25,7 +25,9 @@ import java.util.function.Function;
 /**
  * Records, per xDS stream and resource type, the last response sent and how the client answered:
  * ACK (same nonce, no error_detail) or NACK (same nonce, error_detail set). Works for
- * state-of-the-world and delta streams. Runs on gRPC threads; must never block them.
+ * state-of-the-world and delta streams. A stream is known from its open callback to its close
+ * callback only: a late callback (a push racing the stream's end) never brings an entry back. Runs
+ * on gRPC threads; must never block them.
  */
 public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
@@ -67,7 +69,10 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-    StreamState stream = stream(streamId);
+    StreamState stream = streams.get(streamId);
+    if (stream == null) {
+      return;
+    }
     stream.sawNode(request.getNode());
     if (request.getResponseNonce().isEmpty()) {
       return;
@@ -83,7 +88,10 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    StreamState stream = stream(streamId);
+    StreamState stream = streams.get(streamId);
+    if (stream == null) {
+      return;
+    }
     stream.sawNode(request.getNode());
     if (request.getResponseNonce().isEmpty()) {
       return;
@@ -95,14 +103,19 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   @Override
   public void onV3StreamResponse(
       long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-    stream(streamId).sent(response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+    StreamState stream = streams.get(streamId);
+    if (stream != null) {
+      stream.sent(response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+    }
   }
 
   @Override
   public void onV3StreamDeltaResponse(
       long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-    stream(streamId)
-        .sent(response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo());
+    StreamState stream = streams.get(streamId);
+    if (stream != null) {
+      stream.sent(response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo());
+    }
   }
 
   /** Every connected client that has identified itself, sorted by node id. */
@@ -147,16 +160,17 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     return Optional.empty();
   }
 
+  /** Streams open now, including those whose client has not sent its node yet. */
+  public int openStreams() {
+    return streams.size();
+  }
+
   public long ackCount() {
     return acks.get();
   }
 
   public long nackCount() {
     return nacks.get();
-  }
-
-  private StreamState stream(long streamId) {
-    return streams.computeIfAbsent(streamId, id -> new StreamState(clock.instant()));
   }
 
   /** One stream's state; guarded by its own monitor, touched by one gRPC call at a time. */

@@ -56,7 +56,8 @@ class AdsServerTest {
     server =
         XdsServer.start(
             new InetSocketAddress("127.0.0.1", 0),
-            new V3DiscoveryServer(List.of(publisher, tracker), cache));
+            new V3DiscoveryServer(List.of(tracker), cache),
+            publisher);
   }
 
   @AfterEach

@@ -62,6 +62,7 @@ class NackHoldingWatcherTest {
   @Test
   void aNackIsWatchedAsIfTheClientHeldTheVersionItRefused() {
     DiscoveryRequest first = request("", "", false);
+    tracker.onStreamOpen(1, "");
     tracker.onV3StreamRequest(1, first);
     tracker.onV3StreamResponse(
         1,

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
 import com.google.protobuf.TypeRegistry;
 import io.attache.controlplane.ca.BootstrapTokens;
 import io.attache.controlplane.policy.PolicyEditor;
@@ -279,18 +281,28 @@ public final class AdminApi implements AutoCloseable {
     ctx.status(204);
   }
 
-  private void listProxies(Context ctx) {
+  /**
+   * A page of proxies, Google-API style ({@code page_size}, {@code page_token} → {@code
+   * next_page_token}); each proxy's metadata is cut down to the keys Attaché reads unless {@code
+   * full=true}.
+   */
+  private void listProxies(Context ctx) throws PolicyRejection {
+    int pageSize = ProxyPages.pageSize(ctx.queryParam("page_size"));
+    Optional<ProxyStatusTracker.Cursor> after = ProxyPages.cursor(ctx.queryParam("page_token"));
+    boolean full = ProxyPages.full(ctx.queryParam("full"));
+    ProxyStatusTracker.Page page = proxies.page(after, pageSize);
     ArrayNode items = mapper.createArrayNode();
-    proxies.proxies().forEach(p -> items.add(proxyJson(p)));
+    page.items().forEach(p -> items.add(proxyJson(p, full)));
     ObjectNode body = mapper.createObjectNode();
     body.set("items", items);
+    body.put("next_page_token", page.next().map(ProxyPages::token).orElse(""));
     json(ctx, 200, body);
   }
 
   private void getProxy(Context ctx) throws PolicyRejection {
     String nodeId = ctx.pathParam("nodeId");
     ProxyStatus status = proxies.proxy(nodeId).orElseThrow(() -> notConnected(nodeId));
-    json(ctx, 200, proxyJson(status));
+    json(ctx, 200, proxyJson(status, true));
   }
 
   private void proxyConfig(Context ctx) throws PolicyRejection {
@@ -338,13 +350,15 @@ public final class AdminApi implements AutoCloseable {
     json(ctx, 201, body);
   }
 
-  private ObjectNode proxyJson(ProxyStatus status) {
+  private ObjectNode proxyJson(ProxyStatus status, boolean fullMetadata) {
     ObjectNode node = mapper.createObjectNode();
     node.put("node_id", status.nodeId());
     node.put("cluster", status.cluster());
     node.put("user_agent", status.userAgent());
     node.put("version", status.userAgentVersion());
-    node.set("metadata", tree(codec.print(status.metadata())));
+    Struct metadata = fullMetadata ? status.metadata() : ProxyPages.trimmed(status.metadata());
+    node.putRawValue("metadata", new RawValue(codec.print(metadata)));
+    node.put("metadata_bytes", status.metadata().getSerializedSize());
     node.put("group", status.group());
     status.metadataProblems().forEach(node.withArray("metadata_problems")::add);
     node.put("connected_since", status.connectedSince().toString());

@@ -120,12 +120,56 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
   /** Every connected client that has identified itself, sorted by node id. */
   public List<ProxyStatus> proxies() {
-    List<ProxyStatus> all = new ArrayList<>();
-    for (StreamState stream : streams.values()) {
-      stream.status().ifPresent(all::add);
+    return page(Optional.empty(), Integer.MAX_VALUE).items();
+  }
+
+  /**
+   * Where a page of proxies starts: just after the proxy with this node id, connection time and
+   * stream. Proxies are ordered by exactly these three, so a cursor never skips or repeats one that
+   * stays connected, whatever connects or leaves between two pages.
+   */
+  public record Cursor(String nodeId, Instant connectedSince, long streamId)
+      implements Comparable<Cursor> {
+    private static final Comparator<Cursor> ORDER =
+        Comparator.comparing(Cursor::nodeId)
+            .thenComparing(Cursor::connectedSince)
+            .thenComparingLong(Cursor::streamId);
+
+    @Override
+    public int compareTo(Cursor other) {
+      return ORDER.compare(this, other);
     }
-    all.sort(Comparator.comparing(ProxyStatus::nodeId).thenComparing(ProxyStatus::connectedSince));
-    return all;
+  }
+
+  /** Up to {@code size} proxies, and the cursor of the next page if there are more. */
+  public record Page(List<ProxyStatus> items, Optional<Cursor> next) {}
+
+  /** The identified clients after {@code after} (from the first if empty), {@code size} at most. */
+  public Page page(Optional<Cursor> after, int size) {
+    TreeMap<Cursor, StreamState> ordered = new TreeMap<>();
+    streams.forEach(
+        (streamId, stream) -> {
+          Node node = stream.node();
+          if (node != null) {
+            Cursor key = new Cursor(node.getId(), stream.connectedSince, streamId);
+            if (after.isEmpty() || key.compareTo(after.get()) > 0) {
+              ordered.put(key, stream);
+            }
+          }
+        });
+    List<ProxyStatus> items = new ArrayList<>();
+    Cursor last = null;
+    for (Map.Entry<Cursor, StreamState> entry : ordered.entrySet()) {
+      if (items.size() == size) {
+        return new Page(items, Optional.of(last));
+      }
+      Optional<ProxyStatus> status = entry.getValue().status();
+      if (status.isPresent()) {
+        items.add(status.get());
+        last = entry.getKey();
+      }
+    }
+    return new Page(items, Optional.empty());
   }
 
   /** The newest stream of a node id, if it is connected. */

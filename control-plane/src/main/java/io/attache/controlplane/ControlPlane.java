@@ -92,6 +92,7 @@ public final class ControlPlane implements AutoCloseable {
             identity ->
                 SpiffeId.parse(identity).map(certificates::info).orElse(CertificateInfo.NONE));
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
+    NackHoldingWatcher nackHolding = new NackHoldingWatcher(cache);
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
     PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
     this.publisher =
@@ -113,8 +114,8 @@ public final class ControlPlane implements AutoCloseable {
               // their serialised form turns N serialisations per push into one per resource.
               // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
-                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker),
-                  new NackHoldingWatcher(cache, tracker),
+                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
+                  nackHolding,
                   new DefaultExecutorGroup(),
                   new CachedProtoResourcesSerializer()),
               new XdsStreamGuard(config.xdsLimits(), publisher, refusals),

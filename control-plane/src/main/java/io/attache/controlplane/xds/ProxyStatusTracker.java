@@ -187,23 +187,6 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
         .findFirst();
   }
 
-  /**
-   * The version sent to {@code nodeId} for {@code typeUrl} with {@code nonce}, if a stream of that
-   * node still remembers it: what a NACK carrying that nonce refused.
-   */
-  public Optional<String> versionSent(String nodeId, String typeUrl, String nonce) {
-    for (StreamState stream : streams.values()) {
-      Node node = stream.node();
-      if (node != null && node.getId().equals(nodeId)) {
-        Optional<String> version = stream.versionSent(typeUrl, nonce);
-        if (version.isPresent()) {
-          return version;
-        }
-      }
-    }
-    return Optional.empty();
-  }
-
   /** Streams open now, including those whose client has not sent its node yet. */
   public int openStreams() {
     return streams.size();
@@ -246,11 +229,6 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       while (type.versionsByNonce.size() > NONCES_REMEMBERED) {
         type.versionsByNonce.remove(type.versionsByNonce.keySet().iterator().next());
       }
-    }
-
-    synchronized Optional<String> versionSent(String typeUrl, String nonce) {
-      MutableTypeStatus type = types.get(typeUrl);
-      return type == null ? Optional.empty() : Optional.ofNullable(type.versionsByNonce.get(nonce));
     }
 
     synchronized void answered(

@@ -9,16 +9,16 @@ import java.nio.charset.StandardCharsets;
 /**
  * The bootstrap both data planes start from: the same node cluster and metadata, so the control
  * plane puts them in the same node group and sends them the same resources; only the ports differ
- * from run to run. Renders YAML only; it must never start anything.
+ * from run to run. The admin port is 0: each data plane reports the one the kernel picked. Renders
+ * YAML only; it must never start anything.
  */
-public record MeshBootstrap(
-    String nodeId, String nodeCluster, int outboundPort, int adminPort, int xdsPort) {
+public record MeshBootstrap(String nodeId, String nodeCluster, int outboundPort, int xdsPort) {
 
   /** The node cluster of every differential run: one node group for both data planes. */
   public static final String NODE_CLUSTER = "differential";
 
   public static MeshBootstrap forControlPlane(String nodeId, int xdsPort) {
-    return new MeshBootstrap(nodeId, NODE_CLUSTER, freePort(), freePort(), xdsPort);
+    return new MeshBootstrap(nodeId, NODE_CLUSTER, freePort(), xdsPort);
   }
 
   public String yaml() {
@@ -27,7 +27,6 @@ public record MeshBootstrap(
           .replace("${NODE_ID}", nodeId)
           .replace("${NODE_CLUSTER}", nodeCluster)
           .replace("${OUTBOUND_PORT}", Integer.toString(outboundPort))
-          .replace("${ADMIN_PORT}", Integer.toString(adminPort))
           .replace("${XDS_PORT}", Integer.toString(xdsPort));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

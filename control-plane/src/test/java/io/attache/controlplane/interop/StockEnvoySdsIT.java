@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
+import io.attache.testing.envoy.Envoy;
+import io.attache.testing.envoy.StockEnvoyExtension;
 import io.envoyproxy.controlplane.cache.Resources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,12 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.output.Slf4jLogConsumer;
-import org.testcontainers.containers.wait.strategy.Wait;
-import org.testcontainers.images.builder.Transferable;
-import org.testcontainers.junit.jupiter.Testcontainers;
-import org.testcontainers.utility.DockerImageName;
 
 /**
  * Mesh mTLS with stock Envoy sidecars: the control plane with {@code mtls: STRICT} hands workload
@@ -37,34 +33,33 @@ import org.testcontainers.utility.DockerImageName;
  * token issued through REST ({@code grpc_services[0].initial_metadata: authorization: Bearer ...}).
  * This is the SDS half of {@link MutualTlsMeshIT} with Envoy in place of the Attaché proxy, plus
  * one mixed pair (an Attaché caller, an Envoy callee), so the certificates and transport sockets
- * the control plane generates are checked against the proxy whose semantics they follow. Containers
- * use host networking (a Linux Docker engine) like {@link StockEnvoyIT}; skipped, with a printed
- * reason, where no Docker engine exists. Must never reach into the control plane's internals:
- * everything is configured through REST, as an operator would.
+ * the control plane generates are checked against the proxy whose semantics they follow. The Envoys
+ * are the stock binary {@link StockEnvoyExtension} hands over (a missing one fails the test), each
+ * with its own dynamic base id and an admin port of the kernel's choosing. Must never reach into
+ * the control plane's internals: everything is configured through REST, as an operator would.
  *
  * <p>Run: {@code mvn -B verify -pl control-plane -am -Dit.test=StockEnvoySdsIT -Dtest=none
- * -Dsurefire.failIfNoSpecifiedTests=false}; the image is {@link StockEnvoyIT#DEFAULT_IMAGE},
- * overridable with -Dattache.envoy.image=...
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
-@ExtendWith(DockerAvailability.class)
-@Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(StockEnvoyExtension.class)
 class StockEnvoySdsIT {
 
   private static final String ORDERS = "spiffe://attache.local/ns/default/sa/orders";
 
   @TempDir Path dir;
 
+  private Envoy envoy;
   private InteropControlPlane controlPlane;
   private HttpServer paymentsApp;
   private int paymentsInbound;
-  private final List<GenericContainer<?>> envoys = new ArrayList<>();
   private final List<ProxyServer> proxies = new ArrayList<>();
 
   /** What the payments app saw: "METHOD path | x-forwarded-client-cert". */
   private final List<String> paymentsSaw = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void startMeshWithPaymentsApp() throws Exception {
+  void startMeshWithPaymentsApp(Envoy envoy) throws Exception {
+    this.envoy = envoy;
     controlPlane = InteropControlPlane.start(dir.resolve("data"));
     controlPlane.put("/api/v1/defaults", "{\"mtls\": {\"mode\": \"STRICT\"}}");
     paymentsApp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -96,7 +91,6 @@ class StockEnvoySdsIT {
 
   @AfterEach
   void stop() {
-    envoys.forEach(GenericContainer::stop);
     proxies.forEach(p -> p.drainAndStop(Duration.ZERO));
     if (paymentsApp != null) {
       paymentsApp.stop(0);
@@ -158,7 +152,7 @@ class StockEnvoySdsIT {
    * a token issued for it.
    */
   private void startEnvoy(String nodeId, String service, int outboundPort, String inboundMetadata)
-      throws IOException {
+      throws IOException, InterruptedException {
     String token = controlPlane.issueBootstrapToken("default", service);
     String bootstrap =
         """
@@ -170,7 +164,7 @@ class StockEnvoySdsIT {
             attache.outbound_port: %d
         %s
         admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
         dynamic_resources:
           ads_config:
             api_type: GRPC
@@ -201,22 +195,9 @@ class StockEnvoySdsIT {
                 service,
                 outboundPort,
                 inboundMetadata.stripTrailing(),
-                freePort(),
                 token,
                 controlPlane.xdsPort());
-    GenericContainer<?> envoy =
-        new GenericContainer<>(
-                DockerImageName.parse(
-                    System.getProperty("attache.envoy.image", StockEnvoyIT.DEFAULT_IMAGE)))
-            .withNetworkMode("host")
-            .withCopyToContainer(Transferable.of(bootstrap), "/etc/envoy/attache.yaml")
-            .withCommand("-c", "/etc/envoy/attache.yaml", "-l", "info")
-            .withLogConsumer(new Slf4jLogConsumer(org.slf4j.LoggerFactory.getLogger(nodeId)))
-            .waitingFor(
-                Wait.forLogMessage(".*starting main dispatch loop.*", 1)
-                    .withStartupTimeout(Duration.ofSeconds(60)));
-    envoys.add(envoy);
-    envoy.start();
+    envoy.start(nodeId, bootstrap, dir.resolve("envoy"));
   }
 
   /** The in-process Attaché sidecar, as {@link MutualTlsMeshIT} starts them. */

@@ -189,6 +189,26 @@ class StockEnvoyIT {
     assertThat(bad.attempts()).isEqualTo(badBefore);
   }
 
+  @Test
+  void reachesAServiceByItsDnsNameThroughAStrictDnsCluster() throws Exception {
+    HttpBackend web = backend("web");
+    controlPlane.put(
+        "/api/v1/services/web",
+        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"endpoints\": [{\"address\": \"localhost\","
+            + " \"port\": "
+            + web.port()
+            + "}]}");
+
+    startEnvoy();
+    awaitRoutable("web", "/");
+
+    assertThat(HttpProbe.send(outboundPort, "GET", "web", "/")).isEqualTo(new Reply(200, "web"));
+    JsonNode clusters = controlPlane.proxy(nodeId).get("types").get(Resources.V3.CLUSTER_TYPE_URL);
+    assertThat(clusters.get("last_acked_version").asText())
+        .isEqualTo(clusters.get("last_sent_version").asText());
+    assertThat(stat("cluster.web.membership_total")).isPositive();
+  }
+
   // --- helpers ---
 
   private void startEnvoy() throws IOException, InterruptedException {

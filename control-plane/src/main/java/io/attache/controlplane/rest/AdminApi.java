@@ -22,6 +22,7 @@ import io.attache.controlplane.xds.ProxyStatusTracker;
 import io.attache.controlplane.xds.SnapshotPublisher;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +33,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The REST admin API (Javalin): policy CRUD with ETag/If-Match, raw Envoy resources, proxy status
@@ -43,6 +46,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class AdminApi implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
   private static final String JSON = "application/json";
 
   /** Marks a response whose error body we wrote, so Javalin's 404/405 mappers leave it alone. */
@@ -104,6 +108,8 @@ public final class AdminApi implements AutoCloseable {
             config -> {
               config.showJavalinBanner = false;
               config.http.prefer405over404 = true;
+              config.http.maxRequestSize = RequestBodies.MAX_BYTES;
+              config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
               config.startupWatcherEnabled = false;
               security.tls().install(config, host, port);
             });
@@ -230,6 +236,24 @@ public final class AdminApi implements AutoCloseable {
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
     app.exception(PolicyRejection.class, this::reject);
     app.exception(AccessRefused.class, this::refuse);
+    // Javalin's own refusals (405 with prefer405over404, 413 by Content-Length, ...) in our shape.
+    app.exception(
+        HttpResponseException.class,
+        (e, ctx) ->
+            error(
+                ctx,
+                e.getStatus(),
+                JsonErrorPages.errorName(e.getStatus()),
+                "",
+                e.getStatus() == 405
+                    ? ctx.method() + " is not allowed on " + ctx.path()
+                    : messageOf(e.getStatus())));
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+          error(ctx, 500, "internal", "", "the control plane failed; its log has the cause");
+        });
     app.error(
         404,
         ctx -> {
@@ -267,7 +291,7 @@ public final class AdminApi implements AutoCloseable {
 
   private void put(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
     requireJson(ctx);
-    Message body = codec.parse(ctx.body(), kind.prototype());
+    Message body = codec.parse(RequestBodies.read(ctx), kind.prototype());
     Precondition precondition = precondition(ctx);
     boolean existed = kind == ResourceKind.DEFAULTS || hasCurrent(kind, name);
     StoredResource stored = editor.put(kind, name, body, precondition);
@@ -482,6 +506,10 @@ public final class AdminApi implements AutoCloseable {
         status = 415;
         error = "unsupported_media_type";
       }
+      case CONTENT_TOO_LARGE -> {
+        status = 413;
+        error = "content_too_large";
+      }
       default -> {
         status = 400;
         error = "invalid_argument";
@@ -516,6 +544,11 @@ public final class AdminApi implements AutoCloseable {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String messageOf(int status) {
+    String text = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+    return text == null ? "HTTP " + status : text;
   }
 
   private static String etag(long revision) {

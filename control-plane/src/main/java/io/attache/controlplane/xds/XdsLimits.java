@@ -10,8 +10,8 @@ package io.attache.controlplane.xds;
 public record XdsLimits(int maxNodeMetadataBytes) {
 
   /**
-   * 64 KiB: several times what Istio's sidecars send (labels, annotations, platform data), far
-   * below the 4 MiB a gRPC message may carry.
+   * 64 KiB: room for the labels, annotations and platform data sidecars send beside the few keys
+   * Attaché reads, and far below the 4 MiB a gRPC message may carry.
    */
   public static final int DEFAULT_MAX_NODE_METADATA_BYTES = 64 * 1024;
 

@@ -1,26 +1,34 @@
 'use strict';
-// A proxyless grpc-js-xds client for GrpcJsXdsIT. It reads its bootstrap from GRPC_XDS_BOOTSTRAP,
-// makes the calls the scenario (argv[2], JSON) asks for to xds:///<target> on the interop service
-// attache.interop.Echo (bytes in, the answering backend's name out), and prints one JSON line per
-// call. It judges nothing: the JUnit test compares what it printed with what the policy says.
+// A proxyless grpc-js-xds client driven by the Attaché interop tests (GrpcJsXdsIT). It reads its
+// bootstrap from GRPC_XDS_BOOTSTRAP, prints one hello line with its versions, then answers each
+// command line on stdin
 //
-// Scenario: {"target": "portal", "steps": [{"method": "Who", "headers": {"x-variant": "beta"},
-//            "count": 1}]}
+//   {"id": 1, "target": "portal", "method": "Who", "headers": {"x-variant": "beta"}, "count": 3}
+//
+// with one result line on stdout: the outcome of each unary call to xds:///<target> on the interop
+// service attache.interop.Echo (empty request, the answering backend's name as the reply). One
+// client per target lives as long as the process, so config pushed between commands reaches the
+// same channel. It judges nothing: the JUnit test compares what it printed with the policy. It
+// exits when stdin closes.
 const grpc = require('@grpc/grpc-js');
+const readline = require('readline');
 require('@grpc/grpc-js-xds').register();
 
-const scenario = JSON.parse(process.argv[2]);
-const client = new grpc.Client('xds:///' + scenario.target, grpc.credentials.createInsecure());
 const identity = (b) => b;
+const clients = new Map();
 
-function call(step) {
+function emit(line) {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+function call(client, command) {
   return new Promise((resolve) => {
     const metadata = new grpc.Metadata();
-    for (const [name, value] of Object.entries(step.headers || {})) {
+    for (const [name, value] of Object.entries(command.headers || {})) {
       metadata.set(name, value);
     }
-    const deadline = new Date(Date.now() + 10000);
-    client.makeUnaryRequest('/attache.interop.Echo/' + step.method, identity, identity,
+    const deadline = new Date(Date.now() + (command.timeout_ms || 10000));
+    client.makeUnaryRequest('/attache.interop.Echo/' + command.method, identity, identity,
       Buffer.alloc(0), metadata, { deadline }, (error, reply) => {
         resolve(error
           ? { code: error.code, backend: '', details: error.details }
@@ -29,17 +37,43 @@ function call(step) {
   });
 }
 
-async function main() {
-  for (let i = 0; i < scenario.steps.length; i++) {
-    const step = scenario.steps[i];
-    for (let n = 0; n < (step.count || 1); n++) {
-      const outcome = await call(step);
-      console.log(JSON.stringify({ step: i, ...outcome }));
-    }
+async function run(command) {
+  if (!clients.has(command.target)) {
+    clients.set(command.target,
+      new grpc.Client('xds:///' + command.target, grpc.credentials.createInsecure()));
   }
-  client.close();
-  console.log(JSON.stringify({ done: true }));
-  // The xDS client keeps its ADS stream open; the scenario is over, so leave now.
+  const client = clients.get(command.target);
+  const calls = [];
+  for (let n = 0; n < Math.max(1, command.count || 1); n++) {
+    calls.push(await call(client, command));
+  }
+  return calls;
+}
+
+async function main() {
+  emit({
+    client: 'grpc-js',
+    version: require('@grpc/grpc-js/package.json').version,
+    xds_version: require('@grpc/grpc-js-xds/package.json').version,
+  });
+  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    if (!line.trim()) {
+      continue;
+    }
+    let command;
+    try {
+      command = JSON.parse(line);
+    } catch (e) {
+      emit({ id: -1, error: 'bad command: ' + e.message });
+      continue;
+    }
+    emit({ id: command.id, calls: await run(command) });
+  }
+  for (const client of clients.values()) {
+    client.close();
+  }
+  // The xDS client keeps its ADS stream open; stdin is closed, so leave now.
   process.exit(0);
 }
 

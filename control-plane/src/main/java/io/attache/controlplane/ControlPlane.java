@@ -105,6 +105,7 @@ public final class ControlPlane implements AutoCloseable {
             config.pushMaxDelay(),
             loader.current());
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
+    tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
     try {
       this.xds =
@@ -134,13 +135,19 @@ public final class ControlPlane implements AutoCloseable {
     }
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
-            () -> tracker.proxies().size(),
-            tracker::openStreams,
-            publisher::nodeGroups,
-            tracker::ackCount,
-            tracker::nackCount,
-            publisher::pushCount,
-            store::headRevision);
+                () -> tracker.proxies().size(),
+                tracker::openStreams,
+                publisher::nodeGroups,
+                tracker::ackCount,
+                tracker::nackCount,
+                publisher::pushCount,
+                store::headRevision)
+            .withSyncStatus(
+                () ->
+                    tracker.proxies().stream()
+                        .collect(
+                            java.util.stream.Collectors.groupingBy(
+                                p -> p.verdict().name(), java.util.stream.Collectors.counting())));
     try {
       this.api =
           new AdminApi(

@@ -27,6 +27,18 @@ public final class Http {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
 
+  /** Sent on every request when not empty: the REST client's, never the traffic client's. */
+  private final String bearerToken;
+
+  public Http() {
+    this("");
+  }
+
+  /** A client for the control plane's REST API, sending {@code Authorization: Bearer}. */
+  public Http(String bearerToken) {
+    this.bearerToken = bearerToken;
+  }
+
   /** A response: status, headers as the client saw them, body as text. */
   public record Reply(int status, Map<String, java.util.List<String>> headers, String body) {
     public String header(String name) {
@@ -50,9 +62,12 @@ public final class Http {
     return send(builder(url, Map.of()).POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
-  private static HttpRequest.Builder builder(String url, Map<String, String> headers) {
+  private HttpRequest.Builder builder(String url, Map<String, String> headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
     headers.forEach(request::header);
+    if (!bearerToken.isEmpty()) {
+      request.header("Authorization", "Bearer " + bearerToken);
+    }
     return request;
   }
 

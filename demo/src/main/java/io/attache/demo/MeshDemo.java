@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "attache up",
     mixinStandardHelpOptions = true,
+    versionProvider = MeshDemo.Version.class,
     description = "Run the demo mesh: control plane, demo services, an Attaché proxy beside each.")
 public final class MeshDemo implements Callable<Integer> {
 
@@ -74,6 +76,7 @@ public final class MeshDemo implements Callable<Integer> {
   private static final String ROUTES = XDS_TYPES[1];
   private static final long STARTUP_TIMEOUT_NANOS = 90_000_000_000L;
   private static final long PUSH_TIMEOUT_NANOS = 30_000_000_000L;
+  private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
   private static final String TRUST_DOMAIN = "spiffe://attache.local/ns/default/sa/";
 
   @Option(names = "--root", description = "The Attaché checkout (default: ${DEFAULT-VALUE}).")
@@ -94,12 +97,26 @@ public final class MeshDemo implements Callable<Integer> {
   boolean once;
 
   @Option(
+      names = "--port-base",
+      description =
+          "N: move every port the demo binds by N - 15000 (default 15000: REST :18080, xDS"
+              + " :18000, proxies :15100-15406, apps :9101-9104), to run beside something that"
+              + " holds those; auto: the first base from 20000 up, in steps of 1000, whose ports"
+              + " are all free.")
+  String portBaseOption = Integer.toString(DEFAULT_PORT_BASE);
+
+  private int portBase = DEFAULT_PORT_BASE;
+
+  static final int DEFAULT_PORT_BASE = 15000;
+
+  @Option(
       names = "--proxy-java-opts",
       description = "JVM options for each proxy (default: the launcher's sidecar options).")
   String proxyJavaOptions = System.getenv().getOrDefault("ATTACHE_PROXY_JAVA_OPTS", "");
 
   private final PrintStream out;
   private final Http http = new Http();
+  private Http rest = http;
   private final List<DemoService> apps = new ArrayList<>();
   private final List<ChildProcess> proxies = new ArrayList<>();
   private final List<String> failedChecks = new ArrayList<>();
@@ -115,16 +132,56 @@ public final class MeshDemo implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    checkPortsFree();
+    if (portBaseOption.equals("auto")) {
+      Optional<Integer> free = freePortBase();
+      if (free.isEmpty()) {
+        System.err.println("attache up: no port base from 20000 to 60000 has all its ports free");
+        return 1;
+      }
+      portBase = free.get();
+    } else {
+      try {
+        portBase = Integer.parseInt(portBaseOption);
+      } catch (NumberFormatException e) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--port-base must be a number or auto");
+      }
+      int lowest = DemoTopology.allPorts().stream().min(Integer::compare).orElseThrow();
+      int highest = DemoTopology.allPorts().stream().max(Integer::compare).orElseThrow();
+      if (lowest + shift() < 1024 || highest + shift() > 65535) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--port-base "
+                + portBase
+                + " puts demo ports outside 1024-65535; use "
+                + (DEFAULT_PORT_BASE - lowest + 1024)
+                + " to "
+                + (DEFAULT_PORT_BASE + 65535 - highest));
+      }
+    }
+    Optional<String> busy = busyPort();
+    if (busy.isPresent()) {
+      System.err.println("attache up: " + busy.get());
+      return 1;
+    }
     Path runDir = Files.createTempDirectory("attache-up-");
     Path logs = Files.createDirectories(runDir.resolve("logs"));
     Thread stopper = new Thread(this::stopAll, "attache-up-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
 
     out.println("Attaché demo mesh — logs in " + logs);
-    startControlPlane(runDir, logs);
-    String api = "http://127.0.0.1:" + DemoTopology.REST_PORT;
-    expect(http.put(api + "/api/v1/defaults", NO_POLICY), "PUT /api/v1/defaults (no policy)");
+    AdminTokens tokens = AdminTokens.write(runDir);
+    rest = new Http(tokens.admin());
+    startControlPlane(runDir, logs, tokens.file());
+    String api = "http://127.0.0.1:" + restPort();
+    out.printf(
+        "   web console    %s/ui/   admin token %s   read-only token %s%n",
+        api, tokens.admin(), tokens.readOnly());
+    out.println(
+        "   The control plane starts with built-in mesh defaults (retries, a breaker, request ids);");
+    out.println(
+        "   the demo first replaces them with no policy at all, to show what the policy changes.");
+    expect(rest.put(api + "/api/v1/defaults", NO_POLICY), "PUT /api/v1/defaults (no policy)");
     registerServices(api);
     startWorkloads(api, runDir, logs);
     awaitConverged(api, Map.of());
@@ -141,7 +198,7 @@ public final class MeshDemo implements Callable<Integer> {
     out.println("   mutual TLS between every pair of proxies (STRICT, certificates over SDS)");
     Map<String, String> routeVersions = routeVersions(api);
     long putAt = System.nanoTime();
-    expect(http.put(api + "/api/v1/defaults", COMPANY_POLICY), "PUT /api/v1/defaults");
+    expect(rest.put(api + "/api/v1/defaults", COMPANY_POLICY), "PUT /api/v1/defaults");
     awaitConverged(api, routeVersions);
     awaitMutualTls();
     out.printf(
@@ -181,7 +238,7 @@ public final class MeshDemo implements Callable<Integer> {
         "without mTLS, payments saw no proved caller: " + before.paymentsCallers());
     check(paymentsHandshakes > 0, "payments' inbound listeners terminated TLS");
     check(
-        plaintextRefused(DemoTopology.workload("payments-1").inboundPort()),
+        plaintextRefused(workload("payments-1").inboundPort()),
         "a plaintext call straight to payments-1's inbound listener is refused");
     check(
         after.paymentsCallers().equals(java.util.Set.of(TRUST_DOMAIN + "orders")),
@@ -191,7 +248,9 @@ public final class MeshDemo implements Callable<Integer> {
         "with mTLS, orders saw web's SPIFFE ID and only it: " + after.ordersCallers());
     checkProxiesAcked(api);
 
-    printWhereToLook();
+    if (!once) {
+      printWhereToLook(tokens);
+    }
     if (once) {
       stopAll();
       Runtime.getRuntime().removeShutdownHook(stopper);
@@ -203,28 +262,66 @@ public final class MeshDemo implements Callable<Integer> {
       return 1;
     }
     out.println();
-    out.println("Running. Ctrl-C stops everything.");
+    out.println("Running. Ctrl-C stops everything (this demo's processes only).");
     new CountDownLatch(1).await();
     return 0;
   }
 
-  private void checkPortsFree() {
-    for (int port : DemoTopology.allPorts()) {
+  /** The first port the demo needs that something holds, said with what holds it. */
+  private Optional<String> busyPort() {
+    for (int port : allPorts()) {
       try (ServerSocket probe = new ServerSocket()) {
         probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       } catch (IOException taken) {
-        throw new CommandLine.ParameterException(
-            new CommandLine(this),
+        return Optional.of(
             "port "
                 + port
-                + " on 127.0.0.1 is in use; the demo needs "
-                + DemoTopology.allPorts()
-                + " (is another ./attache up running?)");
+                + " on 127.0.0.1 is in use"
+                + PortHolder.describe(port).map(h -> " by " + h).orElse("")
+                + ". Stop it (another ./attache up? Ctrl-C in its terminal), or move every demo"
+                + " port: ./attache up --port-base auto (or a number, e.g. "
+                + (portBase + 10000)
+                + ")");
       }
     }
+    return Optional.empty();
   }
 
-  private void startControlPlane(Path runDir, Path logs) throws IOException {
+  private Optional<Integer> freePortBase() {
+    for (int base = 20000; base <= 60000; base += 1000) {
+      portBase = base;
+      if (busyPort().isEmpty()) {
+        return Optional.of(base);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private int shift() {
+    return portBase - DEFAULT_PORT_BASE;
+  }
+
+  int restPort() {
+    return DemoTopology.REST_PORT + shift();
+  }
+
+  int xdsPort() {
+    return DemoTopology.XDS_PORT + shift();
+  }
+
+  Workload workload(String name) {
+    return DemoTopology.workload(name).shifted(shift());
+  }
+
+  List<Workload> workloads() {
+    return DemoTopology.WORKLOADS.stream().map(w -> w.shifted(shift())).toList();
+  }
+
+  List<Integer> allPorts() {
+    return DemoTopology.allPorts().stream().map(p -> p + shift()).toList();
+  }
+
+  private void startControlPlane(Path runDir, Path logs, Path tokenFile) throws IOException {
     controlPlane =
         ChildProcess.start(
             "control-plane",
@@ -236,26 +333,29 @@ public final class MeshDemo implements Callable<Integer> {
                 "--http-host",
                 "127.0.0.1",
                 "--http-port",
-                Integer.toString(DemoTopology.REST_PORT),
+                Integer.toString(restPort()),
                 "--xds-host",
                 "127.0.0.1",
                 "--xds-port",
-                Integer.toString(DemoTopology.XDS_PORT),
+                Integer.toString(xdsPort()),
                 "--push-quiet-period",
-                "50ms"),
+                "50ms",
+                "--admin-token-file",
+                tokenFile.toString()),
             logs.resolve("control-plane.log"));
-    String health = "http://127.0.0.1:" + DemoTopology.REST_PORT + "/healthz";
+    String health = "http://127.0.0.1:" + restPort() + "/healthz";
     awaitTrue("the control plane's /healthz", STARTUP_TIMEOUT_NANOS, () -> ok(health));
     out.printf(
         "   control plane  REST http://127.0.0.1:%d  xDS 127.0.0.1:%d  (pid %d)%n",
-        DemoTopology.REST_PORT, DemoTopology.XDS_PORT, controlPlane.pid());
+        restPort(), xdsPort(), controlPlane.pid());
   }
 
   /** Each service's endpoints are its instances' proxies' inbound listeners: proxy to proxy. */
   private void registerServices(String api) throws IOException {
     for (Map.Entry<String, List<Workload>> service : DemoTopology.services().entrySet()) {
       StringBuilder endpoints = new StringBuilder();
-      for (Workload instance : service.getValue()) {
+      for (Workload unshifted : service.getValue()) {
+        Workload instance = unshifted.shifted(shift());
         if (endpoints.length() > 0) {
           endpoints.append(", ");
         }
@@ -268,7 +368,7 @@ public final class MeshDemo implements Callable<Integer> {
               + endpoints
               + "]}";
       expect(
-          http.put(api + "/api/v1/services/" + service.getKey(), body),
+          rest.put(api + "/api/v1/services/" + service.getKey(), body),
           "PUT /api/v1/services/" + service.getKey());
     }
   }
@@ -289,14 +389,18 @@ public final class MeshDemo implements Callable<Integer> {
     Map<String, String> tokens = new TreeMap<>();
     for (String service : DemoTopology.services().keySet()) {
       String path = "/api/v1/identities/default/" + service + "/tokens";
-      Http.Reply issued = http.post(api + path);
+      Http.Reply issued = rest.post(api + path);
       expect(issued, "POST " + path);
       tokens.put(service, JSON.readTree(issued.body()).path("token").asText());
     }
-    for (Workload workload : DemoTopology.WORKLOADS) {
+    for (Workload workload : workloads()) {
       Path bootstrap =
           TokenBootstrap.write(
-              workload.bootstrap(root), tokens.get(workload.service()), bootstraps);
+              workload.bootstrap(root),
+              tokens.get(workload.service()),
+              bootstraps,
+              DemoTopology.allPorts(),
+              shift());
       DemoService app = new DemoService(workload);
       app.start();
       apps.add(app);
@@ -336,7 +440,7 @@ public final class MeshDemo implements Callable<Integer> {
             }
           }
           Map<String, JsonNode> status = proxyStatus(api);
-          for (Workload workload : DemoTopology.WORKLOADS) {
+          for (Workload workload : workloads()) {
             JsonNode node = status.get(workload.nodeId());
             if (node == null || !allAcked(node)) {
               return false;
@@ -351,7 +455,7 @@ public final class MeshDemo implements Callable<Integer> {
     if (!previousRoutes.isEmpty()) {
       return; // the inbound listeners may require mTLS now; see awaitMutualTls
     }
-    for (Workload workload : DemoTopology.WORKLOADS) {
+    for (Workload workload : workloads()) {
       String url = "http://127.0.0.1:" + workload.inboundPort() + "/health";
       awaitTrue(workload.name() + " through its proxy", STARTUP_TIMEOUT_NANOS, () -> ok(url));
     }
@@ -363,7 +467,7 @@ public final class MeshDemo implements Callable<Integer> {
    * only once the secrets arrived.
    */
   private void awaitMutualTls() {
-    for (Workload workload : DemoTopology.WORKLOADS) {
+    for (Workload workload : workloads()) {
       awaitTrue(
           workload.name() + "'s proxy to receive its certificate and the mesh root",
           PUSH_TIMEOUT_NANOS,
@@ -373,7 +477,7 @@ public final class MeshDemo implements Callable<Integer> {
                 && stats.getOrDefault("sds.ROOTCA.update_success", 0L) > 0;
           });
     }
-    int edge = DemoTopology.workload("web").outboundPort();
+    int edge = workload("web").outboundPort();
     for (String service : DemoTopology.services().keySet()) {
       awaitTrue(
           service + " over mutual TLS",
@@ -396,7 +500,7 @@ public final class MeshDemo implements Callable<Integer> {
   }
 
   private Map<String, JsonNode> proxyStatus(String api) throws IOException {
-    Http.Reply reply = http.get(api + "/api/v1/proxies", Map.of());
+    Http.Reply reply = rest.get(api + "/api/v1/proxies", Map.of());
     Map<String, JsonNode> byNode = new TreeMap<>();
     for (JsonNode item : JSON.readTree(reply.body()).path("items")) {
       byNode.put(item.path("node_id").asText(), item);
@@ -416,7 +520,7 @@ public final class MeshDemo implements Callable<Integer> {
 
   private void checkProxiesAcked(String api) throws IOException {
     Map<String, JsonNode> status = proxyStatus(api);
-    for (Workload workload : DemoTopology.WORKLOADS) {
+    for (Workload workload : workloads()) {
       JsonNode node = status.get(workload.nodeId());
       check(
           node != null && allAcked(node),
@@ -437,7 +541,7 @@ public final class MeshDemo implements Callable<Integer> {
    * call (mTLS under STRICT) like every other hop.
    */
   private Round sendTraffic() throws IOException {
-    Workload web = DemoTopology.workload("web");
+    Workload web = workload("web");
     Round round = new Round();
     for (int i = 0; i < requests; i++) {
       Http.Reply reply =
@@ -451,8 +555,7 @@ public final class MeshDemo implements Callable<Integer> {
 
   private Map<String, Long> proxyStats(String workload) throws IOException {
     Http.Reply reply =
-        http.get(
-            "http://127.0.0.1:" + DemoTopology.workload(workload).adminPort() + "/stats", Map.of());
+        http.get("http://127.0.0.1:" + workload(workload).adminPort() + "/stats", Map.of());
     Map<String, Long> stats = new TreeMap<>();
     for (String line : reply.body().split("\n")) {
       int colon = line.lastIndexOf(": ");
@@ -479,13 +582,22 @@ public final class MeshDemo implements Callable<Integer> {
     return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
   }
 
-  private void printWhereToLook() {
-    Workload web = DemoTopology.workload("web");
-    Workload orders = DemoTopology.workload("orders");
-    Workload payments = DemoTopology.workload("payments-1");
-    int api = DemoTopology.REST_PORT;
+  private void printWhereToLook(AdminTokens tokens) {
+    Workload web = workload("web");
+    Workload orders = workload("orders");
+    Workload payments = workload("payments-1");
+    String api = "http://127.0.0.1:" + restPort();
+    String auth = "-H \"Authorization: Bearer $ATTACHE_TOKEN\" ";
     out.println();
-    out.println("Where to look:");
+    out.println("Where to look (in another terminal):");
+    out.printf("  export ATTACHE_SERVER=%s ATTACHE_TOKEN=%s%n", api, tokens.admin());
+    out.printf("  open %s/ui/%n", api);
+    out.println("      # the web console: proxies and their sync status, revisions, the editor");
+    out.println("  ./attache status");
+    out.println("      # every proxy SYNCED at the policy's revision, per xDS type");
+    out.println("  ./attache export > mesh.yaml");
+    out.println("      # the whole policy as YAML; edit a line, then ./attache diff -f mesh.yaml");
+    out.println("      # and ./attache apply -f mesh.yaml (one revision), ./attache rollback <n>");
     out.printf("  curl -si -H 'Host: web' http://127.0.0.1:%d/orders/1%n", web.outboundPort());
     out.println(
         "      # into the mesh through web's proxy → web → orders → payments, mTLS between");
@@ -493,7 +605,7 @@ public final class MeshDemo implements Callable<Integer> {
     out.println("      # and each app's \"caller\": the SPIFFE ID its proxy proved");
     out.printf("  curl -s http://127.0.0.1:%d/stats | grep ssl.handshake%n", payments.adminPort());
     out.println("      # the TLS handshakes payments-1's inbound listener terminated");
-    out.printf("  curl -s http://127.0.0.1:%d/api/v1/proxies/payments-1%n", api);
+    out.printf("  curl -s %s%s/api/v1/proxies/payments-1%n", auth, api);
     out.println("      # its proved identity and its current certificate's serial and expiry");
     out.printf("  curl -si http://127.0.0.1:%d/health%n", payments.inboundPort());
     out.println(
@@ -505,10 +617,6 @@ public final class MeshDemo implements Callable<Integer> {
     out.println("      # the retries and the ejection, counted by orders' proxy");
     out.printf("  curl -s http://127.0.0.1:%d/clusters | grep payments%n", orders.adminPort());
     out.println("      # each payments host and its health flags (failed_outlier_check)");
-    out.printf("  curl -s http://127.0.0.1:%d/api/v1/proxies%n", api);
-    out.println("      # every proxy, what it was sent and what it acknowledged");
-    out.printf("  curl -s http://127.0.0.1:%d/api/v1/defaults%n", api);
-    out.println("      # the company policy; PUT it to change every proxy at once");
     out.printf("  curl -s http://127.0.0.1:%d/config_dump%n", web.adminPort());
     out.println(
         "      # web's proxy: listeners, routes and clusters it got over ADS, with versions");
@@ -553,8 +661,16 @@ public final class MeshDemo implements Callable<Integer> {
   }
 
   private void awaitTrue(String what, long timeoutNanos, Condition condition) {
-    long deadline = System.nanoTime() + timeoutNanos;
+    long started = System.nanoTime();
+    long deadline = started + timeoutNanos;
+    long nextProgress = started + PROGRESS_EVERY_NANOS;
     while (true) {
+      if (System.nanoTime() > nextProgress) {
+        // Never leave the user in silence: a JVM start on a loaded machine takes a while.
+        out.printf(
+            "   … waiting for %s (%d s)%n", what, (System.nanoTime() - started) / 1_000_000_000L);
+        nextProgress += PROGRESS_EVERY_NANOS;
+      }
       try {
         if (condition.holds()) {
           return;
@@ -585,6 +701,14 @@ public final class MeshDemo implements Callable<Integer> {
     apps.forEach(DemoService::close);
     if (controlPlane != null) {
       controlPlane.close();
+    }
+  }
+
+  /** {@code --version}: the version this build was made as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"attache up " + DemoVersion.get()};
     }
   }
 }

@@ -47,13 +47,43 @@ final class TokenBootstrap {
     return out.toString();
   }
 
-  /** Writes {@code source} with {@code token} to {@code dir}, owner-only; returns the copy. */
-  static Path write(Path source, String token, Path dir) throws IOException {
+  /**
+   * Writes {@code source} with {@code token} to {@code dir}, owner-only, with each of the demo's
+   * {@code ports} moved by {@code shift} ({@code --port-base}); returns the copy.
+   */
+  static Path write(Path source, String token, Path dir, List<Integer> ports, int shift)
+      throws IOException {
     Path copy = dir.resolve(source.getFileName());
     Files.deleteIfExists(copy);
     Files.createFile(
         copy, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(copy, withToken(Files.readString(source), token));
+    Files.writeString(copy, shiftPorts(withToken(Files.readString(source), token), ports, shift));
     return copy;
+  }
+
+  private static final Pattern NUMBER = Pattern.compile("\\b\\d{4,5}\\b");
+
+  /** Moves every demo port named on a {@code port} line (port_value, attache.*_port) by shift. */
+  static String shiftPorts(String bootstrap, List<Integer> ports, int shift) {
+    if (shift == 0) {
+      return bootstrap;
+    }
+    StringBuilder out = new StringBuilder();
+    for (String line : bootstrap.lines().toList()) {
+      String code = line.contains("#") ? line.substring(0, line.indexOf('#')) : line;
+      if (code.contains("port")) {
+        line =
+            NUMBER
+                    .matcher(code)
+                    .replaceAll(
+                        m -> {
+                          int port = Integer.parseInt(m.group());
+                          return Integer.toString(ports.contains(port) ? port + shift : port);
+                        })
+                + line.substring(code.length());
+      }
+      out.append(line).append('\n');
+    }
+    return out.toString();
   }
 }

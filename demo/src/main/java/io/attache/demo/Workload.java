@@ -30,6 +30,20 @@ public record Workload(
     FLAKY
   }
 
+  /**
+   * The same workload with every port moved by {@code delta} ({@code ./attache up --port-base}).
+   */
+  public Workload shifted(int delta) {
+    return new Workload(
+        name,
+        service,
+        behaviour,
+        appPort + delta,
+        adminPort + delta,
+        outboundPort + delta,
+        inboundPort + delta);
+  }
+
   /** The proxy's bootstrap, a stock Envoy v3 file. */
   public Path bootstrap(Path root) {
     return root.resolve("deploy/examples/up").resolve(name + ".yaml");

@@ -43,4 +43,23 @@ class DemoTopologyTest {
   void noTwoWorkloadsShareAPort() {
     assertThat(DemoTopology.allPorts()).doesNotHaveDuplicates();
   }
+
+  @Test
+  void aPortBaseMovesEveryPortOfABootstrapCopyAndNothingElse() throws Exception {
+    Workload orders = DemoTopology.workload("orders");
+    String bootstrap = java.nio.file.Files.readString(orders.bootstrap(ROOT));
+
+    String moved = TokenBootstrap.shiftPorts(bootstrap, DemoTopology.allPorts(), 10000);
+
+    JsonNode copy = new ObjectMapper(new YAMLFactory()).readTree(moved);
+    Workload shifted = orders.shifted(10000);
+    assertThat(copy.path("node").path("metadata").path("attache.outbound_port").asInt())
+        .isEqualTo(shifted.outboundPort());
+    assertThat(copy.path("node").path("metadata").path("attache.app_port").asInt())
+        .isEqualTo(shifted.appPort());
+    assertThat(copy.path("admin").path("address").path("socket_address").path("port_value").asInt())
+        .isEqualTo(shifted.adminPort());
+    assertThat(moved).contains("port_value: " + (DemoTopology.XDS_PORT + 10000));
+    assertThat(moved.lines().count()).isEqualTo(bootstrap.lines().count());
+  }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,7 @@ class TokenBootstrapTest {
       JsonNode committed = YAML.readTree(source.toFile());
       assertThat(grpcService(committed).has("initial_metadata")).as(source.toString()).isFalse();
 
-      Path copy = TokenBootstrap.write(source, "atk_Zm9vYmFyYmF6-_0123456789", dir);
+      Path copy = TokenBootstrap.write(source, "atk_Zm9vYmFyYmF6-_0123456789", dir, List.of(), 0);
 
       JsonNode running = YAML.readTree(copy.toFile());
       JsonNode metadata = grpcService(running).path("initial_metadata");

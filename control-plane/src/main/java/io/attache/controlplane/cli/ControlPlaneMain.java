@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "attache control-plane",
     mixinStandardHelpOptions = true,
+    versionProvider = ControlPlaneMain.Version.class,
     description =
         "Run the Attaché control plane: xDS (ADS, SotW and delta) plus the REST admin API.")
 public final class ControlPlaneMain implements Callable<Integer> {
@@ -199,6 +200,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
                   controlPlane.close();
                   scheduler.close();
                   stopped.countDown();
+                  // Stopped cleanly on request: exit 0 like the proxy, not the 143 of a SIGTERM.
+                  Runtime.getRuntime().halt(0);
                 },
                 "attache-shutdown"));
     System.out.printf(
@@ -261,6 +264,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
       }
       throw new CommandLine.TypeConversionException(
           "'" + value + "' is not a duration like 250ms, 2s, 1m, 24h or PT1S");
+    }
+  }
+
+  /** {@code --version}: the version this build was made as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"Attaché control plane " + io.attache.api.BuildVersion.get()};
     }
   }
 }

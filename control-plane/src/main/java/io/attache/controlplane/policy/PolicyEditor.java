@@ -104,9 +104,18 @@ public final class PolicyEditor {
   public synchronized StoredResource put(
       ResourceKind kind, String name, Message body, Precondition precondition)
       throws PolicyRejection {
-    Message named = withName(kind, name, body);
+    Message named = withName(kind, name, body, "");
+    StoredResource existing =
+        kind == ResourceKind.DEFAULTS ? defaults() : store.get(kind, name).orElse(null);
+    if (existing != null && existing.body().equals(named)) {
+      // Writing what is there changes nothing: no revision, no push, the same ETag.
+      if (!precondition.admits(existing.revision())) {
+        throw preconditionFailed(kind, name, existing.revision());
+      }
+      return existing;
+    }
     PolicySnapshot candidate = withChange(current(), kind, name, Optional.of(named));
-    validate(candidate, kind, name, named);
+    validate(candidate, List.of(new Written(kind, name, named, "")));
     long revision =
         commit(List.of(Change.put(kind, name, named, precondition)), "put " + describe(kind, name));
     publish();
@@ -117,11 +126,148 @@ public final class PolicyEditor {
       throws PolicyRejection {
     StoredResource existing = get(kind, name);
     PolicySnapshot candidate = withChange(current(), kind, name, Optional.empty());
-    validate(candidate, kind, name, null);
+    validate(candidate, List.of());
     commit(
         List.of(Change.delete(kind, name, precondition)),
         "delete " + describe(kind, existing.name()));
     publish();
+  }
+
+  /**
+   * Applies a declarative set as one revision, or not at all. The set is validated whole, so its
+   * order does not matter (a route may come before its services). A resource identical to the
+   * stored one is UNCHANGED; with {@code prune}, stored resources the set does not contain are
+   * DELETED (the defaults then return to the built-in ones). Nothing changing, or {@code dryRun},
+   * commits nothing. Each change is conditional on the revision it was compared against, so a write
+   * that lands between the comparison and the commit fails the apply instead of being overwritten.
+   */
+  public synchronized ApplyResult apply(
+      List<PolicyDocument> documents, boolean prune, boolean dryRun) throws PolicyRejection {
+    long head = store.headRevision();
+    List<StoredResource> stored = store.stateAt(head);
+    Map<String, StoredResource> storedByKey = byKey(stored);
+    Map<String, PolicyDocument> seen = new HashMap<>();
+    List<ResourceChange> report = new ArrayList<>();
+    List<Change> changes = new ArrayList<>();
+    List<Written> written = new ArrayList<>();
+    PolicySnapshot candidate = snapshotOf(head, stored);
+    for (PolicyDocument document : documents) {
+      String key = key(document.kind(), document.name());
+      PolicyDocument earlier = seen.putIfAbsent(key, document);
+      if (earlier != null) {
+        throw new PolicyRejection(
+            PolicyRejection.Reason.INVALID,
+            document.field().replaceFirst("\\.spec$", ""),
+            describe(document.kind(), document.name())
+                + " appears twice in the set (first at "
+                + earlier.field().replaceFirst("\\.spec$", "")
+                + ")");
+      }
+      Message named = withName(document.kind(), document.name(), document.spec(), document.field());
+      StoredResource current = storedByKey.get(key);
+      Optional<Message> before =
+          current != null
+              ? Optional.of(current.body())
+              : document.kind() == ResourceKind.DEFAULTS
+                  ? Optional.of(BuiltInMeshDefaults.get())
+                  : Optional.empty();
+      ResourceChange change =
+          ResourceChange.between(document.kind(), document.name(), before, Optional.of(named));
+      report.add(change);
+      if (change.action() == ResourceChange.Action.UNCHANGED) {
+        continue;
+      }
+      changes.add(
+          Change.put(
+              document.kind(),
+              document.name(),
+              named,
+              current == null ? Precondition.absent() : Precondition.revision(current.revision())));
+      written.add(new Written(document.kind(), document.name(), named, document.field()));
+      candidate = withChange(candidate, document.kind(), document.name(), Optional.of(named));
+    }
+    if (prune) {
+      for (StoredResource current : stored) {
+        if (seen.containsKey(key(current.kind(), current.name()))) {
+          continue;
+        }
+        report.add(
+            ResourceChange.between(
+                current.kind(), current.name(), Optional.of(current.body()), Optional.empty()));
+        changes.add(
+            Change.delete(
+                current.kind(), current.name(), Precondition.revision(current.revision())));
+        candidate = withChange(candidate, current.kind(), current.name(), Optional.empty());
+      }
+    }
+    validate(candidate, written);
+    if (dryRun || changes.isEmpty()) {
+      return new ApplyResult(head, head, false, report);
+    }
+    ApplyResult result = new ApplyResult(head, 0, false, report);
+    long committed = commit(changes, "apply: " + result.summary());
+    publish();
+    return new ApplyResult(head, committed, true, report);
+  }
+
+  /** Every resource as it was at {@code revision} (0: the empty store), sorted by kind and name. */
+  public List<StoredResource> stateAt(long revision) throws PolicyRejection {
+    requireRevision(revision, true);
+    return revision == 0 ? List.of() : store.stateAt(revision);
+  }
+
+  /** The revision's record: when it was made and what it did. */
+  public RevisionInfo revision(long revision) throws PolicyRejection {
+    requireRevision(revision, false);
+    return store.revisions().stream()
+        .filter(r -> r.revision() == revision)
+        .findFirst()
+        .orElseThrow(() -> noRevision(revision, store.headRevision()));
+  }
+
+  /**
+   * How the policy differs from revision {@code from} to revision {@code to}: every resource that
+   * was created, changed or deleted between them, sorted by kind and name. Read from the store's
+   * history alone, so it works for any store that keeps {@link PolicyStore#stateAt}.
+   */
+  public List<ResourceChange> changesBetween(long from, long to) throws PolicyRejection {
+    Map<String, StoredResource> before = byKey(stateAt(from));
+    Map<String, StoredResource> after = byKey(stateAt(to));
+    java.util.SortedSet<String> keys = new java.util.TreeSet<>(before.keySet());
+    keys.addAll(after.keySet());
+    List<ResourceChange> changes = new ArrayList<>();
+    for (String key : keys) {
+      StoredResource b = before.get(key);
+      StoredResource a = after.get(key);
+      StoredResource either = a != null ? a : b;
+      ResourceChange change =
+          ResourceChange.between(
+              either.kind(),
+              either.name(),
+              Optional.ofNullable(b).map(StoredResource::body),
+              Optional.ofNullable(a).map(StoredResource::body));
+      if (change.action() != ResourceChange.Action.UNCHANGED) {
+        changes.add(change);
+      }
+    }
+    changes.sort(
+        java.util.Comparator.comparing((ResourceChange c) -> c.kind().ordinal())
+            .thenComparing(ResourceChange::name));
+    return changes;
+  }
+
+  private void requireRevision(long revision, boolean zeroAllowed) throws PolicyRejection {
+    long head = store.headRevision();
+    if (revision < (zeroAllowed ? 0 : 1) || revision > head) {
+      throw noRevision(revision, head);
+    }
+  }
+
+  private static PolicyRejection noRevision(long revision, long head) {
+    return new PolicyRejection(
+        PolicyRejection.Reason.NOT_FOUND,
+        "",
+        "no revision " + revision + " (head is " + head + ")");
   }
 
   /**
@@ -137,7 +283,7 @@ public final class PolicyEditor {
     }
     List<StoredResource> target = store.stateAt(revision);
     List<StoredResource> now = store.stateAt(head);
-    validate(snapshotOf(revision, target), null, null, null);
+    validate(snapshotOf(revision, target), List.of());
     Map<String, StoredResource> targetByKey = byKey(target);
     Map<String, StoredResource> nowByKey = byKey(now);
     List<Change> changes = new ArrayList<>();
@@ -170,44 +316,67 @@ public final class PolicyEditor {
     try {
       return store.commit(changes, summary);
     } catch (PreconditionFailedException e) {
-      String message =
-          e.currentRevision() == 0
-              ? describe(e.kind(), e.name()) + " does not exist"
-              : describe(e.kind(), e.name())
-                  + " was changed: its ETag is now \""
-                  + e.currentRevision()
-                  + "\"";
-      throw new PolicyRejection(PolicyRejection.Reason.PRECONDITION_FAILED, "", message);
+      throw preconditionFailed(e.kind(), e.name(), e.currentRevision());
     }
+  }
+
+  private static PolicyRejection preconditionFailed(
+      ResourceKind kind, String name, long currentRevision) {
+    String message =
+        currentRevision == 0
+            ? describe(kind, name) + " does not exist"
+            : describe(kind, name) + " was changed: its ETag is now \"" + currentRevision + "\"";
+    return new PolicyRejection(PolicyRejection.Reason.PRECONDITION_FAILED, "", message);
   }
 
   private void publish() {
     onChange.accept(current());
   }
 
+  /** A resource the request writes, and the field path its own errors are reported under. */
+  private record Written(ResourceKind kind, String name, Message body, String field) {}
+
   /**
-   * Rejects the candidate if any rule breaks. Violations inside the written resource are INVALID
-   * (400) with paths relative to it; violations elsewhere (a route left pointing at a deleted
-   * service) are CONFLICT (409) with absolute paths.
+   * Rejects the candidate if any rule breaks. Violations inside a written resource are INVALID
+   * (400) with paths relative to it (under its {@code field}); violations elsewhere (a route left
+   * pointing at a deleted service) are CONFLICT (409) with absolute paths. Every policy violation
+   * is reported, the first as the error and the rest as its others.
    */
-  private void validate(PolicySnapshot candidate, ResourceKind kind, String name, Message written)
-      throws PolicyRejection {
-    String ownPrefix = kind == null ? null : ownPath(kind, name);
-    for (Violation violation : policyValidator.validate(candidate)) {
-      if (ownPrefix != null && written != null && violation.field().startsWith(ownPrefix)) {
-        String relative = violation.field().substring(ownPrefix.length()).replaceFirst("^\\.", "");
-        throw new PolicyRejection(PolicyRejection.Reason.INVALID, relative, violation.message());
+  private void validate(PolicySnapshot candidate, List<Written> written) throws PolicyRejection {
+    List<Violation> policyViolations = policyValidator.validate(candidate);
+    if (!policyViolations.isEmpty()) {
+      PolicyRejection.Reason reason = null;
+      List<Violation> located = new ArrayList<>();
+      for (Violation violation : policyViolations) {
+        Violation own = null;
+        for (Written w : written) {
+          String prefix = ownPath(w.kind(), w.name());
+          if (prefix != null && violation.field().startsWith(prefix)) {
+            String relative = violation.field().substring(prefix.length()).replaceFirst("^\\.", "");
+            own = new Violation(join(w.field(), relative), violation.message());
+            break;
+          }
+        }
+        PolicyRejection.Reason thisReason =
+            own != null ? PolicyRejection.Reason.INVALID : PolicyRejection.Reason.CONFLICT;
+        reason = reason == null ? thisReason : reason;
+        located.add(own != null ? own : violation);
       }
+      Violation first = located.get(0);
       throw new PolicyRejection(
-          PolicyRejection.Reason.CONFLICT, violation.field(), violation.message());
+          reason, first.field(), first.message(), located.subList(1, located.size()));
     }
-    if (written != null && kind.name().startsWith("RAW_")) {
-      List<Violation> raw = envoyValidator.validate(written);
-      if (!raw.isEmpty()) {
-        throw new PolicyRejection(
-            PolicyRejection.Reason.INVALID, raw.get(0).field(), raw.get(0).message());
+    for (Written w : written) {
+      if (w.kind().name().startsWith("RAW_")) {
+        List<Violation> raw = envoyValidator.validate(w.body());
+        if (!raw.isEmpty()) {
+          throw new PolicyRejection(
+              PolicyRejection.Reason.INVALID,
+              join(w.field(), raw.get(0).field()),
+              raw.get(0).message());
+        }
+        checkHostAddresses(w.body(), w.field());
       }
-      checkHostAddresses(written);
     }
     for (ClientKind client : ClientKind.values()) {
       EnvoyResources generated =
@@ -227,6 +396,13 @@ public final class PolicyEditor {
       checkGenerated(inbound.listeners(), "listeners", r -> ((Listener) r).getName());
     }
     checkRawClashes(candidate);
+  }
+
+  private static String join(String prefix, String field) {
+    if (prefix.isEmpty()) {
+      return field;
+    }
+    return field.isEmpty() ? prefix : prefix + "." + field;
   }
 
   private static java.util.SortedSet<String> targets(PolicySnapshot candidate) {
@@ -257,18 +433,18 @@ public final class PolicyEditor {
    * cluster as IP literals only (a name needs a STRICT_DNS or LOGICAL_DNS cluster, or a resolver):
    * anything else would be NACKed by every proxy, so it is refused here.
    */
-  private static void checkHostAddresses(Message written) throws PolicyRejection {
+  private static void checkHostAddresses(Message written, String field) throws PolicyRejection {
     if (written instanceof ClusterLoadAssignment assignment) {
-      checkIpAddresses(assignment, "");
+      checkIpAddresses(assignment, field, "");
     } else if (written instanceof Cluster cluster
         && (cluster.getType() == Cluster.DiscoveryType.STATIC
             || cluster.getType() == Cluster.DiscoveryType.EDS)) {
-      checkIpAddresses(cluster.getLoadAssignment(), "load_assignment.");
+      checkIpAddresses(cluster.getLoadAssignment(), field, "load_assignment.");
     }
   }
 
-  private static void checkIpAddresses(ClusterLoadAssignment assignment, String prefix)
-      throws PolicyRejection {
+  private static void checkIpAddresses(
+      ClusterLoadAssignment assignment, String field, String prefix) throws PolicyRejection {
     for (int i = 0; i < assignment.getEndpointsCount(); i++) {
       var locality = assignment.getEndpoints(i);
       for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
@@ -278,12 +454,14 @@ public final class PolicyEditor {
             && EndpointAddress.of(socket.getAddress()) != EndpointAddress.IP) {
           throw new PolicyRejection(
               PolicyRejection.Reason.INVALID,
-              prefix
-                  + "endpoints["
-                  + i
-                  + "].lb_endpoints["
-                  + j
-                  + "].endpoint.address.socket_address.address",
+              join(
+                  field,
+                  prefix
+                      + "endpoints["
+                      + i
+                      + "].lb_endpoints["
+                      + j
+                      + "].endpoint.address.socket_address.address"),
               "'"
                   + socket.getAddress()
                   + "' is not an IP address: EDS and STATIC hosts must be (a name needs a"
@@ -324,7 +502,7 @@ public final class PolicyEditor {
         "name clashes with " + what);
   }
 
-  private static Message withName(ResourceKind kind, String name, Message body)
+  private static Message withName(ResourceKind kind, String name, Message body, String prefix)
       throws PolicyRejection {
     String nameField;
     switch (kind) {
@@ -344,8 +522,14 @@ public final class PolicyEditor {
     if (!given.equals(name)) {
       throw new PolicyRejection(
           PolicyRejection.Reason.INVALID,
-          nameField,
-          "'" + given + "' does not match the name in the path '" + name + "'");
+          join(prefix, nameField),
+          "'"
+              + given
+              + "' does not match the name "
+              + (prefix.isEmpty() ? "in the path" : "of the document")
+              + " '"
+              + name
+              + "'");
     }
     return body;
   }
@@ -423,7 +607,7 @@ public final class PolicyEditor {
       case DEFAULTS:
         return "defaults";
       default:
-        return "raw";
+        return null; // raw resources are checked against Envoy's rules, not the policy rules
     }
   }
 

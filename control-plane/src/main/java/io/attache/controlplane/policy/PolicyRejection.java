@@ -24,11 +24,43 @@ public final class PolicyRejection extends Exception {
 
   private final Reason reason;
   private final String field;
+  private final java.util.List<io.attache.controlplane.validate.Violation> others;
 
   public PolicyRejection(Reason reason, String field, String message) {
+    this(reason, field, message, java.util.List.of());
+  }
+
+  /**
+   * {@code others}: every further rule the same request broke, so a declarative set is corrected in
+   * one round instead of one error per try.
+   */
+  public PolicyRejection(
+      Reason reason,
+      String field,
+      String message,
+      java.util.List<io.attache.controlplane.validate.Violation> others) {
     super(message);
     this.reason = reason;
     this.field = field;
+    this.others = java.util.List.copyOf(others);
+  }
+
+  private int line;
+
+  public java.util.List<io.attache.controlplane.validate.Violation> others() {
+    return others;
+  }
+
+  /** The line of the request body the field is on, when the body was a document; 0 if unknown. */
+  public int line() {
+    return line;
+  }
+
+  /** The same rejection, pointing at a line of the request body. */
+  public PolicyRejection atLine(int bodyLine) {
+    PolicyRejection located = new PolicyRejection(reason, field, getMessage(), others);
+    located.line = bodyLine;
+    return located;
   }
 
   public Reason reason() {

@@ -21,6 +21,7 @@ import io.attache.api.policy.v1.WeightedDestination;
 import io.attache.controlplane.validate.Violation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -179,6 +180,15 @@ public final class PolicyValidator {
     }
     if (route.hasFault()) {
       checkFault(route.getFault(), at + ".fault", out);
+    }
+    for (int i = 0; i < route.getHashPolicyCount(); i++) {
+      String header = route.getHashPolicy(i).getHeader();
+      String headerAt = at + ".hash_policy[" + i + "].header";
+      checkHeaderName(header, headerAt, out);
+      if (!header.equals(header.toLowerCase(Locale.ROOT))) {
+        // gRPC clients look metadata up by its lower-case key; Envoy ignores the case.
+        out.add(new Violation(headerAt, "must be lower case"));
+      }
     }
   }
 

@@ -28,7 +28,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -75,6 +74,9 @@ public final class AdminApi implements AutoCloseable {
   private final String openApi;
   private final AdminSecurity security;
   private java.util.function.Consumer<Javalin> identityRoutes = app -> {};
+  private final DeclarativeApi declarative;
+  private final com.fasterxml.jackson.dataformat.yaml.YAMLMapper yaml =
+      new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
   private Javalin app;
 
   public AdminApi(
@@ -93,6 +95,7 @@ public final class AdminApi implements AutoCloseable {
     this.ready = ready;
     this.codec = new JsonCodec(types);
     this.openApi = resource("/openapi.json");
+    this.declarative = new DeclarativeApi(editor, codec, metrics);
   }
 
   /** Serves the bootstrap-token endpoints under /api/v1/identities; call before start. */
@@ -112,6 +115,20 @@ public final class AdminApi implements AutoCloseable {
               config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
               config.startupWatcherEnabled = false;
               security.tls().install(config, host, port);
+              // The web console: static files that carry no policy; every call it makes is a
+              // REST call with the user's token, like any other client's.
+              config.staticFiles.add(
+                  files -> {
+                    files.hostedPath = "/ui";
+                    files.directory = "/ui";
+                    files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                    files.headers =
+                        Map.of(
+                            "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'",
+                            "X-Content-Type-Options",
+                            "nosniff");
+                  });
             });
     app.before(this::checkAccess);
     routes(app);
@@ -136,11 +153,12 @@ public final class AdminApi implements AutoCloseable {
   }
 
   private void checkAccess(Context ctx) throws AccessRefused {
-    if (OPEN_PATHS.contains(ctx.path())) {
+    if (OPEN_PATHS.contains(ctx.path()) || ctx.path().equals("/") || ctx.path().startsWith("/ui")) {
       return;
     }
-    AccessDecision decision =
-        security.tokens().decide(ctx.header("Authorization"), ctx.method().name());
+    // A dry run stores nothing: a read-only token may ask what an apply would do.
+    String method = DeclarativeApi.isDryRun(ctx) ? "GET" : ctx.method().name();
+    AccessDecision decision = security.tokens().decide(ctx.header("Authorization"), method);
     switch (decision) {
       case ALLOWED -> {}
       case UNAUTHENTICATED, FORBIDDEN -> throw new AccessRefused(decision);
@@ -190,11 +208,15 @@ public final class AdminApi implements AutoCloseable {
         "/api/v1/services/{name}", ctx -> put(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
     app.delete(
         "/api/v1/services/{name}", ctx -> delete(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
+    app.patch(
+        "/api/v1/services/{name}", ctx -> patch(ctx, ResourceKind.SERVICE, ctx.pathParam("name")));
     app.get("/api/v1/routes", ctx -> list(ctx, ResourceKind.ROUTE));
     app.get("/api/v1/routes/{name}", ctx -> get(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
     app.put("/api/v1/routes/{name}", ctx -> put(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
     app.delete(
         "/api/v1/routes/{name}", ctx -> delete(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
+    app.patch(
+        "/api/v1/routes/{name}", ctx -> patch(ctx, ResourceKind.ROUTE, ctx.pathParam("name")));
     app.get("/api/v1/authorizations", ctx -> list(ctx, ResourceKind.AUTHORIZATION));
     app.get(
         "/api/v1/authorizations/{name}",
@@ -205,22 +227,33 @@ public final class AdminApi implements AutoCloseable {
     app.delete(
         "/api/v1/authorizations/{name}",
         ctx -> delete(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
+    app.patch(
+        "/api/v1/authorizations/{name}",
+        ctx -> patch(ctx, ResourceKind.AUTHORIZATION, ctx.pathParam("name")));
     app.get("/api/v1/defaults", ctx -> respond(ctx, 200, editor.defaults()));
     app.put(
         "/api/v1/defaults",
         ctx -> put(ctx, ResourceKind.DEFAULTS, ResourceKind.MESH_DEFAULTS_NAME));
+    app.patch(
+        "/api/v1/defaults",
+        ctx -> patch(ctx, ResourceKind.DEFAULTS, ResourceKind.MESH_DEFAULTS_NAME));
     app.get("/api/v1/raw/{type}", ctx -> list(ctx, rawKind(ctx)));
     app.get("/api/v1/raw/{type}/{name}", ctx -> get(ctx, rawKind(ctx), ctx.pathParam("name")));
     app.put("/api/v1/raw/{type}/{name}", ctx -> put(ctx, rawKind(ctx), ctx.pathParam("name")));
     app.delete(
         "/api/v1/raw/{type}/{name}", ctx -> delete(ctx, rawKind(ctx), ctx.pathParam("name")));
+    app.patch("/api/v1/raw/{type}/{name}", ctx -> patch(ctx, rawKind(ctx), ctx.pathParam("name")));
     app.get("/api/v1/proxies", this::listProxies);
     app.get("/api/v1/proxies/{nodeId}", this::getProxy);
     app.get("/api/v1/proxies/{nodeId}/config", this::proxyConfig);
+    app.get("/api/v1/status", this::syncStatus);
     identityRoutes.accept(app);
+    declarative.routes(app);
+    app.get("/api/v1/whoami", this::whoami);
     app.get("/api/v1/revisions", this::listRevisions);
     app.post("/api/v1/revisions/{revision}/rollback", this::rollback);
     app.get("/api/v1/openapi.json", ctx -> ctx.contentType(JSON).result(openApi));
+    app.get("/", ctx -> ctx.redirect("/ui/"));
     app.get("/healthz", ctx -> ctx.contentType(JSON).result("{\"status\":\"ok\"}"));
     app.get(
         "/readyz",
@@ -290,13 +323,54 @@ public final class AdminApi implements AutoCloseable {
   }
 
   private void put(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
-    requireJson(ctx);
-    Message body = codec.parse(RequestBodies.read(ctx), kind.prototype());
+    Message body = codec.parse(bodyAsJson(ctx), kind.prototype());
     Precondition precondition = precondition(ctx);
     boolean existed = kind == ResourceKind.DEFAULTS || hasCurrent(kind, name);
     StoredResource stored = editor.put(kind, name, body, precondition);
     metrics.writeAccepted();
     respond(ctx, existed ? 200 : 201, stored);
+  }
+
+  /**
+   * JSON merge patch (RFC 7396) of one resource: fields in the patch replace the stored ones,
+   * {@code null} removes one, everything else stays — so changing one retry field keeps the
+   * breaker. Conditional on the revision read unless If-Match names another, so a concurrent write
+   * is never silently merged over.
+   */
+  private void patch(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
+    String type = MediaTypes.of(ctx);
+    if (!type.equals(MediaTypes.MERGE_PATCH) && !type.equals(MediaTypes.JSON)) {
+      throw new PolicyRejection(
+          PolicyRejection.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type",
+          "Content-Type must be application/merge-patch+json, not "
+              + (type.isEmpty() ? "absent" : type));
+    }
+    com.fasterxml.jackson.databind.JsonNode patch = JsonCodec.strictTree(RequestBodies.text(ctx));
+    StoredResource current =
+        kind == ResourceKind.DEFAULTS ? editor.defaults() : editor.get(kind, name);
+    Precondition precondition = precondition(ctx);
+    if (precondition.equals(Precondition.any())) {
+      precondition =
+          current.revision() == 0
+              ? Precondition.absent()
+              : Precondition.revision(current.revision());
+    }
+    com.fasterxml.jackson.databind.JsonNode merged =
+        JsonMergePatch.apply(tree(codec.print(current.body())), patch);
+    Message body = codec.parse(merged.toString(), kind.prototype());
+    StoredResource stored = editor.put(kind, name, body, precondition);
+    if (stored.revision() != current.revision()) {
+      metrics.writeAccepted();
+    }
+    respond(ctx, 200, stored);
+  }
+
+  private void whoami(Context ctx) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("role", security.tokens().role(ctx.header("Authorization")));
+    body.put("version", io.attache.api.BuildVersion.get());
+    json(ctx, 200, body);
   }
 
   private void delete(Context ctx, ResourceKind kind, String name) throws PolicyRejection {
@@ -395,6 +469,9 @@ public final class AdminApi implements AutoCloseable {
               entry.put("last_sent_version", type.lastSentVersion());
               entry.put("last_sent_nonce", type.lastSentNonce());
               entry.put("last_acked_version", type.lastAckedVersion());
+              revision(entry, "sent_revision", type.sentRevision());
+              revision(entry, "acked_revision", type.ackedRevision());
+              entry.put("verdict", type.verdict().name());
               if (type.lastNack() == null) {
                 entry.putNull("last_nack");
               } else {
@@ -408,6 +485,8 @@ public final class AdminApi implements AutoCloseable {
               types.set(typeUrl, entry);
             });
     node.set("types", types);
+    node.put("verdict", status.verdict().name());
+    revision(node, "revision", status.revision());
     node.put("identity", status.identity());
     if (status.certificate().issued()) {
       ObjectNode certificate = node.putObject("certificate");
@@ -418,6 +497,83 @@ public final class AdminApi implements AutoCloseable {
       node.putNull("certificate");
     }
     return node;
+  }
+
+  private static void revision(ObjectNode node, String field, long revision) {
+    if (revision == ProxyStatus.UNKNOWN_REVISION) {
+      node.putNull(field);
+    } else {
+      node.put(field, revision);
+    }
+  }
+
+  /**
+   * The proxy-status table: per proxy its verdict, the revision it runs and each type's verdict,
+   * and a summary for the head revision ("revision 15: 38 of 40 proxies synced, 2 NACKED").
+   */
+  private void syncStatus(Context ctx) {
+    List<ProxyStatus> all = proxies.proxies();
+    long head = publisher.currentPolicy().revision();
+    ObjectNode body = mapper.createObjectNode();
+    body.put("revision", head);
+    java.util.Map<io.attache.controlplane.xds.SyncVerdict, Integer> counts =
+        new java.util.EnumMap<>(io.attache.controlplane.xds.SyncVerdict.class);
+    java.util.SortedMap<Long, Integer> byRevision = new java.util.TreeMap<>();
+    ArrayNode items = mapper.createArrayNode();
+    for (ProxyStatus status : all) {
+      counts.merge(status.verdict(), 1, Integer::sum);
+      byRevision.merge(status.revision(), 1, Integer::sum);
+      ObjectNode item = items.addObject();
+      item.put("node_id", status.nodeId());
+      item.put("cluster", status.cluster());
+      item.put("user_agent", status.userAgent());
+      item.put("version", status.userAgentVersion());
+      item.put("verdict", status.verdict().name());
+      revision(item, "revision", status.revision());
+      ObjectNode types = item.putObject("types");
+      status
+          .types()
+          .forEach(
+              (typeUrl, type) -> {
+                ObjectNode t = types.putObject(typeUrl.substring(typeUrl.lastIndexOf('.') + 1));
+                t.put("verdict", type.verdict().name());
+                revision(t, "acked_revision", type.ackedRevision());
+                revision(t, "sent_revision", type.sentRevision());
+                if (type.verdict() == io.attache.controlplane.xds.SyncVerdict.NACKED) {
+                  t.put("error", type.lastNack().errorDetail());
+                }
+              });
+    }
+    ObjectNode summary = body.putObject("summary");
+    summary.put("proxies", all.size());
+    for (io.attache.controlplane.xds.SyncVerdict verdict :
+        io.attache.controlplane.xds.SyncVerdict.values()) {
+      summary.put(
+          verdict.name().toLowerCase(java.util.Locale.ROOT), counts.getOrDefault(verdict, 0));
+    }
+    StringBuilder text =
+        new StringBuilder("revision ")
+            .append(head)
+            .append(": ")
+            .append(counts.getOrDefault(io.attache.controlplane.xds.SyncVerdict.SYNCED, 0))
+            .append(" of ")
+            .append(all.size())
+            .append(all.size() == 1 ? " proxy" : " proxies")
+            .append(" synced");
+    counts.forEach(
+        (verdict, count) -> {
+          if (verdict != io.attache.controlplane.xds.SyncVerdict.SYNCED) {
+            text.append(", ").append(count).append(' ').append(verdict.name());
+          }
+        });
+    summary.put("text", text.toString());
+    ObjectNode revisions = body.putObject("proxies_by_revision");
+    byRevision.forEach(
+        (revision, count) ->
+            revisions.put(
+                revision == ProxyStatus.UNKNOWN_REVISION ? "unknown" : revision.toString(), count));
+    body.set("items", items);
+    json(ctx, 200, body);
   }
 
   private ArrayNode array(List<? extends Message> resources) {
@@ -451,13 +607,17 @@ public final class AdminApi implements AutoCloseable {
     return kind;
   }
 
-  private static void requireJson(Context ctx) throws PolicyRejection {
-    String type = ctx.contentType();
-    if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals(JSON)) {
+  /** The body as JSON text: JSON as sent, YAML converted (one document). */
+  private String bodyAsJson(Context ctx) throws PolicyRejection {
+    if (MediaTypes.bodyIsJson(ctx, true)) {
+      return RequestBodies.text(ctx);
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = yaml.readTree(RequestBodies.text(ctx));
+      return node == null ? "{}" : mapper.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
       throw new PolicyRejection(
-          PolicyRejection.Reason.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type",
-          "Content-Type must be application/json, not " + (type == null ? "absent" : type));
+          PolicyRejection.Reason.INVALID, "", "not YAML: " + e.getOriginalMessage());
     }
   }
 
@@ -519,6 +679,20 @@ public final class AdminApi implements AutoCloseable {
       metrics.writeRejected();
     }
     error(ctx, status, error, rejection.field(), rejection.getMessage());
+    ObjectNode body = (ObjectNode) tree(ctx.result());
+    if (rejection.line() > 0) {
+      body.put("line", rejection.line());
+    }
+    if (!rejection.others().isEmpty()) {
+      ArrayNode others = body.putArray("errors");
+      ObjectNode first = others.addObject();
+      first.put("field", rejection.field());
+      first.put("message", rejection.getMessage());
+      rejection
+          .others()
+          .forEach(v -> others.addObject().put("field", v.field()).put("message", v.message()));
+    }
+    json(ctx, status, body);
   }
 
   private void error(Context ctx, int status, String error, String field, String message) {

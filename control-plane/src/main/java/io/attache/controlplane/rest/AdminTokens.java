@@ -132,6 +132,19 @@ public final class AdminTokens {
     return AccessDecision.FORBIDDEN;
   }
 
+  /**
+   * The role a request acts with, as the web console shows it: {@code admin}, {@code read-only}, or
+   * {@code admin} for everyone when authentication is off. Only reached after {@link #decide}
+   * allowed the request, so an unknown token never gets here.
+   */
+  public String role(String authorization) {
+    if (!enabled) {
+      return AdminRole.ADMIN.label();
+    }
+    AdminRole role = roleOf(authorization);
+    return role == null ? "" : role.label();
+  }
+
   private AdminRole roleOf(String authorization) {
     if (authorization == null
         || authorization.length() <= BEARER.length()

@@ -21,6 +21,8 @@ public final class ControlPlaneMetrics {
   private final LongSupplier nacks;
   private final LongSupplier pushes;
   private final LongSupplier revision;
+  private java.util.function.Supplier<java.util.Map<String, Long>> proxiesByVerdict =
+      java.util.Map::of;
 
   public ControlPlaneMetrics(
       LongSupplier connectedProxies,
@@ -37,6 +39,13 @@ public final class ControlPlaneMetrics {
     this.nacks = nacks;
     this.pushes = pushes;
     this.revision = revision;
+  }
+
+  /** Counts connected proxies by sync verdict at scrape time (SYNCED, PENDING, STALE, ...). */
+  public ControlPlaneMetrics withSyncStatus(
+      java.util.function.Supplier<java.util.Map<String, Long>> byVerdict) {
+    this.proxiesByVerdict = byVerdict;
+    return this;
   }
 
   void writeAccepted() {
@@ -113,6 +122,21 @@ public final class ControlPlaneMetrics {
         "gauge",
         "head revision of the policy store",
         revision.getAsLong());
+    String proxies = "attache_cp_xds_proxies";
+    out.append("# HELP ")
+        .append(proxies)
+        .append(" connected proxies by sync verdict against the revision they are served\n");
+    out.append("# TYPE ").append(proxies).append(" gauge\n");
+    java.util.Map<String, Long> byVerdict = proxiesByVerdict.get();
+    for (io.attache.controlplane.xds.SyncVerdict verdict :
+        io.attache.controlplane.xds.SyncVerdict.values()) {
+      out.append(proxies)
+          .append("{verdict=\"")
+          .append(verdict.name())
+          .append("\"} ")
+          .append(byVerdict.getOrDefault(verdict.name(), 0L))
+          .append('\n');
+    }
     return out.toString();
   }
 

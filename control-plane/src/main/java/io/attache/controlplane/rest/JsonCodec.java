@@ -17,10 +17,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.controlplane.policy.PolicyRejection;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -55,10 +51,13 @@ final class JsonCodec {
     this.locator = new JsonErrorLocator(parser, types);
   }
 
-  /** The body as a message of {@code prototype}'s type, or the refusal naming what is wrong. */
-  Message parse(byte[] body, Message prototype) throws PolicyRejection {
-    String text = utf8(body);
-    JsonNode tree = strictTree(text);
+  /**
+   * The JSON text as a message of {@code prototype}'s type, or the refusal naming what is wrong.
+   * The text is a request body already read as UTF-8 ({@link RequestBodies#text}), or JSON made
+   * from one (YAML converted, a merge patch applied).
+   */
+  Message parse(String json, Message prototype) throws PolicyRejection {
+    JsonNode tree = strictTree(json);
     if (tree == null || tree.isMissingNode()) {
       throw invalid("", "the body holds no JSON value; it must be a JSON object");
     }
@@ -67,7 +66,7 @@ final class JsonCodec {
     }
     Message.Builder builder = prototype.newBuilderForType();
     try {
-      parser.merge(text, builder);
+      parser.merge(json, builder);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       JsonErrorLocator.Fault fault =
           locator
@@ -89,29 +88,11 @@ final class JsonCodec {
     }
   }
 
-  private static String utf8(byte[] body) throws PolicyRejection {
-    if (body.length == 0) {
-      throw invalid("", "the body is empty; it must be a JSON object");
-    }
-    if (body.length >= 3
-        && (body[0] & 0xff) == 0xef
-        && (body[1] & 0xff) == 0xbb
-        && (body[2] & 0xff) == 0xbf) {
-      throw invalid("", "the body starts with a byte order mark, which JSON does not allow");
-    }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw invalid("", "the body is not valid UTF-8");
-    }
-  }
-
-  private static JsonNode strictTree(String text) throws PolicyRejection {
+  /**
+   * The text as a JSON tree, read strictly: RFC 8259 only, no duplicate key, nothing after the
+   * value. A refusal names where the reader stopped.
+   */
+  static JsonNode strictTree(String text) throws PolicyRejection {
     try {
       return STRICT.readTree(text);
     } catch (MismatchedInputException trailing) {

@@ -209,8 +209,19 @@ public final class ClusterTranslator {
         || breaker.hasMaxEjectionPercent();
   }
 
+  /**
+   * The breaker as Envoy's outlier detection. The success-rate fields are Envoy's (and gRFC A50's)
+   * defaults written out, which changes nothing for Envoy or the Attaché proxy: grpc-js-xds 1.14
+   * copies an unset one as {@code undefined} over its own default, and its success-rate check then
+   * throws on the first interval tick and ends the client's process (docs/interop.md, findings).
+   */
   private static OutlierDetection outlierDetection(BreakerPolicy breaker) {
-    OutlierDetection.Builder outlier = OutlierDetection.newBuilder();
+    OutlierDetection.Builder outlier =
+        OutlierDetection.newBuilder()
+            .setEnforcingSuccessRate(UInt32Value.of(100))
+            .setSuccessRateMinimumHosts(UInt32Value.of(5))
+            .setSuccessRateRequestVolume(UInt32Value.of(100))
+            .setSuccessRateStdevFactor(UInt32Value.of(1900));
     if (breaker.hasConsecutiveFailures()) {
       outlier
           .setConsecutive5Xx(breaker.getConsecutiveFailures())

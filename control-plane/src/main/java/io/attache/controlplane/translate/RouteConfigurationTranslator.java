@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import io.attache.api.policy.v1.FaultInjection;
+import io.attache.api.policy.v1.HashPolicy;
 import io.attache.api.policy.v1.HeaderMatch;
 import io.attache.api.policy.v1.HeaderValue;
 import io.attache.api.policy.v1.MeshDefaults;
@@ -99,6 +100,12 @@ public final class RouteConfigurationTranslator {
         action,
         policyRoute.hasTimeout() ? policyRoute.getTimeout() : serviceTimeout,
         DefaultsMerger.retry(serviceRetry, policyRoute.getRetry()));
+    for (HashPolicy hash : policyRoute.getHashPolicyList()) {
+      action.addHashPolicy(
+          RouteAction.HashPolicy.newBuilder()
+              .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(hash.getHeader()))
+              .setTerminal(hash.getTerminal()));
+    }
     Route.Builder route =
         Route.newBuilder()
             .setName(policyRoute.getName())

@@ -36,11 +36,16 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
    */
   private static final int NONCES_REMEMBERED = 16;
 
+  /** Sent content not ACKed for this long is STALE rather than PENDING. */
+  public static final java.time.Duration DEFAULT_STALE_AFTER = java.time.Duration.ofSeconds(10);
+
   private final Clock clock;
   private final Function<String, CertificateInfo> certificates;
   private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
   private final AtomicLong acks = new AtomicLong();
   private final AtomicLong nacks = new AtomicLong();
+  private volatile ServedRevisions revisions = ServedRevisions.NONE;
+  private volatile java.time.Duration staleAfter = DEFAULT_STALE_AFTER;
 
   public ProxyStatusTracker(Clock clock) {
     this(clock, identity -> CertificateInfo.NONE);
@@ -50,6 +55,15 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   public ProxyStatusTracker(Clock clock, Function<String, CertificateInfo> certificates) {
     this.clock = clock;
     this.certificates = certificates;
+  }
+
+  /**
+   * Where versions are mapped back to store revisions (the snapshot publisher); {@code staleAfter}:
+   * how long sent content may wait for its ACK before it is STALE.
+   */
+  public void useRevisions(ServedRevisions served, java.time.Duration staleAfter) {
+    this.revisions = served;
+    this.staleAfter = staleAfter;
   }
 
   @Override
@@ -74,6 +88,7 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       return;
     }
     stream.sawNode(request.getNode());
+    stream.requested(request.getTypeUrl(), request.getResourceNamesList());
     if (request.getResponseNonce().isEmpty()) {
       return;
     }
@@ -221,10 +236,15 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       }
     }
 
+    synchronized void requested(String typeUrl, List<String> names) {
+      types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus()).names = List.copyOf(names);
+    }
+
     synchronized void sent(String typeUrl, String nonce, String version) {
       MutableTypeStatus type = types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus());
       type.lastSentVersion = version;
       type.lastSentNonce = nonce;
+      type.lastSentAt = clock.instant();
       type.versionsByNonce.put(nonce, version);
       while (type.versionsByNonce.size() > NONCES_REMEMBERED) {
         type.versionsByNonce.remove(type.versionsByNonce.keySet().iterator().next());
@@ -257,19 +277,30 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
         return Optional.empty();
       }
       String identity = ProxyGroup.authenticatedIdentity(node);
+      ProxyGroup group = ProxyGroup.of(node);
+      Optional<ServedRevisions.Served> served = revisions.current(group);
+      Instant now = clock.instant();
       Map<String, ProxyStatus.TypeStatus> snapshot = new TreeMap<>();
       types.forEach(
           (url, t) ->
               snapshot.put(
                   url,
                   new ProxyStatus.TypeStatus(
-                      t.lastSentVersion, t.lastSentNonce, t.lastAckedVersion, t.lastNack)));
+                      t.lastSentVersion,
+                      t.lastSentNonce,
+                      t.lastAckedVersion,
+                      t.lastNack,
+                      revisions
+                          .revisionOf(group, url, t.names, t.lastSentVersion)
+                          .orElse(ProxyStatus.UNKNOWN_REVISION),
+                      ackedRevision(group, url, t, served),
+                      verdict(url, t, served, now))));
       return Optional.of(
           new ProxyStatus(
               node.getId(),
               node.getCluster(),
               node.getUserAgentName(),
-              node.getUserAgentVersion(),
+              userAgentVersion(node),
               node.getMetadata(),
               ProxyGroup.of(node).toString(),
               Sidecar.problems(node.getMetadata()),
@@ -280,7 +311,78 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     }
   }
 
+  private long ackedRevision(
+      ProxyGroup group, String url, MutableTypeStatus t, Optional<ServedRevisions.Served> served) {
+    if (served.isPresent() && served.get().version(url, t.names).equals(t.lastAckedVersion)) {
+      return served.get().revision();
+    }
+    return revisions
+        .revisionOf(group, url, t.names, t.lastAckedVersion)
+        .orElse(ProxyStatus.UNKNOWN_REVISION);
+  }
+
+  /**
+   * NACKED when the latest response was refused; SYNCED when what was ACKed is what the group's
+   * current snapshot gives this stream; otherwise PENDING, then STALE once the newer content (sent,
+   * or set in the cache and not sent yet) is older than the threshold.
+   */
+  private SyncVerdict verdict(
+      String url, MutableTypeStatus t, Optional<ServedRevisions.Served> served, Instant now) {
+    if (t.lastSentVersion.isEmpty()) {
+      return SyncVerdict.NOT_SENT;
+    }
+    if (t.lastNack != null && t.lastNack.nonce().equals(t.lastSentNonce)) {
+      return SyncVerdict.NACKED;
+    }
+    String wanted = served.map(s -> s.version(url, t.names)).orElse(t.lastSentVersion);
+    if (t.lastAckedVersion.equals(wanted)) {
+      return SyncVerdict.SYNCED;
+    }
+    java.time.Duration waiting;
+    if (!t.lastSentVersion.equals(t.lastAckedVersion)) {
+      waiting = java.time.Duration.between(t.lastSentAt, now);
+    } else {
+      waiting = served.map(ServedRevisions.Served::age).orElse(java.time.Duration.ZERO);
+    }
+    return waiting.compareTo(staleAfter) > 0 ? SyncVerdict.STALE : SyncVerdict.PENDING;
+  }
+
+  /**
+   * Envoy sends its version structured, in {@code user_agent_build_version} (major.minor.patch plus
+   * build metadata); other clients send a string in {@code user_agent_version}.
+   */
+  static String userAgentVersion(Node node) {
+    if (!node.hasUserAgentBuildVersion()) {
+      return node.getUserAgentVersion();
+    }
+    var build = node.getUserAgentBuildVersion();
+    var semantic = build.getVersion();
+    StringBuilder version =
+        new StringBuilder()
+            .append(semantic.getMajorNumber())
+            .append('.')
+            .append(semantic.getMinorNumber())
+            .append('.')
+            .append(semantic.getPatch());
+    var metadata = build.getMetadata().getFieldsMap();
+    if (metadata.containsKey("revision.sha")) {
+      version
+          .append(" (")
+          .append(
+              metadata.get("revision.sha").getStringValue(),
+              0,
+              Math.min(12, metadata.get("revision.sha").getStringValue().length()));
+      if (metadata.containsKey("build.type")) {
+        version.append(", ").append(metadata.get("build.type").getStringValue());
+      }
+      version.append(')');
+    }
+    return version.toString();
+  }
+
   private static final class MutableTypeStatus {
+    private List<String> names = List.of();
+    private Instant lastSentAt = Instant.EPOCH;
     private String lastSentVersion = "";
     private String lastSentNonce = "";
     private String lastAckedVersion = "";

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * SDS secrets come from the {@link SecretSource} and are republished, for the groups of one
  * identity only, when that identity's certificate is renewed.
  */
-public final class SnapshotPublisher {
+public final class SnapshotPublisher implements ServedRevisions {
+
+  /** Snapshots remembered per group to map a version back to its revision; older ones say "?". */
+  private static final int SNAPSHOTS_REMEMBERED = 8;
 
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotPublisher.class);
   private static final long NOTHING_PENDING = Long.MIN_VALUE;
@@ -41,6 +45,11 @@ public final class SnapshotPublisher {
 
   private final AtomicLong pushes = new AtomicLong();
   private final Object publishLock = new Object();
+  private final java.util.Map<ProxyGroup, java.util.Deque<Published>> recent =
+      new ConcurrentHashMap<>();
+
+  /** A snapshot set for a group, and when (scheduler time). */
+  private record Published(VersionedSnapshot snapshot, long atNanos) {}
 
   private volatile PolicySnapshot policy;
   private long burstStartedAt = NOTHING_PENDING;
@@ -159,6 +168,7 @@ public final class SnapshotPublisher {
         return;
       }
       streamsOfGroup.remove(group);
+      recent.remove(group);
       if (!cache.clearSnapshot(group)) {
         LOG.warn("node group {} left with watches still open; its snapshot stays", group);
       }
@@ -184,9 +194,55 @@ public final class SnapshotPublisher {
     }
   }
 
+  /** Translates the policy for the group, remembers it, and sets it; under {@link #publishLock}. */
   private void setSnapshot(ProxyGroup group) {
-    cache.setSnapshot(
-        group,
-        new VersionedSnapshot(translator.translate(policy, group), secrets.secretsFor(group)));
+    PolicySnapshot source = policy;
+    VersionedSnapshot snapshot =
+        new VersionedSnapshot(
+            translator.translate(source, group), secrets.secretsFor(group), source.revision());
+    java.util.Deque<Published> history =
+        recent.computeIfAbsent(group, g -> new java.util.ArrayDeque<>());
+    synchronized (history) {
+      history.addFirst(new Published(snapshot, scheduler.nanoTime()));
+      while (history.size() > SNAPSHOTS_REMEMBERED) {
+        history.removeLast();
+      }
+    }
+    cache.setSnapshot(group, snapshot);
+  }
+
+  @Override
+  public Optional<Served> current(ProxyGroup group) {
+    java.util.Deque<Published> history = recent.get(group);
+    if (history == null) {
+      return Optional.empty();
+    }
+    synchronized (history) {
+      Published newest = history.peekFirst();
+      return Optional.ofNullable(newest)
+          .map(
+              p ->
+                  new Served(
+                      p.snapshot().revision(),
+                      p.snapshot(),
+                      Duration.ofNanos(Math.max(0, scheduler.nanoTime() - p.atNanos()))));
+    }
+  }
+
+  @Override
+  public java.util.OptionalLong revisionOf(
+      ProxyGroup group, String typeUrl, java.util.List<String> names, String version) {
+    java.util.Deque<Published> history = recent.get(group);
+    if (history == null || version.isEmpty()) {
+      return java.util.OptionalLong.empty();
+    }
+    synchronized (history) {
+      for (Published published : history) {
+        if (published.snapshot().version(typeUrl, names).equals(version)) {
+          return java.util.OptionalLong.of(published.snapshot().revision());
+        }
+      }
+    }
+    return java.util.OptionalLong.empty();
   }
 }

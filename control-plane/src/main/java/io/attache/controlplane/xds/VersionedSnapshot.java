@@ -33,19 +33,29 @@ final class VersionedSnapshot extends Snapshot {
   private final SnapshotResources<RouteConfiguration> routes;
   private final SnapshotResources<Secret> secrets;
   private final EnvoyResources source;
+  private final long revision;
 
   VersionedSnapshot(EnvoyResources resources) {
-    this(resources, List.of());
+    this(resources, List.of(), 0);
   }
 
-  /** {@code secrets} are the group's SDS secrets; they are never part of {@link #source()}. */
-  VersionedSnapshot(EnvoyResources resources, List<Secret> secrets) {
+  /**
+   * {@code secrets} are the group's SDS secrets; they are never part of {@link #source()}. {@code
+   * revision}: the store revision the resources were translated from.
+   */
+  VersionedSnapshot(EnvoyResources resources, List<Secret> secrets, long revision) {
     this.source = resources;
+    this.revision = revision;
     this.clusters = versioned(resources.clusters(), Cluster::getName);
     this.endpoints = versioned(resources.endpoints(), ClusterLoadAssignment::getClusterName);
     this.listeners = versioned(resources.listeners(), Listener::getName);
     this.routes = versioned(resources.routes(), RouteConfiguration::getName);
     this.secrets = versioned(secrets, Secret::getName);
+  }
+
+  /** The store revision this snapshot was translated from. */
+  long revision() {
+    return revision;
   }
 
   /** The resources this snapshot was built from, for the config-dump endpoint; no secrets. */

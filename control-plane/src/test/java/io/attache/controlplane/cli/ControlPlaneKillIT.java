@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the control plane as a separate process, makes acknowledged writes, kills it with SIGKILL
- * (no shutdown hook, no flush) and finds every acknowledged write after a restart.
+ * (no shutdown hook, no flush) and finds every acknowledged write after a restart; and stops it
+ * with SIGTERM, as an init system would, expecting a clean exit 0.
  */
 class ControlPlaneKillIT {
 
@@ -62,6 +63,17 @@ class ControlPlaneKillIT {
     assertThat(json(restarted.get("/api/v1/defaults")).get("retry").get("retry_on").get(0).asText())
         .isEqualTo("reset");
     assertThat(json(restarted.get("/api/v1/revisions")).get("items")).hasSize(11);
+  }
+
+  @Test
+  void exitsZeroOnSigterm() throws Exception {
+    RestClient rest = new RestClient(start());
+    assertThat(rest.get("/healthz").statusCode()).isEqualTo(200);
+
+    process.destroy(); // SIGTERM
+
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isZero();
   }
 
   /** Starts the control plane on free ports; returns the REST port it printed. */

@@ -139,7 +139,8 @@ final class TestBackend implements AutoCloseable {
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  private static MethodDescriptor<byte[], byte[]> method(String name) {
+  /** The descriptor of one method of {@link #SERVICE} by its name (Who, Admin). */
+  static MethodDescriptor<byte[], byte[]> method(String name) {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.DoubleValue;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.BreakerPolicy;
+import io.attache.api.policy.v1.HashPolicy;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Protocol;
 import io.attache.api.policy.v1.RetryPolicy;
@@ -141,6 +142,24 @@ class PolicyValidatorTest {
     assertThat(validator.validate(policy(List.of(service("orders", 9001)), relative, badRegex)))
         .extracting(Violation::field)
         .containsExactly("routes[\"a\"].path_prefix", "routes[\"b\"].path_regex");
+  }
+
+  @Test
+  void rejectsHashPolicyHeadersThatAreNotLowerCaseHeaderNames() {
+    var upper =
+        route("a", "orders", "/", "orders").toBuilder()
+            .addHashPolicy(HashPolicy.newBuilder().setHeader("X-User"))
+            .build();
+    var invalid =
+        route("b", "orders", "/", "orders").toBuilder()
+            .addHashPolicy(HashPolicy.newBuilder().setHeader("x-user"))
+            .addHashPolicy(HashPolicy.newBuilder().setHeader("x user"))
+            .build();
+
+    assertThat(validator.validate(policy(List.of(service("orders", 9001)), upper, invalid)))
+        .extracting(Violation::field)
+        .containsExactly(
+            "routes[\"a\"].hash_policy[0].header", "routes[\"b\"].hash_policy[1].header");
   }
 
   private static PolicySnapshot withDefaults(PolicySnapshot base, MeshDefaults defaults) {

@@ -84,6 +84,30 @@ public final class RestClient {
         HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
+  /** POST with a body of the given media type. */
+  public HttpResponse<String> post(String path, String body, String contentType) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** PATCH as a JSON merge patch, with optional extra headers (name, value, ...). */
+  public HttpResponse<String> patch(String path, String body, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .method("PATCH", HttpRequest.BodyPublishers.ofString(body));
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+      typed |= headers[i].equalsIgnoreCase("Content-Type");
+    }
+    if (!typed) {
+      request.header("Content-Type", "application/merge-patch+json");
+    }
+    return send(request);
+  }
+
   public static JsonNode json(HttpResponse<String> response) {
     try {
       return MAPPER.readTree(response.body());

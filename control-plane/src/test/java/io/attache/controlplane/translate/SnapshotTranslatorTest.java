@@ -9,6 +9,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UInt32Value;
 import io.attache.api.policy.v1.BreakerPolicy;
+import io.attache.api.policy.v1.HashPolicy;
 import io.attache.api.policy.v1.Protocol;
 import io.attache.api.policy.v1.RetryPolicy;
 import io.attache.api.policy.v1.Service;
@@ -41,6 +42,13 @@ class SnapshotTranslatorTest {
     assertThat(cluster.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
     assertThat(cluster.getOutlierDetection().getEnforcingConsecutive5Xx().getValue())
         .isEqualTo(100);
+    // Envoy's success-rate defaults, written out for grpc-js (see ClusterTranslator).
+    assertThat(cluster.getOutlierDetection().getEnforcingSuccessRate().getValue()).isEqualTo(100);
+    assertThat(cluster.getOutlierDetection().getSuccessRateMinimumHosts().getValue()).isEqualTo(5);
+    assertThat(cluster.getOutlierDetection().getSuccessRateRequestVolume().getValue())
+        .isEqualTo(100);
+    assertThat(cluster.getOutlierDetection().getSuccessRateStdevFactor().getValue())
+        .isEqualTo(1900);
     assertThat(cluster.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isZero();
     assertThat(cluster.getTypedExtensionProtocolOptionsMap()).isEmpty();
   }
@@ -176,6 +184,26 @@ class SnapshotTranslatorTest {
     assertThat(host.getRoutes(1).getRoute().getWeightedClusters().getClustersList())
         .extracting(c -> c.getName() + "=" + c.getWeight().getValue())
         .containsExactly("orders=50", "orders-canary=50");
+  }
+
+  @Test
+  void givesARouteActionTheRoutesHashPolicyInOrder() {
+    PolicySnapshot policy =
+        policy(
+            List.of(service("carts", 9001)),
+            route("sticky", "carts", "/", "carts").toBuilder()
+                .addHashPolicy(HashPolicy.newBuilder().setHeader("x-session").setTerminal(true))
+                .addHashPolicy(HashPolicy.newBuilder().setHeader("x-user"))
+                .build());
+
+    VirtualHost host = translator.translate(policy, PROXIES).routes().get(0).getVirtualHosts(0);
+
+    assertThat(host.getRoutes(0).getRoute().getHashPolicyList())
+        .extracting(h -> h.getHeader().getHeaderName() + (h.getTerminal() ? "!" : ""))
+        .containsExactly("x-session!", "x-user");
+    assertThat(host.getRoutes(1).getRoute().getHashPolicyList())
+        .as("the service's default route has none")
+        .isEmpty();
   }
 
   @Test

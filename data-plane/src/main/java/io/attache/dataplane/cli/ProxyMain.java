@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "attache proxy",
     mixinStandardHelpOptions = true,
-    version = "Attaché proxy " + ProxyOptions.VERSION,
+    versionProvider = ProxyMain.Version.class,
     description = "Runs the Attaché data-plane proxy from an Envoy v3 bootstrap (YAML or JSON).")
 public final class ProxyMain implements Callable<Integer> {
 
@@ -132,5 +132,13 @@ public final class ProxyMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ProxyMain()).execute(args));
+  }
+
+  /** {@code --version}: the version this build was made as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"Attaché proxy " + io.attache.api.BuildVersion.get()};
+    }
   }
 }

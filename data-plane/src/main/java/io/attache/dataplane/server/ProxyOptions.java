@@ -8,6 +8,4 @@ import java.time.Duration;
  * @param concurrency worker event loops
  * @param drainTime how long SIGTERM waits for in-flight requests
  */
-public record ProxyOptions(int concurrency, Duration drainTime) {
-  public static final String VERSION = "0.1.0";
-}
+public record ProxyOptions(int concurrency, Duration drainTime) {}

@@ -148,7 +148,7 @@ public final class ProxyServer {
                 .healthCheck(healthCheck)
                 .serverDetails(
                     new ServerDetails(
-                        ProxyOptions.VERSION,
+                        io.attache.api.BuildVersion.get(),
                         bootstrap.getNode(),
                         CommandLineOptions.newBuilder()
                             .setConcurrency(options.concurrency())

@@ -318,8 +318,7 @@ public record XdsClientConfig(
   }
 
   private static String userAgentVersion() {
-    String version = XdsClientConfig.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return io.attache.api.BuildVersion.get();
   }
 
   static String join(String path, String name) {

@@ -190,6 +190,22 @@ class AdsServerTest {
   }
 
   @Test
+  void aGroupsLastStreamEndingDropsItsSnapshotAndItsServedHistory() {
+    ProxyGroup group = new ProxyGroup("leaving", ClientKind.PROXY);
+    publisher.streamOpened(group);
+    publisher.streamOpened(group);
+    publisher.streamClosed(group);
+    assertThat(cache.getSnapshot(group)).isNotNull();
+    assertThat(publisher.current(group)).isPresent();
+
+    publisher.streamClosed(group);
+
+    assertThat(cache.getSnapshot(group)).isNull();
+    assertThat(publisher.current(group)).isEmpty();
+    assertThat(publisher.nodeGroups()).isZero();
+  }
+
+  @Test
   void coalescesABurstOfChangesIntoOnePushAfterTheQuietPeriod() {
     PolicySnapshot one = policy(service("a", 1));
     publisher.policyChanged(one);

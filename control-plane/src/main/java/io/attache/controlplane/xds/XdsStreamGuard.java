@@ -54,7 +54,7 @@ public final class XdsStreamGuard implements ServerInterceptor {
   }
 
   /** Why a request is refused, as the status the client gets. */
-  Status check(Object message, boolean ads, boolean firstRequest) {
+  private Status check(Object message, boolean ads, boolean firstRequest) {
     Node node;
     boolean hasNode;
     String typeUrl;

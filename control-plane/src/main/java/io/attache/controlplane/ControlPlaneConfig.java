@@ -1,6 +1,8 @@
 package io.attache.controlplane;
 
+import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.rest.AdminSecurity;
+import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.xds.XdsLimits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +12,8 @@ import java.util.Optional;
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
  * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
- * and what one xDS stream may make it hold. Immutable.
+ * what one xDS stream may make it hold, and whether the store is the embedded one or a PostgreSQL
+ * shared with other replicas. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -22,7 +25,8 @@ public record ControlPlaneConfig(
     Duration pushMaxDelay,
     Security security,
     AdminSecurity adminSecurity,
-    XdsLimits xdsLimits) {
+    XdsLimits xdsLimits,
+    Optional<SharedStore> sharedStore) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
@@ -49,7 +53,33 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         Security.DEFAULT,
         AdminSecurity.NONE,
-        XdsLimits.DEFAULT);
+        XdsLimits.DEFAULT,
+        Optional.empty());
+  }
+
+  /** With the given identity and admin settings, on the embedded store. */
+  public ControlPlaneConfig(
+      String xdsHost,
+      int xdsPort,
+      String httpHost,
+      int httpPort,
+      Path dataDir,
+      Duration pushQuietPeriod,
+      Duration pushMaxDelay,
+      Security security,
+      AdminSecurity adminSecurity) {
+    this(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        XdsLimits.DEFAULT,
+        Optional.empty());
   }
 
   /** The same, with other identity settings. */
@@ -64,7 +94,8 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         other,
         adminSecurity,
-        xdsLimits);
+        xdsLimits,
+        sharedStore);
   }
 
   /** The same, with other admin API security. */
@@ -79,7 +110,24 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         security,
         other,
-        xdsLimits);
+        xdsLimits,
+        sharedStore);
+  }
+
+  /** The same, on a store shared with other replicas instead of the embedded one. */
+  public ControlPlaneConfig withSharedStore(SharedStore shared) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        xdsLimits,
+        Optional.of(shared));
   }
 
   /** The same, with other limits on what an xDS stream may make the control plane hold. */
@@ -94,7 +142,8 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         security,
         adminSecurity,
-        other);
+        other,
+        sharedStore);
   }
 
   /**
@@ -121,6 +170,19 @@ public record ControlPlaneConfig(
     public Security {
       xdsServerNames = List.copyOf(xdsServerNames);
     }
+  }
+
+  /**
+   * A PostgreSQL store shared with other replicas. {@code headCheckInterval}: how often the head
+   * revision is read in case a commit notification was missed. {@code caKeyEncryptionKey}: seals
+   * the mesh root generated into the store when no operator CA is given; required then.
+   */
+  public record SharedStore(
+      PostgresLocation location,
+      Duration headCheckInterval,
+      Optional<CaKeyEncryptionKey> caKeyEncryptionKey) {
+
+    public static final Duration DEFAULT_HEAD_CHECK_INTERVAL = Duration.ofSeconds(5);
   }
 
   /** An operator's CA: certificate (then its chain up to the root) and its key, PEM files. */

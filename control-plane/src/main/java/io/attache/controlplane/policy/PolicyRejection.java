@@ -19,7 +19,9 @@ public final class PolicyRejection extends Exception {
     /** The body is not application/json (415). */
     UNSUPPORTED_MEDIA_TYPE,
     /** The body is larger than the API reads (413). */
-    CONTENT_TOO_LARGE
+    CONTENT_TOO_LARGE,
+    /** The store could not take the write now; nothing was stored, retry later (503). */
+    UNAVAILABLE
   }
 
   private final Reason reason;

@@ -41,6 +41,7 @@ final class JsonErrorPages extends ErrorHandler {
       case 415 -> "unsupported_media_type";
       case 431 -> "request_header_fields_too_large";
       case 500 -> "internal";
+      case 503 -> "unavailable";
       default -> {
         String reason = HttpStatus.getMessage(status);
         yield reason == null

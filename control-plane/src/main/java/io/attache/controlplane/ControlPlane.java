@@ -32,6 +32,7 @@ import io.attache.controlplane.xds.SnapshotPublisher;
 import io.attache.controlplane.xds.TransportSecurity;
 import io.attache.controlplane.xds.XdsAuthenticator;
 import io.attache.controlplane.xds.XdsServer;
+import io.attache.controlplane.xds.XdsStreamGuard;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -110,6 +111,7 @@ public final class ControlPlane implements AutoCloseable {
             identity ->
                 SpiffeId.parse(identity).map(certificates::info).orElse(CertificateInfo.NONE));
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
+    NackHoldingWatcher nackHolding = new NackHoldingWatcher(cache);
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
     PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
     this.publisher =
@@ -148,10 +150,11 @@ public final class ControlPlane implements AutoCloseable {
               // their serialised form turns N serialisations per push into one per resource.
               // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
-                  List.of(new SecretAccessGuard(trustDomain, refusals), publisher, tracker),
-                  new NackHoldingWatcher(cache, tracker),
+                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
+                  nackHolding,
                   new DefaultExecutorGroup(),
                   new CachedProtoResourcesSerializer()),
+              new XdsStreamGuard(config.xdsLimits(), publisher, refusals),
               transportSecurity,
               new XdsAuthenticator(
                   trustDomain,
@@ -169,6 +172,8 @@ public final class ControlPlane implements AutoCloseable {
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
                 () -> tracker.proxies().size(),
+                tracker::openStreams,
+                publisher::nodeGroups,
                 tracker::ackCount,
                 tracker::nackCount,
                 publisher::pushCount,

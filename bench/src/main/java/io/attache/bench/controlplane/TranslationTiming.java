@@ -11,7 +11,6 @@ import io.attache.controlplane.xds.SnapshotPublisher;
 import io.attache.controlplane.xds.SystemScheduler;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,7 @@ final class TranslationTiming {
               Duration.ofMillis(100),
               Duration.ofMillis(500),
               policy);
-      publisher.onV3StreamRequest(0, DiscoveryRequest.newBuilder().setNode(node).build());
+      publisher.streamOpened(group);
       for (int i = 0; i < warmups + repetitions; i++) {
         long start = System.nanoTime();
         publisher.push();

@@ -88,8 +88,29 @@ public final class PolicyValidator {
     for (int i = 0; i < service.getEndpointsCount(); i++) {
       Endpoint endpoint = service.getEndpoints(i);
       String endpointAt = at + ".endpoints[" + i + "]";
-      if (endpoint.getAddress().isBlank()) {
-        out.add(new Violation(endpointAt + ".address", "must not be empty"));
+      switch (EndpointAddress.of(endpoint.getAddress())) {
+        case IP -> {}
+        case HOST_NAME -> {
+          if (service.getEndpointsCount() > 1) {
+            out.add(
+                new Violation(
+                    endpointAt + ".address",
+                    "'"
+                        + endpoint.getAddress()
+                        + "' is a DNS name: a service reached by a DNS name has that one endpoint"
+                        + " (proxyless gRPC clients resolve one name per cluster); list IP"
+                        + " addresses, or one name that resolves to all of them"));
+          }
+        }
+        case INVALID ->
+            out.add(
+                new Violation(
+                    endpointAt + ".address",
+                    endpoint.getAddress().isEmpty()
+                        ? "must not be empty"
+                        : "'"
+                            + endpoint.getAddress()
+                            + "' is neither an IP address nor a DNS host name"));
       }
       if (endpoint.getPort() < 1 || endpoint.getPort() > 65535) {
         out.add(new Violation(endpointAt + ".port", "must be between 1 and 65535"));

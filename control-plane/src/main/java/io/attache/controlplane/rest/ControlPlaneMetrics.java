@@ -44,6 +44,8 @@ public final class ControlPlaneMetrics implements XdsEvents, AutoCloseable {
 
   public ControlPlaneMetrics(
       LongSupplier connectedProxies,
+      LongSupplier openStreams,
+      LongSupplier nodeGroups,
       LongSupplier acks,
       LongSupplier nacks,
       LongSupplier pushes,
@@ -58,6 +60,14 @@ public final class ControlPlaneMetrics implements XdsEvents, AutoCloseable {
     forbidden =
         counter("attache.cp.rest.forbidden", "REST writes refused for a read-only token (403)");
     gauge("attache.cp.xds.connected.proxies", "xDS clients connected now", connectedProxies);
+    gauge(
+        "attache.cp.xds.streams",
+        "xDS streams open now, whether or not their client has identified itself yet",
+        openStreams);
+    gauge(
+        "attache.cp.xds.node.groups",
+        "node groups holding a snapshot (a group is released when its last stream ends)",
+        nodeGroups);
     functionCounter("attache.cp.xds.acks", "xDS responses ACKed", acks);
     functionCounter("attache.cp.xds.nacks", "xDS responses NACKed", nacks);
     functionCounter("attache.cp.snapshot.pushes", "debounced snapshot pushes", pushes);

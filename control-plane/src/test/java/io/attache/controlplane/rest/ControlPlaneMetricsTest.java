@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class ControlPlaneMetricsTest {
   private final ControlPlaneMetrics metrics =
-      new ControlPlaneMetrics(() -> 3, () -> 40, () -> 2, () -> 7, () -> 12, () -> 1)
+      new ControlPlaneMetrics(
+              () -> 3, () -> 5, () -> 2, () -> 40, () -> 2, () -> 7, () -> 12, () -> 1)
           .withSyncStatus(() -> Map.of("SYNCED", 2L, "STALE", 1L))
           .withGroups(() -> Map.of("web", 2L, "orders", 1L));
 
@@ -32,6 +33,8 @@ class ControlPlaneMetricsTest {
             "attache_cp_rest_unauthenticated_total 1.0\n",
             "attache_cp_rest_forbidden_total 1.0\n",
             "attache_cp_xds_connected_proxies 3.0\n",
+            "attache_cp_xds_streams 5.0\n",
+            "attache_cp_xds_node_groups 2.0\n",
             "attache_cp_xds_acks_total 40.0\n",
             "attache_cp_xds_nacks_total 2.0\n",
             "attache_cp_snapshot_pushes_total 7.0\n",

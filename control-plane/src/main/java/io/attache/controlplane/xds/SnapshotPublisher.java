@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * its snapshot at once, so a new proxy never waits for the next write. Never translates on the
  * caller's thread except for that first sight of a group. A group's SDS secrets come from the
  * {@link SecretSource} and are republished, for the groups of one identity only, when that
- * identity's certificate is renewed.
+ * identity's certificate is renewed. Resources are versioned through one {@link
+ * ResourceVersionCache} for every group, which a push tells when it starts and ends so that only
+ * resources some snapshot still holds stay in it.
  */
 public final class SnapshotPublisher implements DiscoveryServerCallbacks, ServedRevisions {
 
@@ -33,6 +35,7 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks, Served
   private final SimpleCache<ProxyGroup> cache;
   private final SnapshotTranslator translator;
   private final SecretSource secrets;
+  private final ResourceVersionCache versions;
   private final Scheduler scheduler;
   private final Duration quietPeriod;
   private final Duration maxDelay;
@@ -67,9 +70,31 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks, Served
       Duration quietPeriod,
       Duration maxDelay,
       PolicySnapshot initial) {
+    this(
+        cache,
+        translator,
+        secrets,
+        new ResourceVersionCache(),
+        scheduler,
+        quietPeriod,
+        maxDelay,
+        initial);
+  }
+
+  /** {@code versions}: shared with the server's serialiser, which finds resources' bytes there. */
+  public SnapshotPublisher(
+      SimpleCache<ProxyGroup> cache,
+      SnapshotTranslator translator,
+      SecretSource secrets,
+      ResourceVersionCache versions,
+      Scheduler scheduler,
+      Duration quietPeriod,
+      Duration maxDelay,
+      PolicySnapshot initial) {
     this.cache = cache;
     this.translator = translator;
     this.secrets = secrets;
+    this.versions = versions;
     this.scheduler = scheduler;
     this.quietPeriod = quietPeriod;
     this.maxDelay = maxDelay;
@@ -96,8 +121,13 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks, Served
       burstStartedAt = NOTHING_PENDING;
       pending = null;
     }
-    for (ProxyGroup group : groups) {
-      publish(group);
+    versions.pushStarted();
+    try {
+      for (ProxyGroup group : groups) {
+        publish(group);
+      }
+    } finally {
+      versions.pushFinished();
     }
     pushes.incrementAndGet();
   }
@@ -152,7 +182,11 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks, Served
       PolicySnapshot source = policy;
       VersionedSnapshot snapshot =
           new VersionedSnapshot(
-              translator.translate(source, group), secrets.secretsFor(group), source.revision());
+              translator.translate(source, group),
+              secrets.secretsFor(group),
+              source.revision(),
+              versions,
+              cache.getSnapshot(group) instanceof VersionedSnapshot previous ? previous : null);
       java.util.Deque<Published> history =
           recent.computeIfAbsent(group, g -> new java.util.ArrayDeque<>());
       synchronized (history) {

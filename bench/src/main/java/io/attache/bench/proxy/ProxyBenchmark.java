@@ -1,5 +1,7 @@
 package io.attache.bench.proxy;
 
+import io.attache.bench.profile.AsyncProfiler;
+import io.attache.bench.profile.CollapsedStacks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -567,6 +569,34 @@ public final class ProxyBenchmark implements Callable<Integer> {
 
   // ---- profile mode ----------------------------------------------------------------------------
 
+  /** The proxy's stages, ordered as a request flows; on one stack the deepest marked frame wins. */
+  static final List<CollapsedStacks.Stage> PROFILE_STAGES =
+      java.util.stream.Stream.concat(
+              CollapsedStacks.KERNEL_STAGES.stream(),
+              java.util.stream.Stream.of(
+                  new CollapsedStacks.Stage("JIT compiler", "CompileBroker"),
+                  new CollapsedStacks.Stage("GC", "GenCollectedHeap"),
+                  new CollapsedStacks.Stage("GC", "SerialHeap"),
+                  new CollapsedStacks.Stage(
+                      "HTTP/1 request guard (byte scan)", "RequestSmugglingGuard"),
+                  new CollapsedStacks.Stage("HTTP/1 request decode (Netty)", "HttpObjectDecoder"),
+                  new CollapsedStacks.Stage("HTTP/1 message encode (Netty)", "HttpObjectEncoder"),
+                  new CollapsedStacks.Stage("HTTP/2 codec (Netty)", "handler/codec/http2"),
+                  new CollapsedStacks.Stage("exchange sequencer", "Http1ExchangeSequencer"),
+                  new CollapsedStacks.Stage("connection handler", "Http1ConnectionHandler"),
+                  new CollapsedStacks.Stage("routing", "RouteTable"),
+                  new CollapsedStacks.Stage("filter chain (ActiveStream)", "proxy/ActiveStream"),
+                  new CollapsedStacks.Stage("filter chain (ActiveStream)", "proxy/FilterManager"),
+                  new CollapsedStacks.Stage("router filter", "filter/router/"),
+                  new CollapsedStacks.Stage("upstream pool", "HostPool"),
+                  new CollapsedStacks.Stage("buffer allocation", "ByteBufAllocator"),
+                  new CollapsedStacks.Stage("leak detector sampling", "ResourceLeakDetector"),
+                  new CollapsedStacks.Stage("timers", "ScheduledFutureTask"),
+                  new CollapsedStacks.Stage("flush / socket write (Java side)", "flush0")))
+          .toList();
+
+  static final String UNMARKED_STAGE = "other (Netty event loop, JDK)";
+
   private int profile() throws Exception {
     if (!profiler.equals("jfr")) {
       Optional<AsyncProfiler> async = AsyncProfiler.extract(workDir);
@@ -638,7 +668,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
               flameGraph));
       report
           .append(
-              CollapsedStacks.parse(Files.readAllLines(collapsed))
+              CollapsedStacks.parse(Files.readAllLines(collapsed), PROFILE_STAGES, UNMARKED_STAGE)
                   .summary(
                       event.equals("cpu") ? "CPU" : "allocations (bytes)", 20, event.equals("cpu")))
           .append('\n');

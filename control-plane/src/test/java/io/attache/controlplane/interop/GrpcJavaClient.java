@@ -1,6 +1,7 @@
 package io.attache.controlplane.interop;
 
 import io.attache.controlplane.interop.matrix.InteropColumn;
+import io.attache.controlplane.testing.ThreadDumps;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.InsecureChannelCredentials;
@@ -152,10 +153,13 @@ final class GrpcJavaClient implements ClientUnderTest {
     // calling thread forever. Such a call is reported as an outcome of its own, and fails the test.
     // The channel's own executor, not a direct one: with callbacks on the event loop, a call
     // started while an endpoint was being removed twice never completed (load average ~25).
+    // The call's trace, grpc-java's state of it and every thread's stack are printed when it is
+    // still open 20 s after it started (docs/testing.md, the GrpcJavaProxylessIT flake).
+    GrpcCallTrace trace = new GrpcCallTrace();
     var reply =
         ClientCalls.futureUnaryCall(
             ClientInterceptors.intercept(
-                    channel, MetadataUtils.newAttachHeadersInterceptor(metadata))
+                    channel, MetadataUtils.newAttachHeadersInterceptor(metadata), trace)
                 .newCall(method, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
             new byte[0]);
     try {
@@ -166,6 +170,10 @@ final class GrpcJavaClient implements ClientUnderTest {
       return new CallOutcome(
           status.getCode(), "", status.getDescription() == null ? "" : status.getDescription());
     } catch (TimeoutException e) {
+      System.err.printf(
+          "grpc-java call not completed 20 s after it started with a 10 s deadline;"
+              + " channel %s in state %s%n%s%n%nthreads:%n%s%n",
+          channel, channel.getState(false), trace.describe(), ThreadDumps.all());
       reply.cancel(true);
       return new CallOutcome(Status.Code.UNKNOWN, "", "<grpc-java call never completed>");
     } catch (InterruptedException e) {

@@ -87,9 +87,19 @@ class MutualTlsMeshIT {
         .isPositive();
 
     int seen = paymentsSaw.size();
-    assertThat(sendQuietly(paymentsInbound, "GET", "/balance", "payments", ""))
+    long tlsErrorsBefore = listenerTlsErrors(payments);
+    // The connection must be accepted (a refused one throws here): only then is "no HTTP answer"
+    // the TLS listener's refusal, which its ssl.connection_error counter then shows.
+    assertThat(answerToPlaintext(paymentsInbound, "GET", "/balance", "payments"))
         .as("a plaintext client straight to the inbound listener gets no HTTP answer")
         .doesNotContain("HTTP/1.1");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(listenerTlsErrors(payments))
+                    .as("payments' inbound listener failed the plaintext handshake")
+                    .isGreaterThan(tlsErrorsBefore));
     assertThat(paymentsSaw).hasSize(seen);
 
     String forged =
@@ -289,6 +299,37 @@ class MutualTlsMeshIT {
         .filter(e -> e.getKey().startsWith("listener.") && e.getKey().endsWith(".ssl.handshake"))
         .mapToLong(e -> e.getValue().value())
         .sum();
+  }
+
+  /** {@code listener.<stat prefix>.ssl.connection_error}, summed over the proxy's listeners. */
+  private static long listenerTlsErrors(ProxyServer proxy) {
+    return proxy.stats().counters().entrySet().stream()
+        .filter(
+            e -> e.getKey().startsWith("listener.") && e.getKey().endsWith(".ssl.connection_error"))
+        .mapToLong(e -> e.getValue().value())
+        .sum();
+  }
+
+  /**
+   * A plaintext HTTP/1.1 request to a port that must be listening (a refused connection throws),
+   * and whatever came back before the server closed or reset the connection.
+   */
+  private static String answerToPlaintext(int port, String method, String path, String host)
+      throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      try {
+        s.getOutputStream()
+            .write(
+                (method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        s.getInputStream().transferTo(answer);
+      } catch (java.net.SocketException reset) {
+        // The listener may reset instead of closing: still no HTTP answer.
+      }
+      return answer.toString(StandardCharsets.ISO_8859_1);
+    }
   }
 
   private static String xfccOf(String response) {

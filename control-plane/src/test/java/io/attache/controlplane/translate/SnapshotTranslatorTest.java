@@ -250,10 +250,14 @@ class SnapshotTranslatorTest {
             .build();
     EnvoyResources after = translator.translate(policy(service("orders", 9001), slower), PROXIES);
 
+    // The oracle is the resources themselves: the version follows protobuf equality.
+    assertThat(after.clusters().get(0)).isEqualTo(before.clusters().get(0));
     assertThat(ResourceVersions.of(after.clusters().get(0)))
         .isEqualTo(ResourceVersions.of(before.clusters().get(0)));
+    assertThat(after.clusters().get(1)).isNotEqualTo(before.clusters().get(1));
     assertThat(ResourceVersions.of(after.clusters().get(1)))
         .isNotEqualTo(ResourceVersions.of(before.clusters().get(1)));
+    assertThat(after.listeners().get(0)).isEqualTo(before.listeners().get(0));
     assertThat(ResourceVersions.of(after.listeners().get(0)))
         .isEqualTo(ResourceVersions.of(before.listeners().get(0)));
   }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.xds;
 
+import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.stats.StatsStore;
 import java.nio.charset.StandardCharsets;
 
@@ -36,16 +37,8 @@ final class SubscriptionStats {
     updateTime.set(now.toEpochMilli());
   }
 
-  /**
-   * A 64-bit hash of the version text. Envoy uses xxHash64 here; the data plane's xxHash64 copies
-   * are package-private, so this is FNV-1a: dashboards only compare the value for change.
-   */
+  /** Envoy's {@code version} gauge: the xxHash64 (seed 0) of the version text. */
   static long versionHash(String versionInfo) {
-    long hash = 0xcbf29ce484222325L;
-    for (byte b : versionInfo.getBytes(StandardCharsets.UTF_8)) {
-      hash ^= b & 0xff;
-      hash *= 0x100000001b3L;
-    }
-    return hash;
+    return XxHash64.hash(versionInfo.getBytes(StandardCharsets.UTF_8));
   }
 }

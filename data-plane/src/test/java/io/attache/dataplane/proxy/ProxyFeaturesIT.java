@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ReseedableRandom;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.dataplane.testing.TestHttpServer.Reply;
 import java.io.ByteArrayOutputStream;
@@ -16,12 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Route actions, access logs, admin pages and front-door safety, through the whole proxy. */
 class ProxyFeaturesIT {
+  private static final long SEED = 20_140_901L;
   private TestHttpServer upstream;
   private TestHttpServer other;
   private ProxyHarness proxy;
@@ -80,13 +83,15 @@ class ProxyFeaturesIT {
   }
 
   @Test
-  void rewritesPrefixAndHostAndSplitsWeightedClusters() throws Exception {
+  void rewritesPrefixAndHostAndSplitsWeightedClustersExactlyAsEnvoyDrawsThem() throws Exception {
     upstream = TestHttpServer.http1(r -> Reply.ok(r.uri() + " " + r.headers().get("host")));
     other = TestHttpServer.http1(r -> Reply.ok("other"));
+    ReseedableRandom random = new ReseedableRandom(SEED);
     proxy =
         ProxyHarness.start(
             bootstrap(
-                "",
+                // No request id, so the stream's one random value is the only draw per request.
+                "generate_request_id: false",
                 """
                 - match: { prefix: "/v1/" }
                   route: { cluster: backend, prefix_rewrite: "/internal/", host_rewrite_literal: svc.local }
@@ -99,19 +104,30 @@ class ProxyFeaturesIT {
                 """,
                 staticCluster("backend", "", upstream.port())
                     + "\n"
-                    + staticCluster("other", "", other.port())));
+                    + staticCluster("other", "", other.port())),
+            random);
 
     assertThat(proxy.get("/v1/users?id=7").body()).isEqualTo("/internal/users?id=7 svc.local");
     assertThat(upstream.received().get(0).headers().get("x-envoy-original-path"))
         .isEqualTo("/v1/users?id=7");
+    random.reseed(SEED);
     int toOther = 0;
     for (int i = 0; i < 200; i++) {
       if (proxy.get("/split").body().equals("other")) {
         toOther++;
       }
     }
-    // 75% expected; 200 draws put it within [115, 185] with overwhelming probability.
-    assertThat(toOther).isBetween(115, 185);
+
+    // Envoy's rule, computed here from the same seed: value % total weight (4), and the first
+    // cluster whose cumulative weight exceeds it; backend holds [0, 1), other [1, 4).
+    SplittableRandom oracle = new SplittableRandom(SEED);
+    int expectedToOther = 0;
+    for (int i = 0; i < 200; i++) {
+      if (Long.remainderUnsigned(oracle.nextLong(), 4) >= 1) {
+        expectedToOther++;
+      }
+    }
+    assertThat(toOther).isEqualTo(expectedToOther);
   }
 
   @Test

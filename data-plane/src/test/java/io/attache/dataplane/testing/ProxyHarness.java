@@ -3,11 +3,16 @@ package io.attache.dataplane.testing;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
+import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.time.TimeSources;
+import io.attache.dataplane.xds.XdsTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -28,10 +33,19 @@ public final class ProxyHarness implements AutoCloseable {
 
   /** Starts a proxy; the YAML should bind port 0 for its listener and admin. */
   public static ProxyHarness start(String bootstrapYaml) throws Exception {
+    return start(bootstrapYaml, RandomSource.SYSTEM);
+  }
+
+  /** Starts a proxy whose every random draw comes from {@code random} (e.g. a seeded source). */
+  public static ProxyHarness start(String bootstrapYaml, RandomSource random) throws Exception {
     return new ProxyHarness(
         ProxyServer.start(
             BootstrapLoader.parse(bootstrapYaml, false),
-            new ProxyOptions(1, Duration.ofSeconds(5))));
+            new ProxyOptions(
+                1,
+                Duration.ofSeconds(5),
+                new TimeSources(Ticker.SYSTEM, Clock.systemUTC(), random),
+                XdsTransport.PLAINTEXT)));
   }
 
   /**

@@ -112,6 +112,13 @@ public final class ProxyBenchmark implements Callable<Integer> {
   @Option(names = "--no-haproxy", description = "leave HAProxy out")
   boolean noHaproxy;
 
+  @Option(
+      names = "--start-timeout-s",
+      description =
+          "how long Attaché and Envoy may take to report LIVE on /ready (default 60; a JVM on a"
+              + " machine loaded far beyond its cores can need more)")
+  int startTimeoutSeconds = 60;
+
   @Option(names = "--no-envoy", description = "leave Envoy out")
   boolean noEnvoy;
 
@@ -477,9 +484,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
   }
 
   /**
-   * Waits (≤ 60 s) until the admin endpoint on {@code adminPort} answers {@code /ready} with 200
-   * LIVE, as Envoy's does once its listeners are up, and returns the milliseconds since {@code
-   * startedNanos}. Polled every 5 ms, so the figure is that much coarse.
+   * Waits (≤ {@code --start-timeout-s}) until the admin endpoint on {@code adminPort} answers
+   * {@code /ready} with 200 LIVE, as Envoy's does once its listeners are up, and returns the
+   * milliseconds since {@code startedNanos}. Polled every 5 ms, so the figure is that much coarse.
    */
   private double awaitLive(int adminPort, ProcessHandle process, long startedNanos) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -487,7 +494,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
             .timeout(Duration.ofSeconds(2))
             .build();
-    long deadline = startedNanos + Duration.ofSeconds(60).toNanos();
+    long deadline = startedNanos + Duration.ofSeconds(startTimeoutSeconds).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
@@ -512,7 +519,12 @@ public final class ProxyBenchmark implements Callable<Integer> {
       }
     }
     throw new IllegalStateException(
-        "admin port " + adminPort + " not LIVE after 60 s; logs in " + workDir);
+        "admin port "
+            + adminPort
+            + " not LIVE after "
+            + startTimeoutSeconds
+            + " s (--start-timeout-s); logs in "
+            + workDir);
   }
 
   /** {@code --envoy}, else the pinned stock Envoy, installed by the script the tests use. */
@@ -882,6 +894,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
         .append(durationSeconds);
     for (String v : attacheVariants) {
       out.append(" --attache '").append(v).append('\'');
+    }
+    if (startTimeoutSeconds != 60) {
+      out.append(" --start-timeout-s ").append(startTimeoutSeconds);
     }
     out.append("`\n\n");
     out.append("<details><summary>Every round</summary>\n\n")

@@ -26,6 +26,8 @@ import io.attache.controlplane.validate.EnvoyTypeRegistry;
 import io.attache.controlplane.xds.NackHoldingWatcher;
 import io.attache.controlplane.xds.ProxyStatusTracker;
 import io.attache.controlplane.xds.RefusalLog;
+import io.attache.controlplane.xds.ResourceBytesSerializer;
+import io.attache.controlplane.xds.ResourceVersionCache;
 import io.attache.controlplane.xds.Scheduler;
 import io.attache.controlplane.xds.SecretAccessGuard;
 import io.attache.controlplane.xds.SnapshotPublisher;
@@ -36,7 +38,6 @@ import io.attache.controlplane.xds.XdsStreamGuard;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -112,6 +113,7 @@ public final class ControlPlane implements AutoCloseable {
                 SpiffeId.parse(identity).map(certificates::info).orElse(CertificateInfo.NONE));
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
     NackHoldingWatcher nackHolding = new NackHoldingWatcher(cache);
+    ResourceVersionCache versions = new ResourceVersionCache();
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
     PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
     this.publisher =
@@ -119,6 +121,7 @@ public final class ControlPlane implements AutoCloseable {
             cache,
             new SnapshotTranslator(trustDomain),
             new SdsSecrets(certificates),
+            versions,
             scheduler,
             config.pushQuietPeriod(),
             config.pushMaxDelay(),
@@ -146,14 +149,14 @@ public final class ControlPlane implements AutoCloseable {
       this.xds =
           XdsServer.start(
               new InetSocketAddress(config.xdsHost(), config.xdsPort()),
-              // Every stream of a node group shares the snapshot's resource objects, so caching
-              // their serialised form turns N serialisations per push into one per resource.
+              // Every stream of every node group shares the snapshots' resource instances, whose
+              // bytes the version cache made once: no push serialises an unchanged resource.
               // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
                   List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
                   nackHolding,
                   new DefaultExecutorGroup(),
-                  new CachedProtoResourcesSerializer()),
+                  new ResourceBytesSerializer(versions)),
               new XdsStreamGuard(config.xdsLimits(), publisher, refusals),
               transportSecurity,
               new XdsAuthenticator(

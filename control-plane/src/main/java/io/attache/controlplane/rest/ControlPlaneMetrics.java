@@ -41,6 +41,7 @@ public final class ControlPlaneMetrics implements XdsEvents, AutoCloseable {
   private final MultiGauge proxiesByGroup;
   private volatile Supplier<Map<String, Long>> proxiesByVerdict = Map::of;
   private volatile Supplier<Map<String, Long>> groups = Map::of;
+  private final java.util.List<LongSupplier> meteredSuppliers = new java.util.ArrayList<>();
 
   public ControlPlaneMetrics(
       LongSupplier connectedProxies,
@@ -192,12 +193,20 @@ public final class ControlPlaneMetrics implements XdsEvents, AutoCloseable {
   }
 
   private void functionCounter(String name, String help, LongSupplier value) {
+    // Micrometer holds a function counter's object weakly; this list keeps the supplier alive as
+    // long as the metrics are, or after a GC the series would stop.
+    meteredSuppliers.add(value);
     FunctionCounter.builder(name, value, LongSupplier::getAsLong)
         .description(help)
         .register(registry);
   }
 
   private void gauge(String name, String help, LongSupplier value) {
-    Gauge.builder(name, value, LongSupplier::getAsLong).description(help).register(registry);
+    // Strongly held: Micrometer keeps a gauge's object weakly by default, and these suppliers are
+    // lambdas nothing else references, so after a GC the series would read NaN.
+    Gauge.builder(name, value, LongSupplier::getAsLong)
+        .description(help)
+        .strongReference(true)
+        .register(registry);
   }
 }

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * whose last stream ended has its snapshot dropped, so groups that come and go cost nothing once
  * gone. Never translates on the caller's thread except for that first sight of a group. A group's
  * SDS secrets come from the {@link SecretSource} and are republished, for the groups of one
- * identity only, when that identity's certificate is renewed.
+ * identity only, when that identity's certificate is renewed. Resources are versioned through one
+ * {@link ResourceVersionCache} for every group, which a push tells when it starts and ends so that
+ * only resources some snapshot still holds stay in it.
  */
 public final class SnapshotPublisher implements ServedRevisions {
 
@@ -36,6 +38,7 @@ public final class SnapshotPublisher implements ServedRevisions {
   private final SimpleCache<ProxyGroup> cache;
   private final SnapshotTranslator translator;
   private final SecretSource secrets;
+  private final ResourceVersionCache versions;
   private final Scheduler scheduler;
   private final Duration quietPeriod;
   private final Duration maxDelay;
@@ -73,9 +76,31 @@ public final class SnapshotPublisher implements ServedRevisions {
       Duration quietPeriod,
       Duration maxDelay,
       PolicySnapshot initial) {
+    this(
+        cache,
+        translator,
+        secrets,
+        new ResourceVersionCache(),
+        scheduler,
+        quietPeriod,
+        maxDelay,
+        initial);
+  }
+
+  /** {@code versions}: shared with the server's serialiser, which finds resources' bytes there. */
+  public SnapshotPublisher(
+      SimpleCache<ProxyGroup> cache,
+      SnapshotTranslator translator,
+      SecretSource secrets,
+      ResourceVersionCache versions,
+      Scheduler scheduler,
+      Duration quietPeriod,
+      Duration maxDelay,
+      PolicySnapshot initial) {
     this.cache = cache;
     this.translator = translator;
     this.secrets = secrets;
+    this.versions = versions;
     this.scheduler = scheduler;
     this.quietPeriod = quietPeriod;
     this.maxDelay = maxDelay;
@@ -109,8 +134,13 @@ public final class SnapshotPublisher implements ServedRevisions {
       burstStartedAt = NOTHING_PENDING;
       pending = null;
     }
-    for (ProxyGroup group : groups()) {
-      publish(group);
+    versions.pushStarted();
+    try {
+      for (ProxyGroup group : groups()) {
+        publish(group);
+      }
+    } finally {
+      versions.pushFinished();
     }
     pushes.incrementAndGet();
   }
@@ -206,7 +236,11 @@ public final class SnapshotPublisher implements ServedRevisions {
     PolicySnapshot source = policy;
     VersionedSnapshot snapshot =
         new VersionedSnapshot(
-            translator.translate(source, group), secrets.secretsFor(group), source.revision());
+            translator.translate(source, group),
+            secrets.secretsFor(group),
+            source.revision(),
+            versions,
+            cache.getSnapshot(group) instanceof VersionedSnapshot previous ? previous : null);
     java.util.Deque<Published> history =
         recent.computeIfAbsent(group, g -> new java.util.ArrayDeque<>());
     synchronized (history) {

@@ -359,7 +359,8 @@ class XdsStreamEndingsTest {
 
   private long gauge(String name) {
     String metrics = rest.get("/metrics").body();
-    Matcher value = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(metrics);
+    // Micrometer's Prometheus registry prints every value as a float: "3.0".
+    Matcher value = Pattern.compile("(?m)^" + name + " (\\d+)\\.0$").matcher(metrics);
     assertThat(value.find()).as("%s in %s", name, metrics).isTrue();
     return Long.parseLong(value.group(1));
   }

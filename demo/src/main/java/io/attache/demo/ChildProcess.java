@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A packaged Attaché binary run as its own process, as a user runs it, its output in a log file.
- * Stopping sends SIGTERM (the binaries drain and exit 0 on it) and only forces after a grace
- * period. Never leaves a process behind: the JVM's shutdown hook stops whatever is still running.
+ * A packaged Attaché binary (or, with {@code --with-envoy}, a stock Envoy) run as its own process,
+ * as a user runs it, its output in a log file. Stopping sends SIGTERM (the binaries drain and exit
+ * 0 on it) and only forces after a grace period. Never leaves a process behind: the JVM's shutdown
+ * hook stops whatever is still running.
  */
 public final class ChildProcess implements AutoCloseable {
 
@@ -35,6 +36,14 @@ public final class ChildProcess implements AutoCloseable {
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(args);
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ChildProcess(name, process, log);
+  }
+
+  /** Runs {@code command} as it is (a native binary, e.g. a stock Envoy), output in {@code log}. */
+  public static ChildProcess startBinary(String name, List<String> command, Path log)
+      throws IOException {
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new ChildProcess(name, process, log);

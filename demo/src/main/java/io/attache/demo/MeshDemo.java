@@ -110,6 +110,20 @@ public final class MeshDemo implements Callable<Integer> {
   static final int DEFAULT_PORT_BASE = 15000;
 
   @Option(
+      names = "--with-envoy",
+      description =
+          "Run orders behind a stock Envoy sidecar instead of an Attaché proxy: a mixed mesh"
+              + " from one control plane, mTLS between all (needs --envoy-binary; ./attache up"
+              + " --with-envoy installs the pinned Envoy and passes it).")
+  boolean withEnvoy;
+
+  @Option(names = "--envoy-binary", description = "The stock Envoy binary for --with-envoy.")
+  Path envoyBinary;
+
+  /** The service whose sidecar is a stock Envoy under --with-envoy: the middle hop, both ways. */
+  static final String ENVOY_SERVICE = "orders";
+
+  @Option(
       names = "--proxy-java-opts",
       description = "JVM options for each proxy (default: the launcher's sidecar options).")
   String proxyJavaOptions = System.getenv().getOrDefault("ATTACHE_PROXY_JAVA_OPTS", "");
@@ -158,6 +172,12 @@ public final class MeshDemo implements Callable<Integer> {
                 + " to "
                 + (DEFAULT_PORT_BASE + 65535 - highest));
       }
+    }
+    if (withEnvoy && (envoyBinary == null || !Files.isExecutable(envoyBinary))) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--with-envoy needs --envoy-binary naming a stock Envoy (./attache up --with-envoy"
+              + " installs one with interop/envoy/install.sh)");
     }
     Optional<String> busy = busyPort();
     if (busy.isPresent()) {
@@ -247,6 +267,20 @@ public final class MeshDemo implements Callable<Integer> {
         after.ordersCallers().equals(java.util.Set.of(TRUST_DOMAIN + "web")),
         "with mTLS, orders saw web's SPIFFE ID and only it: " + after.ordersCallers());
     checkProxiesAcked(api);
+    if (withEnvoy) {
+      JsonNode orders = proxyStatus(api).get(workload(ENVOY_SERVICE).nodeId());
+      String agent =
+          orders == null
+              ? "not connected"
+              : orders.path("user_agent").asText() + " " + orders.path("version").asText();
+      out.printf(
+          "   mixed mesh: orders' sidecar is %s; the retries, the ejection and the mTLS hops"
+              + " above went through it%n",
+          agent);
+      check(
+          agent.startsWith("envoy "),
+          "orders' sidecar is a stock Envoy fed by the same control plane: " + agent);
+    }
 
     if (!once) {
       printWhereToLook(tokens);
@@ -404,18 +438,35 @@ public final class MeshDemo implements Callable<Integer> {
       DemoService app = new DemoService(workload);
       app.start();
       apps.add(app);
+      boolean envoy = withEnvoy && workload.service().equals(ENVOY_SERVICE);
       ChildProcess proxy =
-          ChildProcess.start(
-              workload.name(),
-              proxyJar,
-              javaOptions,
-              List.of("-c", bootstrap.toString()),
-              logs.resolve(workload.name() + "-proxy.log"));
+          envoy
+              ? ChildProcess.startBinary(
+                  workload.name(),
+                  List.of(
+                      envoyBinary.toString(),
+                      "-c",
+                      bootstrap.toString(),
+                      "--use-dynamic-base-id",
+                      "--concurrency",
+                      "1",
+                      "--drain-time-s",
+                      "1",
+                      "-l",
+                      "warning"),
+                  logs.resolve(workload.name() + "-envoy.log"))
+              : ChildProcess.start(
+                  workload.name(),
+                  proxyJar,
+                  javaOptions,
+                  List.of("-c", bootstrap.toString()),
+                  logs.resolve(workload.name() + "-proxy.log"));
       proxies.add(proxy);
       out.printf(
-          "   %-11s app :%d  proxy (pid %d) admin :%d  outbound :%d  inbound :%d%n",
+          "   %-11s app :%d  %s (pid %d) admin :%d  outbound :%d  inbound :%d%n",
           workload.name(),
           workload.appPort(),
+          envoy ? "stock Envoy" : "proxy",
           proxy.pid(),
           workload.adminPort(),
           workload.outboundPort(),

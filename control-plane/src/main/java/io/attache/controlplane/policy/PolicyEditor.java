@@ -18,6 +18,7 @@ import io.attache.controlplane.translate.EnvoyResources;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.Sidecar;
 import io.attache.controlplane.translate.SnapshotTranslator;
+import io.attache.controlplane.validate.EnvoyLoadRules;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.Violation;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -440,6 +441,9 @@ public final class PolicyEditor {
     for (Written w : written) {
       if (w.kind().name().startsWith("RAW_")) {
         List<Violation> raw = envoyValidator.validate(w.body());
+        if (raw.isEmpty()) {
+          raw = envoyLoadRules(candidate, w.kind(), w.body());
+        }
         if (!raw.isEmpty()) {
           throw new PolicyRejection(
               PolicyRejection.Reason.INVALID,
@@ -466,6 +470,22 @@ public final class PolicyEditor {
       checkGenerated(inbound.listeners(), "listeners", r -> ((Listener) r).getName());
     }
     checkRawClashes(candidate);
+  }
+
+  /** What a stock Envoy checks beyond PGV when it loads the raw resource. */
+  private static List<Violation> envoyLoadRules(
+      PolicySnapshot candidate, ResourceKind kind, Message written) {
+    return switch (kind) {
+      case RAW_CLUSTER -> EnvoyLoadRules.cluster((Cluster) written);
+      case RAW_ENDPOINT -> EnvoyLoadRules.endpoints((ClusterLoadAssignment) written);
+      case RAW_ROUTE -> EnvoyLoadRules.routes((RouteConfiguration) written);
+      case RAW_LISTENER -> {
+        java.util.Set<String> clusters = new java.util.HashSet<>(candidate.services().keySet());
+        clusters.addAll(candidate.rawClusters().keySet());
+        yield EnvoyLoadRules.listener((Listener) written, clusters);
+      }
+      default -> List.of();
+    };
   }
 
   private static String join(String prefix, String field) {

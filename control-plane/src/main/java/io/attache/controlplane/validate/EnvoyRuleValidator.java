@@ -36,7 +36,8 @@ import java.util.regex.PatternSyntaxException;
  * contains/not_contains/in/not_in/well_known_regex, bytes const/len/min_len/max_len/prefix/suffix/
  * contains, enum const/defined_only/in/not_in, message required/skip, repeated min_items/max_items/
  * unique/items, map min_pairs/max_pairs/keys/values, duration required/const/lt/lte/gt/gte,
- * timestamp required, any required/in/not_in. Not evaluated (accepted as is): string
+ * timestamp required, any required/in/not_in; and, as Envoy does for every Duration it loads, no
+ * negative duration. Not evaluated (accepted as is): string
  * email/hostname/ip/ipv4/ipv6/uri/uri_ref/address/uuid and timestamp bounds, none of which occur on
  * the resources Attaché generates.
  */
@@ -251,6 +252,10 @@ public final class EnvoyRuleValidator {
   private static void checkDuration(
       Message value, Validate.DurationRules rules, String path, List<Violation> out) {
     BigDecimal seconds = durationSeconds(value);
+    if (seconds.signum() < 0) {
+      // Not a PGV rule: Envoy checks every Duration of a resource it loads (MessageUtil).
+      out.add(new Violation(path, "Invalid duration: Expected positive duration"));
+    }
     if (rules.hasConst() && seconds.compareTo(durationSeconds(rules.getConst())) != 0) {
       out.add(new Violation(path, "value must equal " + format(rules.getConst())));
     }

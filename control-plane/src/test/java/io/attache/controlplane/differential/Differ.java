@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
 /**
  * Compares two observation lists request by request and reports every difference. Values that
  * legitimately differ between two correct data planes are normalised first: {@code server} and
- * {@code date} are ignored; {@code x-envoy-upstream-service-time} and {@code
- * x-envoy-expected-rq-timeout-ms} (Envoy lowers it on a retry by the time already spent) are
- * compared by presence only; generated {@code x-request-id} values (UUID-shaped) become {@code
+ * {@code date} are ignored; {@code x-envoy-upstream-service-time} is compared by presence only;
+ * {@code x-envoy-expected-rq-timeout-ms} is compared verbatim on the first attempt, and on a retry
+ * (Envoy lowers it by the time already spent) as "at most the first attempt's" when it is a
+ * positive number no larger; generated {@code x-request-id} values (UUID-shaped) become {@code
  * <generated-id-N>}, numbered by first appearance within the observation (attempts first, then the
  * response), so what is compared is whether the same id travelled across the hops. Must never drop
  * a difference it was not told is legitimate.
@@ -24,12 +25,14 @@ public final class Differ {
 
   static final String ABSENT = "<absent>";
   static final String PRESENT = "<present>";
+  static final String AT_MOST_FIRST = "<at most the first attempt's>";
 
   /** What the differ does with a header's value. */
   enum HeaderRule {
     COMPARED,
     IGNORED,
     PRESENCE_ONLY,
+    REMAINING_TIMEOUT,
     GENERATED_ID
   }
 
@@ -45,8 +48,9 @@ public final class Differ {
       case "date":
         return HeaderRule.IGNORED;
       case "x-envoy-upstream-service-time":
-      case "x-envoy-expected-rq-timeout-ms":
         return HeaderRule.PRESENCE_ONLY;
+      case "x-envoy-expected-rq-timeout-ms":
+        return HeaderRule.REMAINING_TIMEOUT;
       case "x-request-id":
         return HeaderRule.GENERATED_ID;
       default:
@@ -129,12 +133,23 @@ public final class Differ {
     private final List<SortedMap<String, String>> attempts;
     private final SortedMap<String, String> response;
 
+    /** The first attempt's {@code x-envoy-expected-rq-timeout-ms}; retries may only lower it. */
+    private final String firstTimeout;
+
     Normalised(Observation o) {
-      attempts = o.attempts().stream().map(a -> headers(a.headers())).toList();
-      response = headers(o.responseHeaders());
+      firstTimeout =
+          o.attempts().isEmpty()
+              ? null
+              : o.attempts().get(0).headers().get("x-envoy-expected-rq-timeout-ms");
+      List<SortedMap<String, String>> normalised = new java.util.ArrayList<>();
+      for (int i = 0; i < o.attempts().size(); i++) {
+        normalised.add(headers(o.attempts().get(i).headers(), i > 0));
+      }
+      attempts = List.copyOf(normalised);
+      response = headers(o.responseHeaders(), false);
     }
 
-    private SortedMap<String, String> headers(Map<String, String> raw) {
+    private SortedMap<String, String> headers(Map<String, String> raw, boolean retry) {
       SortedMap<String, String> out = new TreeMap<>();
       raw.forEach(
           (name, value) -> {
@@ -144,6 +159,9 @@ public final class Differ {
               case PRESENCE_ONLY:
                 out.put(name, PRESENT);
                 break;
+              case REMAINING_TIMEOUT:
+                out.put(name, retry && lowered(value) ? AT_MOST_FIRST : value);
+                break;
               case GENERATED_ID:
                 out.put(name, UUID.matcher(value).matches() ? token(value) : value);
                 break;
@@ -152,6 +170,16 @@ public final class Differ {
             }
           });
       return out;
+    }
+
+    /** A retry's remaining timeout: a positive number no larger than the first attempt's. */
+    private boolean lowered(String value) {
+      try {
+        long remaining = Long.parseLong(value);
+        return firstTimeout != null && remaining > 0 && remaining <= Long.parseLong(firstTimeout);
+      } catch (NumberFormatException notANumber) {
+        return false;
+      }
     }
 
     private String token(String id) {

@@ -134,6 +134,59 @@ class DifferTest {
         .containsExactly(tuple("client-7", "client-8"));
   }
 
+  /** One GET retried once, with the given announced timeouts on its two attempts. */
+  private static Observation timeouts(String first, String retry) {
+    return Observation.of("retry", 0, "GET flaky /")
+        .status(200)
+        .attempt(
+            UpstreamAttempt.of(
+                "flaky", "GET", "/", Map.of("x-envoy-expected-rq-timeout-ms", first)))
+        .attempt(
+            UpstreamAttempt.of(
+                "flaky", "GET", "/", Map.of("x-envoy-expected-rq-timeout-ms", retry)))
+        .build();
+  }
+
+  @Test
+  void comparesTheFirstAttemptsAnnouncedTimeoutVerbatim() {
+    DiffReport report =
+        Differ.compare(
+            "envoy",
+            List.of(timeouts("15000", "14990")),
+            "attache",
+            List.of(timeouts("1000", "990")));
+
+    assertThat(report.differences())
+        .extracting(Difference::field, Difference::left, Difference::right)
+        .containsExactly(
+            tuple("attempts[0].headers[x-envoy-expected-rq-timeout-ms]", "15000", "1000"));
+  }
+
+  @Test
+  void acceptsARetrysAnnouncedTimeoutLoweredByTheTimeSpentButNotARaisedOne() {
+    DiffReport lowered =
+        Differ.compare(
+            "envoy",
+            List.of(timeouts("15000", "15000")),
+            "attache",
+            List.of(timeouts("15000", "14512")));
+    DiffReport raised =
+        Differ.compare(
+            "envoy",
+            List.of(timeouts("15000", "14990")),
+            "attache",
+            List.of(timeouts("15000", "15001")));
+
+    assertThat(lowered.differences()).isEmpty();
+    assertThat(raised.differences())
+        .extracting(Difference::field, Difference::left, Difference::right)
+        .containsExactly(
+            tuple(
+                "attempts[1].headers[x-envoy-expected-rq-timeout-ms]",
+                Differ.AT_MOST_FIRST,
+                "15001"));
+  }
+
   @Test
   void reportsAPresenceOnlyHeaderMissingOnOneSide() {
     Observation with =

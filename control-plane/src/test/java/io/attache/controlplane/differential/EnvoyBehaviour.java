@@ -19,7 +19,10 @@ final class EnvoyBehaviour {
   /** Stands for "an id the data plane generated": the differ compares where it reappears. */
   static final String GENERATED_ID = "00000000-0000-4000-8000-000000000001";
 
-  /** The mesh default {@code route_timeout} (15 s) as the router announces it upstream. */
+  /**
+   * The mesh default {@code route_timeout} (15 s) as the router announces it upstream on the first
+   * attempt; a retry announces what is left of it (the {@link Differ} accepts any lower value).
+   */
   static final String ROUTE_TIMEOUT_MS = "15000";
 
   private EnvoyBehaviour() {}

@@ -43,7 +43,9 @@ class EnvoyRuleValidatorTest {
             .build();
 
     assertThat(validator.validate(cluster))
-        .containsExactly(new Violation("connect_timeout", "value must be greater than 0s"));
+        .containsExactly(
+            new Violation("connect_timeout", "Invalid duration: Expected positive duration"),
+            new Violation("connect_timeout", "value must be greater than 0s"));
   }
 
   @Test

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code attache proxy}: the data-plane proxy's command line, with Envoy's flag names where a flag
@@ -22,6 +24,11 @@ import picocli.CommandLine.Option;
     versionProvider = ProxyMain.Version.class,
     description = "Runs the Attaché data-plane proxy from an Envoy v3 bootstrap (YAML or JSON).")
 public final class ProxyMain implements Callable<Integer> {
+
+  /**
+   * Messages go to picocli's writers (stdout / stderr by default), so a caller can capture them.
+   */
+  @Spec CommandSpec spec;
 
   @Option(
       names = {"-c", "--config-path"},
@@ -65,7 +72,7 @@ public final class ProxyMain implements Callable<Integer> {
     try {
       bootstrap = loadBootstrap();
     } catch (ConfigException e) {
-      System.err.println("attache proxy: invalid config: " + e.getMessage());
+      spec.commandLine().getErr().println("attache proxy: invalid config: " + e.getMessage());
       return 1;
     }
     ProxyOptions options =
@@ -74,23 +81,24 @@ public final class ProxyMain implements Callable<Integer> {
             Duration.ofSeconds(drainTimeSeconds));
     if (mode.equals("validate")) {
       try {
-        ProxyServer.validate(bootstrap).forEach(w -> System.err.println("warning: " + w));
-        System.out.println("configuration '" + describeSource() + "' OK");
+        ProxyServer.validate(bootstrap)
+            .forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+        spec.commandLine().getOut().println("configuration '" + describeSource() + "' OK");
         return 0;
       } catch (ConfigException e) {
-        System.err.println("attache proxy: invalid config: " + e.getMessage());
+        spec.commandLine().getErr().println("attache proxy: invalid config: " + e.getMessage());
         return 1;
       }
     }
     if (!mode.equals("serve")) {
-      System.err.println("attache proxy: --mode must be serve or validate");
+      spec.commandLine().getErr().println("attache proxy: --mode must be serve or validate");
       return 2;
     }
     ProxyServer server;
     try {
       server = ProxyServer.start(bootstrap, options);
     } catch (ConfigException e) {
-      System.err.println("attache proxy: invalid config: " + e.getMessage());
+      spec.commandLine().getErr().println("attache proxy: invalid config: " + e.getMessage());
       return 1;
     }
     Thread shutdown =

@@ -71,8 +71,9 @@ public final class BinaryEnvoy implements Envoy {
     }
   }
 
-  public Path binary() {
-    return binary;
+  @Override
+  public Optional<Path> binaryPath() {
+    return Optional.of(binary);
   }
 
   @Override
@@ -112,15 +113,16 @@ public final class BinaryEnvoy implements Envoy {
   }
 
   @Override
-  public Validation validate(String name, String bootstrapYaml, Path workDir)
+  public Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
       throws IOException, InterruptedException {
     Files.createDirectories(workDir);
     Path config =
         workDir.resolve(name + (bootstrapYaml.stripLeading().startsWith("{") ? ".json" : ".yaml"));
     Files.writeString(config, bootstrapYaml);
     Path log = workDir.resolve(name + ".validate.log");
-    Process process =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 binary.toString(),
                 "--mode",
                 "validate",
@@ -128,10 +130,10 @@ public final class BinaryEnvoy implements Envoy {
                 config.toString(),
                 "--use-dynamic-base-id",
                 "-l",
-                "warning")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                "warning"));
+    command.addAll(List.of(flags));
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process.getOutputStream().close();
     if (!process.waitFor(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

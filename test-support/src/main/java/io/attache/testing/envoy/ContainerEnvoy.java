@@ -72,10 +72,15 @@ final class ContainerEnvoy implements Envoy {
   }
 
   @Override
-  public Validation validate(String name, String bootstrapYaml, Path workDir) {
+  public Validation validate(String name, String bootstrapYaml, Path workDir, String... flags) {
     ToStringConsumer output = new ToStringConsumer();
     GenericContainer<?> container = container(bootstrapYaml, output);
-    container.withCommand("--mode", "validate", "-c", "/etc/envoy/attache.yaml", "-l", "warning");
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "--mode", "validate", "-c", "/etc/envoy/attache.yaml", "-l", "warning"));
+    command.addAll(java.util.List.of(flags));
+    container.withCommand(command.toArray(String[]::new));
     container.withStartupCheckStrategy(
         new org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy()
             .withTimeout(STARTUP_TIMEOUT));

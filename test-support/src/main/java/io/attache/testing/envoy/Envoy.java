@@ -31,9 +31,20 @@ public interface Envoy {
   RunningEnvoy start(String name, String bootstrapYaml, Path workDir)
       throws IOException, InterruptedException;
 
-  /** {@code envoy --mode validate} on {@code bootstrapYaml}: Envoy's verdict and its reasons. */
-  Validation validate(String name, String bootstrapYaml, Path workDir)
+  /**
+   * {@code envoy --mode validate} on {@code bootstrapYaml}, with extra command-line flags (e.g.
+   * {@code --service-node}): Envoy's verdict and its reasons.
+   */
+  Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
       throws IOException, InterruptedException;
+
+  /**
+   * The binary, for a test that must hand it to a program it runs (the demo); empty for the
+   * container fallback.
+   */
+  default java.util.Optional<Path> binaryPath() {
+    return java.util.Optional.empty();
+  }
 
   /** One line naming this Envoy, for every report line of a test that ran it. */
   default String describe() {
@@ -51,9 +62,10 @@ public interface Envoy {
       return exitCode == 0;
     }
 
-    /** The lines of the output that say why, without Envoy's log prefixes' noise. */
+    /** The last line Envoy printed: on a refusal, the reason. */
     public String reason() {
-      return output.strip();
+      String[] lines = output.strip().split("\n");
+      return lines[lines.length - 1].replaceFirst("^\\[[^]]*]\\[[^]]*]\\[[^]]*]\\[[^]]*] ", "");
     }
   }
 }

@@ -23,6 +23,9 @@ import org.opentest4j.TestAbortedException;
  * out locally with {@code -Dattache.envoy.skipIfMissing=true}, and then the test is reported as
  * skipped with the same reasons. It must never skip silently.
  *
+ * <p>Every outcome is also counted; {@link EnvoyTallyListener} prints the count when the test plan
+ * ends.
+ *
  * <p>Use {@code @ExtendWith(StockEnvoyExtension.class)} on the class, or on the one test method
  * that needs Envoy when its siblings do not.
  */
@@ -147,25 +150,26 @@ public final class StockEnvoyExtension
 
   @Override
   public void testSuccessful(ExtensionContext context) {
-    report(context, "PASSED");
+    report(context, EnvoyTally.Outcome.PASSED);
   }
 
   @Override
   public void testFailed(ExtensionContext context, Throwable cause) {
-    report(context, "FAILED");
+    report(context, EnvoyTally.Outcome.FAILED);
   }
 
   @Override
   public void testAborted(ExtensionContext context, Throwable cause) {
-    report(context, "SKIPPED");
+    report(context, EnvoyTally.Outcome.SKIPPED);
   }
 
   @Override
   public void testDisabled(ExtensionContext context, Optional<String> reason) {
-    report(context, "DISABLED");
+    report(context, EnvoyTally.Outcome.DISABLED);
   }
 
-  private static void report(ExtensionContext context, String outcome) {
+  private static void report(ExtensionContext context, EnvoyTally.Outcome outcome) {
+    EnvoyTally.OF_THIS_JVM.record(outcome);
     String envoy = located().envoy().map(Envoy::describe).orElse("no stock Envoy");
     System.out.printf(
         "[%s] %s.%s: %s%n",
@@ -190,6 +194,11 @@ public final class StockEnvoyExtension
     }
 
     @Override
+    public Optional<Path> binaryPath() {
+      return delegate.binaryPath();
+    }
+
+    @Override
     public RunningEnvoy start(String name, String bootstrapYaml, Path workDir)
         throws IOException, InterruptedException {
       RunningEnvoy envoy = delegate.start(name, bootstrapYaml, workDir);
@@ -200,9 +209,9 @@ public final class StockEnvoyExtension
     }
 
     @Override
-    public Validation validate(String name, String bootstrapYaml, Path workDir)
+    public Validation validate(String name, String bootstrapYaml, Path workDir, String... flags)
         throws IOException, InterruptedException {
-      return delegate.validate(name, bootstrapYaml, workDir);
+      return delegate.validate(name, bootstrapYaml, workDir, flags);
     }
   }
 }

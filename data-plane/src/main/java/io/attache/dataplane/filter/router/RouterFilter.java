@@ -408,7 +408,12 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   /** A circuit breaker refused the request: 503, {@code x-envoy-overloaded}, flag UO. */
   private void overloaded(String details) {
     info.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
-    var r = LocalReply.build(callbacks.alloc(), 503, "upstream overflow", callbacks.grpcRequest());
+    var r =
+        LocalReply.build(
+            callbacks.alloc(),
+            503,
+            "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+            callbacks.grpcRequest());
     r.headers().set(OVERLOADED_HEADER, "true");
     callbacks.sendLocalReply(r, details);
   }

@@ -1,17 +1,24 @@
 package io.attache.controlplane;
 
 import io.attache.controlplane.ca.BootstrapTokens;
+import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.ca.CertificateAuthority;
 import io.attache.controlplane.ca.CertificateInfo;
 import io.attache.controlplane.ca.SdsSecrets;
+import io.attache.controlplane.ca.SharedRootCa;
 import io.attache.controlplane.ca.SpiffeId;
 import io.attache.controlplane.ca.WorkloadCertificates;
 import io.attache.controlplane.ca.XdsServerTls;
 import io.attache.controlplane.policy.PolicyEditor;
+import io.attache.controlplane.replica.PolicyFollower;
+import io.attache.controlplane.replica.StoreHealth;
 import io.attache.controlplane.rest.AdminApi;
 import io.attache.controlplane.rest.ControlPlaneMetrics;
 import io.attache.controlplane.store.H2PolicyStore;
 import io.attache.controlplane.store.PolicyStore;
+import io.attache.controlplane.store.PostgresCommitListener;
+import io.attache.controlplane.store.PostgresDatabase;
+import io.attache.controlplane.store.PostgresPolicyStore;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
@@ -33,19 +40,27 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Wires store → editor → publisher → snapshot cache → xDS server, the CA and its SDS secrets, and
  * the REST API over them, and owns their lifecycle. Starting it opens the store first, so nothing
- * is served from a store that failed to open; closing stops serving before the store closes.
+ * is served from a store that failed to open; closing stops serving before the store closes. On a
+ * store shared with other replicas it also follows the store's head (commit notifications plus a
+ * periodic check), so every replica pushes every replica's writes.
  */
 public final class ControlPlane implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
+  private final PostgresDatabase database;
   private final PolicyStore store;
+  private final StoreHealth storeHealth;
+  private final PolicyFollower follower;
+  private final PostgresCommitListener commitListener;
   private final ProxyStatusTracker tracker;
   private final SnapshotPublisher publisher;
   private final PolicyEditor editor;
@@ -59,29 +74,32 @@ public final class ControlPlane implements AutoCloseable {
 
   private ControlPlane(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
       throws IOException {
-    this.store = H2PolicyStore.open(config.dataDir(), clock);
+    Optional<ControlPlaneConfig.SharedStore> shared = config.sharedStore();
+    this.database = shared.map(s -> PostgresDatabase.open(s.location())).orElse(null);
+    DataSource tables;
+    if (database != null) {
+      this.store = new PostgresPolicyStore(database.dataSource(), clock);
+      tables = database.dataSource();
+      this.storeHealth = new StoreHealth();
+    } else {
+      this.store = H2PolicyStore.open(config.dataDir(), clock);
+      tables = H2PolicyStore.dataSource(config.dataDir());
+      this.storeHealth = StoreHealth.alwaysUp();
+    }
     ControlPlaneConfig.Security security = config.security();
     String trustDomain = security.trustDomain();
     try {
-      CertificateAuthority ca =
-          security.operatorCa().isPresent()
-              ? CertificateAuthority.fromFiles(
-                  security.operatorCa().get().certificate(),
-                  security.operatorCa().get().key(),
-                  trustDomain,
-                  clock)
-              : CertificateAuthority.generatedIn(
-                  config.dataDir().resolve("ca"), trustDomain, clock);
+      CertificateAuthority ca = certificateAuthority(config, tables, clock);
       this.certificates =
           new WorkloadCertificates(ca, security.workloadCertTtl(), scheduler, clock);
-      this.tokens = BootstrapTokens.open(config.dataDir(), clock);
+      this.tokens = new BootstrapTokens(tables, clock);
       this.transportSecurity =
           security.xdsTls()
               ? new XdsServerTls(
                   ca, security.xdsServerNames(), security.workloadCertTtl(), scheduler, clock)
               : TransportSecurity.PLAINTEXT;
     } catch (IOException | RuntimeException e) {
-      closeQuietly(store, e);
+      closeQuietly(this::closeStore, e);
       throw e;
     }
     this.refusals = new RefusalLog(clock);
@@ -105,6 +123,22 @@ public final class ControlPlane implements AutoCloseable {
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
     tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
     this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
+    if (database != null) {
+      this.follower =
+          new PolicyFollower(
+              store,
+              editor::current,
+              publisher::policyChanged,
+              () -> publisher.currentPolicy().revision(),
+              scheduler,
+              shared.get().headCheckInterval(),
+              storeHealth);
+      follower.start();
+      this.commitListener = PostgresCommitListener.start(database, follower);
+    } else {
+      this.follower = null;
+      this.commitListener = null;
+    }
     try {
       this.xds =
           XdsServer.start(
@@ -126,8 +160,9 @@ public final class ControlPlane implements AutoCloseable {
                       : XdsAuthenticator.Requirement.OPTIONAL,
                   refusals));
     } catch (IOException | RuntimeException e) {
+      closeSync();
       closeSecurity();
-      closeQuietly(store, e);
+      closeQuietly(this::closeStore, e);
       throw e;
     }
     ControlPlaneMetrics metrics =
@@ -136,7 +171,8 @@ public final class ControlPlane implements AutoCloseable {
                 tracker::ackCount,
                 tracker::nackCount,
                 publisher::pushCount,
-                store::headRevision)
+                () -> publisher.currentPolicy().revision(),
+                () -> storeHealth.up() ? 1 : 0)
             .withSyncStatus(
                 () ->
                     tracker.proxies().stream()
@@ -151,14 +187,15 @@ public final class ControlPlane implements AutoCloseable {
                   publisher,
                   metrics,
                   EnvoyTypeRegistry.get(),
-                  () -> ready,
+                  this::readiness,
                   config.adminSecurity())
               .withBootstrapTokens(tokens, trustDomain)
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
       closeQuietly(xds, e);
+      closeSync();
       closeSecurity();
-      closeQuietly(store, e);
+      closeQuietly(this::closeStore, e);
       throw e;
     }
     config
@@ -174,6 +211,9 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private static void closeQuietly(AutoCloseable resource, Exception cause) {
+    if (resource == null) {
+      return;
+    }
     try {
       resource.close();
     } catch (Exception e) {
@@ -215,6 +255,72 @@ public final class ControlPlane implements AutoCloseable {
     return refusals;
   }
 
+  /**
+   * Ready once started and while the store answers: a replica that cannot reach the shared store
+   * keeps serving its last snapshot but asks to be taken out of rotation.
+   */
+  private AdminApi.Readiness readiness() {
+    if (!ready) {
+      return AdminApi.Readiness.notReady("starting", "the control plane is starting");
+    }
+    return storeHealth
+        .problem()
+        .map(problem -> AdminApi.Readiness.notReady("store_unavailable", problem))
+        .orElse(AdminApi.Readiness.READY);
+  }
+
+  /**
+   * Whether the store is reachable as this replica last found it (always, for the embedded one).
+   */
+  public StoreHealth storeHealth() {
+    return storeHealth;
+  }
+
+  private static CertificateAuthority certificateAuthority(
+      ControlPlaneConfig config, DataSource tables, Clock clock) throws IOException {
+    ControlPlaneConfig.Security security = config.security();
+    if (security.operatorCa().isPresent()) {
+      return CertificateAuthority.fromFiles(
+          security.operatorCa().get().certificate(),
+          security.operatorCa().get().key(),
+          security.trustDomain(),
+          clock);
+    }
+    if (config.sharedStore().isPresent()) {
+      CaKeyEncryptionKey key =
+          config
+              .sharedStore()
+              .get()
+              .caKeyEncryptionKey()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "replicas of a shared store need one CA: give --ca-cert and --ca-key,"
+                              + " or --ca-key-encryption-key-file (or "
+                              + CaKeyEncryptionKey.ENV
+                              + ") to keep a generated root in the store"));
+      return SharedRootCa.loadOrGenerate(tables, key, security.trustDomain(), clock);
+    }
+    return CertificateAuthority.generatedIn(
+        config.dataDir().resolve("ca"), security.trustDomain(), clock);
+  }
+
+  private void closeSync() {
+    if (commitListener != null) {
+      commitListener.close();
+    }
+    if (follower != null) {
+      follower.close();
+    }
+  }
+
+  private void closeStore() {
+    store.close();
+    if (database != null) {
+      database.close();
+    }
+  }
+
   private void closeSecurity() {
     certificates.close();
     transportSecurity.close();
@@ -224,9 +330,10 @@ public final class ControlPlane implements AutoCloseable {
   @Override
   public void close() {
     ready = false;
+    closeSync();
     api.close();
     xds.close();
     closeSecurity();
-    store.close();
+    closeStore();
   }
 }

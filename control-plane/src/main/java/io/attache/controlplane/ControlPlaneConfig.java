@@ -1,6 +1,8 @@
 package io.attache.controlplane;
 
+import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.rest.AdminSecurity;
+import io.attache.controlplane.store.PostgresLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
- * settings (CA, certificate lifetimes, xDS TLS), and who may use the admin API over which
- * transport. Immutable.
+ * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
+ * and whether the store is the embedded one or a PostgreSQL shared with other replicas. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -20,7 +22,8 @@ public record ControlPlaneConfig(
     Duration pushQuietPeriod,
     Duration pushMaxDelay,
     Security security,
-    AdminSecurity adminSecurity) {
+    AdminSecurity adminSecurity,
+    Optional<SharedStore> sharedStore) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
@@ -46,7 +49,32 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         Security.DEFAULT,
-        AdminSecurity.NONE);
+        AdminSecurity.NONE,
+        Optional.empty());
+  }
+
+  /** With the given identity and admin settings, on the embedded store. */
+  public ControlPlaneConfig(
+      String xdsHost,
+      int xdsPort,
+      String httpHost,
+      int httpPort,
+      Path dataDir,
+      Duration pushQuietPeriod,
+      Duration pushMaxDelay,
+      Security security,
+      AdminSecurity adminSecurity) {
+    this(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        Optional.empty());
   }
 
   /** The same, with other identity settings. */
@@ -60,7 +88,8 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         other,
-        adminSecurity);
+        adminSecurity,
+        sharedStore);
   }
 
   /** The same, with other admin API security. */
@@ -74,7 +103,23 @@ public record ControlPlaneConfig(
         pushQuietPeriod,
         pushMaxDelay,
         security,
-        other);
+        other,
+        sharedStore);
+  }
+
+  /** The same, on a store shared with other replicas instead of the embedded one. */
+  public ControlPlaneConfig withSharedStore(SharedStore shared) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        Optional.of(shared));
   }
 
   /**
@@ -101,6 +146,19 @@ public record ControlPlaneConfig(
     public Security {
       xdsServerNames = List.copyOf(xdsServerNames);
     }
+  }
+
+  /**
+   * A PostgreSQL store shared with other replicas. {@code headCheckInterval}: how often the head
+   * revision is read in case a commit notification was missed. {@code caKeyEncryptionKey}: seals
+   * the mesh root generated into the store when no operator CA is given; required then.
+   */
+  public record SharedStore(
+      PostgresLocation location,
+      Duration headCheckInterval,
+      Optional<CaKeyEncryptionKey> caKeyEncryptionKey) {
+
+    public static final Duration DEFAULT_HEAD_CHECK_INTERVAL = Duration.ofSeconds(5);
   }
 
   /** An operator's CA: certificate (then its chain up to the root) and its key, PEM files. */

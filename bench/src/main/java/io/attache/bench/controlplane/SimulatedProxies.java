@@ -24,8 +24,12 @@ import picocli.CommandLine.Option;
 @Command(name = "simulated-proxies", mixinStandardHelpOptions = true)
 public final class SimulatedProxies implements Callable<Integer> {
 
-  @Option(names = "--port", required = true, description = "the control plane's xDS port")
-  int port;
+  @Option(
+      names = "--port",
+      required = true,
+      split = ",",
+      description = "the control plane's xDS port; several replicas: proxy i takes port i mod n")
+  List<Integer> ports;
 
   @Option(names = "--proxies", required = true)
   int proxies;
@@ -64,7 +68,7 @@ public final class SimulatedProxies implements Callable<Integer> {
       for (int i = 0; i < proxies; i++) {
         if (i % proxiesPerConnection == 0) {
           channels.add(
-              NettyChannelBuilder.forAddress("127.0.0.1", port)
+              NettyChannelBuilder.forAddress("127.0.0.1", ports.get(channels.size() % ports.size()))
                   .usePlaintext()
                   .directExecutor()
                   .maxInboundMessageSize(64 << 20)

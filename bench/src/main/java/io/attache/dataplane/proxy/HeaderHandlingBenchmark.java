@@ -1,5 +1,6 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.http.HopByHopHeaders;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.HeaderMutations;
 import io.attache.dataplane.router.RouteDecision;
@@ -29,10 +30,10 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Per-request header work on a typical 10-header browser-ish request: hop-by-hop stripping (in this
- * package because {@link HopByHopHeaders} is package-private) and a route's request header
- * mutations (two additions, one with a {@code %DOWNSTREAM_REMOTE_ADDRESS%} formatter, and one
- * removal). Each benchmark works on a fresh copy; {@link #copyOnly} is that copy's cost, to
- * subtract. Lives in the bench module, never in the proxy jar.
+ * package, where the header rules used to live) and a route's request header mutations (two
+ * additions, one with a {@code %DOWNSTREAM_REMOTE_ADDRESS%} formatter, and one removal). Each
+ * benchmark works on a fresh copy; {@link #copyOnly} is that copy's cost, to subtract. Lives in the
+ * bench module, never in the proxy jar.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

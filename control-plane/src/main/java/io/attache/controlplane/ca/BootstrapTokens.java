@@ -1,20 +1,15 @@
 package io.attache.controlplane.ca;
 
-import io.attache.controlplane.store.H2PolicyStore;
 import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.xds.TokenVerifier;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -23,24 +18,21 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
  * Per-identity bootstrap tokens: how a proxy that has no certificate yet proves its identity to the
  * xDS server (gRPC metadata {@code authorization: Bearer <token>}). The operator issues one through
- * REST and sees it once; only its SHA-256 is kept, in the embedded H2 database. A plain hash
- * suffices because tokens are 256 random bits, not passwords. Tokens stay valid until revoked.
- * Thread-safe; never logs a token.
+ * REST and sees it once; only its SHA-256 is kept, in the store's database (the embedded H2 file,
+ * or the PostgreSQL every replica shares, so a token issued or revoked through one replica is valid
+ * or refused on all of them at once: nothing is cached). A plain hash suffices because tokens are
+ * 256 random bits, not passwords. Tokens stay valid until revoked. Thread-safe; never logs a token.
  */
 public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
 
-  private static final String SCHEMA =
-      "CREATE TABLE IF NOT EXISTS identity_tokens ("
-          + " id VARCHAR(32) PRIMARY KEY, identity VARCHAR(600) NOT NULL,"
-          + " token_sha256 VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL)";
-
   private static final String PREFIX = "atk_";
 
-  private final Connection connection;
+  private final DataSource database;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
@@ -55,27 +47,15 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
   /** What may be listed about a token. */
   public record TokenInfo(String id, String identity, Instant createdAt) {}
 
-  private BootstrapTokens(Connection connection, Clock clock) {
-    this.connection = connection;
+  /**
+   * Tokens in {@code database}'s {@code identity_tokens} table (made by the store's migrations).
+   */
+  public BootstrapTokens(DataSource database, Clock clock) {
+    this.database = database;
     this.clock = clock;
   }
 
-  /** Opens the table in the data directory's database, beside the policy store's. */
-  public static BootstrapTokens open(Path dataDir, Clock clock) {
-    try {
-      Files.createDirectories(dataDir);
-      Connection connection =
-          DriverManager.getConnection(H2PolicyStore.jdbcUrl(dataDir), "attache", "");
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(SCHEMA);
-      }
-      return new BootstrapTokens(connection, clock);
-    } catch (Exception e) {
-      throw new StoreException("cannot open the bootstrap token table in " + dataDir, e);
-    }
-  }
-
-  public synchronized IssuedToken issue(SpiffeId identity) {
+  public IssuedToken issue(SpiffeId identity) {
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -83,9 +63,10 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
     random.nextBytes(id);
     IssuedToken issued =
         new IssuedToken(HexFormat.of().formatHex(id), identity, token, clock.instant());
-    try (PreparedStatement insert =
-        connection.prepareStatement(
-            "INSERT INTO identity_tokens (id, identity, token_sha256, created_at) VALUES (?, ?, ?, ?)")) {
+    try (Connection connection = database.getConnection();
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO identity_tokens (id, identity, token_sha256, created_at) VALUES (?, ?, ?, ?)")) {
       insert.setString(1, issued.id());
       insert.setString(2, identity.uri());
       insert.setString(3, sha256(token));
@@ -98,13 +79,14 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
   }
 
   @Override
-  public synchronized Optional<String> identityOf(String token) {
+  public Optional<String> identityOf(String token) {
     if (!token.startsWith(PREFIX)) {
       return Optional.empty();
     }
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT identity FROM identity_tokens WHERE token_sha256 = ?")) {
+    try (Connection connection = database.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT identity FROM identity_tokens WHERE token_sha256 = ?")) {
       select.setString(1, sha256(token));
       try (ResultSet rows = select.executeQuery()) {
         return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
@@ -114,10 +96,11 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
     }
   }
 
-  public synchronized List<TokenInfo> list(SpiffeId identity) {
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT id, created_at FROM identity_tokens WHERE identity = ? ORDER BY created_at, id")) {
+  public List<TokenInfo> list(SpiffeId identity) {
+    try (Connection connection = database.getConnection();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT id, created_at FROM identity_tokens WHERE identity = ? ORDER BY created_at, id")) {
       select.setString(1, identity.uri());
       List<TokenInfo> tokens = new ArrayList<>();
       try (ResultSet rows = select.executeQuery()) {
@@ -133,9 +116,11 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
   }
 
   /** True when the identity had a token with that id, which no longer works. */
-  public synchronized boolean revoke(SpiffeId identity, String id) {
-    try (PreparedStatement delete =
-        connection.prepareStatement("DELETE FROM identity_tokens WHERE identity = ? AND id = ?")) {
+  public boolean revoke(SpiffeId identity, String id) {
+    try (Connection connection = database.getConnection();
+        PreparedStatement delete =
+            connection.prepareStatement(
+                "DELETE FROM identity_tokens WHERE identity = ? AND id = ?")) {
       delete.setString(1, identity.uri());
       delete.setString(2, id);
       return delete.executeUpdate() == 1;
@@ -154,12 +139,7 @@ public final class BootstrapTokens implements TokenVerifier, AutoCloseable {
     }
   }
 
+  /** The database belongs to the store; nothing of the tokens' own to release. */
   @Override
-  public synchronized void close() {
-    try {
-      connection.close();
-    } catch (SQLException e) {
-      throw new StoreException("cannot close the bootstrap token table", e);
-    }
-  }
+  public void close() {}
 }

@@ -131,6 +131,28 @@ public final class CertificateAuthority {
     return new CertificateAuthority(trustDomain, chain, key, clock, new SecureRandom());
   }
 
+  /** A new self-signed root for {@code trustDomain}, to be kept by the caller. */
+  static IssuedRoot newRoot(String trustDomain, Clock clock) {
+    SecureRandom random = new SecureRandom();
+    KeyPair keys = newKeyPair(random);
+    return new IssuedRoot(
+        selfSignedRoot(keys, trustDomain, clock.instant(), random), keys.getPrivate());
+  }
+
+  /** A root and its key, as {@link #newRoot} made them. */
+  record IssuedRoot(X509Certificate certificate, PrivateKey key) {}
+
+  /**
+   * A CA from a chain and key already in memory (read from the shared store), checked as {@link
+   * #fromFiles} checks files; {@code source} names where they came from in errors.
+   */
+  static CertificateAuthority fromChain(
+      String source, List<X509Certificate> chain, PrivateKey key, String trustDomain, Clock clock)
+      throws IOException {
+    validateSigner(source, chain, key, clock.instant());
+    return new CertificateAuthority(trustDomain, chain, key, clock, new SecureRandom());
+  }
+
   public String trustDomain() {
     return trustDomain;
   }
@@ -293,7 +315,8 @@ public final class CertificateAuthority {
   }
 
   private static void validateSigner(
-      Path certFile, List<X509Certificate> chain, PrivateKey key, Instant now) throws IOException {
+      Object certFile, List<X509Certificate> chain, PrivateKey key, Instant now)
+      throws IOException {
     X509Certificate signer = chain.get(0);
     if (signer.getBasicConstraints() < 0) {
       throw new IOException(certFile + ": the first certificate is not a CA (basicConstraints)");

@@ -2,11 +2,14 @@ package io.attache.controlplane.cli;
 
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.rest.AdminConfigException;
 import io.attache.controlplane.rest.AdminRole;
 import io.attache.controlplane.rest.AdminSecurity;
 import io.attache.controlplane.rest.AdminTls;
 import io.attache.controlplane.rest.AdminTokens;
+import io.attache.controlplane.store.PostgresLocation;
+import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.xds.SystemScheduler;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,13 +24,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./attache control-plane}: starts the control plane with the embedded store and prints
- * where everything listens. Blocks until the JVM is asked to stop; all work happens on the servers'
- * own threads.
+ * {@code ./attache control-plane}: starts the control plane on the embedded store, or as one of
+ * several replicas on a shared PostgreSQL store, and prints where everything listens. Blocks until
+ * the JVM is asked to stop; all work happens on the servers' own threads.
  */
 @Command(
     name = "attache control-plane",
     mixinStandardHelpOptions = true,
+    subcommands = MigrateStoreCommand.class,
     versionProvider = ControlPlaneMain.Version.class,
     description =
         "Run the Attaché control plane: xDS (ADS, SotW and delta) plus the REST admin API.")
@@ -62,6 +66,38 @@ public final class ControlPlaneMain implements Callable<Integer> {
       defaultValue = "./data",
       description = "Directory of the embedded store (default ${DEFAULT-VALUE}).")
   Path dataDir;
+
+  @Option(
+      names = "--store",
+      description =
+          "A PostgreSQL store shared by several replicas, instead of the embedded one: a libpq"
+              + " URI (postgresql://user@host:5432/db?sslmode=require) or a jdbc:postgresql: URL."
+              + " The password comes from --store-password-file or PGPASSWORD, never from here.")
+  String store;
+
+  @Option(
+      names = "--store-password-file",
+      description = "File whose first line is the PostgreSQL password (default: PGPASSWORD).")
+  Path storePasswordFile;
+
+  @Option(
+      names = "--store-head-check-interval",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description =
+          "With --store: how often to read the head revision in case a commit notification was"
+              + " missed (default ${DEFAULT-VALUE}).")
+  Duration headCheckInterval;
+
+  @Option(
+      names = "--ca-key-encryption-key-file",
+      description =
+          "With --store and no --ca-cert: file holding a base64 32-byte key (openssl rand -base64"
+              + " 32) that seals the mesh root generated into the shared store; every replica"
+              + " needs the same one. The environment variable "
+              + CaKeyEncryptionKey.ENV
+              + " may hold it instead.")
+  Path caKeyEncryptionKeyFile;
 
   @Option(
       names = "--push-quiet-period",
@@ -155,33 +191,42 @@ public final class ControlPlaneMain implements Callable<Integer> {
           new CommandLine(this), "--ca-cert and --ca-key go together");
     }
     AdminSecurity security;
+    Optional<ControlPlaneConfig.SharedStore> shared;
     try {
       security = adminSecurity();
-    } catch (AdminConfigException e) {
+      shared = sharedStore();
+    } catch (IllegalArgumentException e) { // AdminConfigException too
       System.err.println("attache control-plane: " + e.getMessage());
       return 2;
     }
     SystemScheduler scheduler = new SystemScheduler();
-    ControlPlane controlPlane =
-        ControlPlane.start(
-            new ControlPlaneConfig(
-                xdsHost,
-                xdsPort,
-                httpHost,
-                httpPort,
-                dataDir,
-                quietPeriod,
-                maxDelay,
-                new ControlPlaneConfig.Security(
-                    trustDomain,
-                    Optional.ofNullable(caCert)
-                        .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
-                    workloadCertTtl,
-                    xdsTls,
-                    xdsServerNames),
-                security),
-            scheduler,
-            Clock.systemUTC());
+    ControlPlaneConfig config =
+        new ControlPlaneConfig(
+            xdsHost,
+            xdsPort,
+            httpHost,
+            httpPort,
+            dataDir,
+            quietPeriod,
+            maxDelay,
+            new ControlPlaneConfig.Security(
+                trustDomain,
+                Optional.ofNullable(caCert)
+                    .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
+                workloadCertTtl,
+                xdsTls,
+                xdsServerNames),
+            security);
+    ControlPlane controlPlane;
+    try {
+      controlPlane =
+          ControlPlane.start(
+              shared.map(config::withSharedStore).orElse(config), scheduler, Clock.systemUTC());
+    } catch (StoreException | IllegalArgumentException e) {
+      scheduler.close();
+      System.err.println("attache control-plane: " + e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -203,7 +248,9 @@ public final class ControlPlaneMain implements Callable<Integer> {
         httpHost,
         controlPlane.httpPort(),
         security.tokens(),
-        dataDir.toAbsolutePath().normalize());
+        shared
+            .map(s -> s.location().toString() + " (shared)")
+            .orElse(dataDir.toAbsolutePath().normalize().toString()));
     System.out.flush();
     stopped.await();
     return 0;
@@ -230,6 +277,31 @@ public final class ControlPlaneMain implements Callable<Integer> {
     AdminTls tls =
         adminTlsCert == null ? AdminTls.PLAINTEXT : AdminTls.fromPem(adminTlsCert, adminTlsKey);
     return new AdminSecurity(tokens, tls);
+  }
+
+  /** The shared store from --store and its companions; empty for the embedded store. */
+  Optional<ControlPlaneConfig.SharedStore> sharedStore() {
+    if (store == null || store.isBlank()) {
+      if (storePasswordFile != null || caKeyEncryptionKeyFile != null) {
+        throw new IllegalArgumentException(
+            "--store-password-file and --ca-key-encryption-key-file go with --store");
+      }
+      return Optional.empty();
+    }
+    if (!PostgresLocation.isPostgres(store)) {
+      throw new IllegalArgumentException(
+          "--store must be a postgresql:// URI or a jdbc:postgresql: URL (the embedded store is"
+              + " the default: leave --store out and use --data-dir)");
+    }
+    PostgresLocation location =
+        PostgresLocation.parse(store, environment, Optional.ofNullable(storePasswordFile));
+    Optional<CaKeyEncryptionKey> key =
+        caKeyEncryptionKeyFile != null
+            ? Optional.of(CaKeyEncryptionKey.fromFile(caKeyEncryptionKeyFile))
+            : Optional.ofNullable(environment.get(CaKeyEncryptionKey.ENV))
+                .filter(value -> !value.isBlank())
+                .map(value -> CaKeyEncryptionKey.parse(value, CaKeyEncryptionKey.ENV));
+    return Optional.of(new ControlPlaneConfig.SharedStore(location, headCheckInterval, key));
   }
 
   /** Parses "250ms", "2s", "1m", "24h" or an ISO-8601 duration. */

@@ -6,6 +6,7 @@ import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
 import io.attache.controlplane.store.Change;
+import io.attache.controlplane.store.HeadMovedException;
 import io.attache.controlplane.store.PolicyStore;
 import io.attache.controlplane.store.Precondition;
 import io.attache.controlplane.store.PreconditionFailedException;
@@ -49,6 +50,9 @@ public final class PolicyEditor {
           Sidecar.DEFAULT_INBOUND_PORT,
           Sidecar.DEFAULT.appAddress(),
           8080);
+
+  /** Heads moved by other replicas a write tolerates before it gives up (see {@link #onHead}). */
+  static final int MAX_ATTEMPTS = 10;
 
   private final PolicyStore store;
   private final PolicyValidator policyValidator = new PolicyValidator();
@@ -114,22 +118,32 @@ public final class PolicyEditor {
       }
       return existing;
     }
-    PolicySnapshot candidate = withChange(current(), kind, name, Optional.of(named));
-    validate(candidate, List.of(new Written(kind, name, named, "")));
     long revision =
-        commit(List.of(Change.put(kind, name, named, precondition)), "put " + describe(kind, name));
+        onHead(
+            base -> {
+              PolicySnapshot candidate = withChange(base, kind, name, Optional.of(named));
+              validate(candidate, List.of(new Written(kind, name, named, "")));
+              return commit(
+                  base.revision(),
+                  List.of(Change.put(kind, name, named, precondition)),
+                  "put " + describe(kind, name));
+            });
     publish();
     return new StoredResource(kind, name, named, revision);
   }
 
   public synchronized void delete(ResourceKind kind, String name, Precondition precondition)
       throws PolicyRejection {
-    StoredResource existing = get(kind, name);
-    PolicySnapshot candidate = withChange(current(), kind, name, Optional.empty());
-    validate(candidate, List.of());
-    commit(
-        List.of(Change.delete(kind, name, precondition)),
-        "delete " + describe(kind, existing.name()));
+    onHead(
+        base -> {
+          StoredResource existing = get(kind, name);
+          PolicySnapshot candidate = withChange(base, kind, name, Optional.empty());
+          validate(candidate, List.of());
+          return commit(
+              base.revision(),
+              List.of(Change.delete(kind, name, precondition)),
+              "delete " + describe(kind, existing.name()));
+        });
     publish();
   }
 
@@ -143,6 +157,20 @@ public final class PolicyEditor {
    */
   public synchronized ApplyResult apply(
       List<PolicyDocument> documents, boolean prune, boolean dryRun) throws PolicyRejection {
+    for (int attempts = 1; ; attempts++) {
+      try {
+        return applyOnHead(documents, prune, dryRun);
+      } catch (HeadMovedException e) {
+        if (attempts >= MAX_ATTEMPTS) {
+          throw headKeptMoving(attempts);
+        }
+      }
+    }
+  }
+
+  /** One try of {@link #apply}: compared and validated against the head, committed on it. */
+  private ApplyResult applyOnHead(List<PolicyDocument> documents, boolean prune, boolean dryRun)
+      throws PolicyRejection, HeadMovedException {
     long head = store.headRevision();
     List<StoredResource> stored = store.stateAt(head);
     Map<String, StoredResource> storedByKey = byKey(stored);
@@ -205,7 +233,7 @@ public final class PolicyEditor {
       return new ApplyResult(head, head, false, report);
     }
     ApplyResult result = new ApplyResult(head, 0, false, report);
-    long committed = commit(changes, "apply: " + result.summary());
+    long committed = commit(head, changes, "apply: " + result.summary());
     publish();
     return new ApplyResult(head, committed, true, report);
   }
@@ -274,16 +302,27 @@ public final class PolicyEditor {
    * Makes the policy what it was at {@code revision}, as a new revision. Returns the new revision.
    */
   public synchronized long rollback(long revision) throws PolicyRejection {
-    long head = store.headRevision();
-    if (revision < 1 || revision > head) {
-      throw new PolicyRejection(
-          PolicyRejection.Reason.NOT_FOUND,
-          "",
-          "no revision " + revision + " (head is " + head + ")");
-    }
-    List<StoredResource> target = store.stateAt(revision);
-    List<StoredResource> now = store.stateAt(head);
-    validate(snapshotOf(revision, target), List.of());
+    long committed =
+        onHead(
+            base -> {
+              long head = base.revision();
+              if (revision < 1 || revision > head) {
+                throw new PolicyRejection(
+                    PolicyRejection.Reason.NOT_FOUND,
+                    "",
+                    "no revision " + revision + " (head is " + head + ")");
+              }
+              List<StoredResource> target = store.stateAt(revision);
+              List<StoredResource> now = store.stateAt(head);
+              validate(snapshotOf(revision, target), List.of());
+              return commit(head, rollbackChanges(target, now), "rollback to revision " + revision);
+            });
+    publish();
+    return committed;
+  }
+
+  private static List<Change> rollbackChanges(
+      List<StoredResource> target, List<StoredResource> now) {
     Map<String, StoredResource> targetByKey = byKey(target);
     Map<String, StoredResource> nowByKey = byKey(now);
     List<Change> changes = new ArrayList<>();
@@ -307,14 +346,46 @@ public final class PolicyEditor {
         changes.add(Change.put(wanted.kind(), wanted.name(), wanted.body(), Precondition.absent()));
       }
     }
-    long committed = commit(changes, "rollback to revision " + revision);
-    publish();
-    return committed;
+    return changes;
   }
 
-  private long commit(List<Change> changes, String summary) throws PolicyRejection {
+  /** One try of a write: validate against {@code base}, then commit on it. */
+  @FunctionalInterface
+  private interface Attempt {
+    long run(PolicySnapshot base) throws PolicyRejection, HeadMovedException;
+  }
+
+  /**
+   * Runs a write against the current head until it commits on the head it was validated against.
+   * Another replica committing in between moves the head; the write is then validated again on the
+   * new policy, so no replica ever stores a policy that was not validated whole. Bounded: after
+   * {@link #MAX_ATTEMPTS} moved heads the write is refused as unavailable, and nothing is stored.
+   */
+  private long onHead(Attempt attempt) throws PolicyRejection {
+    for (int attempts = 1; ; attempts++) {
+      try {
+        return attempt.run(current());
+      } catch (HeadMovedException e) {
+        if (attempts >= MAX_ATTEMPTS) {
+          throw headKeptMoving(attempts);
+        }
+      }
+    }
+  }
+
+  private static PolicyRejection headKeptMoving(int attempts) {
+    return new PolicyRejection(
+        PolicyRejection.Reason.UNAVAILABLE,
+        "",
+        "other replicas committed "
+            + attempts
+            + " times while this write was being validated; nothing was written, retry");
+  }
+
+  private long commit(long baseRevision, List<Change> changes, String summary)
+      throws PolicyRejection, HeadMovedException {
     try {
-      return store.commit(changes, summary);
+      return store.commitOnHead(baseRevision, changes, summary);
     } catch (PreconditionFailedException e) {
       throw preconditionFailed(e.kind(), e.name(), e.currentRevision());
     }

@@ -17,7 +17,9 @@ public final class PolicyRejection extends Exception {
     /** If-Match / If-None-Match did not hold (412). */
     PRECONDITION_FAILED,
     /** The body is not application/json (415). */
-    UNSUPPORTED_MEDIA_TYPE
+    UNSUPPORTED_MEDIA_TYPE,
+    /** The store could not take the write now; nothing was stored, retry later (503). */
+    UNAVAILABLE
   }
 
   private final Reason reason;

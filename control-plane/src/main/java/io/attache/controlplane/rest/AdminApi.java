@@ -12,6 +12,7 @@ import io.attache.controlplane.policy.PolicyRejection;
 import io.attache.controlplane.store.Precondition;
 import io.attache.controlplane.store.ResourceKind;
 import io.attache.controlplane.store.RevisionInfo;
+import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.store.StoredResource;
 import io.attache.controlplane.translate.EnvoyResources;
 import io.attache.controlplane.translate.ProxyGroup;
@@ -28,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The REST admin API (Javalin): policy CRUD with ETag/If-Match, raw Envoy resources, proxy status
@@ -62,7 +63,7 @@ public final class AdminApi implements AutoCloseable {
   private final ProxyStatusTracker proxies;
   private final SnapshotPublisher publisher;
   private final ControlPlaneMetrics metrics;
-  private final BooleanSupplier ready;
+  private final Supplier<Readiness> ready;
   private final JsonCodec codec;
   private final ObjectMapper mapper = new ObjectMapper();
   private final String openApi;
@@ -79,7 +80,7 @@ public final class AdminApi implements AutoCloseable {
       SnapshotPublisher publisher,
       ControlPlaneMetrics metrics,
       TypeRegistry types,
-      BooleanSupplier ready,
+      Supplier<Readiness> ready,
       AdminSecurity security) {
     this.editor = editor;
     this.security = security;
@@ -250,16 +251,20 @@ public final class AdminApi implements AutoCloseable {
     app.get(
         "/readyz",
         ctx -> {
-          boolean isReady = ready.getAsBoolean();
-          ctx.status(isReady ? 200 : 503)
-              .contentType(JSON)
-              .result(isReady ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+          Readiness readiness = ready.get();
+          ObjectNode body = mapper.createObjectNode();
+          body.put("status", readiness.status());
+          if (!readiness.ready()) {
+            body.put("message", readiness.message());
+          }
+          json(ctx, readiness.ready() ? 200 : 503, body);
         });
     app.get(
         "/metrics",
         ctx ->
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
     app.exception(PolicyRejection.class, this::reject);
+    app.exception(StoreException.class, this::storeUnavailable);
     app.exception(AccessRefused.class, this::refuse);
     app.error(
         404,
@@ -634,6 +639,11 @@ public final class AdminApi implements AutoCloseable {
         status = 415;
         error = "unsupported_media_type";
       }
+      case UNAVAILABLE -> {
+        status = 503;
+        error = "unavailable";
+        ctx.header("Retry-After", "1");
+      }
       default -> {
         status = 400;
         error = "invalid_argument";
@@ -657,6 +667,38 @@ public final class AdminApi implements AutoCloseable {
           .forEach(v -> others.addObject().put("field", v.field()).put("message", v.message()));
     }
     json(ctx, status, body);
+  }
+
+  /**
+   * The store could not be read or written (a shared store's database is down or unreachable).
+   * Every store commit is one transaction, so nothing of a write that got this was stored — unless
+   * the connection broke during COMMIT itself, which PostgreSQL cannot tell the client about; a
+   * client that must know re-reads with GET before retrying (If-Match makes the retry safe).
+   */
+  private void storeUnavailable(StoreException e, Context ctx) {
+    boolean write = !ctx.method().name().equals("GET");
+    if (write) {
+      metrics.writeRejected();
+    }
+    ctx.header("Retry-After", "5");
+    error(
+        ctx,
+        503,
+        "unavailable",
+        "",
+        "the policy store cannot be reached ("
+            + e.getMessage()
+            + ")"
+            + (write ? "; nothing was written, retry later" : "; retry later"));
+  }
+
+  /** What {@code /readyz} answers: 200 with status ready, or 503 with why not. */
+  public record Readiness(boolean ready, String status, String message) {
+    public static final Readiness READY = new Readiness(true, "ready", "");
+
+    public static Readiness notReady(String status, String message) {
+      return new Readiness(false, status, message);
+    }
   }
 
   private void error(Context ctx, int status, String error, String field, String message) {

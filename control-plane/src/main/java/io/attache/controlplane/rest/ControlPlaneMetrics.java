@@ -19,6 +19,7 @@ public final class ControlPlaneMetrics {
   private final LongSupplier nacks;
   private final LongSupplier pushes;
   private final LongSupplier revision;
+  private final LongSupplier storeUp;
   private java.util.function.Supplier<java.util.Map<String, Long>> proxiesByVerdict =
       java.util.Map::of;
 
@@ -27,12 +28,14 @@ public final class ControlPlaneMetrics {
       LongSupplier acks,
       LongSupplier nacks,
       LongSupplier pushes,
-      LongSupplier revision) {
+      LongSupplier revision,
+      LongSupplier storeUp) {
     this.connectedProxies = connectedProxies;
     this.acks = acks;
     this.nacks = nacks;
     this.pushes = pushes;
     this.revision = revision;
+    this.storeUp = storeUp;
   }
 
   /** Counts connected proxies by sync verdict at scrape time (SYNCED, PENDING, STALE, ...). */
@@ -102,8 +105,14 @@ public final class ControlPlaneMetrics {
         out,
         "attache_cp_store_revision",
         "gauge",
-        "head revision of the policy store",
+        "revision of the policy this replica serves (the store's head, as it last read it)",
         revision.getAsLong());
+    metric(
+        out,
+        "attache_cp_store_up",
+        "gauge",
+        "1 while the policy store answers, 0 while it cannot be reached",
+        storeUp.getAsLong());
     String proxies = "attache_cp_xds_proxies";
     out.append("# HELP ")
         .append(proxies)

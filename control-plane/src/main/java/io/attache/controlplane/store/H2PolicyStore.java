@@ -9,31 +9,25 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The embedded default store: an H2 database file under the data directory, so nothing needs
  * installing. Current state and full history live in the same transaction, so a rollback can
  * rebuild any revision. Writes are serialised on one connection; a commit returns only after H2 has
  * written it to the file (WRITE_DELAY=0), so an acknowledged write survives kill -9. H2 locks the
- * file: two control planes can never share one data directory.
+ * file: two control planes can never share one data directory. The schema comes from {@link
+ * StoreMigrations}.
  */
 public final class H2PolicyStore implements PolicyStore {
 
-  private static final String SCHEMA =
-      "CREATE TABLE IF NOT EXISTS revisions ("
-          + " revision BIGINT PRIMARY KEY, created_at TIMESTAMP NOT NULL, summary VARCHAR NOT NULL);"
-          + "CREATE TABLE IF NOT EXISTS resources ("
-          + " kind VARCHAR(32) NOT NULL, name VARCHAR(253) NOT NULL, body VARBINARY NOT NULL,"
-          + " revision BIGINT NOT NULL, PRIMARY KEY (kind, name));"
-          + "CREATE TABLE IF NOT EXISTS resource_history ("
-          + " revision BIGINT NOT NULL, kind VARCHAR(32) NOT NULL, name VARCHAR(253) NOT NULL,"
-          + " body VARBINARY, PRIMARY KEY (kind, name, revision));";
+  private static final String USER = "attache";
 
   private final Connection connection;
   private final Clock clock;
@@ -47,12 +41,9 @@ public final class H2PolicyStore implements PolicyStore {
   public static H2PolicyStore open(Path dataDir, Clock clock) {
     try {
       Files.createDirectories(dataDir);
-      Connection connection = DriverManager.getConnection(jdbcUrl(dataDir), "attache", "");
+      StoreMigrations.apply(dataSource(dataDir), StoreMigrations.Dialect.H2);
+      Connection connection = DriverManager.getConnection(jdbcUrl(dataDir), USER, "");
       connection.setAutoCommit(false);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(SCHEMA);
-      }
-      connection.commit();
       return new H2PolicyStore(connection, clock);
     } catch (Exception e) {
       throw new StoreException("cannot open the store in " + dataDir, e);
@@ -62,6 +53,15 @@ public final class H2PolicyStore implements PolicyStore {
   /** The database of a data directory; other tables of the control plane live in it too. */
   public static String jdbcUrl(Path dataDir) {
     return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("attache") + ";WRITE_DELAY=0";
+  }
+
+  /** Connections to the data directory's database, one per call (its other tables' users). */
+  public static DataSource dataSource(Path dataDir) {
+    JdbcDataSource dataSource = new JdbcDataSource();
+    dataSource.setURL(jdbcUrl(dataDir));
+    dataSource.setUser(USER);
+    dataSource.setPassword("");
+    return dataSource;
   }
 
   @Override
@@ -171,6 +171,16 @@ public final class H2PolicyStore implements PolicyStore {
       rollbackQuietly(e);
       throw e;
     }
+  }
+
+  @Override
+  public synchronized long commitOnHead(long baseRevision, List<Change> changes, String summary)
+      throws PreconditionFailedException, HeadMovedException {
+    long head = headRevision();
+    if (head != baseRevision) {
+      throw new HeadMovedException(baseRevision, head);
+    }
+    return commit(changes, summary);
   }
 
   @Override

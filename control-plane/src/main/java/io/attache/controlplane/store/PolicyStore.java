@@ -24,6 +24,15 @@ public interface PolicyStore extends AutoCloseable {
   /** Applies all changes as one new revision, or none of them. Returns the new revision. */
   long commit(List<Change> changes, String summary) throws PreconditionFailedException;
 
+  /**
+   * As {@link #commit}, but only while the head is still {@code baseRevision}: the revision the
+   * caller read and validated the whole policy against. The head check and the preconditions are
+   * decided inside the store's own transaction, so of several replicas validating against the same
+   * head exactly one commits; the others get {@link HeadMovedException} and nothing is stored.
+   */
+  long commitOnHead(long baseRevision, List<Change> changes, String summary)
+      throws PreconditionFailedException, HeadMovedException;
+
   /** All revisions, newest first. */
   List<RevisionInfo> revisions();
 

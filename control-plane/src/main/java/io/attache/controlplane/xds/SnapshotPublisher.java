@@ -76,8 +76,15 @@ public final class SnapshotPublisher implements DiscoveryServerCallbacks, Served
     this.policy = initial;
   }
 
-  /** Records the new policy and (re)arms the debounce timer. */
+  /**
+   * Records the new policy and (re)arms the debounce timer. A policy older than the one held is
+   * ignored: with several replicas a write's own publish and the store follower's catch-up may
+   * arrive in either order, and the served policy must never go back.
+   */
   public synchronized void policyChanged(PolicySnapshot next) {
+    if (next.revision() < policy.revision()) {
+      return;
+    }
     policy = next;
     long now = scheduler.nanoTime();
     if (burstStartedAt == NOTHING_PENDING) {

@@ -3,6 +3,7 @@ package io.attache.controlplane.xds;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -82,7 +83,18 @@ public final class XdsAuthenticator implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Authentication authentication = authenticate(call, headers);
+    Authentication authentication;
+    try {
+      authentication = authenticate(call, headers);
+    } catch (StoreException e) {
+      // A shared store that is down cannot say whether a token is valid: not a refusal of the
+      // proxy, a reason to come back (UNAVAILABLE is retried; UNAUTHENTICATED would be final).
+      call.close(
+          Status.UNAVAILABLE.withDescription(
+              "cannot check the bootstrap token now: the policy store cannot be reached"),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     if (authentication.method() == Method.NONE && requirement == Requirement.REQUIRED) {
       authentication =
           new Authentication(

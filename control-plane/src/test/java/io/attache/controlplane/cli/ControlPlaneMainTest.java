@@ -55,6 +55,37 @@ class ControlPlaneMainTest {
     assertThat(main.maxDelay).isEqualTo(Duration.ofMinutes(1));
   }
 
+  @Test
+  void theEmbeddedStoreIsTheDefaultAndStoreNamesASharedOneWithItsCaKey() throws Exception {
+    ControlPlaneMain embedded = new ControlPlaneMain();
+    new CommandLine(embedded).parseArgs();
+    assertThat(embedded.sharedStore()).isEmpty();
+
+    ControlPlaneMain shared = new ControlPlaneMain();
+    String key = io.attache.controlplane.ca.CaKeyEncryptionKey.random().encoded();
+    shared.environment = Map.of("PGPASSWORD", "pw", "ATTACHE_CA_KEY_ENCRYPTION_KEY", key);
+    new CommandLine(shared)
+        .parseArgs(
+            "--store", "postgresql://attache@db:5432/mesh", "--store-head-check-interval", "2s");
+
+    var store = shared.sharedStore().orElseThrow();
+    assertThat(store.location()).hasToString("postgresql://attache@db:5432/mesh");
+    assertThat(store.location().hasPassword()).isTrue();
+    assertThat(store.headCheckInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(store.caKeyEncryptionKey()).isPresent();
+  }
+
+  @Test
+  void refusesAStoreThatIsNotPostgresqlAndSharedStoreFlagsWithoutOne() {
+    ControlPlaneMain mysql = new ControlPlaneMain();
+    new CommandLine(mysql).parseArgs("--store", "mysql://db/mesh");
+    assertThatThrownBy(mysql::sharedStore).hasMessageContaining("postgresql:// URI");
+
+    ControlPlaneMain stray = new ControlPlaneMain();
+    new CommandLine(stray).parseArgs("--store-password-file", "/tmp/pw");
+    assertThatThrownBy(stray::sharedStore).hasMessageContaining("go with --store");
+  }
+
   private static final String ADMIN = "admin-token-0123456789abcdef";
   private static final String READER = "reader-token-0123456789abcdef";
   private static final String FROM_ENV = "env-token-0123456789abcdef";

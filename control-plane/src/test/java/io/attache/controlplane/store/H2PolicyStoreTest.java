@@ -1,130 +1,45 @@
 package io.attache.controlplane.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.attache.api.policy.v1.Service;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class H2PolicyStoreTest {
-
-  private static final Clock CLOCK =
-      Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
+/** The store contract on the embedded H2 file, and what only the embedded store has to do. */
+class H2PolicyStoreTest extends PolicyStoreContract {
 
   @TempDir Path dataDir;
 
-  private H2PolicyStore store;
+  @Override
+  PolicyStore open(Clock clock) {
+    return H2PolicyStore.open(dataDir, clock);
+  }
 
-  @AfterEach
-  void closeStore() {
-    if (store != null) {
-      store.close();
+  @Test
+  void takesOverADataDirectoryMadeBeforeMigrationsExisted() throws Exception {
+    // The tables exactly as the store created them before it used migrations, with one revision.
+    try (Connection connection =
+            DriverManager.getConnection(H2PolicyStore.jdbcUrl(dataDir), "attache", "");
+        Statement statement = connection.createStatement()) {
+      statement.execute(
+          "CREATE TABLE revisions (revision BIGINT PRIMARY KEY, created_at TIMESTAMP NOT NULL,"
+              + " summary VARCHAR NOT NULL);"
+              + "CREATE TABLE resources (kind VARCHAR(32) NOT NULL, name VARCHAR(253) NOT NULL,"
+              + " body VARBINARY NOT NULL, revision BIGINT NOT NULL, PRIMARY KEY (kind, name));"
+              + "CREATE TABLE resource_history (revision BIGINT NOT NULL, kind VARCHAR(32) NOT NULL,"
+              + " name VARCHAR(253) NOT NULL, body VARBINARY, PRIMARY KEY (kind, name, revision));"
+              + "INSERT INTO revisions VALUES (1, TIMESTAMP '2024-01-01 00:00:00', 'old');");
     }
-  }
 
-  @Test
-  void numbersEveryCommitAsTheNextRevision() throws Exception {
-    store = H2PolicyStore.open(dataDir, CLOCK);
+    store = open(CLOCK);
 
-    long first = store.commit(List.of(put("orders", 1, Precondition.absent())), "create orders");
-    long second = store.commit(List.of(put("users", 1, Precondition.absent())), "create users");
-
-    assertThat(first).isEqualTo(1);
-    assertThat(second).isEqualTo(2);
-    assertThat(store.headRevision()).isEqualTo(2);
-    assertThat(store.get(ResourceKind.SERVICE, "orders"))
-        .get()
-        .extracting(StoredResource::revision)
-        .isEqualTo(1L);
-    assertThat(store.revisions())
-        .extracting(RevisionInfo::summary)
-        .containsExactly("create users", "create orders");
-  }
-
-  @Test
-  void rejectsAStaleWriteAndStoresNothingOfIt() throws Exception {
-    store = H2PolicyStore.open(dataDir, CLOCK);
-    store.commit(List.of(put("orders", 1, Precondition.absent())), "create");
-    store.commit(List.of(put("orders", 2, Precondition.revision(1))), "update");
-
-    assertThatThrownBy(
-            () ->
-                store.commit(
-                    List.of(
-                        put("users", 1, Precondition.any()),
-                        put("orders", 3, Precondition.revision(1))),
-                    "stale"))
-        .isInstanceOf(PreconditionFailedException.class)
-        .extracting(e -> ((PreconditionFailedException) e).currentRevision())
-        .isEqualTo(2L);
-
-    assertThat(store.headRevision()).isEqualTo(2);
-    assertThat(store.get(ResourceKind.SERVICE, "users")).isEmpty();
-  }
-
-  @Test
-  void refusesToCreateWhatAlreadyExists() throws Exception {
-    store = H2PolicyStore.open(dataDir, CLOCK);
-    store.commit(List.of(put("orders", 1, Precondition.absent())), "create");
-
-    assertThatThrownBy(
-            () -> store.commit(List.of(put("orders", 1, Precondition.absent())), "again"))
-        .isInstanceOf(PreconditionFailedException.class);
-  }
-
-  @Test
-  void rebuildsTheStateOfAnyEarlierRevision() throws Exception {
-    store = H2PolicyStore.open(dataDir, CLOCK);
-    store.commit(List.of(put("orders", 1, Precondition.any())), "r1");
-    store.commit(
-        List.of(put("orders", 2, Precondition.any()), put("users", 1, Precondition.any())), "r2");
-    store.commit(List.of(Change.delete(ResourceKind.SERVICE, "orders", Precondition.any())), "r3");
-
-    assertThat(store.stateAt(1))
-        .extracting(r -> r.name() + "@" + port(r))
-        .containsExactly("orders@1");
-    assertThat(store.stateAt(2))
-        .extracting(r -> r.name() + "@" + port(r))
-        .containsExactly("orders@2", "users@1");
-    assertThat(store.stateAt(3)).extracting(StoredResource::name).containsExactly("users");
-    assertThat(store.list(ResourceKind.SERVICE))
-        .extracting(StoredResource::name)
-        .containsExactly("users");
-  }
-
-  @Test
-  void keepsCommittedWritesAcrossReopening() throws Exception {
-    store = H2PolicyStore.open(dataDir, CLOCK);
-    store.commit(List.of(put("orders", 7, Precondition.any())), "create");
-    store.close();
-
-    store = H2PolicyStore.open(dataDir, CLOCK);
-
-    assertThat(store.get(ResourceKind.SERVICE, "orders"))
-        .get()
-        .extracting(H2PolicyStoreTest::port)
-        .isEqualTo(7);
-    assertThat(store.revisions())
-        .extracting(RevisionInfo::createdAt)
-        .containsExactly(CLOCK.instant());
-  }
-
-  private static Change put(String name, int port, Precondition precondition) {
-    return Change.put(
-        ResourceKind.SERVICE,
-        name,
-        Service.newBuilder().setName(name).setPort(port).build(),
-        precondition);
-  }
-
-  private static int port(StoredResource resource) {
-    return ((Service) resource.body()).getPort();
+    assertThat(store.headRevision()).isEqualTo(1);
+    assertThat(store.commit(List.of(put("orders", 1, Precondition.any())), "new")).isEqualTo(2);
   }
 }

@@ -148,7 +148,11 @@ public final class BootstrapLoader {
         throw new ConfigException(fieldPath, "unknown field (not in " + fullName + ")");
       }
       fieldPath = join(path, field.getName());
-      checkValue(entry.getValue(), field, fieldPath, packed);
+      JsonElement value = YamlLeniency.normalize(entry.getValue(), field);
+      if (value != entry.getValue()) {
+        entry.setValue(value);
+      }
+      checkValue(value, field, fieldPath, packed);
     }
   }
 
@@ -187,6 +191,10 @@ public final class BootstrapLoader {
     if (typeUrl == null || !typeUrl.isJsonPrimitive() || !typeUrl.getAsJsonPrimitive().isString()) {
       throw new ConfigException(path, "typed_config needs an \"@type\"");
     }
+    if (TYPED_STRUCT_TYPES.contains(typeUrl.getAsString())) {
+      unwrapTypedStruct(node, path);
+      typeUrl = node.get("@type");
+    }
     Descriptor packedType = SupportedTypes.find(typeUrl.getAsString());
     if (packedType == null) {
       throw new ConfigException(
@@ -206,7 +214,41 @@ public final class BootstrapLoader {
         throw new ConfigException(
             join(path, entry.getKey()), "unknown field (not in " + packedType.getFullName() + ")");
       }
-      checkValue(entry.getValue(), field, join(path, field.getName()), packed);
+      JsonElement value = YamlLeniency.normalize(entry.getValue(), field);
+      if (value != entry.getValue()) {
+        entry.setValue(value);
+      }
+      checkValue(value, field, join(path, field.getName()), packed);
+    }
+  }
+
+  /** Envoy's two spellings of a config given as a typed Struct. */
+  private static final Set<String> TYPED_STRUCT_TYPES =
+      Set.of(
+          "type.googleapis.com/udpa.type.v1.TypedStruct",
+          "type.googleapis.com/xds.type.v3.TypedStruct");
+
+  /**
+   * Rewrites {@code {"@type": TypedStruct, type_url: T, value: {...}}} in place into {@code
+   * {"@type": T, ...}}, which is what Envoy does before handing the config to the extension.
+   */
+  private static void unwrapTypedStruct(JsonObject node, String path) throws ConfigException {
+    JsonElement inner = node.get("type_url");
+    if (inner == null || !inner.isJsonPrimitive() || inner.getAsString().isEmpty()) {
+      throw new ConfigException(join(path, "type_url"), "a TypedStruct needs a type_url");
+    }
+    JsonElement value = node.get("value");
+    if (value != null && !value.isJsonNull() && !value.isJsonObject()) {
+      throw new ConfigException(join(path, "value"), "expected an object");
+    }
+    for (String key : Set.copyOf(node.keySet())) {
+      node.remove(key);
+    }
+    node.addProperty("@type", inner.getAsString());
+    if (value != null && value.isJsonObject()) {
+      for (Map.Entry<String, JsonElement> e : value.getAsJsonObject().entrySet()) {
+        node.add(e.getKey(), e.getValue());
+      }
     }
   }
 

@@ -34,11 +34,11 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
   private static final String PER_FILTER_NOTE =
-      "fault filter only: its most specific entry (weighted cluster > route > virtual host > route"
-          + " configuration), keyed by the fault filter's HttpFilter.name, else by"
-          + " envoy.filters.http.fault, replaces the filter's HTTPFault for the request; an"
-          + " RBACPerRoute entry is rejected; entries for other filters are ignored (those filters"
-          + " cannot be in an Attaché chain, so in Envoy they would not apply either)";
+      "the most specific entry (weighted cluster > route > virtual host > route configuration),"
+          + " keyed by the filter's HttpFilter.name, else by its canonical name: a FilterConfig"
+          + " with disabled switches that filter off for the request (or on, for a filter"
+          + " disabled by default); an HTTPFault replaces the fault filter's config; an"
+          + " RBACPerRoute entry is rejected; entries for filters not in the chain are ignored";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -84,7 +84,11 @@ public final class SupportMatrix {
         .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.getDescriptor())
-        .honouredNote("cluster_name", "a static cluster; its first endpoint is the server")
+        .honouredNote(
+            "cluster_name",
+            "a static cluster; each of its endpoints is a control-plane server (replica): one"
+                + " stream at a time, to one drawn at random first, then the next one on each"
+                + " reconnect (round robin)")
         .honoured("authority", "max_receive_message_length")
         .ignored("skip_envoy_headers", "no x-envoy headers are sent on the ADS stream")
         .ignored("retry_policy", "the ADS client reconnects with its own jittered back-off")
@@ -209,6 +213,12 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(HttpFilter.getDescriptor())
         .honoured("name", "typed_config")
+        .honouredNote(
+            "is_optional", "a filter type Attaché does not run is skipped instead of refused")
+        .honouredNote(
+            "disabled",
+            "the filter runs only on routes whose typed_per_filter_config names it (and does not"
+                + " disable it)")
         .rejected("config_discovery", "extension config discovery is not supported")
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
@@ -236,7 +246,10 @@ public final class SupportMatrix {
             "retriable_request_headers",
             "retry_host_predicate",
             "host_selection_retry_max_attempts")
-        .ignored("per_try_idle_timeout", "parsed; the per-try idle timer is not run yet")
+        .honouredNote(
+            "per_try_idle_timeout",
+            "a try whose upstream stays quiet this long is reset: retried before the response"
+                + " started (as a reset), the stream reset after")
         .rejected("retry_priority", "retry priority plugins are not supported")
         .rejected("retry_options_predicates", "retry options predicates are not supported")
         .rest(IGNORED, NOT_YET);
@@ -491,7 +504,10 @@ public final class SupportMatrix {
         .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
         .rejected("custom", "custom string matchers are not supported");
     b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatcher.getDescriptor())
-        .honouredNote("regex", "RE2 syntax is enforced; matching runs on java.util.regex")
+        .honouredNote(
+            "regex",
+            "RE2 syntax, compiled and matched by RE2/J (linear time) for every matcher: routes,"
+                + " RBAC, fault, retry, rewrites")
         .honoured("google_re2");
     b.message(io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute.getDescriptor())
         .honoured("pattern", "substitution");
@@ -705,7 +721,10 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
         .honouredNote("config", "an HTTPFault inside is read as a bare per-route fault entry")
-        .honouredNote("disabled", "true switches the fault filter off for the request")
+        .honouredNote(
+            "disabled",
+            "true switches the named filter off for the request; false (or any entry) switches a"
+                + " filter with HttpFilter.disabled on")
         .ignored(
             "is_optional",
             "entries of types Attaché does not run are ignored whether optional or not");
@@ -754,9 +773,13 @@ public final class SupportMatrix {
         .honouredNote("runtime_fraction", "default_value only; there is no runtime")
         .rejected("connect_matcher", "CONNECT is not supported")
         .rejected("path_match_policy", "path match extensions are not supported")
-        .rejected("tls_context", "downstream TLS is not supported yet")
+        .honouredNote(
+            "tls_context",
+            "presented and validated compare with the connection's client certificate; Attaché's"
+                + " TLS never accepts one it could not validate, so the two are the same")
         .rejected("dynamic_metadata", "dynamic metadata matching is not supported")
         .rejected("filter_state", "filter state matching is not supported");
+    b.message(RouteMatch.TlsContextMatchOptions.getDescriptor()).honoured("presented", "validated");
     b.message(RouteAction.getDescriptor())
         .honoured(
             "cluster",

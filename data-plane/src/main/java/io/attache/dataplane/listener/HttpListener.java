@@ -1,5 +1,6 @@
 package io.attache.dataplane.listener;
 
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;

@@ -1,6 +1,8 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
+import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.TransportSockets;
 import io.attache.dataplane.tracing.OperationName;

@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.stats.Counter;
+import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.Ticker;
 import io.netty.channel.Channel;
 import java.time.Duration;

@@ -1,19 +1,22 @@
 package io.attache.dataplane.proxy;
 
-import io.attache.dataplane.security.PeerIdentity;
-import io.attache.dataplane.tls.TlsSession;
+import io.attache.dataplane.filter.DownstreamConnection;
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.Scheduler;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpObject;
-import java.net.InetSocketAddress;
 
 /**
- * The downstream side of one proxied stream, as the stream sees it: an HTTP/1.1 connection serving
- * one request at a time, or one HTTP/2 stream. All calls happen on {@link #eventLoop()}.
+ * The downstream side of one stream, as the connection manager sees it: an HTTP/1.1 connection
+ * serving one request at a time, or one HTTP/2 stream. All calls happen on {@link #eventLoop()}.
  */
-public interface DownstreamSink {
+public interface DownstreamSink extends DownstreamConnection {
   EventLoop eventLoop();
+
+  /** Timers for the stream, on {@link #eventLoop()}. */
+  Scheduler scheduler();
 
   ByteBufAllocator alloc();
 
@@ -55,24 +58,4 @@ public interface DownstreamSink {
 
   /** Aborts the stream after its response had started (H1: close the connection; H2: RST). */
   void reset();
-
-  /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}, as access logs print it. */
-  String protocol();
-
-  /** {@code https} on a TLS connection, {@code http} otherwise. */
-  default String scheme() {
-    return tls().secure() ? "https" : "http";
-  }
-
-  /** The TLS session of the downstream connection; {@link TlsSession#NONE} for plaintext. */
-  TlsSession tls();
-
-  InetSocketAddress remoteAddress();
-
-  InetSocketAddress localAddress();
-
-  /** The verified TLS identity of the downstream connection; {@link PeerIdentity#NONE} if none. */
-  default PeerIdentity peerIdentity() {
-    return tls().peer();
-  }
 }

@@ -1,6 +1,9 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -32,9 +35,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private DeadlineTimer routeTimer;
+  private Scheduler scheduler;
   private DeadlineTimer streamIdleTimer;
   private ListenerContext context;
-  private ProxyStream current;
+  private ActiveStream current;
   private boolean wantMore;
   private boolean closing;
   private String protocol = "HTTP/1.1";
@@ -87,7 +91,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     context.stats().downstreamRqHttp1Total.inc();
     idleTimer().streamStarted();
-    current = new ProxyStream(context, this);
+    current = new ActiveStream(context, this);
     current.onRequestHeaders(request);
   }
 
@@ -122,7 +126,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (current != null) {
-      ProxyStream s = current;
+      ActiveStream s = current;
       current = null;
       s.onDownstreamClosed();
     }
@@ -194,6 +198,14 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void writeAndForget(HttpObject msg) {
     ctx.writeAndFlush(msg, ctx.voidPromise());
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    if (scheduler == null) {
+      scheduler = new ExecutorScheduler(ctx.executor());
+    }
+    return scheduler;
   }
 
   @Override

@@ -1,5 +1,8 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -15,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * One downstream HTTP/2 stream (a Netty child stream channel speaking {@code HttpObject}s): one
- * {@link ProxyStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. Runs on
+ * {@link ActiveStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. Runs on
  * the connection's event loop; never blocks.
  */
 public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
@@ -23,8 +26,9 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private final Supplier<ListenerContext> contexts;
   private ChannelHandlerContext ctx;
   private DeadlineTimer routeTimer;
+  private Scheduler scheduler;
   private DeadlineTimer streamIdleTimer;
-  private ProxyStream stream;
+  private ActiveStream stream;
   private boolean counted;
 
   /** The connection-level idle timer, kept on the parent (connection) channel. */
@@ -64,7 +68,7 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
         idle.streamStarted();
         counted = true;
       }
-      stream = new ProxyStream(context, this);
+      stream = new ActiveStream(context, this);
       stream.onRequestHeaders(request);
     } else if (stream != null && obj instanceof HttpContent content) {
       stream.onRequestContent(content);
@@ -119,6 +123,14 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   @Override
   public void flush() {
     ctx.flush();
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    if (scheduler == null) {
+      scheduler = new ExecutorScheduler(ctx.executor());
+    }
+    return scheduler;
   }
 
   @Override

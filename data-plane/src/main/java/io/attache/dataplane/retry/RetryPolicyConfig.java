@@ -1,6 +1,7 @@
 package io.attache.dataplane.retry;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.HeaderMatch;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +39,8 @@ public record RetryPolicyConfig(
     BackOff backOff,
     RateLimitedBackOff rateLimitedBackOff,
     StatusCodes retriableStatusCodes,
-    List<RetryHeaderMatcher> retriableHeaders,
-    List<RetryHeaderMatcher> retriableRequestHeaders,
+    List<HeaderMatch> retriableHeaders,
+    List<HeaderMatch> retriableRequestHeaders,
     boolean avoidPreviousHosts,
     int hostSelectionRetryMaxAttempts) {
 
@@ -208,11 +209,10 @@ public record RetryPolicyConfig(
     for (int i = 0; i < codes.length; i++) {
       codes[i] = proto.getRetriableStatusCodes(i);
     }
-    List<RetryHeaderMatcher> retriableHeaders =
-        RetryHeaderMatcher.compileAll(
-            proto.getRetriableHeadersList(), fieldPath + ".retriable_headers");
-    List<RetryHeaderMatcher> retriableRequestHeaders =
-        RetryHeaderMatcher.compileAll(
+    List<HeaderMatch> retriableHeaders =
+        HeaderMatch.compileAll(proto.getRetriableHeadersList(), fieldPath + ".retriable_headers");
+    List<HeaderMatch> retriableRequestHeaders =
+        HeaderMatch.compileAll(
             proto.getRetriableRequestHeadersList(), fieldPath + ".retriable_request_headers");
     boolean previousHosts = false;
     for (int i = 0; i < proto.getRetryHostPredicateCount(); i++) {

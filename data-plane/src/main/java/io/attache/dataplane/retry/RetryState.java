@@ -1,5 +1,7 @@
 package io.attache.dataplane.retry;
 
+import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.retry.RetryPolicyConfig.StatusCodes;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
@@ -75,7 +77,7 @@ public final class RetryState {
   private final ClusterRetryContext cluster;
   private final int retryOn;
   private final StatusCodes retriableStatusCodes;
-  private final List<RetryHeaderMatcher> retriableHeaders;
+  private final List<HeaderMatch> retriableHeaders;
   private final JitteredExponentialBackOff backOff;
   private final List<Host> attemptedHosts;
   private final Predicate<Host> hostsToAvoid;
@@ -103,7 +105,7 @@ public final class RetryState {
       int retryOn,
       long retriesRemaining,
       StatusCodes retriableStatusCodes,
-      List<RetryHeaderMatcher> retriableHeaders) {
+      List<HeaderMatch> retriableHeaders) {
     this.policy = policy;
     this.cluster = cluster;
     this.retryOn = retryOn;
@@ -159,13 +161,13 @@ public final class RetryState {
       return NOT_RETRIABLE;
     }
     if (!policy.retriableRequestHeaders().isEmpty()
-        && !RetryHeaderMatcher.anyMatches(
-            policy.retriableRequestHeaders(), HeaderView.ofRequest(request, scheme))) {
+        && !HeaderMatch.anyMatch(
+            policy.retriableRequestHeaders(), HeaderSource.ofRequest(request, scheme))) {
       return NOT_RETRIABLE;
     }
     long retries = policy.numRetries();
     StatusCodes codes = policy.retriableStatusCodes();
-    List<RetryHeaderMatcher> retriableHeaders = policy.retriableHeaders();
+    List<HeaderMatch> retriableHeaders = policy.retriableHeaders();
     if (honour) {
       String max = headers.get(X_ENVOY_MAX_RETRIES);
       if (max != null) {
@@ -181,10 +183,10 @@ public final class RetryState {
       }
       String extraNames = headers.get(X_ENVOY_RETRIABLE_HEADER_NAMES);
       if (extraNames != null) {
-        List<RetryHeaderMatcher> merged = new ArrayList<>(retriableHeaders);
+        List<HeaderMatch> merged = new ArrayList<>(retriableHeaders);
         for (String name : extraNames.split(",")) {
           if (!name.isBlank()) {
-            merged.add(RetryHeaderMatcher.present(name.trim()));
+            merged.add(HeaderMatch.present(name.trim()));
           }
         }
         retriableHeaders = merged;
@@ -413,8 +415,7 @@ public final class RetryState {
     }
     if (has(RetryOn.RETRIABLE_HEADERS)
         && !retriableHeaders.isEmpty()
-        && RetryHeaderMatcher.anyMatches(
-            retriableHeaders, HeaderView.ofResponse(status, headers))) {
+        && HeaderMatch.anyMatch(retriableHeaders, HeaderSource.ofResponse(status, headers))) {
       return true;
     }
     if ((retryOn & RetryOn.GRPC_BITS) != 0) {

@@ -1,6 +1,8 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.matcher.HeaderMatch;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One compiled {@code config.route.v3.Route}: its match criteria and its action. Immutable and
@@ -28,7 +30,20 @@ final class CompiledRoute {
   private final List<QueryParameterMatch> queryMatches;
   private final boolean grpcOnly;
   private final RuntimeFraction runtimeFraction;
+  private final TlsContextMatch tlsContext;
   private final Action action;
+
+  /**
+   * {@code RouteMatch.tls_context}: each set field must equal the connection's state (a plaintext
+   * connection presented nothing and validated nothing).
+   */
+  record TlsContextMatch(Optional<Boolean> presented, Optional<Boolean> validated) {
+    boolean matches(RequestContext context) {
+      boolean state = context.clientCertificateValidated();
+      return presented.map(p -> p == state).orElse(true)
+          && validated.map(v -> v == state).orElse(true);
+    }
+  }
 
   CompiledRoute(
       PathMatch pathMatch,
@@ -36,12 +51,14 @@ final class CompiledRoute {
       List<QueryParameterMatch> queryMatches,
       boolean grpcOnly,
       RuntimeFraction runtimeFraction,
+      TlsContextMatch tlsContext,
       Action action) {
     this.pathMatch = pathMatch;
     this.headerMatches = headerMatches;
     this.queryMatches = queryMatches;
     this.grpcOnly = grpcOnly;
     this.runtimeFraction = runtimeFraction;
+    this.tlsContext = tlsContext;
     this.action = action;
   }
 
@@ -50,7 +67,8 @@ final class CompiledRoute {
         && (!grpcOnly || isGrpc(request))
         && HeaderMatch.allMatch(headerMatches, request)
         && (queryMatches.isEmpty() || QueryParameterMatch.allMatch(queryMatches, request))
-        && (runtimeFraction == null || runtimeFraction.admits(request.randomValue()));
+        && (runtimeFraction == null || runtimeFraction.admits(request.randomValue()))
+        && (tlsContext == null || tlsContext.matches(request.context));
   }
 
   RouteDecision decide(RequestView request) {

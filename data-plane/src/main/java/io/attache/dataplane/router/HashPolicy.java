@@ -2,6 +2,7 @@ package io.attache.dataplane.router;
 
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hash.XxHash64;
+import io.attache.dataplane.matcher.Regex;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -93,19 +94,19 @@ final class HashPolicy {
     if (name.isEmpty()) {
       throw new ConfigException(path + ".header_name", "must not be empty");
     }
-    Re2Pattern rewrite = null;
-    Re2Pattern.Substitution substitution = null;
+    Regex rewrite = null;
+    Regex.Substitution substitution = null;
     if (proto.hasRegexRewrite()) {
       rewrite =
-          Re2Pattern.compile(
+          Regex.compile(
               proto.getRegexRewrite().getPattern().getRegex(),
               path + ".regex_rewrite.pattern.regex");
       substitution =
           rewrite.substitution(
               proto.getRegexRewrite().getSubstitution(), path + ".regex_rewrite.substitution");
     }
-    Re2Pattern pattern = rewrite;
-    Re2Pattern.Substitution replacement = substitution;
+    Regex pattern = rewrite;
+    Regex.Substitution replacement = substitution;
     return request -> {
       List<String> values = request.headerValues(name);
       if (values.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.attache.dataplane.router;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.Regex;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 
 /**
@@ -31,7 +32,7 @@ abstract class PathMatch {
         return separatedPrefix(separated, ignoreCase);
       case SAFE_REGEX:
         return regex(
-            Re2Pattern.compile(match.getSafeRegex().getRegex(), fieldPath + ".safe_regex.regex"));
+            Regex.compile(match.getSafeRegex().getRegex(), fieldPath + ".safe_regex.regex"));
       case CONNECT_MATCHER:
         throw new ConfigException(
             fieldPath + ".connect_matcher", "CONNECT routes are not supported");
@@ -97,7 +98,7 @@ abstract class PathMatch {
     };
   }
 
-  private static PathMatch regex(Re2Pattern pattern) {
+  private static PathMatch regex(Regex pattern) {
     return new PathMatch() {
       @Override
       boolean matches(RequestView request) {

@@ -1,5 +1,7 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.matcher.Regex;
+
 /**
  * A compiled {@code prefix_rewrite} or {@code regex_rewrite} (of a RouteAction or RedirectAction).
  * A prefix rewrite replaces the matched part of {@code :path} (the prefix, the exact path, or, for
@@ -27,7 +29,7 @@ abstract class PathRewrite {
     };
   }
 
-  static PathRewrite regex(Re2Pattern pattern, Re2Pattern.Substitution substitution) {
+  static PathRewrite regex(Regex pattern, Regex.Substitution substitution) {
     return new PathRewrite() {
       @Override
       String apply(String uri, int matchedLength) {

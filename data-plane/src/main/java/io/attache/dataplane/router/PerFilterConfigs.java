@@ -3,8 +3,6 @@ package io.attache.dataplane.router;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.fault.HttpFaultConfig;
-import io.attache.dataplane.fault.PerRouteFault;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,12 +11,13 @@ import java.util.Optional;
 /**
  * The {@code typed_per_filter_config} entries that apply to one route target, most specific level
  * first: weighted cluster, route, virtual host, route configuration. Each entry is parsed and
- * validated once, at compile time; a lookup walks at most four small maps and allocates nothing.
- * Immutable and shared.
+ * validated once, at compile time, by the {@link PerFilterConfigParser} of the connection manager
+ * (the route table knows no filter); a lookup walks at most four small maps and allocates nothing
+ * but its answer. Immutable and shared.
  *
- * <p>Only the fault filter reads these entries here. Entries of any other type are kept only as
- * "present but not a fault config", so that, as in Envoy, they still shadow a less specific entry
- * of the same name (Envoy's filter then finds a config of the wrong type and uses its own).
+ * <p>An entry whose type no running filter reads is kept as "present, no config", so that, as in
+ * Envoy, it still shadows a less specific entry of the same name (Envoy's filter then finds no
+ * config of its type and uses its own) and still enables a filter that is disabled by default.
  */
 public final class PerFilterConfigs {
   static final String FILTER_CONFIG_TYPE_URL =
@@ -27,10 +26,13 @@ public final class PerFilterConfigs {
   /** No entries at any level. */
   public static final PerFilterConfigs NONE = new PerFilterConfigs(Map.of(), null);
 
-  private final Map<String, PerRouteFault> level;
+  /** One entry: {@code FilterConfig.disabled}, or the config its filter parsed (null: none). */
+  private record Entry(boolean disabled, Object config) {}
+
+  private final Map<String, Entry> level;
   private final PerFilterConfigs lessSpecific;
 
-  private PerFilterConfigs(Map<String, PerRouteFault> level, PerFilterConfigs lessSpecific) {
+  private PerFilterConfigs(Map<String, Entry> level, PerFilterConfigs lessSpecific) {
     this.level = level;
     this.lessSpecific = lessSpecific;
   }
@@ -39,54 +41,69 @@ public final class PerFilterConfigs {
    * This chain with one more specific level on top; {@code path} names the level's {@code
    * typed_per_filter_config} owner in errors.
    */
-  PerFilterConfigs withMoreSpecific(Map<String, Any> entries, String path) throws ConfigException {
+  PerFilterConfigs withMoreSpecific(
+      Map<String, Any> entries, String path, PerFilterConfigParser parser) throws ConfigException {
     if (entries.isEmpty()) {
       return this;
     }
-    Map<String, PerRouteFault> parsed = new HashMap<>();
+    Map<String, Entry> parsed = new HashMap<>();
     for (Map.Entry<String, Any> e : entries.entrySet()) {
       String entryPath =
           (path.isEmpty() ? "" : path + ".") + "typed_per_filter_config[\"" + e.getKey() + "\"]";
-      parsed.put(e.getKey(), parse(e.getValue(), entryPath));
+      parsed.put(e.getKey(), parse(e.getValue(), entryPath, parser));
     }
     return new PerFilterConfigs(Map.copyOf(parsed), this);
   }
 
-  /**
-   * What the route says to the fault filter configured as {@code filterName}: Envoy's lookup, the
-   * most specific entry keyed by the filter's configured name, else (at no level under that name)
-   * the most specific one keyed by the canonical {@code envoy.filters.http.fault}.
-   */
-  public PerRouteFault fault(String filterName) {
-    Optional<PerRouteFault> byName = mostSpecific(filterName);
-    if (byName.isPresent()) {
-      return byName.get();
-    }
-    return mostSpecific(HttpFaultConfig.FILTER_NAME).orElse(PerRouteFault.FILTER_CONFIG);
+  /** Whether a route names a filter in {@code typed_per_filter_config}, and how. */
+  public enum Presence {
+    ABSENT,
+    PRESENT,
+    DISABLED
   }
 
-  private Optional<PerRouteFault> mostSpecific(String key) {
+  /**
+   * What the route says to the filter configured as {@code filterName} (canonical name {@code
+   * canonicalName}): Envoy's lookup, the most specific entry keyed by the filter's configured name,
+   * else (at no level under that name) the most specific one keyed by the canonical name.
+   */
+  public Presence presence(String filterName, String canonicalName) {
+    Entry entry = lookup(filterName, canonicalName);
+    if (entry == null) {
+      return Presence.ABSENT;
+    }
+    return entry.disabled() ? Presence.DISABLED : Presence.PRESENT;
+  }
+
+  /** The parsed per-route config for that filter, by the same lookup; empty when none. */
+  public Optional<Object> config(String filterName, String canonicalName) {
+    Entry entry = lookup(filterName, canonicalName);
+    return entry == null || entry.config() == null ? Optional.empty() : Optional.of(entry.config());
+  }
+
+  private Entry lookup(String filterName, String canonicalName) {
+    Entry entry = mostSpecific(filterName);
+    return entry != null ? entry : mostSpecific(canonicalName);
+  }
+
+  private Entry mostSpecific(String key) {
     for (PerFilterConfigs l = this; l != null; l = l.lessSpecific) {
-      PerRouteFault entry = l.level.get(key);
+      Entry entry = l.level.get(key);
       if (entry != null) {
-        return Optional.of(entry);
+        return entry;
       }
     }
-    return Optional.empty();
+    return null;
   }
 
   /**
-   * One entry: an {@code HTTPFault} (validated as the filter's own config is), or a {@code
-   * FilterConfig} wrapper whose {@code disabled} switches the filter off and whose {@code config}
-   * is read as a bare entry. Any other type belongs to a filter Attaché does not run, so it cannot
-   * take effect; it is kept as a shadowing entry only.
+   * One entry: a {@code FilterConfig} wrapper (its {@code disabled}, its {@code config} read as a
+   * bare entry) or a filter's own per-route type, parsed by {@code parser}.
    */
-  private static PerRouteFault parse(Any value, String path) throws ConfigException {
-    if (value.getTypeUrl().equals(HttpFaultConfig.TYPE_URL)) {
-      return PerRouteFault.override(HttpFaultConfig.from(value, path));
-    }
+  private static Entry parse(Any value, String path, PerFilterConfigParser parser)
+      throws ConfigException {
     if (!value.getTypeUrl().equals(FILTER_CONFIG_TYPE_URL)) {
-      return PerRouteFault.FILTER_CONFIG;
+      return new Entry(false, parser.parse(value, path));
     }
     FilterConfig wrapper;
     try {
@@ -95,11 +112,9 @@ public final class PerFilterConfigs {
       throw new ConfigException(path, "not a FilterConfig: " + e.getMessage());
     }
     if (wrapper.getDisabled()) {
-      return PerRouteFault.DISABLED;
+      return new Entry(true, null);
     }
-    if (wrapper.getConfig().getTypeUrl().equals(HttpFaultConfig.TYPE_URL)) {
-      return PerRouteFault.override(HttpFaultConfig.from(wrapper.getConfig(), path + ".config"));
-    }
-    return PerRouteFault.FILTER_CONFIG;
+    return new Entry(
+        false, wrapper.hasConfig() ? parser.parse(wrapper.getConfig(), path + ".config") : null);
   }
 }

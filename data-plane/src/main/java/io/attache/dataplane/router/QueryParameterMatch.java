@@ -1,6 +1,7 @@
 package io.attache.dataplane.router;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.StringMatch;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import java.util.ArrayList;
 import java.util.List;

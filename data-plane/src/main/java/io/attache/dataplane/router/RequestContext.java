@@ -13,19 +13,34 @@ import java.util.Optional;
  * @param scheme the request's scheme; when empty, {@code x-forwarded-proto} is used if the
  *     integrator set it, else {@code "http"}
  * @param sourceAddress the downstream peer's IP address, if known
+ * @param clientCertificateValidated whether the downstream connection presented a client
+ *     certificate that was validated ({@code RouteMatch.tls_context}); Attaché's TLS never accepts
+ *     an unvalidated one, so presented and validated are the same here
  */
-public record RequestContext(Optional<String> scheme, Optional<InetAddress> sourceAddress) {
+public record RequestContext(
+    Optional<String> scheme,
+    Optional<InetAddress> sourceAddress,
+    boolean clientCertificateValidated) {
   /** No scheme override and no source address: scheme from {@code x-forwarded-proto} or http. */
   public static final RequestContext DEFAULT =
-      new RequestContext(Optional.empty(), Optional.empty());
+      new RequestContext(Optional.empty(), Optional.empty(), false);
 
   public RequestContext {
     Objects.requireNonNull(scheme, "scheme");
     Objects.requireNonNull(sourceAddress, "sourceAddress");
   }
 
+  public RequestContext(Optional<String> scheme, Optional<InetAddress> sourceAddress) {
+    this(scheme, sourceAddress, false);
+  }
+
   public static RequestContext of(String scheme, InetAddress sourceAddress) {
-    return new RequestContext(Optional.of(scheme), Optional.ofNullable(sourceAddress));
+    return new RequestContext(Optional.of(scheme), Optional.ofNullable(sourceAddress), false);
+  }
+
+  /** With the state of the downstream connection's client certificate. */
+  public RequestContext withClientCertificate(boolean validated) {
+    return new RequestContext(scheme, sourceAddress, validated);
   }
 
   String scheme(HttpHeaders headers) {

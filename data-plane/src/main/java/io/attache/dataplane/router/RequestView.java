@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.matcher.HeaderSource;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  * <p>As in Envoy, the HTTP/1 {@code Host} header is only visible as {@code :authority}: a header
  * matcher on {@code host} sees no header (Envoy's docs say to match on {@code :authority}).
  */
-final class RequestView {
+final class RequestView implements HeaderSource {
   final HttpRequest request;
   final HttpHeaders headers;
   final String method;
@@ -91,6 +92,11 @@ final class RequestView {
   /**
    * All values of a header joined with {@code ","} as Envoy does for matching, or null when absent.
    */
+  @Override
+  public String joined(String name) {
+    return headerValueJoined(name);
+  }
+
   String headerValueJoined(String name) {
     String pseudo = pseudoHeader(name);
     if (pseudo != null || name.startsWith(":") || name.equalsIgnoreCase("host")) {

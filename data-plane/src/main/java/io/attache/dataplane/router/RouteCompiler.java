@@ -2,6 +2,8 @@ package io.attache.dataplane.router;
 
 import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.Regex;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
@@ -73,7 +75,8 @@ final class RouteCompiler {
             path("response_headers_to_add"),
             path("response_headers_to_remove"));
     configPerFilter =
-        PerFilterConfigs.NONE.withMoreSpecific(config.getTypedPerFilterConfigMap(), root);
+        PerFilterConfigs.NONE.withMoreSpecific(
+            config.getTypedPerFilterConfigMap(), root, options.perFilterParser());
     maxDirectResponseBody =
         config.hasMaxDirectResponseBodySizeBytes()
             ? config.getMaxDirectResponseBodySizeBytes().getValue() & 0xFFFFFFFFL
@@ -142,7 +145,8 @@ final class RouteCompiler {
             virtualHost.hasPerRequestBufferLimitBytes()
                 ? OptionalInt.of(virtualHost.getPerRequestBufferLimitBytes().getValue())
                 : OptionalInt.empty(),
-            configPerFilter.withMoreSpecific(virtualHost.getTypedPerFilterConfigMap(), vhostPath));
+            configPerFilter.withMoreSpecific(
+                virtualHost.getTypedPerFilterConfigMap(), vhostPath, options.perFilterParser()));
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -178,9 +182,17 @@ final class RouteCompiler {
     RouteMatch match = route.getMatch();
     String matchPath = routePath + ".match";
     PathMatch pathMatch = PathMatch.compile(match, matchPath);
+    CompiledRoute.TlsContextMatch tls = null;
     if (match.hasTlsContext()) {
-      throw new ConfigException(
-          matchPath + ".tls_context", "TLS context matching is not supported");
+      var proto = match.getTlsContext();
+      tls =
+          new CompiledRoute.TlsContextMatch(
+              proto.hasPresented()
+                  ? java.util.Optional.of(proto.getPresented().getValue())
+                  : java.util.Optional.empty(),
+              proto.hasValidated()
+                  ? java.util.Optional.of(proto.getValidated().getValue())
+                  : java.util.Optional.empty());
     }
     if (match.getDynamicMetadataCount() > 0) {
       throw new ConfigException(
@@ -224,7 +236,10 @@ final class RouteCompiler {
 
     // Validated whatever the action, as Envoy does; only forwarded requests reach the fault filter.
     PerFilterConfigs perFilter =
-        vhost.perFilterConfigs().withMoreSpecific(route.getTypedPerFilterConfigMap(), routePath);
+        vhost
+            .perFilterConfigs()
+            .withMoreSpecific(
+                route.getTypedPerFilterConfigMap(), routePath, options.perFilterParser());
     CompiledRoute.Action action;
     switch (route.getActionCase()) {
       case ROUTE ->
@@ -249,7 +264,7 @@ final class RouteCompiler {
           throw new ConfigException(
               routePath, "an action is required: one of route, redirect, direct_response");
     }
-    return new CompiledRoute(pathMatch, headers, query, match.hasGrpc(), fraction, action);
+    return new CompiledRoute(pathMatch, headers, query, match.hasGrpc(), fraction, tls, action);
   }
 
   private static CompiledRoute.RuntimeFraction runtimeFraction(
@@ -475,7 +490,8 @@ final class RouteCompiler {
               requestMutations.prependedWith(requestLevel),
               responseMutations.prependedWith(responseLevel),
               hostRewrite,
-              routePerFilter.withMoreSpecific(cluster.getTypedPerFilterConfigMap(), clusterPath));
+              routePerFilter.withMoreSpecific(
+                  cluster.getTypedPerFilterConfigMap(), clusterPath, options.perFilterParser()));
       entries.add(
           new ClusterSelector.WeightedEntry(
               weight,
@@ -581,8 +597,7 @@ final class RouteCompiler {
     if (!proto.hasPattern()) {
       throw new ConfigException(fieldPath + ".pattern", "pattern is required");
     }
-    Re2Pattern pattern =
-        Re2Pattern.compile(proto.getPattern().getRegex(), fieldPath + ".pattern.regex");
+    Regex pattern = Regex.compile(proto.getPattern().getRegex(), fieldPath + ".pattern.regex");
     return PathRewrite.regex(
         pattern, pattern.substitution(proto.getSubstitution(), fieldPath + ".substitution"));
   }

@@ -12,6 +12,14 @@ import java.util.OptionalLong;
  */
 public sealed interface RouteDecision {
 
+  /**
+   * The {@code typed_per_filter_config} entries that apply, most specific first; only a forwarded
+   * request carries them today (other decisions answer {@link PerFilterConfigs#NONE}).
+   */
+  default PerFilterConfigs perFilterConfigs() {
+    return PerFilterConfigs.NONE;
+  }
+
   /** No virtual host or no route matched: Envoy answers 404 with response flag {@code NR}. */
   record NoRoute() implements RouteDecision {
     public static final NoRoute INSTANCE = new NoRoute();

@@ -1,5 +1,7 @@
 package io.attache.dataplane.router;
 
+import java.util.Objects;
+
 /**
  * Compile-time options that come from the HTTP connection manager rather than the
  * RouteConfiguration.
@@ -10,9 +12,26 @@ package io.attache.dataplane.router;
  *     should do the same with {@link RouteTable#effectiveAuthority}.
  * @param listenerPort the listener's port, used by {@link
  *     HostPortStripping#STRIP_MATCHING_HOST_PORT}
+ * @param perFilterParser parses {@code typed_per_filter_config} values for the HCM's filters
  */
-public record RouteTableOptions(HostPortStripping hostPortStripping, int listenerPort) {
-  public static final RouteTableOptions DEFAULT = new RouteTableOptions(HostPortStripping.NONE, 0);
+public record RouteTableOptions(
+    HostPortStripping hostPortStripping, int listenerPort, PerFilterConfigParser perFilterParser) {
+  public static final RouteTableOptions DEFAULT =
+      new RouteTableOptions(HostPortStripping.NONE, 0, PerFilterConfigParser.NONE);
+
+  public RouteTableOptions {
+    Objects.requireNonNull(hostPortStripping);
+    Objects.requireNonNull(perFilterParser);
+  }
+
+  public RouteTableOptions(HostPortStripping hostPortStripping, int listenerPort) {
+    this(hostPortStripping, listenerPort, PerFilterConfigParser.NONE);
+  }
+
+  /** These options with {@code parser} for per-filter configs. */
+  public RouteTableOptions withPerFilterParser(PerFilterConfigParser parser) {
+    return new RouteTableOptions(hostPortStripping, listenerPort, parser);
+  }
 
   /** How the HCM treats a port in the Host header. */
   public enum HostPortStripping {

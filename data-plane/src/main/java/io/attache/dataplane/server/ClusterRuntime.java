@@ -1,6 +1,7 @@
 package io.attache.dataplane.server;
 
 import io.attache.dataplane.admin.ClustersView;
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.healthcheck.HealthCheckConfig;
 import io.attache.dataplane.healthcheck.HealthChecker;
@@ -9,11 +10,11 @@ import io.attache.dataplane.outlier.OutlierDetectionConfig;
 import io.attache.dataplane.outlier.OutlierDetector;
 import io.attache.dataplane.outlier.StrictBreakerConfig;
 import io.attache.dataplane.pool.UpstreamTransport;
-import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.time.TimeSources;
 import io.attache.dataplane.tls.ClientTlsContext;
 import io.attache.dataplane.tls.SecretStore;
 import io.attache.dataplane.tls.TlsStats;
@@ -62,6 +63,7 @@ final class ClusterRuntime implements AutoCloseable {
 
   private final ClusterManager manager;
   private final UpstreamContext context;
+  private final TimeSources time;
   private final Map<String, Entry> staticClusters;
   private volatile Map<String, Entry> dynamicClusters = Map.of();
   private final ScheduledExecutorService dnsTimer;
@@ -132,9 +134,11 @@ final class ClusterRuntime implements AutoCloseable {
       ScheduledExecutorService dnsTimer,
       JdkDnsResolver resolver,
       UpstreamContext context,
-      SecretStore secrets)
+      SecretStore secrets,
+      TimeSources time)
       throws ConfigException {
     this.secrets = secrets;
+    this.time = time;
     this.manager = manager;
     this.context = context;
     this.dnsTimer = dnsTimer;
@@ -163,17 +167,17 @@ final class ClusterRuntime implements AutoCloseable {
       machinery.add(context);
     }
     HealthChecker checker = HealthChecker.create(c, context, healthCheckGroup);
-    OutlierDetector detector = OutlierDetector.create(c, context, Ticker.SYSTEM);
+    OutlierDetector detector = OutlierDetector.create(c, context, time.ticker());
     checker.addHostCheckListener(
         (host, type, passed) -> detector.onActiveHealthCheck(host, passed));
-    ClusterBreaker breaker =
-        ClusterBreaker.create(c, context.stats(), Ticker.SYSTEM, java.time.Clock.systemUTC());
+    ClusterBreaker breaker = ClusterBreaker.create(c, context.stats(), time.ticker(), time.clock());
     machinery.add(checker);
     machinery.add(detector);
     return new Entry(
         proto,
         c,
-        new RunningCluster(c, context.stats(), context.random(), detector, breaker, transport),
+        new RunningCluster(
+            c, context.stats(), context.random(), time.clock(), detector, breaker, transport),
         List.copyOf(machinery));
   }
 
@@ -215,13 +219,18 @@ final class ClusterRuntime implements AutoCloseable {
 
   static ClusterRuntime start(List<Cluster> protos, StatsStore stats, RandomSource random)
       throws ConfigException {
-    return start(protos, stats, random, new SecretStore());
+    return start(
+        protos,
+        stats,
+        new SecretStore(),
+        new TimeSources(Ticker.SYSTEM, java.time.Clock.systemUTC(), random));
   }
 
   /** Starts the static clusters; TLS clusters take their secrets from {@code secrets}. */
   static ClusterRuntime start(
-      List<Cluster> protos, StatsStore stats, RandomSource random, SecretStore secrets)
+      List<Cluster> protos, StatsStore stats, SecretStore secrets, TimeSources time)
       throws ConfigException {
+    RandomSource random = time.random();
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -236,7 +245,7 @@ final class ClusterRuntime implements AutoCloseable {
     ClusterRuntime runtime;
     try {
       manager = ClusterManager.create(protos, PATH, context);
-      runtime = new ClusterRuntime(manager, timer, resolver, context, secrets);
+      runtime = new ClusterRuntime(manager, timer, resolver, context, secrets, time);
     } catch (ConfigException e) {
       timer.shutdownNow();
       resolver.close();

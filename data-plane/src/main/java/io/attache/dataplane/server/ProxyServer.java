@@ -11,18 +11,16 @@ import io.attache.dataplane.admin.ServerInitState;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
-import io.attache.dataplane.fault.FaultInjector;
+import io.attache.dataplane.filter.FilterChainEntry;
+import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
-import io.attache.dataplane.listener.RouteConfigSource;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
-import io.attache.dataplane.rbac.RbacFilter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.ExecutorScheduler;
-import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.CommonTlsConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.SecretSource;
@@ -89,7 +87,6 @@ public final class ProxyServer {
   private final SecretStore secrets = new SecretStore();
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
-  private final RandomSource random;
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
@@ -115,12 +112,10 @@ public final class ProxyServer {
   private volatile InetSocketAddress adminAddress;
   private volatile boolean stopping;
 
-  private ProxyServer(
-      Bootstrap bootstrap, ProxyOptions options, RandomSource random, Validated validated)
+  private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
-    this.random = random;
     this.xds = validated.xds();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
@@ -129,7 +124,7 @@ public final class ProxyServer {
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
     this.clusters =
         ClusterRuntime.start(
-            bootstrap.getStaticResources().getClustersList(), stats, random, secrets);
+            bootstrap.getStaticResources().getClustersList(), stats, secrets, options.time());
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
@@ -194,27 +189,35 @@ public final class ProxyServer {
       exporter.ifPresent(BatchingSpanExporter::close);
       throw e;
     }
+    FilterFactoryContext filterContext =
+        new FilterFactoryContext(
+            "",
+            config.hcm().statPrefix(),
+            stats,
+            clusters::get,
+            config.hcm().useRemoteAddress(),
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock());
     ListenerContext context =
         new ListenerContext(
             config.hcm(),
-            clusters::get,
+            config.hcm().httpFilters().stream()
+                .map(
+                    f ->
+                        new FilterChainEntry(
+                            f.name(),
+                            f.type().canonicalName(),
+                            f.disabled(),
+                            f.factory(filterContext)))
+                .toList(),
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
             accessLog,
-            config.hcm().rbac().stream()
-                .map(r -> new RbacFilter(r, config.hcm().statPrefix(), stats))
-                .toList(),
-            config
-                .hcm()
-                .fault()
-                .map(
-                    f ->
-                        new FaultInjector(
-                            f, config.hcm().faultFilterName(), config.hcm().statPrefix(), stats)),
             tracerFor(config, exporter).countingStreamsIn(streams),
-            random,
-            Ticker.SYSTEM,
-            java.time.Clock.systemUTC(),
+            options.time().random(),
+            options.time().ticker(),
+            options.time().clock(),
             config
                 .tls()
                 .map(
@@ -276,8 +279,8 @@ public final class ProxyServer {
         config.hcm().tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
         exporter.get(),
-        random,
-        java.time.Clock.systemUTC());
+        options.time().random(),
+        options.time().clock());
   }
 
   /**
@@ -288,24 +291,19 @@ public final class ProxyServer {
     return check(bootstrap).warnings();
   }
 
-  /** Validates, then binds every listener and the admin endpoint. */
-  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options)
-      throws ConfigException {
-    return start(bootstrap, options, RandomSource.SYSTEM);
-  }
-
   /**
-   * As {@link #start(Bootstrap, ProxyOptions)}, with every random draw of the proxy (weighted
-   * clusters, runtime fractions, fault percentages, load balancing, jitter, request ids) taken from
-   * {@code random}: tests pass a seeded source and assert exact outcomes.
+   * Validates, then binds every listener and the admin endpoint. Every clock read and random draw
+   * of the proxy (weighted clusters, runtime fractions, fault percentages, load balancing, jitter,
+   * request ids) comes from {@code options.time()}: tests pass a seeded source and assert exact
+   * outcomes.
    */
-  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options, RandomSource random)
+  public static ProxyServer start(Bootstrap bootstrap, ProxyOptions options)
       throws ConfigException {
     Validated validated = check(bootstrap);
     for (String w : validated.warnings()) {
       log.warn("config: {}", w);
     }
-    ProxyServer server = new ProxyServer(bootstrap, options, random, validated);
+    ProxyServer server = new ProxyServer(bootstrap, options, validated);
     try {
       server.bind();
       server.startAds();
@@ -436,15 +434,12 @@ public final class ProxyServer {
             this::apply,
             stats,
             new ExecutorScheduler(timers),
-            random,
-            java.time.Clock.systemUTC());
+            options.time().random(),
+            options.time().clock(),
+            options.xdsTransport());
     ads = Optional.of(client);
     client.start();
-    log.info(
-        "mesh mode: ADS to {} at {}:{}",
-        xds.get().adsClusterName(),
-        xds.get().serverHost(),
-        xds.get().serverPort());
+    log.info("mesh mode: ADS to {} at {}", xds.get().adsClusterName(), xds.get().servers());
   }
 
   /**

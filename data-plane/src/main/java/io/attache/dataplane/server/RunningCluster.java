@@ -4,6 +4,7 @@ import io.attache.dataplane.admin.ClustersView;
 import io.attache.dataplane.breaker.ClusterResourceManagers;
 import io.attache.dataplane.breaker.OverflowDecision;
 import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.outlier.HostMonitor;
 import io.attache.dataplane.outlier.OutlierDetector;
@@ -15,7 +16,6 @@ import io.attache.dataplane.pool.PoolListener;
 import io.attache.dataplane.pool.PoolSettings;
 import io.attache.dataplane.pool.UpstreamProtocol;
 import io.attache.dataplane.pool.UpstreamTransport;
-import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.retry.RetryStats;
 import io.attache.dataplane.stats.StatsStore;
@@ -59,6 +59,7 @@ final class RunningCluster implements ClusterHandle {
       UpstreamCluster cluster,
       StatsStore store,
       RandomSource random,
+      Clock wallClock,
       OutlierDetector outlier,
       BreakerGate gate,
       UpstreamTransport transport) {
@@ -72,10 +73,10 @@ final class RunningCluster implements ClusterHandle {
     RetryStats retryStats = new RetryStats(store, cluster.name());
     this.defaultRetry =
         new ClusterRetryContext(
-            breakers.forPriority(RoutingPriority.DEFAULT), retryStats, random, Clock.systemUTC());
+            breakers.forPriority(RoutingPriority.DEFAULT), retryStats, random, wallClock);
     this.highRetry =
         new ClusterRetryContext(
-            breakers.forPriority(RoutingPriority.HIGH), retryStats, random, Clock.systemUTC());
+            breakers.forPriority(RoutingPriority.HIGH), retryStats, random, wallClock);
     ClusterDefinition definition = cluster.definition();
     ClusterDefinition.HttpSettings http = definition.http();
     this.poolSettings =

@@ -1,7 +1,7 @@
 package io.attache.dataplane.tls;
 
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.router.StringMatch;
+import io.attache.dataplane.matcher.StringMatch;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;

@@ -9,10 +9,7 @@ import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
@@ -41,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * RDS and SDS; per-resource validation with all-or-nothing NACKs per response; Envoy's warming
  * (clusters wait for their endpoints, listeners for their routes, both for their SDS secrets, up to
  * {@code initial_fetch_timeout}); and reconnection with jittered exponential back-off that keeps
- * the last snapshot serving. It hands the integrator only consistent, warm snapshots through {@link
+ * the last snapshot serving. With several servers in the ADS cluster (control-plane replicas) the
+ * stream goes to one at a time: the first is drawn at random, so a fleet spreads over the replicas,
+ * and each reconnection moves on to the next one, round robin, as Envoy's cluster load balancer
+ * picks a host per stream. It hands the integrator only consistent, warm snapshots through {@link
  * XdsConfigListener}.
  *
  * <p>All state lives on one serialised context (gRPC callbacks and timers are funnelled into it),
@@ -87,6 +87,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Map<String, SubscriptionStats> subscriptionStats = new HashMap<>();
 
   private ManagedChannel channel;
+  private int server;
   private AdsStream stream;
   private boolean started;
   private boolean closed;
@@ -110,6 +111,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Map<XdsResourceType, Rejection> rejections = new EnumMap<>(XdsResourceType.class);
   private final Map<Dependency.Key, ResourceRejection> resourceRejections = new HashMap<>();
   private volatile XdsConfigDump dump = XdsConfigDump.EMPTY;
+  private final XdsTransport transport;
 
   /**
    * @param scheduler runs back-off and initial-fetch timers; tests fire them by hand
@@ -123,12 +125,26 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       Scheduler scheduler,
       RandomSource random,
       Clock clock) {
+    this(config, listener, stats, scheduler, random, clock, XdsTransport.PLAINTEXT);
+  }
+
+  /** As above, with the channel opened by {@code transport}. */
+  public AdsClient(
+      XdsClientConfig config,
+      XdsConfigListener listener,
+      StatsStore stats,
+      Scheduler scheduler,
+      RandomSource random,
+      Clock clock,
+      XdsTransport transport) {
     this.config = config;
+    this.transport = transport;
     this.listener = listener;
     this.stats = stats;
     this.scheduler = scheduler;
     this.clock = clock;
     this.backoff = new ReconnectBackoff(random, ReconnectBackoff.BASE, ReconnectBackoff.MAX);
+    this.server = (int) random.nextLong(config.servers().size());
     this.sync =
         new SynchronizationContext(
             (thread, e) -> log.error("ADS client task failed; the client keeps running", e));
@@ -160,7 +176,7 @@ public final class AdsClient implements StreamHost, AutoCloseable {
             return;
           }
           started = true;
-          channel = buildChannel();
+          channel = transport.open(config, config.servers().get(server));
           for (XdsResourceType type : config.wildcardTypes()) {
             Duration timeout = config.initialFetchTimeout(type);
             if (!timeout.isZero()) {
@@ -209,20 +225,6 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   /** Versions, last updates and warming state for {@code /config_dump}; safe from any thread. */
   public XdsConfigDump configDump() {
     return dump;
-  }
-
-  private ManagedChannel buildChannel() {
-    ManagedChannelBuilder<?> builder =
-        Grpc.newChannelBuilderForAddress(
-            config.serverHost(), config.serverPort(), InsecureChannelCredentials.create());
-    builder.overrideAuthority(
-        config.authority().isEmpty() ? config.adsClusterName() : config.authority());
-    builder.maxInboundMessageSize(
-        config.maxReceiveMessageLength() == 0
-            ? Integer.MAX_VALUE
-            : config.maxReceiveMessageLength());
-    builder.userAgent(XdsClientConfig.USER_AGENT_NAME);
-    return builder.build();
   }
 
   private void openStream() {
@@ -331,6 +333,16 @@ public final class AdsClient implements StreamHost, AutoCloseable {
    * attempt and it is told again.
    */
   private void reconnect() {
+    if (config.servers().size() > 1) {
+      // Another replica may well be up: try the next one at once rather than wait for this one.
+      server = (server + 1) % config.servers().size();
+      channel.shutdownNow();
+      channel = transport.open(config, config.servers().get(server));
+      log.info(
+          "ADS stream to {}: trying {}", config.adsClusterName(), config.servers().get(server));
+      openStream();
+      return;
+    }
     ConnectivityState state = channel.getState(true);
     if (state != ConnectivityState.TRANSIENT_FAILURE) {
       openStream();

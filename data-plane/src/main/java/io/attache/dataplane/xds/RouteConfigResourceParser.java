@@ -1,7 +1,9 @@
 package io.attache.dataplane.xds;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.hcm.HttpFilterRegistry;
 import io.attache.dataplane.router.RouteTable;
+import io.attache.dataplane.router.RouteTableOptions;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.List;
 
@@ -23,7 +25,10 @@ final class RouteConfigResourceParser extends ResourceParser<RouteConfiguration>
   @Override
   List<Dependency> validate(RouteConfiguration proto, String name, String path)
       throws ConfigException {
-    RouteTable.compile(proto, path);
+    RouteTable.compile(
+        proto,
+        path,
+        RouteTableOptions.DEFAULT.withPerFilterParser(HttpFilterRegistry::parsePerRoute));
     return List.of();
   }
 }

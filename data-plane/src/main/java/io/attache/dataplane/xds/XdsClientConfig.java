@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +23,9 @@ import java.util.Set;
  * dynamic_resources}: which protocol variant, which server, which types are fetched over ADS and
  * their initial fetch timeouts. Immutable; it never opens a connection itself.
  *
- * @param serverHost the first endpoint of the static cluster named by {@code envoy_grpc}; a name is
- *     resolved by gRPC when the channel connects, not here
+ * @param servers every endpoint of the static cluster named by {@code envoy_grpc}, in the order of
+ *     its localities and {@code lb_endpoints}; a name is resolved by gRPC when a channel connects,
+ *     not here
  * @param authority {@code envoy_grpc.authority}; empty means the cluster name, as in Envoy
  * @param maxReceiveMessageLength {@code envoy_grpc.max_receive_message_length}; unlimited when 0
  * @param wildcardTypes the wildcard types with an {@code ads} config source (CDS, LDS)
@@ -35,8 +35,7 @@ public record XdsClientConfig(
     Node node,
     ApiType apiType,
     String adsClusterName,
-    String serverHost,
-    int serverPort,
+    List<Server> servers,
     String authority,
     int maxReceiveMessageLength,
     List<Header> initialMetadata,
@@ -57,10 +56,19 @@ public record XdsClientConfig(
     DELTA
   }
 
+  /** One endpoint of the ADS cluster: a control-plane replica (or a name for several). */
+  public record Server(String host, int port) {
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
   /** One {@code grpc_services[0].initial_metadata} entry, sent on every stream. */
   public record Header(String key, String value) {}
 
   public XdsClientConfig {
+    servers = List.copyOf(servers);
     initialMetadata = List.copyOf(initialMetadata);
     wildcardTypes = Set.copyOf(wildcardTypes);
     initialFetchTimeouts = Map.copyOf(initialFetchTimeouts);
@@ -160,8 +168,8 @@ public record XdsClientConfig(
     if (envoyGrpc.getClusterName().isEmpty()) {
       throw new ConfigException(join(egPath, "cluster_name"), "must not be empty");
     }
-    SocketAddress server =
-        staticClusterAddress(bootstrap, path, envoyGrpc.getClusterName(), egPath);
+    List<Server> servers =
+        staticClusterServers(bootstrap, path, envoyGrpc.getClusterName(), egPath);
     List<Header> metadata = new ArrayList<>();
     for (int i = 0; i < service.getInitialMetadataCount(); i++) {
       HeaderValue header = service.getInitialMetadata(i);
@@ -199,8 +207,7 @@ public record XdsClientConfig(
         node,
         apiType,
         envoyGrpc.getClusterName(),
-        server.getAddress(),
-        server.getPortValue(),
+        servers,
         envoyGrpc.getAuthority(),
         maxReceive == 0 || maxReceive > Integer.MAX_VALUE ? 0 : (int) maxReceive,
         metadata,
@@ -266,7 +273,11 @@ public record XdsClientConfig(
     return node.build();
   }
 
-  private static SocketAddress staticClusterAddress(
+  /**
+   * Every endpoint of the ADS cluster, across its localities: the control-plane replicas a stream
+   * may go to (Envoy's {@code envoy_grpc} picks one host of the cluster per stream).
+   */
+  private static List<Server> staticClusterServers(
       Bootstrap bootstrap, String path, String clusterName, String referencePath)
       throws ConfigException {
     List<Cluster> clusters = bootstrap.getStaticResources().getClustersList();
@@ -280,20 +291,32 @@ public record XdsClientConfig(
         throw new ConfigException(
             join(cPath, "type"), "the ADS cluster must be statically defined, not EDS");
       }
-      if (cluster.getLoadAssignment().getEndpointsCount() == 0
-          || cluster.getLoadAssignment().getEndpoints(0).getLbEndpointsCount() == 0) {
+      List<Server> servers = new ArrayList<>();
+      var localities = cluster.getLoadAssignment().getEndpointsList();
+      for (int l = 0; l < localities.size(); l++) {
+        var endpoints = localities.get(l).getLbEndpointsList();
+        for (int e = 0; e < endpoints.size(); e++) {
+          SocketAddress address = endpoints.get(e).getEndpoint().getAddress().getSocketAddress();
+          if (address.getAddress().isEmpty()
+              || address.getPortSpecifierCase() != SocketAddress.PortSpecifierCase.PORT_VALUE) {
+            throw new ConfigException(
+                join(
+                    cPath,
+                    "load_assignment.endpoints["
+                        + l
+                        + "].lb_endpoints["
+                        + e
+                        + "].endpoint.address"),
+                "the ADS cluster's endpoint needs a socket_address with address and port_value");
+          }
+          servers.add(new Server(address.getAddress(), address.getPortValue()));
+        }
+      }
+      if (servers.isEmpty()) {
         throw new ConfigException(
             join(cPath, "load_assignment.endpoints"), "the ADS cluster needs an endpoint");
       }
-      LbEndpoint endpoint = cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0);
-      SocketAddress address = endpoint.getEndpoint().getAddress().getSocketAddress();
-      if (address.getAddress().isEmpty()
-          || address.getPortSpecifierCase() != SocketAddress.PortSpecifierCase.PORT_VALUE) {
-        throw new ConfigException(
-            join(cPath, "load_assignment.endpoints[0].lb_endpoints[0].endpoint.address"),
-            "the ADS cluster's endpoint needs a socket_address with address and port_value");
-      }
-      return address;
+      return servers;
     }
     throw new ConfigException(
         join(referencePath, "cluster_name"),

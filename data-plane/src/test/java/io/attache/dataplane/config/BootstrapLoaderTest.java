@@ -140,4 +140,74 @@ class BootstrapLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("malformed YAML");
   }
+
+  @Test
+  void acceptsWhatEnvoysYamlLoaderAcceptsLowercaseEnumsAndObjectFormDurationsAndWrappers()
+      throws Exception {
+    String lenient =
+        MINIMAL
+            .replace("stat_prefix: outbound", "stat_prefix: outbound\n          codec_type: auto")
+            .replace("timeout: 2s", "timeout: { seconds: 2, nanos: 500000000 }")
+            .replace(
+                "stat_prefix: outbound",
+                "stat_prefix: outbound\n          generate_request_id: { value: false }");
+
+    Bootstrap bootstrap = BootstrapLoader.parse(lenient, false);
+
+    HttpConnectionManager hcm =
+        bootstrap
+            .getStaticResources()
+            .getListeners(0)
+            .getFilterChains(0)
+            .getFilters(0)
+            .getTypedConfig()
+            .unpack(HttpConnectionManager.class);
+    assertThat(hcm.getCodecType()).isEqualTo(HttpConnectionManager.CodecType.AUTO);
+    assertThat(hcm.getGenerateRequestId().getValue()).isFalse();
+    com.google.protobuf.Duration timeout =
+        hcm.getRouteConfig().getVirtualHosts(0).getRoutes(0).getRoute().getTimeout();
+    assertThat(timeout.getSeconds()).isEqualTo(2);
+    assertThat(timeout.getNanos()).isEqualTo(500_000_000);
+  }
+
+  @Test
+  void stillRefusesAnEnumNameThatNoCaseMatches() {
+    String bad =
+        MINIMAL.replace(
+            "stat_prefix: outbound", "stat_prefix: outbound\n          codec_type: http3x");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BootstrapLoader.parse(bad, false))
+        .isInstanceOf(ConfigException.class);
+  }
+
+  @Test
+  void unwrapsATypedStructIntoTheConfigItCarries() throws Exception {
+    String routerType =
+        "\"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+    String wrapped =
+        MINIMAL.replace(
+            routerType,
+            "\"@type\": type.googleapis.com/xds.type.v3.TypedStruct\n"
+                + "              type_url:"
+                + " type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\n"
+                + "              value: { suppress_envoy_headers: true }");
+
+    Bootstrap bootstrap = BootstrapLoader.parse(wrapped, false);
+
+    HttpConnectionManager hcm =
+        bootstrap
+            .getStaticResources()
+            .getListeners(0)
+            .getFilterChains(0)
+            .getFilters(0)
+            .getTypedConfig()
+            .unpack(HttpConnectionManager.class);
+    com.google.protobuf.Any router = hcm.getHttpFilters(0).getTypedConfig();
+    assertThat(router.getTypeUrl())
+        .isEqualTo("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router");
+    assertThat(
+            router
+                .unpack(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.class)
+                .getSuppressEnvoyHeaders())
+        .isTrue();
+  }
 }

@@ -15,7 +15,7 @@ class CompiledRoutingTest {
                 + "\"route\":{\"cluster\":\"users\",\"regex_rewrite\":{\"pattern\":{\"regex\":\"^/users/(.*)$\"},\"substitution\":\"/u/\\\\1\"},"
                 + "\"hash_policy\":[{\"header\":{\"header_name\":\"x-v\",\"regex_rewrite\":{\"pattern\":{\"regex\":\"v\"},\"substitution\":\"\"}}}]}},"
                 + "{\"match\":{\"prefix\":\"/\"},\"redirect\":{\"regex_rewrite\":{\"pattern\":{\"regex\":\"x\"},\"substitution\":\"y\"}}}]");
-    long before = Re2Pattern.compilations();
+    long before = io.attache.dataplane.matcher.Regex.compilations();
     RandomSource random = RandomSource.seeded(5);
     for (int i = 0; i < 1_000; i++) {
       HttpRequest request = TestConfigs.get("h", "/users/" + i);
@@ -25,6 +25,6 @@ class CompiledRoutingTest {
       assertThat(table.route(TestConfigs.get("h", "/x"), random))
           .isInstanceOf(RouteDecision.Redirect.class);
     }
-    assertThat(Re2Pattern.compilations()).isEqualTo(before);
+    assertThat(io.attache.dataplane.matcher.Regex.compilations()).isEqualTo(before);
   }
 }

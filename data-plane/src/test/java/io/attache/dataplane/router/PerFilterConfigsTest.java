@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.fault.HttpFaultConfig;
-import io.attache.dataplane.fault.PerRouteFault;
+import io.attache.dataplane.filter.fault.HttpFaultConfig;
+import io.attache.dataplane.filter.fault.PerRouteFault;
+import io.attache.dataplane.hcm.HttpFilterRegistry;
 import io.attache.dataplane.time.RandomSource;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
@@ -77,13 +78,30 @@ class PerFilterConfigsTest {
         .build();
   }
 
+  /** Compiled as a connection manager compiles it: per-route values parsed by their filters. */
+  private static RouteTable compile(RouteConfiguration config, String path) throws ConfigException {
+    return RouteTable.compile(
+        config,
+        path,
+        RouteTableOptions.DEFAULT.withPerFilterParser(HttpFilterRegistry::parsePerRoute));
+  }
+
+  /** What the fault filter configured as {@code filterName} finds for the route. */
   private static PerRouteFault resolve(RouteConfiguration config, String filterName)
       throws ConfigException {
     RouteDecision decision =
-        RouteTable.compile(config, "route_config")
+        compile(config, "route_config")
             .route(TestConfigs.get("example.com", "/x"), RandomSource.seeded(1));
     assertThat(decision).isInstanceOf(RouteDecision.Forward.class);
-    return ((RouteDecision.Forward) decision).perFilterConfigs().fault(filterName);
+    PerFilterConfigs configs = decision.perFilterConfigs();
+    if (configs.presence(filterName, CANONICAL) == PerFilterConfigs.Presence.DISABLED) {
+      return PerRouteFault.DISABLED;
+    }
+    return configs
+        .config(filterName, CANONICAL)
+        .filter(HttpFaultConfig.class::isInstance)
+        .map(c -> PerRouteFault.override((HttpFaultConfig) c))
+        .orElse(PerRouteFault.FILTER_CONFIG);
   }
 
   private static String writtenAt(PerRouteFault perRoute) {
@@ -215,7 +233,7 @@ class PerFilterConfigsTest {
             .putTypedPerFilterConfig(CANONICAL, rateLimited)
             .build();
 
-    assertThatThrownBy(() -> RouteTable.compile(config(Map.of(), Map.of(), direct), "route_config"))
+    assertThatThrownBy(() -> compile(config(Map.of(), Map.of(), direct), "route_config"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
             "route_config.virtual_hosts[0].routes[0].typed_per_filter_config"
@@ -232,7 +250,7 @@ class PerFilterConfigsTest {
 
     assertThatThrownBy(
             () ->
-                RouteTable.compile(
+                compile(
                     config(
                         Map.of(),
                         Map.of(),
@@ -253,9 +271,7 @@ class PerFilterConfigsTest {
                 .build());
 
     assertThatThrownBy(
-            () ->
-                RouteTable.compile(
-                    config(entry(CANONICAL, rateLimited), Map.of(), route(Map.of())), ""))
+            () -> compile(config(entry(CANONICAL, rateLimited), Map.of(), route(Map.of())), ""))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
             "typed_per_filter_config[\"envoy.filters.http.fault\"].response_rate_limit")

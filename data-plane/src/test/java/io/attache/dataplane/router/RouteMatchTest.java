@@ -21,6 +21,22 @@ class RouteMatchTest {
   }
 
   @Test
+  void tlsContextPresentedMatchesOnlyAConnectionWithAValidatedClientCertificate() {
+    RouteTable table = one("{\"prefix\":\"/\",\"tls_context\":{\"presented\":true}}");
+    RequestContext mutual =
+        new RequestContext(java.util.Optional.of("https"), java.util.Optional.empty(), true);
+    RequestContext oneWay =
+        new RequestContext(java.util.Optional.of("https"), java.util.Optional.empty(), false);
+    assertThat(cluster(table.route(get("h", "/"), RandomSource.seeded(1), mutual)))
+        .isEqualTo("hit");
+    assertThat(table.route(get("h", "/"), RandomSource.seeded(1), oneWay))
+        .isInstanceOf(RouteDecision.NoRoute.class);
+    RouteTable notValidated = one("{\"prefix\":\"/\",\"tls_context\":{\"validated\":false}}");
+    assertThat(cluster(notValidated.route(get("h", "/"), RandomSource.seeded(1), oneWay)))
+        .isEqualTo("hit");
+  }
+
+  @Test
   void prefixMatchesTheStartOfThePathIgnoringTheQuery() {
     RouteTable table = one("{\"prefix\":\"/api\"}");
     assertThat(hits(table, get("h", "/api/v1?x=1"))).isTrue();

@@ -3,8 +3,8 @@ package io.attache.dataplane.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.proxy.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.xds.Versioned;

@@ -4,11 +4,15 @@ import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.time.TimeSources;
+import io.attache.dataplane.xds.XdsTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -37,8 +41,11 @@ public final class ProxyHarness implements AutoCloseable {
     return new ProxyHarness(
         ProxyServer.start(
             BootstrapLoader.parse(bootstrapYaml, false),
-            new ProxyOptions(1, Duration.ofSeconds(5)),
-            random));
+            new ProxyOptions(
+                1,
+                Duration.ofSeconds(5),
+                new TimeSources(Ticker.SYSTEM, Clock.systemUTC(), random),
+                XdsTransport.PLAINTEXT)));
   }
 
   /**

@@ -530,6 +530,61 @@ class AdsClientTest {
 
   @ParameterizedTest
   @EnumSource(ApiType.class)
+  void withSeveralServersAStreamThatBreaksMovesToTheNextServer(ApiType type) throws Exception {
+    apiType = type;
+    server = new AdsTestServer().start();
+    try (AdsTestServer second = new AdsTestServer().start()) {
+      XdsClientConfig config =
+          XdsClientConfig.from(
+              BootstrapLoader.parse(
+                  TestResources.bootstrapWithServers(
+                      type == ApiType.DELTA ? "DELTA_GRPC" : "GRPC", server.port(), second.port()),
+                  false),
+              "");
+      assertThat(config.servers())
+          .extracting(XdsClientConfig.Server::port)
+          .containsExactly(server.port(), second.port());
+      server.setSnapshot(warmingSnapshot("1", List.of(endpoints("backend", 9090))));
+      second.setSnapshot(warmingSnapshot("1", List.of(endpoints("backend", 8080))));
+      // HalfOfBound draws 1 of 2: the stream starts on the second server.
+      client =
+          new AdsClient(config, listener, stats, scheduler, new HalfOfBound(), Clock.systemUTC());
+      client.start();
+      await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+      assertThat(endpointPort()).isEqualTo(8080);
+      assertThat(server.requests).isEmpty();
+      assertThat(server.deltaRequests).isEmpty();
+
+      second.stop();
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(scheduler.pendingDelays()).isEqualTo(List.of(Duration.ofMillis(250))));
+      scheduler.runPending(); // the next server, at once: it is up
+
+      await().atMost(WAIT).until(() -> endpointPort() == 9090);
+      await().atMost(WAIT).until(() -> stats.gauge("control_plane.connected_state").value() == 1);
+      assertThat(scheduler.pending()).as("no retry left").isEmpty();
+    }
+  }
+
+  private int endpointPort() {
+    return listener
+        .last()
+        .clusterLoadAssignments()
+        .get("backend")
+        .resource()
+        .getEndpoints(0)
+        .getLbEndpoints(0)
+        .getEndpoint()
+        .getAddress()
+        .getSocketAddress()
+        .getPortValue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
   void reconnectsWithJitteredBackoffAndResyncsWithoutASpuriousSnapshot(ApiType type)
       throws Exception {
     start(type);

@@ -104,6 +104,17 @@ final class TestResources {
         .build();
   }
 
+  /** The same bootstrap with one ADS cluster endpoint per port: several control-plane replicas. */
+  static String bootstrapWithServers(String apiType, int... adsPorts) {
+    String single = bootstrap(adsPorts[0], apiType);
+    String endpoint = single.substring(single.indexOf("        - endpoint:"));
+    StringBuilder endpoints = new StringBuilder();
+    for (int port : adsPorts) {
+      endpoints.append(endpoint.replace(Integer.toString(adsPorts[0]), Integer.toString(port)));
+    }
+    return single.substring(0, single.indexOf("        - endpoint:")) + endpoints;
+  }
+
   static String bootstrap(int adsPort, String apiType) {
     return """
         node: { id: proxy-1, cluster: mesh }

@@ -1,0 +1,75 @@
+package io.attache.dataplane.cluster;
+
+import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.outlier.BreakerGate;
+import io.attache.dataplane.pool.HostConnectionPool;
+import io.attache.dataplane.retry.ClusterRetryContext;
+import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.lb.LbContext;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+
+/**
+ * What a proxied stream needs from one running cluster: a host, a pool to that host on the stream's
+ * event loop, its circuit breakers and retry context, and the places to report what happened
+ * (stats, outlier detection). Implementations are shared across event loops and must be thread-safe
+ * and non-blocking.
+ */
+public interface ClusterHandle {
+  String name();
+
+  /** A host for one attempt (hash and hosts to avoid in {@code context}), or null if none. */
+  SelectedHost chooseHost(LbContext context);
+
+  /**
+   * The pool to {@code host} owned by {@code loop}. Call on {@code loop}. {@code downstreamHttp2}
+   * matters only for clusters with {@code USE_DOWNSTREAM_PROTOCOL}.
+   */
+  HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2);
+
+  /** The cluster's three-state breaker gate ({@link BreakerGate#ADMIT_ALL} unless strict). */
+  BreakerGate gate();
+
+  /** The circuit breakers of one priority. */
+  ResourceManager breakers(RoutingPriority priority);
+
+  /** What a retry state needs from this cluster, for one priority. */
+  ClusterRetryContext retryContext(RoutingPriority priority);
+
+  /** Counts one request sent upstream ({@code upstream_rq_total}, {@code upstream_rq_active}). */
+  void requestStarted(SelectedHost host);
+
+  /** Counts one upstream response status and tells outlier detection about it. */
+  void responseReceived(SelectedHost host, int status);
+
+  /** Ends a request started with {@link #requestStarted}; {@code outcome} says how it ended. */
+  void requestEnded(SelectedHost host, UpstreamOutcome outcome);
+
+  /** How an upstream request ended, for counters and host health. */
+  enum UpstreamOutcome {
+    COMPLETED,
+    TIMEOUT,
+    UPSTREAM_RESET,
+    LOCAL_RESET,
+    CONNECT_FAILURE,
+    /** Abandoned by the proxy (a retry was decided, the client left): not the host's fault. */
+    CANCELLED
+  }
+
+  /** A chosen host: its address and whatever the cluster keeps per host. */
+  interface SelectedHost {
+    InetSocketAddress address();
+
+    /** The cluster's host object (for retry host predicates). */
+    Host host();
+
+    /** The host's name for {@code auto_host_rewrite} (DNS name, else the IP). */
+    String hostname();
+
+    /** {@code host:port} as access logs and {@code %UPSTREAM_HOST%} print it. */
+    default String describe() {
+      return address().getHostString() + ":" + address().getPort();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.attache.dataplane.filter;
+
+import io.attache.dataplane.security.PeerIdentity;
+import io.attache.dataplane.tls.TlsSession;
+import java.net.InetSocketAddress;
+
+/** The downstream connection a stream arrived on, as filters may see it. Read-only. */
+public interface DownstreamConnection {
+  /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}, as access logs print it. */
+  String protocol();
+
+  /** The TLS session of the downstream connection; {@link TlsSession#NONE} for plaintext. */
+  TlsSession tls();
+
+  /** {@code https} on a TLS connection, {@code http} otherwise. */
+  default String scheme() {
+    return tls().secure() ? "https" : "http";
+  }
+
+  InetSocketAddress remoteAddress();
+
+  InetSocketAddress localAddress();
+
+  /** The verified TLS identity of the downstream connection; {@link PeerIdentity#NONE} if none. */
+  default PeerIdentity peerIdentity() {
+    return tls().peer();
+  }
+
+  default boolean http2() {
+    return "HTTP/2".equals(protocol());
+  }
+}

@@ -1,0 +1,86 @@
+package io.attache.dataplane.filter;
+
+import io.attache.dataplane.accesslog.ResponseFlag;
+import java.net.InetSocketAddress;
+import java.util.EnumSet;
+
+/**
+ * What happened to one stream, written by the connection manager and its filters and read by the
+ * access log, stats and tracing at the end (Envoy's {@code StreamInfo}). Mutable, confined to the
+ * stream's event loop; never shared between streams.
+ */
+public final class StreamInfo {
+  private final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+  private String responseCodeDetails = "-";
+  private int responseCode;
+  private String routeName;
+  private String upstreamCluster;
+  private InetSocketAddress upstreamHost;
+  private int attemptCount;
+
+  public void addFlag(ResponseFlag flag) {
+    flags.add(flag);
+  }
+
+  public boolean hasFlag(ResponseFlag flag) {
+    return flags.contains(flag);
+  }
+
+  /** The flags set so far (live view; copy before keeping it). */
+  public EnumSet<ResponseFlag> flags() {
+    return flags;
+  }
+
+  public String responseCodeDetails() {
+    return responseCodeDetails;
+  }
+
+  public void setResponseCodeDetails(String details) {
+    this.responseCodeDetails = details;
+  }
+
+  /** The status sent downstream, 0 while none was. */
+  public int responseCode() {
+    return responseCode;
+  }
+
+  public void setResponseCode(int code) {
+    this.responseCode = code;
+  }
+
+  /** {@code Route.name} of the route that served the stream, null when no route matched. */
+  public String routeName() {
+    return routeName;
+  }
+
+  public void setRouteName(String name) {
+    this.routeName = name;
+  }
+
+  /** The cluster the router chose, null while none. */
+  public String upstreamCluster() {
+    return upstreamCluster;
+  }
+
+  public void setUpstreamCluster(String cluster) {
+    this.upstreamCluster = cluster;
+  }
+
+  /** The host of the last upstream attempt, null while none. */
+  public InetSocketAddress upstreamHost() {
+    return upstreamHost;
+  }
+
+  public void setUpstreamHost(InetSocketAddress host) {
+    this.upstreamHost = host;
+  }
+
+  /** Upstream attempts made ({@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}). */
+  public int attemptCount() {
+    return attemptCount;
+  }
+
+  public void setAttemptCount(int count) {
+    this.attemptCount = count;
+  }
+}

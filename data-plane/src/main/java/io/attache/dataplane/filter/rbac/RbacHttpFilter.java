@@ -1,0 +1,47 @@
+package io.attache.dataplane.filter.rbac;
+
+import io.attache.dataplane.filter.DownstreamConnection;
+import io.attache.dataplane.filter.FilterHeadersStatus;
+import io.attache.dataplane.filter.StreamDecoderFilter;
+import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * The RBAC filter on one stream: checks the request headers against the listener's {@link
+ * RbacFilter} and answers 403 {@code RBAC: access denied} when they are denied, before anything
+ * after it in the chain (the router included) sees the request.
+ */
+final class RbacHttpFilter implements StreamDecoderFilter {
+  private final RbacFilter filter;
+  private final RbacRequest.ClientAddressSource clientAddress;
+  private StreamDecoderFilterCallbacks callbacks;
+
+  RbacHttpFilter(RbacFilter filter, RbacRequest.ClientAddressSource clientAddress) {
+    this.filter = filter;
+    this.clientAddress = clientAddress;
+  }
+
+  @Override
+  public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
+    this.callbacks = callbacks;
+  }
+
+  @Override
+  public FilterHeadersStatus decodeHeaders(HttpRequest request, boolean endStream) {
+    DownstreamConnection c = callbacks.connection();
+    RbacRequest view =
+        RbacRequest.of(
+            request,
+            c.scheme(),
+            c.remoteAddress(),
+            c.localAddress(),
+            c.peerIdentity(),
+            clientAddress);
+    RbacFilter.Result result = filter.check(view);
+    if (result.verdict() == RbacFilter.Verdict.DENY) {
+      callbacks.sendLocalReply(403, RbacFilter.DENIED_BODY, result.responseCodeDetails());
+      return FilterHeadersStatus.STOP_ITERATION;
+    }
+    return FilterHeadersStatus.CONTINUE;
+  }
+}

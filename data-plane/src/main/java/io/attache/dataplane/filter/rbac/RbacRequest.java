@@ -1,0 +1,161 @@
+package io.attache.dataplane.filter.rbac;
+
+import io.attache.dataplane.matcher.HeaderSource;
+import io.attache.dataplane.security.PeerIdentity;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One request as the RBAC matchers see it: headers with Envoy's pseudo-headers, the connection's
+ * addresses and the peer's verified identity. {@code remoteAddress} is Envoy's "downstream remote
+ * address" (the trusted client address, which may come from {@code x-forwarded-for}); {@code
+ * directRemoteAddress} is always the socket peer. Built once per request on the event loop; never
+ * shared, never blocks (no name resolution: only IP literals are read from headers).
+ */
+public final class RbacRequest implements HeaderSource {
+  private final HttpRequest request;
+  private final String scheme;
+  private final InetSocketAddress directRemoteAddress;
+  private final InetAddress remoteAddress;
+  private final InetSocketAddress localAddress;
+  private final PeerIdentity peer;
+
+  private RbacRequest(
+      HttpRequest request,
+      String scheme,
+      InetSocketAddress directRemoteAddress,
+      InetAddress remoteAddress,
+      InetSocketAddress localAddress,
+      PeerIdentity peer) {
+    this.request = request;
+    this.scheme = scheme;
+    this.directRemoteAddress = directRemoteAddress;
+    this.remoteAddress = remoteAddress;
+    this.localAddress = localAddress;
+    this.peer = peer;
+  }
+
+  /** How the connection manager decides the trusted client address ({@code use_remote_address}). */
+  public enum ClientAddressSource {
+    /** {@code use_remote_address: true}: the socket peer is the client. */
+    CONNECTION,
+    /**
+     * {@code use_remote_address: false} (Envoy's default) with {@code xff_num_trusted_hops: 0}: the
+     * rightmost valid IP of {@code x-forwarded-for}, else the socket peer.
+     */
+    LAST_X_FORWARDED_FOR
+  }
+
+  /**
+   * @param request the request after the connection manager's own header mutations, as Envoy's
+   *     decoder filters see it
+   * @param scheme the downstream scheme ({@code :scheme})
+   * @param directRemote the socket peer
+   * @param local the address the connection was accepted on
+   * @param peer the verified TLS identity of the connection, {@link PeerIdentity#NONE} if none
+   * @param clientAddress where the trusted client address comes from
+   */
+  public static RbacRequest of(
+      HttpRequest request,
+      String scheme,
+      InetSocketAddress directRemote,
+      InetSocketAddress local,
+      PeerIdentity peer,
+      ClientAddressSource clientAddress) {
+    InetAddress remote = directRemote.getAddress();
+    if (clientAddress == ClientAddressSource.LAST_X_FORWARDED_FOR) {
+      InetAddress fromXff = lastForwardedFor(request.headers());
+      if (fromXff != null) {
+        remote = fromXff;
+      }
+    }
+    return new RbacRequest(request, scheme, directRemote, remote, local, peer);
+  }
+
+  /** The rightmost {@code x-forwarded-for} entry if it is an IP literal, else null. */
+  static InetAddress lastForwardedFor(HttpHeaders headers) {
+    List<String> values = headers.getAll("x-forwarded-for");
+    if (values.isEmpty()) {
+      return null;
+    }
+    String last = values.get(values.size() - 1);
+    int comma = last.lastIndexOf(',');
+    String entry = (comma < 0 ? last : last.substring(comma + 1)).trim();
+    return NetUtil.createInetAddressFromIpAddressString(entry);
+  }
+
+  /**
+   * All values of a header joined with {@code ","} (Envoy's rule for matching), or null when
+   * absent. {@code :method}, {@code :path}, {@code :authority} and {@code :scheme} are the
+   * pseudo-headers; as in Envoy, the HTTP/1 {@code Host} header is only visible as {@code
+   * :authority}.
+   */
+  @Override
+  public String joined(String lowerCaseName) {
+    return headerValue(lowerCaseName);
+  }
+
+  String headerValue(String lowerCaseName) {
+    if (lowerCaseName.startsWith(":")) {
+      return switch (lowerCaseName) {
+        case ":method" -> request.method().name();
+        case ":path" -> request.uri();
+        case ":authority" -> request.headers().get(HttpHeaderNames.HOST);
+        case ":scheme" -> scheme;
+        default -> null;
+      };
+    }
+    if (lowerCaseName.equals("host")) {
+      return null;
+    }
+    List<String> values = request.headers().getAll(lowerCaseName);
+    if (values.isEmpty()) {
+      return null;
+    }
+    return values.size() == 1 ? values.get(0) : String.join(",", values);
+  }
+
+  /** The {@code :path} without query and fragment, as Envoy's {@code PathMatcher} sees it. */
+  String pathWithoutQuery() {
+    String uri = request.uri();
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c == '?' || c == '#') {
+        return uri.substring(0, i);
+      }
+    }
+    return uri;
+  }
+
+  InetAddress directRemoteIp() {
+    return directRemoteAddress.getAddress();
+  }
+
+  InetAddress remoteIp() {
+    return remoteAddress;
+  }
+
+  InetSocketAddress localAddress() {
+    return localAddress;
+  }
+
+  PeerIdentity peer() {
+    return peer;
+  }
+
+  /**
+   * Who is asking, for log lines: the verified principal name, else the socket peer. Never a header
+   * value, so nothing a caller sends (tokens, cookies) reaches the log.
+   */
+  public String callerForLog() {
+    if (peer.authenticated()) {
+      return "principal=" + peer.principalName() + " peer=" + directRemoteAddress;
+    }
+    return "peer=" + directRemoteAddress;
+  }
+}

@@ -1,0 +1,534 @@
+package io.attache.dataplane.filter.router;
+
+import io.attache.dataplane.accesslog.ResponseFlag;
+import io.attache.dataplane.breaker.OverflowDecision;
+import io.attache.dataplane.breaker.ResourceManager;
+import io.attache.dataplane.cluster.ClusterHandle;
+import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
+import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.filter.FilterDataStatus;
+import io.attache.dataplane.filter.FilterHeadersStatus;
+import io.attache.dataplane.filter.LocalReply;
+import io.attache.dataplane.filter.StreamDecoderFilter;
+import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
+import io.attache.dataplane.filter.StreamInfo;
+import io.attache.dataplane.outlier.BreakerGate;
+import io.attache.dataplane.pool.UpstreamLease;
+import io.attache.dataplane.retry.ResetReason;
+import io.attache.dataplane.retry.RetryState;
+import io.attache.dataplane.retry.RetryStatus;
+import io.attache.dataplane.router.RouteDecision;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import java.time.Duration;
+
+/**
+ * The terminal HTTP filter (Envoy's router): acts on the route — local answers for no route, direct
+ * responses and redirects, otherwise forwarding to the route's cluster — and runs upstream
+ * attempts, one {@link UpstreamRequest} each, on hosts from the load balancer and through the
+ * cluster's circuit breakers, retrying per the route's retry policy with jittered back-off, under
+ * the route timeout. Streams the request body up and the chosen response down with backpressure.
+ * Lives on the stream's event loop; never blocks it.
+ */
+final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
+  private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
+
+  private final RouterFilterFactory shared;
+  private StreamDecoderFilterCallbacks callbacks;
+  private StreamInfo info;
+  private final RequestBody body = new RequestBody();
+  private final Runnable routeTimeout = this::onRouteTimeout;
+  private final Runnable readUpstream = this::readUpstream;
+
+  private HttpRequest request;
+  private RouteDecision.Forward route;
+  private ClusterHandle cluster;
+  private ResourceManager breakers;
+  private RetryState retryState;
+  private boolean gateAdmitted;
+  private UpstreamRequest attempt;
+  private ChannelHandlerContext upstreamReader;
+  private io.attache.dataplane.time.Scheduler.ScheduledTask retryTimer;
+  private boolean requestBodyExpected;
+  private boolean requestComplete;
+  private long requestCompleteNanos;
+  private boolean routeTimerArmed;
+  private boolean responseStarted;
+  private boolean responseComplete;
+  private boolean destroyed;
+
+  RouterFilter(RouterFilterFactory shared) {
+    this.shared = shared;
+  }
+
+  @Override
+  public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
+    this.callbacks = callbacks;
+    this.info = callbacks.streamInfo();
+  }
+
+  @Override
+  public FilterHeadersStatus decodeHeaders(HttpRequest req, boolean endStream) {
+    this.request = req;
+    if (req instanceof FullHttpRequest full) {
+      requestBodyExpected = full.content().isReadable();
+      body.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+      markRequestComplete();
+    } else if (endStream) {
+      body.add(LastHttpContent.EMPTY_LAST_CONTENT); // ends the upstream message
+      markRequestComplete();
+    } else {
+      requestBodyExpected = true;
+    }
+    RouteDecision decision = callbacks.route();
+    if (decision instanceof RouteDecision.Forward forward) {
+      forward(forward);
+    } else {
+      LocalAnswers.answer(decision, shared.stats, callbacks);
+    }
+    return FilterHeadersStatus.STOP_ITERATION;
+  }
+
+  @Override
+  public FilterDataStatus decodeData(HttpContent content, boolean endStream) {
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
+      markRequestComplete();
+      startRouteTimer();
+    }
+    UpstreamRequest a = attempt;
+    boolean leased = a != null && a.hasLease();
+    if (body.overflows(content)) {
+      stopBuffering();
+    }
+    if (body.buffering()) {
+      body.keep(content);
+      if (leased) {
+        a.sentChunks++;
+        writeUpstream(content.retainedDuplicate());
+      }
+    } else if (leased) {
+      writeUpstream(content);
+    } else {
+      body.add(content);
+    }
+    if (last && leased) {
+      a.startPerTryTimer();
+    }
+    return FilterDataStatus.STOP_ITERATION_NO_BUFFER;
+  }
+
+  private void markRequestComplete() {
+    requestComplete = true;
+    requestCompleteNanos = shared.context.ticker().nanoTime();
+  }
+
+  // ---------------------------------------------------------------- forwarding
+
+  private void forward(RouteDecision.Forward forward) {
+    info.setRouteName(forward.policy().routeName());
+    cluster = shared.context.clusters().apply(forward.cluster());
+    if (cluster == null) {
+      shared.stats.noCluster.inc();
+      info.addFlag(ResponseFlag.NO_CLUSTER_FOUND);
+      callbacks.sendLocalReply(forward.policy().clusterNotFoundStatus(), "", "cluster_not_found");
+      return;
+    }
+    this.route = forward;
+    info.setUpstreamCluster(cluster.name());
+    forward.policy().idleTimeout().ifPresent(callbacks::setStreamIdleTimeout);
+    UpstreamHeaders.finalizeRequest(forward, request, callbacks.connection());
+    breakers = cluster.breakers(forward.policy().priority());
+    retryState =
+        RetryState.create(
+            forward.policy().retryPolicy(),
+            request,
+            callbacks.connection().scheme(),
+            callbacks.internalRequest()
+                ? RetryState.EnvoyRetryHeaders.HONOURED
+                : RetryState.EnvoyRetryHeaders.IGNORED,
+            cluster.retryContext(forward.policy().priority()));
+    RetryState.consumeRetryHeaders(request.headers());
+    boolean buffer = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
+    int limit =
+        forward.policy().perRequestBufferLimitBytes().orElse(RequestBody.DEFAULT_BUFFER_LIMIT);
+    if (!body.startBuffering(buffer, limit)) {
+      stopBuffering();
+    }
+    if (requestComplete) {
+      startRouteTimer();
+    }
+    if (cluster.gate().tryAdmit() != BreakerGate.Admission.ADMIT) {
+      // The strict breaker is OPEN (or its one probe is in flight): fail fast, no network.
+      info.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+      localReply(503, "no healthy upstream", "attache_breaker_open");
+      return;
+    }
+    gateAdmitted = true;
+    startAttempt();
+  }
+
+  /** Stops keeping the body for replay: it no longer fits, so this request will not be retried. */
+  private void stopBuffering() {
+    retryState.disableBecauseBodyTooLarge();
+    body.stopBuffering(attempt == null || !attempt.hasLease() ? 0 : attempt.sentChunks);
+  }
+
+  private void startAttempt() {
+    retryTimer = null;
+    if (destroyed) {
+      return;
+    }
+    SelectedHost host = cluster.chooseHost(retryState.lbContext(route.hash()));
+    if (host == null) {
+      info.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+      localReply(503, "no healthy upstream", "no_healthy_upstream");
+      return;
+    }
+    if (breakers.requests().tryAcquire() != OverflowDecision.ADMITTED) {
+      overloaded("upstream_overflow_max_requests");
+      return;
+    }
+    info.setUpstreamHost(host.address());
+    retryState.onHostAttempted(host.host());
+    if (route.policy().autoHostRewrite()) {
+      request.headers().set(HttpHeaderNames.HOST, host.hostname());
+    }
+    int number = info.attemptCount() + 1;
+    info.setAttemptCount(number);
+    UpstreamRequest a =
+        new UpstreamRequest(
+            this,
+            cluster,
+            breakers,
+            route.policy().retryPolicy(),
+            callbacks.scheduler(),
+            shared.context.ticker(),
+            number,
+            host,
+            callbacks.activeSpan().startAttempt(number, cluster.name()));
+    attempt = a;
+    cluster.requestStarted(host);
+    Future<UpstreamLease> acquired =
+        cluster.pool(callbacks.eventLoop(), host, callbacks.connection().http2()).acquire();
+    if (acquired.isDone()) {
+      a.onLease(acquired);
+    } else if (breakers.pendingRequests().tryAcquire() != OverflowDecision.ADMITTED) {
+      acquired.addListener(f -> releaseUnwanted(acquired));
+      a.end(UpstreamOutcome.CANCELLED, true);
+      overloaded("upstream_overflow_max_pending_requests");
+    } else {
+      a.holdPendingSlot();
+      acquired.addListener(f -> a.onLease(acquired));
+    }
+  }
+
+  private static void releaseUnwanted(Future<UpstreamLease> acquired) {
+    if (acquired.isSuccess()) {
+      acquired.getNow().release(true);
+    }
+  }
+
+  @Override
+  public void onUpstreamReady(UpstreamRequest a, Channel up) {
+    // Nothing listens to these writes: a void promise saves a promise per write, and a failed write
+    // reaches the reader's exceptionCaught, which closes the connection (a reset).
+    up.write(
+        UpstreamHeaders.forAttempt(
+            request, a, body.buffering(), requestBodyExpected, expectedTimeoutMillis(a)),
+        up.voidPromise());
+    int sent = body.writeTo(up);
+    if (body.buffering()) {
+      a.sentChunks = sent;
+    }
+    up.flush();
+    if (requestComplete) {
+      a.startPerTryTimer();
+    } else {
+      callbacks.requestMoreData();
+    }
+  }
+
+  private void writeUpstream(HttpContent content) {
+    UpstreamRequest a = attempt;
+    a.lease()
+        .channel()
+        .writeAndFlush(content)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                a.touch();
+                if (!requestComplete) {
+                  callbacks.requestMoreData();
+                }
+              }
+            });
+  }
+
+  /** What Envoy's router announces to the upstream in {@code x-envoy-expected-rq-timeout-ms}. */
+  private long expectedTimeoutMillis(UpstreamRequest a) {
+    return UpstreamHeaders.expectedTimeoutMillis(
+        route.policy(),
+        a.number == 1 || requestCompleteNanos == 0
+            ? 0
+            : shared.context.ticker().nanoTime() - requestCompleteNanos);
+  }
+
+  // ---------------------------------------------------------------- retries and failures
+
+  /** Decides about one failed attempt: retry after back-off, or answer with {@code fallback}. */
+  private void onAttemptFailed(RetryStatus status, Runnable fallback) {
+    if (status == RetryStatus.YES) {
+      scheduleRetry();
+      return;
+    }
+    status.responseFlag().ifPresent(info::addFlag);
+    fallback.run();
+  }
+
+  private void scheduleRetry() {
+    attempt = null;
+    Duration backOff = retryState.nextBackOff();
+    retryTimer = callbacks.scheduler().schedule(backOff, this::startAttempt);
+  }
+
+  @Override
+  public void onUpstreamConnectFailure(boolean timedOut) {
+    info.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+    onAttemptFailed(
+        retryState.shouldRetryReset(
+            timedOut ? ResetReason.CONNECTION_TIMEOUT : ResetReason.CONNECTION_FAILURE, false),
+        () ->
+            localReply(
+                503,
+                "upstream connect error or disconnect/reset before headers. reset reason:"
+                    + " connection failure",
+                "upstream_reset_before_response_started{connection_failure}"));
+  }
+
+  @Override
+  public void onUpstreamReset() {
+    if (responseComplete) {
+      return;
+    }
+    if (!responseStarted) {
+      onAttemptFailed(
+          retryState.shouldRetryReset(ResetReason.CONNECTION_TERMINATION, true),
+          () -> {
+            info.addFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+            localReply(
+                503,
+                "upstream connect error or disconnect/reset before headers. reset reason:"
+                    + " connection termination",
+                "upstream_reset_before_response_started{connection_termination}");
+          });
+    } else {
+      info.addFlag(ResponseFlag.UPSTREAM_REMOTE_RESET);
+      info.setResponseCodeDetails("upstream_reset_after_response_started{remote_reset}");
+      callbacks.resetStream();
+    }
+  }
+
+  @Override
+  public void onPerTryTimeout() {
+    shared.stats.downstreamRqTimeout.inc();
+    onAttemptFailed(
+        retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
+        () -> {
+          info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+          localReply(504, "upstream request timeout", "upstream_per_try_timeout");
+        });
+  }
+
+  @Override
+  public void onPerTryIdleTimeout() {
+    shared.stats.downstreamRqTimeout.inc();
+    if (responseStarted) {
+      // Envoy resets a stream whose upstream went quiet mid-response.
+      info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+      info.setResponseCodeDetails("upstream_per_try_idle_timeout");
+      callbacks.resetStream();
+      return;
+    }
+    onAttemptFailed(
+        retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
+        () -> {
+          info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+          localReply(504, "upstream request timeout", "upstream_per_try_idle_timeout");
+        });
+  }
+
+  private void startRouteTimer() {
+    if (route == null || route.policy().timeoutDisabled() || routeTimerArmed || destroyed) {
+      return;
+    }
+    routeTimerArmed = true;
+    callbacks
+        .routeTimer()
+        .arm(shared.context.ticker().nanoTime() + route.policy().timeout().toNanos(), routeTimeout);
+  }
+
+  private void onRouteTimeout() {
+    if (destroyed || responseComplete) {
+      return;
+    }
+    info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+    shared.stats.downstreamRqTimeout.inc();
+    cancelRetry();
+    if (attempt != null) {
+      attempt.end(UpstreamOutcome.TIMEOUT, false);
+    }
+    if (!responseStarted) {
+      localReply(504, "upstream request timeout", "upstream_response_timeout");
+    } else {
+      info.setResponseCodeDetails("upstream_response_timeout");
+      callbacks.resetStream();
+    }
+  }
+
+  private void cancelRetry() {
+    if (retryTimer != null) {
+      retryTimer.cancel();
+      retryTimer = null;
+    }
+  }
+
+  /** A circuit breaker refused the request: 503, {@code x-envoy-overloaded}, flag UO. */
+  private void overloaded(String details) {
+    info.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+    var r = LocalReply.build(callbacks.alloc(), 503, "upstream overflow", callbacks.grpcRequest());
+    r.headers().set(OVERLOADED_HEADER, "true");
+    callbacks.sendLocalReply(r, details);
+  }
+
+  private void localReply(int status, String text, String details) {
+    callbacks.sendLocalReply(status, text, details);
+  }
+
+  // ---------------------------------------------------------------- the response
+
+  @Override
+  public boolean onUpstreamHeaders(
+      UpstreamRequest a, HttpResponse response, ChannelHandlerContext ctx) {
+    int status = response.status().code();
+    HttpHeaders h = response.headers();
+    cluster.responseReceived(a.host, status);
+    RetryStatus retry =
+        h.contains("grpc-status")
+            ? retryState.shouldRetryGrpcStatus(RetryState.grpcStatusOf(h))
+            : retryState.shouldRetryHeaders(status, h);
+    if (retry == RetryStatus.YES) {
+      info.setResponseCode(status);
+      a.end(UpstreamOutcome.CANCELLED, false);
+      scheduleRetry();
+      return false;
+    }
+    retry.responseFlag().ifPresent(info::addFlag);
+    responseStarted = true;
+    upstreamReader = ctx;
+    callbacks.setResponseWrittenListener(readUpstream);
+    info.setResponseCodeDetails("via_upstream");
+    HttpResponse out = UpstreamHeaders.forDownstream(response, route, a, callbacks, shared);
+    if (!(out instanceof HttpContent)) {
+      callbacks.encodeHeaders(out, false); // a full response goes out whole, as its last chunk
+    }
+    return true;
+  }
+
+  private void readUpstream() {
+    if (upstreamReader != null && !responseComplete) {
+      upstreamReader.read();
+    }
+  }
+
+  @Override
+  public void onUpstreamData(UpstreamRequest a, HttpContent content, boolean upstreamKeepAlive) {
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
+      responseComplete = true;
+      a.end(UpstreamOutcome.COMPLETED, requestComplete && upstreamKeepAlive);
+      if (content instanceof HttpResponse full) {
+        callbacks.encodeHeaders(full, true);
+      } else {
+        callbacks.encodeData(content, true);
+      }
+    } else {
+      callbacks.encodeData(content, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- RouterFilterInterface
+
+  @Override
+  public boolean isCurrent(UpstreamRequest a) {
+    return attempt == a && !destroyed;
+  }
+
+  @Override
+  public void onUpstreamActivity() {
+    callbacks.onStreamActivity();
+  }
+
+  @Override
+  public void flushDownstream() {
+    callbacks.flushResponse();
+  }
+
+  @Override
+  public boolean responseStarted() {
+    return responseStarted;
+  }
+
+  @Override
+  public boolean responseComplete() {
+    return responseComplete;
+  }
+
+  @Override
+  public StreamInfo streamInfo() {
+    return info;
+  }
+
+  @Override
+  public String downstreamProtocol() {
+    return callbacks.connection().protocol();
+  }
+
+  @Override
+  public void onDestroy() {
+    if (destroyed) {
+      return;
+    }
+    destroyed = true;
+    if (routeTimerArmed) {
+      callbacks.routeTimer().clear(routeTimeout);
+    }
+    cancelRetry();
+    if (attempt != null) {
+      attempt.end(
+          info.hasFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION)
+              ? UpstreamOutcome.LOCAL_RESET
+              : UpstreamOutcome.CANCELLED,
+          false);
+    }
+    if (retryState != null) {
+      retryState.finish();
+    }
+    if (gateAdmitted) {
+      int code = info.responseCode();
+      cluster
+          .gate()
+          .onResult(code > 0 && code < 500 && !info.hasFlag(ResponseFlag.UPSTREAM_REMOTE_RESET));
+    }
+    body.release();
+  }
+}

@@ -1,0 +1,25 @@
+package io.attache.dataplane.filter.router;
+
+import io.attache.dataplane.stats.Counter;
+import io.attache.dataplane.stats.StatsStore;
+
+/**
+ * The router's counters under the connection manager's scope, {@code http.<stat_prefix>.*}, as
+ * Envoy names them. Resolved once per listener.
+ */
+final class RouterStats {
+  final Counter noRoute;
+  final Counter noCluster;
+  final Counter rqDirectResponse;
+  final Counter rqRedirect;
+  final Counter downstreamRqTimeout;
+
+  RouterStats(StatsStore store, String statPrefix) {
+    String p = "http." + statPrefix + ".";
+    noRoute = store.counter(p + "no_route");
+    noCluster = store.counter(p + "no_cluster");
+    rqDirectResponse = store.counter(p + "rq_direct_response");
+    rqRedirect = store.counter(p + "rq_redirect");
+    downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
+  }
+}

@@ -1,0 +1,294 @@
+package io.attache.dataplane.hcm;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.filter.ConfiguredHttpFilter;
+import io.attache.dataplane.filter.rbac.RbacFilterConfig;
+import io.attache.dataplane.filter.rbac.RbacFilterType;
+import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.router.RouteTable;
+import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.tls.ForwardClientCert;
+import io.attache.dataplane.tracing.OperationName;
+import io.attache.dataplane.tracing.TracingConfig;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The HTTP connection manager of one listener, parsed and validated once from Envoy's proto. Holds
+ * the compiled route table; immutable, shared by every connection of the listener.
+ */
+public record HttpConnectionManagerConfig(
+    String statPrefix,
+    CodecType codecType,
+    RouteTable routes,
+    boolean generateRequestId,
+    boolean preserveExternalRequestId,
+    boolean alwaysSetRequestIdInResponse,
+    boolean useRemoteAddress,
+    int xffNumTrustedHops,
+    boolean skipXffAppend,
+    String serverName,
+    ServerHeaderTransformation serverHeaderTransformation,
+    int maxRequestHeadersKb,
+    int maxHeadersCount,
+    Duration requestHeadersTimeout,
+    Duration streamIdleTimeout,
+    Duration requestTimeout,
+    Duration idleTimeout,
+    Duration drainTimeout,
+    Duration maxStreamDuration,
+    long http2MaxConcurrentStreams,
+    Http1ServerConfig http1,
+    List<ConfiguredHttpFilter<?>> httpFilters,
+    Optional<TracingConfig> tracing,
+    ForwardClientCert forwardClientCert,
+    HttpConnectionManager proto) {
+
+  /** HCM {@code server_header_transformation}. */
+  public enum ServerHeaderTransformation {
+    OVERWRITE,
+    APPEND_IF_ABSENT,
+    PASS_THROUGH
+  }
+
+  /** Unpacks and validates an HCM {@code typed_config}; {@code path} names it in errors. */
+  public static HttpConnectionManagerConfig from(
+      Any typedConfig, String path, int listenerPort, OperationName operationName)
+      throws ConfigException {
+    HttpConnectionManager hcm;
+    try {
+      hcm = typedConfig.unpack(HttpConnectionManager.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
+    }
+    return from(hcm, path, listenerPort, operationName, RouteConfigSource.NONE);
+  }
+
+  /**
+   * As above with the route configurations RDS delivered; {@code rds} is refused when {@code
+   * routeConfigs} is {@link RouteConfigSource#NONE}.
+   */
+  public static HttpConnectionManagerConfig from(
+      Any typedConfig,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs)
+      throws ConfigException {
+    HttpConnectionManager hcm;
+    try {
+      hcm = typedConfig.unpack(HttpConnectionManager.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
+    }
+    return from(hcm, path, listenerPort, operationName, routeConfigs);
+  }
+
+  public static HttpConnectionManagerConfig from(
+      HttpConnectionManager hcm, String path, int listenerPort, OperationName operationName)
+      throws ConfigException {
+    return from(hcm, path, listenerPort, operationName, RouteConfigSource.NONE);
+  }
+
+  public static HttpConnectionManagerConfig from(
+      HttpConnectionManager hcm,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs)
+      throws ConfigException {
+    if (hcm.getStatPrefix().isEmpty()) {
+      throw new ConfigException(path + ".stat_prefix", "must not be empty");
+    }
+    CodecType codec =
+        switch (hcm.getCodecType()) {
+          case AUTO -> CodecType.AUTO;
+          case HTTP1 -> CodecType.HTTP1;
+          case HTTP2 -> CodecType.HTTP2;
+          default ->
+              throw new ConfigException(
+                  path + ".codec_type", hcm.getCodecType() + " is not supported");
+        };
+    RouteConfiguration routeConfig;
+    String routePath;
+    if (hcm.hasRouteConfig()) {
+      routeConfig = hcm.getRouteConfig();
+      routePath = path + ".route_config";
+    } else if (hcm.hasRds()) {
+      String name = hcm.getRds().getRouteConfigName();
+      if (routeConfigs == RouteConfigSource.NONE) {
+        throw new ConfigException(
+            path + ".rds",
+            "rds is only supported for listeners that arrive over ADS (dynamic_resources)");
+      }
+      if (name.isEmpty()) {
+        throw new ConfigException(path + ".rds.route_config_name", "must not be empty");
+      }
+      // Not arrived (its initial fetch timed out): Envoy serves an empty table, so every request
+      // gets 404 until it arrives.
+      routeConfig =
+          routeConfigs
+              .routeConfig(name)
+              .orElse(RouteConfiguration.newBuilder().setName(name).build());
+      routePath = "route_configs[\"" + name + "\"]";
+    } else {
+      throw new ConfigException(
+          path + ".route_config",
+          "route_config or rds is required (scoped_routes is not supported)");
+    }
+    List<ConfiguredHttpFilter<?>> filters = HttpFilterRegistry.parse(hcm, path);
+    List<String> rbacNames =
+        filters.stream()
+            .filter(f -> f.type() == RbacFilterType.INSTANCE)
+            .map(ConfiguredHttpFilter::name)
+            .toList();
+    Optional<TracingConfig> tracing =
+        hcm.hasTracing()
+            ? Optional.of(TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName))
+            : Optional.empty();
+    RouteTableOptions.HostPortStripping stripping =
+        switch (hcm.getStripPortModeCase()) {
+          case STRIP_ANY_HOST_PORT ->
+              hcm.getStripAnyHostPort()
+                  ? RouteTableOptions.HostPortStripping.STRIP_ANY_HOST_PORT
+                  : RouteTableOptions.HostPortStripping.NONE;
+          default ->
+              hcm.getStripMatchingHostPort()
+                  ? RouteTableOptions.HostPortStripping.STRIP_MATCHING_HOST_PORT
+                  : RouteTableOptions.HostPortStripping.NONE;
+        };
+    refuseRbacPerRoute(routeConfig, routePath, rbacNames);
+    if (!rbacNames.isEmpty() && hcm.getXffNumTrustedHops() != 0) {
+      // RBAC's remote_ip is the trusted client address, which is only derived for 0 hops here.
+      throw new ConfigException(
+          path + ".xff_num_trusted_hops",
+          "must be 0 when an RBAC filter is configured (the trusted client address for remote_ip"
+              + " is only derived with 0 trusted hops)");
+    }
+    RouteTable routes =
+        RouteTable.compile(
+            routeConfig,
+            routePath,
+            new RouteTableOptions(stripping, listenerPort, HttpFilterRegistry::parsePerRoute));
+
+    int maxHeadersKb = hcm.hasMaxRequestHeadersKb() ? hcm.getMaxRequestHeadersKb().getValue() : 60;
+    if (maxHeadersKb < 1 || maxHeadersKb > 8192) {
+      throw new ConfigException(path + ".max_request_headers_kb", "must be in [1, 8192]");
+    }
+    int maxHeadersCount =
+        hcm.getCommonHttpProtocolOptions().hasMaxHeadersCount()
+            ? hcm.getCommonHttpProtocolOptions().getMaxHeadersCount().getValue()
+            : 100;
+    if (maxHeadersCount < 1) {
+      throw new ConfigException(
+          path + ".common_http_protocol_options.max_headers_count", "must be at least 1");
+    }
+    ServerHeaderTransformation serverHeader =
+        switch (hcm.getServerHeaderTransformation()) {
+          case OVERWRITE -> ServerHeaderTransformation.OVERWRITE;
+          case APPEND_IF_ABSENT -> ServerHeaderTransformation.APPEND_IF_ABSENT;
+          case PASS_THROUGH -> ServerHeaderTransformation.PASS_THROUGH;
+          default ->
+              throw new ConfigException(path + ".server_header_transformation", "unknown value");
+        };
+    return new HttpConnectionManagerConfig(
+        hcm.getStatPrefix(),
+        codec,
+        routes,
+        !hcm.hasGenerateRequestId() || hcm.getGenerateRequestId().getValue(),
+        hcm.getPreserveExternalRequestId(),
+        hcm.getAlwaysSetRequestIdInResponse(),
+        hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
+        hcm.getXffNumTrustedHops(),
+        hcm.getSkipXffAppend(),
+        hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName(),
+        serverHeader,
+        maxHeadersKb,
+        maxHeadersCount,
+        duration(hcm.hasRequestHeadersTimeout(), hcm.getRequestHeadersTimeout(), Duration.ZERO),
+        duration(hcm.hasStreamIdleTimeout(), hcm.getStreamIdleTimeout(), Duration.ofMinutes(5)),
+        duration(hcm.hasRequestTimeout(), hcm.getRequestTimeout(), Duration.ZERO),
+        duration(
+            hcm.getCommonHttpProtocolOptions().hasIdleTimeout(),
+            hcm.getCommonHttpProtocolOptions().getIdleTimeout(),
+            Duration.ofHours(1)),
+        duration(hcm.hasDrainTimeout(), hcm.getDrainTimeout(), Duration.ofSeconds(5)),
+        duration(
+            hcm.getCommonHttpProtocolOptions().hasMaxStreamDuration(),
+            hcm.getCommonHttpProtocolOptions().getMaxStreamDuration(),
+            Duration.ZERO),
+        hcm.getHttp2ProtocolOptions().hasMaxConcurrentStreams()
+            ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
+            : 2147483647L,
+        Http1ServerConfig.fromProto(hcm, path),
+        filters,
+        tracing,
+        ForwardClientCert.from(hcm),
+        hcm);
+  }
+
+  /**
+   * {@code RBACPerRoute} (and any per-route entry under an RBAC filter's name) is not parsed yet;
+   * for an access-control setting, refusing it is the only safe answer until it is.
+   */
+  private static void refuseRbacPerRoute(RouteConfiguration routes, String path, List<String> names)
+      throws ConfigException {
+    refuseRbacPerRoute(routes.getTypedPerFilterConfigMap(), path, names);
+    for (int v = 0; v < routes.getVirtualHostsCount(); v++) {
+      VirtualHost vhost = routes.getVirtualHosts(v);
+      String vp = path + ".virtual_hosts[" + v + "]";
+      refuseRbacPerRoute(vhost.getTypedPerFilterConfigMap(), vp, names);
+      for (int r = 0; r < vhost.getRoutesCount(); r++) {
+        Route route = vhost.getRoutes(r);
+        String rp = vp + ".routes[" + r + "]";
+        refuseRbacPerRoute(route.getTypedPerFilterConfigMap(), rp, names);
+        List<WeightedCluster.ClusterWeight> weighted =
+            route.getRoute().getWeightedClusters().getClustersList();
+        for (int w = 0; w < weighted.size(); w++) {
+          refuseRbacPerRoute(
+              weighted.get(w).getTypedPerFilterConfigMap(),
+              rp + ".route.weighted_clusters.clusters[" + w + "]",
+              names);
+        }
+      }
+    }
+  }
+
+  private static void refuseRbacPerRoute(
+      Map<String, Any> perFilter, String path, List<String> names) throws ConfigException {
+    for (Map.Entry<String, Any> e : perFilter.entrySet()) {
+      boolean rbacType =
+          e.getValue().getTypeUrl().equals(RbacFilterConfig.PER_ROUTE_TYPE_URL)
+              || e.getValue().getTypeUrl().equals(RbacFilterConfig.TYPE_URL);
+      if (rbacType
+          || names.contains(e.getKey())
+          || e.getKey().equals(RbacFilterConfig.FILTER_NAME)) {
+        throw new ConfigException(
+            path + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
+            "RBACPerRoute is not supported: the RBAC filter runs before routing and takes no"
+                + " per-route config; put the policy in the RBAC filter's own rules");
+      }
+    }
+  }
+
+  private static Duration duration(
+      boolean present, com.google.protobuf.Duration value, Duration fallback)
+      throws ConfigException {
+    if (!present) {
+      return fallback;
+    }
+    if (value.getSeconds() < 0 || value.getNanos() < 0) {
+      throw new ConfigException("", "durations must not be negative");
+    }
+    return Duration.ofSeconds(value.getSeconds(), value.getNanos());
+  }
+}

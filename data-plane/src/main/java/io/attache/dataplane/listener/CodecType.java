@@ -1,9 +1,0 @@
-package io.attache.dataplane.listener;
-
-/** HCM {@code codec_type}: which downstream HTTP codec a listener speaks. */
-public enum CodecType {
-  /** Sniff the connection preface: HTTP/2 prior knowledge, else HTTP/1.1 (with h2c upgrade). */
-  AUTO,
-  HTTP1,
-  HTTP2
-}

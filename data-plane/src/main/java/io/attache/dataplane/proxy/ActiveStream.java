@@ -1,0 +1,390 @@
+package io.attache.dataplane.proxy;
+
+import io.attache.dataplane.accesslog.ResponseFlag;
+import io.attache.dataplane.filter.LocalReply;
+import io.attache.dataplane.filter.StreamInfo;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
+import io.attache.dataplane.http.HopByHopHeaders;
+import io.attache.dataplane.router.RequestContext;
+import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.tracing.RequestSpan;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One request/response exchange in the HTTP connection manager (Envoy's {@code ActiveStream}):
+ * prepares the request as the connection manager does (hop-by-hop headers, {@code x-forwarded-*},
+ * request id, host port stripping, 100-continue, tracing), runs it through the listener's HTTP
+ * filter chain — the router last — writes what the encoder chain lets out, keeps the stream idle
+ * timeout, and at the end counts, traces and logs the stream. Knows nothing of upstreams: that is
+ * the router filter's business. Lives on the downstream connection's event loop; never blocks it.
+ */
+final class ActiveStream {
+  private final ListenerContext context;
+  private final HttpConnectionManagerConfig hcm;
+  final DownstreamSink downstream;
+  final StreamInfo info = new StreamInfo();
+  final StreamLog log;
+  private final FilterManager filters;
+
+  HttpRequest request;
+  boolean grpc;
+  private boolean headRequest;
+  private boolean clientWantsClose;
+  boolean internalRequest;
+  private String requestId;
+  RequestSpan span = RequestSpan.NOOP;
+  private RouteDecision route;
+
+  boolean requestComplete;
+  boolean responseStarted;
+  private boolean responseComplete;
+  private boolean localReplySent;
+  private boolean headersEndedStream;
+  private boolean finished;
+  private boolean downstreamUnflushed;
+  Runnable responseWritten;
+
+  private final Runnable streamIdleTimeout = this::onIdleTimeout;
+  private boolean idleTimerArmed;
+  private Duration idleTimeout;
+
+  ActiveStream(ListenerContext context, DownstreamSink downstream) {
+    this.context = context;
+    this.hcm = context.hcm();
+    this.downstream = downstream;
+    this.log = new StreamLog(context, downstream, info);
+    this.idleTimeout = hcm.streamIdleTimeout();
+    this.filters = new FilterManager(this, context);
+    context.stats().downstreamRqTotal.inc();
+    context.stats().downstreamRqActive.inc();
+  }
+
+  ListenerContext context() {
+    return context;
+  }
+
+  // ---------------------------------------------------------------- downstream events
+
+  void onRequestHeaders(HttpRequest req) {
+    this.request = req;
+    HttpHeaders h = req.headers();
+    log.requestHeaders(req, downstream.scheme());
+    headRequest = HttpMethod.HEAD.equals(req.method());
+    grpc = h.get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/grpc");
+    clientWantsClose = !downstream.http2() && !HttpUtil.isKeepAlive(req);
+    armIdleTimer();
+    if (HttpUtil.is100ContinueExpected(req)) {
+      // Envoy answers 100-continue itself and does not forward the expectation.
+      h.remove(HttpHeaderNames.EXPECT);
+      downstream.writeAndForget(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    // Read before the hop-by-hop headers go: whether a body follows is Envoy's end_stream.
+    boolean endStream =
+        req instanceof FullHttpRequest
+            || !(HttpUtil.isTransferEncodingChunked(req)
+                || HttpUtil.getContentLength(req, 0L) > 0
+                || downstream.http2());
+    headersEndedStream = endStream && !(req instanceof FullHttpRequest);
+    HopByHopHeaders.strip(h);
+    requestId = ForwardingHeaders.apply(h, hcm, downstream, context.random());
+    internalRequest = ForwardingHeaders.internal(hcm, downstream);
+    String stripped = hcm.routes().effectiveAuthority(req);
+    if (!stripped.isEmpty() && !stripped.equals(h.get(HttpHeaderNames.HOST))) {
+      h.set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM, before any filter
+    }
+    span =
+        context.tracer().startRequestSpan(req, downstream.protocol(), downstream.remoteAddress());
+    if (req instanceof FullHttpRequest) {
+      // HTTP/2 headers with END_STREAM (or an aggregating decoder): the whole request is here.
+      log.bytesReceived += ((FullHttpRequest) req).content().readableBytes();
+      requestComplete = true;
+      log.requestCompleteNanos = context.ticker().nanoTime();
+    }
+    filters.decodeHeaders(req, endStream);
+  }
+
+  void onRequestContent(HttpContent content) {
+    log.bytesReceived += content.content().readableBytes();
+    armIdleTimer();
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
+      requestComplete = true;
+      log.requestCompleteNanos = context.ticker().nanoTime();
+    }
+    if (finished || responseComplete) {
+      // The response is done (often a local reply); drain and drop the rest of the request.
+      ReferenceCountUtil.release(content);
+      if (!last) {
+        downstream.readMore();
+      } else if (responseComplete) {
+        complete();
+      }
+      return;
+    }
+    if (headersEndedStream) {
+      // HTTP/1.1's empty end of a bodiless request: the chain already saw end_stream on the
+      // headers.
+      ReferenceCountUtil.release(content);
+      return;
+    }
+    filters.decodeData(content);
+  }
+
+  /** The downstream connection or stream went away before we finished. */
+  void onDownstreamClosed() {
+    if (finished) {
+      return;
+    }
+    info.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+    context.stats().downstreamCxDestroyRemote.inc();
+    finish();
+  }
+
+  /** The route, resolved on first use and kept (Envoy's cached route). */
+  RouteDecision route() {
+    if (route == null) {
+      route =
+          hcm.routes()
+              .route(
+                  request,
+                  context.random(),
+                  new RequestContext(
+                      Optional.of(downstream.scheme()),
+                      Optional.ofNullable(downstream.remoteAddress().getAddress()),
+                      downstream.tls().mutual()));
+    }
+    return route;
+  }
+
+  boolean ended() {
+    return finished || responseComplete;
+  }
+
+  // ---------------------------------------------------------------- the response
+
+  /** Response headers that passed every encoder filter: decorated, framed, written. */
+  void writeHeaders(HttpResponse out, boolean endStream) {
+    responseStarted = true;
+    if (!localReplySent) {
+      log.firstResponseByteNanos = context.ticker().nanoTime();
+    }
+    info.setResponseCode(out.status().code());
+    HttpHeaders h = out.headers();
+    decorateResponse(h);
+    log.responseHeaders = h;
+    if (out instanceof FullHttpResponse full) {
+      writeLast(full);
+      return;
+    }
+    int status = out.status().code();
+    boolean bodyless = headRequest || status == 204 || status == 304 || status < 200;
+    if (!bodyless && !HttpUtil.isContentLengthSet(out)) {
+      if ("HTTP/1.0".equals(downstream.protocol())) {
+        clientWantsClose = true; // close-delimited body
+      } else if (!downstream.http2()) {
+        HttpUtil.setTransferEncodingChunked(out, true);
+      }
+    }
+    // Flushed at the end of this upstream read (the router's read-complete) or by the body write,
+    // whichever comes first: a response read in one batch leaves in one send.
+    downstreamUnflushed = true;
+    downstream.writeUnflushed(out).addListener(this::onResponseWritten);
+  }
+
+  /** A response chunk that passed every encoder filter. */
+  void writeData(HttpContent content, boolean last) {
+    if (last) {
+      writeLast(content);
+      return;
+    }
+    log.bytesSent += content.content().readableBytes();
+    // Waits for the end of the upstream read like the headers do; the next upstream read is asked
+    // for once the chunk is on the downstream socket (backpressure).
+    downstreamUnflushed = true;
+    downstream.writeUnflushed(content).addListener(this::onResponseWritten);
+  }
+
+  private void onResponseWritten(io.netty.util.concurrent.Future<?> f) {
+    if (f.isSuccess() && !finished && responseWritten != null) {
+      responseWritten.run();
+    }
+  }
+
+  private void writeLast(HttpContent last) {
+    log.bytesSent += last.content().readableBytes();
+    if (last instanceof FullHttpResponse full) {
+      if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
+        HttpUtil.setContentLength(full, full.content().readableBytes());
+      }
+      if (headRequest) {
+        full.content().clear();
+      }
+    } else {
+      log.responseTrailers = ((LastHttpContent) last).trailingHeaders();
+    }
+    responseComplete = true;
+    downstreamUnflushed = false;
+    downstream.writeAndForget(last); // nothing waits for it: no future needed
+    if (requestComplete || localReplySent) {
+      complete();
+    } else {
+      // Envoy finishes the stream once the response is done; the rest of the body is drained.
+      downstream.readMore();
+    }
+  }
+
+  void flushResponse() {
+    if (downstreamUnflushed) {
+      downstreamUnflushed = false;
+      downstream.flush();
+    }
+  }
+
+  /** A local reply, from a filter or the connection manager itself. */
+  void sendLocalReply(FullHttpResponse r, String details) {
+    if (finished) {
+      ReferenceCountUtil.release(r);
+      return;
+    }
+    if (responseStarted) {
+      ReferenceCountUtil.release(r);
+      resetStream();
+      return;
+    }
+    info.setResponseCodeDetails(details);
+    localReplySent = true;
+    if (!requestComplete) {
+      // The rest of the request is not wanted; close rather than read and discard it. Decided
+      // before the headers are written so the reply says "connection: close" and the client does
+      // not reuse a connection we are about to close.
+      clientWantsClose = clientWantsClose || !downstream.http2();
+    }
+    filters.encodeLocalReply(r);
+  }
+
+  void sendLocalReply(int status, String body, String details) {
+    sendLocalReply(LocalReply.build(downstream.alloc(), status, body, grpc), details);
+  }
+
+  void resetStream() {
+    if (finished) {
+      return;
+    }
+    downstream.reset();
+    finish();
+  }
+
+  private void decorateResponse(HttpHeaders h) {
+    switch (hcm.serverHeaderTransformation()) {
+      case OVERWRITE -> h.set(HttpHeaderNames.SERVER, hcm.serverName());
+      case APPEND_IF_ABSENT -> {
+        if (!h.contains(HttpHeaderNames.SERVER)) {
+          h.set(HttpHeaderNames.SERVER, hcm.serverName());
+        }
+      }
+      case PASS_THROUGH -> {}
+    }
+    if (!h.contains(HttpHeaderNames.DATE)) {
+      h.set(HttpHeaderNames.DATE, HttpDates.format(context.clock().millis()));
+    }
+    if (hcm.alwaysSetRequestIdInResponse() && requestId != null) {
+      h.set("x-request-id", requestId);
+    }
+    if (clientWantsClose && !downstream.http2()) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  // ---------------------------------------------------------------- stream idle timeout
+
+  /** Replaces the stream idle timeout for the rest of the stream (a route's idle_timeout). */
+  void setIdleTimeout(Duration timeout) {
+    idleTimeout = timeout;
+    if (idleTimerArmed) {
+      downstream.streamIdleTimer().clear(streamIdleTimeout);
+      idleTimerArmed = false;
+    }
+    armIdleTimer();
+  }
+
+  /**
+   * Notes activity for the stream idle timeout: moves the deadline, which schedules nothing while a
+   * pending check of the connection's timer comes earlier (see {@code DeadlineTimer}).
+   */
+  void armIdleTimer() {
+    if (idleTimeout.isZero() || finished) {
+      return;
+    }
+    idleTimerArmed = true;
+    downstream
+        .streamIdleTimer()
+        .arm(context.ticker().nanoTime() + idleTimeout.toNanos(), streamIdleTimeout);
+  }
+
+  private void onIdleTimeout() {
+    if (finished) {
+      return;
+    }
+    info.addFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
+    context.stats().downstreamRqIdleTimeout.inc();
+    if (!responseStarted) {
+      clientWantsClose = true;
+      sendLocalReply(408, "stream timeout", "stream_idle_timeout");
+    } else {
+      resetStream();
+    }
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  private void complete() {
+    if (finished) {
+      return;
+    }
+    finish();
+    downstream.streamComplete(clientWantsClose);
+  }
+
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (idleTimerArmed) {
+      downstream.streamIdleTimer().clear(streamIdleTimeout);
+    }
+    filters.destroy();
+    context.stats().downstreamRqActive.dec();
+    if (info.responseCode() > 0) {
+      context.stats().responseCode(info.responseCode());
+      context.stats().downstreamRqCompleted.inc();
+    }
+    log.streamEnded(span, requestComplete);
+  }
+
+  boolean isFinished() {
+    return finished;
+  }
+
+  /** For the connection: did this exchange consume its whole request? */
+  boolean requestComplete() {
+    return requestComplete;
+  }
+}

@@ -1,0 +1,80 @@
+package io.attache.dataplane.filter.rbac;
+
+import io.attache.dataplane.config.BootstrapLoader;
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.security.PeerIdentity;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+
+/** Builds RBAC filter configs from the YAML a user would write, and requests to test them on. */
+final class RbacConfigs {
+  private RbacConfigs() {}
+
+  /** Parses the YAML of an {@code extensions.filters.http.rbac.v3.RBAC}. */
+  static RBAC proto(String yaml) {
+    try {
+      return BootstrapLoader.parseYaml(yaml, RBAC.newBuilder()).build();
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static RbacFilterConfig filter(String yaml) throws ConfigException {
+    return RbacFilterConfig.from("envoy.filters.http.rbac", proto(yaml), "rbac");
+  }
+
+  /** The enforced engine of a filter whose YAML has {@code rules}. */
+  static RbacEngine engine(String rulesYaml) throws ConfigException {
+    return filter(rulesYaml).rules().orElseThrow();
+  }
+
+  static Req request(HttpMethod method, String uri) {
+    return new Req(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri));
+  }
+
+  /** A request under construction: headers, addresses and peer identity. */
+  static final class Req {
+    final HttpRequest http;
+    InetSocketAddress remote = new InetSocketAddress("10.1.2.3", 40000);
+    InetSocketAddress local = new InetSocketAddress("10.0.0.1", 8080);
+    PeerIdentity peer = PeerIdentity.NONE;
+    RbacRequest.ClientAddressSource clientAddress = RbacRequest.ClientAddressSource.CONNECTION;
+
+    Req(HttpRequest http) {
+      this.http = http;
+    }
+
+    Req header(String name, String value) {
+      http.headers().add(name, value);
+      return this;
+    }
+
+    Req from(String ip) {
+      remote = new InetSocketAddress(ip, 40000);
+      return this;
+    }
+
+    Req to(String ip, int port) {
+      local = new InetSocketAddress(ip, port);
+      return this;
+    }
+
+    Req peer(PeerIdentity identity) {
+      peer = identity;
+      return this;
+    }
+
+    Req trustingForwardedFor() {
+      clientAddress = RbacRequest.ClientAddressSource.LAST_X_FORWARDED_FOR;
+      return this;
+    }
+
+    RbacRequest build() {
+      return RbacRequest.of(http, "http", remote, local, peer, clientAddress);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.attache.dataplane.filter.rbac;
+
+import static io.attache.dataplane.filter.rbac.RbacConfigs.filter;
+import static io.attache.dataplane.filter.rbac.RbacConfigs.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.attache.dataplane.filter.rbac.RbacFilter.Result;
+import io.attache.dataplane.filter.rbac.RbacFilter.Verdict;
+import io.attache.dataplane.stats.StatsStore;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class RbacFilterTest {
+  private final StatsStore stats = new StatsStore();
+
+  private static final String ONLY_POST_CHARGE =
+      """
+      action: ALLOW
+      policies:
+        charge:
+          permissions:
+          - and_rules:
+              rules:
+              - {header: {name: ":method", string_match: {exact: POST}}}
+              - {url_path: {path: {exact: /charge}}}
+          principals: [ {any: true} ]
+      """;
+
+  private RbacFilter filterOf(String yaml) throws Exception {
+    return new RbacFilter(filter(yaml), "ingress", stats);
+  }
+
+  private Map<String, Long> rbacCounters() {
+    Map<String, Long> out = new TreeMap<>();
+    stats.counters().forEach((name, c) -> out.put(name, c.value()));
+    return out;
+  }
+
+  private static String indented(String yaml) {
+    return yaml.indent(2);
+  }
+
+  @Test
+  void deniesWithEnvoysResponseDetailsAndCountsAllowedAndDenied() throws Exception {
+    RbacFilter rbac = filterOf("rules:\n" + indented(ONLY_POST_CHARGE));
+
+    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build()))
+        .isEqualTo(new Result(Verdict.CONTINUE, ""));
+    assertThat(rbac.check(request(HttpMethod.GET, "/charge").build()))
+        .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[none]"));
+    assertThat(rbacCounters())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "http.ingress.rbac.allowed", 1L,
+                "http.ingress.rbac.denied", 1L,
+                "http.ingress.rbac.shadow_allowed", 0L,
+                "http.ingress.rbac.shadow_denied", 0L));
+  }
+
+  @Test
+  void aDenyPolicyIsNamedInTheResponseDetails() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            """
+            rules:
+              action: DENY
+              policies:
+                blocked-net:
+                  permissions: [ {any: true} ]
+                  principals: [ {direct_remote_ip: {address_prefix: 203.0.113.0, prefix_len: 24}} ]
+            """);
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").from("203.0.113.5").build()))
+        .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[blocked-net]"));
+  }
+
+  @Test
+  void withoutRulesTheFilterDoesNothingButStillRunsShadowRules() throws Exception {
+    RbacFilter rbac = filterOf("shadow_rules:\n" + indented(ONLY_POST_CHARGE));
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/refund").build()).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build()).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+    assertThat(rbacCounters())
+        .containsEntry("http.ingress.rbac.shadow_denied", 1L)
+        .containsEntry("http.ingress.rbac.shadow_allowed", 1L)
+        .containsEntry("http.ingress.rbac.allowed", 0L)
+        .containsEntry("http.ingress.rbac.denied", 0L);
+  }
+
+  @Test
+  void anEmptyConfigAllowsEverythingAndCountsNothing() throws Exception {
+    RbacFilter rbac = filterOf("{}");
+
+    assertThat(rbac.check(request(HttpMethod.DELETE, "/all").build()).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+    assertThat(rbacCounters().values()).containsOnly(0L);
+  }
+
+  @Test
+  void shadowRulesAreCountedButNeverEnforced() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            """
+            rules:
+              action: ALLOW
+              policies:
+                all: { permissions: [ {any: true} ], principals: [ {any: true} ] }
+            shadow_rules:
+              action: DENY
+              policies:
+                all: { permissions: [ {any: true} ], principals: [ {any: true} ] }
+            """);
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build()).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+    assertThat(rbacCounters())
+        .containsEntry("http.ingress.rbac.allowed", 1L)
+        .containsEntry("http.ingress.rbac.shadow_denied", 1L)
+        .containsEntry("http.ingress.rbac.shadow_allowed", 0L);
+  }
+
+  @Test
+  void logActionAllowsAndCountsAsAllowed() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            """
+            rules:
+              action: LOG
+              policies:
+                all: { permissions: [ {any: true} ], principals: [ {any: true} ] }
+            """);
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build()).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+    assertThat(rbacCounters()).containsEntry("http.ingress.rbac.allowed", 1L);
+  }
+
+  @Test
+  void statPrefixesAreInsertedAfterRbacAsEnvoyJoinsThem() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            "rules_stat_prefix: enforced\n"
+                + "shadow_rules_stat_prefix: \"trial.\"\n"
+                + "rules:\n"
+                + indented(ONLY_POST_CHARGE)
+                + "shadow_rules:\n"
+                + indented(ONLY_POST_CHARGE));
+
+    rbac.check(request(HttpMethod.GET, "/").build());
+
+    assertThat(rbacCounters())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "http.ingress.rbac.enforced.allowed", 0L,
+                "http.ingress.rbac.enforced.denied", 1L,
+                "http.ingress.rbac.trial.shadow_allowed", 0L,
+                "http.ingress.rbac.trial.shadow_denied", 1L));
+  }
+
+  @Test
+  void callersAreLoggedByPrincipalOrSocketAddressNeverByHeader() {
+    String caller =
+        request(HttpMethod.GET, "/")
+            .header("authorization", "Bearer secret-token")
+            .from("10.1.2.3")
+            .build()
+            .callerForLog();
+
+    assertThat(caller).isEqualTo("peer=/10.1.2.3:40000").doesNotContain("secret");
+  }
+}

@@ -1,0 +1,260 @@
+package io.attache.dataplane.proxy;
+
+import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.config.BootstrapLoader;
+import io.attache.dataplane.filter.FilterChainEntry;
+import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.filter.HttpFilterFactory;
+import io.attache.dataplane.filter.StreamInfo;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
+import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.outlier.VirtualTime;
+import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.time.DeadlineTimer;
+import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.time.Scheduler;
+import io.attache.dataplane.tls.TlsSession;
+import io.attache.dataplane.tracing.OperationName;
+import io.attache.dataplane.tracing.Tracer;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Runs connection-manager streams without sockets: a listener context built from an HCM YAML and a
+ * filter chain the test chooses, a downstream that records what was written, and virtual time for
+ * every timer (stream idle, route, per-try, back-off, fault delays). Single-threaded; the upstream
+ * side, where a test needs one, is an {@link EmbeddedChannel} of its own.
+ */
+public final class StreamHarness {
+  public final VirtualTime time = new VirtualTime();
+  public final StatsStore stats = new StatsStore();
+  public final RecordingDownstream downstream = new RecordingDownstream();
+  private final ListenerContext context;
+  private ActiveStream stream;
+
+  /** The chain: {@code filters} applied to a context naming the HCM's prefix and this time. */
+  public StreamHarness(
+      String hcmYaml, Function<FilterFactoryContext, List<FilterChainEntry>> filters)
+      throws Exception {
+    this(hcmYaml, filters, RandomSource.seeded(1), name -> null);
+  }
+
+  public StreamHarness(
+      String hcmYaml,
+      Function<FilterFactoryContext, List<FilterChainEntry>> filters,
+      RandomSource random,
+      Function<String, io.attache.dataplane.cluster.ClusterHandle> clusters)
+      throws Exception {
+    HttpConnectionManager proto =
+        BootstrapLoader.parseYaml(hcmYaml, HttpConnectionManager.newBuilder()).build();
+    HttpConnectionManagerConfig hcm =
+        HttpConnectionManagerConfig.from(proto, "hcm", 10000, OperationName.INGRESS);
+    Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    FilterFactoryContext filterContext =
+        new FilterFactoryContext(
+            "", hcm.statPrefix(), stats, clusters, hcm.useRemoteAddress(), random, time, clock);
+    this.context =
+        new ListenerContext(
+            hcm,
+            filters.apply(filterContext),
+            new HcmStats(stats, hcm.statPrefix()),
+            new Http1ServerCodecFactory(hcm.http1(), stats),
+            AccessLoggers.NONE,
+            Tracer.DISABLED,
+            random,
+            time,
+            clock,
+            Optional.empty());
+  }
+
+  /** The filters the HCM config itself names, built as the proxy builds them. */
+  public static Function<FilterFactoryContext, List<FilterChainEntry>> configuredFilters(
+      String hcmYaml) throws Exception {
+    HttpConnectionManager proto =
+        BootstrapLoader.parseYaml(hcmYaml, HttpConnectionManager.newBuilder()).build();
+    HttpConnectionManagerConfig hcm =
+        HttpConnectionManagerConfig.from(proto, "hcm", 10000, OperationName.INGRESS);
+    return context ->
+        hcm.httpFilters().stream()
+            .map(
+                f ->
+                    new FilterChainEntry(
+                        f.name(), f.type().canonicalName(), f.disabled(), f.factory(context)))
+            .toList();
+  }
+
+  /** A chain entry for a test filter. */
+  public static FilterChainEntry entry(String name, HttpFilterFactory factory) {
+    return new FilterChainEntry(name, name, false, factory);
+  }
+
+  public void request(HttpRequest request) {
+    stream = new ActiveStream(context, downstream);
+    stream.onRequestHeaders(request);
+  }
+
+  public void body(HttpContent chunk) {
+    stream.onRequestContent(chunk);
+  }
+
+  public void downstreamCloses() {
+    stream.onDownstreamClosed();
+  }
+
+  public StreamInfo info() {
+    return stream.info;
+  }
+
+  public boolean finished() {
+    return stream.isFinished();
+  }
+
+  public long counter(String name) {
+    return stats.counter(name).value();
+  }
+
+  /** A downstream HTTP/1.1 connection that records what the stream wrote and asked for. */
+  public final class RecordingDownstream implements DownstreamSink {
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    public final List<HttpObject> written = new ArrayList<>();
+    public int readsRequested;
+    public boolean completed;
+    public boolean closeRequested;
+    public boolean reset;
+    private final DeadlineTimer routeTimer = new DeadlineTimer(time, time);
+    private final DeadlineTimer idleTimer = new DeadlineTimer(time, time);
+
+    /** The status of the response written, 0 if none. */
+    public int status() {
+      return written.stream()
+          .filter(HttpResponse.class::isInstance)
+          .map(o -> ((HttpResponse) o).status().code())
+          .filter(code -> code >= 200)
+          .findFirst()
+          .orElse(0);
+    }
+
+    /** The body of a full response written, as text. */
+    public String body() {
+      return written.stream()
+          .filter(FullHttpResponse.class::isInstance)
+          .map(
+              o ->
+                  ((FullHttpResponse) o)
+                      .content()
+                      .toString(java.nio.charset.StandardCharsets.UTF_8))
+          .findFirst()
+          .orElse("");
+    }
+
+    /**
+     * What the connection does when it closes: its stream deadline timers (which a finished stream
+     * only disarms, for the next stream to reuse) cancel their pending checks. Returns whether
+     * either was still armed.
+     */
+    public boolean closeConnectionTimers() {
+      boolean armed = routeTimer.armed() || idleTimer.armed();
+      routeTimer.close();
+      idleTimer.close();
+      return armed;
+    }
+
+    public void releaseAll() {
+      written.forEach(ReferenceCountUtil::release);
+      channel.finishAndReleaseAll();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+      return channel.eventLoop();
+    }
+
+    @Override
+    public Scheduler scheduler() {
+      return time;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+      return UnpooledByteBufAllocator.DEFAULT;
+    }
+
+    @Override
+    public ChannelFuture write(HttpObject msg) {
+      written.add(msg);
+      return channel.newSucceededFuture();
+    }
+
+    @Override
+    public ChannelFuture writeUnflushed(HttpObject msg) {
+      return write(msg);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public DeadlineTimer routeTimer() {
+      return routeTimer;
+    }
+
+    @Override
+    public DeadlineTimer streamIdleTimer() {
+      return idleTimer;
+    }
+
+    @Override
+    public void readMore() {
+      readsRequested++;
+    }
+
+    @Override
+    public void streamComplete(boolean close) {
+      completed = true;
+      closeRequested = close;
+    }
+
+    @Override
+    public void reset() {
+      reset = true;
+    }
+
+    @Override
+    public String protocol() {
+      return "HTTP/1.1";
+    }
+
+    @Override
+    public TlsSession tls() {
+      return TlsSession.NONE;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+      return new InetSocketAddress("127.0.0.1", 40000);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      return new InetSocketAddress("127.0.0.1", 10000);
+    }
+  }
+}

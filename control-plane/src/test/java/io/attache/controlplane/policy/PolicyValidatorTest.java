@@ -4,6 +4,7 @@ import static io.attache.controlplane.testing.Policies.policy;
 import static io.attache.controlplane.testing.Policies.route;
 import static io.attache.controlplane.testing.Policies.service;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.DoubleValue;
 import com.google.protobuf.Duration;
@@ -36,6 +37,23 @@ class PolicyValidatorTest {
     assertThat(validator.validate(policy(service("Orders_1", 9001))))
         .extracting(Violation::field)
         .containsExactly("services[\"Orders_1\"].name");
+  }
+
+  @Test
+  void rejectsServiceAddressesThatAreNotIpLiteralsOrAreListedTwice() {
+    var service =
+        service("orders", 9001).toBuilder()
+            .addAddresses("10.96.0.10")
+            .addAddresses("fd00::10")
+            .addAddresses("orders.example")
+            .addAddresses("10.96.0.10")
+            .build();
+
+    assertThat(validator.validate(policy(service)))
+        .extracting(Violation::field, Violation::message)
+        .containsExactly(
+            tuple("services[\"orders\"].addresses[2]", "must be an IPv4 or IPv6 address"),
+            tuple("services[\"orders\"].addresses[3]", "is listed twice"));
   }
 
   @Test

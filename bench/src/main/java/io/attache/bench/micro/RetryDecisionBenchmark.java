@@ -4,7 +4,6 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.attache.dataplane.retry.RetryState;
-import io.attache.dataplane.retry.RetryState.EnvoyRetryHeaders;
 import io.attache.dataplane.retry.RetryStats;
 import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.stats.StatsStore;
@@ -78,8 +77,7 @@ public class RetryDecisionBenchmark {
 
   @Benchmark
   public long decide() {
-    RetryState state =
-        RetryState.create(config, request, "http", EnvoyRetryHeaders.HONOURED, cluster);
+    RetryState state = RetryState.create(config, request, "http", cluster);
     RetryStatus decision = state.shouldRetryHeaders(status, responseHeaders);
     long backOff = decision == RetryStatus.YES ? state.nextBackOff().toNanos() : 0;
     state.finish();

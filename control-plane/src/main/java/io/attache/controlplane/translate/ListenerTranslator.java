@@ -1,6 +1,7 @@
 package io.attache.controlplane.translate;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.MutualTls;
@@ -190,7 +191,14 @@ public final class ListenerTranslator {
             .setRouteConfig(routes)
             // Authorization policies guard the app, so their RBAC filters sit on the inbound side
             // only, before the router.
-            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()));
+            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()))
+            // Their path rules must see the path the app will get, or //admin, /./admin and
+            // /a/..%2Fadmin slip past a rule on /admin (Envoy normalises nothing by default):
+            // Envoy's edge settings, as Istio normalises paths for its authorization policies.
+            .setNormalizePath(BoolValue.of(true))
+            .setMergeSlashes(true)
+            .setPathWithEscapedSlashesAction(
+                HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT);
     if (mutualTls) {
       hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
           .setSetCurrentClientCertDetails(

@@ -68,6 +68,12 @@ class SidecarTest {
     assertThat(toApp.hasRetryPolicy()).as("the caller's proxy retries, not the inbound").isFalse();
     assertThat(hcm.getHttpFilters(hcm.getHttpFiltersCount() - 1).getName())
         .isEqualTo(XdsNames.ROUTER_FILTER);
+    assertThat(hcm.getNormalizePath().getValue())
+        .as("authorization path rules see the normalised path")
+        .isTrue();
+    assertThat(hcm.getMergeSlashes()).isTrue();
+    assertThat(hcm.getPathWithEscapedSlashesAction())
+        .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT);
 
     Cluster app =
         resources.clusters().stream()

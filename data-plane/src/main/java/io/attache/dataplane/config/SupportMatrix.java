@@ -156,7 +156,6 @@ public final class SupportMatrix {
             "generate_request_id",
             "preserve_external_request_id",
             "always_set_request_id_in_response",
-            "use_remote_address",
             "skip_xff_append",
             "server_name",
             "server_header_transformation",
@@ -165,12 +164,41 @@ public final class SupportMatrix {
             "http2_protocol_options",
             "common_http_protocol_options",
             "http_protocol_options",
-            "request_headers_timeout",
             "proxy_100_continue",
             "access_log",
             "strip_any_host_port",
             "strip_matching_host_port")
-        .honouredNote("xff_num_trusted_hops", "only 0 (the default) changes nothing")
+        .honouredNote(
+            "normalize_path",
+            "RFC 3986 normalisation as Envoy 1.40's canonicalizer does it, before RBAC and routing;"
+                + " off by default as in Envoy")
+        .honouredNote("merge_slashes", "after normalize_path, before RBAC and routing")
+        .honouredNote(
+            "path_with_escaped_slashes_action",
+            "%2F and %5C: KEEP_UNCHANGED (the default), REJECT_REQUEST (400),"
+                + " UNESCAPE_AND_REDIRECT (307 to the unescaped, normalised path; gRPC gets 400),"
+                + " UNESCAPE_AND_FORWARD")
+        .honouredNote(
+            "request_headers_timeout",
+            "HTTP/1.1: from the first byte of a request to the end of its headers, else 408 and"
+                + " close (downstream_rq_header_timeout); off by default, as in Envoy. An HTTP/2"
+                + " header block is taken whole by the codec: a connection stalled inside one has"
+                + " no stream and is closed by idle_timeout")
+        .honouredNote(
+            "use_remote_address",
+            "the socket peer is the client (appended to x-forwarded-for); external requests are"
+                + " edge requests: caller-identity x-envoy headers dropped,"
+                + " x-envoy-external-address set")
+        .honouredNote(
+            "xff_num_trusted_hops",
+            "the client address is taken that many entries from the end of x-forwarded-for, as"
+                + " Envoy's getLastAddressFromXFF; also what RBAC remote_ip matches")
+        .honouredNote(
+            "internal_address_config",
+            "cidr_ranges: a request is internal only when its single trusted client address is"
+                + " in one; without it no address is internal (Envoy 1.36+). Internal requests"
+                + " get x-envoy-internal: true and keep their x-envoy control headers; every other"
+                + " request loses them")
         .honouredNote(
             "forward_client_cert_details",
             "x-forwarded-client-cert: SANITIZE (default), FORWARD_ONLY, APPEND_FORWARD,"
@@ -182,18 +210,24 @@ public final class SupportMatrix {
         .honoured("tracing")
         .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
         .ignored("request_timeout", "not enforced yet")
-        .ignored(
+        .honouredNote(
             "stream_error_on_invalid_http_message",
-            "the connection is always closed after an invalid message")
+            "HTTP/2 only, when http2_protocol_options does not say: see"
+                + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
+                + " connection after an invalid message")
         .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
         .rest(IGNORED, NOT_YET);
+    b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
+        .honoured("cidr_ranges")
+        .ignored("unix_sockets", "listeners are IP sockets only");
     b.message(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor())
         .honoured(
             "max_headers_count", "headers_with_underscores_action", "max_requests_per_connection")
         .honouredNote(
             "idle_timeout",
-            "downstream: close a connection with no active stream (default 1 h); upstream: pool"
-                + " idle timeout")
+            "downstream: runs from the moment a connection is accepted (before TLS, protocol"
+                + " sniffing and the HTTP/2 preface) and whenever it has no active stream, then"
+                + " closes it (default 1 h); upstream: pool idle timeout")
         .ignored("max_stream_duration", "not enforced yet")
         .ignored("max_connection_duration", "not enforced yet")
         .rest(IGNORED, NOT_YET);
@@ -210,6 +244,15 @@ public final class SupportMatrix {
         .rest(IGNORED, "parser and upstream-encoding choices do not apply");
     b.message(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDescriptor())
         .honoured("max_concurrent_streams")
+        .honouredNote(
+            "max_outbound_control_frames",
+            "downstream: SETTINGS and PING ACKs and RST_STREAMs queued but not yet written;"
+                + " beyond it (default 1000) the connection ends with GOAWAY ENHANCE_YOUR_CALM")
+        .honouredNote(
+            "override_stream_error_on_invalid_http_message",
+            "downstream: a malformed request resets only its stream (RST_STREAM PROTOCOL_ERROR)"
+                + " when true; by default it ends the connection (GOAWAY PROTOCOL_ERROR), as in"
+                + " Envoy")
         .rest(IGNORED, NOT_YET);
     b.message(HttpFilter.getDescriptor())
         .honoured("name", "typed_config")
@@ -361,7 +404,8 @@ public final class SupportMatrix {
             "a verified client certificate (PeerIdentity); plaintext connections never match")
         .honouredNote(
             "remote_ip",
-            "the trusted client address: last x-forwarded-for entry unless use_remote_address")
+            "the trusted client address the connection manager decided on (use_remote_address,"
+                + " xff_num_trusted_hops, x-forwarded-for)")
         .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
         .rejected("metadata", "dynamic metadata is not produced by Attaché")
         .rejected("sourced_metadata", "dynamic and route metadata are not matched")
@@ -714,6 +758,8 @@ public final class SupportMatrix {
             "max_direct_response_body_size_bytes",
             "ignore_port_in_host_matching",
             "ignore_path_parameters_in_path_matching")
+        .honouredNote(
+            "internal_only_headers", "removed from every request that is not internal, as Envoy")
         .rejected("vhds", "VHDS is not supported")
         .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
         .ignored("request_mirror_policies", "no request mirroring")

@@ -14,22 +14,18 @@ import java.util.function.Function;
  * @param filterName the filter's {@code HttpFilter.name}: the key of its per-route configs and logs
  * @param statPrefix the connection manager's {@code stat_prefix}
  * @param clusters running clusters by name; null for a name that does not exist
- * @param useRemoteAddress the connection manager's {@code use_remote_address}: whether the trusted
- *     client address is the connection's peer (else the last {@code x-forwarded-for} entry)
  */
 public record FilterFactoryContext(
     String filterName,
     String statPrefix,
     StatsStore stats,
     Function<String, ClusterHandle> clusters,
-    boolean useRemoteAddress,
     RandomSource random,
     Ticker ticker,
     Clock clock) {
 
   /** The same context for another filter of the chain. */
   public FilterFactoryContext forFilter(String name) {
-    return new FilterFactoryContext(
-        name, statPrefix, stats, clusters, useRemoteAddress, random, ticker, clock);
+    return new FilterFactoryContext(name, statPrefix, stats, clusters, random, ticker, clock);
   }
 }

@@ -51,12 +51,6 @@ public interface StreamDecoderFilterCallbacks extends StreamFilterCallbacks {
   /** The request's tracing span (a no-op span when tracing is off). */
   RequestSpan activeSpan();
 
-  /**
-   * True unless the request came from an external client through a {@code use_remote_address}
-   * listener: then Envoy ignores the {@code x-envoy-*} retry and timeout headers it sent.
-   */
-  boolean internalRequest();
-
   /** True when the downstream delivered the whole request. */
   boolean downstreamRequestComplete();
 }

@@ -1,6 +1,7 @@
 package io.attache.dataplane.filter;
 
 import io.attache.dataplane.accesslog.ResponseFlag;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
 
@@ -17,6 +18,7 @@ public final class StreamInfo {
   private String upstreamCluster;
   private InetSocketAddress upstreamHost;
   private int attemptCount;
+  private InetAddress downstreamRemoteAddress;
 
   public void addFlag(ResponseFlag flag) {
     flags.add(flag);
@@ -82,5 +84,18 @@ public final class StreamInfo {
 
   public void setAttemptCount(int count) {
     this.attemptCount = count;
+  }
+
+  /**
+   * The trusted client address the connection manager decided on ({@code use_remote_address},
+   * {@code xff_num_trusted_hops}, {@code x-forwarded-for}): Envoy's downstream remote address, what
+   * RBAC's {@code remote_ip} matches. Null until the connection manager has run.
+   */
+  public InetAddress downstreamRemoteAddress() {
+    return downstreamRemoteAddress;
+  }
+
+  public void setDownstreamRemoteAddress(InetAddress address) {
+    this.downstreamRemoteAddress = address;
   }
 }

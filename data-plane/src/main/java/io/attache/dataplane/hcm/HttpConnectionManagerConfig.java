@@ -7,11 +7,15 @@ import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.rbac.RbacFilterConfig;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.http.Http1ServerConfig;
+import io.attache.dataplane.http2.Http2ServerConfig;
+import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
 import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
+import io.attache.dataplane.trust.InternalAddressConfig;
+import io.attache.dataplane.trust.RequestTrust;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -19,6 +23,7 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,9 +38,8 @@ public record HttpConnectionManagerConfig(
     boolean generateRequestId,
     boolean preserveExternalRequestId,
     boolean alwaysSetRequestIdInResponse,
-    boolean useRemoteAddress,
-    int xffNumTrustedHops,
-    boolean skipXffAppend,
+    RequestTrust trust,
+    PathNormalizer paths,
     String serverName,
     ServerHeaderTransformation serverHeaderTransformation,
     int maxRequestHeadersKb,
@@ -46,8 +50,8 @@ public record HttpConnectionManagerConfig(
     Duration idleTimeout,
     Duration drainTimeout,
     Duration maxStreamDuration,
-    long http2MaxConcurrentStreams,
     Http1ServerConfig http1,
+    Http2ServerConfig http2,
     List<ConfiguredHttpFilter<?>> httpFilters,
     Optional<TracingConfig> tracing,
     ForwardClientCert forwardClientCert,
@@ -167,13 +171,15 @@ public record HttpConnectionManagerConfig(
                   : RouteTableOptions.HostPortStripping.NONE;
         };
     refuseRbacPerRoute(routeConfig, routePath, rbacNames);
-    if (!rbacNames.isEmpty() && hcm.getXffNumTrustedHops() != 0) {
-      // RBAC's remote_ip is the trusted client address, which is only derived for 0 hops here.
-      throw new ConfigException(
-          path + ".xff_num_trusted_hops",
-          "must be 0 when an RBAC filter is configured (the trusted client address for remote_ip"
-              + " is only derived with 0 trusted hops)");
-    }
+    RequestTrust trust =
+        new RequestTrust(
+            hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
+            hcm.getXffNumTrustedHops(),
+            hcm.getSkipXffAppend(),
+            InternalAddressConfig.from(hcm, path),
+            routeConfig.getInternalOnlyHeadersList().stream()
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .toList());
     RouteTable routes =
         RouteTable.compile(
             routeConfig,
@@ -207,9 +213,8 @@ public record HttpConnectionManagerConfig(
         !hcm.hasGenerateRequestId() || hcm.getGenerateRequestId().getValue(),
         hcm.getPreserveExternalRequestId(),
         hcm.getAlwaysSetRequestIdInResponse(),
-        hcm.hasUseRemoteAddress() && hcm.getUseRemoteAddress().getValue(),
-        hcm.getXffNumTrustedHops(),
-        hcm.getSkipXffAppend(),
+        trust,
+        PathNormalizer.from(hcm, path),
         hcm.getServerName().isEmpty() ? "envoy" : hcm.getServerName(),
         serverHeader,
         maxHeadersKb,
@@ -226,10 +231,8 @@ public record HttpConnectionManagerConfig(
             hcm.getCommonHttpProtocolOptions().hasMaxStreamDuration(),
             hcm.getCommonHttpProtocolOptions().getMaxStreamDuration(),
             Duration.ZERO),
-        hcm.getHttp2ProtocolOptions().hasMaxConcurrentStreams()
-            ? hcm.getHttp2ProtocolOptions().getMaxConcurrentStreams().getValue()
-            : 2147483647L,
         Http1ServerConfig.fromProto(hcm, path),
+        Http2ServerConfig.fromProto(hcm, path, maxHeadersKb),
         filters,
         tracing,
         ForwardClientCert.from(hcm),

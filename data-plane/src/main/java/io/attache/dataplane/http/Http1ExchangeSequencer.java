@@ -38,6 +38,7 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   private final Http1Settings settings;
   private final int maxRequestsPerConnection;
   private final Http1Stats stats;
+  private final PipelinedRequestWindow window;
   private final ArrayDeque<Object> held = new ArrayDeque<>();
 
   private boolean responsePending;
@@ -49,10 +50,12 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   private boolean readSuppressed;
   private int requestsServed;
 
-  public Http1ExchangeSequencer(Http1Limits limits, Http1Settings settings, Http1Stats stats) {
+  Http1ExchangeSequencer(
+      Http1Limits limits, Http1Settings settings, Http1Stats stats, PipelinedRequestWindow window) {
     this.settings = settings;
     this.maxRequestsPerConnection = limits.maxRequestsPerConnection();
     this.stats = stats;
+    this.window = window;
   }
 
   @Override
@@ -87,6 +90,7 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
     if (msg instanceof LastHttpContent && responseStarted) {
       responseStarted = false;
       responsePending = false;
+      window.responseComplete();
       if (!keepAlive) {
         closing = true;
         releaseHeld();

@@ -36,9 +36,11 @@ public final class Http1ServerCodecFactory {
   /** Appends the three handlers; the caller then appends its stream handler. */
   public void install(ChannelPipeline pipeline) {
     Http1Limits limits = config.limits();
-    pipeline.addLast(GUARD_NAME, new RequestSmugglingGuard(limits, config.settings()));
+    PipelinedRequestWindow window = new PipelinedRequestWindow(PipelinedRequestWindow.DEFAULT_SIZE);
+    pipeline.addLast(GUARD_NAME, new RequestSmugglingGuard(limits, config.settings(), window));
     pipeline.addLast(CODEC_NAME, new HttpServerCodec(decoderConfig(limits, config.settings())));
-    pipeline.addLast(SEQUENCER_NAME, new Http1ExchangeSequencer(limits, config.settings(), stats));
+    pipeline.addLast(
+        SEQUENCER_NAME, new Http1ExchangeSequencer(limits, config.settings(), stats, window));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.attache.dataplane.listener;
 
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
@@ -10,6 +11,7 @@ import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -21,15 +23,15 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -105,6 +107,10 @@ public final class HttpListener {
     context.stats().downstreamCxTotal.inc();
     context.stats().downstreamCxActive.inc();
     ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
+    // From the first moment: a peer that never finishes a TLS handshake, a protocol sniff or an
+    // HTTP/2 preface is idle too.
+    ConnectionIdleTimer.startOnAccept(
+        ch, context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout, context.ticker());
     if (context.tls().isPresent()) {
       context.tls().get().install(ch, secured -> initHttp(secured, context));
     } else {
@@ -118,18 +124,19 @@ public final class HttpListener {
     ChannelPipeline p = ch.pipeline();
     switch (hcm.codecType()) {
       case HTTP1 -> addHttp1(p, context, false);
-      case HTTP2 -> addHttp2(p, hcm);
+      case HTTP2 -> addHttp2(p, context.http2Front());
       case AUTO ->
           p.addLast(
               new ProtocolSniffer(
                   ctx -> addHttp1(ctx.pipeline(), context, true),
-                  ctx -> addHttp2(ctx.pipeline(), hcm)));
+                  ctx -> addHttp2(ctx.pipeline(), context.http2Front())));
     }
   }
 
   /** HTTP/1.1: the strict front door, then (AUTO only) h2c upgrade, then the stream handler. */
   private void addHttp1(ChannelPipeline p, ListenerContext context, boolean allowH2c) {
     HttpConnectionManagerConfig hcm = context.hcm();
+    Http2ServerCodecFactory h2 = context.http2Front();
     context.http1Front().install(p);
     if (allowH2c) {
       HttpServerCodec codec = (HttpServerCodec) p.get(Http1ServerCodecFactory.CODEC_NAME);
@@ -140,10 +147,7 @@ public final class HttpListener {
               codec,
               protocol ->
                   AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                      ? new Http2ServerUpgradeCodec(
-                          Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-                          new CountingHandler(),
-                          new Http2MultiplexHandler(streamInitializer()))
+                      ? new Http2ServerUpgradeCodec(h2.newCodec(), http2Handlers(h2))
                       : null,
               hcm.maxRequestHeadersKb() * 1024));
     }
@@ -158,34 +162,22 @@ public final class HttpListener {
    * one stream at a time; the flush consolidation handler turns their flushes into one write per
    * event-loop turn for the whole connection instead of one {@code writev} per stream.
    */
-  private void addHttp2(ChannelPipeline p, HttpConnectionManagerConfig hcm) {
+  private void addHttp2(ChannelPipeline p, Http2ServerCodecFactory h2) {
     p.channel().config().setAutoRead(true);
-    installHttp2IdleTimer(p.channel());
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
-        Http2FrameCodecBuilder.forServer().initialSettings(settings(hcm)).build(),
-        new CountingHandler(),
-        new Http2MultiplexHandler(streamInitializer()));
+        h2.newCodec());
+    p.addLast(http2Handlers(h2));
   }
 
-  private void installHttp2IdleTimer(Channel connection) {
-    ListenerContext context = contexts.get();
-    ConnectionIdleTimer timer =
-        new ConnectionIdleTimer(
-            connection,
-            context.hcm().idleTimeout(),
-            context.stats().downstreamCxIdleTimeout,
-            context.ticker());
-    connection.attr(Http2StreamHandler.IDLE_TIMER).set(timer);
-    connection.closeFuture().addListener(f -> timer.stop());
-    timer.start();
-  }
-
-  private static Http2Settings settings(HttpConnectionManagerConfig hcm) {
-    return Http2Settings.defaultSettings()
-        .maxConcurrentStreams(hcm.http2MaxConcurrentStreams())
-        .maxHeaderListSize(hcm.maxRequestHeadersKb() * 1024L);
+  /** What follows the frame codec: stats, the stream multiplexer and the connection's tail. */
+  private ChannelHandler[] http2Handlers(Http2ServerCodecFactory h2) {
+    List<ChannelHandler> handlers = new ArrayList<>();
+    handlers.add(new CountingHandler());
+    handlers.add(new Http2MultiplexHandler(streamInitializer()));
+    handlers.addAll(List.of(h2.connectionTail()));
+    return handlers.toArray(ChannelHandler[]::new);
   }
 
   private ChannelInitializer<Channel> streamInitializer() {
@@ -204,9 +196,6 @@ public final class HttpListener {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();
-      if (!ctx.channel().hasAttr(Http2StreamHandler.IDLE_TIMER)) {
-        installHttp2IdleTimer(ctx.channel()); // reached through an h2c upgrade
-      }
       ctx.pipeline().remove(this);
     }
   }

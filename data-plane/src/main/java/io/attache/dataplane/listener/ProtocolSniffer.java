@@ -46,4 +46,13 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     }
     ctx.read(); // a partial preface: need more bytes to decide
   }
+
+  /**
+   * A peer that resets or breaks the connection before its first bytes decide anything: closed
+   * without a word (Netty would log a stack trace per such connection at the pipeline's tail).
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
 }

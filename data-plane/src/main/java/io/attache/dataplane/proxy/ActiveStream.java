@@ -5,6 +5,7 @@ import io.attache.dataplane.filter.LocalReply;
 import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.HopByHopHeaders;
+import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RequestContext;
 import io.attache.dataplane.router.RouteDecision;
 import io.attache.dataplane.tracing.RequestSpan;
@@ -28,11 +29,12 @@ import java.util.Optional;
 
 /**
  * One request/response exchange in the HTTP connection manager (Envoy's {@code ActiveStream}):
- * prepares the request as the connection manager does (hop-by-hop headers, {@code x-forwarded-*},
- * request id, host port stripping, 100-continue, tracing), runs it through the listener's HTTP
- * filter chain — the router last — writes what the encoder chain lets out, keeps the stream idle
- * timeout, and at the end counts, traces and logs the stream. Knows nothing of upstreams: that is
- * the router filter's business. Lives on the downstream connection's event loop; never blocks it.
+ * prepares the request as the connection manager does (hop-by-hop headers, the trust decision with
+ * {@code x-forwarded-*} and the {@code x-envoy-*} control headers, request id, host port stripping,
+ * path normalisation, 100-continue, tracing), runs it through the listener's HTTP filter chain —
+ * the router last — writes what the encoder chain lets out, keeps the stream idle timeout, and at
+ * the end counts, traces and logs the stream. Knows nothing of upstreams: that is the router
+ * filter's business. Lives on the downstream connection's event loop; never blocks it.
  */
 final class ActiveStream {
   private final ListenerContext context;
@@ -46,7 +48,6 @@ final class ActiveStream {
   boolean grpc;
   private boolean headRequest;
   private boolean clientWantsClose;
-  boolean internalRequest;
   private String requestId;
   RequestSpan span = RequestSpan.NOOP;
   private RouteDecision route;
@@ -103,8 +104,10 @@ final class ActiveStream {
                 || downstream.http2());
     headersEndedStream = endStream && !(req instanceof FullHttpRequest);
     HopByHopHeaders.strip(h);
-    requestId = ForwardingHeaders.apply(h, hcm, downstream, context.random());
-    internalRequest = ForwardingHeaders.internal(hcm, downstream);
+    ForwardingHeaders.Applied forwarding =
+        ForwardingHeaders.apply(h, hcm, downstream, context.random());
+    requestId = forwarding.requestId();
+    info.setDownstreamRemoteAddress(forwarding.origin().clientAddress());
     String stripped = hcm.routes().effectiveAuthority(req);
     if (!stripped.isEmpty() && !stripped.equals(h.get(HttpHeaderNames.HOST))) {
       h.set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM, before any filter
@@ -117,7 +120,41 @@ final class ActiveStream {
       requestComplete = true;
       log.requestCompleteNanos = context.ticker().nanoTime();
     }
-    filters.decodeHeaders(req, endStream);
+    if (normalizePath()) {
+      filters.decodeHeaders(req, endStream);
+    }
+  }
+
+  /**
+   * The connection manager's path normalisation, before route selection and every filter (RBAC
+   * included), so they all match the path the upstream will get; false when the request was
+   * answered instead (400, or 307 to the unescaped path — gRPC clients do not follow redirects, so
+   * Envoy refuses theirs).
+   */
+  private boolean normalizePath() {
+    PathNormalizer.Result normalized = hcm.paths().normalize(request.uri());
+    switch (normalized.action()) {
+      case CONTINUE -> {
+        if (!normalized.path().equals(request.uri())) {
+          request.setUri(normalized.path());
+          log.pathNormalized(normalized.path());
+        }
+        return true;
+      }
+      case REDIRECT -> {
+        if (!grpc) {
+          context.stats().downstreamRqRedirectedWithNormalizedPath.inc();
+          FullHttpResponse r = LocalReply.build(downstream.alloc(), 307, "", false);
+          r.headers().set(HttpHeaderNames.LOCATION, normalized.path());
+          sendLocalReply(r, "path_normalization_failed");
+          return false;
+        }
+      }
+      case REJECT -> {}
+    }
+    context.stats().downstreamRqFailedPathNormalization.inc();
+    sendLocalReply(400, "", "path_normalization_failed");
+    return false;
   }
 
   void onRequestContent(HttpContent content) {
@@ -242,8 +279,11 @@ final class ActiveStream {
     responseComplete = true;
     downstreamUnflushed = false;
     downstream.writeAndForget(last); // nothing waits for it: no future needed
-    if (requestComplete || localReplySent) {
+    if (requestComplete || (localReplySent && !headersEndedStream)) {
       complete();
+    } else if (headersEndedStream) {
+      // The empty end of a bodiless HTTP/1 request is still on its way from the decoder; its
+      // arrival (onRequestContent) completes the exchange on a connection that stays open.
     } else {
       // Envoy finishes the stream once the response is done; the rest of the body is drained.
       downstream.readMore();
@@ -270,10 +310,11 @@ final class ActiveStream {
     }
     info.setResponseCodeDetails(details);
     localReplySent = true;
-    if (!requestComplete) {
-      // The rest of the request is not wanted; close rather than read and discard it. Decided
-      // before the headers are written so the reply says "connection: close" and the client does
-      // not reuse a connection we are about to close.
+    if (!requestComplete && !headersEndedStream) {
+      // The rest of the body is not wanted; close rather than read and discard it (Envoy closes an
+      // HTTP/1 connection it answered before the request ended). Decided before the headers are
+      // written so the reply says "connection: close" and the client does not reuse it. A bodiless
+      // HTTP/1 request has ended with its headers: its connection stays open.
       clientWantsClose = clientWantsClose || !downstream.http2();
     }
     filters.encodeLocalReply(r);

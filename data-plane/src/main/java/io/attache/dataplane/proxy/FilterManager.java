@@ -385,11 +385,6 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     }
 
     @Override
-    public boolean internalRequest() {
-      return stream.internalRequest;
-    }
-
-    @Override
     public boolean downstreamRequestComplete() {
       return stream.requestComplete;
     }

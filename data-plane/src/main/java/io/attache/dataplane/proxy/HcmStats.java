@@ -14,6 +14,7 @@ public final class HcmStats {
   public final Counter downstreamCxHttp1Total;
   public final Counter downstreamCxHttp2Total;
   public final Counter downstreamCxDestroyRemote;
+  public final Counter downstreamCxProtocolError;
   public final Counter downstreamRqTotal;
   public final Gauge downstreamRqActive;
   public final Counter downstreamRqHttp1Total;
@@ -27,6 +28,8 @@ public final class HcmStats {
   public final Counter noCluster;
   public final Counter rqDirectResponse;
   public final Counter rqRedirect;
+  public final Counter downstreamRqFailedPathNormalization;
+  public final Counter downstreamRqRedirectedWithNormalizedPath;
 
   public HcmStats(StatsStore store, String statPrefix) {
     String p = "http." + statPrefix + ".";
@@ -35,6 +38,7 @@ public final class HcmStats {
     downstreamCxHttp1Total = store.counter(p + "downstream_cx_http1_total");
     downstreamCxHttp2Total = store.counter(p + "downstream_cx_http2_total");
     downstreamCxDestroyRemote = store.counter(p + "downstream_cx_destroy_remote");
+    downstreamCxProtocolError = store.counter(p + "downstream_cx_protocol_error");
     downstreamRqTotal = store.counter(p + "downstream_rq_total");
     downstreamRqActive = store.gauge(p + "downstream_rq_active");
     downstreamRqHttp1Total = store.counter(p + "downstream_rq_http1_total");
@@ -50,6 +54,10 @@ public final class HcmStats {
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");
     rqRedirect = store.counter(p + "rq_redirect");
+    downstreamRqFailedPathNormalization =
+        store.counter(p + "downstream_rq_failed_path_normalization");
+    downstreamRqRedirectedWithNormalizedPath =
+        store.counter(p + "downstream_rq_redirected_with_normalized_path");
   }
 
   void responseCode(int status) {

@@ -1,9 +1,11 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.logging.RateLimitedLog;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.Scheduler;
+import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -19,9 +21,12 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One downstream HTTP/1.1 connection: runs its requests strictly one after another (pipelined
@@ -31,6 +36,10 @@ import java.util.function.Supplier;
  */
 public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     implements DownstreamSink {
+  private static final Logger log = LoggerFactory.getLogger(Http1ConnectionHandler.class);
+  private static final RateLimitedLog connectionErrors =
+      RateLimitedLog.perMinute(log, Ticker.SYSTEM);
+
   private final Supplier<ListenerContext> contexts;
   private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
@@ -41,6 +50,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private ActiveStream current;
   private boolean wantMore;
   private boolean closing;
+  private boolean closeAfterCurrent;
   private String protocol = "HTTP/1.1";
   private boolean counted;
   private ConnectionIdleTimer idleTimer;
@@ -57,14 +67,14 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    idleTimer().start();
+    idleTimer();
     ctx.read();
     ctx.fireChannelActive();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof HttpObject obj) || closing) {
+    if (!(msg instanceof HttpObject obj) || closing || closeAfterCurrent) {
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -105,6 +115,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (!closing
+        && !closeAfterCurrent
         && ((queued.isEmpty() && (current == null || current.requestComplete())) || wantMore)) {
       ctx.read();
     }
@@ -137,25 +148,39 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     if (streamIdleTimer != null) {
       streamIdleTimer.close();
     }
-    if (idleTimer != null) {
-      idleTimer.stop();
-    }
     ctx.fireChannelInactive();
   }
 
+  /**
+   * A read error from the socket (or from TLS under it) is the client going away or sending bytes
+   * that do not decrypt: the stream sees the close, nothing is logged. Anything else broke the
+   * connection's input: it is counted and logged (rate-limited), nothing more is read, and a
+   * request already read whole still gets its response before the connection closes; one cut off
+   * mid-body is reset with the connection, and requests decoded behind the current one were never
+   * forwarded and go with it.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException || cause.getCause() instanceof IOException) {
+      ctx.close();
+      return;
+    }
+    context.stats().downstreamCxProtocolError.inc();
+    connectionErrors.warn(
+        "HTTP/1.1 connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    drainQueue();
+    if (current != null && current.requestComplete() && !closing) {
+      closeAfterCurrent = true;
+      return;
+    }
+    closing = true;
     ctx.close();
   }
 
+  /** The connection's idle timer, armed when the listener accepted it. */
   private ConnectionIdleTimer idleTimer() {
     if (idleTimer == null) {
-      idleTimer =
-          new ConnectionIdleTimer(
-              ctx.channel(),
-              context.hcm().idleTimeout(),
-              context.stats().downstreamCxIdleTimeout,
-              context.ticker());
+      idleTimer = ConnectionIdleTimer.of(ctx.channel());
     }
     return idleTimer;
   }
@@ -226,7 +251,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void readMore() {
-    if (!queued.isEmpty() || closing) {
+    if (!queued.isEmpty() || closing || closeAfterCurrent) {
       return;
     }
     wantMore = true;
@@ -238,7 +263,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     current = null;
     idleTimer().streamEnded();
     wantMore = false;
-    if (close) {
+    if (close || closeAfterCurrent) {
       closing = true;
       drainQueue();
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

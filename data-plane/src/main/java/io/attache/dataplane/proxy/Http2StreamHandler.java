@@ -1,25 +1,32 @@
 package io.attache.dataplane.proxy;
 
+import io.attache.dataplane.http2.StreamStarts;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
  * One downstream HTTP/2 stream (a Netty child stream channel speaking {@code HttpObject}s): one
- * {@link ActiveStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. Runs on
- * the connection's event loop; never blocks.
+ * {@link ActiveStream}, read on demand so HTTP/2 flow control pushes back on a fast sender. The
+ * stream starts once the connection's current read is over ({@link StreamStarts}), so one the
+ * client resets in the same burst never reaches the router. Runs on the connection's event loop;
+ * never blocks.
  */
 public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     implements DownstreamSink {
@@ -29,11 +36,9 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private Scheduler scheduler;
   private DeadlineTimer streamIdleTimer;
   private ActiveStream stream;
+  private HttpRequest pending;
+  private final ArrayDeque<HttpContent> pendingContent = new ArrayDeque<>(2);
   private boolean counted;
-
-  /** The connection-level idle timer, kept on the parent (connection) channel. */
-  public static final io.netty.util.AttributeKey<ConnectionIdleTimer> IDLE_TIMER =
-      io.netty.util.AttributeKey.valueOf("attache.idle-timer");
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -60,20 +65,51 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (stream == null && obj instanceof HttpRequest request) {
-      ListenerContext context = contexts.get();
-      context.stats().downstreamRqHttp2Total.inc();
-      ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
-      if (idle != null) {
-        idle.streamStarted();
-        counted = true;
-      }
-      stream = new ActiveStream(context, this);
-      stream.onRequestHeaders(request);
+    if (stream == null && pending == null && obj instanceof HttpRequest request) {
+      // Started once the connection's read is over: a reset in the same burst comes first.
+      pending = request;
+      StreamStarts.afterRead(ctx.channel(), this::start);
+    } else if (pending != null && obj instanceof HttpContent content) {
+      pendingContent.add(content);
     } else if (stream != null && obj instanceof HttpContent content) {
       stream.onRequestContent(content);
     } else {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void start() {
+    HttpRequest request = pending;
+    pending = null;
+    if (request == null) {
+      return;
+    }
+    ListenerContext context = contexts.get();
+    context.stats().downstreamRqHttp2Total.inc();
+    if (!ctx.channel().isActive()) {
+      // Reset by the client before the read that brought it was over: nothing was forwarded.
+      context.stats().downstreamRqTotal.inc();
+      ReferenceCountUtil.release(request);
+      releasePendingContent();
+      return;
+    }
+    ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
+    if (idle != null) {
+      idle.streamStarted();
+      counted = true;
+    }
+    stream = new ActiveStream(context, this);
+    stream.onRequestHeaders(request);
+    HttpContent content;
+    while ((content = pendingContent.poll()) != null) {
+      stream.onRequestContent(content);
+    }
+  }
+
+  private void releasePendingContent() {
+    HttpContent content;
+    while ((content = pendingContent.poll()) != null) {
+      content.release();
     }
   }
 
@@ -82,7 +118,7 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (stream != null && !stream.isFinished()) {
       stream.onDownstreamClosed();
     }
-    ConnectionIdleTimer idle = ctx.channel().parent().attr(IDLE_TIMER).get();
+    ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
     if (idle != null && counted) {
       idle.streamEnded();
     }
@@ -95,8 +131,18 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     ctx.fireChannelInactive();
   }
 
+  /**
+   * A stream error of the peer (a malformed request, with {@code
+   * override_stream_error_on_invalid_http_message}) resets the stream with its own error code;
+   * closing the stream channel alone would send CANCEL.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2Exception http2 && ctx.channel().isActive()) {
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(http2.error()))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     ctx.close();
   }
 

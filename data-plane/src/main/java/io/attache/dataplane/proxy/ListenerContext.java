@@ -4,6 +4,7 @@ import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.ServerTlsContext;
@@ -24,6 +25,7 @@ public record ListenerContext(
     List<FilterChainEntry> httpFilters,
     HcmStats stats,
     Http1ServerCodecFactory http1Front,
+    Http2ServerCodecFactory http2Front,
     AccessLoggers accessLog,
     Tracer tracer,
     RandomSource random,

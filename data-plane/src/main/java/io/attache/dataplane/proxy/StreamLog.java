@@ -53,6 +53,14 @@ final class StreamLog {
     this.scheme = scheme;
   }
 
+  /**
+   * The connection manager normalised the path: Envoy rewrites {@code :path} in place before any
+   * filter, so the log shows the normalised one.
+   */
+  void pathNormalized(String normalized) {
+    this.path = normalized;
+  }
+
   /** Finishes the span and writes the access log line. */
   void streamEnded(RequestSpan span, boolean requestComplete) {
     if (span != RequestSpan.NOOP) {

@@ -31,13 +31,6 @@ import java.util.function.Predicate;
  * <p>Lives on one event loop; not thread-safe; never blocks, never schedules anything itself.
  */
 public final class RetryState {
-  /** Whether a request's {@code x-envoy-retry-*} / {@code x-envoy-max-retries} headers count. */
-  public enum EnvoyRetryHeaders {
-    /** Internal requests: Envoy honours them (for external requests its HCM strips them first). */
-    HONOURED,
-    IGNORED
-  }
-
   /** Whether the request body must be kept for a replay. */
   public enum BodyBuffering {
     /** Keep the body (up to the route's buffer limit) so a retry can resend it. */
@@ -127,35 +120,29 @@ public final class RetryState {
 
   /**
    * The retry state for one request, deciding once whether it may be retried at all: the policy's
-   * {@code retry_on} plus (when honoured) the request's {@code x-envoy-retry-on} / {@code
-   * x-envoy-retry-grpc-on}; nothing if {@code retriable_request_headers} is set and none matches.
-   * {@code x-envoy-max-retries}, {@code x-envoy-retriable-status-codes} and {@code
-   * x-envoy-retriable-header-names} are honoured with the same switch. A request that cannot be
-   * retried gets a shared state that answers {@link RetryStatus#NO_NOT_RETRIABLE} and allocates
-   * nothing.
+   * {@code retry_on} plus the request's {@code x-envoy-retry-on} / {@code x-envoy-retry-grpc-on};
+   * nothing if {@code retriable_request_headers} is set and none matches. {@code
+   * x-envoy-max-retries}, {@code x-envoy-retriable-status-codes} and {@code
+   * x-envoy-retriable-header-names} count too. As in Envoy's router, whatever reaches here is
+   * honoured: the connection manager ({@code trust.RequestTrust}) has already stripped these
+   * headers from every request that is not internal. A request that cannot be retried gets a shared
+   * state that answers {@link RetryStatus#NO_NOT_RETRIABLE} and allocates nothing.
    *
    * @param policy the route's policy, or {@link RetryPolicyConfig#NONE} when it has none
    * @param request the downstream request (method, path, headers); read, never changed
    * @param scheme the request's {@code :scheme} for header matchers
    */
   public static RetryState create(
-      RetryPolicyConfig policy,
-      HttpRequest request,
-      String scheme,
-      EnvoyRetryHeaders envoyHeaders,
-      ClusterRetryContext cluster) {
+      RetryPolicyConfig policy, HttpRequest request, String scheme, ClusterRetryContext cluster) {
     HttpHeaders headers = request.headers();
-    boolean honour = envoyHeaders == EnvoyRetryHeaders.HONOURED;
     int retryOn = RetryOn.toBits(policy.retryOn());
-    if (honour) {
-      String http = headers.get(X_ENVOY_RETRY_ON);
-      if (http != null) {
-        retryOn |= RetryOn.parseHeader(http, RetryOn.Kind.HTTP);
-      }
-      String grpc = headers.get(X_ENVOY_RETRY_GRPC_ON);
-      if (grpc != null) {
-        retryOn |= RetryOn.parseHeader(grpc, RetryOn.Kind.GRPC);
-      }
+    String http = headers.get(X_ENVOY_RETRY_ON);
+    if (http != null) {
+      retryOn |= RetryOn.parseHeader(http, RetryOn.Kind.HTTP);
+    }
+    String grpc = headers.get(X_ENVOY_RETRY_GRPC_ON);
+    if (grpc != null) {
+      retryOn |= RetryOn.parseHeader(grpc, RetryOn.Kind.GRPC);
     }
     if (retryOn == 0) {
       return NOT_RETRIABLE;
@@ -168,29 +155,27 @@ public final class RetryState {
     long retries = policy.numRetries();
     StatusCodes codes = policy.retriableStatusCodes();
     List<HeaderMatch> retriableHeaders = policy.retriableHeaders();
-    if (honour) {
-      String max = headers.get(X_ENVOY_MAX_RETRIES);
-      if (max != null) {
-        long parsed = ResetHeader.parseUnsigned(max);
-        if (parsed >= 0) {
-          // The header takes precedence over the policy's num_retries.
-          retries = parsed;
+    String max = headers.get(X_ENVOY_MAX_RETRIES);
+    if (max != null) {
+      long parsed = ResetHeader.parseUnsigned(max);
+      if (parsed >= 0) {
+        // The header takes precedence over the policy's num_retries.
+        retries = parsed;
+      }
+    }
+    String extraCodes = headers.get(X_ENVOY_RETRIABLE_STATUS_CODES);
+    if (extraCodes != null) {
+      codes = codes.plus(parseCodes(extraCodes), countCodes(extraCodes));
+    }
+    String extraNames = headers.get(X_ENVOY_RETRIABLE_HEADER_NAMES);
+    if (extraNames != null) {
+      List<HeaderMatch> merged = new ArrayList<>(retriableHeaders);
+      for (String name : extraNames.split(",")) {
+        if (!name.isBlank()) {
+          merged.add(HeaderMatch.present(name.trim()));
         }
       }
-      String extraCodes = headers.get(X_ENVOY_RETRIABLE_STATUS_CODES);
-      if (extraCodes != null) {
-        codes = codes.plus(parseCodes(extraCodes), countCodes(extraCodes));
-      }
-      String extraNames = headers.get(X_ENVOY_RETRIABLE_HEADER_NAMES);
-      if (extraNames != null) {
-        List<HeaderMatch> merged = new ArrayList<>(retriableHeaders);
-        for (String name : extraNames.split(",")) {
-          if (!name.isBlank()) {
-            merged.add(HeaderMatch.present(name.trim()));
-          }
-        }
-        retriableHeaders = merged;
-      }
+      retriableHeaders = merged;
     }
     return new RetryState(policy, cluster, retryOn, retries, codes, retriableHeaders);
   }

@@ -47,9 +47,4 @@ public record RoutePolicy(
     Objects.requireNonNull(priority);
     Objects.requireNonNull(perRequestBufferLimitBytes);
   }
-
-  /** True when {@code timeout: 0s} switched the route timeout off. */
-  public boolean timeoutDisabled() {
-    return timeout.isZero();
-  }
 }

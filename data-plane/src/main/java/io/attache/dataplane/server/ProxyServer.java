@@ -15,6 +15,7 @@ import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.proxy.HcmStats;
@@ -195,7 +196,6 @@ public final class ProxyServer {
             config.hcm().statPrefix(),
             stats,
             clusters::get,
-            config.hcm().useRemoteAddress(),
             options.time().random(),
             options.time().ticker(),
             options.time().clock());
@@ -213,6 +213,7 @@ public final class ProxyServer {
                 .toList(),
             new HcmStats(stats, config.hcm().statPrefix()),
             new Http1ServerCodecFactory(config.hcm().http1(), stats),
+            new Http2ServerCodecFactory(config.hcm().http2(), stats, options.time().ticker()),
             accessLog,
             tracerFor(config, exporter).countingStreamsIn(streams),
             options.time().random(),

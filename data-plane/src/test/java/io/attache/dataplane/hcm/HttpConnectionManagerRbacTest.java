@@ -1,6 +1,7 @@
 package io.attache.dataplane.hcm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
@@ -162,11 +163,9 @@ class HttpConnectionManagerRbacTest {
   }
 
   @Test
-  void refusesNonZeroTrustedHopsWithRbacBecauseRemoteIpWouldBeWrong() {
-    assertThatThrownBy(
+  void acceptsTrustedHopsWithRbacNowThatTheClientAddressFollowsThem() {
+    assertThatCode(
             () -> parse(RBAC_FILTER.formatted("rbac", "x") + ROUTER, "xff_num_trusted_hops: 1"))
-        .isInstanceOf(ConfigException.class)
-        .extracting(e -> ((ConfigException) e).fieldPath())
-        .isEqualTo("hcm.xff_num_trusted_hops");
+        .doesNotThrowAnyException();
   }
 }

@@ -641,4 +641,68 @@ class Http1FrontDoorTest {
     assertThat(door.output()).startsWith("HTTP/1.1 400 Bad Request\r\n");
     assertThat(door.handler.requests).isEmpty();
   }
+
+  @Test
+  void decodesAtMostAWindowOfPipelinedRequestsAndTheRestAfterResponsesFreePlaces() {
+    FrontDoor door = new FrontDoor(Http1Limits.DEFAULTS, Http1Settings.DEFAULTS, false);
+    StringBuilder burst = new StringBuilder();
+    int total = PipelinedRequestWindow.DEFAULT_SIZE + 5;
+    for (int i = 0; i < total; i++) {
+      burst.append("GET /").append(i).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
+    }
+
+    door.send(burst.toString());
+    // The sequencer hands over one request at a time; the decoder has seen only the window.
+    assertThat(door.handler.requests).hasSize(1);
+
+    for (int answered = 1; answered <= total; answered++) {
+      door.handler.respond(200);
+      door.channel.runPendingTasks();
+      assertThat(door.handler.requests).hasSize(Math.min(answered + 1, total));
+    }
+    assertThat(door.output()).contains("GET /" + (total - 1) + " host=a");
+    assertThat(door.channel.isOpen()).isTrue();
+    door.channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aWindowFullOfPipelinedRequestsStopsReadingUntilAResponseFreesAPlace() {
+    PipelinedRequestWindow window = new PipelinedRequestWindow(2);
+    Http1Stats stats = new Http1Stats(new io.attache.dataplane.stats.StatsStore(), "ingress");
+    RecordingStreamHandler handler = new RecordingStreamHandler(false);
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    EmbeddedChannel channel =
+        new EmbeddedChannel(
+            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+              @Override
+              public void read(io.netty.channel.ChannelHandlerContext ctx) {
+                reads.incrementAndGet();
+                ctx.read();
+              }
+            },
+            new RequestSmugglingGuard(Http1Limits.DEFAULTS, Http1Settings.DEFAULTS, window),
+            new HttpServerCodec(),
+            new Http1ExchangeSequencer(Http1Limits.DEFAULTS, Http1Settings.DEFAULTS, stats, window),
+            handler);
+    channel.writeInbound(
+        Unpooled.copiedBuffer(
+            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n".repeat(4), StandardCharsets.ISO_8859_1));
+    assertThat(window.outstanding()).isEqualTo(2);
+
+    reads.set(0);
+    channel.read();
+    assertThat(reads).hasValue(0);
+
+    handler.respond(200);
+    channel.runPendingTasks();
+    assertThat(window.outstanding()).isEqualTo(2);
+    handler.respond(200);
+    channel.runPendingTasks();
+    handler.respond(200);
+    channel.runPendingTasks();
+    assertThat(handler.requests).hasSize(4);
+    assertThat(reads).hasValue(1); // the read asked for while full went out once bytes were free
+    channel.finishAndReleaseAll();
+  }
 }

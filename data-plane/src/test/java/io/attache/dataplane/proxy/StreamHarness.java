@@ -8,6 +8,7 @@ import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.outlier.VirtualTime;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.DeadlineTimer;
@@ -69,14 +70,14 @@ public final class StreamHarness {
         HttpConnectionManagerConfig.from(proto, "hcm", 10000, OperationName.INGRESS);
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
-        new FilterFactoryContext(
-            "", hcm.statPrefix(), stats, clusters, hcm.useRemoteAddress(), random, time, clock);
+        new FilterFactoryContext("", hcm.statPrefix(), stats, clusters, random, time, clock);
     this.context =
         new ListenerContext(
             hcm,
             filters.apply(filterContext),
             new HcmStats(stats, hcm.statPrefix()),
             new Http1ServerCodecFactory(hcm.http1(), stats),
+            new Http2ServerCodecFactory(hcm.http2(), stats, time),
             AccessLoggers.NONE,
             Tracer.DISABLED,
             random,

@@ -8,7 +8,6 @@ import com.google.protobuf.util.Durations;
 import io.attache.dataplane.accesslog.ResponseFlag;
 import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.retry.RetryState.BodyBuffering;
-import io.attache.dataplane.retry.RetryState.EnvoyRetryHeaders;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.upstream.CircuitBreakerSettings;
@@ -89,7 +88,7 @@ class RetryStateTest {
   }
 
   private RetryState state(RetryPolicyConfig policy, HttpRequest request) {
-    return RetryState.create(policy, request, "http", EnvoyRetryHeaders.HONOURED, cluster());
+    return RetryState.create(policy, request, "http", cluster());
   }
 
   private long counter(String stat) {
@@ -390,16 +389,14 @@ class RetryStateTest {
   }
 
   @Test
-  void xEnvoyMaxRetriesOverridesNumRetriesWhenHonoured() {
+  void xEnvoyMaxRetriesOverridesNumRetries() {
     RetryPolicyConfig policy = policy("5xx");
     HttpRequest request = get("x-envoy-max-retries", "3");
 
     RetryState honoured = state(policy, request);
-    RetryState ignored =
-        RetryState.create(policy, request, "http", EnvoyRetryHeaders.IGNORED, cluster());
 
     assertThat(honoured.retriesRemaining()).isEqualTo(3);
-    assertThat(ignored.retriesRemaining()).isEqualTo(1);
+    assertThat(state(policy, get()).retriesRemaining()).isEqualTo(1);
     assertThat(state(policy, get("x-envoy-max-retries", "lots")).retriesRemaining()).isEqualTo(1);
     RetryState none = state(policy, get("x-envoy-max-retries", "0"));
     assertThat(none.shouldRetryHeaders(503, headers()))
@@ -414,7 +411,9 @@ class RetryStateTest {
   }
 
   @Test
-  void xEnvoyRetryHeadersTurnRetriesOnOnlyForInternalRequests() {
+  void xEnvoyRetryHeadersTurnRetriesOnWhereThePolicyHasNone() {
+    // Only internal requests still carry these here: the connection manager strips them from
+    // every other one (trust.RequestTrustTest).
     HttpRequest request =
         get(
             "x-envoy-retry-on",
@@ -423,13 +422,6 @@ class RetryStateTest {
             "unavailable,5xx",
             "x-envoy-max-retries",
             "2");
-
-    RetryState external =
-        RetryState.create(
-            RetryPolicyConfig.NONE, request, "http", EnvoyRetryHeaders.IGNORED, cluster());
-    assertThat(external.bodyBuffering()).isEqualTo(BodyBuffering.NOT_NEEDED);
-    assertThat(external.shouldRetryReset(ResetReason.CONNECTION_FAILURE, false))
-        .isEqualTo(RetryStatus.NO_NOT_RETRIABLE);
 
     RetryState internal = state(RetryPolicyConfig.NONE, request);
     assertThat(internal.bodyBuffering()).isEqualTo(BodyBuffering.BUFFER_FOR_REPLAY);

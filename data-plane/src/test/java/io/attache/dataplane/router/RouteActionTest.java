@@ -66,7 +66,7 @@ class RouteActionTest {
                 "[{\"match\":{\"prefix\":\"/\"},\"per_request_buffer_limit_bytes\":1024,"
                     + "\"route\":{\"cluster\":\"c\",\"timeout\":\"0s\",\"idle_timeout\":\"2.5s\",\"priority\":\"HIGH\"}}]"),
             get("h", "/"));
-    assertThat(forward.policy().timeoutDisabled()).isTrue();
+    assertThat(forward.policy().timeout()).isZero();
     assertThat(forward.policy().idleTimeout()).contains(Duration.ofMillis(2500));
     assertThat(forward.policy().priority()).isEqualTo(RoutingPriority.HIGH);
     assertThat(forward.policy().perRequestBufferLimitBytes()).hasValue(1024);

@@ -34,11 +34,7 @@ public final class RbacFilterType implements HttpFilterType<RbacFilterConfig> {
   @Override
   public HttpFilterFactory factory(RbacFilterConfig config, FilterFactoryContext context) {
     RbacFilter filter = new RbacFilter(config, context.statPrefix(), context.stats());
-    RbacRequest.ClientAddressSource clientAddress =
-        context.useRemoteAddress()
-            ? RbacRequest.ClientAddressSource.CONNECTION
-            : RbacRequest.ClientAddressSource.LAST_X_FORWARDED_FOR;
     return (FilterChainFactoryCallbacks callbacks) ->
-        callbacks.addStreamDecoderFilter(new RbacHttpFilter(filter, clientAddress));
+        callbacks.addStreamDecoderFilter(new RbacHttpFilter(filter));
   }
 }

@@ -5,6 +5,7 @@ import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.StreamDecoderFilter;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetAddress;
 
 /**
  * The RBAC filter on one stream: checks the request headers against the listener's {@link
@@ -13,12 +14,10 @@ import io.netty.handler.codec.http.HttpRequest;
  */
 final class RbacHttpFilter implements StreamDecoderFilter {
   private final RbacFilter filter;
-  private final RbacRequest.ClientAddressSource clientAddress;
   private StreamDecoderFilterCallbacks callbacks;
 
-  RbacHttpFilter(RbacFilter filter, RbacRequest.ClientAddressSource clientAddress) {
+  RbacHttpFilter(RbacFilter filter) {
     this.filter = filter;
-    this.clientAddress = clientAddress;
   }
 
   @Override
@@ -34,14 +33,20 @@ final class RbacHttpFilter implements StreamDecoderFilter {
             request,
             c.scheme(),
             c.remoteAddress(),
+            clientAddress(c),
             c.localAddress(),
-            c.peerIdentity(),
-            clientAddress);
+            c.peerIdentity());
     RbacFilter.Result result = filter.check(view);
     if (result.verdict() == RbacFilter.Verdict.DENY) {
       callbacks.sendLocalReply(403, RbacFilter.DENIED_BODY, result.responseCodeDetails());
       return FilterHeadersStatus.STOP_ITERATION;
     }
     return FilterHeadersStatus.CONTINUE;
+  }
+
+  /** The connection manager's trusted client address; the socket peer if it set none. */
+  private InetAddress clientAddress(DownstreamConnection c) {
+    InetAddress trusted = callbacks.streamInfo().downstreamRemoteAddress();
+    return trusted != null ? trusted : c.remoteAddress().getAddress();
   }
 }

@@ -1,6 +1,7 @@
 package io.attache.dataplane.filter.rbac;
 
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.CidrMatch;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.StringMatch;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;

@@ -3,9 +3,7 @@ package io.attache.dataplane.filter.rbac;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.security.PeerIdentity;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -40,53 +38,24 @@ public final class RbacRequest implements HeaderSource {
     this.peer = peer;
   }
 
-  /** How the connection manager decides the trusted client address ({@code use_remote_address}). */
-  public enum ClientAddressSource {
-    /** {@code use_remote_address: true}: the socket peer is the client. */
-    CONNECTION,
-    /**
-     * {@code use_remote_address: false} (Envoy's default) with {@code xff_num_trusted_hops: 0}: the
-     * rightmost valid IP of {@code x-forwarded-for}, else the socket peer.
-     */
-    LAST_X_FORWARDED_FOR
-  }
-
   /**
    * @param request the request after the connection manager's own header mutations, as Envoy's
    *     decoder filters see it
    * @param scheme the downstream scheme ({@code :scheme})
    * @param directRemote the socket peer
+   * @param clientAddress the trusted client address the connection manager decided on ({@code
+   *     use_remote_address}, {@code xff_num_trusted_hops}): what {@code remote_ip} matches
    * @param local the address the connection was accepted on
    * @param peer the verified TLS identity of the connection, {@link PeerIdentity#NONE} if none
-   * @param clientAddress where the trusted client address comes from
    */
   public static RbacRequest of(
       HttpRequest request,
       String scheme,
       InetSocketAddress directRemote,
+      InetAddress clientAddress,
       InetSocketAddress local,
-      PeerIdentity peer,
-      ClientAddressSource clientAddress) {
-    InetAddress remote = directRemote.getAddress();
-    if (clientAddress == ClientAddressSource.LAST_X_FORWARDED_FOR) {
-      InetAddress fromXff = lastForwardedFor(request.headers());
-      if (fromXff != null) {
-        remote = fromXff;
-      }
-    }
-    return new RbacRequest(request, scheme, directRemote, remote, local, peer);
-  }
-
-  /** The rightmost {@code x-forwarded-for} entry if it is an IP literal, else null. */
-  static InetAddress lastForwardedFor(HttpHeaders headers) {
-    List<String> values = headers.getAll("x-forwarded-for");
-    if (values.isEmpty()) {
-      return null;
-    }
-    String last = values.get(values.size() - 1);
-    int comma = last.lastIndexOf(',');
-    String entry = (comma < 0 ? last : last.substring(comma + 1)).trim();
-    return NetUtil.createInetAddressFromIpAddressString(entry);
+      PeerIdentity peer) {
+    return new RbacRequest(request, scheme, directRemote, clientAddress, local, peer);
   }
 
   /**

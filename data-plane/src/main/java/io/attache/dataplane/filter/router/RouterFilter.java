@@ -17,6 +17,7 @@ import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.retry.ResetReason;
 import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
+import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -51,6 +52,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   private HttpRequest request;
   private RouteDecision.Forward route;
+  private RequestTimeouts timeouts;
   private ClusterHandle cluster;
   private ResourceManager breakers;
   private RetryState retryState;
@@ -146,6 +148,8 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     this.route = forward;
     info.setUpstreamCluster(cluster.name());
     forward.policy().idleTimeout().ifPresent(callbacks::setStreamIdleTimeout);
+    // Before the route's header rewrites, as in Envoy (FilterUtility::finalTimeout).
+    timeouts = RequestTimeouts.resolve(forward.policy(), request.headers());
     UpstreamHeaders.finalizeRequest(forward, request, callbacks.connection());
     breakers = cluster.breakers(forward.policy().priority());
     retryState =
@@ -153,9 +157,6 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             forward.policy().retryPolicy(),
             request,
             callbacks.connection().scheme(),
-            callbacks.internalRequest()
-                ? RetryState.EnvoyRetryHeaders.HONOURED
-                : RetryState.EnvoyRetryHeaders.IGNORED,
             cluster.retryContext(forward.policy().priority()));
     RetryState.consumeRetryHeaders(request.headers());
     boolean buffer = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
@@ -211,6 +212,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             cluster,
             breakers,
             route.policy().retryPolicy(),
+            timeouts.perTry(),
             callbacks.scheduler(),
             shared.context.ticker(),
             number,
@@ -277,7 +279,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   /** What Envoy's router announces to the upstream in {@code x-envoy-expected-rq-timeout-ms}. */
   private long expectedTimeoutMillis(UpstreamRequest a) {
     return UpstreamHeaders.expectedTimeoutMillis(
-        route.policy(),
+        timeouts,
         a.number == 1 || requestCompleteNanos == 0
             ? 0
             : shared.context.ticker().nanoTime() - requestCompleteNanos);
@@ -345,7 +347,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-          localReply(504, "upstream request timeout", "upstream_per_try_timeout");
+          timeoutReply("upstream_per_try_timeout");
         });
   }
 
@@ -363,18 +365,18 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-          localReply(504, "upstream request timeout", "upstream_per_try_idle_timeout");
+          timeoutReply("upstream_per_try_idle_timeout");
         });
   }
 
   private void startRouteTimer() {
-    if (route == null || route.policy().timeoutDisabled() || routeTimerArmed || destroyed) {
+    if (route == null || timeouts.globalDisabled() || routeTimerArmed || destroyed) {
       return;
     }
     routeTimerArmed = true;
     callbacks
         .routeTimer()
-        .arm(shared.context.ticker().nanoTime() + route.policy().timeout().toNanos(), routeTimeout);
+        .arm(shared.context.ticker().nanoTime() + timeouts.global().toNanos(), routeTimeout);
   }
 
   private void onRouteTimeout() {
@@ -388,7 +390,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       attempt.end(UpstreamOutcome.TIMEOUT, false);
     }
     if (!responseStarted) {
-      localReply(504, "upstream request timeout", "upstream_response_timeout");
+      timeoutReply("upstream_response_timeout");
     } else {
       info.setResponseCodeDetails("upstream_response_timeout");
       callbacks.resetStream();
@@ -408,6 +410,15 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     var r = LocalReply.build(callbacks.alloc(), 503, "upstream overflow", callbacks.grpcRequest());
     r.headers().set(OVERLOADED_HEADER, "true");
     callbacks.sendLocalReply(r, details);
+  }
+
+  /**
+   * 504, or 204 without a body when an internal request asked for it ({@code
+   * x-envoy-upstream-rq-timeout-alt-response}).
+   */
+  private void timeoutReply(String details) {
+    int status = timeouts.timeoutStatus();
+    localReply(status, status == 504 ? "upstream request timeout" : "", details);
   }
 
   private void localReply(int status, String text, String details) {

@@ -4,8 +4,8 @@ import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.http.HopByHopHeaders;
 import io.attache.dataplane.router.FormatterContext;
+import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
-import io.attache.dataplane.router.RoutePolicy;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -71,11 +71,12 @@ final class UpstreamHeaders {
    * What Envoy's router announces (FilterUtility::setTimeoutHeaders, which runs unless the router's
    * suppress_envoy_headers — not honoured here — is set): the per-try timeout, else the route
    * timeout, never more than what a retry has left of the route timeout; 0 (no header) when both
-   * are off. {@code elapsedNanos} is 0 for the first attempt, as in Envoy.
+   * are off. Both may come from an internal request's {@code x-envoy-upstream-rq-*} headers. {@code
+   * elapsedNanos} is 0 for the first attempt, as in Envoy.
    */
-  static long expectedTimeoutMillis(RoutePolicy policy, long elapsedNanos) {
-    long global = policy.timeoutDisabled() ? 0 : policy.timeout().toMillis();
-    long expected = policy.retryPolicy().perTryTimeout().map(Duration::toMillis).orElse(global);
+  static long expectedTimeoutMillis(RequestTimeouts timeouts, long elapsedNanos) {
+    long global = timeouts.global().toMillis();
+    long expected = timeouts.perTry().map(Duration::toMillis).orElse(global);
     if (expected > 0 && global > 0) {
       long elapsed = TimeUnit.NANOSECONDS.toMillis(elapsedNanos);
       expected = elapsed >= global ? 1 : Math.min(expected, global - elapsed);

@@ -34,6 +34,7 @@ final class UpstreamRequest {
   private final ClusterHandle cluster;
   private final ResourceManager breakers;
   private final RetryPolicyConfig retryPolicy;
+  private final Optional<Duration> perTryTimeout;
   private final Scheduler scheduler;
   private final Ticker ticker;
   final int number;
@@ -54,6 +55,7 @@ final class UpstreamRequest {
       ClusterHandle cluster,
       ResourceManager breakers,
       RetryPolicyConfig retryPolicy,
+      Optional<Duration> perTryTimeout,
       Scheduler scheduler,
       Ticker ticker,
       int number,
@@ -63,6 +65,7 @@ final class UpstreamRequest {
     this.cluster = cluster;
     this.breakers = breakers;
     this.retryPolicy = retryPolicy;
+    this.perTryTimeout = perTryTimeout;
     this.scheduler = scheduler;
     this.ticker = ticker;
     this.number = number;
@@ -132,13 +135,15 @@ final class UpstreamRequest {
     router.onPerTryIdleTimeout();
   }
 
-  /** Starts {@code per_try_timeout} once the whole request went out. */
+  /**
+   * Starts the per-try timeout ({@code per_try_timeout}, or an internal request's {@code
+   * x-envoy-upstream-rq-per-try-timeout-ms}) once the whole request went out.
+   */
   void startPerTryTimer() {
-    Optional<Duration> perTry = retryPolicy.perTryTimeout();
-    if (perTry.isEmpty() || perTryTimer != null || ended) {
+    if (perTryTimeout.isEmpty() || perTryTimer != null || ended) {
       return;
     }
-    perTryTimer = scheduler.schedule(perTry.get(), this::onPerTryTimeout);
+    perTryTimer = scheduler.schedule(perTryTimeout.get(), this::onPerTryTimeout);
   }
 
   private void onPerTryTimeout() {

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /** Builds RBAC filter configs from the YAML a user would write, and requests to test them on. */
@@ -42,7 +43,7 @@ final class RbacConfigs {
     InetSocketAddress remote = new InetSocketAddress("10.1.2.3", 40000);
     InetSocketAddress local = new InetSocketAddress("10.0.0.1", 8080);
     PeerIdentity peer = PeerIdentity.NONE;
-    RbacRequest.ClientAddressSource clientAddress = RbacRequest.ClientAddressSource.CONNECTION;
+    InetAddress clientAddress;
 
     Req(HttpRequest http) {
       this.http = http;
@@ -68,13 +69,20 @@ final class RbacConfigs {
       return this;
     }
 
-    Req trustingForwardedFor() {
-      clientAddress = RbacRequest.ClientAddressSource.LAST_X_FORWARDED_FOR;
+    /** The trusted client address the connection manager decided on; the socket peer if unset. */
+    Req client(String ip) throws java.net.UnknownHostException {
+      clientAddress = InetAddress.getByName(ip);
       return this;
     }
 
     RbacRequest build() {
-      return RbacRequest.of(http, "http", remote, local, peer, clientAddress);
+      return RbacRequest.of(
+          http,
+          "http",
+          remote,
+          clientAddress == null ? remote.getAddress() : clientAddress,
+          local,
+          peer);
     }
   }
 }

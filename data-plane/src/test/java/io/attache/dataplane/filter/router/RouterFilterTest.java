@@ -74,13 +74,26 @@ class RouterFilterTest {
     cluster.upstreams.forEach(EmbeddedChannel::finishAndReleaseAll);
   }
 
+  /** The same listener at an edge that trusts loopback peers as internal callers. */
+  private static final String INTERNAL_LOOPBACK_HCM =
+      HCM
+          + """
+          use_remote_address: true
+          internal_address_config:
+            cidr_ranges: [{ address_prefix: 127.0.0.0, prefix_len: 8 }]
+          """;
+
   private StreamHarness start() throws Exception {
+    return start(HCM);
+  }
+
+  private StreamHarness start(String hcm) throws Exception {
     java.util.concurrent.atomic.AtomicReference<RecordingCluster> made =
         new java.util.concurrent.atomic.AtomicReference<>();
     harness =
         new StreamHarness(
-            HCM,
-            StreamHarness.configuredFilters(HCM),
+            hcm,
+            StreamHarness.configuredFilters(hcm),
             MIDDLE,
             name -> {
               if (!name.equals("backend")) {
@@ -195,5 +208,51 @@ class RouterFilterTest {
     assertThat(h.info().hasFlag(ResponseFlag.NO_CLUSTER_FOUND)).isTrue();
     assertThat(h.counter("http.ingress.no_cluster")).isEqualTo(1);
     h.downstream.releaseAll();
+  }
+
+  @Test
+  void anInternalCallersTimeoutHeadersReplaceTheRouteTimeoutsAndAreConsumed() throws Exception {
+    StreamHarness h = start(INTERNAL_LOOPBACK_HCM);
+    FullHttpRequest request = get("/slow");
+    request
+        .headers()
+        .set("x-envoy-upstream-rq-timeout-ms", "300")
+        .set("x-envoy-upstream-rq-per-try-timeout-ms", "0")
+        .set("x-envoy-upstream-rq-timeout-alt-response", "");
+    h.request(request);
+
+    HttpRequest sent = cluster.upstreams.get(0).readOutbound();
+    assertThat(sent.headers().get("x-envoy-internal")).isEqualTo("true");
+    assertThat(sent.headers().get("x-envoy-expected-rq-timeout-ms")).isEqualTo("300");
+    assertThat(sent.headers().names())
+        .doesNotContain(
+            "x-envoy-upstream-rq-timeout-ms",
+            "x-envoy-upstream-rq-per-try-timeout-ms",
+            "x-envoy-upstream-rq-timeout-alt-response");
+    ReferenceCountUtil.release(cluster.upstreams.get(0).readOutbound());
+
+    h.time.advance(Duration.ofMillis(299));
+    assertThat(h.downstream.status()).isZero();
+    h.time.advance(Duration.ofMillis(1));
+
+    assertThat(h.downstream.status()).isEqualTo(204);
+    assertThat(h.downstream.body()).isEmpty();
+    assertThat(h.info().responseCodeDetails()).isEqualTo("upstream_response_timeout");
+  }
+
+  @Test
+  void anExternalCallersTimeoutHeadersNeverReachTheRouter() throws Exception {
+    StreamHarness h = start(HCM + "use_remote_address: true\n");
+    FullHttpRequest request = get("/slow");
+    request.headers().set("x-envoy-upstream-rq-timeout-ms", "300");
+    h.request(request);
+
+    HttpRequest sent = cluster.upstreams.get(0).readOutbound();
+    assertThat(sent.headers().get("x-envoy-expected-rq-timeout-ms")).isEqualTo("1000");
+    assertThat(sent.headers().contains("x-envoy-upstream-rq-timeout-ms")).isFalse();
+    ReferenceCountUtil.release(cluster.upstreams.get(0).readOutbound());
+
+    h.time.advance(Duration.ofMillis(300));
+    assertThat(h.downstream.status()).isZero();
   }
 }

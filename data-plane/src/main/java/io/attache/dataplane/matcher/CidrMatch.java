@@ -1,4 +1,4 @@
-package io.attache.dataplane.filter.rbac;
+package io.attache.dataplane.matcher;
 
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
@@ -10,7 +10,7 @@ import java.net.InetAddress;
  * IPv4 range never matches an IPv6 address and vice versa, and an absent {@code prefix_len} is 0
  * (the whole family). Immutable.
  */
-final class CidrMatch {
+public final class CidrMatch {
   private final byte[] prefix;
   private final int prefixLen;
 
@@ -19,7 +19,7 @@ final class CidrMatch {
     this.prefixLen = prefixLen;
   }
 
-  static CidrMatch compile(CidrRange proto, String fieldPath) throws ConfigException {
+  public static CidrMatch compile(CidrRange proto, String fieldPath) throws ConfigException {
     byte[] address = NetUtil.createByteArrayFromIpAddressString(proto.getAddressPrefix());
     if (address == null) {
       throw new ConfigException(
@@ -36,7 +36,7 @@ final class CidrMatch {
     return new CidrMatch(address, (int) len);
   }
 
-  boolean contains(InetAddress address) {
+  public boolean contains(InetAddress address) {
     byte[] candidate = address.getAddress();
     if (candidate.length != prefix.length) {
       return false;

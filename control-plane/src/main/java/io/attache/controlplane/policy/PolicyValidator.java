@@ -1,5 +1,6 @@
 package io.attache.controlplane.policy;
 
+import com.google.common.net.InetAddresses;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.ActiveHealthCheck;
 import io.attache.api.policy.v1.Authorization;
@@ -114,6 +115,14 @@ public final class PolicyValidator {
       }
       if (endpoint.getPort() < 1 || endpoint.getPort() > 65535) {
         out.add(new Violation(endpointAt + ".port", "must be between 1 and 65535"));
+      }
+    }
+    for (int i = 0; i < service.getAddressesCount(); i++) {
+      String address = service.getAddresses(i);
+      if (!InetAddresses.isInetAddress(address)) {
+        out.add(new Violation(at + ".addresses[" + i + "]", "must be an IPv4 or IPv6 address"));
+      } else if (service.getAddressesList().subList(0, i).contains(address)) {
+        out.add(new Violation(at + ".addresses[" + i + "]", "is listed twice"));
       }
     }
     checkPositive(

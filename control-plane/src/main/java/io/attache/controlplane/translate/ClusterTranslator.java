@@ -73,6 +73,9 @@ public final class ClusterTranslator {
     if (group.kind() == ClientKind.PROXY && group.sidecar().hasApp()) {
       clusters.add(appCluster(group.sidecar(), policy.defaults()));
     }
+    if (group.kind() == ClientKind.PROXY && group.sidecar().intercepted()) {
+      clusters.addAll(TransparentLayout.clusters(policy.defaults(), group.sidecar()));
+    }
     return clusters;
   }
 

@@ -4,6 +4,7 @@ import static io.attache.controlplane.testing.Policies.policy;
 import static io.attache.controlplane.testing.Policies.route;
 import static io.attache.controlplane.testing.Policies.service;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.DoubleValue;
 import com.google.protobuf.Duration;
@@ -76,6 +77,23 @@ class PolicyValidatorTest {
           io.attache.api.policy.v1.Endpoint.newBuilder().setAddress(address).setPort(9001));
     }
     return service.build();
+  }
+
+  @Test
+  void rejectsServiceAddressesThatAreNotIpLiteralsOrAreListedTwice() {
+    var service =
+        service("orders", 9001).toBuilder()
+            .addAddresses("10.96.0.10")
+            .addAddresses("fd00::10")
+            .addAddresses("orders.example")
+            .addAddresses("10.96.0.10")
+            .build();
+
+    assertThat(validator.validate(policy(service)))
+        .extracting(Violation::field, Violation::message)
+        .containsExactly(
+            tuple("services[\"orders\"].addresses[2]", "must be an IPv4 or IPv6 address"),
+            tuple("services[\"orders\"].addresses[3]", "is listed twice"));
   }
 
   @Test

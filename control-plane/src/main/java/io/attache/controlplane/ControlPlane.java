@@ -26,16 +26,18 @@ import io.attache.controlplane.validate.EnvoyTypeRegistry;
 import io.attache.controlplane.xds.NackHoldingWatcher;
 import io.attache.controlplane.xds.ProxyStatusTracker;
 import io.attache.controlplane.xds.RefusalLog;
+import io.attache.controlplane.xds.ResourceBytesSerializer;
+import io.attache.controlplane.xds.ResourceVersionCache;
 import io.attache.controlplane.xds.Scheduler;
 import io.attache.controlplane.xds.SecretAccessGuard;
 import io.attache.controlplane.xds.SnapshotPublisher;
 import io.attache.controlplane.xds.TransportSecurity;
 import io.attache.controlplane.xds.XdsAuthenticator;
 import io.attache.controlplane.xds.XdsServer;
+import io.attache.controlplane.xds.XdsStreamGuard;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -66,6 +68,7 @@ public final class ControlPlane implements AutoCloseable {
   private final PolicyEditor editor;
   private final XdsServer xds;
   private final AdminApi api;
+  private final ControlPlaneMetrics metrics;
   private final WorkloadCertificates certificates;
   private final BootstrapTokens tokens;
   private final TransportSecurity transportSecurity;
@@ -109,6 +112,8 @@ public final class ControlPlane implements AutoCloseable {
             identity ->
                 SpiffeId.parse(identity).map(certificates::info).orElse(CertificateInfo.NONE));
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
+    NackHoldingWatcher nackHolding = new NackHoldingWatcher(cache);
+    ResourceVersionCache versions = new ResourceVersionCache();
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
     PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
     this.publisher =
@@ -116,6 +121,7 @@ public final class ControlPlane implements AutoCloseable {
             cache,
             new SnapshotTranslator(trustDomain),
             new SdsSecrets(certificates),
+            versions,
             scheduler,
             config.pushQuietPeriod(),
             config.pushMaxDelay(),
@@ -143,14 +149,15 @@ public final class ControlPlane implements AutoCloseable {
       this.xds =
           XdsServer.start(
               new InetSocketAddress(config.xdsHost(), config.xdsPort()),
-              // Every stream of a node group shares the snapshot's resource objects, so caching
-              // their serialised form turns N serialisations per push into one per resource.
+              // Every stream of every node group shares the snapshots' resource instances, whose
+              // bytes the version cache made once: no push serialises an unchanged resource.
               // The guard goes first: nothing is served, or issued, to a refused request.
               new V3DiscoveryServer(
-                  List.of(new SecretAccessGuard(trustDomain, refusals), publisher, tracker),
-                  new NackHoldingWatcher(cache, tracker),
+                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
+                  nackHolding,
                   new DefaultExecutorGroup(),
-                  new CachedProtoResourcesSerializer()),
+                  new ResourceBytesSerializer(versions)),
+              new XdsStreamGuard(config.xdsLimits(), publisher, refusals),
               transportSecurity,
               new XdsAuthenticator(
                   trustDomain,
@@ -168,6 +175,8 @@ public final class ControlPlane implements AutoCloseable {
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
                 () -> tracker.proxies().size(),
+                tracker::openStreams,
+                publisher::nodeGroups,
                 tracker::ackCount,
                 tracker::nackCount,
                 publisher::pushCount,
@@ -178,7 +187,17 @@ public final class ControlPlane implements AutoCloseable {
                     tracker.proxies().stream()
                         .collect(
                             java.util.stream.Collectors.groupingBy(
-                                p -> p.verdict().name(), java.util.stream.Collectors.counting())));
+                                p -> p.verdict().name(), java.util.stream.Collectors.counting())))
+            .withGroups(
+                () ->
+                    tracker.proxies().stream()
+                        .collect(
+                            java.util.stream.Collectors.groupingBy(
+                                io.attache.controlplane.xds.ProxyStatus::group,
+                                java.util.stream.Collectors.counting())));
+    tracker.reportingTo(metrics);
+    editor.timingCommits(System::nanoTime, metrics::storeCommit);
+    this.metrics = metrics;
     try {
       this.api =
           new AdminApi(
@@ -192,6 +211,7 @@ public final class ControlPlane implements AutoCloseable {
               .withBootstrapTokens(tokens, trustDomain)
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
+      metrics.close();
       closeQuietly(xds, e);
       closeSync();
       closeSecurity();
@@ -332,6 +352,7 @@ public final class ControlPlane implements AutoCloseable {
     ready = false;
     closeSync();
     api.close();
+    metrics.close();
     xds.close();
     closeSecurity();
     closeStore();

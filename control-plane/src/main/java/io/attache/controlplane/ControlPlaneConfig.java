@@ -3,6 +3,7 @@ package io.attache.controlplane;
 import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.rest.AdminSecurity;
 import io.attache.controlplane.store.PostgresLocation;
+import io.attache.controlplane.xds.XdsLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Optional;
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
  * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
- * and whether the store is the embedded one or a PostgreSQL shared with other replicas. Immutable.
+ * what one xDS stream may make it hold, and whether the store is the embedded one or a PostgreSQL
+ * shared with other replicas. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -23,6 +25,7 @@ public record ControlPlaneConfig(
     Duration pushMaxDelay,
     Security security,
     AdminSecurity adminSecurity,
+    XdsLimits xdsLimits,
     Optional<SharedStore> sharedStore) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
@@ -50,6 +53,7 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         Security.DEFAULT,
         AdminSecurity.NONE,
+        XdsLimits.DEFAULT,
         Optional.empty());
   }
 
@@ -74,6 +78,7 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         security,
         adminSecurity,
+        XdsLimits.DEFAULT,
         Optional.empty());
   }
 
@@ -89,6 +94,7 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         other,
         adminSecurity,
+        xdsLimits,
         sharedStore);
   }
 
@@ -104,6 +110,7 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         security,
         other,
+        xdsLimits,
         sharedStore);
   }
 
@@ -119,7 +126,24 @@ public record ControlPlaneConfig(
         pushMaxDelay,
         security,
         adminSecurity,
+        xdsLimits,
         Optional.of(shared));
+  }
+
+  /** The same, with other limits on what an xDS stream may make the control plane hold. */
+  public ControlPlaneConfig withXdsLimits(XdsLimits other) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        other,
+        sharedStore);
   }
 
   /**

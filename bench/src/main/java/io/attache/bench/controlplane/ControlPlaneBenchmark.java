@@ -1,5 +1,7 @@
 package io.attache.bench.controlplane;
 
+import io.attache.bench.profile.AsyncProfiler;
+import io.attache.bench.profile.CollapsedStacks;
 import io.attache.bench.proxy.DocSection;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
@@ -124,13 +126,23 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
   @Option(names = "--no-doc", description = "print the report only")
   boolean noDoc;
 
+  @Option(
+      names = "--profile",
+      description =
+          "cpu or alloc: async-profile the control plane over each cell's measured rounds; flame"
+              + " graphs and collapsed stacks in bench/target, a summary on stdout (implies"
+              + " --no-doc: a profiled run is slower)")
+  String profileEvent = "";
+
+  private Optional<AsyncProfiler> profiler = Optional.empty();
+
   private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
   private TestPostgres postgres;
   private String[] arguments = new String[0];
 
   public static void main(String[] args) {
     // The control plane logs every stream at INFO; thousands of them would drown the table.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    io.attache.logging.ApplicationLogs.setAll(io.attache.logging.LogLevel.WARNING);
     ControlPlaneBenchmark benchmark = new ControlPlaneBenchmark();
     benchmark.arguments = args.clone();
     System.exit(new CommandLine(benchmark).execute(args));
@@ -154,7 +166,16 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
             });
     sampler.scheduleAtFixedRate(
         () -> oneMinuteLoads.add(LoadAverage.read().oneMinute()), 5, 5, TimeUnit.SECONDS);
+    Path workDir = Files.createTempDirectory("attache-cp-bench-work-");
     try {
+      if (!profileEvent.isEmpty()) {
+        profiler = AsyncProfiler.extract(workDir);
+        if (profiler.isEmpty()) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "async-profiler has no agent for this system");
+        }
+        noDoc = true;
+      }
       log("timing snapshot translation for %d services ...", translationServices);
       TranslationTiming.Result translation =
           TranslationTiming.measure(translationServices, endpointsPerService, 3, 7);
@@ -208,6 +229,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     } finally {
       sampler.shutdownNow();
       killChildren();
+      deleteRecursively(workDir);
       if (postgres != null) {
         postgres.close();
       }
@@ -289,6 +311,9 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
         List<Double> cpu = new ArrayList<>();
         Duration roundTimeout = Duration.ofSeconds(roundTimeoutSeconds);
         for (int r = 0; r < warmupRounds + rounds; r++) {
+          if (r == warmupRounds) {
+            profiler.ifPresent(p -> p.start(ProcessHandle.current().pid(), profileEvent));
+          }
           clients.arm(roundTimeout);
           double cpuBefore = cpuSeconds();
           long writeStart = System.nanoTime();
@@ -300,6 +325,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
             millis.add((lastAck - writeStart) / 1e6);
           }
         }
+        profiler.ifPresent(p -> reportProfile(p, api, n));
         clients.close();
         long heapDisconnected = usedHeapAfterAllDisconnected(replicas);
         return new CellResult(
@@ -319,6 +345,56 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
       deleteRecursively(dataDir);
     }
   }
+
+  /** Stops the profile of one cell's rounds, keeps its files and prints where the time went. */
+  private void reportProfile(AsyncProfiler async, Api api, int n) {
+    try {
+      Path kept = Path.of("bench/target").toAbsolutePath();
+      Files.createDirectories(kept);
+      String name = "attache-cp-" + api.label() + "-" + n + "-" + profileEvent;
+      Path collapsed = kept.resolve(name + ".collapsed");
+      Path flameGraph = kept.resolve(name + ".html");
+      async.stop(ProcessHandle.current().pid(), collapsed, flameGraph);
+      boolean cpu = profileEvent.equals("cpu");
+      System.out.println(
+          CollapsedStacks.parse(Files.readAllLines(collapsed), PROFILE_STAGES, UNMARKED_STAGE)
+              .summary(
+                  api.label() + " × " + n + (cpu ? ", CPU" : ", allocations (bytes)"), 25, cpu));
+      log("flame graph %s", flameGraph);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The control plane's stages, from a write to the ACKs; on one stack the deepest marked frame
+   * wins, so the serialisation inside a response counts as serialisation.
+   */
+  static final List<CollapsedStacks.Stage> PROFILE_STAGES =
+      Stream.concat(
+              CollapsedStacks.KERNEL_STAGES.stream(),
+              Stream.of(
+                  new CollapsedStacks.Stage("JIT compiler", "CompileBroker"),
+                  new CollapsedStacks.Stage("GC", "G1"),
+                  new CollapsedStacks.Stage("REST write and store", "io/attache/controlplane/rest"),
+                  new CollapsedStacks.Stage("translation", "SnapshotTranslator"),
+                  new CollapsedStacks.Stage("versioning", "ResourceVersions"),
+                  new CollapsedStacks.Stage("versioning", "VersionedSnapshot"),
+                  new CollapsedStacks.Stage(
+                      "server: serialise resources", "ResourceBytesSerializer"),
+                  new CollapsedStacks.Stage(
+                      "server: serialise resources", "serializer/CachedProtoResourcesSerializer"),
+                  new CollapsedStacks.Stage("gRPC: encode message", "MessageFramer"),
+                  new CollapsedStacks.Stage("gRPC: decode message", "ProtoLiteUtils"),
+                  new CollapsedStacks.Stage("status tracking", "ProxyStatusTracker"),
+                  new CollapsedStacks.Stage("cache: open a watch", "SimpleCache.createWatch"),
+                  new CollapsedStacks.Stage("cache: answer watches", "SimpleCache.respond"),
+                  new CollapsedStacks.Stage("server: stream observers", "controlplane/server"),
+                  new CollapsedStacks.Stage("Netty HTTP/2", "handler/codec/http2"),
+                  new CollapsedStacks.Stage("logging", "slf4j")))
+          .toList();
+
+  static final String UNMARKED_STAGE = "other (gRPC, Netty, JDK)";
 
   /**
    * A fresh database on the run's PostgreSQL (started on first use from the embedded binaries the

@@ -111,9 +111,10 @@ public final class ControlPlaneReport {
             Locale.ROOT,
             "Snapshot translation for %s services × %d endpoints (%s Envoy resources), one node"
                 + " group, in-process, median of %d (max): `SnapshotTranslator.translate` %s ms"
-                + " (%s); `SnapshotPublisher.push` — translate, version every resource, set the"
-                + " snapshot — %s ms (%s). A write costs one push per node group (%d in the fan-out"
-                + " runs).%n%n",
+                + " (%s); `SnapshotPublisher.push` after a write that changed the retry policy —"
+                + " translate, version what changed (what did not keeps its version and bytes), set"
+                + " the snapshot — %s ms (%s). A write costs one push per node group (%d in the"
+                + " fan-out runs).%n%n",
             thousands(t.services()),
             t.endpointsPerService(),
             thousands(t.resources()),

@@ -44,6 +44,15 @@ public final class BenchConfigs {
     public int attacheAdmin(int variant) {
       return base + 11 + 2 * variant;
     }
+
+    /** Envoy sniffs HTTP/1.1 and h2c on one listener too: it runs Attaché's bootstrap. */
+    public int envoy() {
+      return base + 6;
+    }
+
+    public int envoyAdmin() {
+      return base + 7;
+    }
   }
 
   private BenchConfigs() {}
@@ -167,11 +176,12 @@ public final class BenchConfigs {
   }
 
   /**
-   * An Envoy v3 bootstrap for Attaché: one AUTO-codec listener routing everything to {@code c0},
-   * {@code clusters} STATIC clusters on the upstream, no access log, Envoy's defaults otherwise (so
-   * {@code x-request-id} is generated, as Envoy does).
+   * The one description both Attaché and the stock Envoy run, an Envoy v3 bootstrap: one AUTO-codec
+   * listener on {@code listenerPort} routing everything to {@code c0}, {@code clusters} STATIC
+   * clusters on the upstream, the admin endpoint on {@code adminPort}, no access log, Envoy's
+   * defaults otherwise (so both generate {@code x-request-id}).
    */
-  public static String attacheBootstrap(Ports ports, int variant, int clusters) {
+  public static String proxyBootstrap(Ports ports, int listenerPort, int adminPort, int clusters) {
     StringBuilder yaml =
         new StringBuilder(
             """
@@ -205,7 +215,7 @@ public final class BenchConfigs {
                           "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
               clusters:
             """
-                .formatted(ports.attacheAdmin(variant), ports.attache(variant)));
+                .formatted(adminPort, listenerPort));
     for (int i = 0; i < clusters; i++) {
       yaml.append(
           """

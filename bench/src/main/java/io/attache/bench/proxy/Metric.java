@@ -9,10 +9,15 @@ public enum Metric {
   P99_ADDED("1 connection, p99 added over direct", "µs", Better.LOWER, true),
   RPS_H2("HTTP/2 (h2load) 1 KB", "req/s", Better.HIGHER, false),
   FIXED_RATE("fixed-rate run, achieved", "req/s", Better.NEITHER, false),
+  FIXED_RATE_P50("fixed-rate run, p50 latency", "µs", Better.LOWER, false),
+  FIXED_RATE_P99("fixed-rate run, p99 latency", "µs", Better.LOWER, false),
+  FIXED_RATE_P999("fixed-rate run, p99.9 latency", "µs", Better.LOWER, false),
   CPU_PER_1000("fixed-rate run, CPU per 1,000 requests", "s", Better.LOWER, false),
   RSS("fixed-rate run, RSS at end (100 clusters)", "MB", Better.LOWER, false),
   /** Proportional set size: shared pages (libjvm, CDS archives) divided among their users. */
-  PSS("fixed-rate run, PSS at end (100 clusters)", "MB", Better.LOWER, false);
+  PSS("fixed-rate run, PSS at end (100 clusters)", "MB", Better.LOWER, false),
+  /** Once per run, for the contestants with an Envoy admin endpoint (Attaché and Envoy). */
+  STARTUP("start-up: process start → admin /ready LIVE", "ms", Better.LOWER, false);
 
   /** Which direction of a ratio is good news. */
   public enum Better {

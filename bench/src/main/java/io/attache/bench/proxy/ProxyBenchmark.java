@@ -1,5 +1,7 @@
 package io.attache.bench.proxy;
 
+import io.attache.bench.profile.AsyncProfiler;
+import io.attache.bench.profile.CollapsedStacks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -27,15 +29,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./attache bench proxy}: starts an NGINX upstream and, in front of it, NGINX, HAProxy and
- * one or more Attaché proxies (each with one worker), then measures every shape against every
- * target in alternating rounds and prints one table of medians and ratios. Loopback only; every
- * load run has a fixed duration and every process it starts is killed on exit or Ctrl-C.
+ * {@code ./attache bench proxy}: starts an NGINX upstream and, in front of it, NGINX, HAProxy, the
+ * stock Envoy and one or more Attaché proxies (each with one worker; Envoy and Attaché on the very
+ * same bootstrap), then measures every shape against every target in alternating rounds and prints
+ * one table of medians and ratios. Loopback only; every load run has a fixed duration and every
+ * process it starts is killed on exit or Ctrl-C.
  */
 @Command(
     name = "attache bench proxy",
     mixinStandardHelpOptions = true,
-    description = "Proxy overhead: direct vs NGINX vs HAProxy vs Attaché, in one run.")
+    description = "Proxy overhead: direct vs NGINX vs HAProxy vs Envoy vs Attaché, in one run.")
 public final class ProxyBenchmark implements Callable<Integer> {
   /** The harness's only wall clock: run timing and the date stamped on the results. */
   private final java.time.Clock clock;
@@ -110,6 +113,22 @@ public final class ProxyBenchmark implements Callable<Integer> {
   boolean noHaproxy;
 
   @Option(
+      names = "--start-timeout-s",
+      description =
+          "how long Attaché and Envoy may take to report LIVE on /ready (default 60; a JVM on a"
+              + " machine loaded far beyond its cores can need more)")
+  int startTimeoutSeconds = 60;
+
+  @Option(names = "--no-envoy", description = "leave Envoy out")
+  boolean noEnvoy;
+
+  @Option(
+      names = "--envoy",
+      description =
+          "the Envoy binary (default: the pinned stock Envoy interop/envoy/install.sh installs)")
+  Path envoyBinary;
+
+  @Option(
       names = "--doc",
       description =
           "the Markdown file whose proxy-bench section gets the report (default ${DEFAULT-VALUE})")
@@ -135,6 +154,11 @@ public final class ProxyBenchmark implements Callable<Integer> {
 
   private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
   private Path workDir;
+
+  /** Process start → admin {@code /ready} LIVE, per contestant that has an Envoy admin endpoint. */
+  private final Map<String, Double> startupMillis = new LinkedHashMap<>();
+
+  private Path installedEnvoy;
 
   /** One column of the table: where to send HTTP/1.1 and h2c, and which process pays for it. */
   record Target(String name, int h1Port, int h2Port, ProcessHandle process, String flags) {}
@@ -167,6 +191,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
       warmUp(target);
     }
     Results results = new Results(targets.stream().map(Target::name).toList(), primary, rounds);
+    startupMillis.forEach((name, millis) -> results.record(Metric.STARTUP, name, 0, millis));
     for (int round = 0; round < rounds; round++) {
       List<Target> order = new ArrayList<>(targets);
       Collections.rotate(order, -round);
@@ -255,6 +280,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
     if (r.cleanWithin(0.001)) {
       results.record(Metric.FIXED_RATE, t.name(), round, r.requestsPerSecond());
       results.record(Metric.CPU_PER_1000, t.name(), round, cpu / (r.requests() / 1000.0));
+      results.record(Metric.FIXED_RATE_P50, t.name(), round, r.p50Micros());
+      results.record(Metric.FIXED_RATE_P99, t.name(), round, r.p99Micros());
+      results.record(Metric.FIXED_RATE_P999, t.name(), round, r.p999Micros());
     }
     results.record(Metric.RSS, t.name(), round, rss / (1024.0 * 1024.0));
     results.record(Metric.PSS, t.name(), round, pss / (1024.0 * 1024.0));
@@ -298,10 +326,34 @@ public final class ProxyBenchmark implements Callable<Integer> {
       awaitPort(ports.haproxyH1(), haproxy);
       targets.add(new Target(Results.HAPROXY, ports.haproxyH1(), ports.haproxyH2(), haproxy, null));
     }
+    if (!noEnvoy && profileSeconds == 0) {
+      Path bootstrap = workDir.resolve("envoy.yaml");
+      Files.writeString(
+          bootstrap,
+          BenchConfigs.proxyBootstrap(ports, ports.envoy(), ports.envoyAdmin(), clusters));
+      long startedAt = System.nanoTime();
+      ProcessHandle envoy =
+          start(
+              Results.ENVOY,
+              List.of(
+                  envoy().toString(),
+                  "-c",
+                  bootstrap.toString(),
+                  "--concurrency",
+                  "1",
+                  "--use-dynamic-base-id",
+                  "--log-level",
+                  "warn"));
+      startupMillis.put(Results.ENVOY, awaitLive(ports.envoyAdmin(), envoy, startedAt));
+      targets.add(new Target(Results.ENVOY, ports.envoy(), ports.envoy(), envoy, null));
+    }
     int variant = 0;
     for (Map.Entry<String, String> v : variants.entrySet()) {
       Path bootstrap = workDir.resolve("attache-" + variant + ".yaml");
-      Files.writeString(bootstrap, BenchConfigs.attacheBootstrap(ports, variant, clusters));
+      Files.writeString(
+          bootstrap,
+          BenchConfigs.proxyBootstrap(
+              ports, ports.attache(variant), ports.attacheAdmin(variant), clusters));
       List<String> command = new ArrayList<>();
       command.add(javaBinary());
       command.addAll(splitFlags(v.getValue()));
@@ -312,7 +364,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
       }
       command.addAll(
           List.of("-jar", attacheJar.toString(), "-c", bootstrap.toString(), "--concurrency", "1"));
+      long startedAt = System.nanoTime();
       ProcessHandle attache = start(v.getKey(), command);
+      startupMillis.put(v.getKey(), awaitLive(ports.attacheAdmin(variant), attache, startedAt));
       awaitPort(ports.attache(variant), attache);
       targets.add(
           new Target(
@@ -393,7 +447,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
                 ports.nginxH1(),
                 ports.nginxH2(),
                 ports.haproxyH1(),
-                ports.haproxyH2()));
+                ports.haproxyH2(),
+                ports.envoy(),
+                ports.envoyAdmin()));
     for (int v = 0; v < variants; v++) {
       all.add(ports.attache(v));
       all.add(ports.attacheAdmin(v));
@@ -425,6 +481,72 @@ public final class ProxyBenchmark implements Callable<Integer> {
     }
     throw new IllegalStateException(
         "nothing listens on " + port + " after 30 s; logs in " + workDir);
+  }
+
+  /**
+   * Waits (≤ {@code --start-timeout-s}) until the admin endpoint on {@code adminPort} answers
+   * {@code /ready} with 200 LIVE, as Envoy's does once its listeners are up, and returns the
+   * milliseconds since {@code startedNanos}. Polled every 5 ms, so the figure is that much coarse.
+   */
+  private double awaitLive(int adminPort, ProcessHandle process, long startedNanos) {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest ready =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
+            .timeout(Duration.ofSeconds(2))
+            .build();
+    long deadline = startedNanos + Duration.ofSeconds(startTimeoutSeconds).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "process for admin port " + adminPort + " exited; see the logs in " + workDir);
+      }
+      try {
+        HttpResponse<String> response = client.send(ready, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200 && response.body().strip().equals("LIVE")) {
+          return (System.nanoTime() - startedNanos) / 1e6;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException(
+        "admin port "
+            + adminPort
+            + " not LIVE after "
+            + startTimeoutSeconds
+            + " s (--start-timeout-s); logs in "
+            + workDir);
+  }
+
+  /** {@code --envoy}, else the pinned stock Envoy, installed by the script the tests use. */
+  private Path envoy() {
+    if (envoyBinary != null) {
+      return envoyBinary;
+    }
+    if (installedEnvoy != null) {
+      return installedEnvoy;
+    }
+    String out =
+        Commands.run(
+            workDir,
+            List.of(Path.of("interop/envoy/install.sh").toAbsolutePath().toString()),
+            Duration.ofMinutes(10));
+    List<String> lines = out.strip().lines().toList();
+    Path binary = Path.of(lines.get(lines.size() - 1).strip());
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException("interop/envoy/install.sh did not give a binary: " + out);
+    }
+    installedEnvoy = binary;
+    return binary;
   }
 
   private static boolean accepts(int port) {
@@ -567,6 +689,34 @@ public final class ProxyBenchmark implements Callable<Integer> {
 
   // ---- profile mode ----------------------------------------------------------------------------
 
+  /** The proxy's stages, ordered as a request flows; on one stack the deepest marked frame wins. */
+  static final List<CollapsedStacks.Stage> PROFILE_STAGES =
+      java.util.stream.Stream.concat(
+              CollapsedStacks.KERNEL_STAGES.stream(),
+              java.util.stream.Stream.of(
+                  new CollapsedStacks.Stage("JIT compiler", "CompileBroker"),
+                  new CollapsedStacks.Stage("GC", "GenCollectedHeap"),
+                  new CollapsedStacks.Stage("GC", "SerialHeap"),
+                  new CollapsedStacks.Stage(
+                      "HTTP/1 request guard (byte scan)", "RequestSmugglingGuard"),
+                  new CollapsedStacks.Stage("HTTP/1 request decode (Netty)", "HttpObjectDecoder"),
+                  new CollapsedStacks.Stage("HTTP/1 message encode (Netty)", "HttpObjectEncoder"),
+                  new CollapsedStacks.Stage("HTTP/2 codec (Netty)", "handler/codec/http2"),
+                  new CollapsedStacks.Stage("exchange sequencer", "Http1ExchangeSequencer"),
+                  new CollapsedStacks.Stage("connection handler", "Http1ConnectionHandler"),
+                  new CollapsedStacks.Stage("routing", "RouteTable"),
+                  new CollapsedStacks.Stage("filter chain (ActiveStream)", "proxy/ActiveStream"),
+                  new CollapsedStacks.Stage("filter chain (ActiveStream)", "proxy/FilterManager"),
+                  new CollapsedStacks.Stage("router filter", "filter/router/"),
+                  new CollapsedStacks.Stage("upstream pool", "HostPool"),
+                  new CollapsedStacks.Stage("buffer allocation", "ByteBufAllocator"),
+                  new CollapsedStacks.Stage("leak detector sampling", "ResourceLeakDetector"),
+                  new CollapsedStacks.Stage("timers", "ScheduledFutureTask"),
+                  new CollapsedStacks.Stage("flush / socket write (Java side)", "flush0")))
+          .toList();
+
+  static final String UNMARKED_STAGE = "other (Netty event loop, JDK)";
+
   private int profile() throws Exception {
     if (!profiler.equals("jfr")) {
       Optional<AsyncProfiler> async = AsyncProfiler.extract(workDir);
@@ -638,7 +788,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
               flameGraph));
       report
           .append(
-              CollapsedStacks.parse(Files.readAllLines(collapsed))
+              CollapsedStacks.parse(Files.readAllLines(collapsed), PROFILE_STAGES, UNMARKED_STAGE)
                   .summary(
                       event.equals("cpu") ? "CPU" : "allocations (bytes)", 20, event.equals("cpu")))
           .append('\n');
@@ -652,7 +802,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
   private String report(
       List<Target> targets, Results results, String loadBefore, String loadAfter, Duration took) {
     StringBuilder out = new StringBuilder();
-    out.append("## Proxy overhead: direct vs NGINX vs HAProxy vs Attaché\n\n");
+    out.append("## Proxy overhead: direct vs NGINX vs HAProxy vs Envoy vs Attaché\n\n");
     out.append("Run ")
         .append(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         .append(", ")
@@ -680,6 +830,11 @@ public final class ProxyBenchmark implements Callable<Integer> {
     out.append("- Machine: ").append(machine()).append('\n');
     out.append("- ").append(Commands.firstLine(workDir, "nginx", "-v")).append('\n');
     out.append("- ").append(Commands.firstLine(workDir, "haproxy", "-v")).append('\n');
+    if (targets.stream().anyMatch(t -> t.name().equals(Results.ENVOY))) {
+      out.append("- Envoy: `")
+          .append(Commands.firstLine(workDir, envoy().toString(), "--version").strip())
+          .append("`, `--concurrency 1`\n");
+    }
     out.append("- ").append(Commands.firstLine(workDir, "wrk", "-v")).append('\n');
     out.append("- ").append(Commands.firstLine(workDir, "h2load", "--version")).append('\n');
     out.append("- ").append(Commands.firstLine(workDir, javaBinary(), "-version")).append('\n');
@@ -695,12 +850,16 @@ public final class ProxyBenchmark implements Callable<Integer> {
     out.append(
             "- Upstream: NGINX, 1 worker, static `1k` / `64k` files, keep-alive 60 s. NGINX proxy:"
                 + " 1 worker, `keepalive 64` upstream pool, HTTP/1.1 upstream. HAProxy: `nbthread 1`,"
-                + " `http-reuse always`. Attaché: one event loop, default pool (keep-alive). Every proxy"
-                + " has ")
+                + " `http-reuse always`. Attaché: one event loop, default pool (keep-alive). Envoy: the"
+                + " stock binary on the very bootstrap Attaché runs (one listener, one route, the"
+                + " same clusters; generated once by `BenchConfigs.proxyBootstrap`), its own ports."
+                + " Every proxy has ")
         .append(clusters)
         .append(
             " clusters/upstreams/backends configured; access logs"
-                + " off everywhere. Attaché adds `x-request-id` (Envoy's default); the others add nothing.\n");
+                + " off everywhere. Attaché and Envoy add `x-request-id` (Envoy's default); the others add"
+                + " nothing. Start-up is process start → admin `/ready` answering 200 LIVE (polled"
+                + " every 5 ms), once per run.\n");
     out.append("- Loads: throughput `wrk -t")
         .append(wrkThreads)
         .append(" -c")
@@ -722,7 +881,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
         .append("` with a ")
         .append(fixedRateDelayMillis)
         .append(
-            " ms `delay()` per connection, CPU from `/proc/<pid>/stat` utime+stime deltas,"
+            " ms `delay()` per connection (its p50/p99/p99.9 are absolute, from wrk's histogram), CPU from `/proc/<pid>/stat` utime+stime deltas,"
                 + " RSS from `VmRSS`, PSS from `/proc/<pid>/smaps_rollup`. Every proxy gets a ")
         .append(warmupSeconds)
         .append(
@@ -736,6 +895,9 @@ public final class ProxyBenchmark implements Callable<Integer> {
     for (String v : attacheVariants) {
       out.append(" --attache '").append(v).append('\'');
     }
+    if (startTimeoutSeconds != 60) {
+      out.append(" --start-timeout-s ").append(startTimeoutSeconds);
+    }
     out.append("`\n\n");
     out.append("<details><summary>Every round</summary>\n\n")
         .append(results.rawTable())
@@ -745,9 +907,51 @@ public final class ProxyBenchmark implements Callable<Integer> {
 
   private static String goals(Results results, List<Target> targets) {
     String a = targets.stream().filter(t -> t.flags() != null).findFirst().orElseThrow().name();
-    StringBuilder out = new StringBuilder("Goals (issue 8), for `" + a + "`:\n\n");
+    StringBuilder out = new StringBuilder("Goals (issues 8 and 20), for `" + a + "`:\n\n");
+    boolean haveEnvoy = targets.stream().anyMatch(t -> t.name().equals(Results.ENVOY));
+    if (haveEnvoy) {
+      for (Metric throughput : List.of(Metric.RPS_1K, Metric.RPS_64K, Metric.RPS_H2)) {
+        double ratio = results.median(throughput, a) / results.median(throughput, Results.ENVOY);
+        out.append(
+            goal(
+                throughput.label() + " ≥ 1.0× Envoy",
+                ratio >= 1.0,
+                String.format(Locale.ROOT, "%.2f× Envoy", ratio)));
+      }
+      for (Metric latency : List.of(Metric.P50_ADDED, Metric.P99_ADDED)) {
+        double mine = results.median(latency, a);
+        double envoy = results.median(latency, Results.ENVOY);
+        out.append(
+            goal(
+                latency.label() + " ≤ Envoy's",
+                mine <= envoy,
+                String.format(Locale.ROOT, "%.0f µs vs %.0f µs", mine, envoy)));
+      }
+      double cpu = results.median(Metric.CPU_PER_1000, a);
+      double envoyCpu = results.median(Metric.CPU_PER_1000, Results.ENVOY);
+      out.append(
+          goal(
+              "CPU per 1,000 requests at the fixed rate ≤ Envoy's",
+              cpu <= envoyCpu,
+              String.format(Locale.ROOT, "%.3f s vs %.3f s", cpu, envoyCpu)));
+      double startup = results.median(Metric.STARTUP, a);
+      double envoyStartup = results.median(Metric.STARTUP, Results.ENVOY);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "- start-up (reported, no goal): %.0f ms vs Envoy's %.0f ms%n",
+              startup,
+              envoyStartup));
+    }
     boolean haveHaproxy = targets.stream().anyMatch(t -> t.name().equals(Results.HAPROXY));
     if (haveHaproxy) {
+      double ratio90 =
+          results.median(Metric.RPS_1K, a) / results.median(Metric.RPS_1K, Results.HAPROXY);
+      out.append(
+          goal(
+              "1 KB throughput ≥ 0.9× HAProxy (issue 20)",
+              ratio90 >= 0.9,
+              String.format(Locale.ROOT, "%.2f× HAProxy", ratio90)));
       double ratio =
           results.median(Metric.RPS_1K, a) / results.median(Metric.RPS_1K, Results.HAPROXY);
       out.append(

@@ -17,6 +17,7 @@ public final class Results {
   public static final String DIRECT = "direct";
   public static final String NGINX = "nginx";
   public static final String HAPROXY = "haproxy";
+  public static final String ENVOY = "envoy";
 
   private final List<String> targets;
   private final String primary;
@@ -79,11 +80,11 @@ public final class Results {
 
   /**
    * The Markdown table: one row per metric, one column per target, then the primary target's ratios
-   * against direct, NGINX and HAProxy (primary ÷ other).
+   * against direct, NGINX, HAProxy and Envoy (primary ÷ other).
    */
   public String table() {
     List<String> ratioAgainst = new ArrayList<>();
-    for (String other : List.of(DIRECT, NGINX, HAPROXY)) {
+    for (String other : List.of(DIRECT, NGINX, HAPROXY, ENVOY)) {
       if (targets.contains(other) && !other.equals(primary)) {
         ratioAgainst.add(other);
       }

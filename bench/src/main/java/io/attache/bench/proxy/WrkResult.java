@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param requests completed requests (all statuses)
  * @param durationSeconds wall time wrk measured
  * @param errors connect + read + write + timeout errors plus non-2xx/3xx responses
+ * @param p999Micros the 99.9th percentile: only the Lua hook's line has it (wrk's summary stops at
+ *     99 %)
  */
 public record WrkResult(
     long requests,
@@ -22,7 +24,8 @@ public record WrkResult(
     long errors,
     double p50Micros,
     double p90Micros,
-    double p99Micros) {
+    double p99Micros,
+    double p999Micros) {
 
   private static final Pattern MACHINE_LINE =
       Pattern.compile("^attache-bench:(.*)$", Pattern.MULTILINE);
@@ -80,7 +83,8 @@ public record WrkResult(
         errors,
         values.get("p50_us"),
         values.get("p90_us"),
-        values.get("p99_us"));
+        values.get("p99_us"),
+        values.getOrDefault("p999_us", Double.NaN));
   }
 
   private static WrkResult fromHumanSummary(String output) {
@@ -113,7 +117,7 @@ public record WrkResult(
         default -> p99 = micros;
       }
     }
-    return new WrkResult(requests, duration, errors, p50, p90, p99);
+    return new WrkResult(requests, duration, errors, p50, p90, p99, Double.NaN);
   }
 
   static double toMicros(String number, String unit) {
@@ -144,9 +148,10 @@ public record WrkResult(
           io.write(string.format(
             "attache-bench: requests=%d duration_us=%d errors_connect=%d errors_read=%d"
               .. " errors_write=%d errors_timeout=%d errors_status=%d"
-              .. " p50_us=%.1f p90_us=%.1f p99_us=%.1f\\n",
+              .. " p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f\\n",
             summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout, e.status,
-            latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+            latency:percentile(50), latency:percentile(90), latency:percentile(99),
+            latency:percentile(99.9)))
         end
         """);
     return lua.toString();

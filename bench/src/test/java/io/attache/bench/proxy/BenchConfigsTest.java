@@ -12,9 +12,11 @@ class BenchConfigsTest {
   private final BenchConfigs.Ports ports = new BenchConfigs.Ports(18080);
 
   @Test
-  void attacheBootstrapPassesTheProxysOwnValidationWithAHundredClusters() throws Exception {
+  void theProxyBootstrapPassesAttachesOwnValidationWithAHundredClusters() throws Exception {
     Bootstrap bootstrap =
-        BootstrapLoader.parse(BenchConfigs.attacheBootstrap(ports, 1, 100), false);
+        BootstrapLoader.parse(
+            BenchConfigs.proxyBootstrap(ports, ports.attache(1), ports.attacheAdmin(1), 100),
+            false);
 
     ProxyServer.validate(bootstrap);
 
@@ -60,12 +62,14 @@ class BenchConfigsTest {
                     ports.nginxH2(),
                     ports.haproxyH1(),
                     ports.haproxyH2(),
+                    ports.envoy(),
+                    ports.envoyAdmin(),
                     ports.attache(0),
                     ports.attacheAdmin(0),
                     ports.attache(1),
                     ports.attacheAdmin(1))
                 .distinct()
                 .count())
-        .isEqualTo(10);
+        .isEqualTo(12);
   }
 }

@@ -48,4 +48,24 @@ class ResultsTest {
                 + " | 0.67× | 0.50× |")
         .contains("| HTTP/1.1 64 KB, 32 connections | req/s | n/a | n/a | n/a | n/a | n/a");
   }
+
+  @Test
+  void envoyGetsARatioColumnAndStartUpIsShownForTheContestantsThatHaveIt() {
+    Results withEnvoy = new Results(List.of("direct", "haproxy", "envoy", "attache"), "attache", 3);
+    for (int r = 0; r < 3; r++) {
+      withEnvoy.record(Metric.RPS_1K, "envoy", r, 25000);
+      withEnvoy.record(Metric.RPS_1K, "attache", r, 20000);
+    }
+    withEnvoy.record(Metric.STARTUP, "envoy", 0, 120);
+    withEnvoy.record(Metric.STARTUP, "attache", 0, 900);
+
+    String table = withEnvoy.table();
+
+    assertThat(table)
+        .contains("| attache ÷ direct | attache ÷ haproxy | attache ÷ envoy |")
+        .contains(
+            "| HTTP/1.1 1 KB, 32 connections | req/s | n/a | n/a | 25,000 | 20,000 | n/a | n/a | 0.80× |")
+        .contains(
+            "| start-up: process start → admin /ready LIVE | ms | n/a | n/a | 120 | 900 | n/a | n/a | 7.50× |");
+  }
 }

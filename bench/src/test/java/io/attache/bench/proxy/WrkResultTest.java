@@ -35,6 +35,7 @@ class WrkResultTest {
     assertThat(result.p50Micros()).isCloseTo(1920, within(1e-6));
     assertThat(result.p90Micros()).isCloseTo(15220, within(1e-6));
     assertThat(result.p99Micros()).isCloseTo(82880, within(1e-6));
+    assertThat(result.p999Micros()).as("wrk's summary has no 99.9 %").isNaN();
     assertThat(result.errors()).isZero();
   }
 
@@ -61,13 +62,14 @@ class WrkResultTest {
         HUMAN
             + "attache-bench: requests=716 duration_us=1100512 errors_connect=0 errors_read=0"
             + " errors_write=0 errors_timeout=0 errors_status=2 p50_us=1917.0 p90_us=15221.0"
-            + " p99_us=82877.5\n";
+            + " p99_us=82877.5 p999_us=97100.0\n";
 
     WrkResult result = WrkResult.parse(output);
 
     assertThat(result.durationSeconds()).isCloseTo(1.100512, within(1e-9));
     assertThat(result.p50Micros()).isCloseTo(1917.0, within(1e-9));
     assertThat(result.p99Micros()).isCloseTo(82877.5, within(1e-9));
+    assertThat(result.p999Micros()).isCloseTo(97100.0, within(1e-9));
     assertThat(result.errors()).isEqualTo(2);
   }
 
@@ -84,5 +86,6 @@ class WrkResultTest {
   void luaScriptPacesConnectionsOnlyWhenADelayIsAsked() {
     assertThat(WrkResult.luaScript(0)).doesNotContain("function delay").contains("function done");
     assertThat(WrkResult.luaScript(10)).contains("function delay()\n  return 10\n");
+    assertThat(WrkResult.luaScript(0)).contains("p999_us=").contains("latency:percentile(99.9)");
   }
 }

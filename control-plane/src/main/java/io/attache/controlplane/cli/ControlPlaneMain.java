@@ -11,6 +11,7 @@ import io.attache.controlplane.rest.AdminTokens;
 import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.xds.SystemScheduler;
+import io.attache.controlplane.xds.XdsLimits;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -184,6 +185,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
     System.exit(new CommandLine(new ControlPlaneMain()).execute(args));
   }
 
+  @Option(
+      names = "--max-node-metadata-bytes",
+      defaultValue = "" + XdsLimits.DEFAULT_MAX_NODE_METADATA_BYTES,
+      description =
+          "Refuse an xDS stream (RESOURCE_EXHAUSTED) whose node metadata is larger than this,"
+              + " in serialised bytes (default ${DEFAULT-VALUE}).")
+  int maxNodeMetadataBytes;
+
   @Override
   public Integer call() throws Exception {
     if ((caCert == null) != (caKey == null)) {
@@ -192,9 +201,11 @@ public final class ControlPlaneMain implements Callable<Integer> {
     }
     AdminSecurity security;
     Optional<ControlPlaneConfig.SharedStore> shared;
+    XdsLimits xdsLimits;
     try {
       security = adminSecurity();
       shared = sharedStore();
+      xdsLimits = new XdsLimits(maxNodeMetadataBytes);
     } catch (IllegalArgumentException e) { // AdminConfigException too
       System.err.println("attache control-plane: " + e.getMessage());
       return 2;
@@ -202,21 +213,22 @@ public final class ControlPlaneMain implements Callable<Integer> {
     SystemScheduler scheduler = new SystemScheduler();
     ControlPlaneConfig config =
         new ControlPlaneConfig(
-            xdsHost,
-            xdsPort,
-            httpHost,
-            httpPort,
-            dataDir,
-            quietPeriod,
-            maxDelay,
-            new ControlPlaneConfig.Security(
-                trustDomain,
-                Optional.ofNullable(caCert)
-                    .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
-                workloadCertTtl,
-                xdsTls,
-                xdsServerNames),
-            security);
+                xdsHost,
+                xdsPort,
+                httpHost,
+                httpPort,
+                dataDir,
+                quietPeriod,
+                maxDelay,
+                new ControlPlaneConfig.Security(
+                    trustDomain,
+                    Optional.ofNullable(caCert)
+                        .map(cert -> new ControlPlaneConfig.CaFiles(cert, caKey)),
+                    workloadCertTtl,
+                    xdsTls,
+                    xdsServerNames),
+                security)
+            .withXdsLimits(xdsLimits);
     ControlPlane controlPlane;
     try {
       controlPlane =

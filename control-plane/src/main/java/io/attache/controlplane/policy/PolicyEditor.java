@@ -60,12 +60,22 @@ public final class PolicyEditor {
   private final EnvoyRuleValidator envoyValidator;
   private final SnapshotTranslator translator = new SnapshotTranslator();
   private final Consumer<PolicySnapshot> onChange;
+  private volatile Consumer<java.time.Duration> commitTimes = took -> {};
+  private volatile java.util.function.LongSupplier nanoTime = System::nanoTime;
 
   public PolicyEditor(
       PolicyStore store, EnvoyRuleValidator envoyValidator, Consumer<PolicySnapshot> onChange) {
     this.store = store;
     this.envoyValidator = envoyValidator;
     this.onChange = onChange;
+  }
+
+  /** Reports how long each store commit took, on the ticker {@code nanoTime}. */
+  public PolicyEditor timingCommits(
+      java.util.function.LongSupplier nanoTime, Consumer<java.time.Duration> commitTimes) {
+    this.nanoTime = nanoTime;
+    this.commitTimes = commitTimes;
+    return this;
   }
 
   /** The whole current policy, as the translator reads it. */
@@ -385,10 +395,13 @@ public final class PolicyEditor {
 
   private long commit(long baseRevision, List<Change> changes, String summary)
       throws PolicyRejection, HeadMovedException {
+    long start = nanoTime.getAsLong();
     try {
       return store.commitOnHead(baseRevision, changes, summary);
     } catch (PreconditionFailedException e) {
       throw preconditionFailed(e.kind(), e.name(), e.currentRevision());
+    } finally {
+      commitTimes.accept(java.time.Duration.ofNanos(nanoTime.getAsLong() - start));
     }
   }
 
@@ -450,6 +463,7 @@ public final class PolicyEditor {
               join(w.field(), raw.get(0).field()),
               raw.get(0).message());
         }
+        checkHostAddresses(w.body(), w.field());
       }
     }
     for (ClientKind client : ClientKind.values()) {
@@ -514,6 +528,49 @@ public final class PolicyEditor {
                 .get(0)
                 .under("generated " + PolicyValidator.path(type, name.apply(resource)));
         throw new PolicyRejection(PolicyRejection.Reason.INVALID, first.field(), first.message());
+      }
+    }
+  }
+
+  /**
+   * Envoy and the Attaché proxy take host addresses of an EDS resource or of a STATIC or EDS
+   * cluster as IP literals only (a name needs a STRICT_DNS or LOGICAL_DNS cluster, or a resolver):
+   * anything else would be NACKed by every proxy, so it is refused here.
+   */
+  private static void checkHostAddresses(Message written, String field) throws PolicyRejection {
+    if (written instanceof ClusterLoadAssignment assignment) {
+      checkIpAddresses(assignment, field, "");
+    } else if (written instanceof Cluster cluster
+        && (cluster.getType() == Cluster.DiscoveryType.STATIC
+            || cluster.getType() == Cluster.DiscoveryType.EDS)) {
+      checkIpAddresses(cluster.getLoadAssignment(), field, "load_assignment.");
+    }
+  }
+
+  private static void checkIpAddresses(
+      ClusterLoadAssignment assignment, String field, String prefix) throws PolicyRejection {
+    for (int i = 0; i < assignment.getEndpointsCount(); i++) {
+      var locality = assignment.getEndpoints(i);
+      for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
+        var socket = locality.getLbEndpoints(j).getEndpoint().getAddress().getSocketAddress();
+        if (!socket.getAddress().isEmpty()
+            && socket.getResolverName().isEmpty()
+            && EndpointAddress.of(socket.getAddress()) != EndpointAddress.IP) {
+          throw new PolicyRejection(
+              PolicyRejection.Reason.INVALID,
+              join(
+                  field,
+                  prefix
+                      + "endpoints["
+                      + i
+                      + "].lb_endpoints["
+                      + j
+                      + "].endpoint.address.socket_address.address"),
+              "'"
+                  + socket.getAddress()
+                  + "' is not an IP address: EDS and STATIC hosts must be (a name needs a"
+                  + " STRICT_DNS or LOGICAL_DNS cluster)");
+        }
       }
     }
   }

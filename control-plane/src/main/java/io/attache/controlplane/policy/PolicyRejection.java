@@ -18,6 +18,8 @@ public final class PolicyRejection extends Exception {
     PRECONDITION_FAILED,
     /** The body is not application/json (415). */
     UNSUPPORTED_MEDIA_TYPE,
+    /** The body is larger than the API reads (413). */
+    CONTENT_TOO_LARGE,
     /** The store could not take the write now; nothing was stored, retry later (503). */
     UNAVAILABLE
   }

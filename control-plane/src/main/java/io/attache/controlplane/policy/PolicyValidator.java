@@ -1,5 +1,6 @@
 package io.attache.controlplane.policy;
 
+import com.google.common.net.InetAddresses;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.ActiveHealthCheck;
 import io.attache.api.policy.v1.Authorization;
@@ -88,11 +89,40 @@ public final class PolicyValidator {
     for (int i = 0; i < service.getEndpointsCount(); i++) {
       Endpoint endpoint = service.getEndpoints(i);
       String endpointAt = at + ".endpoints[" + i + "]";
-      if (endpoint.getAddress().isBlank()) {
-        out.add(new Violation(endpointAt + ".address", "must not be empty"));
+      switch (EndpointAddress.of(endpoint.getAddress())) {
+        case IP -> {}
+        case HOST_NAME -> {
+          if (service.getEndpointsCount() > 1) {
+            out.add(
+                new Violation(
+                    endpointAt + ".address",
+                    "'"
+                        + endpoint.getAddress()
+                        + "' is a DNS name: a service reached by a DNS name has that one endpoint"
+                        + " (proxyless gRPC clients resolve one name per cluster); list IP"
+                        + " addresses, or one name that resolves to all of them"));
+          }
+        }
+        case INVALID ->
+            out.add(
+                new Violation(
+                    endpointAt + ".address",
+                    endpoint.getAddress().isEmpty()
+                        ? "must not be empty"
+                        : "'"
+                            + endpoint.getAddress()
+                            + "' is neither an IP address nor a DNS host name"));
       }
       if (endpoint.getPort() < 1 || endpoint.getPort() > 65535) {
         out.add(new Violation(endpointAt + ".port", "must be between 1 and 65535"));
+      }
+    }
+    for (int i = 0; i < service.getAddressesCount(); i++) {
+      String address = service.getAddresses(i);
+      if (!InetAddresses.isInetAddress(address)) {
+        out.add(new Violation(at + ".addresses[" + i + "]", "must be an IPv4 or IPv6 address"));
+      } else if (service.getAddressesList().subList(0, i).contains(address)) {
+        out.add(new Violation(at + ".addresses[" + i + "]", "is listed twice"));
       }
     }
     checkPositive(

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
 import com.google.protobuf.TypeRegistry;
 import io.attache.controlplane.ca.BootstrapTokens;
 import io.attache.controlplane.policy.PolicyEditor;
@@ -21,6 +23,7 @@ import io.attache.controlplane.xds.ProxyStatusTracker;
 import io.attache.controlplane.xds.SnapshotPublisher;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,6 +33,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The REST admin API (Javalin): policy CRUD with ETag/If-Match, raw Envoy resources, proxy status
@@ -41,6 +46,7 @@ import java.util.function.Supplier;
  */
 public final class AdminApi implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
   private static final String JSON = "application/json";
 
   /** Marks a response whose error body we wrote, so Javalin's 404/405 mappers leave it alone. */
@@ -106,7 +112,16 @@ public final class AdminApi implements AutoCloseable {
             config -> {
               config.showJavalinBanner = false;
               config.http.prefer405over404 = true;
+              config.http.maxRequestSize = RequestBodies.MAX_BYTES;
+              config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
               config.startupWatcherEnabled = false;
+              config.requestLogger.http(
+                  (ctx, millis) ->
+                      metrics.restRequest(
+                          routeOf(ctx),
+                          ctx.method().name(),
+                          ctx.status().getCode(),
+                          java.time.Duration.ofNanos((long) (millis * 1_000_000))));
               security.tls().install(config, host, port);
               // The web console: static files that carry no policy; every call it makes is a
               // REST call with the user's token, like any other client's.
@@ -127,6 +142,25 @@ public final class AdminApi implements AutoCloseable {
     routes(app);
     app.start();
     return this;
+  }
+
+  /**
+   * The route pattern that served a request ({@code /api/v1/routes/{name}}), never the raw path, so
+   * the metric's labels stay bounded; {@code unmatched} when no route did (404s, the console's
+   * static files).
+   */
+  private static String routeOf(io.javalin.http.Context ctx) {
+    String route;
+    try {
+      route = ctx.endpointHandlerPath();
+    } catch (RuntimeException e) {
+      return "unmatched";
+    }
+    boolean notFound = ctx.status().getCode() == 404 && route != null && route.equals(ctx.path());
+    if (route == null || route.isEmpty() || route.equals("*") || notFound) {
+      return "unmatched";
+    }
+    return route;
   }
 
   public int port() {
@@ -266,6 +300,24 @@ public final class AdminApi implements AutoCloseable {
     app.exception(PolicyRejection.class, this::reject);
     app.exception(StoreException.class, this::storeUnavailable);
     app.exception(AccessRefused.class, this::refuse);
+    // Javalin's own refusals (405 with prefer405over404, 413 by Content-Length, ...) in our shape.
+    app.exception(
+        HttpResponseException.class,
+        (e, ctx) ->
+            error(
+                ctx,
+                e.getStatus(),
+                JsonErrorPages.errorName(e.getStatus()),
+                "",
+                e.getStatus() == 405
+                    ? ctx.method() + " is not allowed on " + ctx.path()
+                    : messageOf(e.getStatus())));
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+          error(ctx, 500, "internal", "", "the control plane failed; its log has the cause");
+        });
     app.error(
         404,
         ctx -> {
@@ -325,13 +377,7 @@ public final class AdminApi implements AutoCloseable {
           "Content-Type must be application/merge-patch+json, not "
               + (type.isEmpty() ? "absent" : type));
     }
-    com.fasterxml.jackson.databind.JsonNode patch;
-    try {
-      patch = mapper.readTree(ctx.body());
-    } catch (JsonProcessingException e) {
-      throw new PolicyRejection(
-          PolicyRejection.Reason.INVALID, "", "malformed JSON: " + e.getOriginalMessage());
-    }
+    com.fasterxml.jackson.databind.JsonNode patch = JsonCodec.strictTree(RequestBodies.text(ctx));
     StoredResource current =
         kind == ResourceKind.DEFAULTS ? editor.defaults() : editor.get(kind, name);
     Precondition precondition = precondition(ctx);
@@ -364,18 +410,28 @@ public final class AdminApi implements AutoCloseable {
     ctx.status(204);
   }
 
-  private void listProxies(Context ctx) {
+  /**
+   * A page of proxies, Google-API style ({@code page_size}, {@code page_token} → {@code
+   * next_page_token}); each proxy's metadata is cut down to the keys Attaché reads unless {@code
+   * full=true}.
+   */
+  private void listProxies(Context ctx) throws PolicyRejection {
+    int pageSize = ProxyPages.pageSize(ctx.queryParam("page_size"));
+    Optional<ProxyStatusTracker.Cursor> after = ProxyPages.cursor(ctx.queryParam("page_token"));
+    boolean full = ProxyPages.full(ctx.queryParam("full"));
+    ProxyStatusTracker.Page page = proxies.page(after, pageSize);
     ArrayNode items = mapper.createArrayNode();
-    proxies.proxies().forEach(p -> items.add(proxyJson(p)));
+    page.items().forEach(p -> items.add(proxyJson(p, full)));
     ObjectNode body = mapper.createObjectNode();
     body.set("items", items);
+    body.put("next_page_token", page.next().map(ProxyPages::token).orElse(""));
     json(ctx, 200, body);
   }
 
   private void getProxy(Context ctx) throws PolicyRejection {
     String nodeId = ctx.pathParam("nodeId");
     ProxyStatus status = proxies.proxy(nodeId).orElseThrow(() -> notConnected(nodeId));
-    json(ctx, 200, proxyJson(status));
+    json(ctx, 200, proxyJson(status, true));
   }
 
   private void proxyConfig(Context ctx) throws PolicyRejection {
@@ -423,13 +479,15 @@ public final class AdminApi implements AutoCloseable {
     json(ctx, 201, body);
   }
 
-  private ObjectNode proxyJson(ProxyStatus status) {
+  private ObjectNode proxyJson(ProxyStatus status, boolean fullMetadata) {
     ObjectNode node = mapper.createObjectNode();
     node.put("node_id", status.nodeId());
     node.put("cluster", status.cluster());
     node.put("user_agent", status.userAgent());
     node.put("version", status.userAgentVersion());
-    node.set("metadata", tree(codec.print(status.metadata())));
+    Struct metadata = fullMetadata ? status.metadata() : ProxyPages.trimmed(status.metadata());
+    node.putRawValue("metadata", new RawValue(codec.print(metadata)));
+    node.put("metadata_bytes", status.metadata().getSerializedSize());
     node.put("group", status.group());
     status.metadataProblems().forEach(node.withArray("metadata_problems")::add);
     node.put("connected_since", status.connectedSince().toString());
@@ -583,10 +641,10 @@ public final class AdminApi implements AutoCloseable {
   /** The body as JSON text: JSON as sent, YAML converted (one document). */
   private String bodyAsJson(Context ctx) throws PolicyRejection {
     if (MediaTypes.bodyIsJson(ctx, true)) {
-      return ctx.body();
+      return RequestBodies.text(ctx);
     }
     try {
-      com.fasterxml.jackson.databind.JsonNode node = yaml.readTree(ctx.body());
+      com.fasterxml.jackson.databind.JsonNode node = yaml.readTree(RequestBodies.text(ctx));
       return node == null ? "{}" : mapper.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new PolicyRejection(
@@ -638,6 +696,10 @@ public final class AdminApi implements AutoCloseable {
       case UNSUPPORTED_MEDIA_TYPE -> {
         status = 415;
         error = "unsupported_media_type";
+      }
+      case CONTENT_TOO_LARGE -> {
+        status = 413;
+        error = "content_too_large";
       }
       case UNAVAILABLE -> {
         status = 503;
@@ -724,6 +786,11 @@ public final class AdminApi implements AutoCloseable {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String messageOf(int status) {
+    String text = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+    return text == null ? "HTTP " + status : text;
   }
 
   private static String etag(long revision) {

@@ -62,7 +62,8 @@ final class DeclarativeApi {
   private void apply(Context ctx) throws PolicyRejection {
     boolean dryRun = flag(ctx, "dry_run");
     boolean prune = flag(ctx, "prune");
-    PolicyDocuments.ParsedSet set = documents.read(ctx.body(), MediaTypes.bodyIsJson(ctx, true));
+    PolicyDocuments.ParsedSet set =
+        documents.read(RequestBodies.text(ctx), MediaTypes.bodyIsJson(ctx, true));
     ApplyResult result;
     try {
       result = editor.apply(set.documents(), prune, dryRun);

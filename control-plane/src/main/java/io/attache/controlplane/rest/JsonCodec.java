@@ -1,80 +1,82 @@
 package io.attache.controlplane.rest;
 
-import com.google.protobuf.Descriptors;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.controlplane.policy.PolicyRejection;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * proto3 JSON mapping both ways. Parsing is strict: an unknown field is an error naming the field.
- * Printing uses the proto (snake_case) field names, as Envoy's own config dumps do; parsing accepts
- * both spellings, as proto3 JSON requires. Thread-safe.
+ * proto3 JSON mapping both ways. Parsing is strict — RFC 8259 JSON in UTF-8 and nothing else: no
+ * byte order mark, no invalid UTF-8, no comments, no duplicate keys, nothing after the value, an
+ * object at the top, no unknown field and no enum number the enum does not define — and every
+ * refusal names the field at fault in the body's own terms ({@code endpoints[0].port}) with a
+ * message a person can act on, never a Java exception's text. Printing uses the proto (snake_case)
+ * field names, as Envoy's own config dumps do; parsing accepts both spellings, as proto3 JSON
+ * requires. Thread-safe.
  */
 final class JsonCodec {
 
-  private static final Pattern UNKNOWN_FIELD = Pattern.compile("Cannot find field: (\\S+)");
-  private static final Pattern BAD_ENUM = Pattern.compile("for enum type: (\\S+)");
+  /** Strict RFC 8259 reading: no comments or other leniencies, duplicate keys and trailers fail. */
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+          .disable(JsonReadFeature.ALLOW_YAML_COMMENTS)
+          .build();
 
   private final JsonFormat.Parser parser;
   private final JsonFormat.Printer printer;
+  private final JsonErrorLocator locator;
 
   JsonCodec(TypeRegistry types) {
     this.parser = JsonFormat.parser().usingTypeRegistry(types);
     this.printer = JsonFormat.printer().usingTypeRegistry(types).preservingProtoFieldNames();
-  }
-
-  Message parse(String json, Message prototype) throws PolicyRejection {
-    Message.Builder builder = prototype.newBuilderForType();
-    try {
-      parser.merge(json, builder);
-      return builder.build();
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      Matcher unknown = UNKNOWN_FIELD.matcher(message);
-      Matcher badEnum = BAD_ENUM.matcher(message);
-      String field =
-          unknown.find()
-              ? unknown.group(1)
-              : badEnum.find() ? enumField(prototype.getDescriptorForType(), badEnum.group(1)) : "";
-      throw new PolicyRejection(PolicyRejection.Reason.INVALID, field, message);
-    }
+    this.locator = new JsonErrorLocator(parser, types);
   }
 
   /**
-   * The protobuf parser names the enum type but not the field; the nearest field of that type is
-   * almost always the one (repeated elements are not indexed, since the parser does not say which).
+   * The JSON text as a message of {@code prototype}'s type, or the refusal naming what is wrong.
+   * The text is a request body already read as UTF-8 ({@link RequestBodies#text}), or JSON made
+   * from one (YAML converted, a merge patch applied).
    */
-  private static String enumField(Descriptors.Descriptor root, String enumType) {
-    Deque<Map.Entry<String, Descriptors.Descriptor>> queue = new ArrayDeque<>();
-    Set<String> seen = new HashSet<>();
-    queue.add(Map.entry("", root));
-    while (!queue.isEmpty()) {
-      var next = queue.poll();
-      if (!seen.add(next.getValue().getFullName())) {
-        continue;
-      }
-      for (Descriptors.FieldDescriptor field : next.getValue().getFields()) {
-        String path =
-            next.getKey().isEmpty() ? field.getName() : next.getKey() + "." + field.getName();
-        if (field.getType() == Descriptors.FieldDescriptor.Type.ENUM
-            && field.getEnumType().getFullName().equals(enumType)) {
-          return path;
-        }
-        if (field.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
-          queue.add(Map.entry(path, field.getMessageType()));
-        }
-      }
+  Message parse(String json, Message prototype) throws PolicyRejection {
+    JsonNode tree = strictTree(json);
+    if (tree == null || tree.isMissingNode()) {
+      throw invalid("", "the body holds no JSON value; it must be a JSON object");
     }
-    return "";
+    if (!tree.isObject()) {
+      throw invalid("", "the body must be a JSON object, not " + JsonErrorLocator.kind(tree));
+    }
+    Message.Builder builder = prototype.newBuilderForType();
+    try {
+      parser.merge(json, builder);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      JsonErrorLocator.Fault fault =
+          locator
+              .locate(tree, prototype.getDescriptorForType())
+              .orElse(new JsonErrorLocator.Fault("", "the body does not fit its resource type"));
+      throw invalid(fault.field(), fault.message());
+    }
+    Message message = builder.build();
+    rejectUnknownEnumNumbers(message, "");
+    return message;
   }
 
   String print(Message message) {
@@ -84,5 +86,101 @@ final class JsonCodec {
       throw new IllegalStateException(
           "cannot print " + message.getDescriptorForType().getFullName(), e);
     }
+  }
+
+  /**
+   * The text as a JSON tree, read strictly: RFC 8259 only, no duplicate key, nothing after the
+   * value. A refusal names where the reader stopped.
+   */
+  static JsonNode strictTree(String text) throws PolicyRejection {
+    try {
+      return STRICT.readTree(text);
+    } catch (MismatchedInputException trailing) {
+      // FAIL_ON_TRAILING_TOKENS: a second value after the first.
+      throw invalid("", "malformed JSON: there is more after the JSON value");
+    } catch (JsonProcessingException e) {
+      String field = "";
+      if (e.getProcessor() instanceof JsonParser parser) {
+        field = path(parser.getParsingContext());
+      }
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
+      throw invalid(field, "malformed JSON: " + e.getOriginalMessage() + where);
+    }
+  }
+
+  /** The parser's position as a field path: {@code endpoints[0].port}. */
+  private static String path(JsonStreamContext context) {
+    java.util.Deque<String> steps = new java.util.ArrayDeque<>();
+    for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+      if (at.inArray()) {
+        steps.push("[" + Math.max(0, at.getCurrentIndex()) + "]");
+      } else if (at.getCurrentName() != null) {
+        steps.push(at.getCurrentName());
+      }
+    }
+    StringBuilder path = new StringBuilder();
+    for (String step : steps) {
+      if (path.length() > 0 && !step.startsWith("[")) {
+        path.append('.');
+      }
+      path.append(step);
+    }
+    return path.toString();
+  }
+
+  /**
+   * proto3 enums are open: JSON may carry a number the enum does not define, and it would be kept
+   * as such. No proxy would know what to make of it, so it is refused here, field by field.
+   */
+  private static void rejectUnknownEnumNumbers(Message message, String path)
+      throws PolicyRejection {
+    for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
+      FieldDescriptor field = entry.getKey();
+      String at = path.isEmpty() ? field.getName() : path + "." + field.getName();
+      if (field.isRepeated() && !field.isMapField()) {
+        List<?> values = (List<?>) entry.getValue();
+        for (int i = 0; i < values.size(); i++) {
+          check(field, values.get(i), at + "[" + i + "]");
+        }
+      } else if (field.isMapField()) {
+        for (Object mapEntry : (List<?>) entry.getValue()) {
+          Message pair = (Message) mapEntry;
+          FieldDescriptor key = pair.getDescriptorForType().findFieldByName("key");
+          FieldDescriptor value = pair.getDescriptorForType().findFieldByName("value");
+          check(value, pair.getField(value), at + "[\"" + pair.getField(key) + "\"]");
+        }
+      } else {
+        check(field, entry.getValue(), at);
+      }
+    }
+  }
+
+  private static void check(FieldDescriptor field, Object value, String at) throws PolicyRejection {
+    if (value instanceof EnumValueDescriptor enumValue
+        && field.getEnumType().findValueByNumber(enumValue.getNumber()) == null) {
+      throw invalid(
+          at,
+          enumValue.getNumber()
+              + " is not a "
+              + field.getEnumType().getName()
+              + "; use one of "
+              + field.getEnumType().getValues().stream()
+                  .map(v -> v.getName())
+                  .collect(Collectors.joining(", ")));
+    }
+    if (value instanceof Message nested) {
+      rejectUnknownEnumNumbers(nested, at);
+    }
+  }
+
+  private static PolicyRejection invalid(String field, String message) {
+    return new PolicyRejection(PolicyRejection.Reason.INVALID, field, message);
   }
 }

@@ -84,7 +84,7 @@ final class PolicyDocuments {
     Map<String, Integer> lines = new HashMap<>();
     try {
       if (isJson) {
-        JsonNode root = json.readTree(body);
+        JsonNode root = JsonCodec.strictTree(body);
         if (root == null || root.isMissingNode()) {
           roots = List.of();
         } else if (root.isArray()) {

@@ -32,8 +32,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Service → Cluster (EDS over ADS) with the mesh defaults merged in: circuit breakers, outlier
- * detection, healthy_panic_threshold, health checks, TLS and upstream protocol options. Pure and
+ * Service → Cluster (EDS over ADS; STRICT_DNS, or LOGICAL_DNS for proxyless gRPC, when the service
+ * is reached by a DNS name) with the mesh defaults merged in: circuit breakers, outlier detection,
+ * healthy_panic_threshold, health checks, TLS and upstream protocol options. Pure and
  * deterministic; must never look at anything but its arguments.
  */
 public final class ClusterTranslator {
@@ -59,7 +60,7 @@ public final class ClusterTranslator {
     boolean meshTls =
         MeshTls.enabled(policy.defaults().getMtls()) && group.kind() == ClientKind.PROXY;
     for (Service service : policy.services().values()) {
-      Cluster cluster = cluster(service, policy.defaults());
+      Cluster cluster = cluster(service, policy.defaults(), group.kind());
       // Proxyless gRPC clients take certificates from certificate providers, not SDS: not meshed.
       if (meshTls && service.getTlsMode() == TlsMode.TLS_MODE_UNSPECIFIED) {
         cluster =
@@ -71,6 +72,9 @@ public final class ClusterTranslator {
     }
     if (group.kind() == ClientKind.PROXY && group.sidecar().hasApp()) {
       clusters.add(appCluster(group.sidecar(), policy.defaults()));
+    }
+    if (group.kind() == ClientKind.PROXY && group.sidecar().intercepted()) {
+      clusters.addAll(TransparentLayout.clusters(policy.defaults(), group.sidecar()));
     }
     return clusters;
   }
@@ -105,13 +109,25 @@ public final class ClusterTranslator {
     return cluster.build();
   }
 
-  Cluster cluster(Service service, MeshDefaults defaults) {
+  Cluster cluster(Service service, MeshDefaults defaults, ClientKind kind) {
     Cluster.Builder cluster =
-        Cluster.newBuilder()
-            .setName(service.getName())
-            .setType(Cluster.DiscoveryType.EDS)
-            .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(XdsNames.ads()))
-            .setLbPolicy(lbPolicy(service));
+        Cluster.newBuilder().setName(service.getName()).setLbPolicy(lbPolicy(service));
+    if (EndpointTranslator.resolvedByDns(service)) {
+      // As Istio serves a ServiceEntry resolved by DNS: the proxy resolves the name itself and
+      // every address it gets is a host. Proxyless gRPC has LOGICAL_DNS only (gRFC A37), whose
+      // resolver likewise hands every address to the balancer. IPv4 first, as on most meshes.
+      cluster
+          .setType(
+              kind == ClientKind.PROXYLESS_GRPC
+                  ? Cluster.DiscoveryType.LOGICAL_DNS
+                  : Cluster.DiscoveryType.STRICT_DNS)
+          .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setLoadAssignment(EndpointTranslator.assignment(service));
+    } else {
+      cluster
+          .setType(Cluster.DiscoveryType.EDS)
+          .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(XdsNames.ads()));
+    }
     if (service.hasConnectTimeout()) {
       cluster.setConnectTimeout(service.getConnectTimeout());
     } else if (defaults.hasConnectTimeout()) {

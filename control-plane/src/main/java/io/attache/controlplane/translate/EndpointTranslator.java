@@ -3,6 +3,7 @@ package io.attache.controlplane.translate;
 import com.google.protobuf.UInt32Value;
 import io.attache.api.policy.v1.Endpoint;
 import io.attache.api.policy.v1.Service;
+import io.attache.controlplane.policy.EndpointAddress;
 import io.attache.controlplane.policy.PolicySnapshot;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
@@ -19,7 +20,9 @@ import java.util.TreeMap;
 
 /**
  * Service endpoints → ClusterLoadAssignment, grouped by locality in a fixed order so the same
- * endpoints always produce the same bytes (and the same version). Pure; never resolves names.
+ * endpoints always produce the same bytes (and the same version): served over EDS for services
+ * addressed by IP, inlined in the cluster for a service reached by a DNS name (no EDS resource;
+ * Envoy and the Attaché proxy refuse a name in EDS). Pure; never resolves names.
  */
 public final class EndpointTranslator {
 
@@ -31,12 +34,20 @@ public final class EndpointTranslator {
   public List<ClusterLoadAssignment> translate(PolicySnapshot policy, ProxyGroup group) {
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
     for (Service service : policy.services().values()) {
-      assignments.add(assignment(service));
+      if (!resolvedByDns(service)) {
+        assignments.add(assignment(service));
+      }
     }
     return assignments;
   }
 
-  ClusterLoadAssignment assignment(Service service) {
+  /** Whether the service is reached by a DNS name: its cluster resolves it, EDS has no part. */
+  static boolean resolvedByDns(Service service) {
+    return service.getEndpointsList().stream()
+        .anyMatch(e -> EndpointAddress.of(e.getAddress()) == EndpointAddress.HOST_NAME);
+  }
+
+  static ClusterLoadAssignment assignment(Service service) {
     Map<Locality, List<LbEndpoint>> byLocality = new TreeMap<>(LOCALITY_ORDER);
     for (Endpoint endpoint : service.getEndpointsList()) {
       byLocality

@@ -76,6 +76,14 @@ public final class ListenerTranslator {
       return listeners;
     }
     Sidecar sidecar = group.sidecar();
+    if (sidecar.intercepted()) {
+      listeners.add(TransparentLayout.outbound(policy, sidecar, connectionManagerFilter(hcm)));
+      if (sidecar.hasApp()) {
+        listeners.add(
+            TransparentLayout.inbound(inbound(policy, group), sidecar, policy.defaults()));
+      }
+      return listeners;
+    }
     listeners.add(
         listener(
             XdsNames.OUTBOUND_LISTENER, sidecar.outboundAddress(), sidecar.outboundPort(), hcm));
@@ -128,11 +136,14 @@ public final class ListenerTranslator {
   }
 
   private static FilterChain.Builder chain(HttpConnectionManager hcm) {
-    return FilterChain.newBuilder()
-        .addFilters(
-            Filter.newBuilder()
-                .setName(XdsNames.HTTP_CONNECTION_MANAGER)
-                .setTypedConfig(Any.pack(hcm)));
+    return FilterChain.newBuilder().addFilters(connectionManagerFilter(hcm));
+  }
+
+  private static Filter connectionManagerFilter(HttpConnectionManager hcm) {
+    return Filter.newBuilder()
+        .setName(XdsNames.HTTP_CONNECTION_MANAGER)
+        .setTypedConfig(Any.pack(hcm))
+        .build();
   }
 
   private static Listener listener(

@@ -2,7 +2,6 @@ package io.attache.controlplane.translate;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,13 +24,29 @@ public final class ResourceVersions {
 
   /** Version of one resource: a prefix of the SHA-256 of its deterministic serialization. */
   public static String of(Message resource) {
+    return ofBytes(deterministicBytes(resource));
+  }
+
+  /**
+   * Version of the resource whose {@link #deterministicBytes} these are: the same as {@link
+   * #of(Message)}, for a caller that keeps the bytes as the resource's wire form too.
+   */
+  public static String ofBytes(byte[] deterministicBytes) {
+    return digest(deterministicBytes);
+  }
+
+  /**
+   * The resource serialized with map entries in key order: equal resources give equal bytes, and
+   * the bytes are a valid wire form of the resource.
+   */
+  public static byte[] deterministicBytes(Message resource) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(resource.getSerializedSize());
+      byte[] bytes = new byte[resource.getSerializedSize()];
       CodedOutputStream out = CodedOutputStream.newInstance(bytes);
       out.useDeterministicSerialization();
       resource.writeTo(out);
-      out.flush();
-      return digest(bytes.toByteArray());
+      out.checkNoSpaceLeft();
+      return bytes;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

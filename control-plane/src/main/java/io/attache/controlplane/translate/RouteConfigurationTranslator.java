@@ -27,8 +27,11 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Policy → the one RouteConfiguration "outbound": a virtual host per service (domains name and
@@ -47,10 +50,51 @@ public final class RouteConfigurationTranslator {
   public List<RouteConfiguration> translate(PolicySnapshot policy, ProxyGroup group) {
     RouteConfiguration.Builder config =
         RouteConfiguration.newBuilder().setName(XdsNames.OUTBOUND_ROUTE_CONFIG);
+    boolean intercepted = group.kind() == ClientKind.PROXY && group.sidecar().intercepted();
+    Map<String, List<String>> addressDomains = intercepted ? addressDomains(policy) : Map.of();
     for (Service service : policy.services().values()) {
-      config.addVirtualHosts(virtualHost(service, policy));
+      VirtualHost host = virtualHost(service, policy);
+      List<String> extra = addressDomains.getOrDefault(service.getName(), List.of());
+      config.addVirtualHosts(
+          extra.isEmpty() ? host : host.toBuilder().addAllDomains(extra).build());
+    }
+    if (intercepted) {
+      // A request that reached a service's address with a Host no service claims: the traffic
+      // policy decides, as for any connection to an unknown destination.
+      config.addVirtualHosts(
+          VirtualHost.newBuilder()
+              .setName(TransparentLayout.unknownDestinationCluster(policy.defaults()))
+              .addDomains("*")
+              .addRoutes(
+                  Route.newBuilder()
+                      .setName(TransparentLayout.unknownDestinationCluster(policy.defaults()))
+                      .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                      .setRoute(
+                          RouteAction.newBuilder()
+                              .setCluster(
+                                  TransparentLayout.unknownDestinationCluster(
+                                      policy.defaults())))));
     }
     return List.of(config.build());
+  }
+
+  /**
+   * Under transparent interception the app calls a service by address ({@code
+   * http://10.0.0.5:8080/charge}), so the Host header is that address: each service's virtual host
+   * also answers to its addresses on its port.
+   */
+  private static Map<String, List<String>> addressDomains(PolicySnapshot policy) {
+    Map<String, List<String>> domains = new HashMap<>();
+    for (List<ServiceAddresses.Claim> claims : ServiceAddresses.byPort(policy).values()) {
+      for (ServiceAddresses.Claim claim : claims) {
+        List<String> hosts =
+            domains.computeIfAbsent(claim.service().getName(), n -> new ArrayList<>());
+        for (String address : claim.addresses()) {
+          hosts.addAll(ServiceAddresses.hostHeaders(address, claim.port()));
+        }
+      }
+    }
+    return domains;
   }
 
   private VirtualHost virtualHost(Service service, PolicySnapshot policy) {

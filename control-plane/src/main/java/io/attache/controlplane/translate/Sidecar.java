@@ -14,8 +14,10 @@ import java.util.List;
  * {@code attache.inbound_port}, default 0.0.0.0:15006) in front of the app at {@code
  * attache.app_address} (default 127.0.0.1). Values may be numbers or strings. A value that is not a
  * valid port or address is not fatal — there is nobody to NACK a node to — so it is replaced by the
- * default and listed by {@link #problems(Struct)}, which the proxy status shows. Derived from the
- * node alone.
+ * default and listed by {@link #problems(Struct)}, which the proxy status shows. {@code
+ * attache.interception} ({@code REDIRECT} or {@code TPROXY}, see {@link Interception}) asks for the
+ * transparent layout: the node's TCP is captured by iptables ({@code ./attache iptables}), so its
+ * outbound listener routes by original destination. Derived from the node alone.
  */
 public record Sidecar(
     String outboundAddress,
@@ -23,7 +25,19 @@ public record Sidecar(
     String inboundAddress,
     int inboundPort,
     String appAddress,
-    int appPort) {
+    int appPort,
+    Interception interception) {
+
+  /**
+   * How a node's traffic reaches its sidecar: NONE (the app calls the outbound listener itself),
+   * REDIRECT (iptables nat REDIRECT; the proxy reads SO_ORIGINAL_DST) or TPROXY (iptables mangle
+   * TPROXY; listeners are transparent, as Istio's TPROXY mode).
+   */
+  public enum Interception {
+    NONE,
+    REDIRECT,
+    TPROXY
+  }
 
   public static final String OUTBOUND_ADDRESS_KEY = "attache.outbound_address";
   public static final String OUTBOUND_PORT_KEY = "attache.outbound_port";
@@ -31,6 +45,7 @@ public record Sidecar(
   public static final String INBOUND_PORT_KEY = "attache.inbound_port";
   public static final String APP_ADDRESS_KEY = "attache.app_address";
   public static final String APP_PORT_KEY = "attache.app_port";
+  public static final String INTERCEPTION_KEY = "attache.interception";
 
   public static final int DEFAULT_OUTBOUND_PORT = 15001;
   public static final int DEFAULT_INBOUND_PORT = 15006;
@@ -40,6 +55,35 @@ public record Sidecar(
   public static final Sidecar DEFAULT =
       new Sidecar(
           "0.0.0.0", DEFAULT_OUTBOUND_PORT, "0.0.0.0", DEFAULT_INBOUND_PORT, "127.0.0.1", NO_APP);
+
+  /** An explicit (not intercepted) sidecar layout. */
+  public Sidecar(
+      String outboundAddress,
+      int outboundPort,
+      String inboundAddress,
+      int inboundPort,
+      String appAddress,
+      int appPort) {
+    this(
+        outboundAddress,
+        outboundPort,
+        inboundAddress,
+        inboundPort,
+        appAddress,
+        appPort,
+        Interception.NONE);
+  }
+
+  /** True when iptables captures the node's traffic, so it gets the transparent layout. */
+  public boolean intercepted() {
+    return interception != Interception.NONE;
+  }
+
+  /** The same layout with another interception mode. */
+  public Sidecar withInterception(Interception mode) {
+    return new Sidecar(
+        outboundAddress, outboundPort, inboundAddress, inboundPort, appAddress, appPort, mode);
+  }
 
   /** True when the node declared its application port, so it gets an inbound listener. */
   public boolean hasApp() {
@@ -69,7 +113,29 @@ public record Sidecar(
         address(metadata, INBOUND_ADDRESS_KEY, DEFAULT.inboundAddress, problems),
         port(metadata, INBOUND_PORT_KEY, DEFAULT_INBOUND_PORT, problems),
         address(metadata, APP_ADDRESS_KEY, DEFAULT.appAddress, problems),
-        port(metadata, APP_PORT_KEY, NO_APP, problems));
+        port(metadata, APP_PORT_KEY, NO_APP, problems),
+        interception(metadata, problems));
+  }
+
+  private static Interception interception(Struct metadata, List<String> problems) {
+    Value value = metadata.getFieldsOrDefault(INTERCEPTION_KEY, null);
+    if (value == null) {
+      return Interception.NONE;
+    }
+    String text =
+        value.getKindCase() == Value.KindCase.STRING_VALUE
+            ? value.getStringValue().trim().toUpperCase(java.util.Locale.ROOT)
+            : "";
+    for (Interception mode : Interception.values()) {
+      if (mode.name().equals(text)) {
+        return mode;
+      }
+    }
+    problems.add(
+        "node.metadata."
+            + INTERCEPTION_KEY
+            + ": not REDIRECT, TPROXY or NONE; using NONE (no transparent interception)");
+    return Interception.NONE;
   }
 
   private static int port(Struct metadata, String key, int fallback, List<String> problems) {
@@ -127,7 +193,11 @@ public record Sidecar(
 
   @Override
   public String toString() {
-    String outbound = outboundAddress + ":" + outboundPort;
+    String outbound =
+        outboundAddress
+            + ":"
+            + outboundPort
+            + (intercepted() ? " " + interception.name().toLowerCase(java.util.Locale.ROOT) : "");
     return hasApp()
         ? outbound
             + " inbound "

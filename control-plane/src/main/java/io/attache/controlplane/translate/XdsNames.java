@@ -30,6 +30,17 @@ public final class XdsNames {
   public static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
   public static final String OPENTELEMETRY_TRACER = "envoy.tracers.opentelemetry";
 
+  /** Istio's clusters for intercepted connections no service owns. */
+  public static final String PASSTHROUGH_CLUSTER = "PassthroughCluster";
+
+  public static final String BLACKHOLE_CLUSTER = "BlackHoleCluster";
+
+  /** Inbound connections to ports the sidecar does not front, to their original destination. */
+  public static final String INBOUND_PASSTHROUGH_CLUSTER = "InboundPassthroughCluster";
+
+  public static final String ORIGINAL_DST_LISTENER_FILTER = "envoy.filters.listener.original_dst";
+  public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+
   /** SDS: the node's own certificate chain and key (Istio's name, so its tooling reads ours). */
   public static final String DEFAULT_SECRET = "default";
 

@@ -25,7 +25,9 @@ import java.util.function.Function;
 /**
  * Records, per xDS stream and resource type, the last response sent and how the client answered:
  * ACK (same nonce, no error_detail) or NACK (same nonce, error_detail set). Works for
- * state-of-the-world and delta streams. Runs on gRPC threads; must never block them.
+ * state-of-the-world and delta streams. A stream is known from its open callback to its close
+ * callback only: a late callback (a push racing the stream's end) never brings an entry back. Runs
+ * on gRPC threads; must never block them.
  */
 public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
@@ -43,6 +45,7 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
   private final AtomicLong acks = new AtomicLong();
   private final AtomicLong nacks = new AtomicLong();
   private volatile ServedRevisions revisions = ServedRevisions.NONE;
+  private volatile XdsEvents events = XdsEvents.NONE;
   private volatile java.time.Duration staleAfter = DEFAULT_STALE_AFTER;
 
   public ProxyStatusTracker(Clock clock) {
@@ -64,6 +67,12 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     this.staleAfter = staleAfter;
   }
 
+  /** Where each ACK (with its push-to-ACK time) and NACK is reported, by type and API. */
+  public ProxyStatusTracker reportingTo(XdsEvents events) {
+    this.events = events;
+    return this;
+  }
+
   @Override
   public void onStreamOpen(long streamId, String typeUrl) {
     streams.put(streamId, new StreamState(clock.instant()));
@@ -81,7 +90,10 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-    StreamState stream = stream(streamId);
+    StreamState stream = streams.get(streamId);
+    if (stream == null) {
+      return;
+    }
     stream.sawNode(request.getNode());
     stream.requested(request.getTypeUrl(), request.getResourceNamesList());
     if (request.getResponseNonce().isEmpty()) {
@@ -93,41 +105,95 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
         request.getResponseNonce(),
         request.getVersionInfo(),
         errorDetail,
-        clock);
+        clock,
+        "sotw");
   }
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    StreamState stream = stream(streamId);
+    StreamState stream = streams.get(streamId);
+    if (stream == null) {
+      return;
+    }
     stream.sawNode(request.getNode());
     if (request.getResponseNonce().isEmpty()) {
       return;
     }
     String errorDetail = request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null;
-    stream.answered(request.getTypeUrl(), request.getResponseNonce(), null, errorDetail, clock);
+    stream.answered(
+        request.getTypeUrl(), request.getResponseNonce(), null, errorDetail, clock, "delta");
   }
 
   @Override
   public void onV3StreamResponse(
       long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-    stream(streamId).sent(response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+    StreamState stream = streams.get(streamId);
+    if (stream != null) {
+      stream.sent(response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+    }
   }
 
   @Override
   public void onV3StreamDeltaResponse(
       long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-    stream(streamId)
-        .sent(response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo());
+    StreamState stream = streams.get(streamId);
+    if (stream != null) {
+      stream.sent(response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo());
+    }
   }
 
   /** Every connected client that has identified itself, sorted by node id. */
   public List<ProxyStatus> proxies() {
-    List<ProxyStatus> all = new ArrayList<>();
-    for (StreamState stream : streams.values()) {
-      stream.status().ifPresent(all::add);
+    return page(Optional.empty(), Integer.MAX_VALUE).items();
+  }
+
+  /**
+   * Where a page of proxies starts: just after the proxy with this node id, connection time and
+   * stream. Proxies are ordered by exactly these three, so a cursor never skips or repeats one that
+   * stays connected, whatever connects or leaves between two pages.
+   */
+  public record Cursor(String nodeId, Instant connectedSince, long streamId)
+      implements Comparable<Cursor> {
+    private static final Comparator<Cursor> ORDER =
+        Comparator.comparing(Cursor::nodeId)
+            .thenComparing(Cursor::connectedSince)
+            .thenComparingLong(Cursor::streamId);
+
+    @Override
+    public int compareTo(Cursor other) {
+      return ORDER.compare(this, other);
     }
-    all.sort(Comparator.comparing(ProxyStatus::nodeId).thenComparing(ProxyStatus::connectedSince));
-    return all;
+  }
+
+  /** Up to {@code size} proxies, and the cursor of the next page if there are more. */
+  public record Page(List<ProxyStatus> items, Optional<Cursor> next) {}
+
+  /** The identified clients after {@code after} (from the first if empty), {@code size} at most. */
+  public Page page(Optional<Cursor> after, int size) {
+    TreeMap<Cursor, StreamState> ordered = new TreeMap<>();
+    streams.forEach(
+        (streamId, stream) -> {
+          Node node = stream.node();
+          if (node != null) {
+            Cursor key = new Cursor(node.getId(), stream.connectedSince, streamId);
+            if (after.isEmpty() || key.compareTo(after.get()) > 0) {
+              ordered.put(key, stream);
+            }
+          }
+        });
+    List<ProxyStatus> items = new ArrayList<>();
+    Cursor last = null;
+    for (Map.Entry<Cursor, StreamState> entry : ordered.entrySet()) {
+      if (items.size() == size) {
+        return new Page(items, Optional.of(last));
+      }
+      Optional<ProxyStatus> status = entry.getValue().status();
+      if (status.isPresent()) {
+        items.add(status.get());
+        last = entry.getKey();
+      }
+    }
+    return new Page(items, Optional.empty());
   }
 
   /** The newest stream of a node id, if it is connected. */
@@ -145,21 +211,9 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
         .findFirst();
   }
 
-  /**
-   * The version sent to {@code nodeId} for {@code typeUrl} with {@code nonce}, if a stream of that
-   * node still remembers it: what a NACK carrying that nonce refused.
-   */
-  public Optional<String> versionSent(String nodeId, String typeUrl, String nonce) {
-    for (StreamState stream : streams.values()) {
-      Node node = stream.node();
-      if (node != null && node.getId().equals(nodeId)) {
-        Optional<String> version = stream.versionSent(typeUrl, nonce);
-        if (version.isPresent()) {
-          return version;
-        }
-      }
-    }
-    return Optional.empty();
+  /** Streams open now, including those whose client has not sent its node yet. */
+  public int openStreams() {
+    return streams.size();
   }
 
   public long ackCount() {
@@ -168,10 +222,6 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
 
   public long nackCount() {
     return nacks.get();
-  }
-
-  private StreamState stream(long streamId) {
-    return streams.computeIfAbsent(streamId, id -> new StreamState(clock.instant()));
   }
 
   /** One stream's state; guarded by its own monitor, touched by one gRPC call at a time. */
@@ -205,22 +255,28 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       type.lastSentNonce = nonce;
       type.lastSentAt = clock.instant();
       type.versionsByNonce.put(nonce, version);
+      type.sentAtByNonce.put(nonce, type.lastSentAt);
       while (type.versionsByNonce.size() > NONCES_REMEMBERED) {
         type.versionsByNonce.remove(type.versionsByNonce.keySet().iterator().next());
       }
-    }
-
-    synchronized Optional<String> versionSent(String typeUrl, String nonce) {
-      MutableTypeStatus type = types.get(typeUrl);
-      return type == null ? Optional.empty() : Optional.ofNullable(type.versionsByNonce.get(nonce));
+      while (type.sentAtByNonce.size() > NONCES_REMEMBERED) {
+        type.sentAtByNonce.remove(type.sentAtByNonce.keySet().iterator().next());
+      }
     }
 
     synchronized void answered(
-        String typeUrl, String nonce, String sotwVersion, String errorDetail, Clock clock) {
+        String typeUrl,
+        String nonce,
+        String sotwVersion,
+        String errorDetail,
+        Clock clock,
+        String api) {
       MutableTypeStatus type = types.computeIfAbsent(typeUrl, t -> new MutableTypeStatus());
       String respondedVersion = type.versionsByNonce.get(nonce);
+      Instant sentAt = type.sentAtByNonce.remove(nonce);
       if (errorDetail != null) {
         nacks.incrementAndGet();
+        events.nacked(typeUrl, api);
         type.lastNack =
             new ProxyStatus.Nack(
                 respondedVersion == null ? "" : respondedVersion,
@@ -233,6 +289,10 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
       if (accepted != null) {
         acks.incrementAndGet();
         type.lastAckedVersion = accepted;
+      }
+      if (sentAt != null) {
+        // Once per push: a later request repeating the nonce is not a second ACK of it.
+        events.acked(typeUrl, api, java.time.Duration.between(sentAt, clock.instant()));
       }
     }
 
@@ -352,5 +412,6 @@ public final class ProxyStatusTracker implements DiscoveryServerCallbacks {
     private String lastAckedVersion = "";
     private ProxyStatus.Nack lastNack;
     private final LinkedHashMap<String, String> versionsByNonce = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Instant> sentAtByNonce = new LinkedHashMap<>();
   }
 }

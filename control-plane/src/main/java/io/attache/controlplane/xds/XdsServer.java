@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * The gRPC endpoint proxies connect to: ADS (state of the world and delta) and the per-type
  * discovery services, all backed by java-control-plane's V3DiscoveryServer. Every service sits
  * behind the {@link XdsAuthenticator}, so no request reaches the discovery server without its
- * authenticated identity written into its node. Knows nothing of policy.
+ * authenticated identity written into its node, and then behind the {@link XdsStreamGuard}, so none
+ * reaches it that it must not see and no stream ends without releasing what it held. Knows nothing
+ * of policy.
  */
 public final class XdsServer implements AutoCloseable {
 
@@ -24,15 +26,26 @@ public final class XdsServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Plaintext, nobody authenticated: streams get config but never secrets. */
-  public static XdsServer start(InetSocketAddress address, V3DiscoveryServer discovery)
+  /**
+   * Plaintext, nobody authenticated (streams get config but never secrets), default limits; each
+   * stream's node group is served by {@code publisher}.
+   */
+  public static XdsServer start(
+      InetSocketAddress address, V3DiscoveryServer discovery, SnapshotPublisher publisher)
       throws IOException {
-    return start(address, discovery, TransportSecurity.PLAINTEXT, XdsAuthenticator.anonymous());
+    RefusalLog refusals = new RefusalLog(java.time.Clock.systemUTC());
+    return start(
+        address,
+        discovery,
+        new XdsStreamGuard(XdsLimits.DEFAULT, publisher, refusals),
+        TransportSecurity.PLAINTEXT,
+        XdsAuthenticator.anonymous());
   }
 
   public static XdsServer start(
       InetSocketAddress address,
       V3DiscoveryServer discovery,
+      XdsStreamGuard guard,
       TransportSecurity security,
       XdsAuthenticator authenticator)
       throws IOException {
@@ -46,9 +59,8 @@ public final class XdsServer implements AutoCloseable {
             discovery.getListenerDiscoveryServiceImpl(),
             discovery.getRouteDiscoveryServiceImpl(),
             discovery.getSecretDiscoveryServiceImpl())) {
-      // The last interceptor sees each request first: the node is filled in, then stamped.
-      builder.addService(
-          ServerInterceptors.intercept(service, authenticator, new FirstNodeInterceptor()));
+      // The last interceptor sees each request first: the node is stamped, then guarded.
+      builder.addService(ServerInterceptors.intercept(service, guard, authenticator));
     }
     return new XdsServer(builder.build().start());
   }

@@ -17,7 +17,9 @@ import io.attache.controlplane.xds.SecretAccessGuard;
 import io.attache.controlplane.xds.SnapshotPublisher;
 import io.attache.controlplane.xds.TransportSecurity;
 import io.attache.controlplane.xds.XdsAuthenticator;
+import io.attache.controlplane.xds.XdsLimits;
 import io.attache.controlplane.xds.XdsServer;
+import io.attache.controlplane.xds.XdsStreamGuard;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -84,9 +86,9 @@ class SdsOverAdsTest {
             new V3DiscoveryServer(
                 List.of(
                     new SecretAccessGuard("attache.local", refusals),
-                    publisher,
                     new ProxyStatusTracker(clock)),
                 cache),
+            new XdsStreamGuard(XdsLimits.DEFAULT, publisher, refusals),
             TransportSecurity.PLAINTEXT,
             new XdsAuthenticator(
                 "attache.local",

@@ -15,8 +15,10 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP/1.1 upstream on 127.0.0.1 that records every request it receives (method, path and
@@ -29,6 +31,9 @@ import java.util.concurrent.Executors;
  */
 final class RecordingUpstream implements AutoCloseable {
 
+  /** The longest a held request waits for {@link #release()}. */
+  static final java.time.Duration HOLD_LIMIT = java.time.Duration.ofSeconds(30);
+
   private final String role;
   private final UpstreamLog log;
   private final ServerSocket server;
@@ -36,6 +41,8 @@ final class RecordingUpstream implements AutoCloseable {
   private final Map<String, String> responseHeaders = new TreeMap<>();
   private final Deque<Integer> nextStatuses = new ArrayDeque<>();
   private int status = 200;
+  private int requestsToHold;
+  private CountDownLatch released = new CountDownLatch(0);
 
   RecordingUpstream(String role, UpstreamLog log) throws IOException {
     this.role = role;
@@ -70,6 +77,32 @@ final class RecordingUpstream implements AutoCloseable {
     for (int s : first) {
       nextStatuses.add(s);
     }
+  }
+
+  /**
+   * Holds the next {@code count} requests without answering them until {@link #release()} (at most
+   * {@link #HOLD_LIMIT}): a request in flight for the circuit-breaker scenario, a silent upstream
+   * for the per-try timeout.
+   */
+  synchronized void hold(int count) {
+    released.countDown();
+    requestsToHold = count;
+    released = new CountDownLatch(1);
+  }
+
+  /** Answers every held request (a data plane that gave up on one finds its connection closed). */
+  synchronized void release() {
+    requestsToHold = 0;
+    released.countDown();
+  }
+
+  /** The latch to wait on when this request is one to hold, else null. */
+  private synchronized CountDownLatch holdThisRequest() {
+    if (requestsToHold == 0) {
+      return null;
+    }
+    requestsToHold--;
+    return released;
   }
 
   private synchronized int nextStatus() {
@@ -122,11 +155,17 @@ final class RecordingUpstream implements AutoCloseable {
         log.add(
             UpstreamAttempt.of(
                 role, requestLine[0], query < 0 ? path : path.substring(0, query), recorded));
+        CountDownLatch hold = holdThisRequest();
+        if (hold != null && !hold.await(HOLD_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
         out.write(response(nextStatus()));
         out.flush();
       }
     } catch (SocketException reset) {
       // the data plane closed the connection: nothing left to record
+    } catch (InterruptedException stopping) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -192,6 +231,7 @@ final class RecordingUpstream implements AutoCloseable {
 
   @Override
   public void close() {
+    release();
     try {
       server.close();
     } catch (IOException e) {

@@ -11,9 +11,11 @@ import java.util.List;
 final class UpstreamLog {
 
   private final List<UpstreamAttempt> received = new ArrayList<>();
+  private final List<Long> arrivedAtNanos = new ArrayList<>();
 
   synchronized void add(UpstreamAttempt attempt) {
     received.add(attempt);
+    arrivedAtNanos.add(System.nanoTime());
   }
 
   synchronized int mark() {
@@ -24,7 +26,16 @@ final class UpstreamLog {
     return List.copyOf(received.subList(mark, received.size()));
   }
 
+  /**
+   * When each attempt since {@code mark} arrived ({@link System#nanoTime()}), for scenarios that
+   * bound the time between attempts (per-try timeout, retry back-off).
+   */
+  synchronized List<Long> arrivalsSince(int mark) {
+    return List.copyOf(arrivedAtNanos.subList(mark, arrivedAtNanos.size()));
+  }
+
   synchronized void clear() {
     received.clear();
+    arrivedAtNanos.clear();
   }
 }

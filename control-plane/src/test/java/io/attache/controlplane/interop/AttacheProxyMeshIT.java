@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The mesh, end to end with our own parts only: a service defined through the REST API, the control
@@ -110,5 +112,42 @@ class AttacheProxyMeshIT {
                     assertThat(t.get("last_nack").isNull()).isTrue();
                   });
             });
+  }
+
+  /**
+   * A service reached by a DNS name (issue 14: the proxy NACKed it as an EDS host, in a storm) is a
+   * STRICT_DNS cluster the proxy resolves itself, over either ADS protocol.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"GRPC", "DELTA_GRPC"})
+  void aServiceReachedByADnsNameIsResolvedByTheAttacheProxy(String apiType) throws Exception {
+    controlPlane.put(
+        "/api/v1/services/orders",
+        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"endpoints\": [{\"address\": \"localhost\","
+            + " \"port\": "
+            + app.getAddress().getPort()
+            + "}]}");
+    proxy =
+        ProxyServer.start(
+            BootstrapLoader.parse(
+                MeshBootstraps.ads(
+                    "attache-dns", "demo", apiType, Map.of(), "", controlPlane.xdsPort()),
+                false),
+            new ProxyOptions(1, Duration.ofSeconds(1)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> proxy.listenerAddresses().size() == 1);
+    int port = proxy.listenerAddresses().values().iterator().next().getPort();
+
+    String response =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
+            .until(() -> get(port, "orders", "/x"), resp -> resp.startsWith("HTTP/1.1 200"));
+
+    assertThat(response).endsWith("call " + calls.get());
+    var types = controlPlane.proxy("attache-dns").get("types");
+    types.forEach(t -> assertThat(t.get("last_nack").isNull()).isTrue());
+    assertThat(types.has("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"))
+        .as("no EDS for a DNS cluster")
+        .isFalse();
   }
 }

@@ -144,6 +144,81 @@ class AttacheProxyResilienceIT {
     assertThat(failures).as("of %d requests", sent.get()).isEmpty();
   }
 
+  /**
+   * The NACK storm of issue 14: every connected proxy refused an EDS update and the control plane
+   * sent it again at once, thousands of times in ten seconds. Now each change the proxy refuses
+   * costs exactly one NACK. A change the proxy accepts is the window's end: once its ACK is in,
+   * anything the refusal would have set off has happened already.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"GRPC", "DELTA_GRPC"})
+  void endpointsTheProxyRefusesCostOneNackPerChangeAndCostNoRequest(String apiType)
+      throws Exception {
+    putOrders(appA, "5s");
+    startProxy(apiType, controlPlane.xdsPort());
+    int port = proxy.listenerAddresses().values().iterator().next().getPort();
+    await().atMost(WAIT).ignoreExceptions().until(() -> get(port).endsWith("app a"));
+    traffic = new Thread(() -> sendUntilStopped(port), "steady-traffic");
+    traffic.start();
+    awaitMore(20);
+
+    // A stock Envoy takes a Unix-socket endpoint; the Attaché proxy refuses it.
+    controlPlane.put(
+        "/api/v1/raw/clusters/legacy",
+        "{\"name\": \"legacy\", \"type\": \"EDS\", \"connect_timeout\": \"1s\","
+            + " \"eds_cluster_config\": {\"eds_config\": {\"ads\": {}}}}");
+    controlPlane.put("/api/v1/raw/endpoints/legacy", unixSocketEndpoints("/tmp/legacy-1.sock"));
+    await().atMost(WAIT).until(() -> !lastNack(EDS).isEmpty());
+    acceptedChange("6s");
+    assertThat(controlPlane.nacks()).as("NACKs after one refused change").isEqualTo(1);
+
+    controlPlane.put("/api/v1/raw/endpoints/legacy", unixSocketEndpoints("/tmp/legacy-2.sock"));
+    await().atMost(WAIT).until(() -> controlPlane.nacks() >= 2);
+    acceptedChange("7s");
+    assertThat(controlPlane.nacks()).as("NACKs after two refused changes").isEqualTo(2);
+    assertThat(lastApp).isEqualTo("a");
+
+    controlPlane.delete("/api/v1/raw/clusters/legacy");
+    controlPlane.delete("/api/v1/raw/endpoints/legacy");
+    putOrders(appB, "7s");
+    await().atMost(WAIT).until(() -> lastApp.equals("b"));
+    awaitMore(20);
+
+    sending = false;
+    traffic.join(15_000);
+    assertThat(failures).as("of %d requests", sent.get()).isEmpty();
+    assertThat(controlPlane.nacks()).isEqualTo(2);
+  }
+
+  private static final String EDS =
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+  private static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+  /** Changes only the route timeout of orders, and waits until the proxy has ACKed it. */
+  private void acceptedChange(String timeout) {
+    String before = routes().path("last_acked_version").asText();
+    putOrders(appA, timeout);
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              String acked = routes().path("last_acked_version").asText();
+              return !acked.equals(before)
+                  && acked.equals(routes().path("last_sent_version").asText());
+            });
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode routes() {
+    return controlPlane.proxy("attache-restart").path("types").path(RDS);
+  }
+
+  private static String unixSocketEndpoints(String path) {
+    return "{\"cluster_name\": \"legacy\", \"endpoints\": [{\"lb_endpoints\": [{\"endpoint\":"
+        + " {\"address\": {\"pipe\": {\"path\": \""
+        + path
+        + "\"}}}}]}]}";
+  }
+
   private com.fasterxml.jackson.databind.JsonNode cds() {
     return controlPlane
         .proxy("attache-restart")
@@ -176,10 +251,15 @@ class AttacheProxyResilienceIT {
   }
 
   private void putOrders(HttpServer app) {
+    putOrders(app, "15s");
+  }
+
+  private void putOrders(HttpServer app, String timeout) {
     controlPlane.put(
         "/api/v1/services/orders",
-        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"endpoints\": [{\"address\": \"127.0.0.1\","
-            + " \"port\": "
+        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"timeout\": \""
+            + timeout
+            + "\", \"endpoints\": [{\"address\": \"127.0.0.1\", \"port\": "
             + app.getAddress().getPort()
             + "}]}");
   }

@@ -121,6 +121,11 @@ public final class InteropControlPlane implements AutoCloseable {
     return response.statusCode() == 200 ? RestClient.json(response) : null;
   }
 
+  /** NACKs received from every proxy since the control plane started. */
+  public long nacks() {
+    return controlPlane.proxies().nackCount();
+  }
+
   @Override
   public void close() {
     controlPlane.close();

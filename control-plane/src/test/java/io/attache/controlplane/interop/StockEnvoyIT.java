@@ -189,6 +189,102 @@ class StockEnvoyIT {
     assertThat(bad.attempts()).isEqualTo(badBefore);
   }
 
+  @Test
+  void reachesAServiceByItsDnsNameThroughAStrictDnsCluster() throws Exception {
+    HttpBackend web = backend("web");
+    controlPlane.put(
+        "/api/v1/services/web",
+        "{\"port\": 8080, \"protocol\": \"HTTP1\", \"endpoints\": [{\"address\": \"localhost\","
+            + " \"port\": "
+            + web.port()
+            + "}]}");
+
+    startEnvoy();
+    awaitRoutable("web", "/");
+
+    assertThat(HttpProbe.send(outboundPort, "GET", "web", "/")).isEqualTo(new Reply(200, "web"));
+    JsonNode clusters = controlPlane.proxy(nodeId).get("types").get(Resources.V3.CLUSTER_TYPE_URL);
+    assertThat(clusters.get("last_acked_version").asText())
+        .isEqualTo(clusters.get("last_sent_version").asText());
+    assertThat(stat("cluster.web.membership_total")).isPositive();
+  }
+
+  /**
+   * Issue 14's NACK storm, with the real Envoy: routes it refuses (a regex RE2 cannot compile, for
+   * a listener of their own) cost one NACK per change, not one per round trip. A change Envoy
+   * accepts ends each window: once its ACK is in, anything the refusal set off has happened.
+   */
+  @Test
+  void routesEnvoyRefusesCostOneNackPerChange() throws Exception {
+    HttpBackend web = backend("web");
+    controlPlane.put("/api/v1/services/web", service("\"connect_timeout\": \"1s\"", web));
+    startEnvoy();
+    awaitRoutable("web", "/");
+    controlPlane.put("/api/v1/raw/listeners/legacy", legacyListener(ChildProcess.freePort()));
+
+    controlPlane.put("/api/v1/raw/routes/legacy-routes", legacyRoutes("("));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !lastNack(RDS).isEmpty());
+    acceptedClusterChange(web, "2s");
+    assertThat(controlPlane.nacks()).as("NACKs after one refused change").isEqualTo(1);
+
+    controlPlane.put("/api/v1/raw/routes/legacy-routes", legacyRoutes("(("));
+    await().atMost(Duration.ofSeconds(30)).until(() -> controlPlane.nacks() >= 2);
+    acceptedClusterChange(web, "3s");
+    assertThat(controlPlane.nacks()).as("NACKs after two refused changes").isEqualTo(2);
+
+    controlPlane.delete("/api/v1/raw/listeners/legacy");
+    controlPlane.delete("/api/v1/raw/routes/legacy-routes");
+    assertThat(HttpProbe.send(outboundPort, "GET", "web", "/")).isEqualTo(new Reply(200, "web"));
+  }
+
+  private static final String RDS = Resources.V3.ROUTE_TYPE_URL;
+
+  private String lastNack(String type) {
+    JsonNode proxy = controlPlane.proxy(nodeId);
+    return proxy == null
+        ? ""
+        : proxy.path("types").path(type).path("last_nack").path("error_detail").asText("");
+  }
+
+  /** Changes the connect timeout of web (CDS only) and waits until Envoy has ACKed it. */
+  private void acceptedClusterChange(HttpBackend web, String connectTimeout) {
+    String before = clusters().path("last_acked_version").asText();
+    controlPlane.put(
+        "/api/v1/services/web", service("\"connect_timeout\": \"" + connectTimeout + "\"", web));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              String acked = clusters().path("last_acked_version").asText();
+              return !acked.equals(before)
+                  && acked.equals(clusters().path("last_sent_version").asText());
+            });
+  }
+
+  private JsonNode clusters() {
+    return controlPlane.proxy(nodeId).path("types").path(Resources.V3.CLUSTER_TYPE_URL);
+  }
+
+  private static String legacyListener(int port) {
+    return "{\"name\": \"legacy\", \"address\": {\"socket_address\": {\"address\": \"127.0.0.1\","
+        + " \"port_value\": "
+        + port
+        + "}}, \"filter_chains\": [{\"filters\": [{\"name\":"
+        + " \"envoy.filters.network.http_connection_manager\", \"typed_config\": {\"@type\":"
+        + " \"type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager\","
+        + " \"stat_prefix\": \"legacy\", \"rds\": {\"route_config_name\": \"legacy-routes\","
+        + " \"config_source\": {\"ads\": {}, \"resource_api_version\": \"V3\"}},"
+        + " \"http_filters\": [{\"name\": \"envoy.filters.http.router\", \"typed_config\":"
+        + " {\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}}]}}]}]}";
+  }
+
+  private static String legacyRoutes(String regex) {
+    return "{\"name\": \"legacy-routes\", \"virtual_hosts\": [{\"name\": \"legacy\","
+        + " \"domains\": [\"*\"], \"routes\": [{\"match\": {\"safe_regex\": {\"regex\": \""
+        + regex
+        + "\"}}, \"route\": {\"cluster\": \"web\"}}]}]}";
+  }
+
   // --- helpers ---
 
   private void startEnvoy() throws IOException, InterruptedException {

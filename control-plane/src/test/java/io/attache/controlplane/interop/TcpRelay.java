@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * test can see what travels between sidecars (a TLS ClientHello or plaintext HTTP). It never
  * changes a byte and never parses what it forwards; one thread per direction and connection.
  */
-final class TcpRelay implements AutoCloseable {
+public final class TcpRelay implements AutoCloseable {
 
   private static final int CAPTURED = 16;
 
@@ -35,16 +35,16 @@ final class TcpRelay implements AutoCloseable {
     threads.execute(this::acceptLoop);
   }
 
-  static TcpRelay to(int targetPort) throws IOException {
+  public static TcpRelay to(int targetPort) throws IOException {
     return new TcpRelay(targetPort);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
   /** Up to the first 16 bytes the first caller sent, or empty while nobody has sent any. */
-  byte[] firstBytes() {
+  public byte[] firstBytes() {
     byte[] bytes = firstBytes.get();
     return bytes == null ? new byte[0] : bytes.clone();
   }

@@ -4,6 +4,7 @@ import static io.attache.controlplane.testing.Policies.policy;
 import static io.attache.controlplane.testing.Policies.route;
 import static io.attache.controlplane.testing.Policies.service;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.DoubleValue;
 import com.google.protobuf.Duration;
@@ -36,6 +37,63 @@ class PolicyValidatorTest {
     assertThat(validator.validate(policy(service("Orders_1", 9001))))
         .extracting(Violation::field)
         .containsExactly("services[\"Orders_1\"].name");
+  }
+
+  @Test
+  void takesEndpointAddressesThatAreIpLiteralsOrOneDnsName() {
+    for (String address : List.of("10.0.0.1", "::1", "2001:db8::7", "billing.internal", "db-1.")) {
+      assertThat(validator.validate(policy(withAddresses(address)))).as(address).isEmpty();
+    }
+  }
+
+  @Test
+  void refusesEndpointAddressesNoProxyCouldTakeNamingTheField() {
+    for (String address :
+        List.of(
+            "backend internal", "10.0.0.256", "010.0.0.1", "[::1]", "fe80::1%eth0", "-a.b", "")) {
+      assertThat(validator.validate(policy(withAddresses(address))))
+          .as("'%s'", address)
+          .extracting(Violation::field)
+          .containsExactly("services[\"orders\"].endpoints[0].address");
+    }
+  }
+
+  @Test
+  void refusesADnsNameAmongSeveralEndpoints() {
+    assertThat(validator.validate(policy(withAddresses("10.0.0.1", "billing.internal"))))
+        .extracting(Violation::field, Violation::message)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "services[\"orders\"].endpoints[1].address",
+                "'billing.internal' is a DNS name: a service reached by a DNS name has that one"
+                    + " endpoint (proxyless gRPC clients resolve one name per cluster); list IP"
+                    + " addresses, or one name that resolves to all of them"));
+  }
+
+  private static io.attache.api.policy.v1.Service withAddresses(String... addresses) {
+    var service = io.attache.api.policy.v1.Service.newBuilder().setName("orders").setPort(8080);
+    for (String address : addresses) {
+      service.addEndpoints(
+          io.attache.api.policy.v1.Endpoint.newBuilder().setAddress(address).setPort(9001));
+    }
+    return service.build();
+  }
+
+  @Test
+  void rejectsServiceAddressesThatAreNotIpLiteralsOrAreListedTwice() {
+    var service =
+        service("orders", 9001).toBuilder()
+            .addAddresses("10.96.0.10")
+            .addAddresses("fd00::10")
+            .addAddresses("orders.example")
+            .addAddresses("10.96.0.10")
+            .build();
+
+    assertThat(validator.validate(policy(service)))
+        .extracting(Violation::field, Violation::message)
+        .containsExactly(
+            tuple("services[\"orders\"].addresses[2]", "must be an IPv4 or IPv6 address"),
+            tuple("services[\"orders\"].addresses[3]", "is listed twice"));
   }
 
   @Test

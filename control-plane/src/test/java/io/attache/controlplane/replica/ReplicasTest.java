@@ -125,7 +125,7 @@ class ReplicasTest {
         .untilAsserted(
             () ->
                 assertThat(rest(1).get("/metrics").body())
-                    .contains("attache_cp_store_revision 1\n"));
+                    .contains("attache_cp_store_revision 1.0\n"));
   }
 
   @Test

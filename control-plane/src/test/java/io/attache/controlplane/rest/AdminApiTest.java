@@ -198,6 +198,46 @@ class AdminApiTest {
   }
 
   @Test
+  void refusesAnEndpointAddressNoProxyCouldTakeNamingTheFieldAndStoresNothing() {
+    HttpResponse<String> refused =
+        rest.put("/api/v1/services/orders", ORDERS.replace("10.0.0.1", "backend internal"));
+
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(json(refused).get("field").asText()).isEqualTo("endpoints[0].address");
+    assertThat(json(refused).get("message").asText())
+        .isEqualTo("'backend internal' is neither an IP address nor a DNS host name");
+    assertThat(json(rest.get("/api/v1/revisions")).get("items")).isEmpty();
+  }
+
+  @Test
+  void refusesAHostNameInRawEndpointsAndStaticClustersButNotInDnsClusters() {
+    HttpResponse<String> endpoints =
+        rest.put(
+            "/api/v1/raw/endpoints/legacy",
+            "{\"cluster_name\":\"legacy\",\"endpoints\":[{\"lb_endpoints\":[{\"endpoint\":"
+                + "{\"address\":{\"socket_address\":{\"address\":\"billing.internal\","
+                + "\"port_value\":443}}}}]}]}");
+    assertThat(endpoints.statusCode()).isEqualTo(400);
+    assertThat(json(endpoints).get("field").asText())
+        .isEqualTo("endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address");
+
+    String cluster =
+        "{\"name\":\"legacy\",\"type\":\"STATIC\",\"connect_timeout\":\"1s\","
+            + "\"load_assignment\":{\"cluster_name\":\"legacy\",\"endpoints\":[{\"lb_endpoints\":"
+            + "[{\"endpoint\":{\"address\":{\"socket_address\":{\"address\":\"billing.internal\","
+            + "\"port_value\":443}}}}]}]}}";
+    HttpResponse<String> staticCluster = rest.put("/api/v1/raw/clusters/legacy", cluster);
+    assertThat(staticCluster.statusCode()).isEqualTo(400);
+    assertThat(json(staticCluster).get("field").asText())
+        .isEqualTo(
+            "load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address");
+    assertThat(
+            rest.put("/api/v1/raw/clusters/legacy", cluster.replace("\"STATIC\"", "\"STRICT_DNS\""))
+                .statusCode())
+        .isEqualTo(201);
+  }
+
+  @Test
   void refusesARawClusterNamedLikeAGeneratedOneWith409() {
     rest.put("/api/v1/services/orders", ORDERS);
 

@@ -131,6 +131,20 @@ class AdminAuthTest {
             "attache_cp_rest_unauthenticated_total 2",
             "attache_cp_rest_forbidden_total 1",
             "attache_cp_rest_writes_accepted_total 0");
+    // REST latency is labelled by route pattern and status, never by the raw path; a request the
+    // access check refused never reached a route.
+    assertThat(reader.get("/api/v1/services/orders").statusCode()).isEqualTo(404);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(reader.get("/metrics").body())
+                    .contains(
+                        "attache_cp_rest_requests_seconds_count{method=\"GET\","
+                            + "route=\"/api/v1/services/{name}\",status=\"404\"} 1\n",
+                        "attache_cp_rest_requests_seconds_count{method=\"PUT\","
+                            + "route=\"unmatched\",status=\"403\"} 1\n")
+                    .doesNotContain("route=\"/api/v1/services/orders\""));
   }
 
   @Test

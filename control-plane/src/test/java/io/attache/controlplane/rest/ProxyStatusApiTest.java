@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
 import io.attache.controlplane.testing.AdsTestClient;
@@ -178,6 +180,96 @@ class ProxyStatusApiTest {
                     .isIn(newVersions);
               }
             });
+  }
+
+  @Test
+  void pagesThroughEveryProxyOnceInNodeIdOrderGoogleApiStyle() throws Exception {
+    for (int i = 0; i < 7; i++) {
+      AdsTestClient proxy = client("page-" + i, "web");
+      proxy.request(CDS, "", "", List.of());
+      proxy.next();
+    }
+
+    List<String> seen = new ArrayList<>();
+    List<Integer> pageSizes = new ArrayList<>();
+    String token = "";
+    for (int pages = 0; pages < 10; pages++) {
+      JsonNode page = json(rest.get("/api/v1/proxies?page_size=3&page_token=" + token));
+      page.get("items").forEach(p -> seen.add(p.get("node_id").asText()));
+      pageSizes.add(page.get("items").size());
+      token = page.get("next_page_token").asText();
+      if (token.isEmpty()) {
+        break;
+      }
+    }
+
+    assertThat(pageSizes).containsExactly(3, 3, 1);
+    assertThat(seen)
+        .containsExactly("page-0", "page-1", "page-2", "page-3", "page-4", "page-5", "page-6");
+  }
+
+  @Test
+  void aProxyThatLeavesBetweenTwoPagesMakesTheNextPageSkipNoOneElse() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      AdsTestClient proxy = client("stay-" + i, "web");
+      proxy.request(CDS, "", "", List.of());
+      proxy.next();
+    }
+    JsonNode first = json(rest.get("/api/v1/proxies?page_size=2"));
+    assertThat(first.get("items"))
+        .extracting(p -> p.get("node_id").asText())
+        .containsExactly("stay-0", "stay-1");
+
+    clients.remove(1).close();
+    clients.remove(1).close();
+    await()
+        .untilAsserted(() -> assertThat(json(rest.get("/api/v1/proxies")).get("items")).hasSize(2));
+
+    JsonNode second =
+        json(
+            rest.get(
+                "/api/v1/proxies?page_size=2&page_token=" + first.get("next_page_token").asText()));
+    assertThat(second.get("items"))
+        .extracting(p -> p.get("node_id").asText())
+        .containsExactly("stay-3");
+    assertThat(second.get("next_page_token").asText()).isEmpty();
+  }
+
+  @Test
+  void listsAttachesOwnMetadataKeysUnlessAskedForAllOfIt() throws Exception {
+    Struct metadata =
+        Struct.newBuilder()
+            .putFields("attache.app_port", Value.newBuilder().setNumberValue(8080).build())
+            .putFields("labels", Value.newBuilder().setStringValue("x".repeat(30_000)).build())
+            .build();
+    AdsTestClient proxy =
+        new AdsTestClient(
+            controlPlane.xdsPort(),
+            AdsTestClient.node("meta-1", "web").toBuilder().setMetadata(metadata).build());
+    clients.add(proxy);
+    proxy.request(CDS, "", "", List.of());
+    proxy.next();
+
+    JsonNode listed = json(rest.get("/api/v1/proxies")).get("items").get(0);
+    JsonNode full = json(rest.get("/api/v1/proxies?full=true")).get("items").get(0);
+    JsonNode one = json(rest.get("/api/v1/proxies/meta-1"));
+
+    assertThat(listed.get("metadata").toString()).isEqualTo("{\"attache.app_port\":8080.0}");
+    assertThat(listed.get("metadata_bytes").asInt()).isEqualTo(metadata.getSerializedSize());
+    assertThat(full.get("metadata").get("labels").asText()).hasSize(30_000);
+    assertThat(one.get("metadata").get("labels").asText()).hasSize(30_000);
+  }
+
+  @Test
+  void refusesPagingParametersItCannotReadNamingThem() {
+    assertThat(json(rest.get("/api/v1/proxies?page_size=ten")).get("field").asText())
+        .isEqualTo("page_size");
+    assertThat(json(rest.get("/api/v1/proxies?page_size=-1")).get("field").asText())
+        .isEqualTo("page_size");
+    assertThat(json(rest.get("/api/v1/proxies?page_token=bm90LWEtdG9rZW4")).get("field").asText())
+        .isEqualTo("page_token");
+    assertThat(json(rest.get("/api/v1/proxies?full=yes")).get("field").asText()).isEqualTo("full");
+    assertThat(rest.get("/api/v1/proxies?full=yes").statusCode()).isEqualTo(400);
   }
 
   private AdsTestClient client(String id, String cluster) {

@@ -24,7 +24,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AdsTestClient implements AutoCloseable {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
+  /**
+   * How long a response or stream end the test expects may take: a liveness bound, never evidence
+   * (nothing is inferred from its passing). The first request of a JVM translates policy cold,
+   * which takes seconds on a loaded machine.
+   */
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   private final ManagedChannel channel;
   private final Node node;
@@ -104,11 +109,18 @@ public final class AdsTestClient implements AutoCloseable {
   }
 
   public void nack(DiscoveryResponse response, String previousVersion, String message) {
+    nack(response, previousVersion, message, List.of());
+  }
+
+  /** A NACK that names the resources still wanted, as Envoy's EDS and RDS NACKs do. */
+  public void nack(
+      DiscoveryResponse response, String previousVersion, String message, List<String> names) {
     send(
         DiscoveryRequest.newBuilder()
             .setVersionInfo(previousVersion)
             .setResponseNonce(response.getNonce())
             .setTypeUrl(response.getTypeUrl())
+            .addAllResourceNames(names)
             .setErrorDetail(Status.newBuilder().setCode(3).setMessage(message)));
   }
 
@@ -130,6 +142,14 @@ public final class AdsTestClient implements AutoCloseable {
         DeltaDiscoveryRequest.newBuilder()
             .setTypeUrl(response.getTypeUrl())
             .setResponseNonce(response.getNonce()));
+  }
+
+  public void deltaNack(DeltaDiscoveryResponse response, String message) {
+    sendDelta(
+        DeltaDiscoveryRequest.newBuilder()
+            .setTypeUrl(response.getTypeUrl())
+            .setResponseNonce(response.getNonce())
+            .setErrorDetail(Status.newBuilder().setCode(3).setMessage(message)));
   }
 
   public DeltaDiscoveryResponse nextDelta() throws InterruptedException {

@@ -81,6 +81,54 @@ class SnapshotTranslatorTest {
   }
 
   @Test
+  void servesAServiceReachedByADnsNameAsAStrictDnsClusterWithNoEdsResource() {
+    Service billing = dnsService("billing", "billing.internal");
+
+    EnvoyResources resources = translator.translate(policy(billing), PROXIES);
+
+    Cluster cluster = resources.clusters().get(0);
+    assertThat(cluster.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertThat(cluster.hasEdsClusterConfig()).isFalse();
+    assertThat(cluster.getDnsLookupFamily()).isEqualTo(Cluster.DnsLookupFamily.V4_PREFERRED);
+    assertThat(cluster.getLoadAssignment().getClusterName()).isEqualTo("billing");
+    assertThat(
+            cluster
+                .getLoadAssignment()
+                .getEndpoints(0)
+                .getLbEndpoints(0)
+                .getEndpoint()
+                .getAddress()
+                .getSocketAddress())
+        .satisfies(
+            address -> {
+              assertThat(address.getAddress()).isEqualTo("billing.internal");
+              assertThat(address.getPortValue()).isEqualTo(443);
+            });
+    assertThat(resources.endpoints()).isEmpty();
+  }
+
+  @Test
+  void servesAServiceReachedByADnsNameToProxylessGrpcAsALogicalDnsCluster() {
+    Service billing = dnsService("billing", "billing.internal");
+
+    EnvoyResources resources = translator.translate(policy(billing), GRPC);
+
+    Cluster cluster = resources.clusters().get(0);
+    assertThat(cluster.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
+    assertThat(cluster.getLoadAssignment().getEndpointsCount()).isEqualTo(1);
+    assertThat(cluster.getLoadAssignment().getEndpoints(0).getLbEndpointsCount()).isEqualTo(1);
+    assertThat(resources.endpoints()).isEmpty();
+  }
+
+  private static Service dnsService(String name, String host) {
+    return Service.newBuilder()
+        .setName(name)
+        .setPort(8080)
+        .addEndpoints(io.attache.api.policy.v1.Endpoint.newBuilder().setAddress(host).setPort(443))
+        .build();
+  }
+
+  @Test
   void givesEachServiceAVirtualHostWithItsNameAndPortAsDomains() {
     RouteConfiguration config =
         translator

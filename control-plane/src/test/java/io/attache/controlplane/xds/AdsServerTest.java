@@ -56,7 +56,8 @@ class AdsServerTest {
     server =
         XdsServer.start(
             new InetSocketAddress("127.0.0.1", 0),
-            new V3DiscoveryServer(List.of(publisher, tracker), cache));
+            new V3DiscoveryServer(List.of(tracker), cache),
+            publisher);
   }
 
   @AfterEach
@@ -186,6 +187,22 @@ class AdsServerTest {
       scheduler.advance(java.time.Duration.ofMillis(50));
       assertThat(client.nextDelta().getRemovedResourcesList()).containsExactly("orders");
     }
+  }
+
+  @Test
+  void aGroupsLastStreamEndingDropsItsSnapshotAndItsServedHistory() {
+    ProxyGroup group = new ProxyGroup("leaving", ClientKind.PROXY);
+    publisher.streamOpened(group);
+    publisher.streamOpened(group);
+    publisher.streamClosed(group);
+    assertThat(cache.getSnapshot(group)).isNotNull();
+    assertThat(publisher.current(group)).isPresent();
+
+    publisher.streamClosed(group);
+
+    assertThat(cache.getSnapshot(group)).isNull();
+    assertThat(publisher.current(group)).isEmpty();
+    assertThat(publisher.nodeGroups()).isZero();
   }
 
   @Test

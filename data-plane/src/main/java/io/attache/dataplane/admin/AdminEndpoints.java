@@ -5,17 +5,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
-import io.attache.dataplane.stats.TagExtractor;
 import io.envoyproxy.envoy.admin.v3.ConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Envoy's admin paths, answered from {@link AdminSources}. Matching is on the exact path before
@@ -38,16 +34,24 @@ final class AdminEndpoints {
     this.sources = sources;
     this.startNanos = sources.ticker().nanoTime();
     add("/clusters", "upstream cluster status", false, this::clusters);
-    add("/config_dump", "dump current Envoy configs", false, p -> configDump());
+    add("/config_dump", "dump current Envoy configs", false, this::configDump);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
     add("/healthcheck/ok", "cause the server to pass health checks", true, p -> healthOk());
     add("/help", "print out list of admin commands", false, p -> help(200, ""));
+    add(
+        "/hot_restart_version",
+        "print the hot restart compatibility version",
+        false,
+        p -> AdminResponse.text(200, "disabled"));
+    add("/logging", "query/change logging levels", true, LoggingEndpoint::handle);
     add("/quitquitquit", "exit the server", true, p -> quit());
     add(
         "/ready",
         "print server state, return 200 if LIVE, otherwise return 503",
         false,
         p -> ready());
+    add("/reopen_logs", "reopen access logs", true, p -> reopenLogs());
+    add("/reset_counters", "reset all counters to zero", true, p -> resetCounters());
     add("/server_info", "print server version/status information", false, p -> serverInfo());
     add("/stats", "print server stats", false, this::stats);
     add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
@@ -95,6 +99,16 @@ final class AdminEndpoints {
     return AdminResponse.text(200, "OK\n");
   }
 
+  private AdminResponse reopenLogs() {
+    io.attache.logging.ApplicationLogs.reopen();
+    return AdminResponse.text(200, "OK\n");
+  }
+
+  private AdminResponse resetCounters() {
+    sources.stats().resetCounters();
+    return AdminResponse.text(200, "OK\n");
+  }
+
   private AdminResponse quit() {
     return AdminResponse.text(200, "OK\n")
         .then(
@@ -115,15 +129,28 @@ final class AdminEndpoints {
             .setState(state())
             .setUptimeCurrentEpoch(Durations.fromSeconds(uptimeSeconds))
             .setUptimeAllEpochs(Durations.fromSeconds(uptimeSeconds))
+            .setHotRestartVersion("disabled")
             .setCommandLineOptions(details.commandLineOptions())
             .setNode(details.node())
             .build();
     return print(info, true);
   }
 
-  private AdminResponse configDump() {
+  private AdminResponse configDump(Map<String, List<String>> params) {
+    ConfigDumpQuery query;
+    try {
+      query = ConfigDumpQuery.parse(params);
+    } catch (IllegalArgumentException e) {
+      return AdminResponse.text(400, e.getMessage() + "\n");
+    }
+    List<Message> redacted =
+        sources.configDump().configs().stream().map(Redaction::redacted).toList();
+    java.util.Optional<List<Message>> selected = query.select(redacted);
+    if (selected.isEmpty()) {
+      return AdminResponse.text(404, params.get("resource").get(0) + " not found in config dump");
+    }
     ConfigDump.Builder dump = ConfigDump.newBuilder();
-    for (Message config : sources.configDump().configs()) {
+    for (Message config : selected.get()) {
       dump.addConfigs(Any.pack(config));
     }
     return print(dump.build(), false);
@@ -152,44 +179,39 @@ final class AdminEndpoints {
   }
 
   private AdminResponse stats(Map<String, List<String>> params) {
-    Optional<StatsQuery> query = query(params);
-    if (query.isEmpty()) {
-      return AdminResponse.text(400, "Invalid regex\n");
+    StatsParams.Parsed parsed = StatsParams.parse(params);
+    if (parsed.error().isPresent()) {
+      return parsed.error().get();
     }
+    StatsParams query = parsed.params().get();
+    sources.beforeStats().run();
     return switch (format(params)) {
-      case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query.get()));
+      case "json" -> AdminResponse.json(StatsFormats.json(sources.stats(), query));
       case "prometheus" -> prometheus(params);
-      case "", "text" -> AdminResponse.text(200, StatsFormats.text(sources.stats(), query.get()));
-      default -> AdminResponse.text(400, "usage: /stats?format=(json|prometheus|text)\n");
+      case "html", "active-html" ->
+          AdminResponse.html(StatsFormats.html(StatsFormats.text(sources.stats(), query)));
+      case "", "text" -> AdminResponse.text(200, StatsFormats.text(sources.stats(), query));
+      default ->
+          AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n");
     };
   }
 
   private AdminResponse prometheus(Map<String, List<String>> params) {
-    Optional<StatsQuery> query = query(params);
-    if (query.isEmpty()) {
-      return AdminResponse.text(400, "Invalid regex\n");
+    StatsParams.Parsed parsed = StatsParams.parse(params);
+    if (parsed.error().isPresent()) {
+      return parsed.error().get();
     }
+    StatsParams query = parsed.params().get();
+    if (!StatsFormats.prometheusSupports(query.buckets())) {
+      return AdminResponse.text(400, "unsupported prometheus histogram bucket mode");
+    }
+    sources.beforeStats().run();
     return AdminResponse.text(
-        200,
-        StatsFormats.prometheus(
-            sources.stats(), sources.histograms(), query.get(), TagExtractor.envoyDefaults()));
+        200, StatsFormats.prometheus(sources.stats(), query, sources.tagExtractor()));
   }
 
   private static String format(Map<String, List<String>> params) {
     List<String> values = params.getOrDefault("format", List.of());
     return values.isEmpty() ? "" : values.get(0);
-  }
-
-  private static Optional<StatsQuery> query(Map<String, List<String>> params) {
-    boolean usedOnly = params.containsKey("usedonly");
-    List<String> filter = params.getOrDefault("filter", List.of());
-    if (filter.isEmpty() || filter.get(0).isEmpty()) {
-      return Optional.of(new StatsQuery(Optional.empty(), usedOnly));
-    }
-    try {
-      return Optional.of(new StatsQuery(Optional.of(Pattern.compile(filter.get(0))), usedOnly));
-    } catch (PatternSyntaxException e) {
-      return Optional.empty();
-    }
   }
 }

@@ -7,6 +7,7 @@ package io.attache.dataplane.admin;
 record AdminResponse(int status, String contentType, String body, Runnable afterSent) {
   static final String TEXT = "text/plain; charset=UTF-8";
   static final String JSON = "application/json";
+  static final String HTML = "text/html; charset=UTF-8";
 
   static AdminResponse text(int status, String body) {
     return new AdminResponse(status, TEXT, body, () -> {});
@@ -14,6 +15,10 @@ record AdminResponse(int status, String contentType, String body, Runnable after
 
   static AdminResponse json(String body) {
     return new AdminResponse(200, JSON, body, () -> {});
+  }
+
+  static AdminResponse html(String body) {
+    return new AdminResponse(200, HTML, body, () -> {});
   }
 
   AdminResponse then(Runnable action) {

@@ -2,8 +2,8 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
-import io.attache.dataplane.stats.HistogramStore;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.Ticker;
 import java.time.Clock;
 import java.util.function.Supplier;
@@ -15,9 +15,10 @@ import java.util.function.Supplier;
  */
 public record AdminSources(
     StatsStore stats,
-    HistogramStore histograms,
+    TagExtractor tagExtractor,
     Supplier<ServerInitState> initState,
     HealthCheckState healthCheck,
+    Runnable beforeStats,
     ServerDetails serverDetails,
     ClustersView clusters,
     ConfigDumpSource configDump,
@@ -34,9 +35,10 @@ public record AdminSources(
   /** Collects the sources; defaults are empty stats, INITIALIZED, no clusters, no config. */
   public static final class Builder {
     private StatsStore stats = new StatsStore();
-    private HistogramStore histograms = new HistogramStore();
+    private TagExtractor tagExtractor = TagExtractor.envoyDefaults();
     private Supplier<ServerInitState> initState = () -> ServerInitState.INITIALIZED;
     private HealthCheckState healthCheck = new HealthCheckState();
+    private Runnable beforeStats = () -> {};
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
@@ -55,8 +57,9 @@ public record AdminSources(
       return this;
     }
 
-    public Builder histograms(HistogramStore histograms) {
-      this.histograms = histograms;
+    /** How Prometheus output splits names into tags (Envoy's defaults plus {@code --stats-tag}). */
+    public Builder tagExtractor(TagExtractor tagExtractor) {
+      this.tagExtractor = tagExtractor;
       return this;
     }
 
@@ -67,6 +70,12 @@ public record AdminSources(
 
     public Builder healthCheck(HealthCheckState healthCheck) {
       this.healthCheck = healthCheck;
+      return this;
+    }
+
+    /** Runs before every stats rendering (Envoy's {@code stats_flush_on_admin} flush). */
+    public Builder beforeStats(Runnable beforeStats) {
+      this.beforeStats = beforeStats;
       return this;
     }
 
@@ -117,9 +126,10 @@ public record AdminSources(
     public AdminSources build() {
       return new AdminSources(
           stats,
-          histograms,
+          tagExtractor,
           initState,
           healthCheck,
+          beforeStats,
           serverDetails,
           clusters,
           configDump,

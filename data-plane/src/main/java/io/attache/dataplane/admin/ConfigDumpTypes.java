@@ -1,6 +1,7 @@
 package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.config.SupportedTypes;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.EndpointsConfigDump;
@@ -20,9 +21,17 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 public final class ConfigDumpTypes {
   private ConfigDumpTypes() {}
 
-  /** A builder already holding the dump types and Attaché's known extensions; add your own. */
+  /**
+   * A builder already holding the dump types and every type the proxy accepts in a {@code
+   * typed_config} ({@link SupportedTypes}), so that whatever config was accepted prints: a type
+   * missing here made {@code /config_dump} answer 500. Add your own.
+   */
   public static JsonFormat.TypeRegistry.Builder envoyDefaultsBuilder() {
-    return JsonFormat.TypeRegistry.newBuilder()
+    JsonFormat.TypeRegistry.Builder registry = JsonFormat.TypeRegistry.newBuilder();
+    for (String name : SupportedTypes.names()) {
+      registry.add(SupportedTypes.find("type.googleapis.com/" + name));
+    }
+    return registry
         .add(BootstrapConfigDump.getDescriptor())
         .add(ClustersConfigDump.getDescriptor())
         .add(ListenersConfigDump.getDescriptor())

@@ -45,6 +45,12 @@ public interface ClusterHandle {
   /** Counts one upstream response status and tells outlier detection about it. */
   void responseReceived(SelectedHost host, int status);
 
+  /**
+   * Records Envoy's {@code upstream_rq_time} for a response that arrived whole: the milliseconds
+   * from the end of the downstream request to the end of the upstream response, retries included.
+   */
+  void responseTime(long millis);
+
   /** Ends a request started with {@link #requestStarted}; {@code outcome} says how it ended. */
   void requestEnded(SelectedHost host, UpstreamOutcome outcome);
 

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -54,8 +56,29 @@ public final class BootstrapLoader {
 
   private BootstrapLoader() {}
 
+  /**
+   * What to do with a field the descriptors do not know. Envoy refuses it unless started with
+   * {@code --allow-unknown-static-fields}, which drops it with a warning.
+   */
+  @FunctionalInterface
+  public interface UnknownFields {
+    /** Refuses the config, naming the field: Envoy's default. */
+    UnknownFields REJECT =
+        path -> {
+          throw new ConfigException(path, "unknown field");
+        };
+
+    /** Called with the field's path; returns to drop the field, throws to refuse the config. */
+    void found(String path) throws ConfigException;
+  }
+
   /** Loads a bootstrap file; {@code .json} is read as JSON, anything else as YAML (a superset). */
   public static Bootstrap load(Path file) throws ConfigException {
+    return load(file, UnknownFields.REJECT);
+  }
+
+  /** Loads a bootstrap file, handling unknown fields as {@code unknown} says. */
+  public static Bootstrap load(Path file, UnknownFields unknown) throws ConfigException {
     String text;
     try {
       text = Files.readString(file);
@@ -63,16 +86,22 @@ public final class BootstrapLoader {
       throw new ConfigException(
           "", "cannot read bootstrap file " + file + ": " + e.getMessage(), e);
     }
-    return parse(text, file.getFileName().toString().endsWith(".json"));
+    return parse(text, file.getFileName().toString().endsWith(".json"), unknown);
   }
 
   /** Parses bootstrap text; {@code json} selects the JSON reader, otherwise YAML. */
   public static Bootstrap parse(String text, boolean json) throws ConfigException {
+    return parse(text, json, UnknownFields.REJECT);
+  }
+
+  /** Parses bootstrap text, handling unknown fields as {@code unknown} says. */
+  public static Bootstrap parse(String text, boolean json, UnknownFields unknown)
+      throws ConfigException {
     JsonElement root = json ? readJson(text) : YamlTreeReader.read(text);
     if (root.isJsonNull()) {
       throw new ConfigException("", "bootstrap is empty");
     }
-    return parseTree(root, Bootstrap.newBuilder()).build();
+    return parseTree(root, Bootstrap.newBuilder(), unknown).build();
   }
 
   /**
@@ -90,8 +119,13 @@ public final class BootstrapLoader {
    */
   public static <B extends com.google.protobuf.Message.Builder> B parseTree(
       JsonElement root, B builder) throws ConfigException {
+    return parseTree(root, builder, UnknownFields.REJECT);
+  }
+
+  private static <B extends com.google.protobuf.Message.Builder> B parseTree(
+      JsonElement root, B builder, UnknownFields unknown) throws ConfigException {
     Set<Descriptor> packedTypes = new LinkedHashSet<>();
-    checkFields(root, builder.getDescriptorForType(), "", packedTypes);
+    checkFields(root, builder.getDescriptorForType(), "", packedTypes, unknown);
     DynamicMessage.Builder parsed = DynamicMessage.newBuilder(builder.getDescriptorForType());
     try {
       JsonFormat.parser()
@@ -128,7 +162,7 @@ public final class BootstrapLoader {
 
   /** Checks every key against {@code type}; adds each {@code @type} it meets to {@code packed}. */
   private static void checkFields(
-      JsonElement node, Descriptor type, String path, Set<Descriptor> packed)
+      JsonElement node, Descriptor type, String path, Set<Descriptor> packed, UnknownFields unknown)
       throws ConfigException {
     String fullName = type.getFullName();
     if (OPAQUE_JSON_TYPES.contains(fullName) || node.isJsonNull()) {
@@ -138,26 +172,37 @@ public final class BootstrapLoader {
       throw new ConfigException(path, "expected an object of type " + fullName);
     }
     if (fullName.equals("google.protobuf.Any")) {
-      checkAny(node.getAsJsonObject(), path, packed);
+      checkAny(node.getAsJsonObject(), path, packed, unknown);
       return;
     }
+    List<String> dropped = new ArrayList<>();
     for (Map.Entry<String, JsonElement> entry : node.getAsJsonObject().entrySet()) {
       FieldDescriptor field = findField(type, entry.getKey());
       String fieldPath = join(path, entry.getKey());
       if (field == null) {
-        throw new ConfigException(fieldPath, "unknown field (not in " + fullName + ")");
+        if (unknown == UnknownFields.REJECT) {
+          throw new ConfigException(fieldPath, "unknown field (not in " + fullName + ")");
+        }
+        unknown.found(fieldPath);
+        dropped.add(entry.getKey());
+        continue;
       }
       fieldPath = join(path, field.getName());
       JsonElement value = YamlLeniency.normalize(entry.getValue(), field);
       if (value != entry.getValue()) {
         entry.setValue(value);
       }
-      checkValue(value, field, fieldPath, packed);
+      checkValue(value, field, fieldPath, packed, unknown);
     }
+    dropped.forEach(node.getAsJsonObject()::remove);
   }
 
   private static void checkValue(
-      JsonElement value, FieldDescriptor field, String path, Set<Descriptor> packed)
+      JsonElement value,
+      FieldDescriptor field,
+      String path,
+      Set<Descriptor> packed,
+      UnknownFields unknown)
       throws ConfigException {
     if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || value.isJsonNull()) {
       return;
@@ -168,7 +213,7 @@ public final class BootstrapLoader {
       }
       FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
       for (Map.Entry<String, JsonElement> e : value.getAsJsonObject().entrySet()) {
-        checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]", packed);
+        checkValue(e.getValue(), valueField, path + "[\"" + e.getKey() + "\"]", packed, unknown);
       }
       return;
     }
@@ -178,14 +223,19 @@ public final class BootstrapLoader {
       }
       for (int i = 0; i < value.getAsJsonArray().size(); i++) {
         checkFields(
-            value.getAsJsonArray().get(i), field.getMessageType(), path + "[" + i + "]", packed);
+            value.getAsJsonArray().get(i),
+            field.getMessageType(),
+            path + "[" + i + "]",
+            packed,
+            unknown);
       }
       return;
     }
-    checkFields(value, field.getMessageType(), path, packed);
+    checkFields(value, field.getMessageType(), path, packed, unknown);
   }
 
-  private static void checkAny(JsonObject node, String path, Set<Descriptor> packed)
+  private static void checkAny(
+      JsonObject node, String path, Set<Descriptor> packed, UnknownFields unknown)
       throws ConfigException {
     JsonElement typeUrl = node.get("@type");
     if (typeUrl == null || !typeUrl.isJsonPrimitive() || !typeUrl.getAsJsonPrimitive().isString()) {
@@ -205,21 +255,29 @@ public final class BootstrapLoader {
     if (OPAQUE_JSON_TYPES.contains(packedType.getFullName())) {
       return;
     }
+    List<String> dropped = new ArrayList<>();
     for (Map.Entry<String, JsonElement> entry : node.entrySet()) {
       if (entry.getKey().equals("@type")) {
         continue;
       }
       FieldDescriptor field = findField(packedType, entry.getKey());
       if (field == null) {
-        throw new ConfigException(
-            join(path, entry.getKey()), "unknown field (not in " + packedType.getFullName() + ")");
+        if (unknown == UnknownFields.REJECT) {
+          throw new ConfigException(
+              join(path, entry.getKey()),
+              "unknown field (not in " + packedType.getFullName() + ")");
+        }
+        unknown.found(join(path, entry.getKey()));
+        dropped.add(entry.getKey());
+        continue;
       }
       JsonElement value = YamlLeniency.normalize(entry.getValue(), field);
       if (value != entry.getValue()) {
         entry.setValue(value);
       }
-      checkValue(value, field, join(path, field.getName()), packed);
+      checkValue(value, field, join(path, field.getName()), packed, unknown);
     }
+    dropped.forEach(node::remove);
   }
 
   /** Envoy's two spellings of a config given as a typed Struct. */

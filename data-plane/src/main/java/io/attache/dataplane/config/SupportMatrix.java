@@ -63,6 +63,11 @@ public final class SupportMatrix {
         .rejected("layered_runtime", "runtime overrides are not supported")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
+        .honouredNote(
+            "stats_flush_interval",
+            "closes histogram intervals and refreshes server.* gauges (default 5 s)")
+        .honouredNote("stats_flush_on_admin", "flush only when the admin endpoint shows stats")
+        .honouredNote("stats_server_version_override", "the value of server.version")
         .rest(IGNORED, NOT_YET);
     b.message(Bootstrap.DynamicResources.getDescriptor())
         .honoured("ads_config", "lds_config", "cds_config")

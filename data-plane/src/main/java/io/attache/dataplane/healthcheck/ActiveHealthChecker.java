@@ -189,8 +189,12 @@ final class ActiveHealthChecker implements HealthChecker {
   /** One flag change decided under a session lock and applied after it. */
   private record FlagOp(HealthFlag flag, boolean set) {}
 
-  /** What a check's outcome does, decided under the session lock. */
-  private record Decision(List<FlagOp> ops, Transition transition, boolean passed) {}
+  /**
+   * What a check's outcome does, decided under the session lock. Its counters are bumped only after
+   * its flag changes are applied, so whoever sees the count also sees the host's new health.
+   */
+  private record Decision(
+      List<FlagOp> ops, Transition transition, boolean passed, boolean networkFailure) {}
 
   /** Envoy's {@code ActiveHealthCheckSession}: the check state of one host. */
   private final class Session {
@@ -315,10 +319,9 @@ final class ActiveHealthChecker implements HealthChecker {
           transition = Transition.CHANGED;
         }
       }
-      stats.success.inc();
       firstCheck = false;
       intervalTimer = scheduler.schedule(nextInterval(true, transition), this::onInterval);
-      return new Decision(ops, transition, true);
+      return new Decision(ops, transition, true, false);
     }
 
     private Decision failure(boolean network, boolean retriable, boolean timeout) {
@@ -349,12 +352,8 @@ final class ActiveHealthChecker implements HealthChecker {
         timedOut = nowTimedOut;
       }
       transition = clearPending(ops, transition);
-      stats.failure.inc();
-      if (network) {
-        stats.networkFailure.inc();
-      }
       firstCheck = false;
-      return new Decision(ops, transition, false);
+      return new Decision(ops, transition, false, network);
     }
 
     private Transition clearPending(List<FlagOp> ops, Transition transition) {
@@ -380,6 +379,14 @@ final class ActiveHealthChecker implements HealthChecker {
                 }
               }
             });
+      }
+      if (decision.passed()) {
+        stats.success.inc();
+      } else {
+        stats.failure.inc();
+        if (decision.networkFailure()) {
+          stats.networkFailure.inc();
+        }
       }
       refreshGauges();
       for (HostCheckListener listener : listeners) {

@@ -7,10 +7,12 @@ import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
 import io.attache.dataplane.listenerfilter.OriginalDestination;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
+import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.transport.ByteCounter;
 import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -38,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,21 +58,25 @@ public final class HttpListener {
 
   private final ListenerConfig config;
   private final Supplier<ListenerRuntime> runtimes;
+  private final ListenerStats stats;
   private final OriginalDestination originalDestination;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
 
-  public HttpListener(ListenerConfig config, Supplier<ListenerRuntime> runtimes) {
-    this(config, runtimes, OriginalDestination.SOCKET_LOCAL_ADDRESS);
+  public HttpListener(
+      ListenerConfig config, Supplier<ListenerRuntime> runtimes, ListenerStats stats) {
+    this(config, runtimes, stats, OriginalDestination.SOCKET_LOCAL_ADDRESS);
   }
 
   /** As above, with where {@code original_dst} learns a redirected connection's destination. */
   public HttpListener(
       ListenerConfig config,
       Supplier<ListenerRuntime> runtimes,
+      ListenerStats stats,
       OriginalDestination originalDestination) {
     this.config = config;
     this.runtimes = runtimes;
+    this.stats = stats;
     this.originalDestination = originalDestination;
   }
 
@@ -126,6 +133,7 @@ public final class HttpListener {
 
   private void initConnection(Channel ch) {
     ListenerRuntime runtime = runtimes.get();
+    long acceptedNanos = countConnection(ch);
     if (config.hasTcpProxy()) {
       // tcp_proxy passes a FIN on; the HTTP chains of the listener close on one (closeOnFin).
       ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -135,7 +143,7 @@ public final class HttpListener {
             (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress());
     if (config.listenerFilters().filters().isEmpty()) {
       ch.attr(ConnectionProperties.KEY).set(properties);
-      startChain(ch, runtime, properties);
+      startChain(ch, runtime, properties, acceptedNanos);
       return;
     }
     ch.pipeline()
@@ -147,11 +155,12 @@ public final class HttpListener {
                 originalDestination,
                 runtime.listenerFilterStats(),
                 new ExecutorScheduler(ch.eventLoop()),
-                ctx -> startChain(ctx.channel(), runtime, properties)));
+                ctx -> startChain(ctx.channel(), runtime, properties, acceptedNanos)));
   }
 
   /** Picks the filter chain and installs its TLS and terminal filter. */
-  private void startChain(Channel ch, ListenerRuntime runtime, ConnectionProperties properties) {
+  private void startChain(
+      Channel ch, ListenerRuntime runtime, ConnectionProperties properties, long acceptedNanos) {
     Optional<ChainRuntime> selected = runtime.chains().select(properties);
     if (selected.isEmpty()) {
       runtime.noFilterChainMatch().inc();
@@ -172,14 +181,17 @@ public final class HttpListener {
                     context.stats().downstreamCxIdleTimeout,
                     context.ticker()));
     if (chain.tls().isPresent()) {
-      chain.tls().get().install(ch, secured -> startTerminalFilter(secured, chain, properties));
+      chain
+          .tls()
+          .get()
+          .install(ch, secured -> startTerminalFilter(secured, chain, properties, acceptedNanos));
     } else {
-      startTerminalFilter(ch, chain, properties);
+      startTerminalFilter(ch, chain, properties, acceptedNanos);
     }
   }
 
   private void startTerminalFilter(
-      Channel ch, ChainRuntime chain, ConnectionProperties properties) {
+      Channel ch, ChainRuntime chain, ConnectionProperties properties, long acceptedNanos) {
     if (chain.tcpProxy().isPresent()) {
       ch.pipeline()
           .addLast(
@@ -194,9 +206,16 @@ public final class HttpListener {
     ListenerContext captured = chain.http().orElseThrow();
     // New streams take the chain's newest context; a chain gone from the listener keeps its own.
     Supplier<ListenerContext> contexts = () -> runtimes.get().http(chain.key()).orElse(captured);
-    captured.stats().downstreamCxTotal.inc();
-    captured.stats().downstreamCxActive.inc();
-    ch.closeFuture().addListener(f -> captured.stats().downstreamCxActive.dec());
+    HcmStats hcmStats = captured.stats();
+    hcmStats.downstreamCxTotal.inc();
+    hcmStats.downstreamCxActive.inc();
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              hcmStats.downstreamCxActive.dec();
+              hcmStats.downstreamCxDestroy.inc();
+              hcmStats.downstreamCxLengthMs.record(lengthMillis(ch, acceptedNanos));
+            });
     if (config.hasTcpProxy()) {
       ch.pipeline().addLast("close-on-fin", new CloseOnFin());
     }
@@ -215,10 +234,38 @@ public final class HttpListener {
     }
   }
 
+  /**
+   * Envoy's per-connection accounting in the listener's scope: accepted, open, closed, and how long
+   * it lasted ({@code downstream_cx_length_ms}); an HTTP chain adds the same in the HCM's scope.
+   * Returns when the connection was accepted, on the event loop's ticker.
+   */
+  private long countConnection(Channel ch) {
+    stats.downstreamCxTotal.inc();
+    stats.downstreamCxActive.inc();
+    long acceptedNanos = ch.eventLoop().ticker().nanoTime();
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              stats.downstreamCxActive.dec();
+              stats.downstreamCxDestroy.inc();
+              stats.downstreamCxLengthMs.record(lengthMillis(ch, acceptedNanos));
+            });
+    return acceptedNanos;
+  }
+
+  private static long lengthMillis(Channel ch, long acceptedNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(ch.eventLoop().ticker().nanoTime() - acceptedNanos);
+  }
+
   /** The HTTP codecs per {@code codec_type}, on a plaintext or freshly secured connection. */
   private void initHttp(Channel ch, ListenerContext context, Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
     ChannelPipeline p = ch.pipeline();
+    p.addLast(
+        "byte-counter",
+        new ByteCounter(
+            context.stats().downstreamCxRxBytesTotal::add,
+            context.stats().downstreamCxTxBytesTotal::add));
     switch (hcm.codecType()) {
       case HTTP1 -> addHttp1(p, context, false, contexts);
       case HTTP2 -> addHttp2(p, context.http2Front(), contexts);

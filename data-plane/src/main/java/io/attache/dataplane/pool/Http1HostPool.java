@@ -78,7 +78,7 @@ public final class Http1HostPool implements HostConnectionPool {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP1);
+                    UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP1, listener);
                     ch.pipeline().addLast(CODEC, new HttpClientCodec());
                     ch.pipeline().addLast(POOL_TAIL, new PoolTail());
                   }

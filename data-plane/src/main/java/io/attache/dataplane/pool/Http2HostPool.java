@@ -128,7 +128,7 @@ public final class Http2HostPool implements HostConnectionPool {
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                      UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP2);
+                      UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP2, listener);
                       ch.pipeline()
                           .addLast(codec, new Http2MultiplexHandler(new RefuseInboundStreams()));
                     }

@@ -22,7 +22,15 @@ public interface PoolListener {
 
   default void connectionClosed(boolean localClose) {}
 
+  /** TCP established, {@code millis} after the connect began. */
+  default void connectTime(long millis) {}
+
+  /** An established connection closed, {@code millis} after its connect began. */
+  default void connectionLength(long millis) {}
+
+  /** Plaintext bytes written to a connection. */
   default void bytesSent(long bytes) {}
 
+  /** Plaintext bytes read from a connection. */
   default void bytesReceived(long bytes) {}
 }

@@ -33,11 +33,13 @@ final class UpstreamBootstraps {
       AttributeKey.valueOf("attache.secured");
 
   /**
-   * Puts the transport's handlers on a new connection; call first in the pool's channel
-   * initializer, before the pool adds its codec.
+   * Puts the transport's handlers on a new connection, then the listener's timing and byte counting
+   * after them; call first in the pool's channel initializer, before the pool adds its codec.
    */
-  static void secure(Channel ch, PoolSettings settings, UpstreamProtocol protocol) {
+  static void secure(
+      Channel ch, PoolSettings settings, UpstreamProtocol protocol, PoolListener listener) {
     ch.attr(SECURED).set(settings.transport().secure(ch, protocol));
+    ConnectionObserver.install(ch, listener);
   }
 
   /**

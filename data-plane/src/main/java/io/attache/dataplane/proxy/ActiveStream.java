@@ -413,6 +413,12 @@ final class ActiveStream {
     }
     filters.destroy();
     context.stats().downstreamRqActive.dec();
+    context
+        .stats()
+        .downstreamRqTime
+        .record(
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+                context.ticker().nanoTime() - log.startNanos()));
     if (info.responseCode() > 0) {
       context.stats().responseCode(info.responseCode());
       context.stats().downstreamRqCompleted.inc();

@@ -2,6 +2,7 @@ package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
+import io.attache.dataplane.stats.Histogram;
 import io.attache.dataplane.stats.StatsStore;
 
 /**
@@ -21,6 +22,17 @@ public final class HcmStats {
   public final Counter downstreamRqHttp2Total;
   public final Counter[] downstreamRqByClass = new Counter[6];
   public final Counter downstreamRqCompleted;
+  public final Counter downstreamCxDestroy;
+  public final Histogram downstreamCxLengthMs;
+
+  /** From the first request byte to the stream's end, however it ended (Envoy's timespan). */
+  public final Histogram downstreamRqTime;
+
+  public final Counter downstreamCxRxBytesTotal;
+  public final Counter downstreamCxTxBytesTotal;
+  // listener.<address>.http.<stat_prefix>.*: null without a listener scope.
+  private final Counter[] listenerRqByClass;
+  private final Counter listenerRqCompleted;
   public final Counter downstreamRqTimeout;
   public final Counter downstreamRqIdleTimeout;
   public final Counter downstreamCxIdleTimeout;
@@ -31,7 +43,16 @@ public final class HcmStats {
   public final Counter downstreamRqFailedPathNormalization;
   public final Counter downstreamRqRedirectedWithNormalizedPath;
 
+  /** The HCM's stats alone, without the per-listener copies (tests and tools). */
   public HcmStats(StatsStore store, String statPrefix) {
+    this(store, statPrefix, "");
+  }
+
+  /**
+   * @param listenerPrefix the listener's scope ({@code listener.<address>.}), under which Envoy
+   *     also counts each HCM's completed requests by status class; empty for none
+   */
+  public HcmStats(StatsStore store, String statPrefix, String listenerPrefix) {
     String p = "http." + statPrefix + ".";
     downstreamCxTotal = store.counter(p + "downstream_cx_total");
     downstreamCxActive = store.gauge(p + "downstream_cx_active");
@@ -47,6 +68,22 @@ public final class HcmStats {
       downstreamRqByClass[c] = store.counter(p + "downstream_rq_" + c + "xx");
     }
     downstreamRqCompleted = store.counter(p + "downstream_rq_completed");
+    downstreamCxDestroy = store.counter(p + "downstream_cx_destroy");
+    downstreamCxLengthMs = store.histogram(p + "downstream_cx_length_ms");
+    downstreamRqTime = store.histogram(p + "downstream_rq_time");
+    downstreamCxRxBytesTotal = store.counter(p + "downstream_cx_rx_bytes_total");
+    downstreamCxTxBytesTotal = store.counter(p + "downstream_cx_tx_bytes_total");
+    if (listenerPrefix.isEmpty()) {
+      listenerRqByClass = null;
+      listenerRqCompleted = null;
+    } else {
+      String l = listenerPrefix + p;
+      listenerRqByClass = new Counter[6];
+      for (int c = 1; c <= 5; c++) {
+        listenerRqByClass[c] = store.counter(l + "downstream_rq_" + c + "xx");
+      }
+      listenerRqCompleted = store.counter(l + "downstream_rq_completed");
+    }
     downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
     downstreamRqIdleTimeout = store.counter(p + "downstream_rq_idle_timeout");
     downstreamCxIdleTimeout = store.counter(p + "downstream_cx_idle_timeout");
@@ -60,10 +97,17 @@ public final class HcmStats {
         store.counter(p + "downstream_rq_redirected_with_normalized_path");
   }
 
+  /** A request completed with {@code status}: its class, here and in the listener's scope. */
   void responseCode(int status) {
     int cls = status / 100;
     if (cls >= 1 && cls <= 5) {
       downstreamRqByClass[cls].inc();
+      if (listenerRqByClass != null) {
+        listenerRqByClass[cls].inc();
+      }
+    }
+    if (listenerRqCompleted != null) {
+      listenerRqCompleted.inc();
     }
   }
 }

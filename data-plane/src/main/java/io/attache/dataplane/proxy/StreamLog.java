@@ -44,6 +44,11 @@ final class StreamLog {
     this.startTime = context.clock().instant();
   }
 
+  /** When the stream began, on the context's ticker. */
+  long startNanos() {
+    return startNanos;
+  }
+
   /** The request line as it arrived, before any filter or the router rewrote it. */
   void requestHeaders(HttpRequest request, String scheme) {
     this.requestHeaders = request.headers();

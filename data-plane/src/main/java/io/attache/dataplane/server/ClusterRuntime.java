@@ -70,6 +70,7 @@ final class ClusterRuntime implements AutoCloseable {
   private final JdkDnsResolver resolver;
   private final EventLoopGroup healthCheckGroup;
   private final SecretStore secrets;
+  private final ClusterManagerStats managerStats;
 
   /** One running cluster with the machinery that must stop with it. */
   private static final class Entry {
@@ -149,6 +150,9 @@ final class ClusterRuntime implements AutoCloseable {
       byName.put(c.name(), join(c.definition().source(), c));
     }
     this.staticClusters = java.util.Collections.unmodifiableMap(byName);
+    this.managerStats = new ClusterManagerStats(context.stats());
+    managerStats.clusterAdded.add(byName.size());
+    managerStats.activeClusters.set(byName.size());
   }
 
   /** Checkers, detectors and breakers register on their cluster before it publishes hosts. */
@@ -320,16 +324,32 @@ final class ClusterRuntime implements AutoCloseable {
       a.entry.upstream.updateLoadAssignment(a.parsed);
       a.entry.assignment = a.proto;
     }
+    managerStats.clusterUpdated.add(plan.assignments.size());
     List<Entry> retired = new ArrayList<>();
     for (Entry e : previous.values()) {
       if (plan.next.get(e.proto.getName()) != e) {
         retired.add(e);
+        if (!plan.next.containsKey(e.proto.getName())) {
+          managerStats.clusterRemoved.inc();
+        }
       }
     }
+    for (Entry e : plan.created) {
+      (previous.containsKey(e.proto.getName())
+              ? managerStats.clusterModified
+              : managerStats.clusterAdded)
+          .inc();
+    }
+    managerStats.activeClusters.set(staticClusters.size() + plan.next.size());
     if (!retired.isEmpty()) {
       dnsTimer.schedule(
           () -> retired.forEach(Entry::close), grace.toMillis(), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Sets {@code cluster_manager.warming_clusters} (the ADS client knows which are warming). */
+  void warmingClusters(int count) {
+    managerStats.warmingClusters.set(count);
   }
 
   /** The running cluster, or null when no cluster has this name. */

@@ -1,5 +1,6 @@
 package io.attache.dataplane.server;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
@@ -22,14 +23,17 @@ import io.attache.dataplane.listener.FilterChainConfig;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.ListenerRuntime;
+import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.tcpproxy.TcpProxyConfig;
 import io.attache.dataplane.tcpproxy.TcpProxyFilter;
 import io.attache.dataplane.tcpproxy.UpstreamConnector;
 import io.attache.dataplane.time.ExecutorScheduler;
+import io.attache.dataplane.tls.CertificateReport;
 import io.attache.dataplane.tls.CommonTlsConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.SecretSource;
@@ -53,11 +57,15 @@ import io.attache.dataplane.xds.XdsConfigDump;
 import io.attache.dataplane.xds.XdsResourceType;
 import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
-import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
+import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
+import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
+import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -91,6 +99,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
+  /** What Envoy reports as its hot-restart version when hot restart is not available. */
+  public static final String HOT_RESTART_VERSION = "disabled";
+
   private final Bootstrap bootstrap;
   private final StatsStore stats;
   private final SecretStore secrets = new SecretStore();
@@ -110,6 +121,8 @@ public final class ProxyServer {
   private final AdminServer admin;
   private final HealthCheckState healthCheck = new HealthCheckState();
   private final ListenerManagerStats listenerStats;
+  private final ServerStats serverStats;
+  private final StatsFlushConfig statsFlush;
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -126,6 +139,7 @@ public final class ProxyServer {
     this.bootstrap = bootstrap;
     this.options = options;
     this.xds = validated.xds();
+    this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
@@ -138,9 +152,28 @@ public final class ProxyServer {
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
-      listeners.add(new HttpListener(config, () -> runtime));
+      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config)));
     }
+    listenerStats.listenerAdded.add(listeners.size());
+    listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
     listenerStats.totalListenersActive.set(listeners.size());
+    this.serverStats =
+        new ServerStats(
+            stats,
+            new ServerStats.ServerIdentity(
+                options.concurrency(),
+                ServerStats.versionNumber(
+                    io.attache.api.BuildVersion.get(),
+                    bootstrap.hasStatsServerVersionOverride()
+                        ? bootstrap.getStatsServerVersionOverride().getValue()
+                        : 0),
+                options.restartEpoch()),
+            options.time().ticker(),
+            this::serverState,
+            this::openConnections,
+            () ->
+                CertificateReport.daysUntilFirstExpiring(
+                    secrets, options.time().clock().instant()));
     this.admin =
         new AdminServer(
             validated.admin(),
@@ -152,16 +185,13 @@ public final class ProxyServer {
                             ? ServerInitState.INITIALIZED
                             : ServerInitState.INITIALIZING)
                 .healthCheck(healthCheck)
+                .beforeStats(statsFlush.onAdmin() ? this::flushStats : () -> {})
+                .tagExtractor(TagExtractor.envoyDefaults().withFixedTags(options.statsTags()))
                 .serverDetails(
                     new ServerDetails(
                         io.attache.api.BuildVersion.get(),
                         bootstrap.getNode(),
-                        CommandLineOptions.newBuilder()
-                            .setConcurrency(options.concurrency())
-                            .setDrainTime(
-                                com.google.protobuf.Duration.newBuilder()
-                                    .setSeconds(options.drainTime().toSeconds()))
-                            .build()))
+                        options.commandLine()))
                 .clusters(clusters::view)
                 .configDump(this::configDump)
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
@@ -276,7 +306,7 @@ public final class ProxyServer {
                             f.disabled(),
                             f.factory(filterContext)))
                 .toList(),
-            new HcmStats(stats, hcm.statPrefix()),
+            new HcmStats(stats, hcm.statPrefix(), listenerStats(listener).prefix()),
             new Http1ServerCodecFactory(hcm.http1(), stats),
             new Http2ServerCodecFactory(hcm.http2(), stats, options.time().ticker()),
             accessLog,
@@ -297,14 +327,16 @@ public final class ProxyServer {
                     tls, secrets, new TlsStats(stats, listenerStatScope(listener) + "ssl.")));
   }
 
+  private ListenerStats listenerStats(ListenerConfig config) {
+    return new ListenerStats(
+        stats, ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address()));
+  }
+
   /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.} or its stat_prefix. */
   private static String listenerStatScope(ListenerConfig config) {
-    String statPrefix = config.proto().getStatPrefix();
-    String scope =
-        statPrefix.isEmpty()
-            ? config.address().getHostString() + "_" + config.address().getPort()
-            : statPrefix;
-    return "listener." + scope + ".";
+    return "listener."
+        + ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address())
+        + ".";
   }
 
   /** The secret store TLS contexts read; SDS secrets from ADS snapshots land here. */
@@ -312,17 +344,37 @@ public final class ProxyServer {
     return secrets;
   }
 
+  /**
+   * Envoy's dumps, in Envoy's order: the bootstrap, then clusters and listeners each with the
+   * bootstrap's as {@code static_*} and, with ADS, the dynamic ones, then routes, secrets and
+   * endpoints. The admin endpoint redacts secrets and applies the query.
+   */
   private List<Message> configDump() {
     List<Message> out = new ArrayList<>();
     out.add(BootstrapConfigDump.newBuilder().setBootstrap(bootstrap).build());
-    ads.ifPresent(
-        client -> {
-          XdsConfigDump dump = client.configDump();
-          out.add(dump.clusters());
-          out.add(dump.listeners());
-          out.add(dump.routes());
-          out.add(dump.endpoints());
-        });
+    XdsConfigDump dynamic = ads.map(AdsClient::configDump).orElse(XdsConfigDump.EMPTY);
+    ClustersConfigDump.Builder clusters = dynamic.clusters().toBuilder();
+    for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
+      clusters.addStaticClusters(
+          ClustersConfigDump.StaticCluster.newBuilder().setCluster(Any.pack(c)));
+    }
+    out.add(clusters.build());
+    ListenersConfigDump.Builder listeners = dynamic.listeners().toBuilder();
+    for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+      listeners.addStaticListeners(
+          ListenersConfigDump.StaticListener.newBuilder().setListener(Any.pack(l)));
+    }
+    out.add(listeners.build());
+    out.add(dynamic.routes());
+    SecretsConfigDump.Builder secretsDump = SecretsConfigDump.newBuilder();
+    for (Secret secret : bootstrap.getStaticResources().getSecretsList()) {
+      secretsDump.addStaticSecrets(
+          SecretsConfigDump.StaticSecret.newBuilder()
+              .setName(secret.getName())
+              .setSecret(Any.pack(secret)));
+    }
+    out.add(secretsDump.build());
+    out.add(dynamic.endpoints());
     return out;
   }
 
@@ -390,6 +442,7 @@ public final class ProxyServer {
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
+      StatsFlushConfig statsFlush,
       List<String> warnings) {}
 
   private static Validated check(Bootstrap bootstrap) throws ConfigException {
@@ -441,7 +494,12 @@ public final class ProxyServer {
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
             : Optional.empty();
-    return new Validated(listeners, AdminConfig.fromBootstrap(bootstrap), xds, warnings);
+    return new Validated(
+        listeners,
+        AdminConfig.fromBootstrap(bootstrap),
+        xds,
+        StatsFlushConfig.from(bootstrap),
+        warnings);
   }
 
   /**
@@ -490,6 +548,66 @@ public final class ProxyServer {
     adminAddress = admin.start();
     log.info(
         "admin endpoint on http://{}:{}/", adminAddress.getHostString(), adminAddress.getPort());
+    if (options.adminAddressPath().isPresent()) {
+      writeAdminAddress(options.adminAddressPath().get());
+    }
+    listenerStats.workersStarted.set(1);
+    if (xds.isEmpty()) {
+      serverStats.initialized();
+    }
+    if (!statsFlush.onAdmin()) {
+      long every = statsFlush.interval().toMillis();
+      timers.scheduleWithFixedDelay(this::flushStats, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Envoy's {@code --admin-address-path}: the bound admin address as {@code ip:port}. */
+  private void writeAdminAddress(java.nio.file.Path path) {
+    try {
+      java.nio.file.Files.writeString(
+          path, adminAddress.getAddress().getHostAddress() + ":" + adminAddress.getPort());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write --admin-address-path " + path, e);
+    }
+  }
+
+  /** Counts the bootstrap fields dropped under {@code --allow-unknown-static-fields}. */
+  public void countUnknownStaticFields(long count) {
+    stats.counter("server.static_unknown_fields").add(count);
+  }
+
+  /**
+   * Envoy's stats flush: server and manager gauges brought up to date, and every histogram's
+   * interval closed. On the timer thread, or the admin thread with {@code stats_flush_on_admin}.
+   */
+  private synchronized void flushStats() {
+    serverStats.refresh();
+    ads.ifPresent(
+        client -> {
+          XdsConfigDump dump = client.configDump();
+          clusters.warmingClusters(dump.clusters().getDynamicWarmingClustersCount());
+        });
+    stats.flushHistograms();
+  }
+
+  private ServerInfo.State serverState() {
+    return HealthCheckState.serverState(
+        xds.isEmpty() || firstSnapshotApplied
+            ? ServerInitState.INITIALIZED
+            : ServerInitState.INITIALIZING,
+        healthCheck.status());
+  }
+
+  /** Open downstream connections over every listener, static and from LDS. */
+  private long openConnections() {
+    long n = 0;
+    for (HttpListener l : listeners) {
+      n += l.openConnections();
+    }
+    for (HttpListener l : everyDynamicListener) {
+      n += l.openConnections();
+    }
+    return n;
   }
 
   /** Opens the ADS stream when the bootstrap has {@code dynamic_resources}; returns at once. */
@@ -505,7 +623,8 @@ public final class ProxyServer {
             new ExecutorScheduler(timers),
             options.time().random(),
             options.time().clock(),
-            options.xdsTransport());
+            options.xdsTransport(),
+            options.unknownDynamicFields());
     ads = Optional.of(client);
     client.start();
     log.info("mesh mode: ADS to {} at {}", xds.get().adsClusterName(), xds.get().servers());
@@ -623,6 +742,7 @@ public final class ProxyServer {
                 p.name(), new DynamicListener(running.listener, running.context, p.next().key));
             if (!running.key.proto().equals(p.next().key.proto())) {
               listenerStats.listenerModified.inc(); // a route config change alone is RDS's
+              listenerStats.listenerInPlaceUpdated.inc();
             }
             retireContext(old);
           }
@@ -635,6 +755,7 @@ public final class ProxyServer {
             } else {
               listenerStats.listenerAdded.inc();
             }
+            listenerStats.listenerCreateSuccess.add(options.concurrency());
             log.info("listener {} (LDS) serving on {}", p.name(), p.next().listener.boundAddress());
           }
         }
@@ -647,7 +768,10 @@ public final class ProxyServer {
         }
       }
       listenerStats.totalListenersActive.set(listeners.size() + dynamicListeners.size());
-      firstSnapshotApplied = true;
+      if (!firstSnapshotApplied) {
+        firstSnapshotApplied = true;
+        serverStats.initialized();
+      }
       return ApplyResult.accepted();
     }
   }
@@ -699,7 +823,7 @@ public final class ProxyServer {
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().runtime()),
+                : new HttpListener(config, () -> current.get().runtime(), listenerStats(config)),
             current,
             key),
         previous,

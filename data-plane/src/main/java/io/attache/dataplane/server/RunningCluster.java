@@ -175,6 +175,26 @@ final class RunningCluster implements ClusterHandle {
           }
 
           @Override
+          public void connectTime(long millis) {
+            stats.upstreamCxConnectMs().record(millis);
+          }
+
+          @Override
+          public void connectionLength(long millis) {
+            stats.upstreamCxLengthMs().record(millis);
+          }
+
+          @Override
+          public void bytesSent(long bytes) {
+            stats.upstreamCxTxBytesTotal().add(bytes);
+          }
+
+          @Override
+          public void bytesReceived(long bytes) {
+            stats.upstreamCxRxBytesTotal().add(bytes);
+          }
+
+          @Override
           public void connectionClosed(boolean localClose) {
             limits.connections().release();
             stats.upstreamCxActive().dec();
@@ -206,6 +226,11 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
+  public void responseTime(long millis) {
+    stats.upstreamRqTime().record(millis);
+  }
+
+  @Override
   public void requestEnded(SelectedHost selected, UpstreamOutcome outcome) {
     stats.upstreamRqActive().dec();
     ChosenHost chosen = (ChosenHost) selected;
@@ -230,7 +255,14 @@ final class RunningCluster implements ClusterHandle {
             yield HostStats.RequestOutcome.ERROR;
           }
           case CONNECT_FAILURE -> HostStats.RequestOutcome.ERROR;
-          case CANCELLED -> HostStats.RequestOutcome.SUCCESS;
+          // A retry or a client reset cancels the attempt after its response headers, if any:
+          // like Envoy, charge the host by the status it answered.
+          case CANCELLED ->
+              chosen.lastStatus == 0
+                  ? HostStats.RequestOutcome.NOT_ANSWERED
+                  : chosen.lastStatus >= 500
+                      ? HostStats.RequestOutcome.ERROR
+                      : HostStats.RequestOutcome.SUCCESS;
         };
     chosen.host.stats().onRequestFinished(hostOutcome);
     switch (outcome) {

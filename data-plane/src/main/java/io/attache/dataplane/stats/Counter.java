@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Counter {
   private final String name;
   private final LongAdder value = new LongAdder();
+  // Envoy's "used" bit survives /reset_counters; before a reset, a non-zero value says it.
+  private volatile boolean usedBeforeReset;
 
   Counter(String name) {
     this.name = name;
@@ -25,5 +27,17 @@ public final class Counter {
 
   public long value() {
     return value.sum();
+  }
+
+  /** Whether the counter was ever incremented (Envoy's {@code usedonly}). */
+  public boolean used() {
+    return usedBeforeReset || value.sum() != 0;
+  }
+
+  /** Back to 0; an increment racing the reset may survive it, as in Envoy. */
+  void reset() {
+    if (value.sumThenReset() != 0) {
+      usedBeforeReset = true;
+    }
   }
 }

@@ -39,8 +39,15 @@ public final class TagExtractor {
   private static final TagExtractor DEFAULT = new TagExtractor();
 
   private final List<Rule> rules = new ArrayList<>();
+  private final List<TagExtractedName.Tag> fixedTags;
+
+  private TagExtractor(List<TagExtractedName.Tag> fixedTags, List<Rule> rules) {
+    this.fixedTags = List.copyOf(fixedTags);
+    this.rules.addAll(rules);
+  }
 
   private TagExtractor() {
+    this.fixedTags = List.of();
     // Same order, regexes and tokenized patterns as Envoy's TagNameValues (only the families
     // Attaché emits); the first group is what is removed, the second the tag value.
     regex(RESPONSE_CODE, "_rq(_(\\d{3}))$", "");
@@ -72,6 +79,17 @@ public final class TagExtractor {
     return DEFAULT;
   }
 
+  /**
+   * These rules plus tags every stat carries (Envoy's {@code --stats-tag name:value} and {@code
+   * stats_config.stats_tags} with a {@code fixed_value}), placed where Envoy places them: after the
+   * tags any name can have, before those keyed by the name's first token.
+   */
+  public TagExtractor withFixedTags(List<TagExtractedName.Tag> tags) {
+    List<TagExtractedName.Tag> all = new ArrayList<>(fixedTags);
+    all.addAll(tags);
+    return new TagExtractor(all, rules);
+  }
+
   public TagExtractedName extract(String name) {
     List<TagExtractedName.Tag> tags = new ArrayList<>();
     BitSet removed = new BitSet(name.length());
@@ -82,6 +100,7 @@ public final class TagExtractor {
         rule.apply(name, tags, removed);
       }
     }
+    tags.addAll(fixedTags);
     for (Rule rule : rules) {
       if (!rule.prefix().isEmpty() && rule.prefix().equals(firstToken)) {
         rule.apply(name, tags, removed);

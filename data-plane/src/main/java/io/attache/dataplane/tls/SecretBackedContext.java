@@ -47,6 +47,7 @@ final class SecretBackedContext<C> implements AutoCloseable {
   private final String what;
   private final AtomicReference<Built<C>> built = new AtomicReference<>();
   private final SecretStore.Watch watch;
+  private final SecretStore.Watch tracking;
 
   /** {@code what} names the context in the log, e.g. "upstream TLS context". */
   SecretBackedContext(CommonTlsConfig common, SecretStore store, String what, Builder<C> builder) {
@@ -56,6 +57,26 @@ final class SecretBackedContext<C> implements AutoCloseable {
     this.builder = builder;
     rebuild();
     this.watch = store.watch(this::rebuild);
+    this.tracking =
+        store.track(
+            new SecretStore.MaterialInUse() {
+              @Override
+              public String context() {
+                return what;
+              }
+
+              @Override
+              public Optional<CertificateKeyPair> certificate() {
+                Built<C> now = built.get();
+                return now.current().ready() ? now.material().certificate() : Optional.empty();
+              }
+
+              @Override
+              public Optional<ValidationContext> validation() {
+                Built<C> now = built.get();
+                return now.current().ready() ? now.material().validation() : Optional.empty();
+              }
+            });
   }
 
   Current<C> current() {
@@ -104,5 +125,6 @@ final class SecretBackedContext<C> implements AutoCloseable {
   @Override
   public void close() {
     watch.close();
+    tracking.close();
   }
 }

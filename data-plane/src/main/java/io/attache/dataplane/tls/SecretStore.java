@@ -20,6 +20,20 @@ public final class SecretStore {
   private volatile Map<String, TlsSecret> staticSecrets = Map.of();
   private volatile Map<String, TlsSecret> dynamicSecrets = Map.of();
   private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
+  private final List<MaterialInUse> inUse = new CopyOnWriteArrayList<>();
+
+  /**
+   * The certificate and validation context one live TLS context uses right now (its current
+   * material, which may lag a secret that could not be built). What {@code /certs} lists.
+   */
+  public interface MaterialInUse {
+    /** Says which context this is, e.g. "upstream TLS context". */
+    String context();
+
+    Optional<TlsSecret.CertificateKeyPair> certificate();
+
+    Optional<TlsSecret.ValidationContext> validation();
+  }
 
   /** A registration that stops notifications when closed. */
   public interface Watch extends AutoCloseable {
@@ -79,6 +93,17 @@ public final class SecretStore {
   public Watch watch(Runnable onChange) {
     watchers.add(onChange);
     return () -> watchers.remove(onChange);
+  }
+
+  /** Lists {@code material} among the live contexts' until the registration is closed. */
+  public Watch track(MaterialInUse material) {
+    inUse.add(material);
+    return () -> inUse.remove(material);
+  }
+
+  /** The material of every live TLS context, in the order the contexts were built. */
+  public List<MaterialInUse> inUse() {
+    return List.copyOf(inUse);
   }
 
   private void notifyWatchers() {

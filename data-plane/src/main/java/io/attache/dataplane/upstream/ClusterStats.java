@@ -2,6 +2,7 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
+import io.attache.dataplane.stats.Histogram;
 import io.attache.dataplane.stats.StatsStore;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -25,6 +26,9 @@ public final class ClusterStats {
   private final Counter upstreamCxHttp2Total;
   private final Counter upstreamCxRxBytesTotal;
   private final Counter upstreamCxTxBytesTotal;
+  private final Histogram upstreamCxConnectMs;
+  private final Histogram upstreamCxLengthMs;
+  private final Histogram upstreamRqTime;
   private final Counter upstreamRqTotal;
   private final Gauge upstreamRqActive;
   private final Counter upstreamRqPendingTotal;
@@ -61,6 +65,9 @@ public final class ClusterStats {
     upstreamCxHttp2Total = counter("upstream_cx_http2_total");
     upstreamCxRxBytesTotal = counter("upstream_cx_rx_bytes_total");
     upstreamCxTxBytesTotal = counter("upstream_cx_tx_bytes_total");
+    upstreamCxConnectMs = store.histogram(prefix + "upstream_cx_connect_ms");
+    upstreamCxLengthMs = store.histogram(prefix + "upstream_cx_length_ms");
+    upstreamRqTime = store.histogram(prefix + "upstream_rq_time");
     upstreamRqTotal = counter("upstream_rq_total");
     upstreamRqActive = gauge("upstream_rq_active");
     upstreamRqPendingTotal = counter("upstream_rq_pending_total");
@@ -173,6 +180,19 @@ public final class ClusterStats {
 
   public Counter upstreamCxTxBytesTotal() {
     return upstreamCxTxBytesTotal;
+  }
+
+  public Histogram upstreamCxConnectMs() {
+    return upstreamCxConnectMs;
+  }
+
+  public Histogram upstreamCxLengthMs() {
+    return upstreamCxLengthMs;
+  }
+
+  /** Envoy's {@code upstream_rq_time}: from the downstream request's end to the response's end. */
+  public Histogram upstreamRqTime() {
+    return upstreamRqTime;
   }
 
   public Counter upstreamRqTotal() {

@@ -24,7 +24,9 @@ public final class HostStats {
   public enum RequestOutcome {
     SUCCESS,
     ERROR,
-    TIMEOUT
+    TIMEOUT,
+    /** Cancelled before any response: neither a success nor an error of the host. */
+    NOT_ANSWERED
   }
 
   public void onConnectionOpened() {
@@ -55,6 +57,7 @@ public final class HostStats {
         rqTimeout.increment();
         rqError.increment();
       }
+      case NOT_ANSWERED -> {}
     }
   }
 

@@ -2,6 +2,7 @@ package io.attache.dataplane.xds;
 
 import com.google.protobuf.Any;
 import io.attache.dataplane.logging.RateLimitedLog;
+import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
@@ -87,6 +88,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final XdsClientConfig config;
   private final XdsConfigListener listener;
   private final StatsStore stats;
+  private final UnknownDynamicFields unknownFields;
+  private final Counter dynamicUnknownFields;
   private final Scheduler scheduler;
   private final Clock clock;
   private final ReconnectBackoff backoff;
@@ -147,8 +150,23 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       RandomSource random,
       Clock clock,
       XdsTransport transport) {
+    this(config, listener, stats, scheduler, random, clock, transport, UnknownDynamicFields.WARN);
+  }
+
+  /** {@code unknownFields}: what a resource field the protos do not know leads to. */
+  public AdsClient(
+      XdsClientConfig config,
+      XdsConfigListener listener,
+      StatsStore stats,
+      Scheduler scheduler,
+      RandomSource random,
+      Clock clock,
+      XdsTransport transport,
+      UnknownDynamicFields unknownFields) {
     this.config = config;
     this.transport = transport;
+    this.unknownFields = unknownFields;
+    this.dynamicUnknownFields = stats.counter("server.dynamic_unknown_fields");
     this.listener = listener;
     this.stats = stats;
     this.scheduler = scheduler;
@@ -421,7 +439,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     Map<String, Any> sent = new HashMap<>();
     Map<String, String> errorsByName = new LinkedHashMap<>();
     for (int i = 0; i < response.resources().size(); i++) {
-      ResourceParser.Outcome outcome = parser.parse(response.resources().get(i).any(), i);
+      ResourceParser.Outcome outcome =
+          unknownFieldsChecked(parser.parse(response.resources().get(i).any(), i));
       mentioned.add(outcome.name());
       versions.put(outcome.name(), response.resources().get(i).version());
       sent.put(outcome.name(), response.resources().get(i).any());
@@ -552,6 +571,25 @@ public final class AdsClient implements StreamHost, AutoCloseable {
       }
     }
     return next;
+  }
+
+  /** Applies the unknown-field policy: a warning and a count, a rejection, or nothing. */
+  private ResourceParser.Outcome unknownFieldsChecked(ResourceParser.Outcome outcome) {
+    if (outcome.unknownField().isEmpty()) {
+      return outcome;
+    }
+    String where = outcome.unknownField().get();
+    return switch (unknownFields) {
+      case IGNORE -> outcome;
+      case WARN -> {
+        dynamicUnknownFields.inc();
+        log.warn("{}: unknown field, ignored (a newer control plane's field?)", where);
+        yield outcome;
+      }
+      case REJECT ->
+          ResourceParser.Outcome.rejected(
+              outcome.name(), where + ": unknown field (--reject-unknown-dynamic-fields)");
+    };
   }
 
   // ---- warming and delivery ----------------------------------------------------------------

@@ -27,14 +27,21 @@ abstract class ResourceParser<T extends Message> {
     this.collection = collection;
   }
 
-  /** The outcome for one resource: either {@code resource} or {@code error} is present. */
-  record Outcome(String name, Optional<ParsedResource> resource, Optional<String> error) {
-    static Outcome parsed(ParsedResource resource) {
-      return new Outcome(resource.name(), Optional.of(resource), Optional.empty());
+  /**
+   * The outcome for one resource: either {@code resource} or {@code error} is present; {@code
+   * unknownField} names the first field the protos did not know, if any.
+   */
+  record Outcome(
+      String name,
+      Optional<ParsedResource> resource,
+      Optional<String> error,
+      Optional<String> unknownField) {
+    static Outcome parsed(ParsedResource resource, Optional<String> unknownField) {
+      return new Outcome(resource.name(), Optional.of(resource), Optional.empty(), unknownField);
     }
 
     static Outcome rejected(String name, String error) {
-      return new Outcome(name, Optional.empty(), Optional.of(error));
+      return new Outcome(name, Optional.empty(), Optional.of(error), Optional.empty());
     }
   }
 
@@ -71,7 +78,9 @@ abstract class ResourceParser<T extends Message> {
           rejected.stream().map(FieldSupport.Finding::toString).collect(Collectors.joining("; ")));
     }
     try {
-      return Outcome.parsed(new ParsedResource(type, name, proto, validate(proto, name, path)));
+      return Outcome.parsed(
+          new ParsedResource(type, name, proto, validate(proto, name, path)),
+          UnknownDynamicFields.firstUnknown(proto, path));
     } catch (ConfigException e) {
       return Outcome.rejected(name, e.getMessage());
     }

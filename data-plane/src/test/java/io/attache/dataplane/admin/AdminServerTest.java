@@ -30,8 +30,6 @@ import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
   private final StatsStore stats = new StatsStore();
-  private final io.attache.dataplane.stats.HistogramStore histograms =
-      new io.attache.dataplane.stats.HistogramStore();
   private final AtomicReference<ServerInitState> init =
       new AtomicReference<>(ServerInitState.INITIALIZED);
   private final HealthCheckState healthCheck = new HealthCheckState();
@@ -80,7 +78,6 @@ class AdminServerTest {
     AdminSources sources =
         AdminSources.builder()
             .stats(stats)
-            .histograms(histograms)
             .initState(init::get)
             .healthCheck(healthCheck)
             .serverDetails(
@@ -179,6 +176,50 @@ class AdminServerTest {
   }
 
   @Test
+  void loggingListsAndChangesLevelsAtRuntimeAndRefusesWhatEnvoyRefuses() throws Exception {
+    try {
+      HttpResponse<String> changed = post("/logging?paths=io.attache.dataplane.xds:debug");
+      assertThat(changed.statusCode()).isEqualTo(200);
+      assertThat(changed.body())
+          .startsWith("active loggers:\n")
+          .contains("  io.attache.dataplane.xds: debug\n");
+      assertThat(
+              org.slf4j.LoggerFactory.getLogger("io.attache.dataplane.xds.AdsClient")
+                  .isDebugEnabled())
+          .isTrue();
+
+      HttpResponse<String> badLevel = post("/logging?level=loud");
+      assertThat(badLevel.statusCode()).isEqualTo(400);
+      assertThat(badLevel.body())
+          .startsWith("error: unknown logger level\n\nusage: /logging?<name>=<level>")
+          .contains("levels: trace debug info warning error critical off \n");
+      HttpResponse<String> badName = post("/logging?nosuchcomponent=debug");
+      assertThat(badName.statusCode()).isEqualTo(400);
+      assertThat(badName.body()).startsWith("error: unknown logger name\n");
+      assertThat(get("/logging?level=debug").statusCode()).isEqualTo(405);
+    } finally {
+      post("/logging?level=info");
+    }
+    assertThat(
+            org.slf4j.LoggerFactory.getLogger("io.attache.dataplane.xds.AdsClient")
+                .isDebugEnabled())
+        .isFalse();
+  }
+
+  @Test
+  void resetCountersZeroesCountersAndKeepsGauges() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total").add(7);
+    stats.gauge("cluster.backend.upstream_cx_active").set(2);
+
+    assertThat(post("/reset_counters").body()).isEqualTo("OK\n");
+
+    assertThat(get("/stats?filter=backend").body())
+        .isEqualTo(
+            "cluster.backend.upstream_cx_active: 2\n" + "cluster.backend.upstream_rq_total: 0\n");
+    assertThat(get("/hot_restart_version").body()).isEqualTo("disabled");
+  }
+
+  @Test
   void unknownPathsAre404WithTheListOfCommands() throws Exception {
     HttpResponse<String> response = get("/nope");
     assertThat(response.statusCode()).isEqualTo(404);
@@ -242,30 +283,23 @@ class AdminServerTest {
             "# TYPE envoy_cluster_upstream_rq counter\n"
                 + "envoy_cluster_upstream_rq{envoy_response_code=\"503\","
                 + "envoy_cluster_name=\"backend\"} 2\n"
-                + "\n"
                 + "# TYPE envoy_cluster_upstream_rq_total counter\n"
                 + "envoy_cluster_upstream_rq_total{envoy_cluster_name=\"backend\"} 7\n"
                 + "envoy_cluster_upstream_rq_total{envoy_cluster_name=\"payments\"} 1\n"
-                + "\n"
                 + "# TYPE envoy_cluster_upstream_rq_xx counter\n"
                 + "envoy_cluster_upstream_rq_xx{envoy_response_code_class=\"5\","
                 + "envoy_cluster_name=\"backend\"} 2\n"
-                + "\n"
                 + "# TYPE envoy_http_downstream_rq_xx counter\n"
                 + "envoy_http_downstream_rq_xx{envoy_response_code_class=\"2\","
                 + "envoy_http_conn_manager_prefix=\"ingress\"} 5\n"
-                + "\n"
                 + "# TYPE envoy_cluster_circuit_breakers_default_cx_open gauge\n"
                 + "envoy_cluster_circuit_breakers_default_cx_open{envoy_cluster_name=\"backend\"} 0\n"
-                + "\n"
                 + "# TYPE envoy_listener_downstream_cx_active gauge\n"
                 + "envoy_listener_downstream_cx_active{envoy_listener_address=\"0.0.0.0_15001\"} 4\n"
-                + "\n"
                 + "# TYPE envoy_server_live gauge\n"
-                + "envoy_server_live{} 1\n"
-                + "\n");
+                + "envoy_server_live{} 1\n");
     assertThat(get("/stats?format=prometheus&filter=server").body())
-        .isEqualTo("# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n\n");
+        .isEqualTo("# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n");
   }
 
   @Test
@@ -351,6 +385,14 @@ class AdminServerTest {
   }
 
   @Test
+  void configDumpAnswers404ForAResourceNoDumpHas() throws Exception {
+    HttpResponse<String> response = get("/config_dump?resource=dynamic_nothing");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.body()).isEqualTo("dynamic_nothing not found in config dump");
+    assertThat(get("/config_dump?resource=").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void configDumpFailsWith500WhenATypeIsNotRegistered() throws Exception {
     server.close();
     server =
@@ -422,11 +464,11 @@ class AdminServerTest {
   }
 
   @Test
-  void prometheusOutputRendersHistogramsAfterGaugesAsEnvoyDoes() throws Exception {
+  void prometheusOutputRendersHistogramsAfterGaugesWithEnvoysApproximateSum() throws Exception {
     stats.gauge("server.live").set(1);
-    histograms.histogram("cluster.backend.upstream_rq_time").record(3);
-    histograms.histogram("cluster.backend.upstream_rq_time").record(40);
-    histograms.histogram("cluster.unused.upstream_rq_time");
+    stats.histogram("cluster.backend.upstream_rq_time").record(3);
+    stats.histogram("cluster.backend.upstream_rq_time").record(40);
+    stats.histogram("cluster.unused.upstream_rq_time");
     StringBuilder buckets = new StringBuilder();
     long[] counts = {0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     String[] bounds = {
@@ -445,12 +487,10 @@ class AdminServerTest {
         .isEqualTo(
             "# TYPE envoy_server_live gauge\n"
                 + "envoy_server_live{} 1\n"
-                + "\n"
                 + "# TYPE envoy_cluster_upstream_rq_time histogram\n"
                 + buckets
                 + "envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"backend\",le=\"+Inf\"} 2\n"
-                + "envoy_cluster_upstream_rq_time_sum{envoy_cluster_name=\"backend\"} 43\n"
-                + "envoy_cluster_upstream_rq_time_count{envoy_cluster_name=\"backend\"} 2\n"
-                + "\n");
+                + "envoy_cluster_upstream_rq_time_sum{envoy_cluster_name=\"backend\"} 43.543007488362682977367512648925\n"
+                + "envoy_cluster_upstream_rq_time_count{envoy_cluster_name=\"backend\"} 2\n");
   }
 }

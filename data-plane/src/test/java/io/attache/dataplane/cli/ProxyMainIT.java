@@ -99,6 +99,184 @@ class ProxyMainIT {
     }
   }
 
+  /**
+   * The argument list Istio's pilot-agent starts Envoy with ({@code pkg/envoy/proxy.go}): fourteen
+   * flags, every one accepted, those with a meaning here honoured.
+   */
+  @Test
+  void startsWithTheArgumentListIstiosPilotAgentUses(@TempDir Path dir) throws Exception {
+    try (TestHttpServer app = TestHttpServer.http1(TestHttpServer.echo("app"))) {
+      int listenerPort = freePort();
+      int adminPort = freePort();
+      String yaml =
+          Files.readString(EXAMPLE)
+              .replace("port_value: 15001", "port_value: " + listenerPort)
+              .replace("port_value: 15000", "port_value: " + adminPort)
+              .replace("port_value: 8080", "port_value: " + app.port())
+              // A field from a newer Envoy: dropped with a warning, as Istio asks.
+              .replace("node:\n", "node:\n  future_field: 1\n");
+      Path config = dir.resolve("envoy-rev.yaml");
+      Files.writeString(config, yaml);
+      Path log = dir.resolve("proxy.log");
+      List<String> args =
+          List.of(
+              "-c",
+              config.toString(),
+              "--drain-time-s",
+              "2",
+              "--drain-strategy",
+              "immediate",
+              "--local-address-ip-version",
+              "v4",
+              "--file-flush-interval-msec",
+              "1000",
+              "--disable-hot-restart",
+              "--allow-unknown-static-fields",
+              "-l",
+              "warning",
+              "--component-log-level",
+              "misc:error,config:info",
+              "--skip-deprecated-logs",
+              "--enable-core-dump",
+              "--log-format",
+              "{\"level\":\"%l\",\"component\":\"%n\",\"msg\":\"%j\"}",
+              "--config-yaml",
+              "{\"node\":{\"cluster\":\"from-override\"}}",
+              "--concurrency",
+              "2");
+      List<String> command = new java.util.ArrayList<>(List.of(javaBin(), "-jar", JAR.toString()));
+      command.addAll(args);
+      Process proxy =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      try {
+        awaitReady(adminPort);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        assertThat(get(client, listenerPort, "/hi").statusCode()).isEqualTo(200);
+        String serverInfo = get(client, adminPort, "/server_info").body();
+        assertThat(serverInfo)
+            .contains("\"drain_strategy\": \"Immediate\"")
+            .contains("\"log_level\": \"warning\"")
+            .contains("\"allow_unknown_static_fields\": true")
+            .contains("\"disable_hot_restart\": true")
+            .contains("\"cluster\": \"from-override\"")
+            .contains("\"concurrency\": 2")
+            .contains("\"hot_restart_version\": \"disabled\"");
+        assertThat(get(client, adminPort, "/stats?filter=server.static_unknown_fields").body())
+            .isEqualTo("server.static_unknown_fields: 1\n");
+
+        proxy.destroy(); // SIGTERM
+        assertThat(proxy.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(log);
+        assertThat(proxy.exitValue()).as(output).isZero();
+        List<String> logLines = output.lines().filter(l -> l.startsWith("{\"level\":")).toList();
+        // -l warning hides main's info lines, config:info keeps the config component's.
+        assertThat(logLines)
+            .anySatisfy(
+                l ->
+                    assertThat(l)
+                        .startsWith("{\"level\":\"warning\",\"component\":\"main\",\"msg\":")
+                        .contains("future_field: unknown field, dropped"))
+            .noneSatisfy(l -> assertThat(l).contains("\"level\":\"info\",\"component\":\"main\""));
+      } finally {
+        proxy.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void flagsWithAnEnvoyMeaningTakeEffect(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("ambassador.yaml");
+    Files.writeString(
+        config,
+        Files.readString(EXAMPLE)
+            .replace("port_value: 15001", "port_value: 0")
+            .replace("port_value: 15000", "port_value: 0"));
+    Path addressFile = dir.resolve("admin-address");
+    Path logFile = dir.resolve("attache.log");
+    Process proxy =
+        new ProcessBuilder(
+                javaBin(),
+                "-jar",
+                JAR.toString(),
+                "-c",
+                config.toString(),
+                "--admin-address-path",
+                addressFile.toString(),
+                "--log-path",
+                logFile.toString(),
+                "--stats-tag",
+                "mesh:blue",
+                "--service-zone",
+                "zone-a",
+                "--concurrency",
+                "1")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("stdout").toFile())
+            .start();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(addressFile) && !Files.readString(addressFile).isEmpty());
+      String address = Files.readString(addressFile);
+      assertThat(address).matches("127\\.0\\.0\\.1:\\d+");
+      int adminPort = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+      awaitReady(adminPort);
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      assertThat(get(client, adminPort, "/stats/prometheus").body())
+          .contains("envoy_server_live{mesh=\"blue\"} 1");
+      assertThat(get(client, adminPort, "/server_info").body()).contains("\"zone\": \"zone-a\"");
+      assertThat(Files.readString(logFile))
+          .containsPattern(
+              "\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\]\\[main\\]\\[info\\]\\[main\\]"
+                  + " \\[io/attache/dataplane/server/ProxyServer\\.java:\\d+\\] admin endpoint on");
+    } finally {
+      proxy.destroy();
+      proxy.waitFor(20, TimeUnit.SECONDS);
+      proxy.destroyForcibly();
+    }
+  }
+
+  @Test
+  void initOnlyStartsThenExitsAndHotRestartVersionSaysDisabled(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("ambassador.yaml");
+    Files.writeString(
+        config,
+        Files.readString(EXAMPLE)
+            .replace("port_value: 15001", "port_value: 0")
+            .replace("port_value: 15000", "port_value: 0"));
+    Result init = run(List.of("-c", config.toString(), "--mode", "init_only"));
+    assertThat(init.exitCode()).as(init.output()).isZero();
+    assertThat(init.output()).contains("--mode init_only: initialised; exiting");
+
+    Result version = run(List.of("--hot-restart-version"));
+    assertThat(version.exitCode()).isZero();
+    assertThat(version.output().strip()).isEqualTo("disabled");
+
+    Result badLevel = run(List.of("-c", EXAMPLE.toString(), "-l", "loud"));
+    assertThat(badLevel.exitCode()).isEqualTo(1);
+    assertThat(badLevel.output()).contains("unknown log level 'loud'");
+  }
+
+  private static void awaitReady(int adminPort) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> get(client, adminPort, "/ready").statusCode() == 200);
+  }
+
+  private static HttpResponse<String> get(HttpClient client, int port, String path)
+      throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private record Result(int exitCode, String output) {}
 
   private static Result run(List<String> args) throws IOException, InterruptedException {

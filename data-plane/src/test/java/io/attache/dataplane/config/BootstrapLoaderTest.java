@@ -142,6 +142,37 @@ class BootstrapLoaderTest {
   }
 
   @Test
+  void withAllowUnknownStaticFieldsUnknownFieldsAreDroppedAndNamed() throws Exception {
+    java.util.List<String> dropped = new java.util.ArrayList<>();
+    Bootstrap b =
+        BootstrapLoader.parse(
+            """
+            node: { id: a, future_field: 1 }
+            static_resources:
+              listeners:
+              - name: l
+                address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                filter_chains:
+                - filters:
+                  - name: hcm
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: x
+                      newer_option: true
+            """,
+            false,
+            dropped::add);
+
+    assertThat(b.getNode().getId()).isEqualTo("a");
+    assertThat(dropped)
+        .containsExactly(
+            "node.future_field",
+            "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.newer_option");
+    assertThatThrownBy(() -> BootstrapLoader.parse("node: { future_field: 1 }", false))
+        .hasMessageContaining("node.future_field: unknown field");
+  }
+
+  @Test
   void acceptsWhatEnvoysYamlLoaderAcceptsLowercaseEnumsAndObjectFormDurationsAndWrappers()
       throws Exception {
     String lenient =

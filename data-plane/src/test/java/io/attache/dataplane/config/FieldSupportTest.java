@@ -16,7 +16,7 @@ class FieldSupportTest {
         BootstrapLoader.parse(
             """
             node: { id: a, user_agent_name: custom }
-            stats_flush_interval: 5s
+            enable_dispatcher_stats: true
             static_resources:
               secrets: [{ name: s, generic_secret: { secret: { inline_string: x } } }]
             """,
@@ -28,7 +28,7 @@ class FieldSupportTest {
         .extracting(Finding::path, Finding::status)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("node.user_agent_name", Status.IGNORED),
-            org.assertj.core.groups.Tuple.tuple("stats_flush_interval", Status.IGNORED),
+            org.assertj.core.groups.Tuple.tuple("enable_dispatcher_stats", Status.IGNORED),
             org.assertj.core.groups.Tuple.tuple(
                 "static_resources.secrets[0].generic_secret", Status.REJECTED));
   }

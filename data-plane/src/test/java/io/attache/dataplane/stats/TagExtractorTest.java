@@ -3,6 +3,7 @@ package io.attache.dataplane.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.stats.TagExtractedName.Tag;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TagExtractorTest {
@@ -81,5 +82,24 @@ class TagExtractorTest {
     TagExtractedName n = extractor.extract("server.live");
     assertThat(n.extractedName()).isEqualTo("server.live");
     assertThat(n.tags()).isEmpty();
+  }
+
+  @Test
+  void fixedTagsComeAfterTheAnyNameTagsAndBeforeTheKeyedOnesAsInEnvoy() {
+    // Envoy 1.40 with --stats-tag mesh:blue --stats-tag zone:z1 printed
+    // envoy_http_downstream_rq_xx{envoy_response_code_class="1",mesh="blue",zone="z1",
+    // envoy_http_conn_manager_prefix="admin"}.
+    TagExtractor withFixed =
+        extractor.withFixedTags(List.of(new Tag("mesh", "blue"), new Tag("zone", "z1")));
+    TagExtractedName n = withFixed.extract("http.admin.downstream_rq_1xx");
+    assertThat(n.tags())
+        .containsExactly(
+            new Tag("envoy.response_code_class", "1"),
+            new Tag("mesh", "blue"),
+            new Tag("zone", "z1"),
+            new Tag("envoy.http_conn_manager_prefix", "admin"));
+    assertThat(withFixed.extract("server.live").tags())
+        .containsExactly(new Tag("mesh", "blue"), new Tag("zone", "z1"));
+    assertThat(extractor.extract("server.live").tags()).isEmpty();
   }
 }

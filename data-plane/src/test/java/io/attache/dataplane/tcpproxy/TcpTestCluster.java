@@ -119,4 +119,9 @@ final class TcpTestCluster implements ClusterHandle {
   public void requestEnded(SelectedHost host, UpstreamOutcome outcome) {
     throw new UnsupportedOperationException("tcp_proxy has no requests");
   }
+
+  @Override
+  public void responseTime(long millis) {
+    throw new UnsupportedOperationException("tcp_proxy has no responses");
+  }
 }

@@ -94,7 +94,7 @@ class MeshModeIT {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("x-upstream")).hasValue("a");
     assertThat(stat("control_plane.connected_state")).isEqualTo(1);
-    String dump = admin("/config_dump");
+    String dump = admin("/config_dump?include_eds");
     assertThat(dump)
         .contains("dynamic_active_clusters")
         .contains("dynamic_listeners")

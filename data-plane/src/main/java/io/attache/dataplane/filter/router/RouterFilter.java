@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal HTTP filter (Envoy's router): acts on the route — local answers for no route, direct
@@ -407,7 +408,12 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   /** A circuit breaker refused the request: 503, {@code x-envoy-overloaded}, flag UO. */
   private void overloaded(String details) {
     info.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
-    var r = LocalReply.build(callbacks.alloc(), 503, "upstream overflow", callbacks.grpcRequest());
+    var r =
+        LocalReply.build(
+            callbacks.alloc(),
+            503,
+            "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+            callbacks.grpcRequest());
     r.headers().set(OVERLOADED_HEADER, "true");
     callbacks.sendLocalReply(r, details);
   }
@@ -466,6 +472,11 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     boolean last = content instanceof LastHttpContent;
     if (last) {
       responseComplete = true;
+      if (requestComplete) {
+        cluster.responseTime(
+            TimeUnit.NANOSECONDS.toMillis(
+                shared.context.ticker().nanoTime() - requestCompleteNanos));
+      }
       a.end(UpstreamOutcome.COMPLETED, requestComplete && upstreamKeepAlive);
       if (content instanceof HttpResponse full) {
         callbacks.encodeHeaders(full, true);

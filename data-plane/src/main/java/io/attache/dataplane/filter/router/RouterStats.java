@@ -11,7 +11,6 @@ final class RouterStats {
   final Counter noRoute;
   final Counter noCluster;
   final Counter rqDirectResponse;
-  final Counter rqRedirect;
   final Counter downstreamRqTimeout;
 
   RouterStats(StatsStore store, String statPrefix) {
@@ -19,7 +18,8 @@ final class RouterStats {
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");
-    rqRedirect = store.counter(p + "rq_redirect");
+    // Envoy has rq_redirect but counts a redirect route as rq_direct_response: it stays at 0.
+    store.counter(p + "rq_redirect");
     downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
   }
 }

@@ -139,6 +139,11 @@ final class RecordingCluster implements ClusterHandle {
   }
 
   @Override
+  public void responseTime(long millis) {
+    events.add("response time " + millis + " ms");
+  }
+
+  @Override
   public void requestEnded(SelectedHost host, UpstreamOutcome outcome) {
     events.add("ended " + outcome);
   }

@@ -156,9 +156,53 @@ class RouterFilterTest {
             "released reusable=false",
             "started",
             "response 200",
+            "response time 1050 ms",
             "ended COMPLETED",
             "released reusable=true");
     assertThat(h.counter("cluster.backend.upstream_rq_retry")).isEqualTo(1);
+  }
+
+  @Test
+  void theResponseTimeRunsFromTheEndOfTheRequestAcrossEveryTryAndTheStreamTimeFromItsStart()
+      throws Exception {
+    StreamHarness h = start();
+    h.time.advance(Duration.ofMillis(7)); // the stream is older than the clock's origin
+    h.request(get("/slow"));
+    h.time.advance(Duration.ofSeconds(1)); // first try times out
+    h.time.advance(Duration.ofMillis(50)); // back-off
+    h.time.advance(Duration.ofMillis(230));
+    respond(cluster.upstreams.get(1), 200, "hello");
+
+    assertThat(cluster.events).contains("response time 1280 ms");
+    var streamTime = h.stats.histogram("http.ingress.downstream_rq_time").statistics().cumulative();
+    assertThat(streamTime.sampleCount()).isEqualTo(1);
+    // libcircllhist keeps two significant digits: 1280 ms lands in the [1200, 1300) bin.
+    assertThat(streamTime.bins())
+        .singleElement()
+        .satisfies(
+            bin -> {
+              assertThat(bin.lowerBound()).isEqualTo(1200.0);
+              assertThat(bin.width()).isEqualTo(100.0);
+            });
+  }
+
+  @Test
+  void aTryThatNeverAnswersRecordsNoResponseTime() throws Exception {
+    StreamHarness h = start();
+    h.request(get("/slow"));
+    h.time.advance(Duration.ofSeconds(1));
+    h.time.advance(Duration.ofMillis(50));
+    h.time.advance(Duration.ofSeconds(1));
+
+    assertThat(h.downstream.status()).isEqualTo(504);
+    assertThat(cluster.events).noneMatch(e -> e.startsWith("response time"));
+    assertThat(
+            h.stats
+                .histogram("http.ingress.downstream_rq_time")
+                .statistics()
+                .cumulative()
+                .sampleCount())
+        .isEqualTo(1);
   }
 
   @Test

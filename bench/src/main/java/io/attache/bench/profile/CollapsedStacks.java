@@ -1,4 +1,4 @@
-package io.attache.bench.proxy;
+package io.attache.bench.profile;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,17 +10,23 @@ import java.util.Map;
 
 /**
  * Summarises an async-profiler profile in collapsed form (one {@code frame;frame;...;leaf count}
- * line per distinct stack, root first): where the samples went by stage of the proxy's work (the
- * deepest stage marker on each stack wins, so "kernel send" under "response write" counts as the
- * send), by leaf frame, and by the deepest Attaché frame. Kernel frames carry async-profiler's
- * {@code _[k]} suffix. Reads only; pure, so it is unit-tested.
+ * line per distinct stack, root first): where the samples went by stage of the profiled program's
+ * work (each benchmark names its own stages; the deepest stage marker on each stack wins, so
+ * "kernel send" under "response write" counts as the send), by leaf frame, and by the deepest
+ * Attaché frame. Kernel frames carry async-profiler's {@code _[k]} suffix. Reads only; pure, so it
+ * is unit-tested.
  */
-final class CollapsedStacks {
+public final class CollapsedStacks {
   /** A stage and the frame text that marks it; the first matching marker names the stage. */
-  record Stage(String name, String marker) {}
+  public record Stage(String name, String marker) {
+    /** A marker names a kernel stage when its name says so: such a stage may own kernel leaves. */
+    boolean kernel() {
+      return name.startsWith("kernel");
+    }
+  }
 
-  /** Ordered as a request flows; on one stack the deepest marked frame decides. */
-  static final List<Stage> STAGES =
+  /** The kernel stages every program on Linux has, to put before a benchmark's own stages. */
+  public static final List<Stage> KERNEL_STAGES =
       List.of(
           new Stage("kernel: send/write", "tcp_sendmsg"),
           new Stage("kernel: send/write", "sock_write_iter"),
@@ -28,32 +34,29 @@ final class CollapsedStacks {
           new Stage("kernel: receive", "tcp_recvmsg"),
           new Stage("kernel: receive", "__sys_recvfrom"),
           new Stage("kernel: epoll", "ep_poll"),
-          new Stage("kernel: epoll_ctl", "do_epoll_ctl"),
-          new Stage("JIT compiler", "CompileBroker"),
-          new Stage("GC", "GenCollectedHeap"),
-          new Stage("GC", "SerialHeap"),
-          new Stage("HTTP/1 request guard (byte scan)", "RequestSmugglingGuard"),
-          new Stage("HTTP/1 request decode (Netty)", "HttpObjectDecoder"),
-          new Stage("HTTP/1 message encode (Netty)", "HttpObjectEncoder"),
-          new Stage("HTTP/2 codec (Netty)", "handler/codec/http2"),
-          new Stage("exchange sequencer", "Http1ExchangeSequencer"),
-          new Stage("connection handler", "Http1ConnectionHandler"),
-          new Stage("routing", "RouteTable"),
-          new Stage("proxy stream (router filter)", "ProxyStream"),
-          new Stage("upstream pool", "HostPool"),
-          new Stage("buffer allocation", "ByteBufAllocator"),
-          new Stage("leak detector sampling", "ResourceLeakDetector"),
-          new Stage("timers", "ScheduledFutureTask"),
-          new Stage("flush / socket write (Java side)", "flush0"));
+          new Stage("kernel: epoll_ctl", "do_epoll_ctl"));
 
+  public static final String KERNEL_OTHER = "kernel: other";
+
+  private final List<Stage> stages;
+  private final String unmarked;
   private final Map<String, Long> byStage = new LinkedHashMap<>();
   private final Map<String, Long> byLeaf = new HashMap<>();
   private final Map<String, Long> byAttacheFrame = new HashMap<>();
   private long total;
   private long kernel;
 
-  static CollapsedStacks parse(List<String> lines) {
-    CollapsedStacks s = new CollapsedStacks();
+  private CollapsedStacks(List<Stage> stages, String unmarked) {
+    this.stages = List.copyOf(stages);
+    this.unmarked = unmarked;
+  }
+
+  /**
+   * Parses {@code lines}; {@code stages} in the order they are tried on each frame, {@code
+   * unmarked} the stage of a stack with no marker on it.
+   */
+  public static CollapsedStacks parse(List<String> lines, List<Stage> stages, String unmarked) {
+    CollapsedStacks s = new CollapsedStacks(stages, unmarked);
     for (String line : lines) {
       s.add(line);
     }
@@ -91,25 +94,23 @@ final class CollapsedStacks {
    * The deepest marked frame's stage; a sample whose leaf is in the kernel is always kernel time,
    * "kernel: other" when its kernel stack was cut short (interrupt context) or names no marker.
    */
-  static String stageOf(String[] frames) {
+  String stageOf(String[] frames) {
     boolean inKernel = frames[frames.length - 1].endsWith("_[k]");
     for (int i = frames.length - 1; i >= 0; i--) {
-      for (Stage stage : STAGES) {
+      for (Stage stage : stages) {
         if (frames[i].contains(stage.marker())) {
-          return inKernel && !stage.name().startsWith("kernel") ? KERNEL_OTHER : stage.name();
+          return inKernel && !stage.kernel() ? KERNEL_OTHER : stage.name();
         }
       }
     }
-    return inKernel ? KERNEL_OTHER : "other (Netty event loop, JDK)";
+    return inKernel ? KERNEL_OTHER : unmarked;
   }
 
-  static final String KERNEL_OTHER = "kernel: other";
-
-  long total() {
+  public long total() {
     return total;
   }
 
-  double share(String stage) {
+  public double share(String stage) {
     return total == 0 ? 0 : (double) byStage.getOrDefault(stage, 0L) / total;
   }
 
@@ -118,7 +119,7 @@ final class CollapsedStacks {
    * suffix marks allocations outside a TLAB instead), then the three rankings, {@code top} rows
    * each.
    */
-  String summary(String title, int top, boolean cpu) {
+  public String summary(String title, int top, boolean cpu) {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%s: %,d samples", title, total));
     if (cpu) {

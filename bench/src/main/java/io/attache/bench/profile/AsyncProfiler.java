@@ -1,23 +1,26 @@
-package io.attache.bench.proxy;
+package io.attache.bench.profile;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drives async-profiler (the {@code tools.profiler:async-profiler} jar on the bench class path
  * carries its native agent) inside a running JVM through {@code jcmd JVMTI.agent_load}: start a CPU
  * or allocation profile, dump it in collapsed form and as an HTML flame graph, stop. Unlike JFR's
  * execution samples it sees time in native code and the kernel, which on a loopback proxy is half
- * the work. Bench code only; never attached to a proxy outside {@code --profile-s}.
+ * the work. Bench code only; attached only in a benchmark's profile mode (the proxy bench's {@code
+ * --profile-s}, the control-plane bench's {@code --profile}).
  */
-final class AsyncProfiler {
+public final class AsyncProfiler {
+  private static final long JCMD_TIMEOUT_SECONDS = 30;
+
   private final Path library;
   private final Path workDir;
 
@@ -27,7 +30,7 @@ final class AsyncProfiler {
   }
 
   /** The agent extracted into {@code workDir}, or empty where the jar has none for this system. */
-  static Optional<AsyncProfiler> extract(Path workDir) throws IOException {
+  public static Optional<AsyncProfiler> extract(Path workDir) throws IOException {
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch", "");
     if (!os.contains("linux")) {
@@ -53,29 +56,46 @@ final class AsyncProfiler {
   }
 
   /** Starts sampling {@code event} ({@code cpu} or {@code alloc}) in the JVM {@code pid}. */
-  void start(long pid, String event) {
+  public void start(long pid, String event) {
     String interval = event.equals("cpu") ? ",interval=200us" : "";
     agent(pid, "start,event=" + event + interval);
   }
 
   /** Writes what was sampled as collapsed stacks and a flame graph, then stops. */
-  void stop(long pid, Path collapsed, Path flameGraph) {
+  public void stop(long pid, Path collapsed, Path flameGraph) {
     agent(pid, "dump,collapsed,file=" + collapsed);
     agent(pid, "stop,file=" + flameGraph);
   }
 
   private void agent(long pid, String options) {
     // jcmd splits its arguments at '=' unless the whole option string is quoted.
-    String out =
-        Commands.run(
-            workDir,
-            List.of(
-                "jcmd",
-                Long.toString(pid),
-                "JVMTI.agent_load",
-                library.toString(),
-                "\"" + options + "\""),
-            Duration.ofSeconds(30));
+    List<String> command =
+        List.of(
+            "jcmd",
+            Long.toString(pid),
+            "JVMTI.agent_load",
+            library.toString(),
+            "\"" + options + "\"");
+    String out;
+    Path output = workDir.resolve("jcmd.out");
+    try {
+      Process jcmd =
+          new ProcessBuilder(command)
+              .directory(workDir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      if (!jcmd.waitFor(JCMD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        jcmd.destroyForcibly();
+        throw new IllegalStateException("jcmd timed out: " + String.join(" ", command));
+      }
+      out = Files.readString(output);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + String.join(" ", command), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
+    }
     if (!out.contains("return code: 0")) {
       throw new IllegalStateException("async-profiler " + options + " failed: " + out.strip());
     }

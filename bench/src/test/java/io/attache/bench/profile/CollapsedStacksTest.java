@@ -1,4 +1,4 @@
-package io.attache.bench.proxy;
+package io.attache.bench.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CollapsedStacksTest {
+  private static final List<CollapsedStacks.Stage> STAGES =
+      java.util.stream.Stream.concat(
+              CollapsedStacks.KERNEL_STAGES.stream(),
+              java.util.stream.Stream.of(
+                  new CollapsedStacks.Stage(
+                      "HTTP/1 request guard (byte scan)", "RequestSmugglingGuard"),
+                  new CollapsedStacks.Stage("router filter", "filter/router/")))
+          .toList();
+  private static final String OTHER = "other (Netty event loop, JDK)";
+
   private static final String LOOP =
       "java/lang/Thread.run;io/netty/channel/SingleThreadIoEventLoop.run;";
 
@@ -15,15 +25,17 @@ class CollapsedStacksTest {
         CollapsedStacks.parse(
             List.of(
                 LOOP
-                    + "io/attache/dataplane/proxy/ProxyStream.onResponseContent;"
+                    + "io/attache/dataplane/filter/router/RouterFilter.onUpstreamData;"
                     + "io/netty/channel/AbstractChannelHandlerContext.flush;"
                     + "__GI___send;tcp_sendmsg_[k];tcp_write_xmit_[k] 30",
-                LOOP + "io/attache/dataplane/proxy/ProxyStream.onRequestHeaders 10",
-                LOOP + "io/netty/channel/epoll/Native.epollWait;ep_poll_[k] 10"));
+                LOOP + "io/attache/dataplane/filter/router/RouterFilter.decodeHeaders 10",
+                LOOP + "io/netty/channel/epoll/Native.epollWait;ep_poll_[k] 10"),
+            STAGES,
+            OTHER);
 
     assertThat(s.total()).isEqualTo(50);
     assertThat(s.share("kernel: send/write")).isEqualTo(0.6);
-    assertThat(s.share("proxy stream (router filter)")).isEqualTo(0.2);
+    assertThat(s.share("router filter")).isEqualTo(0.2);
     assertThat(s.share("kernel: epoll")).isEqualTo(0.2);
   }
 
@@ -35,7 +47,9 @@ class CollapsedStacksTest {
                 LOOP
                     + "io/attache/dataplane/http/RequestSmugglingGuard.channelRead;"
                     + "io/attache/dataplane/http/Http1RequestScanner.next 3",
-                LOOP + "recv;tcp_recvmsg_[k] 1"));
+                LOOP + "recv;tcp_recvmsg_[k] 1"),
+            STAGES,
+            OTHER);
 
     String report = s.summary("cpu", 5, true);
 
@@ -51,8 +65,10 @@ class CollapsedStacksTest {
         CollapsedStacks.parse(
             List.of(
                 LOOP
-                    + "io/attache/dataplane/proxy/ProxyStream.onResponseContent;"
-                    + "io/netty/channel/epoll/AbstractEpollChannel.flush0;writev;pvm_irq_enable_[k] 2"));
+                    + "io/attache/dataplane/filter/router/RouterFilter.onUpstreamData;"
+                    + "io/netty/channel/epoll/AbstractEpollChannel.flush0;writev;pvm_irq_enable_[k] 2"),
+            STAGES,
+            OTHER);
 
     assertThat(s.share(CollapsedStacks.KERNEL_OTHER)).isEqualTo(1.0);
   }
@@ -60,9 +76,10 @@ class CollapsedStacksTest {
   @Test
   void stacksWithoutAMarkerAreOtherAndMalformedLinesAreSkipped() {
     CollapsedStacks s =
-        CollapsedStacks.parse(List.of(LOOP + "io/netty/util/Recycler.get 4", "garbage", "a;b x"));
+        CollapsedStacks.parse(
+            List.of(LOOP + "io/netty/util/Recycler.get 4", "garbage", "a;b x"), STAGES, OTHER);
 
     assertThat(s.total()).isEqualTo(4);
-    assertThat(s.share("other (Netty event loop, JDK)")).isEqualTo(1.0);
+    assertThat(s.share(OTHER)).isEqualTo(1.0);
   }
 }

@@ -4,11 +4,13 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.retry.ClusterRetryContext;
+import io.attache.dataplane.upstream.ClusterStats;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * What a proxied stream needs from one running cluster: a host, a pool to that host on the stream's
@@ -51,6 +53,16 @@ public interface ClusterHandle {
 
   /** Ends a request started with {@link #requestStarted}; {@code outcome} says how it ended. */
   void requestEnded(SelectedHost host, UpstreamOutcome outcome);
+
+  /** What a raw TCP proxy ({@code tcp_proxy}) needs to open its own connection to a host. */
+  TcpUpstream tcpUpstream();
+
+  /**
+   * @param connectTimeout the cluster's {@code connect_timeout}
+   * @param stats where {@code upstream_cx_*} of the cluster are counted
+   * @param originatesTls the cluster has a TLS {@code transport_socket}
+   */
+  record TcpUpstream(Duration connectTimeout, ClusterStats stats, boolean originatesTls) {}
 
   /** How an upstream request ended, for counters and host health. */
   enum UpstreamOutcome {

@@ -11,7 +11,9 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -23,8 +25,10 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 
 /**
  * Attaché's answer, field by field, to "does the Java proxy honour this Envoy field?". The data
@@ -132,11 +136,26 @@ public final class SupportMatrix {
         .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
         .honouredNote(
             "stat_prefix",
-            "names the listener's TLS stats listener.<stat_prefix>.ssl.* (default"
-                + " <address>_<port>)")
-        .rejected("listener_filters", "listener filters are not supported")
-        .rejected("default_filter_chain", "only one filter chain is supported")
-        .rejected("use_original_dst", "original-destination redirection is not supported")
+            "names the listener's stats listener.<stat_prefix>.* (ssl.*, no_filter_chain_match,"
+                + " downstream_pre_cx_*; default <address>_<port>)")
+        .honouredNote(
+            "listener_filters",
+            "envoy.filters.listener.tls_inspector, http_inspector and original_dst, in order")
+        .honouredNote(
+            "listener_filters_timeout",
+            "default 15 s, 0 waits forever; on expiry the connection is closed and"
+                + " downstream_pre_cx_timeout counted")
+        .honouredNote(
+            "continue_on_listener_filters_timeout",
+            "on listener_filters_timeout, go on to chain selection with what was found")
+        .honouredNote(
+            "default_filter_chain",
+            "serves connections that no filter_chain_match selects; without it they are closed"
+                + " (no_filter_chain_match)")
+        .rejected(
+            "use_original_dst",
+            "handing a connection to the listener bound to its original destination is not"
+                + " supported yet")
         .rejected("transparent", "transparent sockets are not supported")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
@@ -144,11 +163,63 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(FilterChain.getDescriptor())
         .honoured("filters")
-        .rejected("filter_chain_match", "only one filter chain is supported")
+        .honouredNote(
+            "filter_chain_match",
+            "Envoy's order and specificity: destination port, destination IP, server name"
+                + " (exact, then longest wildcard), transport protocol, application protocols,"
+                + " direct source IP, source type, source IP, source port; never backtracks")
         .honouredNote(
             "transport_socket", "envoy.transport_sockets.tls (DownstreamTlsContext) or raw_buffer")
-        .ignored("name", "informational")
+        .honouredNote("name", "must be unique in the listener; keys the chain across updates")
         .rest(IGNORED, NOT_YET);
+    b.message(FilterChainMatch.getDescriptor())
+        .honoured(
+            "destination_port",
+            "prefix_ranges",
+            "direct_source_prefix_ranges",
+            "source_prefix_ranges",
+            "source_ports",
+            "transport_protocol",
+            "application_protocols")
+        .honouredNote(
+            "server_names", "the SNI from tls_inspector; exact names and leading '*.' wildcards")
+        .honouredNote(
+            "source_type", "SAME_IP_OR_LOOPBACK: a loopback peer or the listener's own IP")
+        .rejected("address_suffix", "not implemented (nor in Envoy)")
+        .rejected("suffix_len", "not implemented (nor in Envoy)");
+    b.message(ListenerFilter.getDescriptor())
+        .honoured("name", "typed_config")
+        .rejected("filter_disabled", "listener filter match predicates are not supported")
+        .rejected("config_discovery", "extension config discovery is not supported");
+    b.message(TlsInspector.getDescriptor())
+        .ignored("enable_ja3_fingerprinting", "JA3 fingerprints are not computed")
+        .ignored(
+            "initial_read_buffer_size", "the whole ClientHello (up to 64 KiB) is read as it comes");
+    b.message(TcpProxy.getDescriptor())
+        .honoured("stat_prefix", "cluster", "weighted_clusters", "access_log")
+        .honouredNote(
+            "idle_timeout",
+            "no byte either way for this long closes both sides (default 1 h; 0 disables)")
+        .honouredNote(
+            "max_connect_attempts",
+            "default 1; each attempt picks a host other than the one that just failed")
+        .honoured("max_downstream_connection_duration")
+        .rejected("metadata_match", "subset load balancing is not supported")
+        .rejected("on_demand", "on-demand cluster discovery is not supported")
+        .rejected("hash_policy", "tcp_proxy hash policies are not supported")
+        .rejected("tunneling_config", "tunneling TCP over HTTP is not supported")
+        .rejected("backoff_options", "connect attempts are made without back-off")
+        .rejected("access_log_options", "access logs are written when the connection closes")
+        .rejected("access_log_flush_interval", "access logs are written when the connection closes")
+        .rejected(
+            "flush_access_log_on_connected", "access logs are written when the connection closes")
+        .rejected("downstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
+        .rejected("upstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
+        .rest(FieldSupport.Status.REJECTED, NOT_YET);
+    b.message(TcpProxy.WeightedCluster.getDescriptor()).honoured("clusters");
+    b.message(TcpProxy.WeightedCluster.ClusterWeight.getDescriptor())
+        .honoured("name", "weight")
+        .rejected("metadata_match", "subset load balancing is not supported");
     b.message(Filter.getDescriptor())
         .honoured("name", "typed_config")
         .rejected("config_discovery", "extension config discovery is not supported");

@@ -50,7 +50,11 @@ public final class SupportedTypes {
           "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.Secret",
-          "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer");
+          "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer",
+          "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+          "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
+          "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
+          "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
 
   private SupportedTypes() {}
 
@@ -117,6 +121,17 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor();
       case "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer" ->
           io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor();
+      case "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy" ->
+          io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor();
+      case "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector" ->
+          io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+              .getDescriptor();
+      case "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector" ->
+          io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector
+              .getDescriptor();
+      case "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" ->
+          io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst
+              .getDescriptor();
       default -> null;
     };
   }

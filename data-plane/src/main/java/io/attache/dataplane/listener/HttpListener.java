@@ -3,11 +3,15 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
+import io.attache.dataplane.listenerfilter.ConnectionProperties;
+import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
+import io.attache.dataplane.listenerfilter.OriginalDestination;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
 import io.attache.dataplane.proxy.Http2StreamHandler;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.transport.ByteCounter;
 import io.attache.dataplane.transport.Transports;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,6 +26,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -34,27 +39,45 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A bound listener socket speaking HTTP/1.1 and/or HTTP/2 per the HCM's {@code codec_type}, in
- * cleartext or behind TLS termination when the filter chain has a {@code transport_socket}. New
- * connections read the current {@link ListenerContext} from the supplier, so a config swap affects
- * new streams only. Never blocks an event loop.
+ * A bound listener socket. Each accepted connection runs the listener's {@code listener_filters},
+ * gets its filter chain by {@code filter_chain_match} (or the default chain; none closes it), then
+ * the chain's TLS termination when it has a {@code transport_socket}, and its terminal filter: HTTP
+ * per the HCM's {@code codec_type}, or {@code tcp_proxy}. New connections read the current {@link
+ * ListenerRuntime} from the supplier, so a config swap affects new connections (and new HTTP
+ * streams of chains it kept) only. Never blocks an event loop.
  */
 public final class HttpListener {
+  private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+
   private final ListenerConfig config;
-  private final Supplier<ListenerContext> contexts;
+  private final Supplier<ListenerRuntime> runtimes;
   private final ListenerStats stats;
+  private final OriginalDestination originalDestination;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
 
   public HttpListener(
-      ListenerConfig config, Supplier<ListenerContext> contexts, ListenerStats stats) {
+      ListenerConfig config, Supplier<ListenerRuntime> runtimes, ListenerStats stats) {
+    this(config, runtimes, stats, OriginalDestination.SOCKET_LOCAL_ADDRESS);
+  }
+
+  /** As above, with where {@code original_dst} learns a redirected connection's destination. */
+  public HttpListener(
+      ListenerConfig config,
+      Supplier<ListenerRuntime> runtimes,
+      ListenerStats stats,
+      OriginalDestination originalDestination) {
     this.config = config;
-    this.contexts = contexts;
+    this.runtimes = runtimes;
     this.stats = stats;
+    this.originalDestination = originalDestination;
   }
 
   public ChannelFuture bind(EventLoopGroup acceptors, EventLoopGroup workers) {
@@ -109,45 +132,133 @@ public final class HttpListener {
   }
 
   private void initConnection(Channel ch) {
-    ListenerContext context = contexts.get();
-    countConnection(ch, context.stats());
-    context.stats().downstreamCxTotal.inc();
-    context.stats().downstreamCxActive.inc();
-    ch.closeFuture().addListener(f -> context.stats().downstreamCxActive.dec());
-    // From the first moment: a peer that never finishes a TLS handshake, a protocol sniff or an
-    // HTTP/2 preface is idle too.
-    ConnectionIdleTimer.startOnAccept(
-        ch, context.hcm().idleTimeout(), context.stats().downstreamCxIdleTimeout, context.ticker());
-    if (context.tls().isPresent()) {
-      context.tls().get().install(ch, secured -> initHttp(secured, context));
+    ListenerRuntime runtime = runtimes.get();
+    long acceptedNanos = countConnection(ch);
+    if (config.hasTcpProxy()) {
+      // tcp_proxy passes a FIN on; the HTTP chains of the listener close on one (closeOnFin).
+      ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+    ConnectionProperties properties =
+        new ConnectionProperties(
+            (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress());
+    if (config.listenerFilters().filters().isEmpty()) {
+      ch.attr(ConnectionProperties.KEY).set(properties);
+      startChain(ch, runtime, properties, acceptedNanos);
+      return;
+    }
+    ch.pipeline()
+        .addLast(
+            "listener-filters",
+            new ListenerFilterHandler(
+                config.listenerFilters(),
+                properties,
+                originalDestination,
+                runtime.listenerFilterStats(),
+                new ExecutorScheduler(ch.eventLoop()),
+                ctx -> startChain(ctx.channel(), runtime, properties, acceptedNanos)));
+  }
+
+  /** Picks the filter chain and installs its TLS and terminal filter. */
+  private void startChain(
+      Channel ch, ListenerRuntime runtime, ConnectionProperties properties, long acceptedNanos) {
+    Optional<ChainRuntime> selected = runtime.chains().select(properties);
+    if (selected.isEmpty()) {
+      runtime.noFilterChainMatch().inc();
+      log.debug("{}: no filter chain matches {}; closing", config.name(), properties);
+      ch.close();
+      return;
+    }
+    ChainRuntime chain = selected.get();
+    chain
+        .http()
+        .ifPresent(
+            // From the chain's choice on: a peer that never finishes a TLS handshake, a protocol
+            // sniff or an HTTP/2 preface is idle too.
+            context ->
+                ConnectionIdleTimer.startOnAccept(
+                    ch,
+                    context.hcm().idleTimeout(),
+                    context.stats().downstreamCxIdleTimeout,
+                    context.ticker()));
+    if (chain.tls().isPresent()) {
+      chain
+          .tls()
+          .get()
+          .install(ch, secured -> startTerminalFilter(secured, chain, properties, acceptedNanos));
     } else {
-      initHttp(ch, context);
+      startTerminalFilter(ch, chain, properties, acceptedNanos);
+    }
+  }
+
+  private void startTerminalFilter(
+      Channel ch, ChainRuntime chain, ConnectionProperties properties, long acceptedNanos) {
+    if (chain.tcpProxy().isPresent()) {
+      ch.pipeline()
+          .addLast(
+              "tcp_proxy",
+              chain
+                  .tcpProxy()
+                  .get()
+                  .newSession(
+                      ch.eventLoop(), properties.requestedServerName(), properties.localAddress()));
+      return;
+    }
+    ListenerContext captured = chain.http().orElseThrow();
+    // New streams take the chain's newest context; a chain gone from the listener keeps its own.
+    Supplier<ListenerContext> contexts = () -> runtimes.get().http(chain.key()).orElse(captured);
+    HcmStats hcmStats = captured.stats();
+    hcmStats.downstreamCxTotal.inc();
+    hcmStats.downstreamCxActive.inc();
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              hcmStats.downstreamCxActive.dec();
+              hcmStats.downstreamCxDestroy.inc();
+              hcmStats.downstreamCxLengthMs.record(lengthMillis(ch, acceptedNanos));
+            });
+    if (config.hasTcpProxy()) {
+      ch.pipeline().addLast("close-on-fin", new CloseOnFin());
+    }
+    initHttp(ch, captured, contexts);
+  }
+
+  /** What Netty does without half-closure: a FIN from the client ends an HTTP connection. */
+  private static final class CloseOnFin extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        ctx.close();
+        return;
+      }
+      super.userEventTriggered(ctx, evt);
     }
   }
 
   /**
-   * Envoy's per-connection accounting in the listener's and the HCM's scopes: accepted, open,
-   * closed, and how long it lasted ({@code downstream_cx_length_ms}).
+   * Envoy's per-connection accounting in the listener's scope: accepted, open, closed, and how long
+   * it lasted ({@code downstream_cx_length_ms}); an HTTP chain adds the same in the HCM's scope.
+   * Returns when the connection was accepted, on the event loop's ticker.
    */
-  private void countConnection(Channel ch, HcmStats hcm) {
+  private long countConnection(Channel ch) {
     stats.downstreamCxTotal.inc();
     stats.downstreamCxActive.inc();
     long acceptedNanos = ch.eventLoop().ticker().nanoTime();
     ch.closeFuture()
         .addListener(
             f -> {
-              long lengthMs =
-                  TimeUnit.NANOSECONDS.toMillis(ch.eventLoop().ticker().nanoTime() - acceptedNanos);
               stats.downstreamCxActive.dec();
               stats.downstreamCxDestroy.inc();
-              stats.downstreamCxLengthMs.record(lengthMs);
-              hcm.downstreamCxDestroy.inc();
-              hcm.downstreamCxLengthMs.record(lengthMs);
+              stats.downstreamCxLengthMs.record(lengthMillis(ch, acceptedNanos));
             });
+    return acceptedNanos;
+  }
+
+  private static long lengthMillis(Channel ch, long acceptedNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(ch.eventLoop().ticker().nanoTime() - acceptedNanos);
   }
 
   /** The HTTP codecs per {@code codec_type}, on a plaintext or freshly secured connection. */
-  private void initHttp(Channel ch, ListenerContext context) {
+  private void initHttp(Channel ch, ListenerContext context, Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
     ChannelPipeline p = ch.pipeline();
     p.addLast(
@@ -156,18 +267,22 @@ public final class HttpListener {
             context.stats().downstreamCxRxBytesTotal::add,
             context.stats().downstreamCxTxBytesTotal::add));
     switch (hcm.codecType()) {
-      case HTTP1 -> addHttp1(p, context, false);
-      case HTTP2 -> addHttp2(p, context.http2Front());
+      case HTTP1 -> addHttp1(p, context, false, contexts);
+      case HTTP2 -> addHttp2(p, context.http2Front(), contexts);
       case AUTO ->
           p.addLast(
               new ProtocolSniffer(
-                  ctx -> addHttp1(ctx.pipeline(), context, true),
-                  ctx -> addHttp2(ctx.pipeline(), context.http2Front())));
+                  ctx -> addHttp1(ctx.pipeline(), context, true, contexts),
+                  ctx -> addHttp2(ctx.pipeline(), context.http2Front(), contexts)));
     }
   }
 
   /** HTTP/1.1: the strict front door, then (AUTO only) h2c upgrade, then the stream handler. */
-  private void addHttp1(ChannelPipeline p, ListenerContext context, boolean allowH2c) {
+  private void addHttp1(
+      ChannelPipeline p,
+      ListenerContext context,
+      boolean allowH2c,
+      Supplier<ListenerContext> contexts) {
     HttpConnectionManagerConfig hcm = context.hcm();
     Http2ServerCodecFactory h2 = context.http2Front();
     context.http1Front().install(p);
@@ -180,7 +295,7 @@ public final class HttpListener {
               codec,
               protocol ->
                   AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                      ? new Http2ServerUpgradeCodec(h2.newCodec(), http2Handlers(h2))
+                      ? new Http2ServerUpgradeCodec(h2.newCodec(), http2Handlers(h2, contexts))
                       : null,
               hcm.maxRequestHeadersKb() * 1024));
     }
@@ -195,25 +310,27 @@ public final class HttpListener {
    * one stream at a time; the flush consolidation handler turns their flushes into one write per
    * event-loop turn for the whole connection instead of one {@code writev} per stream.
    */
-  private void addHttp2(ChannelPipeline p, Http2ServerCodecFactory h2) {
+  private void addHttp2(
+      ChannelPipeline p, Http2ServerCodecFactory h2, Supplier<ListenerContext> contexts) {
     p.channel().config().setAutoRead(true);
     p.addLast(
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
         h2.newCodec());
-    p.addLast(http2Handlers(h2));
+    p.addLast(http2Handlers(h2, contexts));
   }
 
   /** What follows the frame codec: stats, the stream multiplexer and the connection's tail. */
-  private ChannelHandler[] http2Handlers(Http2ServerCodecFactory h2) {
+  private static ChannelHandler[] http2Handlers(
+      Http2ServerCodecFactory h2, Supplier<ListenerContext> contexts) {
     List<ChannelHandler> handlers = new ArrayList<>();
-    handlers.add(new CountingHandler());
-    handlers.add(new Http2MultiplexHandler(streamInitializer()));
+    handlers.add(new CountingHandler(contexts));
+    handlers.add(new Http2MultiplexHandler(streamInitializer(contexts)));
     handlers.addAll(List.of(h2.connectionTail()));
     return handlers.toArray(ChannelHandler[]::new);
   }
 
-  private ChannelInitializer<Channel> streamInitializer() {
+  private static ChannelInitializer<Channel> streamInitializer(Supplier<ListenerContext> contexts) {
     return new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel stream) {
@@ -225,7 +342,13 @@ public final class HttpListener {
   }
 
   /** Counts the connection as HTTP/2 once the HTTP/2 codec is in place, then steps aside. */
-  private final class CountingHandler extends ChannelInboundHandlerAdapter {
+  private static final class CountingHandler extends ChannelInboundHandlerAdapter {
+    private final Supplier<ListenerContext> contexts;
+
+    CountingHandler(Supplier<ListenerContext> contexts) {
+      this.contexts = contexts;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       contexts.get().stats().downstreamCxHttp2Total.inc();

@@ -1,36 +1,32 @@
 package io.attache.dataplane.listener;
 
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
-import io.attache.dataplane.tls.DownstreamTlsConfig;
-import io.attache.dataplane.tls.TransportSockets;
+import io.attache.dataplane.listenerfilter.ListenerFiltersConfig;
 import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds, the TLS it
- * terminates (if its filter chain has a {@code transport_socket}) and the HTTP connection manager
- * behind its single filter chain. Immutable.
- *
- * @param tls empty for a plaintext listener
+ * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds, its
+ * listener filters, and its filter chains with the {@code filter_chain_match} rules that choose
+ * between them (and the {@code default_filter_chain}). Immutable.
  */
 public record ListenerConfig(
     String name,
     InetSocketAddress address,
-    HttpConnectionManagerConfig hcm,
-    Optional<DownstreamTlsConfig> tls,
+    ListenerFiltersConfig listenerFilters,
+    FilterChainSelector<FilterChainConfig> filterChains,
     Listener proto) {
-
-  static final String HCM_TYPE =
-      "type.googleapis.com/"
-          + "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
   public static ListenerConfig from(Listener listener, String path) throws ConfigException {
     return from(listener, path, RouteConfigSource.NONE);
@@ -48,42 +44,81 @@ public record ListenerConfig(
         listener.getName().isEmpty()
             ? address.getHostString() + "_" + address.getPort()
             : listener.getName();
-    if (listener.getFilterChainsCount() != 1) {
+    if (listener.getFilterChainsCount() == 0 && !listener.hasDefaultFilterChain()) {
       throw new ConfigException(
-          path + ".filter_chains",
-          "exactly one filter chain is supported (found " + listener.getFilterChainsCount() + ")");
+          path + ".filter_chains", "no filter chains specified (and no default_filter_chain)");
     }
-    FilterChain chain = listener.getFilterChains(0);
-    String chainPath = path + ".filter_chains[0]";
-    if (chain.hasFilterChainMatch()) {
-      throw new ConfigException(chainPath + ".filter_chain_match", "is not supported");
+    OperationName operation =
+        listener.getTrafficDirection() == TrafficDirection.OUTBOUND
+            ? OperationName.EGRESS
+            : OperationName.INGRESS;
+    List<FilterChainMatchRule> rules = new ArrayList<>();
+    List<FilterChainConfig> chains = new ArrayList<>();
+    Map<FilterChainMatch, Integer> seenMatches = new HashMap<>();
+    Map<String, Integer> seenNames = new HashMap<>();
+    for (int i = 0; i < listener.getFilterChainsCount(); i++) {
+      FilterChain chain = listener.getFilterChains(i);
+      String chainPath = path + ".filter_chains[" + i + "]";
+      Integer sameMatch = seenMatches.putIfAbsent(chain.getFilterChainMatch(), i);
+      if (sameMatch != null) {
+        throw new ConfigException(
+            chainPath + ".filter_chain_match",
+            "multiple filter chains with the same matching rules are defined (filter_chains["
+                + sameMatch
+                + "] has the same)");
+      }
+      if (!chain.getName().isEmpty()) {
+        Integer sameName = seenNames.putIfAbsent(chain.getName(), i);
+        if (sameName != null) {
+          throw new ConfigException(
+              chainPath + ".name",
+              "filter chain name '"
+                  + chain.getName()
+                  + "' is also filter_chains["
+                  + sameName
+                  + "]'s");
+        }
+      }
+      rules.add(
+          FilterChainMatchRule.compile(
+              chain.getFilterChainMatch(), chainPath + ".filter_chain_match"));
+      chains.add(FilterChainConfig.from(chain, chainPath, address.getPort(), operation, routes));
     }
-    if (chain.getFiltersCount() != 1) {
-      throw new ConfigException(
-          chainPath + ".filters",
-          "exactly one network filter (envoy.filters.network.http_connection_manager) is"
-              + " supported");
+    Optional<FilterChainConfig> defaultChain = Optional.empty();
+    if (listener.hasDefaultFilterChain()) {
+      String chainPath = path + ".default_filter_chain";
+      if (listener.getDefaultFilterChain().hasFilterChainMatch()) {
+        throw new ConfigException(
+            chainPath + ".filter_chain_match", "the default filter chain matches nothing itself");
+      }
+      defaultChain =
+          Optional.of(
+              FilterChainConfig.from(
+                  listener.getDefaultFilterChain(),
+                  chainPath,
+                  address.getPort(),
+                  operation,
+                  routes));
     }
-    Filter filter = chain.getFilters(0);
-    String filterPath = chainPath + ".filters[0]";
-    if (!filter.getTypedConfig().getTypeUrl().equals(HCM_TYPE)) {
-      throw new ConfigException(
-          filterPath + ".typed_config",
-          "network filter "
-              + filter.getName()
-              + " is not supported; only the HTTP connection manager is");
-    }
-    HttpConnectionManagerConfig hcm =
-        HttpConnectionManagerConfig.from(
-            filter.getTypedConfig(),
-            filterPath + ".typed_config",
-            address.getPort(),
-            listener.getTrafficDirection() == TrafficDirection.OUTBOUND
-                ? OperationName.EGRESS
-                : OperationName.INGRESS,
-            routes);
-    Optional<DownstreamTlsConfig> tls = TransportSockets.downstream(chain, chainPath);
-    return new ListenerConfig(name, address, hcm, tls, listener);
+    ListenerFiltersConfig listenerFilters = ListenerFiltersConfig.from(listener, path);
+    return new ListenerConfig(
+        name,
+        address,
+        listenerFilters,
+        new FilterChainSelector<>(rules, chains, defaultChain),
+        listener);
+  }
+
+  /** Every filter chain, the default one last. */
+  public List<FilterChainConfig> allChains() {
+    List<FilterChainConfig> all = new ArrayList<>(filterChains.chains());
+    filterChains.defaultChain().ifPresent(all::add);
+    return all;
+  }
+
+  /** Whether some chain proxies raw TCP, so connections must be allowed to half-close. */
+  public boolean hasTcpProxy() {
+    return allChains().stream().anyMatch(c -> c.tcpProxy().isPresent());
   }
 
   static InetSocketAddress socketAddress(SocketAddress sa, String path) throws ConfigException {

@@ -24,6 +24,13 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      ctx.read(); // added after listener filters ran: the connection is active already
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     ctx.read(); // the listener turns AUTO_READ off; the first bytes are ours to ask for
     super.channelActive(ctx);

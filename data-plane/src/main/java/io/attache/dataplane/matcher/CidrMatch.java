@@ -8,7 +8,7 @@ import java.net.InetAddress;
 /**
  * A compiled {@code config.core.v3.CidrRange}: an address prefix of one family. As in Envoy, an
  * IPv4 range never matches an IPv6 address and vice versa, and an absent {@code prefix_len} is 0
- * (the whole family). Immutable.
+ * (the whole family). Used by RBAC and by filter chain matching. Immutable.
  */
 public final class CidrMatch {
   private final byte[] prefix;
@@ -34,6 +34,11 @@ public final class CidrMatch {
           "must be at most " + bits + " for " + proto.getAddressPrefix());
     }
     return new CidrMatch(address, (int) len);
+  }
+
+  /** The number of leading bits that must match: the more, the more specific. */
+  public int prefixLen() {
+    return prefixLen;
   }
 
   public boolean contains(InetAddress address) {

@@ -14,16 +14,24 @@ import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
+import io.attache.dataplane.listener.ChainRuntime;
+import io.attache.dataplane.listener.FilterChainConfig;
 import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
+import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
+import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
+import io.attache.dataplane.tcpproxy.TcpProxyConfig;
+import io.attache.dataplane.tcpproxy.TcpProxyFilter;
+import io.attache.dataplane.tcpproxy.UpstreamConnector;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.tls.CertificateReport;
 import io.attache.dataplane.tls.CommonTlsConfig;
@@ -143,9 +151,8 @@ public final class ProxyServer {
     this.listeners = new ArrayList<>();
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
-      ListenerContext context =
-          newContext(config, accessLogPath(i), ActiveStreams.UNTRACKED).context();
-      listeners.add(new HttpListener(config, () -> context, listenerStats(config)));
+      ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
+      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config)));
     }
     listenerStats.listenerAdded.add(listeners.size());
     listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
@@ -195,35 +202,93 @@ public final class ProxyServer {
   }
 
   /**
-   * A listener context and what it alone owns (its access-log files, its OTLP exporter, its TLS
-   * secret watch), released together once the context is retired and its last stream has finished.
+   * A listener's runtime and what it alone owns (the access-log files, OTLP exporters and TLS
+   * secret watches of its filter chains), released together once the runtime is retired and its
+   * last stream has finished.
    */
   private record OwnedContext(
-      ListenerContext context, ActiveStreams streams, Optional<BatchingSpanExporter> exporter) {
+      ListenerRuntime runtime, ActiveStreams streams, List<BatchingSpanExporter> exporters) {
     /** Flushes and closes; blocks briefly, so never on an event loop. */
     void close() {
-      context.accessLog().close();
-      exporter.ifPresent(BatchingSpanExporter::close);
-      context.tls().ifPresent(ServerTlsContext::close);
+      closeAll(runtime.all(), exporters);
     }
   }
 
-  /** A listener's shared stream state; its access log and exporter are opened here. */
-  private OwnedContext newContext(
-      ListenerConfig config, String accessLogPath, ActiveStreams streams) throws ConfigException {
-    Optional<BatchingSpanExporter> exporter = exporterFor(config);
-    AccessLoggers accessLog;
+  private static void closeAll(List<ChainRuntime> chains, List<BatchingSpanExporter> exporters) {
+    for (ChainRuntime chain : chains) {
+      chain.http().ifPresent(http -> http.accessLog().close());
+      chain.tcpProxy().ifPresent(TcpProxyFilter::close);
+      chain.tls().ifPresent(ServerTlsContext::close);
+    }
+    exporters.forEach(BatchingSpanExporter::close);
+  }
+
+  /** A listener's runtime: every filter chain's running state; access logs and exporters opened. */
+  private OwnedContext newContext(ListenerConfig config, ActiveStreams streams)
+      throws ConfigException {
+    List<BatchingSpanExporter> exporters = new ArrayList<>();
+    List<ChainRuntime> opened = new ArrayList<>();
     try {
-      accessLog =
-          AccessLoggers.fromProtos(config.hcm().proto().getAccessLogList(), accessLogPath, stats);
+      List<ChainRuntime> chains = new ArrayList<>();
+      for (FilterChainConfig chain : config.filterChains().chains()) {
+        ChainRuntime running = newChain(config, chain, streams, exporters);
+        opened.add(running);
+        chains.add(running);
+      }
+      Optional<ChainRuntime> defaultChain = Optional.empty();
+      if (config.filterChains().defaultChain().isPresent()) {
+        ChainRuntime running =
+            newChain(config, config.filterChains().defaultChain().get(), streams, exporters);
+        opened.add(running);
+        defaultChain = Optional.of(running);
+      }
+      String scope = listenerStatScope(config);
+      ListenerRuntime runtime =
+          new ListenerRuntime(
+              config.filterChains().map(chains, defaultChain),
+              new ListenerFilterStats(stats, scope),
+              stats.counter(scope + "no_filter_chain_match"));
+      OwnedContext owned = new OwnedContext(runtime, streams, List.copyOf(exporters));
+      contexts.add(owned);
+      return owned;
     } catch (ConfigException | RuntimeException e) {
-      exporter.ifPresent(BatchingSpanExporter::close);
+      closeAll(opened, exporters);
       throw e;
     }
+  }
+
+  private ChainRuntime newChain(
+      ListenerConfig listener,
+      FilterChainConfig chain,
+      ActiveStreams streams,
+      List<BatchingSpanExporter> exporters)
+      throws ConfigException {
+    if (chain.tcpProxy().isPresent()) {
+      TcpProxyConfig tcp = chain.tcpProxy().get();
+      AccessLoggers accessLog =
+          AccessLoggers.fromProtos(tcp.accessLog(), chain.accessLogPath(), stats);
+      TcpProxyFilter filter =
+          new TcpProxyFilter(
+              tcp,
+              stats,
+              clusters::get,
+              accessLog,
+              ExecutorScheduler::new,
+              options.time().ticker(),
+              options.time().clock(),
+              options.time().random(),
+              UpstreamConnector.SOCKET);
+      return ChainRuntime.tcp(chain, serverTls(listener, chain), filter);
+    }
+    HttpConnectionManagerConfig hcm = chain.hcm().orElseThrow();
+    Optional<BatchingSpanExporter> exporter = exporterFor(hcm);
+    exporter.ifPresent(exporters::add);
+    AccessLoggers accessLog =
+        AccessLoggers.fromProtos(hcm.proto().getAccessLogList(), chain.accessLogPath(), stats);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(
             "",
-            config.hcm().statPrefix(),
+            hcm.statPrefix(),
             stats,
             clusters::get,
             options.time().random(),
@@ -231,8 +296,8 @@ public final class ProxyServer {
             options.time().clock());
     ListenerContext context =
         new ListenerContext(
-            config.hcm(),
-            config.hcm().httpFilters().stream()
+            hcm,
+            hcm.httpFilters().stream()
                 .map(
                     f ->
                         new FilterChainEntry(
@@ -241,23 +306,25 @@ public final class ProxyServer {
                             f.disabled(),
                             f.factory(filterContext)))
                 .toList(),
-            new HcmStats(stats, config.hcm().statPrefix(), listenerStats(config).prefix()),
-            new Http1ServerCodecFactory(config.hcm().http1(), stats),
-            new Http2ServerCodecFactory(config.hcm().http2(), stats, options.time().ticker()),
+            new HcmStats(stats, hcm.statPrefix(), listenerStats(listener).prefix()),
+            new Http1ServerCodecFactory(hcm.http1(), stats),
+            new Http2ServerCodecFactory(hcm.http2(), stats, options.time().ticker()),
             accessLog,
-            tracerFor(config, exporter).countingStreamsIn(streams),
+            tracerFor(hcm, exporter).countingStreamsIn(streams),
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
-            config
-                .tls()
-                .map(
-                    tls ->
-                        new ServerTlsContext(
-                            tls, secrets, new TlsStats(stats, listenerStatPrefix(config)))));
-    OwnedContext owned = new OwnedContext(context, streams, exporter);
-    contexts.add(owned);
-    return owned;
+            serverTls(listener, chain));
+    return ChainRuntime.http(chain, context);
+  }
+
+  private Optional<ServerTlsContext> serverTls(ListenerConfig listener, FilterChainConfig chain) {
+    return chain
+        .tls()
+        .map(
+            tls ->
+                new ServerTlsContext(
+                    tls, secrets, new TlsStats(stats, listenerStatScope(listener) + "ssl.")));
   }
 
   private ListenerStats listenerStats(ListenerConfig config) {
@@ -265,11 +332,11 @@ public final class ProxyServer {
         stats, ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address()));
   }
 
-  /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.ssl.}. */
-  private static String listenerStatPrefix(ListenerConfig config) {
+  /** Envoy's per-listener stat scope: {@code listener.<address>_<port>.} or its stat_prefix. */
+  private static String listenerStatScope(ListenerConfig config) {
     return "listener."
         + ListenerStats.scopeOf(config.proto().getStatPrefix(), config.address())
-        + ".ssl.";
+        + ".";
   }
 
   /** The secret store TLS contexts read; SDS secrets from ADS snapshots land here. */
@@ -311,8 +378,8 @@ public final class ProxyServer {
     return out;
   }
 
-  private Optional<BatchingSpanExporter> exporterFor(ListenerConfig config) {
-    Optional<TracingConfig> tracing = config.hcm().tracing();
+  private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {
+    Optional<TracingConfig> tracing = hcm.tracing();
     if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
       return Optional.empty();
     }
@@ -324,12 +391,13 @@ public final class ProxyServer {
             new ExecutorScheduler(timers)));
   }
 
-  private Tracer tracerFor(ListenerConfig config, Optional<BatchingSpanExporter> exporter) {
+  private Tracer tracerFor(
+      HttpConnectionManagerConfig hcm, Optional<BatchingSpanExporter> exporter) {
     if (exporter.isEmpty()) {
       return Tracer.DISABLED;
     }
     return Tracer.forConfig(
-        config.hcm().tracing(),
+        hcm.tracing(),
         new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
         exporter.get(),
         options.time().random(),
@@ -406,14 +474,20 @@ public final class ProxyServer {
       if (!names.add(config.name())) {
         throw new ConfigException(path + ".name", "duplicate listener name " + config.name());
       }
-      checkSecretReferences(
-          config.tls().map(DownstreamTlsConfig::common),
-          staticSecrets,
-          path + ".filter_chains[0].transport_socket.typed_config.common_tls_context");
-      // Builds the loggers once against throw-away stats to surface format errors now.
-      AccessLoggers.fromProtos(
-              config.hcm().proto().getAccessLogList(), accessLogPath(i), new StatsStore())
-          .close();
+      for (FilterChainConfig chain : config.allChains()) {
+        checkSecretReferences(
+            chain.tls().map(DownstreamTlsConfig::common),
+            staticSecrets,
+            chain.path() + ".transport_socket.typed_config.common_tls_context");
+        // Builds the loggers once against throw-away stats to surface format errors now.
+        AccessLoggers.fromProtos(
+                chain.hcm().isPresent()
+                    ? chain.hcm().get().proto().getAccessLogList()
+                    : chain.tcpProxy().orElseThrow().accessLog(),
+                chain.accessLogPath(),
+                new StatsStore())
+            .close();
+      }
       listeners.add(config);
     }
     Optional<XdsClientConfig> xds =
@@ -461,20 +535,14 @@ public final class ProxyServer {
     }
   }
 
-  private static String accessLogPath(int listener) {
-    return "static_resources.listeners["
-        + listener
-        + "].filter_chains[0].filters[0].typed_config.access_log";
-  }
-
   private void bind() throws InterruptedException {
     for (HttpListener l : listeners) {
       l.bind(acceptors, workers).sync();
       log.info(
-          "listener {} serving on {} (codec {}, transport {})",
+          "listener {} serving on {} ({} filter chain(s), transport {})",
           l.config().name(),
           l.boundAddress(),
-          l.config().hcm().codecType(),
+          l.config().allChains().size(),
           Transports.nativeEpoll() ? "epoll" : "nio");
     }
     adminAddress = admin.start();
@@ -746,11 +814,7 @@ public final class ProxyServer {
       return new PreparedListener(
           config.name(), previous.get(), previous, PreparedListener.Change.UNCHANGED);
     }
-    OwnedContext context =
-        newContext(
-            config,
-            path + ".filter_chains[0].filters[0].typed_config.access_log",
-            new ActiveStreams());
+    OwnedContext context = newContext(config, new ActiveStreams());
     AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
         previous.isPresent() && previous.get().listener.config().address().equals(config.address());
@@ -759,7 +823,7 @@ public final class ProxyServer {
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().context(), listenerStats(config)),
+                : new HttpListener(config, () -> current.get().runtime(), listenerStats(config)),
             current,
             key),
         previous,
@@ -909,8 +973,10 @@ public final class ProxyServer {
     // Contexts of one stat prefix share their gauges: count each prefix once.
     java.util.Set<String> prefixes = new HashSet<>();
     for (OwnedContext c : contexts) {
-      if (prefixes.add(c.context().hcm().statPrefix())) {
-        n += c.context().stats().downstreamRqActive.value();
+      for (ListenerContext http : c.runtime().httpContexts()) {
+        if (prefixes.add(http.hcm().statPrefix())) {
+          n += http.stats().downstreamRqActive.value();
+        }
       }
     }
     return n;

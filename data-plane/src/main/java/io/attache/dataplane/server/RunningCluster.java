@@ -48,6 +48,7 @@ final class RunningCluster implements ClusterHandle {
   private final ClusterStats stats;
   private final PoolSettings poolSettings;
   private final boolean useDownstreamProtocol;
+  private final TcpUpstream tcpUpstream;
   private final ClusterResourceManagers breakers;
   private final OutlierDetector outlier;
   private final BreakerGate gate;
@@ -91,6 +92,9 @@ final class RunningCluster implements ClusterHandle {
             transport);
     this.useDownstreamProtocol =
         http.protocol() == ClusterDefinition.UpstreamProtocol.USE_DOWNSTREAM;
+    this.tcpUpstream =
+        new TcpUpstream(
+            definition.connectTimeout(), stats, transport != UpstreamTransport.PLAINTEXT);
   }
 
   /** Pools are per host and, for USE_DOWNSTREAM_PROTOCOL clusters, per protocol. */
@@ -104,6 +108,11 @@ final class RunningCluster implements ClusterHandle {
   @Override
   public SelectedHost chooseHost(LbContext context) {
     return cluster.loadBalancer().chooseHost(context).map(ChosenHost::new).orElse(null);
+  }
+
+  @Override
+  public TcpUpstream tcpUpstream() {
+    return tcpUpstream;
   }
 
   @Override

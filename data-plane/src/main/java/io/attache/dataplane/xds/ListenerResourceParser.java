@@ -3,6 +3,7 @@ package io.attache.dataplane.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.listener.FilterChainConfig;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.TransportSockets;
@@ -44,14 +45,19 @@ final class ListenerResourceParser extends ResourceParser<Listener> {
   List<Dependency> validate(Listener listener, String name, String path) throws ConfigException {
     List<Dependency> routes = new ArrayList<>();
     Listener.Builder adapted = listener.toBuilder();
-    for (int c = 0; c < listener.getFilterChainsCount(); c++) {
-      FilterChain chain = listener.getFilterChains(c);
+    int chains = listener.getFilterChainsCount();
+    for (int c = 0; c < chains + (listener.hasDefaultFilterChain() ? 1 : 0); c++) {
+      boolean isDefault = c == chains;
+      FilterChain chain =
+          isDefault ? listener.getDefaultFilterChain() : listener.getFilterChains(c);
+      String chainPath =
+          isDefault ? path + ".default_filter_chain" : path + ".filter_chains[" + c + "]";
       for (int f = 0; f < chain.getFiltersCount(); f++) {
         Filter filter = chain.getFilters(f);
         if (!filter.getTypedConfig().getTypeUrl().equals(HCM_TYPE_URL)) {
           continue;
         }
-        String hcmPath = path + ".filter_chains[" + c + "].filters[" + f + "].typed_config";
+        String hcmPath = chainPath + ".filters[" + f + "].typed_config";
         HttpConnectionManager hcm;
         try {
           hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
@@ -68,13 +74,17 @@ final class ListenerResourceParser extends ResourceParser<Listener> {
                 .clearRds()
                 .setRouteConfig(RouteConfiguration.newBuilder().setName(route.name()))
                 .build();
-        adapted.getFilterChainsBuilder(c).getFiltersBuilder(f).setTypedConfig(Any.pack(standIn));
+        (isDefault ? adapted.getDefaultFilterChainBuilder() : adapted.getFilterChainsBuilder(c))
+            .getFiltersBuilder(f)
+            .setTypedConfig(Any.pack(standIn));
       }
     }
     ListenerConfig config = ListenerConfig.from(adapted.build(), path);
-    routes.addAll(
-        SecretResourceParser.dependencies(
-            TransportSockets.sdsSecrets(config.tls().map(DownstreamTlsConfig::common))));
+    for (FilterChainConfig chain : config.allChains()) {
+      routes.addAll(
+          SecretResourceParser.dependencies(
+              TransportSockets.sdsSecrets(chain.tls().map(DownstreamTlsConfig::common))));
+    }
     return routes;
   }
 

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * The data plane's layers, enforced: no package depends on itself through others, and the request
  * path's pieces point one way — connection manager ({@code proxy}) → filters ({@code filter..}) →
  * route tables ({@code router}) → matchers ({@code matcher}) — with time and config at the bottom.
+ * The listener ({@code listener}) sits above both terminal network filters: the HTTP connection
+ * manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of HTTP.
  */
 class LayersTest {
   private static final String ROOT = "io.attache.dataplane";
@@ -64,6 +66,25 @@ class LayersTest {
         .dependOnClassesThat()
         .resideInAnyPackage(
             ROOT + ".filter..", ROOT + ".proxy..", ROOT + ".hcm..", ROOT + ".listener..")
+        .check(CLASSES);
+  }
+
+  @Test
+  void l4FiltersKnowNothingOfHttpTheListenerOrTheServer() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(ROOT + ".tcpproxy..", ROOT + ".listenerfilter..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            ROOT + ".proxy..",
+            ROOT + ".filter..",
+            ROOT + ".hcm..",
+            ROOT + ".router..",
+            ROOT + ".listener",
+            ROOT + ".server..",
+            ROOT + ".xds..",
+            ROOT + ".admin..")
         .check(CLASSES);
   }
 

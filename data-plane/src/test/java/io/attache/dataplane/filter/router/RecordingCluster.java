@@ -67,6 +67,11 @@ final class RecordingCluster implements ClusterHandle {
   }
 
   @Override
+  public TcpUpstream tcpUpstream() {
+    throw new UnsupportedOperationException("the router never opens raw TCP connections");
+  }
+
+  @Override
   public SelectedHost chooseHost(LbContext context) {
     return selected;
   }

@@ -1,0 +1,114 @@
+package io.attache.dataplane.listenerfilter;
+
+import io.attache.dataplane.config.ConfigException;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A listener's {@code listener_filters}, in order, with {@code listener_filters_timeout} (default
+ * 15 s; 0 waits forever) and {@code continue_on_listener_filters_timeout}. Immutable.
+ */
+public record ListenerFiltersConfig(
+    List<Kind> filters, Duration timeout, boolean continueOnTimeout) {
+
+  public static final ListenerFiltersConfig NONE =
+      new ListenerFiltersConfig(List.of(), Duration.ofSeconds(15), false);
+
+  /** The listener filters Attaché runs, by Envoy's name and config type. */
+  public enum Kind {
+    TLS_INSPECTOR(
+        "envoy.filters.listener.tls_inspector",
+        "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"),
+    HTTP_INSPECTOR(
+        "envoy.filters.listener.http_inspector",
+        "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector"),
+    ORIGINAL_DST(
+        "envoy.filters.listener.original_dst",
+        "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
+
+    private final String canonicalName;
+    private final String typeName;
+
+    Kind(String canonicalName, String typeName) {
+      this.canonicalName = canonicalName;
+      this.typeName = typeName;
+    }
+
+    public String canonicalName() {
+      return canonicalName;
+    }
+
+    public String typeUrl() {
+      return "type.googleapis.com/" + typeName;
+    }
+
+    /** Whether it must read the first bytes (it peeks; it never consumes them). */
+    boolean peeks() {
+      return this != ORIGINAL_DST;
+    }
+  }
+
+  public ListenerFiltersConfig {
+    filters = List.copyOf(filters);
+  }
+
+  public static ListenerFiltersConfig from(Listener listener, String path) throws ConfigException {
+    List<Kind> kinds = new ArrayList<>();
+    for (int i = 0; i < listener.getListenerFiltersCount(); i++) {
+      ListenerFilter filter = listener.getListenerFilters(i);
+      String filterPath = path + ".listener_filters[" + i + "]";
+      if (filter.hasFilterDisabled()) {
+        throw new ConfigException(filterPath + ".filter_disabled", "is not supported");
+      }
+      if (filter.hasConfigDiscovery()) {
+        throw new ConfigException(
+            filterPath + ".config_discovery", "extension config discovery is not supported");
+      }
+      kinds.add(kind(filter, filterPath));
+    }
+    Duration timeout = Duration.ofSeconds(15);
+    if (listener.hasListenerFiltersTimeout()) {
+      com.google.protobuf.Duration d = listener.getListenerFiltersTimeout();
+      timeout = Duration.ofSeconds(d.getSeconds(), d.getNanos());
+      if (timeout.isNegative()) {
+        throw new ConfigException(path + ".listener_filters_timeout", "must not be negative");
+      }
+    }
+    return new ListenerFiltersConfig(
+        kinds, timeout, listener.getContinueOnListenerFiltersTimeout());
+  }
+
+  private static Kind kind(ListenerFilter filter, String path) throws ConfigException {
+    if (filter.hasTypedConfig()) {
+      String typeUrl = filter.getTypedConfig().getTypeUrl();
+      for (Kind k : Kind.values()) {
+        if (k.typeUrl().equals(typeUrl)) {
+          return k;
+        }
+      }
+      throw new ConfigException(
+          path + ".typed_config",
+          "listener filter "
+              + typeUrl.substring(typeUrl.lastIndexOf('/') + 1)
+              + " is not supported; tls_inspector, http_inspector and original_dst are");
+    }
+    for (Kind k : Kind.values()) {
+      if (k.canonicalName().equals(filter.getName())) {
+        return k;
+      }
+    }
+    throw new ConfigException(
+        path + ".name",
+        "listener filter '"
+            + filter.getName()
+            + "' is not supported; tls_inspector, http_inspector and original_dst are");
+  }
+
+  /** Whether any filter has to read the connection's first bytes. */
+  public boolean peeks() {
+    return filters.stream().anyMatch(Kind::peeks);
+  }
+}

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.function.Supplier;
 
 /**
@@ -37,7 +36,6 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private DeadlineTimer streamIdleTimer;
   private ActiveStream stream;
   private HttpRequest pending;
-  private final ArrayDeque<HttpContent> pendingContent = new ArrayDeque<>(2);
   private boolean counted;
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
@@ -70,7 +68,16 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
       pending = request;
       StreamStarts.afterRead(ctx.channel(), this::start);
     } else if (pending != null && obj instanceof HttpContent content) {
-      pendingContent.add(content);
+      // Body bytes came with the headers: start now, so the body reaches the upstream in the same
+      // turn as its headers. (Queued until the end of the read, a gRPC call's single DATA frame was
+      // lost behind its END_STREAM: "Half-closed without a request" — AttacheProxyScenariosIT.)
+      // A rapid reset sends no body, so it still waits for the end of the read.
+      start();
+      if (stream != null) {
+        stream.onRequestContent(content);
+      } else {
+        content.release();
+      }
     } else if (stream != null && obj instanceof HttpContent content) {
       stream.onRequestContent(content);
     } else {
@@ -90,7 +97,6 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
       // Reset by the client before the read that brought it was over: nothing was forwarded.
       context.stats().downstreamRqTotal.inc();
       ReferenceCountUtil.release(request);
-      releasePendingContent();
       return;
     }
     ConnectionIdleTimer idle = ConnectionIdleTimer.of(ctx.channel().parent());
@@ -100,17 +106,6 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     }
     stream = new ActiveStream(context, this);
     stream.onRequestHeaders(request);
-    HttpContent content;
-    while ((content = pendingContent.poll()) != null) {
-      stream.onRequestContent(content);
-    }
-  }
-
-  private void releasePendingContent() {
-    HttpContent content;
-    while ((content = pendingContent.poll()) != null) {
-      content.release();
-    }
   }
 
   @Override

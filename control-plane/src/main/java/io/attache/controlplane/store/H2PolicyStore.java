@@ -1,7 +1,5 @@
 package io.attache.controlplane.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +24,9 @@ import org.h2.jdbcx.JdbcDataSource;
  * StoreMigrations}.
  */
 public final class H2PolicyStore implements PolicyStore {
+  /** The dialect's upsert of one row of {@code resources}: (kind, name, body, revision). */
+  private static final String UPSERT =
+      "MERGE INTO resources (kind, name, body, revision) KEY (kind, name) VALUES (?, ?, ?, ?)";
 
   private static final String USER = "attache";
 
@@ -88,7 +89,8 @@ public final class H2PolicyStore implements PolicyStore {
           return Optional.empty();
         }
         return Optional.of(
-            new StoredResource(kind, name, parse(kind, rows.getBytes(1)), rows.getLong(2)));
+            new StoredResource(
+                kind, name, ResourceRows.parse(kind, rows.getBytes(1)), rows.getLong(2)));
       }
     } catch (SQLException e) {
       throw new StoreException("cannot read " + kind + " " + name, e);
@@ -106,7 +108,10 @@ public final class H2PolicyStore implements PolicyStore {
         while (rows.next()) {
           found.add(
               new StoredResource(
-                  kind, rows.getString(1), parse(kind, rows.getBytes(2)), rows.getLong(3)));
+                  kind,
+                  rows.getString(1),
+                  ResourceRows.parse(kind, rows.getBytes(2)),
+                  rows.getLong(3)));
         }
       }
       return found;
@@ -131,7 +136,10 @@ public final class H2PolicyStore implements PolicyStore {
           ResourceKind kind = ResourceKind.valueOf(rows.getString(1));
           found.add(
               new StoredResource(
-                  kind, rows.getString(2), parse(kind, rows.getBytes(3)), rows.getLong(4)));
+                  kind,
+                  rows.getString(2),
+                  ResourceRows.parse(kind, rows.getBytes(3)),
+                  rows.getLong(4)));
         }
       }
       return found;
@@ -221,34 +229,7 @@ public final class H2PolicyStore implements PolicyStore {
   }
 
   private void apply(Change change, long revision) throws SQLException {
-    byte[] body = change.body().map(Message::toByteArray).orElse(null);
-    if (body == null) {
-      try (PreparedStatement delete =
-          connection.prepareStatement("DELETE FROM resources WHERE kind = ? AND name = ?")) {
-        delete.setString(1, change.kind().name());
-        delete.setString(2, change.name());
-        delete.executeUpdate();
-      }
-    } else {
-      try (PreparedStatement merge =
-          connection.prepareStatement(
-              "MERGE INTO resources (kind, name, body, revision) KEY (kind, name) VALUES (?, ?, ?, ?)")) {
-        merge.setString(1, change.kind().name());
-        merge.setString(2, change.name());
-        merge.setBytes(3, body);
-        merge.setLong(4, revision);
-        merge.executeUpdate();
-      }
-    }
-    try (PreparedStatement history =
-        connection.prepareStatement(
-            "INSERT INTO resource_history (revision, kind, name, body) VALUES (?, ?, ?, ?)")) {
-      history.setLong(1, revision);
-      history.setString(2, change.kind().name());
-      history.setString(3, change.name());
-      history.setBytes(4, body);
-      history.executeUpdate();
-    }
+    ResourceRows.apply(connection, change, revision, UPSERT);
   }
 
   private void rollbackQuietly(Exception cause) {
@@ -256,14 +237,6 @@ public final class H2PolicyStore implements PolicyStore {
       connection.rollback();
     } catch (SQLException e) {
       cause.addSuppressed(e);
-    }
-  }
-
-  private static Message parse(ResourceKind kind, byte[] body) {
-    try {
-      return kind.prototype().getParserForType().parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
-      throw new StoreException("corrupt " + kind + " body", e);
     }
   }
 }

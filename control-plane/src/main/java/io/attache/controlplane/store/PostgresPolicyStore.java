@@ -1,7 +1,5 @@
 package io.attache.controlplane.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,6 +21,11 @@ import javax.sql.DataSource;
  * connection; nothing is cached here.
  */
 public final class PostgresPolicyStore implements PolicyStore {
+  /** The dialect's upsert of one row of {@code resources}: (kind, name, body, revision). */
+  private static final String UPSERT =
+      "INSERT INTO resources (kind, name, body, revision) VALUES (?, ?, ?, ?)"
+          + " ON CONFLICT (kind, name)"
+          + " DO UPDATE SET body = EXCLUDED.body, revision = EXCLUDED.revision";
 
   /** The channel every commit notifies, with the new revision as payload. */
   public static final String COMMIT_CHANNEL = "attache_policy_commits";
@@ -65,7 +68,8 @@ public final class PostgresPolicyStore implements PolicyStore {
           return Optional.empty();
         }
         return Optional.of(
-            new StoredResource(kind, name, parse(kind, rows.getBytes(1)), rows.getLong(2)));
+            new StoredResource(
+                kind, name, ResourceRows.parse(kind, rows.getBytes(1)), rows.getLong(2)));
       }
     } catch (SQLException e) {
       throw unavailable("cannot read " + kind + " " + name, e);
@@ -84,7 +88,10 @@ public final class PostgresPolicyStore implements PolicyStore {
         while (rows.next()) {
           found.add(
               new StoredResource(
-                  kind, rows.getString(1), parse(kind, rows.getBytes(2)), rows.getLong(3)));
+                  kind,
+                  rows.getString(1),
+                  ResourceRows.parse(kind, rows.getBytes(2)),
+                  rows.getLong(3)));
         }
       }
       return found;
@@ -107,7 +114,8 @@ public final class PostgresPolicyStore implements PolicyStore {
           }
           ResourceKind kind = ResourceKind.valueOf(rows.getString(1));
           found.add(
-              new StoredResource(kind, rows.getString(2), parse(kind, body), rows.getLong(4)));
+              new StoredResource(
+                  kind, rows.getString(2), ResourceRows.parse(kind, body), rows.getLong(4)));
         }
       }
       found.sort(
@@ -231,36 +239,7 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   private static void apply(Connection connection, Change change, long revision)
       throws SQLException {
-    byte[] body = change.body().map(Message::toByteArray).orElse(null);
-    if (body == null) {
-      try (PreparedStatement delete =
-          connection.prepareStatement("DELETE FROM resources WHERE kind = ? AND name = ?")) {
-        delete.setString(1, change.kind().name());
-        delete.setString(2, change.name());
-        delete.executeUpdate();
-      }
-    } else {
-      try (PreparedStatement upsert =
-          connection.prepareStatement(
-              "INSERT INTO resources (kind, name, body, revision) VALUES (?, ?, ?, ?)"
-                  + " ON CONFLICT (kind, name)"
-                  + " DO UPDATE SET body = EXCLUDED.body, revision = EXCLUDED.revision")) {
-        upsert.setString(1, change.kind().name());
-        upsert.setString(2, change.name());
-        upsert.setBytes(3, body);
-        upsert.setLong(4, revision);
-        upsert.executeUpdate();
-      }
-    }
-    try (PreparedStatement history =
-        connection.prepareStatement(
-            "INSERT INTO resource_history (revision, kind, name, body) VALUES (?, ?, ?, ?)")) {
-      history.setLong(1, revision);
-      history.setString(2, change.kind().name());
-      history.setString(3, change.name());
-      history.setBytes(4, body);
-      history.executeUpdate();
-    }
+    ResourceRows.apply(connection, change, revision, UPSERT);
   }
 
   private static void rollbackQuietly(Connection connection, Exception cause) {
@@ -273,13 +252,5 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   private static StoreException unavailable(String what, SQLException e) {
     return new StoreException(what + ": " + PostgresDatabase.rootMessage(e), e);
-  }
-
-  private static Message parse(ResourceKind kind, byte[] body) {
-    try {
-      return kind.prototype().getParserForType().parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
-      throw new StoreException("corrupt " + kind + " body", e);
-    }
   }
 }

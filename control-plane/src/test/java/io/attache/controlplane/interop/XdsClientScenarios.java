@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -232,6 +233,22 @@ abstract class XdsClientScenarios implements InteropSubject {
         {"hosts": ["ring"], "path_prefix": "/", "destinations": [{"service": "ring"}],
          "hash_policy": [{"header": "x-user"}]}""");
     awaitAnswers("ring", WHO, Map.of("x-user", "user-0"));
+    // The service's own route (no hash policy) may serve before the hash route arrives; a client
+    // without a hash picks a random ring point. Wait until three keys each stay on one backend over
+    // 8 calls: by chance that happens with probability (3 * 3^-8)^3, about 1e-8.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                IntStream.range(0, 3)
+                    .allMatch(
+                        key ->
+                            client.call("ring", WHO, Map.of("x-user", "warm-" + key), 8).stream()
+                                    .map(CallOutcome::label)
+                                    .distinct()
+                                    .count()
+                                == 1));
 
     Map<String, Set<String>> backendsByKey = new HashMap<>();
     for (int key = 0; key < 30; key++) {

@@ -48,6 +48,7 @@ public final class ClusterStats {
   private final Counter updateFailure;
   private final Counter updateEmpty;
   private final Counter updateNoRebuild;
+  private final Counter originalDstHostInvalid;
   private final Counter lbHealthyPanic;
   private final Gauge maxHostWeight;
 
@@ -88,6 +89,7 @@ public final class ClusterStats {
     updateFailure = counter("update_failure");
     updateEmpty = counter("update_empty");
     updateNoRebuild = counter("update_no_rebuild");
+    originalDstHostInvalid = counter("original_dst_host_invalid");
     lbHealthyPanic = counter("lb_healthy_panic");
     maxHostWeight = gauge("max_host_weight");
   }
@@ -253,6 +255,11 @@ public final class ClusterStats {
 
   public Counter updateFailure() {
     return updateFailure;
+  }
+
+  /** An ORIGINAL_DST cluster's override header held no {@code ip:port}. */
+  public Counter originalDstHostInvalid() {
+    return originalDstHostInvalid;
   }
 
   public Counter updateEmpty() {

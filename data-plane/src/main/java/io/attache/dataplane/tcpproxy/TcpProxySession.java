@@ -152,6 +152,7 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
     LbContext lbContext = attempts == 0 ? LbContext.NONE : avoidPreviousHost();
     host = cluster.chooseHost(lbContext.withDownstream(lbDownstream()));
     if (host == null) {
+      cluster.noHealthyUpstream();
       closeBoth(ResponseFlag.NO_HEALTHY_UPSTREAM);
       return;
     }

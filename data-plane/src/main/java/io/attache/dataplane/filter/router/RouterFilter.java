@@ -217,6 +217,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     SelectedHost host =
         cluster.chooseHost(retryState.lbContext(route.hash()).withDownstream(lbDownstream()));
     if (host == null) {
+      cluster.noHealthyUpstream();
       info.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
       localReply(503, "no healthy upstream", "no_healthy_upstream");
       return;

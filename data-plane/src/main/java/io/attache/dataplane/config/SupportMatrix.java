@@ -738,7 +738,17 @@ public final class SupportMatrix {
             "dns_lookup_family")
         .honouredNote(
             "type",
-            "STATIC, STRICT_DNS, LOGICAL_DNS; EDS for clusters from CDS; ORIGINAL_DST is refused")
+            "STATIC, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST (a host per original destination, made"
+                + " on first use); EDS for clusters from CDS")
+        .honouredNote(
+            "lb_policy",
+            "ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH; CLUSTER_PROVIDED exactly for"
+                + " ORIGINAL_DST")
+        .honouredNote(
+            "cleanup_interval",
+            "ORIGINAL_DST: every interval (default 5 s) hosts not picked since the previous sweep"
+                + " and without connections or requests are dropped")
+        .honoured("original_dst_lb_config")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
@@ -760,6 +770,14 @@ public final class SupportMatrix {
         .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
         .ignored("wait_for_warm_on_init", "static clusters are warm at once")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.OriginalDstLbConfig.getDescriptor())
+        .honouredNote(
+            "use_http_header",
+            "the host named by the header (ip:port) wins over the original destination; an"
+                + " invalid value counts original_dst_host_invalid")
+        .honouredNote("http_header_name", "default x-envoy-original-dst-host")
+        .honoured("upstream_port_override")
+        .rejected("metadata_key", "picking the host from dynamic metadata is not supported");
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
         .honouredNote(

@@ -103,22 +103,15 @@ final class EdgeKnownDifferences {
                   + " response heads, which neither RFC 9110 nor a user asks for — the per-field"
                   + " header comparison above is the check that matters"),
           known(
-              "access-log/local-replies",
-              "facts\\[responseFlags\\]",
-              "logs a local reply (direct response, redirect, no route, overflow) without DC: the"
-                  + " entry is written when the response is complete",
-              "adds DC (downstream connection termination) to it: since local replies keep the"
-                  + " connection alive (issue 14 item 9, merged from harden-dp) the entry is written"
-                  + " when the client closes",
-              "found by this harness once harden-dp kept connections alive after local replies;"
-                  + " the fix belongs in the connection manager's stream completion (log at the end"
-                  + " of the response), follow-up"),
-          known(
-              "circuit-breaker-overflow",
+              "local-replies",
               "facts\\[http\\.edge\\.downstream_cx_destroy_remote\\]",
-              "counts no remote close for the two connections of this scenario",
-              "counts one (downstream_cx_destroy_remote 1)",
-              "same keep-alive change as the DC flag above; follow-up"),
+              "counts every connection the client closed, here the eight clients closing after"
+                  + " their Connection: close replies (downstream_cx_destroy_remote 8)",
+              "counts downstream_cx_destroy_remote only for a stream cut by the close (none"
+                  + " here), and has no downstream_cx_destroy_local",
+              "it matched before only because a local reply's stream was cut by the close (the"
+                  + " DC bug fixed on diff2); counting local and remote closes per connection in the"
+                  + " listener is a follow-up"),
           known(
               "access-log/local-replies",
               "facts\\[bytesSent\\]",

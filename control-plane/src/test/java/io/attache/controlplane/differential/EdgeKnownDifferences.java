@@ -90,7 +90,7 @@ final class EdgeKnownDifferences {
               "access-log/circuit-breaker-overflow",
               "facts\\[(upstreamHost|responseFlags)\\]",
               "logs the host whose pool refused the stream, flag UO",
-              "logs - (refused before a host was picked), flags UO,DC (the DC as for local replies)",
+              "logs - (refused before a host was picked)",
               POOL_ADMISSION),
           known(
               "*",

@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
+  private static final String INTERNAL_HEADER = "x-envoy-internal";
 
   private final RouterFilterFactory shared;
   private StreamDecoderFilterCallbacks callbacks;
@@ -85,6 +86,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public FilterHeadersStatus decodeHeaders(HttpRequest req, boolean endStream) {
+    shared.stats.rqTotal.inc();
     this.request = req;
     if (req instanceof FullHttpRequest full) {
       requestBodyExpected = full.content().isReadable();
@@ -223,6 +225,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     if (breakers.requests().tryAcquire() != OverflowDecision.ADMITTED) {
+      chargeAbort(503);
       overloaded("upstream_overflow_max_requests");
       return;
     }
@@ -254,8 +257,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     } else if (breakers.pendingRequests().tryAcquire() != OverflowDecision.ADMITTED) {
       acquired.addListener(f -> releaseUnwanted(acquired));
       a.end(UpstreamOutcome.CANCELLED, true);
+      chargeAbort(503);
       overloaded("upstream_overflow_max_pending_requests");
     } else {
+      cluster.requestPending();
       a.holdPendingSlot();
       acquired.addListener(f -> a.onLease(acquired));
     }
@@ -336,12 +341,14 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     onAttemptFailed(
         retryState.shouldRetryReset(
             timedOut ? ResetReason.CONNECTION_TIMEOUT : ResetReason.CONNECTION_FAILURE, false),
-        () ->
-            localReply(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason:"
-                    + " connection failure",
-                "upstream_reset_before_response_started{connection_failure}"));
+        () -> {
+          chargeAbort(503);
+          localReply(
+              503,
+              "upstream connect error or disconnect/reset before headers. reset reason:"
+                  + " connection failure",
+              "upstream_reset_before_response_started{connection_failure}");
+        });
   }
 
   @Override
@@ -353,6 +360,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       onAttemptFailed(
           retryState.shouldRetryReset(ResetReason.CONNECTION_TERMINATION, true),
           () -> {
+            chargeAbort(503);
             info.addFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
             localReply(
                 503,
@@ -369,10 +377,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public void onPerTryTimeout() {
-    shared.stats.downstreamRqTimeout.inc();
     onAttemptFailed(
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
+          chargeAbort(timeouts.timeoutStatus());
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
           timeoutReply("upstream_per_try_timeout");
         });
@@ -380,7 +388,6 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public void onPerTryIdleTimeout() {
-    shared.stats.downstreamRqTimeout.inc();
     if (responseStarted) {
       // Envoy resets a stream whose upstream went quiet mid-response.
       info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
@@ -391,6 +398,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     onAttemptFailed(
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
+          chargeAbort(timeouts.timeoutStatus());
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
           timeoutReply("upstream_per_try_idle_timeout");
         });
@@ -411,10 +419,12 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-    shared.stats.downstreamRqTimeout.inc();
     cancelRetry();
     if (attempt != null) {
       attempt.end(UpstreamOutcome.TIMEOUT, false);
+      if (!responseStarted) {
+        chargeAbort(timeouts.timeoutStatus());
+      }
     }
     if (!responseStarted) {
       timeoutReply("upstream_response_timeout");
@@ -422,6 +432,19 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       info.setResponseCodeDetails("upstream_response_timeout");
       callbacks.resetStream();
     }
+  }
+
+  /**
+   * Charges the local answer to a request whose last try failed before its response started, as
+   * Envoy's {@code chargeUpstreamAbort}: the cluster counts it like a response with that code.
+   */
+  private void chargeAbort(int status) {
+    cluster.chargeResponse(status, internalRequest());
+  }
+
+  /** Envoy's {@code isEnvoyInternalRequest}: {@code x-envoy-internal: true} survived trust. */
+  private boolean internalRequest() {
+    return "true".equals(request.headers().get(INTERNAL_HEADER));
   }
 
   private void cancelRetry() {
@@ -470,12 +493,14 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             ? retryState.shouldRetryGrpcStatus(RetryState.grpcStatusOf(h))
             : retryState.shouldRetryHeaders(status, h);
     if (retry == RetryStatus.YES) {
+      cluster.chargeRetriedResponse(status);
       info.setResponseCode(status);
       a.end(UpstreamOutcome.CANCELLED, false);
       scheduleRetry();
       return false;
     }
     retry.responseFlag().ifPresent(info::addFlag);
+    cluster.chargeResponse(status, internalRequest());
     responseStarted = true;
     upstreamReader = ctx;
     callbacks.setResponseWrittenListener(readUpstream);

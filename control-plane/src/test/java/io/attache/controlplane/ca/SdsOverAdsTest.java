@@ -94,7 +94,8 @@ class SdsOverAdsTest {
                 "attache.local",
                 token -> Optional.ofNullable(tokens.get(token)),
                 XdsAuthenticator.Requirement.OPTIONAL,
-                refusals));
+                refusals),
+            XdsServer.DEFAULT_HANDLER_THREADS);
   }
 
   @AfterEach

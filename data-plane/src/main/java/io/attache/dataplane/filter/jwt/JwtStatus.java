@@ -10,7 +10,7 @@ public enum JwtStatus {
   JWT_MISSED("Jwt is missing"),
   JWT_NOT_YET_VALID("Jwt not yet valid"),
   JWT_EXPIRED("Jwt is expired"),
-  JWT_BAD_FORMAT("Jwt is not in the form of Header.Payload.Signature"),
+  JWT_BAD_FORMAT("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections"),
   JWT_HEADER_PARSE_ERROR("Jwt header is an invalid Base64url input or an invalid JSON"),
   JWT_HEADER_BAD_ALG("Jwt header [alg] field is not a string"),
   JWT_HEADER_NOT_IMPLEMENTED_ALG("Jwt header [alg] field value is invalid"),

@@ -6,6 +6,7 @@ import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
+import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -26,9 +27,10 @@ import java.util.stream.Stream;
  */
 public final class HttpFilterRegistry {
   private static final Map<String, HttpFilterType<?>> TYPES =
-      Stream.of(
+      Stream.<HttpFilterType<?>>of(
               RbacFilterType.INSTANCE,
               FaultFilterType.INSTANCE,
+              LocalRateLimitFilterType.INSTANCE,
               JwtAuthnFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(

@@ -359,6 +359,7 @@ public final class SupportMatrix {
     resilienceMessages(b);
     healthMessages(b);
     rbacMessages(b);
+    jwtAuthnMessages(b);
     localRateLimitMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -448,6 +449,59 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.jwt_authn}: docs/security.md, "JWT authentication". */
+  private static void jwtAuthnMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+                .getDescriptor())
+        .honouredNote("providers", "RS*, PS*, ES256/384/512 and HS* tokens (JDK crypto)")
+        .honouredNote(
+            "rules", "first match wins: prefix, path, safe_regex, path_separated_prefix, headers")
+        .honoured(
+            "requirement_map", "bypass_cors_preflight", "strip_failure_response", "stat_prefix")
+        .rejected("filter_state_rules", "there is no filter state");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.getDescriptor())
+        .honoured(
+            "issuer",
+            "audiences",
+            "local_jwks",
+            "forward",
+            "from_headers",
+            "from_params",
+            "forward_payload_header",
+            "pad_forward_payload_header",
+            "claim_to_headers")
+        .honouredNote("remote_jwks", "fetched through its cluster when a token needs it; cached")
+        .honouredNote("clock_skew_seconds", "default 60")
+        .rejected("subjects", "subject matching is not implemented")
+        .rejected("require_expiration", "not implemented")
+        .rejected("max_lifetime", "not implemented")
+        .rejected("from_cookies", "tokens in cookies are not read")
+        .rejected("jwt_cache_config", "verified tokens are not cached")
+        .rejected("clear_route_cache", "the route is not recomputed after the filter")
+        .ignored("payload_in_metadata", "there is no dynamic metadata")
+        .ignored("header_in_metadata", "there is no dynamic metadata")
+        .ignored("failed_status_in_metadata", "there is no dynamic metadata")
+        .ignored("normalize_payload_in_metadata", "there is no dynamic metadata");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks.getDescriptor())
+        .honoured("http_uri")
+        .honouredNote("cache_duration", "default 10 min, on the proxy's monotonic clock")
+        .rejected("async_fetch", "keys are fetched on first use only")
+        .rejected("retry_policy", "a failed fetch is not retried; the next request fetches again");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement.getDescriptor())
+        .honoured(
+            "provider_name",
+            "provider_and_audiences",
+            "requires_any",
+            "requires_all",
+            "allow_missing",
+            "allow_missing_or_failed");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
+        .honoured("disabled", "requirement_name");
   }
 
   /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */

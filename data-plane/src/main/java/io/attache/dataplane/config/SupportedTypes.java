@@ -55,7 +55,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
           "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
           "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
-          "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
+          "envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
+          "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+          "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig");
 
   private SupportedTypes() {}
 
@@ -136,6 +138,11 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" ->
           io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst
               .getDescriptor();
+      case "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication" ->
+          io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+              .getDescriptor();
+      case "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor();
       default -> null;
     };
   }

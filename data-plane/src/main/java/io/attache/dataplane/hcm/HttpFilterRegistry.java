@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
+import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
@@ -30,6 +31,7 @@ public final class HttpFilterRegistry {
               RbacFilterType.INSTANCE,
               FaultFilterType.INSTANCE,
               LocalRateLimitFilterType.INSTANCE,
+              JwtAuthnFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

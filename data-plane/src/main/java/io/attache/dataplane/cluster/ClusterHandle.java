@@ -24,6 +24,9 @@ public interface ClusterHandle {
   /** A host for one attempt (hash and hosts to avoid in {@code context}), or null if none. */
   SelectedHost chooseHost(LbContext context);
 
+  /** Counts a request or connection that {@link #chooseHost} found no host for. */
+  void noHealthyUpstream();
+
   /**
    * The pool to {@code host} owned by {@code loop}. Call on {@code loop}. {@code downstreamHttp2}
    * matters only for clusters with {@code USE_DOWNSTREAM_PROTOCOL}.

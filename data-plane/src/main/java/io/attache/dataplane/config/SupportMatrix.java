@@ -60,7 +60,9 @@ public final class SupportMatrix {
             "dynamic_resources",
             "mesh mode: LDS, RDS, CDS and EDS over one ADS stream (state of the world or delta);"
                 + " static resources keep working alongside")
-        .rejected("layered_runtime", "runtime overrides are not supported")
+        .honouredNote(
+            "layered_runtime",
+            "static and admin layers; values read by route runtime_fraction.runtime_key")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .honouredNote(
@@ -69,6 +71,16 @@ public final class SupportMatrix {
         .honouredNote("stats_flush_on_admin", "flush only when the admin endpoint shows stats")
         .honouredNote("stats_server_version_override", "the value of server.version")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime.getDescriptor())
+        .honoured("layers");
+    b.message(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.getDescriptor())
+        .honouredNote("name", "required and unique, as Envoy")
+        .honouredNote(
+            "static_layer",
+            "flattened to dotted keys as Envoy does; a later layer overrides an earlier one")
+        .honouredNote("admin_layer", "stays empty: Attaché serves no /runtime_modify")
+        .rejected("disk_layer", "disk runtime layers are not read")
+        .rejected("rtds_layer", "RTDS runtime layers are not fetched");
     b.message(Bootstrap.DynamicResources.getDescriptor())
         .honoured("ads_config", "lds_config", "cds_config")
         .rejected("lds_resources_locator", "xdstp:// resource locators are not supported")
@@ -347,6 +359,8 @@ public final class SupportMatrix {
     resilienceMessages(b);
     healthMessages(b);
     rbacMessages(b);
+    jwtAuthnMessages(b);
+    localRateLimitMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -409,7 +423,10 @@ public final class SupportMatrix {
             "max_active_faults",
             "disable_downstream_cluster_stats")
         .rejected("response_rate_limit", "response rate limiting is not implemented")
-        .rest(IGNORED, "runtime keys: there is no runtime, so the configured values apply");
+        .rest(
+            IGNORED,
+            "runtime keys are not read (only route runtime_fraction reads layered_runtime), so the"
+                + " configured values apply");
     b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.getDescriptor())
         .honoured("http_status", "grpc_status", "header_abort", "percentage");
     b.message(io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay.getDescriptor())
@@ -432,6 +449,143 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.jwt_authn}: docs/security.md, "JWT authentication". */
+  private static void jwtAuthnMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+                .getDescriptor())
+        .honouredNote("providers", "RS*, PS*, ES256/384/512 and HS* tokens (JDK crypto)")
+        .honouredNote(
+            "rules", "first match wins: prefix, path, safe_regex, path_separated_prefix, headers")
+        .honoured(
+            "requirement_map", "bypass_cors_preflight", "strip_failure_response", "stat_prefix")
+        .rejected("filter_state_rules", "there is no filter state");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.getDescriptor())
+        .honoured(
+            "issuer",
+            "audiences",
+            "local_jwks",
+            "forward",
+            "from_headers",
+            "from_params",
+            "forward_payload_header",
+            "pad_forward_payload_header",
+            "claim_to_headers")
+        .honouredNote("remote_jwks", "fetched through its cluster when a token needs it; cached")
+        .honouredNote("clock_skew_seconds", "default 60")
+        .rejected("subjects", "subject matching is not implemented")
+        .rejected("require_expiration", "not implemented")
+        .rejected("max_lifetime", "not implemented")
+        .rejected("from_cookies", "tokens in cookies are not read")
+        .rejected("jwt_cache_config", "verified tokens are not cached")
+        .rejected("clear_route_cache", "the route is not recomputed after the filter")
+        .ignored("payload_in_metadata", "there is no dynamic metadata")
+        .ignored("header_in_metadata", "there is no dynamic metadata")
+        .ignored("failed_status_in_metadata", "there is no dynamic metadata")
+        .ignored("normalize_payload_in_metadata", "there is no dynamic metadata");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks.getDescriptor())
+        .honoured("http_uri")
+        .honouredNote("cache_duration", "default 10 min, on the proxy's monotonic clock")
+        .rejected("async_fetch", "keys are fetched on first use only")
+        .rejected("retry_policy", "a failed fetch is not retried; the next request fetches again");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement.getDescriptor())
+        .honoured(
+            "provider_name",
+            "provider_and_audiences",
+            "requires_any",
+            "requires_all",
+            "allow_missing",
+            "allow_missing_or_failed");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
+        .honoured("disabled", "requirement_name");
+  }
+
+  /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */
+  private static void localRateLimitMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                .getDescriptor())
+        .honouredNote(
+            "stat_prefix",
+            "counters <stat_prefix>.http_local_rate_limit.{enabled,ok,rate_limited,enforced}")
+        .honouredNote("status", "default 429; a code below 400 means 429")
+        .honouredNote(
+            "token_bucket",
+            "shared by every worker of the listener; a route's own config has its own bucket")
+        .honouredNote(
+            "filter_enabled", "default_value only (no runtime layer); unset: the filter is off")
+        .honouredNote(
+            "filter_enforced",
+            "default_value only (no runtime layer); unset: over-limit requests pass")
+        .honoured(
+            "request_headers_to_add_when_not_enforced",
+            "response_headers_to_add",
+            "enable_x_ratelimit_headers",
+            "always_consume_default_token_bucket",
+            "rate_limited_as_resource_exhausted")
+        .honouredNote(
+            "descriptors",
+            "exact entries; strictest bucket first; an entry without a value is refused")
+        .honouredNote(
+            "rate_limits",
+            "actions generic_key, request_headers, query_parameters, remote_address,"
+                + " masked_remote_address, destination_cluster, header_value_match")
+        .ignored("stage", "only selects route-level rate_limits, which are not read")
+        .ignored("vh_rate_limits", "only selects route-level rate_limits, which are not read")
+        .ignored("max_dynamic_descriptors", "dynamic descriptors are refused")
+        .rejected(
+            "local_rate_limit_per_downstream_connection",
+            "per-connection buckets are not supported")
+        .rejected("local_cluster_rate_limit", "sharing a limit across the local cluster")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.type.v3.TokenBucket.getDescriptor())
+        .honouredNote("max_tokens", "the bucket starts full")
+        .honouredNote("tokens_per_fill", "default 1")
+        .honouredNote("fill_interval", "at least 50 ms; whole milliseconds");
+    b.message(
+            io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor
+                .getDescriptor())
+        .honoured("entries", "token_bucket");
+    b.message(
+            io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry
+                .getDescriptor())
+        .honoured("key", "value");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
+        .honoured("default_value")
+        .ignored("runtime_key", "there is no runtime layer; default_value applies");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
+        .honoured("actions")
+        .rejected("disable_key", "runtime disable keys are not supported")
+        .rejected("limit", "dynamic limit overrides are not supported")
+        .rejected("hits_addend", "hits_addend is not supported")
+        .rejected("apply_on_stream_done", "not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.getDescriptor())
+        .honoured(
+            "generic_key",
+            "request_headers",
+            "query_parameters",
+            "remote_address",
+            "masked_remote_address",
+            "destination_cluster",
+            "header_value_match")
+        .rest(FieldSupport.Status.REJECTED, "this rate limit action is not supported");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.GenericKey.getDescriptor())
+        .honoured("descriptor_value", "descriptor_key");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.RequestHeaders.getDescriptor())
+        .honoured("header_name", "descriptor_key", "skip_if_absent");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.QueryParameters.getDescriptor())
+        .honoured("query_parameter_name", "descriptor_key", "skip_if_absent");
+    b.message(
+            io.envoyproxy.envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress
+                .getDescriptor())
+        .honoured("v4_prefix_mask_len", "v6_prefix_mask_len");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.getDescriptor())
+        .honoured("descriptor_key", "descriptor_value", "expect_match", "headers");
   }
 
   /** {@code envoy.filters.http.rbac}: docs/data-plane.md, "RBAC". */
@@ -634,6 +788,12 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.type.v3.Percent.getDescriptor()).honoured("value");
     b.message(io.envoyproxy.envoy.type.v3.FractionalPercent.getDescriptor())
         .honoured("numerator", "denominator");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
+        .honoured("default_value")
+        .honouredNote(
+            "runtime_key",
+            "looked up in layered_runtime by route match runtime_fraction; elsewhere the field"
+                + " that holds it says whether its runtime key is read");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
     b.message(io.envoyproxy.envoy.config.core.v3.Locality.getDescriptor())
         .honoured("region", "zone", "sub_zone");
@@ -738,7 +898,17 @@ public final class SupportMatrix {
             "dns_lookup_family")
         .honouredNote(
             "type",
-            "STATIC, STRICT_DNS, LOGICAL_DNS; EDS for clusters from CDS; ORIGINAL_DST is refused")
+            "STATIC, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST (a host per original destination, made"
+                + " on first use); EDS for clusters from CDS")
+        .honouredNote(
+            "lb_policy",
+            "ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH; CLUSTER_PROVIDED exactly for"
+                + " ORIGINAL_DST")
+        .honouredNote(
+            "cleanup_interval",
+            "ORIGINAL_DST: every interval (default 5 s) hosts not picked since the previous sweep"
+                + " and without connections or requests are dropped")
+        .honoured("original_dst_lb_config")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
@@ -760,6 +930,14 @@ public final class SupportMatrix {
         .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
         .ignored("wait_for_warm_on_init", "static clusters are warm at once")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.OriginalDstLbConfig.getDescriptor())
+        .honouredNote(
+            "use_http_header",
+            "the host named by the header (ip:port) wins over the original destination; an"
+                + " invalid value counts original_dst_host_invalid")
+        .honouredNote("http_header_name", "default x-envoy-original-dst-host")
+        .honoured("upstream_port_override")
+        .rejected("metadata_key", "picking the host from dynamic metadata is not supported");
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
         .honouredNote(
@@ -892,7 +1070,10 @@ public final class SupportMatrix {
             "headers",
             "query_parameters",
             "grpc")
-        .honouredNote("runtime_fraction", "default_value only; there is no runtime")
+        .honouredNote(
+            "runtime_fraction",
+            "runtime_key read from layered_runtime (a fractional percent, or an integer percent),"
+                + " else default_value")
         .rejected("connect_matcher", "CONNECT is not supported")
         .rejected("path_match_policy", "path match extensions are not supported")
         .honouredNote(

@@ -47,6 +47,7 @@ public final class SupportedTypes {
           "envoy.config.trace.v3.OpenTelemetryConfig",
           "envoy.extensions.filters.http.rbac.v3.RBAC",
           "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
+          "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
           "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.Secret",
@@ -54,7 +55,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
           "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
           "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
-          "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
+          "envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
+          "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+          "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig");
 
   private SupportedTypes() {}
 
@@ -111,6 +114,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit" ->
+          io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+              .getDescriptor();
       case "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext" ->
           io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
               .getDescriptor();
@@ -132,6 +138,11 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" ->
           io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst
               .getDescriptor();
+      case "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication" ->
+          io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+              .getDescriptor();
+      case "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor();
       default -> null;
     };
   }

@@ -111,6 +111,11 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
+  public void noHealthyUpstream() {
+    stats.upstreamCxNoneHealthy().inc();
+  }
+
+  @Override
   public TcpUpstream tcpUpstream() {
     return tcpUpstream;
   }

@@ -51,6 +51,8 @@ public final class ClusterStats {
   private final Counter updateFailure;
   private final Counter updateEmpty;
   private final Counter updateNoRebuild;
+  private final Counter originalDstHostInvalid;
+  private final Counter upstreamCxNoneHealthy;
   private final Counter lbHealthyPanic;
   private final Gauge maxHostWeight;
 
@@ -94,6 +96,8 @@ public final class ClusterStats {
     updateFailure = counter("update_failure");
     updateEmpty = counter("update_empty");
     updateNoRebuild = counter("update_no_rebuild");
+    originalDstHostInvalid = counter("original_dst_host_invalid");
+    upstreamCxNoneHealthy = counter("upstream_cx_none_healthy");
     lbHealthyPanic = counter("lb_healthy_panic");
     maxHostWeight = gauge("max_host_weight");
   }
@@ -320,6 +324,16 @@ public final class ClusterStats {
 
   public Counter updateFailure() {
     return updateFailure;
+  }
+
+  /** A request or connection found no host to go to ("no healthy upstream"). */
+  public Counter upstreamCxNoneHealthy() {
+    return upstreamCxNoneHealthy;
+  }
+
+  /** An ORIGINAL_DST cluster's override header held no {@code ip:port}. */
+  public Counter originalDstHostInvalid() {
+    return originalDstHostInvalid;
   }
 
   public Counter updateEmpty() {

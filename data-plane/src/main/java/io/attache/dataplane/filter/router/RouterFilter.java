@@ -6,6 +6,7 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.LocalReply;
@@ -19,6 +20,7 @@ import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.upstream.lb.LbContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -30,7 +32,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -181,6 +185,26 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     startAttempt();
   }
 
+  /** What an ORIGINAL_DST cluster picks its host by: the original destination, a header. */
+  private LbContext.Downstream lbDownstream() {
+    DownstreamConnection connection = callbacks.connection();
+    Optional<InetSocketAddress> restored =
+        connection.localAddressRestored()
+            ? Optional.of(connection.localAddress())
+            : Optional.empty();
+    return new LbContext.Downstream() {
+      @Override
+      public Optional<InetSocketAddress> restoredLocalAddress() {
+        return restored;
+      }
+
+      @Override
+      public Optional<String> requestHeader(String name) {
+        return Optional.ofNullable(request.headers().get(name));
+      }
+    };
+  }
+
   /** Stops keeping the body for replay: it no longer fits, so this request will not be retried. */
   private void stopBuffering() {
     retryState.disableBecauseBodyTooLarge();
@@ -192,8 +216,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     if (destroyed) {
       return;
     }
-    SelectedHost host = cluster.chooseHost(retryState.lbContext(route.hash()));
+    SelectedHost host =
+        cluster.chooseHost(retryState.lbContext(route.hash()).withDownstream(lbDownstream()));
     if (host == null) {
+      cluster.noHealthyUpstream();
       info.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
       localReply(503, "no healthy upstream", "no_healthy_upstream");
       return;

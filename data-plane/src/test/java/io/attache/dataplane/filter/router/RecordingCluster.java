@@ -67,6 +67,11 @@ final class RecordingCluster implements ClusterHandle {
   }
 
   @Override
+  public void noHealthyUpstream() {
+    // These tests always have a host; RunningCluster counts upstream_cx_none_healthy.
+  }
+
+  @Override
   public TcpUpstream tcpUpstream() {
     throw new UnsupportedOperationException("the router never opens raw TCP connections");
   }

@@ -75,7 +75,9 @@ class ResilienceIT {
     assertThat(upstream.received()).hasSize(3);
     assertThat(proxy.stat("cluster.backend.upstream_rq_retry")).isEqualTo(2);
     assertThat(proxy.stat("cluster.backend.upstream_rq_retry_success")).isEqualTo(1);
-    assertThat(proxy.stat("cluster.backend.upstream_rq_503")).isEqualTo(2);
+    // As Envoy charges them: the two retried 503s under retry., the final 200 as the response.
+    assertThat(proxy.stat("cluster.backend.retry.upstream_rq_503")).isEqualTo(2);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_200")).isEqualTo(1);
   }
 
   @Test
@@ -309,7 +311,7 @@ class ResilienceIT {
       for (int i = 0; i < 4; i++) {
         assertThat(proxy.get("/" + i).statusCode()).isEqualTo(200);
       }
-      assertThat(proxy.stat("cluster.backend.upstream_rq_timeout")).isPositive();
+      assertThat(proxy.stat("cluster.backend.upstream_rq_per_try_idle_timeout")).isPositive();
     }
   }
 

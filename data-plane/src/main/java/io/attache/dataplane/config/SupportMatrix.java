@@ -517,10 +517,11 @@ public final class SupportMatrix {
             "token_bucket",
             "shared by every worker of the listener; a route's own config has its own bucket")
         .honouredNote(
-            "filter_enabled", "default_value only (no runtime layer); unset: the filter is off")
+            "filter_enabled",
+            "default_value only (its runtime_key is not looked up); unset: the filter is off")
         .honouredNote(
             "filter_enforced",
-            "default_value only (no runtime layer); unset: over-limit requests pass")
+            "default_value only (its runtime_key is not looked up); unset: over-limit requests pass")
         .honoured(
             "request_headers_to_add_when_not_enforced",
             "response_headers_to_add",

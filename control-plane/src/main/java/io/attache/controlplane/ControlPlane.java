@@ -169,7 +169,8 @@ public final class ControlPlane implements AutoCloseable {
                   security.xdsTls()
                       ? XdsAuthenticator.Requirement.REQUIRED
                       : XdsAuthenticator.Requirement.OPTIONAL,
-                  refusals));
+                  refusals),
+              config.xdsThreads());
     } catch (IOException | RuntimeException e) {
       closeSync();
       closeSecurity();

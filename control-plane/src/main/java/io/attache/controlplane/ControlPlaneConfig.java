@@ -4,6 +4,7 @@ import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.rest.AdminSecurity;
 import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.xds.XdsLimits;
+import io.attache.controlplane.xds.XdsServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,8 +13,8 @@ import java.util.Optional;
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
  * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
- * what one xDS stream may make it hold, and whether the store is the embedded one or a PostgreSQL
- * shared with other replicas. Immutable.
+ * what one xDS stream may make it hold, how many threads run the xDS streams' handlers, and whether
+ * the store is the embedded one or a PostgreSQL shared with other replicas. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -26,10 +27,17 @@ public record ControlPlaneConfig(
     Security security,
     AdminSecurity adminSecurity,
     XdsLimits xdsLimits,
-    Optional<SharedStore> sharedStore) {
+    Optional<SharedStore> sharedStore,
+    int xdsThreads) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
+
+  public ControlPlaneConfig {
+    if (xdsThreads < 0) {
+      throw new IllegalArgumentException("xDS threads must not be negative: " + xdsThreads);
+    }
+  }
 
   /**
    * Plaintext xDS, a generated root CA in the data directory, 24-hour workload certificates, an
@@ -54,7 +62,8 @@ public record ControlPlaneConfig(
         Security.DEFAULT,
         AdminSecurity.NONE,
         XdsLimits.DEFAULT,
-        Optional.empty());
+        Optional.empty(),
+        XdsServer.DEFAULT_HANDLER_THREADS);
   }
 
   /** With the given identity and admin settings, on the embedded store. */
@@ -79,7 +88,8 @@ public record ControlPlaneConfig(
         security,
         adminSecurity,
         XdsLimits.DEFAULT,
-        Optional.empty());
+        Optional.empty(),
+        XdsServer.DEFAULT_HANDLER_THREADS);
   }
 
   /** The same, with other identity settings. */
@@ -95,7 +105,8 @@ public record ControlPlaneConfig(
         other,
         adminSecurity,
         xdsLimits,
-        sharedStore);
+        sharedStore,
+        xdsThreads);
   }
 
   /** The same, with other admin API security. */
@@ -111,7 +122,8 @@ public record ControlPlaneConfig(
         security,
         other,
         xdsLimits,
-        sharedStore);
+        sharedStore,
+        xdsThreads);
   }
 
   /** The same, on a store shared with other replicas instead of the embedded one. */
@@ -127,7 +139,8 @@ public record ControlPlaneConfig(
         security,
         adminSecurity,
         xdsLimits,
-        Optional.of(shared));
+        Optional.of(shared),
+        xdsThreads);
   }
 
   /** The same, with other limits on what an xDS stream may make the control plane hold. */
@@ -143,7 +156,29 @@ public record ControlPlaneConfig(
         security,
         adminSecurity,
         other,
-        sharedStore);
+        sharedStore,
+        xdsThreads);
+  }
+
+  /**
+   * The same, with the xDS streams' handlers (requests, ACKs, pushes' responses) on {@code threads}
+   * threads of their own, or on gRPC's shared unbounded pool with {@link
+   * XdsServer#SHARED_GRPC_POOL}.
+   */
+  public ControlPlaneConfig withXdsThreads(int threads) {
+    return new ControlPlaneConfig(
+        xdsHost,
+        xdsPort,
+        httpHost,
+        httpPort,
+        dataDir,
+        pushQuietPeriod,
+        pushMaxDelay,
+        security,
+        adminSecurity,
+        xdsLimits,
+        sharedStore,
+        threads);
   }
 
   /**

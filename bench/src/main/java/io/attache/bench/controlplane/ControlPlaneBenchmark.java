@@ -9,6 +9,7 @@ import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.testing.TestPostgres;
 import io.attache.controlplane.xds.SystemScheduler;
+import io.attache.controlplane.xds.XdsServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,15 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
               + " more share a PostgreSQL the harness starts, the proxies spread over them and"
               + " every write goes through the first")
   List<Integer> replicas = List.of(1, 3);
+
+  @Option(
+      names = "--xds-threads",
+      split = ",",
+      description =
+          "threads running the xDS streams' handlers, one cell each (default: the control plane's"
+              + " default); 0 is gRPC's shared unbounded pool, so --xds-threads 0,4 compares it"
+              + " with a pool of 4 in one run")
+  List<Integer> xdsThreads = List.of(XdsServer.DEFAULT_HANDLER_THREADS);
 
   @Option(names = "--rounds", description = "writes per cell (default 20)")
   int rounds = 20;
@@ -183,16 +193,20 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
       for (Api api : apis()) {
         for (int n : proxies) {
           for (int replicaCount : replicas) {
-            CellResult cell = runCell(api, n, replicaCount);
-            cells.add(cell);
-            log(
-                "%s × %d over %d replica(s): p50 %.0f ms, p99 %.0f ms, %.1f KB heap per proxy",
-                api.label(),
-                n,
-                replicaCount,
-                cell.convergence().median(),
-                cell.convergence().at(99),
-                cell.heapPerProxyBytes() / 1024);
+            for (int threads : xdsThreads) {
+              CellResult cell = runCell(api, n, replicaCount, threads);
+              cells.add(cell);
+              log(
+                  "%s × %d over %d replica(s), xDS threads %s: p50 %.0f ms, p99 %.0f ms, %.1f KB"
+                      + " heap per proxy",
+                  api.label(),
+                  n,
+                  replicaCount,
+                  cell.xdsThreadsLabel(),
+                  cell.convergence().median(),
+                  cell.convergence().at(99),
+                  cell.heapPerProxyBytes() / 1024);
+            }
           }
         }
       }
@@ -252,6 +266,10 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
           new CommandLine(this),
           "--rounds and every --proxies and --replicas count must be at least 1");
     }
+    if (xdsThreads.isEmpty() || xdsThreads.stream().anyMatch(n -> n < 0)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "every --xds-threads count must be 0 (gRPC's pool) or more");
+    }
     if (proxiesPerConnection < 1 || nodeGroups < 1 || services < 1 || endpointsPerService < 1) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
@@ -260,7 +278,7 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
     }
   }
 
-  private CellResult runCell(Api api, int n, int replicaCount) throws IOException {
+  private CellResult runCell(Api api, int n, int replicaCount, int threads) throws IOException {
     Path dataDir = Files.createTempDirectory("attache-cp-bench-");
     List<ControlPlane> replicas = new ArrayList<>();
     try (SystemScheduler scheduler = new SystemScheduler()) {
@@ -269,13 +287,14 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
       for (int i = 0; i < replicaCount; i++) {
         ControlPlaneConfig config =
             new ControlPlaneConfig(
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                0,
-                dataDir.resolve("replica-" + i),
-                ControlPlaneConfig.DEFAULT_QUIET_PERIOD,
-                ControlPlaneConfig.DEFAULT_MAX_DELAY);
+                    "127.0.0.1",
+                    0,
+                    "127.0.0.1",
+                    0,
+                    dataDir.resolve("replica-" + i),
+                    ControlPlaneConfig.DEFAULT_QUIET_PERIOD,
+                    ControlPlaneConfig.DEFAULT_MAX_DELAY)
+                .withXdsThreads(threads);
         replicas.add(
             ControlPlane.start(
                 shared.map(config::withSharedStore).orElse(config), scheduler, clock));
@@ -286,7 +305,12 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
         rest.putService(s, endpointsPerService);
       }
       long heapIdle = usedHeapAfterGc();
-      log("%s × %d over %d replica(s): connecting ...", api.label(), n, replicaCount);
+      log(
+          "%s × %d over %d replica(s), xDS threads %s: connecting ...",
+          api.label(),
+          n,
+          replicaCount,
+          threads == XdsServer.SHARED_GRPC_POOL ? "gRPC shared" : threads);
       double cpuBeforeConnect = cpuSeconds();
       long connectStart = System.nanoTime();
       try (SimulatedProxiesProcess clients =
@@ -325,13 +349,14 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
             millis.add((lastAck - writeStart) / 1e6);
           }
         }
-        profiler.ifPresent(p -> reportProfile(p, api, n));
+        profiler.ifPresent(p -> reportProfile(p, api, n, threads));
         clients.close();
         long heapDisconnected = usedHeapAfterAllDisconnected(replicas);
         return new CellResult(
             api,
             n,
             replicaCount,
+            threads,
             connectSeconds,
             connectCpu,
             millis,
@@ -347,11 +372,12 @@ public final class ControlPlaneBenchmark implements Callable<Integer> {
   }
 
   /** Stops the profile of one cell's rounds, keeps its files and prints where the time went. */
-  private void reportProfile(AsyncProfiler async, Api api, int n) {
+  private void reportProfile(AsyncProfiler async, Api api, int n, int threads) {
     try {
       Path kept = Path.of("bench/target").toAbsolutePath();
       Files.createDirectories(kept);
-      String name = "attache-cp-" + api.label() + "-" + n + "-" + profileEvent;
+      String name =
+          "attache-cp-" + api.label() + "-" + n + "-threads" + threads + "-" + profileEvent;
       Path collapsed = kept.resolve(name + ".collapsed");
       Path flameGraph = kept.resolve(name + ".html");
       async.stop(ProcessHandle.current().pid(), collapsed, flameGraph);

@@ -68,19 +68,20 @@ public final class ControlPlaneReport {
                 run.minOneMinuteLoad(),
                 run.maxOneMinuteLoad()));
     md.append(
-            "| API | proxies | replicas | rounds | connect all (s) | write → last ACK p50 (ms) |"
-                + " p99 (ms) | max (ms) | control-plane CPU per round (s) | heap idle (MB) |"
-                + " heap with N streams (MB) | heap after they left (MB) | heap per proxy (KB) |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            "| API | proxies | replicas | xDS threads | rounds | connect all (s) | write → last ACK"
+                + " p50 (ms) | p99 (ms) | max (ms) | control-plane CPU per round (s) | heap idle (MB)"
+                + " | heap with N streams (MB) | heap after they left (MB) | heap per proxy (KB) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (CellResult cell : run.cells()) {
       Percentiles latency = cell.convergence();
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %d | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %.1f |%n",
+              "| %s | %s | %d | %s | %d | %.1f | %s | %s | %s | %.2f | %.1f | %.1f | %.1f | %.1f |%n",
               cell.api().label(),
               thousands(cell.proxies()),
               cell.replicas(),
+              cell.xdsThreadsLabel(),
               cell.rounds(),
               cell.connectSeconds(),
               thousands(latency.median()),
@@ -104,7 +105,9 @@ public final class ControlPlaneReport {
             + " initial CDS, EDS, LDS and RDS. With several replicas (a PostgreSQL store the"
             + " harness starts, docs/ha.md) the proxies are spread evenly over them, every write"
             + " goes through the first replica and reaches the others by commit notification, and"
-            + " CPU and heap are all replicas' together.\n\n");
+            + " CPU and heap are all replicas' together. \"xDS threads\" is what ran the streams'"
+            + " handlers (`--xds-threads`): a pool of that many threads of the xDS server's own, or"
+            + " gRPC's shared unbounded pool.\n\n");
     TranslationTiming.Result t = run.translation();
     md.append(
         String.format(
@@ -164,8 +167,9 @@ public final class ControlPlaneReport {
                 + " unmeasured warm-up writes per cell before the rounds.\n");
     md.append("\n<details><summary>Every round</summary>\n\n")
         .append(
-            "| API | proxies | replicas | write → last ACK per round (ms) | CPU per round (s) |\n")
-        .append("|---|---:|---:|---|---|\n");
+            "| API | proxies | replicas | xDS threads | write → last ACK per round (ms) | CPU per"
+                + " round (s) |\n")
+        .append("|---|---:|---:|---:|---|---|\n");
     for (CellResult cell : run.cells()) {
       md.append("| ")
           .append(cell.api().label())
@@ -173,6 +177,8 @@ public final class ControlPlaneReport {
           .append(thousands(cell.proxies()))
           .append(" | ")
           .append(cell.replicas())
+          .append(" | ")
+          .append(cell.xdsThreadsLabel())
           .append(" | ")
           .append(
               cell.convergenceMillis().stream()

@@ -19,6 +19,7 @@ class ControlPlaneReportTest {
         api,
         proxies,
         replicas,
+        replicas == 1 ? 4 : 0,
         2.5,
         1.25,
         millis,
@@ -63,10 +64,10 @@ class ControlPlaneReportTest {
         .contains("before: 3.50 / 4.00 / 4.50; after: 5.25 / 4.50 / 4.75")
         .contains("during the run: 3.25–6.50")
         .contains(
-            "| sotw | 1,000 | 1 | 3 | 2.5 | 500 | 1,200 | 1,200 | 0.50 | 45.0 | 50.0 | 40.0 | 10.2 |")
+            "| sotw | 1,000 | 1 | 4 | 3 | 2.5 | 500 | 1,200 | 1,200 | 0.50 | 45.0 | 50.0 | 40.0 | 10.2 |")
         .contains(
-            "| sotw | 1,000 | 3 | 3 | 2.5 | 600 | 900 | 900 | 0.50 | 45.0 | 60.0 | 40.0 | 20.5 |")
-        .contains("| sotw | 1,000 | 1 | 300, 500, 1,200 | 0.50, 0.25, 0.75 |")
+            "| sotw | 1,000 | 3 | gRPC shared | 3 | 2.5 | 600 | 900 | 900 | 0.50 | 45.0 | 60.0 | 40.0 | 20.5 |")
+        .contains("| sotw | 1,000 | 1 | 4 | 300, 500, 1,200 | 0.50, 0.25, 0.75 |")
         .contains("10,000 services × 3 endpoints (20,002 Envoy resources)")
         .contains("`SnapshotTranslator.translate` 650 ms (700)")
         .contains("set the snapshot — 2,400 ms (2,500)")

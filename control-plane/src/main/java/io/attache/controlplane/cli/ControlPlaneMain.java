@@ -12,6 +12,7 @@ import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.xds.SystemScheduler;
 import io.attache.controlplane.xds.XdsLimits;
+import io.attache.controlplane.xds.XdsServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -193,6 +194,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
               + " in serialised bytes (default ${DEFAULT-VALUE}).")
   int maxNodeMetadataBytes;
 
+  @Option(
+      names = "--xds-threads",
+      description =
+          "Threads that run the xDS streams' handlers (requests, ACKs, responses to pushes);"
+              + " 0 runs them on gRPC's shared unbounded pool (default ${DEFAULT-VALUE}: twice the"
+              + " cores, at least 4).")
+  int xdsThreads = XdsServer.DEFAULT_HANDLER_THREADS;
+
   @Override
   public Integer call() throws Exception {
     if ((caCert == null) != (caKey == null)) {
@@ -206,6 +215,9 @@ public final class ControlPlaneMain implements Callable<Integer> {
       security = adminSecurity();
       shared = sharedStore();
       xdsLimits = new XdsLimits(maxNodeMetadataBytes);
+      if (xdsThreads < 0) {
+        throw new IllegalArgumentException("--xds-threads must not be negative: " + xdsThreads);
+      }
     } catch (IllegalArgumentException e) { // AdminConfigException too
       System.err.println("attache control-plane: " + e.getMessage());
       return 2;
@@ -228,7 +240,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     xdsTls,
                     xdsServerNames),
                 security)
-            .withXdsLimits(xdsLimits);
+            .withXdsLimits(xdsLimits)
+            .withXdsThreads(xdsThreads);
     ControlPlane controlPlane;
     try {
       controlPlane =

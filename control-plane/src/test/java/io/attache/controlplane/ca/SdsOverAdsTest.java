@@ -96,7 +96,8 @@ class SdsOverAdsTest {
                 "attache.local",
                 token -> Optional.ofNullable(tokens.get(token)),
                 XdsAuthenticator.Requirement.OPTIONAL,
-                refusals));
+                refusals),
+            XdsServer.DEFAULT_HANDLER_THREADS);
   }
 
   @AfterEach

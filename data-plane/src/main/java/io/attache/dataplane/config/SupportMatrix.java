@@ -359,6 +359,7 @@ public final class SupportMatrix {
     resilienceMessages(b);
     healthMessages(b);
     rbacMessages(b);
+    localRateLimitMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -447,6 +448,90 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */
+  private static void localRateLimitMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                .getDescriptor())
+        .honouredNote(
+            "stat_prefix",
+            "counters <stat_prefix>.http_local_rate_limit.{enabled,ok,rate_limited,enforced}")
+        .honouredNote("status", "default 429; a code below 400 means 429")
+        .honouredNote(
+            "token_bucket",
+            "shared by every worker of the listener; a route's own config has its own bucket")
+        .honouredNote(
+            "filter_enabled", "default_value only (no runtime layer); unset: the filter is off")
+        .honouredNote(
+            "filter_enforced",
+            "default_value only (no runtime layer); unset: over-limit requests pass")
+        .honoured(
+            "request_headers_to_add_when_not_enforced",
+            "response_headers_to_add",
+            "enable_x_ratelimit_headers",
+            "always_consume_default_token_bucket",
+            "rate_limited_as_resource_exhausted")
+        .honouredNote(
+            "descriptors",
+            "exact entries; strictest bucket first; an entry without a value is refused")
+        .honouredNote(
+            "rate_limits",
+            "actions generic_key, request_headers, query_parameters, remote_address,"
+                + " masked_remote_address, destination_cluster, header_value_match")
+        .ignored("stage", "only selects route-level rate_limits, which are not read")
+        .ignored("vh_rate_limits", "only selects route-level rate_limits, which are not read")
+        .ignored("max_dynamic_descriptors", "dynamic descriptors are refused")
+        .rejected(
+            "local_rate_limit_per_downstream_connection",
+            "per-connection buckets are not supported")
+        .rejected("local_cluster_rate_limit", "sharing a limit across the local cluster")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.type.v3.TokenBucket.getDescriptor())
+        .honouredNote("max_tokens", "the bucket starts full")
+        .honouredNote("tokens_per_fill", "default 1")
+        .honouredNote("fill_interval", "at least 50 ms; whole milliseconds");
+    b.message(
+            io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor
+                .getDescriptor())
+        .honoured("entries", "token_bucket");
+    b.message(
+            io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry
+                .getDescriptor())
+        .honoured("key", "value");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
+        .honoured("default_value")
+        .ignored("runtime_key", "there is no runtime layer; default_value applies");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
+        .honoured("actions")
+        .rejected("disable_key", "runtime disable keys are not supported")
+        .rejected("limit", "dynamic limit overrides are not supported")
+        .rejected("hits_addend", "hits_addend is not supported")
+        .rejected("apply_on_stream_done", "not supported")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.getDescriptor())
+        .honoured(
+            "generic_key",
+            "request_headers",
+            "query_parameters",
+            "remote_address",
+            "masked_remote_address",
+            "destination_cluster",
+            "header_value_match")
+        .rest(FieldSupport.Status.REJECTED, "this rate limit action is not supported");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.GenericKey.getDescriptor())
+        .honoured("descriptor_value", "descriptor_key");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.RequestHeaders.getDescriptor())
+        .honoured("header_name", "descriptor_key", "skip_if_absent");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.QueryParameters.getDescriptor())
+        .honoured("query_parameter_name", "descriptor_key", "skip_if_absent");
+    b.message(
+            io.envoyproxy.envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress
+                .getDescriptor())
+        .honoured("v4_prefix_mask_len", "v6_prefix_mask_len");
+    b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.getDescriptor())
+        .honoured("descriptor_key", "descriptor_value", "expect_match", "headers");
   }
 
   /** {@code envoy.filters.http.rbac}: docs/data-plane.md, "RBAC". */
@@ -759,7 +844,17 @@ public final class SupportMatrix {
             "dns_lookup_family")
         .honouredNote(
             "type",
-            "STATIC, STRICT_DNS, LOGICAL_DNS; EDS for clusters from CDS; ORIGINAL_DST is refused")
+            "STATIC, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST (a host per original destination, made"
+                + " on first use); EDS for clusters from CDS")
+        .honouredNote(
+            "lb_policy",
+            "ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH; CLUSTER_PROVIDED exactly for"
+                + " ORIGINAL_DST")
+        .honouredNote(
+            "cleanup_interval",
+            "ORIGINAL_DST: every interval (default 5 s) hosts not picked since the previous sweep"
+                + " and without connections or requests are dropped")
+        .honoured("original_dst_lb_config")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
@@ -781,6 +876,14 @@ public final class SupportMatrix {
         .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
         .ignored("wait_for_warm_on_init", "static clusters are warm at once")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.OriginalDstLbConfig.getDescriptor())
+        .honouredNote(
+            "use_http_header",
+            "the host named by the header (ip:port) wins over the original destination; an"
+                + " invalid value counts original_dst_host_invalid")
+        .honouredNote("http_header_name", "default x-envoy-original-dst-host")
+        .honoured("upstream_port_override")
+        .rejected("metadata_key", "picking the host from dynamic metadata is not supported");
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
         .honouredNote(

@@ -47,6 +47,7 @@ public final class SupportedTypes {
           "envoy.config.trace.v3.OpenTelemetryConfig",
           "envoy.extensions.filters.http.rbac.v3.RBAC",
           "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
+          "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
           "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
           "envoy.extensions.transport_sockets.tls.v3.Secret",
@@ -111,6 +112,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit" ->
+          io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+              .getDescriptor();
       case "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext" ->
           io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
               .getDescriptor();

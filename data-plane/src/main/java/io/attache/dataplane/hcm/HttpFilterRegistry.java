@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
+import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -25,7 +26,11 @@ import java.util.stream.Stream;
  */
 public final class HttpFilterRegistry {
   private static final Map<String, HttpFilterType<?>> TYPES =
-      Stream.of(RbacFilterType.INSTANCE, FaultFilterType.INSTANCE, RouterFilterType.INSTANCE)
+      Stream.<HttpFilterType<?>>of(
+              RbacFilterType.INSTANCE,
+              FaultFilterType.INSTANCE,
+              LocalRateLimitFilterType.INSTANCE,
+              RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));
 

@@ -37,6 +37,15 @@ public final class HeaderMutations {
     return nonEmpty.isEmpty() ? NONE : new HeaderMutations(List.copyOf(nonEmpty));
   }
 
+  /**
+   * One list of {@code HeaderValueOption}s outside a route (a filter's {@code
+   * response_headers_to_add}, say); errors name {@code path}.
+   */
+  public static HeaderMutations compile(List<HeaderValueOption> toAdd, String path)
+      throws ConfigException {
+    return of(List.of(Level.compile(toAdd, List.of(), path, path)));
+  }
+
   /** A copy with {@code first} evaluated before everything else (the weighted-cluster level). */
   HeaderMutations prependedWith(Level first) {
     if (first.isEmpty()) {

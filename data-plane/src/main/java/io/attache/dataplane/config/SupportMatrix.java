@@ -500,9 +500,6 @@ public final class SupportMatrix {
             io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry
                 .getDescriptor())
         .honoured("key", "value");
-    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
-        .honoured("default_value")
-        .ignored("runtime_key", "there is no runtime layer; default_value applies");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
         .honoured("actions")
         .rejected("disable_key", "runtime disable keys are not supported")
@@ -738,8 +735,8 @@ public final class SupportMatrix {
         .honoured("default_value")
         .honouredNote(
             "runtime_key",
-            "looked up in layered_runtime by route match runtime_fraction; elsewhere the field"
-                + " that holds it says whether its runtime key is read");
+            "looked up in layered_runtime by route match runtime_fraction only; elsewhere (e.g."
+                + " local_ratelimit's filter_enabled) default_value applies");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
     b.message(io.envoyproxy.envoy.config.core.v3.Locality.getDescriptor())
         .honoured("region", "zone", "sub_zone");

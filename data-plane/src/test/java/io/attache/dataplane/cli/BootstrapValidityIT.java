@@ -102,17 +102,37 @@ class BootstrapValidityIT {
       throws Exception {
     String bootstrap =
         """
-        node: { id: overload-check, cluster: overload-check }
-        overload_manager: { refresh_interval: 0.25s }
+        static_resources:
+          listeners:
+          - name: upgrades
+            address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: upgrades
+                  upgrade_configs: [ { upgrade_type: websocket } ]
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: { prefix: "/" }
+                        direct_response: { status: 200 }
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
         """;
-    Candidate c = new Candidate("overload_manager", bootstrap);
+    Candidate c = new Candidate("upgrade_configs", bootstrap);
     String supportDoc = Files.readString(ROOT.resolve("docs/xds-support.md"));
 
-    Verdicts v = verdicts(c, envoy.validate("overload", bootstrap, dir), "overload");
+    Verdicts v = verdicts(c, envoy.validate("upgrades", bootstrap, dir), "upgrades");
 
     assertThat(v.envoy().valid()).as(v.envoy().output()).isTrue();
     assertThat(v.attacheExit()).as(v.attache()).isEqualTo(1);
-    assertThat(v.attache()).contains("overload_manager: not supported");
+    assertThat(v.attache()).contains("upgrade_configs: not supported");
     assertThat(refusesADocumentedUnsupportedField(v, supportDoc)).isTrue();
     assertThat(
             refusesADocumentedUnsupportedField(

@@ -161,6 +161,13 @@ final class EdgeKnownDifferences {
               "found by this harness right after merging harden-dp; the fix belongs in the"
                   + " connection manager's stream completion (log at end of response), follow-up"),
           known(
+              "access-log/local-rate-limit",
+              "facts\\[responseFlags\\]",
+              "logs the 429 of the local rate limit filter with flag RL only",
+              "logs RL,DC: the same keep-alive local reply whose entry is written when the client"
+                  + " closes, as for access-log/local-replies",
+              "same connection-manager follow-up as the DC flag on local replies above"),
+          known(
               "circuit-breaker-overflow",
               "facts\\[http\\.edge\\.downstream_cx_destroy_remote\\]",
               "counts no remote close for the two connections of this scenario",

@@ -476,7 +476,9 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.type.v3.TokenBucket.getDescriptor())
         .honouredNote("max_tokens", "the bucket starts full")
         .honouredNote("tokens_per_fill", "default 1")
-        .honouredNote("fill_interval", "at least 50 ms; whole milliseconds");
+        .honouredNote(
+            "fill_interval",
+            "at least 50 ms; tokens refill continuously (Envoy 1.40 timer-less bucket)");
     b.message(
             io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor
                 .getDescriptor())

@@ -3,12 +3,12 @@ package io.attache.controlplane;
 import io.attache.controlplane.ca.BootstrapTokens;
 import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.ca.CertificateAuthority;
-import io.attache.controlplane.ca.CertificateInfo;
 import io.attache.controlplane.ca.SdsSecrets;
 import io.attache.controlplane.ca.SharedRootCa;
-import io.attache.controlplane.ca.SpiffeId;
 import io.attache.controlplane.ca.WorkloadCertificates;
 import io.attache.controlplane.ca.XdsServerTls;
+import io.attache.controlplane.identity.CertificateInfo;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.policy.PolicyEditor;
 import io.attache.controlplane.replica.PolicyFollower;
 import io.attache.controlplane.replica.StoreHealth;
@@ -21,6 +21,7 @@ import io.attache.controlplane.store.PostgresDatabase;
 import io.attache.controlplane.store.PostgresPolicyStore;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
+import io.attache.controlplane.translate.TranslatedPolicyCheck;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.EnvoyTypeRegistry;
 import io.attache.controlplane.xds.NackHoldingWatcher;
@@ -115,7 +116,8 @@ public final class ControlPlane implements AutoCloseable {
     NackHoldingWatcher nackHolding = new NackHoldingWatcher(cache);
     ResourceVersionCache versions = new ResourceVersionCache();
     EnvoyRuleValidator validator = new EnvoyRuleValidator(EnvoyTypeRegistry.get());
-    PolicyEditor loader = new PolicyEditor(store, validator, snapshot -> {});
+    PolicyEditor loader =
+        new PolicyEditor(store, validator, new TranslatedPolicyCheck(validator), snapshot -> {});
     this.publisher =
         new SnapshotPublisher(
             cache,
@@ -128,7 +130,9 @@ public final class ControlPlane implements AutoCloseable {
             loader.current());
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
     tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
-    this.editor = new PolicyEditor(store, validator, publisher::policyChanged);
+    this.editor =
+        new PolicyEditor(
+            store, validator, new TranslatedPolicyCheck(validator), publisher::policyChanged);
     if (database != null) {
       this.follower =
           new PolicyFollower(

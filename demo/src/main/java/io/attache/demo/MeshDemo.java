@@ -124,6 +124,16 @@ public final class MeshDemo implements Callable<Integer> {
   static final String ENVOY_SERVICE = "orders";
 
   @Option(
+      names = "--external-apps",
+      split = ",",
+      paramLabel = "WORKLOAD",
+      description =
+          "Start no demo app for these workloads (e.g. payments-1,payments-2): something else"
+              + " already serves on their app ports — a test that observes what the apps receive."
+              + " Their proxies start as usual.")
+  List<String> externalApps = List.of();
+
+  @Option(
       names = "--proxy-java-opts",
       description = "JVM options for each proxy (default: the launcher's sidecar options).")
   String proxyJavaOptions = System.getenv().getOrDefault("ATTACHE_PROXY_JAVA_OPTS", "");
@@ -178,6 +188,12 @@ public final class MeshDemo implements Callable<Integer> {
           new CommandLine(this),
           "--with-envoy needs --envoy-binary naming a stock Envoy (./attache up --with-envoy"
               + " installs one with interop/envoy/install.sh)");
+    }
+    for (String name : externalApps) {
+      if (DemoTopology.WORKLOADS.stream().noneMatch(w -> w.name().equals(name))) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--external-apps: no demo workload is called " + name);
+      }
     }
     Optional<String> busy = busyPort();
     if (busy.isPresent()) {
@@ -303,7 +319,11 @@ public final class MeshDemo implements Callable<Integer> {
 
   /** The first port the demo needs that something holds, said with what holds it. */
   private Optional<String> busyPort() {
+    List<Integer> external = externalApps.stream().map(name -> workload(name).appPort()).toList();
     for (int port : allPorts()) {
+      if (external.contains(port)) {
+        continue; // served by whoever runs that app
+      }
       try (ServerSocket probe = new ServerSocket()) {
         probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       } catch (IOException taken) {
@@ -435,9 +455,11 @@ public final class MeshDemo implements Callable<Integer> {
               bootstraps,
               DemoTopology.allPorts(),
               shift());
-      DemoService app = new DemoService(workload);
-      app.start();
-      apps.add(app);
+      if (!externalApps.contains(workload.name())) {
+        DemoService app = new DemoService(workload);
+        app.start();
+        apps.add(app);
+      }
       boolean envoy = withEnvoy && workload.service().equals(ENVOY_SERVICE);
       ChildProcess proxy =
           envoy

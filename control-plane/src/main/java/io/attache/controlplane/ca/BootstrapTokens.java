@@ -1,5 +1,6 @@
 package io.attache.controlplane.ca;
 
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.xds.TokenVerifier;
 import java.nio.charset.StandardCharsets;

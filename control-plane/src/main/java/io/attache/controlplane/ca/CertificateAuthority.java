@@ -1,5 +1,6 @@
 package io.attache.controlplane.ca;
 
+import io.attache.controlplane.identity.SpiffeId;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;

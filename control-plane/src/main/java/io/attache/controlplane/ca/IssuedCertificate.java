@@ -1,5 +1,7 @@
 package io.attache.controlplane.ca;
 
+import io.attache.controlplane.identity.CertificateInfo;
+import io.attache.controlplane.identity.SpiffeId;
 import java.math.BigInteger;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;

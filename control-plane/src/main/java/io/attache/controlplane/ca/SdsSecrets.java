@@ -1,6 +1,7 @@
 package io.attache.controlplane.ca;
 
 import com.google.protobuf.ByteString;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.XdsNames;
 import io.attache.controlplane.xds.SecretSource;

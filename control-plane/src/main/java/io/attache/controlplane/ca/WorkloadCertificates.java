@@ -1,5 +1,7 @@
 package io.attache.controlplane.ca;
 
+import io.attache.controlplane.identity.CertificateInfo;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.xds.Scheduler;
 import java.time.Clock;
 import java.time.Duration;

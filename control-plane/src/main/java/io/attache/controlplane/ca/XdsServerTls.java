@@ -1,5 +1,6 @@
 package io.attache.controlplane.ca;
 
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.xds.Scheduler;
 import io.attache.controlplane.xds.TransportSecurity;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;

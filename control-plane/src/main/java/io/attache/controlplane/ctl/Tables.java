@@ -9,7 +9,7 @@ final class Tables {
 
   private Tables() {}
 
-  static Table of(AttacheCli.Kind kind) {
+  static Table of(ResourceKind kind) {
     return switch (kind) {
       case SERVICES ->
           Table.of(

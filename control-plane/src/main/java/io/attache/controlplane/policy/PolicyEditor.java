@@ -13,11 +13,6 @@ import io.attache.controlplane.store.PreconditionFailedException;
 import io.attache.controlplane.store.ResourceKind;
 import io.attache.controlplane.store.RevisionInfo;
 import io.attache.controlplane.store.StoredResource;
-import io.attache.controlplane.translate.ClientKind;
-import io.attache.controlplane.translate.EnvoyResources;
-import io.attache.controlplane.translate.ProxyGroup;
-import io.attache.controlplane.translate.Sidecar;
-import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.validate.EnvoyLoadRules;
 import io.attache.controlplane.validate.EnvoyRuleValidator;
 import io.attache.controlplane.validate.Violation;
@@ -42,31 +37,25 @@ import java.util.function.Consumer;
  */
 public final class PolicyEditor {
 
-  /** A sidecar with an app, so validation sees the inbound listener every such node gets. */
-  private static final Sidecar VALIDATION_SIDECAR =
-      new Sidecar(
-          Sidecar.DEFAULT.outboundAddress(),
-          Sidecar.DEFAULT_OUTBOUND_PORT,
-          Sidecar.DEFAULT.inboundAddress(),
-          Sidecar.DEFAULT_INBOUND_PORT,
-          Sidecar.DEFAULT.appAddress(),
-          8080);
-
   /** Heads moved by other replicas a write tolerates before it gives up (see {@link #onHead}). */
   static final int MAX_ATTEMPTS = 10;
 
   private final PolicyStore store;
   private final PolicyValidator policyValidator = new PolicyValidator();
   private final EnvoyRuleValidator envoyValidator;
-  private final SnapshotTranslator translator = new SnapshotTranslator();
+  private final GeneratedConfigCheck generatedConfig;
   private final Consumer<PolicySnapshot> onChange;
   private volatile Consumer<java.time.Duration> commitTimes = took -> {};
   private volatile java.util.function.LongSupplier nanoTime = System::nanoTime;
 
   public PolicyEditor(
-      PolicyStore store, EnvoyRuleValidator envoyValidator, Consumer<PolicySnapshot> onChange) {
+      PolicyStore store,
+      EnvoyRuleValidator envoyValidator,
+      GeneratedConfigCheck generatedConfig,
+      Consumer<PolicySnapshot> onChange) {
     this.store = store;
     this.envoyValidator = envoyValidator;
+    this.generatedConfig = generatedConfig;
     this.onChange = onChange;
   }
 
@@ -466,23 +455,7 @@ public final class PolicyEditor {
         checkHostAddresses(w.body(), w.field());
       }
     }
-    for (ClientKind client : ClientKind.values()) {
-      EnvoyResources generated =
-          translator.translate(candidate, new ProxyGroup("validation", client));
-      checkGenerated(generated.clusters(), "clusters", r -> ((Cluster) r).getName());
-      checkGenerated(
-          generated.endpoints(), "endpoints", r -> ((ClusterLoadAssignment) r).getClusterName());
-      checkGenerated(generated.listeners(), "listeners", r -> ((Listener) r).getName());
-      checkGenerated(generated.routes(), "routes", r -> ((RouteConfiguration) r).getName());
-    }
-    // The inbound listener (and with it the RBAC filters) exists only for nodes that declare
-    // their app, so check it as a sidecar of every service an authorization targets would get it.
-    for (String target : targets(candidate)) {
-      EnvoyResources inbound =
-          translator.translate(
-              candidate, new ProxyGroup(target, ClientKind.PROXY, VALIDATION_SIDECAR));
-      checkGenerated(inbound.listeners(), "listeners", r -> ((Listener) r).getName());
-    }
+    generatedConfig.check(candidate);
     checkRawClashes(candidate);
   }
 
@@ -507,29 +480,6 @@ public final class PolicyEditor {
       return field;
     }
     return field.isEmpty() ? prefix : prefix + "." + field;
-  }
-
-  private static java.util.SortedSet<String> targets(PolicySnapshot candidate) {
-    java.util.SortedSet<String> targets = new java.util.TreeSet<>();
-    candidate.authorizations().values().forEach(a -> targets.add(a.getTarget()));
-    return targets;
-  }
-
-  private void checkGenerated(
-      List<? extends Message> resources,
-      String type,
-      java.util.function.Function<Message, String> name)
-      throws PolicyRejection {
-    for (Message resource : resources) {
-      List<Violation> violations = envoyValidator.validate(resource);
-      if (!violations.isEmpty()) {
-        Violation first =
-            violations
-                .get(0)
-                .under("generated " + PolicyValidator.path(type, name.apply(resource)));
-        throw new PolicyRejection(PolicyRejection.Reason.INVALID, first.field(), first.message());
-      }
-    }
   }
 
   /**

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attache.controlplane.ca.BootstrapTokens;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.policy.PolicyRejection;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

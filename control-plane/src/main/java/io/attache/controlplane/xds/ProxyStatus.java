@@ -1,7 +1,7 @@
 package io.attache.controlplane.xds;
 
 import com.google.protobuf.Struct;
-import io.attache.controlplane.ca.CertificateInfo;
+import io.attache.controlplane.identity.CertificateInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.attache.controlplane.xds;
 
-import io.attache.controlplane.ca.CertificateInfo;
+import io.attache.controlplane.identity.CertificateInfo;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.Sidecar;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;

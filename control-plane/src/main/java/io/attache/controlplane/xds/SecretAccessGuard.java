@@ -1,6 +1,6 @@
 package io.attache.controlplane.xds;
 
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;

@@ -2,7 +2,7 @@ package io.attache.controlplane.xds;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.store.StoreException;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.envoyproxy.envoy.config.core.v3.Node;

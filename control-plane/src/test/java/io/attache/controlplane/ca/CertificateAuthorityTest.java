@@ -3,6 +3,7 @@ package io.attache.controlplane.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;

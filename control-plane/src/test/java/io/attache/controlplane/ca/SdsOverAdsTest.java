@@ -5,6 +5,8 @@ import static io.attache.controlplane.testing.Policies.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Value;
+import io.attache.controlplane.identity.CertificateInfo;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.ManualScheduler;
 import io.attache.controlplane.testing.MeshNodes;

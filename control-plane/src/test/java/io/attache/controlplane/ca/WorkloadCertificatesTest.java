@@ -2,6 +2,8 @@ package io.attache.controlplane.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.controlplane.identity.CertificateInfo;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.testing.ManualScheduler;
 import io.attache.controlplane.testing.MutableClock;
 import java.nio.file.Path;

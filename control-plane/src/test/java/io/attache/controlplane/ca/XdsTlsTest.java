@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.MeshNodes;
 import io.attache.controlplane.xds.SystemScheduler;

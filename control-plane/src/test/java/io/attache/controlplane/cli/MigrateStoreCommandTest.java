@@ -7,7 +7,7 @@ import io.attache.controlplane.ca.BootstrapTokens;
 import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.ca.CertificateAuthority;
 import io.attache.controlplane.ca.SharedRootCa;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.store.Change;
 import io.attache.controlplane.store.H2PolicyStore;
 import io.attache.controlplane.store.PolicyStore;

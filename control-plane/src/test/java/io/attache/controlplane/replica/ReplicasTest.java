@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
 import io.attache.controlplane.ca.CaKeyEncryptionKey;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.store.PostgresLocation;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.RestClient;

@@ -101,6 +101,7 @@ class ControlPlaneMetricsTest {
             "jvm_classes_loaded_classes ",
             "process_cpu_usage ",
             "process_uptime_seconds ",
-            "system_cpu_count ");
+            "process_cpu_seconds_total ")
+        .doesNotContain("process_cpu_time_ns_total", "system_cpu_count");
   }
 }

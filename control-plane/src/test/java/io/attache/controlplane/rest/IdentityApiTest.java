@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.testing.AdsTestClient;
 import io.attache.controlplane.testing.MeshNodes;
 import io.attache.controlplane.testing.RestClient;

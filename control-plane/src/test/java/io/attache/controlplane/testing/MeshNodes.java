@@ -2,7 +2,7 @@ package io.attache.controlplane.testing;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.attache.controlplane.ca.SpiffeId;
+import io.attache.controlplane.identity.SpiffeId;
 import io.envoyproxy.envoy.config.core.v3.Node;
 
 /** Test nodes that claim an identity in namespace "shop" through their metadata. */

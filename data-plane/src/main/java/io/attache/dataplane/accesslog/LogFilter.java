@@ -97,7 +97,8 @@ public sealed interface LogFilter {
       if (proto.getOp() == ComparisonFilter.Op.UNRECOGNIZED) {
         throw new ConfigException(path + ".op", "unknown comparison");
       }
-      // There is no runtime in Attaché: runtime_key is ignored and the default applies.
+      // Only route runtime_fraction reads layered_runtime: runtime_key is ignored, the default
+      // applies.
       return new Comparison(
           proto.getOp(), Integer.toUnsignedLong(proto.getValue().getDefaultValue()));
     }

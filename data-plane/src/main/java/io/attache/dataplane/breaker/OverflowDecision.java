@@ -19,8 +19,11 @@ public enum OverflowDecision {
   CONNECTIONS("upstream_cx_overflow", Consequence.QUEUE_WITHOUT_NEW_CONNECTION),
   /** {@code max_pending_requests}: the request is failed at once. */
   PENDING_REQUESTS("upstream_rq_pending_overflow", Consequence.FAIL_OVERLOADED),
-  /** {@code max_requests}: Envoy counts this as a pending overflow too, and fails the request. */
-  REQUESTS("upstream_rq_pending_overflow", Consequence.FAIL_OVERLOADED),
+  /**
+   * {@code max_requests}: the request is failed at once; Envoy 1.40 counts it as {@code
+   * upstream_rq_active_overflow} (checked against the binary by EdgeDifferentialIT).
+   */
+  REQUESTS("upstream_rq_active_overflow", Consequence.FAIL_OVERLOADED),
   /**
    * {@code max_retries} or {@code retry_budget}: the retry is not attempted; the response already
    * received (or the reset) is passed downstream, flagged UO.

@@ -66,6 +66,7 @@ public final class ResourceManager {
     Counter cxOverflow = stats.counter(cluster + OverflowDecision.CONNECTIONS.overflowStat());
     Counter pendingOverflow =
         stats.counter(cluster + OverflowDecision.PENDING_REQUESTS.overflowStat());
+    Counter activeOverflow = stats.counter(cluster + OverflowDecision.REQUESTS.overflowStat());
     Counter retryOverflow = stats.counter(cluster + OverflowDecision.RETRIES.overflowStat());
     Counter poolOverflow =
         stats.counter(cluster + OverflowDecision.CONNECTION_POOLS.overflowStat());
@@ -87,7 +88,7 @@ public final class ResourceManager {
     Resource requests =
         Resource.fixed(
             OverflowDecision.REQUESTS,
-            pendingOverflow,
+            activeOverflow,
             t.maxRequests(),
             stats.gauge(prefix + "rq_open"),
             track ? stats.gauge(prefix + "remaining_rq") : null);

@@ -24,6 +24,9 @@ public interface ClusterHandle {
   /** A host for one attempt (hash and hosts to avoid in {@code context}), or null if none. */
   SelectedHost chooseHost(LbContext context);
 
+  /** Counts a request or connection that {@link #chooseHost} found no host for. */
+  void noHealthyUpstream();
+
   /**
    * The pool to {@code host} owned by {@code loop}. Call on {@code loop}. {@code downstreamHttp2}
    * matters only for clusters with {@code USE_DOWNSTREAM_PROTOCOL}.
@@ -42,8 +45,21 @@ public interface ClusterHandle {
   /** Counts one request sent upstream ({@code upstream_rq_total}, {@code upstream_rq_active}). */
   void requestStarted(SelectedHost host);
 
-  /** Counts one upstream response status and tells outlier detection about it. */
+  /** Counts one request that waited for a connection ({@code upstream_rq_pending_total}). */
+  void requestPending();
+
+  /** Tells outlier detection about one upstream response status. */
   void responseReceived(SelectedHost host, int status);
+
+  /**
+   * Charges the code of the request's final answer as Envoy's router does: the forwarded response,
+   * or the local answer to a request whose last try failed ({@code upstream_rq_<code>}, {@code
+   * _<N>xx}, {@code _completed}, and their {@code internal.}/{@code external.} copies).
+   */
+  void chargeResponse(int status, boolean internalRequest);
+
+  /** Charges a response that was retried instead of forwarded ({@code retry.upstream_rq_*}). */
+  void chargeRetriedResponse(int status);
 
   /**
    * Records Envoy's {@code upstream_rq_time} for a response that arrived whole: the milliseconds
@@ -67,7 +83,12 @@ public interface ClusterHandle {
   /** How an upstream request ended, for counters and host health. */
   enum UpstreamOutcome {
     COMPLETED,
+    /** The route's {@code timeout} expired ({@code upstream_rq_timeout}). */
     TIMEOUT,
+    /** The try's {@code per_try_timeout} expired ({@code upstream_rq_per_try_timeout}). */
+    PER_TRY_TIMEOUT,
+    /** The try's {@code per_try_idle_timeout} expired. */
+    PER_TRY_IDLE_TIMEOUT,
     UPSTREAM_RESET,
     LOCAL_RESET,
     CONNECT_FAILURE,

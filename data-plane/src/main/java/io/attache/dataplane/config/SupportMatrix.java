@@ -60,7 +60,9 @@ public final class SupportMatrix {
             "dynamic_resources",
             "mesh mode: LDS, RDS, CDS and EDS over one ADS stream (state of the world or delta);"
                 + " static resources keep working alongside")
-        .rejected("layered_runtime", "runtime overrides are not supported")
+        .honouredNote(
+            "layered_runtime",
+            "static and admin layers; values read by route runtime_fraction.runtime_key")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .honouredNote(
@@ -69,6 +71,16 @@ public final class SupportMatrix {
         .honouredNote("stats_flush_on_admin", "flush only when the admin endpoint shows stats")
         .honouredNote("stats_server_version_override", "the value of server.version")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime.getDescriptor())
+        .honoured("layers");
+    b.message(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.getDescriptor())
+        .honouredNote("name", "required and unique, as Envoy")
+        .honouredNote(
+            "static_layer",
+            "flattened to dotted keys as Envoy does; a later layer overrides an earlier one")
+        .honouredNote("admin_layer", "stays empty: Attaché serves no /runtime_modify")
+        .rejected("disk_layer", "disk runtime layers are not read")
+        .rejected("rtds_layer", "RTDS runtime layers are not fetched");
     b.message(Bootstrap.DynamicResources.getDescriptor())
         .honoured("ads_config", "lds_config", "cds_config")
         .rejected("lds_resources_locator", "xdstp:// resource locators are not supported")
@@ -410,7 +422,10 @@ public final class SupportMatrix {
             "max_active_faults",
             "disable_downstream_cluster_stats")
         .rejected("response_rate_limit", "response rate limiting is not implemented")
-        .rest(IGNORED, "runtime keys: there is no runtime, so the configured values apply");
+        .rest(
+            IGNORED,
+            "runtime keys are not read (only route runtime_fraction reads layered_runtime), so the"
+                + " configured values apply");
     b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.getDescriptor())
         .honoured("http_status", "grpc_status", "header_abort", "percentage");
     b.message(io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay.getDescriptor())
@@ -721,6 +736,12 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.type.v3.Percent.getDescriptor()).honoured("value");
     b.message(io.envoyproxy.envoy.type.v3.FractionalPercent.getDescriptor())
         .honoured("numerator", "denominator");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
+        .honoured("default_value")
+        .honouredNote(
+            "runtime_key",
+            "looked up in layered_runtime by route match runtime_fraction; elsewhere the field"
+                + " that holds it says whether its runtime key is read");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
     b.message(io.envoyproxy.envoy.config.core.v3.Locality.getDescriptor())
         .honoured("region", "zone", "sub_zone");
@@ -825,7 +846,17 @@ public final class SupportMatrix {
             "dns_lookup_family")
         .honouredNote(
             "type",
-            "STATIC, STRICT_DNS, LOGICAL_DNS; EDS for clusters from CDS; ORIGINAL_DST is refused")
+            "STATIC, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST (a host per original destination, made"
+                + " on first use); EDS for clusters from CDS")
+        .honouredNote(
+            "lb_policy",
+            "ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH; CLUSTER_PROVIDED exactly for"
+                + " ORIGINAL_DST")
+        .honouredNote(
+            "cleanup_interval",
+            "ORIGINAL_DST: every interval (default 5 s) hosts not picked since the previous sweep"
+                + " and without connections or requests are dropped")
+        .honoured("original_dst_lb_config")
         .ignored(
             "per_connection_buffer_limit_bytes", "parsed; upstream buffering is not capped yet")
         .honoured("circuit_breakers")
@@ -847,6 +878,14 @@ public final class SupportMatrix {
         .ignored("dns_failure_refresh_rate", "failed refreshes retry at dns_refresh_rate")
         .ignored("wait_for_warm_on_init", "static clusters are warm at once")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.cluster.v3.Cluster.OriginalDstLbConfig.getDescriptor())
+        .honouredNote(
+            "use_http_header",
+            "the host named by the header (ip:port) wins over the original destination; an"
+                + " invalid value counts original_dst_host_invalid")
+        .honouredNote("http_header_name", "default x-envoy-original-dst-host")
+        .honoured("upstream_port_override")
+        .rejected("metadata_key", "picking the host from dynamic metadata is not supported");
     b.message(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
         .honoured("endpoints", "policy")
         .honouredNote(
@@ -979,7 +1018,10 @@ public final class SupportMatrix {
             "headers",
             "query_parameters",
             "grpc")
-        .honouredNote("runtime_fraction", "default_value only; there is no runtime")
+        .honouredNote(
+            "runtime_fraction",
+            "runtime_key read from layered_runtime (a fractional percent, or an integer percent),"
+                + " else default_value")
         .rejected("connect_matcher", "CONNECT is not supported")
         .rejected("path_match_policy", "path match extensions are not supported")
         .honouredNote(

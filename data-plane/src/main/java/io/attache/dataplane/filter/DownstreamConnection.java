@@ -19,7 +19,16 @@ public interface DownstreamConnection {
 
   InetSocketAddress remoteAddress();
 
+  /**
+   * The address the client connected to: the original destination when {@code original_dst}
+   * restored it.
+   */
   InetSocketAddress localAddress();
+
+  /** Whether {@link #localAddress} is the original destination {@code original_dst} restored. */
+  default boolean localAddressRestored() {
+    return false;
+  }
 
   /** The verified TLS identity of the downstream connection; {@link PeerIdentity#NONE} if none. */
   default PeerIdentity peerIdentity() {

@@ -11,6 +11,7 @@ import io.attache.dataplane.http2.Http2ServerConfig;
 import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
@@ -88,13 +89,26 @@ public record HttpConnectionManagerConfig(
       OperationName operationName,
       RouteConfigSource routeConfigs)
       throws ConfigException {
+    return from(
+        typedConfig, path, listenerPort, operationName, routeConfigs, RuntimeSnapshot.EMPTY);
+  }
+
+  /** As above, the route table's runtime keys read from {@code runtime}. */
+  public static HttpConnectionManagerConfig from(
+      Any typedConfig,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs,
+      RuntimeSnapshot runtime)
+      throws ConfigException {
     HttpConnectionManager hcm;
     try {
       hcm = typedConfig.unpack(HttpConnectionManager.class);
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, "not an HttpConnectionManager: " + e.getMessage());
     }
-    return from(hcm, path, listenerPort, operationName, routeConfigs);
+    return from(hcm, path, listenerPort, operationName, routeConfigs, runtime);
   }
 
   public static HttpConnectionManagerConfig from(
@@ -109,6 +123,17 @@ public record HttpConnectionManagerConfig(
       int listenerPort,
       OperationName operationName,
       RouteConfigSource routeConfigs)
+      throws ConfigException {
+    return from(hcm, path, listenerPort, operationName, routeConfigs, RuntimeSnapshot.EMPTY);
+  }
+
+  public static HttpConnectionManagerConfig from(
+      HttpConnectionManager hcm,
+      String path,
+      int listenerPort,
+      OperationName operationName,
+      RouteConfigSource routeConfigs,
+      RuntimeSnapshot runtime)
       throws ConfigException {
     if (hcm.getStatPrefix().isEmpty()) {
       throw new ConfigException(path + ".stat_prefix", "must not be empty");
@@ -184,7 +209,8 @@ public record HttpConnectionManagerConfig(
         RouteTable.compile(
             routeConfig,
             routePath,
-            new RouteTableOptions(stripping, listenerPort, HttpFilterRegistry::parsePerRoute));
+            new RouteTableOptions(
+                stripping, listenerPort, HttpFilterRegistry::parsePerRoute, runtime));
 
     int maxHeadersKb = hcm.hasMaxRequestHeadersKb() ? hcm.getMaxRequestHeadersKb().getValue() : 60;
     if (maxHeadersKb < 1 || maxHeadersKb > 8192) {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -47,6 +48,10 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   private boolean keepAlive = true;
   private boolean http10Request;
   private boolean closing;
+
+  /** Closing because the response said so, not because a request was refused. */
+  private boolean closingAfterResponse;
+
   private boolean readSuppressed;
   private int requestsServed;
 
@@ -61,6 +66,13 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (closing) {
+      if (closingAfterResponse && requestBodyOpen && msg instanceof HttpContent) {
+        // The end of the request just answered (often the empty end of a bodiless request read
+        // with its headers): the stream completes with it, as in Envoy, rather than being cut by
+        // the close and logged as a downstream termination (DC).
+        process(ctx, msg);
+        return;
+      }
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -93,6 +105,7 @@ public final class Http1ExchangeSequencer extends ChannelDuplexHandler {
       window.responseComplete();
       if (!keepAlive) {
         closing = true;
+        closingAfterResponse = true;
         releaseHeld();
         ctx.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
         return;

@@ -6,7 +6,7 @@ import java.time.Duration;
  * Size and time bounds of one HTTP/1 downstream connection, fixed when the listener is built.
  * {@code requestHeadersTimeout} of {@link Duration#ZERO} means disabled, as in Envoy.
  *
- * @param maxInitialLineLength request line bytes (without CRLF) before 414
+ * @param maxInitialLineLength request line bytes (without CRLF) before 431
  * @param maxRequestHeadersKb HCM {@code max_request_headers_kb}: header section size before 431
  * @param maxHeadersCount {@code common_http_protocol_options.max_headers_count}: fields before 431
  * @param maxChunkSize largest {@code HttpContent} handed on; bigger chunks arrive in pieces

@@ -531,8 +531,9 @@ final class Http1RequestScanner {
   }
 
   /**
-   * Chunked must be the final coding and applied once (RFC 9112 §6.3: else 400); any other coding
-   * before it is one this proxy does not implement (501, as Envoy answers).
+   * A request that names chunked must end with it, applied once (RFC 9112 §6.3: else 400). Any
+   * other coding is one this proxy does not implement: 501 (§6.1), also for a lone unknown coding
+   * such as {@code xchunked}, as stock Envoy 1.40 answers (EdgeDifferentialIT).
    */
   private RejectReason checkTransferCodings() {
     List<String> codings = new ArrayList<>();
@@ -544,13 +545,16 @@ final class Http1RequestScanner {
         }
       }
     }
-    if (codings.isEmpty() || !codings.get(codings.size() - 1).equals(CHUNKED)) {
+    for (String coding : codings) {
+      if (coding.startsWith(CHUNKED + ";")) {
+        return RejectReason.CHUNKED_NOT_FINAL_ENCODING; // chunked takes no parameters
+      }
+    }
+    int chunked = codings.indexOf(CHUNKED);
+    if (codings.isEmpty() || (chunked >= 0 && chunked != codings.size() - 1)) {
       return RejectReason.CHUNKED_NOT_FINAL_ENCODING;
     }
-    if (codings.indexOf(CHUNKED) != codings.size() - 1) {
-      return RejectReason.CHUNKED_NOT_FINAL_ENCODING;
-    }
-    return codings.size() == 1 ? null : RejectReason.UNSUPPORTED_TRANSFER_ENCODING;
+    return codings.size() == 1 && chunked == 0 ? null : RejectReason.UNSUPPORTED_TRANSFER_ENCODING;
   }
 
   // ---- chunked body ----

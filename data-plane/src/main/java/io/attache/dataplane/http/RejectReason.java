@@ -14,7 +14,8 @@ public enum RejectReason {
   INVALID_VERSION(400, "http1.codec_error", true),
   UNSUPPORTED_VERSION(505, "http1.codec_error", true),
   LOW_VERSION(426, "low_version", true),
-  REQUEST_LINE_TOO_LONG(414, "http1.headers_too_large", true),
+  /** The request line counts toward the header limit, as in Envoy: 431, not 414. */
+  REQUEST_LINE_TOO_LONG(431, "http1.headers_too_large", true),
   HEADERS_TOO_LARGE(431, "http1.headers_too_large", true),
   TOO_MANY_HEADERS(431, "http1.too_many_headers", true),
   INVALID_HEADER_NAME(400, "http1.invalid_characters", true),
@@ -43,11 +44,7 @@ public enum RejectReason {
   private final boolean protocolError;
 
   RejectReason(int status, String details, boolean protocolError) {
-    // RFC 9110's phrase, as Envoy writes it; Netty still carries RFC 2616's "Request-URI Too Long".
-    this.status =
-        status == 414
-            ? new HttpResponseStatus(414, "URI Too Long")
-            : HttpResponseStatus.valueOf(status);
+    this.status = HttpResponseStatus.valueOf(status);
     this.details = details;
     this.protocolError = protocolError;
   }

@@ -3,6 +3,7 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tcpproxy.TcpProxyConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.TransportSockets;
@@ -35,7 +36,8 @@ public record FilterChainConfig(
       String path,
       int listenerPort,
       OperationName operation,
-      RouteConfigSource routes)
+      RouteConfigSource routes,
+      RuntimeSnapshot runtime)
       throws ConfigException {
     if (chain.getFiltersCount() != 1) {
       throw new ConfigException(
@@ -61,7 +63,8 @@ public record FilterChainConfig(
                   filterPath + ".typed_config",
                   listenerPort,
                   operation,
-                  routes));
+                  routes,
+                  runtime));
     } else if (typeUrl.equals(TcpProxyConfig.TYPE_URL)) {
       tcpProxy =
           Optional.of(TcpProxyConfig.from(filter.getTypedConfig(), filterPath + ".typed_config"));

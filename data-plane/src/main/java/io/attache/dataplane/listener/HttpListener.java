@@ -6,6 +6,7 @@ import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
 import io.attache.dataplane.listenerfilter.OriginalDestination;
+import io.attache.dataplane.listenerfilter.SocketOriginalDestination;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
@@ -65,7 +66,11 @@ public final class HttpListener {
 
   public HttpListener(
       ListenerConfig config, Supplier<ListenerRuntime> runtimes, ListenerStats stats) {
-    this(config, runtimes, stats, OriginalDestination.SOCKET_LOCAL_ADDRESS);
+    this(
+        config,
+        runtimes,
+        stats,
+        SocketOriginalDestination.available().orElse(OriginalDestination.SOCKET_LOCAL_ADDRESS));
   }
 
   /** As above, with where {@code original_dst} learns a redirected connection's destination. */

@@ -3,6 +3,7 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.listenerfilter.ListenerFiltersConfig;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
@@ -34,6 +35,13 @@ public record ListenerConfig(
 
   /** As above for a listener that arrived over LDS, its RDS route tables from {@code routes}. */
   public static ListenerConfig from(Listener listener, String path, RouteConfigSource routes)
+      throws ConfigException {
+    return from(listener, path, routes, RuntimeSnapshot.EMPTY);
+  }
+
+  /** As above, route tables reading their runtime keys from {@code runtime}. */
+  public static ListenerConfig from(
+      Listener listener, String path, RouteConfigSource routes, RuntimeSnapshot runtime)
       throws ConfigException {
     if (!listener.getAddress().hasSocketAddress()) {
       throw new ConfigException(path + ".address.socket_address", "is required");
@@ -82,7 +90,8 @@ public record ListenerConfig(
       rules.add(
           FilterChainMatchRule.compile(
               chain.getFilterChainMatch(), chainPath + ".filter_chain_match"));
-      chains.add(FilterChainConfig.from(chain, chainPath, address.getPort(), operation, routes));
+      chains.add(
+          FilterChainConfig.from(chain, chainPath, address.getPort(), operation, routes, runtime));
     }
     Optional<FilterChainConfig> defaultChain = Optional.empty();
     if (listener.hasDefaultFilterChain()) {
@@ -98,7 +107,8 @@ public record ListenerConfig(
                   chainPath,
                   address.getPort(),
                   operation,
-                  routes));
+                  routes,
+                  runtime));
     }
     ListenerFiltersConfig listenerFilters = ListenerFiltersConfig.from(listener, path);
     return new ListenerConfig(

@@ -67,7 +67,16 @@ public record ListenerFiltersConfig(
         throw new ConfigException(
             filterPath + ".config_discovery", "extension config discovery is not supported");
       }
-      kinds.add(kind(filter, filterPath));
+      Kind kind = kind(filter, filterPath);
+      if (kind == Kind.ORIGINAL_DST && SocketOriginalDestination.unavailable().isPresent()) {
+        // Serving a redirected connection as if it were addressed to the proxy would send it to
+        // the wrong place (or loop): refuse at start, as Envoy does where the option is missing.
+        throw new ConfigException(
+            filterPath,
+            "original_dst needs getsockopt(SO_ORIGINAL_DST), which is unavailable here: "
+                + SocketOriginalDestination.unavailable().get());
+      }
+      kinds.add(kind);
     }
     Duration timeout = Duration.ofSeconds(15);
     if (listener.hasListenerFiltersTimeout()) {

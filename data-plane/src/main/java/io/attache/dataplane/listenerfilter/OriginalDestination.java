@@ -5,10 +5,10 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * How {@code original_dst} learns where a redirected connection was going. The Linux lookup ({@code
- * getsockopt(SO_ORIGINAL_DST)} on a socket that iptables REDIRECTed or TPROXY'd) plugs in here;
- * {@link #SOCKET_LOCAL_ADDRESS} is what Envoy sees for a connection that was not redirected: the
- * socket's own local address. Must not block.
+ * How {@code original_dst} learns where a redirected connection was going: {@link
+ * SocketOriginalDestination} asks the kernel ({@code getsockopt(SO_ORIGINAL_DST)} on a socket that
+ * iptables REDIRECTed); {@link #SOCKET_LOCAL_ADDRESS} is what Envoy sees for a connection that was
+ * not redirected: the socket's own local address. Tests plug in their own. Must not block.
  */
 @FunctionalInterface
 public interface OriginalDestination {

@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http.Http1ServerCodecFactory;
+import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.logging.RateLimitedLog;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.ExecutorScheduler;
@@ -309,6 +310,15 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) ctx.channel().localAddress();
+    ConnectionProperties properties = ctx.channel().attr(ConnectionProperties.KEY).get();
+    return properties != null
+        ? properties.localAddress()
+        : (InetSocketAddress) ctx.channel().localAddress();
+  }
+
+  @Override
+  public boolean localAddressRestored() {
+    ConnectionProperties properties = ctx.channel().attr(ConnectionProperties.KEY).get();
+    return properties != null && properties.localAddressRestored();
   }
 }

@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.http2.StreamStarts;
+import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.Scheduler;
@@ -225,6 +226,15 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) ctx.channel().parent().localAddress();
+    ConnectionProperties properties = ctx.channel().parent().attr(ConnectionProperties.KEY).get();
+    return properties != null
+        ? properties.localAddress()
+        : (InetSocketAddress) ctx.channel().parent().localAddress();
+  }
+
+  @Override
+  public boolean localAddressRestored() {
+    ConnectionProperties properties = ctx.channel().parent().attr(ConnectionProperties.KEY).get();
+    return properties != null && properties.localAddressRestored();
   }
 }

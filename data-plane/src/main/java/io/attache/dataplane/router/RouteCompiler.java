@@ -39,6 +39,7 @@ final class RouteCompiler {
   private final String root;
   private final RouteTableOptions options;
   private final Set<String> clusters = new TreeSet<>();
+  private final Set<String> runtimeKeys = new TreeSet<>();
   private HeaderMutations.Level configRequestLevel;
   private HeaderMutations.Level configResponseLevel;
   private long maxDirectResponseBody;
@@ -105,7 +106,8 @@ final class RouteCompiler {
         config.getIgnorePortInHostMatching(),
         config.getIgnorePathParametersInPathMatching(),
         List.copyOf(internalOnly),
-        Set.copyOf(clusters));
+        Set.copyOf(clusters),
+        Set.copyOf(runtimeKeys));
   }
 
   private RouteTable.VirtualHostEntry compileVirtualHost(VirtualHost virtualHost, String vhostPath)
@@ -209,9 +211,16 @@ final class RouteCompiler {
             match.getQueryParametersList(), matchPath + ".query_parameters");
     CompiledRoute.RuntimeFraction fraction = null;
     if (match.hasRuntimeFraction()) {
+      if (!match.getRuntimeFraction().getRuntimeKey().isEmpty()) {
+        runtimeKeys.add(match.getRuntimeFraction().getRuntimeKey());
+      }
       fraction =
           runtimeFraction(
-              match.getRuntimeFraction().getDefaultValue(),
+              options
+                  .runtime()
+                  .fractionalPercent(
+                      match.getRuntimeFraction().getRuntimeKey(),
+                      match.getRuntimeFraction().getDefaultValue()),
               matchPath + ".runtime_fraction.default_value");
     }
 

@@ -26,6 +26,7 @@ public final class RouteTable {
   private final boolean ignorePathParameters;
   private final List<String> internalOnlyHeaders;
   private final Set<String> referencedClusters;
+  private final Set<String> runtimeKeys;
 
   RouteTable(
       String name,
@@ -34,7 +35,8 @@ public final class RouteTable {
       boolean ignorePortInHostMatching,
       boolean ignorePathParameters,
       List<String> internalOnlyHeaders,
-      Set<String> referencedClusters) {
+      Set<String> referencedClusters,
+      Set<String> runtimeKeys) {
     this.name = name;
     this.domains = domains;
     this.options = options;
@@ -42,6 +44,7 @@ public final class RouteTable {
     this.ignorePathParameters = ignorePathParameters;
     this.internalOnlyHeaders = internalOnlyHeaders;
     this.referencedClusters = referencedClusters;
+    this.runtimeKeys = runtimeKeys;
   }
 
   /**
@@ -81,6 +84,11 @@ public final class RouteTable {
    */
   public Set<String> referencedClusters() {
     return referencedClusters;
+  }
+
+  /** Every {@code runtime_fraction.runtime_key} its routes read from the runtime. */
+  public Set<String> runtimeKeys() {
+    return runtimeKeys;
   }
 
   /**

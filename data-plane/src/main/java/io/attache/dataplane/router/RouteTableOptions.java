@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import java.util.Objects;
 
 /**
@@ -13,24 +14,39 @@ import java.util.Objects;
  * @param listenerPort the listener's port, used by {@link
  *     HostPortStripping#STRIP_MATCHING_HOST_PORT}
  * @param perFilterParser parses {@code typed_per_filter_config} values for the HCM's filters
+ * @param runtime the bootstrap's runtime: {@code runtime_fraction.runtime_key} values come from it
  */
 public record RouteTableOptions(
-    HostPortStripping hostPortStripping, int listenerPort, PerFilterConfigParser perFilterParser) {
+    HostPortStripping hostPortStripping,
+    int listenerPort,
+    PerFilterConfigParser perFilterParser,
+    RuntimeSnapshot runtime) {
   public static final RouteTableOptions DEFAULT =
       new RouteTableOptions(HostPortStripping.NONE, 0, PerFilterConfigParser.NONE);
 
   public RouteTableOptions {
     Objects.requireNonNull(hostPortStripping);
     Objects.requireNonNull(perFilterParser);
+    Objects.requireNonNull(runtime);
   }
 
   public RouteTableOptions(HostPortStripping hostPortStripping, int listenerPort) {
     this(hostPortStripping, listenerPort, PerFilterConfigParser.NONE);
   }
 
+  public RouteTableOptions(
+      HostPortStripping hostPortStripping, int listenerPort, PerFilterConfigParser parser) {
+    this(hostPortStripping, listenerPort, parser, RuntimeSnapshot.EMPTY);
+  }
+
   /** These options with {@code parser} for per-filter configs. */
   public RouteTableOptions withPerFilterParser(PerFilterConfigParser parser) {
-    return new RouteTableOptions(hostPortStripping, listenerPort, parser);
+    return new RouteTableOptions(hostPortStripping, listenerPort, parser, runtime);
+  }
+
+  /** These options with the values of {@code runtime}. */
+  public RouteTableOptions withRuntime(RuntimeSnapshot runtime) {
+    return new RouteTableOptions(hostPortStripping, listenerPort, perFilterParser, runtime);
   }
 
   /** How the HCM treats a port in the Host header. */

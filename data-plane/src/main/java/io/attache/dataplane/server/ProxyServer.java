@@ -27,6 +27,7 @@ import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.tcpproxy.TcpProxyConfig;
@@ -110,6 +111,7 @@ public final class ProxyServer {
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
+  private final RuntimeSnapshot runtime;
   // Guarded by configLock; read by listenerAddresses from any thread.
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
   private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
@@ -139,6 +141,7 @@ public final class ProxyServer {
     this.bootstrap = bootstrap;
     this.options = options;
     this.xds = validated.xds();
+    this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
@@ -439,6 +442,7 @@ public final class ProxyServer {
   }
 
   private record Validated(
+      RuntimeSnapshot runtime,
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
@@ -465,12 +469,17 @@ public final class ProxyServer {
           staticSecrets,
           path + ".transport_socket.typed_config.common_tls_context");
     }
+    RuntimeSnapshot runtime =
+        bootstrap.hasLayeredRuntime()
+            ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
+            : RuntimeSnapshot.EMPTY;
     List<ListenerConfig> listeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
     for (int i = 0; i < protos.size(); i++) {
       String path = "static_resources.listeners[" + i + "]";
-      ListenerConfig config = ListenerConfig.from(protos.get(i), path);
+      ListenerConfig config =
+          ListenerConfig.from(protos.get(i), path, RouteConfigSource.NONE, runtime);
       if (!names.add(config.name())) {
         throw new ConfigException(path + ".name", "duplicate listener name " + config.name());
       }
@@ -490,16 +499,43 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
+    warnUnreadRuntimeKeys(runtime, listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
             : Optional.empty();
     return new Validated(
+        runtime,
         listeners,
         AdminConfig.fromBootstrap(bootstrap),
         xds,
         StatsFlushConfig.from(bootstrap),
         warnings);
+  }
+
+  /**
+   * Envoy reads many runtime keys of its own (listener connection limits, fault percentages, ...);
+   * Attaché reads only those its route tables name, so a key no static route reads is said aloud
+   * rather than silently dropped. Routes that arrive over RDS may still read it.
+   */
+  private static void warnUnreadRuntimeKeys(
+      RuntimeSnapshot runtime, List<ListenerConfig> listeners, List<String> warnings) {
+    Set<String> read = new HashSet<>();
+    for (ListenerConfig listener : listeners) {
+      for (FilterChainConfig chain : listener.allChains()) {
+        chain.hcm().ifPresent(hcm -> read.addAll(hcm.routes().runtimeKeys()));
+      }
+    }
+    runtime.keys().stream()
+        .filter(key -> !read.contains(key))
+        .sorted()
+        .forEach(
+            key ->
+                warnings.add(
+                    "layered_runtime: ignored: runtime key '"
+                        + key
+                        + "' is read by no static route's runtime_fraction (the only runtime"
+                        + " keys Attaché reads)"));
   }
 
   /**
@@ -807,7 +843,7 @@ public final class ProxyServer {
           found.ifPresent(used::add);
           return found;
         };
-    ListenerConfig config = ListenerConfig.from(proto, path, routes);
+    ListenerConfig config = ListenerConfig.from(proto, path, routes, runtime);
     ListenerKey key = new ListenerKey(proto, List.copyOf(used));
     Optional<DynamicListener> previous = Optional.ofNullable(dynamicListeners.get(config.name()));
     if (previous.isPresent() && previous.get().key.equals(key)) {

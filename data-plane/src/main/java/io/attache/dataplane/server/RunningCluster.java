@@ -111,6 +111,11 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
+  public void noHealthyUpstream() {
+    stats.upstreamCxNoneHealthy().inc();
+  }
+
+  @Override
   public TcpUpstream tcpUpstream() {
     return tcpUpstream;
   }
@@ -216,8 +221,22 @@ final class RunningCluster implements ClusterHandle {
   }
 
   @Override
+  public void requestPending() {
+    stats.upstreamRqPendingTotal().inc();
+  }
+
+  @Override
+  public void chargeResponse(int status, boolean internalRequest) {
+    stats.chargeResponse(status, internalRequest);
+  }
+
+  @Override
+  public void chargeRetriedResponse(int status) {
+    stats.chargeRetriedResponse(status);
+  }
+
+  @Override
   public void responseReceived(SelectedHost selected, int status) {
-    stats.countResponse(status);
     ChosenHost chosen = (ChosenHost) selected;
     chosen.lastStatus = status;
     HostMonitor monitor = outlier.monitor(chosen.host);
@@ -236,14 +255,20 @@ final class RunningCluster implements ClusterHandle {
     ChosenHost chosen = (ChosenHost) selected;
     HostStats.RequestOutcome hostOutcome =
         switch (outcome) {
-          case COMPLETED -> {
-            stats.upstreamRqCompleted().inc();
-            yield chosen.lastStatus >= 500
-                ? HostStats.RequestOutcome.ERROR
-                : HostStats.RequestOutcome.SUCCESS;
-          }
+          case COMPLETED ->
+              chosen.lastStatus >= 500
+                  ? HostStats.RequestOutcome.ERROR
+                  : HostStats.RequestOutcome.SUCCESS;
           case TIMEOUT -> {
             stats.upstreamRqTimeout().inc();
+            yield HostStats.RequestOutcome.TIMEOUT;
+          }
+          case PER_TRY_TIMEOUT -> {
+            stats.upstreamRqPerTryTimeout().inc();
+            yield HostStats.RequestOutcome.TIMEOUT;
+          }
+          case PER_TRY_IDLE_TIMEOUT -> {
+            stats.upstreamRqPerTryIdleTimeout().inc();
             yield HostStats.RequestOutcome.TIMEOUT;
           }
           case UPSTREAM_RESET -> {
@@ -268,7 +293,8 @@ final class RunningCluster implements ClusterHandle {
     switch (outcome) {
       case CONNECT_FAILURE ->
           outlier.monitor(chosen.host).putResult(OutlierResult.LOCAL_ORIGIN_CONNECT_FAILED);
-      case TIMEOUT -> outlier.monitor(chosen.host).putResult(OutlierResult.LOCAL_ORIGIN_TIMEOUT);
+      case TIMEOUT, PER_TRY_TIMEOUT, PER_TRY_IDLE_TIMEOUT ->
+          outlier.monitor(chosen.host).putResult(OutlierResult.LOCAL_ORIGIN_TIMEOUT);
       case UPSTREAM_RESET ->
           outlier.monitor(chosen.host).putResult(OutlierResult.EXT_ORIGIN_REQUEST_FAILED);
       default -> {}

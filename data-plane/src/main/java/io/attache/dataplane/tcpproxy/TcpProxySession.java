@@ -9,6 +9,7 @@ import io.attache.dataplane.breaker.Resource;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.TcpUpstream;
+import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Scheduler;
@@ -148,8 +149,10 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
   }
 
   private void connect() {
-    host = cluster.chooseHost(attempts == 0 ? LbContext.NONE : avoidPreviousHost());
+    LbContext lbContext = attempts == 0 ? LbContext.NONE : avoidPreviousHost();
+    host = cluster.chooseHost(lbContext.withDownstream(lbDownstream()));
     if (host == null) {
+      cluster.noHealthyUpstream();
       closeBoth(ResponseFlag.NO_HEALTHY_UPSTREAM);
       return;
     }
@@ -170,6 +173,26 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
                 });
     connecting.addListener(
         (ChannelFutureListener) f -> downstream.eventLoop().execute(() -> onConnect(f)));
+  }
+
+  /** What an ORIGINAL_DST cluster picks its host by: the connection's original destination. */
+  private LbContext.Downstream lbDownstream() {
+    ConnectionProperties properties = downstream.attr(ConnectionProperties.KEY).get();
+    java.util.Optional<java.net.InetSocketAddress> restored =
+        properties != null && properties.localAddressRestored()
+            ? java.util.Optional.of(properties.localAddress())
+            : java.util.Optional.empty();
+    return new LbContext.Downstream() {
+      @Override
+      public java.util.Optional<java.net.InetSocketAddress> restoredLocalAddress() {
+        return restored;
+      }
+
+      @Override
+      public java.util.Optional<String> requestHeader(String name) {
+        return java.util.Optional.empty();
+      }
+    };
   }
 
   private LbContext avoidPreviousHost() {

@@ -46,6 +46,9 @@ public final class RequestTrust {
           AsciiString.cached("x-envoy-force-trace"),
           AsciiString.cached("x-envoy-ip-tags"),
           AsciiString.cached("x-envoy-original-url"),
+          // Envoy drops a caller's own x-envoy-original-path too (the fix for CVE-2023-27487;
+          // EdgeDifferentialIT sees stock Envoy 1.40 do it).
+          AsciiString.cached("x-envoy-original-path"),
           AsciiString.cached("x-envoy-hedge-on-per-try-timeout"));
 
   private final boolean useRemoteAddress;

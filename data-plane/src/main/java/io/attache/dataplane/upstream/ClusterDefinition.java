@@ -34,6 +34,7 @@ public record ClusterDefinition(
     CircuitBreakerSettings circuitBreakers,
     Optional<OutlierDetection> outlierDetection,
     List<HealthCheck> healthChecks,
+    OriginalDstSettings originalDst,
     io.envoyproxy.envoy.config.cluster.v3.Cluster source) {
 
   /** How the cluster finds its hosts ({@code type}). */
@@ -42,7 +43,9 @@ public record ClusterDefinition(
     STRICT_DNS,
     LOGICAL_DNS,
     /** Hosts arrive at run time as ClusterLoadAssignments over ADS. */
-    EDS
+    EDS,
+    /** A host per original destination of the downstream connections, made on first use. */
+    ORIGINAL_DST
   }
 
   /** {@code lb_policy}. */
@@ -50,7 +53,22 @@ public record ClusterDefinition(
     ROUND_ROBIN,
     LEAST_REQUEST,
     RANDOM,
-    RING_HASH
+    RING_HASH,
+    /** The cluster picks its own host (ORIGINAL_DST only). */
+    CLUSTER_PROVIDED
+  }
+
+  /**
+   * An ORIGINAL_DST cluster's {@code original_dst_lb_config} and {@code cleanup_interval}.
+   *
+   * @param httpHeaderName the header naming the host ({@code use_http_header}); empty when unused
+   * @param upstreamPortOverride the port to use instead of the original destination's, or 0
+   */
+  public record OriginalDstSettings(
+      Optional<String> httpHeaderName, int upstreamPortOverride, Duration cleanupInterval) {
+    public static final String DEFAULT_HEADER = "x-envoy-original-dst-host";
+    public static final OriginalDstSettings DEFAULTS =
+        new OriginalDstSettings(Optional.empty(), 0, Duration.ofSeconds(5));
   }
 
   /** Which HTTP version upstream connections speak. */

@@ -11,6 +11,7 @@ import io.attache.dataplane.upstream.ClusterDefinition.LbPolicy;
 import io.attache.dataplane.upstream.ClusterDefinition.LeastRequestConfig;
 import io.attache.dataplane.upstream.ClusterDefinition.LoadAssignment;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
+import io.attache.dataplane.upstream.ClusterDefinition.OriginalDstSettings;
 import io.attache.dataplane.upstream.ClusterDefinition.RingHashConfig;
 import io.attache.dataplane.upstream.ClusterDefinition.UpstreamProtocol;
 import io.attache.dataplane.upstream.dns.DnsLookupFamily;
@@ -54,6 +55,7 @@ final class ClusterParser {
           path + ".load_balancing_policy", "not supported yet; use lb_policy");
     }
     LbPolicy lbPolicy = lbPolicy(c, path);
+    OriginalDstSettings originalDst = originalDst(c, path, type, lbPolicy);
     LeastRequestConfig leastRequest = leastRequest(c, path);
     RingHashConfig ringHash = ringHash(c, path, lbPolicy);
     double panicThreshold = 50.0;
@@ -71,7 +73,7 @@ final class ClusterParser {
     }
     // An EDS cluster's hosts come only from its ClusterLoadAssignment, as in Envoy.
     LoadAssignment loadAssignment =
-        type == DiscoveryType.EDS
+        type == DiscoveryType.EDS || type == DiscoveryType.ORIGINAL_DST
             ? new LoadAssignment(List.of(), LoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR)
             : loadAssignment(c.getLoadAssignment(), path + ".load_assignment", type);
     HttpSettings http = http(c, path);
@@ -103,7 +105,73 @@ final class ClusterParser {
         breakers,
         c.hasOutlierDetection() ? Optional.of(c.getOutlierDetection()) : Optional.empty(),
         List.copyOf(c.getHealthChecksList()),
+        originalDst,
         c);
+  }
+
+  /** Envoy's rules for ORIGINAL_DST clusters, with its error texts. */
+  private static OriginalDstSettings originalDst(
+      Cluster c, String path, DiscoveryType type, LbPolicy lbPolicy) throws ConfigException {
+    if (type != DiscoveryType.ORIGINAL_DST) {
+      if (lbPolicy == LbPolicy.CLUSTER_PROVIDED) {
+        throw new ConfigException(
+            path + ".lb_policy",
+            "cluster: LB policy CLUSTER_PROVIDED is not valid for Cluster type "
+                + c.getType()
+                + "; only ORIGINAL_DST clusters provide their own");
+      }
+      return OriginalDstSettings.DEFAULTS;
+    }
+    if (lbPolicy != LbPolicy.CLUSTER_PROVIDED) {
+      throw new ConfigException(
+          path + ".lb_policy",
+          "cluster: LB policy "
+              + c.getLbPolicy()
+              + " is not valid for Cluster type ORIGINAL_DST. Only 'CLUSTER_PROVIDED' is allowed"
+              + " with cluster type 'ORIGINAL_DST'");
+    }
+    if (c.hasLoadAssignment()) {
+      throw new ConfigException(
+          path + ".load_assignment",
+          "ORIGINAL_DST clusters must have no load assignment configured");
+    }
+    Cluster.OriginalDstLbConfig config = c.getOriginalDstLbConfig();
+    String base = path + ".original_dst_lb_config";
+    if (!config.getUseHttpHeader() && !config.getHttpHeaderName().isEmpty()) {
+      throw new ConfigException(
+          base + ".http_header_name",
+          "ORIGINAL_DST cluster: invalid config http_header_name="
+              + config.getHttpHeaderName()
+              + " and use_http_header is false. Set use_http_header to true if http_header_name"
+              + " is desired.");
+    }
+    if (config.hasMetadataKey()) {
+      throw new ConfigException(
+          base + ".metadata_key", "picking the host from dynamic metadata is not supported");
+    }
+    int portOverride = 0;
+    if (config.hasUpstreamPortOverride()) {
+      long port = Integer.toUnsignedLong(config.getUpstreamPortOverride().getValue());
+      if (port > 65535) {
+        throw new ConfigException(base + ".upstream_port_override", "must be at most 65535");
+      }
+      portOverride = (int) port;
+    }
+    Duration cleanup = Duration.ofSeconds(5);
+    if (c.hasCleanupInterval()) {
+      cleanup = duration(c.getCleanupInterval());
+      if (cleanup.isNegative() || cleanup.isZero()) {
+        throw new ConfigException(path + ".cleanup_interval", "must be greater than 0s");
+      }
+    }
+    Optional<String> header =
+        config.getUseHttpHeader()
+            ? Optional.of(
+                config.getHttpHeaderName().isEmpty()
+                    ? OriginalDstSettings.DEFAULT_HEADER
+                    : config.getHttpHeaderName().toLowerCase(java.util.Locale.ROOT))
+            : Optional.empty();
+    return new OriginalDstSettings(header, portOverride, cleanup);
   }
 
   private static DiscoveryType discoveryType(Cluster c, String path) throws ConfigException {
@@ -116,8 +184,7 @@ final class ClusterParser {
       case STRICT_DNS -> DiscoveryType.STRICT_DNS;
       case LOGICAL_DNS -> DiscoveryType.LOGICAL_DNS;
       case EDS -> DiscoveryType.EDS;
-      case ORIGINAL_DST ->
-          throw new ConfigException(path + ".type", "ORIGINAL_DST is not supported yet");
+      case ORIGINAL_DST -> DiscoveryType.ORIGINAL_DST;
       default ->
           throw new ConfigException(path + ".type", "unknown discovery type " + c.getTypeValue());
     };
@@ -129,6 +196,7 @@ final class ClusterParser {
       case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
       case RANDOM -> LbPolicy.RANDOM;
       case RING_HASH -> LbPolicy.RING_HASH;
+      case CLUSTER_PROVIDED -> LbPolicy.CLUSTER_PROVIDED;
       default ->
           throw new ConfigException(path + ".lb_policy", c.getLbPolicy() + " is not supported");
     };

@@ -34,11 +34,14 @@ public final class ClusterStats {
   private final Counter upstreamRqPendingTotal;
   private final Gauge upstreamRqPendingActive;
   private final Counter upstreamRqTimeout;
+  private final Counter upstreamRqPerTryTimeout;
+  private final Counter upstreamRqPerTryIdleTimeout;
   private final Counter upstreamRqRxReset;
   private final Counter upstreamRqTxReset;
-  private final Counter upstreamRqCompleted;
-  private final Counter[] upstreamRqByClass = new Counter[6];
-  private final AtomicReferenceArray<Counter> upstreamRqByCode = new AtomicReferenceArray<>(600);
+  private final ResponseCodeCounters responses;
+  private final ResponseCodeCounters externalResponses;
+  private final ResponseCodeCounters internalResponses;
+  private final ResponseCodeCounters retriedResponses;
   private final Gauge membershipTotal;
   private final Gauge membershipHealthy;
   private final Gauge membershipDegraded;
@@ -48,6 +51,8 @@ public final class ClusterStats {
   private final Counter updateFailure;
   private final Counter updateEmpty;
   private final Counter updateNoRebuild;
+  private final Counter originalDstHostInvalid;
+  private final Counter upstreamCxNoneHealthy;
   private final Counter lbHealthyPanic;
   private final Gauge maxHostWeight;
 
@@ -73,12 +78,15 @@ public final class ClusterStats {
     upstreamRqPendingTotal = counter("upstream_rq_pending_total");
     upstreamRqPendingActive = gauge("upstream_rq_pending_active");
     upstreamRqTimeout = counter("upstream_rq_timeout");
+    upstreamRqPerTryTimeout = counter("upstream_rq_per_try_timeout");
+    upstreamRqPerTryIdleTimeout = counter("upstream_rq_per_try_idle_timeout");
     upstreamRqRxReset = counter("upstream_rq_rx_reset");
     upstreamRqTxReset = counter("upstream_rq_tx_reset");
-    upstreamRqCompleted = counter("upstream_rq_completed");
-    for (int statusClass = 1; statusClass <= 5; statusClass++) {
-      upstreamRqByClass[statusClass] = counter("upstream_rq_" + statusClass + "xx");
-    }
+    responses = new ResponseCodeCounters(store, prefix);
+    responses.eager();
+    externalResponses = new ResponseCodeCounters(store, prefix + "external.");
+    internalResponses = new ResponseCodeCounters(store, prefix + "internal.");
+    retriedResponses = new ResponseCodeCounters(store, prefix + "retry.");
     membershipTotal = gauge("membership_total");
     membershipHealthy = gauge("membership_healthy");
     membershipDegraded = gauge("membership_degraded");
@@ -88,6 +96,8 @@ public final class ClusterStats {
     updateFailure = counter("update_failure");
     updateEmpty = counter("update_empty");
     updateNoRebuild = counter("update_no_rebuild");
+    originalDstHostInvalid = counter("original_dst_host_invalid");
+    upstreamCxNoneHealthy = counter("upstream_cx_none_healthy");
     lbHealthyPanic = counter("lb_healthy_panic");
     maxHostWeight = gauge("max_host_weight");
   }
@@ -101,21 +111,75 @@ public final class ClusterStats {
   }
 
   /**
-   * Counts one upstream response: {@code upstream_rq_<N>xx} and {@code upstream_rq_<code>}. A
-   * status outside 100..599 is not a response and is not counted.
+   * Charges one response code as Envoy's router does ({@code chargeUpstreamCode}): the response
+   * forwarded downstream, or the local answer (504, 503) for a request whose last try failed.
+   * Counts {@code upstream_rq_completed}, {@code upstream_rq_<N>xx} and {@code upstream_rq_<code>},
+   * and the same under {@code internal.} (an {@code x-envoy-internal} request) or {@code
+   * external.}. A status outside 100..599 is not a response and is not counted.
    */
-  public void countResponse(int status) {
-    if (status < 100 || status > 599) {
-      return;
+  public void chargeResponse(int status, boolean internalRequest) {
+    if (responses.charge(status)) {
+      (internalRequest ? internalResponses : externalResponses).charge(status);
     }
-    upstreamRqByClass[status / 100].inc();
-    Counter byCode = upstreamRqByCode.get(status);
-    if (byCode == null) {
-      // First response with this code: look it up once; racing threads get the same counter.
-      byCode = counter("upstream_rq_" + status);
-      upstreamRqByCode.set(status, byCode);
+  }
+
+  /**
+   * Charges a response the router retried instead of forwarding, under {@code retry.} only ({@code
+   * retry.upstream_rq_completed}, {@code retry.upstream_rq_<N>xx}, {@code
+   * retry.upstream_rq_<code>}), as Envoy does.
+   */
+  public void chargeRetriedResponse(int status) {
+    retriedResponses.charge(status);
+  }
+
+  /**
+   * {@code <prefix>upstream_rq_completed}, {@code _<N>xx} and {@code _<code>} for one prefix;
+   * counters are looked up on first use, as Envoy creates these dynamic stats when first charged.
+   */
+  private static final class ResponseCodeCounters {
+    private final StatsStore store;
+    private final String prefix;
+    private volatile Counter completed;
+    private final AtomicReferenceArray<Counter> byClass = new AtomicReferenceArray<>(6);
+    private final AtomicReferenceArray<Counter> byCode = new AtomicReferenceArray<>(600);
+
+    ResponseCodeCounters(StatsStore store, String prefix) {
+      this.store = store;
+      this.prefix = prefix;
     }
-    byCode.inc();
+
+    /** Lists completed and the class counters before any response, as Envoy's cluster stats do. */
+    void eager() {
+      completed = store.counter(prefix + "upstream_rq_completed");
+      for (int statusClass = 1; statusClass <= 5; statusClass++) {
+        byClass.set(statusClass, store.counter(prefix + "upstream_rq_" + statusClass + "xx"));
+      }
+    }
+
+    boolean charge(int status) {
+      if (status < 100 || status > 599) {
+        return false;
+      }
+      Counter c = completed;
+      if (c == null) {
+        // Racing threads get the same counter from the store.
+        c = store.counter(prefix + "upstream_rq_completed");
+        completed = c;
+      }
+      c.inc();
+      lookUp(byClass, status / 100, "upstream_rq_" + status / 100 + "xx").inc();
+      lookUp(byCode, status, "upstream_rq_" + status).inc();
+      return true;
+    }
+
+    private Counter lookUp(AtomicReferenceArray<Counter> cache, int index, String stat) {
+      Counter counter = cache.get(index);
+      if (counter == null) {
+        counter = store.counter(prefix + stat);
+        cache.set(index, counter);
+      }
+      return counter;
+    }
   }
 
   /** Sets the membership gauges from a new host snapshot. */
@@ -211,8 +275,19 @@ public final class ClusterStats {
     return upstreamRqPendingActive;
   }
 
+  /** The route's timeout ({@code timeout}) expired while this try was in flight. */
   public Counter upstreamRqTimeout() {
     return upstreamRqTimeout;
+  }
+
+  /** The try's own {@code per_try_timeout} expired. */
+  public Counter upstreamRqPerTryTimeout() {
+    return upstreamRqPerTryTimeout;
+  }
+
+  /** The try's {@code per_try_idle_timeout} expired. */
+  public Counter upstreamRqPerTryIdleTimeout() {
+    return upstreamRqPerTryIdleTimeout;
   }
 
   public Counter upstreamRqRxReset() {
@@ -221,10 +296,6 @@ public final class ClusterStats {
 
   public Counter upstreamRqTxReset() {
     return upstreamRqTxReset;
-  }
-
-  public Counter upstreamRqCompleted() {
-    return upstreamRqCompleted;
   }
 
   public Gauge membershipTotal() {
@@ -253,6 +324,16 @@ public final class ClusterStats {
 
   public Counter updateFailure() {
     return updateFailure;
+  }
+
+  /** A request or connection found no host to go to ("no healthy upstream"). */
+  public Counter upstreamCxNoneHealthy() {
+    return upstreamCxNoneHealthy;
+  }
+
+  /** An ORIGINAL_DST cluster's override header held no {@code ip:port}. */
+  public Counter originalDstHostInvalid() {
+    return originalDstHostInvalid;
   }
 
   public Counter updateEmpty() {

@@ -68,6 +68,7 @@ public final class UpstreamCluster implements AutoCloseable {
           case STRICT_DNS -> new StrictDnsHosts(definition, context, stats, this::updateHosts);
           case LOGICAL_DNS -> new LogicalDnsHost(definition, context, stats, this::updateHosts);
           case EDS -> new EdsHosts(this::assignmentChanged, this::updateHosts);
+          case ORIGINAL_DST -> new OriginalDstHosts(definition, context, stats, this::updateHosts);
         };
   }
 
@@ -162,7 +163,10 @@ public final class UpstreamCluster implements AutoCloseable {
   private synchronized void rebuild(List<Host> hosts) {
     PrioritySet next = PrioritySet.of(hosts, localityWeights, overprovisioningFactor);
     LoadBalancer balancer =
-        new PrioritySetLoadBalancer(next, lbSettings, context.random(), stats.lbHealthyPanic());
+        discovery instanceof OriginalDstHosts clusterProvided
+            ? clusterProvided
+            : new PrioritySetLoadBalancer(
+                next, lbSettings, context.random(), stats.lbHealthyPanic());
     state.set(new State(next, balancer));
     stats.onMembership(next);
     healthListeners.forEach(l -> l.accept(next));

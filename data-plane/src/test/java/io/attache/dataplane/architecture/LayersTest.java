@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The data plane's layers, enforced: no package depends on itself through others, and the request
  * path's pieces point one way — connection manager ({@code proxy}) → filters ({@code filter..}) →
- * route tables ({@code router}) → matchers ({@code matcher}) — with time and config at the bottom.
- * The listener ({@code listener}) sits above both terminal network filters: the HTTP connection
- * manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of HTTP.
+ * route tables ({@code router}) → matchers ({@code matcher}) — with time, runtime and config at the
+ * bottom. The listener ({@code listener}) sits above both terminal network filters: the HTTP
+ * connection manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of HTTP.
  */
 class LayersTest {
   private static final String ROOT = "io.attache.dataplane";
@@ -89,14 +89,19 @@ class LayersTest {
   }
 
   @Test
-  void matchersAndTimeSitAtTheBottom() {
+  void matchersTimeAndRuntimeSitAtTheBottom() {
     classes()
         .that()
-        .resideInAnyPackage(ROOT + ".matcher..", ROOT + ".time..")
+        .resideInAnyPackage(ROOT + ".matcher..", ROOT + ".time..", ROOT + ".runtime..")
         .should()
         .onlyDependOnClassesThat(
             resideOutsideOfPackage(ROOT + "..")
-                .or(resideInAnyPackage(ROOT + ".matcher..", ROOT + ".time..", ROOT + ".config..")))
+                .or(
+                    resideInAnyPackage(
+                        ROOT + ".matcher..",
+                        ROOT + ".time..",
+                        ROOT + ".runtime..",
+                        ROOT + ".config..")))
         .check(CLASSES);
   }
 

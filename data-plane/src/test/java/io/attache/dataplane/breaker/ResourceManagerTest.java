@@ -94,7 +94,7 @@ class ResourceManagerTest {
 
     assertThat(rm.requests().tryAcquire()).isEqualTo(OverflowDecision.REQUESTS);
     assertThat(rm.requests().count()).isEqualTo(4);
-    assertThat(counter("upstream_rq_pending_overflow")).isEqualTo(1);
+    assertThat(counter("upstream_rq_active_overflow")).isEqualTo(1);
 
     rm.requests().release();
     assertThat(gauge(CB + "remaining_rq")).isEqualTo(1);
@@ -108,7 +108,7 @@ class ResourceManagerTest {
   }
 
   @Test
-  void pendingAndRequestOverflowBothCountUpstreamRqPendingOverflowAndFailWithOverloaded() {
+  void pendingAndRequestOverflowAreCountedApartAsEnvoyCountsThemAndBothFailWithOverloaded() {
     ResourceManager rm = manager(thresholds(10, 1, 1, 3, false, OptionalLong.empty()));
     rm.pendingRequests().tryAcquire();
     rm.requests().tryAcquire();
@@ -118,7 +118,8 @@ class ResourceManagerTest {
 
     assertThat(pending).isEqualTo(OverflowDecision.PENDING_REQUESTS);
     assertThat(requests).isEqualTo(OverflowDecision.REQUESTS);
-    assertThat(counter("upstream_rq_pending_overflow")).isEqualTo(2);
+    assertThat(counter("upstream_rq_pending_overflow")).isEqualTo(1);
+    assertThat(counter("upstream_rq_active_overflow")).isEqualTo(1);
     assertThat(pending.consequence()).isEqualTo(OverflowDecision.Consequence.FAIL_OVERLOADED);
     assertThat(pending.responseFlag())
         .hasValue(io.attache.dataplane.accesslog.ResponseFlag.UPSTREAM_OVERFLOW);
@@ -328,7 +329,7 @@ class ResourceManagerTest {
     assertThat(requests.count()).isZero();
     assertThat(gauge(CB + "remaining_rq")).isEqualTo(limit);
     assertThat(gauge(CB + "rq_open")).isZero();
-    assertThat(counter("upstream_rq_pending_overflow"))
+    assertThat(counter("upstream_rq_active_overflow"))
         .isEqualTo((long) threads * iterations - admitted.get());
   }
 

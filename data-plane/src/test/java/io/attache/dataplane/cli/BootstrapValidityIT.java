@@ -102,20 +102,17 @@ class BootstrapValidityIT {
       throws Exception {
     String bootstrap =
         """
-        node: { id: runtime-check, cluster: runtime-check }
-        layered_runtime:
-          layers:
-          - name: static
-            static_layer: { re2.max_program_size.error_level: 200 }
+        node: { id: overload-check, cluster: overload-check }
+        overload_manager: { refresh_interval: 0.25s }
         """;
-    Candidate c = new Candidate("layered_runtime", bootstrap);
+    Candidate c = new Candidate("overload_manager", bootstrap);
     String supportDoc = Files.readString(ROOT.resolve("docs/xds-support.md"));
 
-    Verdicts v = verdicts(c, envoy.validate("runtime", bootstrap, dir), "runtime");
+    Verdicts v = verdicts(c, envoy.validate("overload", bootstrap, dir), "overload");
 
     assertThat(v.envoy().valid()).as(v.envoy().output()).isTrue();
     assertThat(v.attacheExit()).as(v.attache()).isEqualTo(1);
-    assertThat(v.attache()).contains("layered_runtime: not supported");
+    assertThat(v.attache()).contains("overload_manager: not supported");
     assertThat(refusesADocumentedUnsupportedField(v, supportDoc)).isTrue();
     assertThat(
             refusesADocumentedUnsupportedField(

@@ -2,14 +2,23 @@ package io.attache.dataplane.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.dataplane.stats.StatsStore;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -152,14 +161,14 @@ class Http1FrontDoorTest {
   }
 
   @Test
-  void answers414WhenTheRequestLineIsTooLong() {
+  void answers431WhenTheRequestLineIsTooLongAsEnvoyCountsItTowardTheHeaders() {
     FrontDoor door =
         new FrontDoor(
             Http1Limits.DEFAULTS.withMaxInitialLineLength(64), Http1Settings.DEFAULTS, true);
 
     door.send("GET /" + "a".repeat(64) + " HTTP/1.1\r\nHost: a\r\n\r\n");
 
-    assertThat(door.output()).startsWith("HTTP/1.1 414 URI Too Long\r\n");
+    assertThat(door.output()).startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n");
     assertThat(door.channel.isOpen()).isFalse();
     assertThat(door.handler.requests).isEmpty();
   }
@@ -172,7 +181,7 @@ class Http1FrontDoorTest {
 
     door.send("\r\n".repeat(40));
 
-    assertThat(door.output()).startsWith("HTTP/1.1 414 URI Too Long\r\n");
+    assertThat(door.output()).startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n");
   }
 
   // ---- request_headers_timeout ----
@@ -339,9 +348,7 @@ class Http1FrontDoorTest {
     door.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 
     door.channel.writeOutbound(
-        new io.netty.handler.codec.http.DefaultFullHttpResponse(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-            io.netty.handler.codec.http.HttpResponseStatus.OK));
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
     door.channel.runPendingTasks();
 
     assertThat(door.output()).containsIgnoringCase("connection: close\r\n");
@@ -375,6 +382,49 @@ class Http1FrontDoorTest {
     String out = door.output();
     assertThat(out).contains("POST /1 host=a body=ab").endsWith("POST /2 host=a body=cd");
     assertThat(door.channel.isOpen()).isTrue();
+  }
+
+  // ---- answered before the request's end ----
+
+  @Test
+  void
+      theEndOfARequestAnsweredAtItsHeadersStillReachesTheStreamWhenTheResponseClosesTheConnection() {
+    List<Object> reached = new ArrayList<>();
+    EmbeddedChannel channel = new EmbeddedChannel();
+    new Http1ServerCodecFactory(
+            new Http1ServerConfig("ingress", Http1Limits.DEFAULTS, Http1Settings.DEFAULTS),
+            new StatsStore())
+        .install(channel.pipeline());
+    channel
+        .pipeline()
+        .addLast(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                reached.add(msg instanceof LastHttpContent ? "end of request" : msg);
+                if (msg instanceof HttpRequest) {
+                  // A local reply at the headers, as a direct response answers.
+                  ctx.writeAndFlush(
+                      new DefaultFullHttpResponse(
+                          HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND));
+                }
+                ReferenceCountUtil.release(msg);
+              }
+            });
+
+    channel.writeInbound(
+        Unpooled.copiedBuffer(
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            StandardCharsets.ISO_8859_1));
+    channel.runPendingTasks();
+
+    assertThat(reached)
+        .as("the stream completes with its request's end instead of being cut by the close (DC)")
+        .hasSize(2)
+        .last()
+        .isEqualTo("end of request");
+    assertThat(channel.isOpen()).isFalse();
+    channel.finishAndReleaseAll();
   }
 
   // ---- pipelining ----
@@ -443,7 +493,7 @@ class Http1FrontDoorTest {
     int count;
 
     @Override
-    public void read(io.netty.channel.ChannelHandlerContext ctx) {
+    public void read(ChannelHandlerContext ctx) {
       count++;
       ctx.read();
     }
@@ -488,9 +538,7 @@ class Http1FrontDoorTest {
             + "GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
 
     door.channel.writeOutbound(
-        new io.netty.handler.codec.http.DefaultFullHttpResponse(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-            io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     door.channel.runPendingTasks();
 
     assertThat(door.output()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
@@ -617,8 +665,7 @@ class Http1FrontDoorTest {
     door.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
     door.channel.writeOutbound(
         new io.netty.handler.codec.http.DefaultHttpResponse(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-            io.netty.handler.codec.http.HttpResponseStatus.OK));
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
     String head = door.output();
 
     door.send("zz\r\n");
@@ -668,7 +715,7 @@ class Http1FrontDoorTest {
   @Test
   void aWindowFullOfPipelinedRequestsStopsReadingUntilAResponseFreesAPlace() {
     PipelinedRequestWindow window = new PipelinedRequestWindow(2);
-    Http1Stats stats = new Http1Stats(new io.attache.dataplane.stats.StatsStore(), "ingress");
+    Http1Stats stats = new Http1Stats(new StatsStore(), "ingress");
     RecordingStreamHandler handler = new RecordingStreamHandler(false);
     java.util.concurrent.atomic.AtomicInteger reads =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -676,7 +723,7 @@ class Http1FrontDoorTest {
         new EmbeddedChannel(
             new io.netty.channel.ChannelOutboundHandlerAdapter() {
               @Override
-              public void read(io.netty.channel.ChannelHandlerContext ctx) {
+              public void read(ChannelHandlerContext ctx) {
                 reads.incrementAndGet();
                 ctx.read();
               }

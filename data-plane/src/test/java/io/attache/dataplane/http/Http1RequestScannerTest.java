@@ -94,6 +94,12 @@ class Http1RequestScannerTest {
         .isEqualTo(RejectReason.CHUNKED_NOT_FINAL_ENCODING);
     assertThat(reasonFor("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"))
         .isEqualTo(RejectReason.UNSUPPORTED_TRANSFER_ENCODING);
+    assertThat(reasonFor("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n"))
+        .as("a lone unknown coding: 501, as stock Envoy 1.40 answers")
+        .isEqualTo(RejectReason.UNSUPPORTED_TRANSFER_ENCODING);
+    assertThat(
+            reasonFor("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"))
+        .isEqualTo(RejectReason.CHUNKED_NOT_FINAL_ENCODING);
     assertThat(reasonFor("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n"))
         .isEqualTo(RejectReason.OBSOLETE_LINE_FOLDING);
     assertThat(reasonFor("GET / HTTP/2.0\r\n")).isEqualTo(RejectReason.UNSUPPORTED_VERSION);

@@ -208,7 +208,7 @@ class ResilienceIT {
     assertThat(second.headers().firstValue("x-envoy-overloaded")).hasValue("true");
     assertThat(first.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(upstream.received()).hasSize(1);
-    assertThat(proxy.stat("cluster.backend.upstream_rq_pending_overflow")).isEqualTo(1);
+    assertThat(proxy.stat("cluster.backend.upstream_rq_active_overflow")).isEqualTo(1);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class WeightedClustersTest {
@@ -22,9 +23,8 @@ class WeightedClustersTest {
               + "{\"name\":\"red\",\"weight\":10}]}}}]");
 
   @Test
-  void splitsTrafficByWeightUsingTheInjectedRandomSource() {
+  void splitsTrafficExactlyAsEnvoysDefinitionPicksFromTheSeededDraws() {
     long seed = 424242L;
-    System.out.println("weighted cluster split seed=" + seed);
     RandomSource random = RandomSource.seeded(seed);
     Map<String, Integer> counts = new HashMap<>();
     int picks = 10_000;
@@ -32,11 +32,19 @@ class WeightedClustersTest {
       counts.merge(
           TestConfigs.cluster(SPLIT.route(TestConfigs.get("h", "/"), random)), 1, Integer::sum);
     }
-    // total_weight (999) is deprecated and ignored: the sum of weights (100) is what counts.
-    assertThat(counts.get("blue")).isBetween(6_800, 7_200);
-    assertThat(counts.get("green")).isBetween(1_800, 2_200);
-    assertThat(counts.get("red")).isBetween(850, 1_150);
-    assertThat(counts).doesNotContainKey("never");
+
+    // The oracle: the same generator (RandomSource.seeded wraps SplittableRandom), one 64-bit draw
+    // per request, and Envoy's pick written out here — value % sum of weights (total_weight 999 is
+    // deprecated and ignored), then the first cluster whose cumulative weight exceeds it.
+    SplittableRandom reference = new SplittableRandom(seed);
+    Map<String, Integer> expected = new HashMap<>();
+    for (int i = 0; i < picks; i++) {
+      long point = Long.remainderUnsigned(reference.nextLong(), 100);
+      String cluster = point < 70 ? "blue" : point < 90 ? "green" : "red";
+      expected.merge(cluster, 1, Integer::sum);
+    }
+    assertThat(counts).isEqualTo(expected).doesNotContainKey("never");
+    assertThat(expected.values()).as("the seed exercises every cluster").hasSize(3);
   }
 
   @Test

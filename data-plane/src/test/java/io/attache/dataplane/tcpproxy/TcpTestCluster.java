@@ -54,6 +54,11 @@ final class TcpTestCluster implements ClusterHandle {
   }
 
   @Override
+  public void noHealthyUpstream() {
+    // These tests always have a host; RunningCluster counts upstream_cx_none_healthy.
+  }
+
+  @Override
   public TcpUpstream tcpUpstream() {
     return tcp;
   }
@@ -111,8 +116,23 @@ final class TcpTestCluster implements ClusterHandle {
   }
 
   @Override
+  public void requestPending() {
+    throw new UnsupportedOperationException("tcp_proxy has no requests");
+  }
+
+  @Override
   public void responseReceived(SelectedHost host, int status) {
     throw new UnsupportedOperationException("tcp_proxy has no requests");
+  }
+
+  @Override
+  public void chargeResponse(int status, boolean internalRequest) {
+    throw new UnsupportedOperationException("tcp_proxy has no responses");
+  }
+
+  @Override
+  public void chargeRetriedResponse(int status) {
+    throw new UnsupportedOperationException("tcp_proxy has no responses");
   }
 
   @Override

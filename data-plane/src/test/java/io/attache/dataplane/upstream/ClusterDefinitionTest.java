@@ -141,11 +141,11 @@ class ClusterDefinitionTest {
   }
 
   @Test
-  void rejectsOriginalDstForNow() {
+  void rejectsOriginalDstWithAnLbPolicyOfItsOwn() {
     assertRejected(
-        cluster("c").setType(Cluster.DiscoveryType.ORIGINAL_DST),
-        PATH + ".type",
-        "ORIGINAL_DST is not supported yet");
+        cluster("c").clearLoadAssignment().setType(Cluster.DiscoveryType.ORIGINAL_DST),
+        PATH + ".lb_policy",
+        "Only 'CLUSTER_PROVIDED' is allowed with cluster type 'ORIGINAL_DST'");
   }
 
   @Test

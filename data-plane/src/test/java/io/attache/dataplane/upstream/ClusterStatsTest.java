@@ -26,6 +26,8 @@ class ClusterStatsTest {
             "cluster.backend.upstream_rq_total",
             "cluster.backend.upstream_rq_pending_total",
             "cluster.backend.upstream_rq_timeout",
+            "cluster.backend.upstream_rq_per_try_timeout",
+            "cluster.backend.upstream_rq_per_try_idle_timeout",
             "cluster.backend.upstream_rq_rx_reset",
             "cluster.backend.upstream_rq_tx_reset",
             "cluster.backend.upstream_rq_completed",
@@ -45,17 +47,41 @@ class ClusterStatsTest {
   }
 
   @Test
-  void countsAResponseByClassAndCode() {
-    stats.countResponse(503);
-    stats.countResponse(503);
-    stats.countResponse(200);
-    stats.countResponse(42);
+  void chargesAResponseByClassCodeAndCompletedAndSplitsExternalFromInternalRequests() {
+    stats.chargeResponse(503, false);
+    stats.chargeResponse(503, false);
+    stats.chargeResponse(200, true);
+    stats.chargeResponse(42, false);
 
-    assertThat(store.counter("cluster.backend.upstream_rq_5xx").value()).isEqualTo(2);
-    assertThat(store.counter("cluster.backend.upstream_rq_503").value()).isEqualTo(2);
-    assertThat(store.counter("cluster.backend.upstream_rq_2xx").value()).isEqualTo(1);
-    assertThat(store.counter("cluster.backend.upstream_rq_200").value()).isEqualTo(1);
-    assertThat(store.counters().keySet()).noneMatch(name -> name.contains("42"));
+    assertThat(counter("upstream_rq_completed")).isEqualTo(3);
+    assertThat(counter("upstream_rq_5xx")).isEqualTo(2);
+    assertThat(counter("upstream_rq_503")).isEqualTo(2);
+    assertThat(counter("upstream_rq_2xx")).isEqualTo(1);
+    assertThat(counter("upstream_rq_200")).isEqualTo(1);
+    assertThat(counter("external.upstream_rq_completed")).isEqualTo(2);
+    assertThat(counter("external.upstream_rq_503")).isEqualTo(2);
+    assertThat(counter("external.upstream_rq_5xx")).isEqualTo(2);
+    assertThat(counter("internal.upstream_rq_completed")).isEqualTo(1);
+    assertThat(counter("internal.upstream_rq_200")).isEqualTo(1);
+    assertThat(store.counters().keySet())
+        .noneMatch(name -> name.contains("42"))
+        .doesNotContain("cluster.backend.external.upstream_rq_200");
+  }
+
+  @Test
+  void chargesARetriedResponseUnderRetryOnlyAsEnvoyDoes() {
+    stats.chargeRetriedResponse(503);
+    stats.chargeRetriedResponse(503);
+
+    assertThat(counter("retry.upstream_rq_completed")).isEqualTo(2);
+    assertThat(counter("retry.upstream_rq_5xx")).isEqualTo(2);
+    assertThat(counter("retry.upstream_rq_503")).isEqualTo(2);
+    assertThat(counter("upstream_rq_completed")).isZero();
+    assertThat(store.counters().keySet()).doesNotContain("cluster.backend.upstream_rq_503");
+  }
+
+  private long counter(String stat) {
+    return store.counter("cluster.backend." + stat).value();
   }
 
   @Test

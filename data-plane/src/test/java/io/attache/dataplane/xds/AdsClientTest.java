@@ -254,7 +254,14 @@ class AdsClientTest {
             List.of(endpoints("backend", 8080), endpoints("extra", 8081)),
             List.of(rdsListener("ingress", "local_route")),
             List.of(routes("local_route", "backend"))));
-    await().atMost(WAIT).until(() -> listener.last().clusterLoadAssignments().containsKey("extra"));
+    // The integrator sees the snapshot before the client refreshes its dump (same update, after
+    // the apply): wait for both.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                listener.last().clusterLoadAssignments().containsKey("extra")
+                    && client.configDump().clusters().getDynamicActiveClustersCount() == 2);
     assertThat(listener.last().clusters()).containsOnlyKeys("backend", "extra");
     assertThat(client.configDump().lastRejections()).isEmpty();
     assertThat(client.configDump().clusters().getDynamicActiveClustersList())

@@ -16,8 +16,9 @@ import java.util.Set;
  * config or a route's {@code typed_per_filter_config} override. Immutable; holds no counters (those
  * live in {@link FaultInjector}).
  *
- * <p>The {@code *_runtime} keys are accepted and ignored: Attaché has no runtime layer, so every
- * value comes from the config itself, which is what Envoy does when the runtime key is unset.
+ * <p>The {@code *_runtime} keys are accepted and ignored: only route {@code runtime_fraction} reads
+ * {@code layered_runtime}, so every value comes from the config itself, which is what Envoy does
+ * when the runtime key is unset.
  */
 public record HttpFaultConfig(
     Optional<FaultDelayConfig> delay,

@@ -6,6 +6,7 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.LocalReply;
@@ -19,6 +20,7 @@ import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.upstream.lb.LbContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -30,7 +32,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +47,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
+  private static final String INTERNAL_HEADER = "x-envoy-internal";
 
   private final RouterFilterFactory shared;
   private StreamDecoderFilterCallbacks callbacks;
@@ -81,6 +86,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public FilterHeadersStatus decodeHeaders(HttpRequest req, boolean endStream) {
+    shared.stats.rqTotal.inc();
     this.request = req;
     if (req instanceof FullHttpRequest full) {
       requestBodyExpected = full.content().isReadable();
@@ -179,6 +185,26 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     startAttempt();
   }
 
+  /** What an ORIGINAL_DST cluster picks its host by: the original destination, a header. */
+  private LbContext.Downstream lbDownstream() {
+    DownstreamConnection connection = callbacks.connection();
+    Optional<InetSocketAddress> restored =
+        connection.localAddressRestored()
+            ? Optional.of(connection.localAddress())
+            : Optional.empty();
+    return new LbContext.Downstream() {
+      @Override
+      public Optional<InetSocketAddress> restoredLocalAddress() {
+        return restored;
+      }
+
+      @Override
+      public Optional<String> requestHeader(String name) {
+        return Optional.ofNullable(request.headers().get(name));
+      }
+    };
+  }
+
   /** Stops keeping the body for replay: it no longer fits, so this request will not be retried. */
   private void stopBuffering() {
     retryState.disableBecauseBodyTooLarge();
@@ -190,13 +216,16 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     if (destroyed) {
       return;
     }
-    SelectedHost host = cluster.chooseHost(retryState.lbContext(route.hash()));
+    SelectedHost host =
+        cluster.chooseHost(retryState.lbContext(route.hash()).withDownstream(lbDownstream()));
     if (host == null) {
+      cluster.noHealthyUpstream();
       info.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
       localReply(503, "no healthy upstream", "no_healthy_upstream");
       return;
     }
     if (breakers.requests().tryAcquire() != OverflowDecision.ADMITTED) {
+      chargeAbort(503);
       overloaded("upstream_overflow_max_requests");
       return;
     }
@@ -228,8 +257,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     } else if (breakers.pendingRequests().tryAcquire() != OverflowDecision.ADMITTED) {
       acquired.addListener(f -> releaseUnwanted(acquired));
       a.end(UpstreamOutcome.CANCELLED, true);
+      chargeAbort(503);
       overloaded("upstream_overflow_max_pending_requests");
     } else {
+      cluster.requestPending();
       a.holdPendingSlot();
       acquired.addListener(f -> a.onLease(acquired));
     }
@@ -310,12 +341,14 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     onAttemptFailed(
         retryState.shouldRetryReset(
             timedOut ? ResetReason.CONNECTION_TIMEOUT : ResetReason.CONNECTION_FAILURE, false),
-        () ->
-            localReply(
-                503,
-                "upstream connect error or disconnect/reset before headers. reset reason:"
-                    + " connection failure",
-                "upstream_reset_before_response_started{connection_failure}"));
+        () -> {
+          chargeAbort(503);
+          localReply(
+              503,
+              "upstream connect error or disconnect/reset before headers. reset reason:"
+                  + " connection failure",
+              "upstream_reset_before_response_started{connection_failure}");
+        });
   }
 
   @Override
@@ -327,6 +360,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       onAttemptFailed(
           retryState.shouldRetryReset(ResetReason.CONNECTION_TERMINATION, true),
           () -> {
+            chargeAbort(503);
             info.addFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
             localReply(
                 503,
@@ -343,10 +377,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public void onPerTryTimeout() {
-    shared.stats.downstreamRqTimeout.inc();
     onAttemptFailed(
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
+          chargeAbort(timeouts.timeoutStatus());
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
           timeoutReply("upstream_per_try_timeout");
         });
@@ -354,7 +388,6 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public void onPerTryIdleTimeout() {
-    shared.stats.downstreamRqTimeout.inc();
     if (responseStarted) {
       // Envoy resets a stream whose upstream went quiet mid-response.
       info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
@@ -365,6 +398,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     onAttemptFailed(
         retryState.shouldRetryReset(ResetReason.LOCAL_RESET, true),
         () -> {
+          chargeAbort(timeouts.timeoutStatus());
           info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
           timeoutReply("upstream_per_try_idle_timeout");
         });
@@ -385,10 +419,12 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     info.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-    shared.stats.downstreamRqTimeout.inc();
     cancelRetry();
     if (attempt != null) {
       attempt.end(UpstreamOutcome.TIMEOUT, false);
+      if (!responseStarted) {
+        chargeAbort(timeouts.timeoutStatus());
+      }
     }
     if (!responseStarted) {
       timeoutReply("upstream_response_timeout");
@@ -396,6 +432,19 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       info.setResponseCodeDetails("upstream_response_timeout");
       callbacks.resetStream();
     }
+  }
+
+  /**
+   * Charges the local answer to a request whose last try failed before its response started, as
+   * Envoy's {@code chargeUpstreamAbort}: the cluster counts it like a response with that code.
+   */
+  private void chargeAbort(int status) {
+    cluster.chargeResponse(status, internalRequest());
+  }
+
+  /** Envoy's {@code isEnvoyInternalRequest}: {@code x-envoy-internal: true} survived trust. */
+  private boolean internalRequest() {
+    return "true".equals(request.headers().get(INTERNAL_HEADER));
   }
 
   private void cancelRetry() {
@@ -444,12 +493,14 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             ? retryState.shouldRetryGrpcStatus(RetryState.grpcStatusOf(h))
             : retryState.shouldRetryHeaders(status, h);
     if (retry == RetryStatus.YES) {
+      cluster.chargeRetriedResponse(status);
       info.setResponseCode(status);
       a.end(UpstreamOutcome.CANCELLED, false);
       scheduleRetry();
       return false;
     }
     retry.responseFlag().ifPresent(info::addFlag);
+    cluster.chargeResponse(status, internalRequest());
     responseStarted = true;
     upstreamReader = ctx;
     callbacks.setResponseWrittenListener(readUpstream);

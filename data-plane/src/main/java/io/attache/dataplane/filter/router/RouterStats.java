@@ -11,15 +11,15 @@ final class RouterStats {
   final Counter noRoute;
   final Counter noCluster;
   final Counter rqDirectResponse;
-  final Counter downstreamRqTimeout;
+  final Counter rqTotal;
 
   RouterStats(StatsStore store, String statPrefix) {
     String p = "http." + statPrefix + ".";
+    rqTotal = store.counter(p + "rq_total"); // every request the router's decodeHeaders sees
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");
     // Envoy has rq_redirect but counts a redirect route as rq_direct_response: it stays at 0.
     store.counter(p + "rq_redirect");
-    downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
   }
 }

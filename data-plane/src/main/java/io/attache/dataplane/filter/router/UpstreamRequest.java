@@ -131,7 +131,7 @@ final class UpstreamRequest {
       perTryIdleTimer = scheduler.schedule(Duration.ofNanos(left), this::onPerTryIdleCheck);
       return;
     }
-    end(UpstreamOutcome.TIMEOUT, false);
+    end(UpstreamOutcome.PER_TRY_IDLE_TIMEOUT, false);
     router.onPerTryIdleTimeout();
   }
 
@@ -150,7 +150,7 @@ final class UpstreamRequest {
     if (!router.isCurrent(this) || router.responseStarted()) {
       return;
     }
-    end(UpstreamOutcome.TIMEOUT, false);
+    end(UpstreamOutcome.PER_TRY_TIMEOUT, false);
     router.onPerTryTimeout();
   }
 

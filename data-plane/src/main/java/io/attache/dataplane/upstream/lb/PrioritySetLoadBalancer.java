@@ -154,6 +154,8 @@ public final class PrioritySetLoadBalancer implements LoadBalancer {
               random);
       case RANDOM -> new RandomPicker(hosts, random);
       case RING_HASH -> ringPicker(null, hosts, null);
+      case CLUSTER_PROVIDED ->
+          throw new IllegalStateException("a CLUSTER_PROVIDED cluster balances by itself");
     };
   }
 

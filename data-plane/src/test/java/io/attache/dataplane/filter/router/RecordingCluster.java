@@ -67,6 +67,11 @@ final class RecordingCluster implements ClusterHandle {
   }
 
   @Override
+  public void noHealthyUpstream() {
+    // These tests always have a host; RunningCluster counts upstream_cx_none_healthy.
+  }
+
+  @Override
   public TcpUpstream tcpUpstream() {
     throw new UnsupportedOperationException("the router never opens raw TCP connections");
   }
@@ -134,8 +139,23 @@ final class RecordingCluster implements ClusterHandle {
   }
 
   @Override
+  public void requestPending() {
+    events.add("pending");
+  }
+
+  @Override
   public void responseReceived(SelectedHost host, int status) {
     events.add("response " + status);
+  }
+
+  @Override
+  public void chargeResponse(int status, boolean internalRequest) {
+    events.add("charged " + status + (internalRequest ? " internal" : ""));
+  }
+
+  @Override
+  public void chargeRetriedResponse(int status) {
+    events.add("charged retried " + status);
   }
 
   @Override

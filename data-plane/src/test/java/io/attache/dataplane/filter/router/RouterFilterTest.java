@@ -36,6 +36,13 @@ class RouterFilterTest {
         - name: all
           domains: ["*"]
           routes:
+          - match: { prefix: "/flaky" }
+            route:
+              cluster: backend
+              retry_policy:
+                retry_on: 5xx
+                num_retries: 1
+                retry_back_off: { base_interval: 0.1s, max_interval: 0.1s }
           - match: { prefix: "/" }
             route:
               cluster: backend
@@ -135,7 +142,7 @@ class RouterFilterTest {
     h.time.advance(Duration.ofMillis(999));
     assertThat(cluster.upstreams).hasSize(1);
     h.time.advance(Duration.ofMillis(1));
-    assertThat(cluster.events).contains("ended TIMEOUT");
+    assertThat(cluster.events).contains("ended PER_TRY_TIMEOUT");
     assertThat(h.time.pendingDelays()).contains(Duration.ofMillis(50));
 
     h.time.advance(Duration.ofMillis(49));
@@ -152,10 +159,11 @@ class RouterFilterTest {
     assertThat(cluster.events)
         .containsExactly(
             "started",
-            "ended TIMEOUT",
+            "ended PER_TRY_TIMEOUT",
             "released reusable=false",
             "started",
             "response 200",
+            "charged 200",
             "response time 1050 ms",
             "ended COMPLETED",
             "released reusable=true");
@@ -218,8 +226,28 @@ class RouterFilterTest {
     assertThat(h.downstream.body()).isEqualTo("upstream request timeout");
     assertThat(h.info().hasFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT)).isTrue();
     assertThat(h.info().responseCodeDetails()).isEqualTo("upstream_per_try_timeout");
+    assertThat(cluster.events)
+        .as("each try is a per-try timeout; the 504 is charged once, as Envoy charges it")
+        .containsSubsequence("ended PER_TRY_TIMEOUT", "ended PER_TRY_TIMEOUT", "charged 504")
+        .doesNotContain("ended TIMEOUT");
     assertThat(h.downstream.closeConnectionTimers()).as("deadlines left armed").isFalse();
     assertThat(h.time.pending()).as("no timer outlives the stream").isEmpty();
+  }
+
+  @Test
+  void aRetriedResponseIsChargedUnderRetryAndOnlyTheForwardedOneAsTheClustersResponse()
+      throws Exception {
+    StreamHarness h = start();
+    h.request(get("/flaky"));
+    respond(cluster.upstreams.get(0), 503, "busy");
+    h.time.advance(Duration.ofMillis(50));
+    respond(cluster.upstreams.get(1), 200, "hello");
+
+    assertThat(h.downstream.status()).isEqualTo(200);
+    assertThat(cluster.events)
+        .filteredOn(e -> e.startsWith("charged"))
+        .containsExactly("charged retried 503", "charged 200");
+    assertThat(h.counter("http.ingress.rq_total")).isEqualTo(1);
   }
 
   @Test

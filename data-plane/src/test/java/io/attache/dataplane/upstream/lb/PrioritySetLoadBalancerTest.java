@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class PrioritySetLoadBalancerTest {
@@ -115,8 +116,26 @@ class PrioritySetLoadBalancerTest {
 
     Map<Host, Integer> counts = count(lb, LbContext.NONE, 10_000);
 
-    assertThat(counts.get(p1)).isBetween(2_700, 3_300);
-    assertThat(counts.get(a) + counts.get(b)).isBetween(6_700, 7_300);
+    // The oracle: Envoy's definition with the same generator (RandomSource.seeded wraps
+    // SplittableRandom). Priority 0 has 2 of 4 hosts healthy: 2/4 x overprovisioning 1.4 = 70 % of
+    // the load, priority 1 the other 30 %. Each pick draws a 64-bit value, takes priority 0 when
+    // value % 100 + 1 <= 70, then the random balancer draws one index among that priority's
+    // healthy hosts ({a, b} or {p1}).
+    SplittableRandom reference = new SplittableRandom(42);
+    Map<Host, Integer> expected = new HashMap<>();
+    for (int i = 0; i < 10_000; i++) {
+      boolean priorityZero = Long.remainderUnsigned(reference.nextLong(), 100) + 1 <= 70;
+      Host pick =
+          priorityZero ? List.of(a, b).get((int) reference.nextLong(2)) : pickOnly(reference, p1);
+      expected.merge(pick, 1, Integer::sum);
+    }
+    assertThat(counts).isEqualTo(expected).containsOnlyKeys(a, b, p1);
+  }
+
+  /** The random balancer over one host still draws its index, as Envoy's does. */
+  private static Host pickOnly(SplittableRandom reference, Host only) {
+    assertThat(reference.nextLong(1)).isZero();
+    return only;
   }
 
   @Test
@@ -191,8 +210,33 @@ class PrioritySetLoadBalancerTest {
 
     Map<Host, Integer> counts = count(lb, LbContext.NONE, 1700);
 
-    assertThat(counts.get(e1) + counts.get(e2)).isBetween(999, 1001);
-    assertThat(counts.get(w1)).isBetween(699, 701);
+    // The oracle: Envoy's earliest-deadline-first locality schedule written out here — east weight
+    // 1 x min(1, 1.4 x 2/2) = 1, west 1 x min(1, 1.4 x 1/2) = 0.7; each pick takes the earliest
+    // deadline (ties to the entry scheduled first) and reschedules it at now + 1/weight. Round
+    // robin inside east starts at the scripted index 0: e1, e2, e1, ...
+    int toEast = 0;
+    int toWest = 0;
+    double eastDeadline = 1 / 1.0;
+    double westDeadline = 1 / 0.7;
+    long eastOrder = 0;
+    long westOrder = 1;
+    long order = 2;
+    for (int i = 0; i < 1700; i++) {
+      boolean eastFirst =
+          eastDeadline < westDeadline || (eastDeadline == westDeadline && eastOrder < westOrder);
+      if (eastFirst) {
+        toEast++;
+        eastDeadline += 1 / 1.0;
+        eastOrder = order++;
+      } else {
+        toWest++;
+        westDeadline += 1 / 0.7;
+        westOrder = order++;
+      }
+    }
+    assertThat(counts.get(e1)).isEqualTo((toEast + 1) / 2);
+    assertThat(counts.get(e2)).isEqualTo(toEast / 2);
+    assertThat(counts.get(w1)).isEqualTo(toWest);
     assertThat(counts).doesNotContainKey(w2);
   }
 

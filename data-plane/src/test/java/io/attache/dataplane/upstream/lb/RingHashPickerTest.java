@@ -6,11 +6,13 @@ import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.ScriptedRandom;
 import io.attache.dataplane.upstream.TestHosts;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class RingHashPickerTest {
@@ -43,6 +45,39 @@ class RingHashPickerTest {
       owners[i] = ring.pick(LbContext.withHash(key(i)));
     }
     return owners;
+  }
+
+  /**
+   * The oracle: Envoy's ketama ring written out here, independently of RingHashPicker. Host {@code
+   * h} owns the points {@code xxHash64("<ip>:<port>_<i>")} for {@code i < points[h]}, ordered as
+   * unsigned 64-bit values; a key goes to the first point at or above it, wrapping to the lowest.
+   * (xxHash64 itself is checked against the reference vectors in XxHash64Test.)
+   */
+  private static Host[] referenceOwners(List<Host> hosts, int[] points) {
+    TreeMap<Long, Host> ring = new TreeMap<>(Long::compareUnsigned);
+    for (int h = 0; h < hosts.size(); h++) {
+      InetSocketAddress address = hosts.get(h).address();
+      String prefix = address.getAddress().getHostAddress() + ":" + address.getPort() + "_";
+      for (int i = 0; i < points[h]; i++) {
+        Host previous =
+            ring.put(XxHash64.hash((prefix + i).getBytes(StandardCharsets.US_ASCII)), hosts.get(h));
+        assertThat(previous).as("no two points collide in these rings").isNull();
+      }
+    }
+    Host[] owners = new Host[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      Map.Entry<Long, Host> at = ring.ceilingEntry(key(i));
+      owners[i] = (at != null ? at : ring.firstEntry()).getValue();
+    }
+    return owners;
+  }
+
+  private static Map<Host, Integer> counts(Host[] owners) {
+    Map<Host, Integer> counts = new HashMap<>();
+    for (Host owner : owners) {
+      counts.merge(owner, 1, Integer::sum);
+    }
+    return counts;
   }
 
   @Test
@@ -127,17 +162,25 @@ class RingHashPickerTest {
       }
     }
     assertThat((double) survivorsMoved / survivorsKeys).isLessThan(0.2);
+    // Exactly the keys the reference rings move: 5 hosts x 205 points (ceil(0.2 x 1024)), then
+    // 4 hosts x 256.
+    Host[] referenceBefore = referenceOwners(before, new int[] {205, 205, 205, 205, 205});
+    Host[] referenceAfter = referenceOwners(after, new int[] {256, 256, 256, 256});
+    assertThat(ownersBefore).isEqualTo(referenceBefore);
+    assertThat(ownersAfter).isEqualTo(referenceAfter);
   }
 
   @Test
-  void spreadsKeysEvenlyOverEqualHosts() {
-    Map<Host, Integer> counts = new HashMap<>();
-    for (Host owner : assign(ring(hosts(4), 1024))) {
-      counts.merge(owner, 1, Integer::sum);
-    }
+  void spreadsKeysOverEqualHostsExactlyAsTheReferenceRing() {
+    List<Host> hosts = hosts(4);
+    Host[] owners = assign(ring(hosts, 1024));
 
-    assertThat(counts).hasSize(4);
-    assertThat(counts.values())
+    // 1024 points shared by 4 equal hosts: 256 each.
+    Host[] expected = referenceOwners(hosts, new int[] {256, 256, 256, 256});
+    assertThat(owners).isEqualTo(expected);
+    assertThat(counts(owners)).isEqualTo(counts(expected)).hasSize(4);
+    // A property, not the oracle: with 256 points each, no host strays far from a quarter.
+    assertThat(counts(owners).values())
         .allSatisfy(n -> assertThat(n).isBetween(KEYS * 20 / 100, KEYS * 30 / 100));
   }
 
@@ -150,12 +193,14 @@ class RingHashPickerTest {
         new RingHashPicker(
             hosts, RingHashPicker.hostWeights(hosts), 1024, 8 << 20, new ScriptedRandom());
 
-    long toHeavy = 0;
-    for (Host owner : assign(ring)) {
-      toHeavy += owner == heavy ? 1 : 0;
-    }
+    Host[] owners = assign(ring);
 
-    assertThat((double) toHeavy / KEYS).isBetween(0.70, 0.80);
+    // Normalized weights 1/4 and 3/4: the lightest host gets ceil(0.25 x 1024) = 256 points, so
+    // the ring has 1024 and the heavy host 768.
+    Host[] expected = referenceOwners(hosts, new int[] {256, 768});
+    assertThat(owners).isEqualTo(expected);
+    assertThat(counts(owners)).isEqualTo(counts(expected));
+    assertThat((double) counts(owners).get(heavy) / KEYS).isBetween(0.70, 0.80);
   }
 
   @Test

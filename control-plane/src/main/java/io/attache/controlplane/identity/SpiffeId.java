@@ -1,4 +1,4 @@
-package io.attache.controlplane.ca;
+package io.attache.controlplane.identity;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;

@@ -1,4 +1,4 @@
-package io.attache.controlplane.ca;
+package io.attache.controlplane.identity;
 
 import java.time.Instant;
 

@@ -463,10 +463,11 @@ public final class SupportMatrix {
             "token_bucket",
             "shared by every worker of the listener; a route's own config has its own bucket")
         .honouredNote(
-            "filter_enabled", "default_value only (no runtime layer); unset: the filter is off")
+            "filter_enabled",
+            "default_value only; its runtime_key is not looked up; unset: the filter is off")
         .honouredNote(
             "filter_enforced",
-            "default_value only (no runtime layer); unset: over-limit requests pass")
+            "default_value only; its runtime_key is not looked up; unset: over-limit requests pass")
         .honoured(
             "request_headers_to_add_when_not_enforced",
             "response_headers_to_add",
@@ -502,9 +503,6 @@ public final class SupportMatrix {
             io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry
                 .getDescriptor())
         .honoured("key", "value");
-    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.getDescriptor())
-        .honoured("default_value")
-        .ignored("runtime_key", "there is no runtime layer; default_value applies");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
         .honoured("actions")
         .rejected("disable_key", "runtime disable keys are not supported")

@@ -101,6 +101,7 @@ final class EdgeHarness {
               prefixes.add("http." + EdgeListener.STAT_PREFIX + ".");
               prefixes.add("listener.<edge>.");
               setup.clusters().forEach(c -> prefixes.add("cluster." + c + "."));
+              prefixes.addAll(setup.statPrefixes());
               Observation.Builder stats = Observation.of(scenario.name(), observed.size(), STATS);
               AdminStats.moved(before, after, prefixes).forEach(stats::fact);
               observations.add(stats.build());

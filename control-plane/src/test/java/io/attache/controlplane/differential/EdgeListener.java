@@ -49,7 +49,12 @@ final class EdgeListener {
         + String.join(", ", virtualHosts)
         + (virtualHosts.isEmpty() ? "" : ", ")
         + ready
-        + "]}, \"http_filters\": [{\"name\": \"envoy.filters.http.router\", \"typed_config\":"
+        + "]}, \"http_filters\": ["
+        // Off for the listener (no filter_enabled); a route's own LocalRateLimit turns it on.
+        + "{\"name\": \"envoy.filters.http.local_ratelimit\", \"typed_config\": {\"@type\":"
+        + " \"type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit\","
+        + " \"stat_prefix\": \"edge_rate_limit\"}}, "
+        + "{\"name\": \"envoy.filters.http.router\", \"typed_config\":"
         + " {\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\"}}]"
         + "}}]}]}";
   }

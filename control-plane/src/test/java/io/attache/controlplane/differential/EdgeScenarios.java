@@ -43,7 +43,8 @@ final class EdgeScenarios {
         new CircuitBreakerOverflow(),
         new RetryBudget(),
         new OutlierEjectionAndReturn(),
-        new RingHashStickiness());
+        new RingHashStickiness(),
+        new LocalRateLimit());
   }
 
   /** A virtual host answering {@code domain} with one route to {@code cluster}. */
@@ -598,6 +599,66 @@ final class EdgeScenarios {
                           && hostsByKey.values().stream().allMatch(h -> h.size() == 1)))
               .fact("hosts used", Integer.toString(used.size()))
               .build());
+    }
+  }
+
+  /**
+   * {@code envoy.filters.http.local_ratelimit}, off for the listener and on for two routes through
+   * their own {@code LocalRateLimit}: a plain bucket of 2, and a bucket per {@code x-tenant}
+   * descriptor. Fill intervals of an hour keep the outcome independent of the machine's speed.
+   */
+  static final class LocalRateLimit implements EdgeScenario {
+    private static final String LIMIT =
+        "\"envoy.filters.http.local_ratelimit\": {\"@type\":"
+            + " \"type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3"
+            + ".LocalRateLimit\", \"stat_prefix\": \"%s\","
+            + " \"token_bucket\": {\"max_tokens\": %d, \"fill_interval\": \"3600s\"},"
+            + " \"filter_enabled\": {\"default_value\": {\"numerator\": 100}},"
+            + " \"filter_enforced\": {\"default_value\": {\"numerator\": 100}},"
+            + " \"enable_x_ratelimit_headers\": \"DRAFT_VERSION_03\","
+            + " \"response_headers_to_add\": [{\"header\": {\"key\": \"x-local-rate-limit\","
+            + " \"value\": \"true\"}}]%s}";
+
+    @Override
+    public String name() {
+      return "local-rate-limit";
+    }
+
+    @Override
+    public void define(EdgeSetup setup) throws Exception {
+      setup.cluster("edge-rl", "", setup.upstream("rl"));
+      String tenants =
+          ", \"descriptors\": [{\"entries\": [{\"key\": \"tenant\", \"value\": \"free\"}],"
+              + " \"token_bucket\": {\"max_tokens\": 1, \"fill_interval\": \"3600s\"}}],"
+              + " \"rate_limits\": [{\"actions\": [{\"request_headers\": {\"header_name\":"
+              + " \"x-tenant\", \"descriptor_key\": \"tenant\"}}]}]";
+      setup.virtualHost(
+          "{\"name\": \"rl\", \"domains\": [\"rl\"], \"routes\": ["
+              + "{\"match\": {\"prefix\": \"/plain\"}, \"route\": {\"cluster\": \"edge-rl\"},"
+              + " \"typed_per_filter_config\": {"
+              + LIMIT.formatted("rl_plain", 2, "")
+              + "}},"
+              + "{\"match\": {\"prefix\": \"/tenant\"}, \"route\": {\"cluster\": \"edge-rl\"},"
+              + " \"typed_per_filter_config\": {"
+              + LIMIT.formatted("rl_tenant", 5, tenants)
+              + "}},"
+              + "{\"match\": {\"prefix\": \"/\"}, \"route\": {\"cluster\": \"edge-rl\"}}]}");
+      setup.compareStats("rl_plain.http_local_rate_limit.");
+      setup.compareStats("rl_tenant.http_local_rate_limit.");
+      setup.compareStats("edge_rate_limit.http_local_rate_limit.");
+    }
+
+    @Override
+    public List<Observation> run(EdgeClient client) {
+      return List.of(
+          client.send(ClientRequest.of("GET", "rl", "/plain/1")),
+          client.send(ClientRequest.of("GET", "rl", "/plain/2")),
+          client.send(ClientRequest.of("GET", "rl", "/plain/3")),
+          client.send(ClientRequest.of("GET", "rl", "/unlimited")),
+          client.send(ClientRequest.of("GET", "rl", "/tenant/a", "x-tenant", "free")),
+          client.send(ClientRequest.of("GET", "rl", "/tenant/b", "x-tenant", "free")),
+          client.send(ClientRequest.of("GET", "rl", "/tenant/c", "x-tenant", "paying")),
+          client.send(ClientRequest.of("GET", "rl", "/tenant/d")));
     }
   }
 }

@@ -20,6 +20,7 @@ final class EdgeSetup implements AutoCloseable {
   private final List<RecordingUpstream> upstreams = new ArrayList<>();
   private final List<String> clusters = new ArrayList<>();
   private final List<String> virtualHosts = new ArrayList<>();
+  private final List<String> statPrefixes = new ArrayList<>();
 
   EdgeSetup(InteropControlPlane controlPlane) {
     this.controlPlane = controlPlane;
@@ -65,6 +66,15 @@ final class EdgeSetup implements AutoCloseable {
   /** A virtual host of the edge listener's route configuration, as Envoy JSON. */
   void virtualHost(String json) {
     virtualHosts.add(json);
+  }
+
+  /** Stats under this prefix (a filter's own {@code stat_prefix}) are compared too. */
+  void compareStats(String prefix) {
+    statPrefixes.add(prefix);
+  }
+
+  List<String> statPrefixes() {
+    return List.copyOf(statPrefixes);
   }
 
   List<String> clusters() {

@@ -1,20 +1,17 @@
 package io.attache.dataplane.filter.localratelimit;
 
 /**
- * One {@code type.v3.TokenBucket} as Envoy's local rate limiter runs it: full at the start, {@code
- * tokens_per_fill} added (capped at {@code max_tokens}) at every whole {@code fill_interval} since
- * the start, one token taken per allowed request. Envoy fills on a timer; here the fills a timer
- * would have made are counted from the injected clock when the bucket is read, which gives the same
- * numbers without a timer per bucket. Shared by every event loop; each call is a short critical
- * section and never blocks on I/O.
+ * One {@code type.v3.TokenBucket} as Envoy 1.40's local rate limiter runs it (its timer-less {@code
+ * AtomicTokenBucket}): full at the start, refilled continuously at {@code tokens_per_fill /
+ * fill_interval} tokens per second up to {@code max_tokens}, one whole token taken per allowed
+ * request. Time comes from the injected ticker, so no timer runs per bucket. Shared by every event
+ * loop; each call is a short critical section and never blocks on I/O.
  */
 final class TokenBucket {
   private final long maxTokens;
-  private final long tokensPerFill;
-  private final long fillIntervalNanos;
-  private final long startNanos;
-  private long tokens;
-  private long fillsApplied;
+  private final double tokensPerNano;
+  private double tokens;
+  private long lastNanos;
 
   /**
    * @param fillIntervalNanos zero for a bucket that is never refilled (a filter without {@code
@@ -23,19 +20,18 @@ final class TokenBucket {
    */
   TokenBucket(long maxTokens, long tokensPerFill, long fillIntervalNanos, long startNanos) {
     this.maxTokens = maxTokens;
-    this.tokensPerFill = tokensPerFill;
-    this.fillIntervalNanos = fillIntervalNanos;
-    this.startNanos = startNanos;
+    this.tokensPerNano = fillIntervalNanos == 0 ? 0 : (double) tokensPerFill / fillIntervalNanos;
     this.tokens = maxTokens;
+    this.lastNanos = startNanos;
   }
 
-  /** Takes one token if there is one. */
+  /** Takes one token if there is a whole one. */
   synchronized boolean tryConsume(long nowNanos) {
     refill(nowNanos);
-    if (tokens == 0) {
+    if (tokens < 1) {
       return false;
     }
-    tokens--;
+    tokens -= 1;
     return true;
   }
 
@@ -45,43 +41,31 @@ final class TokenBucket {
 
   /** Tokens per second, by which Envoy orders descriptor buckets (strictest first). */
   double fillRate() {
-    return fillIntervalNanos == 0 ? 0 : tokensPerFill * 1e9 / fillIntervalNanos;
+    return tokensPerNano * 1e9;
   }
 
+  /** Whole tokens left ({@code x-ratelimit-remaining}). */
   synchronized long remainingTokens(long nowNanos) {
     refill(nowNanos);
-    return tokens;
+    return (long) Math.floor(tokens);
   }
 
   /**
-   * Envoy's {@code x-ratelimit-reset}: the fill interval minus the whole seconds elapsed since the
-   * last fill, truncated to seconds.
+   * {@code x-ratelimit-reset}: 0 while a whole token is left, else the seconds (rounded up) until
+   * the next one.
    */
   synchronized long resetSeconds(long nowNanos) {
-    if (fillIntervalNanos == 0) {
+    refill(nowNanos);
+    if (tokens >= 1 || tokensPerNano == 0) {
       return 0;
     }
-    refill(nowNanos);
-    long sinceLastFill = nowNanos - startNanos - fillsApplied * fillIntervalNanos;
-    long wholeSecondsElapsed = sinceLastFill / 1_000_000_000L;
-    return (fillIntervalNanos - wholeSecondsElapsed * 1_000_000_000L) / 1_000_000_000L;
+    return (long) Math.ceil((1 - tokens) / tokensPerNano / 1e9);
   }
 
   private void refill(long nowNanos) {
-    if (fillIntervalNanos == 0 || nowNanos <= startNanos) {
-      return;
+    if (nowNanos > lastNanos) {
+      tokens = Math.min(maxTokens, tokens + (nowNanos - lastNanos) * tokensPerNano);
+      lastNanos = nowNanos;
     }
-    long fillsDue = (nowNanos - startNanos) / fillIntervalNanos;
-    long newFills = fillsDue - fillsApplied;
-    if (newFills <= 0) {
-      return;
-    }
-    fillsApplied = fillsDue;
-    // Saturate instead of multiplying: enough fills to top the bucket up from empty fill it.
-    long fillsToFull = (maxTokens + tokensPerFill - 1) / tokensPerFill;
-    tokens =
-        newFills >= fillsToFull
-            ? maxTokens
-            : Math.min(maxTokens, tokens + newFills * tokensPerFill);
   }
 }

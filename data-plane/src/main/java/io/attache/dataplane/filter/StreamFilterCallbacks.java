@@ -5,6 +5,7 @@ import io.attache.dataplane.time.Scheduler;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,12 @@ public interface StreamFilterCallbacks {
    * there is none or it is of another type (Envoy's {@code mostSpecificPerFilterConfig}).
    */
   <T> Optional<T> perRouteConfig(Class<T> type);
+
+  /**
+   * Every level's {@code typed_per_filter_config} entry of this filter's {@code type}, most
+   * specific first (Envoy's {@code getAllPerFilterConfig}); empty when no level has one.
+   */
+  <T> List<T> perRouteConfigs(Class<T> type);
 
   StreamInfo streamInfo();
 

@@ -288,6 +288,17 @@ final class FilterManager implements FilterChainFactoryCallbacks {
           .map(type::cast);
     }
 
+    public <T> List<T> perRouteConfigs(Class<T> type) {
+      return stream
+          .route()
+          .perFilterConfigs()
+          .allConfigs(entry.name(), entry.canonicalName())
+          .stream()
+          .filter(type::isInstance)
+          .map(type::cast)
+          .toList();
+    }
+
     public StreamInfo streamInfo() {
       return stream.info;
     }

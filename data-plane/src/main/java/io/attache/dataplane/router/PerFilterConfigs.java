@@ -4,7 +4,9 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -79,6 +81,26 @@ public final class PerFilterConfigs {
   public Optional<Object> config(String filterName, String canonicalName) {
     Entry entry = lookup(filterName, canonicalName);
     return entry == null || entry.config() == null ? Optional.empty() : Optional.of(entry.config());
+  }
+
+  /**
+   * The parsed per-route configs for that filter at every level, most specific first (Envoy's
+   * {@code getAllPerFilterConfig}, for filters such as CORS that merge levels field by field); at
+   * each level the entry under the configured name, else under the canonical name. Levels without a
+   * config (absent, disabled, or of a type no filter reads) are left out.
+   */
+  public List<Object> allConfigs(String filterName, String canonicalName) {
+    List<Object> configs = new ArrayList<>(2);
+    for (PerFilterConfigs l = this; l != null; l = l.lessSpecific) {
+      Entry entry = l.level.get(filterName);
+      if (entry == null) {
+        entry = l.level.get(canonicalName);
+      }
+      if (entry != null && entry.config() != null) {
+        configs.add(entry.config());
+      }
+    }
+    return configs;
   }
 
   private Entry lookup(String filterName, String canonicalName) {

@@ -110,6 +110,25 @@ class PerFilterConfigsTest {
   }
 
   @Test
+  void allConfigsListsEveryLevelsEntryMostSpecificFirstByNameElseCanonicalNameSkippingDisabled()
+      throws Exception {
+    Any disabled = Any.pack(FilterConfig.newBuilder().setDisabled(true).build());
+    RouteConfiguration config =
+        config(
+            entry(CANONICAL, faultFrom("route_configuration")),
+            entry("my_fault", faultFrom("virtual_host")),
+            weightedRoute(entry(CANONICAL, disabled), entry(CANONICAL, faultFrom("weighted"))));
+    PerFilterConfigs configs =
+        compile(config, "route_config")
+            .route(TestConfigs.get("example.com", "/x"), RandomSource.seeded(1))
+            .perFilterConfigs();
+
+    assertThat(configs.allConfigs("my_fault", CANONICAL))
+        .map(c -> ((HttpFaultConfig) c).upstreamCluster())
+        .containsExactly("weighted", "virtual_host", "route_configuration");
+  }
+
+  @Test
   void theWeightedClustersEntryBeatsTheRouteTheVirtualHostAndTheRouteConfiguration()
       throws Exception {
     RouteConfiguration config =

@@ -361,6 +361,7 @@ public final class SupportMatrix {
     rbacMessages(b);
     jwtAuthnMessages(b);
     localRateLimitMessages(b);
+    corsMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -502,6 +503,34 @@ public final class SupportMatrix {
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
         .honoured("disabled", "requirement_name");
+  }
+
+  /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
+  private static void corsMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+        .rest(IGNORED, "the filter has no fields; policies come from typed_per_filter_config");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
+        .honouredNote(
+            "allow_origin_string_match",
+            "the first level (route before virtual host) with matchers decides; a matcher that"
+                + " matches \"*\" allows every origin")
+        .honouredNote("allow_methods", "\"*\" echoes access-control-request-method")
+        .honouredNote("allow_headers", "\"*\" echoes access-control-request-headers")
+        .honoured(
+            "expose_headers",
+            "max_age",
+            "allow_credentials",
+            "allow_private_network_access",
+            "forward_not_matching_preflights")
+        .honouredNote(
+            "filter_enabled",
+            "default_value only (its runtime_key is not looked up); unset: enabled; taken from the"
+                + " most specific policy")
+        .honouredNote(
+            "shadow_enabled",
+            "default_value only (its runtime_key is not looked up); counts origin_valid /"
+                + " origin_invalid without acting")
+        .rest(IGNORED, NOT_YET);
   }
 
   /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */

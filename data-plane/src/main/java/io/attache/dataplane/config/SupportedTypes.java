@@ -57,7 +57,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
           "envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
           "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
-          "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig");
+          "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
+          "envoy.extensions.filters.http.cors.v3.Cors",
+          "envoy.extensions.filters.http.cors.v3.CorsPolicy");
 
   private SupportedTypes() {}
 
@@ -143,6 +145,10 @@ public final class SupportedTypes {
               .getDescriptor();
       case "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig" ->
           io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor();
+      case "envoy.extensions.filters.http.cors.v3.Cors" ->
+          io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor();
+      case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
+          io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       default -> null;
     };
   }

@@ -197,6 +197,9 @@ public final class ProxyServer {
                         options.commandLine()))
                 .clusters(clusters::view)
                 .configDump(this::configDump)
+                .listeners(this::listenerAddresses)
+                .runtime(() -> runtime)
+                .memory(() -> ProcessMemory.read().toProto())
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
                 .accessLog(
                     AccessLoggers.fromProtos(

@@ -34,6 +34,7 @@ final class AdminEndpoints {
     this.sources = sources;
     this.startNanos = sources.ticker().nanoTime();
     add("/", "Admin home page", false, p -> index());
+    add("/certs", "print certs on machine", false, p -> print(sources.certificates().get(), true));
     add("/clusters", "upstream cluster status", false, this::clusters);
     add("/config_dump", "dump current Envoy configs", false, this::configDump);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());

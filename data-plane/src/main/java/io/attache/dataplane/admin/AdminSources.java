@@ -6,6 +6,7 @@ import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.Ticker;
+import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.Memory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -29,6 +30,7 @@ public record AdminSources(
     Supplier<Map<String, InetSocketAddress>> listeners,
     Supplier<RuntimeSnapshot> runtime,
     Supplier<Memory> memory,
+    Supplier<Certificates> certificates,
     Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
     Ticker ticker,
@@ -52,6 +54,7 @@ public record AdminSources(
     private Supplier<Map<String, InetSocketAddress>> listeners = Map::of;
     private Supplier<RuntimeSnapshot> runtime = () -> RuntimeSnapshot.EMPTY;
     private Supplier<Memory> memory = Memory::getDefaultInstance;
+    private Supplier<Certificates> certificates = Certificates::getDefaultInstance;
     // Built on the first /config_dump: the admin dump types pull in hundreds of generated
     // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
     private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
@@ -122,6 +125,12 @@ public record AdminSources(
       return this;
     }
 
+    /** The certificates of every live TLS context, read per {@code /certs}; never private keys. */
+    public Builder certificates(Supplier<Certificates> certificates) {
+      this.certificates = certificates;
+      return this;
+    }
+
     /** Must know every type packed in an {@code Any} inside the dumped configs. */
     public Builder typeRegistry(JsonFormat.TypeRegistry typeRegistry) {
       this.typeRegistry = () -> typeRegistry;
@@ -164,6 +173,7 @@ public record AdminSources(
           listeners,
           runtime,
           memory,
+          certificates,
           typeRegistry,
           onQuitQuitQuit,
           ticker,

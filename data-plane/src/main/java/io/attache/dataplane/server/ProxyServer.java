@@ -200,6 +200,8 @@ public final class ProxyServer {
                 .listeners(this::listenerAddresses)
                 .runtime(() -> runtime)
                 .memory(() -> ProcessMemory.read().toProto())
+                .certificates(
+                    () -> CertificateReport.certificates(secrets, options.time().clock().instant()))
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
                 .accessLog(
                     AccessLoggers.fromProtos(

@@ -10,10 +10,14 @@ import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.upstream.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
+import io.envoyproxy.envoy.admin.v3.Certificate;
+import io.envoyproxy.envoy.admin.v3.CertificateDetails;
+import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.admin.v3.ListenerStatus;
 import io.envoyproxy.envoy.admin.v3.Listeners;
 import io.envoyproxy.envoy.admin.v3.Memory;
+import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -122,6 +126,20 @@ class AdminServerTest {
                         .setHeapSize(4000)
                         .setPageheapFree(3000)
                         .setTotalPhysicalBytes(5000)
+                        .build())
+            .certificates(
+                () ->
+                    Certificates.newBuilder()
+                        .addCertificates(
+                            Certificate.newBuilder()
+                                .addCertChain(
+                                    CertificateDetails.newBuilder()
+                                        .setPath("<inline>")
+                                        .setSerialNumber("1f")
+                                        .setDaysUntilExpiration(12)
+                                        .addSubjectAltNames(
+                                            SubjectAlternateName.newBuilder()
+                                                .setUri("spiffe://mesh/ns/shop/sa/web"))))
                         .build())
             .onQuitQuitQuit(quits::incrementAndGet)
             .ticker(now::get)
@@ -622,5 +640,20 @@ class AdminServerTest {
             "<form action='/quitquitquit' method='post'><button type='submit'>quitquitquit</button></form></td><td>exit the server</td>")
         .doesNotContain("<a href='/quitquitquit'>")
         .doesNotContain("href='/'>");
+  }
+
+  @Test
+  void certsPrintEnvoysAdminCertificatesWithEveryFieldNamedAsEnvoy() throws Exception {
+    HttpResponse<String> response = get("/certs");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("\"cert_chain\"")
+        .contains("\"days_until_expiration\": \"12\"")
+        .contains("\"ca_cert\": []");
+    Certificates.Builder parsed = Certificates.newBuilder();
+    JsonFormat.parser().merge(response.body(), parsed);
+    assertThat(parsed.getCertificates(0).getCertChain(0).getSerialNumber()).isEqualTo("1f");
+    assertThat(parsed.getCertificates(0).getCertChain(0).getSubjectAltNames(0).getUri())
+        .isEqualTo("spiffe://mesh/ns/shop/sa/web");
   }
 }

@@ -52,7 +52,7 @@ final class AdminEndpoints {
         false,
         p ->
             format(p).equals("json")
-                ? print(listeners.proto(), true)
+                ? print(listeners.proto(), false)
                 : AdminResponse.text(200, listeners.text()));
     add("/logging", "query/change logging levels", true, LoggingEndpoint::handle);
     add(

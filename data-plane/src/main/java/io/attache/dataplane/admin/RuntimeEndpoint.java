@@ -21,7 +21,7 @@ final class RuntimeEndpoint {
     this.runtime = runtime;
   }
 
-  /** The answer as a JSON object: {@code {"layers": [...], "entries": {key: {...}}}}. */
+  /** The answer as a JSON object: {@code {"entries": {key: {...}}, "layers": [...]}}, as Envoy. */
   Struct json() {
     RuntimeSnapshot snapshot = runtime.get();
     List<RuntimeSnapshot.Layer> layers = snapshot.layers();
@@ -46,8 +46,8 @@ final class RuntimeEndpoint {
               .build());
     }
     return Struct.newBuilder()
-        .putFields("layers", Value.newBuilder().setListValue(layerNames).build())
         .putFields("entries", Value.newBuilder().setStructValue(entries).build())
+        .putFields("layers", Value.newBuilder().setListValue(layerNames).build())
         .build();
   }
 

@@ -574,6 +574,8 @@ class AdminServerTest {
   void listenersAsJsonParseAsEnvoysAdminListeners() throws Exception {
     HttpResponse<String> response = get("/listeners?format=json");
     assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    // Envoy 1.40 prints only the fields that are set: no protocol, no empty address lists.
+    assertThat(response.body()).doesNotContain("protocol").doesNotContain("additional");
     Listeners.Builder parsed = Listeners.newBuilder();
     JsonFormat.parser().merge(response.body(), parsed);
     assertThat(parsed.getListenerStatusesList())

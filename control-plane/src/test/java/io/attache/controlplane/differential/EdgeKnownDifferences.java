@@ -113,6 +113,14 @@ final class EdgeKnownDifferences {
                   + " DC bug fixed on diff2); counting local and remote closes per connection in the"
                   + " listener is a follow-up"),
           known(
+              "local-rate-limit",
+              "facts\\[http\\.edge\\.downstream_cx_destroy_remote\\]",
+              "counts the connections the client closed after its 429s (downstream_cx_destroy_remote"
+                  + " 2)",
+              "counts downstream_cx_destroy_remote only for a stream cut by the close (none here)",
+              "the local-replies difference above, met again by the rate-limit scenario's local"
+                  + " replies; the same follow-up removes both"),
+          known(
               "access-log/local-replies",
               "facts\\[bytesSent\\]",
               "logs 0 body bytes sent for a HEAD answered by a direct response",

@@ -33,6 +33,8 @@ final class AdminEndpoints {
   AdminEndpoints(AdminSources sources) {
     this.sources = sources;
     this.startNanos = sources.ticker().nanoTime();
+    add("/", "Admin home page", false, p -> index());
+    add("/certs", "print certs on machine", false, p -> print(sources.certificates().get(), true));
     add("/clusters", "upstream cluster status", false, this::clusters);
     add("/config_dump", "dump current Envoy configs", false, this::configDump);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
@@ -43,7 +45,21 @@ final class AdminEndpoints {
         "print the hot restart compatibility version",
         false,
         p -> AdminResponse.text(200, "disabled"));
+    ListenersEndpoint listeners = new ListenersEndpoint(sources.listeners());
+    add(
+        "/listeners",
+        "print listener info",
+        false,
+        p ->
+            format(p).equals("json")
+                ? print(listeners.proto(), false)
+                : AdminResponse.text(200, listeners.text()));
     add("/logging", "query/change logging levels", true, LoggingEndpoint::handle);
+    add(
+        "/memory",
+        "print current allocation/heap usage",
+        false,
+        p -> print(sources.memory().get(), true));
     add("/quitquitquit", "exit the server", true, p -> quit());
     add(
         "/ready",
@@ -52,6 +68,8 @@ final class AdminEndpoints {
         p -> ready());
     add("/reopen_logs", "reopen access logs", true, p -> reopenLogs());
     add("/reset_counters", "reset all counters to zero", true, p -> resetCounters());
+    RuntimeEndpoint runtime = new RuntimeEndpoint(sources.runtime());
+    add("/runtime", "print runtime values", false, p -> print(runtime.json(), false));
     add("/server_info", "print server version/status information", false, p -> serverInfo());
     add("/stats", "print server stats", false, this::stats);
     add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
@@ -78,6 +96,18 @@ final class AdminEndpoints {
     endpoints.forEach(
         (path, e) -> out.append("  ").append(path).append(": ").append(e.help()).append('\n'));
     return AdminResponse.text(status, out.toString());
+  }
+
+  private AdminResponse index() {
+    return AdminResponse.html(
+        IndexPage.html(
+            endpoints.entrySet().stream()
+                .filter(e -> !e.getKey().equals("/"))
+                .map(
+                    e ->
+                        new IndexPage.Entry(
+                            e.getKey(), e.getValue().help(), e.getValue().mutatesState()))
+                .toList()));
   }
 
   private ServerInfo.State state() {

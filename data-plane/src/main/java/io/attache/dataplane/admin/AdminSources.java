@@ -2,10 +2,15 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.Ticker;
+import io.envoyproxy.envoy.admin.v3.Certificates;
+import io.envoyproxy.envoy.admin.v3.Memory;
+import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +27,10 @@ public record AdminSources(
     ServerDetails serverDetails,
     ClustersView clusters,
     ConfigDumpSource configDump,
+    Supplier<Map<String, InetSocketAddress>> listeners,
+    Supplier<RuntimeSnapshot> runtime,
+    Supplier<Memory> memory,
+    Supplier<Certificates> certificates,
     Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
     Ticker ticker,
@@ -42,6 +51,10 @@ public record AdminSources(
     private ServerDetails serverDetails = ServerDetails.UNKNOWN;
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
+    private Supplier<Map<String, InetSocketAddress>> listeners = Map::of;
+    private Supplier<RuntimeSnapshot> runtime = () -> RuntimeSnapshot.EMPTY;
+    private Supplier<Memory> memory = Memory::getDefaultInstance;
+    private Supplier<Certificates> certificates = Certificates::getDefaultInstance;
     // Built on the first /config_dump: the admin dump types pull in hundreds of generated
     // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
     private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
@@ -94,6 +107,30 @@ public record AdminSources(
       return this;
     }
 
+    /** Each active listener's bound address by name, in the order {@code /listeners} lists them. */
+    public Builder listeners(Supplier<Map<String, InetSocketAddress>> listeners) {
+      this.listeners = listeners;
+      return this;
+    }
+
+    /** The runtime {@code /runtime} shows (the bootstrap's {@code layered_runtime}). */
+    public Builder runtime(Supplier<RuntimeSnapshot> runtime) {
+      this.runtime = runtime;
+      return this;
+    }
+
+    /** One reading of the process's memory in Envoy's terms, taken per {@code /memory}. */
+    public Builder memory(Supplier<Memory> memory) {
+      this.memory = memory;
+      return this;
+    }
+
+    /** The certificates of every live TLS context, read per {@code /certs}; never private keys. */
+    public Builder certificates(Supplier<Certificates> certificates) {
+      this.certificates = certificates;
+      return this;
+    }
+
     /** Must know every type packed in an {@code Any} inside the dumped configs. */
     public Builder typeRegistry(JsonFormat.TypeRegistry typeRegistry) {
       this.typeRegistry = () -> typeRegistry;
@@ -133,6 +170,10 @@ public record AdminSources(
           serverDetails,
           clusters,
           configDump,
+          listeners,
+          runtime,
+          memory,
+          certificates,
           typeRegistry,
           onQuitQuitQuit,
           ticker,

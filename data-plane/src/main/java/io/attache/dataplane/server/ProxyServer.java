@@ -197,6 +197,11 @@ public final class ProxyServer {
                         options.commandLine()))
                 .clusters(clusters::view)
                 .configDump(this::configDump)
+                .listeners(this::listenerAddresses)
+                .runtime(() -> runtime)
+                .memory(() -> ProcessMemory.read().toProto())
+                .certificates(
+                    () -> CertificateReport.certificates(secrets, options.time().clock().instant()))
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
                 .accessLog(
                     AccessLoggers.fromProtos(

@@ -3,11 +3,23 @@ package io.attache.dataplane.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.upstream.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
+import io.envoyproxy.envoy.admin.v3.Certificate;
+import io.envoyproxy.envoy.admin.v3.CertificateDetails;
+import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
+import io.envoyproxy.envoy.admin.v3.ListenerStatus;
+import io.envoyproxy.envoy.admin.v3.Listeners;
+import io.envoyproxy.envoy.admin.v3.Memory;
+import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.net.InetAddress;
@@ -17,6 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +83,7 @@ class AdminServerTest {
                       new TreeMap<>(),
                       99.5,
                       -1))));
+  private final RuntimeSnapshot runtime = runtime();
   private AdminServer server;
   private String base;
 
@@ -97,6 +111,36 @@ class AdminServerTest {
                                 Bootstrap.newBuilder()
                                     .setNode(Node.newBuilder().setId("sidecar~10.0.0.1")))
                             .build()))
+            .listeners(
+                () -> {
+                  Map<String, InetSocketAddress> listeners = new LinkedHashMap<>();
+                  listeners.put("ingress", new InetSocketAddress("127.0.0.1", 10000));
+                  listeners.put("ingress-v6", new InetSocketAddress("::1", 10001));
+                  return listeners;
+                })
+            .runtime(() -> runtime)
+            .memory(
+                () ->
+                    Memory.newBuilder()
+                        .setAllocated(1000)
+                        .setHeapSize(4000)
+                        .setPageheapFree(3000)
+                        .setTotalPhysicalBytes(5000)
+                        .build())
+            .certificates(
+                () ->
+                    Certificates.newBuilder()
+                        .addCertificates(
+                            Certificate.newBuilder()
+                                .addCertChain(
+                                    CertificateDetails.newBuilder()
+                                        .setPath("<inline>")
+                                        .setSerialNumber("1f")
+                                        .setDaysUntilExpiration(12)
+                                        .addSubjectAltNames(
+                                            SubjectAlternateName.newBuilder()
+                                                .setUri("spiffe://mesh/ns/shop/sa/web"))))
+                        .build())
             .onQuitQuitQuit(quits::incrementAndGet)
             .ticker(now::get)
             .build();
@@ -492,5 +536,126 @@ class AdminServerTest {
                 + "envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"backend\",le=\"+Inf\"} 2\n"
                 + "envoy_cluster_upstream_rq_time_sum{envoy_cluster_name=\"backend\"} 43.543007488362682977367512648925\n"
                 + "envoy_cluster_upstream_rq_time_count{envoy_cluster_name=\"backend\"} 2\n");
+  }
+
+  private static RuntimeSnapshot runtime() {
+    try {
+      LayeredRuntime.Builder layers = LayeredRuntime.newBuilder();
+      layers
+          .addLayersBuilder()
+          .setName("base")
+          .setStaticLayer(struct("{\"routing\": {\"canary\": 5}, \"tracing\": true}"));
+      layers
+          .addLayersBuilder()
+          .setName("override")
+          .setStaticLayer(struct("{\"routing.canary\": 50}"));
+      layers.addLayersBuilder().setName("admin").getAdminLayerBuilder();
+      return RuntimeSnapshot.from(layers.build(), "layered_runtime");
+    } catch (ConfigException | com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Struct struct(String json)
+      throws com.google.protobuf.InvalidProtocolBufferException {
+    Struct.Builder out = Struct.newBuilder();
+    JsonFormat.parser().merge(json, out);
+    return out.build();
+  }
+
+  @Test
+  void listenersListsEachListenerAsNameColonColonAddress() throws Exception {
+    HttpResponse<String> response = get("/listeners");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("ingress::127.0.0.1:10000\ningress-v6::[::1]:10001\n");
+  }
+
+  @Test
+  void listenersAsJsonParseAsEnvoysAdminListeners() throws Exception {
+    HttpResponse<String> response = get("/listeners?format=json");
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    // Envoy 1.40 prints only the fields that are set: no protocol, no empty address lists.
+    assertThat(response.body()).doesNotContain("protocol").doesNotContain("additional");
+    Listeners.Builder parsed = Listeners.newBuilder();
+    JsonFormat.parser().merge(response.body(), parsed);
+    assertThat(parsed.getListenerStatusesList())
+        .extracting(
+            ListenerStatus::getName,
+            l -> l.getLocalAddress().getSocketAddress().getAddress(),
+            l -> l.getLocalAddress().getSocketAddress().getPortValue())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("ingress", "127.0.0.1", 10000),
+            org.assertj.core.groups.Tuple.tuple("ingress-v6", "::1", 10001));
+  }
+
+  @Test
+  void runtimeShowsEveryLayersValueAndTheOneThatApplies() throws Exception {
+    HttpResponse<String> response = get("/runtime");
+    assertThat(response.statusCode()).isEqualTo(200);
+    Struct parsed = struct(response.body());
+    assertThat(parsed.getFieldsOrThrow("layers").getListValue().getValuesList())
+        .extracting(com.google.protobuf.Value::getStringValue)
+        .containsExactly("base", "override", "admin");
+    Struct entries = parsed.getFieldsOrThrow("entries").getStructValue();
+    assertThat(entries.getFieldsMap()).containsOnlyKeys("routing.canary", "tracing");
+    Struct canary = entries.getFieldsOrThrow("routing.canary").getStructValue();
+    assertThat(canary.getFieldsOrThrow("layer_values").getListValue().getValuesList())
+        .extracting(com.google.protobuf.Value::getStringValue)
+        .containsExactly("5", "50", "");
+    assertThat(canary.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("50");
+    Struct tracing = entries.getFieldsOrThrow("tracing").getStructValue();
+    assertThat(tracing.getFieldsOrThrow("layer_values").getListValue().getValuesList())
+        .extracting(com.google.protobuf.Value::getStringValue)
+        .containsExactly("true", "", "");
+    assertThat(tracing.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("true");
+  }
+
+  @Test
+  void memoryParsesAsEnvoysAdminMemory() throws Exception {
+    HttpResponse<String> response = get("/memory");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("\"allocated\": \"1000\"")
+        .contains("\"pageheap_unmapped\": \"0\"");
+    Memory.Builder parsed = Memory.newBuilder();
+    JsonFormat.parser().merge(response.body(), parsed);
+    assertThat(parsed.build())
+        .isEqualTo(
+            Memory.newBuilder()
+                .setAllocated(1000)
+                .setHeapSize(4000)
+                .setPageheapFree(3000)
+                .setTotalPhysicalBytes(5000)
+                .build());
+  }
+
+  @Test
+  void homePageLinksEveryReadOnlyEndpointAndOffersAPostButtonForTheOthers() throws Exception {
+    HttpResponse<String> response = get("/");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("text/html; charset=UTF-8");
+    assertThat(response.body())
+        .contains("<a href='/listeners'>listeners</a></td><td>print listener info</td>")
+        .contains("<a href='/runtime'>runtime</a>")
+        .contains("<a href='/memory'>memory</a>")
+        .contains(
+            "<form action='/quitquitquit' method='post'><button type='submit'>quitquitquit</button></form></td><td>exit the server</td>")
+        .doesNotContain("<a href='/quitquitquit'>")
+        .doesNotContain("href='/'>");
+  }
+
+  @Test
+  void certsPrintEnvoysAdminCertificatesWithEveryFieldNamedAsEnvoy() throws Exception {
+    HttpResponse<String> response = get("/certs");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("\"cert_chain\"")
+        .contains("\"days_until_expiration\": \"12\"")
+        .contains("\"ca_cert\": []");
+    Certificates.Builder parsed = Certificates.newBuilder();
+    JsonFormat.parser().merge(response.body(), parsed);
+    assertThat(parsed.getCertificates(0).getCertChain(0).getSerialNumber()).isEqualTo("1f");
+    assertThat(parsed.getCertificates(0).getCertChain(0).getSubjectAltNames(0).getUri())
+        .isEqualTo("spiffe://mesh/ns/shop/sa/web");
   }
 }

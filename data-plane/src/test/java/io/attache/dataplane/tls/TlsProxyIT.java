@@ -3,8 +3,12 @@ package io.attache.dataplane.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.TestHttpServer;
+import io.envoyproxy.envoy.admin.v3.Certificate;
+import io.envoyproxy.envoy.admin.v3.Certificates;
+import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -352,6 +356,38 @@ class TlsProxyIT {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(app.received().get(0).headers().contains("x-forwarded-client-cert")).isFalse();
+  }
+
+  @Test
+  void certsListsTheListenersCertificateChainAndTrustBundleAsEnvoysAdminCertificates()
+      throws Exception {
+    TestHttpServer app = keep(TestHttpServer.http1(TestHttpServer.echo("app")));
+    ProxyHarness inbound = keep(inboundProxy(app.port(), ""));
+
+    Certificates.Builder certs = Certificates.newBuilder();
+    JsonFormat.parser().merge(inbound.admin("/certs"), certs);
+
+    assertThat(certs.getCertificatesList()).hasSize(1);
+    Certificate context = certs.getCertificates(0);
+    assertThat(context.getCaCertList())
+        .singleElement()
+        .satisfies(
+            ca ->
+                assertThat(ca.getSerialNumber())
+                    .isEqualTo(CA.certificate().getSerialNumber().toString(16)));
+    assertThat(context.getCertChainList())
+        .singleElement()
+        .satisfies(
+            leaf -> {
+              assertThat(leaf.getSerialNumber())
+                  .isEqualTo(BACKEND.certificate().getSerialNumber().toString(16));
+              assertThat(leaf.getSubjectAltNamesList())
+                  .extracting(SubjectAlternateName::getUri)
+                  .containsExactly(TRUST_DOMAIN + "backend");
+              assertThat(leaf.getExpirationTime().getSeconds())
+                  .isEqualTo(BACKEND.certificate().getNotAfter().toInstant().getEpochSecond());
+              assertThat(leaf.getPath()).isEqualTo("<inline>");
+            });
   }
 
   @Test

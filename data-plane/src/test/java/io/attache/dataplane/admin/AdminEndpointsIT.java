@@ -1,0 +1,88 @@
+package io.attache.dataplane.admin;
+
+import static io.attache.dataplane.testing.ProxyHarness.bootstrap;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.testing.ProxyHarness;
+import io.envoyproxy.envoy.admin.v3.Listeners;
+import io.envoyproxy.envoy.admin.v3.Memory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /listeners}, {@code /runtime}, {@code /memory} and {@code /} of a real proxy started from
+ * a bootstrap: the answers name the ports the listeners really bound, the bootstrap's runtime
+ * layers, and the JVM's memory, and parse with Envoy's admin.v3 protos.
+ */
+class AdminEndpointsIT {
+  private static final String RUNTIME =
+      """
+      layered_runtime:
+        layers:
+        - name: base
+          static_layer: { routing: { canary: 0 } }
+        - name: override
+          static_layer: { routing.canary: 100 }
+      """;
+  private static final String ROUTES =
+      "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }\n";
+
+  @Test
+  void listenersNameTheAddressTheListenerReallyBound() throws Exception {
+    try (ProxyHarness proxy = ProxyHarness.start(bootstrap("", ROUTES, ""))) {
+      assertThat(proxy.admin("/listeners")).isEqualTo("ingress::127.0.0.1:" + proxy.port() + "\n");
+      Listeners.Builder json = Listeners.newBuilder();
+      JsonFormat.parser().merge(proxy.admin("/listeners?format=json"), json);
+      assertThat(json.getListenerStatusesList()).hasSize(1);
+      assertThat(json.getListenerStatuses(0).getName()).isEqualTo("ingress");
+      assertThat(json.getListenerStatuses(0).getLocalAddress().getSocketAddress().getPortValue())
+          .isEqualTo(proxy.port());
+    }
+  }
+
+  @Test
+  void runtimeShowsTheBootstrapsLayersAndTheValueThatApplies() throws Exception {
+    try (ProxyHarness proxy = ProxyHarness.start(RUNTIME + bootstrap("", ROUTES, ""))) {
+      Struct.Builder runtime = Struct.newBuilder();
+      JsonFormat.parser().merge(proxy.admin("/runtime"), runtime);
+      assertThat(runtime.getFieldsOrThrow("layers").getListValue().getValuesList())
+          .extracting(Value::getStringValue)
+          .containsExactly("base", "override");
+      Struct canary =
+          runtime
+              .getFieldsOrThrow("entries")
+              .getStructValue()
+              .getFieldsOrThrow("routing.canary")
+              .getStructValue();
+      assertThat(canary.getFieldsOrThrow("layer_values").getListValue().getValuesList())
+          .extracting(Value::getStringValue)
+          .containsExactly("0", "100");
+      assertThat(canary.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("100");
+    }
+  }
+
+  @Test
+  void memoryReportsTheJvmsUsageWithinWhatItCommitted() throws Exception {
+    try (ProxyHarness proxy = ProxyHarness.start(bootstrap("", ROUTES, ""))) {
+      Memory.Builder memory = Memory.newBuilder();
+      JsonFormat.parser().merge(proxy.admin("/memory"), memory);
+      assertThat(memory.getAllocated()).isPositive();
+      assertThat(memory.getHeapSize()).isGreaterThanOrEqualTo(memory.getAllocated());
+      assertThat(memory.getPageheapFree()).isEqualTo(memory.getHeapSize() - memory.getAllocated());
+      assertThat(memory.getTotalPhysicalBytes()).isPositive();
+    }
+  }
+
+  @Test
+  void homePageListsTheNewEndpoints() throws Exception {
+    try (ProxyHarness proxy = ProxyHarness.start(bootstrap("", ROUTES, ""))) {
+      assertThat(proxy.admin("/"))
+          .contains("<a href='/listeners'>listeners</a>")
+          .contains("<a href='/runtime'>runtime</a>")
+          .contains("<a href='/memory'>memory</a>")
+          .contains("<a href='/config_dump'>config_dump</a>");
+    }
+  }
+}

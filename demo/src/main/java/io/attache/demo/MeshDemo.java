@@ -684,8 +684,8 @@ public final class MeshDemo implements Callable<Integer> {
     out.println(
         "      # refused: STRICT inbound listeners accept only mesh peers with a certificate");
     out.printf(
-        "  curl -s http://127.0.0.1:%d/stats | grep -E 'cluster.payments.(upstream_rq_retry|"
-            + "upstream_rq_503|outlier_detection.ejections)'%n",
+        "  curl -s http://127.0.0.1:%d/stats | grep -E 'cluster.payments.(upstream_rq_retry|retry.upstream_rq_503|"
+            + "outlier_detection.ejections)'%n",
         orders.adminPort());
     out.println("      # the retries and the ejection, counted by orders' proxy");
     out.printf("  curl -s http://127.0.0.1:%d/clusters | grep payments%n", orders.adminPort());

@@ -8,6 +8,7 @@ import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.Ticker;
 import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.Memory;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
@@ -31,6 +32,7 @@ public record AdminSources(
     Supplier<RuntimeSnapshot> runtime,
     Supplier<Memory> memory,
     Supplier<Certificates> certificates,
+    Supplier<UnreadyTargetsDumps> unreadyTargets,
     Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
     Ticker ticker,
@@ -55,6 +57,7 @@ public record AdminSources(
     private Supplier<RuntimeSnapshot> runtime = () -> RuntimeSnapshot.EMPTY;
     private Supplier<Memory> memory = Memory::getDefaultInstance;
     private Supplier<Certificates> certificates = Certificates::getDefaultInstance;
+    private Supplier<UnreadyTargetsDumps> unreadyTargets = UnreadyTargetsDumps::getDefaultInstance;
     // Built on the first /config_dump: the admin dump types pull in hundreds of generated
     // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
     private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
@@ -131,6 +134,12 @@ public record AdminSources(
       return this;
     }
 
+    /** The init managers still waiting, read per {@code /init_dump}. */
+    public Builder unreadyTargets(Supplier<UnreadyTargetsDumps> unreadyTargets) {
+      this.unreadyTargets = unreadyTargets;
+      return this;
+    }
+
     /** Must know every type packed in an {@code Any} inside the dumped configs. */
     public Builder typeRegistry(JsonFormat.TypeRegistry typeRegistry) {
       this.typeRegistry = () -> typeRegistry;
@@ -174,6 +183,7 @@ public record AdminSources(
           runtime,
           memory,
           certificates,
+          unreadyTargets,
           typeRegistry,
           onQuitQuitQuit,
           ticker,

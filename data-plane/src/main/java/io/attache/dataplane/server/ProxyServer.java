@@ -62,6 +62,7 @@ import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -199,6 +200,10 @@ public final class ProxyServer {
                 .configDump(this::configDump)
                 .listeners(this::listenerAddresses)
                 .runtime(() -> runtime)
+                .unreadyTargets(
+                    () ->
+                        ads.map(client -> client.configDump().unreadyTargets())
+                            .orElse(UnreadyTargetsDumps.getDefaultInstance()))
                 .memory(() -> ProcessMemory.read().toProto())
                 .certificates(
                     () -> CertificateReport.certificates(secrets, options.time().clock().instant()))

@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.admin.v3.ListenerStatus;
 import io.envoyproxy.envoy.admin.v3.Listeners;
 import io.envoyproxy.envoy.admin.v3.Memory;
 import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -141,6 +142,14 @@ class AdminServerTest {
                                             SubjectAlternateName.newBuilder()
                                                 .setUri("spiffe://mesh/ns/shop/sa/web"))))
                         .build())
+            .unreadyTargets(
+                () ->
+                    UnreadyTargetsDumps.newBuilder()
+                        .addUnreadyTargetsDumps(
+                            UnreadyTargetsDumps.UnreadyTargetsDump.newBuilder()
+                                .setName("Listener-local-init-manager ingress 42")
+                                .addTargetNames("RdsRouteConfigSubscription init local_route"))
+                        .build())
             .onQuitQuitQuit(quits::incrementAndGet)
             .ticker(now::get)
             .build();
@@ -169,6 +178,55 @@ class AdminServerTest {
             .POST(HttpRequest.BodyPublishers.noBody())
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void initDumpListsTheListenersInitTargetsAndAnUnknownMaskSelectsNothing() throws Exception {
+    for (String path : List.of("/init_dump", "/init_dump?mask=listener")) {
+      UnreadyTargetsDumps.Builder dump = UnreadyTargetsDumps.newBuilder();
+      JsonFormat.parser().merge(get(path).body(), dump);
+      assertThat(dump.getUnreadyTargetsDumpsList())
+          .as(path)
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.getName()).isEqualTo("Listener-local-init-manager ingress 42");
+                assertThat(d.getTargetNamesList())
+                    .containsExactly("RdsRouteConfigSubscription init local_route");
+              });
+    }
+    HttpResponse<String> other = get("/init_dump?mask=cluster");
+    assertThat(other.statusCode()).isEqualTo(200);
+    assertThat(other.body()).isEqualTo("{\n}\n");
+  }
+
+  @Test
+  void recentLookupsCountStatNameLookupsOnceEnabledAndClearResetsTheTotal() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total");
+    assertThat(get("/stats/recentlookups").body())
+        .isEqualTo(
+            "Lookup tracking is not enabled. Use /stats/recentlookups/enable to enable.\n"
+                + "\ntotal: 1\n");
+    assertThat(get("/stats/recentlookups/enable").statusCode()).isEqualTo(405);
+
+    assertThat(post("/stats/recentlookups/enable").body()).isEqualTo("OK\n");
+    stats.counter("cluster.backend.upstream_rq_total");
+    stats.counter("cluster.backend.upstream_rq_total");
+    stats.gauge("cluster.backend.upstream_cx_active");
+    assertThat(get("/stats/recentlookups").body())
+        .isEqualTo(
+            "   Count Lookup\n"
+                + "       1 cluster.backend.upstream_cx_active\n"
+                + "       2 cluster.backend.upstream_rq_total\n"
+                + "\ntotal: 4\n");
+
+    assertThat(post("/stats/recentlookups/clear").body()).isEqualTo("OK\n");
+    assertThat(get("/stats/recentlookups").body()).isEqualTo("   Count Lookup\n\ntotal: 0\n");
+
+    assertThat(post("/stats/recentlookups/disable").body()).isEqualTo("OK\n");
+    stats.counter("cluster.backend.upstream_rq_total");
+    assertThat(get("/stats/recentlookups").body()).startsWith("Lookup tracking is not enabled.");
+    assertThat(get("/stats/recentlookups").body()).endsWith("\ntotal: 1\n");
   }
 
   @Test

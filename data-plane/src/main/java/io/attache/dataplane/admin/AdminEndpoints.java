@@ -78,6 +78,14 @@ final class AdminEndpoints {
     add("/reset_counters", "reset all counters to zero", true, p -> resetCounters());
     RuntimeEndpoint runtime = new RuntimeEndpoint(sources.runtime());
     add("/runtime", "print runtime values", false, p -> json.print(runtime.json(), false));
+    add(
+        "/runtime_modify",
+        "Adds or modifies runtime values as passed in query parameters. To delete a previously"
+            + " added key, use an empty string as the value. Note that deletion only applies to"
+            + " overrides added via this endpoint; values loaded from disk can be modified via"
+            + " override but not deleted. E.g. ?key1=value1&key2=value2...",
+        true,
+        runtime::modify);
     add("/server_info", "print server version/status information", false, p -> serverInfo());
     add("/stats", "print server stats", false, this::stats);
     add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);

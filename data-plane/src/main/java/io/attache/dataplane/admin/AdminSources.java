@@ -2,6 +2,7 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
@@ -29,7 +30,7 @@ public record AdminSources(
     ClustersView clusters,
     ConfigDumpSource configDump,
     Supplier<Map<String, InetSocketAddress>> listeners,
-    Supplier<RuntimeSnapshot> runtime,
+    RuntimeLoader runtime,
     Supplier<Memory> memory,
     Supplier<Certificates> certificates,
     Supplier<UnreadyTargetsDumps> unreadyTargets,
@@ -54,7 +55,7 @@ public record AdminSources(
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
     private Supplier<Map<String, InetSocketAddress>> listeners = Map::of;
-    private Supplier<RuntimeSnapshot> runtime = () -> RuntimeSnapshot.EMPTY;
+    private RuntimeLoader runtime = new RuntimeLoader(RuntimeSnapshot.EMPTY);
     private Supplier<Memory> memory = Memory::getDefaultInstance;
     private Supplier<Certificates> certificates = Certificates::getDefaultInstance;
     private Supplier<UnreadyTargetsDumps> unreadyTargets = UnreadyTargetsDumps::getDefaultInstance;
@@ -116,8 +117,11 @@ public record AdminSources(
       return this;
     }
 
-    /** The runtime {@code /runtime} shows (the bootstrap's {@code layered_runtime}). */
-    public Builder runtime(Supplier<RuntimeSnapshot> runtime) {
+    /**
+     * The runtime {@code /runtime} shows (the bootstrap's {@code layered_runtime}) and whose admin
+     * layer {@code /runtime_modify} changes.
+     */
+    public Builder runtime(RuntimeLoader runtime) {
       this.runtime = runtime;
       return this;
     }

@@ -78,7 +78,9 @@ public final class SupportMatrix {
         .honouredNote(
             "static_layer",
             "flattened to dotted keys as Envoy does; a later layer overrides an earlier one")
-        .honouredNote("admin_layer", "stays empty: Attaché serves no /runtime_modify")
+        .honouredNote(
+            "admin_layer",
+            "at most one; filled by POST /runtime_modify, read per request by route runtime_fraction")
         .rejected("disk_layer", "disk runtime layers are not read")
         .rejected("rtds_layer", "RTDS runtime layers are not fetched");
     b.message(Bootstrap.DynamicResources.getDescriptor())

@@ -3,6 +3,7 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.listenerfilter.ListenerFiltersConfig;
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -41,7 +42,7 @@ public record ListenerConfig(
 
   /** As above, route tables reading their runtime keys from {@code runtime}. */
   public static ListenerConfig from(
-      Listener listener, String path, RouteConfigSource routes, RuntimeSnapshot runtime)
+      Listener listener, String path, RouteConfigSource routes, Runtime runtime)
       throws ConfigException {
     if (!listener.getAddress().hasSocketAddress()) {
       throw new ConfigException(path + ".address.socket_address", "is required");

@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.Regex;
 import io.attache.dataplane.retry.RetryPolicyConfig;
+import io.attache.dataplane.runtime.Runtime;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode;
@@ -216,11 +217,9 @@ final class RouteCompiler {
       }
       fraction =
           runtimeFraction(
-              options
-                  .runtime()
-                  .fractionalPercent(
-                      match.getRuntimeFraction().getRuntimeKey(),
-                      match.getRuntimeFraction().getDefaultValue()),
+              match.getRuntimeFraction().getRuntimeKey(),
+              match.getRuntimeFraction().getDefaultValue(),
+              options.runtime(),
               matchPath + ".runtime_fraction.default_value");
     }
 
@@ -277,15 +276,13 @@ final class RouteCompiler {
   }
 
   private static CompiledRoute.RuntimeFraction runtimeFraction(
-      FractionalPercent percent, String fieldPath) throws ConfigException {
-    long denominator =
-        switch (percent.getDenominator()) {
-          case HUNDRED -> 100;
-          case TEN_THOUSAND -> 10_000;
-          case MILLION -> 1_000_000;
-          default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
-        };
-    return new CompiledRoute.RuntimeFraction(percent.getNumerator() & 0xFFFFFFFFL, denominator);
+      String runtimeKey, FractionalPercent defaultValue, Runtime runtime, String fieldPath)
+      throws ConfigException {
+    switch (defaultValue.getDenominator()) {
+      case HUNDRED, TEN_THOUSAND, MILLION -> {}
+      default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
+    }
+    return new CompiledRoute.RuntimeFraction(runtimeKey, defaultValue, runtime);
   }
 
   private CompiledRoute.Action compileForward(

@@ -27,6 +27,7 @@ import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
@@ -112,7 +113,7 @@ public final class ProxyServer {
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
-  private final RuntimeSnapshot runtime;
+  private final RuntimeLoader runtime;
   // Guarded by configLock; read by listenerAddresses from any thread.
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
   private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
@@ -199,7 +200,7 @@ public final class ProxyServer {
                 .clusters(clusters::view)
                 .configDump(this::configDump)
                 .listeners(this::listenerAddresses)
-                .runtime(() -> runtime)
+                .runtime(runtime)
                 .unreadyTargets(
                     () ->
                         ads.map(client -> client.configDump().unreadyTargets())
@@ -452,7 +453,7 @@ public final class ProxyServer {
   }
 
   private record Validated(
-      RuntimeSnapshot runtime,
+      RuntimeLoader runtime,
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
@@ -479,10 +480,11 @@ public final class ProxyServer {
           staticSecrets,
           path + ".transport_socket.typed_config.common_tls_context");
     }
-    RuntimeSnapshot runtime =
-        bootstrap.hasLayeredRuntime()
-            ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
-            : RuntimeSnapshot.EMPTY;
+    RuntimeLoader runtime =
+        new RuntimeLoader(
+            bootstrap.hasLayeredRuntime()
+                ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
+                : RuntimeSnapshot.EMPTY);
     List<ListenerConfig> listeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
@@ -509,7 +511,7 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
-    warnUnreadRuntimeKeys(runtime, listeners, warnings);
+    warnUnreadRuntimeKeys(runtime.snapshot(), listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
@@ -628,6 +630,10 @@ public final class ProxyServer {
    */
   private synchronized void flushStats() {
     serverStats.refresh();
+    RuntimeSnapshot values = runtime.snapshot();
+    stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
+    stats.gauge("runtime.num_keys").set(values.keys().size());
+    stats.gauge("runtime.num_layers").set(values.layers().size());
     ads.ifPresent(
         client -> {
           XdsConfigDump dump = client.configDump();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.upstream.HealthFlag;
@@ -84,7 +85,7 @@ class AdminServerTest {
                       new TreeMap<>(),
                       99.5,
                       -1))));
-  private final RuntimeSnapshot runtime = runtime();
+  private final RuntimeLoader runtime = new RuntimeLoader(runtime());
   private AdminServer server;
   private String base;
 
@@ -119,7 +120,7 @@ class AdminServerTest {
                   listeners.put("ingress-v6", new InetSocketAddress("::1", 10001));
                   return listeners;
                 })
-            .runtime(() -> runtime)
+            .runtime(runtime)
             .memory(
                 () ->
                     Memory.newBuilder()
@@ -669,6 +670,48 @@ class AdminServerTest {
   }
 
   @Test
+  void runtimeModifySetsAndRemovesAdminLayerValuesOverTheStaticLayers() throws Exception {
+    assertThat(get("/runtime_modify?routing.canary=90").statusCode()).isEqualTo(405);
+    HttpResponse<String> set = post("/runtime_modify?routing.canary=90&feature.x=on");
+    assertThat(set.statusCode()).isEqualTo(200);
+    assertThat(set.body()).isEqualTo("OK\n");
+
+    Struct entries = struct(get("/runtime").body()).getFieldsOrThrow("entries").getStructValue();
+    Struct canary = entries.getFieldsOrThrow("routing.canary").getStructValue();
+    assertThat(canary.getFieldsOrThrow("layer_values").getListValue().getValuesList())
+        .extracting(com.google.protobuf.Value::getStringValue)
+        .containsExactly("5", "50", "90");
+    assertThat(canary.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("90");
+    assertThat(runtime.snapshot().get("feature.x").orElseThrow().raw()).isEqualTo("on");
+
+    assertThat(post("/runtime_modify?routing.canary=").statusCode()).isEqualTo(200);
+    assertThat(runtime.snapshot().get("routing.canary").orElseThrow().raw())
+        .as("removing the override uncovers the static layers' value")
+        .isEqualTo("50");
+    HttpResponse<String> usage = post("/runtime_modify");
+    assertThat(usage.statusCode()).isEqualTo(400);
+    assertThat(usage.body()).startsWith("usage: /runtime_modify?key1=value1");
+  }
+
+  @Test
+  void runtimeModifyIsRefusedWithoutAnAdminLayerAsEnvoyRefusesIt() throws Exception {
+    try (AdminServer bare =
+        new AdminServer(
+            AdminConfig.listeningOn(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            AdminSources.builder().build())) {
+      int port = bare.start().getPort();
+      HttpResponse<String> refused =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/runtime_modify?a=1"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.body()).isEqualTo("No admin layer specified");
+    }
+  }
+
+  @Test
   void memoryParsesAsEnvoysAdminMemory() throws Exception {
     HttpResponse<String> response = get("/memory");
     assertThat(response.statusCode()).isEqualTo(200);
@@ -696,6 +739,10 @@ class AdminServerTest {
         .contains("<a href='/listeners'>listeners</a></td><td>print listener info</td>")
         .contains("<a href='/runtime'>runtime</a>")
         .contains("<a href='/memory'>memory</a>")
+        .contains("<a href='/init_dump'>init_dump</a>")
+        .contains("<a href='/stats/recentlookups'>stats/recentlookups</a>")
+        .contains("<form action='/runtime_modify' method='post'>")
+        .contains("<form action='/stats/recentlookups/enable' method='post'>")
         .contains(
             "<form action='/quitquitquit' method='post'><button type='submit'>quitquitquit</button></form></td><td>exit the server</td>")
         .doesNotContain("<a href='/quitquitquit'>")

@@ -1,7 +1,5 @@
 package io.attache.dataplane.filter.svid;
 
-import static io.attache.dataplane.testing.ProxyHarness.bootstrap;
-import static io.attache.dataplane.testing.ProxyHarness.staticCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.stats.StatsStore;
@@ -23,14 +21,6 @@ import org.junit.jupiter.api.Test;
  * the app; forged, expired and wrongly addressed tokens never reach the app and are counted.
  */
 class ServiceIdentityTokenIT {
-  private static final String ROUTER =
-      """
-                http_filters:
-                - name: envoy.filters.http.router
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-      """;
-
   private SvidKeys keys;
   private TestHttpServer app;
   private TestHttpServer jwksServer;
@@ -42,70 +32,8 @@ class ServiceIdentityTokenIT {
     keys = SvidKeys.p256("mesh-1");
     app = TestHttpServer.http1(TestHttpServer.echo("payments"));
     jwksServer = TestHttpServer.http1(r -> Reply.ok(keys.jwks()));
-    callee =
-        ProxyHarness.start(
-            bootstrap(
-                    "",
-                    ProxyHarness.routeAllTo("app"),
-                    staticCluster("app", "", app.port())
-                        + staticCluster("jwks", "", jwksServer.port()))
-                .replace(ROUTER, verifying().indent(10)));
-    caller =
-        ProxyHarness.start(
-            bootstrap(
-                    "",
-                    """
-                    - match: { prefix: "/" }
-                      route: { cluster: payments }
-                      typed_per_filter_config:
-                        attache.filters.http.service_identity_token:
-                          "@type": type.googleapis.com/attache.ext.v1.ServiceIdentityTokenPerRoute
-                          audience: payments
-                    """,
-                    staticCluster("payments", "", callee.port()))
-                .replace(ROUTER, minting().indent(10)));
-  }
-
-  private String minting() {
-    String pem = SvidKeys.pem(keys.keys.getPrivate()).replace("\n", "\\n");
-    return """
-        http_filters:
-        - name: attache.filters.http.service_identity_token
-          typed_config:
-            "@type": type.googleapis.com/attache.ext.v1.ServiceIdentityToken
-            issuer: spiffe://mesh.local
-            subject: spiffe://mesh.local/ns/shop/sa/orders
-            signing_key: { kid: mesh-1, private_key_pem: "%s" }
-            lifetime: 300s
-        - name: envoy.filters.http.router
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """
-        .formatted(pem);
-  }
-
-  private static String verifying() {
-    return """
-        http_filters:
-        - name: envoy.filters.http.jwt_authn
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
-            providers:
-              mesh:
-                issuer: spiffe://mesh.local
-                audiences: [payments]
-                from_headers: [{ name: x-service-identity }]
-                remote_jwks:
-                  http_uri: { uri: "http://control-plane/v1/jwks", cluster: jwks, timeout: 5s }
-                  cache_duration: 300s
-                claim_to_headers: [{ header_name: x-caller-identity, claim_name: sub }]
-            rules:
-            - match: { prefix: "/" }
-              requires: { provider_name: mesh }
-        - name: envoy.filters.http.router
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """;
+    callee = ProxyHarness.start(SvidBootstraps.callee(app.port(), jwksServer.port()));
+    caller = ProxyHarness.start(SvidBootstraps.caller(keys, callee.port()));
   }
 
   @AfterEach

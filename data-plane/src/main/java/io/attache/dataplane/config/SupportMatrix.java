@@ -364,6 +364,7 @@ public final class SupportMatrix {
     jwtAuthnMessages(b);
     localRateLimitMessages(b);
     corsMessages(b);
+    serviceIdentityTokenMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -505,6 +506,22 @@ public final class SupportMatrix {
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
         .honoured("disabled", "requirement_name");
+  }
+
+  /**
+   * {@code attache.filters.http.service_identity_token} (Attaché's own; Envoy refuses it):
+   * docs/security.md, "Signed caller identity".
+   */
+  private static void serviceIdentityTokenMessages(FieldSupport.Builder b) {
+    b.message(io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor())
+        .honoured("issuer", "subject", "signing_key")
+        .honouredNote("lifetime", "default 5m, 1s to 24h; re-minted when less than half is left")
+        .honouredNote("header", "default x-service-identity; authorization carries Bearer <token>");
+    b.message(io.attache.api.ext.v1.SigningKey.getDescriptor())
+        .honouredNote("kid", "the JWS header's kid")
+        .honouredNote("private_key_pem", "PKCS#8 PEM of an EC P-256 key; tokens are ES256");
+    b.message(io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor())
+        .honouredNote("audience", "the token's aud; empty or absent: no token on the route");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

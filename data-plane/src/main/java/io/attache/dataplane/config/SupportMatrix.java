@@ -164,10 +164,16 @@ public final class SupportMatrix {
             "default_filter_chain",
             "serves connections that no filter_chain_match selects; without it they are closed"
                 + " (no_filter_chain_match)")
-        .rejected(
+        .honouredNote(
             "use_original_dst",
-            "handing a connection to the listener bound to its original destination is not"
-                + " supported yet")
+            "runs original_dst after the listener filters, then hands a redirected connection to"
+                + " the listener on its original destination (exact address, else the wildcard"
+                + " address of its port), whose own listener filters and chains take it; without"
+                + " such a listener the connection stays on this one's chains")
+        .honouredNote(
+            "bind_to_port",
+            "false: no socket; the listener serves only connections a use_original_dst"
+                + " listener hands it")
         .rejected("transparent", "transparent sockets are not supported")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")

@@ -18,13 +18,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds, its
- * listener filters, and its filter chains with the {@code filter_chain_match} rules that choose
- * between them (and the {@code default_filter_chain}). Immutable.
+ * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds (or, with
+ * {@code bind_to_port: false}, the address it only takes handed-off connections for), whether it
+ * hands redirected connections to the listener of their original destination ({@code
+ * use_original_dst}), its listener filters, and its filter chains with the {@code
+ * filter_chain_match} rules that choose between them (and the {@code default_filter_chain}).
+ * Immutable.
  */
 public record ListenerConfig(
     String name,
     InetSocketAddress address,
+    boolean bindToPort,
+    boolean useOriginalDst,
     ListenerFiltersConfig listenerFilters,
     FilterChainSelector<FilterChainConfig> filterChains,
     Listener proto) {
@@ -110,10 +115,17 @@ public record ListenerConfig(
                   routes,
                   runtime));
     }
+    boolean useOriginalDst = listener.getUseOriginalDst().getValue();
     ListenerFiltersConfig listenerFilters = ListenerFiltersConfig.from(listener, path);
+    if (useOriginalDst) {
+      // Envoy installs the original_dst listener filter itself on such a listener.
+      listenerFilters = listenerFilters.withOriginalDst(path + ".use_original_dst");
+    }
     return new ListenerConfig(
         name,
         address,
+        !listener.hasBindToPort() || listener.getBindToPort().getValue(),
+        useOriginalDst,
         listenerFilters,
         new FilterChainSelector<>(rules, chains, defaultChain),
         listener);

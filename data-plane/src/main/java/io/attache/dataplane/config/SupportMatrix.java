@@ -174,7 +174,11 @@ public final class SupportMatrix {
             "bind_to_port",
             "false: no socket; the listener serves only connections a use_original_dst"
                 + " listener hands it")
-        .rejected("transparent", "transparent sockets are not supported")
+        .honouredNote(
+            "transparent",
+            "true sets IP_TRANSPARENT (TPROXY; needs Linux, the epoll transport and"
+                + " CAP_NET_ADMIN, else the listener is refused with the reason); original_dst"
+                + " then takes the socket's local address as the original destination")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")

@@ -25,6 +25,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -48,12 +49,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bound listener socket. Each accepted connection runs the listener's {@code listener_filters},
- * gets its filter chain by {@code filter_chain_match} (or the default chain; none closes it), then
- * the chain's TLS termination when it has a {@code transport_socket}, and its terminal filter: HTTP
- * per the HCM's {@code codec_type}, or {@code tcp_proxy}. New connections read the current {@link
- * ListenerRuntime} from the supplier, so a config swap affects new connections (and new HTTP
- * streams of chains it kept) only. Never blocks an event loop.
+ * A bound listener socket ({@code transparent} sets {@code IP_TRANSPARENT} on it for TPROXY; {@code
+ * bind_to_port: false} has none). Each accepted connection runs the listener's {@code
+ * listener_filters} — on a {@code use_original_dst} listener, a connection whose original
+ * destination another listener owns is handed to that listener — gets its filter chain by {@code
+ * filter_chain_match} (or the default chain; none closes it), then the chain's TLS termination when
+ * it has a {@code transport_socket}, and its terminal filter: HTTP per the HCM's {@code
+ * codec_type}, or {@code tcp_proxy}. New connections read the current {@link ListenerRuntime} from
+ * the supplier, so a config swap affects new connections (and new HTTP streams of chains it kept)
+ * only. Never blocks an event loop.
  */
 public final class HttpListener {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
@@ -95,7 +99,13 @@ public final class HttpListener {
     this.config = config;
     this.runtimes = runtimes;
     this.stats = stats;
-    this.originalDestination = originalDestination;
+    this.originalDestination =
+        config.transparent()
+            ? accepted ->
+                originalDestination
+                    .lookup(accepted)
+                    .or(() -> Optional.of((InetSocketAddress) accepted.localAddress()))
+            : originalDestination;
     this.handOffTargets = handOffTargets;
   }
 
@@ -124,6 +134,10 @@ public final class HttpListener {
                     initConnection(ch);
                   }
                 });
+    if (config.transparent()) {
+      // TPROXY: accepted sockets carry the original destination as their local address.
+      b.option(EpollChannelOption.IP_TRANSPARENT, true);
+    }
     ChannelFuture f = b.bind(config.address());
     serverChannel = f.channel();
     f.addListener(bound -> accepting = bound.isSuccess());

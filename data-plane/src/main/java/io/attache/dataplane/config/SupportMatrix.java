@@ -166,11 +166,21 @@ public final class SupportMatrix {
             "default_filter_chain",
             "serves connections that no filter_chain_match selects; without it they are closed"
                 + " (no_filter_chain_match)")
-        .rejected(
+        .honouredNote(
             "use_original_dst",
-            "handing a connection to the listener bound to its original destination is not"
-                + " supported yet")
-        .rejected("transparent", "transparent sockets are not supported")
+            "runs original_dst after the listener filters, then hands a redirected connection to"
+                + " the listener on its original destination (exact address, else the wildcard"
+                + " address of its port), whose own listener filters and chains take it; without"
+                + " such a listener the connection stays on this one's chains")
+        .honouredNote(
+            "bind_to_port",
+            "false: no socket; the listener serves only connections a use_original_dst"
+                + " listener hands it")
+        .honouredNote(
+            "transparent",
+            "true sets IP_TRANSPARENT (TPROXY; needs Linux, the epoll transport and"
+                + " CAP_NET_ADMIN, else the listener is refused with the reason); original_dst"
+                + " then takes the socket's local address as the original destination")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")

@@ -550,8 +550,8 @@ public final class ProxyServer {
                 warnings.add(
                     "layered_runtime: ignored: runtime key '"
                         + key
-                        + "' is read by no static route's runtime_fraction (the only runtime"
-                        + " keys Attaché reads)"));
+                        + "' is read by no static route's runtime_fraction (route match and"
+                        + " request mirror fractions are the only runtime keys Attaché reads)"));
   }
 
   /**

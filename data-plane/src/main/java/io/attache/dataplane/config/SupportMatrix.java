@@ -380,6 +380,7 @@ public final class SupportMatrix {
     localRateLimitMessages(b);
     corsMessages(b);
     serviceIdentityTokenMessages(b);
+    extAuthzMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -566,6 +567,83 @@ public final class SupportMatrix {
             "default_value only (its runtime_key is not looked up); counts origin_valid /"
                 + " origin_invalid without acting")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.ext_authz}: docs/data-plane.md, "External authorization". */
+  private static void extAuthzMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
+        .honouredNote(
+            "grpc_service",
+            "envoy_grpc only: Authorization/Check over the cluster's HTTP/2 pool; timeout default"
+                + " 200 ms; retry_policy and google_grpc refused")
+        .honouredNote(
+            "http_service", "through server_uri.cluster; a 5xx answer is an error, as in Envoy")
+        .honouredNote("transport_api_version", "must be V3, as Envoy requires")
+        .honoured(
+            "failure_mode_allow",
+            "failure_mode_allow_header_add",
+            "with_request_body",
+            "clear_route_cache",
+            "status_on_error",
+            "stat_prefix",
+            "allowed_headers",
+            "disallowed_headers")
+        .honouredNote(
+            "filter_enabled", "default_value only (its runtime_key is not looked up); unset: on")
+        .honouredNote(
+            "deny_at_disable",
+            "default_value only (its runtime_key is not looked up); answers status_on_error")
+        .honouredNote(
+            "charge_cluster_response_stats",
+            "a denial charges upstream_rq_<code> of the route's cluster; false is not honoured")
+        .ignored("metadata_context_namespaces", "there is no dynamic metadata to send")
+        .ignored("typed_metadata_context_namespaces", "there is no dynamic metadata to send")
+        .ignored("enable_dynamic_metadata_ingestion", "there is no dynamic metadata")
+        .ignored("filter_metadata", "there is no dynamic metadata")
+        .ignored("emit_filter_state_stats", "there is no filter state")
+        .rejected("route_metadata_context_namespaces", "route metadata is not sent")
+        .rejected("route_typed_metadata_context_namespaces", "route metadata is not sent")
+        .rejected("filter_enabled_metadata", "there is no dynamic metadata to match")
+        .rejected("include_peer_certificate", "the peer certificate is not sent yet")
+        .rejected("include_tls_session", "the TLS session is not sent yet")
+        .rejected("bootstrap_metadata_labels_key", "node labels are not sent")
+        .rejected("encode_raw_headers", "headers are sent in the headers map only")
+        .rejected("validate_mutations", "header mutations are not validated yet")
+        .rejected("decoder_header_mutation_rules", "header mutation rules are not supported yet")
+        .rest(IGNORED, NOT_YET);
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings.getDescriptor())
+        .honouredNote(
+            "max_request_bytes",
+            "without allow_partial_message a larger body is answered 413 by the stream's buffer"
+                + " limit")
+        .honoured("allow_partial_message", "pack_as_bytes");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.HttpService.getDescriptor())
+        .honoured("server_uri", "authorization_request", "authorization_response")
+        .honouredNote("path_prefix", "prepended to the client's path");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationRequest
+                .getDescriptor())
+        .honoured("headers_to_add")
+        .rejected("allowed_headers", "deprecated: use ExtAuthz.allowed_headers");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse
+                .getDescriptor())
+        .honoured(
+            "allowed_upstream_headers",
+            "allowed_upstream_headers_to_append",
+            "allowed_client_headers",
+            "allowed_client_headers_on_success")
+        .rejected("dynamic_metadata_from_headers", "there is no dynamic metadata");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                .getDescriptor())
+        .honoured("disabled", "check_settings");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.CheckSettings.getDescriptor())
+        .honouredNote(
+            "context_extensions", "merged over every level, the most specific winning per key")
+        .honoured("disable_request_body_buffering", "with_request_body");
   }
 
   /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */

@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
+import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
@@ -36,6 +37,7 @@ public final class HttpFilterRegistry {
               LocalRateLimitFilterType.INSTANCE,
               JwtAuthnFilterType.INSTANCE,
               ServiceIdentityTokenFilterType.INSTANCE,
+              ExtAuthzFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

@@ -326,14 +326,24 @@ final class RouteCompiler {
         if (!key.isEmpty()) {
           runtimeKeys.add(key);
         }
-        CompiledRoute.RuntimeFraction fraction =
-            runtimeFraction(
-                options
+        FractionalPercent percent =
+            key.isEmpty()
+                ? proto.getRuntimeFraction().getDefaultValue()
+                : options
                     .runtime()
-                    .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue()),
-                policyPath + ".runtime_fraction.default_value");
-        numerator = fraction.numerator();
-        denominator = fraction.denominator();
+                    .snapshot()
+                    .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue());
+        denominator =
+            switch (percent.getDenominator()) {
+              case HUNDRED -> 100;
+              case TEN_THOUSAND -> 10_000;
+              case MILLION -> 1_000_000;
+              default ->
+                  throw new ConfigException(
+                      policyPath + ".runtime_fraction.default_value.denominator",
+                      "unknown denominator");
+            };
+        numerator = percent.getNumerator() & 0xFFFFFFFFL;
       }
       out.add(
           new RequestMirrorPolicy(

@@ -83,6 +83,25 @@ class ServiceIdentityTokenIT {
   }
 
   @Test
+  void aBearerTokenInAuthorizationIsFoundWhereJwtAuthnLooksByDefault() throws Exception {
+    try (ProxyHarness bearerCallee =
+            ProxyHarness.start(SvidBootstraps.callee(app.port(), jwksServer.port(), ""));
+        ProxyHarness bearerCaller =
+            ProxyHarness.start(SvidBootstraps.caller(keys, bearerCallee.port(), "Authorization"))) {
+      HttpResponse<String> response =
+          bearerCaller.send(
+              HttpRequest.newBuilder(bearerCaller.uri("/charge"))
+                  .header("authorization", "Bearer the-apps-own"));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      TestHttpServer.Received seen = app.received().get(0);
+      assertThat(seen.headers().get("x-caller-identity")).isEqualTo(SvidKeys.ORDERS);
+      assertThat(seen.headers().contains("authorization")).isFalse();
+      assertThat(bearerCallee.stat("http.ingress.jwt_authn.allowed")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void theCallersAppCannotSpeakForItselfTheProxyReplacesItsToken() throws Exception {
     SvidKeys forger = SvidKeys.p256("mesh-1");
     String forged =

@@ -23,6 +23,11 @@ final class SvidBootstraps {
   private SvidBootstraps() {}
 
   static String caller(SvidKeys keys, int calleePort) {
+    return caller(keys, calleePort, "x-service-identity");
+  }
+
+  /** The caller, carrying its tokens in {@code header}. */
+  static String caller(SvidKeys keys, int calleePort, String header) {
     String pem = SvidKeys.pem(keys.keys.getPrivate()).replace("\n", "\\n");
     String filters =
         """
@@ -34,11 +39,12 @@ final class SvidBootstraps {
             subject: spiffe://mesh.local/ns/shop/sa/orders
             signing_key: { kid: %s, private_key_pem: "%s" }
             lifetime: 300s
+            header: %s
         - name: envoy.filters.http.router
           typed_config:
             "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
         """
-            .formatted(keys.kid, pem);
+            .formatted(keys.kid, pem, header);
     return bootstrap(
             "",
             """
@@ -54,6 +60,14 @@ final class SvidBootstraps {
   }
 
   static String callee(int appPort, int jwksPort) {
+    return callee(appPort, jwksPort, "from_headers: [{ name: x-service-identity }]");
+  }
+
+  /**
+   * The callee, reading tokens where {@code tokenLocation} (a provider's YAML line) says; an empty
+   * one is jwt_authn's default, {@code authorization: Bearer}.
+   */
+  static String callee(int appPort, int jwksPort, String tokenLocation) {
     String filters =
         """
         http_filters:
@@ -64,7 +78,7 @@ final class SvidBootstraps {
               mesh:
                 issuer: spiffe://mesh.local
                 audiences: [payments]
-                from_headers: [{ name: x-service-identity }]
+                %s
                 remote_jwks:
                   http_uri: { uri: "http://control-plane/v1/jwks", cluster: jwks, timeout: 5s }
                   cache_duration: 300s
@@ -75,7 +89,8 @@ final class SvidBootstraps {
         - name: envoy.filters.http.router
           typed_config:
             "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-        """;
+        """
+            .formatted(tokenLocation);
     return bootstrap(
             "",
             ProxyHarness.routeAllTo("app"),

@@ -59,7 +59,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
           "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
           "envoy.extensions.filters.http.cors.v3.Cors",
-          "envoy.extensions.filters.http.cors.v3.CorsPolicy");
+          "envoy.extensions.filters.http.cors.v3.CorsPolicy",
+          "attache.ext.v1.ServiceIdentityToken",
+          "attache.ext.v1.ServiceIdentityTokenPerRoute");
 
   private SupportedTypes() {}
 
@@ -149,6 +151,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityToken" ->
+          io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityTokenPerRoute" ->
+          io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor();
       default -> null;
     };
   }

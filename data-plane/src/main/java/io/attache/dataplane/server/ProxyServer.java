@@ -25,6 +25,7 @@ import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
+import io.attache.dataplane.listener.OriginalDestinationListeners;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
@@ -120,6 +121,9 @@ public final class ProxyServer {
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
   private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
   private final Object configLock = new Object();
+  // Static listeners first, then those from LDS; read on event loops at each hand-off.
+  private final OriginalDestinationListeners handOffTargets =
+      new OriginalDestinationListeners(this::servingListeners);
   private volatile Optional<AdsClient> ads = Optional.empty();
   private volatile boolean firstSnapshotApplied;
   private final EventLoopGroup acceptors;
@@ -164,7 +168,7 @@ public final class ProxyServer {
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
-      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config)));
+      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config), handOffTargets));
     }
     listenerStats.listenerAdded.add(listeners.size());
     listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
@@ -588,8 +592,8 @@ public final class ProxyServer {
                 warnings.add(
                     "layered_runtime: ignored: runtime key '"
                         + key
-                        + "' is read by no static route's runtime_fraction (the only runtime"
-                        + " keys Attaché reads)"));
+                        + "' is read by no static route's runtime_fraction (route match and"
+                        + " request mirror fractions are the only runtime keys Attaché reads)"));
   }
 
   /**
@@ -690,6 +694,13 @@ public final class ProxyServer {
             ? ServerInitState.INITIALIZED
             : ServerInitState.INITIALIZING,
         healthCheck.status());
+  }
+
+  /** Every listener a {@code use_original_dst} listener may hand a connection to. */
+  private List<HttpListener> servingListeners() {
+    List<HttpListener> all = new ArrayList<>(listeners);
+    dynamicListeners.values().forEach(l -> all.add(l.listener));
+    return all;
   }
 
   /** Open downstream connections over every listener, static and from LDS. */
@@ -911,13 +922,16 @@ public final class ProxyServer {
     OwnedContext context = newContext(config, new ActiveStreams());
     AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
-        previous.isPresent() && previous.get().listener.config().address().equals(config.address());
+        previous.isPresent()
+            && previous.get().listener.config().address().equals(config.address())
+            && previous.get().listener.config().bindToPort() == config.bindToPort();
     return new PreparedListener(
         config.name(),
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().runtime(), listenerStats(config)),
+                : new HttpListener(
+                    config, () -> current.get().runtime(), listenerStats(config), handOffTargets),
             current,
             key),
         previous,

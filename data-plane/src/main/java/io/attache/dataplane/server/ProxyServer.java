@@ -2,6 +2,7 @@ package io.attache.dataplane.server;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
 import io.attache.dataplane.admin.AdminServer;
@@ -62,6 +63,7 @@ import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
@@ -140,12 +142,17 @@ public final class ProxyServer {
           });
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile InetSocketAddress adminAddress;
+  // When the bootstrap's inline route configs were loaded: their last_updated in /config_dump.
+  private final Timestamp startedAt;
   private volatile boolean stopping;
 
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
+    java.time.Instant now = options.time().clock().instant();
+    this.startedAt =
+        Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
     this.xds = validated.xds();
     this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
@@ -383,8 +390,8 @@ public final class ProxyServer {
           ListenersConfigDump.StaticListener.newBuilder().setListener(Any.pack(l)));
     }
     out.add(listeners.build());
-    out.add(dynamic.routes());
-    SecretsConfigDump.Builder secretsDump = SecretsConfigDump.newBuilder();
+    out.add(routesDump(dynamic));
+    SecretsConfigDump.Builder secretsDump = dynamic.secrets().toBuilder();
     for (Secret secret : bootstrap.getStaticResources().getSecretsList()) {
       secretsDump.addStaticSecrets(
           SecretsConfigDump.StaticSecret.newBuilder()
@@ -394,6 +401,41 @@ public final class ProxyServer {
     out.add(secretsDump.build());
     out.add(dynamic.endpoints());
     return out;
+  }
+
+  /**
+   * Envoy's {@code RoutesConfigDump}: every listener's inline route configs as {@code
+   * static_route_configs} (the bootstrap's, then the running LDS listeners', by name), then the RDS
+   * ones.
+   */
+  private RoutesConfigDump routesDump(XdsConfigDump dynamic) {
+    RoutesConfigDump.Builder routes = RoutesConfigDump.newBuilder();
+    for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+      addInlineRoutes(routes, l, startedAt);
+    }
+    for (ListenersConfigDump.DynamicListener l : dynamic.listeners().getDynamicListenersList()) {
+      if (l.hasActiveState()) {
+        try {
+          addInlineRoutes(
+              routes,
+              l.getActiveState().getListener().unpack(Listener.class),
+              l.getActiveState().getLastUpdated());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw new IllegalStateException("a running listener always parses", e);
+        }
+      }
+    }
+    return routes.addAllDynamicRouteConfigs(dynamic.routes().getDynamicRouteConfigsList()).build();
+  }
+
+  private static void addInlineRoutes(
+      RoutesConfigDump.Builder routes, Listener listener, Timestamp lastUpdated) {
+    for (RouteConfiguration config : InlineRouteConfigs.of(listener)) {
+      routes.addStaticRouteConfigs(
+          RoutesConfigDump.StaticRouteConfig.newBuilder()
+              .setRouteConfig(Any.pack(config))
+              .setLastUpdated(lastUpdated));
+    }
   }
 
   private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {

@@ -465,11 +465,27 @@ public final class SupportMatrix {
             "spawn_upstream_span")
         .ignored("verbose", "no span logs");
     b.message(io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor())
-        .honoured("grpc_service", "service_name")
-        .rejected("http_service", "OTLP over HTTP is not supported")
+        .honouredNote(
+            "grpc_service",
+            "OTLP/gRPC through the cluster's pools and transport_socket (TLS, mTLS, SDS); a"
+                + " static collector cluster must speak HTTP/2")
+        .honouredNote(
+            "http_service",
+            "OTLP/HTTP protobuf POST through the cluster's pools and transport_socket; 429, 502,"
+                + " 503 and 504 retried with jittered exponential backoff (5 attempts, 1 s x1.5 to"
+                + " 5 s, Retry-After honoured)")
+        .honoured("service_name")
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HttpService.getDescriptor())
+        .honoured("http_uri")
+        .honouredNote(
+            "request_headers_to_add", "added to every export; append_action must be the default")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HttpUri.getDescriptor())
+        .honouredNote("uri", "its authority is the :authority and its path the request path")
+        .honoured("cluster", "timeout");
   }
 
   /** {@code envoy.filters.http.jwt_authn}: docs/security.md, "JWT authentication". */

@@ -50,9 +50,11 @@ import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.tracing.ActiveStreams;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
+import io.attache.dataplane.tracing.OtlpExporterConfig;
 import io.attache.dataplane.tracing.Tracer;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
+import io.attache.dataplane.upstream.ClusterDefinition;
 import io.attache.dataplane.xds.AdsClient;
 import io.attache.dataplane.xds.ApplyResult;
 import io.attache.dataplane.xds.Versioned;
@@ -76,6 +78,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -446,9 +449,11 @@ public final class ProxyServer {
     return Optional.of(
         BatchingSpanExporter.forCollector(
             tracing.get().exporter().get(),
-            clusters::firstHostAddress,
+            clusters::get,
+            workers.next(),
             stats,
-            new ExecutorScheduler(timers)));
+            new ExecutorScheduler(timers),
+            options.time().random()));
   }
 
   private Tracer tracerFor(
@@ -557,6 +562,7 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
+    checkGrpcCollectorClusters(listeners, clusterProtos);
     warnUnreadRuntimeKeys(runtime.snapshot(), listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
@@ -569,6 +575,43 @@ public final class ProxyServer {
         xds,
         StatsFlushConfig.from(bootstrap),
         warnings);
+  }
+
+  /**
+   * An OTLP/gRPC exporter needs HTTP/2 to its collector: a static collector cluster that speaks
+   * only HTTP/1.1 is refused now rather than failing every export later. (A cluster that arrives
+   * over CDS is used as it comes.)
+   */
+  private static void checkGrpcCollectorClusters(
+      List<ListenerConfig> listeners, List<Cluster> clusterProtos) throws ConfigException {
+    Map<String, Integer> clusterIndex = new HashMap<>();
+    for (int i = 0; i < clusterProtos.size(); i++) {
+      clusterIndex.putIfAbsent(clusterProtos.get(i).getName(), i);
+    }
+    for (ListenerConfig listener : listeners) {
+      for (FilterChainConfig chain : listener.allChains()) {
+        Optional<OtlpExporterConfig> exporter =
+            chain.hcm().flatMap(HttpConnectionManagerConfig::tracing).flatMap(t -> t.exporter());
+        if (exporter.isEmpty()
+            || exporter.get().protocol() != OtlpExporterConfig.Protocol.GRPC
+            || !clusterIndex.containsKey(exporter.get().clusterName())) {
+          continue;
+        }
+        int index = clusterIndex.get(exporter.get().clusterName());
+        ClusterDefinition.UpstreamProtocol protocol =
+            ClusterDefinition.from(
+                    clusterProtos.get(index), "static_resources.clusters[" + index + "]")
+                .http()
+                .protocol();
+        if (protocol == ClusterDefinition.UpstreamProtocol.HTTP1) {
+          throw new ConfigException(
+              exporter.get().clusterFieldPath(),
+              "the OTLP/gRPC collector cluster "
+                  + exporter.get().clusterName()
+                  + " speaks HTTP/1.1; give it http2_protocol_options (gRPC needs HTTP/2)");
+        }
+      }
+    }
   }
 
   /**

@@ -37,6 +37,10 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String MIRROR_LEVELS_NOTE =
+      "the route's list, else the virtual host's, else the route configuration's (the most"
+          + " specific non-empty list); each shadow is sent once the request is whole (a body over"
+          + " per_request_buffer_limit_bytes is not shadowed), fire and forget";
   private static final String PER_FILTER_NOTE =
       "the most specific entry (weighted cluster > route > virtual host > route configuration),"
           + " keyed by the filter's HttpFilter.name, else by its canonical name: a FilterConfig"
@@ -62,7 +66,8 @@ public final class SupportMatrix {
                 + " static resources keep working alongside")
         .honouredNote(
             "layered_runtime",
-            "static and admin layers; values read by route runtime_fraction.runtime_key")
+            "static and admin layers; values read by the runtime_key of route match and request mirror"
+                + " runtime_fraction")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .honouredNote(
@@ -78,7 +83,9 @@ public final class SupportMatrix {
         .honouredNote(
             "static_layer",
             "flattened to dotted keys as Envoy does; a later layer overrides an earlier one")
-        .honouredNote("admin_layer", "stays empty: Attaché serves no /runtime_modify")
+        .honouredNote(
+            "admin_layer",
+            "at most one; filled by POST /runtime_modify, read per request by route runtime_fraction")
         .rejected("disk_layer", "disk runtime layers are not read")
         .rejected("rtds_layer", "RTDS runtime layers are not fetched");
     b.message(Bootstrap.DynamicResources.getDescriptor())
@@ -164,11 +171,21 @@ public final class SupportMatrix {
             "default_filter_chain",
             "serves connections that no filter_chain_match selects; without it they are closed"
                 + " (no_filter_chain_match)")
-        .rejected(
+        .honouredNote(
             "use_original_dst",
-            "handing a connection to the listener bound to its original destination is not"
-                + " supported yet")
-        .rejected("transparent", "transparent sockets are not supported")
+            "runs original_dst after the listener filters, then hands a redirected connection to"
+                + " the listener on its original destination (exact address, else the wildcard"
+                + " address of its port), whose own listener filters and chains take it; without"
+                + " such a listener the connection stays on this one's chains")
+        .honouredNote(
+            "bind_to_port",
+            "false: no socket; the listener serves only connections a use_original_dst"
+                + " listener hands it")
+        .honouredNote(
+            "transparent",
+            "true sets IP_TRANSPARENT (TPROXY; needs Linux, the epoll transport and"
+                + " CAP_NET_ADMIN, else the listener is refused with the reason); original_dst"
+                + " then takes the socket's local address as the original destination")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")
@@ -363,6 +380,7 @@ public final class SupportMatrix {
     localRateLimitMessages(b);
     corsMessages(b);
     extAuthzMessages(b);
+    serviceIdentityTokenMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -427,7 +445,8 @@ public final class SupportMatrix {
         .rejected("response_rate_limit", "response rate limiting is not implemented")
         .rest(
             IGNORED,
-            "runtime keys are not read (only route runtime_fraction reads layered_runtime), so the"
+            "runtime keys are not read (only route match and request mirror runtime_fraction read"
+                + " layered_runtime), so the"
                 + " configured values apply");
     b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.getDescriptor())
         .honoured("http_status", "grpc_status", "header_abort", "percentage");
@@ -504,6 +523,22 @@ public final class SupportMatrix {
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
         .honoured("disabled", "requirement_name");
+  }
+
+  /**
+   * {@code attache.filters.http.service_identity_token} (Attaché's own; Envoy refuses it):
+   * docs/security.md, "Signed caller identity".
+   */
+  private static void serviceIdentityTokenMessages(FieldSupport.Builder b) {
+    b.message(io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor())
+        .honoured("issuer", "subject", "signing_key")
+        .honouredNote("lifetime", "default 5m, 1s to 24h; re-minted when less than half is left")
+        .honouredNote("header", "default x-service-identity; authorization carries Bearer <token>");
+    b.message(io.attache.api.ext.v1.SigningKey.getDescriptor())
+        .honouredNote("kid", "the JWS header's kid")
+        .honouredNote("private_key_pem", "PKCS#8 PEM of an EC P-256 key; tokens are ES256");
+    b.message(io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor())
+        .honouredNote("audience", "the token's aud; empty or absent: no token on the route");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
@@ -897,7 +932,8 @@ public final class SupportMatrix {
         .honoured("default_value")
         .honouredNote(
             "runtime_key",
-            "looked up in layered_runtime by route match runtime_fraction; local_ratelimit's"
+            "looked up in layered_runtime by route match runtime_fraction and request mirror"
+                + " policies; local_ratelimit's"
                 + " filter_enabled and filter_enforced apply default_value only (their key is not"
                 + " looked up)");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
@@ -1122,7 +1158,7 @@ public final class SupportMatrix {
             "internal_only_headers", "removed from every request that is not internal, as Envoy")
         .rejected("vhds", "VHDS is not supported")
         .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
-        .ignored("request_mirror_policies", "no request mirroring")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
@@ -1146,6 +1182,7 @@ public final class SupportMatrix {
             "response_headers_to_remove",
             "per_request_buffer_limit_bytes")
         .honoured("retry_policy")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
@@ -1206,11 +1243,18 @@ public final class SupportMatrix {
             "idle_timeout",
             "hash_policy")
         .honoured("retry_policy", "priority")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
+        .honoured(
+            "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")
+        .ignored(
+            "trace_sampled",
+            "shadows are not traced: each carries the trace headers the request arrived with");
     b.message(WeightedCluster.getDescriptor())
         .honoured("clusters", "header_name")
         .ignored("total_weight", "deprecated; the sum of the weights is used, as Envoy does")

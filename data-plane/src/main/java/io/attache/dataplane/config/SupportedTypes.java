@@ -61,7 +61,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.cors.v3.Cors",
           "envoy.extensions.filters.http.cors.v3.CorsPolicy",
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute");
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+          "attache.ext.v1.ServiceIdentityToken",
+          "attache.ext.v1.ServiceIdentityTokenPerRoute");
 
   private SupportedTypes() {}
 
@@ -155,6 +157,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
       case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityToken" ->
+          io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityTokenPerRoute" ->
+          io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor();
       default -> null;
     };
   }

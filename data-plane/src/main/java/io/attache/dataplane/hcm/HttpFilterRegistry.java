@@ -11,6 +11,7 @@ import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
+import io.attache.dataplane.filter.svid.ServiceIdentityTokenFilterType;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ public final class HttpFilterRegistry {
               LocalRateLimitFilterType.INSTANCE,
               JwtAuthnFilterType.INSTANCE,
               ExtAuthzFilterType.INSTANCE,
+              ServiceIdentityTokenFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

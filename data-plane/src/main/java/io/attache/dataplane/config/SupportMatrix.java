@@ -168,6 +168,12 @@ public final class SupportMatrix {
             "use_original_dst",
             "handing a connection to the listener bound to its original destination is not"
                 + " supported yet")
+        .honouredNote(
+            "per_connection_buffer_limit_bytes",
+            "each HTTP stream's initial buffer limit (default 1 MiB): a request body held for"
+                + " buffering filters past it is answered 413 (downstream_rq_too_large); also the"
+                + " router's retry buffer cap without per_request_buffer_limit_bytes. Socket"
+                + " read/write watermarks do not follow it")
         .rejected("transparent", "transparent sockets are not supported")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
@@ -362,6 +368,7 @@ public final class SupportMatrix {
     jwtAuthnMessages(b);
     localRateLimitMessages(b);
     corsMessages(b);
+    bufferMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -503,6 +510,17 @@ public final class SupportMatrix {
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor())
         .honoured("disabled", "requirement_name");
+  }
+
+  /** {@code envoy.filters.http.buffer}: docs/data-plane.md, "Buffer". */
+  private static void bufferMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
+        .honouredNote(
+            "max_request_bytes",
+            "the stream's decoder buffer limit while the whole request is buffered; past it 413"
+                + " (downstream_rq_too_large). A content-length is added when absent");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
+        .honoured("disabled", "buffer");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

@@ -59,7 +59,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
           "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
           "envoy.extensions.filters.http.cors.v3.Cors",
-          "envoy.extensions.filters.http.cors.v3.CorsPolicy");
+          "envoy.extensions.filters.http.cors.v3.CorsPolicy",
+          "envoy.extensions.filters.http.buffer.v3.Buffer",
+          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute");
 
   private SupportedTypes() {}
 
@@ -147,6 +149,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.Cors" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor();
+      case "envoy.extensions.filters.http.buffer.v3.Buffer" ->
+          io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor();
+      case "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       default -> null;

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
@@ -30,6 +31,7 @@ public final class HttpFilterRegistry {
   private static final Map<String, HttpFilterType<?>> TYPES =
       Stream.<HttpFilterType<?>>of(
               CorsFilterType.INSTANCE,
+              BufferFilterType.INSTANCE,
               RbacFilterType.INSTANCE,
               FaultFilterType.INSTANCE,
               LocalRateLimitFilterType.INSTANCE,

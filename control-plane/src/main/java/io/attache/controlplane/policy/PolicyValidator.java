@@ -14,12 +14,14 @@ import io.attache.api.policy.v1.HeaderMatch;
 import io.attache.api.policy.v1.HeaderValue;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Protocol;
+import io.attache.api.policy.v1.RateLimit;
 import io.attache.api.policy.v1.RetryPolicy;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
 import io.attache.api.policy.v1.TracingPolicy;
 import io.attache.api.policy.v1.WeightedDestination;
 import io.attache.controlplane.validate.Violation;
+import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +63,9 @@ public final class PolicyValidator {
           "internal",
           "resource-exhausted",
           "unavailable");
+
+  /** Envoy refuses token buckets refilled more often than this. */
+  private static final double MIN_FILL_INTERVAL_SECONDS = 0.05;
 
   public List<Violation> validate(PolicySnapshot policy) {
     List<Violation> out = new ArrayList<>();
@@ -138,6 +143,9 @@ public final class PolicyValidator {
       }
     }
     checkRetry(service.getRetry(), at + ".retry", out);
+    if (service.hasRateLimit()) {
+      checkRateLimit(service.getRateLimit(), at + ".rate_limit", out);
+    }
   }
 
   private static void checkRoute(
@@ -189,6 +197,9 @@ public final class PolicyValidator {
     }
     if (route.hasFault()) {
       checkFault(route.getFault(), at + ".fault", out);
+    }
+    if (route.hasRateLimit()) {
+      checkRateLimit(route.getRateLimit(), at + ".rate_limit", out);
     }
     for (int i = 0; i < route.getHashPolicyCount(); i++) {
       String header = route.getHashPolicy(i).getHeader();
@@ -393,6 +404,41 @@ public final class PolicyValidator {
     }
     if (!retry.getIdempotencyKeyHeader().isEmpty()) {
       checkHeaderName(retry.getIdempotencyKeyHeader(), at + ".idempotency_key_header", out);
+    }
+  }
+
+  /** Envoy's token_bucket rules, so a limit that validates here is never NACKed by a sidecar. */
+  private static void checkRateLimit(RateLimit limit, String at, List<Violation> out) {
+    if (limit.getTokensPerFill() == 0) {
+      out.add(new Violation(at + ".tokens_per_fill", "must be at least 1"));
+    }
+    if (!limit.hasFillInterval()) {
+      out.add(new Violation(at + ".fill_interval", "is required"));
+    } else {
+      Duration interval = limit.getFillInterval();
+      if (interval.getSeconds() < 0
+          || interval.getNanos() < 0
+          || seconds(interval) < MIN_FILL_INTERVAL_SECONDS) {
+        out.add(new Violation(at + ".fill_interval", "must be at least 50ms"));
+      } else if (interval.getNanos() % 1_000_000 != 0) {
+        out.add(new Violation(at + ".fill_interval", "must be whole milliseconds"));
+      }
+    }
+    if (limit.getMaxTokens() != 0
+        && Integer.toUnsignedLong(limit.getMaxTokens())
+            < Integer.toUnsignedLong(limit.getTokensPerFill())) {
+      out.add(
+          new Violation(
+              at + ".max_tokens",
+              "must be at least tokens_per_fill ("
+                  + Integer.toUnsignedString(limit.getTokensPerFill())
+                  + "): a smaller bucket cannot hold one fill"));
+    }
+    int status = limit.getStatus();
+    if (status != 0 && (status < 400 || StatusCode.forNumber(status) == null)) {
+      // Envoy's HttpStatus.code is an enum of the registered codes (defined_only).
+      out.add(
+          new Violation(at + ".status", "must be a registered HTTP error status, or 0 for 429"));
     }
   }
 

@@ -12,6 +12,7 @@ import io.attache.api.policy.v1.BreakerPolicy;
 import io.attache.api.policy.v1.HashPolicy;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Protocol;
+import io.attache.api.policy.v1.RateLimit;
 import io.attache.api.policy.v1.RetryPolicy;
 import io.attache.api.policy.v1.TracingPolicy;
 import io.attache.controlplane.validate.Violation;
@@ -178,6 +179,77 @@ class PolicyValidatorTest {
         .extracting(Violation::field)
         .containsExactly(
             "routes[\"a\"].hash_policy[0].header", "routes[\"b\"].hash_policy[1].header");
+  }
+
+  @Test
+  void acceptsARateLimitWhoseBucketHoldsAtLeastOneFill() {
+    PolicySnapshot valid =
+        policy(
+            List.of(limited(service("orders", 9001), tenPerSecond())),
+            route("checkout", "orders", "/checkout", "orders").toBuilder()
+                .setRateLimit(tenPerSecond().setMaxTokens(10).setStatus(503))
+                .build());
+
+    assertThat(validator.validate(valid)).isEmpty();
+  }
+
+  @Test
+  void rejectsRateLimitsNoTokenBucketCouldTakeNamingEachField() {
+    PolicySnapshot invalid =
+        policy(
+            List.of(
+                limited(
+                    service("orders", 9001),
+                    RateLimit.newBuilder()
+                        .setTokensPerFill(0)
+                        .setFillInterval(Duration.newBuilder().setNanos(10_000_000))
+                        .setStatus(200)),
+                limited(
+                    service("payments", 9002),
+                    tenPerSecond()
+                        .setMaxTokens(5)
+                        .setStatus(499)
+                        .setFillInterval(Duration.newBuilder().setNanos(100_000_500)))),
+            route("checkout", "orders", "/checkout", "orders").toBuilder()
+                .setRateLimit(RateLimit.newBuilder().setTokensPerFill(1))
+                .build());
+
+    assertThat(validator.validate(invalid))
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "services[\"orders\"].rate_limit.tokens_per_fill",
+            "services[\"orders\"].rate_limit.fill_interval",
+            "services[\"orders\"].rate_limit.status",
+            "services[\"payments\"].rate_limit.fill_interval",
+            "services[\"payments\"].rate_limit.max_tokens",
+            "services[\"payments\"].rate_limit.status",
+            "routes[\"checkout\"].rate_limit.fill_interval");
+  }
+
+  @Test
+  void rejectsAZeroOrNegativeFillInterval() {
+    for (Duration interval :
+        List.of(Duration.getDefaultInstance(), Duration.newBuilder().setSeconds(-1).build())) {
+      assertThat(
+              validator.validate(
+                  policy(
+                      limited(service("orders", 9001), tenPerSecond().setFillInterval(interval)))))
+          .as("%s", interval)
+          .extracting(Violation::field, Violation::message)
+          .containsExactly(
+              tuple("services[\"orders\"].rate_limit.fill_interval", "must be at least 50ms"));
+    }
+  }
+
+  private static RateLimit.Builder tenPerSecond() {
+    return RateLimit.newBuilder()
+        .setTokensPerFill(10)
+        .setFillInterval(Duration.newBuilder().setSeconds(1));
+  }
+
+  private static io.attache.api.policy.v1.Service limited(
+      io.attache.api.policy.v1.Service service, RateLimit.Builder limit) {
+    return service.toBuilder().setRateLimit(limit).build();
   }
 
   private static PolicySnapshot withDefaults(PolicySnapshot base, MeshDefaults defaults) {

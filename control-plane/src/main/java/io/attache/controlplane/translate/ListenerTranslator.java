@@ -39,13 +39,15 @@ import java.util.List;
  * Policy → listeners for one node group. Proxies get the outbound listener (0.0.0.0:15001 unless
  * the node's metadata says otherwise, see {@link Sidecar}) and, when they declare their app's port,
  * the inbound listener in front of it (with the RBAC filters of the authorization policies that
- * target the node's cluster, see {@link AuthorizationTranslator}); proxyless gRPC clients get an
- * API listener named after each service (the xds:/// target). Outbound and API listeners fetch
- * route config "outbound" over ADS; all carry the mesh's request-id and tracing settings. Pure.
+ * target the node's cluster, see {@link AuthorizationTranslator}, and the local rate limits of its
+ * service and routes, see {@link RateLimitTranslator}); proxyless gRPC clients get an API listener
+ * named after each service (the xds:/// target). Outbound and API listeners fetch route config
+ * "outbound" over ADS; all carry the mesh's request-id and tracing settings. Pure.
  */
 public final class ListenerTranslator {
 
   private final AuthorizationTranslator authorizations = new AuthorizationTranslator();
+  private final RateLimitTranslator rateLimits = new RateLimitTranslator();
 
   static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   static final String INBOUND_MTLS_CHAIN = "inbound-mtls";
@@ -170,6 +172,7 @@ public final class ListenerTranslator {
    */
   private HttpConnectionManager inboundConnectionManager(
       PolicySnapshot policy, ProxyGroup group, boolean mutualTls) {
+    String appCluster = group.sidecar().appClusterName();
     RouteConfiguration routes =
         RouteConfiguration.newBuilder()
             .setName(XdsNames.INBOUND_ROUTE_CONFIG)
@@ -177,13 +180,15 @@ public final class ListenerTranslator {
                 VirtualHost.newBuilder()
                     .setName(XdsNames.INBOUND_LISTENER)
                     .addDomains("*")
+                    // A rate-limited service's routes come first, carrying their own limits.
+                    .addAllRoutes(rateLimits.inboundRoutes(policy, group.cluster(), appCluster))
                     .addRoutes(
                         Route.newBuilder()
                             .setName(XdsNames.INBOUND_LISTENER)
                             .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                             .setRoute(
                                 RouteAction.newBuilder()
-                                    .setCluster(group.sidecar().appClusterName())
+                                    .setCluster(appCluster)
                                     .setTimeout(Duration.getDefaultInstance()))))
             .build();
     HttpConnectionManager.Builder hcm =
@@ -192,6 +197,8 @@ public final class ListenerTranslator {
             // Authorization policies guard the app, so their RBAC filters sit on the inbound side
             // only, before the router.
             .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()))
+            // Rate limits after RBAC: a refused caller must not spend the allowed callers' tokens.
+            .addAllHttpFilters(rateLimits.inboundFilter(policy, group.cluster()).stream().toList())
             // Their path rules must see the path the app will get, or //admin, /./admin and
             // /a/..%2Fadmin slip past a rule on /admin (Envoy normalises nothing by default):
             // Envoy's edge settings, as Istio normalises paths for its authorization policies.

@@ -177,7 +177,7 @@ public final class RouteConfigurationTranslator {
     RetryPolicyTranslator.translate(retry).ifPresent(action::setRetryPolicy);
   }
 
-  private static RouteMatch match(io.attache.api.policy.v1.Route route) {
+  static RouteMatch match(io.attache.api.policy.v1.Route route) {
     RouteMatch.Builder match = RouteMatch.newBuilder();
     switch (route.getPathCase()) {
       case PATH_EXACT:

@@ -25,6 +25,7 @@ public final class XdsNames {
   public static final String ROUTER_FILTER = "envoy.filters.http.router";
   public static final String FAULT_FILTER = "envoy.filters.http.fault";
   public static final String RBAC_FILTER = "envoy.filters.http.rbac";
+  public static final String LOCAL_RATELIMIT_FILTER = "envoy.filters.http.local_ratelimit";
   public static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
   public static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";

@@ -289,14 +289,68 @@ class StockEnvoyIT {
 
   // --- helpers ---
 
+  @Test
+  void enforcesServiceAndRouteRateLimitsOnTheInboundListenerAsTheAttacheProxyDoes()
+      throws Exception {
+    HttpBackend app = backend("payments");
+    int inboundPort = ChildProcess.freePort();
+    // Buckets refill once an hour, and the limits are in place before Envoy connects, so every
+    // request below spends a token: the counts are exact whatever the machine's load.
+    controlPlane.put(
+        "/api/v1/services/payments",
+        service(
+            "\"rate_limit\": {\"tokens_per_fill\": 3, \"fill_interval\": \"3600s\","
+                + " \"x_ratelimit_headers\": true}",
+            app));
+    controlPlane.put(
+        "/api/v1/routes/charge",
+        """
+        {"hosts": ["payments"], "path_prefix": "/charge", "destinations": [{"service": "payments"}],
+         "rate_limit": {"tokens_per_fill": 1, "fill_interval": "3600s", "status": 503}}""");
+    startEnvoy(
+        "payments",
+        "    attache.inbound_address: 127.0.0.1\n"
+            + "    attache.inbound_port: "
+            + inboundPort
+            + "\n    attache.app_port: "
+            + app.port()
+            + "\n");
+
+    Reply first =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
+            .until(() -> HttpProbe.send(inboundPort, "GET", "payments", "/balance"), r -> true);
+    assertThat(first).isEqualTo(new Reply(200, "payments"));
+    assertThat(HttpProbe.send(inboundPort, "GET", "payments", "/balance").status()).isEqualTo(200);
+    assertThat(HttpProbe.send(inboundPort, "GET", "payments", "/balance").status()).isEqualTo(200);
+    assertThat(HttpProbe.send(inboundPort, "GET", "payments", "/balance"))
+        .isEqualTo(new Reply(429, "local_rate_limited"));
+    assertThat(HttpProbe.send(inboundPort, "POST", "payments", "/charge").status()).isEqualTo(200);
+    assertThat(HttpProbe.send(inboundPort, "POST", "payments", "/charge"))
+        .isEqualTo(new Reply(503, "local_rate_limited"));
+    assertThat(app.attempts()).isEqualTo(4);
+    assertThat(stat("inbound_rate_limit.http_local_rate_limit.rate_limited")).isEqualTo(2);
+  }
+
   private void startEnvoy() throws IOException, InterruptedException {
+    startEnvoy("stock-envoy", "");
+  }
+
+  /**
+   * {@code inboundMetadata}: extra node metadata lines, e.g. the app's port for the inbound side.
+   */
+  private void startEnvoy(String nodeCluster, String inboundMetadata)
+      throws IOException, InterruptedException {
     String bootstrap;
     try (InputStream in = getClass().getResourceAsStream("/interop/envoy-ads-bootstrap.yaml")) {
       bootstrap =
           new String(in.readAllBytes(), StandardCharsets.UTF_8)
               .replace("${NODE_ID}", nodeId)
-              .replace("${NODE_CLUSTER}", "stock-envoy")
-              .replace("${OUTBOUND_PORT}", Integer.toString(outboundPort))
+              .replace("${NODE_CLUSTER}", nodeCluster)
+              .replace(
+                  "    attache.outbound_port: ${OUTBOUND_PORT}\n",
+                  "    attache.outbound_port: " + outboundPort + "\n" + inboundMetadata)
               .replace("${XDS_PORT}", Integer.toString(controlPlane.xdsPort()));
     }
     running = envoy.start(nodeId, bootstrap, dir.resolve("envoy"));

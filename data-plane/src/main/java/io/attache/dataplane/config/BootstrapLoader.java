@@ -241,7 +241,7 @@ public final class BootstrapLoader {
     if (typeUrl == null || !typeUrl.isJsonPrimitive() || !typeUrl.getAsJsonPrimitive().isString()) {
       throw new ConfigException(path, "typed_config needs an \"@type\"");
     }
-    if (TYPED_STRUCT_TYPES.contains(typeUrl.getAsString())) {
+    if (TypedStructs.TYPE_URLS.contains(typeUrl.getAsString())) {
       unwrapTypedStruct(node, path);
       typeUrl = node.get("@type");
     }
@@ -279,12 +279,6 @@ public final class BootstrapLoader {
     }
     dropped.forEach(node::remove);
   }
-
-  /** Envoy's two spellings of a config given as a typed Struct. */
-  private static final Set<String> TYPED_STRUCT_TYPES =
-      Set.of(
-          "type.googleapis.com/udpa.type.v1.TypedStruct",
-          "type.googleapis.com/xds.type.v3.TypedStruct");
 
   /**
    * Rewrites {@code {"@type": TypedStruct, type_url: T, value: {...}}} in place into {@code

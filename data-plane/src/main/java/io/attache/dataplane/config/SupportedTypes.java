@@ -59,7 +59,11 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
           "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
           "envoy.extensions.filters.http.cors.v3.Cors",
-          "envoy.extensions.filters.http.cors.v3.CorsPolicy");
+          "envoy.extensions.filters.http.cors.v3.CorsPolicy",
+          "attache.ext.v1.ServiceIdentityToken",
+          "attache.ext.v1.ServiceIdentityTokenPerRoute",
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute");
 
   private SupportedTypes() {}
 
@@ -149,6 +153,14 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityToken" ->
+          io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityTokenPerRoute" ->
+          io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz" ->
+          io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
+      case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
       default -> null;
     };
   }

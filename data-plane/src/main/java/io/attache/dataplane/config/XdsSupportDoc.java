@@ -23,7 +23,10 @@ public final class XdsSupportDoc {
         .append("- **ignored** — accepted, has no effect, and reported by name at start-up;\n")
         .append("- **rejected** — the config is refused with an error naming the field.\n\n")
         .append("A field of a listed message that is not in its table is treated as ignored and")
-        .append(" reported. A `typed_config` whose type is not listed below is rejected.\n\n")
+        .append(" reported. A `typed_config` whose type is not listed below is rejected.")
+        .append(" A `typed_config` given as a `udpa.type.v1.TypedStruct` or")
+        .append(" `xds.type.v3.TypedStruct` is read as the type its `type_url` names (from files")
+        .append(" and over xDS alike), so the same list applies to it.\n\n")
         .append("Stock Envoy honours all of these fields; the other data planes (grpc-java,")
         .append(" grpc-js) are covered in `docs/interop.md` when that lands.\n\n")
         .append("## Supported `typed_config` types\n\n");

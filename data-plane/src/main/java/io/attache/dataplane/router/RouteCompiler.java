@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.Regex;
 import io.attache.dataplane.retry.RetryPolicyConfig;
+import io.attache.dataplane.runtime.Runtime;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode;
@@ -226,11 +227,9 @@ final class RouteCompiler {
       }
       fraction =
           runtimeFraction(
-              options
-                  .runtime()
-                  .fractionalPercent(
-                      match.getRuntimeFraction().getRuntimeKey(),
-                      match.getRuntimeFraction().getDefaultValue()),
+              match.getRuntimeFraction().getRuntimeKey(),
+              match.getRuntimeFraction().getDefaultValue(),
+              options.runtime(),
               matchPath + ".runtime_fraction.default_value");
     }
 
@@ -287,15 +286,13 @@ final class RouteCompiler {
   }
 
   private static CompiledRoute.RuntimeFraction runtimeFraction(
-      FractionalPercent percent, String fieldPath) throws ConfigException {
-    long denominator =
-        switch (percent.getDenominator()) {
-          case HUNDRED -> 100;
-          case TEN_THOUSAND -> 10_000;
-          case MILLION -> 1_000_000;
-          default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
-        };
-    return new CompiledRoute.RuntimeFraction(percent.getNumerator() & 0xFFFFFFFFL, denominator);
+      String runtimeKey, FractionalPercent defaultValue, Runtime runtime, String fieldPath)
+      throws ConfigException {
+    switch (defaultValue.getDenominator()) {
+      case HUNDRED, TEN_THOUSAND, MILLION -> {}
+      default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
+    }
+    return new CompiledRoute.RuntimeFraction(runtimeKey, defaultValue, runtime);
   }
 
   /**
@@ -329,14 +326,25 @@ final class RouteCompiler {
         if (!key.isEmpty()) {
           runtimeKeys.add(key);
         }
-        CompiledRoute.RuntimeFraction fraction =
-            runtimeFraction(
-                options
-                    .runtime()
-                    .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue()),
-                policyPath + ".runtime_fraction.default_value");
-        numerator = fraction.numerator();
-        denominator = fraction.denominator();
+        runtimeFraction(
+            key,
+            proto.getRuntimeFraction().getDefaultValue(),
+            options.runtime(),
+            policyPath + ".runtime_fraction.default_value");
+        // Mirror fractions are resolved when the route table compiles: a /runtime_modify of their
+        // key applies from the next route update on, unlike a route match's runtime_fraction.
+        FractionalPercent percent =
+            options
+                .runtime()
+                .snapshot()
+                .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue());
+        numerator = percent.getNumerator() & 0xFFFFFFFFL;
+        denominator =
+            switch (percent.getDenominator()) {
+              case TEN_THOUSAND -> 10_000;
+              case MILLION -> 1_000_000;
+              default -> 100;
+            };
       }
       out.add(
           new RequestMirrorPolicy(

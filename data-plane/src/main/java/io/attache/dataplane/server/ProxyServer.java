@@ -2,6 +2,7 @@ package io.attache.dataplane.server;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
 import io.attache.dataplane.admin.AdminServer;
@@ -24,9 +25,11 @@ import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
+import io.attache.dataplane.listener.OriginalDestinationListeners;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
@@ -47,9 +50,11 @@ import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.tracing.ActiveStreams;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
+import io.attache.dataplane.tracing.OtlpExporterConfig;
 import io.attache.dataplane.tracing.Tracer;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
+import io.attache.dataplane.upstream.ClusterDefinition;
 import io.attache.dataplane.xds.AdsClient;
 import io.attache.dataplane.xds.ApplyResult;
 import io.attache.dataplane.xds.Versioned;
@@ -60,8 +65,10 @@ import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -71,6 +78,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,11 +119,14 @@ public final class ProxyServer {
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
-  private final RuntimeSnapshot runtime;
+  private final RuntimeLoader runtime;
   // Guarded by configLock; read by listenerAddresses from any thread.
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
   private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
   private final Object configLock = new Object();
+  // Static listeners first, then those from LDS; read on event loops at each hand-off.
+  private final OriginalDestinationListeners handOffTargets =
+      new OriginalDestinationListeners(this::servingListeners);
   private volatile Optional<AdsClient> ads = Optional.empty();
   private volatile boolean firstSnapshotApplied;
   private final EventLoopGroup acceptors;
@@ -134,12 +145,17 @@ public final class ProxyServer {
           });
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile InetSocketAddress adminAddress;
+  // When the bootstrap's inline route configs were loaded: their last_updated in /config_dump.
+  private final Timestamp startedAt;
   private volatile boolean stopping;
 
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
+    java.time.Instant now = options.time().clock().instant();
+    this.startedAt =
+        Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
     this.xds = validated.xds();
     this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
@@ -155,7 +171,7 @@ public final class ProxyServer {
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
-      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config)));
+      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config), handOffTargets));
     }
     listenerStats.listenerAdded.add(listeners.size());
     listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
@@ -198,7 +214,11 @@ public final class ProxyServer {
                 .clusters(clusters::view)
                 .configDump(this::configDump)
                 .listeners(this::listenerAddresses)
-                .runtime(() -> runtime)
+                .runtime(runtime)
+                .unreadyTargets(
+                    () ->
+                        ads.map(client -> client.configDump().unreadyTargets())
+                            .orElse(UnreadyTargetsDumps.getDefaultInstance()))
                 .memory(() -> ProcessMemory.read().toProto())
                 .certificates(
                     () -> CertificateReport.certificates(secrets, options.time().clock().instant()))
@@ -373,8 +393,8 @@ public final class ProxyServer {
           ListenersConfigDump.StaticListener.newBuilder().setListener(Any.pack(l)));
     }
     out.add(listeners.build());
-    out.add(dynamic.routes());
-    SecretsConfigDump.Builder secretsDump = SecretsConfigDump.newBuilder();
+    out.add(routesDump(dynamic));
+    SecretsConfigDump.Builder secretsDump = dynamic.secrets().toBuilder();
     for (Secret secret : bootstrap.getStaticResources().getSecretsList()) {
       secretsDump.addStaticSecrets(
           SecretsConfigDump.StaticSecret.newBuilder()
@@ -386,6 +406,41 @@ public final class ProxyServer {
     return out;
   }
 
+  /**
+   * Envoy's {@code RoutesConfigDump}: every listener's inline route configs as {@code
+   * static_route_configs} (the bootstrap's, then the running LDS listeners', by name), then the RDS
+   * ones.
+   */
+  private RoutesConfigDump routesDump(XdsConfigDump dynamic) {
+    RoutesConfigDump.Builder routes = RoutesConfigDump.newBuilder();
+    for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+      addInlineRoutes(routes, l, startedAt);
+    }
+    for (ListenersConfigDump.DynamicListener l : dynamic.listeners().getDynamicListenersList()) {
+      if (l.hasActiveState()) {
+        try {
+          addInlineRoutes(
+              routes,
+              l.getActiveState().getListener().unpack(Listener.class),
+              l.getActiveState().getLastUpdated());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw new IllegalStateException("a running listener always parses", e);
+        }
+      }
+    }
+    return routes.addAllDynamicRouteConfigs(dynamic.routes().getDynamicRouteConfigsList()).build();
+  }
+
+  private static void addInlineRoutes(
+      RoutesConfigDump.Builder routes, Listener listener, Timestamp lastUpdated) {
+    for (RouteConfiguration config : InlineRouteConfigs.of(listener)) {
+      routes.addStaticRouteConfigs(
+          RoutesConfigDump.StaticRouteConfig.newBuilder()
+              .setRouteConfig(Any.pack(config))
+              .setLastUpdated(lastUpdated));
+    }
+  }
+
   private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {
     Optional<TracingConfig> tracing = hcm.tracing();
     if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
@@ -394,9 +449,11 @@ public final class ProxyServer {
     return Optional.of(
         BatchingSpanExporter.forCollector(
             tracing.get().exporter().get(),
-            clusters::firstHostAddress,
+            clusters::get,
+            workers.next(),
             stats,
-            new ExecutorScheduler(timers)));
+            new ExecutorScheduler(timers),
+            options.time().random()));
   }
 
   private Tracer tracerFor(
@@ -447,7 +504,7 @@ public final class ProxyServer {
   }
 
   private record Validated(
-      RuntimeSnapshot runtime,
+      RuntimeLoader runtime,
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
@@ -474,10 +531,11 @@ public final class ProxyServer {
           staticSecrets,
           path + ".transport_socket.typed_config.common_tls_context");
     }
-    RuntimeSnapshot runtime =
-        bootstrap.hasLayeredRuntime()
-            ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
-            : RuntimeSnapshot.EMPTY;
+    RuntimeLoader runtime =
+        new RuntimeLoader(
+            bootstrap.hasLayeredRuntime()
+                ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
+                : RuntimeSnapshot.EMPTY);
     List<ListenerConfig> listeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
@@ -504,7 +562,8 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
-    warnUnreadRuntimeKeys(runtime, listeners, warnings);
+    checkGrpcCollectorClusters(listeners, clusterProtos);
+    warnUnreadRuntimeKeys(runtime.snapshot(), listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
@@ -516,6 +575,43 @@ public final class ProxyServer {
         xds,
         StatsFlushConfig.from(bootstrap),
         warnings);
+  }
+
+  /**
+   * An OTLP/gRPC exporter needs HTTP/2 to its collector: a static collector cluster that speaks
+   * only HTTP/1.1 is refused now rather than failing every export later. (A cluster that arrives
+   * over CDS is used as it comes.)
+   */
+  private static void checkGrpcCollectorClusters(
+      List<ListenerConfig> listeners, List<Cluster> clusterProtos) throws ConfigException {
+    Map<String, Integer> clusterIndex = new HashMap<>();
+    for (int i = 0; i < clusterProtos.size(); i++) {
+      clusterIndex.putIfAbsent(clusterProtos.get(i).getName(), i);
+    }
+    for (ListenerConfig listener : listeners) {
+      for (FilterChainConfig chain : listener.allChains()) {
+        Optional<OtlpExporterConfig> exporter =
+            chain.hcm().flatMap(HttpConnectionManagerConfig::tracing).flatMap(t -> t.exporter());
+        if (exporter.isEmpty()
+            || exporter.get().protocol() != OtlpExporterConfig.Protocol.GRPC
+            || !clusterIndex.containsKey(exporter.get().clusterName())) {
+          continue;
+        }
+        int index = clusterIndex.get(exporter.get().clusterName());
+        ClusterDefinition.UpstreamProtocol protocol =
+            ClusterDefinition.from(
+                    clusterProtos.get(index), "static_resources.clusters[" + index + "]")
+                .http()
+                .protocol();
+        if (protocol == ClusterDefinition.UpstreamProtocol.HTTP1) {
+          throw new ConfigException(
+              exporter.get().clusterFieldPath(),
+              "the OTLP/gRPC collector cluster "
+                  + exporter.get().clusterName()
+                  + " speaks HTTP/1.1; give it http2_protocol_options (gRPC needs HTTP/2)");
+        }
+      }
+    }
   }
 
   /**
@@ -623,6 +719,10 @@ public final class ProxyServer {
    */
   private synchronized void flushStats() {
     serverStats.refresh();
+    RuntimeSnapshot values = runtime.snapshot();
+    stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
+    stats.gauge("runtime.num_keys").set(values.keys().size());
+    stats.gauge("runtime.num_layers").set(values.layers().size());
     ads.ifPresent(
         client -> {
           XdsConfigDump dump = client.configDump();
@@ -637,6 +737,13 @@ public final class ProxyServer {
             ? ServerInitState.INITIALIZED
             : ServerInitState.INITIALIZING,
         healthCheck.status());
+  }
+
+  /** Every listener a {@code use_original_dst} listener may hand a connection to. */
+  private List<HttpListener> servingListeners() {
+    List<HttpListener> all = new ArrayList<>(listeners);
+    dynamicListeners.values().forEach(l -> all.add(l.listener));
+    return all;
   }
 
   /** Open downstream connections over every listener, static and from LDS. */
@@ -858,13 +965,16 @@ public final class ProxyServer {
     OwnedContext context = newContext(config, new ActiveStreams());
     AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
-        previous.isPresent() && previous.get().listener.config().address().equals(config.address());
+        previous.isPresent()
+            && previous.get().listener.config().address().equals(config.address())
+            && previous.get().listener.config().bindToPort() == config.bindToPort();
     return new PreparedListener(
         config.name(),
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().runtime(), listenerStats(config)),
+                : new HttpListener(
+                    config, () -> current.get().runtime(), listenerStats(config), handOffTargets),
             current,
             key),
         previous,

@@ -6,15 +6,17 @@ import com.google.protobuf.Message;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
+import io.attache.dataplane.config.TypedStructs;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The common half of every per-type parser: unpacks the {@code Any}, checks its type and name, runs
- * the field-support registry and then the type's own validator, and turns any failure into an error
- * naming the resource and field path. One bad resource yields one error; it never throws, so the
- * caller sees every bad resource of a response. Pure: touches no state.
+ * The common half of every per-type parser: unpacks the {@code Any}, checks its type and name,
+ * unwraps TypedStructs, runs the field-support registry and then the type's own validator, and
+ * turns any failure into an error naming the resource and field path. One bad resource yields one
+ * error; it never throws, so the caller sees every bad resource of a response. Pure: touches no
+ * state.
  */
 abstract class ResourceParser<T extends Message> {
   private final XdsResourceType type;
@@ -67,6 +69,11 @@ abstract class ResourceParser<T extends Message> {
       return Outcome.rejected("", indexPath + ".name: must not be empty");
     }
     String path = collection + "[\"" + name + "\"]";
+    try {
+      proto = TypedStructs.unwrap(proto, path);
+    } catch (ConfigException e) {
+      return Outcome.rejected(name, e.getMessage());
+    }
     List<FieldSupport.Finding> rejected =
         SupportMatrix.get().check(proto, path).stream()
             .filter(f -> f.status() == FieldSupport.Status.REJECTED)

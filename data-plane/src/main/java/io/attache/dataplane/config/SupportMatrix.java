@@ -186,6 +186,12 @@ public final class SupportMatrix {
             "true sets IP_TRANSPARENT (TPROXY; needs Linux, the epoll transport and"
                 + " CAP_NET_ADMIN, else the listener is refused with the reason); original_dst"
                 + " then takes the socket's local address as the original destination")
+        .honouredNote(
+            "per_connection_buffer_limit_bytes",
+            "each HTTP stream's initial buffer limit (default 1 MiB): a request body held for"
+                + " buffering filters past it is answered 413 (downstream_rq_too_large); also the"
+                + " router's retry buffer cap without per_request_buffer_limit_bytes. Socket"
+                + " read/write watermarks do not follow it")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")
@@ -381,6 +387,7 @@ public final class SupportMatrix {
     corsMessages(b);
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
+    bufferMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -555,6 +562,17 @@ public final class SupportMatrix {
         .honouredNote("private_key_pem", "PKCS#8 PEM of an EC P-256 key; tokens are ES256");
     b.message(io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor())
         .honouredNote("audience", "the token's aud; empty or absent: no token on the route");
+  }
+
+  /** {@code envoy.filters.http.buffer}: docs/data-plane.md, "Buffer". */
+  private static void bufferMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
+        .honouredNote(
+            "max_request_bytes",
+            "the stream's decoder buffer limit while the whole request is buffered; past it 413"
+                + " (downstream_rq_too_large). A content-length is added when absent");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
+        .honoured("disabled", "buffer");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

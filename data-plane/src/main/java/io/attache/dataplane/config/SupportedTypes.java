@@ -63,7 +63,9 @@ public final class SupportedTypes {
           "attache.ext.v1.ServiceIdentityToken",
           "attache.ext.v1.ServiceIdentityTokenPerRoute",
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute");
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+          "envoy.extensions.filters.http.buffer.v3.Buffer",
+          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute");
 
   private SupportedTypes() {}
 
@@ -151,6 +153,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.Cors" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor();
+      case "envoy.extensions.filters.http.buffer.v3.Buffer" ->
+          io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor();
+      case "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

@@ -38,6 +38,16 @@ public interface StreamDecoderFilterCallbacks extends StreamFilterCallbacks {
   void requestMoreData();
 
   /**
+   * The most request body bytes the chain holds for stopped filters before answering 413: the
+   * listener's {@code per_connection_buffer_limit_bytes} unless a filter set it (Envoy's {@code
+   * decoderBufferLimit()}). The router also caps its retry buffer with it.
+   */
+  long decoderBufferLimit();
+
+  /** Sets {@link #decoderBufferLimit()} for this stream (Envoy's {@code setDecoderBufferLimit}). */
+  void setDecoderBufferLimit(long limit);
+
+  /**
    * The timer for the route timeout (shared per HTTP/1.1 connection; see {@link DeadlineTimer}).
    */
   DeadlineTimer routeTimer();

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
@@ -32,6 +33,7 @@ public final class HttpFilterRegistry {
   private static final Map<String, HttpFilterType<?>> TYPES =
       Stream.<HttpFilterType<?>>of(
               CorsFilterType.INSTANCE,
+              BufferFilterType.INSTANCE,
               RbacFilterType.INSTANCE,
               FaultFilterType.INSTANCE,
               LocalRateLimitFilterType.INSTANCE,

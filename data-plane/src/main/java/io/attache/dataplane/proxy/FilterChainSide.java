@@ -29,9 +29,6 @@ abstract class FilterChainSide<F, H extends HttpObject> {
     void data(HttpContent data, boolean endStream);
   }
 
-  /** Envoy's default buffer limit ({@code per_connection_buffer_limit_bytes}) for held chunks. */
-  static final int BUFFER_LIMIT = 1024 * 1024;
-
   private final Object[] filters;
   private final boolean[] stopped;
   private final boolean[] headersPassed;
@@ -40,10 +37,16 @@ abstract class FilterChainSide<F, H extends HttpObject> {
   private H headers;
   private boolean headersEndStream;
   private long heldBytes;
+  private long bufferLimit;
 
+  /**
+   * @param bufferLimit the most bytes held for stopped filters before {@link #bufferLimitReached}
+   *     (the listener's {@code per_connection_buffer_limit_bytes}; a filter may change it)
+   */
   @SuppressWarnings("unchecked")
-  FilterChainSide(Object[] filters, Sink<H> sink) {
+  FilterChainSide(Object[] filters, long bufferLimit, Sink<H> sink) {
     this.filters = filters;
+    this.bufferLimit = bufferLimit;
     this.stopped = new boolean[filters.length];
     this.headersPassed = new boolean[filters.length];
     this.held = new ArrayDeque[filters.length];
@@ -113,14 +116,27 @@ abstract class FilterChainSide<F, H extends HttpObject> {
       if (status == FilterDataStatus.STOP_ITERATION_NO_BUFFER) {
         return; // the filter owns the chunk
       }
+      boolean stoppedBefore = stopped[i];
+      boolean trailersStopped = false;
       if (hasTrailers && status == FilterDataStatus.CONTINUE) {
         if (trailers(f, trailers) == FilterTrailersStatus.STOP_ITERATION) {
           stopped[i] = true;
+          trailersStopped = true;
         }
         if (ended()) {
           ReferenceCountUtil.release(chunk);
           return;
         }
+      }
+      if (stoppedBefore && !trailersStopped && status == FilterDataStatus.CONTINUE) {
+        // As in Envoy, CONTINUE from a filter that stopped iteration resumes it: what it held
+        // (its headers, earlier chunks), then this chunk, moves on (the buffer filter's last
+        // chunk).
+        hold(i, chunk);
+        if (!ended()) {
+          resume(i);
+        }
+        return;
       }
       if (stopped[i] || status != FilterDataStatus.CONTINUE) {
         stopped[i] = true;
@@ -140,9 +156,22 @@ abstract class FilterChainSide<F, H extends HttpObject> {
     }
     held[i].add(chunk);
     heldBytes += chunk.content().readableBytes();
-    if (heldBytes > BUFFER_LIMIT) {
+    if (bufferLimit > 0 && heldBytes > bufferLimit) { // 0: no limit, as Envoy's watermarks
       bufferLimitReached();
     }
+  }
+
+  /** This side's buffer limit (Envoy's {@code decoderBufferLimit()}). */
+  long bufferLimit() {
+    return bufferLimit;
+  }
+
+  /**
+   * Sets this side's buffer limit, as Envoy's {@code setDecoderBufferLimit} does: the buffer filter
+   * raises (or lowers) it to its {@code max_request_bytes} for the stream.
+   */
+  void bufferLimit(long limit) {
+    this.bufferLimit = limit;
   }
 
   /** Filter {@code index} continues: its headers (if held) and its held chunks move on. */

@@ -171,6 +171,7 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     Decoding(Object[] filters) {
       super(
           filters,
+          context.bufferLimitBytes(),
           new Sink<>() {
             @Override
             public void headers(HttpRequest headers, boolean endStream) {
@@ -211,6 +212,7 @@ final class FilterManager implements FilterChainFactoryCallbacks {
 
     @Override
     void bufferLimitReached() {
+      context.stats().downstreamRqTooLarge.inc();
       stream.sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
     }
   }
@@ -219,6 +221,7 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     Encoding(Object[] filters) {
       super(
           filters,
+          context.bufferLimitBytes(),
           new Sink<>() {
             @Override
             public void headers(HttpResponse headers, boolean endStream) {
@@ -377,6 +380,16 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     @Override
     public void requestMoreData() {
       stream.downstream.readMore();
+    }
+
+    @Override
+    public long decoderBufferLimit() {
+      return decode.bufferLimit();
+    }
+
+    @Override
+    public void setDecoderBufferLimit(long limit) {
+      decode.bufferLimit(limit);
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class HcmStats {
   private final Counter[] listenerRqByClass;
   private final Counter listenerRqCompleted;
   public final Counter downstreamRqTimeout;
+  public final Counter downstreamRqTooLarge;
   public final Counter downstreamRqIdleTimeout;
   public final Counter downstreamCxIdleTimeout;
   public final Counter noRoute;
@@ -85,6 +86,7 @@ public final class HcmStats {
       listenerRqCompleted = store.counter(l + "downstream_rq_completed");
     }
     downstreamRqTimeout = store.counter(p + "downstream_rq_timeout");
+    downstreamRqTooLarge = store.counter(p + "downstream_rq_too_large");
     downstreamRqIdleTimeout = store.counter(p + "downstream_rq_idle_timeout");
     downstreamCxIdleTimeout = store.counter(p + "downstream_cx_idle_timeout");
     noRoute = store.counter(p + "no_route");

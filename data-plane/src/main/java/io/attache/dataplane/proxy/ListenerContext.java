@@ -19,6 +19,8 @@ import java.util.Optional;
  * termination of its filter chain. Immutable; swapped whole on a config change.
  *
  * @param tls empty for a plaintext listener
+ * @param bufferLimitBytes each stream's initial buffer limit: the listener's {@code
+ *     per_connection_buffer_limit_bytes} (Envoy's default 1 MiB)
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -31,4 +33,36 @@ public record ListenerContext(
     RandomSource random,
     Ticker ticker,
     Clock clock,
-    Optional<ServerTlsContext> tls) {}
+    Optional<ServerTlsContext> tls,
+    long bufferLimitBytes) {
+  /** Envoy's default {@code per_connection_buffer_limit_bytes}. */
+  public static final long DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
+
+  /** A context with Envoy's default buffer limit. */
+  public ListenerContext(
+      HttpConnectionManagerConfig hcm,
+      List<FilterChainEntry> httpFilters,
+      HcmStats stats,
+      Http1ServerCodecFactory http1Front,
+      Http2ServerCodecFactory http2Front,
+      AccessLoggers accessLog,
+      Tracer tracer,
+      RandomSource random,
+      Ticker ticker,
+      Clock clock,
+      Optional<ServerTlsContext> tls) {
+    this(
+        hcm,
+        httpFilters,
+        stats,
+        http1Front,
+        http2Front,
+        accessLog,
+        tracer,
+        random,
+        ticker,
+        clock,
+        tls,
+        DEFAULT_BUFFER_LIMIT_BYTES);
+  }
+}

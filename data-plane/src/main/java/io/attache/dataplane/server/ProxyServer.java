@@ -342,7 +342,11 @@ public final class ProxyServer {
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
-            serverTls(listener, chain));
+            serverTls(listener, chain),
+            listener.proto().hasPerConnectionBufferLimitBytes()
+                ? Integer.toUnsignedLong(
+                    listener.proto().getPerConnectionBufferLimitBytes().getValue())
+                : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES);
     return ChainRuntime.http(chain, context);
   }
 

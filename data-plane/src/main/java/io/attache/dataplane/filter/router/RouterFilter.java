@@ -176,7 +176,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     RetryState.consumeRetryHeaders(request.headers());
     boolean buffer = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
     int limit =
-        forward.policy().perRequestBufferLimitBytes().orElse(RequestBody.DEFAULT_BUFFER_LIMIT);
+        forward
+            .policy()
+            .perRequestBufferLimitBytes()
+            .orElse((int) Math.min(Integer.MAX_VALUE, callbacks.decoderBufferLimit()));
     if (!body.startBuffering(buffer, limit)) {
       stopBuffering();
     }

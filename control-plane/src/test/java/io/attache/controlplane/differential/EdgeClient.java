@@ -78,6 +78,60 @@ final class EdgeClient {
     return new Exchange(response, log.since(mark), log.arrivalsSince(mark), sentAt);
   }
 
+  /**
+   * A well-formed HTTP/2 request's header block as name/value pairs in the order sent: the four
+   * pseudo-headers ({@code :authority} from the request's host), the tag, extra headers.
+   */
+  List<String> h2Headers(ClientRequest request) {
+    List<String> block = new ArrayList<>();
+    block.addAll(
+        List.of(
+            ":method",
+            request.method(),
+            ":scheme",
+            "http",
+            ":authority",
+            request.host(),
+            ":path",
+            request.path(),
+            "user-agent",
+            nextTag()));
+    block.addAll(request.headers());
+    return block;
+  }
+
+  /** An HTTP/2 header block (see {@link RawH2Exchange}), the exchange it caused. */
+  Exchange exchangeH2(List<String> headerBlock) {
+    int mark = log.mark();
+    long sentAt = System.nanoTime();
+    ClientResponse response = RawH2Exchange.send(port, headerBlock);
+    return new Exchange(response, log.since(mark), log.arrivalsSince(mark), sentAt);
+  }
+
+  /** One request over HTTP/2 with prior knowledge, observed in full. */
+  Observation sendH2(ClientRequest request) {
+    return observe("h2 " + request.label(), exchangeH2(h2Headers(request)));
+  }
+
+  /**
+   * A header block sent as given over HTTP/2, observed in full; {@code label} names it. When no
+   * response came, what ended stream 1 ({@code RST_STREAM}, {@code GOAWAY} with its error code, or
+   * the connection closing without either) is the fact {@code stream 1 ended by}.
+   */
+  Observation sendH2Raw(String label, List<String> headerBlock) {
+    Exchange exchange = exchangeH2(headerBlock);
+    ClientResponse response = exchange.response();
+    if (response.status() != RawExchange.NO_RESPONSE) {
+      return observe("h2 " + label, exchange);
+    }
+    return observation(
+            "h2 " + label,
+            new ClientResponse(response.status(), response.headers(), ""),
+            exchange.attempts())
+        .fact("stream 1 ended by", response.body())
+        .build();
+  }
+
   /** Sends in the background; the caller reads the upstream log itself (attempts interleave). */
   CompletableFuture<ClientResponse> sendInBackground(ClientRequest request) {
     byte[] raw = bytes(request);

@@ -44,7 +44,8 @@ final class EdgeScenarios {
         new RetryBudget(),
         new OutlierEjectionAndReturn(),
         new RingHashStickiness(),
-        new LocalRateLimit());
+        new LocalRateLimit(),
+        new Http2Requests());
   }
 
   /** A virtual host answering {@code domain} with one route to {@code cluster}. */
@@ -659,6 +660,104 @@ final class EdgeScenarios {
           client.send(ClientRequest.of("GET", "rl", "/tenant/b", "x-tenant", "free")),
           client.send(ClientRequest.of("GET", "rl", "/tenant/c", "x-tenant", "paying")),
           client.send(ClientRequest.of("GET", "rl", "/tenant/d")));
+    }
+  }
+
+  /**
+   * The same scenarios' requests over HTTP/2 with prior knowledge on the edge listener ({@code
+   * codec_type: AUTO}): routing, a retry on 503, local replies (direct response, no route), {@code
+   * x-envoy-*} headers from an untrusted client, and malformed requests RFC 9113 §8.2-8.3 forbids
+   * (an upper-case header name, connection-specific headers, a missing {@code :path}), whose answer
+   * — a reset stream or a local reply — and stats are compared like the rest.
+   */
+  static final class Http2Requests implements EdgeScenario {
+    private RecordingUpstream retried;
+    private RecordingUpstream untrusting;
+
+    @Override
+    public String name() {
+      return "http2";
+    }
+
+    @Override
+    public void define(EdgeSetup setup) throws Exception {
+      setup.cluster("edge-h2", "", setup.upstream("h2"));
+      retried = setup.upstream("h2-retried");
+      setup.cluster("edge-h2-retry", "", retried);
+      untrusting = setup.upstream("h2-trust");
+      setup.cluster("edge-h2-trust", "", untrusting);
+      setup.virtualHost(routeTo("h2", "edge-h2", ""));
+      setup.virtualHost(
+          routeTo(
+              "h2-retry",
+              "edge-h2-retry",
+              "\"retry_policy\": {\"retry_on\": \"5xx\", \"num_retries\": 2,"
+                  + " \"retry_back_off\": {\"base_interval\": \"0.01s\","
+                  + " \"max_interval\": \"0.02s\"}}"));
+      setup.virtualHost(routeTo("h2-trust", "edge-h2-trust", ""));
+      setup.virtualHost(
+          "{\"name\": \"h2-local\", \"domains\": [\"h2-local\"], \"routes\": ["
+              + "{\"match\": {\"prefix\": \"/direct\"}, \"direct_response\": {\"status\": 200,"
+              + " \"body\": {\"inline_string\": \"hello over h2\"}}}]}");
+      setup.compareStats("http2.");
+    }
+
+    @Override
+    public List<Observation> run(EdgeClient client) {
+      List<Observation> out = new ArrayList<>();
+      out.add(client.sendH2(ClientRequest.of("GET", "h2", "/orders?id=7")));
+      out.add(client.sendH2(ClientRequest.of("POST", "h2", "/orders", "x-request-id", "rq-h2-1")));
+      retried.answerInTurn(200, 503);
+      out.add(client.sendH2(ClientRequest.of("GET", "h2-retry", "/")));
+      out.add(client.sendH2(ClientRequest.of("GET", "h2-local", "/direct")));
+      out.add(client.sendH2(ClientRequest.of("HEAD", "h2-local", "/direct")));
+      out.add(client.sendH2(ClientRequest.of("GET", "nowhere.example", "/")));
+      untrusting.answer(503);
+      out.add(
+          client.sendH2(
+              ClientRequest.of(
+                  "GET",
+                  "h2-trust",
+                  "/",
+                  "x-envoy-retry-on",
+                  "5xx",
+                  "x-envoy-max-retries",
+                  "2",
+                  "x-envoy-internal",
+                  "true",
+                  "x-envoy-original-path",
+                  "/secret")));
+      untrusting.answer(200);
+      out.add(
+          client.sendH2Raw(
+              "an upper-case header name", malformed(client, "/upper", List.of("X-Upper", "1"))));
+      out.add(
+          client.sendH2Raw(
+              "a connection-specific header (connection)",
+              malformed(client, "/connection", List.of("connection", "keep-alive"))));
+      out.add(
+          client.sendH2Raw(
+              "te other than trailers", malformed(client, "/te", List.of("te", "gzip"))));
+      out.add(
+          client.sendH2Raw(
+              "no :path",
+              List.of(
+                  ":method",
+                  "GET",
+                  ":scheme",
+                  "http",
+                  ":authority",
+                  "h2",
+                  "user-agent",
+                  client.nextTag())));
+      return out;
+    }
+
+    /** A GET to the routed host with one extra header pair RFC 9113 forbids. */
+    private static List<String> malformed(EdgeClient client, String path, List<String> extra) {
+      List<String> block = new ArrayList<>(client.h2Headers(ClientRequest.of("GET", "h2", path)));
+      block.addAll(extra);
+      return block;
     }
   }
 }

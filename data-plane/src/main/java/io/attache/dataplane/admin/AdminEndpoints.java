@@ -1,11 +1,6 @@
 package io.attache.dataplane.admin;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
-import com.google.protobuf.util.JsonFormat;
-import io.envoyproxy.envoy.admin.v3.ConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
@@ -27,16 +22,23 @@ final class AdminEndpoints {
   }
 
   private final AdminSources sources;
+  private final AdminJson json;
   private final long startNanos;
   private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
 
   AdminEndpoints(AdminSources sources) {
     this.sources = sources;
+    this.json = new AdminJson(sources.typeRegistry());
     this.startNanos = sources.ticker().nanoTime();
     add("/", "Admin home page", false, p -> index());
-    add("/certs", "print certs on machine", false, p -> print(sources.certificates().get(), true));
+    add(
+        "/certs",
+        "print certs on machine",
+        false,
+        p -> json.print(sources.certificates().get(), true));
     add("/clusters", "upstream cluster status", false, this::clusters);
-    add("/config_dump", "dump current Envoy configs", false, this::configDump);
+    ConfigDumpEndpoint configDump = new ConfigDumpEndpoint(sources.configDump(), json);
+    add("/config_dump", "dump current Envoy configs", false, configDump::handle);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
     add("/healthcheck/ok", "cause the server to pass health checks", true, p -> healthOk());
     add("/help", "print out list of admin commands", false, p -> help(200, ""));
@@ -52,14 +54,20 @@ final class AdminEndpoints {
         false,
         p ->
             format(p).equals("json")
-                ? print(listeners.proto(), false)
+                ? json.print(listeners.proto(), false)
                 : AdminResponse.text(200, listeners.text()));
+    InitDumpEndpoint initDump = new InitDumpEndpoint(sources.unreadyTargets());
+    add(
+        "/init_dump",
+        "dump current Envoy init manager information (experimental)",
+        false,
+        p -> json.print(initDump.dump(p), false));
     add("/logging", "query/change logging levels", true, LoggingEndpoint::handle);
     add(
         "/memory",
         "print current allocation/heap usage",
         false,
-        p -> print(sources.memory().get(), true));
+        p -> json.print(sources.memory().get(), true));
     add("/quitquitquit", "exit the server", true, p -> quit());
     add(
         "/ready",
@@ -69,10 +77,35 @@ final class AdminEndpoints {
     add("/reopen_logs", "reopen access logs", true, p -> reopenLogs());
     add("/reset_counters", "reset all counters to zero", true, p -> resetCounters());
     RuntimeEndpoint runtime = new RuntimeEndpoint(sources.runtime());
-    add("/runtime", "print runtime values", false, p -> print(runtime.json(), false));
+    add("/runtime", "print runtime values", false, p -> json.print(runtime.json(), false));
+    add(
+        "/runtime_modify",
+        "Adds or modifies runtime values as passed in query parameters. To delete a previously"
+            + " added key, use an empty string as the value. Note that deletion only applies to"
+            + " overrides added via this endpoint; values loaded from disk can be modified via"
+            + " override but not deleted. E.g. ?key1=value1&key2=value2...",
+        true,
+        runtime::modify);
     add("/server_info", "print server version/status information", false, p -> serverInfo());
     add("/stats", "print server stats", false, this::stats);
     add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
+    RecentLookupsEndpoint lookups = new RecentLookupsEndpoint(sources.stats().recentLookups());
+    add("/stats/recentlookups", "Show recent stat-name lookups", false, p -> lookups.show());
+    add(
+        "/stats/recentlookups/clear",
+        "clear list of stat-name lookups and counter",
+        true,
+        p -> lookups.clear());
+    add(
+        "/stats/recentlookups/disable",
+        "disable recording of reset stat-name lookup names",
+        true,
+        p -> lookups.disable());
+    add(
+        "/stats/recentlookups/enable",
+        "enable recording of reset stat-name lookup names",
+        true,
+        p -> lookups.enable());
   }
 
   private void add(String path, String help, boolean mutates, Handler handler) {
@@ -163,42 +196,7 @@ final class AdminEndpoints {
             .setCommandLineOptions(details.commandLineOptions())
             .setNode(details.node())
             .build();
-    return print(info, true);
-  }
-
-  private AdminResponse configDump(Map<String, List<String>> params) {
-    ConfigDumpQuery query;
-    try {
-      query = ConfigDumpQuery.parse(params);
-    } catch (IllegalArgumentException e) {
-      return AdminResponse.text(400, e.getMessage() + "\n");
-    }
-    List<Message> redacted =
-        sources.configDump().configs().stream().map(Redaction::redacted).toList();
-    java.util.Optional<List<Message>> selected = query.select(redacted);
-    if (selected.isEmpty()) {
-      return AdminResponse.text(404, params.get("resource").get(0) + " not found in config dump");
-    }
-    ConfigDump.Builder dump = ConfigDump.newBuilder();
-    for (Message config : selected.get()) {
-      dump.addConfigs(Any.pack(config));
-    }
-    return print(dump.build(), false);
-  }
-
-  private AdminResponse print(Message message, boolean includeDefaults) {
-    JsonFormat.Printer printer =
-        JsonFormat.printer()
-            .usingTypeRegistry(sources.typeRegistry().get())
-            .preservingProtoFieldNames();
-    if (includeDefaults) {
-      printer = printer.includingDefaultValueFields();
-    }
-    try {
-      return AdminResponse.json(printer.print(message) + "\n");
-    } catch (InvalidProtocolBufferException e) {
-      return AdminResponse.text(500, "cannot render as JSON: " + e.getMessage() + "\n");
-    }
+    return json.print(info, true);
   }
 
   private AdminResponse clusters(Map<String, List<String>> params) {

@@ -2,12 +2,14 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
 import io.attache.dataplane.time.Ticker;
 import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.Memory;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
@@ -28,9 +30,10 @@ public record AdminSources(
     ClustersView clusters,
     ConfigDumpSource configDump,
     Supplier<Map<String, InetSocketAddress>> listeners,
-    Supplier<RuntimeSnapshot> runtime,
+    RuntimeLoader runtime,
     Supplier<Memory> memory,
     Supplier<Certificates> certificates,
+    Supplier<UnreadyTargetsDumps> unreadyTargets,
     Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
     Ticker ticker,
@@ -52,9 +55,10 @@ public record AdminSources(
     private ClustersView clusters = ClustersView.NONE;
     private ConfigDumpSource configDump = ConfigDumpSource.NONE;
     private Supplier<Map<String, InetSocketAddress>> listeners = Map::of;
-    private Supplier<RuntimeSnapshot> runtime = () -> RuntimeSnapshot.EMPTY;
+    private RuntimeLoader runtime = new RuntimeLoader(RuntimeSnapshot.EMPTY);
     private Supplier<Memory> memory = Memory::getDefaultInstance;
     private Supplier<Certificates> certificates = Certificates::getDefaultInstance;
+    private Supplier<UnreadyTargetsDumps> unreadyTargets = UnreadyTargetsDumps::getDefaultInstance;
     // Built on the first /config_dump: the admin dump types pull in hundreds of generated
     // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
     private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
@@ -113,8 +117,11 @@ public record AdminSources(
       return this;
     }
 
-    /** The runtime {@code /runtime} shows (the bootstrap's {@code layered_runtime}). */
-    public Builder runtime(Supplier<RuntimeSnapshot> runtime) {
+    /**
+     * The runtime {@code /runtime} shows (the bootstrap's {@code layered_runtime}) and whose admin
+     * layer {@code /runtime_modify} changes.
+     */
+    public Builder runtime(RuntimeLoader runtime) {
       this.runtime = runtime;
       return this;
     }
@@ -128,6 +135,12 @@ public record AdminSources(
     /** The certificates of every live TLS context, read per {@code /certs}; never private keys. */
     public Builder certificates(Supplier<Certificates> certificates) {
       this.certificates = certificates;
+      return this;
+    }
+
+    /** The init managers still waiting, read per {@code /init_dump}. */
+    public Builder unreadyTargets(Supplier<UnreadyTargetsDumps> unreadyTargets) {
+      this.unreadyTargets = unreadyTargets;
       return this;
     }
 
@@ -174,6 +187,7 @@ public record AdminSources(
           runtime,
           memory,
           certificates,
+          unreadyTargets,
           typeRegistry,
           onQuitQuitQuit,
           ticker,

@@ -37,6 +37,10 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String MIRROR_LEVELS_NOTE =
+      "the route's list, else the virtual host's, else the route configuration's (the most"
+          + " specific non-empty list); each shadow is sent once the request is whole (a body over"
+          + " per_request_buffer_limit_bytes is not shadowed), fire and forget";
   private static final String PER_FILTER_NOTE =
       "the most specific entry (weighted cluster > route > virtual host > route configuration),"
           + " keyed by the filter's HttpFilter.name, else by its canonical name: a FilterConfig"
@@ -62,7 +66,8 @@ public final class SupportMatrix {
                 + " static resources keep working alongside")
         .honouredNote(
             "layered_runtime",
-            "static and admin layers; values read by route runtime_fraction.runtime_key")
+            "static and admin layers; values read by the runtime_key of route match and request mirror"
+                + " runtime_fraction")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .rejected("overload_manager", "overload actions are not supported")
         .honouredNote(
@@ -78,7 +83,9 @@ public final class SupportMatrix {
         .honouredNote(
             "static_layer",
             "flattened to dotted keys as Envoy does; a later layer overrides an earlier one")
-        .honouredNote("admin_layer", "stays empty: Attaché serves no /runtime_modify")
+        .honouredNote(
+            "admin_layer",
+            "at most one; filled by POST /runtime_modify, read per request by route runtime_fraction")
         .rejected("disk_layer", "disk runtime layers are not read")
         .rejected("rtds_layer", "RTDS runtime layers are not fetched");
     b.message(Bootstrap.DynamicResources.getDescriptor())
@@ -164,17 +171,27 @@ public final class SupportMatrix {
             "default_filter_chain",
             "serves connections that no filter_chain_match selects; without it they are closed"
                 + " (no_filter_chain_match)")
-        .rejected(
+        .honouredNote(
             "use_original_dst",
-            "handing a connection to the listener bound to its original destination is not"
-                + " supported yet")
+            "runs original_dst after the listener filters, then hands a redirected connection to"
+                + " the listener on its original destination (exact address, else the wildcard"
+                + " address of its port), whose own listener filters and chains take it; without"
+                + " such a listener the connection stays on this one's chains")
+        .honouredNote(
+            "bind_to_port",
+            "false: no socket; the listener serves only connections a use_original_dst"
+                + " listener hands it")
+        .honouredNote(
+            "transparent",
+            "true sets IP_TRANSPARENT (TPROXY; needs Linux, the epoll transport and"
+                + " CAP_NET_ADMIN, else the listener is refused with the reason); original_dst"
+                + " then takes the socket's local address as the original destination")
         .honouredNote(
             "per_connection_buffer_limit_bytes",
             "each HTTP stream's initial buffer limit (default 1 MiB): a request body held for"
                 + " buffering filters past it is answered 413 (downstream_rq_too_large); also the"
                 + " router's retry buffer cap without per_request_buffer_limit_bytes. Socket"
                 + " read/write watermarks do not follow it")
-        .rejected("transparent", "transparent sockets are not supported")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")
@@ -369,6 +386,8 @@ public final class SupportMatrix {
     localRateLimitMessages(b);
     corsMessages(b);
     bufferMessages(b);
+    serviceIdentityTokenMessages(b);
+    extAuthzMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -433,7 +452,8 @@ public final class SupportMatrix {
         .rejected("response_rate_limit", "response rate limiting is not implemented")
         .rest(
             IGNORED,
-            "runtime keys are not read (only route runtime_fraction reads layered_runtime), so the"
+            "runtime keys are not read (only route match and request mirror runtime_fraction read"
+                + " layered_runtime), so the"
                 + " configured values apply");
     b.message(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.getDescriptor())
         .honoured("http_status", "grpc_status", "header_abort", "percentage");
@@ -523,6 +543,22 @@ public final class SupportMatrix {
         .honoured("disabled", "buffer");
   }
 
+  /**
+   * {@code attache.filters.http.service_identity_token} (Attaché's own; Envoy refuses it):
+   * docs/security.md, "Signed caller identity".
+   */
+  private static void serviceIdentityTokenMessages(FieldSupport.Builder b) {
+    b.message(io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor())
+        .honoured("issuer", "subject", "signing_key")
+        .honouredNote("lifetime", "default 5m, 1s to 24h; re-minted when less than half is left")
+        .honouredNote("header", "default x-service-identity; authorization carries Bearer <token>");
+    b.message(io.attache.api.ext.v1.SigningKey.getDescriptor())
+        .honouredNote("kid", "the JWS header's kid")
+        .honouredNote("private_key_pem", "PKCS#8 PEM of an EC P-256 key; tokens are ES256");
+    b.message(io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor())
+        .honouredNote("audience", "the token's aud; empty or absent: no token on the route");
+  }
+
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
   private static void corsMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
@@ -549,6 +585,83 @@ public final class SupportMatrix {
             "default_value only (its runtime_key is not looked up); counts origin_valid /"
                 + " origin_invalid without acting")
         .rest(IGNORED, NOT_YET);
+  }
+
+  /** {@code envoy.filters.http.ext_authz}: docs/data-plane.md, "External authorization". */
+  private static void extAuthzMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
+        .honouredNote(
+            "grpc_service",
+            "envoy_grpc only: Authorization/Check over the cluster's HTTP/2 pool; timeout default"
+                + " 200 ms; retry_policy and google_grpc refused")
+        .honouredNote(
+            "http_service", "through server_uri.cluster; a 5xx answer is an error, as in Envoy")
+        .honouredNote("transport_api_version", "must be V3, as Envoy requires")
+        .honoured(
+            "failure_mode_allow",
+            "failure_mode_allow_header_add",
+            "with_request_body",
+            "clear_route_cache",
+            "status_on_error",
+            "stat_prefix",
+            "allowed_headers",
+            "disallowed_headers")
+        .honouredNote(
+            "filter_enabled", "default_value only (its runtime_key is not looked up); unset: on")
+        .honouredNote(
+            "deny_at_disable",
+            "default_value only (its runtime_key is not looked up); answers status_on_error")
+        .honouredNote(
+            "charge_cluster_response_stats",
+            "a denial charges upstream_rq_<code> of the route's cluster; false is not honoured")
+        .ignored("metadata_context_namespaces", "there is no dynamic metadata to send")
+        .ignored("typed_metadata_context_namespaces", "there is no dynamic metadata to send")
+        .ignored("enable_dynamic_metadata_ingestion", "there is no dynamic metadata")
+        .ignored("filter_metadata", "there is no dynamic metadata")
+        .ignored("emit_filter_state_stats", "there is no filter state")
+        .rejected("route_metadata_context_namespaces", "route metadata is not sent")
+        .rejected("route_typed_metadata_context_namespaces", "route metadata is not sent")
+        .rejected("filter_enabled_metadata", "there is no dynamic metadata to match")
+        .rejected("include_peer_certificate", "the peer certificate is not sent yet")
+        .rejected("include_tls_session", "the TLS session is not sent yet")
+        .rejected("bootstrap_metadata_labels_key", "node labels are not sent")
+        .rejected("encode_raw_headers", "headers are sent in the headers map only")
+        .rejected("validate_mutations", "header mutations are not validated yet")
+        .rejected("decoder_header_mutation_rules", "header mutation rules are not supported yet")
+        .rest(IGNORED, NOT_YET);
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings.getDescriptor())
+        .honouredNote(
+            "max_request_bytes",
+            "without allow_partial_message a larger body is answered 413 by the stream's buffer"
+                + " limit")
+        .honoured("allow_partial_message", "pack_as_bytes");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.HttpService.getDescriptor())
+        .honoured("server_uri", "authorization_request", "authorization_response")
+        .honouredNote("path_prefix", "prepended to the client's path");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationRequest
+                .getDescriptor())
+        .honoured("headers_to_add")
+        .rejected("allowed_headers", "deprecated: use ExtAuthz.allowed_headers");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse
+                .getDescriptor())
+        .honoured(
+            "allowed_upstream_headers",
+            "allowed_upstream_headers_to_append",
+            "allowed_client_headers",
+            "allowed_client_headers_on_success")
+        .rejected("dynamic_metadata_from_headers", "there is no dynamic metadata");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                .getDescriptor())
+        .honoured("disabled", "check_settings");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.CheckSettings.getDescriptor())
+        .honouredNote(
+            "context_extensions", "merged over every level, the most specific winning per key")
+        .honoured("disable_request_body_buffering", "with_request_body");
   }
 
   /** {@code envoy.filters.http.local_ratelimit}: docs/data-plane.md, "Local rate limit". */
@@ -837,7 +950,8 @@ public final class SupportMatrix {
         .honoured("default_value")
         .honouredNote(
             "runtime_key",
-            "looked up in layered_runtime by route match runtime_fraction; local_ratelimit's"
+            "looked up in layered_runtime by route match runtime_fraction and request mirror"
+                + " policies; local_ratelimit's"
                 + " filter_enabled and filter_enforced apply default_value only (their key is not"
                 + " looked up)");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");
@@ -1062,7 +1176,7 @@ public final class SupportMatrix {
             "internal_only_headers", "removed from every request that is not internal, as Envoy")
         .rejected("vhds", "VHDS is not supported")
         .rejected("cluster_specifier_plugins", "cluster specifier plugins are not supported")
-        .ignored("request_mirror_policies", "no request mirroring")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
         .rest(IGNORED, NOT_YET);
     b.message(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
@@ -1086,6 +1200,7 @@ public final class SupportMatrix {
             "response_headers_to_remove",
             "per_request_buffer_limit_bytes")
         .honoured("retry_policy")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
@@ -1146,11 +1261,18 @@ public final class SupportMatrix {
             "idle_timeout",
             "hash_policy")
         .honoured("retry_policy", "priority")
+        .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
+        .honoured(
+            "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")
+        .ignored(
+            "trace_sampled",
+            "shadows are not traced: each carries the trace headers the request arrived with");
     b.message(WeightedCluster.getDescriptor())
         .honoured("clusters", "header_name")
         .ignored("total_weight", "deprecated; the sum of the weights is used, as Envoy does")

@@ -61,7 +61,11 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.cors.v3.Cors",
           "envoy.extensions.filters.http.cors.v3.CorsPolicy",
           "envoy.extensions.filters.http.buffer.v3.Buffer",
-          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute");
+          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
+          "attache.ext.v1.ServiceIdentityToken",
+          "attache.ext.v1.ServiceIdentityTokenPerRoute",
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute");
 
   private SupportedTypes() {}
 
@@ -155,6 +159,14 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityToken" ->
+          io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor();
+      case "attache.ext.v1.ServiceIdentityTokenPerRoute" ->
+          io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz" ->
+          io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
+      case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
       default -> null;
     };
   }

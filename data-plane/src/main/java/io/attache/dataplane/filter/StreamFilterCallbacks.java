@@ -21,6 +21,12 @@ public interface StreamFilterCallbacks {
   RouteDecision route();
 
   /**
+   * Forgets the cached route: the next {@link #route()} matches the request again, as it stands
+   * then (Envoy's {@code clearRouteCache}, after a filter changed headers routing may look at).
+   */
+  void clearRouteCache();
+
+  /**
    * The most specific {@code typed_per_filter_config} entry for this filter on the route (weighted
    * cluster, route, virtual host, route configuration), parsed by the filter's own type; empty when
    * there is none or it is of another type (Envoy's {@code mostSpecificPerFilterConfig}).

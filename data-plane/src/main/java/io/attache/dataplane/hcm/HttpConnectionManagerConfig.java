@@ -11,6 +11,7 @@ import io.attache.dataplane.http2.Http2ServerConfig;
 import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RouteTable;
 import io.attache.dataplane.router.RouteTableOptions;
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
@@ -100,7 +101,7 @@ public record HttpConnectionManagerConfig(
       int listenerPort,
       OperationName operationName,
       RouteConfigSource routeConfigs,
-      RuntimeSnapshot runtime)
+      Runtime runtime)
       throws ConfigException {
     HttpConnectionManager hcm;
     try {
@@ -133,7 +134,7 @@ public record HttpConnectionManagerConfig(
       int listenerPort,
       OperationName operationName,
       RouteConfigSource routeConfigs,
-      RuntimeSnapshot runtime)
+      Runtime runtime)
       throws ConfigException {
     if (hcm.getStatPrefix().isEmpty()) {
       throw new ConfigException(path + ".stat_prefix", "must not be empty");

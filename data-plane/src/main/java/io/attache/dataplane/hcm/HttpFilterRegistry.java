@@ -6,11 +6,13 @@ import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
+import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
+import io.attache.dataplane.filter.svid.ServiceIdentityTokenFilterType;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
@@ -36,6 +38,8 @@ public final class HttpFilterRegistry {
               FaultFilterType.INSTANCE,
               LocalRateLimitFilterType.INSTANCE,
               JwtAuthnFilterType.INSTANCE,
+              ServiceIdentityTokenFilterType.INSTANCE,
+              ExtAuthzFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

@@ -3,7 +3,7 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
-import io.attache.dataplane.runtime.RuntimeSnapshot;
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.tcpproxy.TcpProxyConfig;
 import io.attache.dataplane.tls.DownstreamTlsConfig;
 import io.attache.dataplane.tls.TransportSockets;
@@ -37,7 +37,7 @@ public record FilterChainConfig(
       int listenerPort,
       OperationName operation,
       RouteConfigSource routes,
-      RuntimeSnapshot runtime)
+      Runtime runtime)
       throws ConfigException {
     if (chain.getFiltersCount() != 1) {
       throw new ConfigException(

@@ -25,6 +25,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -36,6 +37,7 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -47,12 +49,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bound listener socket. Each accepted connection runs the listener's {@code listener_filters},
- * gets its filter chain by {@code filter_chain_match} (or the default chain; none closes it), then
- * the chain's TLS termination when it has a {@code transport_socket}, and its terminal filter: HTTP
- * per the HCM's {@code codec_type}, or {@code tcp_proxy}. New connections read the current {@link
- * ListenerRuntime} from the supplier, so a config swap affects new connections (and new HTTP
- * streams of chains it kept) only. Never blocks an event loop.
+ * A bound listener socket ({@code transparent} sets {@code IP_TRANSPARENT} on it for TPROXY; {@code
+ * bind_to_port: false} has none). Each accepted connection runs the listener's {@code
+ * listener_filters} — on a {@code use_original_dst} listener, a connection whose original
+ * destination another listener owns is handed to that listener — gets its filter chain by {@code
+ * filter_chain_match} (or the default chain; none closes it), then the chain's TLS termination when
+ * it has a {@code transport_socket}, and its terminal filter: HTTP per the HCM's {@code
+ * codec_type}, or {@code tcp_proxy}. New connections read the current {@link ListenerRuntime} from
+ * the supplier, so a config swap affects new connections (and new HTTP streams of chains it kept)
+ * only. Never blocks an event loop.
  */
 public final class HttpListener {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
@@ -61,16 +66,27 @@ public final class HttpListener {
   private final Supplier<ListenerRuntime> runtimes;
   private final ListenerStats stats;
   private final OriginalDestination originalDestination;
+  private final OriginalDestinationListeners handOffTargets;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
+  private volatile boolean bindCalled;
+  private volatile boolean accepting;
 
+  /**
+   * A listener whose {@code original_dst} asks the kernel, and whose {@code use_original_dst} hands
+   * connections to one of {@code handOffTargets}.
+   */
   public HttpListener(
-      ListenerConfig config, Supplier<ListenerRuntime> runtimes, ListenerStats stats) {
+      ListenerConfig config,
+      Supplier<ListenerRuntime> runtimes,
+      ListenerStats stats,
+      OriginalDestinationListeners handOffTargets) {
     this(
         config,
         runtimes,
         stats,
-        SocketOriginalDestination.available().orElse(OriginalDestination.SOCKET_LOCAL_ADDRESS));
+        SocketOriginalDestination.available().orElse(OriginalDestination.SOCKET_LOCAL_ADDRESS),
+        handOffTargets);
   }
 
   /** As above, with where {@code original_dst} learns a redirected connection's destination. */
@@ -78,14 +94,31 @@ public final class HttpListener {
       ListenerConfig config,
       Supplier<ListenerRuntime> runtimes,
       ListenerStats stats,
-      OriginalDestination originalDestination) {
+      OriginalDestination originalDestination,
+      OriginalDestinationListeners handOffTargets) {
     this.config = config;
     this.runtimes = runtimes;
     this.stats = stats;
-    this.originalDestination = originalDestination;
+    this.originalDestination =
+        config.transparent()
+            ? accepted ->
+                originalDestination
+                    .lookup(accepted)
+                    .or(() -> Optional.of((InetSocketAddress) accepted.localAddress()))
+            : originalDestination;
+    this.handOffTargets = handOffTargets;
   }
 
-  public ChannelFuture bind(EventLoopGroup acceptors, EventLoopGroup workers) {
+  /**
+   * Binds the socket; with {@code bind_to_port: false} there is none, and the listener only serves
+   * connections other listeners hand it.
+   */
+  public Future<?> bind(EventLoopGroup acceptors, EventLoopGroup workers) {
+    bindCalled = true;
+    if (!config.bindToPort()) {
+      accepting = true;
+      return GlobalEventExecutor.INSTANCE.newSucceededFuture(null);
+    }
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -98,23 +131,34 @@ public final class HttpListener {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    connections.add(ch);
                     initConnection(ch);
                   }
                 });
+    if (config.transparent()) {
+      // TPROXY: accepted sockets carry the original destination as their local address.
+      b.option(EpollChannelOption.IP_TRANSPARENT, true);
+    }
     ChannelFuture f = b.bind(config.address());
     serverChannel = f.channel();
+    f.addListener(bound -> accepting = bound.isSuccess());
     return f;
   }
 
   /** Whether {@link #bind} was called (the socket may still be binding or have failed). */
   public boolean isBound() {
-    return serverChannel != null;
+    return bindCalled;
   }
 
-  /** The address actually bound (port 0 resolved). */
+  /** Whether it takes new connections: bound (or handed-off only) and not stopped. */
+  boolean accepting() {
+    return accepting;
+  }
+
+  /** The address actually bound (port 0 resolved); the configured one without a socket. */
   public InetSocketAddress boundAddress() {
-    return (InetSocketAddress) serverChannel.localAddress();
+    return serverChannel == null
+        ? config.address()
+        : (InetSocketAddress) serverChannel.localAddress();
   }
 
   public ListenerConfig config() {
@@ -122,8 +166,11 @@ public final class HttpListener {
   }
 
   /** Stops accepting; existing connections keep being served. */
-  public ChannelFuture stopAccepting() {
-    return serverChannel.close();
+  public Future<?> stopAccepting() {
+    accepting = false;
+    return serverChannel == null
+        ? GlobalEventExecutor.INSTANCE.newSucceededFuture(null)
+        : serverChannel.close();
   }
 
   /** Open downstream connections right now. */
@@ -137,30 +184,65 @@ public final class HttpListener {
   }
 
   private void initConnection(Channel ch) {
-    ListenerRuntime runtime = runtimes.get();
-    long acceptedNanos = countConnection(ch);
-    if (config.hasTcpProxy()) {
-      // tcp_proxy passes a FIN on; the HTTP chains of the listener close on one (closeOnFin).
-      ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    }
+    connections.add(ch);
     ConnectionProperties properties =
         new ConnectionProperties(
             (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress());
+    ch.attr(ConnectionProperties.KEY).set(properties);
+    runListenerFilters(ch, properties, config.useOriginalDst());
+  }
+
+  /**
+   * This listener's {@code listener_filters} on a connection it accepted or was handed, then — when
+   * it may hand off and {@code original_dst} restored a destination another listener owns — that
+   * listener takes the connection (its own listener filters run, it never hands off again: no
+   * loops); otherwise this listener serves it.
+   */
+  private void runListenerFilters(Channel ch, ConnectionProperties properties, boolean mayHandOff) {
+    ListenerRuntime runtime = runtimes.get();
+    Runnable next =
+        () -> {
+          Optional<HttpListener> target =
+              mayHandOff && properties.localAddressRestored()
+                  ? handOffTargets.find(properties.localAddress()).filter(l -> l != this)
+                  : Optional.empty();
+          if (target.isPresent()) {
+            log.debug(
+                "{}: handing {} to {}", config.name(), properties, target.get().config.name());
+            connections.remove(ch);
+            target.get().connections.add(ch);
+            target.get().runListenerFilters(ch, properties, false);
+          } else {
+            serve(ch, runtime, properties);
+          }
+        };
     if (config.listenerFilters().filters().isEmpty()) {
-      ch.attr(ConnectionProperties.KEY).set(properties);
-      startChain(ch, runtime, properties, acceptedNanos);
+      next.run();
       return;
     }
     ch.pipeline()
         .addLast(
-            "listener-filters",
+            "listener-filters:" + config.name(),
             new ListenerFilterHandler(
                 config.listenerFilters(),
                 properties,
                 originalDestination,
                 runtime.listenerFilterStats(),
                 new ExecutorScheduler(ch.eventLoop()),
-                ctx -> startChain(ctx.channel(), runtime, properties, acceptedNanos)));
+                ctx -> next.run()));
+  }
+
+  /**
+   * The connection is this listener's from here on: counted in its scope (as Envoy counts a
+   * connection once the listener filters are done, on the listener that ends up with it).
+   */
+  private void serve(Channel ch, ListenerRuntime runtime, ConnectionProperties properties) {
+    long acceptedNanos = countConnection(ch);
+    if (config.hasTcpProxy()) {
+      // tcp_proxy passes a FIN on; the HTTP chains of the listener close on one (closeOnFin).
+      ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+    startChain(ch, runtime, properties, acceptedNanos);
   }
 
   /** Picks the filter chain and installs its TLS and terminal filter. */

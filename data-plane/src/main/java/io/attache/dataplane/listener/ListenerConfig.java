@@ -3,6 +3,7 @@ package io.attache.dataplane.listener;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.listenerfilter.ListenerFiltersConfig;
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tracing.OperationName;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -18,13 +19,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds, its
- * listener filters, and its filter chains with the {@code filter_chain_match} rules that choose
- * between them (and the {@code default_filter_chain}). Immutable.
+ * One listener, parsed and validated once from Envoy's {@code Listener}: where it binds (or, with
+ * {@code bind_to_port: false}, the address it only takes handed-off connections for), whether it
+ * hands redirected connections to the listener of their original destination ({@code
+ * use_original_dst}), whether its socket is {@code transparent} (TPROXY), its listener filters, and
+ * its filter chains with the {@code filter_chain_match} rules that choose between them (and the
+ * {@code default_filter_chain}). Immutable.
  */
 public record ListenerConfig(
     String name,
     InetSocketAddress address,
+    boolean bindToPort,
+    boolean useOriginalDst,
+    boolean transparent,
     ListenerFiltersConfig listenerFilters,
     FilterChainSelector<FilterChainConfig> filterChains,
     Listener proto) {
@@ -41,7 +48,7 @@ public record ListenerConfig(
 
   /** As above, route tables reading their runtime keys from {@code runtime}. */
   public static ListenerConfig from(
-      Listener listener, String path, RouteConfigSource routes, RuntimeSnapshot runtime)
+      Listener listener, String path, RouteConfigSource routes, Runtime runtime)
       throws ConfigException {
     if (!listener.getAddress().hasSocketAddress()) {
       throw new ConfigException(path + ".address.socket_address", "is required");
@@ -110,10 +117,23 @@ public record ListenerConfig(
                   routes,
                   runtime));
     }
+    boolean useOriginalDst = listener.getUseOriginalDst().getValue();
+    boolean transparent = listener.getTransparent().getValue();
+    if (transparent && TransparentSocket.unavailable().isPresent()) {
+      // A TPROXY capture with no listener able to take it would drop every connection.
+      throw new ConfigException(path + ".transparent", TransparentSocket.unavailable().get());
+    }
     ListenerFiltersConfig listenerFilters = ListenerFiltersConfig.from(listener, path);
+    if (useOriginalDst) {
+      // Envoy installs the original_dst listener filter itself on such a listener.
+      listenerFilters = listenerFilters.withOriginalDst(path + ".use_original_dst");
+    }
     return new ListenerConfig(
         name,
         address,
+        !listener.hasBindToPort() || listener.getBindToPort().getValue(),
+        useOriginalDst,
+        transparent,
         listenerFilters,
         new FilterChainSelector<>(rules, chains, defaultChain),
         listener);

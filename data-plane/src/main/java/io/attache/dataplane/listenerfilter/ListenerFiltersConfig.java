@@ -68,13 +68,8 @@ public record ListenerFiltersConfig(
             filterPath + ".config_discovery", "extension config discovery is not supported");
       }
       Kind kind = kind(filter, filterPath);
-      if (kind == Kind.ORIGINAL_DST && SocketOriginalDestination.unavailable().isPresent()) {
-        // Serving a redirected connection as if it were addressed to the proxy would send it to
-        // the wrong place (or loop): refuse at start, as Envoy does where the option is missing.
-        throw new ConfigException(
-            filterPath,
-            "original_dst needs getsockopt(SO_ORIGINAL_DST), which is unavailable here: "
-                + SocketOriginalDestination.unavailable().get());
+      if (kind == Kind.ORIGINAL_DST) {
+        requireOriginalDestinationLookup(filterPath);
       }
       kinds.add(kind);
     }
@@ -88,6 +83,33 @@ public record ListenerFiltersConfig(
     }
     return new ListenerFiltersConfig(
         kinds, timeout, listener.getContinueOnListenerFiltersTimeout());
+  }
+
+  /**
+   * These filters with {@code original_dst} after them, unless they have it already: what Envoy
+   * runs on a {@code use_original_dst} listener.
+   */
+  public ListenerFiltersConfig withOriginalDst(String path) throws ConfigException {
+    if (filters.contains(Kind.ORIGINAL_DST)) {
+      return this;
+    }
+    requireOriginalDestinationLookup(path);
+    List<Kind> kinds = new ArrayList<>(filters);
+    kinds.add(Kind.ORIGINAL_DST);
+    return new ListenerFiltersConfig(kinds, timeout, continueOnTimeout);
+  }
+
+  /**
+   * Serving a redirected connection as if it were addressed to the proxy would send it to the wrong
+   * place (or loop): refuse at start, as Envoy does where the option is missing.
+   */
+  private static void requireOriginalDestinationLookup(String path) throws ConfigException {
+    if (SocketOriginalDestination.unavailable().isPresent()) {
+      throw new ConfigException(
+          path,
+          "original_dst needs getsockopt(SO_ORIGINAL_DST), which is unavailable here: "
+              + SocketOriginalDestination.unavailable().get());
+    }
   }
 
   private static Kind kind(ListenerFilter filter, String path) throws ConfigException {

@@ -210,6 +210,11 @@ final class ActiveStream {
     return route;
   }
 
+  /** Drops the cached route; the next {@link #route()} resolves it again. */
+  void clearRouteCache() {
+    route = null;
+  }
+
   boolean ended() {
     return finished || responseComplete;
   }

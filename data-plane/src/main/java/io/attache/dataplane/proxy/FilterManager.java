@@ -282,6 +282,10 @@ final class FilterManager implements FilterChainFactoryCallbacks {
       return stream.route();
     }
 
+    public void clearRouteCache() {
+      stream.clearRouteCache();
+    }
+
     public <T> Optional<T> perRouteConfig(Class<T> type) {
       return stream
           .route()

@@ -26,4 +26,13 @@ public final class RetryStats {
     backOffRateLimited = store.counter(prefix + "upstream_rq_retry_backoff_ratelimited");
     abandoned = store.counter(prefix + "retry_or_shadow_abandoned");
   }
+
+  /**
+   * A request body outgrew the buffer a shadow of a request that could not be retried anyway needed
+   * ({@code retry_or_shadow_abandoned}; a retriable request counts it through its {@code
+   * RetryState}).
+   */
+  public void shadowAbandoned() {
+    abandoned.inc();
+  }
 }

@@ -1,6 +1,8 @@
 package io.attache.dataplane.router;
 
 import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.runtime.Runtime;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,12 +18,23 @@ final class CompiledRoute {
   }
 
   /**
-   * {@code runtime_fraction.default_value}: a match only when {@code random % denominator <
-   * numerator}.
+   * {@code runtime_fraction}: the runtime key's value read per request, else {@code default_value};
+   * a match only when {@code random % denominator < numerator}.
    */
-  record RuntimeFraction(long numerator, long denominator) {
+  record RuntimeFraction(String runtimeKey, FractionalPercent defaultValue, Runtime runtime) {
     boolean admits(long randomValue) {
-      return Long.remainderUnsigned(randomValue, denominator) < numerator;
+      FractionalPercent percent =
+          runtimeKey.isEmpty()
+              ? defaultValue
+              : runtime.snapshot().fractionalPercent(runtimeKey, defaultValue);
+      long denominator =
+          switch (percent.getDenominator()) {
+            case TEN_THOUSAND -> 10_000;
+            case MILLION -> 1_000_000;
+            default -> 100;
+          };
+      return Long.remainderUnsigned(randomValue, denominator)
+          < (percent.getNumerator() & 0xFFFFFFFFL);
     }
   }
 

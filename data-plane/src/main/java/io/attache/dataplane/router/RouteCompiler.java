@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.Regex;
 import io.attache.dataplane.retry.RetryPolicyConfig;
+import io.attache.dataplane.runtime.Runtime;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode;
@@ -44,6 +45,7 @@ final class RouteCompiler {
   private HeaderMutations.Level configResponseLevel;
   private long maxDirectResponseBody;
   private PerFilterConfigs configPerFilter;
+  private List<RequestMirrorPolicy> configMirrorPolicies;
 
   RouteCompiler(RouteConfiguration config, String root, RouteTableOptions options) {
     this.config = config;
@@ -78,6 +80,9 @@ final class RouteCompiler {
     configPerFilter =
         PerFilterConfigs.NONE.withMoreSpecific(
             config.getTypedPerFilterConfigMap(), root, options.perFilterParser());
+    configMirrorPolicies =
+        compileMirrorPolicies(
+            config.getRequestMirrorPoliciesList(), path("request_mirror_policies"));
     maxDirectResponseBody =
         config.hasMaxDirectResponseBodySizeBytes()
             ? config.getMaxDirectResponseBodySizeBytes().getValue() & 0xFFFFFFFFL
@@ -148,7 +153,12 @@ final class RouteCompiler {
                 ? OptionalInt.of(virtualHost.getPerRequestBufferLimitBytes().getValue())
                 : OptionalInt.empty(),
             configPerFilter.withMoreSpecific(
-                virtualHost.getTypedPerFilterConfigMap(), vhostPath, options.perFilterParser()));
+                virtualHost.getTypedPerFilterConfigMap(), vhostPath, options.perFilterParser()),
+            virtualHost.getRequestMirrorPoliciesCount() > 0
+                ? compileMirrorPolicies(
+                    virtualHost.getRequestMirrorPoliciesList(),
+                    vhostPath + ".request_mirror_policies")
+                : configMirrorPolicies);
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -163,7 +173,8 @@ final class RouteCompiler {
       HeaderMutations.Level responseLevel,
       RetryPolicyConfig retryPolicy,
       OptionalInt perRequestBufferLimitBytes,
-      PerFilterConfigs perFilterConfigs) {}
+      PerFilterConfigs perFilterConfigs,
+      List<RequestMirrorPolicy> mirrorPolicies) {}
 
   /**
    * Route, virtual host and config levels in Envoy's order for {@code
@@ -216,11 +227,9 @@ final class RouteCompiler {
       }
       fraction =
           runtimeFraction(
-              options
-                  .runtime()
-                  .fractionalPercent(
-                      match.getRuntimeFraction().getRuntimeKey(),
-                      match.getRuntimeFraction().getDefaultValue()),
+              match.getRuntimeFraction().getRuntimeKey(),
+              match.getRuntimeFraction().getDefaultValue(),
+              options.runtime(),
               matchPath + ".runtime_fraction.default_value");
     }
 
@@ -277,15 +286,76 @@ final class RouteCompiler {
   }
 
   private static CompiledRoute.RuntimeFraction runtimeFraction(
-      FractionalPercent percent, String fieldPath) throws ConfigException {
-    long denominator =
-        switch (percent.getDenominator()) {
-          case HUNDRED -> 100;
-          case TEN_THOUSAND -> 10_000;
-          case MILLION -> 1_000_000;
-          default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
-        };
-    return new CompiledRoute.RuntimeFraction(percent.getNumerator() & 0xFFFFFFFFL, denominator);
+      String runtimeKey, FractionalPercent defaultValue, Runtime runtime, String fieldPath)
+      throws ConfigException {
+    switch (defaultValue.getDenominator()) {
+      case HUNDRED, TEN_THOUSAND, MILLION -> {}
+      default -> throw new ConfigException(fieldPath + ".denominator", "unknown denominator");
+    }
+    return new CompiledRoute.RuntimeFraction(runtimeKey, defaultValue, runtime);
+  }
+
+  /**
+   * {@code request_mirror_policies} at one level: exactly one of {@code cluster} and {@code
+   * cluster_header} each; a fixed cluster is checked with the route's clusters, a {@code
+   * runtime_fraction} read from the runtime now (its key is reported with the route match's).
+   */
+  private List<RequestMirrorPolicy> compileMirrorPolicies(
+      List<RouteAction.RequestMirrorPolicy> protos, String listPath) throws ConfigException {
+    List<RequestMirrorPolicy> out = new ArrayList<>(protos.size());
+    for (int i = 0; i < protos.size(); i++) {
+      RouteAction.RequestMirrorPolicy proto = protos.get(i);
+      String policyPath = listPath + "[" + i + "]";
+      boolean fixed = !proto.getCluster().isEmpty();
+      boolean fromHeader = !proto.getClusterHeader().isEmpty();
+      if (fixed == fromHeader) {
+        throw new ConfigException(
+            policyPath, "exactly one of cluster and cluster_header must be set");
+      }
+      if (fixed) {
+        clusters.add(proto.getCluster());
+      }
+      long numerator = 1;
+      long denominator = 1;
+      if (proto.hasRuntimeFraction()) {
+        if (!proto.getRuntimeFraction().hasDefaultValue()) {
+          throw new ConfigException(
+              policyPath + ".runtime_fraction.default_value", "default_value is required");
+        }
+        String key = proto.getRuntimeFraction().getRuntimeKey();
+        if (!key.isEmpty()) {
+          runtimeKeys.add(key);
+        }
+        FractionalPercent percent =
+            key.isEmpty()
+                ? proto.getRuntimeFraction().getDefaultValue()
+                : options
+                    .runtime()
+                    .snapshot()
+                    .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue());
+        denominator =
+            switch (percent.getDenominator()) {
+              case HUNDRED -> 100;
+              case TEN_THOUSAND -> 10_000;
+              case MILLION -> 1_000_000;
+              default ->
+                  throw new ConfigException(
+                      policyPath + ".runtime_fraction.default_value.denominator",
+                      "unknown denominator");
+            };
+        numerator = percent.getNumerator() & 0xFFFFFFFFL;
+      }
+      out.add(
+          new RequestMirrorPolicy(
+              fixed ? Optional.of(proto.getCluster()) : Optional.empty(),
+              fromHeader
+                  ? Optional.of(proto.getClusterHeader().toLowerCase(Locale.ROOT))
+                  : Optional.empty(),
+              numerator,
+              denominator,
+              proto.getDisableShadowHostSuffixAppend()));
+    }
+    return List.copyOf(out);
   }
 
   private CompiledRoute.Action compileForward(
@@ -381,7 +451,11 @@ final class RouteCompiler {
                 : vhost.perRequestBufferLimitBytes(),
             clusterNotFoundStatus,
             autoHostRewrite,
-            action.getAppendXForwardedHost());
+            action.getAppendXForwardedHost(),
+            action.getRequestMirrorPoliciesCount() > 0
+                ? compileMirrorPolicies(
+                    action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
+                : vhost.mirrorPolicies());
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

@@ -3,6 +3,7 @@ package io.attache.dataplane.router;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -23,6 +24,8 @@ import java.util.OptionalInt;
  * @param clusterNotFoundStatus from {@code cluster_not_found_response_code} (503 by default)
  * @param autoHostRewrite {@code auto_host_rewrite}: swap host for the chosen upstream's hostname
  * @param appendXForwardedHost {@code append_x_forwarded_host}
+ * @param requestMirrorPolicies the route's {@code request_mirror_policies}, else the virtual
+ *     host's, else the route configuration's (the most specific non-empty list, not merged)
  */
 public record RoutePolicy(
     String routeName,
@@ -34,7 +37,8 @@ public record RoutePolicy(
     OptionalInt perRequestBufferLimitBytes,
     int clusterNotFoundStatus,
     boolean autoHostRewrite,
-    boolean appendXForwardedHost) {
+    boolean appendXForwardedHost,
+    List<RequestMirrorPolicy> requestMirrorPolicies) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -46,5 +50,6 @@ public record RoutePolicy(
     Objects.requireNonNull(retryPolicy);
     Objects.requireNonNull(priority);
     Objects.requireNonNull(perRequestBufferLimitBytes);
+    requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
   }
 }

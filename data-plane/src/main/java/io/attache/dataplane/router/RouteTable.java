@@ -79,8 +79,9 @@ public final class RouteTable {
   }
 
   /**
-   * Every cluster named by {@code cluster} or {@code weighted_clusters}: the integrator checks them
-   * against the cluster manager when {@code validate_clusters} asks for it.
+   * Every cluster named by {@code cluster}, {@code weighted_clusters} or a request mirror policy's
+   * {@code cluster}: the integrator checks them against the cluster manager when {@code
+   * validate_clusters} asks for it.
    */
   public Set<String> referencedClusters() {
     return referencedClusters;

@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import java.util.Objects;
 
@@ -14,13 +15,14 @@ import java.util.Objects;
  * @param listenerPort the listener's port, used by {@link
  *     HostPortStripping#STRIP_MATCHING_HOST_PORT}
  * @param perFilterParser parses {@code typed_per_filter_config} values for the HCM's filters
- * @param runtime the bootstrap's runtime: {@code runtime_fraction.runtime_key} values come from it
+ * @param runtime the proxy's runtime: {@code runtime_fraction.runtime_key} is read from it per
+ *     request, so a {@code /runtime_modify} applies to the next one
  */
 public record RouteTableOptions(
     HostPortStripping hostPortStripping,
     int listenerPort,
     PerFilterConfigParser perFilterParser,
-    RuntimeSnapshot runtime) {
+    Runtime runtime) {
   public static final RouteTableOptions DEFAULT =
       new RouteTableOptions(HostPortStripping.NONE, 0, PerFilterConfigParser.NONE);
 
@@ -45,7 +47,7 @@ public record RouteTableOptions(
   }
 
   /** These options with the values of {@code runtime}. */
-  public RouteTableOptions withRuntime(RuntimeSnapshot runtime) {
+  public RouteTableOptions withRuntime(Runtime runtime) {
     return new RouteTableOptions(hostPortStripping, listenerPort, perFilterParser, runtime);
   }
 

@@ -14,25 +14,28 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Envoy's runtime as Attaché has it: the bootstrap's {@code layered_runtime}, its static layers
- * flattened to dotted keys and merged in order (a later layer overrides an earlier one), and an
- * admin layer that stays empty. The values are fixed for the life of the process, so consumers may
- * resolve them when they compile their config. Immutable; it never reads a disk, an admin request
- * or RTDS.
+ * Envoy's runtime snapshot as Attaché has it: the bootstrap's {@code layered_runtime}, its static
+ * layers flattened to dotted keys, at most one admin layer (filled by {@code /runtime_modify}
+ * through {@link RuntimeLoader}), merged in order (a later layer overrides an earlier one).
+ * Immutable: a change is a new snapshot; it never reads a disk or RTDS.
  */
-public final class RuntimeSnapshot {
+public final class RuntimeSnapshot implements Runtime {
   /** No {@code layered_runtime}: every lookup answers its default. */
-  public static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(List.of(), Map.of());
+  public static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(List.of(), -1);
 
   /** One layer as {@code /runtime} shows it: its name and its own entries. */
   public record Layer(String name, Map<String, RuntimeEntry> entries) {}
 
   private final List<Layer> layers;
+  private final int adminLayer;
   private final Map<String, RuntimeEntry> merged;
 
-  private RuntimeSnapshot(List<Layer> layers, Map<String, RuntimeEntry> merged) {
-    this.layers = layers;
-    this.merged = merged;
+  private RuntimeSnapshot(List<Layer> layers, int adminLayer) {
+    this.layers = List.copyOf(layers);
+    this.adminLayer = adminLayer;
+    Map<String, RuntimeEntry> merged = new LinkedHashMap<>();
+    layers.forEach(layer -> merged.putAll(layer.entries()));
+    this.merged = Map.copyOf(merged);
   }
 
   /**
@@ -43,7 +46,7 @@ public final class RuntimeSnapshot {
    */
   public static RuntimeSnapshot from(LayeredRuntime runtime, String path) throws ConfigException {
     java.util.ArrayList<Layer> layers = new java.util.ArrayList<>();
-    Map<String, RuntimeEntry> merged = new LinkedHashMap<>();
+    int adminLayer = -1;
     Set<String> names = new HashSet<>();
     for (int i = 0; i < runtime.getLayersCount(); i++) {
       RuntimeLayer layer = runtime.getLayers(i);
@@ -58,7 +61,14 @@ public final class RuntimeSnapshot {
       Map<String, RuntimeEntry> entries = new LinkedHashMap<>();
       switch (layer.getLayerSpecifierCase()) {
         case STATIC_LAYER -> walk(layer.getStaticLayer(), "", entries, layerPath + ".static_layer");
-        case ADMIN_LAYER -> {} // empty: Attaché serves no /runtime_modify to fill it
+        case ADMIN_LAYER -> {
+          if (adminLayer >= 0) {
+            throw new ConfigException(
+                layerPath + ".admin_layer",
+                "Too many admin layers specified in LayeredRuntime, at most one may be specified");
+          }
+          adminLayer = i; // empty until /runtime_modify fills it
+        }
         case DISK_LAYER ->
             throw new ConfigException(
                 layerPath + ".disk_layer", "not supported: disk runtime layers are not read");
@@ -67,10 +77,49 @@ public final class RuntimeSnapshot {
                 layerPath + ".rtds_layer", "not supported: RTDS runtime layers are not fetched");
         default -> throw new ConfigException(layerPath, "a runtime layer needs a layer specifier");
       }
-      merged.putAll(entries);
       layers.add(new Layer(layer.getName(), Map.copyOf(entries)));
     }
-    return new RuntimeSnapshot(List.copyOf(layers), Map.copyOf(merged));
+    return new RuntimeSnapshot(layers, adminLayer);
+  }
+
+  /** Whether the layers include an admin layer ({@code /runtime_modify} needs one). */
+  public boolean hasAdminLayer() {
+    return adminLayer >= 0;
+  }
+
+  /** How many keys the admin layer sets (Envoy's {@code runtime.admin_overrides_active}). */
+  public int adminLayerSize() {
+    return adminLayer < 0 ? 0 : layers.get(adminLayer).entries().size();
+  }
+
+  /**
+   * This snapshot with {@code values} merged into the admin layer: each key set to its value (read
+   * as a static layer's string is), an empty value removing the key.
+   *
+   * @throws IllegalStateException when there is no admin layer (Envoy's "No admin layer specified")
+   */
+  RuntimeSnapshot withAdminValues(Map<String, String> values) {
+    if (adminLayer < 0) {
+      throw new IllegalStateException("No admin layer specified");
+    }
+    Layer admin = layers.get(adminLayer);
+    Map<String, RuntimeEntry> entries = new LinkedHashMap<>(admin.entries());
+    values.forEach(
+        (key, value) -> {
+          if (value.isEmpty()) {
+            entries.remove(key);
+          } else {
+            entries.put(key, RuntimeEntry.ofString(value));
+          }
+        });
+    List<Layer> next = new java.util.ArrayList<>(layers);
+    next.set(adminLayer, new Layer(admin.name(), Map.copyOf(entries)));
+    return new RuntimeSnapshot(next, adminLayer);
+  }
+
+  @Override
+  public RuntimeSnapshot snapshot() {
+    return this;
   }
 
   private static void walk(Struct struct, String prefix, Map<String, RuntimeEntry> out, String path)

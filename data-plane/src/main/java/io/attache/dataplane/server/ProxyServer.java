@@ -24,9 +24,11 @@ import io.attache.dataplane.listener.HttpListener;
 import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
+import io.attache.dataplane.listener.OriginalDestinationListeners;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.stats.TagExtractor;
@@ -62,6 +64,7 @@ import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -111,11 +114,14 @@ public final class ProxyServer {
   private final List<HttpListener> listeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
-  private final RuntimeSnapshot runtime;
+  private final RuntimeLoader runtime;
   // Guarded by configLock; read by listenerAddresses from any thread.
   private final Map<String, DynamicListener> dynamicListeners = new ConcurrentHashMap<>();
   private final List<HttpListener> everyDynamicListener = new CopyOnWriteArrayList<>();
   private final Object configLock = new Object();
+  // Static listeners first, then those from LDS; read on event loops at each hand-off.
+  private final OriginalDestinationListeners handOffTargets =
+      new OriginalDestinationListeners(this::servingListeners);
   private volatile Optional<AdsClient> ads = Optional.empty();
   private volatile boolean firstSnapshotApplied;
   private final EventLoopGroup acceptors;
@@ -155,7 +161,7 @@ public final class ProxyServer {
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
-      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config)));
+      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config), handOffTargets));
     }
     listenerStats.listenerAdded.add(listeners.size());
     listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
@@ -198,7 +204,11 @@ public final class ProxyServer {
                 .clusters(clusters::view)
                 .configDump(this::configDump)
                 .listeners(this::listenerAddresses)
-                .runtime(() -> runtime)
+                .runtime(runtime)
+                .unreadyTargets(
+                    () ->
+                        ads.map(client -> client.configDump().unreadyTargets())
+                            .orElse(UnreadyTargetsDumps.getDefaultInstance()))
                 .memory(() -> ProcessMemory.read().toProto())
                 .certificates(
                     () -> CertificateReport.certificates(secrets, options.time().clock().instant()))
@@ -451,7 +461,7 @@ public final class ProxyServer {
   }
 
   private record Validated(
-      RuntimeSnapshot runtime,
+      RuntimeLoader runtime,
       List<ListenerConfig> listeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
@@ -478,10 +488,11 @@ public final class ProxyServer {
           staticSecrets,
           path + ".transport_socket.typed_config.common_tls_context");
     }
-    RuntimeSnapshot runtime =
-        bootstrap.hasLayeredRuntime()
-            ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
-            : RuntimeSnapshot.EMPTY;
+    RuntimeLoader runtime =
+        new RuntimeLoader(
+            bootstrap.hasLayeredRuntime()
+                ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
+                : RuntimeSnapshot.EMPTY);
     List<ListenerConfig> listeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
@@ -508,7 +519,7 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
-    warnUnreadRuntimeKeys(runtime, listeners, warnings);
+    warnUnreadRuntimeKeys(runtime.snapshot(), listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
             ? Optional.of(XdsClientConfig.from(bootstrap, ""))
@@ -543,8 +554,8 @@ public final class ProxyServer {
                 warnings.add(
                     "layered_runtime: ignored: runtime key '"
                         + key
-                        + "' is read by no static route's runtime_fraction (the only runtime"
-                        + " keys Attaché reads)"));
+                        + "' is read by no static route's runtime_fraction (route match and"
+                        + " request mirror fractions are the only runtime keys Attaché reads)"));
   }
 
   /**
@@ -627,6 +638,10 @@ public final class ProxyServer {
    */
   private synchronized void flushStats() {
     serverStats.refresh();
+    RuntimeSnapshot values = runtime.snapshot();
+    stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
+    stats.gauge("runtime.num_keys").set(values.keys().size());
+    stats.gauge("runtime.num_layers").set(values.layers().size());
     ads.ifPresent(
         client -> {
           XdsConfigDump dump = client.configDump();
@@ -641,6 +656,13 @@ public final class ProxyServer {
             ? ServerInitState.INITIALIZED
             : ServerInitState.INITIALIZING,
         healthCheck.status());
+  }
+
+  /** Every listener a {@code use_original_dst} listener may hand a connection to. */
+  private List<HttpListener> servingListeners() {
+    List<HttpListener> all = new ArrayList<>(listeners);
+    dynamicListeners.values().forEach(l -> all.add(l.listener));
+    return all;
   }
 
   /** Open downstream connections over every listener, static and from LDS. */
@@ -862,13 +884,16 @@ public final class ProxyServer {
     OwnedContext context = newContext(config, new ActiveStreams());
     AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
-        previous.isPresent() && previous.get().listener.config().address().equals(config.address());
+        previous.isPresent()
+            && previous.get().listener.config().address().equals(config.address())
+            && previous.get().listener.config().bindToPort() == config.bindToPort();
     return new PreparedListener(
         config.name(),
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
-                : new HttpListener(config, () -> current.get().runtime(), listenerStats(config)),
+                : new HttpListener(
+                    config, () -> current.get().runtime(), listenerStats(config), handOffTargets),
             current,
             key),
         previous,

@@ -95,6 +95,38 @@ final class RunningCluster implements ClusterHandle {
     this.tcpUpstream =
         new TcpUpstream(
             definition.connectTimeout(), stats, transport != UpstreamTransport.PLAINTEXT);
+    cluster.addMembershipListener(this::dropPoolsOfRemovedHosts);
+  }
+
+  /**
+   * A host that left the cluster (EDS, or an ORIGINAL_DST host swept by {@code cleanup_interval})
+   * loses its pools on every loop, as Envoy drains and deletes them: idle connections close now,
+   * busy ones when their exchange ends. Runs under the cluster's lock, so it only queues the work.
+   */
+  private void dropPoolsOfRemovedHosts(List<Host> added, List<Host> removed) {
+    java.util.Set<InetSocketAddress> gone = new java.util.HashSet<>();
+    removed.forEach(h -> gone.add(h.address()));
+    added.forEach(h -> gone.remove(h.address())); // the same address re-announced keeps its pools
+    if (gone.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<EventLoop, Map<PoolKey, HostConnectionPool>> e : pools.entrySet()) {
+      if (!e.getKey().isShuttingDown()) {
+        e.getKey()
+            .execute(
+                () ->
+                    e.getValue()
+                        .entrySet()
+                        .removeIf(
+                            pool -> {
+                              if (!gone.contains(pool.getKey().address())) {
+                                return false;
+                              }
+                              pool.getValue().drain();
+                              return true;
+                            }));
+      }
+    }
   }
 
   /** Pools are per host and, for USE_DOWNSTREAM_PROTOCOL clusters, per protocol. */

@@ -19,6 +19,7 @@ public final class StatsStore {
   private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
   private final Map<String, Histogram> histograms = new ConcurrentHashMap<>();
   private final Function<String, List<Double>> bucketsForName;
+  private final RecentLookups recentLookups = new RecentLookups();
 
   public StatsStore() {
     this(name -> Histogram.DEFAULT_BUCKETS);
@@ -29,15 +30,23 @@ public final class StatsStore {
   }
 
   public Counter counter(String name) {
+    recentLookups.lookedUp(name);
     return counters.computeIfAbsent(name, Counter::new);
   }
 
   public Gauge gauge(String name) {
+    recentLookups.lookedUp(name);
     return gauges.computeIfAbsent(name, Gauge::new);
   }
 
   public Histogram histogram(String name) {
+    recentLookups.lookedUp(name);
     return histograms.computeIfAbsent(name, n -> new Histogram(n, bucketsForName.apply(n)));
+  }
+
+  /** Every lookup by name above, for {@code /stats/recentlookups}. */
+  public RecentLookups recentLookups() {
+    return recentLookups;
   }
 
   /** A consistent-enough, name-ordered copy of all counters. */

@@ -731,7 +731,9 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         }
       }
     }
-    dump = XdsConfigDump.of(accepted, active, ackedVersions, rejections, resourceRejections);
+    dump =
+        XdsConfigDump.of(
+            accepted, active, ackedVersions, rejections, resourceRejections, Set.copyOf(settled));
   }
 
   private void wildcardFetchTimedOut(XdsResourceType type) {

@@ -2,14 +2,19 @@ package io.attache.dataplane.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Timestamp;
+import io.attache.dataplane.hash.XxHash64;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.EndpointsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
 import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.admin.v3.UpdateFailureState;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeSet;
 
@@ -20,15 +25,17 @@ import java.util.TreeSet;
  * rejected resource, the response version, the reason and when). As in Envoy, a rejected listener
  * the proxy holds no version of appears by name with its {@code error_state} only; the other types
  * have no name outside the resource, so a rejected resource never held is told only by the NACK and
- * by {@link #lastRejections}, the last rejected response per type. The integrator adds these to the
- * static parts it already dumps. Immutable.
+ * by {@link #lastRejections}, the last rejected response per type. {@link #unreadyTargets} is
+ * {@code /init_dump}'s answer. The integrator adds these to the static parts it already dumps.
+ * Immutable.
  */
 public record XdsConfigDump(
     ClustersConfigDump clusters,
     ListenersConfigDump listeners,
     RoutesConfigDump routes,
     EndpointsConfigDump endpoints,
-    Map<XdsResourceType, UpdateFailureState> lastRejections) {
+    Map<XdsResourceType, UpdateFailureState> lastRejections,
+    UnreadyTargetsDumps unreadyTargets) {
 
   public XdsConfigDump {
     lastRejections = Map.copyOf(lastRejections);
@@ -40,14 +47,16 @@ public record XdsConfigDump(
           ListenersConfigDump.getDefaultInstance(),
           RoutesConfigDump.getDefaultInstance(),
           EndpointsConfigDump.getDefaultInstance(),
-          Map.of());
+          Map.of(),
+          UnreadyTargetsDumps.getDefaultInstance());
 
   static XdsConfigDump of(
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
       Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> active,
       Map<XdsResourceType, String> ackedVersions,
       Map<XdsResourceType, AdsClient.Rejection> rejections,
-      Map<Dependency.Key, AdsClient.ResourceRejection> resourceRejections) {
+      Map<Dependency.Key, AdsClient.ResourceRejection> resourceRejections,
+      Set<Dependency.Key> settled) {
     Map<XdsResourceType, SortedMap<String, UpdateFailureState>> errors =
         new java.util.EnumMap<>(XdsResourceType.class);
     for (XdsResourceType type : XdsResourceType.values()) {
@@ -60,7 +69,48 @@ public record XdsConfigDump(
         listeners(accepted, active, ackedVersions, errors.get(XdsResourceType.LISTENER)),
         routes(accepted, errors.get(XdsResourceType.ROUTE)),
         endpoints(accepted, errors.get(XdsResourceType.ENDPOINT)),
-        failures(rejections));
+        failures(rejections),
+        unreadyTargets(accepted, settled));
+  }
+
+  /**
+   * Envoy's {@code /init_dump}: one init manager per listener that still warms ({@code
+   * Listener-local-init-manager <name> <hash>}), holding the targets it waits for under Envoy's
+   * names ({@code RdsRouteConfigSubscription init <route>}, {@code SdsApi <secret>}). A dependency
+   * that arrived or whose initial fetch timed out is ready.
+   */
+  private static UnreadyTargetsDumps unreadyTargets(
+      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
+      Set<Dependency.Key> settled) {
+    UnreadyTargetsDumps.Builder dumps = UnreadyTargetsDumps.newBuilder();
+    for (AdsClient.Accepted listener : accepted.get(XdsResourceType.LISTENER).values()) {
+      List<String> targets = new ArrayList<>();
+      for (Dependency d : listener.parsed().dependencies()) {
+        if (!accepted.get(d.type()).containsKey(d.name()) && !settled.contains(d.key())) {
+          targets.add(initTargetName(d));
+        }
+      }
+      if (!targets.isEmpty()) {
+        long hash = XxHash64.hash(listener.parsed().proto().toByteArray());
+        dumps.addUnreadyTargetsDumps(
+            UnreadyTargetsDumps.UnreadyTargetsDump.newBuilder()
+                .setName(
+                    "Listener-local-init-manager "
+                        + listener.parsed().name()
+                        + " "
+                        + Long.toUnsignedString(hash))
+                .addAllTargetNames(targets));
+      }
+    }
+    return dumps.build();
+  }
+
+  private static String initTargetName(Dependency dependency) {
+    return switch (dependency.type()) {
+      case ROUTE -> "RdsRouteConfigSubscription init " + dependency.name();
+      case SECRET -> "SdsApi " + dependency.name();
+      default -> dependency.type().name() + " " + dependency.name();
+    };
   }
 
   private static UpdateFailureState errorState(AdsClient.ResourceRejection rejection) {

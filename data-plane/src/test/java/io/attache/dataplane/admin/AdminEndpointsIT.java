@@ -9,6 +9,11 @@ import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.testing.ProxyHarness;
 import io.envoyproxy.envoy.admin.v3.Listeners;
 import io.envoyproxy.envoy.admin.v3.Memory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,6 +66,57 @@ class AdminEndpointsIT {
           .containsExactly("0", "100");
       assertThat(canary.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("100");
     }
+  }
+
+  @Test
+  void runtimeModifyTurnsARoutesRuntimeFractionOnForTheNextRequest() throws Exception {
+    String runtime =
+        """
+        stats_flush_on_admin: true
+        layered_runtime:
+          layers:
+          - name: static
+            static_layer: { routing: { canary: 0 } }
+          - name: admin
+            admin_layer: {}
+        """;
+    String routes =
+        """
+        - match:
+            prefix: "/"
+            runtime_fraction:
+              default_value: { numerator: 0, denominator: HUNDRED }
+              runtime_key: routing.canary
+          direct_response: { status: 200, body: { inline_string: canary } }
+        - match: { prefix: "/" }
+          direct_response: { status: 200, body: { inline_string: stable } }
+        """;
+    try (ProxyHarness proxy = ProxyHarness.start(runtime + bootstrap("", routes, ""))) {
+      assertThat(proxy.get("/").body()).isEqualTo("stable");
+
+      assertThat(adminPost(proxy, "/runtime_modify?routing.canary=100").statusCode())
+          .isEqualTo(200);
+      assertThat(proxy.get("/").body()).isEqualTo("canary");
+      assertThat(proxy.admin("/stats?filter=runtime"))
+          .contains("runtime.admin_overrides_active: 1")
+          .contains("runtime.num_keys: 1")
+          .contains("runtime.num_layers: 2");
+
+      assertThat(adminPost(proxy, "/runtime_modify?routing.canary=").statusCode()).isEqualTo(200);
+      assertThat(proxy.get("/").body()).isEqualTo("stable");
+    }
+  }
+
+  private static HttpResponse<String> adminPost(ProxyHarness proxy, String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + proxy.server().adminAddress().getPort() + path))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.upstream.HealthFlag;
@@ -18,6 +19,7 @@ import io.envoyproxy.envoy.admin.v3.ListenerStatus;
 import io.envoyproxy.envoy.admin.v3.Listeners;
 import io.envoyproxy.envoy.admin.v3.Memory;
 import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
+import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -83,7 +85,7 @@ class AdminServerTest {
                       new TreeMap<>(),
                       99.5,
                       -1))));
-  private final RuntimeSnapshot runtime = runtime();
+  private final RuntimeLoader runtime = new RuntimeLoader(runtime());
   private AdminServer server;
   private String base;
 
@@ -118,7 +120,7 @@ class AdminServerTest {
                   listeners.put("ingress-v6", new InetSocketAddress("::1", 10001));
                   return listeners;
                 })
-            .runtime(() -> runtime)
+            .runtime(runtime)
             .memory(
                 () ->
                     Memory.newBuilder()
@@ -140,6 +142,14 @@ class AdminServerTest {
                                         .addSubjectAltNames(
                                             SubjectAlternateName.newBuilder()
                                                 .setUri("spiffe://mesh/ns/shop/sa/web"))))
+                        .build())
+            .unreadyTargets(
+                () ->
+                    UnreadyTargetsDumps.newBuilder()
+                        .addUnreadyTargetsDumps(
+                            UnreadyTargetsDumps.UnreadyTargetsDump.newBuilder()
+                                .setName("Listener-local-init-manager ingress 42")
+                                .addTargetNames("RdsRouteConfigSubscription init local_route"))
                         .build())
             .onQuitQuitQuit(quits::incrementAndGet)
             .ticker(now::get)
@@ -169,6 +179,55 @@ class AdminServerTest {
             .POST(HttpRequest.BodyPublishers.noBody())
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void initDumpListsTheListenersInitTargetsAndAnUnknownMaskSelectsNothing() throws Exception {
+    for (String path : List.of("/init_dump", "/init_dump?mask=listener")) {
+      UnreadyTargetsDumps.Builder dump = UnreadyTargetsDumps.newBuilder();
+      JsonFormat.parser().merge(get(path).body(), dump);
+      assertThat(dump.getUnreadyTargetsDumpsList())
+          .as(path)
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.getName()).isEqualTo("Listener-local-init-manager ingress 42");
+                assertThat(d.getTargetNamesList())
+                    .containsExactly("RdsRouteConfigSubscription init local_route");
+              });
+    }
+    HttpResponse<String> other = get("/init_dump?mask=cluster");
+    assertThat(other.statusCode()).isEqualTo(200);
+    assertThat(other.body()).isEqualTo("{\n}\n");
+  }
+
+  @Test
+  void recentLookupsCountStatNameLookupsOnceEnabledAndClearResetsTheTotal() throws Exception {
+    stats.counter("cluster.backend.upstream_rq_total");
+    assertThat(get("/stats/recentlookups").body())
+        .isEqualTo(
+            "Lookup tracking is not enabled. Use /stats/recentlookups/enable to enable.\n"
+                + "\ntotal: 1\n");
+    assertThat(get("/stats/recentlookups/enable").statusCode()).isEqualTo(405);
+
+    assertThat(post("/stats/recentlookups/enable").body()).isEqualTo("OK\n");
+    stats.counter("cluster.backend.upstream_rq_total");
+    stats.counter("cluster.backend.upstream_rq_total");
+    stats.gauge("cluster.backend.upstream_cx_active");
+    assertThat(get("/stats/recentlookups").body())
+        .isEqualTo(
+            "   Count Lookup\n"
+                + "       1 cluster.backend.upstream_cx_active\n"
+                + "       2 cluster.backend.upstream_rq_total\n"
+                + "\ntotal: 4\n");
+
+    assertThat(post("/stats/recentlookups/clear").body()).isEqualTo("OK\n");
+    assertThat(get("/stats/recentlookups").body()).isEqualTo("   Count Lookup\n\ntotal: 0\n");
+
+    assertThat(post("/stats/recentlookups/disable").body()).isEqualTo("OK\n");
+    stats.counter("cluster.backend.upstream_rq_total");
+    assertThat(get("/stats/recentlookups").body()).startsWith("Lookup tracking is not enabled.");
+    assertThat(get("/stats/recentlookups").body()).endsWith("\ntotal: 1\n");
   }
 
   @Test
@@ -611,6 +670,48 @@ class AdminServerTest {
   }
 
   @Test
+  void runtimeModifySetsAndRemovesAdminLayerValuesOverTheStaticLayers() throws Exception {
+    assertThat(get("/runtime_modify?routing.canary=90").statusCode()).isEqualTo(405);
+    HttpResponse<String> set = post("/runtime_modify?routing.canary=90&feature.x=on");
+    assertThat(set.statusCode()).isEqualTo(200);
+    assertThat(set.body()).isEqualTo("OK\n");
+
+    Struct entries = struct(get("/runtime").body()).getFieldsOrThrow("entries").getStructValue();
+    Struct canary = entries.getFieldsOrThrow("routing.canary").getStructValue();
+    assertThat(canary.getFieldsOrThrow("layer_values").getListValue().getValuesList())
+        .extracting(com.google.protobuf.Value::getStringValue)
+        .containsExactly("5", "50", "90");
+    assertThat(canary.getFieldsOrThrow("final_value").getStringValue()).isEqualTo("90");
+    assertThat(runtime.snapshot().get("feature.x").orElseThrow().raw()).isEqualTo("on");
+
+    assertThat(post("/runtime_modify?routing.canary=").statusCode()).isEqualTo(200);
+    assertThat(runtime.snapshot().get("routing.canary").orElseThrow().raw())
+        .as("removing the override uncovers the static layers' value")
+        .isEqualTo("50");
+    HttpResponse<String> usage = post("/runtime_modify");
+    assertThat(usage.statusCode()).isEqualTo(400);
+    assertThat(usage.body()).startsWith("usage: /runtime_modify?key1=value1");
+  }
+
+  @Test
+  void runtimeModifyIsRefusedWithoutAnAdminLayerAsEnvoyRefusesIt() throws Exception {
+    try (AdminServer bare =
+        new AdminServer(
+            AdminConfig.listeningOn(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            AdminSources.builder().build())) {
+      int port = bare.start().getPort();
+      HttpResponse<String> refused =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/runtime_modify?a=1"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.body()).isEqualTo("No admin layer specified");
+    }
+  }
+
+  @Test
   void memoryParsesAsEnvoysAdminMemory() throws Exception {
     HttpResponse<String> response = get("/memory");
     assertThat(response.statusCode()).isEqualTo(200);
@@ -638,6 +739,10 @@ class AdminServerTest {
         .contains("<a href='/listeners'>listeners</a></td><td>print listener info</td>")
         .contains("<a href='/runtime'>runtime</a>")
         .contains("<a href='/memory'>memory</a>")
+        .contains("<a href='/init_dump'>init_dump</a>")
+        .contains("<a href='/stats/recentlookups'>stats/recentlookups</a>")
+        .contains("<form action='/runtime_modify' method='post'>")
+        .contains("<form action='/stats/recentlookups/enable' method='post'>")
         .contains(
             "<form action='/quitquitquit' method='post'><button type='submit'>quitquitquit</button></form></td><td>exit the server</td>")
         .doesNotContain("<a href='/quitquitquit'>")

@@ -109,6 +109,43 @@ class TransparentInterceptionNetnsIT {
   }
 
   @Test
+  void aUseOriginalDstListenerHandsEachConnectionToTheListenerOnItsOriginalDestination()
+      throws Exception {
+    startEcho(remote, 7070);
+    startProxy("use-original-dst-bootstrap.yaml", "PassthroughCluster");
+    intercept();
+
+    String[] exact = call(REMOTE_IP, 8080, "/flaky").split(" ", 2);
+    assertThat(exact[0])
+        .as("the exact-address listener's retry policy: %s", exact[1])
+        .isEqualTo("200");
+    assertThat(JSON.readTree(exact[1]).get("headers").path("x-served-by").asText())
+        .isEqualTo(REMOTE_IP + "_8080");
+    assertThat(stat("cluster.payments.upstream_rq_retry")).isEqualTo(1);
+
+    String[] wildcard = call(REMOTE_IP, 9090, "/").split(" ", 2);
+    assertThat(wildcard[0]).as(wildcard[1]).isEqualTo("200");
+    assertThat(JSON.readTree(wildcard[1]).get("headers").path("x-served-by").asText())
+        .as("no listener on the exact address: the wildcard one of the port")
+        .isEqualTo("0.0.0.0_9090");
+
+    String unowned = call(REMOTE_IP, 7070, "/");
+    assertThat(unowned)
+        .as("no listener owns it: the virtual listener's own chain")
+        .startsWith("200 ");
+    assertThat(JSON.readTree(unowned.split(" ", 2)[1]).get("headers").has("x-served-by")).isFalse();
+    assertThat(stat("cluster.PassthroughCluster.upstream_cx_total")).isEqualTo(1);
+
+    assertThat(stat("listener." + REMOTE_IP + "_8080.downstream_cx_total"))
+        .as("a connection is counted by the listener that serves it")
+        .isEqualTo(1);
+    assertThat(stat("listener.0.0.0.0_9090.downstream_cx_total")).isEqualTo(1);
+    assertThat(stat("listener.0.0.0.0_15001.downstream_cx_total"))
+        .as("the virtual listener kept only the connection no other listener owns")
+        .isEqualTo(1);
+  }
+
+  @Test
   void registryOnlyClosesAConnectionToAnAddressNoServiceOwns() throws Exception {
     startProxy("BlackHoleCluster");
     intercept();
@@ -138,8 +175,12 @@ class TransparentInterceptionNetnsIT {
 
   /** The proxy, as root (the uid iptables excludes), with the transparent outbound listener. */
   private void startProxy(String unknownDestinations) throws IOException {
+    startProxy("transparent-bootstrap.yaml", unknownDestinations);
+  }
+
+  private void startProxy(String resource, String unknownDestinations) throws IOException {
     String bootstrap;
-    try (InputStream in = getClass().getResourceAsStream("transparent-bootstrap.yaml")) {
+    try (InputStream in = getClass().getResourceAsStream(resource)) {
       bootstrap =
           new String(in.readAllBytes(), StandardCharsets.UTF_8)
               .replace("${REMOTE_IP}", REMOTE_IP)

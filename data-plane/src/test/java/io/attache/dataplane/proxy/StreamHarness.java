@@ -136,6 +136,13 @@ public final class StreamHarness {
   public final class RecordingDownstream implements DownstreamSink {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     public final List<HttpObject> written = new ArrayList<>();
+
+    /**
+     * Every write and flush in order ({@code "response head"}, {@code "last content then flush"},
+     * {@code "flush"}): where a flush falls decides how many sends reach the socket.
+     */
+    public final List<String> socketWrites = new ArrayList<>();
+
     public int readsRequested;
     public boolean completed;
     public boolean closeRequested;
@@ -201,16 +208,33 @@ public final class StreamHarness {
     @Override
     public ChannelFuture write(HttpObject msg) {
       written.add(msg);
+      socketWrites.add(kind(msg) + " then flush");
       return channel.newSucceededFuture();
     }
 
     @Override
     public ChannelFuture writeUnflushed(HttpObject msg) {
-      return write(msg);
+      written.add(msg);
+      socketWrites.add(kind(msg));
+      return channel.newSucceededFuture();
     }
 
     @Override
-    public void flush() {}
+    public void flush() {
+      socketWrites.add("flush");
+    }
+
+    private static String kind(HttpObject msg) {
+      if (msg instanceof FullHttpResponse) {
+        return "full response";
+      }
+      if (msg instanceof HttpResponse) {
+        return "response head";
+      }
+      return msg instanceof io.netty.handler.codec.http.LastHttpContent
+          ? "last content"
+          : "content";
+    }
 
     @Override
     public DeadlineTimer routeTimer() {

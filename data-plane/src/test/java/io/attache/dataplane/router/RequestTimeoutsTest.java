@@ -39,7 +39,8 @@ class RequestTimeoutsTest {
         OptionalInt.empty(),
         503,
         false,
-        false);
+        false,
+        java.util.List.of());
   }
 
   private static HttpHeaders headers(String... pairs) {

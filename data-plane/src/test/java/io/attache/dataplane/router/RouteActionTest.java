@@ -55,7 +55,8 @@ class RouteActionTest {
                 OptionalInt.empty(),
                 503,
                 false,
-                false));
+                false,
+                java.util.List.of()));
   }
 
   @Test

@@ -475,6 +475,35 @@ class AdsClientTest {
     assertThat(scheduler.pending()).as("the warming timer is disarmed").isEmpty();
   }
 
+  @ParameterizedTest
+  @EnumSource(value = ApiType.class, names = "STATE_OF_THE_WORLD")
+  void aListenerWaitingForItsRouteConfigIsAnUnreadyInitTargetUntilTheFetchTimesOut(ApiType type)
+      throws Exception {
+    start(type);
+    server.setSnapshot(
+        snapshot(
+            "1", List.of(), List.of(), List.of(rdsListener("ingress", "local_route")), List.of()));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.configDump().unreadyTargets().getUnreadyTargetsDumpsList())
+                    .singleElement()
+                    .satisfies(
+                        dump -> {
+                          assertThat(dump.getName())
+                              .matches("Listener-local-init-manager ingress [0-9]+");
+                          assertThat(dump.getTargetNamesList())
+                              .containsExactly("RdsRouteConfigSubscription init local_route");
+                        }));
+    await().atMost(WAIT).until(() -> !scheduler.pending().isEmpty());
+
+    assertThat(scheduler.runPending()).isEqualTo(1);
+
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    assertThat(client.configDump().unreadyTargets().getUnreadyTargetsDumpsList()).isEmpty();
+  }
+
   // Delta variant not yet passing against java-control-plane's delta server (undiagnosed: a
   // wildcard initial-fetch timer stays armed); tracked in the report of the ads branch.
   @ParameterizedTest

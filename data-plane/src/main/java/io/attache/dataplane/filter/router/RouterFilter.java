@@ -18,6 +18,7 @@ import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.retry.ResetReason;
 import io.attache.dataplane.retry.RetryState;
 import io.attache.dataplane.retry.RetryStatus;
+import io.attache.dataplane.router.RequestMirrorPolicy;
 import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
 import io.attache.dataplane.upstream.lb.LbContext;
@@ -34,6 +35,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -73,6 +76,8 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   private boolean responseStarted;
   private boolean responseComplete;
   private boolean destroyed;
+  private List<ShadowRequest> shadows = List.of();
+  private boolean shadowAbandonCounted;
 
   RouterFilter(RouterFilterFactory shared) {
     this.shared = shared;
@@ -110,6 +115,9 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   @Override
   public FilterDataStatus decodeData(HttpContent content, boolean endStream) {
     boolean last = content instanceof LastHttpContent;
+    if (!shadows.isEmpty()) {
+      copyToShadows(content, last);
+    }
     if (last) {
       markRequestComplete();
       startRouteTimer();
@@ -185,7 +193,83 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     gateAdmitted = true;
+    startShadows();
     startAttempt();
+  }
+
+  /**
+   * Envoy's request mirroring: for each of the route's mirror policies this request is admitted by
+   * (one random draw for all of them, as Envoy uses the stream's stable random), a shadow of the
+   * request as the route finalised it goes to the policy's cluster, with {@code -shadow} on its
+   * authority. A cluster that does not exist is skipped, as Envoy's shadow writer does.
+   */
+  private void startShadows() {
+    List<RequestMirrorPolicy> policies = route.policy().requestMirrorPolicies();
+    if (policies.isEmpty()) {
+      return;
+    }
+    long random = shared.context.random().nextLong();
+    List<ShadowRequest> started = new ArrayList<>(policies.size());
+    for (RequestMirrorPolicy policy : policies) {
+      if (!policy.admits(random)) {
+        continue;
+      }
+      ClusterHandle shadowCluster =
+          policy.clusterFor(request.headers()).map(shared.context.clusters()).orElse(null);
+      if (shadowCluster == null) {
+        continue;
+      }
+      ShadowRequest shadow =
+          new ShadowRequest(
+              shadowCluster,
+              route.policy().priority(),
+              ShadowRequest.head(
+                  request, policy.shadowAuthority(request.headers().get(HttpHeaderNames.HOST, ""))),
+              callbacks.eventLoop(),
+              callbacks.connection().http2(),
+              callbacks.scheduler(),
+              timeouts.globalDisabled() ? Duration.ZERO : timeouts.global(),
+              route.policy().perRequestBufferLimitBytes().orElse(RequestBody.DEFAULT_BUFFER_LIMIT));
+      if (request instanceof FullHttpRequest full) {
+        if (!shadow.onBody(full.content())) {
+          shadowAbandoned();
+        }
+        shadow.onTrailers(full.trailingHeaders());
+      }
+      started.add(shadow);
+    }
+    shadows = started;
+    if (requestComplete) {
+      shadows.forEach(ShadowRequest::send);
+    }
+  }
+
+  /**
+   * Envoy keeps one buffer for replay and shadowing: when the body outgrows it, both are abandoned
+   * and {@code retry_or_shadow_abandoned} counts the request once.
+   */
+  private void shadowAbandoned() {
+    if (shadowAbandonCounted) {
+      return;
+    }
+    shadowAbandonCounted = true;
+    if (retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY) {
+      retryState.disableBecauseBodyTooLarge();
+    } else {
+      cluster.retryContext(route.policy().priority()).stats().shadowAbandoned();
+    }
+  }
+
+  private void copyToShadows(HttpContent content, boolean last) {
+    for (ShadowRequest shadow : shadows) {
+      if (!shadow.onBody(content.content())) {
+        shadowAbandoned();
+      }
+      if (last) {
+        shadow.onTrailers(((LastHttpContent) content).trailingHeaders());
+        shadow.send();
+      }
+    }
   }
 
   /** What an ORIGINAL_DST cluster picks its host by: the original destination, a header. */
@@ -606,5 +690,6 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
           .onResult(code > 0 && code < 500 && !info.hasFlag(ResponseFlag.UPSTREAM_REMOTE_RESET));
     }
     body.release();
+    shadows.forEach(ShadowRequest::cancel);
   }
 }

@@ -167,7 +167,12 @@ final class UpstreamRequest {
       return;
     }
     ended = true;
-    router.flushDownstream(); // the reader goes now: its read-complete flush will not come
+    if (outcome != UpstreamOutcome.COMPLETED) {
+      // The reader goes now: its read-complete flush will not come. A completed attempt needs no
+      // flush here: the router writes the response's end next, and that write flushes, so a
+      // response read in one batch still leaves in one send (flushing here split it in two).
+      router.flushDownstream();
+    }
     if (perTryTimer != null) {
       perTryTimer.cancel();
     }

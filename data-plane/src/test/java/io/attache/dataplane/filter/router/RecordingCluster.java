@@ -27,9 +27,9 @@ import java.util.List;
  * A cluster of one host whose every upstream stream is an {@link EmbeddedChannel} the test reads
  * the request from and writes the response into; records what the router reported to it.
  */
-final class RecordingCluster implements ClusterHandle {
-  final List<EmbeddedChannel> upstreams = new ArrayList<>();
-  final List<String> events = new ArrayList<>();
+public final class RecordingCluster implements ClusterHandle {
+  public final List<EmbeddedChannel> upstreams = new ArrayList<>();
+  public final List<String> events = new ArrayList<>();
   private final String name;
   private final ResourceManager breakers;
   private final ClusterRetryContext retry;
@@ -52,7 +52,7 @@ final class RecordingCluster implements ClusterHandle {
         }
       };
 
-  RecordingCluster(String name, StatsStore stats, RandomSource random) {
+  public RecordingCluster(String name, StatsStore stats, RandomSource random) {
     this.name = name;
     this.breakers =
         ResourceManager.create(

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
@@ -126,6 +127,27 @@ class RouterFilterTest {
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(status),
             Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aResponseReadInOneUpstreamReadLeavesInOneSendWithNoFlushBetweenHeadAndBody()
+      throws Exception {
+    StreamHarness h = start();
+    h.request(get("/one-read"));
+    EmbeddedChannel upstream = cluster.upstreams.get(0);
+    ReferenceCountUtil.release(upstream.readOutbound());
+    ReferenceCountUtil.release(upstream.readOutbound());
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set("content-length", 5);
+
+    upstream.writeInbound(
+        head,
+        new io.netty.handler.codec.http.DefaultLastHttpContent(
+            Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8)));
+
+    assertThat(h.downstream.socketWrites)
+        .containsExactly("response head", "last content then flush");
+    assertThat(h.finished()).isTrue();
   }
 
   @Test

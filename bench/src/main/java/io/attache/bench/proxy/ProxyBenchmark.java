@@ -101,9 +101,10 @@ public final class ProxyBenchmark implements Callable<Integer> {
   @Option(
       names = "--attache",
       description =
-          "an Attaché contestant as label=JVM flags; repeat to compare flag sets in the same run."
-              + " The first is the one the ratios are computed for. Default: attache=<launcher"
-              + " default flags>")
+          "an Attaché contestant as label=JVM flags, optionally led by a java binary's path"
+              + " (label=/path/to/bin/java flags) to compare JDKs; repeat to compare in the same"
+              + " run. The first is the one the ratios are computed for. Default:"
+              + " attache=<launcher default flags>")
   List<String> attacheVariants = new ArrayList<>();
 
   @Option(names = "--no-nginx", description = "leave NGINX proxy out")
@@ -354,9 +355,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
           bootstrap,
           BenchConfigs.proxyBootstrap(
               ports, ports.attache(variant), ports.attacheAdmin(variant), clusters));
-      List<String> command = new ArrayList<>();
-      command.add(javaBinary());
-      command.addAll(splitFlags(v.getValue()));
+      List<String> command = JvmCommand.of(v.getValue(), javaBinary()).command();
       if (profileSeconds > 0 && profiler.equals("jfr")) {
         command.add(
             "-XX:StartFlightRecording=settings=profile,delay=%ds,duration=%ds,filename=%s"
@@ -393,16 +392,6 @@ public final class ProxyBenchmark implements Callable<Integer> {
       variants.put(spec.substring(0, eq), spec.substring(eq + 1).trim());
     }
     return variants;
-  }
-
-  static List<String> splitFlags(String flags) {
-    List<String> out = new ArrayList<>();
-    for (String f : flags.trim().split("\\s+")) {
-      if (!f.isEmpty()) {
-        out.add(f);
-      }
-    }
-    return out;
   }
 
   private ProcessHandle startNginx(String name, String config) throws IOException {
@@ -840,11 +829,20 @@ public final class ProxyBenchmark implements Callable<Integer> {
     out.append("- ").append(Commands.firstLine(workDir, javaBinary(), "-version")).append('\n');
     for (Target t : targets) {
       if (t.flags() != null) {
+        JvmCommand jvm = JvmCommand.of(t.flags(), javaBinary());
         out.append("- Attaché `")
             .append(t.name())
             .append("` JVM flags: `")
-            .append(t.flags().isEmpty() ? "(JVM defaults)" : t.flags())
-            .append("`, `--concurrency 1`\n");
+            .append(jvm.flags().isEmpty() ? "(JVM defaults)" : String.join(" ", jvm.flags()))
+            .append("`, `--concurrency 1`");
+        if (!jvm.java().equals(javaBinary())) {
+          out.append(", on `")
+              .append(Commands.firstLine(workDir, jvm.java(), "-version").strip())
+              .append("` (`")
+              .append(jvm.java())
+              .append("`)");
+        }
+        out.append('\n');
       }
     }
     out.append(

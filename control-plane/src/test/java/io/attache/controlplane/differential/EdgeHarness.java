@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,9 @@ import java.util.concurrent.Executors;
  * clusters and the edge listener written through REST before the data plane starts, then each
  * scenario in turn, each deterministic one followed by the stats its traffic moved; last, the
  * access log, line by line per tagged request of a deterministic scenario ({@code
- * access-log/<scenario>}), and every line without a tag ({@code access-log}). Returns observations
- * only; judging them is the {@link Differ}'s job.
+ * access-log/<scenario>}), and every line without a tag ({@code access-log}); last of all the shape
+ * of {@code /clusters?format=json} and {@code /config_dump} ({@link AdminShape}). Returns
+ * observations only; judging them is the {@link Differ}'s job.
  */
 final class EdgeHarness {
 
@@ -108,6 +110,14 @@ final class EdgeHarness {
             }
           }
           observations.addAll(accessLogObservations(probe, accessLog, tags, roleByPort));
+          Set<String> deterministicClusters = new HashSet<>();
+          for (int i = 0; i < scenarios.size(); i++) {
+            if (scenarios.get(i).deterministic()) {
+              deterministicClusters.addAll(setups.get(i).clusters());
+            }
+          }
+          observations.addAll(
+              AdminShape.observe(dataPlane.adminPort(), roleByPort, deterministicClusters));
           System.out.printf(
               "%s: %d edge scenarios took %d ms after the data plane started%n",
               dataPlane.name(), scenarios.size(), (System.nanoTime() - started) / 1_000_000);

@@ -172,6 +172,50 @@ final class EdgeKnownDifferences {
               "logs the 13 bytes of the body it did not send",
               "the HEAD difference of access-log/local-replies below, over HTTP/2"),
           known(
+              AdminShape.CLUSTERS,
+              "facts\\[[^ ]+ stat names\\]",
+              "lists rq_pending_active among each host's stats",
+              "lists every other host stat (cx_active, cx_connect_fail, cx_total, rq_active,"
+                  + " rq_error, rq_success, rq_timeout, rq_total) but not rq_pending_active",
+              "Attaché's pools queue pending requests per cluster, not per host, so it has no"
+                  + " per-host pending gauge to show; follow-up with the pool admission change"),
+          known(
+              AdminShape.CLUSTERS,
+              "facts\\[edge-cb/cb (cx_total|rq_error)\\]",
+              "charges the host with the second connection it opened for the overflowed request"
+                  + " (cx_total 2) and the refused stream (rq_error 1)",
+              "never reached the host for it (cx_total 1, rq_error 0)",
+              POOL_ADMISSION),
+          known(
+              AdminShape.CLUSTERS,
+              "facts\\[edge-smuggle/smuggle (cx_total|rq_total|rq_success)\\]",
+              "charges the host with the obs-fold request it forwarded",
+              "refused that request at the codec; the host saw nothing",
+              "follows from the obs-fold refusal (request-smuggling above)"),
+          known(
+              AdminShape.CONFIG_DUMP,
+              "facts\\[(config types in order|envoy\\.admin\\.v3\\.ScopedRoutesConfigDump"
+                  + " present)\\]",
+              "dumps an (empty) ScopedRoutesConfigDump between listeners and routes",
+              "dumps the other five sections in Envoy's order and no ScopedRoutesConfigDump",
+              "Attaché implements no scoped routes (docs/xds-support.md); an empty section would"
+                  + " only be for shape — follow-up"),
+          known(
+              AdminShape.CONFIG_DUMP,
+              "facts\\[envoy\\.admin\\.v3\\.BootstrapConfigDump last_updated\\]",
+              "sets the bootstrap's last_updated (when the server loaded it)",
+              "leaves it unset",
+              "the bootstrap's static resources and every dynamic resource's last_updated agree;"
+                  + " stamping the bootstrap's load time is a follow-up"),
+          known(
+              AdminShape.CONFIG_DUMP,
+              "facts\\[envoy\\.admin\\.v3\\.RoutesConfigDump route configs\\]",
+              "lists the edge listener's inline route_config as a static route config (1 static,"
+                  + " 1 dynamic)",
+              "lists only the RDS one (0 static, 1 dynamic)",
+              "the inline route configuration is in the listener's own dump either way; listing"
+                  + " inline routes as static route configs is a follow-up"),
+          known(
               "access-log/local-replies",
               "facts\\[bytesSent\\]",
               "logs 0 body bytes sent for a HEAD answered by a direct response",

@@ -385,9 +385,9 @@ public final class SupportMatrix {
     jwtAuthnMessages(b);
     localRateLimitMessages(b);
     corsMessages(b);
-    bufferMessages(b);
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
+    bufferMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -472,11 +472,27 @@ public final class SupportMatrix {
             "spawn_upstream_span")
         .ignored("verbose", "no span logs");
     b.message(io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor())
-        .honoured("grpc_service", "service_name")
-        .rejected("http_service", "OTLP over HTTP is not supported")
+        .honouredNote(
+            "grpc_service",
+            "OTLP/gRPC through the cluster's pools and transport_socket (TLS, mTLS, SDS); a"
+                + " static collector cluster must speak HTTP/2")
+        .honouredNote(
+            "http_service",
+            "OTLP/HTTP protobuf POST through the cluster's pools and transport_socket; 429, 502,"
+                + " 503 and 504 retried with jittered exponential backoff (5 attempts, 1 s x1.5 to"
+                + " 5 s, Retry-After honoured)")
+        .honoured("service_name")
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HttpService.getDescriptor())
+        .honoured("http_uri")
+        .honouredNote(
+            "request_headers_to_add", "added to every export; append_action must be the default")
+        .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.HttpUri.getDescriptor())
+        .honouredNote("uri", "its authority is the :authority and its path the request path")
+        .honoured("cluster", "timeout");
   }
 
   /** {@code envoy.filters.http.jwt_authn}: docs/security.md, "JWT authentication". */
@@ -532,17 +548,6 @@ public final class SupportMatrix {
         .honoured("disabled", "requirement_name");
   }
 
-  /** {@code envoy.filters.http.buffer}: docs/data-plane.md, "Buffer". */
-  private static void bufferMessages(FieldSupport.Builder b) {
-    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
-        .honouredNote(
-            "max_request_bytes",
-            "the stream's decoder buffer limit while the whole request is buffered; past it 413"
-                + " (downstream_rq_too_large). A content-length is added when absent");
-    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
-        .honoured("disabled", "buffer");
-  }
-
   /**
    * {@code attache.filters.http.service_identity_token} (Attaché's own; Envoy refuses it):
    * docs/security.md, "Signed caller identity".
@@ -557,6 +562,17 @@ public final class SupportMatrix {
         .honouredNote("private_key_pem", "PKCS#8 PEM of an EC P-256 key; tokens are ES256");
     b.message(io.attache.api.ext.v1.ServiceIdentityTokenPerRoute.getDescriptor())
         .honouredNote("audience", "the token's aud; empty or absent: no token on the route");
+  }
+
+  /** {@code envoy.filters.http.buffer}: docs/data-plane.md, "Buffer". */
+  private static void bufferMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
+        .honouredNote(
+            "max_request_bytes",
+            "the stream's decoder buffer limit while the whole request is buffered; past it 413"
+                + " (downstream_rq_too_large). A content-length is added when absent");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
+        .honoured("disabled", "buffer");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

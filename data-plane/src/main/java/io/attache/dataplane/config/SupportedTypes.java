@@ -60,12 +60,12 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
           "envoy.extensions.filters.http.cors.v3.Cors",
           "envoy.extensions.filters.http.cors.v3.CorsPolicy",
-          "envoy.extensions.filters.http.buffer.v3.Buffer",
-          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
           "attache.ext.v1.ServiceIdentityToken",
           "attache.ext.v1.ServiceIdentityTokenPerRoute",
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute");
+          "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+          "envoy.extensions.filters.http.buffer.v3.Buffer",
+          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute");
 
   private SupportedTypes() {}
 

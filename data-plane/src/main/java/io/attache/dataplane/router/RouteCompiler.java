@@ -326,24 +326,25 @@ final class RouteCompiler {
         if (!key.isEmpty()) {
           runtimeKeys.add(key);
         }
+        runtimeFraction(
+            key,
+            proto.getRuntimeFraction().getDefaultValue(),
+            options.runtime(),
+            policyPath + ".runtime_fraction.default_value");
+        // Mirror fractions are resolved when the route table compiles: a /runtime_modify of their
+        // key applies from the next route update on, unlike a route match's runtime_fraction.
         FractionalPercent percent =
-            key.isEmpty()
-                ? proto.getRuntimeFraction().getDefaultValue()
-                : options
-                    .runtime()
-                    .snapshot()
-                    .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue());
+            options
+                .runtime()
+                .snapshot()
+                .fractionalPercent(key, proto.getRuntimeFraction().getDefaultValue());
+        numerator = percent.getNumerator() & 0xFFFFFFFFL;
         denominator =
             switch (percent.getDenominator()) {
-              case HUNDRED -> 100;
               case TEN_THOUSAND -> 10_000;
               case MILLION -> 1_000_000;
-              default ->
-                  throw new ConfigException(
-                      policyPath + ".runtime_fraction.default_value.denominator",
-                      "unknown denominator");
+              default -> 100;
             };
-        numerator = percent.getNumerator() & 0xFFFFFFFFL;
       }
       out.add(
           new RequestMirrorPolicy(

@@ -31,7 +31,6 @@ import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.netty.channel.EventLoopGroup;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -359,17 +358,6 @@ final class ClusterRuntime implements AutoCloseable {
       entry = dynamicClusters.get(name);
     }
     return entry == null ? null : entry.running;
-  }
-
-  /** The first host of a cluster, for side channels (the trace collector); empty if none. */
-  Optional<InetSocketAddress> firstHostAddress(String clusterName) {
-    Entry entry = staticClusters.get(clusterName);
-    if (entry == null) {
-      entry = dynamicClusters.get(clusterName);
-    }
-    return Optional.ofNullable(entry)
-        .flatMap(e -> e.upstream.prioritySet().allHosts().stream().findFirst())
-        .map(h -> h.address());
   }
 
   /** Static clusters in config order, then dynamic ones by name. */

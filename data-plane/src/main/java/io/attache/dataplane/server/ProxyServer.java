@@ -2,6 +2,7 @@ package io.attache.dataplane.server;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
 import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.admin.AdminConfig;
 import io.attache.dataplane.admin.AdminServer;
@@ -49,9 +50,11 @@ import io.attache.dataplane.tls.UpstreamTlsConfig;
 import io.attache.dataplane.tracing.ActiveStreams;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
+import io.attache.dataplane.tracing.OtlpExporterConfig;
 import io.attache.dataplane.tracing.Tracer;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
+import io.attache.dataplane.upstream.ClusterDefinition;
 import io.attache.dataplane.xds.AdsClient;
 import io.attache.dataplane.xds.ApplyResult;
 import io.attache.dataplane.xds.Versioned;
@@ -62,6 +65,7 @@ import io.attache.dataplane.xds.XdsSnapshot;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
+import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
@@ -74,6 +78,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,12 +145,17 @@ public final class ProxyServer {
           });
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile InetSocketAddress adminAddress;
+  // When the bootstrap's inline route configs were loaded: their last_updated in /config_dump.
+  private final Timestamp startedAt;
   private volatile boolean stopping;
 
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
     this.options = options;
+    java.time.Instant now = options.time().clock().instant();
+    this.startedAt =
+        Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
     this.xds = validated.xds();
     this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
@@ -387,8 +397,8 @@ public final class ProxyServer {
           ListenersConfigDump.StaticListener.newBuilder().setListener(Any.pack(l)));
     }
     out.add(listeners.build());
-    out.add(dynamic.routes());
-    SecretsConfigDump.Builder secretsDump = SecretsConfigDump.newBuilder();
+    out.add(routesDump(dynamic));
+    SecretsConfigDump.Builder secretsDump = dynamic.secrets().toBuilder();
     for (Secret secret : bootstrap.getStaticResources().getSecretsList()) {
       secretsDump.addStaticSecrets(
           SecretsConfigDump.StaticSecret.newBuilder()
@@ -400,6 +410,41 @@ public final class ProxyServer {
     return out;
   }
 
+  /**
+   * Envoy's {@code RoutesConfigDump}: every listener's inline route configs as {@code
+   * static_route_configs} (the bootstrap's, then the running LDS listeners', by name), then the RDS
+   * ones.
+   */
+  private RoutesConfigDump routesDump(XdsConfigDump dynamic) {
+    RoutesConfigDump.Builder routes = RoutesConfigDump.newBuilder();
+    for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+      addInlineRoutes(routes, l, startedAt);
+    }
+    for (ListenersConfigDump.DynamicListener l : dynamic.listeners().getDynamicListenersList()) {
+      if (l.hasActiveState()) {
+        try {
+          addInlineRoutes(
+              routes,
+              l.getActiveState().getListener().unpack(Listener.class),
+              l.getActiveState().getLastUpdated());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw new IllegalStateException("a running listener always parses", e);
+        }
+      }
+    }
+    return routes.addAllDynamicRouteConfigs(dynamic.routes().getDynamicRouteConfigsList()).build();
+  }
+
+  private static void addInlineRoutes(
+      RoutesConfigDump.Builder routes, Listener listener, Timestamp lastUpdated) {
+    for (RouteConfiguration config : InlineRouteConfigs.of(listener)) {
+      routes.addStaticRouteConfigs(
+          RoutesConfigDump.StaticRouteConfig.newBuilder()
+              .setRouteConfig(Any.pack(config))
+              .setLastUpdated(lastUpdated));
+    }
+  }
+
   private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {
     Optional<TracingConfig> tracing = hcm.tracing();
     if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
@@ -408,9 +453,11 @@ public final class ProxyServer {
     return Optional.of(
         BatchingSpanExporter.forCollector(
             tracing.get().exporter().get(),
-            clusters::firstHostAddress,
+            clusters::get,
+            workers.next(),
             stats,
-            new ExecutorScheduler(timers)));
+            new ExecutorScheduler(timers),
+            options.time().random()));
   }
 
   private Tracer tracerFor(
@@ -519,6 +566,7 @@ public final class ProxyServer {
       }
       listeners.add(config);
     }
+    checkGrpcCollectorClusters(listeners, clusterProtos);
     warnUnreadRuntimeKeys(runtime.snapshot(), listeners, warnings);
     Optional<XdsClientConfig> xds =
         bootstrap.hasDynamicResources()
@@ -531,6 +579,43 @@ public final class ProxyServer {
         xds,
         StatsFlushConfig.from(bootstrap),
         warnings);
+  }
+
+  /**
+   * An OTLP/gRPC exporter needs HTTP/2 to its collector: a static collector cluster that speaks
+   * only HTTP/1.1 is refused now rather than failing every export later. (A cluster that arrives
+   * over CDS is used as it comes.)
+   */
+  private static void checkGrpcCollectorClusters(
+      List<ListenerConfig> listeners, List<Cluster> clusterProtos) throws ConfigException {
+    Map<String, Integer> clusterIndex = new HashMap<>();
+    for (int i = 0; i < clusterProtos.size(); i++) {
+      clusterIndex.putIfAbsent(clusterProtos.get(i).getName(), i);
+    }
+    for (ListenerConfig listener : listeners) {
+      for (FilterChainConfig chain : listener.allChains()) {
+        Optional<OtlpExporterConfig> exporter =
+            chain.hcm().flatMap(HttpConnectionManagerConfig::tracing).flatMap(t -> t.exporter());
+        if (exporter.isEmpty()
+            || exporter.get().protocol() != OtlpExporterConfig.Protocol.GRPC
+            || !clusterIndex.containsKey(exporter.get().clusterName())) {
+          continue;
+        }
+        int index = clusterIndex.get(exporter.get().clusterName());
+        ClusterDefinition.UpstreamProtocol protocol =
+            ClusterDefinition.from(
+                    clusterProtos.get(index), "static_resources.clusters[" + index + "]")
+                .http()
+                .protocol();
+        if (protocol == ClusterDefinition.UpstreamProtocol.HTTP1) {
+          throw new ConfigException(
+              exporter.get().clusterFieldPath(),
+              "the OTLP/gRPC collector cluster "
+                  + exporter.get().clusterName()
+                  + " speaks HTTP/1.1; give it http2_protocol_options (gRPC needs HTTP/2)");
+        }
+      }
+    }
   }
 
   /**

@@ -1,8 +1,11 @@
 package io.attache.dataplane.tracing;
 
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Scheduler;
+import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +25,11 @@ import org.slf4j.LoggerFactory;
  * executor (one dedicated thread in production); the interval timer comes from the injected
  * scheduler, so tests flush by hand.
  *
- * <p>Stats: {@code tracing.opentelemetry.spans_sent} and {@code timer_flushed} as in Envoy; {@code
- * spans_dropped}, {@code grpc_reports_sent}, {@code grpc_reports_success} and {@code
- * grpc_reports_failed} are Attaché's (Envoy counts its gRPC exports only in the gRPC client stats).
+ * <p>Stats: {@code tracing.opentelemetry.spans_sent}, {@code timer_flushed} and, for OTLP/HTTP,
+ * {@code http_reports_sent}, {@code http_reports_success} and {@code http_reports_failed} as in
+ * Envoy; {@code spans_dropped} and, for OTLP/gRPC, {@code grpc_reports_sent}, {@code
+ * grpc_reports_success} and {@code grpc_reports_failed} are Attaché's (Envoy counts its gRPC
+ * exports only in the gRPC client stats).
  */
 public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchingSpanExporter.class);
@@ -58,14 +64,17 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * The production exporter: OTLP/gRPC to the configured collector cluster, exports on a dedicated
-   * daemon thread that {@link #close()} stops, with Envoy's default batching.
+   * The production exporter: OTLP/gRPC or OTLP/HTTP through the configured collector cluster
+   * (exchanges on {@code loop}), exports on a dedicated daemon thread that {@link #close()} stops,
+   * with Envoy's default batching.
    */
   public static BatchingSpanExporter forCollector(
       OtlpExporterConfig config,
-      CollectorAddressResolver resolver,
+      Function<String, ClusterHandle> clusters,
+      EventLoop loop,
       StatsStore stats,
-      Scheduler scheduler) {
+      Scheduler scheduler,
+      RandomSource random) {
     java.util.concurrent.ExecutorService thread =
         java.util.concurrent.Executors.newSingleThreadExecutor(
             runnable -> {
@@ -75,7 +84,10 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
             });
     return new BatchingSpanExporter(
         config.serviceName(),
-        new GrpcOtlpTraceClient(config, resolver),
+        config.protocol() == OtlpExporterConfig.Protocol.GRPC
+            ? new GrpcOtlpTraceClient(config, clusters, loop)
+            : new HttpOtlpTraceClient(
+                config, clusters, loop, scheduler, random, HttpOtlpTraceClient.RetryPolicy.OTEL),
         stats,
         scheduler,
         thread,
@@ -111,9 +123,10 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
     this.spansSent = stats.counter(PREFIX + "spans_sent");
     this.spansDropped = stats.counter(PREFIX + "spans_dropped");
     this.timerFlushed = stats.counter(PREFIX + "timer_flushed");
-    this.reportsSent = stats.counter(PREFIX + "grpc_reports_sent");
-    this.reportsSuccess = stats.counter(PREFIX + "grpc_reports_success");
-    this.reportsFailed = stats.counter(PREFIX + "grpc_reports_failed");
+    String reports = PREFIX + client.reportsStatStem();
+    this.reportsSent = stats.counter(reports + "_sent");
+    this.reportsSuccess = stats.counter(reports + "_success");
+    this.reportsFailed = stats.counter(reports + "_failed");
     armTimer();
   }
 

@@ -1,105 +1,114 @@
 package io.attache.dataplane.tracing;
 
+import io.attache.dataplane.cluster.ClusterHandle;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.grpc.CallOptions;
-import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
-import java.net.InetSocketAddress;
-import java.util.Optional;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * OTLP/gRPC export to the collector cluster: one plaintext channel to the host the resolver names,
- * replaced when the resolver starts naming another host. Calls carry {@code grpc_service.timeout}
- * as their deadline and {@code initial_metadata} as headers. Used from the exporter thread only;
- * calls are asynchronous and never block it.
+ * OTLP/gRPC export: one unary {@code TraceService/Export} call per batch, framed as gRPC over
+ * HTTP/2 and sent through the collector cluster's own pools (its TLS/mTLS transport socket, its
+ * stats) by {@link CollectorExchange}. Calls carry {@code grpc_service.timeout} as {@code
+ * grpc-timeout} and as their deadline, and {@code initial_metadata} as headers. A call succeeds
+ * only on HTTP 200 with {@code grpc-status: 0}. Never blocks the calling thread.
  */
 public final class GrpcOtlpTraceClient implements OtlpTraceClient {
   private final OtlpExporterConfig config;
-  private final CollectorAddressResolver resolver;
-  private final Metadata metadata = new Metadata();
-  private InetSocketAddress channelAddress;
-  private ManagedChannel channel;
-  private boolean closed;
+  private final Function<String, ClusterHandle> clusters;
+  private final EventLoop loop;
+  private final HttpHeaders headers = new DefaultHttpHeaders();
+  private volatile boolean closed;
 
-  public GrpcOtlpTraceClient(OtlpExporterConfig config, CollectorAddressResolver resolver) {
+  public GrpcOtlpTraceClient(
+      OtlpExporterConfig config, Function<String, ClusterHandle> clusters, EventLoop loop) {
     this.config = config;
-    this.resolver = resolver;
-    for (HeaderValue header : config.initialMetadata()) {
-      metadata.put(
-          Metadata.Key.of(header.getKey(), Metadata.ASCII_STRING_MARSHALLER), header.getValue());
+    this.clusters = clusters;
+    this.loop = loop;
+    headers.set("content-type", "application/grpc");
+    headers.set("te", "trailers");
+    headers.set("grpc-timeout", Math.max(1, config.timeout().toMillis()) + "m");
+    for (HeaderValue header : config.headers()) {
+      headers.add(header.getKey(), header.getValue());
     }
   }
 
   @Override
-  public synchronized CompletableFuture<OtlpTraceService.ExportResponse> export(
+  public CompletableFuture<OtlpTraceService.ExportResponse> export(
       OtlpTraceService.ExportRequest request) {
-    CompletableFuture<OtlpTraceService.ExportResponse> result = new CompletableFuture<>();
-    Optional<InetSocketAddress> address =
-        closed ? Optional.empty() : resolver.resolve(config.clusterName());
-    if (address.isEmpty()) {
-      result.completeExceptionally(
-          Status.UNAVAILABLE
-              .withDescription("no host in collector cluster " + config.clusterName())
-              .asRuntimeException());
-      return result;
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("exporter closed"));
     }
-    ManagedChannel target = channelFor(address.get());
-    ClientCalls.asyncUnaryCall(
-        ClientInterceptors.intercept(target, MetadataUtils.newAttachHeadersInterceptor(metadata))
-            .newCall(
-                OtlpTraceService.EXPORT,
-                CallOptions.DEFAULT.withDeadlineAfter(
-                    config.timeout().toNanos(), TimeUnit.NANOSECONDS)),
-        request,
-        new StreamObserver<>() {
-          @Override
-          public void onNext(OtlpTraceService.ExportResponse value) {
-            result.complete(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            result.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            result.complete(OtlpTraceService.ExportResponse.OK);
-          }
-        });
-    return result;
+    byte[] message;
+    try (InputStream in = OtlpTraceService.EXPORT.getRequestMarshaller().stream(request)) {
+      message = in.readAllBytes();
+    } catch (IOException impossible) {
+      return CompletableFuture.failedFuture(impossible);
+    }
+    byte[] framed =
+        ByteBuffer.allocate(5 + message.length)
+            .put((byte) 0)
+            .putInt(message.length)
+            .put(message)
+            .array();
+    return CollectorExchange.post(
+            clusters,
+            config.clusterName(),
+            loop,
+            true,
+            config.authority(),
+            config.path(),
+            headers,
+            framed,
+            config.timeout())
+        .thenApply(GrpcOtlpTraceClient::toExportResponse);
   }
 
-  private ManagedChannel channelFor(InetSocketAddress address) {
-    if (channel != null && address.equals(channelAddress)) {
-      return channel;
+  private static OtlpTraceService.ExportResponse toExportResponse(
+      CollectorExchange.Response response) {
+    if (response.status() != 200) {
+      throw new GrpcCallFailed("HTTP status " + response.status());
     }
-    if (channel != null) {
-      channel.shutdown(); // in-flight exports finish on their own
+    String grpcStatus = response.trailerOrHeader("grpc-status");
+    if (!"0".equals(grpcStatus)) {
+      throw new GrpcCallFailed(
+          "grpc-status "
+              + grpcStatus
+              + (response.trailerOrHeader("grpc-message") == null
+                  ? ""
+                  : ": " + response.trailerOrHeader("grpc-message")));
     }
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address).usePlaintext();
-    if (!config.authority().isEmpty()) {
-      builder.overrideAuthority(config.authority());
+    byte[] body = response.body();
+    if (body.length < 5) {
+      return OtlpTraceService.ExportResponse.OK;
     }
-    channel = builder.build();
-    channelAddress = address;
-    return channel;
+    if (body[0] != 0) {
+      throw new GrpcCallFailed("compressed responses are not accepted (none was asked for)");
+    }
+    int length = ByteBuffer.wrap(body, 1, 4).getInt();
+    if (length != body.length - 5) {
+      throw new GrpcCallFailed("a gRPC response frame of " + length + " bytes is cut short");
+    }
+    return OtlpTraceService.EXPORT
+        .getResponseMarshaller()
+        .parse(new ByteArrayInputStream(body, 5, length));
+  }
+
+  /** The collector answered, but not with a successful gRPC call. */
+  static final class GrpcCallFailed extends RuntimeException {
+    GrpcCallFailed(String message) {
+      super(message);
+    }
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (channel != null) {
-      channel.shutdown(); // lets the last export finish
-      channel = null;
-    }
+  public void close() {
+    closed = true; // exports in flight finish on the event loop
   }
 }

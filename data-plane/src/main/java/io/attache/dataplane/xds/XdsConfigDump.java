@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
 import io.envoyproxy.envoy.admin.v3.EndpointsConfigDump;
 import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
 import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
+import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.admin.v3.UpdateFailureState;
 import java.time.Instant;
@@ -34,6 +35,7 @@ public record XdsConfigDump(
     ListenersConfigDump listeners,
     RoutesConfigDump routes,
     EndpointsConfigDump endpoints,
+    SecretsConfigDump secrets,
     Map<XdsResourceType, UpdateFailureState> lastRejections,
     UnreadyTargetsDumps unreadyTargets) {
 
@@ -47,6 +49,7 @@ public record XdsConfigDump(
           ListenersConfigDump.getDefaultInstance(),
           RoutesConfigDump.getDefaultInstance(),
           EndpointsConfigDump.getDefaultInstance(),
+          SecretsConfigDump.getDefaultInstance(),
           Map.of(),
           UnreadyTargetsDumps.getDefaultInstance());
 
@@ -69,6 +72,7 @@ public record XdsConfigDump(
         listeners(accepted, active, ackedVersions, errors.get(XdsResourceType.LISTENER)),
         routes(accepted, errors.get(XdsResourceType.ROUTE)),
         endpoints(accepted, errors.get(XdsResourceType.ENDPOINT)),
+        secrets(accepted, errors.get(XdsResourceType.SECRET)),
         failures(rejections),
         unreadyTargets(accepted, settled));
   }
@@ -217,6 +221,27 @@ public record XdsConfigDump(
               .setLastUpdated(timestamp(a.lastUpdated()));
       Optional.ofNullable(errors.get(a.parsed().name())).ifPresent(endpoint::setErrorState);
       dump.addDynamicEndpointConfigs(endpoint);
+    }
+    return dump.build();
+  }
+
+  /**
+   * Every SDS secret the proxy holds as {@code dynamic_active_secrets}, unredacted: the admin
+   * endpoint redacts before printing.
+   */
+  private static SecretsConfigDump secrets(
+      Map<XdsResourceType, SortedMap<String, AdsClient.Accepted>> accepted,
+      SortedMap<String, UpdateFailureState> errors) {
+    SecretsConfigDump.Builder dump = SecretsConfigDump.newBuilder();
+    for (AdsClient.Accepted a : accepted.get(XdsResourceType.SECRET).values()) {
+      SecretsConfigDump.DynamicSecret.Builder secret =
+          SecretsConfigDump.DynamicSecret.newBuilder()
+              .setName(a.parsed().name())
+              .setVersionInfo(a.version())
+              .setLastUpdated(timestamp(a.lastUpdated()))
+              .setSecret(Any.pack(a.parsed().proto()));
+      Optional.ofNullable(errors.get(a.parsed().name())).ifPresent(secret::setErrorState);
+      dump.addDynamicActiveSecrets(secret);
     }
     return dump.build();
   }

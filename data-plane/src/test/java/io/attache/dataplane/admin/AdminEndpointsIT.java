@@ -7,13 +7,17 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.testing.ProxyHarness;
+import io.envoyproxy.envoy.admin.v3.ConfigDump;
 import io.envoyproxy.envoy.admin.v3.Listeners;
 import io.envoyproxy.envoy.admin.v3.Memory;
+import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,6 +121,36 @@ class AdminEndpointsIT {
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void configDumpListsTheInlineRouteConfigsAsStaticRouteConfigs() throws Exception {
+    try (ProxyHarness proxy = ProxyHarness.start(bootstrap("", ROUTES, ""))) {
+      ConfigDump.Builder dump = ConfigDump.newBuilder();
+      JsonFormat.parser()
+          .usingTypeRegistry(ConfigDumpTypes.envoyDefaults())
+          .merge(proxy.admin("/config_dump?resource=static_route_configs"), dump);
+      assertThat(dump.getConfigsList())
+          .singleElement()
+          .satisfies(
+              any -> {
+                RoutesConfigDump.StaticRouteConfig route =
+                    any.unpack(RoutesConfigDump.StaticRouteConfig.class);
+                assertThat(route.hasLastUpdated()).isTrue();
+                RouteConfiguration config = route.getRouteConfig().unpack(RouteConfiguration.class);
+                assertThat(config.getName()).isEqualTo("local");
+                assertThat(config.getVirtualHosts(0).getDomainsList()).containsExactly("*");
+              });
+      for (String regex : List.of("loc.*", "other")) {
+        ConfigDump.Builder byName = ConfigDump.newBuilder();
+        JsonFormat.parser()
+            .usingTypeRegistry(ConfigDumpTypes.envoyDefaults())
+            .merge(
+                proxy.admin("/config_dump?resource=static_route_configs&name_regex=" + regex),
+                byName);
+        assertThat(byName.getConfigsCount()).as(regex).isEqualTo(regex.equals("other") ? 0 : 1);
+      }
+    }
   }
 
   @Test

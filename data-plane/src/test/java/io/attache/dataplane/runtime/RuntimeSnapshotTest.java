@@ -41,7 +41,7 @@ class RuntimeSnapshotTest {
   }
 
   @Test
-  void aLaterLayerOverridesAnEarlierOneAndAdminLayersStayEmpty() throws Exception {
+  void aLaterLayerOverridesAnEarlierOneAndTheAdminLayerStartsEmpty() throws Exception {
     RuntimeSnapshot runtime =
         of(
             staticLayer("base", "{\"a\":1,\"b\":2}"),
@@ -96,5 +96,47 @@ class RuntimeSnapshotTest {
                         .setRtdsLayer(RuntimeLayer.RtdsLayer.getDefaultInstance())
                         .build()))
         .hasMessageContaining("layered_runtime.layers[0].rtds_layer: not supported");
+    RuntimeLayer admin =
+        RuntimeLayer.newBuilder()
+            .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance())
+            .setName("admin")
+            .build();
+    assertThatThrownBy(() -> of(admin, admin.toBuilder().setName("admin2").build()))
+        .hasMessageContaining("layered_runtime.layers[1].admin_layer")
+        .hasMessageContaining("at most one may be specified");
+  }
+
+  @Test
+  void anAdminOverrideSitsWhereTheAdminLayerSitsAndALaterStaticLayerStillWins() throws Exception {
+    RuntimeLoader loader =
+        new RuntimeLoader(
+            of(
+                staticLayer("base", "{\"a\":1,\"b\":2}"),
+                RuntimeLayer.newBuilder()
+                    .setName("admin")
+                    .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance())
+                    .build(),
+                staticLayer("override", "{\"b\":3}")));
+
+    loader.modify(java.util.Map.of("a", "10", "b", "20", "c", "true"));
+
+    RuntimeSnapshot runtime = loader.snapshot();
+    assertThat(runtime.get("a").orElseThrow().unsignedInteger()).hasValue(10);
+    assertThat(runtime.get("b").orElseThrow().raw()).isEqualTo("3");
+    assertThat(runtime.get("c").orElseThrow().bool()).hasValue(true);
+    assertThat(runtime.adminLayerSize()).isEqualTo(3);
+
+    loader.modify(java.util.Map.of("a", ""));
+    assertThat(loader.snapshot().get("a").orElseThrow().raw()).isEqualTo("1");
+    assertThat(loader.snapshot().adminLayerSize()).isEqualTo(2);
+  }
+
+  @Test
+  void modifyingARuntimeWithoutAnAdminLayerIsRefused() throws Exception {
+    RuntimeLoader loader = new RuntimeLoader(of(staticLayer("base", "{\"a\":1}")));
+    assertThat(loader.hasAdminLayer()).isFalse();
+    assertThatThrownBy(() -> loader.modify(java.util.Map.of("a", "2")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("No admin layer specified");
   }
 }

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.BoolValue;
+import io.attache.dataplane.server.RunningTestClusters;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.upstream.dns.ManualScheduler;
 import io.grpc.Metadata;
@@ -50,6 +52,7 @@ class OtlpExportIT {
   private final List<String> tenantHeaders = new CopyOnWriteArrayList<>();
   private Server collector;
   private BatchingSpanExporter exporter;
+  private RunningTestClusters clusters;
   private final StatsStore stats = new StatsStore();
   private final ManualScheduler scheduler = new ManualScheduler();
 
@@ -89,17 +92,21 @@ class OtlpExportIT {
     if (exporter != null) {
       exporter.close();
     }
+    if (clusters != null) {
+      clusters.close();
+    }
     collector.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
   }
 
-  private BatchingSpanExporter exporterTo(OtlpExporterConfig config) {
-    InetSocketAddress address =
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), collector.getPort());
-    CollectorAddressResolver resolver =
-        cluster -> cluster.equals(config.clusterName()) ? Optional.of(address) : Optional.empty();
+  private BatchingSpanExporter exporterTo(OtlpExporterConfig config) throws Exception {
+    clusters =
+        RunningTestClusters.start(
+            ProxyHarness.staticCluster(
+                config.clusterName(), "http2_protocol_options: {}", collector.getPort()),
+            stats);
     return new BatchingSpanExporter(
         config.serviceName(),
-        new GrpcOtlpTraceClient(config, resolver),
+        new GrpcOtlpTraceClient(config, clusters::get, clusters.loop()),
         stats,
         scheduler,
         java.util.concurrent.Executors.newSingleThreadExecutor(),
@@ -116,11 +123,11 @@ class OtlpExportIT {
   }
 
   @Test
-  void theCollectorReceivesTheRequestAndAttemptSpansOfOneTrace() {
+  void theCollectorReceivesTheRequestAndAttemptSpansOfOneTrace() throws Exception {
     TracingConfig config =
         parse(tracing().setSpawnUpstreamSpan(BoolValue.of(true)), OperationName.INGRESS);
     OtlpExporterConfig exporterConfig =
-        new OtlpExporterConfig(
+        OtlpExporterConfig.grpc(
             "otel-collector",
             "",
             Duration.ofSeconds(5),
@@ -223,13 +230,14 @@ class OtlpExportIT {
   }
 
   @Test
-  void anUnreachableCollectorCountsAFailedReportAndNeverStallsTheCaller() {
+  void anUnreachableCollectorCountsAFailedReportAndNeverStallsTheCaller() throws Exception {
     OtlpExporterConfig config =
-        new OtlpExporterConfig("missing", "", Duration.ofSeconds(1), List.of(), "attache-it");
+        OtlpExporterConfig.grpc("missing", "", Duration.ofSeconds(1), List.of(), "attache-it");
+    clusters = RunningTestClusters.start(ProxyHarness.staticCluster("other", "", 9), stats);
     BatchingSpanExporter unresolvable =
         new BatchingSpanExporter(
             "attache-it",
-            new GrpcOtlpTraceClient(config, cluster -> Optional.empty()),
+            new GrpcOtlpTraceClient(config, clusters::get, clusters.loop()),
             stats,
             scheduler,
             java.util.concurrent.Executors.newSingleThreadExecutor(),

@@ -10,7 +10,9 @@ import com.google.protobuf.Duration;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HttpService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
@@ -84,7 +86,89 @@ class TracingConfigTest {
     assertThat(config.serviceName()).isEqualTo("unknown_service:envoy");
     assertThat(config.authority()).isEqualTo("otel.internal");
     assertThat(config.timeout()).isEqualTo(java.time.Duration.ofSeconds(2));
-    assertThat(config.initialMetadata().get(0).getKey()).isEqualTo("x-tenant");
+    assertThat(config.headers().get(0).getKey()).isEqualTo("x-tenant");
+  }
+
+  private static HttpService.Builder httpService() {
+    return HttpService.newBuilder()
+        .setHttpUri(
+            HttpUri.newBuilder()
+                .setUri("https://collector.example:4318/v1/traces")
+                .setCluster("otel")
+                .setTimeout(Duration.newBuilder().setSeconds(3)))
+        .addRequestHeadersToAdd(
+            HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("X-Tenant").setValue("acme")));
+  }
+
+  @Test
+  void readsAnHttpServiceAsOtlpHttpToItsClusterPathAndAuthority() throws Exception {
+    OtlpExporterConfig config =
+        OtlpExporterConfig.from(
+            OpenTelemetryConfig.newBuilder().setHttpService(httpService()).build(), "p");
+
+    assertThat(config.protocol()).isEqualTo(OtlpExporterConfig.Protocol.HTTP_PROTOBUF);
+    assertThat(config.clusterName()).isEqualTo("otel");
+    assertThat(config.authority()).isEqualTo("collector.example:4318");
+    assertThat(config.path()).isEqualTo("/v1/traces");
+    assertThat(config.timeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(config.headers().get(0).getKey()).isEqualTo("x-tenant");
+    assertThat(config.clusterFieldPath()).isEqualTo("p.http_service.http_uri.cluster");
+  }
+
+  @Test
+  void aGrpcServiceDefaultsTheAuthorityToTheClusterName() throws Exception {
+    OtlpExporterConfig config = OtlpExporterConfig.from(otel("collector"), "p");
+
+    assertThat(config.protocol()).isEqualTo(OtlpExporterConfig.Protocol.GRPC);
+    assertThat(config.authority()).isEqualTo("collector");
+    assertThat(config.path())
+        .isEqualTo("/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+  }
+
+  @Test
+  void rejectsAnHttpServiceItCannotHonourByFieldPath() {
+    String base = "hcm.tracing.provider.typed_config.http_service";
+    assertThat(
+            rejection(
+                    withOtel(
+                        OpenTelemetryConfig.newBuilder()
+                            .setHttpService(
+                                httpService()
+                                    .setHttpUri(
+                                        httpService().getHttpUri().toBuilder().clearTimeout()))
+                            .build()))
+                .fieldPath())
+        .isEqualTo(base + ".http_uri.timeout");
+    assertThat(
+            rejection(
+                    withOtel(
+                        OpenTelemetryConfig.newBuilder()
+                            .setHttpService(
+                                httpService()
+                                    .setHttpUri(
+                                        httpService().getHttpUri().toBuilder().setUri("/v1")))
+                            .build()))
+                .fieldPath())
+        .isEqualTo(base + ".http_uri.uri");
+    assertThat(
+            rejection(
+                    withOtel(
+                        OpenTelemetryConfig.newBuilder()
+                            .setHttpService(
+                                httpService()
+                                    .addRequestHeadersToAdd(
+                                        HeaderValueOption.newBuilder()
+                                            .setHeader(
+                                                HeaderValue.newBuilder()
+                                                    .setKey("x-a")
+                                                    .setValue("b"))
+                                            .setAppendAction(
+                                                HeaderValueOption.HeaderAppendAction
+                                                    .OVERWRITE_IF_EXISTS)))
+                            .build()))
+                .fieldPath())
+        .isEqualTo(base + ".request_headers_to_add[1].append_action");
   }
 
   @Test

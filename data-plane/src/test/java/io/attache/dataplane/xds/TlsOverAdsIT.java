@@ -11,12 +11,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.JsonFormat;
+import io.attache.dataplane.admin.ConfigDumpTypes;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.dataplane.tls.TestPki;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.admin.v3.ConfigDump;
+import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -187,6 +191,36 @@ class TlsOverAdsIT {
 
     assertThat(get("/warm").statusCode()).isEqualTo(200);
     assertThat(upstream.peerCertificates().get(0).get(0)).isEqualTo(first.certificate());
+
+    // /config_dump lists both SDS secrets with their version, the private key redacted as Envoy.
+    String dumped = admin("/config_dump?resource=dynamic_active_secrets");
+    ConfigDump.Builder dump = ConfigDump.newBuilder();
+    JsonFormat.parser().usingTypeRegistry(ConfigDumpTypes.envoyDefaults()).merge(dumped, dump);
+    List<SecretsConfigDump.DynamicSecret> secrets = new java.util.ArrayList<>();
+    for (Any any : dump.getConfigsList()) {
+      secrets.add(any.unpack(SecretsConfigDump.DynamicSecret.class));
+    }
+    assertThat(secrets)
+        .extracting(SecretsConfigDump.DynamicSecret::getName)
+        .containsExactly("trust", "workload");
+    assertThat(secrets).allSatisfy(s -> assertThat(s.getVersionInfo()).isEqualTo("2"));
+    Secret workload = secrets.get(1).getSecret().unpack(Secret.class);
+    assertThat(workload.getTlsCertificate().getPrivateKey().getInlineString())
+        .isEqualTo("[redacted]");
+    assertThat(workload.getTlsCertificate().getCertificateChain().getInlineString())
+        .isEqualTo(first.certPem());
+    assertThat(dumped).doesNotContain(first.keyPem().substring(40, 80));
+  }
+
+  private String admin(String path) throws Exception {
+    return client
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + proxy.adminAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   @Test

@@ -140,6 +140,7 @@ final class ClusterExchange {
         if (msg instanceof HttpResponse response) {
           head = response;
           cluster.responseReceived(host, response.status().code());
+          cluster.chargeResponse(response.status().code(), false);
         }
         if (msg instanceof HttpContent content && head != null) {
           int size = content.content().readableBytes();

@@ -252,7 +252,8 @@ class ExtAuthzFilterTest {
     assertThat(request.headers().contains("x-absent")).isFalse();
     assertThat(h.counter("http.ingress.ext_authz.ok")).isEqualTo(1);
     assertThat(authz.events)
-        .containsExactly("started", "response 200", "ended COMPLETED", "released reusable=true");
+        .containsExactly(
+            "started", "response 200", "charged 200", "ended COMPLETED", "released reusable=true");
   }
 
   @Test

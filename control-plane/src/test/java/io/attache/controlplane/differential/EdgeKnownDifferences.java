@@ -208,14 +208,6 @@ final class EdgeKnownDifferences {
               "the bootstrap's static resources and every dynamic resource's last_updated agree;"
                   + " stamping the bootstrap's load time is a follow-up"),
           known(
-              AdminShape.CONFIG_DUMP,
-              "facts\\[envoy\\.admin\\.v3\\.RoutesConfigDump route configs\\]",
-              "lists the edge listener's inline route_config as a static route config (1 static,"
-                  + " 1 dynamic)",
-              "lists only the RDS one (0 static, 1 dynamic)",
-              "the inline route configuration is in the listener's own dump either way; listing"
-                  + " inline routes as static route configs is a follow-up"),
-          known(
               "access-log/local-replies",
               "facts\\[bytesSent\\]",
               "logs 0 body bytes sent for a HEAD answered by a direct response",

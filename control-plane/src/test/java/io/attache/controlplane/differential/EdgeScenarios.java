@@ -45,7 +45,8 @@ final class EdgeScenarios {
         new OutlierEjectionAndReturn(),
         new RingHashStickiness(),
         new LocalRateLimit(),
-        new Http2Requests());
+        new Http2Requests(),
+        new RequestMirroring());
   }
 
   /** A virtual host answering {@code domain} with one route to {@code cluster}. */
@@ -758,6 +759,79 @@ final class EdgeScenarios {
       List<String> block = new ArrayList<>(client.h2Headers(ClientRequest.of("GET", "h2", path)));
       block.addAll(extra);
       return block;
+    }
+  }
+
+  /**
+   * {@code request_mirror_policies}: every request on the route is shadowed to a second cluster
+   * whose upstream answers 503, with {@code -shadow} on the authority (before the port) unless the
+   * second policy disables it; the client sees only the main upstream's answer. Not deterministic
+   * in the harness's sense: a shadow arrives at its own pace, so the scenario waits for each and
+   * reports what the upstreams saw itself.
+   */
+  static final class RequestMirroring implements EdgeScenario {
+    private static final int REQUESTS = 3;
+
+    @Override
+    public String name() {
+      return "request-mirroring";
+    }
+
+    @Override
+    public boolean deterministic() {
+      return false;
+    }
+
+    @Override
+    public void define(EdgeSetup setup) throws Exception {
+      setup.cluster("edge-mirror-main", "", setup.upstream("mirror-main"));
+      RecordingUpstream shadow = setup.upstream("mirror-shadow");
+      shadow.answer(503);
+      setup.cluster("edge-mirror-shadow", "", shadow);
+      setup.cluster("edge-mirror-keep", "", setup.upstream("mirror-keep"));
+      setup.virtualHost(
+          "{\"name\": \"mirror\", \"domains\": [\"mirror\", \"mirror:8080\"], \"routes\":"
+              + " [{\"match\": {\"prefix\": \"/\"}, \"route\": {\"cluster\":"
+              + " \"edge-mirror-main\", \"request_mirror_policies\": [{\"cluster\":"
+              + " \"edge-mirror-shadow\"}, {\"cluster\": \"edge-mirror-keep\","
+              + " \"disable_shadow_host_suffix_append\": true}]}}]}");
+    }
+
+    @Override
+    public List<Observation> run(EdgeClient client) {
+      int mark = client.log().mark();
+      List<ClientResponse> responses = new ArrayList<>();
+      for (int i = 0; i < REQUESTS; i++) {
+        responses.add(
+            client
+                .exchange(ClientRequest.of("POST", "mirror:8080", "/orders/" + i, "x-n", "" + i))
+                .response());
+      }
+      List<UpstreamAttempt> seen =
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> client.log().since(mark), attempts -> attempts.size() >= 3 * REQUESTS);
+      Map<String, Set<String>> hosts = new TreeMap<>();
+      Map<String, Integer> counts = new TreeMap<>();
+      Set<String> paths = new TreeSet<>();
+      for (UpstreamAttempt a : seen) {
+        hosts.computeIfAbsent(a.upstream(), k -> new TreeSet<>()).add(a.headers().get("host"));
+        counts.merge(a.upstream(), 1, Integer::sum);
+        paths.add(a.upstream() + " " + a.method() + " " + a.path());
+      }
+      Map<Integer, Integer> statuses = new TreeMap<>();
+      responses.forEach(r -> statuses.merge(r.status(), 1, Integer::sum));
+      return List.of(
+          client
+              .next("POST mirror:8080 /orders/n x" + REQUESTS + ", shadowed twice each")
+              .status(statuses.size() == 1 ? statuses.keySet().iterator().next() : 0)
+              .fact("client statuses", statuses.toString())
+              .fact(
+                  "client bodies", responses.stream().map(ClientResponse::body).toList().toString())
+              .fact("requests per upstream", counts.toString())
+              .fact("host per upstream", hosts.toString())
+              .fact("paths", paths.toString())
+              .build());
     }
   }
 }

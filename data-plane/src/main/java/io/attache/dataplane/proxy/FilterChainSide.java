@@ -116,7 +116,7 @@ abstract class FilterChainSide<F, H extends HttpObject> {
       if (status == FilterDataStatus.STOP_ITERATION_NO_BUFFER) {
         return; // the filter owns the chunk
       }
-      boolean stoppedBefore = stopped[i];
+      boolean stillStopped = stopped[i]; // the filter did not continue during the call
       boolean trailersStopped = false;
       if (hasTrailers && status == FilterDataStatus.CONTINUE) {
         if (trailers(f, trailers) == FilterTrailersStatus.STOP_ITERATION) {
@@ -128,7 +128,7 @@ abstract class FilterChainSide<F, H extends HttpObject> {
           return;
         }
       }
-      if (stoppedBefore && !trailersStopped && status == FilterDataStatus.CONTINUE) {
+      if (stillStopped && !trailersStopped && status == FilterDataStatus.CONTINUE) {
         // As in Envoy, CONTINUE from a filter that stopped iteration resumes it: what it held
         // (its headers, earlier chunks), then this chunk, moves on (the buffer filter's last
         // chunk).

@@ -10,7 +10,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.rbac.RbacFilterConfig;
 import io.attache.dataplane.tracing.OperationName;
-import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.junit.jupiter.api.Test;
@@ -96,14 +96,15 @@ class HttpConnectionManagerRbacTest {
   @Test
   void skipsAnOptionalFilterItDoesNotHaveAndRefusesAMandatoryOne() throws Exception {
     HttpConnectionManager base = parse(ROUTER, "").proto();
-    HttpFilter buffer =
+    // Lua stays refused by design (docs/xds-support.md), so it stands for any filter Attaché lacks.
+    HttpFilter lua =
         HttpFilter.newBuilder()
-            .setName("envoy.filters.http.buffer")
-            .setTypedConfig(Any.pack(Buffer.getDefaultInstance()))
+            .setName("envoy.filters.http.lua")
+            .setTypedConfig(Any.pack(Lua.getDefaultInstance()))
             .build();
     HttpConnectionManager optional =
-        base.toBuilder().addHttpFilters(0, buffer.toBuilder().setIsOptional(true)).build();
-    HttpConnectionManager mandatory = base.toBuilder().addHttpFilters(0, buffer).build();
+        base.toBuilder().addHttpFilters(0, lua.toBuilder().setIsOptional(true)).build();
+    HttpConnectionManager mandatory = base.toBuilder().addHttpFilters(0, lua).build();
 
     assertThat(
             HttpConnectionManagerConfig.from(optional, "hcm", 8080, OperationName.INGRESS)
@@ -112,7 +113,7 @@ class HttpConnectionManagerRbacTest {
     assertThatThrownBy(
             () -> HttpConnectionManagerConfig.from(mandatory, "hcm", 8080, OperationName.INGRESS))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("envoy.filters.http.buffer")
+        .hasMessageContaining("envoy.filters.http.lua")
         .extracting(e -> ((ConfigException) e).fieldPath())
         .isEqualTo("hcm.http_filters[0]");
   }

@@ -1,6 +1,7 @@
 package io.attache.dataplane.filter.extauthz;
 
 import io.attache.dataplane.accesslog.ResponseFlag;
+import io.attache.dataplane.cluster.ClusterExchange;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
 import io.attache.dataplane.filter.FilterDataStatus;

@@ -2,6 +2,7 @@ package io.attache.dataplane.filter.extauthz;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import io.attache.dataplane.cluster.ClusterExchange;
 import io.attache.dataplane.filter.extauthz.ExtAuthzConfig.GrpcAuthz;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.extauthz;
 
+import io.attache.dataplane.cluster.ClusterExchange;
 import io.attache.dataplane.filter.extauthz.ExtAuthzConfig.HttpAuthz;
 import io.attache.dataplane.matcher.StringMatch;
 import io.netty.buffer.ByteBuf;

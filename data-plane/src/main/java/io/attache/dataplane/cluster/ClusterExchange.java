@@ -1,6 +1,5 @@
-package io.attache.dataplane.filter.extauthz;
+package io.attache.dataplane.cluster;
 
-import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
 import io.attache.dataplane.pool.UpstreamLease;
@@ -21,22 +20,23 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One request/response exchange with an authorization service through its cluster (Envoy's async
- * client): the cluster picks the host, lends a pooled connection (HTTP/2 for a gRPC service) and
- * counts the exchange in its {@code upstream_rq_*} stats. The response is collected whole, bounded
- * by {@link #MAX_RESPONSE_BYTES}. Runs on the stream's event loop and never blocks; it owns no
- * timer (the filter bounds the call on the stream's scheduler and {@link #cancel}s it).
+ * One request/response exchange with a service through its cluster, as Envoy's async client sends
+ * side-channel requests (authorization checks, JWKS fetches): the cluster picks the host, lends a
+ * pooled connection (HTTP/2 for a gRPC service), applies its transport socket and counts the
+ * exchange in its {@code upstream_rq_*} stats. The response is collected whole, bounded by {@link
+ * #MAX_RESPONSE_BYTES}. Runs on the caller's event loop and never blocks; it owns no timer (the
+ * caller bounds the call on its own scheduler and {@link #cancel}s it).
  */
-final class ClusterExchange {
-  /** An authorization answer larger than this is refused (an error) instead of buffered. */
-  static final int MAX_RESPONSE_BYTES = 1 << 20;
+public final class ClusterExchange {
+  /** An answer larger than this is a failure instead of being buffered. */
+  public static final int MAX_RESPONSE_BYTES = 1 << 20;
 
   /** The exchange's outcome: {@code status} 0 means no response arrived (no host, reset, ...). */
-  record Response(int status, HttpHeaders headers, byte[] body, HttpHeaders trailers) {
-    static final Response NONE =
+  public record Response(int status, HttpHeaders headers, byte[] body, HttpHeaders trailers) {
+    public static final Response NONE =
         new Response(0, new DefaultHttpHeaders(), new byte[0], new DefaultHttpHeaders());
 
-    boolean received() {
+    public boolean received() {
       return status != 0;
     }
   }
@@ -50,7 +50,8 @@ final class ClusterExchange {
   private UpstreamLease lease;
   private boolean finished;
 
-  ClusterExchange(Function<String, ClusterHandle> clusters, String clusterName, EventLoop loop) {
+  public ClusterExchange(
+      Function<String, ClusterHandle> clusters, String clusterName, EventLoop loop) {
     this.clusters = clusters;
     this.clusterName = clusterName;
     this.loop = loop;
@@ -60,7 +61,7 @@ final class ClusterExchange {
    * Sends {@code request} (released here); {@code onDone} gets the response, or {@link
    * Response#NONE} on any failure, exactly once unless {@link #cancel}led first.
    */
-  void send(FullHttpRequest request, Consumer<Response> onDone) {
+  public void send(FullHttpRequest request, Consumer<Response> onDone) {
     this.onDone = onDone;
     cluster = clusters.apply(clusterName);
     if (cluster == null) {
@@ -84,8 +85,8 @@ final class ClusterExchange {
     }
   }
 
-  /** Abandons the exchange (timeout, or the stream ended); the callback is not called. */
-  void cancel(UpstreamOutcome outcome) {
+  /** Abandons the exchange (timeout, or the caller ended); the callback is not called. */
+  public void cancel(UpstreamOutcome outcome) {
     if (!finished) {
       onDone = r -> {};
       finish(Response.NONE, outcome);

@@ -94,70 +94,22 @@ public record ControlPlaneConfig(
 
   /** The same, with other identity settings. */
   public ControlPlaneConfig withSecurity(Security other) {
-    return new ControlPlaneConfig(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        other,
-        adminSecurity,
-        xdsLimits,
-        sharedStore,
-        xdsThreads);
+    return new Builder(this).security(other).build();
   }
 
   /** The same, with other admin API security. */
   public ControlPlaneConfig withAdminSecurity(AdminSecurity other) {
-    return new ControlPlaneConfig(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        security,
-        other,
-        xdsLimits,
-        sharedStore,
-        xdsThreads);
+    return new Builder(this).adminSecurity(other).build();
   }
 
   /** The same, on a store shared with other replicas instead of the embedded one. */
   public ControlPlaneConfig withSharedStore(SharedStore shared) {
-    return new ControlPlaneConfig(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        security,
-        adminSecurity,
-        xdsLimits,
-        Optional.of(shared),
-        xdsThreads);
+    return new Builder(this).sharedStore(Optional.of(shared)).build();
   }
 
   /** The same, with other limits on what an xDS stream may make the control plane hold. */
   public ControlPlaneConfig withXdsLimits(XdsLimits other) {
-    return new ControlPlaneConfig(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        security,
-        adminSecurity,
-        other,
-        sharedStore,
-        xdsThreads);
+    return new Builder(this).xdsLimits(other).build();
   }
 
   /**
@@ -166,19 +118,79 @@ public record ControlPlaneConfig(
    * XdsServer#SHARED_GRPC_POOL}.
    */
   public ControlPlaneConfig withXdsThreads(int threads) {
-    return new ControlPlaneConfig(
-        xdsHost,
-        xdsPort,
-        httpHost,
-        httpPort,
-        dataDir,
-        pushQuietPeriod,
-        pushMaxDelay,
-        security,
-        adminSecurity,
-        xdsLimits,
-        sharedStore,
-        threads);
+    return new Builder(this).xdsThreads(threads).build();
+  }
+
+  /** A copy with one component replaced; keeps each {@code with…} method to one line. */
+  private static final class Builder {
+    private String xdsHost;
+    private int xdsPort;
+    private String httpHost;
+    private int httpPort;
+    private Path dataDir;
+    private Duration pushQuietPeriod;
+    private Duration pushMaxDelay;
+    private Security security;
+    private AdminSecurity adminSecurity;
+    private XdsLimits xdsLimits;
+    private Optional<SharedStore> sharedStore;
+    private int xdsThreads;
+
+    Builder(ControlPlaneConfig c) {
+      xdsHost = c.xdsHost;
+      xdsPort = c.xdsPort;
+      httpHost = c.httpHost;
+      httpPort = c.httpPort;
+      dataDir = c.dataDir;
+      pushQuietPeriod = c.pushQuietPeriod;
+      pushMaxDelay = c.pushMaxDelay;
+      security = c.security;
+      adminSecurity = c.adminSecurity;
+      xdsLimits = c.xdsLimits;
+      sharedStore = c.sharedStore;
+      xdsThreads = c.xdsThreads;
+    }
+
+    Builder security(Security v) {
+      security = v;
+      return this;
+    }
+
+    Builder adminSecurity(AdminSecurity v) {
+      adminSecurity = v;
+      return this;
+    }
+
+    Builder xdsLimits(XdsLimits v) {
+      xdsLimits = v;
+      return this;
+    }
+
+    Builder sharedStore(Optional<SharedStore> v) {
+      sharedStore = v;
+      return this;
+    }
+
+    Builder xdsThreads(int v) {
+      xdsThreads = v;
+      return this;
+    }
+
+    ControlPlaneConfig build() {
+      return new ControlPlaneConfig(
+          xdsHost,
+          xdsPort,
+          httpHost,
+          httpPort,
+          dataDir,
+          pushQuietPeriod,
+          pushMaxDelay,
+          security,
+          adminSecurity,
+          xdsLimits,
+          sharedStore,
+          xdsThreads);
+    }
   }
 
   /**

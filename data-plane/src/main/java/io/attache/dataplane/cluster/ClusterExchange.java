@@ -39,11 +39,18 @@ public final class ClusterExchange {
     public boolean received() {
       return status != 0;
     }
+
+    /** A header from the trailers, else from the headers (gRPC's trailers-only answers). */
+    public String trailerOrHeader(CharSequence name) {
+      String value = trailers.get(name);
+      return value != null ? value : headers.get(name);
+    }
   }
 
   private final Function<String, ClusterHandle> clusters;
   private final String clusterName;
   private final EventLoop loop;
+  private final boolean http2;
   private Consumer<Response> onDone;
   private ClusterHandle cluster;
   private SelectedHost host;
@@ -52,9 +59,19 @@ public final class ClusterExchange {
 
   public ClusterExchange(
       Function<String, ClusterHandle> clusters, String clusterName, EventLoop loop) {
+    this(clusters, clusterName, loop, false);
+  }
+
+  /**
+   * @param http2 whether the exchange needs HTTP/2 (gRPC) on clusters that follow the downstream
+   *     protocol ({@code USE_DOWNSTREAM_PROTOCOL}); other clusters use their own protocol
+   */
+  public ClusterExchange(
+      Function<String, ClusterHandle> clusters, String clusterName, EventLoop loop, boolean http2) {
     this.clusters = clusters;
     this.clusterName = clusterName;
     this.loop = loop;
+    this.http2 = http2;
   }
 
   /**
@@ -77,7 +94,7 @@ public final class ClusterExchange {
       return;
     }
     cluster.requestStarted(host);
-    Future<UpstreamLease> acquired = cluster.pool(loop, host, false).acquire();
+    Future<UpstreamLease> acquired = cluster.pool(loop, host, http2).acquire();
     if (acquired.isDone()) {
       onLease(acquired, request);
     } else {
@@ -139,6 +156,9 @@ public final class ClusterExchange {
           return;
         }
         if (msg instanceof HttpResponse response) {
+          if (response.status().code() < 200) {
+            return; // 1xx: the real answer follows
+          }
           head = response;
           cluster.responseReceived(host, response.status().code());
           cluster.chargeResponse(response.status().code(), false);

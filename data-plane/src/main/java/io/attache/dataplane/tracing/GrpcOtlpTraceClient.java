@@ -1,5 +1,6 @@
 package io.attache.dataplane.tracing;
 
+import io.attache.dataplane.cluster.ClusterExchange;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.netty.channel.EventLoop;
@@ -71,7 +72,7 @@ public final class GrpcOtlpTraceClient implements OtlpTraceClient {
   }
 
   private static OtlpTraceService.ExportResponse toExportResponse(
-      CollectorExchange.Response response) {
+      ClusterExchange.Response response) {
     if (response.status() != 200) {
       throw new GrpcCallFailed("HTTP status " + response.status());
     }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.tracing;
 
+import io.attache.dataplane.cluster.ClusterExchange;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Scheduler;
@@ -146,7 +147,7 @@ public final class HttpOtlpTraceClient implements OtlpTraceClient {
   }
 
   /** Retry-After (delta seconds) when the collector sent one, else full-jitter backoff. */
-  private Duration backoff(int retry, CollectorExchange.Response response) {
+  private Duration backoff(int retry, ClusterExchange.Response response) {
     if (response != null) {
       String retryAfter = response.headers().get("retry-after");
       if (retryAfter != null) {

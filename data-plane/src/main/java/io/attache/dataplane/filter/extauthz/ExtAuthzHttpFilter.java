@@ -216,7 +216,12 @@ final class ExtAuthzHttpFilter implements StreamFilter {
               partialBody,
               callbacks.alloc());
     }
-    exchange = new ClusterExchange(filter.clusters, service.cluster(), callbacks.eventLoop());
+    exchange =
+        new ClusterExchange(
+            filter.clusters,
+            service.cluster(),
+            callbacks.eventLoop(),
+            service instanceof GrpcAuthz);
     timeout =
         callbacks
             .scheduler()

@@ -319,7 +319,14 @@ public final class SupportMatrix {
         .honouredNote("rds", "over ADS only: listeners from LDS (dynamic_resources)")
         .rejected("scoped_routes", "scoped routes are not supported")
         .honoured("tracing")
-        .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
+        .honouredNote(
+            "upgrade_configs",
+            "HTTP/1.1 upgrades (websocket and any other type but CONNECT and h2c) to HTTP/1.1"
+                + " upstreams: a type not listed, or turned off, gets 403 upgrade_failed; after the"
+                + " upstream's 101 both connections carry raw bytes until either side closes;"
+                + " stream_idle_timeout and the route's idle_timeout apply, the route timeout does"
+                + " not (the request never ends); downstream_cx_upgrades_total/_active. Not over"
+                + " HTTP/2 (extended CONNECT) on either side")
         .ignored("request_timeout", "not enforced yet")
         .honouredNote(
             "stream_error_on_invalid_http_message",
@@ -328,6 +335,12 @@ public final class SupportMatrix {
                 + " connection after an invalid message")
         .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
         .rest(IGNORED, NOT_YET);
+    b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
+        .honouredNote(
+            "upgrade_type",
+            "compared case-insensitively; CONNECT is refused (CONNECT is not supported yet)")
+        .honouredNote("enabled", "default true; a route's upgrade_configs entry overrides it")
+        .rejected("filters", "per-upgrade filter chains are not supported: the HCM's filters run");
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")
         .ignored("unix_sockets", "listeners are IP sockets only");
@@ -1278,11 +1291,18 @@ public final class SupportMatrix {
             "hash_policy")
         .honoured("retry_policy", "priority")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
+        .honouredNote(
+            "upgrade_configs",
+            "per upgrade type, turns an upgrade the HTTP connection manager lists on or off for"
+                + " this route; a type the HCM does not list stays refused")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(RouteAction.UpgradeConfig.getDescriptor())
+        .honoured("upgrade_type", "enabled")
+        .rejected("connect_config", "terminating CONNECT is not supported");
     b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
         .honoured(
             "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")

@@ -47,6 +47,10 @@ public final class SupportMatrix {
           + " with disabled switches that filter off for the request (or on, for a filter"
           + " disabled by default); an HTTPFault replaces the fault filter's config; an"
           + " RBACPerRoute entry is rejected; entries for filters not in the chain are ignored";
+  private static final String RBAC_METADATA_NOTE =
+      "Envoy's MetadataMatcher on the stream's dynamic metadata, as earlier filters wrote it"
+          + " (jwt_authn payload_in_metadata, header_to_metadata); a missing value never matches"
+          + " a typed matcher";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -525,10 +529,22 @@ public final class SupportMatrix {
         .rejected("from_cookies", "tokens in cookies are not read")
         .rejected("jwt_cache_config", "verified tokens are not cached")
         .rejected("clear_route_cache", "the route is not recomputed after the filter")
-        .ignored("payload_in_metadata", "there is no dynamic metadata")
-        .ignored("header_in_metadata", "there is no dynamic metadata")
-        .ignored("failed_status_in_metadata", "there is no dynamic metadata")
-        .ignored("normalize_payload_in_metadata", "there is no dynamic metadata");
+        .honouredNote(
+            "payload_in_metadata",
+            "the verified payload under this field of the envoy.filters.http.jwt_authn dynamic"
+                + " metadata (the first token to claim a field keeps it)")
+        .honouredNote("header_in_metadata", "the verified token's JOSE header, likewise")
+        .honouredNote(
+            "normalize_payload_in_metadata",
+            "space_delimited_claims: a top-level string claim becomes the list of its words")
+        .ignored(
+            "failed_status_in_metadata",
+            "jwt_verify_lib's numeric status codes are not reproduced; the failure is in the"
+                + " response code details");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.NormalizePayload
+                .getDescriptor())
+        .honoured("space_delimited_claims");
     b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks.getDescriptor())
         .honoured("http_uri")
         .honouredNote("cache_duration", "default 10 min, on the proxy's monotonic clock")
@@ -630,14 +646,16 @@ public final class SupportMatrix {
         .honouredNote(
             "charge_cluster_response_stats",
             "a denial charges upstream_rq_<code> of the route's cluster; false is not honoured")
-        .ignored("metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("typed_metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("enable_dynamic_metadata_ingestion", "there is no dynamic metadata")
-        .ignored("filter_metadata", "there is no dynamic metadata")
+        .ignored("metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "typed_metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "enable_dynamic_metadata_ingestion", "the service's dynamic metadata is not read yet")
+        .ignored("filter_metadata", "ext_authz does not write dynamic metadata yet")
         .ignored("emit_filter_state_stats", "there is no filter state")
         .rejected("route_metadata_context_namespaces", "route metadata is not sent")
         .rejected("route_typed_metadata_context_namespaces", "route metadata is not sent")
-        .rejected("filter_enabled_metadata", "there is no dynamic metadata to match")
+        .rejected("filter_enabled_metadata", "not implemented")
         .rejected("include_peer_certificate", "the peer certificate is not sent yet")
         .rejected("include_tls_session", "the TLS session is not sent yet")
         .rejected("bootstrap_metadata_labels_key", "node labels are not sent")
@@ -668,7 +686,9 @@ public final class SupportMatrix {
             "allowed_upstream_headers_to_append",
             "allowed_client_headers",
             "allowed_client_headers_on_success")
-        .rejected("dynamic_metadata_from_headers", "there is no dynamic metadata");
+        .rejected(
+            "dynamic_metadata_from_headers",
+            "the service's headers are not copied to metadata yet");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
                 .getDescriptor())
@@ -795,12 +815,15 @@ public final class SupportMatrix {
             "destination_port",
             "destination_port_range",
             "not_rule")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("requested_server_name", "the downstream TLS SNI is not available to RBAC yet")
         .rejected("matcher", "permission matcher extensions are not supported")
         .rejected("uri_template", "URI template matchers are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Permission.Set.getDescriptor()).honoured("rules");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata.getDescriptor())
+        .honoured("metadata_matcher")
+        .honouredNote("metadata_source", "DYNAMIC; ROUTE is rejected (route metadata is not read)");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.getDescriptor())
         .honoured("and_ids", "or_ids", "any", "direct_remote_ip", "header", "url_path", "not_id")
         .honouredNote(
@@ -811,8 +834,8 @@ public final class SupportMatrix {
             "the trusted client address the connection manager decided on (use_remote_address,"
                 + " xff_num_trusted_hops, x-forwarded-for)")
         .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("filter_state", "filter state is not produced by Attaché")
         .rejected("custom", "custom principal extensions are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.Set.getDescriptor()).honoured("ids");
@@ -948,6 +971,30 @@ public final class SupportMatrix {
         .honouredNote(
             "environment_variable",
             "access-log formats only; a direct_response body from the environment is refused");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.getDescriptor())
+        .honouredNote(
+            "filter",
+            "the namespace; RBAC reads the stream's dynamic metadata (docs/data-plane.md)")
+        .honoured("path", "value", "invert");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.PathSegment.getDescriptor())
+        .honoured("key");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ValueMatcher.getDescriptor())
+        .honoured(
+            "null_match",
+            "double_match",
+            "string_match",
+            "bool_match",
+            "present_match",
+            "list_match",
+            "or_match");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.DoubleMatcher.getDescriptor())
+        .honouredNote("range", "[start, end)")
+        .honoured("exact");
+    b.message(io.envoyproxy.envoy.type.v3.DoubleRange.getDescriptor()).honoured("start", "end");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ListMatcher.getDescriptor())
+        .honouredNote("one_of", "matches when any element of a list value matches");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.OrMatcher.getDescriptor())
+        .honoured("value_matchers");
     b.message(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.getDescriptor())
         .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
         .rejected("custom", "custom string matchers are not supported");

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,21 +40,11 @@ class TproxyInterceptionNetnsIT {
 
   @TempDir Path dir;
 
-  private Path scripts;
   private NetworkNamespace app;
   private NetworkNamespace remote;
 
   @BeforeEach
   void namespaces() throws IOException {
-    scripts =
-        Files.createDirectory(
-            dir.resolve("scripts"),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    for (String script : List.of("echo_server.py", "http_call.py")) {
-      try (InputStream in = getClass().getResourceAsStream(script)) {
-        Files.copy(in, scripts.resolve(script));
-      }
-    }
     app = NetworkNamespace.create("attache-tpapp");
     remote = NetworkNamespace.create("attache-tpremote");
     NetworkNamespace.link(app, APP_IP + "/24", remote, REMOTE_IP + "/24");
@@ -183,8 +172,8 @@ class TproxyInterceptionNetnsIT {
   private void startEcho(NetworkNamespace namespace, String address, int port) throws IOException {
     Process server =
         namespace.start(
-            python(),
-            scripts.resolve("echo_server.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("echo_server.py").toString(),
             address,
             Integer.toString(port),
             "600");
@@ -199,8 +188,8 @@ class TproxyInterceptionNetnsIT {
   private String call(NetworkNamespace from, String host, int port, String path)
       throws IOException {
     return from.execAllowingFailure(
-            python(),
-            scripts.resolve("http_call.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("http_call.py").toString(),
             host,
             Integer.toString(port),
             path)
@@ -221,9 +210,5 @@ class TproxyInterceptionNetnsIT {
       }
     }
     throw new AssertionError("no stat " + name + " in: " + stats);
-  }
-
-  private static String python() {
-    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
+import io.attache.dataplane.iptables.IptablesMain;
 import io.attache.testing.netns.NetnsExtension;
 import io.attache.testing.netns.NetworkNamespace;
 import java.io.IOException;
@@ -25,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * TPROXY interception, the second mode, with nothing faked: an "app" namespace whose inbound TCP
  * the mangle table's TPROXY target delivers to the proxy's {@code transparent: true} listener on
  * 15006 (packets marked 1337 are routed locally by {@code ip rule} / {@code ip route local}, as
- * Istio's TPROXY mode does), and a "remote" namespace whose unmodified client calls the app's plain
- * IP:port. The app listens on loopback only, so an answer at all proves the capture; the proxy's
- * chain, picked by the original destination port, proves the socket saw the original destination. A
- * proxy without CAP_NET_ADMIN is refused at start with the reason. Needs root (see {@link
- * NetnsExtension}); nothing touches the host's namespace.
+ * Istio's TPROXY mode does; {@code attache iptables --mode tproxy} installs it all), and a "remote"
+ * namespace whose unmodified client calls the app's plain IP:port. The app listens on loopback
+ * only, so an answer at all proves the capture; the proxy's chain, picked by the original
+ * destination port, proves the socket saw the original destination. A proxy without CAP_NET_ADMIN
+ * is refused at start with the reason. Needs root (see {@link NetnsExtension}); nothing touches the
+ * host's namespace.
  */
 @ExtendWith(NetnsExtension.class)
 class TproxyInterceptionNetnsIT {
@@ -104,46 +106,17 @@ class TproxyInterceptionNetnsIT {
   // --- helpers ---
 
   /**
-   * Istio's TPROXY inbound capture in the app namespace: packets of sockets already open go to
-   * their socket, new inbound TCP (not from loopback) is TPROXYed to 15006 and marked, and marked
-   * packets are routed locally.
+   * {@code attache iptables --mode tproxy} in the app namespace (Istio's TPROXY capture: packets of
+   * sockets already open go to their socket, new inbound TCP is TPROXYed to 15006 and marked, and
+   * marked packets are routed locally), root — the proxy's uid — exempt.
    */
   private void tproxyInbound() throws IOException {
-    app.exec("iptables", "-t", "mangle", "-N", "ATTACHE_DIVERT");
-    app.exec(
-        "iptables", "-t", "mangle", "-A", "ATTACHE_DIVERT", "-j", "MARK", "--set-mark", "1337");
-    app.exec("iptables", "-t", "mangle", "-A", "ATTACHE_DIVERT", "-j", "ACCEPT");
-    app.exec(
-        "iptables",
-        "-t",
-        "mangle",
-        "-A",
-        "PREROUTING",
-        "-p",
-        "tcp",
-        "-m",
-        "socket",
-        "-j",
-        "ATTACHE_DIVERT");
-    app.exec(
-        "iptables",
-        "-t",
-        "mangle",
-        "-A",
-        "PREROUTING",
-        "-p",
-        "tcp",
-        "!",
-        "-i",
-        "lo",
-        "-j",
-        "TPROXY",
-        "--on-port",
-        "15006",
-        "--tproxy-mark",
-        "1337/0xffffffff");
-    app.exec("ip", "rule", "add", "fwmark", "1337", "lookup", "133");
-    app.exec("ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "133");
+    List<String> command = new ArrayList<>(java());
+    command.set(command.size() - 1, IptablesMain.class.getName());
+    command.addAll(List.of("--mode", "tproxy", "--proxy-uid", "0"));
+    NetworkNamespace.Output output = app.execAllowingFailure(command.toArray(String[]::new));
+    assertThat(output.exitCode()).as(output.stdout() + output.stderr()).isZero();
+    assertThat(output.stdout()).contains("-j TPROXY --on-port 15006");
   }
 
   private Path bootstrap() throws IOException {

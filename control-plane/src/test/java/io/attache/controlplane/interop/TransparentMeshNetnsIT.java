@@ -21,16 +21,19 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 19's "done when", end to end with nothing faked: the real control plane (this JVM) serves
  * two Attaché sidecars over ADS, each in its own network namespace whose TCP {@code attache
  * iptables} captures — {@code orders}, whose app is an unmodified client calling the plain address
  * {@code http://10.233.0.2:8080/flaky} with no proxy in its config, and {@code payments}, whose app
- * listens on 8080 behind inbound capture on 15006. The call gets the mesh's retry past a 503, a
+ * listens on 8080 behind inbound capture on 15006 — nat REDIRECT, or TPROXY ({@code attache
+ * iptables --mode tproxy}, node metadata {@code attache.interception: TPROXY}, so the control plane
+ * makes its inbound listener {@code transparent}). The call gets the mesh's retry past a 503, a
  * request id, W3C trace context and mTLS between the two sidecars, and the payments app sees the
  * caller's verified identity in {@code x-forwarded-client-cert}. The sidecars reach the control
  * plane's xDS port through a Unix-socket bridge ({@link NetworkNamespace#reachHostLoopback}), so
@@ -90,9 +93,10 @@ class TransparentMeshNetnsIT {
     }
   }
 
-  @Test
-  void anUnmodifiedClientCallingAPlainAddressGetsRetriesRequestIdTraceContextAndMutualTls()
-      throws Exception {
+  @ParameterizedTest(name = "callee intercepted by {0}")
+  @ValueSource(strings = {"REDIRECT", "TPROXY"})
+  void anUnmodifiedClientCallingAPlainAddressGetsRetriesRequestIdTraceContextAndMutualTls(
+      String calleeInterception) throws Exception {
     controlPlane.put(
         "/api/v1/services/payments",
         "{\"port\": "
@@ -128,12 +132,12 @@ class TransparentMeshNetnsIT {
         Integer.toString(APP_PORT),
         "600");
     Map<String, Object> callee = new LinkedHashMap<>();
-    callee.put("attache.interception", "REDIRECT");
+    callee.put("attache.interception", calleeInterception);
     callee.put("attache.app_port", APP_PORT);
     startSidecar(payments, "payments-1", "payments", callee);
     startSidecar(orders, "orders-1", "orders", Map.of("attache.interception", "REDIRECT"));
-    intercept(orders);
-    intercept(payments);
+    intercept(orders, "REDIRECT");
+    intercept(payments, calleeInterception);
     awaitAllAcked("payments-1");
     awaitAllAcked("orders-1");
 
@@ -193,12 +197,19 @@ class TransparentMeshNetnsIT {
   }
 
   /**
-   * {@code attache iptables} in the namespace: outbound to 15001, inbound to 15006, root exempt.
+   * {@code attache iptables} in the namespace: outbound to 15001, inbound to 15006 (nat REDIRECT,
+   * or mangle TPROXY for {@code --mode tproxy}), root exempt.
    */
-  private static void intercept(NetworkNamespace namespace) throws IOException {
+  private static void intercept(NetworkNamespace namespace, String mode) throws IOException {
     NetworkNamespace.Output output =
         namespace.execAllowingFailure(
-            java(IptablesMain.class.getName(), "--proxy-uid", "0").toArray(String[]::new));
+            java(
+                    IptablesMain.class.getName(),
+                    "--mode",
+                    mode.toLowerCase(java.util.Locale.ROOT),
+                    "--proxy-uid",
+                    "0")
+                .toArray(String[]::new));
     assertThat(output.exitCode()).as(output.stdout() + output.stderr()).isZero();
   }
 

@@ -12,6 +12,7 @@ import io.attache.dataplane.xds.XdsTransport;
 import io.attache.logging.ApplicationLogs;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -510,7 +511,20 @@ public final class ProxyMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    leakDetectionOverride(System.getProperty("io.netty.leakDetection.level"))
+        .ifPresent(ResourceLeakDetector::setLevel);
     System.exit(new CommandLine(new ProxyMain()).execute(args));
+  }
+
+  /**
+   * Netty's buffer leak detector in the shipped proxy: off unless {@code
+   * -Dio.netty.leakDetection.level} asks for a level. Netty's default samples one buffer in 128 and
+   * cost 1.2 % of the proxy's CPU under load (docs/benchmarks.md); a level on the command line is
+   * left to Netty, which reads it itself. The test suites, which run the proxy in their own JVM,
+   * keep Netty's default.
+   */
+  static Optional<ResourceLeakDetector.Level> leakDetectionOverride(String configured) {
+    return configured == null ? Optional.of(ResourceLeakDetector.Level.DISABLED) : Optional.empty();
   }
 
   /** {@code --version}: the version this build was made as. */

@@ -57,6 +57,8 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private String protocol = "HTTP/1.1";
   private boolean counted;
   private ConnectionIdleTimer idleTimer;
+  // The handshake recorded it before this handler was installed: looked up once, not per request.
+  private TlsSession tls;
 
   public Http1ConnectionHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -313,7 +315,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public TlsSession tls() {
-    return TlsSession.of(ctx.channel());
+    if (tls == null) {
+      tls = TlsSession.of(ctx.channel());
+    }
+    return tls;
   }
 
   @Override

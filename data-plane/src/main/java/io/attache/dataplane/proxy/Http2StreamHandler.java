@@ -39,6 +39,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private ActiveStream stream;
   private HttpRequest pending;
   private boolean counted;
+  // The handshake recorded it before this handler was installed: looked up once, not per request.
+  private TlsSession tls;
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -227,7 +229,10 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public TlsSession tls() {
-    return TlsSession.of(ctx.channel());
+    if (tls == null) {
+      tls = TlsSession.of(ctx.channel());
+    }
+    return tls;
   }
 
   @Override

@@ -330,7 +330,10 @@ public final class SupportMatrix {
             "HTTP/2 only, when http2_protocol_options does not say: see"
                 + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
                 + " connection after an invalid message")
-        .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
+        .honouredNote(
+            "drain_timeout",
+            "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
+                + " listener drains (default 5 s)")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")

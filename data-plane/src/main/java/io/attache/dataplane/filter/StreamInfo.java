@@ -4,6 +4,9 @@ import io.attache.dataplane.accesslog.ResponseFlag;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What happened to one stream, written by the connection manager and its filters and read by the
@@ -19,6 +22,7 @@ public final class StreamInfo {
   private InetSocketAddress upstreamHost;
   private int attemptCount;
   private InetAddress downstreamRemoteAddress;
+  private Map<String, Object> filterState;
 
   public void addFlag(ResponseFlag flag) {
     flags.add(flag);
@@ -97,5 +101,17 @@ public final class StreamInfo {
 
   public void setDownstreamRemoteAddress(InetAddress address) {
     this.downstreamRemoteAddress = address;
+  }
+
+  /**
+   * The stream's object under {@code key}, made by {@code create} on first use: what filters of one
+   * stream share with each other (Envoy's {@code FilterState}; the compressor filters of a chain
+   * agree on one encoding through it).
+   */
+  public <T> T filterState(String key, Class<T> type, Supplier<T> create) {
+    if (filterState == null) {
+      filterState = new HashMap<>(4);
+    }
+    return type.cast(filterState.computeIfAbsent(key, k -> create.get()));
   }
 }

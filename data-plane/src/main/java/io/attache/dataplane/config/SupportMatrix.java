@@ -395,6 +395,7 @@ public final class SupportMatrix {
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
     bufferMessages(b);
+    compressorMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -596,6 +597,69 @@ public final class SupportMatrix {
                 + " (downstream_rq_too_large). A content-length is added when absent");
     b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
         .honoured("disabled", "buffer");
+  }
+
+  /** {@code envoy.filters.http.compressor}: docs/data-plane.md, "Compression". */
+  private static void compressorMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
+        .honouredNote(
+            "compressor_library",
+            "envoy.compression.gzip.compressor only; brotli and zstd are refused (no maintained"
+                + " pure-Java encoder)")
+        .honoured("request_direction_config", "response_direction_config", "choose_first")
+        .honouredNote("content_length", "deprecated; used when response_direction_config is absent")
+        .honouredNote("content_type", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "disable_on_etag_header", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "remove_accept_encoding_header",
+            "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "runtime_enabled", "deprecated; used when response_direction_config is absent");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .CommonDirectionConfig.getDescriptor())
+        .honouredNote("enabled", "default_value, and runtime_key read per request")
+        .honouredNote("min_content_length", "default 30; a streamed body has no length to check")
+        .honouredNote("content_type", "media type compared case-insensitively; Envoy's defaults");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .RequestDirectionConfig.getDescriptor())
+        .honoured("common_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .ResponseDirectionConfig.getDescriptor())
+        .honoured("common_config", "remove_accept_encoding_header", "uncompressible_response_codes")
+        .honouredNote(
+            "disable_on_etag_header",
+            "false: a strong etag is removed from a compressed response, a weak one kept (Envoy)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+                .getDescriptor())
+        .honoured("disabled", "overrides");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorOverrides
+                .getDescriptor())
+        .honoured("response_direction_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.ResponseDirectionOverrides
+                .getDescriptor())
+        .honoured("remove_accept_encoding_header");
+    b.message(io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor())
+        .honouredNote("compression_level", "java.util.zip.Deflater levels, one to one")
+        .honouredNote(
+            "compression_strategy",
+            "DEFAULT_STRATEGY, FILTERED, HUFFMAN_ONLY; RLE and FIXED are refused (Deflater has"
+                + " neither)")
+        .honouredNote("chunk_size", "the output buffer size")
+        .ignored(
+            "window_bits",
+            "validated (9-15); Deflater always uses a 15-bit window: more memory per stream,"
+                + " output is gzip either way")
+        .ignored(
+            "memory_level",
+            "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
+                + " is gzip either way");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

@@ -335,7 +335,8 @@ public final class ProxyServer {
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
-            secrets);
+            secrets,
+            runtime);
     ListenerContext context =
         new ListenerContext(
             hcm,

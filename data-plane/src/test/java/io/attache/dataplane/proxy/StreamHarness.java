@@ -10,6 +10,8 @@ import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.outlier.VirtualTime;
+import io.attache.dataplane.runtime.RuntimeLoader;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.RandomSource;
@@ -17,6 +19,8 @@ import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.Tracer;
+import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
+import io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -48,6 +52,28 @@ import java.util.function.Function;
 public final class StreamHarness {
   public final VirtualTime time = new VirtualTime();
   public final StatsStore stats = new StatsStore();
+
+  /**
+   * The filters' layered runtime: one empty admin layer, changed by a test as {@code
+   * /runtime_modify} would ({@link RuntimeLoader#modify}).
+   */
+  public final RuntimeLoader runtime = new RuntimeLoader(adminLayerOnly());
+
+  private static RuntimeSnapshot adminLayerOnly() {
+    try {
+      return RuntimeSnapshot.from(
+          LayeredRuntime.newBuilder()
+              .addLayers(
+                  RuntimeLayer.newBuilder()
+                      .setName("admin")
+                      .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance()))
+              .build(),
+          "layered_runtime");
+    } catch (io.attache.dataplane.config.ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public final RecordingDownstream downstream = new RecordingDownstream();
   public final io.attache.dataplane.tls.SecretStore secrets =
       new io.attache.dataplane.tls.SecretStore();
@@ -77,7 +103,7 @@ public final class StreamHarness {
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(
-            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets);
+            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets, runtime);
     this.context =
         new ListenerContext(
             hcm,

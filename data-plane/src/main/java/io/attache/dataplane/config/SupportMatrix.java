@@ -555,6 +555,10 @@ public final class SupportMatrix {
   private static void serviceIdentityTokenMessages(FieldSupport.Builder b) {
     b.message(io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor())
         .honoured("issuer", "subject", "signing_key")
+        .honouredNote(
+            "signing_key_sds_secret_name",
+            "an SDS generic_secret holding the private JWK (EC P-256 with kid), over ADS; the"
+                + " listener waits for it; each rotation is used from the next token on")
         .honouredNote("lifetime", "default 5m, 1s to 24h; re-minted when less than half is left")
         .honouredNote("header", "default x-service-identity; authorization carries Bearer <token>");
     b.message(io.attache.api.ext.v1.SigningKey.getDescriptor())
@@ -904,7 +908,13 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
         .honoured("name", "tls_certificate", "validation_context")
         .rejected("session_ticket_keys", "session tickets are not supported")
-        .rejected("generic_secret", "generic secrets are not supported");
+        .honouredNote(
+            "generic_secret",
+            "read only by the service identity token filter (its signing key); no other filter"
+                + " takes a generic secret yet");
+    b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret.getDescriptor())
+        .honouredNote("secret", "inline_bytes or inline_string; a file is refused")
+        .rejected("secrets", "named generic secrets (credential injector) are not supported");
     b.message(
             io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.getDescriptor())
         .honouredNote("certificate_chain", "PEM; a file is read once at load")

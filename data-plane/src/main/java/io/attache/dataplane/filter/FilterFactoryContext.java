@@ -4,6 +4,7 @@ import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.SecretStore;
 import java.time.Clock;
 import java.util.function.Function;
 
@@ -22,10 +23,12 @@ public record FilterFactoryContext(
     Function<String, ClusterHandle> clusters,
     RandomSource random,
     Ticker ticker,
-    Clock clock) {
+    Clock clock,
+    SecretStore secrets) {
 
   /** The same context for another filter of the chain. */
   public FilterFactoryContext forFilter(String name) {
-    return new FilterFactoryContext(name, statPrefix, stats, clusters, random, ticker, clock);
+    return new FilterFactoryContext(
+        name, statPrefix, stats, clusters, random, ticker, clock, secrets);
   }
 }

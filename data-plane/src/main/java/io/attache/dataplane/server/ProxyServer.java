@@ -321,7 +321,8 @@ public final class ProxyServer {
             clusters::get,
             options.time().random(),
             options.time().ticker(),
-            options.time().clock());
+            options.time().clock(),
+            secrets);
     ListenerContext context =
         new ListenerContext(
             hcm,

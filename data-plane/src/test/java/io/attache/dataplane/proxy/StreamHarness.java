@@ -48,6 +48,8 @@ public final class StreamHarness {
   public final VirtualTime time = new VirtualTime();
   public final StatsStore stats = new StatsStore();
   public final RecordingDownstream downstream = new RecordingDownstream();
+  public final io.attache.dataplane.tls.SecretStore secrets =
+      new io.attache.dataplane.tls.SecretStore();
   private final ListenerContext context;
   private ActiveStream stream;
 
@@ -70,7 +72,8 @@ public final class StreamHarness {
         HttpConnectionManagerConfig.from(proto, "hcm", 10000, OperationName.INGRESS);
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
-        new FilterFactoryContext("", hcm.statPrefix(), stats, clusters, random, time, clock);
+        new FilterFactoryContext(
+            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets);
     this.context =
         new ListenerContext(
             hcm,

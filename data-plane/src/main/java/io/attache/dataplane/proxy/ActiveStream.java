@@ -280,6 +280,12 @@ final class ActiveStream {
     info.setResponseCode(out.status().code());
     HttpHeaders h = out.headers();
     decorateResponse(h);
+    String switchedTo = out.status().code() == 101 ? upgradeType : null;
+    if (switchedTo != null) {
+      // A 101 keeps its connection: upgrade whatever the connection's close decision: the
+      // connection ends with the tunnel.
+      Http1Upgrade.restore(h, h.get(HttpHeaderNames.UPGRADE, switchedTo));
+    }
     log.responseHeaders = h;
     if (out instanceof FullHttpResponse full) {
       writeLast(full);
@@ -298,7 +304,7 @@ final class ActiveStream {
     // whichever comes first: a response read in one batch leaves in one send.
     downstreamUnflushed = true;
     downstream.writeUnflushed(out).addListener(this::onResponseWritten);
-    if (status == 101 && upgradeType != null) {
+    if (switchedTo != null) {
       // The 101 is encoded; what follows in both directions is the upgraded protocol's bytes.
       tunnelling = true;
       downstream.startTunnel();

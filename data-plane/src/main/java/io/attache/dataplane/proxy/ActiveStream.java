@@ -279,6 +279,9 @@ final class ActiveStream {
     }
     info.setResponseCode(out.status().code());
     HttpHeaders h = out.headers();
+    if (upgradeType != null && out.status().code() != 101) {
+      clientWantsClose = true; // refused upgrade: the request never ended, the connection goes
+    }
     decorateResponse(h);
     String switchedTo = out.status().code() == 101 ? upgradeType : null;
     if (switchedTo != null) {

@@ -160,6 +160,26 @@ class Http1UpgradeStreamTest {
   }
 
   @Test
+  void anUpstreamThatDoesNotSwitchIsRelayedWithConnectionCloseAndTheConnectionCloses()
+      throws Exception {
+    StreamHarness h = start(HCM);
+    h.request(upgrade("/chat", "websocket"));
+    EmbeddedChannel upstream = cluster.upstreams.get(0);
+    upstreamRequest(upstream);
+
+    upstream.writeInbound(
+        new io.netty.handler.codec.http.DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND));
+
+    assertThat(h.downstream.status()).isEqualTo(404);
+    HttpResponse down = (HttpResponse) h.downstream.written.get(0);
+    assertThat(down.headers().get("connection")).isEqualTo("close");
+    assertThat(h.downstream.tunnelStarted).isFalse();
+    assertThat(h.downstream.closeRequested).isTrue();
+    assertThat(h.stats.gauge("http.ingress.downstream_cx_upgrades_active").value()).isZero();
+  }
+
+  @Test
   void theRouteTimeoutDoesNotCutATunnelButTheStreamIdleTimeoutDoes() throws Exception {
     StreamHarness h = start(HCM);
     h.request(upgrade("/chat", "websocket"));

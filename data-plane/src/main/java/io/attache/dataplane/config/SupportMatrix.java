@@ -47,6 +47,10 @@ public final class SupportMatrix {
           + " with disabled switches that filter off for the request (or on, for a filter"
           + " disabled by default); an HTTPFault replaces the fault filter's config; an"
           + " RBACPerRoute entry is rejected; entries for filters not in the chain are ignored";
+  private static final String RBAC_METADATA_NOTE =
+      "Envoy's MetadataMatcher on the stream's dynamic metadata, as earlier filters wrote it"
+          + " (jwt_authn payload_in_metadata, header_to_metadata); a missing value never matches"
+          + " a typed matcher";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -326,7 +330,10 @@ public final class SupportMatrix {
             "HTTP/2 only, when http2_protocol_options does not say: see"
                 + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
                 + " connection after an invalid message")
-        .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
+        .honouredNote(
+            "drain_timeout",
+            "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
+                + " listener drains (default 5 s)")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")
@@ -388,6 +395,7 @@ public final class SupportMatrix {
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
     bufferMessages(b);
+    compressorMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -525,10 +533,22 @@ public final class SupportMatrix {
         .rejected("from_cookies", "tokens in cookies are not read")
         .rejected("jwt_cache_config", "verified tokens are not cached")
         .rejected("clear_route_cache", "the route is not recomputed after the filter")
-        .ignored("payload_in_metadata", "there is no dynamic metadata")
-        .ignored("header_in_metadata", "there is no dynamic metadata")
-        .ignored("failed_status_in_metadata", "there is no dynamic metadata")
-        .ignored("normalize_payload_in_metadata", "there is no dynamic metadata");
+        .honouredNote(
+            "payload_in_metadata",
+            "the verified payload under this field of the envoy.filters.http.jwt_authn dynamic"
+                + " metadata (the first token to claim a field keeps it)")
+        .honouredNote("header_in_metadata", "the verified token's JOSE header, likewise")
+        .honouredNote(
+            "normalize_payload_in_metadata",
+            "space_delimited_claims: a top-level string claim becomes the list of its words")
+        .ignored(
+            "failed_status_in_metadata",
+            "jwt_verify_lib's numeric status codes are not reproduced; the failure is in the"
+                + " response code details");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.NormalizePayload
+                .getDescriptor())
+        .honoured("space_delimited_claims");
     b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks.getDescriptor())
         .honoured("http_uri")
         .honouredNote("cache_duration", "default 10 min, on the proxy's monotonic clock")
@@ -577,6 +597,69 @@ public final class SupportMatrix {
                 + " (downstream_rq_too_large). A content-length is added when absent");
     b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
         .honoured("disabled", "buffer");
+  }
+
+  /** {@code envoy.filters.http.compressor}: docs/data-plane.md, "Compression". */
+  private static void compressorMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
+        .honouredNote(
+            "compressor_library",
+            "envoy.compression.gzip.compressor only; brotli and zstd are refused (no maintained"
+                + " pure-Java encoder)")
+        .honoured("request_direction_config", "response_direction_config", "choose_first")
+        .honouredNote("content_length", "deprecated; used when response_direction_config is absent")
+        .honouredNote("content_type", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "disable_on_etag_header", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "remove_accept_encoding_header",
+            "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "runtime_enabled", "deprecated; used when response_direction_config is absent");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .CommonDirectionConfig.getDescriptor())
+        .honouredNote("enabled", "default_value, and runtime_key read per request")
+        .honouredNote("min_content_length", "default 30; a streamed body has no length to check")
+        .honouredNote("content_type", "media type compared case-insensitively; Envoy's defaults");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .RequestDirectionConfig.getDescriptor())
+        .honoured("common_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .ResponseDirectionConfig.getDescriptor())
+        .honoured("common_config", "remove_accept_encoding_header", "uncompressible_response_codes")
+        .honouredNote(
+            "disable_on_etag_header",
+            "false: a strong etag is removed from a compressed response, a weak one kept (Envoy)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+                .getDescriptor())
+        .honoured("disabled", "overrides");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorOverrides
+                .getDescriptor())
+        .honoured("response_direction_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.ResponseDirectionOverrides
+                .getDescriptor())
+        .honoured("remove_accept_encoding_header");
+    b.message(io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor())
+        .honouredNote("compression_level", "java.util.zip.Deflater levels, one to one")
+        .honouredNote(
+            "compression_strategy",
+            "DEFAULT_STRATEGY, FILTERED, HUFFMAN_ONLY; RLE and FIXED are refused (Deflater has"
+                + " neither)")
+        .honouredNote("chunk_size", "the output buffer size")
+        .ignored(
+            "window_bits",
+            "validated (9-15); Deflater always uses a 15-bit window: more memory per stream,"
+                + " output is gzip either way")
+        .ignored(
+            "memory_level",
+            "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
+                + " is gzip either way");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
@@ -634,14 +717,16 @@ public final class SupportMatrix {
         .honouredNote(
             "charge_cluster_response_stats",
             "a denial charges upstream_rq_<code> of the route's cluster; false is not honoured")
-        .ignored("metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("typed_metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("enable_dynamic_metadata_ingestion", "there is no dynamic metadata")
-        .ignored("filter_metadata", "there is no dynamic metadata")
+        .ignored("metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "typed_metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "enable_dynamic_metadata_ingestion", "the service's dynamic metadata is not read yet")
+        .ignored("filter_metadata", "ext_authz does not write dynamic metadata yet")
         .ignored("emit_filter_state_stats", "there is no filter state")
         .rejected("route_metadata_context_namespaces", "route metadata is not sent")
         .rejected("route_typed_metadata_context_namespaces", "route metadata is not sent")
-        .rejected("filter_enabled_metadata", "there is no dynamic metadata to match")
+        .rejected("filter_enabled_metadata", "not implemented")
         .rejected("include_peer_certificate", "the peer certificate is not sent yet")
         .rejected("include_tls_session", "the TLS session is not sent yet")
         .rejected("bootstrap_metadata_labels_key", "node labels are not sent")
@@ -672,7 +757,9 @@ public final class SupportMatrix {
             "allowed_upstream_headers_to_append",
             "allowed_client_headers",
             "allowed_client_headers_on_success")
-        .rejected("dynamic_metadata_from_headers", "there is no dynamic metadata");
+        .rejected(
+            "dynamic_metadata_from_headers",
+            "the service's headers are not copied to metadata yet");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
                 .getDescriptor())
@@ -799,12 +886,15 @@ public final class SupportMatrix {
             "destination_port",
             "destination_port_range",
             "not_rule")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("requested_server_name", "the downstream TLS SNI is not available to RBAC yet")
         .rejected("matcher", "permission matcher extensions are not supported")
         .rejected("uri_template", "URI template matchers are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Permission.Set.getDescriptor()).honoured("rules");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata.getDescriptor())
+        .honoured("metadata_matcher")
+        .honouredNote("metadata_source", "DYNAMIC; ROUTE is rejected (route metadata is not read)");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.getDescriptor())
         .honoured("and_ids", "or_ids", "any", "direct_remote_ip", "header", "url_path", "not_id")
         .honouredNote(
@@ -815,8 +905,8 @@ public final class SupportMatrix {
             "the trusted client address the connection manager decided on (use_remote_address,"
                 + " xff_num_trusted_hops, x-forwarded-for)")
         .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("filter_state", "filter state is not produced by Attaché")
         .rejected("custom", "custom principal extensions are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.Set.getDescriptor()).honoured("ids");
@@ -958,6 +1048,30 @@ public final class SupportMatrix {
         .honouredNote(
             "environment_variable",
             "access-log formats only; a direct_response body from the environment is refused");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.getDescriptor())
+        .honouredNote(
+            "filter",
+            "the namespace; RBAC reads the stream's dynamic metadata (docs/data-plane.md)")
+        .honoured("path", "value", "invert");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.PathSegment.getDescriptor())
+        .honoured("key");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ValueMatcher.getDescriptor())
+        .honoured(
+            "null_match",
+            "double_match",
+            "string_match",
+            "bool_match",
+            "present_match",
+            "list_match",
+            "or_match");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.DoubleMatcher.getDescriptor())
+        .honouredNote("range", "[start, end)")
+        .honoured("exact");
+    b.message(io.envoyproxy.envoy.type.v3.DoubleRange.getDescriptor()).honoured("start", "end");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ListMatcher.getDescriptor())
+        .honouredNote("one_of", "matches when any element of a list value matches");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.OrMatcher.getDescriptor())
+        .honoured("value_matchers");
     b.message(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.getDescriptor())
         .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
         .rejected("custom", "custom string matchers are not supported");

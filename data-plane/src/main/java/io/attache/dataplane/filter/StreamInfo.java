@@ -1,9 +1,15 @@
 package io.attache.dataplane.filter;
 
+import com.google.protobuf.Struct;
 import io.attache.dataplane.accesslog.ResponseFlag;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What happened to one stream, written by the connection manager and its filters and read by the
@@ -19,6 +25,8 @@ public final class StreamInfo {
   private InetSocketAddress upstreamHost;
   private int attemptCount;
   private InetAddress downstreamRemoteAddress;
+  private final Map<String, Struct> dynamicMetadata = new LinkedHashMap<>();
+  private Map<String, Object> filterState;
 
   public void addFlag(ResponseFlag flag) {
     flags.add(flag);
@@ -97,5 +105,37 @@ public final class StreamInfo {
 
   public void setDownstreamRemoteAddress(InetAddress address) {
     this.downstreamRemoteAddress = address;
+  }
+
+  /**
+   * Merges {@code fields} into the namespace {@code filterNamespace} of the stream's dynamic
+   * metadata (Envoy's {@code setDynamicMetadata}: a top-level field already there is replaced, the
+   * others stay). Filters write under their own name ({@code envoy.filters.http.jwt_authn}) or the
+   * namespace their config names.
+   */
+  public void setDynamicMetadata(String filterNamespace, Struct fields) {
+    Struct current = dynamicMetadata.get(filterNamespace);
+    dynamicMetadata.put(
+        filterNamespace, current == null ? fields : current.toBuilder().mergeFrom(fields).build());
+  }
+
+  /**
+   * The stream's dynamic metadata: filter namespace to its fields, in the order namespaces were
+   * first written (Envoy's {@code dynamicMetadata().filter_metadata()}). A read-only live view.
+   */
+  public Map<String, Struct> dynamicMetadata() {
+    return Collections.unmodifiableMap(dynamicMetadata);
+  }
+
+  /**
+   * The stream's object under {@code key}, made by {@code create} on first use: what filters of one
+   * stream share with each other (Envoy's {@code FilterState}; the compressor filters of a chain
+   * agree on one encoding through it).
+   */
+  public <T> T filterState(String key, Class<T> type, Supplier<T> create) {
+    if (filterState == null) {
+      filterState = new HashMap<>(4);
+    }
+    return type.cast(filterState.computeIfAbsent(key, k -> create.get()));
   }
 }

@@ -65,7 +65,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
           "envoy.extensions.filters.http.buffer.v3.Buffer",
-          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute");
+          "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
+          "envoy.extensions.filters.http.header_to_metadata.v3.Config",
+          "envoy.extensions.filters.http.set_metadata.v3.Config");
 
   private SupportedTypes() {}
 
@@ -157,6 +159,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor();
       case "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.header_to_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.set_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

@@ -2,6 +2,7 @@ package io.attache.dataplane.cli;
 
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.drain.DrainStrategy;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.dataplane.stats.TagExtractedName;
@@ -116,8 +117,8 @@ public final class ProxyMain implements Callable<Integer> {
       names = "--drain-strategy",
       defaultValue = "gradual",
       description =
-          "gradual (default) or immediate; reported, but either way in-flight requests finish and"
-              + " connections close when the drain time is over.")
+          "gradual (default): while draining, each response asks its connection to close with a"
+              + " probability growing over the drain time; immediate: every response does.")
   String drainStrategy;
 
   @Option(
@@ -314,10 +315,10 @@ public final class ProxyMain implements Callable<Integer> {
   }
 
   private ProxyOptions options() {
-    ProxyOptions.DrainStrategy strategy =
+    DrainStrategy strategy =
         switch (drainStrategy) {
-          case "gradual" -> ProxyOptions.DrainStrategy.GRADUAL;
-          case "immediate" -> ProxyOptions.DrainStrategy.IMMEDIATE;
+          case "gradual" -> DrainStrategy.GRADUAL;
+          case "immediate" -> DrainStrategy.IMMEDIATE;
           default ->
               throw new IllegalArgumentException(
                   "--drain-strategy must be gradual or immediate, got '" + drainStrategy + "'");

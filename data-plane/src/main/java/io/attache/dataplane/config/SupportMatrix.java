@@ -330,7 +330,10 @@ public final class SupportMatrix {
             "HTTP/2 only, when http2_protocol_options does not say: see"
                 + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
                 + " connection after an invalid message")
-        .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
+        .honouredNote(
+            "drain_timeout",
+            "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
+                + " listener drains (default 5 s)")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")
@@ -394,6 +397,7 @@ public final class SupportMatrix {
     bufferMessages(b);
     headerToMetadataMessages(b);
     setMetadataMessages(b);
+    compressorMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -641,6 +645,69 @@ public final class SupportMatrix {
         .rejected("typed_value", "there is no typed dynamic metadata");
   }
 
+  /** {@code envoy.filters.http.compressor}: docs/data-plane.md, "Compression". */
+  private static void compressorMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
+        .honouredNote(
+            "compressor_library",
+            "envoy.compression.gzip.compressor only; brotli and zstd are refused (no maintained"
+                + " pure-Java encoder)")
+        .honoured("request_direction_config", "response_direction_config", "choose_first")
+        .honouredNote("content_length", "deprecated; used when response_direction_config is absent")
+        .honouredNote("content_type", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "disable_on_etag_header", "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "remove_accept_encoding_header",
+            "deprecated; used when response_direction_config is absent")
+        .honouredNote(
+            "runtime_enabled", "deprecated; used when response_direction_config is absent");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .CommonDirectionConfig.getDescriptor())
+        .honouredNote("enabled", "default_value, and runtime_key read per request")
+        .honouredNote("min_content_length", "default 30; a streamed body has no length to check")
+        .honouredNote("content_type", "media type compared case-insensitively; Envoy's defaults");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .RequestDirectionConfig.getDescriptor())
+        .honoured("common_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor
+                .ResponseDirectionConfig.getDescriptor())
+        .honoured("common_config", "remove_accept_encoding_header", "uncompressible_response_codes")
+        .honouredNote(
+            "disable_on_etag_header",
+            "false: a strong etag is removed from a compressed response, a weak one kept (Envoy)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+                .getDescriptor())
+        .honoured("disabled", "overrides");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorOverrides
+                .getDescriptor())
+        .honoured("response_direction_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.compressor.v3.ResponseDirectionOverrides
+                .getDescriptor())
+        .honoured("remove_accept_encoding_header");
+    b.message(io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor())
+        .honouredNote("compression_level", "java.util.zip.Deflater levels, one to one")
+        .honouredNote(
+            "compression_strategy",
+            "DEFAULT_STRATEGY, FILTERED, HUFFMAN_ONLY; RLE and FIXED are refused (Deflater has"
+                + " neither)")
+        .honouredNote("chunk_size", "the output buffer size")
+        .ignored(
+            "window_bits",
+            "validated (9-15); Deflater always uses a 15-bit window: more memory per stream,"
+                + " output is gzip either way")
+        .ignored(
+            "memory_level",
+            "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
+                + " is gzip either way");
+  }
+
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
   private static void corsMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
@@ -678,7 +745,10 @@ public final class SupportMatrix {
                 + " 200 ms; retry_policy and google_grpc refused")
         .honouredNote(
             "http_service", "through server_uri.cluster; a 5xx answer is an error, as in Envoy")
-        .honouredNote("transport_api_version", "must be V3, as Envoy requires")
+        .honouredNote(
+            "transport_api_version",
+            "any value: the check always goes to envoy.service.auth.v3, as in Envoy 1.40, which"
+                + " accepts AUTO, V2 and V3")
         .honoured(
             "failure_mode_allow",
             "failure_mode_allow_header_add",

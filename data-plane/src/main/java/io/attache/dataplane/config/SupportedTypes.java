@@ -67,7 +67,10 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.buffer.v3.Buffer",
           "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
           "envoy.extensions.filters.http.header_to_metadata.v3.Config",
-          "envoy.extensions.filters.http.set_metadata.v3.Config");
+          "envoy.extensions.filters.http.set_metadata.v3.Config",
+          "envoy.extensions.filters.http.compressor.v3.Compressor",
+          "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
+          "envoy.extensions.compression.gzip.compressor.v3.Gzip");
 
   private SupportedTypes() {}
 
@@ -163,6 +166,13 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.set_metadata.v3.Config" ->
           io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.compressor.v3.Compressor" ->
+          io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor();
+      case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+              .getDescriptor();
+      case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
+          io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

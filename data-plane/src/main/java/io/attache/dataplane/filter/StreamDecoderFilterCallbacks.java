@@ -16,6 +16,14 @@ public interface StreamDecoderFilterCallbacks extends StreamFilterCallbacks {
   /** Resumes a stream this filter stopped: passes on the headers and what the chain held. */
   void continueDecoding();
 
+  /**
+   * Passes a request chunk this filter made to the filters after it (Envoy's {@code
+   * injectDecodedDataToFilterChain}); the filter took the chunk it was given ({@code
+   * STOP_ITERATION_NO_BUFFER}). The last chunk is a {@code LastHttpContent} and carries the
+   * trailers on.
+   */
+  void injectDecodedDataToFilterChain(HttpContent data);
+
   /** Sends response headers down the encoder chain; a {@code FullHttpResponse} ends the stream. */
   void encodeHeaders(HttpResponse response, boolean endStream);
 

@@ -6,8 +6,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What happened to one stream, written by the connection manager and its filters and read by the
@@ -24,6 +26,7 @@ public final class StreamInfo {
   private int attemptCount;
   private InetAddress downstreamRemoteAddress;
   private final Map<String, Struct> dynamicMetadata = new LinkedHashMap<>();
+  private Map<String, Object> filterState;
 
   public void addFlag(ResponseFlag flag) {
     flags.add(flag);
@@ -122,5 +125,17 @@ public final class StreamInfo {
    */
   public Map<String, Struct> dynamicMetadata() {
     return Collections.unmodifiableMap(dynamicMetadata);
+  }
+
+  /**
+   * The stream's object under {@code key}, made by {@code create} on first use: what filters of one
+   * stream share with each other (Envoy's {@code FilterState}; the compressor filters of a chain
+   * agree on one encoding through it).
+   */
+  public <T> T filterState(String key, Class<T> type, Supplier<T> create) {
+    if (filterState == null) {
+      filterState = new HashMap<>(4);
+    }
+    return type.cast(filterState.computeIfAbsent(key, k -> create.get()));
   }
 }

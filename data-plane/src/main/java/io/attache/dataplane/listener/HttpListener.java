@@ -145,7 +145,7 @@ public final class HttpListener {
   }
 
   /** Whether it takes new connections: bound (or handed-off only) and not stopped. */
-  boolean accepting() {
+  public boolean accepting() {
     return accepting;
   }
 

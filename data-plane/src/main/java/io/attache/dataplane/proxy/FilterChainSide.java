@@ -95,6 +95,23 @@ abstract class FilterChainSide<F, H extends HttpObject> {
     sink.headers(headers, headersEndStream);
   }
 
+  /**
+   * Filter {@code index}, while handling headers, passes {@code replacement} on instead of the
+   * headers it was given (a filter that re-encodes the body a full message carries).
+   */
+  void replaceHeaders(H replacement) {
+    this.headers = replacement;
+  }
+
+  /**
+   * Filter {@code index} passes a chunk of its own making to the filters after it (Envoy's {@code
+   * inject*DataToFilterChain}): a filter that transforms the body takes each chunk ({@code
+   * STOP_ITERATION_NO_BUFFER}) and injects what it made of it.
+   */
+  void inject(int index, HttpContent chunk) {
+    runData(chunk, index + 1);
+  }
+
   /** A body chunk (the last one carries any trailers) enters the chain at its first filter. */
   void startData(HttpContent chunk) {
     runData(chunk, 0);

@@ -383,6 +383,11 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     }
 
     @Override
+    public void injectDecodedDataToFilterChain(HttpContent data) {
+      decode.inject(index, data);
+    }
+
+    @Override
     public long decoderBufferLimit() {
       return decode.bufferLimit();
     }
@@ -428,8 +433,22 @@ final class FilterManager implements FilterChainFactoryCallbacks {
 
     @Override
     public void continueEncoding() {
-      int index = encoders.size() - 1 - encoders.indexOf(filter);
-      encode.resume(index);
+      encode.resume(index());
+    }
+
+    @Override
+    public void injectEncodedDataToFilterChain(HttpContent data) {
+      encode.inject(index(), data);
+    }
+
+    @Override
+    public void replaceResponseHeaders(HttpResponse response) {
+      responseHeaders = response;
+      encode.replaceHeaders(response);
+    }
+
+    private int index() {
+      return encoders.size() - 1 - encoders.indexOf(filter);
     }
 
     @Override

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,6 +53,7 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private boolean wantMore;
   private boolean closing;
   private boolean closeAfterCurrent;
+  private boolean draining;
   private String protocol = "HTTP/1.1";
   private boolean counted;
   private ConnectionIdleTimer idleTimer;
@@ -287,6 +289,17 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
     if (current == null || (!current.requestComplete() && queued.isEmpty())) {
       ctx.read();
     }
+  }
+
+  @Override
+  public boolean connectionDraining() {
+    return draining;
+  }
+
+  /** HTTP/1.1 has nothing to send: the response says {@code connection: close} and closes. */
+  @Override
+  public void startConnectionDrain(Duration drainTimeout) {
+    draining = true;
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -204,6 +205,16 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     if (!stream.requestComplete()) {
       ctx.close();
     }
+  }
+
+  @Override
+  public boolean connectionDraining() {
+    return Http2ConnectionDrain.started(ctx.channel().parent());
+  }
+
+  @Override
+  public void startConnectionDrain(Duration drainTimeout) {
+    Http2ConnectionDrain.start(ctx.channel().parent(), drainTimeout, scheduler());
   }
 
   @Override

@@ -164,6 +164,14 @@ public final class RuntimeSnapshot implements Runtime {
   }
 
   /**
+   * Envoy's {@code getBoolean(key, default)}: the key's boolean ({@code true}/{@code false}), else
+   * {@code defaultValue} (a {@code RuntimeFeatureFlag}).
+   */
+  public boolean bool(String key, boolean defaultValue) {
+    return get(key).flatMap(RuntimeEntry::bool).orElse(defaultValue);
+  }
+
+  /**
    * Envoy's {@code featureEnabled(key, default)} as a fraction to draw against: the key's
    * fractional percent; else its integer read as a percent (over 100 always enabled); else {@code
    * defaultValue}.

@@ -19,11 +19,19 @@ import java.util.List;
  */
 public sealed interface TlsSecret {
 
-  /** {@code tls_certificate}. */
-  record CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey)
+  /**
+   * {@code tls_certificate}; {@code source} is where the chain was read, as Envoy's {@code /certs}
+   * prints it: the file's path, or {@code <inline>}.
+   */
+  record CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey, String source)
       implements TlsSecret {
     public CertificateKeyPair {
       chain = List.copyOf(chain);
+    }
+
+    /** Material given inline (or built in memory). */
+    public CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey) {
+      this(chain, privateKey, Pem.INLINE);
     }
 
     public static CertificateKeyPair from(TlsCertificate proto, String path)
@@ -45,15 +53,24 @@ public sealed interface TlsSecret {
       }
       return new CertificateKeyPair(
           Pem.certificates(proto.getCertificateChain(), path + ".certificate_chain"),
-          Pem.privateKey(proto.getPrivateKey(), path + ".private_key"));
+          Pem.privateKey(proto.getPrivateKey(), path + ".private_key"),
+          Pem.sourceName(proto.getCertificateChain()));
     }
   }
 
-  /** {@code validation_context}: the CAs a peer must chain to, and the SANs it must carry. */
-  record ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher)
+  /**
+   * {@code validation_context}: the CAs a peer must chain to, and the SANs it must carry; {@code
+   * source} is where the CAs were read (a file's path, or {@code <inline>}).
+   */
+  record ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher, String source)
       implements TlsSecret {
     public ValidationContext {
       trustedCa = List.copyOf(trustedCa);
+    }
+
+    /** CAs given inline (or built in memory). */
+    public ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher) {
+      this(trustedCa, sanMatcher, Pem.INLINE);
     }
 
     public static ValidationContext from(CertificateValidationContext proto, String path)
@@ -77,7 +94,8 @@ public sealed interface TlsSecret {
       return new ValidationContext(
           Pem.certificates(proto.getTrustedCa(), path + ".trusted_ca"),
           SanMatcher.from(
-              proto.getMatchTypedSubjectAltNamesList(), path + ".match_typed_subject_alt_names"));
+              proto.getMatchTypedSubjectAltNamesList(), path + ".match_typed_subject_alt_names"),
+          Pem.sourceName(proto.getTrustedCa()));
     }
   }
 

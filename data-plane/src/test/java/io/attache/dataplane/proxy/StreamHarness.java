@@ -10,6 +10,8 @@ import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.outlier.VirtualTime;
+import io.attache.dataplane.runtime.RuntimeLoader;
+import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.RandomSource;
@@ -17,6 +19,8 @@ import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.tls.TlsSession;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.Tracer;
+import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
+import io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -31,6 +35,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -47,11 +52,36 @@ import java.util.function.Function;
 public final class StreamHarness {
   public final VirtualTime time = new VirtualTime();
   public final StatsStore stats = new StatsStore();
+
+  /**
+   * The filters' layered runtime: one empty admin layer, changed by a test as {@code
+   * /runtime_modify} would ({@link RuntimeLoader#modify}).
+   */
+  public final RuntimeLoader runtime = new RuntimeLoader(adminLayerOnly());
+
+  private static RuntimeSnapshot adminLayerOnly() {
+    try {
+      return RuntimeSnapshot.from(
+          LayeredRuntime.newBuilder()
+              .addLayers(
+                  RuntimeLayer.newBuilder()
+                      .setName("admin")
+                      .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance()))
+              .build(),
+          "layered_runtime");
+    } catch (io.attache.dataplane.config.ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public final RecordingDownstream downstream = new RecordingDownstream();
   public final io.attache.dataplane.tls.SecretStore secrets =
       new io.attache.dataplane.tls.SecretStore();
   private final ListenerContext context;
   private ActiveStream stream;
+
+  /** What the listener's drain decision answers; a test flips it to start a drain. */
+  public volatile boolean drainClose;
 
   /** The chain: {@code filters} applied to a context naming the HCM's prefix and this time. */
   public StreamHarness(
@@ -73,7 +103,7 @@ public final class StreamHarness {
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(
-            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets);
+            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets, runtime);
     this.context =
         new ListenerContext(
             hcm,
@@ -86,7 +116,9 @@ public final class StreamHarness {
             random,
             time,
             clock,
-            Optional.empty());
+            Optional.empty(),
+            ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
+            () -> drainClose);
   }
 
   /** The filters the HCM config itself names, built as the proxy builds them. */
@@ -148,6 +180,13 @@ public final class StreamHarness {
 
     public int readsRequested;
     public boolean completed;
+
+    /** The protocol the connection speaks; a test sets {@code "HTTP/2"} for a stream's view. */
+    public String protocol = "HTTP/1.1";
+
+    /** The drain timeout the connection's drain sequence started with, null while not draining. */
+    public Duration drainStartedWith;
+
     public boolean closeRequested;
     public boolean reset;
     private final DeadlineTimer routeTimer = new DeadlineTimer(time, time);
@@ -261,13 +300,25 @@ public final class StreamHarness {
     }
 
     @Override
+    public boolean connectionDraining() {
+      return drainStartedWith != null;
+    }
+
+    @Override
+    public void startConnectionDrain(Duration drainTimeout) {
+      if (drainStartedWith == null) {
+        drainStartedWith = drainTimeout;
+      }
+    }
+
+    @Override
     public void reset() {
       reset = true;
     }
 
     @Override
     public String protocol() {
-      return "HTTP/1.1";
+      return protocol;
     }
 
     @Override

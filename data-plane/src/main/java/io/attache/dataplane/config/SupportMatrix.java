@@ -408,6 +408,8 @@ public final class SupportMatrix {
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
     bufferMessages(b);
+    headerToMetadataMessages(b);
+    setMetadataMessages(b);
     compressorMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -610,6 +612,50 @@ public final class SupportMatrix {
                 + " (downstream_rq_too_large). A content-length is added when absent");
     b.message(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
         .honoured("disabled", "buffer");
+  }
+
+  /** {@code envoy.filters.http.header_to_metadata}: docs/data-plane.md, "Header to metadata". */
+  private static void headerToMetadataMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config
+                .getDescriptor())
+        .honouredNote(
+            "request_rules", "run on the request headers, before the filters after this one")
+        .honouredNote("response_rules", "run on the response headers, local replies included");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.Rule
+                .getDescriptor())
+        .honouredNote(
+            "header",
+            "all values joined with ','; :method, :path, :authority, :scheme (request) and"
+                + " :status (response) readable")
+        .honoured("cookie", "on_header_present", "on_header_missing")
+        .honouredNote("remove", "not for cookies or pseudo-headers (rejected)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.KeyValuePair
+                .getDescriptor())
+        .honouredNote("metadata_namespace", "default envoy.filters.http.header_to_metadata")
+        .honoured("key", "value", "regex_value_rewrite")
+        .honouredNote(
+            "type",
+            "STRING, NUMBER (decimal/exponent forms), PROTOBUF_VALUE (a serialised"
+                + " google.protobuf.Value); a value that does not convert is skipped")
+        .honouredNote("encode", "BASE64 (padding optional); undecodable or empty is skipped");
+  }
+
+  /** {@code envoy.filters.http.set_metadata}: docs/data-plane.md, "Set metadata". */
+  private static void setMetadataMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor())
+        .honouredNote("metadata_namespace", "deprecated; with value, written first")
+        .honouredNote("value", "deprecated; merged into the namespace (may overwrite)")
+        .honouredNote("metadata", "written in order on the request headers");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Metadata.getDescriptor())
+        .honoured("metadata_namespace", "value")
+        .honouredNote(
+            "allow_overwrite",
+            "merges into an existing namespace as Envoy's StructUtil::update (structs recursively,"
+                + " lists appended, scalars replaced); otherwise counted in overwrite_denied")
+        .rejected("typed_value", "there is no typed dynamic metadata");
   }
 
   /** {@code envoy.filters.http.compressor}: docs/data-plane.md, "Compression". */

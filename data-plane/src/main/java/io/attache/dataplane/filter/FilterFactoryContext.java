@@ -18,6 +18,7 @@ import java.util.function.Function;
  * @param clusters running clusters by name; null for a name that does not exist
  * @param runtime the bootstrap's {@code layered_runtime} (with admin overrides); read per request,
  *     never kept as a snapshot
+ * @param server the proxy's service cluster and health-check state
  */
 public record FilterFactoryContext(
     String filterName,
@@ -27,11 +28,12 @@ public record FilterFactoryContext(
     RandomSource random,
     Ticker ticker,
     Clock clock,
-    Runtime runtime) {
+    Runtime runtime,
+    LocalServer server) {
 
   /** The same context for another filter of the chain. */
   public FilterFactoryContext forFilter(String name) {
     return new FilterFactoryContext(
-        name, statPrefix, stats, clusters, random, ticker, clock, runtime);
+        name, statPrefix, stats, clusters, random, ticker, clock, runtime, server);
   }
 }

@@ -15,6 +15,7 @@ import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.filter.LocalServer;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
@@ -322,7 +323,10 @@ public final class ProxyServer {
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
-            runtime);
+            runtime,
+            new LocalServer(
+                bootstrap.getNode().getCluster(),
+                () -> healthCheck.status() == HealthCheckState.Status.FAILED));
     ListenerContext context =
         new ListenerContext(
             hcm,

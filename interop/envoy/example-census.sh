@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Issue 15's census: runs `attache proxy --mode validate` on every bootstrap in Envoy's own
-# example sets and prints accepted / refused-by-reason / stack traces (docs/xds-support.md keeps
-# the figure). The example sets are git directories you bring here (a bare clone or the `fetch`
-# of a snapshot), never committed:
+# Issue 15's census: runs `attache proxy --mode validate` and a stock Envoy's `--mode validate` on
+# every bootstrap in Envoy's own example sets and prints both verdicts, accepted / refused-by-reason
+# / stack traces (docs/interop.md keeps the figures). Certificates a sandbox generates at start-up
+# are generated the same way into a throw-away directory per file (never committed). The stock
+# Envoy is the one interop/envoy/install.sh installs, unless ATTACHE_ENVOY_BINARY names another.
+# The example sets are git directories you bring here (a bare clone or the `fetch` of a snapshot),
+# never committed:
 #   ENVOY_GIT     a clone of envoyproxy/envoy (or a fork): its configs/ and docs/root/ bootstraps
 #   EXAMPLES_GIT  a clone of envoyproxy/examples: every sandbox's bootstrap
 # Usage: ENVOY_GIT=... EXAMPLES_GIT=... interop/envoy/example-census.sh
@@ -11,10 +14,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${ENVOY_GIT:?set ENVOY_GIT to a git directory of envoyproxy/envoy}"
 : "${EXAMPLES_GIT:?set EXAMPLES_GIT to a git directory of envoyproxy/examples}"
 cd "$ROOT"
-# package (never install): the proxy jar, its lib/ and the compiled test classes.
-mvn -B -q -pl data-plane -am -DskipTests -Dspotless.check.skip=true package
+# package (never install): the proxy jar, the compiled test classes and their test classpath
+# (test-support's Envoy locator, BouncyCastle for the throw-away certificates).
 DP="$ROOT/data-plane/target"
-exec java -cp "$DP/test-classes:$DP/attache-proxy.jar:$DP/lib/*" \
+mvn -B -q -pl data-plane -am -DskipTests -Dspotless.check.skip=true package \
+  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/census.classpath
+interop/envoy/install.sh --path-file "$DP/census-envoy-binary" >/dev/null
+exec java -cp "$DP/test-classes:$DP/attache-proxy.jar:$(cat "$DP/census.classpath")" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
+  -Dattache.envoy.installed="$DP/census-envoy-binary" \
   io.attache.dataplane.cli.ExampleBootstrapCensus \
   "envoy=$ENVOY_GIT#configs/,docs/root/" "examples=$EXAMPLES_GIT"

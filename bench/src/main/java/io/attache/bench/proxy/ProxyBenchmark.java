@@ -102,8 +102,8 @@ public final class ProxyBenchmark implements Callable<Integer> {
       names = "--attache",
       description =
           "an Attaché contestant as label=JVM flags, optionally led by a java binary's path"
-              + " (label=/path/to/bin/java flags) to compare JDKs; repeat to compare in the same"
-              + " run. The first is the one the ratios are computed for. Default:"
+              + " (label=/path/to/bin/java flags) to compare JDKs, optionally with -jar <path> to"
+              + " run another build of the proxy; repeat to compare in the same run. The first is the one the ratios are computed for. Default:"
               + " attache=<launcher default flags>")
   List<String> attacheVariants = new ArrayList<>();
 
@@ -355,14 +355,18 @@ public final class ProxyBenchmark implements Callable<Integer> {
           bootstrap,
           BenchConfigs.proxyBootstrap(
               ports, ports.attache(variant), ports.attacheAdmin(variant), clusters));
-      List<String> command = JvmCommand.of(v.getValue(), javaBinary()).command();
+      JvmCommand jvm = JvmCommand.of(v.getValue(), javaBinary());
+      String jar = jvm.jar().orElse(attacheJar.toString());
+      if (!Files.isRegularFile(Path.of(jar))) {
+        throw new IllegalArgumentException("contestant " + v.getKey() + ": no jar at " + jar);
+      }
+      List<String> command = jvm.command();
       if (profileSeconds > 0 && profiler.equals("jfr")) {
         command.add(
             "-XX:StartFlightRecording=settings=profile,delay=%ds,duration=%ds,filename=%s"
                 .formatted(warmupSeconds, profileSeconds, workDir.resolve("attache.jfr")));
       }
-      command.addAll(
-          List.of("-jar", attacheJar.toString(), "-c", bootstrap.toString(), "--concurrency", "1"));
+      command.addAll(List.of("-jar", jar, "-c", bootstrap.toString(), "--concurrency", "1"));
       long startedAt = System.nanoTime();
       ProcessHandle attache = start(v.getKey(), command);
       startupMillis.put(v.getKey(), awaitLive(ports.attacheAdmin(variant), attache, startedAt));
@@ -835,6 +839,7 @@ public final class ProxyBenchmark implements Callable<Integer> {
             .append("` JVM flags: `")
             .append(jvm.flags().isEmpty() ? "(JVM defaults)" : String.join(" ", jvm.flags()))
             .append("`, `--concurrency 1`");
+        jvm.jar().ifPresent(jar -> out.append(", jar `").append(jar).append('`'));
         if (!jvm.java().equals(javaBinary())) {
           out.append(", on `")
               .append(Commands.firstLine(workDir, jvm.java(), "-version").strip())

@@ -25,6 +25,18 @@ final class MeshBootstraps {
       Map<String, ?> metadata,
       String bearerToken,
       int xdsPort) {
+    return ads(nodeId, cluster, apiType, metadata, bearerToken, xdsPort, 0);
+  }
+
+  /** As above, with the admin endpoint on {@code adminPort} of 127.0.0.1 (0: a free one). */
+  static String ads(
+      String nodeId,
+      String cluster,
+      String apiType,
+      Map<String, ?> metadata,
+      String bearerToken,
+      int xdsPort,
+      int adminPort) {
     StringBuilder yaml = new StringBuilder();
     yaml.append("node:\n  id: ")
         .append(nodeId)
@@ -37,7 +49,7 @@ final class MeshBootstraps {
     }
     yaml.append(
         """
-            admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+            admin: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
             dynamic_resources:
               ads_config:
                 api_type: %s
@@ -45,7 +57,7 @@ final class MeshBootstraps {
                 grpc_services:
                 - envoy_grpc: { cluster_name: xds }
             """
-            .formatted(apiType));
+            .formatted(adminPort, apiType));
     if (!bearerToken.isEmpty()) {
       yaml.append("      initial_metadata: [{ key: authorization, value: \"Bearer ")
           .append(bearerToken)

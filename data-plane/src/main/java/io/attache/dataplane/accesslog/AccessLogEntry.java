@@ -1,8 +1,10 @@
 package io.attache.dataplane.accesslog;
 
+import com.google.protobuf.Struct;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,7 +37,8 @@ public record AccessLogEntry(
     String requestedServerName,
     String routeName,
     boolean healthCheck,
-    boolean traced) {
+    boolean traced,
+    Map<String, Struct> dynamicMetadata) {
 
   public static Builder builder() {
     return new Builder();
@@ -67,6 +70,7 @@ public record AccessLogEntry(
     private String routeName = "";
     private boolean healthCheck;
     private boolean traced;
+    private Map<String, Struct> dynamicMetadata = Map.of();
 
     private Builder() {}
 
@@ -197,6 +201,15 @@ public record AccessLogEntry(
       return this;
     }
 
+    /**
+     * The stream's dynamic metadata at its end, filter namespace to fields ({@code
+     * %DYNAMIC_METADATA(NS:KEY)%}); copied, so the entry does not change with the stream.
+     */
+    public Builder dynamicMetadata(Map<String, Struct> v) {
+      dynamicMetadata = Map.copyOf(v);
+      return this;
+    }
+
     public AccessLogEntry build() {
       return new AccessLogEntry(
           startTime,
@@ -222,7 +235,8 @@ public record AccessLogEntry(
           requestedServerName,
           routeName,
           healthCheck,
-          traced);
+          traced,
+          dynamicMetadata);
     }
   }
 }

@@ -30,6 +30,9 @@ final class CommandOperators {
       case "REQ", "RESP", "TRAILER" -> {
         return headerOperator(name, arg, maxLength, fieldPath);
       }
+      case "DYNAMIC_METADATA" -> {
+        return DynamicMetadataOperator.parse(arg, maxLength, fieldPath);
+      }
       case "START_TIME" -> {
         StartTimeFormat format =
             arg.isPresent() && !arg.get().isEmpty()

@@ -1,14 +1,16 @@
 package io.attache.dataplane.accesslog;
 
 /**
- * What one command operator produced for one entry: absent, text, or a number (numbers stay numbers
- * in JSON logs). Immutable.
+ * What one command operator produced for one entry: absent, text, a number (numbers stay numbers in
+ * JSON logs) or a JSON document (a metadata struct, list or number, embedded as it is in JSON logs
+ * and printed as JSON text in text logs). Immutable.
  */
 record FieldValue(String text, Kind kind) {
   enum Kind {
     ABSENT,
     TEXT,
-    NUMBER
+    NUMBER,
+    JSON
   }
 
   static final FieldValue ABSENT = new FieldValue("", Kind.ABSENT);
@@ -19,6 +21,10 @@ record FieldValue(String text, Kind kind) {
 
   static FieldValue number(long value) {
     return new FieldValue(Long.toString(value), Kind.NUMBER);
+  }
+
+  static FieldValue json(String json) {
+    return new FieldValue(json, Kind.JSON);
   }
 
   boolean isAbsent() {

@@ -111,7 +111,8 @@ public final class JsonAccessLogFormatter implements LineFormat {
         }
         return Optional.of(typed ? "null" : "\"-\"");
       }
-      if (typed && value.kind() == FieldValue.Kind.NUMBER) {
+      if (typed
+          && (value.kind() == FieldValue.Kind.NUMBER || value.kind() == FieldValue.Kind.JSON)) {
         return Optional.of(value.text());
       }
       StringBuilder s = new StringBuilder();

@@ -1,6 +1,7 @@
 package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.Durations;
+import io.attache.dataplane.drain.DrainDirection;
 import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.LinkedHashMap;
@@ -39,6 +40,7 @@ final class AdminEndpoints {
     add("/clusters", "upstream cluster status", false, this::clusters);
     ConfigDumpEndpoint configDump = new ConfigDumpEndpoint(sources.configDump(), json);
     add("/config_dump", "dump current Envoy configs", false, configDump::handle);
+    add("/drain_listeners", "drain listeners", true, this::drainListeners);
     add("/healthcheck/fail", "cause the server to fail health checks", true, p -> healthFail());
     add("/healthcheck/ok", "cause the server to pass health checks", true, p -> healthOk());
     add("/help", "print out list of admin commands", false, p -> help(200, ""));
@@ -169,6 +171,17 @@ final class AdminEndpoints {
 
   private AdminResponse resetCounters() {
     sources.stats().resetCounters();
+    return AdminResponse.text(200, "OK\n");
+  }
+
+  /** Envoy 1.40's {@code /drain_listeners}: the parameters are flags, their values ignored. */
+  private AdminResponse drainListeners(Map<String, List<String>> params) {
+    sources
+        .onDrainListeners()
+        .drain(
+            params.containsKey("inboundonly") ? DrainDirection.INBOUND_ONLY : DrainDirection.ALL,
+            params.containsKey("graceful"),
+            params.containsKey("skip_exit"));
     return AdminResponse.text(200, "OK\n");
   }
 

@@ -2,6 +2,7 @@ package io.attache.dataplane.admin;
 
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.drain.DrainDirection;
 import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
@@ -36,9 +37,16 @@ public record AdminSources(
     Supplier<UnreadyTargetsDumps> unreadyTargets,
     Supplier<JsonFormat.TypeRegistry> typeRegistry,
     Runnable onQuitQuitQuit,
+    DrainListeners onDrainListeners,
     Ticker ticker,
     Clock clock,
     AccessLoggers accessLog) {
+
+  /** What {@code POST /drain_listeners} asks of the server, its query already read. */
+  @FunctionalInterface
+  public interface DrainListeners {
+    void drain(DrainDirection direction, boolean graceful, boolean skipExit);
+  }
 
   public static Builder builder() {
     return new Builder();
@@ -63,6 +71,7 @@ public record AdminSources(
     // classes (TLS secrets, dump wrappers) that a proxy nobody inspects never needs.
     private Supplier<JsonFormat.TypeRegistry> typeRegistry = ConfigDumpTypes::envoyDefaults;
     private Runnable onQuitQuitQuit = () -> {};
+    private DrainListeners onDrainListeners = (direction, graceful, skipExit) -> {};
     private Ticker ticker = Ticker.SYSTEM;
     private Clock clock = Clock.systemUTC();
     private AccessLoggers accessLog = AccessLoggers.NONE;
@@ -150,6 +159,12 @@ public record AdminSources(
       return this;
     }
 
+    /** Runs once per valid {@code POST /drain_listeners}, on the admin thread; must not block. */
+    public Builder onDrainListeners(DrainListeners onDrainListeners) {
+      this.onDrainListeners = onDrainListeners;
+      return this;
+    }
+
     /** Runs once per {@code POST /quitquitquit}, on its own thread, after the reply is sent. */
     public Builder onQuitQuitQuit(Runnable onQuitQuitQuit) {
       this.onQuitQuitQuit = onQuitQuitQuit;
@@ -190,6 +205,7 @@ public record AdminSources(
           unreadyTargets,
           typeRegistry,
           onQuitQuitQuit,
+          onDrainListeners,
           ticker,
           clock,
           accessLog);

@@ -2,6 +2,7 @@ package io.attache.dataplane.cli;
 
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.drain.DrainStrategy;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.dataplane.stats.TagExtractedName;
@@ -11,6 +12,7 @@ import io.attache.dataplane.xds.XdsTransport;
 import io.attache.logging.ApplicationLogs;
 import io.envoyproxy.envoy.admin.v3.CommandLineOptions;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,8 +117,8 @@ public final class ProxyMain implements Callable<Integer> {
       names = "--drain-strategy",
       defaultValue = "gradual",
       description =
-          "gradual (default) or immediate; reported, but either way in-flight requests finish and"
-              + " connections close when the drain time is over.")
+          "gradual (default): while draining, each response asks its connection to close with a"
+              + " probability growing over the drain time; immediate: every response does.")
   String drainStrategy;
 
   @Option(
@@ -313,10 +315,10 @@ public final class ProxyMain implements Callable<Integer> {
   }
 
   private ProxyOptions options() {
-    ProxyOptions.DrainStrategy strategy =
+    DrainStrategy strategy =
         switch (drainStrategy) {
-          case "gradual" -> ProxyOptions.DrainStrategy.GRADUAL;
-          case "immediate" -> ProxyOptions.DrainStrategy.IMMEDIATE;
+          case "gradual" -> DrainStrategy.GRADUAL;
+          case "immediate" -> DrainStrategy.IMMEDIATE;
           default ->
               throw new IllegalArgumentException(
                   "--drain-strategy must be gradual or immediate, got '" + drainStrategy + "'");
@@ -509,7 +511,20 @@ public final class ProxyMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    leakDetectionOverride(System.getProperty("io.netty.leakDetection.level"))
+        .ifPresent(ResourceLeakDetector::setLevel);
     System.exit(new CommandLine(new ProxyMain()).execute(args));
+  }
+
+  /**
+   * Netty's buffer leak detector in the shipped proxy: off unless {@code
+   * -Dio.netty.leakDetection.level} asks for a level. Netty's default samples one buffer in 128 and
+   * cost 1.2 % of the proxy's CPU under load (docs/benchmarks.md); a level on the command line is
+   * left to Netty, which reads it itself. The test suites, which run the proxy in their own JVM,
+   * keep Netty's default.
+   */
+  static Optional<ResourceLeakDetector.Level> leakDetectionOverride(String configured) {
+    return configured == null ? Optional.of(ResourceLeakDetector.Level.DISABLED) : Optional.empty();
   }
 
   /** {@code --version}: the version this build was made as. */

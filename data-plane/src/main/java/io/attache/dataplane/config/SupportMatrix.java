@@ -47,6 +47,10 @@ public final class SupportMatrix {
           + " with disabled switches that filter off for the request (or on, for a filter"
           + " disabled by default); an HTTPFault replaces the fault filter's config; an"
           + " RBACPerRoute entry is rejected; entries for filters not in the chain are ignored";
+  private static final String RBAC_METADATA_NOTE =
+      "Envoy's MetadataMatcher on the stream's dynamic metadata, as earlier filters wrote it"
+          + " (jwt_authn payload_in_metadata, header_to_metadata); a missing value never matches"
+          + " a typed matcher";
   private static final FieldSupport INSTANCE = build();
 
   private SupportMatrix() {}
@@ -326,7 +330,10 @@ public final class SupportMatrix {
             "HTTP/2 only, when http2_protocol_options does not say: see"
                 + " override_stream_error_on_invalid_http_message; HTTP/1.1 always closes the"
                 + " connection after an invalid message")
-        .ignored("drain_timeout", "the proxy drains on SIGTERM with --drain-time-s instead")
+        .honouredNote(
+            "drain_timeout",
+            "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
+                + " listener drains (default 5 s)")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")
@@ -527,10 +534,22 @@ public final class SupportMatrix {
         .rejected("from_cookies", "tokens in cookies are not read")
         .rejected("jwt_cache_config", "verified tokens are not cached")
         .rejected("clear_route_cache", "the route is not recomputed after the filter")
-        .ignored("payload_in_metadata", "there is no dynamic metadata")
-        .ignored("header_in_metadata", "there is no dynamic metadata")
-        .ignored("failed_status_in_metadata", "there is no dynamic metadata")
-        .ignored("normalize_payload_in_metadata", "there is no dynamic metadata");
+        .honouredNote(
+            "payload_in_metadata",
+            "the verified payload under this field of the envoy.filters.http.jwt_authn dynamic"
+                + " metadata (the first token to claim a field keeps it)")
+        .honouredNote("header_in_metadata", "the verified token's JOSE header, likewise")
+        .honouredNote(
+            "normalize_payload_in_metadata",
+            "space_delimited_claims: a top-level string claim becomes the list of its words")
+        .ignored(
+            "failed_status_in_metadata",
+            "jwt_verify_lib's numeric status codes are not reproduced; the failure is in the"
+                + " response code details");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.NormalizePayload
+                .getDescriptor())
+        .honoured("space_delimited_claims");
     b.message(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks.getDescriptor())
         .honoured("http_uri")
         .honouredNote("cache_duration", "default 10 min, on the proxy's monotonic clock")
@@ -557,6 +576,10 @@ public final class SupportMatrix {
   private static void serviceIdentityTokenMessages(FieldSupport.Builder b) {
     b.message(io.attache.api.ext.v1.ServiceIdentityToken.getDescriptor())
         .honoured("issuer", "subject", "signing_key")
+        .honouredNote(
+            "signing_key_sds_secret_name",
+            "an SDS generic_secret holding the private JWK (EC P-256 with kid), over ADS; the"
+                + " listener waits for it; each rotation is used from the next token on")
         .honouredNote("lifetime", "default 5m, 1s to 24h; re-minted when less than half is left")
         .honouredNote("header", "default x-service-identity; authorization carries Bearer <token>");
     b.message(io.attache.api.ext.v1.SigningKey.getDescriptor())
@@ -709,14 +732,16 @@ public final class SupportMatrix {
         .honouredNote(
             "charge_cluster_response_stats",
             "a denial charges upstream_rq_<code> of the route's cluster; false is not honoured")
-        .ignored("metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("typed_metadata_context_namespaces", "there is no dynamic metadata to send")
-        .ignored("enable_dynamic_metadata_ingestion", "there is no dynamic metadata")
-        .ignored("filter_metadata", "there is no dynamic metadata")
+        .ignored("metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "typed_metadata_context_namespaces", "dynamic metadata is not sent to the service yet")
+        .ignored(
+            "enable_dynamic_metadata_ingestion", "the service's dynamic metadata is not read yet")
+        .ignored("filter_metadata", "ext_authz does not write dynamic metadata yet")
         .ignored("emit_filter_state_stats", "there is no filter state")
         .rejected("route_metadata_context_namespaces", "route metadata is not sent")
         .rejected("route_typed_metadata_context_namespaces", "route metadata is not sent")
-        .rejected("filter_enabled_metadata", "there is no dynamic metadata to match")
+        .rejected("filter_enabled_metadata", "not implemented")
         .rejected("include_peer_certificate", "the peer certificate is not sent yet")
         .rejected("include_tls_session", "the TLS session is not sent yet")
         .rejected("bootstrap_metadata_labels_key", "node labels are not sent")
@@ -747,7 +772,9 @@ public final class SupportMatrix {
             "allowed_upstream_headers_to_append",
             "allowed_client_headers",
             "allowed_client_headers_on_success")
-        .rejected("dynamic_metadata_from_headers", "there is no dynamic metadata");
+        .rejected(
+            "dynamic_metadata_from_headers",
+            "the service's headers are not copied to metadata yet");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
                 .getDescriptor())
@@ -874,12 +901,15 @@ public final class SupportMatrix {
             "destination_port",
             "destination_port_range",
             "not_rule")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("requested_server_name", "the downstream TLS SNI is not available to RBAC yet")
         .rejected("matcher", "permission matcher extensions are not supported")
         .rejected("uri_template", "URI template matchers are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Permission.Set.getDescriptor()).honoured("rules");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata.getDescriptor())
+        .honoured("metadata_matcher")
+        .honouredNote("metadata_source", "DYNAMIC; ROUTE is rejected (route metadata is not read)");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.getDescriptor())
         .honoured("and_ids", "or_ids", "any", "direct_remote_ip", "header", "url_path", "not_id")
         .honouredNote(
@@ -890,8 +920,8 @@ public final class SupportMatrix {
             "the trusted client address the connection manager decided on (use_remote_address,"
                 + " xff_num_trusted_hops, x-forwarded-for)")
         .honouredNote("source_ip", "deprecated; the socket peer, like direct_remote_ip")
-        .rejected("metadata", "dynamic metadata is not produced by Attaché")
-        .rejected("sourced_metadata", "dynamic and route metadata are not matched")
+        .honouredNote("metadata", RBAC_METADATA_NOTE)
+        .honouredNote("sourced_metadata", "metadata_source DYNAMIC; ROUTE is rejected")
         .rejected("filter_state", "filter state is not produced by Attaché")
         .rejected("custom", "custom principal extensions are not supported");
     b.message(io.envoyproxy.envoy.config.rbac.v3.Principal.Set.getDescriptor()).honoured("ids");
@@ -983,7 +1013,13 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
         .honoured("name", "tls_certificate", "validation_context")
         .rejected("session_ticket_keys", "session tickets are not supported")
-        .rejected("generic_secret", "generic secrets are not supported");
+        .honouredNote(
+            "generic_secret",
+            "read only by the service identity token filter (its signing key); no other filter"
+                + " takes a generic secret yet");
+    b.message(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret.getDescriptor())
+        .honouredNote("secret", "inline_bytes or inline_string; a file is refused")
+        .rejected("secrets", "named generic secrets (credential injector) are not supported");
     b.message(
             io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.getDescriptor())
         .honouredNote("certificate_chain", "PEM; a file is read once at load")
@@ -1027,6 +1063,30 @@ public final class SupportMatrix {
         .honouredNote(
             "environment_variable",
             "access-log formats only; a direct_response body from the environment is refused");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.getDescriptor())
+        .honouredNote(
+            "filter",
+            "the namespace; RBAC reads the stream's dynamic metadata (docs/data-plane.md)")
+        .honoured("path", "value", "invert");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher.PathSegment.getDescriptor())
+        .honoured("key");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ValueMatcher.getDescriptor())
+        .honoured(
+            "null_match",
+            "double_match",
+            "string_match",
+            "bool_match",
+            "present_match",
+            "list_match",
+            "or_match");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.DoubleMatcher.getDescriptor())
+        .honouredNote("range", "[start, end)")
+        .honoured("exact");
+    b.message(io.envoyproxy.envoy.type.v3.DoubleRange.getDescriptor()).honoured("start", "end");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.ListMatcher.getDescriptor())
+        .honouredNote("one_of", "matches when any element of a list value matches");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.OrMatcher.getDescriptor())
+        .honoured("value_matchers");
     b.message(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.getDescriptor())
         .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
         .rejected("custom", "custom string matchers are not supported");

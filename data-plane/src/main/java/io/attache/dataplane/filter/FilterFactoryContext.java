@@ -5,6 +5,7 @@ import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tls.SecretStore;
 import java.time.Clock;
 import java.util.function.Function;
 
@@ -28,12 +29,13 @@ public record FilterFactoryContext(
     RandomSource random,
     Ticker ticker,
     Clock clock,
+    SecretStore secrets,
     Runtime runtime,
     LocalServer server) {
 
   /** The same context for another filter of the chain. */
   public FilterFactoryContext forFilter(String name) {
     return new FilterFactoryContext(
-        name, statPrefix, stats, clusters, random, ticker, clock, runtime, server);
+        name, statPrefix, stats, clusters, random, ticker, clock, secrets, runtime, server);
   }
 }

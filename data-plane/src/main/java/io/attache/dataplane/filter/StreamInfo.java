@@ -1,10 +1,13 @@
 package io.attache.dataplane.filter;
 
+import com.google.protobuf.Struct;
 import io.attache.dataplane.accesslog.ResponseFlag;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -22,6 +25,7 @@ public final class StreamInfo {
   private InetSocketAddress upstreamHost;
   private int attemptCount;
   private InetAddress downstreamRemoteAddress;
+  private final Map<String, Struct> dynamicMetadata = new LinkedHashMap<>();
   private Map<String, Object> filterState;
 
   public void addFlag(ResponseFlag flag) {
@@ -101,6 +105,26 @@ public final class StreamInfo {
 
   public void setDownstreamRemoteAddress(InetAddress address) {
     this.downstreamRemoteAddress = address;
+  }
+
+  /**
+   * Merges {@code fields} into the namespace {@code filterNamespace} of the stream's dynamic
+   * metadata (Envoy's {@code setDynamicMetadata}: a top-level field already there is replaced, the
+   * others stay). Filters write under their own name ({@code envoy.filters.http.jwt_authn}) or the
+   * namespace their config names.
+   */
+  public void setDynamicMetadata(String filterNamespace, Struct fields) {
+    Struct current = dynamicMetadata.get(filterNamespace);
+    dynamicMetadata.put(
+        filterNamespace, current == null ? fields : current.toBuilder().mergeFrom(fields).build());
+  }
+
+  /**
+   * The stream's dynamic metadata: filter namespace to its fields, in the order namespaces were
+   * first written (Envoy's {@code dynamicMetadata().filter_metadata()}). A read-only live view.
+   */
+  public Map<String, Struct> dynamicMetadata() {
+    return Collections.unmodifiableMap(dynamicMetadata);
   }
 
   /**

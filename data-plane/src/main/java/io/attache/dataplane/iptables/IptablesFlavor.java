@@ -72,7 +72,11 @@ public record IptablesFlavor(String name, String saveCommand, String restoreComm
   }
 
   List<String> save() {
-    return List.of(command(saveCommand), "-t", "nat");
+    return save("nat");
+  }
+
+  List<String> save(String table) {
+    return List.of(command(saveCommand), "-t", table);
   }
 
   List<String> saveAllTables() {

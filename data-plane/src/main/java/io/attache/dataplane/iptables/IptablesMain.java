@@ -13,10 +13,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code attache iptables}: installs ({@code --dry-run} prints, {@code --cleanup} removes) the nat
+ * {@code attache iptables}: installs ({@code --dry-run} prints, {@code --cleanup} removes) the
  * rules that send a network namespace's TCP through its sidecar — Istio's {@code istio-iptables}
- * with Istio's defaults. Runs in the namespace it programs (an init container, {@code ip netns
- * exec}); exits 0 done, 1 refused by iptables or no permission, 2 bad arguments.
+ * with Istio's defaults: nat REDIRECT both ways, or with {@code --mode tproxy} inbound through
+ * mangle TPROXY and policy routing ({@link TproxyRules}). Runs in the namespace it programs (an
+ * init container, {@code ip netns exec}); exits 0 done, 1 refused by iptables or no permission, 2
+ * bad arguments.
  */
 @Command(
     name = "attache iptables",
@@ -29,8 +31,32 @@ import picocli.CommandLine.Option;
           + " proxy's admin port (inbound) and the control plane's xDS port (outbound) are never"
           + " captured. Rules live in the nat chains ATTACHE_OUTPUT, ATTACHE_REDIRECT,"
           + " ATTACHE_INBOUND and ATTACHE_IN_REDIRECT; running it again replaces them.",
+      "--mode tproxy captures inbound TCP with the mangle table's TPROXY instead (chains"
+          + " ATTACHE_DIVERT, ATTACHE_INBOUND, ATTACHE_TPROXY; ip rule fwmark --tproxy-mark lookup"
+          + " --tproxy-route-table, a local default route in that table), so the inbound listener"
+          + " (transparent: true) sees the original destination unchanged; outbound stays nat"
+          + " REDIRECT, as in Istio.",
     })
 public final class IptablesMain implements Callable<Integer> {
+
+  @Option(
+      names = "--mode",
+      defaultValue = "redirect",
+      description = "Inbound interception: redirect (nat) or tproxy (mangle; ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
+      names = "--tproxy-mark",
+      defaultValue = "1337",
+      description = "--mode tproxy: the packet mark of intercepted inbound TCP (${DEFAULT-VALUE}).")
+  long tproxyMark;
+
+  @Option(
+      names = "--tproxy-route-table",
+      defaultValue = "133",
+      description =
+          "--mode tproxy: the route table marked packets are looked up in (${DEFAULT-VALUE}).")
+  int tproxyRouteTable;
 
   @Option(
       names = "--outbound-port",
@@ -126,22 +152,36 @@ public final class IptablesMain implements Callable<Integer> {
       return 2;
     }
     CaptureSettings settings;
+    boolean tproxy;
     try {
       settings = settings();
+      tproxy = tproxyMode();
     } catch (IllegalArgumentException e) {
       err.println("attache iptables: " + e.getMessage());
       return 2;
     }
-    NatCapture capture = new NatCapture(new CommandRunner(Duration.ofSeconds(30)));
+    CommandRunner runner = new CommandRunner(Duration.ofSeconds(30));
+    NatCapture capture = new NatCapture(runner);
+    TproxyCapture tproxyCapture = new TproxyCapture(runner);
     try {
       if (cleanup) {
+        // Both modes' rules, so a namespace switched between modes is left with neither.
         List<NatCapture.Outcome> removed = capture.cleanup();
-        if (removed.isEmpty()) {
+        boolean removedTproxy = tproxyCapture.cleanup(tproxyMark, tproxyRouteTable);
+        if (removed.isEmpty() && !removedTproxy) {
           out.println("attache iptables: no Attaché rules to remove");
         }
         for (NatCapture.Outcome outcome : removed) {
           out.println(
               "attache iptables: removed Attaché's rules (iptables " + outcome.flavor() + ")");
+        }
+        if (removedTproxy) {
+          out.println(
+              "attache iptables: removed Attaché's TPROXY rules and policy routing (mark "
+                  + tproxyMark
+                  + ", table "
+                  + tproxyRouteTable
+                  + ")");
         }
         return 0;
       }
@@ -152,21 +192,35 @@ public final class IptablesMain implements Callable<Integer> {
                 + flavor
                 + ", input of "
                 + String.join(" ", flavor.restore()));
-        out.print(capture.preview(settings, flavor));
+        out.print(capture.preview(settings, flavor, !tproxy));
+        if (tproxy) {
+          out.print(tproxyCapture.preview(settings, flavor, tproxyMark, tproxyRouteTable));
+        }
         return 0;
       }
-      NatCapture.Outcome outcome = capture.install(settings, flavor);
+      NatCapture.Outcome outcome = capture.install(settings, flavor, !tproxy);
+      List<String> tproxyRules = List.of();
+      if (tproxy) {
+        tproxyRules = tproxyCapture.install(settings, flavor, tproxyMark, tproxyRouteTable);
+      } else if (tproxyCapture.present(flavor)) {
+        // Switched from --mode tproxy: its mangle capture would still take inbound TCP first.
+        tproxyCapture.cleanup(tproxyMark, tproxyRouteTable);
+      }
       out.println(
           "attache iptables: capturing outbound TCP to :"
               + settings.outboundPort()
               + " and inbound TCP to :"
               + settings.inboundPort()
+              + (tproxy
+                  ? " by TPROXY (mark " + tproxyMark + ", table " + tproxyRouteTable + ")"
+                  : "")
               + " (iptables "
               + outcome.flavor()
               + ", proxy uid "
               + settings.proxyUid()
               + ")");
       outcome.rulesAfter().forEach(rule -> out.println("  " + rule));
+      tproxyRules.forEach(rule -> out.println("  " + rule));
       return 0;
     } catch (IOException e) {
       err.println("attache iptables: " + e.getMessage());
@@ -183,6 +237,23 @@ public final class IptablesMain implements Callable<Integer> {
             () ->
                 new IllegalArgumentException(
                     "--iptables-mode must be auto, nft or legacy, not '" + iptablesMode + "'"));
+  }
+
+  /** True for {@code --mode tproxy}; checks the mark and table then. */
+  boolean tproxyMode() {
+    boolean tproxy =
+        switch (mode.toLowerCase(java.util.Locale.ROOT)) {
+          case "redirect" -> false;
+          case "tproxy" -> true;
+          default ->
+              throw new IllegalArgumentException(
+                  "--mode must be redirect or tproxy, not '" + mode + "'");
+        };
+    if (tproxy) {
+      TproxyRules.requireMark(tproxyMark);
+      TproxyRules.requireRouteTable(tproxyRouteTable);
+    }
+    return tproxy;
   }
 
   CaptureSettings settings() {

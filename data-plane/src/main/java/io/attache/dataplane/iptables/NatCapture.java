@@ -53,7 +53,13 @@ public final class NatCapture {
   }
 
   public Outcome install(CaptureSettings settings, IptablesFlavor flavor) throws IOException {
-    String transaction = NatRules.install(settings, currentRules(flavor));
+    return install(settings, flavor, true);
+  }
+
+  /** With {@code captureInbound} false, outbound only (TPROXY mode's nat part). */
+  public Outcome install(CaptureSettings settings, IptablesFlavor flavor, boolean captureInbound)
+      throws IOException {
+    String transaction = NatRules.install(settings, currentRules(flavor), captureInbound);
     restore(flavor, transaction);
     return new Outcome(flavor, transaction, NatRules.ourRules(currentRules(flavor)));
   }
@@ -76,7 +82,7 @@ public final class NatCapture {
   }
 
   /** The transaction an install would run; reads the current rules when it may, else none. */
-  public String preview(CaptureSettings settings, IptablesFlavor flavor) {
+  public String preview(CaptureSettings settings, IptablesFlavor flavor, boolean captureInbound) {
     String current;
     try {
       CommandRunner.Result saved = runner.run(flavor.save(), "");
@@ -84,7 +90,7 @@ public final class NatCapture {
     } catch (IOException notPermitted) {
       current = "";
     }
-    return NatRules.install(settings, current);
+    return NatRules.install(settings, current, captureInbound);
   }
 
   private String currentRules(IptablesFlavor flavor) throws IOException {

@@ -28,22 +28,43 @@ public final class NatRules {
 
   private NatRules() {}
 
-  /** The restore input that replaces any earlier capture with this one. */
+  /** The restore input that replaces any earlier capture with this one (REDIRECT both ways). */
   public static String install(CaptureSettings settings, String currentNatRules) {
+    return install(settings, currentNatRules, true);
+  }
+
+  /**
+   * As {@link #install(CaptureSettings, String)}; with {@code captureInbound} false only outbound
+   * TCP is redirected (TPROXY mode captures inbound in the mangle table, {@link TproxyRules}), and
+   * the inbound chains an earlier REDIRECT run left are removed.
+   */
+  public static String install(
+      CaptureSettings settings, String currentNatRules, boolean captureInbound) {
+    List<String> inboundChains = List.of(INBOUND_CHAIN, IN_REDIRECT_CHAIN);
+    List<String> leftover = new ArrayList<>(presentChains(currentNatRules));
+    leftover.retainAll(inboundChains);
     List<String> lines = new ArrayList<>();
     lines.add("*nat");
     for (String chain : CHAINS) {
-      lines.add(":" + chain + " - [0:0]");
+      if (captureInbound || !inboundChains.contains(chain) || leftover.contains(chain)) {
+        lines.add(":" + chain + " - [0:0]");
+      }
     }
     lines.addAll(jumpDeletions(currentNatRules));
-    lines.add(
-        "-A " + IN_REDIRECT_CHAIN + " -p tcp -j REDIRECT --to-ports " + settings.inboundPort());
-    lines.add("-A " + REDIRECT_CHAIN + " -p tcp -j REDIRECT --to-ports " + settings.outboundPort());
-    lines.add("-A " + INBOUND_CHAIN + " -i lo -j RETURN");
-    for (int port : settings.excludeInboundPorts()) {
-      lines.add("-A " + INBOUND_CHAIN + " -p tcp -m tcp --dport " + port + " -j RETURN");
+    if (captureInbound) {
+      lines.add(
+          "-A " + IN_REDIRECT_CHAIN + " -p tcp -j REDIRECT --to-ports " + settings.inboundPort());
+    } else {
+      leftover.forEach(chain -> lines.add("-X " + chain));
     }
-    lines.add("-A " + INBOUND_CHAIN + " -p tcp -j " + IN_REDIRECT_CHAIN);
+    lines.add("-A " + REDIRECT_CHAIN + " -p tcp -j REDIRECT --to-ports " + settings.outboundPort());
+    if (captureInbound) {
+      lines.add("-A " + INBOUND_CHAIN + " -i lo -j RETURN");
+      for (int port : settings.excludeInboundPorts()) {
+        lines.add("-A " + INBOUND_CHAIN + " -p tcp -m tcp --dport " + port + " -j RETURN");
+      }
+      lines.add("-A " + INBOUND_CHAIN + " -p tcp -j " + IN_REDIRECT_CHAIN);
+    }
     // The proxy's own connections first: what it sends upstream must never come back to it.
     lines.add("-A " + OUTPUT_CHAIN + " -m owner --uid-owner " + settings.proxyUid() + " -j RETURN");
     if (settings.proxyGid() != null) {
@@ -59,7 +80,9 @@ public final class NatRules {
       lines.add("-A " + OUTPUT_CHAIN + " -p tcp -m tcp --dport " + port + " -j RETURN");
     }
     lines.add("-A " + OUTPUT_CHAIN + " -j " + REDIRECT_CHAIN);
-    lines.add("-A PREROUTING -p tcp -j " + INBOUND_CHAIN);
+    if (captureInbound) {
+      lines.add("-A PREROUTING -p tcp -j " + INBOUND_CHAIN);
+    }
     lines.add("-A OUTPUT -p tcp -j " + OUTPUT_CHAIN);
     lines.add("COMMIT");
     return String.join("\n", lines) + "\n";
@@ -70,13 +93,18 @@ public final class NatRules {
    * chains themselves. Empty when {@code currentNatRules} holds none of them.
    */
   public static String cleanup(String currentNatRules) {
-    List<String> deletions = jumpDeletions(currentNatRules);
-    List<String> present = presentChains(currentNatRules);
+    return cleanup("nat", currentNatRules);
+  }
+
+  /** As {@link #cleanup(String)}, for one table's iptables-save output. */
+  static String cleanup(String table, String currentRules) {
+    List<String> deletions = jumpDeletions(currentRules);
+    List<String> present = presentChains(currentRules);
     if (deletions.isEmpty() && present.isEmpty()) {
       return "";
     }
     List<String> lines = new ArrayList<>();
-    lines.add("*nat");
+    lines.add("*" + table);
     lines.addAll(deletions);
     for (String chain : present) {
       lines.add(":" + chain + " - [0:0]");
@@ -110,7 +138,8 @@ public final class NatRules {
     return rules;
   }
 
-  private static List<String> jumpDeletions(String currentNatRules) {
+  /** Deletions of the built-in chains' jumps into ours, for a table's iptables-save output. */
+  static List<String> jumpDeletions(String currentNatRules) {
     List<String> deletions = new ArrayList<>();
     for (String line : currentNatRules.split("\n")) {
       if (OUR_JUMP.matcher(line).matches()) {

@@ -81,12 +81,7 @@ public final class HttpListener {
       Supplier<ListenerRuntime> runtimes,
       ListenerStats stats,
       OriginalDestinationListeners handOffTargets) {
-    this(
-        config,
-        runtimes,
-        stats,
-        SocketOriginalDestination.available().orElse(OriginalDestination.SOCKET_LOCAL_ADDRESS),
-        handOffTargets);
+    this(config, runtimes, stats, SocketOriginalDestination.whenFirstUsed(), handOffTargets);
   }
 
   /** As above, with where {@code original_dst} learns a redirected connection's destination. */
@@ -150,7 +145,7 @@ public final class HttpListener {
   }
 
   /** Whether it takes new connections: bound (or handed-off only) and not stopped. */
-  boolean accepting() {
+  public boolean accepting() {
     return accepting;
   }
 
@@ -292,7 +287,8 @@ public final class HttpListener {
     }
     ListenerContext captured = chain.http().orElseThrow();
     // New streams take the chain's newest context; a chain gone from the listener keeps its own.
-    Supplier<ListenerContext> contexts = () -> runtimes.get().http(chain.key()).orElse(captured);
+    Supplier<ListenerContext> contexts =
+        new DerivedFromNewest<>(runtimes, r -> r.http(chain.key()).orElse(captured));
     HcmStats hcmStats = captured.stats();
     hcmStats.downstreamCxTotal.inc();
     hcmStats.downstreamCxActive.inc();

@@ -81,6 +81,17 @@ public final class SocketOriginalDestination implements OriginalDestination {
     return Holder.PROBLEM == null ? Optional.of(INSTANCE) : Optional.empty();
   }
 
+  /**
+   * The kernel's lookup where it can run, else the socket's local address, decided on the first
+   * lookup: a listener that never asks (no {@code original_dst}, not transparent) never loads libc
+   * through JNA, which on Linux forks {@code ldconfig -p} and keeps a JNA cleaner and a process
+   * reaper thread for the rest of the process (≈ 60 classes and two threads in every proxy).
+   */
+  public static OriginalDestination whenFirstUsed() {
+    return accepted ->
+        available().orElse(OriginalDestination.SOCKET_LOCAL_ADDRESS).lookup(accepted);
+  }
+
   /** Why the lookup cannot run here, or empty when it can. */
   public static Optional<String> unavailable() {
     return Optional.ofNullable(Holder.PROBLEM);

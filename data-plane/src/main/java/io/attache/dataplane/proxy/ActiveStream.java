@@ -353,8 +353,24 @@ final class ActiveStream {
     if (hcm.alwaysSetRequestIdInResponse() && requestId != null) {
       h.set("x-request-id", requestId);
     }
+    drainIfAsked();
     if (clientWantsClose && !downstream.http2()) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  /**
+   * Envoy's drain check on response headers: the first response after the listener's drain decision
+   * says yes starts the connection's drain sequence (counted once per connection); from then on an
+   * HTTP/1.1 response closes its connection.
+   */
+  private void drainIfAsked() {
+    if (!downstream.connectionDraining() && context.drainDecision().drainClose()) {
+      context.stats().downstreamCxDrainClose.inc();
+      downstream.startConnectionDrain(hcm.drainTimeout());
+    }
+    if (downstream.connectionDraining() && !downstream.http2()) {
+      clientWantsClose = true;
     }
   }
 

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpObject;
+import java.time.Duration;
 
 /**
  * The downstream side of one stream, as the connection manager sees it: an HTTP/1.1 connection
@@ -55,6 +56,18 @@ public interface DownstreamSink extends DownstreamConnection {
 
   /** The stream finished cleanly; {@code close} asks the connection to close after flushing. */
   void streamComplete(boolean close);
+
+  /** Whether the connection has started to drain ({@link #startConnectionDrain}). */
+  boolean connectionDraining();
+
+  /**
+   * Starts draining the stream's connection (Envoy's connection-manager drain sequence): an
+   * HTTP/1.1 connection closes after the current response, which says {@code connection: close}; an
+   * HTTP/2 connection gets a GOAWAY naming the highest stream id at once, then, {@code
+   * drainTimeout} later, a GOAWAY naming the last stream it took, and closes once those streams are
+   * done. Only the first call on a connection does anything.
+   */
+  void startConnectionDrain(Duration drainTimeout);
 
   /** Aborts the stream after its response had started (H1: close the connection; H2: RST). */
   void reset();

@@ -37,6 +37,10 @@ public final class HcmStats {
   public final Counter downstreamRqTooLarge;
   public final Counter downstreamRqIdleTimeout;
   public final Counter downstreamCxIdleTimeout;
+
+  /** Connections the connection manager asked to close because the listener drains. */
+  public final Counter downstreamCxDrainClose;
+
   public final Counter noRoute;
   public final Counter noCluster;
   public final Counter rqDirectResponse;
@@ -89,6 +93,7 @@ public final class HcmStats {
     downstreamRqTooLarge = store.counter(p + "downstream_rq_too_large");
     downstreamRqIdleTimeout = store.counter(p + "downstream_rq_idle_timeout");
     downstreamCxIdleTimeout = store.counter(p + "downstream_cx_idle_timeout");
+    downstreamCxDrainClose = store.counter(p + "downstream_cx_drain_close");
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");

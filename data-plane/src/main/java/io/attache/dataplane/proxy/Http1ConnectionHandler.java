@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,9 +53,12 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   private boolean wantMore;
   private boolean closing;
   private boolean closeAfterCurrent;
+  private boolean draining;
   private String protocol = "HTTP/1.1";
   private boolean counted;
   private ConnectionIdleTimer idleTimer;
+  // The handshake recorded it before this handler was installed: looked up once, not per request.
+  private TlsSession tls;
 
   public Http1ConnectionHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -288,6 +292,17 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public boolean connectionDraining() {
+    return draining;
+  }
+
+  /** HTTP/1.1 has nothing to send: the response says {@code connection: close} and closes. */
+  @Override
+  public void startConnectionDrain(Duration drainTimeout) {
+    draining = true;
+  }
+
+  @Override
   public void reset() {
     closing = true;
     ctx.close();
@@ -300,7 +315,10 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public TlsSession tls() {
-    return TlsSession.of(ctx.channel());
+    if (tls == null) {
+      tls = TlsSession.of(ctx.channel());
+    }
+    return tls;
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -38,6 +39,8 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   private ActiveStream stream;
   private HttpRequest pending;
   private boolean counted;
+  // The handshake recorded it before this handler was installed: looked up once, not per request.
+  private TlsSession tls;
 
   public Http2StreamHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
@@ -205,6 +208,16 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public boolean connectionDraining() {
+    return Http2ConnectionDrain.started(ctx.channel().parent());
+  }
+
+  @Override
+  public void startConnectionDrain(Duration drainTimeout) {
+    Http2ConnectionDrain.start(ctx.channel().parent(), drainTimeout, scheduler());
+  }
+
+  @Override
   public void reset() {
     ctx.close();
   }
@@ -216,7 +229,10 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public TlsSession tls() {
-    return TlsSession.of(ctx.channel());
+    if (tls == null) {
+      tls = TlsSession.of(ctx.channel());
+    }
+    return tls;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.attache.dataplane.proxy;
 
 import io.attache.dataplane.accesslog.AccessLoggers;
+import io.attache.dataplane.drain.DrainDecision;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
@@ -21,6 +22,7 @@ import java.util.Optional;
  * @param tls empty for a plaintext listener
  * @param bufferLimitBytes each stream's initial buffer limit: the listener's {@code
  *     per_connection_buffer_limit_bytes} (Envoy's default 1 MiB)
+ * @param drainDecision whether the listener's connections should close now (the server drains)
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -34,11 +36,12 @@ public record ListenerContext(
     Ticker ticker,
     Clock clock,
     Optional<ServerTlsContext> tls,
-    long bufferLimitBytes) {
+    long bufferLimitBytes,
+    DrainDecision drainDecision) {
   /** Envoy's default {@code per_connection_buffer_limit_bytes}. */
   public static final long DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
-  /** A context with Envoy's default buffer limit. */
+  /** A context with Envoy's default buffer limit, of a listener that never drains. */
   public ListenerContext(
       HttpConnectionManagerConfig hcm,
       List<FilterChainEntry> httpFilters,
@@ -63,6 +66,7 @@ public record ListenerContext(
         ticker,
         clock,
         tls,
-        DEFAULT_BUFFER_LIMIT_BYTES);
+        DEFAULT_BUFFER_LIMIT_BYTES,
+        DrainDecision.NEVER);
   }
 }

@@ -117,7 +117,8 @@ final class StreamLog {
             .bytesSent(bytesSent)
             .upstreamRequestAttemptCount(info.attemptCount())
             .downstreamRemoteAddress(downstream.remoteAddress())
-            .downstreamLocalAddress(downstream.localAddress());
+            .downstreamLocalAddress(downstream.localAddress())
+            .dynamicMetadata(info.dynamicMetadata());
     if (requestComplete) {
       b.requestDuration(Duration.ofNanos(requestCompleteNanos - startNanos));
     }

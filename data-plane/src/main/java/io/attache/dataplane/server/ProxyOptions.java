@@ -1,5 +1,6 @@
 package io.attache.dataplane.server;
 
+import io.attache.dataplane.drain.DrainStrategy;
 import io.attache.dataplane.stats.TagExtractedName;
 import io.attache.dataplane.time.TimeSources;
 import io.attache.dataplane.xds.UnknownDynamicFields;
@@ -74,13 +75,5 @@ public record ProxyOptions(
   /** The real clocks and randomness, a plaintext ADS channel and Envoy's default flags. */
   public ProxyOptions(int concurrency, Duration drainTime) {
     this(concurrency, drainTime, TimeSources.SYSTEM, XdsTransport.PLAINTEXT);
-  }
-
-  /** Envoy's {@code --drain-strategy}. */
-  public enum DrainStrategy {
-    /** Connections are asked to close with a probability growing over the drain time. */
-    GRADUAL,
-    /** Every connection is asked to close as soon as the drain starts. */
-    IMMEDIATE
   }
 }

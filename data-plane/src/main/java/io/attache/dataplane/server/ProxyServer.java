@@ -13,6 +13,8 @@ import io.attache.dataplane.admin.ServerInitState;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.config.FieldSupport;
 import io.attache.dataplane.config.SupportMatrix;
+import io.attache.dataplane.drain.DrainDirection;
+import io.attache.dataplane.drain.DrainManager;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.LocalServer;
@@ -72,6 +74,7 @@ import io.envoyproxy.envoy.admin.v3.ServerInfo;
 import io.envoyproxy.envoy.admin.v3.UnreadyTargetsDumps;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
@@ -134,6 +137,7 @@ public final class ProxyServer {
   private final EventLoopGroup workers;
   private final AdminServer admin;
   private final HealthCheckState healthCheck = new HealthCheckState();
+  private final DrainManager drainManager;
   private final ListenerManagerStats listenerStats;
   private final ServerStats serverStats;
   private final StatsFlushConfig statsFlush;
@@ -162,6 +166,14 @@ public final class ProxyServer {
     this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
+    this.drainManager =
+        new DrainManager(
+            options.drainTime(),
+            options.drainStrategy(),
+            options.time().ticker(),
+            options.time().random(),
+            new ExecutorScheduler(timers),
+            () -> healthCheck.status() == HealthCheckState.Status.FAILED);
     this.acceptors = Transports.newEventLoopGroup(1, "attache-accept");
     this.workers = Transports.newEventLoopGroup(options.concurrency(), "attache-worker");
     secrets.putStatic(bootstrap.getStaticResources().getSecretsList(), "static_resources.secrets");
@@ -224,6 +236,7 @@ public final class ProxyServer {
                 .certificates(
                     () -> CertificateReport.certificates(secrets, options.time().clock().instant()))
                 .onQuitQuitQuit(() -> drainAndStop(Duration.ZERO))
+                .onDrainListeners(this::drainListeners)
                 .accessLog(
                     AccessLoggers.fromProtos(
                         validated.admin().accessLogs(), "admin.access_log", stats))
@@ -323,6 +336,7 @@ public final class ProxyServer {
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
+            secrets,
             runtime,
             new LocalServer(
                 bootstrap.getNode().getCluster(),
@@ -351,8 +365,50 @@ public final class ProxyServer {
             listener.proto().hasPerConnectionBufferLimitBytes()
                 ? Integer.toUnsignedLong(
                     listener.proto().getPerConnectionBufferLimitBytes().getValue())
-                : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES);
+                : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
+            drainManager.decisionFor(inbound(listener)));
     return ChainRuntime.http(chain, context);
+  }
+
+  private static boolean inbound(ListenerConfig listener) {
+    return listener.proto().getTrafficDirection() == TrafficDirection.INBOUND;
+  }
+
+  /**
+   * Envoy's {@code POST /drain_listeners}. Graceful: the drain sequence starts (unless one covering
+   * {@code direction} is under way), the listeners keep accepting for the drain time and then stop.
+   * Otherwise the drain starts and the listeners stop at once. Either way connections already open
+   * are asked to close per {@code --drain-strategy}; {@code skipExit} leaves the listeners
+   * accepting.
+   */
+  private void drainListeners(DrainDirection direction, boolean graceful, boolean skipExit) {
+    Runnable stop = skipExit ? () -> {} : () -> stopListeners(direction);
+    if (graceful) {
+      if (drainManager.startDrainSequence(direction, stop)) {
+        log.info("draining {} listeners for {} s", direction, options.drainTime().toSeconds());
+      }
+      return;
+    }
+    drainManager.startDrainSequence(direction, () -> {});
+    stop.run();
+  }
+
+  /**
+   * Envoy's {@code ListenerManager::stopListeners}: the listeners {@code direction} covers stop
+   * accepting (counted in {@code listener_manager.listener_stopped}); their connections stay.
+   */
+  private void stopListeners(DrainDirection direction) {
+    List<HttpListener> all = new ArrayList<>(listeners);
+    synchronized (configLock) {
+      dynamicListeners.values().forEach(l -> all.add(l.listener));
+    }
+    for (HttpListener l : all) {
+      if (direction.covers(inbound(l.config())) && l.accepting()) {
+        l.stopAccepting();
+        listenerStats.listenerStopped.inc();
+        log.info("listener {} stopped accepting", l.config().name());
+      }
+    }
   }
 
   private Optional<ServerTlsContext> serverTls(ListenerConfig listener, FilterChainConfig chain) {

@@ -29,10 +29,12 @@ public final class CertificateReport {
       Certificate.Builder context = Certificate.newBuilder();
       material
           .validation()
-          .ifPresent(v -> v.trustedCa().forEach(c -> context.addCaCert(details(c, now))));
+          .ifPresent(
+              v -> v.trustedCa().forEach(c -> context.addCaCert(details(c, v.source(), now))));
       material
           .certificate()
-          .ifPresent(k -> k.chain().forEach(c -> context.addCertChain(details(c, now))));
+          .ifPresent(
+              k -> k.chain().forEach(c -> context.addCertChain(details(c, k.source(), now))));
       out.addCertificates(context);
     }
     return out.build();
@@ -57,11 +59,11 @@ public final class CertificateReport {
     return left.isNegative() ? 0 : left.toDays();
   }
 
-  /** Secrets are held in memory, so the path is Envoy's {@code <inline>}. */
-  private static CertificateDetails details(X509Certificate certificate, Instant now) {
+  /** {@code path} is where the certificate was read: a file's path or {@code <inline>}. */
+  private static CertificateDetails details(X509Certificate certificate, String path, Instant now) {
     CertificateDetails.Builder out =
         CertificateDetails.newBuilder()
-            .setPath("<inline>")
+            .setPath(path)
             .setSerialNumber(certificate.getSerialNumber().toString(16))
             .setDaysUntilExpiration(daysUntil(certificate, now))
             .setValidFrom(timestamp(certificate.getNotBefore().toInstant()))

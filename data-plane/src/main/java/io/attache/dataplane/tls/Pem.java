@@ -30,6 +30,16 @@ final class Pem {
 
   private Pem() {}
 
+  /** What Envoy prints for material that was not read from a file. */
+  static final String INLINE = "<inline>";
+
+  /** Envoy's {@code DataSource} path: the file's name, or {@code <inline>}. */
+  static String sourceName(DataSource source) {
+    return source.getSpecifierCase() == DataSource.SpecifierCase.FILENAME
+        ? source.getFilename()
+        : INLINE;
+  }
+
   static byte[] bytes(DataSource source, String path) throws ConfigException {
     return switch (source.getSpecifierCase()) {
       case INLINE_STRING -> source.getInlineString().getBytes(StandardCharsets.UTF_8);

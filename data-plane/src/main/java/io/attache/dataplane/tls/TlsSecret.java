@@ -1,6 +1,8 @@
 package io.attache.dataplane.tls;
 
+import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
@@ -9,17 +11,27 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
- * One parsed {@code envoy.extensions.transport_sockets.tls.v3.Secret}: either a certificate with
- * its key, or a validation context (trust bundle and SAN matchers). Immutable; parsed once when the
- * secret arrives (bootstrap or SDS), so a bad secret is refused before anything uses it.
+ * One parsed {@code envoy.extensions.transport_sockets.tls.v3.Secret}: a certificate with its key,
+ * a validation context (trust bundle and SAN matchers), or a {@code generic_secret} (opaque bytes
+ * for a filter that reads them, such as the service identity token's signing key). Immutable;
+ * parsed once when the secret arrives (bootstrap or SDS), so a bad secret is refused before
+ * anything uses it.
  */
 public sealed interface TlsSecret {
 
-  /** {@code tls_certificate}. */
-  record CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey)
+  /**
+   * {@code tls_certificate}; {@code source} is where the chain was read, as Envoy's {@code /certs}
+   * prints it: the file's path, or {@code <inline>}.
+   */
+  record CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey, String source)
       implements TlsSecret {
     public CertificateKeyPair {
       chain = List.copyOf(chain);
+    }
+
+    /** Material given inline (or built in memory). */
+    public CertificateKeyPair(List<X509Certificate> chain, PrivateKey privateKey) {
+      this(chain, privateKey, Pem.INLINE);
     }
 
     public static CertificateKeyPair from(TlsCertificate proto, String path)
@@ -41,15 +53,24 @@ public sealed interface TlsSecret {
       }
       return new CertificateKeyPair(
           Pem.certificates(proto.getCertificateChain(), path + ".certificate_chain"),
-          Pem.privateKey(proto.getPrivateKey(), path + ".private_key"));
+          Pem.privateKey(proto.getPrivateKey(), path + ".private_key"),
+          Pem.sourceName(proto.getCertificateChain()));
     }
   }
 
-  /** {@code validation_context}: the CAs a peer must chain to, and the SANs it must carry. */
-  record ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher)
+  /**
+   * {@code validation_context}: the CAs a peer must chain to, and the SANs it must carry; {@code
+   * source} is where the CAs were read (a file's path, or {@code <inline>}).
+   */
+  record ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher, String source)
       implements TlsSecret {
     public ValidationContext {
       trustedCa = List.copyOf(trustedCa);
+    }
+
+    /** CAs given inline (or built in memory). */
+    public ValidationContext(List<X509Certificate> trustedCa, SanMatcher sanMatcher) {
+      this(trustedCa, sanMatcher, Pem.INLINE);
     }
 
     public static ValidationContext from(CertificateValidationContext proto, String path)
@@ -73,7 +94,37 @@ public sealed interface TlsSecret {
       return new ValidationContext(
           Pem.certificates(proto.getTrustedCa(), path + ".trusted_ca"),
           SanMatcher.from(
-              proto.getMatchTypedSubjectAltNamesList(), path + ".match_typed_subject_alt_names"));
+              proto.getMatchTypedSubjectAltNamesList(), path + ".match_typed_subject_alt_names"),
+          Pem.sourceName(proto.getTrustedCa()));
+    }
+  }
+
+  /**
+   * {@code generic_secret}: the secret's bytes, inline (as Envoy, a file is not read here). Never
+   * printed: {@link #toString} says only how long it is.
+   */
+  record GenericSecret(ByteString secret) implements TlsSecret {
+    public static GenericSecret from(
+        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret proto, String path)
+        throws ConfigException {
+      DataSource source = proto.getSecret();
+      ByteString bytes =
+          switch (source.getSpecifierCase()) {
+            case INLINE_BYTES -> source.getInlineBytes();
+            case INLINE_STRING -> ByteString.copyFromUtf8(source.getInlineString());
+            default ->
+                throw new ConfigException(
+                    path + ".secret", "must be inline_bytes or inline_string");
+          };
+      if (bytes.isEmpty()) {
+        throw new ConfigException(path + ".secret", "must not be empty");
+      }
+      return new GenericSecret(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "GenericSecret[" + secret.size() + " bytes]";
     }
   }
 
@@ -90,9 +141,10 @@ public sealed interface TlsSecret {
       case SESSION_TICKET_KEYS ->
           throw new ConfigException(path + ".session_ticket_keys", "is not supported");
       case GENERIC_SECRET ->
-          throw new ConfigException(path + ".generic_secret", "is not supported");
+          GenericSecret.from(secret.getGenericSecret(), path + ".generic_secret");
       case TYPE_NOT_SET ->
-          throw new ConfigException(path, "one of tls_certificate, validation_context is required");
+          throw new ConfigException(
+              path, "one of tls_certificate, validation_context, generic_secret is required");
     };
   }
 }

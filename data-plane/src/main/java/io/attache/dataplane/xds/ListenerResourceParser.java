@@ -2,6 +2,7 @@ package io.attache.dataplane.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.attache.api.ext.v1.ServiceIdentityToken;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.listener.FilterChainConfig;
 import io.attache.dataplane.listener.ListenerConfig;
@@ -12,6 +13,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +66,7 @@ final class ListenerResourceParser extends ResourceParser<Listener> {
         } catch (InvalidProtocolBufferException e) {
           throw new ConfigException(hcmPath, "not an HttpConnectionManager: " + e.getMessage());
         }
+        routes.addAll(filterSecrets(hcm));
         if (!hcm.hasRds()) {
           continue;
         }
@@ -86,6 +89,34 @@ final class ListenerResourceParser extends ResourceParser<Listener> {
               TransportSockets.sdsSecrets(chain.tls().map(DownstreamTlsConfig::common))));
     }
     return routes;
+  }
+
+  /**
+   * The SDS secrets the HCM's HTTP filters read: the service identity token's signing key. The
+   * listener waits for them as for its TLS secrets (Envoy's default initial_fetch_timeout).
+   */
+  private static List<Dependency> filterSecrets(HttpConnectionManager hcm) {
+    List<Dependency> secrets = new ArrayList<>();
+    for (HttpFilter filter : hcm.getHttpFiltersList()) {
+      if (!filter.getTypedConfig().is(ServiceIdentityToken.class)) {
+        continue;
+      }
+      try {
+        String name =
+            filter.getTypedConfig().unpack(ServiceIdentityToken.class).getSigningKeySdsSecretName();
+        if (!name.isEmpty()) {
+          secrets.add(
+              new Dependency(
+                  XdsResourceType.SECRET,
+                  name,
+                  XdsClientConfig.DEFAULT_INITIAL_FETCH_TIMEOUT,
+                  "sds." + name + "."));
+        }
+      } catch (InvalidProtocolBufferException e) {
+        // Not a ServiceIdentityToken after all: the filter's own parse refuses it with its path.
+      }
+    }
+    return secrets;
   }
 
   private static Dependency rds(HttpConnectionManager hcm, String hcmPath) throws ConfigException {

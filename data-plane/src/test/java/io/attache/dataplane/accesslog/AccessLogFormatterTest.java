@@ -114,6 +114,68 @@ class AccessLogFormatterTest {
     assertThat(format(format, EMPTY)).isEqualTo(expected);
   }
 
+  /** What jwt_authn with {@code payload_in_metadata: payload} leaves on a stream. */
+  static final AccessLogEntry WITH_METADATA =
+      AccessLogEntry.builder()
+          .dynamicMetadata(
+              java.util.Map.of(
+                  "envoy.filters.http.jwt_authn",
+                  com.google.protobuf.Struct.newBuilder()
+                      .putFields(
+                          "payload",
+                          com.google.protobuf.Value.newBuilder()
+                              .setStructValue(
+                                  com.google.protobuf.Struct.newBuilder()
+                                      .putFields(
+                                          "sub",
+                                          com.google.protobuf.Value.newBuilder()
+                                              .setStringValue("alice")
+                                              .build())
+                                      .putFields(
+                                          "exp",
+                                          com.google.protobuf.Value.newBuilder()
+                                              .setNumberValue(1700000000)
+                                              .build()))
+                              .build())
+                      .build()))
+          .build();
+
+  @Test
+  void dynamicMetadataPrintsStringsAsTheyAreAndOtherValuesAsJson() throws Exception {
+    assertThat(
+            format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:sub)%", WITH_METADATA))
+        .isEqualTo("alice");
+    assertThat(
+            format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:exp)%", WITH_METADATA))
+        .isEqualTo("1700000000");
+    assertThat(format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload)%", WITH_METADATA))
+        .isEqualTo("{\"sub\":\"alice\",\"exp\":1700000000}");
+    assertThat(
+            format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:sub):3%", WITH_METADATA))
+        .isEqualTo("ali");
+  }
+
+  @Test
+  void dynamicMetadataIsADashWhenTheNamespaceOrAKeyIsMissing() throws Exception {
+    assertThat(
+            format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:aud)%", WITH_METADATA))
+        .isEqualTo("-");
+    assertThat(format("%DYNAMIC_METADATA(envoy.lb:tenant)%", WITH_METADATA)).isEqualTo("-");
+    assertThat(
+            format("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:sub:x)%", WITH_METADATA))
+        .isEqualTo("-");
+  }
+
+  @Test
+  void dynamicMetadataNeedsANamespace() {
+    assertThatThrownBy(() -> format("%DYNAMIC_METADATA%", EMPTY))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("needs a namespace");
+    assertThatThrownBy(() -> format("%DYNAMIC_METADATA(ns::k)%", EMPTY))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("empty namespace or key");
+  }
+
   @Test
   void omitEmptyValuesPrintsNothingForAbsentValues() throws Exception {
     assertThat(AccessLogFormatter.parse("[%UPSTREAM_HOST%]", "", true).format(EMPTY))

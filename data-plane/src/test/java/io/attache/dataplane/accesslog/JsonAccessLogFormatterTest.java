@@ -46,6 +46,21 @@ class JsonAccessLogFormatterTest {
   }
 
   @Test
+  void typedJsonEmbedsDynamicMetadataStructsAndKeepsStringsStrings() throws Exception {
+    Struct format =
+        Struct.newBuilder()
+            .putFields("sub", s("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload:sub)%"))
+            .putFields("jwt", s("%DYNAMIC_METADATA(envoy.filters.http.jwt_authn:payload)%"))
+            .putFields("tenant", s("%DYNAMIC_METADATA(envoy.lb:tenant)%"))
+            .build();
+    JsonAccessLogFormatter f = JsonAccessLogFormatter.parse(format, "p", true, false, false);
+    assertThat(f.format(AccessLogFormatterTest.WITH_METADATA))
+        .isEqualTo(
+            "{\"sub\":\"alice\",\"jwt\":{\"sub\":\"alice\",\"exp\":1700000000},"
+                + "\"tenant\":null}\n");
+  }
+
+  @Test
   void omitEmptyValuesDropsAbsentKeys() throws Exception {
     JsonAccessLogFormatter f = JsonAccessLogFormatter.parse(FORMAT, "p", true, true, false);
     assertThat(f.format(AccessLogFormatterTest.EMPTY))

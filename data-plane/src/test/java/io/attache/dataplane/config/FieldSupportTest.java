@@ -18,7 +18,7 @@ class FieldSupportTest {
             node: { id: a, user_agent_name: custom }
             enable_dispatcher_stats: true
             static_resources:
-              secrets: [{ name: s, generic_secret: { secret: { inline_string: x } } }]
+              secrets: [{ name: s, session_ticket_keys: { keys: [{ inline_string: x }] } }]
             """,
             false);
 
@@ -30,7 +30,7 @@ class FieldSupportTest {
             org.assertj.core.groups.Tuple.tuple("node.user_agent_name", Status.IGNORED),
             org.assertj.core.groups.Tuple.tuple("enable_dispatcher_stats", Status.IGNORED),
             org.assertj.core.groups.Tuple.tuple(
-                "static_resources.secrets[0].generic_secret", Status.REJECTED));
+                "static_resources.secrets[0].session_ticket_keys", Status.REJECTED));
   }
 
   @Test

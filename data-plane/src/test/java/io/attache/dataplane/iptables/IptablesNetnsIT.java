@@ -165,6 +165,70 @@ class IptablesNetnsIT {
     assertThat(app.callProbe(REMOTE_IP, 8080, null)).startsWith("remote original-dst=-");
   }
 
+  @ParameterizedTest(name = "iptables {0}")
+  @ValueSource(strings = {"nft", "legacy"})
+  void tproxyModeInstallsOneSetOfMangleRulesAndPolicyRoutingAndCleanupRemovesThem(String mode)
+      throws IOException {
+    List<String> args = new ArrayList<>(arguments(mode));
+    args.addAll(List.of("--mode", "tproxy"));
+    List<String> dryRunArgs = new ArrayList<>(args);
+    dryRunArgs.add("--dry-run");
+
+    NetworkNamespace.Output dryRun = run(dryRunArgs);
+    assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
+    assertThat(dryRun.stdout())
+        .contains("-A ATTACHE_TPROXY ! -d 127.0.0.1/32 -p tcp -j TPROXY --on-port 15006")
+        .contains("-A ATTACHE_INBOUND -p tcp -m tcp --dport 2222 -j RETURN")
+        .contains("ip -4 rule add fwmark 1337 lookup 133")
+        .contains("ip -4 route replace local 0.0.0.0/0 dev lo table 133")
+        .doesNotContain("--to-ports 15006");
+    assertThat(saved(mode, "mangle")).doesNotContain("ATTACHE");
+    assertThat(tproxyRouting()).isEmpty();
+
+    assertThat(run(args).exitCode()).isZero();
+    List<String> once = NatRules.ourRules(saved(mode, "mangle"));
+    NetworkNamespace.Output again = run(args);
+    assertThat(again.exitCode()).as(again.stderr()).isZero();
+
+    assertThat(NatRules.ourRules(saved(mode, "mangle"))).isEqualTo(once);
+    assertThat(once)
+        .contains(
+            "-A PREROUTING -p tcp -j ATTACHE_INBOUND",
+            "-A ATTACHE_INBOUND -p tcp -m socket -j ATTACHE_DIVERT",
+            "-A ATTACHE_DIVERT -j MARK --set-xmark 0x539/0xffffffff");
+    assertThat(tproxyRouting())
+        .as("one policy rule however often it runs, and the local route")
+        .containsExactly("fwmark 0x539 lookup 133", "local default dev lo");
+    assertThat(saved(mode))
+        .as("inbound is the mangle table's; nat keeps only the outbound capture")
+        .contains("-A OUTPUT -p tcp -j ATTACHE_OUTPUT")
+        .doesNotContain("ATTACHE_INBOUND", "ATTACHE_IN_REDIRECT");
+    assertThat(app.callProbe(REMOTE_IP, 8080, null))
+        .startsWith("outbound-listener original-dst=" + REMOTE_IP + ":8080");
+
+    NetworkNamespace.Output cleanup = run("--cleanup");
+    assertThat(cleanup.exitCode()).as(cleanup.stderr()).isZero();
+    assertThat(cleanup.stdout()).contains("removed Attaché's TPROXY rules and policy routing");
+    assertThat(saved(mode, "mangle")).doesNotContain("ATTACHE");
+    assertThat(saved(mode)).doesNotContain("ATTACHE");
+    assertThat(tproxyRouting()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "iptables {0}")
+  @ValueSource(strings = {"nft", "legacy"})
+  void switchingBackToRedirectModeRemovesTheTproxyCapture(String mode) throws IOException {
+    List<String> tproxy = new ArrayList<>(arguments(mode));
+    tproxy.addAll(List.of("--mode", "tproxy"));
+    assertThat(run(tproxy).exitCode()).isZero();
+
+    iptables(mode);
+
+    assertThat(saved(mode, "mangle")).doesNotContain("ATTACHE");
+    assertThat(tproxyRouting()).isEmpty();
+    assertThat(remote.callProbe(APP_IP, 8080, null))
+        .startsWith("inbound-listener original-dst=" + APP_IP + ":8080");
+  }
+
   private NetworkNamespace.Output iptables(String mode) throws IOException {
     NetworkNamespace.Output output = run(arguments(mode));
     assertThat(output.exitCode()).as(output.stdout() + output.stderr()).isZero();
@@ -206,7 +270,29 @@ class IptablesNetnsIT {
   }
 
   private String saved(String mode) throws IOException {
-    return app.exec("iptables-" + mode + "-save", "-t", "nat").stdout();
+    return saved(mode, "nat");
+  }
+
+  private String saved(String mode, String table) throws IOException {
+    return app.exec("iptables-" + mode + "-save", "-t", table).stdout();
+  }
+
+  /** The app namespace's policy rules for table 133 and that table's routes, as ip prints them. */
+  private List<String> tproxyRouting() throws IOException {
+    List<String> routing = new ArrayList<>();
+    for (String rule : app.exec("ip", "-4", "rule", "show").stdout().split("\n")) {
+      if (rule.contains("lookup 133")) {
+        routing.add(rule.substring(rule.indexOf("fwmark")).strip());
+      }
+    }
+    NetworkNamespace.Output routes =
+        app.execAllowingFailure("ip", "-4", "route", "show", "table", "133");
+    for (String route : routes.stdout().split("\n")) {
+      if (!route.isBlank()) {
+        routing.add(route.replace("scope host", "").strip());
+      }
+    }
+    return routing;
   }
 
   private String remoteInterface() throws IOException {

@@ -78,6 +78,37 @@ class NatRulesTest {
   }
 
   @Test
+  void outboundOnlyForTproxyModeRedirectsNothingInboundAndRemovesAnEarlierInboundCapture() {
+    String redirectMode = NatRules.install(CaptureSettings.defaults(), EMPTY_NAT);
+    String installed =
+        EMPTY_NAT.replace(
+            "COMMIT",
+            """
+            :ATTACHE_INBOUND - [0:0]
+            :ATTACHE_IN_REDIRECT - [0:0]
+            :ATTACHE_OUTPUT - [0:0]
+            :ATTACHE_REDIRECT - [0:0]
+            -A PREROUTING -p tcp -j ATTACHE_INBOUND
+            -A OUTPUT -p tcp -j ATTACHE_OUTPUT
+            COMMIT""");
+
+    String tproxyMode = NatRules.install(CaptureSettings.defaults(), installed, false);
+
+    assertThat(redirectMode).contains("-A PREROUTING -p tcp -j ATTACHE_INBOUND");
+    assertThat(tproxyMode)
+        .contains(
+            "-D PREROUTING -p tcp -j ATTACHE_INBOUND\n",
+            "-X ATTACHE_INBOUND\n",
+            "-X ATTACHE_IN_REDIRECT\n",
+            "-A ATTACHE_REDIRECT -p tcp -j REDIRECT --to-ports 15001\n",
+            "-A OUTPUT -p tcp -j ATTACHE_OUTPUT\n")
+        .doesNotContain("-A PREROUTING", "-A ATTACHE_INBOUND", "--to-ports 15006");
+    assertThat(NatRules.install(CaptureSettings.defaults(), EMPTY_NAT, false))
+        .as("nothing to remove on a first run")
+        .doesNotContain("ATTACHE_INBOUND", "ATTACHE_IN_REDIRECT");
+  }
+
+  @Test
   void cleanupRemovesTheJumpsThenFlushesAndDeletesOnlyAttachesChains() {
     String installed =
         EMPTY_NAT.replace(

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
+import io.attache.dataplane.iptables.IptablesMain;
 import io.attache.testing.netns.NetnsExtension;
 import io.attache.testing.netns.NetworkNamespace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * TPROXY interception, the second mode, with nothing faked: an "app" namespace whose inbound TCP
  * the mangle table's TPROXY target delivers to the proxy's {@code transparent: true} listener on
  * 15006 (packets marked 1337 are routed locally by {@code ip rule} / {@code ip route local}, as
- * Istio's TPROXY mode does), and a "remote" namespace whose unmodified client calls the app's plain
- * IP:port. The app listens on loopback only, so an answer at all proves the capture; the proxy's
- * chain, picked by the original destination port, proves the socket saw the original destination. A
- * proxy without CAP_NET_ADMIN is refused at start with the reason. Needs root (see {@link
- * NetnsExtension}); nothing touches the host's namespace.
+ * Istio's TPROXY mode does; {@code attache iptables --mode tproxy} installs it all), and a "remote"
+ * namespace whose unmodified client calls the app's plain IP:port. The app listens on loopback
+ * only, so an answer at all proves the capture; the proxy's chain, picked by the original
+ * destination port, proves the socket saw the original destination. A proxy without CAP_NET_ADMIN
+ * is refused at start with the reason. Needs root (see {@link NetnsExtension}); nothing touches the
+ * host's namespace.
  */
 @ExtendWith(NetnsExtension.class)
 class TproxyInterceptionNetnsIT {
@@ -41,21 +42,11 @@ class TproxyInterceptionNetnsIT {
 
   @TempDir Path dir;
 
-  private Path scripts;
   private NetworkNamespace app;
   private NetworkNamespace remote;
 
   @BeforeEach
   void namespaces() throws IOException {
-    scripts =
-        Files.createDirectory(
-            dir.resolve("scripts"),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    for (String script : List.of("echo_server.py", "http_call.py")) {
-      try (InputStream in = getClass().getResourceAsStream(script)) {
-        Files.copy(in, scripts.resolve(script));
-      }
-    }
     app = NetworkNamespace.create("attache-tpapp");
     remote = NetworkNamespace.create("attache-tpremote");
     NetworkNamespace.link(app, APP_IP + "/24", remote, REMOTE_IP + "/24");
@@ -115,46 +106,17 @@ class TproxyInterceptionNetnsIT {
   // --- helpers ---
 
   /**
-   * Istio's TPROXY inbound capture in the app namespace: packets of sockets already open go to
-   * their socket, new inbound TCP (not from loopback) is TPROXYed to 15006 and marked, and marked
-   * packets are routed locally.
+   * {@code attache iptables --mode tproxy} in the app namespace (Istio's TPROXY capture: packets of
+   * sockets already open go to their socket, new inbound TCP is TPROXYed to 15006 and marked, and
+   * marked packets are routed locally), root — the proxy's uid — exempt.
    */
   private void tproxyInbound() throws IOException {
-    app.exec("iptables", "-t", "mangle", "-N", "ATTACHE_DIVERT");
-    app.exec(
-        "iptables", "-t", "mangle", "-A", "ATTACHE_DIVERT", "-j", "MARK", "--set-mark", "1337");
-    app.exec("iptables", "-t", "mangle", "-A", "ATTACHE_DIVERT", "-j", "ACCEPT");
-    app.exec(
-        "iptables",
-        "-t",
-        "mangle",
-        "-A",
-        "PREROUTING",
-        "-p",
-        "tcp",
-        "-m",
-        "socket",
-        "-j",
-        "ATTACHE_DIVERT");
-    app.exec(
-        "iptables",
-        "-t",
-        "mangle",
-        "-A",
-        "PREROUTING",
-        "-p",
-        "tcp",
-        "!",
-        "-i",
-        "lo",
-        "-j",
-        "TPROXY",
-        "--on-port",
-        "15006",
-        "--tproxy-mark",
-        "1337/0xffffffff");
-    app.exec("ip", "rule", "add", "fwmark", "1337", "lookup", "133");
-    app.exec("ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "133");
+    List<String> command = new ArrayList<>(java());
+    command.set(command.size() - 1, IptablesMain.class.getName());
+    command.addAll(List.of("--mode", "tproxy", "--proxy-uid", "0"));
+    NetworkNamespace.Output output = app.execAllowingFailure(command.toArray(String[]::new));
+    assertThat(output.exitCode()).as(output.stdout() + output.stderr()).isZero();
+    assertThat(output.stdout()).contains("-j TPROXY --on-port 15006");
   }
 
   private Path bootstrap() throws IOException {
@@ -183,8 +145,8 @@ class TproxyInterceptionNetnsIT {
   private void startEcho(NetworkNamespace namespace, String address, int port) throws IOException {
     Process server =
         namespace.start(
-            python(),
-            scripts.resolve("echo_server.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("echo_server.py").toString(),
             address,
             Integer.toString(port),
             "600");
@@ -199,8 +161,8 @@ class TproxyInterceptionNetnsIT {
   private String call(NetworkNamespace from, String host, int port, String path)
       throws IOException {
     return from.execAllowingFailure(
-            python(),
-            scripts.resolve("http_call.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("http_call.py").toString(),
             host,
             Integer.toString(port),
             path)
@@ -221,9 +183,5 @@ class TproxyInterceptionNetnsIT {
       }
     }
     throw new AssertionError("no stat " + name + " in: " + stats);
-  }
-
-  private static String python() {
-    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 }

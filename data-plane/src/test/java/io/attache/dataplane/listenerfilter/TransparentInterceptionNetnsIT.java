@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,24 +43,11 @@ class TransparentInterceptionNetnsIT {
 
   @TempDir Path dir;
 
-  private Path scripts;
   private NetworkNamespace app;
   private NetworkNamespace remote;
 
   @BeforeEach
   void namespaces() throws IOException {
-    scripts =
-        Files.createDirectory(
-            dir.resolve("scripts"),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    dir.toFile().setExecutable(true, false);
-    for (String script : List.of("echo_server.py", "http_call.py")) {
-      try (InputStream in = getClass().getResourceAsStream(script)) {
-        Files.copy(in, scripts.resolve(script));
-      }
-      Files.setPosixFilePermissions(
-          scripts.resolve(script), PosixFilePermissions.fromString("rw-r--r--"));
-    }
     app = NetworkNamespace.create("attache-tapp");
     remote = NetworkNamespace.create("attache-tremote");
     NetworkNamespace.link(app, APP_IP + "/24", remote, REMOTE_IP + "/24");
@@ -160,8 +146,8 @@ class TransparentInterceptionNetnsIT {
   private void startEcho(NetworkNamespace namespace, int port) throws IOException {
     Process server =
         namespace.start(
-            python(),
-            scripts.resolve("echo_server.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("echo_server.py").toString(),
             "0.0.0.0",
             Integer.toString(port),
             "600");
@@ -230,8 +216,8 @@ class TransparentInterceptionNetnsIT {
     }
     command.addAll(
         List.of(
-            python(),
-            scripts.resolve("http_call.py").toString(),
+            NetworkNamespace.python(),
+            NetworkNamespace.script("http_call.py").toString(),
             host,
             Integer.toString(port),
             path));
@@ -251,9 +237,5 @@ class TransparentInterceptionNetnsIT {
       }
     }
     throw new AssertionError("no stat " + name + " in: " + stats);
-  }
-
-  private static String python() {
-    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 }

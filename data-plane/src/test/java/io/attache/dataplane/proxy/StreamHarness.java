@@ -35,6 +35,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -81,8 +82,13 @@ public final class StreamHarness {
   }
 
   public final RecordingDownstream downstream = new RecordingDownstream();
+  public final io.attache.dataplane.tls.SecretStore secrets =
+      new io.attache.dataplane.tls.SecretStore();
   private final ListenerContext context;
   private ActiveStream stream;
+
+  /** What the listener's drain decision answers; a test flips it to start a drain. */
+  public volatile boolean drainClose;
 
   /** The chain: {@code filters} applied to a context naming the HCM's prefix and this time. */
   public StreamHarness(
@@ -104,7 +110,7 @@ public final class StreamHarness {
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(
-            "", hcm.statPrefix(), stats, clusters, random, time, clock, runtime, server);
+            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets, runtime, server);
     this.context =
         new ListenerContext(
             hcm,
@@ -117,7 +123,9 @@ public final class StreamHarness {
             random,
             time,
             clock,
-            Optional.empty());
+            Optional.empty(),
+            ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
+            () -> drainClose);
   }
 
   /** The filters the HCM config itself names, built as the proxy builds them. */
@@ -179,6 +187,13 @@ public final class StreamHarness {
 
     public int readsRequested;
     public boolean completed;
+
+    /** The protocol the connection speaks; a test sets {@code "HTTP/2"} for a stream's view. */
+    public String protocol = "HTTP/1.1";
+
+    /** The drain timeout the connection's drain sequence started with, null while not draining. */
+    public Duration drainStartedWith;
+
     public boolean closeRequested;
     public boolean reset;
     private final DeadlineTimer routeTimer = new DeadlineTimer(time, time);
@@ -292,13 +307,25 @@ public final class StreamHarness {
     }
 
     @Override
+    public boolean connectionDraining() {
+      return drainStartedWith != null;
+    }
+
+    @Override
+    public void startConnectionDrain(Duration drainTimeout) {
+      if (drainStartedWith == null) {
+        drainStartedWith = drainTimeout;
+      }
+    }
+
+    @Override
     public void reset() {
       reset = true;
     }
 
     @Override
     public String protocol() {
-      return "HTTP/1.1";
+      return protocol;
     }
 
     @Override

@@ -48,6 +48,12 @@ public final class ProxyHarness implements AutoCloseable {
                 XdsTransport.PLAINTEXT)));
   }
 
+  /** Starts a proxy with the given process options (drain strategy and time, flags). */
+  public static ProxyHarness start(String bootstrapYaml, ProxyOptions options) throws Exception {
+    return new ProxyHarness(
+        ProxyServer.start(BootstrapLoader.parse(bootstrapYaml, false), options));
+  }
+
   /**
    * A bootstrap with one HTTP listener (stat prefix {@code ingress}, codec AUTO) whose virtual host
    * {@code *} has the given routes, plus the given clusters (YAML list items, indented as under
@@ -163,6 +169,17 @@ public final class ProxyHarness implements AutoCloseable {
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
+  }
+
+  /** POSTs to a path of the admin endpoint; the status and the body. */
+  public HttpResponse<String> adminPost(String path) throws Exception {
+    InetSocketAddress a = server.adminAddress();
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The value of one counter or gauge, by Envoy name; 0 when it does not exist. */

@@ -189,6 +189,26 @@ public final class RawHttp2Client implements AutoCloseable {
   }
 
   /**
+   * Frames up to and including the first that {@code last} accepts; stops early at EOF or after
+   * {@code max} frames. Every read is bounded by the socket timeout.
+   */
+  public List<Frame> readUntil(int max, java.util.function.Predicate<Frame> last)
+      throws IOException {
+    List<Frame> frames = new ArrayList<>();
+    while (frames.size() < max) {
+      Frame f = read();
+      if (f == null) {
+        break;
+      }
+      frames.add(f);
+      if (last.test(f)) {
+        break;
+      }
+    }
+    return frames;
+  }
+
+  /**
    * True once the server closed the connection (EOF or reset) before the read timeout; reads (and
    * drops) at most {@code maxFrames} frames on the way.
    */

@@ -6,11 +6,17 @@ import io.attache.dataplane.tls.TlsSecret.CertificateKeyPair;
 import io.attache.dataplane.tls.TlsSecret.ValidationContext;
 import io.envoyproxy.envoy.admin.v3.Certificates;
 import io.envoyproxy.envoy.admin.v3.SubjectAlternateName;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CertificateReportTest {
   private final SecretStore store = new SecretStore();
@@ -54,6 +60,43 @@ class CertificateReportTest {
 
     context.close();
     assertThat(CertificateReport.certificates(store, now).getCertificatesList()).isEmpty();
+  }
+
+  @Test
+  void aCertificateReadFromAFileShowsTheFilesPathAsEnvoyDoes(@TempDir Path dir) throws Exception {
+    Path chain = Files.writeString(dir.resolve("chain.pem"), leaf.certPem());
+    Path key = Files.writeString(dir.resolve("key.pem"), leaf.keyPem());
+    Path bundle = Files.writeString(dir.resolve("ca.pem"), ca.pem());
+    CertificateKeyPair fromFile =
+        CertificateKeyPair.from(
+            TlsCertificate.newBuilder()
+                .setCertificateChain(DataSource.newBuilder().setFilename(chain.toString()))
+                .setPrivateKey(DataSource.newBuilder().setFilename(key.toString()))
+                .build(),
+            "tls_certificate");
+    ValidationContext trustFromFile =
+        ValidationContext.from(
+            CertificateValidationContext.newBuilder()
+                .setTrustedCa(DataSource.newBuilder().setFilename(bundle.toString()))
+                .build(),
+            "validation_context");
+    SecretBackedContext<String> context =
+        new SecretBackedContext<>(
+            new CommonTlsConfig(
+                Optional.of(new SecretSource.Inline<>(fromFile)),
+                Optional.of(new SecretSource.Inline<>(trustFromFile)),
+                SanMatcher.NONE,
+                List.of(),
+                TlsParams.defaults(TlsParams.Side.SERVER)),
+            store,
+            "listener TLS context",
+            (certificate, validation) -> "built");
+
+    Certificates report = CertificateReport.certificates(store, Instant.now());
+
+    assertThat(report.getCertificates(0).getCertChain(0).getPath()).isEqualTo(chain.toString());
+    assertThat(report.getCertificates(0).getCaCert(0).getPath()).isEqualTo(bundle.toString());
+    context.close();
   }
 
   @Test

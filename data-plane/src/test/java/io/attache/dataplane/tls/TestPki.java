@@ -18,10 +18,20 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
+import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.jcajce.JcaBasicOCSPRespBuilder;
+import org.bouncycastle.operator.DigestCalculator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 
 /**
  * Mints throw-away CAs and workload certificates (SPIFFE URI SANs, DNS SANs) in memory for TLS
@@ -81,6 +91,36 @@ public final class TestPki {
         X509Certificate cert = sign(b, keys.getPrivate());
         return new Issued(
             cert, leaf.getPrivate(), TestPki.pem(cert), TestPki.pem(leaf.getPrivate()));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /**
+     * A DER {@code OCSPResponse} signed by this CA saying {@code leaf} is good for a day, as {@code
+     * openssl ocsp -respout} writes it (what Envoy's {@code ocsp_staple} reads).
+     */
+    public byte[] goodOcspResponse(X509Certificate leaf) {
+      try {
+        DigestCalculator sha1 =
+            new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1);
+        CertificateID id =
+            new CertificateID(
+                sha1, new JcaX509CertificateHolder(self.certificate()), leaf.getSerialNumber());
+        BasicOCSPRespBuilder response =
+            new JcaBasicOCSPRespBuilder(self.certificate().getPublicKey(), sha1);
+        java.util.Date now = java.util.Date.from(Instant.now());
+        response.addResponse(
+            id,
+            CertificateStatus.GOOD,
+            now,
+            java.util.Date.from(Instant.now().plus(1, ChronoUnit.DAYS)));
+        BasicOCSPResp basic =
+            response.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()),
+                new X509CertificateHolder[] {new JcaX509CertificateHolder(self.certificate())},
+                now);
+        return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

@@ -83,6 +83,17 @@ public final class NetworkNamespace implements AutoCloseable {
   }
 
   /**
+   * Starts a server in the namespace (one of this package's {@link #script scripts}, which print
+   * {@code listening} once they listen) and returns once it listens; it is stopped when the
+   * namespace closes.
+   */
+  public Process startListening(String... command) throws IOException {
+    Process process = start(command);
+    awaitListening(process, String.join(" ", command));
+    return process;
+  }
+
+  /**
    * Starts the TCP probe server (tcp_probe.py) on {@code address:port}, answering with {@code
    * label} and the original destination, and returns once it listens.
    */
@@ -122,8 +133,46 @@ public final class NetworkNamespace implements AutoCloseable {
    * The system's Python, which every uid may run (a Python under /root, e.g. pyenv's shim, is not
    * executable for the proxy's uid).
    */
-  static String python() {
+  public static String python() {
     return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+  }
+
+  /**
+   * Makes {@code 127.0.0.1:port} inside this namespace reach {@code 127.0.0.1:port} of the host's
+   * namespace (a server the test runs in its own JVM, e.g. a control plane), through a Unix socket
+   * in {@code socketDir}: a file, so both namespaces see it, and nothing is added to the host's
+   * network namespace. Both bridge processes stop when this namespace closes.
+   */
+  public void reachHostLoopback(int port, Path socketDir) throws IOException {
+    Path socket = socketDir.resolve(name + "-" + port + ".sock");
+    Process host =
+        new ProcessBuilder(
+                python(),
+                script("loopback_bridge.py").toString(),
+                "unix-to-tcp",
+                socket.toString(),
+                Integer.toString(port))
+            .redirectErrorStream(true)
+            .start();
+    synchronized (started) {
+      started.add(host);
+    }
+    awaitListening(host, "host side of the bridge to port " + port);
+    Process inside =
+        start(
+            python(),
+            script("loopback_bridge.py").toString(),
+            "tcp-to-unix",
+            Integer.toString(port),
+            socket.toString());
+    awaitListening(inside, "namespace side of the bridge to port " + port);
+  }
+
+  private static void awaitListening(Process process, String what) throws IOException {
+    String first = readLine(process.getInputStream());
+    if (!first.equals("listening")) {
+      throw new IOException(what + " did not start: " + first);
+    }
   }
 
   private List<String> inNamespace(List<String> command) {
@@ -218,31 +267,46 @@ public final class NetworkNamespace implements AutoCloseable {
     return line.toString();
   }
 
-  private static volatile Path probeScript;
+  private static volatile Path scriptDir;
 
-  /** tcp_probe.py written once per JVM to a world-readable file, so any uid can run it. */
-  static Path probeScript() throws IOException {
-    Path script = probeScript;
-    if (script == null) {
+  /**
+   * One of this package's Python helpers ({@code tcp_probe.py}, {@code echo_server.py}, {@code
+   * http_call.py}, {@code loopback_bridge.py}) as a world-readable file, written once per JVM, so
+   * any uid can run it with {@link #python()}.
+   */
+  public static Path script(String name) throws IOException {
+    Path dir = scriptDir;
+    if (dir == null) {
       synchronized (NetworkNamespace.class) {
-        if (probeScript == null) {
-          Path dir =
+        if (scriptDir == null) {
+          Path created =
               Files.createTempDirectory(
                   "attache-netns",
                   PosixFilePermissions.asFileAttribute(
                       PosixFilePermissions.fromString("rwxr-xr-x")));
-          Path file = dir.resolve("tcp_probe.py");
-          try (InputStream in = NetworkNamespace.class.getResourceAsStream("tcp_probe.py")) {
-            Files.copy(in, file);
-          }
-          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-          file.toFile().deleteOnExit();
-          dir.toFile().deleteOnExit();
-          probeScript = file;
+          created.toFile().deleteOnExit();
+          scriptDir = created;
         }
-        script = probeScript;
+        dir = scriptDir;
       }
     }
-    return script;
+    Path file = dir.resolve(name);
+    synchronized (NetworkNamespace.class) {
+      if (!Files.exists(file)) {
+        try (InputStream in = NetworkNamespace.class.getResourceAsStream(name)) {
+          if (in == null) {
+            throw new IOException("no script " + name + " in " + NetworkNamespace.class);
+          }
+          Files.copy(in, file);
+        }
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        file.toFile().deleteOnExit();
+      }
+    }
+    return file;
+  }
+
+  private static Path probeScript() throws IOException {
+    return script("tcp_probe.py");
   }
 }

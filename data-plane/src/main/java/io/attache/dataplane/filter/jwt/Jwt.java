@@ -16,6 +16,7 @@ import java.util.Set;
  * claims have the right types, and a signature. Parsing checks form only; the signature, issuer,
  * audience and time are checked by {@link JwtAuthenticator}. Immutable.
  *
+ * @param header the JOSE header (for {@code header_in_metadata})
  * @param payloadBase64Url the payload section as it appeared in the token (for {@code
  *     forward_payload_header})
  * @param signingInput the bytes the signature covers ({@code header.payload})
@@ -31,6 +32,7 @@ public record Jwt(
     List<String> audiences,
     long notBefore,
     long expiry,
+    Struct header,
     Struct payload,
     String payloadBase64Url,
     byte[] signingInput,
@@ -95,6 +97,7 @@ public record Jwt(
               audiences(payload),
               timeClaim(payload, "nbf"),
               timeClaim(payload, "exp"),
+              header,
               payload,
               parts[1],
               (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII),

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.jwt;
 
+import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.attache.dataplane.filter.jwt.JwtProviderConfig.ClaimToHeader;
@@ -125,10 +126,42 @@ record JwtAuthenticator(
         v.change(h -> h.add(c.headerName(), value));
       }
     }
+    if (!p.payloadInMetadata().isEmpty()) {
+      v.extract(p.payloadInMetadata(), normalised(jwt.payload(), p.spaceDelimitedClaims()));
+    }
+    if (!p.headerInMetadata().isEmpty()) {
+      v.extract(p.headerInMetadata(), jwt.header());
+    }
     if (!p.forward() && token.headerName() != null) {
       String name = token.headerName();
       v.change(h -> h.remove(name));
     }
+  }
+
+  /**
+   * The payload with each of {@code spaceDelimitedClaims} that holds a string turned into the list
+   * of its space-separated words ({@code "read write"} → {@code ["read", "write"]}), as Envoy's
+   * {@code normalize_payload_in_metadata} does; other claims unchanged.
+   */
+  static Struct normalised(Struct payload, List<String> spaceDelimitedClaims) {
+    if (spaceDelimitedClaims.isEmpty()) {
+      return payload;
+    }
+    Struct.Builder out = payload.toBuilder();
+    for (String claim : spaceDelimitedClaims) {
+      Value value = payload.getFieldsOrDefault(claim, null);
+      if (value == null || value.getKindCase() != Value.KindCase.STRING_VALUE) {
+        continue;
+      }
+      ListValue.Builder words = ListValue.newBuilder();
+      for (String word : value.getStringValue().split(" ")) {
+        if (!word.isEmpty()) {
+          words.addValues(Value.newBuilder().setStringValue(word));
+        }
+      }
+      out.putFields(claim, Value.newBuilder().setListValue(words).build());
+    }
+    return out.build();
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.jwt;
 
+import com.google.protobuf.Struct;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.FilterTrailersStatus;
@@ -22,9 +23,11 @@ import java.util.TreeSet;
 /**
  * The jwt_authn filter on one stream: picks the requirement (per-route {@code requirement_name},
  * else the first matching rule), strips headers only a verified token may set, verifies, and either
- * continues with the verified tokens' headers added or answers 401 (403 for a wrong audience) with
- * Envoy's body and {@code www-authenticate}. A verification that needs a provider's remote keys
- * stops the stream until they are fetched, then runs again. On the stream's event loop only.
+ * continues with the verified tokens' headers added and their payloads/headers in the dynamic
+ * metadata ({@code payload_in_metadata}, {@code header_in_metadata}) or answers 401 (403 for a
+ * wrong audience) with Envoy's body and {@code www-authenticate}. A verification that needs a
+ * provider's remote keys stops the stream until they are fetched, then runs again. On the stream's
+ * event loop only.
  */
 final class JwtAuthnHttpFilter implements StreamDecoderFilter {
   private enum State {
@@ -33,6 +36,9 @@ final class JwtAuthnHttpFilter implements StreamDecoderFilter {
     COMPLETE,
     RESPONDED
   }
+
+  /** Where verified payloads and headers go in the stream's dynamic metadata, as in Envoy. */
+  static final String METADATA_NAMESPACE = "envoy.filters.http.jwt_authn";
 
   private final JwtAuthnFilter filter;
   private StreamDecoderFilterCallbacks callbacks;
@@ -147,6 +153,10 @@ final class JwtAuthnHttpFilter implements StreamDecoderFilter {
     }
     if (outcome.status() == JwtStatus.OK) {
       v.applyChanges();
+      Struct extracted = v.extractedData();
+      if (extracted.getFieldsCount() > 0) {
+        callbacks.streamInfo().setDynamicMetadata(METADATA_NAMESPACE, extracted);
+      }
       filter.allowed.inc();
       boolean wasStopped = state == State.CALLING && fetcherStarted;
       state = State.COMPLETE;

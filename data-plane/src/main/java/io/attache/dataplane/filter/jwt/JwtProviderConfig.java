@@ -32,6 +32,11 @@ import java.util.stream.Collectors;
  * @param fromHeaders where tokens are read from in headers (Envoy's default when no location is
  *     set: {@code Authorization: Bearer <token>})
  * @param fromParams query parameters holding tokens (default {@code access_token})
+ * @param payloadInMetadata {@code payload_in_metadata}: the field of the filter's dynamic metadata
+ *     a verified token's payload goes under; empty for none
+ * @param headerInMetadata {@code header_in_metadata}: the same for the token's JOSE header
+ * @param spaceDelimitedClaims {@code normalize_payload_in_metadata.space_delimited_claims}: claims
+ *     whose string value becomes a list of its space-separated words in the metadata
  */
 public record JwtProviderConfig(
     String name,
@@ -45,7 +50,10 @@ public record JwtProviderConfig(
     String forwardPayloadHeader,
     boolean padForwardPayloadHeader,
     List<ClaimToHeader> claimToHeaders,
-    long clockSkewSeconds) {
+    long clockSkewSeconds,
+    String payloadInMetadata,
+    String headerInMetadata,
+    List<String> spaceDelimitedClaims) {
 
   /** Envoy's (and jwt_verify_lib's) default {@code clock_skew_seconds}. */
   static final long DEFAULT_CLOCK_SKEW_SECONDS = 60;
@@ -132,7 +140,10 @@ public record JwtProviderConfig(
         p.getForwardPayloadHeader().toLowerCase(Locale.ROOT),
         p.getPadForwardPayloadHeader(),
         claims,
-        p.getClockSkewSeconds() > 0 ? p.getClockSkewSeconds() : DEFAULT_CLOCK_SKEW_SECONDS);
+        p.getClockSkewSeconds() > 0 ? p.getClockSkewSeconds() : DEFAULT_CLOCK_SKEW_SECONDS,
+        p.getPayloadInMetadata(),
+        p.getHeaderInMetadata(),
+        List.copyOf(p.getNormalizePayloadInMetadata().getSpaceDelimitedClaimsList()));
   }
 
   /**

@@ -35,7 +35,8 @@ final class RbacHttpFilter implements StreamDecoderFilter {
             c.remoteAddress(),
             clientAddress(c),
             c.localAddress(),
-            c.peerIdentity());
+            c.peerIdentity(),
+            callbacks.streamInfo().dynamicMetadata());
     RbacFilter.Result result = filter.check(view);
     if (result.verdict() == RbacFilter.Verdict.DENY) {
       callbacks.sendLocalReply(403, RbacFilter.DENIED_BODY, result.responseCodeDetails());

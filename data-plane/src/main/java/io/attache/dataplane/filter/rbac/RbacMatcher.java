@@ -3,9 +3,11 @@ package io.attache.dataplane.filter.rbac;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.CidrMatch;
 import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.matcher.MetadataMatch;
 import io.attache.dataplane.matcher.StringMatch;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
 import io.envoyproxy.envoy.type.v3.Int32Range;
 import java.net.InetAddress;
@@ -62,10 +64,9 @@ interface RbacMatcher {
       case DESTINATION_PORT_RANGE:
         return portRange(proto.getDestinationPortRange(), path + ".destination_port_range");
       case METADATA:
-        throw unsupported(path + ".metadata", "dynamic metadata is not produced by Attaché");
+        return metadata(MetadataMatch.compile(proto.getMetadata(), path + ".metadata"));
       case SOURCED_METADATA:
-        throw unsupported(
-            path + ".sourced_metadata", "dynamic and route metadata are not matched by Attaché");
+        return sourcedMetadata(proto.getSourcedMetadata(), path + ".sourced_metadata");
       case REQUESTED_SERVER_NAME:
         throw unsupported(
             path + ".requested_server_name",
@@ -110,10 +111,9 @@ interface RbacMatcher {
       case URL_PATH:
         return urlPath(proto.getUrlPath(), path + ".url_path");
       case METADATA:
-        throw unsupported(path + ".metadata", "dynamic metadata is not produced by Attaché");
+        return metadata(MetadataMatch.compile(proto.getMetadata(), path + ".metadata"));
       case SOURCED_METADATA:
-        throw unsupported(
-            path + ".sourced_metadata", "dynamic and route metadata are not matched by Attaché");
+        return sourcedMetadata(proto.getSourcedMetadata(), path + ".sourced_metadata");
       case FILTER_STATE:
         throw unsupported(path + ".filter_state", "filter state is not produced by Attaché");
       case CUSTOM:
@@ -203,6 +203,33 @@ interface RbacMatcher {
         return match.toString();
       }
     };
+  }
+
+  /** A {@code MetadataMatcher} on the stream's dynamic metadata, as Envoy's RBAC matches it. */
+  private static RbacMatcher metadata(MetadataMatch match) {
+    return new RbacMatcher() {
+      @Override
+      public boolean matches(RbacRequest request) {
+        return match.matches(request.dynamicMetadata());
+      }
+
+      @Override
+      public String toString() {
+        return match.toString();
+      }
+    };
+  }
+
+  private static RbacMatcher sourcedMetadata(SourcedMetadata proto, String path)
+      throws ConfigException {
+    if (proto.getMetadataSource() != io.envoyproxy.envoy.config.rbac.v3.MetadataSource.DYNAMIC) {
+      throw unsupported(
+          path + ".metadata_source", "only DYNAMIC is matched; route metadata is not read");
+    }
+    if (!proto.hasMetadataMatcher()) {
+      throw new ConfigException(path + ".metadata_matcher", "is required");
+    }
+    return metadata(MetadataMatch.compile(proto.getMetadataMatcher(), path + ".metadata_matcher"));
   }
 
   private static RbacMatcher urlPath(PathMatcher proto, String path) throws ConfigException {

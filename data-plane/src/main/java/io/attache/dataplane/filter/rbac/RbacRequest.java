@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.rbac;
 
+import com.google.protobuf.Struct;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.security.PeerIdentity;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -7,13 +8,16 @@ import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One request as the RBAC matchers see it: headers with Envoy's pseudo-headers, the connection's
  * addresses and the peer's verified identity. {@code remoteAddress} is Envoy's "downstream remote
  * address" (the trusted client address, which may come from {@code x-forwarded-for}); {@code
- * directRemoteAddress} is always the socket peer. Built once per request on the event loop; never
- * shared, never blocks (no name resolution: only IP literals are read from headers).
+ * directRemoteAddress} is always the socket peer. The stream's dynamic metadata is what filters
+ * before RBAC wrote (jwt_authn's verified payload, header_to_metadata's values). Built once per
+ * request on the event loop; never shared, never blocks (no name resolution: only IP literals are
+ * read from headers).
  */
 public final class RbacRequest implements HeaderSource {
   private final HttpRequest request;
@@ -22,6 +26,7 @@ public final class RbacRequest implements HeaderSource {
   private final InetAddress remoteAddress;
   private final InetSocketAddress localAddress;
   private final PeerIdentity peer;
+  private final Map<String, Struct> dynamicMetadata;
 
   private RbacRequest(
       HttpRequest request,
@@ -29,13 +34,15 @@ public final class RbacRequest implements HeaderSource {
       InetSocketAddress directRemoteAddress,
       InetAddress remoteAddress,
       InetSocketAddress localAddress,
-      PeerIdentity peer) {
+      PeerIdentity peer,
+      Map<String, Struct> dynamicMetadata) {
     this.request = request;
     this.scheme = scheme;
     this.directRemoteAddress = directRemoteAddress;
     this.remoteAddress = remoteAddress;
     this.localAddress = localAddress;
     this.peer = peer;
+    this.dynamicMetadata = dynamicMetadata;
   }
 
   /**
@@ -47,6 +54,7 @@ public final class RbacRequest implements HeaderSource {
    *     use_remote_address}, {@code xff_num_trusted_hops}): what {@code remote_ip} matches
    * @param local the address the connection was accepted on
    * @param peer the verified TLS identity of the connection, {@link PeerIdentity#NONE} if none
+   * @param dynamicMetadata the stream's dynamic metadata, filter namespace to fields
    */
   public static RbacRequest of(
       HttpRequest request,
@@ -54,8 +62,10 @@ public final class RbacRequest implements HeaderSource {
       InetSocketAddress directRemote,
       InetAddress clientAddress,
       InetSocketAddress local,
-      PeerIdentity peer) {
-    return new RbacRequest(request, scheme, directRemote, clientAddress, local, peer);
+      PeerIdentity peer,
+      Map<String, Struct> dynamicMetadata) {
+    return new RbacRequest(
+        request, scheme, directRemote, clientAddress, local, peer, dynamicMetadata);
   }
 
   /**
@@ -115,6 +125,10 @@ public final class RbacRequest implements HeaderSource {
 
   PeerIdentity peer() {
     return peer;
+  }
+
+  Map<String, Struct> dynamicMetadata() {
+    return dynamicMetadata;
   }
 
   /**

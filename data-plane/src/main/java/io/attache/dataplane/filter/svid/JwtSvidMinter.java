@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.svid;
 
+import io.attache.dataplane.filter.svid.ServiceIdentityTokenConfig.SigningKey;
 import io.attache.dataplane.json.JsonStrings;
 import io.attache.dataplane.stats.Counter;
 import java.nio.charset.StandardCharsets;
@@ -19,18 +20,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * about 3 ms on the shared 2-core build machine under load 20), which a request pays once per
  * audience and half-life; concurrent requests for the same audience wait for that one signature
  * rather than signing again. Audiences come from the route configuration only, never from a
- * request, so the cache is bounded by the routes.
+ * request, so the cache is bounded by the routes. A token minted with another key than the one
+ * asked for (the key rotated) is re-minted with the new one.
  */
 final class JwtSvidMinter {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
-  /** A minted token and the epoch second from which it is re-minted. */
-  private record Minted(String token, long renewAtEpochSecond) {}
+  /** A minted token, the key that signed it and the epoch second from which it is re-minted. */
+  private record Minted(String token, String kid, long renewAtEpochSecond) {}
 
   private final ServiceIdentityTokenConfig config;
   private final Clock clock;
   private final Counter minted;
-  private final String encodedHeader;
   private final Map<String, Minted> byAudience = new ConcurrentHashMap<>();
 
   /** {@code minted} counts the signatures. */
@@ -38,26 +39,30 @@ final class JwtSvidMinter {
     this.config = config;
     this.clock = clock;
     this.minted = minted;
-    StringBuilder header = new StringBuilder("{\"alg\":\"ES256\",\"kid\":");
-    JsonStrings.appendString(header, config.kid());
-    header.append(",\"typ\":\"JWT\"}");
-    this.encodedHeader = B64.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /**
-   * A valid token for {@code audience}: the cached one, or a new one once half its life is gone.
+   * A valid token for {@code audience} signed with {@code key}: the cached one, or a new one once
+   * half its life is gone or the key changed.
    */
-  String token(String audience) {
+  String token(String audience, SigningKey key) {
     long now = clock.instant().getEpochSecond();
     return byAudience
         .compute(
             audience,
             (aud, cached) ->
-                cached != null && now < cached.renewAtEpochSecond() ? cached : mint(aud, now))
+                cached != null
+                        && now < cached.renewAtEpochSecond()
+                        && cached.kid().equals(key.kid())
+                    ? cached
+                    : mint(aud, key, now))
         .token();
   }
 
-  private Minted mint(String audience, long now) {
+  private Minted mint(String audience, SigningKey key, long now) {
+    StringBuilder header = new StringBuilder("{\"alg\":\"ES256\",\"kid\":");
+    JsonStrings.appendString(header, key.kid());
+    header.append(",\"typ\":\"JWT\"}");
     long lifetime = Math.max(1, config.lifetime().toSeconds());
     StringBuilder payload = new StringBuilder("{\"iss\":");
     JsonStrings.appendString(payload, config.issuer());
@@ -67,18 +72,18 @@ final class JwtSvidMinter {
     JsonStrings.appendString(payload, audience);
     payload.append(",\"iat\":").append(now).append(",\"exp\":").append(now + lifetime).append('}');
     String input =
-        encodedHeader
+        B64.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8))
             + "."
             + B64.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
     try {
       Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
-      signature.initSign(config.signingKey());
+      signature.initSign(key.key());
       signature.update(input.getBytes(StandardCharsets.US_ASCII));
       minted.inc();
       return new Minted(
-          input + "." + B64.encodeToString(signature.sign()), now + (lifetime + 1) / 2);
+          input + "." + B64.encodeToString(signature.sign()), key.kid(), now + (lifetime + 1) / 2);
     } catch (GeneralSecurityException e) {
-      // The key was checked to be EC P-256 at parse time; the JDK always has ES256.
+      // Keys are checked to be EC P-256 when parsed; the JDK always has ES256.
       throw new IllegalStateException("ES256 signing failed", e);
     }
   }

@@ -12,20 +12,32 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code attache.ext.v1.ServiceIdentityToken}, parsed and checked once: the caller's issuer and
- * SPIFFE ID, its ES256 signing key, the token lifetime and the header that carries it. Immutable.
+ * SPIFFE ID, where its ES256 signing key comes from (inline, or an SDS secret a control plane
+ * rotates), the token lifetime and the header that carries it. Immutable.
  *
+ * @param inlineKey the key given in the config; empty when it comes over SDS
+ * @param sdsSecretName the SDS secret holding the key; empty when it is inline
  * @param header lower-cased request header name
  */
 public record ServiceIdentityTokenConfig(
     String issuer,
     String subject,
-    String kid,
-    ECPrivateKey signingKey,
+    Optional<SigningKey> inlineKey,
+    String sdsSecretName,
     Duration lifetime,
     String header) {
+
+  /** An ES256 key and the JWS {@code kid} that names its public half in the trust domain's JWKS. */
+  public record SigningKey(String kid, ECPrivateKey key) {
+    @Override
+    public String toString() {
+      return "SigningKey[kid=" + kid + "]";
+    }
+  }
 
   public static final String FILTER_NAME = "attache.filters.http.service_identity_token";
   static final String TYPE_URL = "type.googleapis.com/attache.ext.v1.ServiceIdentityToken";
@@ -57,11 +69,24 @@ public record ServiceIdentityTokenConfig(
     if (!proto.getSubject().startsWith("spiffe://")) {
       throw new ConfigException(path + ".subject", "must be a SPIFFE ID (spiffe://...)");
     }
-    if (proto.getSigningKey().getKid().isEmpty()) {
-      throw new ConfigException(path + ".signing_key.kid", "is required");
+    Optional<SigningKey> inlineKey = Optional.empty();
+    String sdsSecretName = proto.getSigningKeySdsSecretName();
+    if (proto.hasSigningKey() == !sdsSecretName.isEmpty()) {
+      throw new ConfigException(
+          path + ".signing_key", "exactly one of signing_key, signing_key_sds_secret_name is set");
     }
-    ECPrivateKey key =
-        parseP256(proto.getSigningKey().getPrivateKeyPem(), path + ".signing_key.private_key_pem");
+    if (proto.hasSigningKey()) {
+      if (proto.getSigningKey().getKid().isEmpty()) {
+        throw new ConfigException(path + ".signing_key.kid", "is required");
+      }
+      inlineKey =
+          Optional.of(
+              new SigningKey(
+                  proto.getSigningKey().getKid(),
+                  parseP256(
+                      proto.getSigningKey().getPrivateKeyPem(),
+                      path + ".signing_key.private_key_pem")));
+    }
     Duration lifetime = DEFAULT_LIFETIME;
     if (proto.hasLifetime()) {
       lifetime =
@@ -76,12 +101,7 @@ public record ServiceIdentityTokenConfig(
       throw new ConfigException(path + ".header", "is not a valid header name");
     }
     return new ServiceIdentityTokenConfig(
-        proto.getIssuer(),
-        proto.getSubject(),
-        proto.getSigningKey().getKid(),
-        key,
-        lifetime,
-        header);
+        proto.getIssuer(), proto.getSubject(), inlineKey, sdsSecretName, lifetime, header);
   }
 
   static Audience perRoute(Any typedConfig, String path) throws ConfigException {

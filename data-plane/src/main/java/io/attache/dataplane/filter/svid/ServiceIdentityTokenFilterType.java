@@ -5,14 +5,19 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.filter.svid.ServiceIdentityTokenConfig.SigningKey;
 import io.attache.dataplane.stats.Counter;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * {@code attache.filters.http.service_identity_token}: parses {@code ServiceIdentityToken} once;
- * per listener one {@link JwtSvidMinter} (the token cache) and the counters {@code
- * http.<stat_prefix>.service_identity_token.minted} (signatures) and {@code .attached} (requests
- * that got a token); reads {@code ServiceIdentityTokenPerRoute}.
+ * per listener one {@link JwtSvidMinter} (the token cache), the signing key (inline, or read from
+ * the proxy's SDS secrets) and the counters {@code
+ * http.<stat_prefix>.service_identity_token.minted} (signatures), {@code .attached} (requests that
+ * got a token) and {@code .no_signing_key} (requests sent without one because no key was usable);
+ * reads {@code ServiceIdentityTokenPerRoute}.
  */
 public final class ServiceIdentityTokenFilterType
     implements HttpFilterType<ServiceIdentityTokenConfig> {
@@ -44,8 +49,17 @@ public final class ServiceIdentityTokenFilterType
     JwtSvidMinter minter =
         new JwtSvidMinter(config, context.clock(), context.stats().counter(prefix + "minted"));
     Counter attached = context.stats().counter(prefix + "attached");
+    Counter noSigningKey = context.stats().counter(prefix + "no_signing_key");
+    Supplier<Optional<SigningKey>> signingKey;
+    if (config.inlineKey().isPresent()) {
+      Optional<SigningKey> inline = config.inlineKey();
+      signingKey = () -> inline;
+    } else {
+      signingKey = new SdsSigningKey(context.secrets(), config.sdsSecretName())::current;
+    }
     return callbacks ->
-        callbacks.addStreamDecoderFilter(new ServiceIdentityTokenFilter(config, minter, attached));
+        callbacks.addStreamDecoderFilter(
+            new ServiceIdentityTokenFilter(config, minter, signingKey, attached, noSigningKey));
   }
 
   @Override

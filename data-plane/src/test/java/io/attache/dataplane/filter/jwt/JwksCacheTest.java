@@ -30,7 +30,10 @@ class JwksCacheTest {
         "",
         false,
         List.of(),
-        60);
+        60,
+        "",
+        "",
+        List.of());
   }
 
   @Test
@@ -63,7 +66,10 @@ class JwksCacheTest {
             "",
             false,
             List.of(),
-            60);
+            60,
+            "",
+            "",
+            List.of());
     JwksCache cache = new JwksCache(local, time);
 
     time.advance(Duration.ofDays(365));

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.rbac;
 
+import com.google.protobuf.Struct;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.security.PeerIdentity;
@@ -10,6 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Builds RBAC filter configs from the YAML a user would write, and requests to test them on. */
 final class RbacConfigs {
@@ -44,6 +47,7 @@ final class RbacConfigs {
     InetSocketAddress local = new InetSocketAddress("10.0.0.1", 8080);
     PeerIdentity peer = PeerIdentity.NONE;
     InetAddress clientAddress;
+    final Map<String, Struct> dynamicMetadata = new LinkedHashMap<>();
 
     Req(HttpRequest http) {
       this.http = http;
@@ -75,6 +79,12 @@ final class RbacConfigs {
       return this;
     }
 
+    /** Dynamic metadata an earlier filter wrote under {@code filterNamespace}. */
+    Req metadata(String filterNamespace, Struct fields) {
+      dynamicMetadata.put(filterNamespace, fields);
+      return this;
+    }
+
     RbacRequest build() {
       return RbacRequest.of(
           http,
@@ -82,7 +92,8 @@ final class RbacConfigs {
           remote,
           clientAddress == null ? remote.getAddress() : clientAddress,
           local,
-          peer);
+          peer,
+          dynamicMetadata);
     }
   }
 }

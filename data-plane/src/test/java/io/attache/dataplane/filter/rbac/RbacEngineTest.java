@@ -4,6 +4,8 @@ import static io.attache.dataplane.filter.rbac.RbacConfigs.engine;
 import static io.attache.dataplane.filter.rbac.RbacConfigs.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.rbac.RbacConfigs.Req;
 import io.attache.dataplane.filter.rbac.RbacEngine.Decision;
@@ -431,6 +433,66 @@ class RbacEngineTest {
         .isTrue();
     stream.finishAndReleaseAll();
     connection.finishAndReleaseAll();
+  }
+
+  /** Istio's {@code requestPrincipals: ["iss/sub"]}: both claims of the verified payload. */
+  private static final String REQUEST_PRINCIPAL =
+      "{and_ids: {ids: ["
+          + "{metadata: {filter: envoy.filters.http.jwt_authn, path: [{key: payload}, {key: iss}],"
+          + " value: {string_match: {exact: \"https://issuer.test\"}}}},"
+          + "{metadata: {filter: envoy.filters.http.jwt_authn, path: [{key: payload}, {key: sub}],"
+          + " value: {string_match: {exact: alice}}}}]}}";
+
+  private static Struct payload(String iss, String sub) {
+    Struct claims =
+        Struct.newBuilder()
+            .putFields("iss", Value.newBuilder().setStringValue(iss).build())
+            .putFields("sub", Value.newBuilder().setStringValue(sub).build())
+            .build();
+    return Struct.newBuilder()
+        .putFields("payload", Value.newBuilder().setStructValue(claims).build())
+        .build();
+  }
+
+  @Test
+  void aMetadataPrincipalMatchesTheVerifiedTokenAnEarlierFilterWrote() throws Exception {
+    Req alice =
+        request(HttpMethod.GET, "/")
+            .metadata("envoy.filters.http.jwt_authn", payload("https://issuer.test", "alice"));
+    Req mallory =
+        request(HttpMethod.GET, "/")
+            .metadata("envoy.filters.http.jwt_authn", payload("https://issuer.test", "mallory"));
+    Req otherIssuer =
+        request(HttpMethod.GET, "/")
+            .metadata("envoy.filters.http.jwt_authn", payload("https://evil.test", "alice"));
+
+    assertThat(identifies(REQUEST_PRINCIPAL, alice)).isTrue();
+    assertThat(identifies(REQUEST_PRINCIPAL, mallory)).isFalse();
+    assertThat(identifies(REQUEST_PRINCIPAL, otherIssuer)).isFalse();
+    // A header claiming the same identity is not metadata: without a verified token, no match.
+    assertThat(
+            identifies(
+                REQUEST_PRINCIPAL, request(HttpMethod.GET, "/").header("x-jwt-sub", "alice")))
+        .isFalse();
+  }
+
+  @Test
+  void dynamicSourcedMetadataAndPermissionMetadataMatchTheSameValues() throws Exception {
+    Req tenant =
+        request(HttpMethod.GET, "/")
+            .metadata(
+                "envoy.lb",
+                Struct.newBuilder()
+                    .putFields("tenant", Value.newBuilder().setStringValue("blue").build())
+                    .build());
+    String matcher =
+        "{filter: envoy.lb, path: [{key: tenant}], value: {string_match: {exact: blue}}}";
+
+    assertThat(permits("{metadata: " + matcher + "}", tenant)).isTrue();
+    assertThat(permits("{sourced_metadata: {metadata_matcher: " + matcher + "}}", tenant)).isTrue();
+    assertThat(identifies("{sourced_metadata: {metadata_matcher: " + matcher + "}}", tenant))
+        .isTrue();
+    assertThat(permits("{metadata: " + matcher + "}", request(HttpMethod.GET, "/"))).isFalse();
   }
 
   private static TlsSession session(PeerIdentity peer) {

@@ -76,18 +76,20 @@ class RbacFilterConfigTest {
   void refusesPermissionsItCannotEvaluateNamingTheField() {
     assertRejected(
         withPermission("{metadata: {filter: envoy.filters.http.jwt_authn, path: [{key: x}]}}"),
-        "rbac.rules.policies[\"p\"].permissions[0].metadata",
-        "dynamic metadata");
+        "rbac.rules.policies[\"p\"].permissions[0].metadata.value",
+        "is required");
     assertRejected(
         withPermission("{requested_server_name: {exact: api.local}}"),
         "rbac.rules.policies[\"p\"].permissions[0].requested_server_name",
         "SNI");
     assertRejected(
         withPermission(
-            "{and_rules: {rules: [ {any: true}, {sourced_metadata: {metadata_matcher: {filter: f,"
-                + " path: [{key: k}], value: {present_match: true}}}} ]}}"),
-        "rbac.rules.policies[\"p\"].permissions[0].and_rules.rules[1].sourced_metadata",
-        "metadata");
+            "{and_rules: {rules: [ {any: true}, {sourced_metadata: {metadata_source: ROUTE,"
+                + " metadata_matcher: {filter: f, path: [{key: k}], value: {present_match:"
+                + " true}}}} ]}}"),
+        "rbac.rules.policies[\"p\"].permissions[0].and_rules.rules[1].sourced_metadata"
+            + ".metadata_source",
+        "route metadata");
     assertRejected(
         withPermission(
             "{not_rule: {uri_template: {name: t, typed_config: {\"@type\":"
@@ -99,9 +101,9 @@ class RbacFilterConfigTest {
   @Test
   void refusesPrincipalsItCannotEvaluateNamingTheField() {
     assertRejected(
-        withPrincipal("{metadata: {filter: f, path: [{key: k}], value: {present_match: true}}}"),
-        "rbac.rules.policies[\"p\"].principals[0].metadata",
-        "metadata");
+        withPrincipal("{metadata: {filter: f, path: [], value: {present_match: true}}}"),
+        "rbac.rules.policies[\"p\"].principals[0].metadata.path",
+        "at least one segment");
     assertRejected(
         withPrincipal(
             "{or_ids: {ids: [ {any: true}, {filter_state: {key: k, string_match: {exact: v}}} ]}}"),

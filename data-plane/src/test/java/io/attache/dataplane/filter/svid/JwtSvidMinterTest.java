@@ -26,16 +26,18 @@ class JwtSvidMinterTest {
   private final Counter minted = new StatsStore().counter("minted");
   private SvidKeys keys;
   private JwtSvidMinter minter;
+  private ServiceIdentityTokenConfig.SigningKey key;
 
   @BeforeEach
   void createMinter() throws Exception {
     keys = SvidKeys.p256("mesh-1");
     minter = new JwtSvidMinter(keys.parsed(), clock, minted);
+    key = keys.parsed().inlineKey().orElseThrow();
   }
 
   @Test
   void mintsAnEs256JwtSvidWithTheCallersIdentityTheAudienceAndTheLifetime() throws Exception {
-    String token = minter.token("payments");
+    String token = minter.token("payments", key);
 
     assertThat(SvidKeys.part(token, 0))
         .isEqualTo("{\"alg\":\"ES256\",\"kid\":\"mesh-1\",\"typ\":\"JWT\"}");
@@ -49,14 +51,14 @@ class JwtSvidMinterTest {
 
   @Test
   void reusesTheTokenUntilHalfItsLifetimeIsGoneThenMintsAFreshOne() {
-    String first = minter.token("payments");
+    String first = minter.token("payments", key);
 
     clock.advanceSeconds(149);
-    assertThat(minter.token("payments")).isSameAs(first);
+    assertThat(minter.token("payments", key)).isSameAs(first);
     assertThat(minted.value()).isEqualTo(1);
 
     clock.advanceSeconds(1);
-    String second = minter.token("payments");
+    String second = minter.token("payments", key);
     assertThat(second).isNotEqualTo(first);
     assertThat(SvidKeys.part(second, 1))
         .contains("\"iat\":%d,\"exp\":%d".formatted(START + 150, START + 450));
@@ -64,19 +66,33 @@ class JwtSvidMinterTest {
   }
 
   @Test
+  void reMintsWithTheNewKeyAsSoonAsTheKeyRotates() throws Exception {
+    String first = minter.token("payments", key);
+    SvidKeys rotated = SvidKeys.p256("mesh-2");
+
+    String second = minter.token("payments", rotated.parsed().inlineKey().orElseThrow());
+
+    assertThat(SvidKeys.part(second, 0)).contains("\"kid\":\"mesh-2\"");
+    assertThat(rotated.verifies(second)).isTrue();
+    assertThat(keys.verifies(second)).isFalse();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(minted.value()).isEqualTo(2);
+  }
+
+  @Test
   void keepsOneTokenPerAudience() {
-    String payments = minter.token("payments");
-    String ledger = minter.token("ledger");
+    String payments = minter.token("payments", key);
+    String ledger = minter.token("ledger", key);
 
     assertThat(SvidKeys.part(ledger, 1)).contains("\"aud\":\"ledger\"");
-    assertThat(minter.token("payments")).isSameAs(payments);
-    assertThat(minter.token("ledger")).isSameAs(ledger);
+    assertThat(minter.token("payments", key)).isSameAs(payments);
+    assertThat(minter.token("ledger", key)).isSameAs(ledger);
     assertThat(minted.value()).isEqualTo(2);
   }
 
   @Test
   void escapesAnAudienceThatIsNotPlainText() {
-    String token = minter.token("pay\"ments");
+    String token = minter.token("pay\"ments", key);
 
     assertThat(SvidKeys.part(token, 1)).contains("\"aud\":\"pay\\\"ments\"");
   }
@@ -90,6 +106,18 @@ class JwtSvidMinterTest {
     assertThat(config.lifetime()).isEqualTo(java.time.Duration.ofMinutes(5));
     assertThat(config.header()).isEqualTo("x-service-identity");
     assertThat(config.bearer()).isFalse();
+  }
+
+  @Test
+  void takesTheSigningKeyFromAnSdsSecretWhenNamedOne() throws Exception {
+    ServiceIdentityTokenConfig config =
+        ServiceIdentityTokenConfig.from(
+            Any.pack(
+                keys.config().clearSigningKey().setSigningKeySdsSecretName("svid-key").build()),
+            "typed_config");
+
+    assertThat(config.inlineKey()).isEmpty();
+    assertThat(config.sdsSecretName()).isEqualTo("svid-key");
   }
 
   @Test
@@ -128,6 +156,10 @@ class JwtSvidMinterTest {
         keys.config().setLifetime(Duration.newBuilder().setSeconds(86_401)),
         "typed_config.lifetime");
     assertRefused(keys.config().setHeader("x bad"), "typed_config.header");
+    assertRefused(keys.config().clearSigningKey(), "typed_config.signing_key");
+    assertRefused(
+        keys.config().setSigningKeySdsSecretName("jwt-svid-signing-key"),
+        "typed_config.signing_key");
   }
 
   private static void assertRefused(ServiceIdentityToken.Builder config, String path) {

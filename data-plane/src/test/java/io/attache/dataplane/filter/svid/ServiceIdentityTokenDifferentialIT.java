@@ -150,7 +150,7 @@ class ServiceIdentityTokenDifferentialIT {
 
   private static String mint(SvidKeys key, Clock clock, String audience) throws Exception {
     return new JwtSvidMinter(key.parsed(), clock, new StatsStore().counter("minted"))
-        .token(audience);
+        .token(audience, key.signingKey());
   }
 
   interface StatSource {

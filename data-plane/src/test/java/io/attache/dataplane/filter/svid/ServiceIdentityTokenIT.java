@@ -112,7 +112,7 @@ class ServiceIdentityTokenIT {
                     "typed_config"),
                 Clock.systemUTC(),
                 new StatsStore().counter("minted"))
-            .token("payments");
+            .token("payments", forger.signingKey());
 
     HttpResponse<String> response = callThroughCaller(forged);
 
@@ -125,17 +125,17 @@ class ServiceIdentityTokenIT {
     SvidKeys forger = SvidKeys.p256("mesh-1");
     String forged =
         new JwtSvidMinter(forger.parsed(), Clock.systemUTC(), new StatsStore().counter("m"))
-            .token("payments");
+            .token("payments", forger.signingKey());
     // Issued by the real key two hours ago with five minutes to live: past exp and the 60 s skew.
     String expired =
         new JwtSvidMinter(
                 keys.parsed(),
                 Clock.offset(Clock.systemUTC(), Duration.ofHours(-2)),
                 new StatsStore().counter("m"))
-            .token("payments");
+            .token("payments", keys.signingKey());
     String forLedger =
         new JwtSvidMinter(keys.parsed(), Clock.systemUTC(), new StatsStore().counter("m"))
-            .token("ledger");
+            .token("ledger", keys.signingKey());
 
     HttpResponse<String> missing = callCalleeDirectly(null);
     HttpResponse<String> badSignature = callCalleeDirectly(forged);

@@ -63,12 +63,28 @@ final class SvidKeys {
     return ServiceIdentityTokenConfig.from(Any.pack(config().build()), "typed_config");
   }
 
+  /** The key as the filter signs with it. */
+  ServiceIdentityTokenConfig.SigningKey signingKey() throws Exception {
+    return parsed().inlineKey().orElseThrow();
+  }
+
   /** The public key as a JWKS document (RFC 7517). */
   String jwks() {
     ECPublicKey ec = (ECPublicKey) keys.getPublic();
     return ("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"ES256\",\"use\":\"sig\","
             + "\"kid\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"}]}")
         .formatted(kid, fixed(ec.getW().getAffineX()), fixed(ec.getW().getAffineY()));
+  }
+
+  /** The private key as an RFC 7517 JWK, as a control plane puts it in an SDS generic_secret. */
+  String privateJwk() {
+    ECPublicKey ec = (ECPublicKey) keys.getPublic();
+    java.security.interfaces.ECPrivateKey d =
+        (java.security.interfaces.ECPrivateKey) keys.getPrivate();
+    return ("{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"%s\",\"x\":\"%s\",\"y\":\"%s\","
+            + "\"d\":\"%s\"}")
+        .formatted(
+            kid, fixed(ec.getW().getAffineX()), fixed(ec.getW().getAffineY()), fixed(d.getS()));
   }
 
   /** True when {@code token}'s ES256 signature verifies with this key. */

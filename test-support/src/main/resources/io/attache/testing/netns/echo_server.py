@@ -1,5 +1,6 @@
-"""An HTTP server for TransparentInterceptionNetnsIT: answers every request with the request's
-headers as JSON; /flaky answers 503 to its first request and 200 after. Stops after --max-seconds."""
+"""An HTTP server for tests inside network namespaces (io.attache.testing.netns): answers every
+request with the request's headers as JSON; /flaky answers 503 to its first request and 200 after.
+Usage: ADDRESS PORT MAX_SECONDS; stops after MAX_SECONDS."""
 import json
 import sys
 import threading

@@ -714,7 +714,10 @@ public final class SupportMatrix {
                 + " 200 ms; retry_policy and google_grpc refused")
         .honouredNote(
             "http_service", "through server_uri.cluster; a 5xx answer is an error, as in Envoy")
-        .honouredNote("transport_api_version", "must be V3, as Envoy requires")
+        .honouredNote(
+            "transport_api_version",
+            "any value: the check always goes to envoy.service.auth.v3, as in Envoy 1.40, which"
+                + " accepts AUTO, V2 and V3")
         .honoured(
             "failure_mode_allow",
             "failure_mode_allow_header_add",

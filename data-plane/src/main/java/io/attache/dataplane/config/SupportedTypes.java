@@ -66,6 +66,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
           "envoy.extensions.filters.http.buffer.v3.Buffer",
           "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
+          "envoy.extensions.filters.http.header_to_metadata.v3.Config",
+          "envoy.extensions.filters.http.set_metadata.v3.Config",
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip");
@@ -160,6 +162,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor();
       case "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.header_to_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.set_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.compressor.v3.Compressor" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor();
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->

@@ -189,6 +189,7 @@ public final class StreamHarness {
 
     public boolean closeRequested;
     public boolean reset;
+    public boolean tunnelStarted;
     private final DeadlineTimer routeTimer = new DeadlineTimer(time, time);
     private final DeadlineTimer idleTimer = new DeadlineTimer(time, time);
 
@@ -264,6 +265,11 @@ public final class StreamHarness {
     @Override
     public void flush() {
       socketWrites.add("flush");
+    }
+
+    @Override
+    public void startTunnel() {
+      tunnelStarted = true;
     }
 
     private static String kind(HttpObject msg) {

@@ -4,7 +4,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.StringMatch;
-import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
@@ -120,11 +119,6 @@ public record ExtAuthzConfig(
   }
 
   static ExtAuthzConfig from(ExtAuthz proto, String path) throws ConfigException {
-    if (proto.getTransportApiVersion() != ApiVersion.V3) {
-      throw new ConfigException(
-          path + ".transport_api_version",
-          "V2 (and AUTO) xDS transport protocol versions are deprecated in ext_authz; set V3");
-    }
     Service service =
         switch (proto.getServicesCase()) {
           case GRPC_SERVICE -> grpc(proto.getGrpcService(), path + ".grpc_service");

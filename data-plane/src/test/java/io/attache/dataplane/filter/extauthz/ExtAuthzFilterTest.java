@@ -34,6 +34,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The ext_authz filter on the connection manager's chain, on virtual time: the authorization
@@ -117,7 +119,12 @@ class ExtAuthzFilterTest {
   }
 
   private StreamHarness start(String serviceAndOptions, RandomSource random) throws Exception {
-    String yaml = HCM.formatted(serviceAndOptions.stripTrailing());
+    return start(HCM, serviceAndOptions, random);
+  }
+
+  private StreamHarness start(String hcm, String serviceAndOptions, RandomSource random)
+      throws Exception {
+    String yaml = hcm.formatted(serviceAndOptions.stripTrailing());
     Map<String, io.attache.dataplane.cluster.ClusterHandle> clusters = new HashMap<>();
     harness = new StreamHarness(yaml, StreamHarness.configuredFilters(yaml), random, clusters::get);
     authz = new RecordingCluster("authz", harness.stats, random);
@@ -203,6 +210,21 @@ class ExtAuthzFilterTest {
         .map(FullHttpResponse.class::cast)
         .findFirst()
         .orElseThrow();
+  }
+
+  /**
+   * Envoy 1.40.0 validates ext_authz with transport_api_version absent (AUTO), V2 or V3 and has
+   * only the v3 Authorization service to call; Envoy's own ext_authz sandbox configs leave it out.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "transport_api_version: AUTO", "transport_api_version: V2"})
+  void whateverTransportApiVersionSaysTheCheckGoesToTheV3AuthorizationService(String version)
+      throws Exception {
+    StreamHarness h =
+        start(HCM.replace("transport_api_version: V3", version), GRPC, RandomSource.seeded(1));
+    h.request(get("/api"));
+
+    assertThat(sentCheck().getAttributes().getRequest().getHttp().getPath()).isEqualTo("/api");
   }
 
   @Test

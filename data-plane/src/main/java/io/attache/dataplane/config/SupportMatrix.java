@@ -411,6 +411,7 @@ public final class SupportMatrix {
     headerToMetadataMessages(b);
     setMetadataMessages(b);
     compressorMessages(b);
+    healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -719,6 +720,20 @@ public final class SupportMatrix {
             "memory_level",
             "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
                 + " is gzip either way");
+  }
+
+  /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
+  private static void healthCheckMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor())
+        .honouredNote(
+            "pass_through_mode",
+            "required; false: answered by the proxy (503 while /healthcheck/fail or draining)")
+        .honouredNote("cache_time", "pass-through mode only, as in Envoy")
+        .honouredNote(
+            "cluster_min_healthy_percentages",
+            "healthy plus degraded hosts against membership_total; a missing cluster is 503")
+        .honouredNote("headers", "all must match; pseudo-headers :path, :method, :authority");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */

@@ -70,7 +70,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.set_metadata.v3.Config",
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
-          "envoy.extensions.compression.gzip.compressor.v3.Gzip");
+          "envoy.extensions.compression.gzip.compressor.v3.Gzip",
+          "envoy.extensions.filters.http.health_check.v3.HealthCheck");
 
   private SupportedTypes() {}
 
@@ -173,6 +174,8 @@ public final class SupportedTypes {
               .getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
+          io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

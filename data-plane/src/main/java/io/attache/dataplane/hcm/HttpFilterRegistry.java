@@ -10,6 +10,7 @@ import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
+import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
@@ -46,6 +47,7 @@ public final class HttpFilterRegistry {
               HeaderToMetadataFilterType.INSTANCE,
               SetMetadataFilterType.INSTANCE,
               CompressorFilterType.INSTANCE,
+              HealthCheckFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

@@ -68,7 +68,10 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
-          "envoy.extensions.compression.gzip.compressor.v3.Gzip");
+          "envoy.extensions.compression.gzip.compressor.v3.Gzip",
+          "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
+          "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
+          "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput");
 
   private SupportedTypes() {}
 
@@ -165,6 +168,12 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
               .getDescriptor();
+      case "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpResponseHeaderMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->

@@ -5,6 +5,8 @@ import io.attache.controlplane.ca.CaKeyEncryptionKey;
 import io.attache.controlplane.ca.CertificateAuthority;
 import io.attache.controlplane.ca.SdsSecrets;
 import io.attache.controlplane.ca.SharedRootCa;
+import io.attache.controlplane.ca.SvidSigningKey;
+import io.attache.controlplane.ca.SvidSigningKeys;
 import io.attache.controlplane.ca.WorkloadCertificates;
 import io.attache.controlplane.ca.XdsServerTls;
 import io.attache.controlplane.identity.CertificateInfo;
@@ -71,6 +73,7 @@ public final class ControlPlane implements AutoCloseable {
   private final AdminApi api;
   private final ControlPlaneMetrics metrics;
   private final WorkloadCertificates certificates;
+  private final SvidSigningKeys signingKeys;
   private final BootstrapTokens tokens;
   private final TransportSecurity transportSecurity;
   private final RefusalLog refusals;
@@ -96,6 +99,9 @@ public final class ControlPlane implements AutoCloseable {
       CertificateAuthority ca = certificateAuthority(config, tables, clock);
       this.certificates =
           new WorkloadCertificates(ca, security.workloadCertTtl(), scheduler, clock);
+      this.signingKeys =
+          new SvidSigningKeys(
+              SvidSigningKeys.DEFAULT_ROTATION_PERIOD, scheduler, SvidSigningKey::generate);
       this.tokens = new BootstrapTokens(tables, clock);
       this.transportSecurity =
           security.xdsTls()
@@ -122,13 +128,14 @@ public final class ControlPlane implements AutoCloseable {
         new SnapshotPublisher(
             cache,
             new SnapshotTranslator(trustDomain),
-            new SdsSecrets(certificates),
+            new SdsSecrets(certificates, signingKeys),
             versions,
             scheduler,
             config.pushQuietPeriod(),
             config.pushMaxDelay(),
             loader.current());
     certificates.addRenewalListener(identity -> publisher.secretsChanged(identity.uri()));
+    signingKeys.addRotationListener(identity -> publisher.secretsChanged(identity.uri()));
     tracker.useRevisions(publisher, ProxyStatusTracker.DEFAULT_STALE_AFTER);
     this.editor =
         new PolicyEditor(
@@ -214,6 +221,7 @@ public final class ControlPlane implements AutoCloseable {
                   this::readiness,
                   config.adminSecurity())
               .withBootstrapTokens(tokens, trustDomain)
+              .withJwks(signingKeys::jwks)
               .start(config.httpHost(), config.httpPort());
     } catch (RuntimeException e) {
       metrics.close();
@@ -269,6 +277,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public WorkloadCertificates certificates() {
     return certificates;
+  }
+
+  /** The JWT-SVID signing keys of every identity served one, and the trust domain's JWKS. */
+  public SvidSigningKeys signingKeys() {
+    return signingKeys;
   }
 
   public BootstrapTokens bootstrapTokens() {
@@ -348,6 +361,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private void closeSecurity() {
     certificates.close();
+    signingKeys.close();
     transportSecurity.close();
     tokens.close();
   }

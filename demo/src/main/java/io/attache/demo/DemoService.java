@@ -35,9 +35,21 @@ public final class DemoService implements AutoCloseable {
   private final ExecutorService executor;
   private final Http http = new Http();
   private final AtomicLong requests = new AtomicLong();
+  private final String nextBaseUrl;
 
+  /** An app that calls the next service through its proxy's outbound listener on loopback. */
   public DemoService(Workload workload) throws IOException {
+    this(workload, null);
+  }
+
+  /**
+   * An app that calls the next service at {@code nextBaseUrl} ({@code http://10.233.1.8:8080}), its
+   * plain address, as an app under transparent interception does; null: through its proxy's
+   * outbound listener on loopback, with {@code Host: <service>}.
+   */
+  public DemoService(Workload workload, String nextBaseUrl) throws IOException {
     this.workload = workload;
+    this.nextBaseUrl = nextBaseUrl;
     this.server =
         HttpServer.create(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), workload.appPort()), 64);
@@ -45,6 +57,19 @@ public final class DemoService implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/health", exchange -> respond(exchange, 200, status("ok")));
     server.createContext("/", this::handle);
+  }
+
+  /**
+   * {@code DemoService <workload> <port shift> [<next service's base URL>]}: one app as its own
+   * process, for {@code ./attache up --transparent}, which runs it in a network namespace. Runs
+   * until it is stopped.
+   */
+  public static void main(String[] args) throws Exception {
+    Workload workload = DemoTopology.workload(args[0]).shifted(Integer.parseInt(args[1]));
+    DemoService app = new DemoService(workload, args.length > 2 ? args[2] : null);
+    app.start();
+    System.out.println(workload.name() + " listening on 127.0.0.1:" + workload.appPort());
+    new java.util.concurrent.CountDownLatch(1).await();
   }
 
   public void start() {
@@ -81,7 +106,9 @@ public final class DemoService implements AutoCloseable {
   private void callNext(HttpExchange exchange, ObjectNode body) throws IOException {
     String next = DemoTopology.NEXT_HOP.get(workload.service());
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("host", next);
+    if (nextBaseUrl == null) {
+      headers.put("host", next);
+    }
     for (String name : PROPAGATED) {
       String value = exchange.getRequestHeaders().getFirst(name);
       if (value != null) {
@@ -89,7 +116,8 @@ public final class DemoService implements AutoCloseable {
       }
     }
     String url =
-        "http://127.0.0.1:" + workload.outboundPort() + exchange.getRequestURI().getRawPath();
+        (nextBaseUrl == null ? "http://127.0.0.1:" + workload.outboundPort() : nextBaseUrl)
+            + exchange.getRequestURI().getRawPath();
     try {
       Http.Reply reply = http.get(url, headers);
       body.put("next_status", reply.status());

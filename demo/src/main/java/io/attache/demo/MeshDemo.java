@@ -2,6 +2,7 @@ package io.attache.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attache.demo.netns.DemoNamespace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -134,6 +136,15 @@ public final class MeshDemo implements Callable<Integer> {
   List<String> externalApps = List.of();
 
   @Option(
+      names = "--transparent",
+      description =
+          "Run orders in its own network namespace behind ./attache iptables: its app calls"
+              + " payments at a plain address (http://"
+              + TransparentOrders.PAYMENTS_ADDRESS
+              + ":8080), intercepted by its sidecar. Needs root.")
+  boolean transparent;
+
+  @Option(
       names = "--proxy-java-opts",
       description = "JVM options for each proxy (default: the launcher's sidecar options).")
   String proxyJavaOptions = System.getenv().getOrDefault("ATTACHE_PROXY_JAVA_OPTS", "");
@@ -143,8 +154,10 @@ public final class MeshDemo implements Callable<Integer> {
   private Http rest = http;
   private final List<DemoService> apps = new ArrayList<>();
   private final List<ChildProcess> proxies = new ArrayList<>();
+  private final List<ChildProcess> namespacedApps = new ArrayList<>();
   private final List<String> failedChecks = new ArrayList<>();
   private ChildProcess controlPlane;
+  private TransparentOrders transparentOrders;
 
   MeshDemo(PrintStream out) {
     this.out = out;
@@ -189,6 +202,21 @@ public final class MeshDemo implements Callable<Integer> {
           "--with-envoy needs --envoy-binary naming a stock Envoy (./attache up --with-envoy"
               + " installs one with interop/envoy/install.sh)");
     }
+    if (transparent && !DemoNamespace.runningAsRoot()) {
+      System.err.println(
+          "attache up --transparent: needs root — it creates network namespaces and installs"
+              + " iptables rules in them. Run: sudo ./attache up --transparent");
+      return 1;
+    }
+    if (transparent && withEnvoy) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--transparent and --with-envoy both change orders' sidecar; choose one");
+    }
+    if (transparent && externalApps.contains(TransparentOrders.SERVICE)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--transparent runs orders' app in its namespace itself");
+    }
     for (String name : externalApps) {
       if (DemoTopology.WORKLOADS.stream().noneMatch(w -> w.name().equals(name))) {
         throw new CommandLine.ParameterException(
@@ -201,6 +229,10 @@ public final class MeshDemo implements Callable<Integer> {
       return 1;
     }
     Path runDir = Files.createTempDirectory("attache-up-");
+    if (transparent) {
+      // orders' sidecar runs as its own uid and reads its bootstrap from here
+      Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
     Path logs = Files.createDirectories(runDir.resolve("logs"));
     Thread stopper = new Thread(this::stopAll, "attache-up-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
@@ -283,6 +315,19 @@ public final class MeshDemo implements Callable<Integer> {
         after.ordersCallers().equals(java.util.Set.of(TRUST_DOMAIN + "web")),
         "with mTLS, orders saw web's SPIFFE ID and only it: " + after.ordersCallers());
     checkProxiesAcked(api);
+    if (transparent) {
+      Workload orders = workload(TransparentOrders.SERVICE);
+      long intercepted =
+          statsAfter.getOrDefault(
+              "listener.127.0.0.1_" + orders.outboundPort() + ".downstream_cx_total", 0L);
+      out.printf(
+          "   transparent: orders' app called http://%s:%d with no proxy in its config;"
+              + " iptables handed %d of its connections to its sidecar%n",
+          TransparentOrders.PAYMENTS_ADDRESS, TransparentOrders.PAYMENTS_PORT, intercepted);
+      check(
+          intercepted > 0,
+          "orders' app's connections to payments' plain address reached its sidecar");
+    }
     if (withEnvoy) {
       JsonNode orders = proxyStatus(api).get(workload(ENVOY_SERVICE).nodeId());
       String agent =
@@ -415,10 +460,18 @@ public final class MeshDemo implements Callable<Integer> {
         }
         endpoints.append("{\"address\": \"127.0.0.1\", \"port\": " + instance.inboundPort() + "}");
       }
+      boolean virtualAddress =
+          transparent
+              && service.getKey().equals(DemoTopology.NEXT_HOP.get(TransparentOrders.SERVICE));
       String body =
           "{\"name\": \""
               + service.getKey()
-              + "\", \"port\": 80, \"endpoints\": ["
+              + "\", \"port\": "
+              + (virtualAddress ? TransparentOrders.PAYMENTS_PORT : 80)
+              + (virtualAddress
+                  ? ", \"addresses\": [\"" + TransparentOrders.PAYMENTS_ADDRESS + "\"]"
+                  : "")
+              + ", \"endpoints\": ["
               + endpoints
               + "]}";
       expect(
@@ -440,6 +493,19 @@ public final class MeshDemo implements Callable<Integer> {
             ? List.of()
             : Arrays.asList(proxyJavaOptions.trim().split("\\s+"));
     Path bootstraps = Files.createDirectories(runDir.resolve("bootstraps"));
+    if (transparent) {
+      Files.setPosixFilePermissions(bootstraps, PosixFilePermissions.fromString("rwx--x--x"));
+      transparentOrders = TransparentOrders.create(portBase, runDir);
+      transparentOrders.bridge(
+          workload(TransparentOrders.SERVICE),
+          xdsPort(),
+          workloads().stream()
+              .filter(w -> w.service().equals(DemoTopology.NEXT_HOP.get(TransparentOrders.SERVICE)))
+              .toList());
+      out.printf(
+          "   network namespace %s: orders' app and its sidecar behind ./attache iptables%n",
+          transparentOrders.namespace());
+    }
     Map<String, String> tokens = new TreeMap<>();
     for (String service : DemoTopology.services().keySet()) {
       String path = "/api/v1/identities/default/" + service + "/tokens";
@@ -455,6 +521,10 @@ public final class MeshDemo implements Callable<Integer> {
               bootstraps,
               DemoTopology.allPorts(),
               shift());
+      if (transparent && workload.service().equals(TransparentOrders.SERVICE)) {
+        startTransparentOrders(workload, TransparentOrders.transparentBootstrap(bootstrap), logs);
+        continue;
+      }
       if (!externalApps.contains(workload.name())) {
         DemoService app = new DemoService(workload);
         app.start();
@@ -494,6 +564,40 @@ public final class MeshDemo implements Callable<Integer> {
           workload.outboundPort(),
           workload.inboundPort());
     }
+  }
+
+  /**
+   * orders under {@code --transparent}: its sidecar (over ADS, transparent layout), the iptables
+   * rules, then its app — all in its namespace.
+   */
+  private void startTransparentOrders(Workload workload, Path bootstrap, Path logs)
+      throws IOException {
+    List<String> javaOptions =
+        proxyJavaOptions.isBlank()
+            ? List.of()
+            : Arrays.asList(proxyJavaOptions.trim().split("\\s+"));
+    ChildProcess proxy =
+        transparentOrders.startProxy(
+            workload,
+            proxyJar,
+            javaOptions,
+            bootstrap,
+            logs.resolve(workload.name() + "-proxy.log"));
+    proxies.add(proxy);
+    transparentOrders.intercept(workload, proxyJar);
+    ChildProcess app =
+        transparentOrders.startApp(workload, shift(), logs.resolve(workload.name() + "-app.log"));
+    namespacedApps.add(app);
+    out.printf(
+        "   %-11s app :%d  proxy (pid %d) admin :%d  outbound :%d  inbound :%d  in netns %s,"
+            + " intercepted%n",
+        workload.name(),
+        workload.appPort(),
+        proxy.pid(),
+        workload.adminPort(),
+        workload.outboundPort(),
+        workload.inboundPort(),
+        transparentOrders.namespace());
   }
 
   /**
@@ -693,6 +797,19 @@ public final class MeshDemo implements Callable<Integer> {
     out.printf("  curl -s http://127.0.0.1:%d/config_dump%n", web.adminPort());
     out.println(
         "      # web's proxy: listeners, routes and clusters it got over ADS, with versions");
+    if (transparent) {
+      String namespace = transparentOrders.namespace();
+      out.printf(
+          "  sudo ip netns exec %s curl -si http://%s:%d/charge%n",
+          namespace, TransparentOrders.PAYMENTS_ADDRESS, TransparentOrders.PAYMENTS_PORT);
+      out.println(
+          "      # a plain call from orders' namespace, no proxy named: iptables hands it to");
+      out.println(
+          "      # orders' sidecar, which retries, adds x-request-id and speaks mTLS to payments");
+      out.printf("  sudo ip netns exec %s iptables-save -t nat%n", namespace);
+      out.println(
+          "      # the rules ./attache iptables installed there (gone when the demo stops)");
+    }
   }
 
   private void check(boolean holds, String what) {
@@ -772,6 +889,11 @@ public final class MeshDemo implements Callable<Integer> {
   private synchronized void stopAll() {
     proxies.parallelStream().forEach(ChildProcess::close);
     apps.forEach(DemoService::close);
+    namespacedApps.forEach(ChildProcess::close);
+    if (transparentOrders != null) {
+      transparentOrders.close(); // the namespaces, and the iptables rules in them
+      transparentOrders = null;
+    }
     if (controlPlane != null) {
       controlPlane.close();
     }

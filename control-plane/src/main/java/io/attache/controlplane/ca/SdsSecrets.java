@@ -7,6 +7,7 @@ import io.attache.controlplane.translate.XdsNames;
 import io.attache.controlplane.xds.SecretSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import java.nio.charset.StandardCharsets;
@@ -15,16 +16,20 @@ import java.util.List;
 /**
  * A group's Envoy SDS secrets, named as Istio names them: {@code default} (tls_certificate: the
  * identity's chain and key, inline) and {@code ROOTCA} (validation_context.trusted_ca: the mesh
- * root). Only for a group whose identity the xDS server authenticated and that lies in the CA's
- * trust domain; nothing otherwise. Never logs what it builds.
+ * root); and {@code jwt-svid-signing-key} (generic_secret: the identity's current JWT-SVID signing
+ * key as a private JWK, see {@link SvidSigningKeys}). Only for a group whose identity the xDS
+ * server authenticated and that lies in the CA's trust domain; nothing otherwise. Never logs what
+ * it builds.
  */
 public final class SdsSecrets implements SecretSource {
 
   private final WorkloadCertificates certificates;
+  private final SvidSigningKeys signingKeys;
   private final Secret rootCa;
 
-  public SdsSecrets(WorkloadCertificates certificates) {
+  public SdsSecrets(WorkloadCertificates certificates, SvidSigningKeys signingKeys) {
     this.certificates = certificates;
+    this.signingKeys = signingKeys;
     this.rootCa =
         Secret.newBuilder()
             .setName(XdsNames.ROOTCA_SECRET)
@@ -38,7 +43,12 @@ public final class SdsSecrets implements SecretSource {
   public List<Secret> secretsFor(ProxyGroup group) {
     return SpiffeId.parse(group.identity())
         .filter(id -> id.trustDomain().equals(certificates.authority().trustDomain()))
-        .map(id -> List.of(workloadSecret(certificates.certificateFor(id)), rootCa))
+        .map(
+            id ->
+                List.of(
+                    workloadSecret(certificates.certificateFor(id)),
+                    rootCa,
+                    signingKeySecret(signingKeys.currentFor(id))))
         .orElse(List.of());
   }
 
@@ -52,9 +62,16 @@ public final class SdsSecrets implements SecretSource {
         .build();
   }
 
-  private static DataSource inline(String pem) {
+  private static Secret signingKeySecret(SvidSigningKey key) {
+    return Secret.newBuilder()
+        .setName(SvidSigningKeys.SDS_SECRET_NAME)
+        .setGenericSecret(GenericSecret.newBuilder().setSecret(inline(key.privateJwk())))
+        .build();
+  }
+
+  private static DataSource inline(String text) {
     return DataSource.newBuilder()
-        .setInlineBytes(ByteString.copyFrom(pem, StandardCharsets.US_ASCII))
+        .setInlineBytes(ByteString.copyFrom(text, StandardCharsets.US_ASCII))
         .build();
   }
 }

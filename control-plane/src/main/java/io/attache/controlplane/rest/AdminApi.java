@@ -52,9 +52,15 @@ public final class AdminApi implements AutoCloseable {
   /** Marks a response whose error body we wrote, so Javalin's 404/405 mappers leave it alone. */
   private static final String OWN_ERROR = "attache.error";
 
-  /** Reachable without a token: probes and the static API description carry no policy. */
+  /** Where verifiers fetch the trust domain's JWT-SVID public keys (RFC 7517 JWKS). */
+  public static final String JWKS_PATH = "/.well-known/jwks.json";
+
+  /**
+   * Reachable without a token: probes, the static API description and the JWKS (public keys that
+   * every proxy fetches) carry no policy.
+   */
   private static final Set<String> OPEN_PATHS =
-      Set.of("/healthz", "/readyz", "/api/v1/openapi.json");
+      Set.of("/healthz", "/readyz", "/api/v1/openapi.json", JWKS_PATH);
 
   private static final String CHALLENGE = "Bearer realm=\"attache\"";
 
@@ -75,6 +81,7 @@ public final class AdminApi implements AutoCloseable {
   private final String openApi;
   private final AdminSecurity security;
   private java.util.function.Consumer<Javalin> identityRoutes = app -> {};
+  private java.util.function.Supplier<String> jwks = () -> "{\"keys\":[]}";
   private final DeclarativeApi declarative;
   private final com.fasterxml.jackson.dataformat.yaml.YAMLMapper yaml =
       new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
@@ -102,6 +109,12 @@ public final class AdminApi implements AutoCloseable {
   /** Serves the bootstrap-token endpoints under /api/v1/identities; call before start. */
   public AdminApi withBootstrapTokens(BootstrapTokens tokens, String trustDomain) {
     this.identityRoutes = new IdentityTokensApi(tokens, trustDomain)::routes;
+    return this;
+  }
+
+  /** Serves {@code jwks} (read on every request) at {@link #JWKS_PATH}; an empty set otherwise. */
+  public AdminApi withJwks(java.util.function.Supplier<String> jwks) {
+    this.jwks = jwks;
     return this;
   }
 
@@ -282,6 +295,7 @@ public final class AdminApi implements AutoCloseable {
     app.get("/api/v1/openapi.json", ctx -> ctx.contentType(JSON).result(openApi));
     app.get("/", ctx -> ctx.redirect("/ui/"));
     app.get("/healthz", ctx -> ctx.contentType(JSON).result("{\"status\":\"ok\"}"));
+    app.get(JWKS_PATH, ctx -> ctx.contentType(JSON).result(jwks.get()));
     app.get(
         "/readyz",
         ctx -> {

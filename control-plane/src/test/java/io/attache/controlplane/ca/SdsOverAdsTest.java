@@ -60,7 +60,12 @@ class SdsOverAdsTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
   private final ManualScheduler scheduler = new ManualScheduler();
   private final RefusalLog refusals = new RefusalLog(clock);
+
+  /** Longer than a certificate's half-life, so the two timers are told apart. */
+  private static final Duration KEY_ROTATION = Duration.ofHours(30);
+
   private WorkloadCertificates certificates;
+  private SvidSigningKeys signingKeys;
   private XdsServer server;
 
   @TempDir Path dataDir;
@@ -69,17 +74,19 @@ class SdsOverAdsTest {
   void startServer() throws Exception {
     CertificateAuthority ca = CertificateAuthority.generatedIn(dataDir, "attache.local", clock);
     certificates = new WorkloadCertificates(ca, Duration.ofHours(24), scheduler, clock);
+    signingKeys = new SvidSigningKeys(KEY_ROTATION, scheduler, SvidSigningKey::generate);
     SimpleCache<ProxyGroup> cache = new SimpleCache<>(ProxyGroup::of);
     SnapshotPublisher publisher =
         new SnapshotPublisher(
             cache,
             new SnapshotTranslator(),
-            new SdsSecrets(certificates),
+            new SdsSecrets(certificates, signingKeys),
             scheduler,
             Duration.ofMillis(50),
             Duration.ofMillis(500),
             policy(service("orders", 9001)));
     certificates.addRenewalListener(id -> publisher.secretsChanged(id.uri()));
+    signingKeys.addRotationListener(id -> publisher.secretsChanged(id.uri()));
     // A hand-written token table: which token proves which identity.
     Map<String, String> tokens = Map.of(ORDERS_TOKEN, ORDERS, USERS_TOKEN, USERS);
     server =
@@ -104,6 +111,7 @@ class SdsOverAdsTest {
   void stopServer() {
     server.close();
     certificates.close();
+    signingKeys.close();
     assertThat(scheduler.pendingDelays()).isEmpty();
   }
 
@@ -118,7 +126,7 @@ class SdsOverAdsTest {
       orders.request(SDS, "", "", List.of());
       DiscoveryResponse secrets = orders.next();
 
-      assertThat(names(secrets)).containsExactly("ROOTCA", "default");
+      assertThat(names(secrets)).containsExactly("ROOTCA", "default", "jwt-svid-signing-key");
       Secret own = secret(secrets, "default");
       X509Certificate leaf =
           Pem.readCertificates(
@@ -284,7 +292,8 @@ class SdsOverAdsTest {
       orders.request(SDS, "", "", List.of());
       DiscoveryResponse first = orders.next();
       orders.ack(first);
-      assertThat(scheduler.pendingDelays()).containsExactly(Duration.ofHours(12));
+      assertThat(scheduler.pendingDelays())
+          .containsExactlyInAnyOrder(Duration.ofHours(12), KEY_ROTATION);
 
       clock.advance(Duration.ofHours(12));
       scheduler.advance(Duration.ofHours(12));
@@ -295,6 +304,74 @@ class SdsOverAdsTest {
       assertThat(serial(renewed))
           .isEqualTo(certificates.info(SpiffeId.parse(ORDERS).orElseThrow()).serialHex());
     }
+  }
+
+  @Test
+  void aNodeReceivesItsOwnIdentitysSigningKeyWhoseKidTheJwksPublishes() throws Exception {
+    try (AdsTestClient orders =
+        AdsTestClient.withBearerToken(server.port(), node("orders-1", "orders"), ORDERS_TOKEN)) {
+      orders.request(SDS, "", "", List.of(SvidSigningKeys.SDS_SECRET_NAME));
+
+      DiscoveryResponse secrets = orders.next();
+
+      assertThat(names(secrets)).containsExactly(SvidSigningKeys.SDS_SECRET_NAME);
+      SvidSigningKey current = signingKeys.currentFor(SpiffeId.parse(ORDERS).orElseThrow());
+      assertThat(signingKeyJwk(secrets)).isEqualTo(current.privateJwk()).contains("\"d\":");
+      assertThat(signingKeys.jwks()).contains("\"kid\":\"" + current.kid() + "\"");
+      assertThat(signingKeys.jwks()).doesNotContain("\"d\":");
+    }
+    try (AdsTestClient users =
+        AdsTestClient.withBearerToken(server.port(), node("users-1", "users"), USERS_TOKEN)) {
+      users.request(SDS, "", "", List.of(SvidSigningKeys.SDS_SECRET_NAME));
+
+      assertThat(signingKeyJwk(users.next()))
+          .isEqualTo(signingKeys.currentFor(SpiffeId.parse(USERS).orElseThrow()).privateJwk())
+          .isNotEqualTo(signingKeys.currentFor(SpiffeId.parse(ORDERS).orElseThrow()).privateJwk());
+    }
+  }
+
+  @Test
+  void aRotationPushesTheNextSigningKeyToTheIdentitysNodes() throws Exception {
+    try (AdsTestClient orders =
+        AdsTestClient.withBearerToken(server.port(), node("orders-1", "orders"), ORDERS_TOKEN)) {
+      orders.request(SDS, "", "", List.of(SvidSigningKeys.SDS_SECRET_NAME, "default"));
+      DiscoveryResponse first = orders.next();
+      orders.ack(first);
+      String jwksBefore = signingKeys.jwks();
+      clock.advance(KEY_ROTATION);
+      scheduler.advance(KEY_ROTATION);
+      // The certificate renewals (12 h, 24 h) push too, with the key unchanged: skip those.
+      DiscoveryResponse rotated = orders.next();
+      for (int pushes = 1;
+          pushes < 4 && signingKeyJwk(rotated).equals(signingKeyJwk(first));
+          pushes++) {
+        orders.ack(rotated);
+        rotated = orders.next();
+      }
+
+      SvidSigningKey current = signingKeys.currentFor(SpiffeId.parse(ORDERS).orElseThrow());
+      assertThat(signingKeyJwk(rotated))
+          .isEqualTo(current.privateJwk())
+          .isNotEqualTo(signingKeyJwk(first));
+      // The new key was already published before it signed; the old one still is.
+      assertThat(jwksBefore).contains(current.kid());
+      assertThat(signingKeys.jwks()).contains(kidOf(signingKeyJwk(first)));
+    }
+  }
+
+  private static String signingKeyJwk(DiscoveryResponse response) {
+    return secret(response, SvidSigningKeys.SDS_SECRET_NAME)
+        .getGenericSecret()
+        .getSecret()
+        .getInlineBytes()
+        .toStringUtf8();
+  }
+
+  private static String kidOf(String jwk) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"kid\":\"([^\"]+)\"").matcher(jwk);
+    assertThat(m.find()).isTrue();
+    return m.group(1);
   }
 
   private static String serial(DiscoveryResponse response) throws Exception {

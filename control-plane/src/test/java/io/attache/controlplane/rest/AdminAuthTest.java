@@ -148,6 +148,27 @@ class AdminAuthTest {
   }
 
   @Test
+  void servesTheTrustDomainsJwksWithoutATokenAndOnlyPublicKeys() {
+    io.attache.controlplane.ca.SvidSigningKey orders =
+        controlPlane
+            .signingKeys()
+            .currentFor(
+                new io.attache.controlplane.identity.SpiffeId("attache.local", "shop", "orders"));
+
+    var response = anonymous.get("/.well-known/jwks.json");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    var jwks = json(response);
+    assertThat(jwks.at("/keys/0/kid").asText()).isEqualTo(orders.kid());
+    assertThat(jwks.at("/keys")).hasSize(2);
+    assertThat(jwks.at("/keys/0/d").isMissingNode()).isTrue();
+    assertThat(
+            json(anonymous.get("/api/v1/openapi.json"))
+                .at("/paths/~1.well-known~1jwks.json/get/security"))
+        .isEmpty();
+  }
+
+  @Test
   void describesTheBearerSchemeInTheOpenApiDocument() {
     var openApi = json(anonymous.get("/api/v1/openapi.json"));
 

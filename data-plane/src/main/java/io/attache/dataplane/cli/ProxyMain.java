@@ -520,7 +520,7 @@ public final class ProxyMain implements Callable<Integer> {
    * Netty's buffer leak detector in the shipped proxy: off unless {@code
    * -Dio.netty.leakDetection.level} asks for a level. Netty's default samples one buffer in 128 and
    * cost 1.2 % of the proxy's CPU under load (docs/benchmarks.md); a level on the command line is
-   * left to Netty, which reads it itself. The test suites, which run the proxy in their own JVM,
+   * left to Netty, which reads it itself. Tests that start {@code ProxyServer} inside their own JVM
    * keep Netty's default.
    */
   static Optional<ResourceLeakDetector.Level> leakDetectionOverride(String configured) {

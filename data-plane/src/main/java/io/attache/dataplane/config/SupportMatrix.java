@@ -323,7 +323,14 @@ public final class SupportMatrix {
         .honouredNote("rds", "over ADS only: listeners from LDS (dynamic_resources)")
         .rejected("scoped_routes", "scoped routes are not supported")
         .honoured("tracing")
-        .rejected("upgrade_configs", "WebSocket/CONNECT upgrades are not supported yet")
+        .honouredNote(
+            "upgrade_configs",
+            "HTTP/1.1 upgrades (websocket and any other type but CONNECT and h2c) to HTTP/1.1"
+                + " upstreams: a type not listed, or turned off, gets 403 upgrade_failed; after the"
+                + " upstream's 101 both connections carry raw bytes until either side closes;"
+                + " stream_idle_timeout and the route's idle_timeout apply, the route timeout does"
+                + " not (the request never ends); downstream_cx_upgrades_total/_active. Not over"
+                + " HTTP/2 (extended CONNECT) on either side")
         .ignored("request_timeout", "not enforced yet")
         .honouredNote(
             "stream_error_on_invalid_http_message",
@@ -335,6 +342,12 @@ public final class SupportMatrix {
             "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
                 + " listener drains (default 5 s)")
         .rest(IGNORED, NOT_YET);
+    b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
+        .honouredNote(
+            "upgrade_type",
+            "compared case-insensitively; CONNECT is refused (CONNECT is not supported yet)")
+        .honouredNote("enabled", "default true; a route's upgrade_configs entry overrides it")
+        .rejected("filters", "per-upgrade filter chains are not supported: the HCM's filters run");
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
         .honoured("cidr_ranges")
         .ignored("unix_sockets", "listeners are IP sockets only");
@@ -395,7 +408,10 @@ public final class SupportMatrix {
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
     bufferMessages(b);
+    headerToMetadataMessages(b);
+    setMetadataMessages(b);
     compressorMessages(b);
+    healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -599,6 +615,50 @@ public final class SupportMatrix {
         .honoured("disabled", "buffer");
   }
 
+  /** {@code envoy.filters.http.header_to_metadata}: docs/data-plane.md, "Header to metadata". */
+  private static void headerToMetadataMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config
+                .getDescriptor())
+        .honouredNote(
+            "request_rules", "run on the request headers, before the filters after this one")
+        .honouredNote("response_rules", "run on the response headers, local replies included");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.Rule
+                .getDescriptor())
+        .honouredNote(
+            "header",
+            "all values joined with ','; :method, :path, :authority, :scheme (request) and"
+                + " :status (response) readable")
+        .honoured("cookie", "on_header_present", "on_header_missing")
+        .honouredNote("remove", "not for cookies or pseudo-headers (rejected)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.KeyValuePair
+                .getDescriptor())
+        .honouredNote("metadata_namespace", "default envoy.filters.http.header_to_metadata")
+        .honoured("key", "value", "regex_value_rewrite")
+        .honouredNote(
+            "type",
+            "STRING, NUMBER (decimal/exponent forms), PROTOBUF_VALUE (a serialised"
+                + " google.protobuf.Value); a value that does not convert is skipped")
+        .honouredNote("encode", "BASE64 (padding optional); undecodable or empty is skipped");
+  }
+
+  /** {@code envoy.filters.http.set_metadata}: docs/data-plane.md, "Set metadata". */
+  private static void setMetadataMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor())
+        .honouredNote("metadata_namespace", "deprecated; with value, written first")
+        .honouredNote("value", "deprecated; merged into the namespace (may overwrite)")
+        .honouredNote("metadata", "written in order on the request headers");
+    b.message(io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Metadata.getDescriptor())
+        .honoured("metadata_namespace", "value")
+        .honouredNote(
+            "allow_overwrite",
+            "merges into an existing namespace as Envoy's StructUtil::update (structs recursively,"
+                + " lists appended, scalars replaced); otherwise counted in overwrite_denied")
+        .rejected("typed_value", "there is no typed dynamic metadata");
+  }
+
   /** {@code envoy.filters.http.compressor}: docs/data-plane.md, "Compression". */
   private static void compressorMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
@@ -660,6 +720,20 @@ public final class SupportMatrix {
             "memory_level",
             "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
                 + " is gzip either way");
+  }
+
+  /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
+  private static void healthCheckMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor())
+        .honouredNote(
+            "pass_through_mode",
+            "required; false: answered by the proxy (503 while /healthcheck/fail or draining)")
+        .honouredNote("cache_time", "pass-through mode only, as in Envoy")
+        .honouredNote(
+            "cluster_min_healthy_percentages",
+            "healthy plus degraded hosts against membership_total; a missing cluster is 503")
+        .honouredNote("headers", "all must match; pseudo-headers :path, :method, :authority");
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
@@ -1405,11 +1479,18 @@ public final class SupportMatrix {
             "hash_policy")
         .honoured("retry_policy", "priority")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
+        .honouredNote(
+            "upgrade_configs",
+            "per upgrade type, turns an upgrade the HTTP connection manager lists on or off for"
+                + " this route; a type the HCM does not list stays refused")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(RouteAction.UpgradeConfig.getDescriptor())
+        .honoured("upgrade_type", "enabled")
+        .rejected("connect_config", "terminating CONNECT is not supported");
     b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
         .honoured(
             "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")

@@ -66,9 +66,12 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
           "envoy.extensions.filters.http.buffer.v3.Buffer",
           "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
+          "envoy.extensions.filters.http.header_to_metadata.v3.Config",
+          "envoy.extensions.filters.http.set_metadata.v3.Config",
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
+          "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput");
@@ -163,6 +166,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor();
       case "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor();
+      case "envoy.extensions.filters.http.header_to_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.set_metadata.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.set_metadata.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.compressor.v3.Compressor" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor();
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
@@ -176,6 +183,8 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
+          io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

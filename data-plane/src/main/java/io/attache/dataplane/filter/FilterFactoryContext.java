@@ -19,6 +19,7 @@ import java.util.function.Function;
  * @param clusters running clusters by name; null for a name that does not exist
  * @param runtime the bootstrap's {@code layered_runtime} (with admin overrides); read per request,
  *     never kept as a snapshot
+ * @param server the proxy's service cluster and health-check state
  */
 public record FilterFactoryContext(
     String filterName,
@@ -29,11 +30,12 @@ public record FilterFactoryContext(
     Ticker ticker,
     Clock clock,
     SecretStore secrets,
-    Runtime runtime) {
+    Runtime runtime,
+    LocalServer server) {
 
   /** The same context for another filter of the chain. */
   public FilterFactoryContext forFilter(String name) {
     return new FilterFactoryContext(
-        name, statPrefix, stats, clusters, random, ticker, clock, secrets, runtime);
+        name, statPrefix, stats, clusters, random, ticker, clock, secrets, runtime, server);
   }
 }

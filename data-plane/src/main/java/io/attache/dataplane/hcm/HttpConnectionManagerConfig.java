@@ -57,6 +57,7 @@ public record HttpConnectionManagerConfig(
     List<ConfiguredHttpFilter<?>> httpFilters,
     Optional<TracingConfig> tracing,
     ForwardClientCert forwardClientCert,
+    UpgradeConfigs upgrades,
     HttpConnectionManager proto) {
 
   /** HCM {@code server_header_transformation}. */
@@ -263,6 +264,7 @@ public record HttpConnectionManagerConfig(
         filters,
         tracing,
         ForwardClientCert.from(hcm),
+        UpgradeConfigs.from(hcm, path),
         hcm);
   }
 

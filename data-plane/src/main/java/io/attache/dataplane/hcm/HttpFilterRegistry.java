@@ -9,10 +9,13 @@ import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
+import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
+import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
+import io.attache.dataplane.filter.setmetadata.SetMetadataFilterType;
 import io.attache.dataplane.filter.svid.ServiceIdentityTokenFilterType;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -41,7 +44,10 @@ public final class HttpFilterRegistry {
               JwtAuthnFilterType.INSTANCE,
               ServiceIdentityTokenFilterType.INSTANCE,
               ExtAuthzFilterType.INSTANCE,
+              HeaderToMetadataFilterType.INSTANCE,
+              SetMetadataFilterType.INSTANCE,
               CompressorFilterType.INSTANCE,
+              HealthCheckFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));

@@ -15,4 +15,13 @@ public interface HostConnectionPool {
 
   /** Closes idle connections now and busy ones when their exchange ends. */
   void drain();
+
+  /**
+   * Whether a stream from this pool can carry an HTTP/1.1 upgrade ({@link
+   * UpstreamLease#upgradeToRawBytes}): HTTP/1.1 connections can; HTTP/2 streams would need extended
+   * CONNECT, which is not built.
+   */
+  default boolean carriesUpgrades() {
+    return false;
+  }
 }

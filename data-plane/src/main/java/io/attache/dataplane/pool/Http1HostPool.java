@@ -180,6 +180,11 @@ public final class Http1HostPool implements HostConnectionPool {
   }
 
   @Override
+  public boolean carriesUpgrades() {
+    return true;
+  }
+
+  @Override
   public int openConnections() {
     return open;
   }
@@ -251,6 +256,7 @@ public final class Http1HostPool implements HostConnectionPool {
     private final Channel ch;
     private final boolean reused;
     private boolean released;
+    private boolean upgraded;
 
     Lease(Channel ch, boolean reused) {
       this.ch = ch;
@@ -281,11 +287,20 @@ public final class Http1HostPool implements HostConnectionPool {
     }
 
     @Override
+    public void upgradeToRawBytes() {
+      upgraded = true;
+      if (ch.pipeline().get(CODEC) != null) {
+        ch.pipeline().remove(CODEC); // bytes the codec held after the 101 go on to the borrower
+      }
+    }
+
+    @Override
     public void release(boolean reusable) {
       if (released) {
         return;
       }
       released = true;
+      reusable = reusable && !upgraded;
       // Whatever the borrower left behind the pool's tail goes with the lease.
       PoolTail tail = (PoolTail) ch.pipeline().get(POOL_TAIL);
       if (tail != null) {

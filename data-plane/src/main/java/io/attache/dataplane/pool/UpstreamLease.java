@@ -21,6 +21,15 @@ public interface UpstreamLease {
     channel().pipeline().addLast(handler);
   }
 
+  /**
+   * The upstream answered 101 to an upgrade: takes the HTTP codec off the connection so raw bytes
+   * flow both ways, and takes the connection out of the pool's reach for good (its release closes
+   * it). Only an HTTP/1.1 lease can.
+   */
+  default void upgradeToRawBytes() {
+    throw new UnsupportedOperationException("this upstream stream cannot leave HTTP");
+  }
+
   /** True when this lease came from an already open connection. */
   boolean reused();
 

@@ -5,11 +5,13 @@ import io.attache.dataplane.filter.LocalReply;
 import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.HopByHopHeaders;
+import io.attache.dataplane.http.Http1Upgrade;
 import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RequestContext;
 import io.attache.dataplane.router.RouteDecision;
 import io.attache.dataplane.tracing.RequestSpan;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -61,6 +64,12 @@ final class ActiveStream {
   private boolean downstreamUnflushed;
   Runnable responseWritten;
 
+  /** The accepted HTTP/1.1 upgrade ({@code websocket}, …); null for an ordinary request. */
+  private String upgradeType;
+
+  /** After the upstream's 101: the request and response bodies are the tunnel's raw bytes. */
+  private boolean tunnelling;
+
   private final Runnable streamIdleTimeout = this::onIdleTimeout;
   private boolean idleTimerArmed;
   private Duration idleTimeout;
@@ -83,6 +92,17 @@ final class ActiveStream {
   // ---------------------------------------------------------------- downstream events
 
   void onRequestHeaders(HttpRequest req) {
+    // An upgrade request's body is whatever follows the 101 (Envoy does not end its stream with
+    // the headers); h2c is the codec's business, as in Envoy.
+    String requestedUpgrade = downstream.http2() ? null : Http1Upgrade.requested(req.headers());
+    if (requestedUpgrade != null && "h2c".equalsIgnoreCase(requestedUpgrade)) {
+      requestedUpgrade = null;
+    }
+    if (requestedUpgrade != null && req instanceof FullHttpRequest full) {
+      req =
+          new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+      full.release();
+    }
     this.request = req;
     HttpHeaders h = req.headers();
     log.requestHeaders(req, downstream.scheme());
@@ -98,12 +118,16 @@ final class ActiveStream {
     }
     // Read before the hop-by-hop headers go: whether a body follows is Envoy's end_stream.
     boolean endStream =
-        req instanceof FullHttpRequest
-            || !(HttpUtil.isTransferEncodingChunked(req)
-                || HttpUtil.getContentLength(req, 0L) > 0
-                || downstream.http2());
+        requestedUpgrade == null
+            && (req instanceof FullHttpRequest
+                || !(HttpUtil.isTransferEncodingChunked(req)
+                    || HttpUtil.getContentLength(req, 0L) > 0
+                    || downstream.http2()));
     headersEndedStream = endStream && !(req instanceof FullHttpRequest);
     HopByHopHeaders.strip(h);
+    if (requestedUpgrade != null) {
+      Http1Upgrade.restore(h, requestedUpgrade);
+    }
     ForwardingHeaders.Applied forwarding =
         ForwardingHeaders.apply(h, hcm, downstream, context.random());
     requestId = forwarding.requestId();
@@ -120,9 +144,29 @@ final class ActiveStream {
       requestComplete = true;
       log.requestCompleteNanos = context.ticker().nanoTime();
     }
-    if (normalizePath()) {
+    if (normalizePath() && (requestedUpgrade == null || acceptUpgrade(requestedUpgrade))) {
       filters.decodeHeaders(req, endStream);
     }
+  }
+
+  /**
+   * Envoy's upgrade decision: the connection manager must list the type and the route may turn it
+   * off (or back on); refused, the request gets 403 {@code upgrade_failed}. An accepted upgrade
+   * counts at once, 101 or not, as Envoy counts it when it builds the upgrade's filter chain.
+   */
+  private boolean acceptUpgrade(String type) {
+    Map<String, Boolean> routeConfigs =
+        route() instanceof RouteDecision.Forward forward
+            ? forward.policy().upgradeEnabledByType()
+            : Map.of();
+    if (!hcm.upgrades().allows(type, routeConfigs)) {
+      sendLocalReply(403, "", "upgrade_failed");
+      return false;
+    }
+    upgradeType = type;
+    context.stats().downstreamCxUpgradesTotal.inc();
+    context.stats().downstreamCxUpgradesActive.inc();
+    return true;
   }
 
   /**
@@ -173,6 +217,12 @@ final class ActiveStream {
       } else if (responseComplete) {
         complete();
       }
+      return;
+    }
+    if (upgradeType != null && !tunnelling && content instanceof LastHttpContent) {
+      // The codec's end of the upgrade request's headers: the stream's body is the tunnel, still
+      // to come.
+      ReferenceCountUtil.release(content);
       return;
     }
     if (headersEndedStream) {
@@ -229,7 +279,16 @@ final class ActiveStream {
     }
     info.setResponseCode(out.status().code());
     HttpHeaders h = out.headers();
+    if (upgradeType != null && out.status().code() != 101) {
+      clientWantsClose = true; // refused upgrade: the request never ended, the connection goes
+    }
     decorateResponse(h);
+    String switchedTo = out.status().code() == 101 ? upgradeType : null;
+    if (switchedTo != null) {
+      // A 101 keeps its connection: upgrade whatever the connection's close decision: the
+      // connection ends with the tunnel.
+      Http1Upgrade.restore(h, h.get(HttpHeaderNames.UPGRADE, switchedTo));
+    }
     log.responseHeaders = h;
     if (out instanceof FullHttpResponse full) {
       writeLast(full);
@@ -248,6 +307,11 @@ final class ActiveStream {
     // whichever comes first: a response read in one batch leaves in one send.
     downstreamUnflushed = true;
     downstream.writeUnflushed(out).addListener(this::onResponseWritten);
+    if (switchedTo != null) {
+      // The 101 is encoded; what follows in both directions is the upgraded protocol's bytes.
+      tunnelling = true;
+      downstream.startTunnel();
+    }
   }
 
   /** A response chunk that passed every encoder filter. */
@@ -285,6 +349,11 @@ final class ActiveStream {
     downstreamUnflushed = false;
     downstream.writeAndForget(last); // nothing waits for it: no future needed
     if (requestComplete || (localReplySent && !headersEndedStream)) {
+      complete();
+    } else if (upgradeType != null) {
+      // The tunnel's upstream side ended, or the upgrade was answered without a 101: either way
+      // the HTTP/1.1 connection cannot carry another request.
+      clientWantsClose = true;
       complete();
     } else if (headersEndedStream) {
       // The empty end of a bodiless HTTP/1 request is still on its way from the decoder; its
@@ -434,6 +503,9 @@ final class ActiveStream {
     }
     filters.destroy();
     context.stats().downstreamRqActive.dec();
+    if (upgradeType != null) {
+      context.stats().downstreamCxUpgradesActive.dec();
+    }
     context
         .stats()
         .downstreamRqTime

@@ -71,4 +71,13 @@ public interface DownstreamSink extends DownstreamConnection {
 
   /** Aborts the stream after its response had started (H1: close the connection; H2: RST). */
   void reset();
+
+  /**
+   * The response just written switched protocols (a 101 to an accepted upgrade): from now on the
+   * connection carries raw bytes both ways, which reach the stream as request body chunks, and the
+   * response body written is sent as it is. Only an HTTP/1.1 connection accepts upgrades.
+   */
+  default void startTunnel() {
+    throw new UnsupportedOperationException(protocol() + " streams do not carry upgrades");
+  }
 }

@@ -16,6 +16,8 @@ public final class HcmStats {
   public final Counter downstreamCxHttp2Total;
   public final Counter downstreamCxDestroyRemote;
   public final Counter downstreamCxProtocolError;
+  public final Counter downstreamCxUpgradesTotal;
+  public final Gauge downstreamCxUpgradesActive;
   public final Counter downstreamRqTotal;
   public final Gauge downstreamRqActive;
   public final Counter downstreamRqHttp1Total;
@@ -65,6 +67,8 @@ public final class HcmStats {
     downstreamCxHttp2Total = store.counter(p + "downstream_cx_http2_total");
     downstreamCxDestroyRemote = store.counter(p + "downstream_cx_destroy_remote");
     downstreamCxProtocolError = store.counter(p + "downstream_cx_protocol_error");
+    downstreamCxUpgradesTotal = store.counter(p + "downstream_cx_upgrades_total");
+    downstreamCxUpgradesActive = store.gauge(p + "downstream_cx_upgrades_active");
     downstreamRqTotal = store.counter(p + "downstream_rq_total");
     downstreamRqActive = store.gauge(p + "downstream_rq_active");
     downstreamRqHttp1Total = store.counter(p + "downstream_rq_http1_total");

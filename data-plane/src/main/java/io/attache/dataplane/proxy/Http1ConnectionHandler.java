@@ -8,13 +8,16 @@ import io.attache.dataplane.time.ExecutorScheduler;
 import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.TlsSession;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -60,6 +63,9 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   // The handshake recorded it before this handler was installed: looked up once, not per request.
   private TlsSession tls;
 
+  /** After a 101: the HTTP/1 codec is gone and the current stream's body is the raw bytes. */
+  private boolean tunnelling;
+
   public Http1ConnectionHandler(Supplier<ListenerContext> contexts) {
     this.contexts = contexts;
   }
@@ -79,6 +85,11 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tunnelling && msg instanceof ByteBuf bytes && current != null && !closing) {
+      wantMore = false;
+      current.onRequestContent(new DefaultHttpContent(bytes));
+      return;
+    }
     if (!(msg instanceof HttpObject obj) || closing || closeAfterCurrent) {
       ReferenceCountUtil.release(msg);
       return;
@@ -211,12 +222,17 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public ChannelFuture write(HttpObject msg) {
-    return ctx.writeAndFlush(msg);
+    return ctx.writeAndFlush(outbound(msg));
   }
 
   @Override
   public ChannelFuture writeUnflushed(HttpObject msg) {
-    return ctx.write(msg);
+    return ctx.write(outbound(msg));
+  }
+
+  /** In a tunnel there is no encoder: a body chunk leaves as its bytes. */
+  private Object outbound(HttpObject msg) {
+    return tunnelling && msg instanceof HttpContent content ? content.content() : msg;
   }
 
   @Override
@@ -227,7 +243,24 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
   /** A void promise: a failed write reaches {@link #exceptionCaught}, which closes. */
   @Override
   public void writeAndForget(HttpObject msg) {
-    ctx.writeAndFlush(msg, ctx.voidPromise());
+    ctx.writeAndFlush(outbound(msg), ctx.voidPromise());
+  }
+
+  /**
+   * Takes the HTTP/1 handlers (and the h2c upgrade handler) off the pipeline once the 101 went
+   * through them, then keeps reading: the upgraded protocol's bytes go to the stream as they come.
+   */
+  @Override
+  public void startTunnel() {
+    tunnelling = true;
+    ChannelPipeline pipeline = ctx.pipeline();
+    if (pipeline.get(HttpServerUpgradeHandler.class) != null) {
+      pipeline.remove(HttpServerUpgradeHandler.class);
+    }
+    Http1ServerCodecFactory.uninstall(pipeline);
+    drainQueue();
+    wantMore = true;
+    ctx.read();
   }
 
   @Override

@@ -20,8 +20,10 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -300,6 +302,25 @@ final class RouteCompiler {
    * cluster_header} each; a fixed cluster is checked with the route's clusters, a {@code
    * runtime_fraction} read from the runtime now (its key is reported with the route match's).
    */
+  /**
+   * {@code RouteAction.upgrade_configs}: per upgrade type, whether this route allows it ({@code
+   * connect_config} is refused by the support matrix before this runs).
+   */
+  private static Map<String, Boolean> compileUpgradeConfigs(RouteAction action, String actionPath)
+      throws ConfigException {
+    Map<String, Boolean> byType = new LinkedHashMap<>();
+    for (int i = 0; i < action.getUpgradeConfigsCount(); i++) {
+      RouteAction.UpgradeConfig config = action.getUpgradeConfigs(i);
+      String at = actionPath + ".upgrade_configs[" + i + "]";
+      String type = config.getUpgradeType().toLowerCase(Locale.ROOT);
+      if (type.isEmpty()) {
+        throw new ConfigException(at + ".upgrade_type", "must not be empty");
+      }
+      byType.put(type, !config.hasEnabled() || config.getEnabled().getValue());
+    }
+    return byType;
+  }
+
   private List<RequestMirrorPolicy> compileMirrorPolicies(
       List<RouteAction.RequestMirrorPolicy> protos, String listPath) throws ConfigException {
     List<RequestMirrorPolicy> out = new ArrayList<>(protos.size());
@@ -456,7 +477,8 @@ final class RouteCompiler {
             action.getRequestMirrorPoliciesCount() > 0
                 ? compileMirrorPolicies(
                     action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
-                : vhost.mirrorPolicies());
+                : vhost.mirrorPolicies(),
+            compileUpgradeConfigs(action, actionPath));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

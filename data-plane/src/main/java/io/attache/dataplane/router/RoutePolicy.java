@@ -4,6 +4,7 @@ import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -26,6 +27,8 @@ import java.util.OptionalInt;
  * @param appendXForwardedHost {@code append_x_forwarded_host}
  * @param requestMirrorPolicies the route's {@code request_mirror_policies}, else the virtual
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
+ * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
+ *     {@code enabled}, which overrides the connection manager's for that type
  */
 public record RoutePolicy(
     String routeName,
@@ -38,7 +41,8 @@ public record RoutePolicy(
     int clusterNotFoundStatus,
     boolean autoHostRewrite,
     boolean appendXForwardedHost,
-    List<RequestMirrorPolicy> requestMirrorPolicies) {
+    List<RequestMirrorPolicy> requestMirrorPolicies,
+    Map<String, Boolean> upgradeEnabledByType) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -51,5 +55,6 @@ public record RoutePolicy(
     Objects.requireNonNull(priority);
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
+    upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
   }
 }

@@ -17,6 +17,7 @@ import io.attache.dataplane.drain.DrainDirection;
 import io.attache.dataplane.drain.DrainManager;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.filter.FilterFactoryContext;
+import io.attache.dataplane.filter.LocalServer;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
@@ -336,7 +337,10 @@ public final class ProxyServer {
             options.time().ticker(),
             options.time().clock(),
             secrets,
-            runtime);
+            runtime,
+            new LocalServer(
+                bootstrap.getNode().getCluster(),
+                () -> healthCheck.status() == HealthCheckState.Status.FAILED));
     ListenerContext context =
         new ListenerContext(
             hcm,

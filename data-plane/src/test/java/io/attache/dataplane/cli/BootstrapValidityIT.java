@@ -112,7 +112,12 @@ class BootstrapValidityIT {
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                   stat_prefix: upgrades
-                  upgrade_configs: [ { upgrade_type: websocket } ]
+                  upgrade_configs:
+                  - upgrade_type: websocket
+                    filters:
+                    - name: envoy.filters.http.router
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
                   route_config:
                     virtual_hosts:
                     - name: all
@@ -125,14 +130,14 @@ class BootstrapValidityIT {
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
         """;
-    Candidate c = new Candidate("upgrade_configs", bootstrap);
+    Candidate c = new Candidate("upgrade_configs[0].filters", bootstrap);
     String supportDoc = Files.readString(ROOT.resolve("docs/xds-support.md"));
 
     Verdicts v = verdicts(c, envoy.validate("upgrades", bootstrap, dir), "upgrades");
 
     assertThat(v.envoy().valid()).as(v.envoy().output()).isTrue();
     assertThat(v.attacheExit()).as(v.attache()).isEqualTo(1);
-    assertThat(v.attache()).contains("upgrade_configs: not supported");
+    assertThat(v.attache()).contains("upgrade_configs[0].filters: not supported");
     assertThat(refusesADocumentedUnsupportedField(v, supportDoc)).isTrue();
     assertThat(
             refusesADocumentedUnsupportedField(

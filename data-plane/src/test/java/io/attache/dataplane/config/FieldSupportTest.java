@@ -47,7 +47,9 @@ class FieldSupportTest {
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                       stat_prefix: x
-                      upgrade_configs: [ { upgrade_type: websocket } ]
+                      upgrade_configs:
+                      - upgrade_type: websocket
+                        filters: [ { name: envoy.filters.http.router } ]
             """,
             false);
 
@@ -57,7 +59,7 @@ class FieldSupportTest {
         .extracting(Finding::path)
         .containsExactly(
             "static_resources.listeners[0].filter_chains[0].filters[0].typed_config"
-                + ".upgrade_configs");
+                + ".upgrade_configs[0].filters");
     assertThat(findings.get(0).status()).isEqualTo(Status.REJECTED);
   }
 }

@@ -59,6 +59,13 @@ public final class StreamHarness {
    */
   public final RuntimeLoader runtime = new RuntimeLoader(adminLayerOnly());
 
+  /** The proxy's health as filters see it: healthy until a test fails it. */
+  public final java.util.concurrent.atomic.AtomicBoolean healthCheckFailed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private final io.attache.dataplane.filter.LocalServer server =
+      new io.attache.dataplane.filter.LocalServer("front-proxy", healthCheckFailed::get);
+
   private static RuntimeSnapshot adminLayerOnly() {
     try {
       return RuntimeSnapshot.from(
@@ -103,7 +110,7 @@ public final class StreamHarness {
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(
-            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets, runtime);
+            "", hcm.statPrefix(), stats, clusters, random, time, clock, secrets, runtime, server);
     this.context =
         new ListenerContext(
             hcm,
@@ -189,6 +196,7 @@ public final class StreamHarness {
 
     public boolean closeRequested;
     public boolean reset;
+    public boolean tunnelStarted;
     private final DeadlineTimer routeTimer = new DeadlineTimer(time, time);
     private final DeadlineTimer idleTimer = new DeadlineTimer(time, time);
 
@@ -264,6 +272,11 @@ public final class StreamHarness {
     @Override
     public void flush() {
       socketWrites.add("flush");
+    }
+
+    @Override
+    public void startTunnel() {
+      tunnelStarted = true;
     }
 
     private static String kind(HttpObject msg) {

@@ -40,7 +40,8 @@ class RequestTimeoutsTest {
         503,
         false,
         false,
-        java.util.List.of());
+        java.util.List.of(),
+        java.util.Map.of());
   }
 
   private static HttpHeaders headers(String... pairs) {

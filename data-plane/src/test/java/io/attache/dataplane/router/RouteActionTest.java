@@ -56,7 +56,8 @@ class RouteActionTest {
                 503,
                 false,
                 false,
-                java.util.List.of()));
+                java.util.List.of(),
+                java.util.Map.of()));
   }
 
   @Test

@@ -13,7 +13,9 @@ import io.attache.dataplane.filter.LocalReply;
 import io.attache.dataplane.filter.StreamDecoderFilter;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamInfo;
+import io.attache.dataplane.http.Http1Upgrade;
 import io.attache.dataplane.outlier.BreakerGate;
+import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.retry.ResetReason;
 import io.attache.dataplane.retry.RetryState;
@@ -70,6 +72,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   private ChannelHandlerContext upstreamReader;
   private io.attache.dataplane.time.Scheduler.ScheduledTask retryTimer;
   private boolean requestBodyExpected;
+
+  /** An upgrade the connection manager accepted: forwarded whole, never retried or mirrored. */
+  private boolean upgrade;
+
   private boolean requestComplete;
   private long requestCompleteNanos;
   private boolean routeTimerArmed;
@@ -93,6 +99,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   public FilterHeadersStatus decodeHeaders(HttpRequest req, boolean endStream) {
     shared.stats.rqTotal.inc();
     this.request = req;
+    upgrade = Http1Upgrade.carried(req.headers());
     if (req instanceof FullHttpRequest full) {
       requestBodyExpected = full.content().isReadable();
       body.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
@@ -174,7 +181,9 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             callbacks.connection().scheme(),
             cluster.retryContext(forward.policy().priority()));
     RetryState.consumeRetryHeaders(request.headers());
-    boolean buffer = retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
+    // An upgrade's body is the tunnel: it is never kept for a replay.
+    boolean buffer =
+        !upgrade && retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
     int limit =
         forward
             .policy()
@@ -193,7 +202,9 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     gateAdmitted = true;
-    startShadows();
+    if (!upgrade) {
+      startShadows();
+    }
     startAttempt();
   }
 
@@ -311,6 +322,14 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       localReply(503, "no healthy upstream", "no_healthy_upstream");
       return;
     }
+    HostConnectionPool pool =
+        cluster.pool(callbacks.eventLoop(), host, callbacks.connection().http2());
+    if (upgrade && !pool.carriesUpgrades()) {
+      // Envoy would send an HTTP/2 extended CONNECT; Attaché does not build it.
+      localReply(
+          503, "upgrades to an HTTP/2 upstream are not supported", "attache_upgrade_over_http2");
+      return;
+    }
     if (breakers.requests().tryAcquire() != OverflowDecision.ADMITTED) {
       chargeAbort(503);
       overloaded("upstream_overflow_max_requests");
@@ -337,8 +356,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             callbacks.activeSpan().startAttempt(number, cluster.name()));
     attempt = a;
     cluster.requestStarted(host);
-    Future<UpstreamLease> acquired =
-        cluster.pool(callbacks.eventLoop(), host, callbacks.connection().http2()).acquire();
+    Future<UpstreamLease> acquired = pool.acquire();
     if (acquired.isDone()) {
       a.onLease(acquired);
     } else if (breakers.pendingRequests().tryAcquire() != OverflowDecision.ADMITTED) {
@@ -365,7 +383,11 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     // reaches the reader's exceptionCaught, which closes the connection (a reset).
     up.write(
         UpstreamHeaders.forAttempt(
-            request, a, body.buffering(), requestBodyExpected, expectedTimeoutMillis(a)),
+            request,
+            a,
+            body.buffering(),
+            requestBodyExpected && !upgrade,
+            expectedTimeoutMillis(a)),
         up.voidPromise());
     int sent = body.writeTo(up);
     if (body.buffering()) {
@@ -383,7 +405,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     UpstreamRequest a = attempt;
     a.lease()
         .channel()
-        .writeAndFlush(content)
+        .writeAndFlush(a.tunnelled() ? content.content() : content)
         .addListener(
             f -> {
               if (f.isSuccess()) {
@@ -592,9 +614,17 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     upstreamReader = ctx;
     callbacks.setResponseWrittenListener(readUpstream);
     info.setResponseCodeDetails("via_upstream");
+    String switchedTo = upgrade && status == 101 ? Http1Upgrade.requested(h) : null;
     HttpResponse out = UpstreamHeaders.forDownstream(response, route, a, callbacks, shared);
+    if (switchedTo != null) {
+      Http1Upgrade.restore(out.headers(), switchedTo);
+    }
     if (!(out instanceof HttpContent)) {
       callbacks.encodeHeaders(out, false); // a full response goes out whole, as its last chunk
+    }
+    if (switchedTo != null && !destroyed) {
+      // After the 101 went down: bytes the upstream sent behind it follow it, in order.
+      a.startTunnel();
     }
     return true;
   }

@@ -12,12 +12,16 @@ import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tracing.AttemptOutcome;
 import io.attache.dataplane.tracing.AttemptSpan;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
@@ -49,6 +53,9 @@ final class UpstreamRequest {
   private Scheduler.ScheduledTask perTryTimer;
   private Scheduler.ScheduledTask perTryIdleTimer;
   private long lastUpstreamActivity;
+
+  /** After the upstream's 101: the connection carries the upgraded protocol's raw bytes. */
+  private boolean tunnelled;
 
   UpstreamRequest(
       RouterFilterInterface router,
@@ -161,6 +168,16 @@ final class UpstreamRequest {
     }
   }
 
+  /** The upstream switched protocols: its connection is a byte tunnel from now on. */
+  void startTunnel() {
+    tunnelled = true;
+    lease.upgradeToRawBytes();
+  }
+
+  boolean tunnelled() {
+    return tunnelled;
+  }
+
   /** Ends this attempt once: slots, timers, stats, span and the lease. */
   void end(UpstreamOutcome outcome, boolean reusable) {
     if (ended) {
@@ -195,7 +212,12 @@ final class UpstreamRequest {
     if (lease != null) {
       UpstreamLease l = lease;
       lease = null;
-      l.release(reusable); // events after this find the attempt ended and are ignored
+      if (tunnelled) {
+        // What the downstream sent last is on its way: close the tunnel's upstream side after it.
+        l.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> l.release(false));
+      } else {
+        l.release(reusable); // events after this find the attempt ended and are ignored
+      }
     }
   }
 
@@ -224,6 +246,14 @@ final class UpstreamRequest {
       delivered = true;
       touch();
       router.onUpstreamActivity();
+      if (tunnelled) {
+        if (msg instanceof ByteBuf bytes) {
+          router.onUpstreamData(UpstreamRequest.this, new DefaultHttpContent(bytes), false);
+        } else {
+          ReferenceCountUtil.release(msg); // the codec's empty end of the 101
+        }
+        return;
+      }
       if (msg instanceof HttpResponse response) {
         if (response.status().code() == 100) {
           ReferenceCountUtil.release(msg);
@@ -245,7 +275,10 @@ final class UpstreamRequest {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (router.isCurrent(UpstreamRequest.this) && !ended) {
+      if (tunnelled && router.isCurrent(UpstreamRequest.this) && !ended) {
+        // The upstream closed the tunnel: the response ends, as Envoy ends the downstream stream.
+        router.onUpstreamData(UpstreamRequest.this, LastHttpContent.EMPTY_LAST_CONTENT, false);
+      } else if (router.isCurrent(UpstreamRequest.this) && !ended) {
         end(UpstreamOutcome.UPSTREAM_RESET, false);
         router.onUpstreamReset();
       }

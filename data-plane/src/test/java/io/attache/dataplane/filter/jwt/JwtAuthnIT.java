@@ -33,10 +33,27 @@ class JwtAuthnIT {
                 http_uri: { uri: "http://keys.mesh.local/jwks", cluster: jwks, timeout: 5s }
                 cache_duration: 300s
               claim_to_headers: [{ header_name: x-caller, claim_name: sub }]
+              payload_in_metadata: caller
           rules:
           - match: { prefix: "/healthz" }
           - match: { prefix: "/" }
             requires: { provider_name: mesh }
+      - name: envoy.filters.http.rbac
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+          rules:
+            action: ALLOW
+            policies:
+              refunds-from-orders:
+                permissions: [{ url_path: { path: { prefix: /refund } } }]
+                principals:
+                - metadata:
+                    filter: envoy.filters.http.jwt_authn
+                    path: [{ key: caller }, { key: sub }]
+                    value: { string_match: { exact: "spiffe://mesh.local/ns/shop/sa/orders" } }
+              everything-else:
+                permissions: [{ not_rule: { url_path: { path: { prefix: /refund } } } }]
+                principals: [{ any: true }]
       - name: envoy.filters.http.router
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
@@ -84,10 +101,33 @@ class JwtAuthnIT {
   }
 
   private String token(String audience) throws Exception {
+    return token(audience, "spiffe://mesh.local/ns/shop/sa/orders");
+  }
+
+  private String token(String audience, String subject) throws Exception {
     long now = Instant.now().getEpochSecond();
     return keys.sign(
-        "{\"iss\":\"spiffe://mesh.local\",\"sub\":\"spiffe://mesh.local/ns/shop/sa/orders\","
+        "{\"iss\":\"spiffe://mesh.local\",\"sub\":\"%s\",".formatted(subject)
             + "\"aud\":\"%s\",\"iat\":%d,\"exp\":%d}".formatted(audience, now, now + 600));
+  }
+
+  @Test
+  void rbacAfterJwtAuthnAllowsOnlyTheCallerTheVerifiedPayloadNames() throws Exception {
+    HttpResponse<String> orders = call("/refund", "Bearer " + token("payments"));
+    HttpResponse<String> other =
+        call("/refund", "Bearer " + token("payments", "spiffe://mesh.local/ns/shop/sa/cart"));
+    HttpResponse<String> forgedHeader =
+        proxy.send(
+            HttpRequest.newBuilder(proxy.uri("/refund"))
+                .header("authorization", "Bearer " + token("payments", "spiffe://x/cart"))
+                .header("x-caller", "spiffe://mesh.local/ns/shop/sa/orders"));
+
+    assertThat(orders.statusCode()).isEqualTo(200);
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(other.body()).isEqualTo("RBAC: access denied");
+    assertThat(forgedHeader.statusCode()).isEqualTo(403);
+    assertThat(upstream.received()).hasSize(1);
+    assertThat(proxy.stat("http.ingress.rbac.denied")).isEqualTo(2);
   }
 
   private HttpResponse<String> call(String path, String authorization) throws Exception {

@@ -101,6 +101,11 @@ public final class RecordingCluster implements ClusterHandle {
               }
 
               @Override
+              public void upgradeToRawBytes() {
+                events.add("upgraded to raw bytes");
+              }
+
+              @Override
               public void release(boolean reusable) {
                 events.add("released reusable=" + reusable);
               }
@@ -111,6 +116,11 @@ public final class RecordingCluster implements ClusterHandle {
       @Override
       public int openConnections() {
         return upstreams.size();
+      }
+
+      @Override
+      public boolean carriesUpgrades() {
+        return true;
       }
 
       @Override

@@ -1,0 +1,328 @@
+package io.attache.dataplane.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.TestHttpServer;
+import io.attache.dataplane.tls.TestPki;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/data-plane.md's table of stat families is what the proxy emits: a proxy with two HTTP
+ * listeners (filters, a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
+ * traffic, then every stat name it holds must match a row of the same type, and every row must be
+ * matched by some name or be listed in {@link #REACHED_ELSEWHERE} with the test that reaches it.
+ */
+class StatsFamiliesDocIT {
+  private static final Path DOC = Path.of("..", "docs", "data-plane.md");
+  private static final String TABLE_HEADER = "| Stat family | Type | Counts |";
+  private static final Path TESTS = Path.of("src", "test", "java");
+
+  /**
+   * Rows this proxy's traffic cannot reach (they need ADS, a drain, an outlier ejection, ...), with
+   * the test (path under src/test/java) that drives and names them.
+   */
+  private static final Map<String, String> REACHED_ELSEWHERE =
+      Map.of(
+          "cluster_manager.cds.{update_attempt,update_success,update_rejected,update_failure,"
+              + "update_empty,init_fetch_timeout}",
+          "io/attache/dataplane/xds/AdsClientTest.java",
+          "listener_manager.lds.{update_attempt,update_success,update_rejected,update_failure,"
+              + "update_empty,init_fetch_timeout}",
+          "io/attache/dataplane/xds/AdsClientTest.java",
+          "http.<prefix>.rds.<route_config>.{update_attempt,update_success,update_rejected,"
+              + "update_failure,update_empty,init_fetch_timeout}",
+          "io/attache/dataplane/xds/AdsClientTest.java",
+          "{cluster_manager.cds,listener_manager.lds,http.<prefix>.rds.<route_config>}"
+              + ".{version,update_time}",
+          "io/attache/dataplane/xds/AdsClientTest.java",
+          "control_plane.{connected_state,pending_requests}",
+          "io/attache/dataplane/xds/MeshResilienceIT.java",
+          "control_plane.rate_limit_enforced",
+          "io/attache/dataplane/xds/AdsClientTest.java",
+          "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
+              + "grpc_reports_failed,http_reports_success,http_reports_failed}",
+          "io/attache/dataplane/tracing/OtlpExportIT.java");
+
+  private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
+  private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  @Test
+  void everyEmittedStatMatchesADocumentedFamilyAndEveryFamilyIsReached() throws Exception {
+    Map<String, String> emitted = emittedByADrivenProxy();
+    Map<String, String> families = documentedFamilies();
+
+    Map<String, String> undocumented = new TreeMap<>();
+    Map<String, Integer> hits = new TreeMap<>();
+    families.keySet().forEach(f -> hits.put(f, 0));
+    Map<Pattern, String> patterns = new LinkedHashMap<>();
+    families.keySet().forEach(f -> patterns.put(pattern(f), f));
+    emitted.forEach(
+        (name, type) -> {
+          boolean matched = false;
+          for (var e : patterns.entrySet()) {
+            if (e.getKey().matcher(name).matches() && families.get(e.getValue()).equals(type)) {
+              hits.merge(e.getValue(), 1, Integer::sum);
+              matched = true;
+            }
+          }
+          if (!matched) {
+            undocumented.put(name, type);
+          }
+        });
+    assertThat(undocumented)
+        .as("stats the proxy emits that no row of %s's table (of the same type) matches", DOC)
+        .isEmpty();
+
+    TreeSet<String> unreached = new TreeSet<>();
+    hits.forEach(
+        (family, count) -> {
+          if (count == 0 && !REACHED_ELSEWHERE.containsKey(family)) {
+            unreached.add(family);
+          }
+        });
+    assertThat(unreached)
+        .as("rows of %s's table no emitted stat matches and no other test is named for", DOC)
+        .isEmpty();
+    for (var e : REACHED_ELSEWHERE.entrySet()) {
+      assertThat(families).as("a row named as reached elsewhere").containsKey(e.getKey());
+      assertThat(hits.get(e.getKey()))
+          .as("%s is reached here: drop it from REACHED_ELSEWHERE", e.getKey())
+          .isZero();
+      String source = Files.readString(TESTS.resolve(e.getValue()));
+      assertThat(pattern(e.getKey()).matcher(source).find())
+          .as("%s names a stat of row %s", e.getValue(), e.getKey())
+          .isTrue();
+    }
+  }
+
+  /**
+   * A row as a regex: {@code <code>} a status, {@code <class>} its first digit, any other {@code
+   * <x>} a name; {@code {a,b}} either option.
+   */
+  static Pattern pattern(String family) {
+    StringBuilder regex = new StringBuilder();
+    Matcher m = Pattern.compile("<([a-z_]+)>|\\{([^}]+)}").matcher(family);
+    int last = 0;
+    while (m.find()) {
+      regex.append(Pattern.quote(family.substring(last, m.start())));
+      if (m.group(1) != null) {
+        regex.append(
+            switch (m.group(1)) {
+              case "code" -> "[1-5][0-9][0-9]";
+              case "class" -> "[1-5]";
+              default -> "[^\\s\"]+";
+            });
+      } else {
+        regex.append("(?:");
+        String[] options = m.group(2).split(",");
+        for (int i = 0; i < options.length; i++) {
+          regex.append(i == 0 ? "" : "|").append(pattern(options[i].trim()).pattern());
+        }
+        regex.append(')');
+      }
+      last = m.end();
+    }
+    regex.append(Pattern.quote(family.substring(last)));
+    return Pattern.compile(regex.toString());
+  }
+
+  private static Map<String, String> documentedFamilies() throws Exception {
+    List<String> lines = Files.readAllLines(DOC);
+    int header = lines.indexOf(TABLE_HEADER);
+    assertThat(header).as("the table headed '%s' in %s", TABLE_HEADER, DOC).isNotNegative();
+    Map<String, String> families = new LinkedHashMap<>();
+    for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+      String[] cells = lines.get(i).split("\\|");
+      String family = cells[1].trim().replace("`", "");
+      assertThat(families.put(family, cells[2].trim())).as("row %s appears once", family).isNull();
+    }
+    return families;
+  }
+
+  /** Name → counter / gauge / histogram, after traffic through every kind of listener. */
+  private Map<String, String> emittedByADrivenProxy() throws Exception {
+    TestHttpServer backend = keep(TestHttpServer.http1(TestHttpServer.echo("backend")));
+    TestHttpServer failing = keep(TestHttpServer.http1(req -> TestHttpServer.Reply.status(503)));
+    TestHttpServer secure =
+        keep(
+            TestHttpServer.https(
+                SslContextBuilder.forServer(BACKEND.key(), BACKEND.certificate())
+                    .sslProvider(SslProvider.JDK)
+                    .build(),
+                false,
+                TestHttpServer.echo("secure")));
+    ProxyHarness proxy =
+        keep(ProxyHarness.start(bootstrap(backend.port(), failing.port(), secure.port())));
+    int ingress = proxy.server().listenerAddresses().get("ingress").getPort();
+    int edge = proxy.server().listenerAddresses().get("edge").getPort();
+    int tcp = proxy.server().listenerAddresses().get("tcp").getPort();
+
+    assertThat(send(proxy, ingress, "/ok")).isEqualTo(200);
+    assertThat(send(proxy, ingress, "/retried")).isEqualTo(503);
+    assertThat(send(proxy, ingress, "/secure")).isEqualTo(200);
+    assertThat(send(proxy, ingress, "/nowhere")).isEqualTo(404);
+    assertThat(send(proxy, edge, "/ok")).isEqualTo(200);
+    assertThat(send(proxy, edge, "/ok")).isEqualTo(429);
+    try (Socket s = new Socket("127.0.0.1", tcp)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          "GET /tcp HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 200");
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(proxy.stat("tcp.tcp.downstream_cx_total")).isEqualTo(1));
+    // stats_flush_on_admin: refreshes server.* and closes the histograms' interval.
+    assertThat(proxy.admin("/stats")).contains("server.live: 1");
+
+    StatsStore stats = proxy.server().stats();
+    Map<String, String> emitted = new TreeMap<>();
+    stats.counters().keySet().forEach(n -> emitted.put(n, "counter"));
+    stats.gauges().keySet().forEach(n -> emitted.put(n, "gauge"));
+    stats.histograms().keySet().forEach(n -> emitted.put(n, "histogram"));
+    return emitted;
+  }
+
+  private static int send(ProxyHarness proxy, int port, String path) throws Exception {
+    return proxy
+        .send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)))
+        .statusCode();
+  }
+
+  private static String bootstrap(int backend, int failing, int secure) {
+    return """
+        stats_flush_on_admin: true
+        admin:
+          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+        static_resources:
+          listeners:
+          - name: ingress
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: ingress
+                  route_config:
+                    name: local
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: { prefix: "/ok" }
+                        route: { cluster: backend }
+                      - match: { prefix: "/retried" }
+                        route:
+                          cluster: failing
+                          retry_policy: { retry_on: 5xx, num_retries: 1 }
+                      - match: { prefix: "/secure" }
+                        route: { cluster: secure }
+                  http_filters:
+                  - name: envoy.filters.http.fault
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          - name: edge
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            stat_prefix: edge_listener
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: edge
+                  route_config:
+                    name: edge
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: { prefix: "/" }
+                        route: { cluster: backend }
+                  http_filters:
+                  - name: envoy.filters.http.local_ratelimit
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                      stat_prefix: edge_limit
+                      token_bucket: { max_tokens: 1, fill_interval: 3600s }
+                      filter_enabled: { default_value: { numerator: 100 } }
+                      filter_enforced: { default_value: { numerator: 100 } }
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          - name: tcp
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: tcp
+                  cluster: backend
+          clusters:
+        %s%s%s"""
+        .formatted(
+            ProxyHarness.staticCluster("backend", "", backend).indent(2),
+            ProxyHarness.staticCluster(
+                    "failing", "outlier_detection: { consecutive_5xx: 5 }", failing)
+                .indent(2),
+            ProxyHarness.staticCluster(
+                    "secure",
+                    """
+                    transport_socket:
+                      name: envoy.transport_sockets.tls
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        sni: backend
+                        common_tls_context:
+                          validation_context:
+                            trusted_ca: { inline_string: %s }
+                    """
+                        .formatted(TestPki.quoted(CA.pem())),
+                    secure)
+                .indent(2));
+  }
+}

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/data-plane.md's table of stat families is what the proxy emits: a proxy with two HTTP
- * listeners (filters, a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
+ * listeners (health_check, cors, rbac with shadow rules, buffer, compressor, fault and
+ * local_ratelimit; a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
  * traffic, then every stat name it holds must match a row of the same type, and every row must be
  * matched by some name or be listed in {@link #REACHED_ELSEWHERE} with the test that reaches it.
  */
@@ -196,6 +197,15 @@ class StatsFamiliesDocIT {
     assertThat(send(proxy, ingress, "/retried")).isEqualTo(503);
     assertThat(send(proxy, ingress, "/secure")).isEqualTo(200);
     assertThat(send(proxy, ingress, "/nowhere")).isEqualTo(404);
+    assertThat(send(proxy, ingress, "/healthz")).isEqualTo(200);
+    assertThat(
+            proxy
+                .send(
+                    HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + ingress + "/ok"))
+                        .header("accept-encoding", "gzip"))
+                .statusCode())
+        .isEqualTo(200);
     assertThat(send(proxy, edge, "/ok")).isEqualTo(200);
     assertThat(send(proxy, edge, "/ok")).isEqualTo(429);
     try (Socket s = new Socket("127.0.0.1", tcp)) {
@@ -259,6 +269,37 @@ class StatsFamiliesDocIT {
                       - match: { prefix: "/secure" }
                         route: { cluster: secure }
                   http_filters:
+                  - name: envoy.filters.http.health_check
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck
+                      pass_through_mode: false
+                      headers: [{ name: ":path", string_match: { exact: "/healthz" } }]
+                  - name: envoy.filters.http.cors
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors
+                  - name: envoy.filters.http.rbac
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                      rules:
+                        action: ALLOW
+                        policies:
+                          all: { permissions: [{ any: true }], principals: [{ any: true }] }
+                      shadow_rules:
+                        action: DENY
+                        policies:
+                          none: { permissions: [{ any: true }], principals: [{ any: true }] }
+                  - name: envoy.filters.http.buffer
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
+                      max_request_bytes: 65536
+                  - name: envoy.filters.http.compressor
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                      response_direction_config: { common_config: { min_content_length: 1 } }
+                      compressor_library:
+                        name: gzip
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
                   - name: envoy.filters.http.fault
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault

@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +78,7 @@ class MeshDemoIT {
   @Timeout(value = 6, unit = TimeUnit.MINUTES) // six JVMs start on a shared 2-core machine
   void theCompanyPolicyRetriesEjectsAndSecuresTheMeshAsTheCalleeAndTheCountersSeeIt()
       throws Exception {
-    int base = freePortBase();
+    int base = DemoRuns.freePortBase(20_000);
     int shift = base - MeshDemo.DEFAULT_PORT_BASE;
     Workload web = DemoTopology.workload("web").shifted(shift);
     Workload orders = DemoTopology.workload("orders").shifted(shift);
@@ -110,7 +109,7 @@ class MeshDemoIT {
             .as("payments' inbound listeners terminated TLS")
             .isPositive();
       } finally {
-        stop(demo);
+        DemoRuns.stop(demo);
         System.out.println(Files.readString(output, StandardCharsets.UTF_8));
       }
     }
@@ -312,46 +311,6 @@ class MeshDemoIT {
       }
     }
     return stats;
-  }
-
-  /**
-   * The first base from 20000 up, in steps of 1000, at which every demo port is free. Bases up to
-   * 29000 keep every demo port (base − 5900 to base + 3080) below Linux's ephemeral range
-   * (32768–60999), so no outgoing connection of another process takes one between this probe and
-   * the demo's bind.
-   */
-  private static int freePortBase() {
-    for (int base = 20_000; base <= 60_000; base += 1_000) {
-      int shift = base - MeshDemo.DEFAULT_PORT_BASE;
-      boolean free = true;
-      for (int port : DemoTopology.allPorts()) {
-        try (ServerSocket probe = new ServerSocket()) {
-          probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port + shift));
-        } catch (IOException taken) {
-          free = false;
-          break;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new AssertionError("no port base from 20000 to 60000 has every demo port free");
-  }
-
-  /** SIGTERM (the demo's shutdown hook stops its children), then force what is left. */
-  private static void stop(Process demo) throws InterruptedException {
-    List<ProcessHandle> children = demo.descendants().toList();
-    demo.destroy();
-    if (!demo.waitFor(60, TimeUnit.SECONDS)) {
-      demo.destroyForcibly();
-      demo.waitFor(10, TimeUnit.SECONDS);
-    }
-    for (ProcessHandle child : children) {
-      if (child.isAlive()) {
-        child.destroyForcibly();
-      }
-    }
   }
 
   private static byte[] readAll(InputStream in) throws IOException {

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.testing.netns.NetnsExtension;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +43,7 @@ class TransparentMeshDemoIT {
   @Timeout(value = 6, unit = TimeUnit.MINUTES) // five JVMs start on a shared 2-core machine
   void aPlainCallFromOrdersNamespaceIsInterceptedAndGetsMutualTlsARequestIdAndRetries()
       throws Exception {
-    int base = freePortBase();
+    int base = DemoRuns.freePortBase(25_000);
     Workload orders = DemoTopology.workload("orders").shifted(base - MeshDemo.DEFAULT_PORT_BASE);
     String namespace = TransparentOrders.namespaceName(base);
     Path output = Files.createTempFile("attache-up-transparent", ".log");
@@ -105,7 +102,7 @@ class TransparentMeshDemoIT {
           .isPositive();
       assertThat(after.getOrDefault("cluster.payments.ssl.handshake", 0L)).isPositive();
     } finally {
-      stop(demo);
+      DemoRuns.stop(demo);
       System.out.println(Files.readString(output, StandardCharsets.UTF_8));
     }
     assertThat(run("ip", "netns", "list"))
@@ -161,39 +158,5 @@ class TransparentMeshDemoIT {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
     return out;
-  }
-
-  /** The first free base from 25000 up; below 29000 every port is outside the ephemeral range. */
-  private static int freePortBase() {
-    for (int base = 25_000; base <= 60_000; base += 1_000) {
-      int shift = base - MeshDemo.DEFAULT_PORT_BASE;
-      boolean free = true;
-      for (int port : DemoTopology.allPorts()) {
-        try (ServerSocket probe = new ServerSocket()) {
-          probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port + shift));
-        } catch (IOException taken) {
-          free = false;
-          break;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no free demo port base from 25000 to 60000");
-  }
-
-  private static void stop(Process demo) throws InterruptedException {
-    List<ProcessHandle> children = demo.descendants().toList();
-    demo.destroy();
-    if (!demo.waitFor(60, TimeUnit.SECONDS)) {
-      demo.destroyForcibly();
-      demo.waitFor(10, TimeUnit.SECONDS);
-    }
-    for (ProcessHandle child : children) {
-      if (child.isAlive()) {
-        child.destroyForcibly();
-      }
-    }
   }
 }

@@ -25,7 +25,12 @@ class OpenApiLintIT {
   private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
   private static final Path OPENAPI = Path.of("src/main/resources/openapi.json").toAbsolutePath();
   private static final Set<String> OPEN =
-      Set.of("/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/schema.json");
+      Set.of(
+          "/healthz",
+          "/readyz",
+          "/api/v1/openapi.json",
+          "/api/v1/schema.json",
+          "/.well-known/jwks.json");
 
   @Test
   void redoclyLintsTheDocumentWithoutErrors() throws Exception {

@@ -74,7 +74,11 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
-          "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput");
+          "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
+          "envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+          "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
+          "envoy.extensions.filters.http.composite.v3.Composite",
+          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction");
 
   private SupportedTypes() {}
 
@@ -195,6 +199,16 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
       case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
+      case "envoy.extensions.common.matching.v3.ExtensionWithMatcher" ->
+          io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor();
+      case "envoy.extensions.filters.common.matcher.action.v3.SkipFilter" ->
+          io.envoyproxy.envoy.extensions.filters.common.matcher.action.v3.SkipFilter
+              .getDescriptor();
+      case "envoy.extensions.filters.http.composite.v3.Composite" ->
+          io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite.getDescriptor();
+      case "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction" ->
+          io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+              .getDescriptor();
       default -> null;
     };
   }

@@ -99,7 +99,9 @@ public final class SupportMatrix {
         .rest(FieldSupport.Status.REJECTED, "only ADS config sources are supported");
     b.message(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.getDescriptor())
         .honouredNote("api_type", "GRPC (state of the world) or DELTA_GRPC (incremental)")
-        .honouredNote("transport_api_version", "must be V3")
+        .honouredNote(
+            "transport_api_version",
+            "V3, or unset (AUTO): both speak v3, as in Envoy 1.40; V2 is refused")
         .honouredNote("grpc_services", "exactly one, with envoy_grpc")
         .honoured("set_node_on_first_message_only")
         .ignored("rate_limit_settings", "requests are not rate limited")

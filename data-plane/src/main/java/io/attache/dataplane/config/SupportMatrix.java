@@ -99,7 +99,9 @@ public final class SupportMatrix {
         .rest(FieldSupport.Status.REJECTED, "only ADS config sources are supported");
     b.message(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.getDescriptor())
         .honouredNote("api_type", "GRPC (state of the world) or DELTA_GRPC (incremental)")
-        .honouredNote("transport_api_version", "must be V3")
+        .honouredNote(
+            "transport_api_version",
+            "V3, or unset (AUTO): both speak v3, as in Envoy 1.40; V2 is refused")
         .honouredNote("grpc_services", "exactly one, with envoy_grpc")
         .honoured("set_node_on_first_message_only")
         .ignored("rate_limit_settings", "requests are not rate limited")
@@ -246,7 +248,11 @@ public final class SupportMatrix {
         .rejected("metadata_match", "subset load balancing is not supported")
         .rejected("on_demand", "on-demand cluster discovery is not supported")
         .rejected("hash_policy", "tcp_proxy hash policies are not supported")
-        .rejected("tunneling_config", "tunneling TCP over HTTP is not supported")
+        .honouredNote(
+            "tunneling_config",
+            "the stream travels in an HTTP/1.1 CONNECT (or POST) to the cluster, or in one HTTP/2"
+                + " stream on its own connection when the cluster's protocol options name HTTP/2;"
+                + " a refusal counts as a failed connect attempt")
         .rejected("backoff_options", "connect attempts are made without back-off")
         .rejected("access_log_options", "access logs are written when the connection closes")
         .rejected("access_log_flush_interval", "access logs are written when the connection closes")
@@ -254,6 +260,22 @@ public final class SupportMatrix {
             "flush_access_log_on_connected", "access logs are written when the connection closes")
         .rejected("downstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
         .rejected("upstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
+        .rest(FieldSupport.Status.REJECTED, NOT_YET);
+    b.message(TcpProxy.TunnelingConfig.getDescriptor())
+        .honouredNote(
+            "hostname",
+            "with %DOWNSTREAM_{LOCAL,REMOTE}_{ADDRESS,ADDRESS_WITHOUT_PORT,PORT}% and"
+                + " %REQUESTED_SERVER_NAME%")
+        .honoured("use_post", "post_path")
+        .honouredNote(
+            "headers_to_add",
+            "values with the hostname's %-commands; pseudo-headers and host are refused")
+        .ignored(
+            "propagate_response_headers",
+            "the tunnel's response headers would go to filter state, which nothing here reads")
+        .ignored(
+            "propagate_response_trailers",
+            "the tunnel's response trailers would go to filter state, which nothing here reads")
         .rest(FieldSupport.Status.REJECTED, NOT_YET);
     b.message(TcpProxy.WeightedCluster.getDescriptor()).honoured("clusters");
     b.message(TcpProxy.WeightedCluster.ClusterWeight.getDescriptor())

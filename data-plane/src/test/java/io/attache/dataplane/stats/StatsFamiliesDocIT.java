@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/data-plane.md's table of stat families is what the proxy emits: a proxy with two HTTP
- * listeners (health_check, cors, rbac with shadow rules, buffer, compressor, fault, composite and
+ * listeners (health_check, cors, rbac with shadow rules, buffer, compressor, fault and
  * local_ratelimit; a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
  * traffic, then every stat name it holds must match a row of the same type, and every row must be
  * matched by some name or be listed in {@link #REACHED_ELSEWHERE} with the test that reaches it.
@@ -305,32 +305,6 @@ class StatsFamiliesDocIT {
                   - name: envoy.filters.http.fault
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                  - name: composite
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher
-                      extension_config:
-                        name: composite
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite
-                      xds_matcher:
-                        matcher_tree:
-                          input:
-                            name: request-headers
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
-                              header_name: x-fault-category
-                          exact_match_map:
-                            map:
-                              "teapot":
-                                action:
-                                  name: composite-action
-                                  typed_config:
-                                    "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
-                                    typed_config:
-                                      name: http-fault
-                                      typed_config:
-                                        "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                        abort: { http_status: 418, percentage: { numerator: 100 } }
                   - name: envoy.filters.http.router
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router

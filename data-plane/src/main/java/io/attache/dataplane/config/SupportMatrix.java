@@ -1026,16 +1026,29 @@ public final class SupportMatrix {
   private static void rbacMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
         .honouredNote("rules", "no rules: the filter enforces nothing")
-        .honouredNote("shadow_rules", "evaluated and counted (shadow_allowed/shadow_denied) only")
+        .honouredNote(
+            "shadow_rules",
+            "evaluated and counted (shadow_allowed/shadow_denied) only; the result and the matched"
+                + " policy go to dynamic metadata envoy.filters.http.rbac"
+                + " ([shadow_rules_stat_prefix]shadow_engine_result, shadow_effective_policy_id)")
         .honoured("rules_stat_prefix", "shadow_rules_stat_prefix")
-        .rejected("matcher", "matcher trees are not implemented; use rules")
-        .rejected("shadow_matcher", "matcher trees are not implemented; use shadow_rules")
+        .honouredNote(
+            "matcher",
+            "a unified matcher on HttpRequestHeaderMatchInput whose actions are"
+                + " config.rbac.v3.Action; takes the place of rules; the matched action's name is"
+                + " the policy in response code details; no match denies, as in Envoy")
+        .honouredNote(
+            "shadow_matcher",
+            "as matcher, in place of shadow_rules: counted and written to dynamic metadata only")
         .rejected("track_per_rule_stats", "per-policy stats are not emitted");
     b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
         .rejected(
             "rbac",
             "the RBAC filter runs before routing and takes no per-route config; refused, not"
                 + " ignored");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Action.getDescriptor())
+        .honouredNote("name", "the policy name reported for the match")
+        .honouredNote("action", "ALLOW and LOG allow, DENY denies");
     b.message(io.envoyproxy.envoy.config.rbac.v3.RBAC.getDescriptor())
         .honouredNote("action", "ALLOW, DENY, LOG (LOG allows and logs the matched policy)")
         .honouredNote("policies", "tried in name order; the first match is the one reported")

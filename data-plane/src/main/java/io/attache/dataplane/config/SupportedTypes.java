@@ -78,7 +78,8 @@ public final class SupportedTypes {
           "envoy.extensions.common.matching.v3.ExtensionWithMatcher",
           "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
           "envoy.extensions.filters.http.composite.v3.Composite",
-          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction");
+          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
+          "envoy.config.rbac.v3.Action");
 
   private SupportedTypes() {}
 
@@ -209,6 +210,8 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction" ->
           io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
               .getDescriptor();
+      case "envoy.config.rbac.v3.Action" ->
+          io.envoyproxy.envoy.config.rbac.v3.Action.getDescriptor();
       default -> null;
     };
   }

@@ -411,6 +411,7 @@ public final class SupportMatrix {
     headerToMetadataMessages(b);
     setMetadataMessages(b);
     compressorMessages(b);
+    decompressorMessages(b);
     healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -720,6 +721,46 @@ public final class SupportMatrix {
             "memory_level",
             "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
                 + " is gzip either way");
+  }
+
+  /** {@code envoy.filters.http.decompressor}: docs/data-plane.md, "Decompression". */
+  private static void decompressorMessages(FieldSupport.Builder b) {
+    // compressor_library and decompressor_library: the library's name is its stats segment.
+    b.message(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .getDescriptor())
+        .honouredNote(
+            "decompressor_library",
+            "envoy.compression.gzip.decompressor only; brotli and zstd are refused (no maintained"
+                + " pure-Java decoder)")
+        .honoured("request_direction_config", "response_direction_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .CommonDirectionConfig.getDescriptor())
+        .honouredNote("enabled", "default_value, and runtime_key read per message")
+        .honoured("ignore_no_transform_header");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .RequestDirectionConfig.getDescriptor())
+        .honoured("common_config")
+        .honouredNote(
+            "advertise_accept_encoding",
+            "default true: gzip appended to accept-encoding once, any q-value of it dropped");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .ResponseDirectionConfig.getDescriptor())
+        .honoured("common_config");
+    b.message(io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor())
+        .honouredNote("chunk_size", "the output buffer size")
+        .honouredNote(
+            "max_inflate_ratio",
+            "default 100, per chunk as Envoy; beyond it zlib_data_error and no more output")
+        .ignored(
+            "window_bits",
+            "validated (9-15); Inflater always keeps a 15-bit window, so it also inflates streams"
+                + " a smaller window would refuse");
   }
 
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */

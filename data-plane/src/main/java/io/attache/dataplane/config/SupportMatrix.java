@@ -412,6 +412,7 @@ public final class SupportMatrix {
     setMetadataMessages(b);
     compressorMessages(b);
     decompressorMessages(b);
+    csrfMessages(b);
     healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -728,6 +729,10 @@ public final class SupportMatrix {
     // compressor_library and decompressor_library: the library's name is its stats segment.
     b.message(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.getDescriptor())
         .honoured("name", "typed_config");
+    // The compressor's and decompressor's CommonDirectionConfig.enabled.
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFeatureFlag.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
                 .getDescriptor())
@@ -761,6 +766,15 @@ public final class SupportMatrix {
             "window_bits",
             "validated (9-15); Inflater always keeps a 15-bit window, so it also inflates streams"
                 + " a smaller window would refuse");
+  }
+
+  /** {@code envoy.filters.http.csrf}: docs/data-plane.md, "CSRF". */
+  private static void csrfMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor())
+        .honouredNote(
+            "filter_enabled", "default_value, and runtime_key read per request; drawn per request")
+        .honouredNote("shadow_enabled", "counted, never enforced; drawn per request")
+        .honouredNote("additional_origins", "matched against the source origin's host and port");
   }
 
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
@@ -1208,8 +1222,8 @@ public final class SupportMatrix {
         .honoured("default_value")
         .honouredNote(
             "runtime_key",
-            "looked up in layered_runtime by route match runtime_fraction and request mirror"
-                + " policies; local_ratelimit's"
+            "looked up in layered_runtime by route match runtime_fraction, request mirror"
+                + " policies and csrf's filter_enabled and shadow_enabled; local_ratelimit's"
                 + " filter_enabled and filter_enforced apply default_value only (their key is not"
                 + " looked up)");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");

@@ -7,6 +7,7 @@ import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
+import io.attache.dataplane.filter.csrf.CsrfFilterType;
 import io.attache.dataplane.filter.decompressor.DecompressorFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
@@ -49,6 +50,7 @@ public final class HttpFilterRegistry {
               SetMetadataFilterType.INSTANCE,
               CompressorFilterType.INSTANCE,
               DecompressorFilterType.INSTANCE,
+              CsrfFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               RouterFilterType.INSTANCE)
           .collect(

@@ -300,6 +300,10 @@ class StatsFamiliesDocIT {
                         name: gzip
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+                  - name: envoy.filters.http.csrf
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy
+                      filter_enabled: { default_value: { numerator: 0, denominator: HUNDRED } }
                   - name: envoy.filters.http.decompressor
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor

@@ -71,6 +71,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
+          "envoy.extensions.filters.http.decompressor.v3.Decompressor",
+          "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
+          "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
@@ -188,6 +191,12 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.decompressor.v3.Decompressor" ->
+          io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor.getDescriptor();
+      case "envoy.extensions.compression.gzip.decompressor.v3.Gzip" ->
+          io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
+          io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->

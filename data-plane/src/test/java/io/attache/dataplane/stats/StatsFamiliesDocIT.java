@@ -63,7 +63,10 @@ class StatsFamiliesDocIT {
           "io/attache/dataplane/xds/AdsClientTest.java",
           "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
               + "grpc_reports_failed,http_reports_success,http_reports_failed}",
-          "io/attache/dataplane/tracing/OtlpExportIT.java");
+          "io/attache/dataplane/tracing/OtlpExportIT.java",
+          "tracing.zipkin.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
+              + "reports_failed,reports_skipped_no_cluster}",
+          "io/attache/dataplane/tracing/ZipkinReportIT.java");
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

@@ -66,7 +66,9 @@ class StatsFamiliesDocIT {
           "io/attache/dataplane/tracing/OtlpExportIT.java",
           "tracing.zipkin.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
               + "reports_failed,reports_skipped_no_cluster}",
-          "io/attache/dataplane/tracing/ZipkinReportIT.java");
+          "io/attache/dataplane/tracing/ZipkinReportIT.java",
+          "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
+          "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java");
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

@@ -534,6 +534,23 @@ public final class SupportMatrix {
         .rejected("resource_detectors", "resource detectors are not supported")
         .rejected("sampler", "sampler extensions are not supported")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor())
+        .honouredNote(
+            "collector_cluster",
+            "reports POSTed through the cluster's pools and transport_socket; a missing cluster"
+                + " counts reports_skipped_no_cluster")
+        .honoured("collector_endpoint", "collector_hostname", "trace_id_128bit")
+        .honouredNote(
+            "collector_endpoint_version",
+            "HTTP_JSON (Zipkin v2 JSON) and HTTP_PROTO (proto3 ListOfSpans); GRPC and the"
+                + " removed JSON v1 are refused")
+        .honouredNote(
+            "shared_span_context",
+            "an ingress SERVER span reuses the caller's B3 span id and is reported shared")
+        .honouredNote(
+            "split_spans_for_request",
+            "as spawn_upstream_span: a SERVER span downstream and a CLIENT span per upstream"
+                + " attempt");
     b.message(io.envoyproxy.envoy.config.core.v3.HttpService.getDescriptor())
         .honoured("http_uri")
         .honouredNote(

@@ -45,6 +45,7 @@ public final class SupportedTypes {
           "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
           "envoy.extensions.filters.http.fault.v3.HTTPFault",
           "envoy.config.trace.v3.OpenTelemetryConfig",
+          "envoy.config.trace.v3.ZipkinConfig",
           "envoy.extensions.filters.http.rbac.v3.RBAC",
           "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
           "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
@@ -135,6 +136,8 @@ public final class SupportedTypes {
           HttpProtocolOptions.getDescriptor();
       case "envoy.extensions.filters.http.fault.v3.HTTPFault" -> HTTPFault.getDescriptor();
       case "envoy.config.trace.v3.OpenTelemetryConfig" -> OpenTelemetryConfig.getDescriptor();
+      case "envoy.config.trace.v3.ZipkinConfig" ->
+          io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBAC" ->
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" ->

@@ -164,6 +164,18 @@ public final class RuntimeSnapshot implements Runtime {
   }
 
   /**
+   * Envoy's {@code getInteger(key, default)}: the key's unsigned integer, else {@code
+   * defaultValue}.
+   */
+  public long integer(String key, long defaultValue) {
+    return get(key)
+        .map(RuntimeEntry::unsignedInteger)
+        .filter(value -> value.isPresent())
+        .map(value -> value.getAsLong())
+        .orElse(defaultValue);
+  }
+
+  /**
    * Envoy's {@code getBoolean(key, default)}: the key's boolean ({@code true}/{@code false}), else
    * {@code defaultValue} (a {@code RuntimeFeatureFlag}).
    */

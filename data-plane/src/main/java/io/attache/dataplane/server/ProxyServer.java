@@ -508,7 +508,21 @@ public final class ProxyServer {
 
   private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {
     Optional<TracingConfig> tracing = hcm.tracing();
-    if (tracing.isEmpty() || tracing.get().exporter().isEmpty()) {
+    if (tracing.isEmpty()) {
+      return Optional.empty();
+    }
+    if (tracing.get().zipkin().isPresent()) {
+      return Optional.of(
+          BatchingSpanExporter.forZipkin(
+              tracing.get().zipkin().get(),
+              bootstrap.getNode().getCluster(),
+              clusters::get,
+              workers.next(),
+              stats,
+              new ExecutorScheduler(timers),
+              runtime));
+    }
+    if (tracing.get().exporter().isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(

@@ -1,6 +1,7 @@
 package io.attache.dataplane.tracing;
 
 import io.attache.dataplane.cluster.ClusterHandle;
+import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
@@ -12,28 +13,40 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Supplier;
 
 /**
- * Buffers finished spans and exports them over OTLP in batches, as Envoy's OpenTelemetry tracer
- * does: as soon as {@code min_flush_spans} (5) are waiting, and every {@code flush_interval} (5 s)
- * for whatever is left. Event loops only {@link #accept} into a bounded queue; when it is full the
- * span is dropped and counted, never waited for. Conversion and export run on the injected export
- * executor (one dedicated thread in production); the interval timer comes from the injected
- * scheduler, so tests flush by hand.
+ * Buffers finished spans and hands them to a {@link BatchSender} in batches, as Envoy's
+ * OpenTelemetry and Zipkin tracers do: as soon as {@code min_flush_spans} (5) are waiting, and
+ * every flush interval (5 s) for whatever is left. Event loops only {@link #accept} into a bounded
+ * queue; when it is full the span is dropped and counted, never waited for. Conversion and sending
+ * run on the injected export executor (one dedicated thread in production); the interval timer
+ * comes from the injected scheduler, so tests flush by hand. The settings are read when they apply
+ * (Envoy reads its runtime keys then), so a runtime override takes effect on the next span.
  *
- * <p>Stats: {@code tracing.opentelemetry.spans_sent}, {@code timer_flushed} and, for OTLP/HTTP,
- * {@code http_reports_sent}, {@code http_reports_success} and {@code http_reports_failed} as in
- * Envoy; {@code spans_dropped} and, for OTLP/gRPC, {@code grpc_reports_sent}, {@code
+ * <p>Stats, under {@code tracing.opentelemetry.} or {@code tracing.zipkin.}: {@code spans_sent},
+ * {@code timer_flushed} as in Envoy, {@code spans_dropped} (Attaché's), and the sender's report
+ * counters.
+ *
+ * <p>OpenTelemetry: {@code http_reports_sent}, {@code http_reports_success} and {@code
+ * http_reports_failed} for OTLP/HTTP as in Envoy; for OTLP/gRPC {@code grpc_reports_sent}, {@code
  * grpc_reports_success} and {@code grpc_reports_failed} are Attaché's (Envoy counts its gRPC
  * exports only in the gRPC client stats).
  */
 public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(BatchingSpanExporter.class);
   static final String PREFIX = "tracing.opentelemetry.";
+
+  /** Sends one batch; runs on the export executor and must not block on the network. */
+  public interface BatchSender extends AutoCloseable {
+    void send(List<SpanData> batch);
+
+    @Override
+    void close();
+  }
 
   /** Batching knobs; Envoy's runtime defaults are {@link #DEFAULTS}. */
   public record Settings(int minFlushSpans, Duration flushInterval, int maxQueuedSpans) {
@@ -46,19 +59,15 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
     }
   }
 
-  private final String serviceName;
-  private final OtlpTraceClient client;
+  private final BatchSender sender;
   private final Scheduler scheduler;
   private final Executor exportExecutor;
-  private final Settings settings;
+  private final Supplier<Settings> settings;
   private final BlockingQueue<SpanData> queue;
   private final AtomicBoolean flushQueued = new AtomicBoolean();
   private final Counter spansSent;
   private final Counter spansDropped;
   private final Counter timerFlushed;
-  private final Counter reportsSent;
-  private final Counter reportsSuccess;
-  private final Counter reportsFailed;
   private final Runnable afterClose;
   private Scheduler.ScheduledTask timer = Scheduler.ScheduledTask.NONE;
   private volatile boolean closed;
@@ -75,24 +84,65 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
       StatsStore stats,
       Scheduler scheduler,
       RandomSource random) {
-    java.util.concurrent.ExecutorService thread =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
-            runnable -> {
-              Thread t = new Thread(runnable, "attache-otlp-exporter");
-              t.setDaemon(true);
-              return t;
-            });
+    ExecutorService thread = exportThread("attache-otlp-exporter");
     return new BatchingSpanExporter(
-        config.serviceName(),
-        config.protocol() == OtlpExporterConfig.Protocol.GRPC
-            ? new GrpcOtlpTraceClient(config, clusters, loop)
-            : new HttpOtlpTraceClient(
-                config, clusters, loop, scheduler, random, HttpOtlpTraceClient.RetryPolicy.OTEL),
+        PREFIX,
+        new OtlpBatchSender(
+            config.serviceName(),
+            config.protocol() == OtlpExporterConfig.Protocol.GRPC
+                ? new GrpcOtlpTraceClient(config, clusters, loop)
+                : new HttpOtlpTraceClient(
+                    config,
+                    clusters,
+                    loop,
+                    scheduler,
+                    random,
+                    HttpOtlpTraceClient.RetryPolicy.OTEL),
+            stats),
         stats,
         scheduler,
         thread,
-        Settings.DEFAULTS,
+        () -> Settings.DEFAULTS,
+        Settings.DEFAULTS.maxQueuedSpans(),
         thread::shutdown);
+  }
+
+  /**
+   * The Zipkin reporter: JSON v2 or proto3 reports POSTed to the collector cluster (exchanges on
+   * {@code loop}) from a dedicated daemon thread that {@link #close()} stops; {@code
+   * tracing.zipkin.min_flush_spans} (5) and {@code tracing.zipkin.flush_interval_ms} (5000) read
+   * from {@code runtime} when they apply.
+   *
+   * @param serviceName the spans' {@code localEndpoint.serviceName}: Envoy's {@code node.cluster}
+   */
+  public static BatchingSpanExporter forZipkin(
+      ZipkinTracerConfig config,
+      String serviceName,
+      Function<String, ClusterHandle> clusters,
+      EventLoop loop,
+      StatsStore stats,
+      Scheduler scheduler,
+      Runtime runtime) {
+    ExecutorService thread = exportThread("attache-zipkin-reporter");
+    return new BatchingSpanExporter(
+        ZipkinReporter.PREFIX,
+        new ZipkinReporter(
+            config, ZipkinSpans.LocalEndpoint.detect(serviceName), clusters, loop, stats, runtime),
+        stats,
+        scheduler,
+        thread,
+        () -> ZipkinReporter.settings(runtime.snapshot()),
+        Settings.DEFAULTS.maxQueuedSpans(),
+        thread::shutdown);
+  }
+
+  private static ExecutorService exportThread(String name) {
+    return Executors.newSingleThreadExecutor(
+        runnable -> {
+          Thread t = new Thread(runnable, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   public BatchingSpanExporter(
@@ -102,31 +152,39 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
       Scheduler scheduler,
       Executor exportExecutor,
       Settings settings) {
-    this(serviceName, client, stats, scheduler, exportExecutor, settings, () -> {});
+    this(
+        PREFIX,
+        new OtlpBatchSender(serviceName, client, stats),
+        stats,
+        scheduler,
+        exportExecutor,
+        () -> settings,
+        settings.maxQueuedSpans(),
+        () -> {});
   }
 
-  private BatchingSpanExporter(
-      String serviceName,
-      OtlpTraceClient client,
+  /**
+   * @param prefix the stats prefix, e.g. {@code tracing.zipkin.}
+   * @param settings read whenever a span arrives and whenever the timer is armed
+   */
+  public BatchingSpanExporter(
+      String prefix,
+      BatchSender sender,
       StatsStore stats,
       Scheduler scheduler,
       Executor exportExecutor,
-      Settings settings,
+      Supplier<Settings> settings,
+      int maxQueuedSpans,
       Runnable afterClose) {
     this.afterClose = afterClose;
-    this.serviceName = serviceName;
-    this.client = client;
+    this.sender = sender;
     this.scheduler = scheduler;
     this.exportExecutor = exportExecutor;
     this.settings = settings;
-    this.queue = new ArrayBlockingQueue<>(settings.maxQueuedSpans());
-    this.spansSent = stats.counter(PREFIX + "spans_sent");
-    this.spansDropped = stats.counter(PREFIX + "spans_dropped");
-    this.timerFlushed = stats.counter(PREFIX + "timer_flushed");
-    String reports = PREFIX + client.reportsStatStem();
-    this.reportsSent = stats.counter(reports + "_sent");
-    this.reportsSuccess = stats.counter(reports + "_success");
-    this.reportsFailed = stats.counter(reports + "_failed");
+    this.queue = new ArrayBlockingQueue<>(maxQueuedSpans);
+    this.spansSent = stats.counter(prefix + "spans_sent");
+    this.spansDropped = stats.counter(prefix + "spans_dropped");
+    this.timerFlushed = stats.counter(prefix + "timer_flushed");
     armTimer();
   }
 
@@ -137,7 +195,7 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
       spansDropped.inc();
       return;
     }
-    if (queue.size() >= settings.minFlushSpans()) {
+    if (queue.size() >= settings.get().minFlushSpans()) {
       requestFlush();
     }
   }
@@ -154,7 +212,7 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
 
   private synchronized void armTimer() {
     if (!closed) {
-      timer = scheduler.schedule(settings.flushInterval(), this::onTimer);
+      timer = scheduler.schedule(settings.get().flushInterval(), this::onTimer);
     }
   }
 
@@ -164,7 +222,7 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
     armTimer();
   }
 
-  /** Sends everything queued now as one export request. Runs on the export executor. */
+  /** Sends everything queued now as one batch. Runs on the export executor. */
   void flush() {
     List<SpanData> batch = new ArrayList<>(queue.size());
     queue.drainTo(batch);
@@ -172,31 +230,7 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
       return;
     }
     spansSent.add(batch.size());
-    reportsSent.inc();
-    OtlpTraceService.ExportRequest request =
-        new OtlpTraceService.ExportRequest(List.of(OtlpSpans.toResourceSpans(serviceName, batch)));
-    try {
-      client
-          .export(request)
-          .whenComplete(
-              (response, failure) -> {
-                if (failure == null) {
-                  reportsSuccess.inc();
-                  if (response.rejectedSpans() > 0) {
-                    log.debug(
-                        "OTLP collector rejected {} spans: {}",
-                        response.rejectedSpans(),
-                        response.errorMessage());
-                  }
-                } else {
-                  reportsFailed.inc();
-                  log.debug("OTLP trace export failed: {}", failure.toString());
-                }
-              });
-    } catch (RuntimeException e) {
-      reportsFailed.inc();
-      log.debug("OTLP trace export failed: {}", e.toString());
-    }
+    sender.send(batch);
   }
 
   /** Stops the timer, exports what is queued, and closes the client. */
@@ -209,7 +243,7 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
     exportExecutor.execute(
         () -> {
           flush();
-          client.close();
+          sender.close();
         });
     afterClose.run();
   }

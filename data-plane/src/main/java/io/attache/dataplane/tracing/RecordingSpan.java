@@ -19,6 +19,7 @@ final class RecordingSpan {
   final String traceState;
   final boolean sampled;
   final SpanKind kind;
+  private final Propagation propagation;
   private final long startEpochNanos;
   private final Map<String, String> attributes = new LinkedHashMap<>();
   private String name;
@@ -32,6 +33,7 @@ final class RecordingSpan {
       boolean sampled,
       String name,
       SpanKind kind,
+      Propagation propagation,
       long startEpochNanos) {
     this.traceId = traceId;
     this.spanId = spanId;
@@ -40,6 +42,7 @@ final class RecordingSpan {
     this.sampled = sampled;
     this.name = name;
     this.kind = kind;
+    this.propagation = propagation;
     this.startEpochNanos = startEpochNanos;
   }
 
@@ -59,12 +62,7 @@ final class RecordingSpan {
   }
 
   void injectInto(HttpHeaders headers) {
-    headers.set(TraceParent.HEADER, TraceParent.format(traceId, spanId, sampled));
-    if (traceState.isEmpty()) {
-      headers.remove(TraceState.HEADER);
-    } else {
-      headers.set(TraceState.HEADER, traceState);
-    }
+    propagation.inject(this, headers);
   }
 
   /** Ends the span once; returns it for export only when sampled. */

@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A connection manager's tracer: decides sampling, continues an incoming W3C trace or starts one,
- * and builds spans with Envoy's standard tags. An invalid incoming {@code traceparent} starts a new
- * trace and is never forwarded (Envoy instead leaves the header alone and traces nothing). Shared
- * by all the listener's event loops; holds no per-request state and never blocks. {@link #DISABLED}
- * is the tracer of a connection manager without {@code tracing}.
+ * A connection manager's tracer: decides sampling, continues an incoming trace or starts one (W3C
+ * Trace Context for the OpenTelemetry provider, B3 for Zipkin: {@link Propagation}), and builds
+ * spans with Envoy's standard tags. Shared by all the listener's event loops; holds no per-request
+ * state and never blocks. {@link #DISABLED} is the tracer of a connection manager without {@code
+ * tracing}.
  */
 public final class Tracer {
   public static final Tracer DISABLED = new Tracer();
@@ -29,6 +29,7 @@ public final class Tracer {
   private final RandomSource random;
   private final Clock clock;
   private final ActiveStreams streams;
+  private final Propagation propagation;
 
   private Tracer() {
     this(null, LocalInfo.UNKNOWN, SpanSink.DISCARD, RandomSource.SYSTEM, Clock.systemUTC());
@@ -56,6 +57,16 @@ public final class Tracer {
     this.random = random;
     this.clock = clock;
     this.streams = streams;
+    this.propagation =
+        config == null
+            ? new W3cPropagation(random)
+            : config
+                .zipkin()
+                .<Propagation>map(
+                    zipkin ->
+                        new B3Propagation(
+                            random, zipkin.traceId128Bit(), zipkin.sharedSpanContext()))
+                .orElseGet(() -> new W3cPropagation(random));
   }
 
   /**
@@ -79,7 +90,7 @@ public final class Tracer {
       SpanSink sink,
       RandomSource random,
       Clock clock) {
-    if (config.isEmpty() || config.get().exporter().isEmpty()) {
+    if (config.isEmpty() || !config.get().hasProvider()) {
       return DISABLED;
     }
     return new Tracer(config.get(), localInfo, sink, random, clock);
@@ -114,26 +125,22 @@ public final class Tracer {
     }
     HttpHeaders headers = request.headers();
     TraceReason reason = config.sampling().decide(headers, random);
-    Optional<TraceParent> incoming = TraceParent.parse(headers.get(TraceParent.HEADER));
-    String traceState = "";
-    if (incoming.isPresent()) {
-      traceState = TraceState.parse(headers.getAll(TraceState.HEADER)).orElse("");
-    } else {
-      headers.remove(TraceParent.HEADER);
-      headers.remove(TraceState.HEADER);
+    SpanKind kind = config.downstreamSpanKind();
+    Optional<Propagation.SpanIdentity> identity = propagation.downstream(headers, reason, kind);
+    if (identity.isEmpty()) {
+      return RequestSpan.NOOP;
     }
-    String traceId = incoming.map(TraceParent::traceId).orElseGet(this::newTraceId);
-    String parentId = incoming.map(TraceParent::parentId).orElse("");
-    boolean sampled = reason.traced() && incoming.map(TraceParent::sampled).orElse(true);
+    Propagation.SpanIdentity ids = identity.get();
     RecordingSpan span =
         new RecordingSpan(
-            traceId,
-            newSpanId(),
-            parentId,
-            traceState,
-            sampled,
+            ids.traceId(),
+            ids.spanId(),
+            ids.parentSpanId(),
+            ids.traceState(),
+            ids.sampled(),
             defaultOperationName(headers),
-            config.downstreamSpanKind(),
+            kind,
+            propagation,
             RecordingSpan.epochNanos(clock));
     span.setTag(Tags.NODE_ID, localInfo.nodeId());
     span.setTag(Tags.ZONE, localInfo.zone());
@@ -246,27 +253,6 @@ public final class Tracer {
     };
   }
 
-  private String newTraceId() {
-    String id;
-    do {
-      id = hex16(random.nextLong()) + hex16(random.nextLong());
-    } while (TraceParent.isAllZeros(id));
-    return id;
-  }
-
-  private String newSpanId() {
-    String id;
-    do {
-      id = hex16(random.nextLong());
-    } while (TraceParent.isAllZeros(id));
-    return id;
-  }
-
-  private static String hex16(long value) {
-    String hex = Long.toHexString(value);
-    return "0".repeat(16 - hex.length()) + hex;
-  }
-
   private static String formatAddress(InetSocketAddress address) {
     String host =
         address.getAddress() != null
@@ -320,12 +306,13 @@ public final class Tracer {
       RecordingSpan child =
           new RecordingSpan(
               span.traceId,
-              newSpanId(),
+              propagation.newSpanId(),
               span.spanId,
               span.traceState,
               span.sampled,
               "router " + clusterName + " egress",
               SpanKind.CLIENT,
+              propagation,
               RecordingSpan.epochNanos(clock));
       if (attempt > 1) {
         child.setTag(Tags.RETRY_COUNT, Integer.toString(attempt - 1));

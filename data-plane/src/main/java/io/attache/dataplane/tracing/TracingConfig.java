@@ -11,8 +11,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * A connection manager's {@code tracing} block, parsed once: sampling, {@code max_path_tag_length},
- * {@code custom_tags}, {@code spawn_upstream_span} and the OpenTelemetry provider. No provider
- * means no tracing at all (Envoy's null tracer). Immutable.
+ * {@code custom_tags}, {@code spawn_upstream_span} and the provider: OpenTelemetry ({@code
+ * exporter}) or Zipkin ({@code zipkin}), never both. No provider means no tracing at all (Envoy's
+ * null tracer). Immutable.
+ *
+ * @param spawnUpstreamSpan {@code spawn_upstream_span}, or Zipkin's {@code split_spans_for_request}
  */
 public record TracingConfig(
     OperationName operationName,
@@ -20,7 +23,8 @@ public record TracingConfig(
     int maxPathTagLength,
     List<CustomTag> customTags,
     boolean spawnUpstreamSpan,
-    Optional<OtlpExporterConfig> exporter) {
+    Optional<OtlpExporterConfig> exporter,
+    Optional<ZipkinTracerConfig> zipkin) {
   public static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
 
   public static TracingConfig from(
@@ -71,40 +75,59 @@ public record TracingConfig(
       tags.add(tag);
     }
     Optional<OtlpExporterConfig> exporter = Optional.empty();
+    Optional<ZipkinTracerConfig> zipkin = Optional.empty();
     if (proto.hasProvider()) {
       String providerPath = fieldPath + ".provider";
       String name = proto.getProvider().getName();
       if (!proto.getProvider().hasTypedConfig()) {
         throw new ConfigException(
             providerPath + ".typed_config",
-            "the " + OtlpExporterConfig.PROVIDER_NAME + " provider needs an OpenTelemetryConfig");
+            "the "
+                + name
+                + " provider needs its typed_config (an OpenTelemetryConfig or a ZipkinConfig)");
       }
-      if (!proto.getProvider().getTypedConfig().getTypeUrl().equals(OtlpExporterConfig.TYPE_URL)) {
+      String typeUrl = proto.getProvider().getTypedConfig().getTypeUrl();
+      if (typeUrl.equals(OtlpExporterConfig.TYPE_URL)) {
+        exporter =
+            Optional.of(
+                OtlpExporterConfig.from(
+                    proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
+      } else if (typeUrl.equals(ZipkinTracerConfig.TYPE_URL)) {
+        zipkin =
+            Optional.of(
+                ZipkinTracerConfig.from(
+                    proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
+      } else {
         throw new ConfigException(
             providerPath,
             "tracing provider "
                 + name
                 + " is not supported; only "
                 + OtlpExporterConfig.PROVIDER_NAME
-                + " is");
+                + " and "
+                + ZipkinTracerConfig.PROVIDER_NAME
+                + " are");
       }
-      exporter =
-          Optional.of(
-              OtlpExporterConfig.from(
-                  proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
     }
     return new TracingConfig(
         operationName,
         sampling,
         maxPath,
         List.copyOf(tags),
-        proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue(),
-        exporter);
+        (proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue())
+            || zipkin.map(ZipkinTracerConfig::splitSpansForRequest).orElse(false),
+        exporter,
+        zipkin);
+  }
+
+  /** Whether a provider is configured (else the connection manager traces nothing). */
+  public boolean hasProvider() {
+    return exporter.isPresent() || zipkin.isPresent();
   }
 
   /**
-   * The downstream span's kind, as Envoy's OpenTelemetry driver picks it: SERVER when upstream
-   * spans are spawned (the proxy is its own hop), else by traffic direction.
+   * The downstream span's kind, as Envoy's OpenTelemetry and Zipkin drivers pick it: SERVER when
+   * upstream spans are spawned (the proxy is its own hop), else by traffic direction.
    */
   SpanKind downstreamSpanKind() {
     if (spawnUpstreamSpan) {

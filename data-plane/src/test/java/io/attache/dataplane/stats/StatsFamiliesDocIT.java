@@ -64,6 +64,9 @@ class StatsFamiliesDocIT {
           "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
               + "grpc_reports_failed,http_reports_success,http_reports_failed}",
           "io/attache/dataplane/tracing/OtlpExportIT.java",
+          "tracing.zipkin.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
+              + "reports_failed,reports_skipped_no_cluster}",
+          "io/attache/dataplane/tracing/ZipkinReportIT.java",
           "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
           "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java");
 

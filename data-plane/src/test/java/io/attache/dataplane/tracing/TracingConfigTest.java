@@ -173,13 +173,24 @@ class TracingConfigTest {
 
   @Test
   void rejectsOtherProvidersAndUnsupportedOpenTelemetryFields() {
-    HttpConnectionManager.Tracing.Builder zipkin =
+    HttpConnectionManager.Tracing.Builder datadog =
+        HttpConnectionManager.Tracing.newBuilder()
+            .setProvider(
+                io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                    .setName("envoy.tracers.datadog")
+                    .setTypedConfig(
+                        Any.pack(
+                            io.envoyproxy.envoy.config.trace.v3.DatadogConfig
+                                .getDefaultInstance())));
+    assertThat(rejection(datadog).fieldPath()).isEqualTo("hcm.tracing.provider");
+    HttpConnectionManager.Tracing.Builder zipkinWithoutCollector =
         HttpConnectionManager.Tracing.newBuilder()
             .setProvider(
                 io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
                     .setName("envoy.tracers.zipkin")
                     .setTypedConfig(Any.pack(ZipkinConfig.getDefaultInstance())));
-    assertThat(rejection(zipkin).fieldPath()).isEqualTo("hcm.tracing.provider");
+    assertThat(rejection(zipkinWithoutCollector).fieldPath())
+        .isEqualTo("hcm.tracing.provider.typed_config.collector_cluster");
 
     assertThat(
             rejection(

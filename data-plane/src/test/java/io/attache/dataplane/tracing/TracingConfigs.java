@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -33,6 +34,25 @@ final class TracingConfigs {
             io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
                 .setName(OtlpExporterConfig.PROVIDER_NAME)
                 .setTypedConfig(Any.pack(otel("otel-collector"))));
+  }
+
+  /** An HCM tracing block with the Zipkin provider reporting JSON v2 to {@code cluster}. */
+  static HttpConnectionManager.Tracing.Builder zipkinTracing(
+      String cluster, java.util.function.UnaryOperator<ZipkinConfig.Builder> customise) {
+    return HttpConnectionManager.Tracing.newBuilder()
+        .setProvider(
+            io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                .setName(ZipkinTracerConfig.PROVIDER_NAME)
+                .setTypedConfig(
+                    Any.pack(
+                        customise
+                            .apply(
+                                ZipkinConfig.newBuilder()
+                                    .setCollectorCluster(cluster)
+                                    .setCollectorEndpoint("/api/v2/spans")
+                                    .setCollectorEndpointVersion(
+                                        ZipkinConfig.CollectorEndpointVersion.HTTP_JSON))
+                            .build())));
   }
 
   static Percent percent(double value) {

@@ -113,6 +113,9 @@ public final class AuthorizationTranslator {
       }
       fields.add(values);
     }
+    if (from.getTokenPrincipalsCount() > 0) {
+      fields.add(map(from.getTokenPrincipalsList(), p -> byTokenSubject(principal(p))));
+    }
     if (fields.isEmpty()) {
       return List.of(Principal.newBuilder().setAny(true).build());
     }
@@ -256,6 +259,23 @@ public final class AuthorizationTranslator {
   private static Principal byName(StringMatcher name) {
     return Principal.newBuilder()
         .setAuthenticated(Principal.Authenticated.newBuilder().setPrincipalName(name))
+        .build();
+  }
+
+  /**
+   * The "sub" of the identity token the inbound jwt_authn verified (its payload_in_metadata); a
+   * request without a verified token has no such metadata and matches no subject.
+   */
+  private static Principal byTokenSubject(StringMatcher subject) {
+    return Principal.newBuilder()
+        .setMetadata(
+            MetadataMatcher.newBuilder()
+                .setFilter(IdentityTokenTranslator.JWT_AUTHN_METADATA_NAMESPACE)
+                .addPath(
+                    MetadataMatcher.PathSegment.newBuilder()
+                        .setKey(IdentityTokenTranslator.PAYLOAD_METADATA_KEY))
+                .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("sub"))
+                .setValue(ValueMatcher.newBuilder().setStringMatch(subject)))
         .build();
   }
 

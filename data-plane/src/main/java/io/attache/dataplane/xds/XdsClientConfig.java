@@ -133,10 +133,13 @@ public record XdsClientConfig(
                   join(adsPath, "api_type"),
                   ads.getApiType() + " is not supported for ADS; use GRPC or DELTA_GRPC");
         };
-    if (ads.getTransportApiVersion() != ApiVersion.V3) {
+    // Envoy 1.40 accepts AUTO (the default, what a bootstrap that leaves the field out says) and
+    // V3 and speaks v3 for both; it refuses V2, whose protocol it no longer has.
+    if (ads.getTransportApiVersion() == ApiVersion.V2) {
       throw new ConfigException(
           join(adsPath, "transport_api_version"),
-          "must be V3 (V2 and AUTO xDS transport versions are not supported)");
+          "V2 is not supported (the v2 xDS transport is gone, as in Envoy); use V3 or leave it"
+              + " unset");
     }
     if (ads.getGrpcServicesCount() != 1) {
       throw new ConfigException(

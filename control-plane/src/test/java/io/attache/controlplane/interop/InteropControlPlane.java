@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.attache.controlplane.ControlPlane;
 import io.attache.controlplane.ControlPlaneConfig;
 import io.attache.controlplane.testing.RestClient;
+import io.attache.controlplane.xds.Scheduler;
 import io.attache.controlplane.xds.SystemScheduler;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * The real control plane, started in-process on ephemeral ports with its own data directory, and
@@ -32,6 +34,16 @@ public final class InteropControlPlane implements AutoCloseable {
   private InteropControlPlane(
       String host, int xdsPort, Path dataDir, ControlPlaneConfig.Security security)
       throws IOException {
+    this(host, xdsPort, dataDir, security, UnaryOperator.identity());
+  }
+
+  private InteropControlPlane(
+      String host,
+      int xdsPort,
+      Path dataDir,
+      ControlPlaneConfig.Security security,
+      UnaryOperator<Scheduler> aroundScheduler)
+      throws IOException {
     this.controlPlane =
         ControlPlane.start(
             new ControlPlaneConfig(
@@ -43,7 +55,7 @@ public final class InteropControlPlane implements AutoCloseable {
                     Duration.ofMillis(20),
                     Duration.ofMillis(200))
                 .withSecurity(security),
-            scheduler,
+            aroundScheduler.apply(scheduler),
             Clock.systemUTC());
     this.rest = new RestClient(controlPlane.httpPort());
   }
@@ -70,6 +82,16 @@ public final class InteropControlPlane implements AutoCloseable {
             workloadCertTtl,
             defaults.xdsTls(),
             defaults.xdsServerNames()));
+  }
+
+  /**
+   * As {@link #start(Path)}, with the control plane's timers going through {@code aroundScheduler}
+   * (given the real scheduler), so a test can hold and fire some of them (a key rotation).
+   */
+  static InteropControlPlane startWithScheduler(
+      Path dataDir, UnaryOperator<Scheduler> aroundScheduler) throws IOException {
+    return new InteropControlPlane(
+        "127.0.0.1", 0, dataDir, ControlPlaneConfig.Security.DEFAULT, aroundScheduler);
   }
 
   /**

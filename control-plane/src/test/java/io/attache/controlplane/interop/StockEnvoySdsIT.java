@@ -9,6 +9,7 @@ import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
 import io.attache.testing.envoy.Envoy;
+import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
 import io.envoyproxy.controlplane.cache.Resources;
 import java.io.IOException;
@@ -67,6 +68,7 @@ class StockEnvoySdsIT {
         "/",
         exchange -> {
           String xfcc = exchange.getRequestHeaders().getFirst("x-forwarded-client-cert");
+          String caller = exchange.getRequestHeaders().getFirst("x-attache-caller");
           paymentsSaw.add(
               exchange.getRequestMethod()
                   + " "
@@ -74,7 +76,8 @@ class StockEnvoySdsIT {
                   + " | "
                   + xfcc);
           exchange.getRequestBody().readAllBytes();
-          byte[] body = ("xfcc: " + xfcc).getBytes(StandardCharsets.UTF_8);
+          // The verified caller first: xfccOf reads from "xfcc: " to the end.
+          byte[] body = ("caller: " + caller + "\nxfcc: " + xfcc).getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, body.length);
           exchange.getResponseBody().write(body);
           exchange.close();
@@ -136,6 +139,36 @@ class StockEnvoySdsIT {
         .contains("URI=" + ORDERS);
   }
 
+  @Test
+  void anEnvoyCalleeVerifiesTheAttacheCallersIdentityTokenAgainstTheControlPlanesJwks()
+      throws Exception {
+    controlPlane.put(
+        "/api/v1/defaults",
+        "{\"mtls\": {\"mode\": \"STRICT\"}, \"identity_token\": {\"enabled\": true}}");
+    RunningEnvoy payments =
+        startEnvoy("payments-1", "payments", freePort(), paymentsInboundMetadata());
+    int ordersOutbound = freePort();
+    attacheSidecar("orders-1", "orders", ordersOutbound);
+    int batchOutbound = freePort();
+    startEnvoy("batch-1", "batch", batchOutbound, "");
+
+    awaitEveryTypeAcked("payments-1");
+    awaitEveryTypeAcked("batch-1");
+    String response = awaitThrough(ordersOutbound);
+
+    assertThat(response).startsWith("HTTP/1.1 200");
+    assertThat(response)
+        .as("Envoy's jwt_authn fetched the JWKS through the generated cluster and verified it")
+        .contains("caller: " + ORDERS + "\n");
+    assertThat(counter(payments, "http.inbound.jwt_authn.allowed")).isPositive();
+    assertThat(counter(payments, "http.inbound.jwt_authn.denied")).isZero();
+    String fromEnvoy = awaitThrough(batchOutbound);
+    assertThat(fromEnvoy)
+        .as("an Envoy caller mints nothing: let through, no verified caller, mTLS still names it")
+        .contains("caller: null\n")
+        .contains("URI=spiffe://attache.local/ns/default/sa/batch");
+  }
+
   // --- helpers ---
 
   private String paymentsInboundMetadata() {
@@ -151,7 +184,8 @@ class StockEnvoySdsIT {
    * A stock Envoy sidecar for {@code service}, proving the identity {@code default/<service>} with
    * a token issued for it.
    */
-  private void startEnvoy(String nodeId, String service, int outboundPort, String inboundMetadata)
+  private RunningEnvoy startEnvoy(
+      String nodeId, String service, int outboundPort, String inboundMetadata)
       throws IOException, InterruptedException {
     String token = controlPlane.issueBootstrapToken("default", service);
     String bootstrap =
@@ -197,7 +231,20 @@ class StockEnvoySdsIT {
                 inboundMetadata.stripTrailing(),
                 token,
                 controlPlane.xdsPort());
-    envoy.start(nodeId, bootstrap, dir.resolve("envoy"));
+    return envoy.start(nodeId, bootstrap, dir.resolve("envoy"));
+  }
+
+  /** One counter from Envoy's admin /stats (0 while Envoy has not created it). */
+  private static long counter(RunningEnvoy envoy, String name)
+      throws IOException, InterruptedException {
+    String line = "\n" + envoy.admin("/stats?filter=%5E" + name.replace(".", "%5C.") + "%24");
+    int at = line.indexOf("\n" + name + ": ");
+    if (at < 0) {
+      return 0;
+    }
+    String rest = line.substring(at + name.length() + 3);
+    int end = rest.indexOf('\n');
+    return Long.parseLong((end < 0 ? rest : rest.substring(0, end)).strip());
   }
 
   /** The in-process Attaché sidecar, as {@link MutualTlsMeshIT} starts them. */

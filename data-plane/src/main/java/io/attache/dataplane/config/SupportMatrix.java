@@ -434,6 +434,8 @@ public final class SupportMatrix {
     headerToMetadataMessages(b);
     setMetadataMessages(b);
     compressorMessages(b);
+    decompressorMessages(b);
+    csrfMessages(b);
     healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -745,6 +747,56 @@ public final class SupportMatrix {
                 + " is gzip either way");
   }
 
+  /** {@code envoy.filters.http.decompressor}: docs/data-plane.md, "Decompression". */
+  private static void decompressorMessages(FieldSupport.Builder b) {
+    // The compressor's and decompressor's CommonDirectionConfig.enabled.
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeFeatureFlag.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .getDescriptor())
+        .honouredNote(
+            "decompressor_library",
+            "envoy.compression.gzip.decompressor only; brotli and zstd are refused (no maintained"
+                + " pure-Java decoder)")
+        .honoured("request_direction_config", "response_direction_config");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .CommonDirectionConfig.getDescriptor())
+        .honouredNote("enabled", "default_value, and runtime_key read per message")
+        .honoured("ignore_no_transform_header");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .RequestDirectionConfig.getDescriptor())
+        .honoured("common_config")
+        .honouredNote(
+            "advertise_accept_encoding",
+            "default true: gzip appended to accept-encoding once, any q-value of it dropped");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
+                .ResponseDirectionConfig.getDescriptor())
+        .honoured("common_config");
+    b.message(io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor())
+        .honouredNote("chunk_size", "the output buffer size")
+        .honouredNote(
+            "max_inflate_ratio",
+            "default 100, per chunk as Envoy; beyond it zlib_data_error and no more output")
+        .ignored(
+            "window_bits",
+            "validated (9-15); Inflater always keeps a 15-bit window, so it also inflates streams"
+                + " a smaller window would refuse");
+  }
+
+  /** {@code envoy.filters.http.csrf}: docs/data-plane.md, "CSRF". */
+  private static void csrfMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor())
+        .honouredNote(
+            "filter_enabled", "default_value, and runtime_key read per request; drawn per request")
+        .honouredNote("shadow_enabled", "counted, never enforced; drawn per request")
+        .honouredNote("additional_origins", "matched against the source origin's host and port");
+  }
+
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
   private static void healthCheckMessages(FieldSupport.Builder b) {
     b.message(
@@ -1026,16 +1078,29 @@ public final class SupportMatrix {
   private static void rbacMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
         .honouredNote("rules", "no rules: the filter enforces nothing")
-        .honouredNote("shadow_rules", "evaluated and counted (shadow_allowed/shadow_denied) only")
+        .honouredNote(
+            "shadow_rules",
+            "evaluated and counted (shadow_allowed/shadow_denied) only; the result and the matched"
+                + " policy go to dynamic metadata envoy.filters.http.rbac"
+                + " ([shadow_rules_stat_prefix]shadow_engine_result, shadow_effective_policy_id)")
         .honoured("rules_stat_prefix", "shadow_rules_stat_prefix")
-        .rejected("matcher", "matcher trees are not implemented; use rules")
-        .rejected("shadow_matcher", "matcher trees are not implemented; use shadow_rules")
+        .honouredNote(
+            "matcher",
+            "a unified matcher on HttpRequestHeaderMatchInput whose actions are"
+                + " config.rbac.v3.Action; takes the place of rules; the matched action's name is"
+                + " the policy in response code details; no match denies, as in Envoy")
+        .honouredNote(
+            "shadow_matcher",
+            "as matcher, in place of shadow_rules: counted and written to dynamic metadata only")
         .rejected("track_per_rule_stats", "per-policy stats are not emitted");
     b.message(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
         .rejected(
             "rbac",
             "the RBAC filter runs before routing and takes no per-route config; refused, not"
                 + " ignored");
+    b.message(io.envoyproxy.envoy.config.rbac.v3.Action.getDescriptor())
+        .honouredNote("name", "the policy name reported for the match")
+        .honouredNote("action", "ALLOW and LOG allow, DENY denies");
     b.message(io.envoyproxy.envoy.config.rbac.v3.RBAC.getDescriptor())
         .honouredNote("action", "ALLOW, DENY, LOG (LOG allows and logs the matched policy)")
         .honouredNote("policies", "tried in name order; the first match is the one reported")
@@ -1259,8 +1324,8 @@ public final class SupportMatrix {
         .honoured("default_value")
         .honouredNote(
             "runtime_key",
-            "looked up in layered_runtime by route match runtime_fraction and request mirror"
-                + " policies; local_ratelimit's"
+            "looked up in layered_runtime by route match runtime_fraction, request mirror"
+                + " policies and csrf's filter_enabled and shadow_enabled; local_ratelimit's"
                 + " filter_enabled and filter_enforced apply default_value only (their key is not"
                 + " looked up)");
     b.message(io.envoyproxy.envoy.type.v3.Int64Range.getDescriptor()).honoured("start", "end");

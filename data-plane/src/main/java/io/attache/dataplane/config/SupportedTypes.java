@@ -71,6 +71,9 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
+          "envoy.extensions.filters.http.decompressor.v3.Decompressor",
+          "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
+          "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
@@ -78,7 +81,8 @@ public final class SupportedTypes {
           "envoy.extensions.common.matching.v3.ExtensionWithMatcher",
           "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
           "envoy.extensions.filters.http.composite.v3.Composite",
-          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction");
+          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
+          "envoy.config.rbac.v3.Action");
 
   private SupportedTypes() {}
 
@@ -187,6 +191,12 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.decompressor.v3.Decompressor" ->
+          io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor.getDescriptor();
+      case "envoy.extensions.compression.gzip.decompressor.v3.Gzip" ->
+          io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
+          io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
@@ -209,6 +219,8 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction" ->
           io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
               .getDescriptor();
+      case "envoy.config.rbac.v3.Action" ->
+          io.envoyproxy.envoy.config.rbac.v3.Action.getDescriptor();
       default -> null;
     };
   }

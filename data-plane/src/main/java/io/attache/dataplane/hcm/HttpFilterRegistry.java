@@ -7,6 +7,8 @@ import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
+import io.attache.dataplane.filter.csrf.CsrfFilterType;
+import io.attache.dataplane.filter.decompressor.DecompressorFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
@@ -49,6 +51,8 @@ public final class HttpFilterRegistry {
               HeaderToMetadataFilterType.INSTANCE,
               SetMetadataFilterType.INSTANCE,
               CompressorFilterType.INSTANCE,
+              DecompressorFilterType.INSTANCE,
+              CsrfFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,
               new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),

@@ -125,6 +125,91 @@ public final class UnifiedMatcher<A> {
     }
   }
 
+  /**
+   * Refuses a matcher that reads an input not in {@code allowedTypeUrls} (Envoy's data input
+   * allowlist of a matcher's user, e.g. RBAC's request-only inputs); the error names the input's
+   * {@code path} and says {@code who} cannot match on it.
+   */
+  public static void requireInputs(
+      Matcher proto, java.util.Set<String> allowedTypeUrls, String who, String path)
+      throws ConfigException {
+    if (proto.hasOnNoMatch()) {
+      requireInputs(proto.getOnNoMatch(), allowedTypeUrls, who, path + ".on_no_match");
+    }
+    switch (proto.getMatcherTypeCase()) {
+      case MATCHER_LIST -> {
+        for (int i = 0; i < proto.getMatcherList().getMatchersCount(); i++) {
+          Matcher.MatcherList.FieldMatcher field = proto.getMatcherList().getMatchers(i);
+          String fp = path + ".matcher_list.matchers[" + i + "]";
+          requireInputs(field.getPredicate(), allowedTypeUrls, who, fp + ".predicate");
+          requireInputs(field.getOnMatch(), allowedTypeUrls, who, fp + ".on_match");
+        }
+      }
+      case MATCHER_TREE -> {
+        String tp = path + ".matcher_tree";
+        requireInput(proto.getMatcherTree().getInput(), allowedTypeUrls, who, tp + ".input");
+        Map<String, Matcher.OnMatch> map =
+            proto.getMatcherTree().hasExactMatchMap()
+                ? proto.getMatcherTree().getExactMatchMap().getMapMap()
+                : proto.getMatcherTree().getPrefixMatchMap().getMapMap();
+        for (Map.Entry<String, Matcher.OnMatch> e : map.entrySet()) {
+          requireInputs(e.getValue(), allowedTypeUrls, who, tp + ".map[\"" + e.getKey() + "\"]");
+        }
+      }
+      case MATCHERTYPE_NOT_SET -> {}
+    }
+  }
+
+  private static void requireInputs(
+      Matcher.OnMatch proto, java.util.Set<String> allowed, String who, String path)
+      throws ConfigException {
+    if (proto.hasMatcher()) {
+      requireInputs(proto.getMatcher(), allowed, who, path + ".matcher");
+    }
+  }
+
+  private static void requireInputs(
+      Predicate proto, java.util.Set<String> allowed, String who, String path)
+      throws ConfigException {
+    switch (proto.getMatchTypeCase()) {
+      case SINGLE_PREDICATE ->
+          requireInput(
+              proto.getSinglePredicate().getInput(),
+              allowed,
+              who,
+              path + ".single_predicate.input");
+      case OR_MATCHER -> {
+        for (int i = 0; i < proto.getOrMatcher().getPredicateCount(); i++) {
+          requireInputs(
+              proto.getOrMatcher().getPredicate(i),
+              allowed,
+              who,
+              path + ".or_matcher.predicate[" + i + "]");
+        }
+      }
+      case AND_MATCHER -> {
+        for (int i = 0; i < proto.getAndMatcher().getPredicateCount(); i++) {
+          requireInputs(
+              proto.getAndMatcher().getPredicate(i),
+              allowed,
+              who,
+              path + ".and_matcher.predicate[" + i + "]");
+        }
+      }
+      case NOT_MATCHER -> requireInputs(proto.getNotMatcher(), allowed, who, path + ".not_matcher");
+      case MATCHTYPE_NOT_SET -> {}
+    }
+  }
+
+  private static void requireInput(
+      TypedExtensionConfig input, java.util.Set<String> allowed, String who, String path)
+      throws ConfigException {
+    String typeUrl = input.getTypedConfig().getTypeUrl();
+    if (!typeUrl.isEmpty() && !allowed.contains(typeUrl)) {
+      throw new ConfigException(path + ".typed_config", who + " cannot match on '" + typeUrl + "'");
+    }
+  }
+
   private static <A> OnMatch<A> onMatch(Matcher.OnMatch proto, ActionParser<A> actions, String path)
       throws ConfigException {
     return switch (proto.getOnMatchCase()) {

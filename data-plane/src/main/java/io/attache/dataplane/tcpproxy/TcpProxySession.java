@@ -226,11 +226,7 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
           config.statPrefix(),
           host.describe(),
           f.cause() == null ? "cancelled" : f.cause().toString());
-      if (attempts < config.maxConnectAttempts()) {
-        connect();
-        return;
-      }
-      closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+      retryOrGiveUp();
       return;
     }
     Channel connected = f.channel();
@@ -257,6 +253,7 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
   private void openTunnel(Channel connected, TunnelingConfig tunneling) {
     tunnelling = connected;
     tcp.stats().upstreamRqTotal().inc();
+    tcp.stats().upstreamRqPendingTotal().inc(); // Envoy's pool queues it while connecting
     touch(); // a silent upstream is bounded by the idle timeout
     TunnelRequest request =
         tunneling.request(
@@ -269,7 +266,6 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
           @Override
           public void established(Channel tunnel, int status) {
             tunnelling = null;
-            tcp.stats().chargeResponse(status, false);
             if (finished) {
               connected.close();
               return;
@@ -279,23 +275,18 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
 
           @Override
           public void refused(int status, String why) {
+            // As Envoy's tcp_proxy: no response-code stats (the router charges those), and a
+            // refusal is not a connect failure, though it uses up a connect attempt.
             tunnelling = null;
-            tcp.stats().chargeResponse(status, false);
             log.debug(
                 "tcp_proxy {}: tunnel through {} refused: {}",
                 config.statPrefix(),
                 host.describe(),
                 why);
             connected.close();
-            if (finished) {
-              return;
+            if (!finished) {
+              retryOrGiveUp();
             }
-            tcp.stats().upstreamCxConnectFail().inc();
-            if (attempts < config.maxConnectAttempts()) {
-              connect();
-              return;
-            }
-            closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
           }
         };
     if (tcp.http2()) {
@@ -320,6 +311,19 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
     touch();
     upstream.read();
     readDownstream();
+  }
+
+  /**
+   * After a failed connect (or a refused tunnel): another host while {@code max_connect_attempts}
+   * allows, else the client's connection closes ({@code upstream_cx_connect_attempts_exceeded}).
+   */
+  private void retryOrGiveUp() {
+    if (attempts < config.maxConnectAttempts()) {
+      connect();
+      return;
+    }
+    tcp.stats().upstreamCxConnectAttemptsExceeded().inc();
+    closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
   }
 
   /** Asks for the next downstream chunk; never after its end (epoll refuses a read then). */

@@ -19,6 +19,7 @@ public final class ClusterStats {
   private final Gauge upstreamCxActive;
   private final Counter upstreamCxConnectFail;
   private final Counter upstreamCxConnectTimeout;
+  private final Counter upstreamCxConnectAttemptsExceeded;
   private final Counter upstreamCxDestroy;
   private final Counter upstreamCxDestroyLocal;
   private final Counter upstreamCxDestroyRemote;
@@ -63,6 +64,7 @@ public final class ClusterStats {
     upstreamCxActive = gauge("upstream_cx_active");
     upstreamCxConnectFail = counter("upstream_cx_connect_fail");
     upstreamCxConnectTimeout = counter("upstream_cx_connect_timeout");
+    upstreamCxConnectAttemptsExceeded = counter("upstream_cx_connect_attempts_exceeded");
     upstreamCxDestroy = counter("upstream_cx_destroy");
     upstreamCxDestroyLocal = counter("upstream_cx_destroy_local");
     upstreamCxDestroyRemote = counter("upstream_cx_destroy_remote");
@@ -228,6 +230,11 @@ public final class ClusterStats {
 
   public Counter upstreamCxConnectTimeout() {
     return upstreamCxConnectTimeout;
+  }
+
+  /** tcp_proxy gave up on a connection after {@code max_connect_attempts} failed connects. */
+  public Counter upstreamCxConnectAttemptsExceeded() {
+    return upstreamCxConnectAttemptsExceeded;
   }
 
   public Counter upstreamCxDestroy() {

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/data-plane.md's table of stat families is what the proxy emits: a proxy with two HTTP
- * listeners (health_check, cors, rbac with shadow rules, buffer, compressor, fault and
- * local_ratelimit; a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
+ * listeners (health_check, cors, rbac with shadow rules, buffer, compressor, decompressor, fault
+ * and local_ratelimit; a retry, a 5xx, a TLS upstream) and a tcp_proxy listener is driven through
  * traffic, then every stat name it holds must match a row of the same type, and every row must be
  * matched by some name or be listed in {@link #REACHED_ELSEWHERE} with the test that reaches it.
  */
@@ -63,7 +63,9 @@ class StatsFamiliesDocIT {
           "io/attache/dataplane/xds/AdsClientTest.java",
           "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
               + "grpc_reports_failed,http_reports_success,http_reports_failed}",
-          "io/attache/dataplane/tracing/OtlpExportIT.java");
+          "io/attache/dataplane/tracing/OtlpExportIT.java",
+          "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
+          "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java");
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));
@@ -300,6 +302,17 @@ class StatsFamiliesDocIT {
                         name: gzip
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+                  - name: envoy.filters.http.csrf
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy
+                      filter_enabled: { default_value: { numerator: 0, denominator: HUNDRED } }
+                  - name: envoy.filters.http.decompressor
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor
+                      decompressor_library:
+                        name: gzip
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.compression.gzip.decompressor.v3.Gzip
                   - name: envoy.filters.http.fault
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault

@@ -284,6 +284,9 @@ class L4DifferentialIT {
                   assertThat(proxy.stat("cluster.dead.upstream_cx_connect_fail"))
                       .as(proxy.name())
                       .isEqualTo(2));
+      assertThat(proxy.stat("cluster.dead.upstream_cx_connect_attempts_exceeded"))
+          .as(proxy.name())
+          .isEqualTo(1);
     }
   }
 }

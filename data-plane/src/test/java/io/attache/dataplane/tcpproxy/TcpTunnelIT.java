@@ -14,8 +14,11 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,18 +28,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * TCP tunnelled over HTTP/1.1 CONNECT, through real sockets: a TCP client → Attaché's tcp_proxy
- * with {@code tunneling_config} → a stock Envoy terminating the CONNECT ({@code connect_config} on
- * a {@code connect_matcher} route that also matches the tunnel's added header) → a TCP echo server.
- * A large payload crosses both ways with a half-close at the end; a tunnel Envoy refuses (404: no
- * route without the header) closes the client's connection and counts as a failed connect.
+ * TCP tunnelled over HTTP, through real sockets: a TCP client → the encapsulating proxy's tcp_proxy
+ * with {@code tunneling_config} → a stock Envoy terminating the tunnel ({@code connect_config} on a
+ * {@code connect_matcher} route, or {@code allow_post} on a POST route, each also matching the
+ * tunnel's added header) → a TCP echo server; as HTTP/1.1 CONNECT, HTTP/2 CONNECT and HTTP/2 POST.
+ * The encapsulating bootstrap runs in Attaché and in a stock Envoy, with the same assertions (stats
+ * included) on both. A large payload crosses both ways until the client ends it; a tunnel Envoy
+ * refuses (404: no route without the header) closes the client's connection and uses up the connect
+ * attempts.
  */
 @ExtendWith(StockEnvoyExtension.class)
 class TcpTunnelIT {
@@ -48,23 +54,30 @@ class TcpTunnelIT {
   private Envoy envoy;
   private TcpTestServer echo;
   private RunningEnvoy terminator;
-  private ProxyHarness attache;
+  private int terminatorPort;
+  private final List<AutoCloseable> encapsulators = new ArrayList<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor();
+
+  /** The proxy that opens the tunnels, Attaché or a stock Envoy, seen the same way. */
+  interface Encapsulator {
+    int port(String listener) throws Exception;
+
+    long stat(String name) throws Exception;
+  }
 
   @BeforeEach
   void start(Envoy envoy) throws Exception {
     this.envoy = envoy;
     echo = new TcpTestServer("echo", TcpTestServer.Mode.ECHO);
     terminator = envoy.start("terminate", terminatingEnvoy(echo.port()), dir.resolve("envoy"));
-    int terminatorPort = listenerPort(terminator, "terminate");
-    attache = ProxyHarness.start(encapsulatingAttache(terminatorPort));
+    terminatorPort = listenerPort(terminator, "terminate");
   }
 
   @AfterEach
   void stop() throws Exception {
     writer.shutdownNow();
-    if (attache != null) {
-      attache.close();
+    for (AutoCloseable e : encapsulators) {
+      e.close();
     }
     if (terminator != null) {
       terminator.close();
@@ -72,6 +85,39 @@ class TcpTunnelIT {
     if (echo != null) {
       echo.close();
     }
+  }
+
+  /** Starts the encapsulating bootstrap in {@code which} ("attache" or "envoy"). */
+  private Encapsulator encapsulator(String which) throws Exception {
+    String yaml = encapsulatingBootstrap(terminatorPort);
+    if (which.equals("attache")) {
+      ProxyHarness attache = ProxyHarness.start(yaml);
+      encapsulators.add(attache::close);
+      return new Encapsulator() {
+        @Override
+        public int port(String listener) {
+          return attache.server().listenerAddresses().get(listener).getPort();
+        }
+
+        @Override
+        public long stat(String name) {
+          return attache.stat(name);
+        }
+      };
+    }
+    RunningEnvoy running = envoy.start("encapsulate", yaml, dir.resolve("encapsulate"));
+    encapsulators.add(running::close);
+    return new Encapsulator() {
+      @Override
+      public int port(String listener) {
+        return listenerPort(running, listener);
+      }
+
+      @Override
+      public long stat(String name) throws Exception {
+        return running.stat(name);
+      }
+    };
   }
 
   private static String terminatingEnvoy(int echoPort) {
@@ -128,7 +174,7 @@ class TcpTunnelIT {
         .formatted(echoPort);
   }
 
-  private static String encapsulatingAttache(int terminatorPort) {
+  private static String encapsulatingBootstrap(int terminatorPort) {
     String withHeader = "headers_to_add: [ { header: { key: foo, value: bar } } ]";
     return """
         admin:
@@ -202,10 +248,6 @@ class TcpTunnelIT {
     return port[0];
   }
 
-  private int attachePort(String listener) {
-    return attache.server().listenerAddresses().get(listener).getPort();
-  }
-
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
     s.setSoTimeout((int) WAIT.toMillis());
@@ -227,14 +269,18 @@ class TcpTunnelIT {
     return out.toByteArray();
   }
 
-  @ParameterizedTest(name = "{0} to {1} ({2})")
+  @ParameterizedTest(name = "{0}: {1} to {2} ({3})")
   @CsvSource({
-    "tunnel_h1, terminator_h1, http1",
-    "tunnel_h2, terminator_h2, http2",
-    "post_h2, terminator_h2_post, http2"
+    "attache, tunnel_h1, terminator_h1, http1",
+    "attache, tunnel_h2, terminator_h2, http2",
+    "attache, post_h2, terminator_h2_post, http2",
+    "envoy, tunnel_h1, terminator_h1, http1",
+    "envoy, tunnel_h2, terminator_h2, http2",
+    "envoy, post_h2, terminator_h2_post, http2"
   })
   void aLargePayloadCrossesTheTunnelBothWaysUntilTheClientEndsIt(
-      String listener, String cluster, String protocol) throws Exception {
+      String which, String listener, String cluster, String protocol) throws Exception {
+    Encapsulator proxy = encapsulator(which);
     byte[] payload = new byte[PAYLOAD_BYTES];
     new SplittableRandom(SEED).nextBytes(payload);
 
@@ -244,7 +290,7 @@ class TcpTunnelIT {
     // that FIN: that client reads the whole echo, then closes.
     boolean halfClose = protocol.equals("http2");
     byte[] echoed;
-    try (Socket client = connect(attachePort(listener))) {
+    try (Socket client = connect(proxy.port(listener))) {
       Future<?> sent =
           writer.submit(
               () -> {
@@ -261,39 +307,45 @@ class TcpTunnelIT {
       sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    assertThat(echoed).as("seed %x", SEED).hasSize(PAYLOAD_BYTES).isEqualTo(payload);
+    assertThat(echoed).as("%s, seed %x", which, SEED).hasSize(PAYLOAD_BYTES).isEqualTo(payload);
+    String tcp = "tcp." + listener + ".";
+    String upstream = "cluster." + cluster + ".";
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () -> assertThat(attache.stat("cluster." + cluster + ".upstream_cx_active")).isZero());
-    String tcp = "tcp." + listener + ".";
-    String upstream = "cluster." + cluster + ".";
-    assertThat(attache.stat(tcp + "downstream_cx_rx_bytes_total")).isEqualTo(PAYLOAD_BYTES);
-    assertThat(attache.stat(tcp + "downstream_cx_tx_bytes_total")).isEqualTo(PAYLOAD_BYTES);
-    assertThat(attache.stat(upstream + "upstream_cx_" + protocol + "_total")).isEqualTo(1);
-    assertThat(attache.stat(upstream + "upstream_rq_total")).isEqualTo(1);
-    assertThat(attache.stat(upstream + "upstream_rq_200")).isEqualTo(1);
+            () ->
+                assertThat(proxy.stat(tcp + "downstream_cx_tx_bytes_total"))
+                    .as(which)
+                    .isEqualTo(PAYLOAD_BYTES));
+    assertThat(proxy.stat(tcp + "downstream_cx_rx_bytes_total")).as(which).isEqualTo(PAYLOAD_BYTES);
+    assertThat(proxy.stat(upstream + "upstream_cx_" + protocol + "_total")).as(which).isEqualTo(1);
+    assertThat(proxy.stat(upstream + "upstream_rq_total")).as(which).isEqualTo(1);
+    assertThat(proxy.stat(upstream + "upstream_rq_pending_total")).as(which).isEqualTo(1);
+    assertThat(proxy.stat(upstream + "upstream_rq_200")).as(which).isZero();
     assertThat(terminator.stat("http.terminate.downstream_cx_" + protocol + "_total")).isEqualTo(1);
     assertThat(terminator.stat("cluster.echo.upstream_cx_total")).isEqualTo(1);
   }
 
-  @Test
-  void aTunnelTheUpstreamRefusesClosesTheClientAndCountsAsAFailedConnect() throws Exception {
-    try (Socket client = connect(attachePort("refused"))) {
-      client
-          .getOutputStream()
-          .write("never delivered".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      assertThat(readToEnd(client.getInputStream())).isEmpty();
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"attache", "envoy"})
+  void aTunnelTheUpstreamRefusesClosesTheClientAndUsesUpTheConnectAttempts(String which)
+      throws Exception {
+    Encapsulator proxy = encapsulator(which);
+    try (Socket client = connect(proxy.port("refused"))) {
+      client.getOutputStream().write("never delivered".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readToEnd(client.getInputStream())).as(which).isEmpty();
     }
 
     await()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(attache.stat("cluster.terminator.upstream_cx_connect_fail"))
+                assertThat(proxy.stat("cluster.terminator.upstream_cx_connect_attempts_exceeded"))
+                    .as(which)
                     .isEqualTo(1));
-    assertThat(attache.stat("cluster.terminator.upstream_rq_404")).isEqualTo(1);
-    assertThat(attache.stat("tcp.refused.downstream_cx_total")).isEqualTo(1);
+    assertThat(proxy.stat("cluster.terminator.upstream_cx_connect_fail")).as(which).isZero();
+    assertThat(proxy.stat("cluster.terminator.upstream_rq_404")).as(which).isZero();
+    assertThat(proxy.stat("tcp.refused.downstream_cx_total")).as(which).isEqualTo(1);
     assertThat(terminator.stat("cluster.echo.upstream_cx_total")).isZero();
   }
 }

@@ -122,7 +122,8 @@ public final class ExchangeRecorder {
             .firstValue("content-encoding")
             .map(v -> v.toLowerCase(Locale.ROOT).equals("gzip"))
             .orElse(false);
-    byte[] body = gzip ? gunzip(response.body()) : response.body();
+    // A HEAD's or a 304's gzip response has no body to gunzip.
+    byte[] body = gzip && response.body().length > 0 ? gunzip(response.body()) : response.body();
     return new Observed(
         response.statusCode(),
         new String(body, StandardCharsets.UTF_8).replace(portText, "PORT"),

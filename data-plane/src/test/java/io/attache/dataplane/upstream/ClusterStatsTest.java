@@ -16,6 +16,7 @@ class ClusterStatsTest {
             "cluster.backend.upstream_cx_total",
             "cluster.backend.upstream_cx_connect_fail",
             "cluster.backend.upstream_cx_connect_timeout",
+            "cluster.backend.upstream_cx_connect_attempts_exceeded",
             "cluster.backend.upstream_cx_destroy",
             "cluster.backend.upstream_cx_destroy_local",
             "cluster.backend.upstream_cx_destroy_remote",

@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * order of their names (Envoy keeps them in a sorted map), so the reported policy is the first
  * matching name. Immutable; safe to share across event loops.
  */
-public final class RbacEngine {
+public final class RbacEngine implements RbacPolicies {
   /** {@code RBAC.action}. */
   public enum Action {
     ALLOW,
@@ -98,10 +98,16 @@ public final class RbacEngine {
     return action;
   }
 
+  @Override
+  public boolean logOnly() {
+    return action == Action.LOG;
+  }
+
   /**
    * ALLOW: allowed only when a policy matches; DENY: denied when a policy matches; LOG: always
    * allowed, the matched policy is only reported.
    */
+  @Override
   public Evaluation evaluate(RbacRequest request) {
     Optional<String> matched = Optional.empty();
     for (int i = 0; i < policies.size(); i++) {

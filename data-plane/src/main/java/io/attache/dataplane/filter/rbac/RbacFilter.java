@@ -1,5 +1,8 @@
 package io.attache.dataplane.filter.rbac;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
 import org.slf4j.Logger;
@@ -61,15 +64,34 @@ public final class RbacFilter {
     return config;
   }
 
-  /** Runs the filter on one request's headers. */
-  public Result check(RbacRequest request) {
+  /**
+   * Runs the filter on one request's headers; the shadow result goes into {@code info}'s dynamic
+   * metadata under {@code envoy.filters.http.rbac} ({@code [<shadow_rules_stat_prefix>]
+   * shadow_engine_result}: allowed or denied, {@code shadow_effective_policy_id}: the matched
+   * policy or matcher action name), as in Envoy.
+   */
+  public Result check(RbacRequest request, StreamInfo info) {
     if (config.shadowRules().isPresent()) {
       RbacEngine.Evaluation shadow = config.shadowRules().get().evaluate(request);
-      if (shadow.decision() == RbacEngine.Decision.ALLOWED) {
+      boolean shadowAllows = shadow.decision() == RbacEngine.Decision.ALLOWED;
+      if (shadowAllows) {
         shadowAllowed.inc();
       } else {
         shadowDenied.inc();
       }
+      Struct.Builder metadata = Struct.newBuilder();
+      String field = config.shadowRulesStatPrefix();
+      shadow
+          .matchedPolicy()
+          .ifPresent(
+              p ->
+                  metadata.putFields(
+                      field + "shadow_effective_policy_id",
+                      Value.newBuilder().setStringValue(p).build()));
+      metadata.putFields(
+          field + "shadow_engine_result",
+          Value.newBuilder().setStringValue(shadowAllows ? "allowed" : "denied").build());
+      info.setDynamicMetadata(RbacFilterConfig.FILTER_NAME, metadata.build());
       if (log.isDebugEnabled()) {
         log.debug(
             "rbac {}: shadow {} {} matched policy {}",
@@ -82,7 +104,7 @@ public final class RbacFilter {
     if (config.rules().isEmpty()) {
       return Result.CONTINUE;
     }
-    RbacEngine engine = config.rules().get();
+    RbacPolicies engine = config.rules().get();
     RbacEngine.Evaluation enforced = engine.evaluate(request);
     if (enforced.decision() == RbacEngine.Decision.ALLOWED) {
       allowed.inc();
@@ -90,7 +112,7 @@ public final class RbacFilter {
         log.debug(
             "rbac {}: {} {} matched policy {}",
             config.filterName(),
-            engine.action() == RbacEngine.Action.LOG ? "logged" : "allowed",
+            engine.logOnly() ? "logged" : "allowed",
             request.callerForLog(),
             enforced.policyForLog());
       }

@@ -8,8 +8,11 @@ import java.util.Optional;
 
 /**
  * One {@code envoy.filters.http.rbac} filter ({@code extensions.filters.http.rbac.v3.RBAC}), parsed
- * and validated once. Without {@code rules} the filter enforces nothing; {@code shadow_rules} are
- * only evaluated and counted. Immutable; holds no counters (those live in {@link RbacFilter}).
+ * and validated once. Without {@code rules} or {@code matcher} the filter enforces nothing; {@code
+ * shadow_rules} / {@code shadow_matcher} are only evaluated, counted and written to the stream's
+ * dynamic metadata. A {@code matcher} takes the place of {@code rules} (and {@code shadow_matcher}
+ * of {@code shadow_rules}) when both are set, as in Envoy. Immutable; holds no counters (those live
+ * in {@link RbacFilter}).
  *
  * @param filterName the {@code HttpFilter.name} it was configured under (for logs)
  * @param rules the enforced engine, if any
@@ -19,9 +22,9 @@ import java.util.Optional;
  */
 public record RbacFilterConfig(
     String filterName,
-    Optional<RbacEngine> rules,
+    Optional<RbacPolicies> rules,
     String rulesStatPrefix,
-    Optional<RbacEngine> shadowRules,
+    Optional<RbacPolicies> shadowRules,
     String shadowRulesStatPrefix) {
 
   public static final String TYPE_URL =
@@ -46,30 +49,29 @@ public record RbacFilterConfig(
 
   public static RbacFilterConfig from(String filterName, RBAC proto, String fieldPath)
       throws ConfigException {
-    if (proto.hasMatcher()) {
-      throw new ConfigException(
-          fieldPath + ".matcher",
-          "not supported by Attaché's RBAC filter: use rules (matcher trees are not implemented)");
-    }
-    if (proto.hasShadowMatcher()) {
-      throw new ConfigException(
-          fieldPath + ".shadow_matcher",
-          "not supported by Attaché's RBAC filter: use shadow_rules (matcher trees are not"
-              + " implemented)");
-    }
     if (proto.getTrackPerRuleStats()) {
       throw new ConfigException(
           fieldPath + ".track_per_rule_stats",
           "not supported by Attaché's RBAC filter: per-policy stats are not emitted");
     }
-    Optional<RbacEngine> rules =
-        proto.hasRules()
-            ? Optional.of(RbacEngine.from(proto.getRules(), fieldPath + ".rules"))
-            : Optional.empty();
-    Optional<RbacEngine> shadow =
-        proto.hasShadowRules()
-            ? Optional.of(RbacEngine.from(proto.getShadowRules(), fieldPath + ".shadow_rules"))
-            : Optional.empty();
+    Optional<RbacPolicies> rules;
+    if (proto.hasMatcher()) {
+      rules = Optional.of(RbacMatcherEngine.from(proto.getMatcher(), fieldPath + ".matcher"));
+    } else if (proto.hasRules()) {
+      rules = Optional.of(RbacEngine.from(proto.getRules(), fieldPath + ".rules"));
+    } else {
+      rules = Optional.empty();
+    }
+    Optional<RbacPolicies> shadow;
+    if (proto.hasShadowMatcher()) {
+      shadow =
+          Optional.of(
+              RbacMatcherEngine.from(proto.getShadowMatcher(), fieldPath + ".shadow_matcher"));
+    } else if (proto.hasShadowRules()) {
+      shadow = Optional.of(RbacEngine.from(proto.getShadowRules(), fieldPath + ".shadow_rules"));
+    } else {
+      shadow = Optional.empty();
+    }
     return new RbacFilterConfig(
         filterName, rules, proto.getRulesStatPrefix(), shadow, proto.getShadowRulesStatPrefix());
   }

@@ -37,7 +37,7 @@ final class RbacHttpFilter implements StreamDecoderFilter {
             c.localAddress(),
             c.peerIdentity(),
             callbacks.streamInfo().dynamicMetadata());
-    RbacFilter.Result result = filter.check(view);
+    RbacFilter.Result result = filter.check(view, callbacks.streamInfo());
     if (result.verdict() == RbacFilter.Verdict.DENY) {
       callbacks.sendLocalReply(403, RbacFilter.DENIED_BODY, result.responseCodeDetails());
       return FilterHeadersStatus.STOP_ITERATION;

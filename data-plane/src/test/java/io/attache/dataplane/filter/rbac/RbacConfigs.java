@@ -33,7 +33,7 @@ final class RbacConfigs {
 
   /** The enforced engine of a filter whose YAML has {@code rules}. */
   static RbacEngine engine(String rulesYaml) throws ConfigException {
-    return filter(rulesYaml).rules().orElseThrow();
+    return (RbacEngine) filter(rulesYaml).rules().orElseThrow();
   }
 
   static Req request(HttpMethod method, String uri) {

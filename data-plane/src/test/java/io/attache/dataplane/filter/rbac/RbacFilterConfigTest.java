@@ -55,8 +55,10 @@ class RbacFilterConfigTest {
             shadow_rules: { action: LOG }
             """);
 
-    assertThat(config.rules().orElseThrow().action()).isEqualTo(RbacEngine.Action.DENY);
-    assertThat(config.shadowRules().orElseThrow().action()).isEqualTo(RbacEngine.Action.LOG);
+    assertThat(((RbacEngine) config.rules().orElseThrow()).action())
+        .isEqualTo(RbacEngine.Action.DENY);
+    assertThat(((RbacEngine) config.shadowRules().orElseThrow()).action())
+        .isEqualTo(RbacEngine.Action.LOG);
     assertThat(config.rulesStatPrefix()).isEqualTo("a");
     assertThat(config.shadowRulesStatPrefix()).isEqualTo("b");
     assertThat(config.filterName()).isEqualTo("envoy.filters.http.rbac");
@@ -117,8 +119,23 @@ class RbacFilterConfigTest {
     assertRejected(
         "matcher: { on_no_match: { action: { name: a, typed_config: {\"@type\":"
             + " type.googleapis.com/envoy.extensions.filters.http.router.v3.Router} } } }",
-        "rbac.matcher",
-        "use rules");
+        "rbac.matcher.on_no_match.action.typed_config",
+        "envoy.config.rbac.v3.Action");
+    assertRejected(
+        """
+        matcher:
+          matcher_tree:
+            input:
+              name: response
+              typed_config:
+                "@type": type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput
+                header_name: x
+            exact_match_map:
+              map:
+                v: { action: { name: a, typed_config: { "@type": type.googleapis.com/envoy.config.rbac.v3.Action, name: n } } }
+        """,
+        "rbac.matcher.matcher_tree.input.typed_config",
+        "RBAC HTTP filter cannot match on");
     assertRejected(
         """
         shadow_rules:

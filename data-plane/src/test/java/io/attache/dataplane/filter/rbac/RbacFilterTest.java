@@ -4,6 +4,7 @@ import static io.attache.dataplane.filter.rbac.RbacConfigs.filter;
 import static io.attache.dataplane.filter.rbac.RbacConfigs.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.filter.rbac.RbacFilter.Result;
 import io.attache.dataplane.filter.rbac.RbacFilter.Verdict;
 import io.attache.dataplane.stats.StatsStore;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class RbacFilterTest {
   private final StatsStore stats = new StatsStore();
+  private final StreamInfo info = new StreamInfo();
 
   private static final String ONLY_POST_CHARGE =
       """
@@ -46,9 +48,9 @@ class RbacFilterTest {
   void deniesWithEnvoysResponseDetailsAndCountsAllowedAndDenied() throws Exception {
     RbacFilter rbac = filterOf("rules:\n" + indented(ONLY_POST_CHARGE));
 
-    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build()))
+    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build(), info))
         .isEqualTo(new Result(Verdict.CONTINUE, ""));
-    assertThat(rbac.check(request(HttpMethod.GET, "/charge").build()))
+    assertThat(rbac.check(request(HttpMethod.GET, "/charge").build(), info))
         .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[none]"));
     assertThat(rbacCounters())
         .containsExactlyInAnyOrderEntriesOf(
@@ -72,7 +74,7 @@ class RbacFilterTest {
                   principals: [ {direct_remote_ip: {address_prefix: 203.0.113.0, prefix_len: 24}} ]
             """);
 
-    assertThat(rbac.check(request(HttpMethod.GET, "/").from("203.0.113.5").build()))
+    assertThat(rbac.check(request(HttpMethod.GET, "/").from("203.0.113.5").build(), info))
         .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[blocked-net]"));
   }
 
@@ -80,9 +82,9 @@ class RbacFilterTest {
   void withoutRulesTheFilterDoesNothingButStillRunsShadowRules() throws Exception {
     RbacFilter rbac = filterOf("shadow_rules:\n" + indented(ONLY_POST_CHARGE));
 
-    assertThat(rbac.check(request(HttpMethod.GET, "/refund").build()).verdict())
+    assertThat(rbac.check(request(HttpMethod.GET, "/refund").build(), info).verdict())
         .isEqualTo(Verdict.CONTINUE);
-    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build()).verdict())
+    assertThat(rbac.check(request(HttpMethod.POST, "/charge").build(), info).verdict())
         .isEqualTo(Verdict.CONTINUE);
     assertThat(rbacCounters())
         .containsEntry("http.ingress.rbac.shadow_denied", 1L)
@@ -91,11 +93,109 @@ class RbacFilterTest {
         .containsEntry("http.ingress.rbac.denied", 0L);
   }
 
+  private static final String DENY_WITHOUT_DOCS_REFERER =
+      """
+      matcher_list:
+        matchers:
+        - predicate:
+            not_matcher:
+              single_predicate:
+                input:
+                  name: envoy.matching.inputs.request_headers
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                    header_name: referer
+                value_match:
+                  safe_regex: { regex: "https?://(www.)?envoyproxy.io/docs/envoy.*" }
+          on_match:
+            action:
+              name: action
+              typed_config:
+                "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+                name: illegal-referer
+                action: DENY
+      on_no_match:
+        action:
+          name: action
+          typed_config:
+            "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+            name: all-pass
+            action: ALLOW
+      """;
+
+  @Test
+  void aMatcherDeniesWithItsActionNameAndAllowsThroughOnNoMatch() throws Exception {
+    RbacFilter rbac = filterOf("matcher:\n" + indented(DENY_WITHOUT_DOCS_REFERER));
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build(), info))
+        .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[illegal-referer]"));
+    assertThat(
+            rbac.check(
+                request(HttpMethod.GET, "/")
+                    .header("referer", "https://www.envoyproxy.io/docs/envoy/latest")
+                    .build(),
+                info))
+        .isEqualTo(Result.CONTINUE);
+    assertThat(rbacCounters())
+        .containsEntry("http.ingress.rbac.denied", 1L)
+        .containsEntry("http.ingress.rbac.allowed", 1L);
+  }
+
+  @Test
+  void aMatcherThatMatchesNothingDeniesAsEnvoyDoes() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            """
+            matcher:
+              matcher_tree:
+                input:
+                  name: h
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                    header_name: x-team
+                exact_match_map:
+                  map:
+                    payments:
+                      action:
+                        name: a
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+                          name: payments-team
+                          action: ALLOW
+            """);
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").header("x-team", "payments").build(), info))
+        .isEqualTo(Result.CONTINUE);
+    assertThat(rbac.check(request(HttpMethod.GET, "/").header("x-team", "ads").build(), info))
+        .isEqualTo(new Result(Verdict.DENY, "rbac_access_denied_matched_policy[none]"));
+  }
+
+  @Test
+  void aShadowMatcherWritesItsResultAndActionNameToDynamicMetadataAndNeverDenies()
+      throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            "shadow_rules_stat_prefix: audit_\nshadow_matcher:\n"
+                + indented(DENY_WITHOUT_DOCS_REFERER));
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build(), info).verdict())
+        .isEqualTo(Verdict.CONTINUE);
+
+    assertThat(info.dynamicMetadata().get("envoy.filters.http.rbac").getFieldsMap())
+        .containsEntry(
+            "audit_shadow_effective_policy_id",
+            com.google.protobuf.Value.newBuilder().setStringValue("illegal-referer").build())
+        .containsEntry(
+            "audit_shadow_engine_result",
+            com.google.protobuf.Value.newBuilder().setStringValue("denied").build());
+    assertThat(rbacCounters()).containsEntry("http.ingress.rbac.audit_.shadow_denied", 1L);
+  }
+
   @Test
   void anEmptyConfigAllowsEverythingAndCountsNothing() throws Exception {
     RbacFilter rbac = filterOf("{}");
 
-    assertThat(rbac.check(request(HttpMethod.DELETE, "/all").build()).verdict())
+    assertThat(rbac.check(request(HttpMethod.DELETE, "/all").build(), info).verdict())
         .isEqualTo(Verdict.CONTINUE);
     assertThat(rbacCounters().values()).containsOnly(0L);
   }
@@ -115,7 +215,7 @@ class RbacFilterTest {
                 all: { permissions: [ {any: true} ], principals: [ {any: true} ] }
             """);
 
-    assertThat(rbac.check(request(HttpMethod.GET, "/").build()).verdict())
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build(), info).verdict())
         .isEqualTo(Verdict.CONTINUE);
     assertThat(rbacCounters())
         .containsEntry("http.ingress.rbac.allowed", 1L)
@@ -134,7 +234,7 @@ class RbacFilterTest {
                 all: { permissions: [ {any: true} ], principals: [ {any: true} ] }
             """);
 
-    assertThat(rbac.check(request(HttpMethod.GET, "/").build()).verdict())
+    assertThat(rbac.check(request(HttpMethod.GET, "/").build(), info).verdict())
         .isEqualTo(Verdict.CONTINUE);
     assertThat(rbacCounters()).containsEntry("http.ingress.rbac.allowed", 1L);
   }
@@ -150,7 +250,7 @@ class RbacFilterTest {
                 + "shadow_rules:\n"
                 + indented(ONLY_POST_CHARGE));
 
-    rbac.check(request(HttpMethod.GET, "/").build());
+    rbac.check(request(HttpMethod.GET, "/").build(), info);
 
     assertThat(rbacCounters())
         .containsExactlyInAnyOrderEntriesOf(

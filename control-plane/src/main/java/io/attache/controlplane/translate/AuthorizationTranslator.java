@@ -6,6 +6,7 @@ import io.attache.api.policy.v1.AuthorizationAction;
 import io.attache.api.policy.v1.AuthorizationOperation;
 import io.attache.api.policy.v1.AuthorizationRule;
 import io.attache.api.policy.v1.AuthorizationSource;
+import io.attache.api.policy.v1.ClaimMatch;
 import io.attache.api.policy.v1.HeaderMatch;
 import io.attache.controlplane.policy.PolicySnapshot;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
@@ -28,7 +30,10 @@ import java.util.function.Function;
  * listener, combined the way Istio combines AuthorizationPolicies: a DENY filter first (any
  * matching DENY rule refuses the request), then an ALLOW filter (once any ALLOW policy targets the
  * service, a request must match one of their rules). A service without policies gets no filter.
- * Pure; policies are walked in name order so the output is deterministic.
+ * End-user conditions (request principals, claims) match the payload the service's jwt_authn filter
+ * verified (see {@link RequestAuthenticationTranslator}); a request without a valid token has none,
+ * so it matches no such condition. Pure; policies are walked in name order so the output is
+ * deterministic.
  */
 public final class AuthorizationTranslator {
 
@@ -98,6 +103,16 @@ public final class AuthorizationTranslator {
     if (from.getNamespacesCount() > 0) {
       fields.add(map(from.getNamespacesList(), ns -> byName(namespace(ns))));
     }
+    if (from.getRequestPrincipalsCount() > 0) {
+      fields.add(map(from.getRequestPrincipalsList(), AuthorizationTranslator::requestPrincipal));
+    }
+    for (ClaimMatch claim : from.getRequestClaimsList()) {
+      List<Principal> values = new ArrayList<>();
+      for (String value : claim.getValuesList()) {
+        values.addAll(claimValue(claim.getClaimList(), value));
+      }
+      fields.add(values);
+    }
     if (from.getTokenPrincipalsCount() > 0) {
       fields.add(map(from.getTokenPrincipalsList(), p -> byTokenSubject(principal(p))));
     }
@@ -113,6 +128,103 @@ public final class AuthorizationTranslator {
           Principal.newBuilder().setOrIds(Principal.Set.newBuilder().addAllIds(field)).build());
     }
     return List.of(Principal.newBuilder().setAndIds(all).build());
+  }
+
+  /**
+   * Istio's request principal "iss/sub" of a verified token, matched on the payload jwt_authn left
+   * in the dynamic metadata: the issuer and the subject (what follows the last '/') separately, as
+   * RBAC cannot join two values. "*" is any verified token; "iss/prefix*" and "*suffix" keep their
+   * meaning as long as subjects hold no '/'.
+   */
+  private static Principal requestPrincipal(String principal) {
+    if (principal.equals("*")) {
+      return payload(List.of("iss"), present());
+    }
+    if (principal.endsWith("*")) {
+      String prefix = principal.substring(0, principal.length() - 1);
+      int slash = prefix.lastIndexOf('/');
+      if (slash < 0) {
+        return payload(List.of("iss"), string(StringMatcher.newBuilder().setPrefix(prefix)));
+      }
+      String subPrefix = prefix.substring(slash + 1);
+      return both(
+          payload(List.of("iss"), exact(prefix.substring(0, slash))),
+          payload(
+              List.of("sub"),
+              subPrefix.isEmpty()
+                  ? present()
+                  : string(StringMatcher.newBuilder().setPrefix(subPrefix))));
+    }
+    if (principal.startsWith("*")) {
+      String suffix = principal.substring(1);
+      int slash = suffix.lastIndexOf('/');
+      if (slash < 0) {
+        return payload(List.of("sub"), string(StringMatcher.newBuilder().setSuffix(suffix)));
+      }
+      String issuerSuffix = suffix.substring(0, slash);
+      Principal subject = payload(List.of("sub"), exact(suffix.substring(slash + 1)));
+      return issuerSuffix.isEmpty()
+          ? subject
+          : both(
+              payload(List.of("iss"), string(StringMatcher.newBuilder().setSuffix(issuerSuffix))),
+              subject);
+    }
+    int slash = principal.lastIndexOf('/');
+    return both(
+        payload(List.of("iss"), exact(principal.substring(0, slash))),
+        payload(List.of("sub"), exact(principal.substring(slash + 1))));
+  }
+
+  /**
+   * One accepted value of a claim: a string claim equal to it, or a list claim holding it (RBAC's
+   * string match never matches a list, so both are asked for).
+   */
+  private static List<Principal> claimValue(List<String> claim, String value) {
+    if (value.equals("*")) {
+      return List.of(payload(claim, present()));
+    }
+    StringMatcher matcher = match(value);
+    return List.of(
+        payload(claim, ValueMatcher.newBuilder().setStringMatch(matcher).build()),
+        payload(
+            claim,
+            ValueMatcher.newBuilder()
+                .setListMatch(
+                    ListMatcher.newBuilder()
+                        .setOneOf(ValueMatcher.newBuilder().setStringMatch(matcher)))
+                .build()));
+  }
+
+  private static Principal payload(List<String> claim, ValueMatcher value) {
+    MetadataMatcher.Builder matcher =
+        MetadataMatcher.newBuilder()
+            .setFilter(RequestAuthenticationTranslator.METADATA_NAMESPACE)
+            .addPath(
+                MetadataMatcher.PathSegment.newBuilder()
+                    .setKey(RequestAuthenticationTranslator.PAYLOAD_METADATA_KEY))
+            .setValue(value);
+    for (String name : claim) {
+      matcher.addPath(MetadataMatcher.PathSegment.newBuilder().setKey(name));
+    }
+    return Principal.newBuilder().setMetadata(matcher).build();
+  }
+
+  private static Principal both(Principal first, Principal second) {
+    return Principal.newBuilder()
+        .setAndIds(Principal.Set.newBuilder().addIds(first).addIds(second))
+        .build();
+  }
+
+  private static ValueMatcher present() {
+    return ValueMatcher.newBuilder().setPresentMatch(true).build();
+  }
+
+  private static ValueMatcher exact(String value) {
+    return string(StringMatcher.newBuilder().setExact(value));
+  }
+
+  private static ValueMatcher string(StringMatcher.Builder matcher) {
+    return ValueMatcher.newBuilder().setStringMatch(matcher).build();
   }
 
   private static List<Permission> permissions(AuthorizationOperation to) {

@@ -35,8 +35,10 @@ import java.util.function.Supplier;
 /**
  * Service → Cluster (EDS over ADS; STRICT_DNS, or LOGICAL_DNS for proxyless gRPC, when the service
  * is reached by a DNS name) with the mesh defaults merged in: circuit breakers, outlier detection,
- * healthy_panic_threshold, health checks, TLS and upstream protocol options. Pure and
- * deterministic; must never look at anything but its arguments.
+ * healthy_panic_threshold, health checks, TLS and upstream protocol options; a sidecar in front of
+ * an app also gets its app's cluster and the JWKS fetch clusters of its service's end-user JWT
+ * rules (see {@link RequestAuthenticationTranslator}). Pure and deterministic; must never look at
+ * anything but its arguments.
  */
 public final class ClusterTranslator {
 
@@ -46,6 +48,8 @@ public final class ClusterTranslator {
       Duration.newBuilder().setSeconds(1).build();
 
   private final String trustDomain;
+  private final RequestAuthenticationTranslator requestAuthentications =
+      new RequestAuthenticationTranslator();
   private final IdentityTokenTranslator identityTokens;
 
   public ClusterTranslator() {
@@ -79,6 +83,7 @@ public final class ClusterTranslator {
     }
     if (group.kind().isProxy() && group.sidecar().hasApp()) {
       clusters.add(appCluster(group.sidecar(), policy.defaults()));
+      clusters.addAll(requestAuthentications.jwksClusters(policy, group.cluster()));
     }
     if (group.kind().isProxy() && group.sidecar().intercepted()) {
       clusters.addAll(TransparentLayout.clusters(policy.defaults(), group.sidecar()));

@@ -40,15 +40,18 @@ import java.util.function.Supplier;
  * Policy → listeners for one node group. Proxies get the outbound listener (0.0.0.0:15001 unless
  * the node's metadata says otherwise, see {@link Sidecar}) and, when they declare their app's port,
  * the inbound listener in front of it (with the RBAC filters of the authorization policies that
- * target the node's cluster, see {@link AuthorizationTranslator}, and the local rate limits of its
- * service and routes, see {@link RateLimitTranslator}); proxyless gRPC clients get an API listener
- * named after each service (the xds:/// target). Outbound and API listeners fetch route config
- * "outbound" over ADS; all carry the mesh's request-id and tracing settings. Pure.
+ * target the node's cluster, see {@link AuthorizationTranslator}, after the service's end-user JWT
+ * filter, see {@link RequestAuthenticationTranslator}, and the local rate limits of its service and
+ * routes, see {@link RateLimitTranslator}); proxyless gRPC clients get an API listener named after
+ * each service (the xds:/// target). Outbound and API listeners fetch route config "outbound" over
+ * ADS; all carry the mesh's request-id and tracing settings. Pure.
  */
 public final class ListenerTranslator {
 
   private final AuthorizationTranslator authorizations = new AuthorizationTranslator();
   private final RateLimitTranslator rateLimits = new RateLimitTranslator();
+  private final RequestAuthenticationTranslator requestAuthentications =
+      new RequestAuthenticationTranslator();
 
   static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   static final String INBOUND_MTLS_CHAIN = "inbound-mtls";
@@ -205,6 +208,10 @@ public final class ListenerTranslator {
       hcm.addHttpFilters(identityTokens.verifyingFilter(policy, group));
     }
     hcm
+        // End-user tokens next, in their own jwt_authn instance, so RBAC can match their
+        // principals and claims.
+        .addAllHttpFilters(
+            requestAuthentications.inboundFilter(policy, group.cluster()).stream().toList())
         // Authorization policies guard the app, so their RBAC filters sit on the inbound side
         // only, before the router.
         .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()))

@@ -1,6 +1,7 @@
 package io.attache.controlplane.translate;
 
 import com.google.protobuf.Message;
+import io.attache.api.policy.v1.Service;
 import io.attache.controlplane.policy.GeneratedConfigCheck;
 import io.attache.controlplane.policy.PolicyRejection;
 import io.attache.controlplane.policy.PolicySnapshot;
@@ -18,9 +19,10 @@ import java.util.function.Function;
 
 /**
  * Translates a candidate policy for every client kind (and, for each service an authorization
- * targets, as a sidecar with an app, which is where the inbound listener and its RBAC filters
- * appear) and runs Envoy's PGV rules on every generated resource: what no proxy would accept is
- * refused before it is stored. It never publishes what it translates.
+ * targets or that authenticates end users, as a sidecar with an app, which is where the inbound
+ * listener with its RBAC and jwt_authn filters and the JWKS fetch clusters appear) and runs Envoy's
+ * PGV rules on every generated resource: what no proxy would accept is refused before it is stored.
+ * It never publishes what it translates.
  */
 public final class TranslatedPolicyCheck implements GeneratedConfigCheck {
 
@@ -57,12 +59,16 @@ public final class TranslatedPolicyCheck implements GeneratedConfigCheck {
           translator.translate(
               candidate, new ProxyGroup(target, ClientKind.PROXY, VALIDATION_SIDECAR));
       checkGenerated(inbound.listeners(), "listeners", r -> ((Listener) r).getName());
+      checkGenerated(inbound.clusters(), "clusters", r -> ((Cluster) r).getName());
     }
   }
 
   private static SortedSet<String> targets(PolicySnapshot candidate) {
     SortedSet<String> targets = new TreeSet<>();
     candidate.authorizations().values().forEach(a -> targets.add(a.getTarget()));
+    candidate.services().values().stream()
+        .filter(Service::hasRequestAuthentication)
+        .forEach(s -> targets.add(s.getName()));
     return targets;
   }
 

@@ -71,7 +71,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.compressor.v3.Compressor",
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
-          "envoy.extensions.filters.http.health_check.v3.HealthCheck");
+          "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
 
   private SupportedTypes() {}
 
@@ -186,6 +187,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
       case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
+      case "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ->
+          io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+              .getDescriptor();
       default -> null;
     };
   }

@@ -1081,7 +1081,9 @@ public final class SupportMatrix {
         .honouredNote(
             "combined_validation_context",
             "SDS trust bundle plus the default context's match_typed_subject_alt_names")
-        .honouredNote("alpn_protocols", "h2 and http/1.1")
+        .honouredNote(
+            "alpn_protocols",
+            "h2 and http/1.1; an entry may list both, comma-separated, as in Envoy")
         .ignored("key_log", "TLS key logging is not supported")
         .rest(
             FieldSupport.Status.REJECTED,

@@ -21,6 +21,7 @@ import io.attache.controlplane.store.PolicyStore;
 import io.attache.controlplane.store.PostgresCommitListener;
 import io.attache.controlplane.store.PostgresDatabase;
 import io.attache.controlplane.store.PostgresPolicyStore;
+import io.attache.controlplane.translate.JwksEndpoint;
 import io.attache.controlplane.translate.ProxyGroup;
 import io.attache.controlplane.translate.SnapshotTranslator;
 import io.attache.controlplane.translate.TranslatedPolicyCheck;
@@ -46,6 +47,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,9 +81,18 @@ public final class ControlPlane implements AutoCloseable {
   private final RefusalLog refusals;
   private volatile boolean ready;
 
+  /** Where proxies fetch the JWKS; known once the REST API is bound. */
+  private final AtomicReference<JwksEndpoint> jwksEndpoint =
+      new AtomicReference<>(JwksEndpoint.LOCAL);
+
   private ControlPlane(ControlPlaneConfig config, Scheduler scheduler, Clock clock)
       throws IOException {
     Optional<ControlPlaneConfig.SharedStore> shared = config.sharedStore();
+    // Parsed before anything is opened: a bad address fails the start with nothing to close.
+    Optional<JwksEndpoint> advertisedJwks =
+        config
+            .jwksAddress()
+            .map(a -> JwksEndpoint.parse(a, config.adminSecurity().tls().trustAnchorPem()));
     this.database = shared.map(s -> PostgresDatabase.open(s.location())).orElse(null);
     DataSource tables;
     if (database != null) {
@@ -127,7 +138,7 @@ public final class ControlPlane implements AutoCloseable {
     this.publisher =
         new SnapshotPublisher(
             cache,
-            new SnapshotTranslator(trustDomain),
+            new SnapshotTranslator(trustDomain, jwksEndpoint::get),
             new SdsSecrets(certificates, signingKeys),
             versions,
             scheduler,
@@ -155,34 +166,6 @@ public final class ControlPlane implements AutoCloseable {
     } else {
       this.follower = null;
       this.commitListener = null;
-    }
-    try {
-      this.xds =
-          XdsServer.start(
-              new InetSocketAddress(config.xdsHost(), config.xdsPort()),
-              // Every stream of every node group shares the snapshots' resource instances, whose
-              // bytes the version cache made once: no push serialises an unchanged resource.
-              // The guard goes first: nothing is served, or issued, to a refused request.
-              new V3DiscoveryServer(
-                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
-                  nackHolding,
-                  new DefaultExecutorGroup(),
-                  new ResourceBytesSerializer(versions)),
-              new XdsStreamGuard(config.xdsLimits(), publisher, refusals),
-              transportSecurity,
-              new XdsAuthenticator(
-                  trustDomain,
-                  tokens,
-                  security.xdsTls()
-                      ? XdsAuthenticator.Requirement.REQUIRED
-                      : XdsAuthenticator.Requirement.OPTIONAL,
-                  refusals),
-              config.xdsThreads());
-    } catch (IOException | RuntimeException e) {
-      closeSync();
-      closeSecurity();
-      closeQuietly(this::closeStore, e);
-      throw e;
     }
     ControlPlaneMetrics metrics =
         new ControlPlaneMetrics(
@@ -223,9 +206,40 @@ public final class ControlPlane implements AutoCloseable {
               .withBootstrapTokens(tokens, trustDomain)
               .withJwks(signingKeys::jwks)
               .start(config.httpHost(), config.httpPort());
+      // Bound before the xDS server serves anyone: every proxy's config names the JWKS's port.
+      jwksEndpoint.set(advertisedJwks.orElseGet(() -> localJwks(config, api.port())));
     } catch (RuntimeException e) {
       metrics.close();
-      closeQuietly(xds, e);
+      closeSync();
+      closeSecurity();
+      closeQuietly(this::closeStore, e);
+      throw e;
+    }
+    try {
+      this.xds =
+          XdsServer.start(
+              new InetSocketAddress(config.xdsHost(), config.xdsPort()),
+              // Every stream of every node group shares the snapshots' resource instances, whose
+              // bytes the version cache made once: no push serialises an unchanged resource.
+              // The guard goes first: nothing is served, or issued, to a refused request.
+              new V3DiscoveryServer(
+                  List.of(new SecretAccessGuard(trustDomain, refusals), tracker, nackHolding),
+                  nackHolding,
+                  new DefaultExecutorGroup(),
+                  new ResourceBytesSerializer(versions)),
+              new XdsStreamGuard(config.xdsLimits(), publisher, refusals),
+              transportSecurity,
+              new XdsAuthenticator(
+                  trustDomain,
+                  tokens,
+                  security.xdsTls()
+                      ? XdsAuthenticator.Requirement.REQUIRED
+                      : XdsAuthenticator.Requirement.OPTIONAL,
+                  refusals),
+              config.xdsThreads());
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(api, e);
+      metrics.close();
       closeSync();
       closeSecurity();
       closeQuietly(this::closeStore, e);
@@ -312,6 +326,18 @@ public final class ControlPlane implements AutoCloseable {
    */
   public StoreHealth storeHealth() {
     return storeHealth;
+  }
+
+  /**
+   * Without {@code --jwks-address}: the REST API's own address, with 127.0.0.1 for a wildcard bind
+   * (so a one-machine mesh works as it is). TLS when the API serves HTTPS, trusted by its
+   * certificate's anchor.
+   */
+  private static JwksEndpoint localJwks(ControlPlaneConfig config, int boundPort) {
+    Optional<String> trust = config.adminSecurity().tls().trustAnchorPem();
+    String host = config.httpHost();
+    boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    return new JwksEndpoint(wildcard ? "127.0.0.1" : host, boundPort, trust);
   }
 
   private static CertificateAuthority certificateAuthority(

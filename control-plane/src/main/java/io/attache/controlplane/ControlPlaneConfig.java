@@ -13,8 +13,9 @@ import java.util.Optional;
 /**
  * Where the control plane listens and keeps its data, how it debounces pushes, its identity
  * settings (CA, certificate lifetimes, xDS TLS), who may use the admin API over which transport,
- * what one xDS stream may make it hold, how many threads run the xDS streams' handlers, and whether
- * the store is the embedded one or a PostgreSQL shared with other replicas. Immutable.
+ * what one xDS stream may make it hold, how many threads run the xDS streams' handlers, whether the
+ * store is the embedded one or a PostgreSQL shared with other replicas, and the address proxies
+ * reach the REST API's JWKS at. Immutable.
  */
 public record ControlPlaneConfig(
     String xdsHost,
@@ -28,7 +29,8 @@ public record ControlPlaneConfig(
     AdminSecurity adminSecurity,
     XdsLimits xdsLimits,
     Optional<SharedStore> sharedStore,
-    int xdsThreads) {
+    int xdsThreads,
+    Optional<String> jwksAddress) {
 
   public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(500);
@@ -63,7 +65,8 @@ public record ControlPlaneConfig(
         AdminSecurity.NONE,
         XdsLimits.DEFAULT,
         Optional.empty(),
-        XdsServer.DEFAULT_HANDLER_THREADS);
+        XdsServer.DEFAULT_HANDLER_THREADS,
+        Optional.empty());
   }
 
   /** With the given identity and admin settings, on the embedded store. */
@@ -89,7 +92,8 @@ public record ControlPlaneConfig(
         adminSecurity,
         XdsLimits.DEFAULT,
         Optional.empty(),
-        XdsServer.DEFAULT_HANDLER_THREADS);
+        XdsServer.DEFAULT_HANDLER_THREADS,
+        Optional.empty());
   }
 
   /** The same, with other identity settings. */
@@ -121,6 +125,14 @@ public record ControlPlaneConfig(
     return new Builder(this).xdsThreads(threads).build();
   }
 
+  /**
+   * The same, telling proxies to reach the REST API's JWKS at {@code hostAndPort} ("host:port")
+   * instead of the REST API's own address (with 127.0.0.1 for a wildcard bind).
+   */
+  public ControlPlaneConfig withJwksAddress(String hostAndPort) {
+    return new Builder(this).jwksAddress(Optional.of(hostAndPort)).build();
+  }
+
   /** A copy with one component replaced; keeps each {@code with…} method to one line. */
   private static final class Builder {
     private String xdsHost;
@@ -135,6 +147,7 @@ public record ControlPlaneConfig(
     private XdsLimits xdsLimits;
     private Optional<SharedStore> sharedStore;
     private int xdsThreads;
+    private Optional<String> jwksAddress;
 
     Builder(ControlPlaneConfig c) {
       xdsHost = c.xdsHost;
@@ -149,6 +162,12 @@ public record ControlPlaneConfig(
       xdsLimits = c.xdsLimits;
       sharedStore = c.sharedStore;
       xdsThreads = c.xdsThreads;
+      jwksAddress = c.jwksAddress;
+    }
+
+    Builder jwksAddress(Optional<String> v) {
+      jwksAddress = v;
+      return this;
     }
 
     Builder security(Security v) {
@@ -189,7 +208,8 @@ public record ControlPlaneConfig(
           adminSecurity,
           xdsLimits,
           sharedStore,
-          xdsThreads);
+          xdsThreads,
+          jwksAddress);
     }
   }
 

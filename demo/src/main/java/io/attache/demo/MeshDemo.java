@@ -2,7 +2,7 @@ package io.attache.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.attache.demo.netns.DemoNamespace;
+import io.attache.netns.NetworkNamespace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -202,7 +202,7 @@ public final class MeshDemo implements Callable<Integer> {
           "--with-envoy needs --envoy-binary naming a stock Envoy (./attache up --with-envoy"
               + " installs one with interop/envoy/install.sh)");
     }
-    if (transparent && !DemoNamespace.runningAsRoot()) {
+    if (transparent && !NetworkNamespace.runningAsRoot()) {
       System.err.println(
           "attache up --transparent: needs root — it creates network namespaces and installs"
               + " iptables rules in them. Run: sudo ./attache up --transparent");

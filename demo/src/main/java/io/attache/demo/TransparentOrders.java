@@ -1,6 +1,6 @@
 package io.attache.demo;
 
-import io.attache.demo.netns.DemoNamespace;
+import io.attache.netns.NetworkNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +30,14 @@ final class TransparentOrders implements AutoCloseable {
   private static final String GATEWAY_ADDRESS = "10.233.0.1";
   private static final String VIRTUAL_RANGE = "10.233.1.0/24";
 
-  private final DemoNamespace orders;
-  private final DemoNamespace gateway;
+  private final NetworkNamespace orders;
+  private final NetworkNamespace gateway;
+  private final Path sockets;
 
-  private TransparentOrders(DemoNamespace orders, DemoNamespace gateway) {
+  private TransparentOrders(NetworkNamespace orders, NetworkNamespace gateway, Path sockets) {
     this.orders = orders;
     this.gateway = gateway;
+    this.sockets = sockets;
   }
 
   /** The namespaces' name: one per port base, so a demo beside another keeps its own. */
@@ -46,11 +48,11 @@ final class TransparentOrders implements AutoCloseable {
   /** Both namespaces (a leftover of the same name is deleted first), linked and routed. */
   static TransparentOrders create(int portBase, Path runDir) throws IOException {
     Path sockets = Files.createDirectories(runDir.resolve("sockets"));
-    DemoNamespace gateway = DemoNamespace.create(namespaceName(portBase) + "-gw", sockets);
-    DemoNamespace orders;
+    NetworkNamespace gateway = NetworkNamespace.createNamed(namespaceName(portBase) + "-gw");
+    NetworkNamespace orders;
     try {
-      orders = DemoNamespace.create(namespaceName(portBase), sockets);
-      DemoNamespace.link(orders, ORDERS_ADDRESS + "/24", gateway, GATEWAY_ADDRESS + "/24");
+      orders = NetworkNamespace.createNamed(namespaceName(portBase));
+      NetworkNamespace.link(orders, ORDERS_ADDRESS + "/24", gateway, GATEWAY_ADDRESS + "/24");
       // Virtual addresses must be routable for the app's connect(); iptables rewrites the
       // destination before a packet leaves, so nothing ever travels this route.
       orders.exec("ip", "route", "add", VIRTUAL_RANGE, "via", GATEWAY_ADDRESS);
@@ -58,7 +60,7 @@ final class TransparentOrders implements AutoCloseable {
       gateway.close();
       throw e;
     }
-    return new TransparentOrders(orders, gateway);
+    return new TransparentOrders(orders, gateway, sockets);
   }
 
   String namespace() {
@@ -72,12 +74,13 @@ final class TransparentOrders implements AutoCloseable {
    * like any call from another pod.
    */
   void bridge(Workload workload, int xdsPort, List<Workload> payments) throws IOException {
-    orders.reachHostLoopback(xdsPort);
+    orders.reachHostLoopback(xdsPort, sockets);
     for (Workload instance : payments) {
-      orders.reachHostLoopback(instance.inboundPort());
+      orders.reachHostLoopback(instance.inboundPort(), sockets);
     }
-    orders.exposeOnHostLoopback(workload.adminPort(), "127.0.0.1", workload.adminPort());
-    gateway.exposeOnHostLoopback(workload.inboundPort(), ORDERS_ADDRESS, workload.appPort());
+    orders.exposeOnHostLoopback(workload.adminPort(), "127.0.0.1", workload.adminPort(), sockets);
+    gateway.exposeOnHostLoopback(
+        workload.inboundPort(), ORDERS_ADDRESS, workload.appPort(), sockets);
   }
 
   /**
@@ -108,7 +111,7 @@ final class TransparentOrders implements AutoCloseable {
     command.add(java());
     command.addAll(javaOptions);
     command.addAll(List.of("-jar", proxyJar.toString(), "-c", bootstrap.toString()));
-    return ChildProcess.startBinary(workload.name(), inNamespace(command), log);
+    return ChildProcess.startBinary(workload.name(), orders.inNamespace(command), log);
   }
 
   /** {@code attache iptables} in orders' namespace: its TCP to its sidecar's listeners. */
@@ -145,13 +148,7 @@ final class TransparentOrders implements AutoCloseable {
             workload.name(),
             Integer.toString(shift),
             "http://" + PAYMENTS_ADDRESS + ":" + PAYMENTS_PORT);
-    return ChildProcess.startBinary(workload.name() + "-app", inNamespace(command), log);
-  }
-
-  private List<String> inNamespace(List<String> command) {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", orders.name()));
-    full.addAll(command);
-    return full;
+    return ChildProcess.startBinary(workload.name() + "-app", orders.inNamespace(command), log);
   }
 
   private static List<String> asUid(long uid) {

@@ -1,6 +1,7 @@
 package io.attache.controlplane.ca;
 
 import io.attache.controlplane.identity.SpiffeId;
+import io.attache.controlplane.translate.XdsNames;
 import io.attache.controlplane.xds.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class SvidSigningKeys implements AutoCloseable {
   /**
    * The SDS secret (a generic_secret holding the current private JWK) an identity's proxies get.
    */
-  public static final String SDS_SECRET_NAME = "jwt-svid-signing-key";
+  public static final String SDS_SECRET_NAME = XdsNames.JWT_SVID_SIGNING_KEY_SECRET;
 
   /**
    * How often a control plane rotates each identity's key: tokens may live at most this long (the

@@ -143,6 +143,14 @@ public final class ControlPlaneMain implements Callable<Integer> {
   Map<String, String> environment = System.getenv();
 
   @Option(
+      names = "--jwks-address",
+      description =
+          "host:port at which proxies reach this REST API's JWKS (/.well-known/jwks.json) to"
+              + " verify identity tokens (default: --http-host and --http-port, 127.0.0.1 for a"
+              + " wildcard host). Over HTTPS when --admin-tls-cert is given.")
+  String jwksAddress;
+
+  @Option(
       names = "--trust-domain",
       defaultValue = "attache.local",
       description = "SPIFFE trust domain of workload identities (default ${DEFAULT-VALUE}).")
@@ -242,6 +250,9 @@ public final class ControlPlaneMain implements Callable<Integer> {
                 security)
             .withXdsLimits(xdsLimits)
             .withXdsThreads(xdsThreads);
+    if (jwksAddress != null) {
+      config = config.withJwksAddress(jwksAddress);
+    }
     ControlPlane controlPlane;
     try {
       controlPlane =

@@ -12,6 +12,7 @@ import io.attache.api.policy.v1.Endpoint;
 import io.attache.api.policy.v1.FaultInjection;
 import io.attache.api.policy.v1.HeaderMatch;
 import io.attache.api.policy.v1.HeaderValue;
+import io.attache.api.policy.v1.IdentityTokenPolicy;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Protocol;
 import io.attache.api.policy.v1.RateLimit;
@@ -236,6 +237,14 @@ public final class PolicyValidator {
             ruleAt + ".from.principals[" + j + "]",
             out);
       }
+      for (int j = 0; j < from.getTokenPrincipalsCount(); j++) {
+        checkWildcard(
+            from.getTokenPrincipals(j),
+            PRINTABLE,
+            "printable ASCII without spaces",
+            ruleAt + ".from.token_principals[" + j + "]",
+            out);
+      }
       for (int j = 0; j < from.getNamespacesCount(); j++) {
         if (!NAMESPACE.matcher(from.getNamespaces(j)).matches()) {
           out.add(
@@ -335,6 +344,38 @@ public final class PolicyValidator {
     }
     if (tracing.hasSamplingPercent()) {
       checkPercent(tracing.getSamplingPercent().getValue(), at + ".tracing.sampling_percent", out);
+    }
+    checkIdentityToken(defaults.getIdentityToken(), at + ".identity_token", out);
+  }
+
+  /**
+   * The token must outlive no signing key: a key stays published one rotation period (6 h) after it
+   * stopped signing, so a lifetime is capped well below that; and the header must be one the
+   * sidecars may own (never the verified-caller header they set themselves).
+   */
+  private static void checkIdentityToken(
+      IdentityTokenPolicy token, String at, List<Violation> out) {
+    if (!token.getHeader().isEmpty()) {
+      String header = token.getHeader();
+      checkHeaderName(header, at + ".header", out);
+      if (!header.equals(header.toLowerCase(Locale.ROOT))) {
+        out.add(new Violation(at + ".header", "must be lower case"));
+      } else if (IdentityTokens.FORBIDDEN_HEADERS.contains(header)) {
+        out.add(
+            new Violation(
+                at + ".header",
+                "must not be " + header + ": the sidecars set or rely on it themselves"));
+      }
+    }
+    if (token.hasLifetime()) {
+      Duration lifetime = token.getLifetime();
+      if (lifetime.getNanos() != 0
+          || lifetime.getSeconds() < IdentityTokens.MIN_LIFETIME.getSeconds()
+          || lifetime.getSeconds() > IdentityTokens.MAX_LIFETIME.getSeconds()) {
+        out.add(
+            new Violation(
+                at + ".lifetime", "must be whole seconds between 1s and 3600s (one hour)"));
+      }
     }
   }
 

@@ -53,7 +53,7 @@ public final class AdminApi implements AutoCloseable {
   private static final String OWN_ERROR = "attache.error";
 
   /** Where verifiers fetch the trust domain's JWT-SVID public keys (RFC 7517 JWKS). */
-  public static final String JWKS_PATH = "/.well-known/jwks.json";
+  public static final String JWKS_PATH = io.attache.controlplane.translate.JwksEndpoint.PATH;
 
   /**
    * Reachable without a token: probes, the static API description and the JWKS (public keys that

@@ -38,7 +38,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 public final class AdminTls {
 
   /** Plain HTTP: Javalin's default connector. */
-  public static final AdminTls PLAINTEXT = new AdminTls(null, null, "none");
+  public static final AdminTls PLAINTEXT = new AdminTls(null, null, "none", null);
 
   private static final Pattern PEM =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
@@ -48,11 +48,13 @@ public final class AdminTls {
   private final KeyStore keyStore;
   private final char[] password;
   private final String description;
+  private final String trustAnchorPem;
 
-  private AdminTls(KeyStore keyStore, char[] password, String description) {
+  private AdminTls(KeyStore keyStore, char[] password, String description, String trustAnchorPem) {
     this.keyStore = keyStore;
     this.password = password;
     this.description = description;
+    this.trustAnchorPem = trustAnchorPem;
   }
 
   /** Reads the certificate chain (leaf first) and its PKCS#8 or PKCS#1 private key. */
@@ -66,10 +68,28 @@ public final class AdminTls {
       store.load(null, null);
       store.setKeyEntry(ALIAS, key, password, chain);
       return new AdminTls(
-          store, password, chain[0].getSubjectX500Principal().getName() + " from " + certFile);
+          store,
+          password,
+          chain[0].getSubjectX500Principal().getName() + " from " + certFile,
+          pem(chain[chain.length - 1]));
     } catch (GeneralSecurityException | IOException e) {
       throw new AdminConfigException("cannot build a key store from " + certFile + ": " + e, e);
     }
+  }
+
+  /**
+   * The last certificate of the served chain (its root, or the self-signed leaf alone), PEM: what a
+   * client of the API (a proxy fetching the JWKS) trusts it by. Empty in the clear.
+   */
+  public java.util.Optional<String> trustAnchorPem() {
+    return java.util.Optional.ofNullable(trustAnchorPem);
+  }
+
+  private static String pem(X509Certificate certificate) throws GeneralSecurityException {
+    return "-----BEGIN CERTIFICATE-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+            .encodeToString(certificate.getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
   }
 
   public boolean enabled() {

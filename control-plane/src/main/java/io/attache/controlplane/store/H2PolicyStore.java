@@ -7,9 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -79,19 +77,8 @@ public final class H2PolicyStore implements PolicyStore {
 
   @Override
   public synchronized Optional<StoredResource> get(ResourceKind kind, String name) {
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT body, revision FROM resources WHERE kind = ? AND name = ?")) {
-      select.setString(1, kind.name());
-      select.setString(2, name);
-      try (ResultSet rows = select.executeQuery()) {
-        if (!rows.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            new StoredResource(
-                kind, name, ResourceRows.parse(kind, rows.getBytes(1)), rows.getLong(2)));
-      }
+    try {
+      return ResourceRows.get(connection, kind, name);
     } catch (SQLException e) {
       throw new StoreException("cannot read " + kind + " " + name, e);
     }
@@ -99,22 +86,8 @@ public final class H2PolicyStore implements PolicyStore {
 
   @Override
   public synchronized List<StoredResource> list(ResourceKind kind) {
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT name, body, revision FROM resources WHERE kind = ? ORDER BY name")) {
-      select.setString(1, kind.name());
-      List<StoredResource> found = new ArrayList<>();
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          found.add(
-              new StoredResource(
-                  kind,
-                  rows.getString(1),
-                  ResourceRows.parse(kind, rows.getBytes(2)),
-                  rows.getLong(3)));
-        }
-      }
-      return found;
+    try {
+      return ResourceRows.list(connection, kind);
     } catch (SQLException e) {
       throw new StoreException("cannot list " + kind, e);
     }
@@ -122,27 +95,8 @@ public final class H2PolicyStore implements PolicyStore {
 
   @Override
   public synchronized List<StoredResource> stateAt(long revision) {
-    String query =
-        "SELECT h.kind, h.name, h.body, h.revision FROM resource_history h"
-            + " JOIN (SELECT kind, name, MAX(revision) AS latest FROM resource_history"
-            + "       WHERE revision <= ? GROUP BY kind, name) m"
-            + " ON h.kind = m.kind AND h.name = m.name AND h.revision = m.latest"
-            + " WHERE h.body IS NOT NULL ORDER BY h.kind, h.name";
-    try (PreparedStatement select = connection.prepareStatement(query)) {
-      select.setLong(1, revision);
-      List<StoredResource> found = new ArrayList<>();
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          ResourceKind kind = ResourceKind.valueOf(rows.getString(1));
-          found.add(
-              new StoredResource(
-                  kind,
-                  rows.getString(2),
-                  ResourceRows.parse(kind, rows.getBytes(3)),
-                  rows.getLong(4)));
-        }
-      }
-      return found;
+    try {
+      return ResourceRows.stateAt(connection, revision);
     } catch (SQLException e) {
       throw new StoreException("cannot read revision " + revision, e);
     }
@@ -153,22 +107,15 @@ public final class H2PolicyStore implements PolicyStore {
       throws PreconditionFailedException {
     try {
       for (Change change : changes) {
-        long current = currentRevision(change.kind(), change.name());
+        long current = ResourceRows.currentRevision(connection, change.kind(), change.name());
         if (!change.precondition().admits(current)) {
           throw new PreconditionFailedException(change.kind(), change.name(), current);
         }
       }
       long revision = headRevision() + 1;
-      try (PreparedStatement insert =
-          connection.prepareStatement(
-              "INSERT INTO revisions (revision, created_at, summary) VALUES (?, ?, ?)")) {
-        insert.setLong(1, revision);
-        insert.setTimestamp(2, Timestamp.from(clock.instant()));
-        insert.setString(3, summary);
-        insert.executeUpdate();
-      }
+      ResourceRows.insertRevision(connection, revision, clock.instant(), summary);
       for (Change change : changes) {
-        apply(change, revision);
+        ResourceRows.apply(connection, change, revision, UPSERT);
       }
       connection.commit();
       return revision;
@@ -193,16 +140,8 @@ public final class H2PolicyStore implements PolicyStore {
 
   @Override
   public synchronized List<RevisionInfo> revisions() {
-    try (PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT revision, created_at, summary FROM revisions ORDER BY revision DESC");
-        ResultSet rows = select.executeQuery()) {
-      List<RevisionInfo> found = new ArrayList<>();
-      while (rows.next()) {
-        found.add(
-            new RevisionInfo(rows.getLong(1), rows.getTimestamp(2).toInstant(), rows.getString(3)));
-      }
-      return found;
+    try {
+      return ResourceRows.revisions(connection);
     } catch (SQLException e) {
       throw new StoreException("cannot list revisions", e);
     }
@@ -215,21 +154,6 @@ public final class H2PolicyStore implements PolicyStore {
     } catch (SQLException e) {
       throw new StoreException("cannot close the store", e);
     }
-  }
-
-  private long currentRevision(ResourceKind kind, String name) throws SQLException {
-    try (PreparedStatement select =
-        connection.prepareStatement("SELECT revision FROM resources WHERE kind = ? AND name = ?")) {
-      select.setString(1, kind.name());
-      select.setString(2, name);
-      try (ResultSet rows = select.executeQuery()) {
-        return rows.next() ? rows.getLong(1) : 0;
-      }
-    }
-  }
-
-  private void apply(Change change, long revision) throws SQLException {
-    ResourceRows.apply(connection, change, revision, UPSERT);
   }
 
   private void rollbackQuietly(Exception cause) {

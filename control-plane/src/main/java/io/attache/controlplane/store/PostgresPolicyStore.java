@@ -4,9 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -29,10 +27,6 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   /** The channel every commit notifies, with the new revision as payload. */
   public static final String COMMIT_CHANNEL = "attache_policy_commits";
-
-  private static final String STATE_AT =
-      "SELECT DISTINCT ON (kind, name) kind, name, body, revision FROM resource_history"
-          + " WHERE revision <= ? ORDER BY kind, name, revision DESC";
 
   private final DataSource database;
   private final Clock clock;
@@ -57,20 +51,8 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   @Override
   public Optional<StoredResource> get(ResourceKind kind, String name) {
-    try (Connection connection = database.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT body, revision FROM resources WHERE kind = ? AND name = ?")) {
-      select.setString(1, kind.name());
-      select.setString(2, name);
-      try (ResultSet rows = select.executeQuery()) {
-        if (!rows.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            new StoredResource(
-                kind, name, ResourceRows.parse(kind, rows.getBytes(1)), rows.getLong(2)));
-      }
+    try (Connection connection = database.getConnection()) {
+      return ResourceRows.get(connection, kind, name);
     } catch (SQLException e) {
       throw unavailable("cannot read " + kind + " " + name, e);
     }
@@ -78,23 +60,8 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   @Override
   public List<StoredResource> list(ResourceKind kind) {
-    try (Connection connection = database.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT name, body, revision FROM resources WHERE kind = ? ORDER BY name")) {
-      select.setString(1, kind.name());
-      List<StoredResource> found = new ArrayList<>();
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          found.add(
-              new StoredResource(
-                  kind,
-                  rows.getString(1),
-                  ResourceRows.parse(kind, rows.getBytes(2)),
-                  rows.getLong(3)));
-        }
-      }
-      return found;
+    try (Connection connection = database.getConnection()) {
+      return ResourceRows.list(connection, kind);
     } catch (SQLException e) {
       throw unavailable("cannot list " + kind, e);
     }
@@ -102,26 +69,8 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   @Override
   public List<StoredResource> stateAt(long revision) {
-    try (Connection connection = database.getConnection();
-        PreparedStatement select = connection.prepareStatement(STATE_AT)) {
-      select.setLong(1, revision);
-      List<StoredResource> found = new ArrayList<>();
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          byte[] body = rows.getBytes(3);
-          if (body == null) {
-            continue; // deleted at or before this revision
-          }
-          ResourceKind kind = ResourceKind.valueOf(rows.getString(1));
-          found.add(
-              new StoredResource(
-                  kind, rows.getString(2), ResourceRows.parse(kind, body), rows.getLong(4)));
-        }
-      }
-      found.sort(
-          java.util.Comparator.comparing((StoredResource r) -> r.kind().name())
-              .thenComparing(StoredResource::name));
-      return found;
+    try (Connection connection = database.getConnection()) {
+      return ResourceRows.stateAt(connection, revision);
     } catch (SQLException e) {
       throw unavailable("cannot read revision " + revision, e);
     }
@@ -152,26 +101,20 @@ public final class PostgresPolicyStore implements PolicyStore {
           throw new HeadMovedException(baseRevision, head);
         }
         for (Change change : changes) {
-          long current = currentRevision(connection, change.kind(), change.name());
+          long current = ResourceRows.currentRevision(connection, change.kind(), change.name());
           if (!change.precondition().admits(current)) {
             throw new PreconditionFailedException(change.kind(), change.name(), current);
           }
         }
         long revision = head + 1;
         try (PreparedStatement advance =
-                connection.prepareStatement("UPDATE store_head SET revision = ? WHERE id = 1");
-            PreparedStatement insert =
-                connection.prepareStatement(
-                    "INSERT INTO revisions (revision, created_at, summary) VALUES (?, ?, ?)")) {
+            connection.prepareStatement("UPDATE store_head SET revision = ? WHERE id = 1")) {
           advance.setLong(1, revision);
           advance.executeUpdate();
-          insert.setLong(1, revision);
-          insert.setTimestamp(2, Timestamp.from(clock.instant()));
-          insert.setString(3, summary);
-          insert.executeUpdate();
         }
+        ResourceRows.insertRevision(connection, revision, clock.instant(), summary);
         for (Change change : changes) {
-          apply(connection, change, revision);
+          ResourceRows.apply(connection, change, revision, UPSERT);
         }
         try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
           notify.setString(1, COMMIT_CHANNEL);
@@ -194,17 +137,8 @@ public final class PostgresPolicyStore implements PolicyStore {
 
   @Override
   public List<RevisionInfo> revisions() {
-    try (Connection connection = database.getConnection();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT revision, created_at, summary FROM revisions ORDER BY revision DESC");
-        ResultSet rows = select.executeQuery()) {
-      List<RevisionInfo> found = new ArrayList<>();
-      while (rows.next()) {
-        found.add(
-            new RevisionInfo(rows.getLong(1), rows.getTimestamp(2).toInstant(), rows.getString(3)));
-      }
-      return found;
+    try (Connection connection = database.getConnection()) {
+      return ResourceRows.revisions(connection);
     } catch (SQLException e) {
       throw unavailable("cannot list revisions", e);
     }
@@ -223,23 +157,6 @@ public final class PostgresPolicyStore implements PolicyStore {
       }
       return rows.getLong(1);
     }
-  }
-
-  private static long currentRevision(Connection connection, ResourceKind kind, String name)
-      throws SQLException {
-    try (PreparedStatement select =
-        connection.prepareStatement("SELECT revision FROM resources WHERE kind = ? AND name = ?")) {
-      select.setString(1, kind.name());
-      select.setString(2, name);
-      try (ResultSet rows = select.executeQuery()) {
-        return rows.next() ? rows.getLong(1) : 0;
-      }
-    }
-  }
-
-  private static void apply(Connection connection, Change change, long revision)
-      throws SQLException {
-    ResourceRows.apply(connection, change, revision, UPSERT);
   }
 
   private static void rollbackQuietly(Connection connection, Exception cause) {

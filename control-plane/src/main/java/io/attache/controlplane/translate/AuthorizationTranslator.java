@@ -14,9 +14,11 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -96,6 +98,9 @@ public final class AuthorizationTranslator {
     if (from.getNamespacesCount() > 0) {
       fields.add(map(from.getNamespacesList(), ns -> byName(namespace(ns))));
     }
+    if (from.getTokenPrincipalsCount() > 0) {
+      fields.add(map(from.getTokenPrincipalsList(), p -> byTokenSubject(principal(p))));
+    }
     if (fields.isEmpty()) {
       return List.of(Principal.newBuilder().setAny(true).build());
     }
@@ -142,6 +147,23 @@ public final class AuthorizationTranslator {
   private static Principal byName(StringMatcher name) {
     return Principal.newBuilder()
         .setAuthenticated(Principal.Authenticated.newBuilder().setPrincipalName(name))
+        .build();
+  }
+
+  /**
+   * The "sub" of the identity token the inbound jwt_authn verified (its payload_in_metadata); a
+   * request without a verified token has no such metadata and matches no subject.
+   */
+  private static Principal byTokenSubject(StringMatcher subject) {
+    return Principal.newBuilder()
+        .setMetadata(
+            MetadataMatcher.newBuilder()
+                .setFilter(IdentityTokenTranslator.JWT_AUTHN_METADATA_NAMESPACE)
+                .addPath(
+                    MetadataMatcher.PathSegment.newBuilder()
+                        .setKey(IdentityTokenTranslator.PAYLOAD_METADATA_KEY))
+                .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("sub"))
+                .setValue(ValueMatcher.newBuilder().setStringMatch(subject)))
         .build();
   }
 

@@ -30,6 +30,7 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Service → Cluster (EDS over ADS; STRICT_DNS, or LOGICAL_DNS for proxyless gRPC, when the service
@@ -45,6 +46,7 @@ public final class ClusterTranslator {
       Duration.newBuilder().setSeconds(1).build();
 
   private final String trustDomain;
+  private final IdentityTokenTranslator identityTokens;
 
   public ClusterTranslator() {
     this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN);
@@ -52,13 +54,18 @@ public final class ClusterTranslator {
 
   /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
   public ClusterTranslator(String trustDomain) {
+    this(trustDomain, () -> JwksEndpoint.LOCAL);
+  }
+
+  /** {@code jwks}: where sidecars that verify identity tokens fetch the trust domain's keys. */
+  public ClusterTranslator(String trustDomain, Supplier<JwksEndpoint> jwks) {
     this.trustDomain = trustDomain;
+    this.identityTokens = new IdentityTokenTranslator(trustDomain, jwks);
   }
 
   public List<Cluster> translate(PolicySnapshot policy, ProxyGroup group) {
     List<Cluster> clusters = new ArrayList<>();
-    boolean meshTls =
-        MeshTls.enabled(policy.defaults().getMtls()) && group.kind() == ClientKind.PROXY;
+    boolean meshTls = MeshTls.enabled(policy.defaults().getMtls()) && group.kind().isProxy();
     for (Service service : policy.services().values()) {
       Cluster cluster = cluster(service, policy.defaults(), group.kind());
       // Proxyless gRPC clients take certificates from certificate providers, not SDS: not meshed.
@@ -70,11 +77,18 @@ public final class ClusterTranslator {
       }
       clusters.add(cluster);
     }
-    if (group.kind() == ClientKind.PROXY && group.sidecar().hasApp()) {
+    if (group.kind().isProxy() && group.sidecar().hasApp()) {
       clusters.add(appCluster(group.sidecar(), policy.defaults()));
     }
-    if (group.kind() == ClientKind.PROXY && group.sidecar().intercepted()) {
+    if (group.kind().isProxy() && group.sidecar().intercepted()) {
       clusters.addAll(TransparentLayout.clusters(policy.defaults(), group.sidecar()));
+    }
+    if (identityTokens.verifies(policy, group)) {
+      clusters.add(
+          identityTokens.jwksCluster(
+              policy.defaults().hasConnectTimeout()
+                  ? java.util.Optional.of(policy.defaults().getConnectTimeout())
+                  : java.util.Optional.empty()));
     }
     return clusters;
   }

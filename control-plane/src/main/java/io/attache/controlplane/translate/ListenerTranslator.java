@@ -34,6 +34,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Policy → listeners for one node group. Proxies get the outbound listener (0.0.0.0:15001 unless
@@ -54,14 +55,19 @@ public final class ListenerTranslator {
   static final String INBOUND_PLAINTEXT_CHAIN = "inbound-plaintext";
 
   private final String trustDomain;
+  private final IdentityTokenTranslator identityTokens;
 
   public ListenerTranslator() {
-    this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN);
+    this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN, () -> JwksEndpoint.LOCAL);
   }
 
-  /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
-  public ListenerTranslator(String trustDomain) {
+  /**
+   * {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS, and the
+   * issuer of their identity tokens; {@code jwks}: where verifiers fetch the tokens' keys.
+   */
+  public ListenerTranslator(String trustDomain, Supplier<JwksEndpoint> jwks) {
     this.trustDomain = trustDomain;
+    this.identityTokens = new IdentityTokenTranslator(trustDomain, jwks);
   }
 
   public List<Listener> translate(PolicySnapshot policy, ProxyGroup group) {
@@ -192,20 +198,25 @@ public final class ListenerTranslator {
                                     .setTimeout(Duration.getDefaultInstance()))))
             .build();
     HttpConnectionManager.Builder hcm =
-        common(policy, group, XdsNames.INBOUND_LISTENER)
-            .setRouteConfig(routes)
-            // Authorization policies guard the app, so their RBAC filters sit on the inbound side
-            // only, before the router.
-            .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()))
-            // Rate limits after RBAC: a refused caller must not spend the allowed callers' tokens.
-            .addAllHttpFilters(rateLimits.inboundFilter(policy, group.cluster()).stream().toList())
-            // Their path rules must see the path the app will get, or //admin, /./admin and
-            // /a/..%2Fadmin slip past a rule on /admin (Envoy normalises nothing by default):
-            // Envoy's edge settings, as Istio normalises paths for its authorization policies.
-            .setNormalizePath(BoolValue.of(true))
-            .setMergeSlashes(true)
-            .setPathWithEscapedSlashesAction(
-                HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT);
+        common(policy, group, XdsNames.INBOUND_LISTENER).setRouteConfig(routes);
+    if (identityTokens.verifies(policy, group)) {
+      // First: RBAC's token_principals read what it verified, and no later filter may see a
+      // caller header the caller wrote itself.
+      hcm.addHttpFilters(identityTokens.verifyingFilter(policy, group));
+    }
+    hcm
+        // Authorization policies guard the app, so their RBAC filters sit on the inbound side
+        // only, before the router.
+        .addAllHttpFilters(authorizations.inboundFilters(policy, group.cluster()))
+        // Rate limits after RBAC: a refused caller must not spend the allowed callers' tokens.
+        .addAllHttpFilters(rateLimits.inboundFilter(policy, group.cluster()).stream().toList())
+        // Their path rules must see the path the app will get, or //admin, /./admin and
+        // /a/..%2Fadmin slip past a rule on /admin (Envoy normalises nothing by default):
+        // Envoy's edge settings, as Istio normalises paths for its authorization policies.
+        .setNormalizePath(BoolValue.of(true))
+        .setMergeSlashes(true)
+        .setPathWithEscapedSlashesAction(
+            HttpConnectionManager.PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT);
     if (mutualTls) {
       hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
           .setSetCurrentClientCertDetails(
@@ -221,6 +232,9 @@ public final class ListenerTranslator {
                 Rds.newBuilder()
                     .setConfigSource(XdsNames.ads())
                     .setRouteConfigName(XdsNames.OUTBOUND_ROUTE_CONFIG));
+    if (identityTokens.mints(policy, group)) {
+      hcm.addHttpFilters(identityTokens.mintingFilter(policy, group));
+    }
     return withRouterLast(hcm, RouteConfigurationTranslator.anyFault(policy));
   }
 

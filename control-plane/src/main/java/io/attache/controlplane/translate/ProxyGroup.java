@@ -23,6 +23,9 @@ public record ProxyGroup(String cluster, ClientKind kind, Sidecar sidecar, Strin
    */
   public static final String AUTHENTICATED_IDENTITY_METADATA_KEY = "attache.authenticated_identity";
 
+  /** The node.user_agent_name the Attaché proxy announces itself with. */
+  public static final String ATTACHE_USER_AGENT = "attache";
+
   /** The identity of a group whose nodes proved none: such a group has no secrets. */
   public static final String NO_IDENTITY = "";
 
@@ -37,7 +40,7 @@ public record ProxyGroup(String cluster, ClientKind kind, Sidecar sidecar, Strin
 
   public static ProxyGroup of(Node node) {
     ClientKind kind = kindOf(node);
-    Sidecar sidecar = kind == ClientKind.PROXY ? Sidecar.of(node.getMetadata()) : Sidecar.DEFAULT;
+    Sidecar sidecar = kind.isProxy() ? Sidecar.of(node.getMetadata()) : Sidecar.DEFAULT;
     return new ProxyGroup(node.getCluster(), kind, sidecar, authenticatedIdentity(node));
   }
 
@@ -59,7 +62,12 @@ public record ProxyGroup(String cluster, ClientKind kind, Sidecar sidecar, Strin
     boolean declared =
         node.getMetadata().getFieldsOrDefault(PROXYLESS_METADATA_KEY, null) != null
             && node.getMetadata().getFieldsOrThrow(PROXYLESS_METADATA_KEY).getBoolValue();
-    return grpcAgent || declared ? ClientKind.PROXYLESS_GRPC : ClientKind.PROXY;
+    if (grpcAgent || declared) {
+      return ClientKind.PROXYLESS_GRPC;
+    }
+    return node.getUserAgentName().equals(ATTACHE_USER_AGENT)
+        ? ClientKind.ATTACHE_PROXY
+        : ClientKind.PROXY;
   }
 
   @Override

@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Policy → the one RouteConfiguration "outbound": a virtual host per service (domains name and
@@ -47,13 +48,25 @@ public final class RouteConfigurationTranslator {
           .thenComparing(r -> -(r.getHeadersCount() + (r.getMethodsCount() > 0 ? 1 : 0)))
           .thenComparing(io.attache.api.policy.v1.Route::getName);
 
+  private final IdentityTokenTranslator identityTokens;
+
+  public RouteConfigurationTranslator() {
+    this(SnapshotTranslator.DEFAULT_TRUST_DOMAIN, () -> JwksEndpoint.LOCAL);
+  }
+
+  /** {@code trustDomain} and {@code jwks}: whose identity tokens a minting proxy's routes carry. */
+  public RouteConfigurationTranslator(String trustDomain, Supplier<JwksEndpoint> jwks) {
+    this.identityTokens = new IdentityTokenTranslator(trustDomain, jwks);
+  }
+
   public List<RouteConfiguration> translate(PolicySnapshot policy, ProxyGroup group) {
+    boolean mints = identityTokens.mints(policy, group);
     RouteConfiguration.Builder config =
         RouteConfiguration.newBuilder().setName(XdsNames.OUTBOUND_ROUTE_CONFIG);
-    boolean intercepted = group.kind() == ClientKind.PROXY && group.sidecar().intercepted();
+    boolean intercepted = group.kind().isProxy() && group.sidecar().intercepted();
     Map<String, List<String>> addressDomains = intercepted ? addressDomains(policy) : Map.of();
     for (Service service : policy.services().values()) {
-      VirtualHost host = virtualHost(service, policy);
+      VirtualHost host = virtualHost(service, policy, mints);
       List<String> extra = addressDomains.getOrDefault(service.getName(), List.of());
       config.addVirtualHosts(
           extra.isEmpty() ? host : host.toBuilder().addAllDomains(extra).build());
@@ -97,7 +110,7 @@ public final class RouteConfigurationTranslator {
     return domains;
   }
 
-  private VirtualHost virtualHost(Service service, PolicySnapshot policy) {
+  private VirtualHost virtualHost(Service service, PolicySnapshot policy, boolean mints) {
     MeshDefaults defaults = policy.defaults();
     RetryPolicy serviceRetry = DefaultsMerger.retry(defaults.getRetry(), service.getRetry());
     Duration serviceTimeout =
@@ -111,34 +124,46 @@ public final class RouteConfigurationTranslator {
     policy.routes().values().stream()
         .filter(route -> route.getHostsList().contains(service.getName()))
         .sorted(SPECIFICITY)
-        .forEach(route -> host.addRoutes(route(route, serviceRetry, serviceTimeout)));
+        .forEach(route -> host.addRoutes(route(route, serviceRetry, serviceTimeout, mints)));
     RouteAction.Builder toService = RouteAction.newBuilder().setCluster(service.getName());
     applyTimeoutAndRetry(toService, serviceTimeout, serviceRetry);
-    host.addRoutes(
+    Route.Builder toServiceRoute =
         Route.newBuilder()
             .setName(service.getName() + "-default")
             .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-            .setRoute(toService));
+            .setRoute(toService);
+    if (mints) {
+      putAudience(toServiceRoute, service.getName());
+    }
+    host.addRoutes(toServiceRoute);
     return host.build();
   }
 
   private Route route(
       io.attache.api.policy.v1.Route policyRoute,
       RetryPolicy serviceRetry,
-      Duration serviceTimeout) {
+      Duration serviceTimeout,
+      boolean mints) {
     RouteAction.Builder action = RouteAction.newBuilder();
     List<WeightedDestination> destinations = policyRoute.getDestinationsList();
-    if (destinations.size() == 1) {
-      action.setCluster(destinations.get(0).getService());
-    } else {
+    if (destinations.size() != 1) {
+      // Each split's token is for the service it lands on: that service's sidecars verify it.
       WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
       for (WeightedDestination destination : destinations) {
-        weighted.addClusters(
+        WeightedCluster.ClusterWeight.Builder split =
             WeightedCluster.ClusterWeight.newBuilder()
                 .setName(destination.getService())
-                .setWeight(UInt32Value.of(destination.getWeight())));
+                .setWeight(UInt32Value.of(destination.getWeight()));
+        if (mints) {
+          Map.Entry<String, Any> audience =
+              IdentityTokenTranslator.audience(destination.getService());
+          split.putTypedPerFilterConfig(audience.getKey(), audience.getValue());
+        }
+        weighted.addClusters(split);
       }
       action.setWeightedClusters(weighted);
+    } else {
+      action.setCluster(destinations.get(0).getService());
     }
     applyTimeoutAndRetry(
         action,
@@ -166,7 +191,15 @@ public final class RouteConfigurationTranslator {
     if (policyRoute.hasFault()) {
       route.putTypedPerFilterConfig(XdsNames.FAULT_FILTER, Any.pack(fault(policyRoute.getFault())));
     }
+    if (mints && destinations.size() == 1) {
+      putAudience(route, destinations.get(0).getService());
+    }
     return route.build();
+  }
+
+  private static void putAudience(Route.Builder route, String service) {
+    Map.Entry<String, Any> audience = IdentityTokenTranslator.audience(service);
+    route.putTypedPerFilterConfig(audience.getKey(), audience.getValue());
   }
 
   private static void applyTimeoutAndRetry(

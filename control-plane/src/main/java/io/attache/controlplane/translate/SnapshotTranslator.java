@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * (policy, node group) → every Envoy resource that group receives: the generated ones from the
@@ -25,7 +26,7 @@ public final class SnapshotTranslator {
   private final ClusterTranslator clusters;
   private final EndpointTranslator endpoints = new EndpointTranslator();
   private final ListenerTranslator listeners;
-  private final RouteConfigurationTranslator routes = new RouteConfigurationTranslator();
+  private final RouteConfigurationTranslator routes;
 
   public SnapshotTranslator() {
     this(DEFAULT_TRUST_DOMAIN);
@@ -33,8 +34,17 @@ public final class SnapshotTranslator {
 
   /** {@code trustDomain}: the SPIFFE trust domain mesh peers must belong to under mTLS. */
   public SnapshotTranslator(String trustDomain) {
-    this.clusters = new ClusterTranslator(trustDomain);
-    this.listeners = new ListenerTranslator(trustDomain);
+    this(trustDomain, () -> JwksEndpoint.LOCAL);
+  }
+
+  /**
+   * {@code trustDomain}: the SPIFFE trust domain of the mesh's certificates and identity tokens;
+   * {@code jwks}: where sidecars fetch the keys that verify those tokens.
+   */
+  public SnapshotTranslator(String trustDomain, Supplier<JwksEndpoint> jwks) {
+    this.clusters = new ClusterTranslator(trustDomain, jwks);
+    this.listeners = new ListenerTranslator(trustDomain, jwks);
+    this.routes = new RouteConfigurationTranslator(trustDomain, jwks);
   }
 
   public EnvoyResources translate(PolicySnapshot policy, ProxyGroup group) {

@@ -48,6 +48,25 @@ public final class XdsNames {
   /** SDS: the mesh trust bundle peers are validated against (Istio's name). */
   public static final String ROOTCA_SECRET = "ROOTCA";
 
+  /**
+   * SDS: the node identity's current JWT-SVID signing key, a generic_secret holding a private JWK.
+   */
+  public static final String JWT_SVID_SIGNING_KEY_SECRET = "jwt-svid-signing-key";
+
+  /** The Attaché-only HTTP filter that mints the caller's JWT-SVID on outbound routes. */
+  public static final String SERVICE_IDENTITY_TOKEN_FILTER =
+      "attache.filters.http.service_identity_token";
+
+  /**
+   * The inbound envoy.filters.http.jwt_authn instance that verifies identity tokens: named apart
+   * from any jwt_authn an operator configures, so per-route settings never reach the wrong one.
+   */
+  public static final String IDENTITY_TOKEN_AUTHN_FILTER =
+      "envoy.filters.http.jwt_authn.identity_token";
+
+  /** The cluster every sidecar that verifies identity tokens reaches the JWKS through. */
+  public static final String JWKS_CLUSTER = "attache|jwks";
+
   private XdsNames() {}
 
   /** Everything is fetched over the same ADS stream. */

@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
 import io.attache.dataplane.iptables.IptablesMain;
+import io.attache.netns.NetworkNamespace;
 import io.attache.testing.netns.NetnsExtension;
-import io.attache.testing.netns.NetworkNamespace;
+import io.attache.testing.netns.NetnsScripts;
 import io.envoyproxy.controlplane.cache.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,7 +128,7 @@ class TransparentMeshNetnsIT {
 
     payments.startListening(
         NetworkNamespace.python(),
-        NetworkNamespace.script("echo_server.py").toString(),
+        NetnsScripts.path("echo_server.py").toString(),
         "0.0.0.0",
         Integer.toString(APP_PORT),
         "600");
@@ -250,7 +251,7 @@ class TransparentMeshNetnsIT {
     command.addAll(
         List.of(
             NetworkNamespace.python(),
-            NetworkNamespace.script("http_call.py").toString(),
+            NetnsScripts.path("http_call.py").toString(),
             host,
             Integer.toString(port),
             path));

@@ -287,6 +287,51 @@ class AdminApiTest {
   }
 
   @Test
+  void takesIdentityTokenDefaultsAndRefusesABadHeaderOrLifetimeNamingTheFieldStoringNothing() {
+    for (String[] bad :
+        new String[][] {
+          {"{\"header\": \"X-Service-Identity\"}", "identity_token.header"},
+          {"{\"header\": \"x-attache-caller\"}", "identity_token.header"},
+          {"{\"header\": \"bad header\"}", "identity_token.header"},
+          {"{\"lifetime\": \"0s\"}", "identity_token.lifetime"},
+          {"{\"lifetime\": \"3601s\"}", "identity_token.lifetime"},
+          {"{\"lifetime\": \"1.5s\"}", "identity_token.lifetime"}
+        }) {
+      HttpResponse<String> refused =
+          rest.put("/api/v1/defaults", "{\"identity_token\": " + bad[0] + "}");
+      assertThat(refused.statusCode()).as(bad[0]).isEqualTo(400);
+      assertThat(json(refused).get("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+    }
+    assertThat(rest.get("/api/v1/defaults").headers().firstValue("ETag")).hasValue("\"0\"");
+    assertThat(json(rest.get("/api/v1/revisions")).get("items")).isEmpty();
+
+    HttpResponse<String> accepted =
+        rest.put(
+            "/api/v1/defaults",
+            "{\"identity_token\": {\"enabled\": true, \"header\": \"authorization\","
+                + " \"lifetime\": \"3600s\"}}");
+
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    JsonNode token = json(rest.get("/api/v1/defaults")).get("identity_token");
+    assertThat(token.get("enabled").asBoolean()).isTrue();
+    assertThat(token.get("header").asText()).isEqualTo("authorization");
+    assertThat(token.get("lifetime").asText()).isEqualTo("3600s");
+  }
+
+  @Test
+  void refusesATokenPrincipalWithAWildcardInTheMiddleNamingTheField() {
+    HttpResponse<String> refused =
+        rest.put(
+            "/api/v1/authorizations/by-token",
+            "{\"target\": \"payments\", \"rules\": [{\"from\": {\"token_principals\":"
+                + " [\"spiffe://attache.local/*/sa/orders\"]}}]}");
+
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(json(refused).get("field").asText()).isEqualTo("rules[0].from.token_principals[0]");
+    assertThat(rest.get("/api/v1/authorizations/by-token").statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void rollsBackToAnEarlierRevisionAsANewRevision() {
     rest.put("/api/v1/services/orders", ORDERS);
     rest.put("/api/v1/services/orders", ORDERS.replace("9001", "9002"));

@@ -77,8 +77,10 @@ public interface ClusterHandle {
    * @param connectTimeout the cluster's {@code connect_timeout}
    * @param stats where {@code upstream_cx_*} of the cluster are counted
    * @param originatesTls the cluster has a TLS {@code transport_socket}
+   * @param http2 the cluster's protocol options name HTTP/2: a tunnel to it is an HTTP/2 stream
    */
-  record TcpUpstream(Duration connectTimeout, ClusterStats stats, boolean originatesTls) {}
+  record TcpUpstream(
+      Duration connectTimeout, ClusterStats stats, boolean originatesTls, boolean http2) {}
 
   /** How an upstream request ended, for counters and host health. */
   enum UpstreamOutcome {

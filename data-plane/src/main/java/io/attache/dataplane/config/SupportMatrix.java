@@ -252,7 +252,11 @@ public final class SupportMatrix {
         .rejected("metadata_match", "subset load balancing is not supported")
         .rejected("on_demand", "on-demand cluster discovery is not supported")
         .rejected("hash_policy", "tcp_proxy hash policies are not supported")
-        .rejected("tunneling_config", "tunneling TCP over HTTP is not supported")
+        .honouredNote(
+            "tunneling_config",
+            "the stream travels in an HTTP/1.1 CONNECT (or POST) to the cluster, or in one HTTP/2"
+                + " stream on its own connection when the cluster's protocol options name HTTP/2;"
+                + " a refusal counts as a failed connect attempt")
         .rejected("backoff_options", "connect attempts are made without back-off")
         .rejected("access_log_options", "access logs are written when the connection closes")
         .rejected("access_log_flush_interval", "access logs are written when the connection closes")
@@ -260,6 +264,22 @@ public final class SupportMatrix {
             "flush_access_log_on_connected", "access logs are written when the connection closes")
         .rejected("downstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
         .rejected("upstream_idle_timeout", "not implemented (nor in Envoy); use idle_timeout")
+        .rest(FieldSupport.Status.REJECTED, NOT_YET);
+    b.message(TcpProxy.TunnelingConfig.getDescriptor())
+        .honouredNote(
+            "hostname",
+            "with %DOWNSTREAM_{LOCAL,REMOTE}_{ADDRESS,ADDRESS_WITHOUT_PORT,PORT}% and"
+                + " %REQUESTED_SERVER_NAME%")
+        .honoured("use_post", "post_path")
+        .honouredNote(
+            "headers_to_add",
+            "values with the hostname's %-commands; pseudo-headers and host are refused")
+        .ignored(
+            "propagate_response_headers",
+            "the tunnel's response headers would go to filter state, which nothing here reads")
+        .ignored(
+            "propagate_response_trailers",
+            "the tunnel's response trailers would go to filter state, which nothing here reads")
         .rest(FieldSupport.Status.REJECTED, NOT_YET);
     b.message(TcpProxy.WeightedCluster.getDescriptor()).honoured("clusters");
     b.message(TcpProxy.WeightedCluster.ClusterWeight.getDescriptor())
@@ -411,6 +431,7 @@ public final class SupportMatrix {
     jwtAuthnMessages(b);
     localRateLimitMessages(b);
     corsMessages(b);
+    unifiedMatcherMessages(b);
     serviceIdentityTokenMessages(b);
     extAuthzMessages(b);
     bufferMessages(b);
@@ -743,6 +764,75 @@ public final class SupportMatrix {
   }
 
   /** {@code envoy.filters.http.cors}: docs/data-plane.md, "CORS". */
+  /**
+   * Envoy's unified matcher ({@code xds.type.matcher.v3.Matcher}) as {@code ExtensionWithMatcher}
+   * uses it, and the filter actions it runs.
+   */
+  private static void unifiedMatcherMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor())
+        .honouredNote(
+            "extension_config",
+            "any HTTP filter Attaché runs but the router; created under the HttpFilter's name, so"
+                + " its per-route config is looked up by that name")
+        .honouredNote(
+            "xds_matcher",
+            "evaluated per stream on request headers, then on response headers, until it decides;"
+                + " SkipFilter skips the wrapped filter for the rest of the stream, no match or no"
+                + " decision yet runs it")
+        .honouredNote("matcher", "as xds_matcher (the deprecated Envoy copy of the message)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+                .getDescriptor())
+        .honouredNote(
+            "typed_config",
+            "the filter the composite runs for the stream in its place (any HTTP filter Attaché"
+                + " runs but the router)")
+        .rejected("dynamic_config", "filter config discovery (ECDS) is not supported")
+        .rejected("sample_percent", "sampled execution is not supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(com.github.xds.core.v3.TypedExtensionConfig.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor())
+        .honouredNote("header_name", "every value joined with \",\"; :authority, :path, ...");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor())
+        .honouredNote("header_name", "every value joined with \",\"; :status");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor())
+        .honouredNote("query_param", "the first value, percent-decoded");
+    b.message(com.github.xds.type.matcher.v3.Matcher.getDescriptor())
+        .honoured("matcher_list", "matcher_tree", "on_no_match");
+    b.message(com.github.xds.type.matcher.v3.Matcher.OnMatch.getDescriptor())
+        .honoured("matcher", "action");
+    b.message(com.github.xds.type.matcher.v3.Matcher.MatcherList.getDescriptor())
+        .honouredNote("matchers", "the first whose predicate is true (and whose on_match decides)");
+    b.message(com.github.xds.type.matcher.v3.Matcher.MatcherList.FieldMatcher.getDescriptor())
+        .honoured("predicate", "on_match");
+    b.message(com.github.xds.type.matcher.v3.Matcher.MatcherList.Predicate.getDescriptor())
+        .honoured("single_predicate", "or_matcher", "and_matcher", "not_matcher");
+    b.message(
+            com.github.xds.type.matcher.v3.Matcher.MatcherList.Predicate.SinglePredicate
+                .getDescriptor())
+        .honoured("input", "value_match")
+        .rejected("custom_match", "custom matchers are not supported");
+    b.message(
+            com.github.xds.type.matcher.v3.Matcher.MatcherList.Predicate.PredicateList
+                .getDescriptor())
+        .honoured("predicate");
+    b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.getDescriptor())
+        .honoured("input", "exact_match_map")
+        .honouredNote("prefix_match_map", "longest matching prefix first")
+        .rejected("custom_match", "custom matchers are not supported");
+    b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.MatchMap.getDescriptor())
+        .honoured("map");
+    b.message(com.github.xds.type.matcher.v3.StringMatcher.getDescriptor())
+        .honoured("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case")
+        .rejected("custom", "custom string matchers are not supported");
+    b.message(com.github.xds.type.matcher.v3.RegexMatcher.getDescriptor())
+        .honouredNote("regex", "RE2 syntax, RE2/J")
+        .honoured("google_re2");
+  }
+
   private static void corsMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
         .rest(IGNORED, "the filter has no fields; policies come from typed_per_filter_config");

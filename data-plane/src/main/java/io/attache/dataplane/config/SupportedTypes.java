@@ -72,6 +72,13 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
+          "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
+          "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
+          "envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+          "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
+          "envoy.extensions.filters.http.composite.v3.Composite",
+          "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
           "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
 
   private SupportedTypes() {}
@@ -173,6 +180,12 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
               .getDescriptor();
+      case "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpResponseHeaderMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
@@ -189,6 +202,16 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
       case "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ->
           io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+              .getDescriptor();
+      case "envoy.extensions.common.matching.v3.ExtensionWithMatcher" ->
+          io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor();
+      case "envoy.extensions.filters.common.matcher.action.v3.SkipFilter" ->
+          io.envoyproxy.envoy.extensions.filters.common.matcher.action.v3.SkipFilter
+              .getDescriptor();
+      case "envoy.extensions.filters.http.composite.v3.Composite" ->
+          io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite.getDescriptor();
+      case "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction" ->
+          io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
               .getDescriptor();
       default -> null;
     };

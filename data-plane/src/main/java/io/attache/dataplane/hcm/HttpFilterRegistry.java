@@ -13,6 +13,8 @@ import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
 import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
 import io.attache.dataplane.filter.localratelimit.LocalRateLimitFilterType;
+import io.attache.dataplane.filter.matchdelegate.CompositeFilterType;
+import io.attache.dataplane.filter.matchdelegate.ExtensionWithMatcherFilterType;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
 import io.attache.dataplane.filter.router.RouterFilterType;
 import io.attache.dataplane.filter.setmetadata.SetMetadataFilterType;
@@ -48,6 +50,8 @@ public final class HttpFilterRegistry {
               SetMetadataFilterType.INSTANCE,
               CompressorFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
+              CompositeFilterType.INSTANCE,
+              new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),
               RouterFilterType.INSTANCE)
           .collect(
               Collectors.toUnmodifiableMap(HttpFilterType::configTypeUrl, Function.identity()));
@@ -122,6 +126,38 @@ public final class HttpFilterRegistry {
               false));
     }
     return List.copyOf(chain);
+  }
+
+  /**
+   * A filter wrapped by an {@code ExtensionWithMatcher} or run by a composite's {@code
+   * ExecuteFilterAction}: any registered filter but the router.
+   */
+  private static ConfiguredHttpFilter<?> parseWrapped(String name, Any typedConfig, String path)
+      throws ConfigException {
+    HttpFilterType<?> type = TYPES.get(typedConfig.getTypeUrl());
+    if (type == null) {
+      throw new ConfigException(
+          path,
+          "HTTP filter "
+              + name
+              + " ("
+              + typedConfig.getTypeUrl()
+              + ") is not supported; supported: "
+              + TYPES.values().stream()
+                  .filter(t -> !t.terminal())
+                  .map(HttpFilterType::canonicalName)
+                  .sorted()
+                  .toList());
+    }
+    if (type.terminal()) {
+      throw new ConfigException(path, "the router filter cannot be wrapped or delegated to");
+    }
+    return configureWrapped(type, name, typedConfig, path);
+  }
+
+  private static <C> ConfiguredHttpFilter<C> configureWrapped(
+      HttpFilterType<C> type, String name, Any typedConfig, String path) throws ConfigException {
+    return new ConfiguredHttpFilter<>(name, type, type.parse(name, typedConfig, path), false);
   }
 
   private static HttpFilterType<?> typeOf(HttpFilter filter) {

@@ -136,7 +136,11 @@ public final class RouteTable {
   }
 
   private static boolean requiresTlsRedirect(TlsRequirementType requirement, RequestView view) {
-    if (view.scheme.equals("https")) {
+    // Envoy asks x-forwarded-proto, which the connection manager has already set from the
+    // connection or kept from a trusted client (RequestTrust); the connection's own scheme only
+    // where no one set the header (a route table used outside a connection manager).
+    String forwardedProto = view.headers.get("x-forwarded-proto");
+    if ("https".equals(forwardedProto == null ? view.scheme : forwardedProto)) {
       return false;
     }
     return switch (requirement) {

@@ -94,7 +94,10 @@ final class RunningCluster implements ClusterHandle {
         http.protocol() == ClusterDefinition.UpstreamProtocol.USE_DOWNSTREAM;
     this.tcpUpstream =
         new TcpUpstream(
-            definition.connectTimeout(), stats, transport != UpstreamTransport.PLAINTEXT);
+            definition.connectTimeout(),
+            stats,
+            transport != UpstreamTransport.PLAINTEXT,
+            http.protocol() == ClusterDefinition.UpstreamProtocol.HTTP2);
     cluster.addMembershipListener(this::dropPoolsOfRemovedHosts);
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.time.RandomSource;
+import io.attache.dataplane.tunnel.TunnelingConfig;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.time.Duration;
@@ -17,6 +18,9 @@ import java.util.Optional;
  * idle or live at all, and how many upstream connects it may try. Immutable; a field it cannot
  * honour is refused by path here (or by the support matrix), never dropped.
  *
+ * <p>With {@code tunneling_config} the TCP stream travels inside an HTTP request (CONNECT, or POST)
+ * to the cluster, in the HTTP version the cluster's protocol options name.
+ *
  * @param clusters one entry for {@code cluster}; several for {@code weighted_clusters}
  * @param idleTimeout zero disables it (Envoy's default is one hour)
  */
@@ -27,6 +31,7 @@ public record TcpProxyConfig(
     Optional<Duration> maxDownstreamConnectionDuration,
     int maxConnectAttempts,
     List<AccessLog> accessLog,
+    Optional<TunnelingConfig> tunneling,
     TcpProxy proto) {
 
   public static final String TYPE_URL =
@@ -117,6 +122,10 @@ public record TcpProxyConfig(
         maxDuration,
         attempts,
         proto.getAccessLogList(),
+        proto.hasTunnelingConfig()
+            ? Optional.of(
+                TunnelingConfig.from(proto.getTunnelingConfig(), path + ".tunneling_config"))
+            : Optional.empty(),
         proto);
   }
 

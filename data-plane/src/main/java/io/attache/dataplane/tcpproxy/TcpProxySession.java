@@ -14,6 +14,12 @@ import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
+import io.attache.dataplane.tunnel.Http1TunnelHandshake;
+import io.attache.dataplane.tunnel.Http2Tunnel;
+import io.attache.dataplane.tunnel.TunnelOutcome;
+import io.attache.dataplane.tunnel.TunnelRequest;
+import io.attache.dataplane.tunnel.TunnelValue;
+import io.attache.dataplane.tunnel.TunnelingConfig;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.buffer.ByteBuf;
@@ -43,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * bounded by the cluster's {@code connect_timeout}), then relays bytes both ways with backpressure
  * (the next chunk is read only after the previous one was written), passes a half-close on in each
  * direction, and closes both sides after {@code idle_timeout} without a byte either way or after
- * {@code max_downstream_connection_duration}. Writes one access-log entry when the connection ends.
+ * {@code max_downstream_connection_duration}. With {@code tunneling_config} the upstream connection
+ * first carries an HTTP/1.1 CONNECT (or POST; bytes flow after a 2xx) or, to an HTTP/2 cluster, one
+ * HTTP/2 stream (bytes flow after a 200). Writes one access-log entry when the connection ends.
  * Runs on the downstream's event loop only; every timer goes through the injected scheduler.
  */
 public final class TcpProxySession extends ChannelInboundHandlerAdapter {
@@ -69,6 +77,10 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
 
   private Channel downstream;
   private Channel upstream;
+
+  /** The connection whose tunnel request awaits its answer; null otherwise. */
+  private Channel tunnelling;
+
   private ClusterHandle cluster;
   private TcpUpstream tcp;
   private SelectedHost host;
@@ -221,15 +233,83 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
       closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
       return;
     }
-    upstream = f.channel();
+    Channel connected = f.channel();
     tcp.stats().upstreamCxActive().inc();
-    upstream
+    connected
         .closeFuture()
         .addListener(
             c -> {
               tcp.stats().upstreamCxActive().dec();
               tcp.stats().upstreamCxDestroy().inc();
             });
+    if (config.tunneling().isPresent()) {
+      openTunnel(connected, config.tunneling().get());
+    } else {
+      relayThrough(connected);
+    }
+  }
+
+  /**
+   * Sends the tunnel's request on the new connection and relays only once the upstream accepted it;
+   * a refusal counts as a failed connect (and may be retried on another host), as Envoy's tcp_proxy
+   * treats a tunnel its upstream refused.
+   */
+  private void openTunnel(Channel connected, TunnelingConfig tunneling) {
+    tunnelling = connected;
+    tcp.stats().upstreamRqTotal().inc();
+    touch(); // a silent upstream is bounded by the idle timeout
+    TunnelRequest request =
+        tunneling.request(
+            new TunnelValue.ConnectionValues(
+                address(downstream.remoteAddress()).orElse(null),
+                downstreamLocalAddress,
+                requestedServerName));
+    TunnelOutcome outcome =
+        new TunnelOutcome() {
+          @Override
+          public void established(Channel tunnel, int status) {
+            tunnelling = null;
+            tcp.stats().chargeResponse(status, false);
+            if (finished) {
+              connected.close();
+              return;
+            }
+            relayThrough(tunnel);
+          }
+
+          @Override
+          public void refused(int status, String why) {
+            tunnelling = null;
+            tcp.stats().chargeResponse(status, false);
+            log.debug(
+                "tcp_proxy {}: tunnel through {} refused: {}",
+                config.statPrefix(),
+                host.describe(),
+                why);
+            connected.close();
+            if (finished) {
+              return;
+            }
+            tcp.stats().upstreamCxConnectFail().inc();
+            if (attempts < config.maxConnectAttempts()) {
+              connect();
+              return;
+            }
+            closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+          }
+        };
+    if (tcp.http2()) {
+      tcp.stats().upstreamCxHttp2Total().inc();
+      Http2Tunnel.open(connected, request, false, new Relay(), outcome);
+    } else {
+      tcp.stats().upstreamCxHttp1Total().inc();
+      connected.pipeline().addFirst(new Http1TunnelHandshake(request, outcome));
+    }
+  }
+
+  /** The upstream is ready for the stream's bytes: the held ones go first, then both ways. */
+  private void relayThrough(Channel connected) {
+    upstream = connected;
     while (!beforeConnected.isEmpty()) {
       upstream.write(beforeConnected.poll());
     }
@@ -299,6 +379,9 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (upstream != null) {
       closeAfterWrites(upstream);
+    }
+    if (tunnelling != null) {
+      tunnelling.close();
     }
     finish();
   }
@@ -405,6 +488,9 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
     if (upstream != null) {
       upstream.close();
     }
+    if (tunnelling != null) {
+      tunnelling.close();
+    }
     downstream.close();
     finish();
   }
@@ -460,6 +546,10 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
 
   /** Half-closes {@code ch} once what was written before has gone out (FIN after the data). */
   private static void shutdownOutputAfterWrites(Channel ch) {
+    if (Http2Tunnel.isStream(ch)) {
+      Http2Tunnel.shutdownOutput(ch); // END_STREAM after the DATA already queued
+      return;
+    }
     ch.writeAndFlush(Unpooled.EMPTY_BUFFER)
         .addListener(
             f -> {

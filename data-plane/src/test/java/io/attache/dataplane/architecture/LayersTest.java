@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * path's pieces point one way — connection manager ({@code proxy}) → filters ({@code filter..}) →
  * route tables ({@code router}) → matchers ({@code matcher}) — with time, runtime and config at the
  * bottom. The listener ({@code listener}) sits above both terminal network filters: the HTTP
- * connection manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of HTTP.
+ * connection manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of the
+ * HTTP path (its tunnels over HTTP are {@code tunnel}'s, which knows no more).
  */
 class LayersTest {
   private static final String ROOT = "io.attache.dataplane";
@@ -73,7 +74,7 @@ class LayersTest {
   void l4FiltersKnowNothingOfHttpTheListenerOrTheServer() {
     noClasses()
         .that()
-        .resideInAnyPackage(ROOT + ".tcpproxy..", ROOT + ".listenerfilter..")
+        .resideInAnyPackage(ROOT + ".tcpproxy..", ROOT + ".listenerfilter..", ROOT + ".tunnel..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(

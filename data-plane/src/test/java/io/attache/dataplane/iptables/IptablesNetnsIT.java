@@ -2,8 +2,9 @@ package io.attache.dataplane.iptables;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attache.netns.NetworkNamespace;
 import io.attache.testing.netns.NetnsExtension;
-import io.attache.testing.netns.NetworkNamespace;
+import io.attache.testing.netns.NetnsScripts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,14 +39,14 @@ class IptablesNetnsIT {
     remote = NetworkNamespace.create("attache-remote");
     NetworkNamespace.link(app, APP_IP + "/24", remote, REMOTE_IP + "/24");
     remote.exec("ip", "addr", "add", REMOTE_EXCLUDED_IP + "/24", "dev", remoteInterface());
-    app.startProbe("0.0.0.0", 15001, "outbound-listener");
-    app.startProbe("0.0.0.0", 15006, "inbound-listener");
-    app.startProbe("0.0.0.0", 8080, "app");
-    app.startProbe("0.0.0.0", 2222, "app-ssh");
-    app.startProbe("127.0.0.1", 9000, "app-loopback");
-    remote.startProbe("0.0.0.0", 8080, "remote");
-    remote.startProbe("0.0.0.0", 18000, "control-plane");
-    remote.startProbe("0.0.0.0", 5432, "remote-database");
+    NetnsScripts.startProbe(app, "0.0.0.0", 15001, "outbound-listener");
+    NetnsScripts.startProbe(app, "0.0.0.0", 15006, "inbound-listener");
+    NetnsScripts.startProbe(app, "0.0.0.0", 8080, "app");
+    NetnsScripts.startProbe(app, "0.0.0.0", 2222, "app-ssh");
+    NetnsScripts.startProbe(app, "127.0.0.1", 9000, "app-loopback");
+    NetnsScripts.startProbe(remote, "0.0.0.0", 8080, "remote");
+    NetnsScripts.startProbe(remote, "0.0.0.0", 18000, "control-plane");
+    NetnsScripts.startProbe(remote, "0.0.0.0", 5432, "remote-database");
   }
 
   @AfterEach
@@ -63,28 +64,28 @@ class IptablesNetnsIT {
   void capturesOutboundAndInboundTcpAndLetsThroughWhatIsExcluded(String mode) throws IOException {
     assertThat(iptables(mode).exitCode()).isZero();
 
-    assertThat(app.callProbe(REMOTE_IP, 8080, null))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 8080, null))
         .as("the app's call to a plain IP:port lands on the outbound listener, original kept")
         .startsWith("outbound-listener original-dst=" + REMOTE_IP + ":8080");
-    assertThat(app.callProbe(REMOTE_IP, 8080, PROXY_UID))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 8080, PROXY_UID))
         .as("the proxy's own connection is never captured: no loop")
         .startsWith("remote original-dst=-");
-    assertThat(remote.callProbe(APP_IP, 8080, null))
+    assertThat(NetnsScripts.callProbe(remote, APP_IP, 8080, null))
         .as("a caller reaching the app's port lands on the inbound listener")
         .startsWith("inbound-listener original-dst=" + APP_IP + ":8080");
-    assertThat(remote.callProbe(APP_IP, 2222, null))
+    assertThat(NetnsScripts.callProbe(remote, APP_IP, 2222, null))
         .as("--exclude-inbound-ports")
         .startsWith("app-ssh original-dst=-");
-    assertThat(app.callProbe(REMOTE_IP, 5432, null))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 5432, null))
         .as("--exclude-outbound-ports")
         .startsWith("remote-database original-dst=-");
-    assertThat(app.callProbe(REMOTE_IP, 18000, null))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 18000, null))
         .as("the control plane's xDS port is excluded by default")
         .startsWith("control-plane original-dst=-");
-    assertThat(app.callProbe(REMOTE_EXCLUDED_IP, 8080, null))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_EXCLUDED_IP, 8080, null))
         .as("--exclude-cidrs")
         .startsWith("remote original-dst=-");
-    assertThat(app.callProbe("127.0.0.1", 9000, null))
+    assertThat(NetnsScripts.callProbe(app, "127.0.0.1", 9000, null))
         .as("loopback is never captured")
         .startsWith("app-loopback original-dst=-");
   }
@@ -108,7 +109,8 @@ class IptablesNetnsIT {
     assertThat(cleanup.exitCode()).isZero();
     assertThat(cleanup.stdout()).contains("removed Attaché's rules (iptables " + mode + ")");
     assertThat(saved(mode)).doesNotContain("ATTACHE");
-    assertThat(app.callProbe(REMOTE_IP, 8080, null)).startsWith("remote original-dst=-");
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 8080, null))
+        .startsWith("remote original-dst=-");
     assertThat(run("--cleanup").stdout()).contains("no Attaché rules to remove");
   }
 
@@ -162,7 +164,8 @@ class IptablesNetnsIT {
         .contains("-A ATTACHE_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006")
         .contains("COMMIT");
     assertThat(saved(mode)).doesNotContain("ATTACHE");
-    assertThat(app.callProbe(REMOTE_IP, 8080, null)).startsWith("remote original-dst=-");
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 8080, null))
+        .startsWith("remote original-dst=-");
   }
 
   @ParameterizedTest(name = "iptables {0}")
@@ -203,7 +206,7 @@ class IptablesNetnsIT {
         .as("inbound is the mangle table's; nat keeps only the outbound capture")
         .contains("-A OUTPUT -p tcp -j ATTACHE_OUTPUT")
         .doesNotContain("ATTACHE_INBOUND", "ATTACHE_IN_REDIRECT");
-    assertThat(app.callProbe(REMOTE_IP, 8080, null))
+    assertThat(NetnsScripts.callProbe(app, REMOTE_IP, 8080, null))
         .startsWith("outbound-listener original-dst=" + REMOTE_IP + ":8080");
 
     NetworkNamespace.Output cleanup = run("--cleanup");
@@ -225,7 +228,7 @@ class IptablesNetnsIT {
 
     assertThat(saved(mode, "mangle")).doesNotContain("ATTACHE");
     assertThat(tproxyRouting()).isEmpty();
-    assertThat(remote.callProbe(APP_IP, 8080, null))
+    assertThat(NetnsScripts.callProbe(remote, APP_IP, 8080, null))
         .startsWith("inbound-listener original-dst=" + APP_IP + ":8080");
   }
 

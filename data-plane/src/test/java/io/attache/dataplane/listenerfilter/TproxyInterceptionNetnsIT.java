@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
 import io.attache.dataplane.iptables.IptablesMain;
+import io.attache.netns.NetworkNamespace;
 import io.attache.testing.netns.NetnsExtension;
-import io.attache.testing.netns.NetworkNamespace;
+import io.attache.testing.netns.NetnsScripts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -146,7 +147,7 @@ class TproxyInterceptionNetnsIT {
     Process server =
         namespace.start(
             NetworkNamespace.python(),
-            NetworkNamespace.script("echo_server.py").toString(),
+            NetnsScripts.path("echo_server.py").toString(),
             address,
             Integer.toString(port),
             "600");
@@ -162,7 +163,7 @@ class TproxyInterceptionNetnsIT {
       throws IOException {
     return from.execAllowingFailure(
             NetworkNamespace.python(),
-            NetworkNamespace.script("http_call.py").toString(),
+            NetnsScripts.path("http_call.py").toString(),
             host,
             Integer.toString(port),
             path)

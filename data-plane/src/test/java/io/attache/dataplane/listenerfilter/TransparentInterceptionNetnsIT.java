@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
 import io.attache.dataplane.iptables.IptablesMain;
+import io.attache.netns.NetworkNamespace;
 import io.attache.testing.netns.NetnsExtension;
-import io.attache.testing.netns.NetworkNamespace;
+import io.attache.testing.netns.NetnsScripts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -147,7 +148,7 @@ class TransparentInterceptionNetnsIT {
     Process server =
         namespace.start(
             NetworkNamespace.python(),
-            NetworkNamespace.script("echo_server.py").toString(),
+            NetnsScripts.path("echo_server.py").toString(),
             "0.0.0.0",
             Integer.toString(port),
             "600");
@@ -217,7 +218,7 @@ class TransparentInterceptionNetnsIT {
     command.addAll(
         List.of(
             NetworkNamespace.python(),
-            NetworkNamespace.script("http_call.py").toString(),
+            NetnsScripts.path("http_call.py").toString(),
             host,
             Integer.toString(port),
             path));

@@ -294,6 +294,23 @@ class RouteActionTest {
   }
 
   @Test
+  void requireTlsAsksXForwardedProtoBeforeTheConnectionsSchemeAsEnvoyDoes() {
+    RouteTable table =
+        TestConfigs.table(
+            "{\"virtual_hosts\":[{\"name\":\"vh\",\"domains\":[\"*\"],\"require_tls\":\"ALL\","
+                + "\"routes\":[{\"match\":{\"prefix\":\"/\"},\"route\":{\"cluster\":\"c\"}}]}]}");
+    HttpRequest behindTls = get("secure.com", "/x");
+    behindTls.headers().set("x-forwarded-proto", "https");
+    HttpRequest plain = get("secure.com", "/x");
+    plain.headers().set("x-forwarded-proto", "http");
+
+    assertThat(table.route(behindTls, RandomSource.seeded(1), RequestContext.of("http", null)))
+        .isInstanceOf(RouteDecision.Forward.class);
+    assertThat(table.route(plain, RandomSource.seeded(1), RequestContext.of("https", null)))
+        .isInstanceOf(RouteDecision.Redirect.class);
+  }
+
+  @Test
   void requireTlsExternalOnlyLetsInternalRequestsThrough() {
     RouteTable table =
         TestConfigs.table(

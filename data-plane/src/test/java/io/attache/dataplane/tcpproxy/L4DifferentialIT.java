@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.listenerfilter.TlsClientHellos;
-import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
-import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,8 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,82 +53,10 @@ class L4DifferentialIT {
     }
   }
 
-  /** One proxy under test, Attaché or Envoy, seen the same way. */
-  interface L4Proxy extends AutoCloseable {
-    String name();
-
-    int port(String listener) throws Exception;
-
-    long stat(String name) throws Exception;
-  }
-
-  private List<L4Proxy> both(String bootstrapYaml) throws Exception {
-    ProxyHarness attache = ProxyHarness.start(bootstrapYaml);
-    L4Proxy a =
-        new L4Proxy() {
-          @Override
-          public String name() {
-            return "Attaché";
-          }
-
-          @Override
-          public int port(String listener) {
-            return attache.server().listenerAddresses().get(listener).getPort();
-          }
-
-          @Override
-          public long stat(String name) {
-            return attache.stat(name);
-          }
-
-          @Override
-          public void close() {
-            attache.close();
-          }
-        };
-    closeAfter.add(a);
-    RunningEnvoy running =
-        envoy.start(
-            "l4-" + closeAfter.size(), bootstrapYaml, dir.resolve("envoy-" + closeAfter.size()));
-    L4Proxy e =
-        new L4Proxy() {
-          @Override
-          public String name() {
-            return envoy.describe();
-          }
-
-          @Override
-          public int port(String listener) {
-            Pattern p =
-                Pattern.compile(
-                    "\"name\":\\s*\"" + Pattern.quote(listener) + "\".*?\"port_value\":\\s*(\\d+)",
-                    Pattern.DOTALL);
-            int[] port = {0};
-            await()
-                .atMost(WAIT)
-                .until(
-                    () -> {
-                      Matcher m = p.matcher(running.admin("/listeners?format=json"));
-                      if (m.find()) {
-                        port[0] = Integer.parseInt(m.group(1));
-                      }
-                      return port[0] > 0;
-                    });
-            return port[0];
-          }
-
-          @Override
-          public long stat(String name) throws Exception {
-            return running.stat(name);
-          }
-
-          @Override
-          public void close() {
-            running.close();
-          }
-        };
-    closeAfter.add(e);
-    return List.of(a, e);
+  private List<ProxyPair.Side> both(String bootstrapYaml) throws Exception {
+    ProxyPair pair = ProxyPair.start(envoy, "l4-" + closeAfter.size(), bootstrapYaml, dir);
+    closeAfter.add(pair);
+    return pair.both();
   }
 
   private static String bootstrap(String listenersYaml, String clustersYaml) {
@@ -232,7 +157,7 @@ class L4DifferentialIT {
                 + indent(tcpProxy("echo", "echo", "idle_timeout: 1s"), 4),
             cluster("echo", echo.port()));
 
-    for (L4Proxy proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : both(yaml)) {
       try (Socket client = connect(proxy.port("echo"))) {
         client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
         assertThat(readN(client.getInputStream(), 5)).as(proxy.name()).isEqualTo("hello");
@@ -278,7 +203,7 @@ class L4DifferentialIT {
     byte[] helloC = TlsClientHellos.clientHello("c.example.com");
 
     int seen = 0;
-    for (L4Proxy proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : both(yaml)) {
       try (Socket toA = connect(proxy.port("sni"));
           Socket toB = connect(proxy.port("sni"));
           Socket toNowhere = connect(proxy.port("sni"))) {
@@ -319,7 +244,7 @@ class L4DifferentialIT {
                 + indent(tcpProxy("half", "u", ""), 4),
             cluster("u", upstream.port()));
 
-    for (L4Proxy proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : both(yaml)) {
       try (Socket client = connect(proxy.port("half"))) {
         client.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
         client.shutdownOutput();
@@ -347,7 +272,7 @@ class L4DifferentialIT {
                 + indent(tcpProxy("dead", "dead", "max_connect_attempts: 2"), 4),
             cluster("dead", deadPort));
 
-    for (L4Proxy proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : both(yaml)) {
       try (Socket client = connect(proxy.port("dead"))) {
         client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
         assertThat(readToEnd(client.getInputStream())).as(proxy.name()).isEmpty();

@@ -318,4 +318,84 @@ class TcpProxySessionTest {
     assertThat(down.isOpen()).isFalse();
     assertThat(stats.gauge("cluster.echo.upstream_cx_active").value()).isZero();
   }
+
+  private static TcpProxy.Builder tunnelTo(String cluster) {
+    return toCluster(cluster)
+        .setTunnelingConfig(
+            TcpProxy.TunnelingConfig.newBuilder()
+                .setHostname("db.internal:%DOWNSTREAM_LOCAL_PORT%"));
+  }
+
+  @Test
+  void aTunnelHoldsTheClientsBytesUntilA2xxThenRelaysWhatFollowsTheResponseHead() throws Exception {
+    cluster("proxy", "10.0.0.1");
+    EmbeddedChannel down = proxy(tunnelTo("proxy").build());
+    EmbeddedChannel up = upstreams.get(0);
+    down.writeInbound(bytes("hello"));
+
+    assertThat(read(up))
+        .isEqualTo("CONNECT db.internal:15001 HTTP/1.1\r\nhost: db.internal:15001\r\n\r\n");
+    up.writeInbound(bytes("HTTP/1.1 200 Connection established\r\ncontent-length: 9\r\n"));
+    assertThat(read(up)).isEmpty();
+    up.writeInbound(bytes("\r\nfirst"));
+    down.runPendingTasks();
+
+    assertThat(read(up)).isEqualTo("hello");
+    assertThat(read(down)).isEqualTo("first");
+    up.writeInbound(bytes("second"));
+    down.runPendingTasks();
+    assertThat(read(down)).isEqualTo("second");
+    assertThat(counter("cluster.proxy.upstream_cx_http1_total")).isEqualTo(1);
+    assertThat(counter("cluster.proxy.upstream_rq_total")).isEqualTo(1);
+    assertThat(counter("cluster.proxy.upstream_rq_200")).isEqualTo(1);
+  }
+
+  @Test
+  void aRefusedTunnelIsAFailedConnectRetriedOnAnotherHostThenTheClientIsClosed() throws Exception {
+    cluster("proxy", "10.0.0.1", "10.0.0.2");
+    EmbeddedChannel down =
+        proxy(
+            tunnelTo("proxy").setMaxConnectAttempts(com.google.protobuf.UInt32Value.of(2)).build());
+    down.writeInbound(bytes("secret"));
+
+    EmbeddedChannel first = upstreams.get(0);
+    read(first);
+    first.writeInbound(bytes("HTTP/1.1 503 Service Unavailable\r\n\r\n"));
+    down.runPendingTasks();
+    assertThat(first.isOpen()).isFalse();
+    assertThat(down.isOpen()).isTrue();
+
+    EmbeddedChannel second = upstreams.get(1);
+    assertThat(read(second)).startsWith("CONNECT ").doesNotContain("secret");
+    second.writeInbound(bytes("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"));
+    down.runPendingTasks();
+
+    assertThat(down.isOpen()).isFalse();
+    assertThat(read(down)).isEmpty();
+    assertThat(counter("cluster.proxy.upstream_cx_connect_fail")).isEqualTo(2);
+    assertThat(counter("cluster.proxy.upstream_rq_503")).isEqualTo(1);
+    assertThat(counter("cluster.proxy.upstream_rq_404")).isEqualTo(1);
+  }
+
+  @Test
+  void aTunnelNobodyAnswersEndsAtTheIdleTimeoutToTheNanosecond() throws Exception {
+    cluster("proxy", "10.0.0.1");
+    EmbeddedChannel down =
+        proxy(
+            tunnelTo("proxy")
+                .setIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(5))
+                .build());
+    EmbeddedChannel up = upstreams.get(0);
+
+    time.advance(Duration.ofSeconds(5).minusNanos(1));
+    down.runPendingTasks();
+    assertThat(down.isOpen()).isTrue();
+    time.advance(Duration.ofNanos(1));
+    down.runPendingTasks();
+
+    assertThat(counter("tcp.tcp_in.idle_timeout")).isEqualTo(1);
+    assertThat(down.isOpen()).isFalse();
+    assertThat(up.isOpen()).isFalse();
+    assertThat(time.pending()).isEmpty();
+  }
 }

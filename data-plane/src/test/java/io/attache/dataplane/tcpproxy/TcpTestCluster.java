@@ -45,7 +45,7 @@ final class TcpTestCluster implements ClusterHandle {
       hosts.add(TestHosts.healthy(ip));
     }
     this.breakers = ResourceManager.create(name, RoutingPriority.DEFAULT, breakerSettings, stats);
-    this.tcp = new TcpUpstream(connectTimeout, new ClusterStats(stats, name), false);
+    this.tcp = new TcpUpstream(connectTimeout, new ClusterStats(stats, name), false, false);
   }
 
   @Override

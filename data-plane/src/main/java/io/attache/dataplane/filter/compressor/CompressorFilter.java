@@ -30,6 +30,9 @@ import java.util.Optional;
  * its headers, and never holds body bytes: each chunk leaves compressed and flushed.
  */
 final class CompressorFilter implements StreamFilter {
+  /** Envoy's spelling of the value (HttpFilterDifferentialIT compares it byte for byte). */
+  private static final String VARY_ACCEPT_ENCODING = "Accept-Encoding";
+
   private final CompressorConfig config;
   private final CompressorStats stats;
   private final Runtime runtime;
@@ -37,6 +40,7 @@ final class CompressorFilter implements StreamFilter {
   private StreamEncoderFilterCallbacks encoder;
   private EncodingDecision.Registry registry;
   private String acceptEncoding;
+  private boolean headRequest;
   private Optional<CompressorPerRoute> perRoute = Optional.empty();
   private GzipEncoder requestEncoder;
   private GzipEncoder responseEncoder;
@@ -74,6 +78,7 @@ final class CompressorFilter implements StreamFilter {
     HttpHeaders h = request.headers();
     List<String> accept = h.getAll(HttpHeaderNames.ACCEPT_ENCODING);
     acceptEncoding = accept.isEmpty() ? null : String.join(",", accept);
+    headRequest = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
     perRoute = decoder.perRouteConfig(CompressorPerRoute.class);
     if (responseCompressionEnabled() && removeAcceptEncodingHeader()) {
       h.remove(HttpHeaderNames.ACCEPT_ENCODING);
@@ -113,7 +118,9 @@ final class CompressorFilter implements StreamFilter {
     HttpHeaders h = response.headers();
     FullHttpResponse full = response instanceof FullHttpResponse f ? f : null;
     // A full response carries its body; only an empty one ended with its headers.
-    boolean ended = full == null ? endStream : !full.content().isReadable();
+    // A response to HEAD has no body whatever its content-length says: Envoy's codec ends it
+    // with its headers, so Envoy never compresses it (but still adds vary).
+    boolean ended = headRequest || (full == null ? endStream : !full.content().isReadable());
     long bodyLength = full == null ? -1 : full.content().readableBytes();
     CompressorConfig.Direction direction = config.response();
     boolean enabledAndLongEnough =
@@ -329,15 +336,15 @@ final class CompressorFilter implements StreamFilter {
   private static void insertVary(HttpHeaders h) {
     List<String> values = h.getAll(HttpHeaderNames.VARY);
     if (values.isEmpty()) {
-      h.set(HttpHeaderNames.VARY, "accept-encoding");
+      h.set(HttpHeaderNames.VARY, VARY_ACCEPT_ENCODING);
       return;
     }
     String vary = String.join(", ", values);
     for (String token : vary.split(",")) {
-      if (token.trim().equals("accept-encoding")) {
+      if (token.trim().equalsIgnoreCase(VARY_ACCEPT_ENCODING)) {
         return;
       }
     }
-    h.set(HttpHeaderNames.VARY, vary + ", accept-encoding");
+    h.set(HttpHeaderNames.VARY, vary + ", " + VARY_ACCEPT_ENCODING);
   }
 }

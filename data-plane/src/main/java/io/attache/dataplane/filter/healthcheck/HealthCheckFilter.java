@@ -38,6 +38,7 @@ final class HealthCheckFilter implements StreamFilter {
   private final LocalServer server;
   private final Function<String, Boolean> clusterExists;
   private final StatsStore stats;
+  private final HealthCheckStats counters;
   private StreamDecoderFilterCallbacks callbacks;
   private boolean healthCheckRequest;
   private boolean handling;
@@ -47,12 +48,14 @@ final class HealthCheckFilter implements StreamFilter {
       HealthCheckCache cache,
       LocalServer server,
       Function<String, Boolean> clusterExists,
-      StatsStore stats) {
+      StatsStore stats,
+      HealthCheckStats counters) {
     this.config = config;
     this.cache = cache;
     this.server = server;
     this.clusterExists = clusterExists;
     this.stats = stats;
+    this.counters = counters;
   }
 
   @Override
@@ -113,6 +116,7 @@ final class HealthCheckFilter implements StreamFilter {
 
   /** Envoy's {@code onComplete}: the filter's own answer to a health check. */
   private void answer() {
+    counters.requestTotal().inc();
     int status = 200;
     String details = "health_check_ok";
     boolean degraded = false;
@@ -125,6 +129,7 @@ final class HealthCheckFilter implements StreamFilter {
         status = cache.status();
         degraded = cache.degraded();
         details = "health_check_cached";
+        counters.cachedResponse().inc();
       } else {
         for (Map.Entry<String, Double> e : config.clusterMinHealthyPercentages().entrySet()) {
           details = "health_check_ok_cluster_healthy";
@@ -134,6 +139,7 @@ final class HealthCheckFilter implements StreamFilter {
           if (!clusterExists.apply(cluster)) {
             status = 503;
             details = "health_check_failed_no_cluster_found";
+            counters.failedClusterNotFound().inc();
             break;
           }
           String p = "cluster." + cluster + ".";
@@ -144,6 +150,7 @@ final class HealthCheckFilter implements StreamFilter {
             }
             status = 503;
             details = "health_check_failed_cluster_empty";
+            counters.failedClusterEmpty().inc();
             break;
           }
           long available =
@@ -152,6 +159,7 @@ final class HealthCheckFilter implements StreamFilter {
           if (100 * available < total * minPercent) {
             status = 503;
             details = "health_check_failed_cluster_unhealthy";
+            counters.failedClusterUnhealthy().inc();
             break;
           }
         }
@@ -159,6 +167,10 @@ final class HealthCheckFilter implements StreamFilter {
       if (status < 200 || status >= 300) {
         callbacks.streamInfo().addFlag(ResponseFlag.FAILED_LOCAL_HEALTH_CHECK);
       }
+    }
+    (status >= 200 && status < 300 ? counters.ok() : counters.failed()).inc();
+    if (degraded) {
+      counters.degraded().inc();
     }
     FullHttpResponse reply =
         LocalReply.build(callbacks.alloc(), status, "", callbacks.grpcRequest());

@@ -9,7 +9,7 @@ import io.attache.dataplane.filter.HttpFilterType;
 /**
  * {@code envoy.filters.http.health_check}: parses {@code HealthCheck} once; per listener the
  * pass-through cache (when {@code cache_time} is set), per stream one {@link HealthCheckFilter}.
- * Envoy's filter has no stats of its own.
+ * Its answers count in {@code http.<stat_prefix>.health_check.*} ({@link HealthCheckStats}).
  */
 public final class HealthCheckFilterType implements HttpFilterType<HealthCheckConfig> {
   public static final HealthCheckFilterType INSTANCE = new HealthCheckFilterType();
@@ -39,6 +39,7 @@ public final class HealthCheckFilterType implements HttpFilterType<HealthCheckCo
         config.cacheTime().isZero()
             ? null
             : new HealthCheckCache(context.ticker(), config.cacheTime().toNanos());
+    HealthCheckStats counters = HealthCheckStats.create(context.stats(), context.statPrefix());
     return callbacks ->
         callbacks.addStreamFilter(
             new HealthCheckFilter(
@@ -46,6 +47,7 @@ public final class HealthCheckFilterType implements HttpFilterType<HealthCheckCo
                 cache,
                 context.server(),
                 name -> context.clusters().apply(name) != null,
-                context.stats()));
+                context.stats(),
+                counters));
   }
 }

@@ -263,7 +263,7 @@ class CompressorFilterTest {
     HttpHeaders h = responseHeaders().headers();
     assertThat(h.get("content-encoding")).isEqualTo("gzip");
     assertThat(h.contains("content-length")).isFalse();
-    assertThat(h.get("vary")).isEqualTo("accept-encoding");
+    assertThat(h.get("vary")).isEqualTo("Accept-Encoding");
     List<byte[]> chunks = bodyChunks();
     assertThat(chunks).hasSize(2);
     assertThat(inflatePrefix(chunks.get(0))).isEqualTo(TEXT.substring(0, 450));
@@ -310,7 +310,7 @@ class CompressorFilterTest {
 
     HttpHeaders h = responseHeaders().headers();
     assertThat(h.contains("content-encoding")).isFalse();
-    assertThat(h.get("vary")).isEqualTo("accept-encoding");
+    assertThat(h.get("vary")).isEqualTo("Accept-Encoding");
     assertThat(new String(body(), StandardCharsets.UTF_8)).isEqualTo(TEXT);
     assertThat(harness.counter(ROOT + "no_accept_header")).isEqualTo(1);
     assertThat(harness.counter(ROOT + "response.not_compressed")).isEqualTo(1);
@@ -380,7 +380,7 @@ class CompressorFilterTest {
     fullResponse(200, "text/plain", TEXT, Map.of("etag", "W/\"v1\"", "vary", "origin"));
     harness.request(get("/", "gzip"));
     assertThat(responseHeaders().headers().get("etag")).isEqualTo("W/\"v1\"");
-    assertThat(responseHeaders().headers().get("vary")).isEqualTo("origin, accept-encoding");
+    assertThat(responseHeaders().headers().get("vary")).isEqualTo("origin, Accept-Encoding");
   }
 
   @Test
@@ -501,5 +501,27 @@ class CompressorFilterTest {
     assertThat(h.counter("http.ingress.compressor.legacy.gzip.request.not_compressed"))
         .isEqualTo(1);
     h.downstream.releaseAll();
+  }
+
+  @Test
+  void aResponseToHeadIsNeverCompressedButStillVariesOnAcceptEncoding() throws Exception {
+    // The upstream's head announces the body a GET would get; none follows a HEAD.
+    respond =
+        c -> {
+          HttpResponse response =
+              new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+          response.headers().set("content-type", "text/plain");
+          response.headers().setInt("content-length", TEXT.length());
+          c.encodeHeaders(response, false);
+          c.encodeData(new DefaultLastHttpContent(), true);
+        };
+    HttpRequest head = get("/", "gzip");
+    head.setMethod(HttpMethod.HEAD);
+    harness.request(head);
+
+    HttpHeaders h = responseHeaders().headers();
+    assertThat(h.contains("content-encoding")).isFalse();
+    assertThat(h.get("content-length")).isEqualTo(String.valueOf(TEXT.length()));
+    assertThat(h.get("vary")).isEqualTo("Accept-Encoding");
   }
 }

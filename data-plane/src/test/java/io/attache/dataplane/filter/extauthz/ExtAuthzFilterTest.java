@@ -265,7 +265,10 @@ class ExtAuthzFilterTest {
                 "x-tenant",
                 "acme",
                 HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
-            header("x-trace", "b", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD),
+            header("x-trace", "b", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+                .toBuilder()
+                .setAppend(com.google.protobuf.BoolValue.of(true))
+                .build(),
             header("x-absent", "1", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS)));
 
     assertPassed();
@@ -447,5 +450,24 @@ class ExtAuthzFilterTest {
     assertThat(http.getHeadersMap()).containsEntry("x-envoy-auth-partial-body", "true");
     answerGrpc(allow());
     assertPassed();
+  }
+
+  @Test
+  void aHeaderWithNeitherAppendNorAnAppendActionOverwritesTheCallersOwnAsEnvoyDoes()
+      throws Exception {
+    StreamHarness h = start(GRPC);
+    FullHttpRequest request = get("/api");
+    request.headers().set("x-user", "mallory");
+    h.request(request);
+    sentCheck();
+
+    answerGrpc(
+        allow(
+            HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("x-user").setValue("alice"))
+                .build()));
+
+    assertPassed();
+    assertThat(request.headers().getAll("x-user")).containsExactly("alice");
   }
 }

@@ -218,4 +218,38 @@ class HealthCheckFilterTest {
     assertThat(upstreamSaw).hasSize(2);
     h.downstream.releaseAll();
   }
+
+  @Test
+  void eachOwnAnswerCountsInEnvoysHealthCheckStatsAndAPassedThroughCheckInNone() throws Exception {
+    StreamHarness h =
+        harness(
+            "pass_through_mode: false\n"
+                + HEADERS
+                + "cluster_min_healthy_percentages:\n  backend: { value: 50 }\n");
+    membership(h, 4, 2, 0);
+    send(h, "/healthz");
+    membership(h, 4, 1, 0);
+    send(h, "/healthz");
+    membership(h, 0, 0, 0);
+    send(h, "/healthz");
+    send(h, "/other");
+
+    String p = "http.ingress.health_check.";
+    assertThat(h.stats.counter(p + "request_total").value()).isEqualTo(3);
+    assertThat(h.stats.counter(p + "ok").value()).isEqualTo(1);
+    assertThat(h.stats.counter(p + "failed").value()).isEqualTo(2);
+    assertThat(h.stats.counter(p + "failed_cluster_unhealthy").value()).isEqualTo(1);
+    assertThat(h.stats.counter(p + "failed_cluster_empty").value()).isEqualTo(1);
+    assertThat(h.stats.counter(p + "failed_cluster_not_found").value()).isZero();
+
+    StreamHarness passing = harness("pass_through_mode: true\ncache_time: 5s\n" + HEADERS);
+    send(passing, "/healthz");
+    assertThat(passing.stats.counter(p + "request_total").value()).isZero();
+    send(passing, "/healthz");
+    assertThat(passing.stats.counter(p + "request_total").value()).isEqualTo(1);
+    assertThat(passing.stats.counter(p + "cached_response").value()).isEqualTo(1);
+    assertThat(passing.stats.counter(p + "ok").value()).isEqualTo(1);
+    h.downstream.releaseAll();
+    passing.downstream.releaseAll();
+  }
 }

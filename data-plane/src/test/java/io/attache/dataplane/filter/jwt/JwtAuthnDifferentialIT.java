@@ -3,27 +3,24 @@ package io.attache.dataplane.filter.jwt;
 import static io.attache.dataplane.testing.ProxyHarness.bootstrap;
 import static io.attache.dataplane.testing.ProxyHarness.staticCluster;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import io.attache.dataplane.testing.ExchangeRecorder;
+import io.attache.dataplane.testing.ExchangeRecorder.Observed;
+import io.attache.dataplane.testing.ExchangeRecorder.Request;
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.dataplane.testing.TestHttpServer.Reply;
 import io.attache.testing.envoy.Envoy;
-import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.SortedMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(StockEnvoyExtension.class)
 class JwtAuthnDifferentialIT {
-  private static final Duration WAIT = Duration.ofSeconds(30);
 
   private static final String FILTERS =
       """
@@ -102,59 +98,13 @@ class JwtAuthnDifferentialIT {
   }
 
   private String yaml() {
-    return bootstrap(
+    return ProxyPair.withHttpFilters(
+        bootstrap(
             "",
             ProxyHarness.routeAllTo("payments"),
             staticCluster("payments", "", upstream.port())
-                + staticCluster("jwks", "", jwksServer.port()))
-        .replace(
-            """
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-            """,
-            FILTERS.formatted(ident.jwks()).indent(10));
-  }
-
-  /** What one request got: status, body, challenge, and what the upstream saw of the caller. */
-  record Verdict(int status, String body, String challenge, String caller, String identity) {}
-
-  private Map<String, Verdict> run(String name, int port, Map<String, String[]> requests)
-      throws Exception {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    Map<String, Verdict> out = new LinkedHashMap<>();
-    for (Map.Entry<String, String[]> e : requests.entrySet()) {
-      String[] r = e.getValue();
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + r[0]))
-              .timeout(Duration.ofSeconds(20));
-      for (int i = 1; i < r.length; i += 2) {
-        b.header(r[i], r[i + 1]);
-      }
-      int before = upstream.received().size();
-      HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      String caller = null;
-      String identity = null;
-      if (upstream.received().size() > before) {
-        var seen = upstream.received().get(upstream.received().size() - 1);
-        caller = seen.headers().get("x-caller");
-        identity = seen.headers().get("x-service-identity");
-      }
-      out.put(
-          e.getKey(),
-          new Verdict(
-              response.statusCode(),
-              response.statusCode() == 200 ? "" : response.body(),
-              response
-                  .headers()
-                  .firstValue("www-authenticate")
-                  .map(v -> v.replace(":" + port + "/", ":PORT/"))
-                  .orElse(null),
-              caller,
-              identity));
-    }
-    return out;
+                + staticCluster("jwks", "", jwksServer.port())),
+        FILTERS.formatted(ident.jwks()));
   }
 
   private String token(TestTokens key, String iss, String aud, long expOffset) throws Exception {
@@ -169,98 +119,79 @@ class JwtAuthnDifferentialIT {
     TestTokens forger = TestTokens.rsa("mesh-1");
     String good = token(mesh, "spiffe://mesh.local", "payments", 600);
     String identity = token(ident, "ident", "any", 600);
-    Map<String, String[]> requests = new LinkedHashMap<>();
-    requests.put("valid", new String[] {"/charge", "authorization", "Bearer " + good});
-    requests.put("missing", new String[] {"/charge"});
+    Map<String, Request> requests = new LinkedHashMap<>();
+    requests.put("valid", Request.get("/charge", "authorization", "Bearer " + good));
+    requests.put("missing", Request.get("/charge"));
     requests.put(
         "expired",
-        new String[] {
-          "/charge",
-          "authorization",
-          "Bearer " + token(mesh, "spiffe://mesh.local", "payments", -3600)
-        });
+        Request.get(
+            "/charge",
+            "authorization",
+            "Bearer " + token(mesh, "spiffe://mesh.local", "payments", -3600)));
     requests.put(
         "wrong audience",
-        new String[] {
-          "/charge", "authorization", "Bearer " + token(mesh, "spiffe://mesh.local", "orders", 600)
-        });
+        Request.get(
+            "/charge",
+            "authorization",
+            "Bearer " + token(mesh, "spiffe://mesh.local", "orders", 600)));
     requests.put(
         "forged",
-        new String[] {
-          "/charge",
-          "authorization",
-          "Bearer " + token(forger, "spiffe://mesh.local", "payments", 600)
-        });
+        Request.get(
+            "/charge",
+            "authorization",
+            "Bearer " + token(forger, "spiffe://mesh.local", "payments", 600)));
     requests.put(
         "unknown issuer",
-        new String[] {
-          "/charge", "authorization", "Bearer " + token(mesh, "spiffe://other", "payments", 600)
-        });
-    requests.put("garbage", new String[] {"/charge", "authorization", "Bearer abc.def"});
-    requests.put("open", new String[] {"/open"});
-    requests.put("either by identity", new String[] {"/either", "x-service-identity", identity});
-    requests.put("either with none", new String[] {"/either"});
-    requests.put("optional without", new String[] {"/optional"});
+        Request.get(
+            "/charge",
+            "authorization",
+            "Bearer " + token(mesh, "spiffe://other", "payments", 600)));
+    requests.put("garbage", Request.get("/charge", "authorization", "Bearer abc.def"));
+    requests.put("open", Request.get("/open"));
+    requests.put("either by identity", Request.get("/either", "x-service-identity", identity));
+    requests.put("either with none", Request.get("/either"));
+    requests.put("optional without", Request.get("/optional"));
     requests.put(
         "optional with forged",
-        new String[] {
-          "/optional",
-          "authorization",
-          "Bearer " + token(forger, "spiffe://mesh.local", "payments", 600)
-        });
+        Request.get(
+            "/optional",
+            "authorization",
+            "Bearer " + token(forger, "spiffe://mesh.local", "payments", 600)));
     requests.put(
         "forged claim header",
-        new String[] {"/charge", "authorization", "Bearer " + good, "x-caller", "spiffe://forged"});
+        Request.get("/charge", "authorization", "Bearer " + good, "x-caller", "spiffe://forged"));
 
-    String yaml = yaml();
-    ProxyHarness attache = ProxyHarness.start(yaml);
-    closeAfter.add(attache::close);
-    Map<String, Verdict> fromAttache = run("Attaché", attache.port(), requests);
-    long[] attacheStats = stats(attache::stat);
+    ExchangeRecorder recorder =
+        new ExchangeRecorder(
+            upstream, Set.of("www-authenticate"), Set.of("x-caller", "x-service-identity"));
+    try (ProxyPair pair = ProxyPair.start(envoy, "jwt", yaml(), dir)) {
+      Map<String, Observed> fromAttache = recorder.send(pair.attache().port("ingress"), requests);
+      Map<String, Observed> fromEnvoy = recorder.send(pair.envoy().port("ingress"), requests);
 
-    RunningEnvoy running = envoy.start("jwt", yaml, dir.resolve("envoy"));
-    closeAfter.add(running);
-    Map<String, Verdict> fromEnvoy = run(envoy.describe(), listenerPort(running), requests);
-    long[] envoyStats = stats(running::stat);
-
-    assertThat(fromAttache).as("Attaché's verdicts vs %s", envoy.describe()).isEqualTo(fromEnvoy);
-    assertThat(fromAttache.get("valid").status()).isEqualTo(200);
-    assertThat(fromAttache.get("valid").caller())
-        .isEqualTo("spiffe://mesh.local/ns/shop/sa/orders");
-    assertThat(fromAttache.get("missing").status()).isEqualTo(401);
-    assertThat(attacheStats)
-        .as("allowed, denied, jwks_fetch_success, jwks_fetch_failed")
-        .isEqualTo(envoyStats);
-  }
-
-  interface StatSource {
-    long stat(String name) throws Exception;
-  }
-
-  private static long[] stats(StatSource source) throws Exception {
-    String p = "http.ingress.jwt_authn.";
-    return new long[] {
-      source.stat(p + "allowed"),
-      source.stat(p + "denied"),
-      source.stat(p + "jwks_fetch_success"),
-      source.stat(p + "jwks_fetch_failed")
-    };
-  }
-
-  private static int listenerPort(RunningEnvoy running) {
-    Pattern p =
-        Pattern.compile("\"name\":\\s*\"ingress\".*?\"port_value\":\\s*(\\d+)", Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(running.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
+      assertThat(fromAttache).as("Attaché's verdicts vs %s", envoy.describe()).isEqualTo(fromEnvoy);
+      assertThat(fromAttache.get("valid").status()).isEqualTo(200);
+      assertThat(fromAttache.get("valid").upstreamHeaders())
+          .containsEntry("x-caller", "spiffe://mesh.local/ns/shop/sa/orders");
+      assertThat(fromAttache.get("missing").status()).isEqualTo(401);
+      String p = "http.ingress.jwt_authn.";
+      // Known difference (Envoy 1.40.0): Envoy looks every well-formed token up in its JWT cache
+      // (JwtProvider.jwt_cache_config) before verifying it and counts jwt_cache_miss; Attaché has
+      // no JWT cache and so no such counter. The verdicts above are the same; it stays until
+      // Attaché caches verified tokens (docs/interop.md, "Known differences").
+      SortedMap<String, Long> envoyStats = pair.envoy().statsThatMoved(p);
+      assertThat(envoyStats.remove(p + "jwt_cache_miss"))
+          .as("Envoy's jwt_cache_miss")
+          .isEqualTo(9L);
+      assertThat(pair.attache().stat(p + "jwt_cache_miss")).as("Attaché's jwt_cache_miss").isZero();
+      assertThat(pair.attache().statsThatMoved(p))
+          .as("jwt_authn stats")
+          .isNotEmpty()
+          .isEqualTo(envoyStats);
+      for (String jwksStat : List.of("jwks_fetch_success", "jwks_fetch_failed")) {
+        assertThat(pair.attache().stat(p + jwksStat))
+            .as(jwksStat)
+            .isEqualTo(pair.envoy().stat(p + jwksStat));
+      }
+    }
   }
 }

@@ -1,10 +1,10 @@
 package io.attache.dataplane.filter.svid;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.dataplane.testing.TestHttpServer.Reply;
 import io.attache.testing.envoy.Envoy;
@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(StockEnvoyExtension.class)
 class ServiceIdentityTokenDifferentialIT {
-  private static final Duration WAIT = Duration.ofSeconds(30);
 
   @TempDir Path dir;
   private Envoy envoy;
@@ -88,7 +85,7 @@ class ServiceIdentityTokenDifferentialIT {
             SvidBootstraps.callee(app.port(), jwksServer.port()),
             dir.resolve("envoy"));
     closeAfter.add(envoyCallee);
-    Map<String, Verdict> fromEnvoy = calls(listenerPort(envoyCallee), direct);
+    Map<String, Verdict> fromEnvoy = calls(ProxyPair.listenerPort(envoyCallee, "ingress"), direct);
     long[] envoyStats = stats(envoyCallee::stat);
 
     assertThat(fromAttache).as("Attaché callee vs %s", envoy.describe()).isEqualTo(fromEnvoy);
@@ -160,22 +157,5 @@ class ServiceIdentityTokenDifferentialIT {
   private static long[] stats(StatSource source) throws Exception {
     String p = "http.ingress.jwt_authn.";
     return new long[] {source.stat(p + "allowed"), source.stat(p + "denied")};
-  }
-
-  private static int listenerPort(RunningEnvoy running) {
-    Pattern p =
-        Pattern.compile("\"name\":\\s*\"ingress\".*?\"port_value\":\\s*(\\d+)", Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(running.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
   }
 }

@@ -1,11 +1,10 @@
-"""Joins a TCP port to a Unix socket, for ./attache up --transparent (io.attache.demo.netns). A Unix
-socket is a file, so it is reachable from every network namespace: one bridge in the host's
-namespace and one in a demo namespace join the two without adding an interface to the host's
-namespace.
+"""Joins a TCP port to a Unix socket (io.attache.netns.NetworkNamespace). A Unix socket is a file,
+so it is reachable from every network namespace: one bridge in the host's namespace and one in
+another namespace join the two without adding an interface to the host's namespace.
 
 unix-to-tcp SOCKET HOST PORT: listens on SOCKET, joins each connection to HOST:PORT.
 tcp-to-unix PORT SOCKET: listens on 127.0.0.1:PORT, joins each connection to SOCKET.
-Prints "listening" once it listens; stops after --max-seconds.
+Prints "listening" once it listens; stops after --max-seconds (default one day).
 """
 import os
 import socket

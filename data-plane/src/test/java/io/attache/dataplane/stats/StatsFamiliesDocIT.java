@@ -63,7 +63,9 @@ class StatsFamiliesDocIT {
           "io/attache/dataplane/xds/AdsClientTest.java",
           "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
               + "grpc_reports_failed,http_reports_success,http_reports_failed}",
-          "io/attache/dataplane/tracing/OtlpExportIT.java");
+          "io/attache/dataplane/tracing/OtlpExportIT.java",
+          "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
+          "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java");
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

@@ -73,13 +73,17 @@ public final class SupportMatrix {
             "static and admin layers; values read by the runtime_key of route match and request mirror"
                 + " runtime_fraction")
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
-        .rejected("overload_manager", "overload actions are not supported")
+        .honouredNote(
+            "overload_manager",
+            "fixed_heap monitor (the JVM's used heap); stop_accepting_requests,"
+                + " disable_http_keepalive and shrink_heap actions")
         .honouredNote(
             "stats_flush_interval",
             "closes histogram intervals and refreshes server.* gauges (default 5 s)")
         .honouredNote("stats_flush_on_admin", "flush only when the admin endpoint shows stats")
         .honouredNote("stats_server_version_override", "the value of server.version")
         .rest(IGNORED, NOT_YET);
+    overloadMessages(b);
     b.message(io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime.getDescriptor())
         .honoured("layers");
     b.message(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.getDescriptor())
@@ -925,6 +929,37 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
   }
 
+  /** The bootstrap's {@code overload_manager}: docs/data-plane.md, "Overload manager". */
+  private static void overloadMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.config.overload.v3.OverloadManager.getDescriptor())
+        .honouredNote("refresh_interval", "default 1 s, as Envoy")
+        .honouredNote("resource_monitors", "envoy.resource_monitors.fixed_heap only")
+        .honouredNote(
+            "actions",
+            "stop_accepting_requests, disable_http_keepalive and shrink_heap; other actions are"
+                + " refused")
+        .rejected(
+            "buffer_factory_config",
+            "buffers are not accounted per stream (reset_high_memory_stream is not run)");
+    b.message(io.envoyproxy.envoy.config.overload.v3.ResourceMonitor.getDescriptor())
+        .honoured("name", "typed_config");
+    b.message(io.envoyproxy.envoy.config.overload.v3.OverloadAction.getDescriptor())
+        .honoured("name", "triggers")
+        .rejected("typed_config", "no supported action takes one");
+    b.message(io.envoyproxy.envoy.config.overload.v3.Trigger.getDescriptor())
+        .honoured("name", "threshold", "scaled");
+    b.message(io.envoyproxy.envoy.config.overload.v3.ThresholdTrigger.getDescriptor())
+        .honouredNote("value", "saturated at or above it");
+    b.message(io.envoyproxy.envoy.config.overload.v3.ScaledTrigger.getDescriptor())
+        .honoured("scaling_threshold", "saturation_threshold");
+    b.message(
+            io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+                .getDescriptor())
+        .honouredNote(
+            "max_heap_size_bytes",
+            "pressure = the JVM heap's used bytes (MemoryMXBean) / this; see docs/data-plane.md");
+  }
+
   /** {@code envoy.filters.http.ext_authz}: docs/data-plane.md, "External authorization". */
   private static void extAuthzMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
@@ -1218,7 +1253,9 @@ public final class SupportMatrix {
         .honouredNote(
             "combined_validation_context",
             "SDS trust bundle plus the default context's match_typed_subject_alt_names")
-        .honouredNote("alpn_protocols", "h2 and http/1.1")
+        .honouredNote(
+            "alpn_protocols",
+            "h2 and http/1.1; an entry may list both, comma-separated, as in Envoy")
         .ignored("key_log", "TLS key logging is not supported")
         .rest(
             FieldSupport.Status.REJECTED,

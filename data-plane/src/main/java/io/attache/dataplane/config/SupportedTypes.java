@@ -83,7 +83,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
           "envoy.extensions.filters.http.composite.v3.Composite",
           "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
-          "envoy.config.rbac.v3.Action");
+          "envoy.config.rbac.v3.Action",
+          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
 
   private SupportedTypes() {}
 
@@ -212,6 +213,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor();
       case "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor();
+      case "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ->
+          io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+              .getDescriptor();
       case "envoy.extensions.common.matching.v3.ExtensionWithMatcher" ->
           io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor();
       case "envoy.extensions.filters.common.matcher.action.v3.SkipFilter" ->

@@ -1,5 +1,8 @@
 package io.attache.dataplane.proxy;
 
+import static io.attache.dataplane.overload.OverloadActionName.DISABLE_HTTP_KEEPALIVE;
+import static io.attache.dataplane.overload.OverloadActionName.STOP_ACCEPTING_REQUESTS;
+
 import io.attache.dataplane.accesslog.ResponseFlag;
 import io.attache.dataplane.filter.LocalReply;
 import io.attache.dataplane.filter.StreamInfo;
@@ -143,6 +146,13 @@ final class ActiveStream {
       log.bytesReceived += ((FullHttpRequest) req).content().readableBytes();
       requestComplete = true;
       log.requestCompleteNanos = context.ticker().nanoTime();
+    }
+    if (context.random().bernoulli(context.overload().value(STOP_ACCEPTING_REQUESTS))) {
+      // Envoy drops the request as soon as its headers are decoded, without building the chain.
+      context.stats().downstreamRqOverloadClose.inc();
+      info.addFlag(ResponseFlag.OVERLOAD_MANAGER);
+      sendLocalReply(503, "envoy overloaded", "overload");
+      return;
     }
     if (normalizePath() && (requestedUpgrade == null || acceptUpgrade(requestedUpgrade))) {
       filters.decodeHeaders(req, endStream);
@@ -430,11 +440,18 @@ final class ActiveStream {
 
   /**
    * Envoy's drain check on response headers: the first response after the listener's drain decision
-   * says yes starts the connection's drain sequence (counted once per connection); from then on an
-   * HTTP/1.1 response closes its connection.
+   * (or the overload manager's {@code disable_http_keepalive}) says yes starts the connection's
+   * drain sequence (counted once per connection); from then on an HTTP/1.1 response closes its
+   * connection.
    */
   private void drainIfAsked() {
-    if (!downstream.connectionDraining() && context.drainDecision().drainClose()) {
+    boolean overloaded =
+        !downstream.connectionDraining()
+            && context.random().bernoulli(context.overload().value(DISABLE_HTTP_KEEPALIVE));
+    if (overloaded) {
+      context.stats().downstreamCxOverloadDisableKeepalive.inc();
+    }
+    if (!downstream.connectionDraining() && (overloaded || context.drainDecision().drainClose())) {
       context.stats().downstreamCxDrainClose.inc();
       downstream.startConnectionDrain(hcm.drainTimeout());
     }

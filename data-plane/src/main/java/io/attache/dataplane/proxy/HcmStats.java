@@ -43,6 +43,12 @@ public final class HcmStats {
   /** Connections the connection manager asked to close because the listener drains. */
   public final Counter downstreamCxDrainClose;
 
+  /** Requests answered 503 because the overload manager stops accepting requests. */
+  public final Counter downstreamRqOverloadClose;
+
+  /** Connections whose keep-alive the overload manager disabled. */
+  public final Counter downstreamCxOverloadDisableKeepalive;
+
   public final Counter noRoute;
   public final Counter noCluster;
   public final Counter rqDirectResponse;
@@ -98,6 +104,9 @@ public final class HcmStats {
     downstreamRqIdleTimeout = store.counter(p + "downstream_rq_idle_timeout");
     downstreamCxIdleTimeout = store.counter(p + "downstream_cx_idle_timeout");
     downstreamCxDrainClose = store.counter(p + "downstream_cx_drain_close");
+    downstreamRqOverloadClose = store.counter(p + "downstream_rq_overload_close");
+    downstreamCxOverloadDisableKeepalive =
+        store.counter(p + "downstream_cx_overload_disable_keepalive");
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");

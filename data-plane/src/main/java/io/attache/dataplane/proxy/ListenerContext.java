@@ -6,6 +6,7 @@ import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
+import io.attache.dataplane.overload.OverloadState;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Ticker;
 import io.attache.dataplane.tls.ServerTlsContext;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param bufferLimitBytes each stream's initial buffer limit: the listener's {@code
  *     per_connection_buffer_limit_bytes} (Envoy's default 1 MiB)
  * @param drainDecision whether the listener's connections should close now (the server drains)
+ * @param overload the overload manager's action states ({@code stop_accepting_requests}, {@code
+ *     disable_http_keepalive})
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -37,11 +40,15 @@ public record ListenerContext(
     Clock clock,
     Optional<ServerTlsContext> tls,
     long bufferLimitBytes,
-    DrainDecision drainDecision) {
+    DrainDecision drainDecision,
+    OverloadState overload) {
   /** Envoy's default {@code per_connection_buffer_limit_bytes}. */
   public static final long DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
-  /** A context with Envoy's default buffer limit, of a listener that never drains. */
+  /**
+   * A context with Envoy's default buffer limit, of a listener that never drains, without an
+   * overload manager.
+   */
   public ListenerContext(
       HttpConnectionManagerConfig hcm,
       List<FilterChainEntry> httpFilters,
@@ -67,6 +74,7 @@ public record ListenerContext(
         clock,
         tls,
         DEFAULT_BUFFER_LIMIT_BYTES,
-        DrainDecision.NEVER);
+        DrainDecision.NEVER,
+        OverloadState.NONE);
   }
 }

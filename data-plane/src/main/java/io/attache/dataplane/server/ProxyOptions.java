@@ -1,6 +1,7 @@
 package io.attache.dataplane.server;
 
 import io.attache.dataplane.drain.DrainStrategy;
+import io.attache.dataplane.overload.JvmHeap;
 import io.attache.dataplane.stats.TagExtractedName;
 import io.attache.dataplane.time.TimeSources;
 import io.attache.dataplane.xds.UnknownDynamicFields;
@@ -28,6 +29,8 @@ import java.util.Optional;
  * @param statsTags {@code --stats-tag} tags every stat carries in Prometheus output
  * @param adminAddressPath {@code --admin-address-path}: where to write the admin address once bound
  * @param commandLine every flag as given, for {@code /server_info}
+ * @param heap what the overload manager's {@code fixed_heap} monitor reads and its {@code
+ *     shrink_heap} action asks of the JVM
  */
 public record ProxyOptions(
     int concurrency,
@@ -39,7 +42,8 @@ public record ProxyOptions(
     UnknownDynamicFields unknownDynamicFields,
     List<TagExtractedName.Tag> statsTags,
     Optional<Path> adminAddressPath,
-    CommandLineOptions commandLine) {
+    CommandLineOptions commandLine,
+    JvmHeap heap) {
 
   public ProxyOptions {
     Objects.requireNonNull(drainTime);
@@ -49,7 +53,50 @@ public record ProxyOptions(
     Objects.requireNonNull(unknownDynamicFields);
     Objects.requireNonNull(adminAddressPath);
     Objects.requireNonNull(commandLine);
+    Objects.requireNonNull(heap);
     statsTags = List.copyOf(statsTags);
+  }
+
+  /** These flags, on the running JVM's heap. */
+  public ProxyOptions(
+      int concurrency,
+      Duration drainTime,
+      TimeSources time,
+      XdsTransport xdsTransport,
+      DrainStrategy drainStrategy,
+      long restartEpoch,
+      UnknownDynamicFields unknownDynamicFields,
+      List<TagExtractedName.Tag> statsTags,
+      Optional<Path> adminAddressPath,
+      CommandLineOptions commandLine) {
+    this(
+        concurrency,
+        drainTime,
+        time,
+        xdsTransport,
+        drainStrategy,
+        restartEpoch,
+        unknownDynamicFields,
+        statsTags,
+        adminAddressPath,
+        commandLine,
+        JvmHeap.RUNTIME);
+  }
+
+  /** The same options with the overload manager reading (and shrinking) {@code heap}. */
+  public ProxyOptions withHeap(JvmHeap heap) {
+    return new ProxyOptions(
+        concurrency,
+        drainTime,
+        time,
+        xdsTransport,
+        drainStrategy,
+        restartEpoch,
+        unknownDynamicFields,
+        statsTags,
+        adminAddressPath,
+        commandLine,
+        heap);
   }
 
   /** Envoy's defaults for every flag but the worker count and drain time (tests, tools). */

@@ -30,6 +30,9 @@ import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listener.OriginalDestinationListeners;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
+import io.attache.dataplane.overload.OverloadManager;
+import io.attache.dataplane.overload.OverloadManagerConfig;
+import io.attache.dataplane.overload.OverloadState;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.ListenerContext;
 import io.attache.dataplane.runtime.RuntimeLoader;
@@ -153,6 +156,7 @@ public final class ProxyServer {
   // When the bootstrap's inline route configs were loaded: their last_updated in /config_dump.
   private final Timestamp startedAt;
   private volatile boolean stopping;
+  private final Optional<OverloadManager> overload;
 
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
@@ -166,6 +170,13 @@ public final class ProxyServer {
     this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
     this.listenerStats = new ListenerManagerStats(stats);
+    this.overload =
+        validated
+            .overload()
+            .map(
+                config ->
+                    new OverloadManager(
+                        config, options.heap(), new ExecutorScheduler(timers), stats));
     this.drainManager =
         new DrainManager(
             options.drainTime(),
@@ -366,7 +377,8 @@ public final class ProxyServer {
                 ? Integer.toUnsignedLong(
                     listener.proto().getPerConnectionBufferLimitBytes().getValue())
                 : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
-            drainManager.decisionFor(inbound(listener)));
+            drainManager.decisionFor(inbound(listener)),
+            overload.<OverloadState>map(m -> m).orElse(OverloadState.NONE));
     return ChainRuntime.http(chain, context);
   }
 
@@ -571,6 +583,7 @@ public final class ProxyServer {
     ProxyServer server = new ProxyServer(bootstrap, options, validated);
     try {
       server.bind();
+      server.overload.ifPresent(OverloadManager::start);
       server.startAds();
     } catch (RuntimeException | InterruptedException e) {
       server.releaseAll();
@@ -588,6 +601,7 @@ public final class ProxyServer {
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
       StatsFlushConfig statsFlush,
+      Optional<OverloadManagerConfig> overload,
       List<String> warnings) {}
 
   private static Validated check(Bootstrap bootstrap) throws ConfigException {
@@ -653,6 +667,10 @@ public final class ProxyServer {
         AdminConfig.fromBootstrap(bootstrap),
         xds,
         StatsFlushConfig.from(bootstrap),
+        bootstrap.hasOverloadManager()
+            ? Optional.of(
+                OverloadManagerConfig.from(bootstrap.getOverloadManager(), "overload_manager"))
+            : Optional.empty(),
         warnings);
   }
 
@@ -1214,6 +1232,7 @@ public final class ProxyServer {
 
   private void releaseAll() {
     ads.ifPresent(AdsClient::close);
+    overload.ifPresent(OverloadManager::close);
     for (HttpListener l : listeners) {
       l.closeConnections();
     }

@@ -31,6 +31,20 @@ public interface RandomSource {
     return (int) nextLong(bound);
   }
 
+  /**
+   * True with probability {@code p}, as Envoy's {@code RandomGenerator::bernoulli}: never at 0 or
+   * below, always at 1 or above, without a draw in either case.
+   */
+  default boolean bernoulli(double p) {
+    if (p <= 0.0) {
+      return false;
+    }
+    if (p >= 1.0) {
+      return true;
+    }
+    return nextLong(1L << 53) < (long) (p * (1L << 53));
+  }
+
   /** A seeded source for tests; print the seed when a test uses a random one. */
   static RandomSource seeded(long seed) {
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);

@@ -123,14 +123,18 @@ public record CommonTlsConfig(
               path + "." + proto.getValidationContextTypeCase().name().toLowerCase(),
               "is not supported");
     }
+    // Envoy joins the entries with commas and splits the result, so one entry may list several
+    // ("h2,http/1.1", as Envoy's edge best-practice config writes it).
     List<String> alpn = new ArrayList<>();
     for (int i = 0; i < proto.getAlpnProtocolsCount(); i++) {
-      String p = proto.getAlpnProtocols(i);
-      if (!p.equals("h2") && !p.equals("http/1.1")) {
-        throw new ConfigException(
-            path + ".alpn_protocols[" + i + "]", "only h2 and http/1.1 are supported, not " + p);
+      for (String p : proto.getAlpnProtocols(i).split(",", -1)) {
+        if (!p.equals("h2") && !p.equals("http/1.1")) {
+          throw new ConfigException(
+              path + ".alpn_protocols[" + i + "]",
+              "only h2 and http/1.1 are supported, not '" + p + "'");
+        }
+        alpn.add(p);
       }
-      alpn.add(p);
     }
     TlsParams params =
         proto.hasTlsParams()

@@ -90,6 +90,10 @@ public final class StreamHarness {
   /** What the listener's drain decision answers; a test flips it to start a drain. */
   public volatile boolean drainClose;
 
+  /** The overload manager's action states as the streams read them; all inactive until set. */
+  public final java.util.Map<io.attache.dataplane.overload.OverloadActionName, Double> overload =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** The chain: {@code filters} applied to a context naming the HCM's prefix and this time. */
   public StreamHarness(
       String hcmYaml, Function<FilterFactoryContext, List<FilterChainEntry>> filters)
@@ -125,7 +129,8 @@ public final class StreamHarness {
             clock,
             Optional.empty(),
             ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
-            () -> drainClose);
+            () -> drainClose,
+            action -> overload.getOrDefault(action, 0.0));
   }
 
   /** The filters the HCM config itself names, built as the proxy builds them. */

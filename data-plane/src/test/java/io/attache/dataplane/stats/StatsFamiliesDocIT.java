@@ -247,6 +247,18 @@ class StatsFamiliesDocIT {
   private static String bootstrap(int backend, int failing, int secure) {
     return """
         stats_flush_on_admin: true
+        overload_manager:
+          refresh_interval: 3600s
+          resource_monitors:
+          - name: "envoy.resource_monitors.fixed_heap"
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+              max_heap_size_bytes: 1099511627776
+          actions:
+          - name: "envoy.overload_actions.shrink_heap"
+            triggers:
+            - name: "envoy.resource_monitors.fixed_heap"
+              threshold: { value: 0.95 }
         admin:
           address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
         static_resources:

@@ -80,6 +80,35 @@ class TlsConfigTest {
     assertThat(tls.get().common().params().protocols()).containsExactly("TLSv1.2");
   }
 
+  /** Envoy joins alpn_protocols with commas before it splits them: one entry may list several. */
+  @Test
+  void readsOneAlpnEntryListingSeveralProtocolsAsEnvoysEdgeConfigWritesIt() throws Exception {
+    Optional<UpstreamTlsConfig> tls =
+        TransportSockets.upstream(
+            cluster(
+                "common_tls_context:\n"
+                    + (certificate() + validation() + "alpn_protocols: [\"h2,http/1.1\"]\n")
+                        .indent(2)),
+            "clusters[0]");
+
+    assertThat(tls.get().common().alpnProtocols()).containsExactly("h2", "http/1.1");
+  }
+
+  @Test
+  void refusesAnAlpnProtocolOtherThanH2OrHttp11EvenInsideAListingEntry() {
+    assertThatThrownBy(
+            () ->
+                TransportSockets.upstream(
+                    cluster(
+                        "common_tls_context:\n"
+                            + (certificate() + validation() + "alpn_protocols: [\"h2,h3\"]\n")
+                                .indent(2)),
+                    "clusters[0]"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("alpn_protocols[0]")
+        .hasMessageContaining("not 'h3'");
+  }
+
   @Test
   void refusesTlsBelowOnePointTwoNamingTheField() {
     assertThatThrownBy(

@@ -89,6 +89,8 @@ public final class DemoService implements AutoCloseable {
       body.put(
           "caller",
           callerUri(nullToEmpty(exchange.getRequestHeaders().getFirst("x-forwarded-client-cert"))));
+      body.put(
+          "token_caller", nullToEmpty(exchange.getRequestHeaders().getFirst("x-attache-caller")));
       switch (workload.behaviour()) {
         case HEALTHY -> respond(exchange, 200, body);
         case FLAKY -> {

@@ -10,7 +10,8 @@ import java.util.TreeSet;
 /**
  * What one round of demo traffic saw: status codes, and whether each request carried a single
  * {@code x-request-id} from the edge proxy through every hop, and which callers orders and payments
- * saw (the SPIFFE IDs their proxies proved under mTLS). Not thread-safe; one sender.
+ * saw: the SPIFFE IDs their proxies proved under mTLS, and the ones their proxies verified in the
+ * caller's identity token ({@code x-attache-caller}). Not thread-safe; one sender.
  */
 final class Round {
 
@@ -19,6 +20,8 @@ final class Round {
   private int consistentIds;
   private final Set<String> ordersCallers = new TreeSet<>();
   private final Set<String> paymentsCallers = new TreeSet<>();
+  private final Set<String> ordersTokenCallers = new TreeSet<>();
+  private final Set<String> paymentsTokenCallers = new TreeSet<>();
 
   void record(Http.Reply reply, ObjectMapper json) {
     requests++;
@@ -36,6 +39,8 @@ final class Round {
       };
       ordersCallers.add(web.path("orders").path("caller").asText());
       paymentsCallers.add(web.path("orders").path("payments").path("caller").asText());
+      ordersTokenCallers.add(web.path("orders").path("token_caller").asText());
+      paymentsTokenCallers.add(web.path("orders").path("payments").path("token_caller").asText());
       boolean same = !id.isEmpty();
       for (String hop : hops) {
         same &= id.equals(hop);
@@ -56,6 +61,16 @@ final class Round {
   /** The callers the payments apps saw ("" = a caller without a proved identity). */
   Set<String> paymentsCallers() {
     return Set.copyOf(paymentsCallers);
+  }
+
+  /** The verified token callers orders' app saw ("" = a call without an identity token). */
+  Set<String> ordersTokenCallers() {
+    return Set.copyOf(ordersTokenCallers);
+  }
+
+  /** The verified token callers the payments apps saw ("" = a call without an identity token). */
+  Set<String> paymentsTokenCallers() {
+    return Set.copyOf(paymentsTokenCallers);
   }
 
   int failures() {

@@ -68,13 +68,16 @@ final class TransparentOrders implements AutoCloseable {
   }
 
   /**
-   * The bridges: in orders' namespace, {@code 127.0.0.1:<xds>} and each payments proxy's inbound
-   * port reach the host's; on the host, orders' admin port reaches its sidecar's admin and orders'
+   * The bridges: in orders' namespace, {@code 127.0.0.1:<xds>}, {@code 127.0.0.1:<rest>} (the JWKS
+   * orders' sidecar verifies web's identity tokens with) and each payments proxy's inbound port
+   * reach the host's; on the host, orders' admin port reaches its sidecar's admin and orders'
    * inbound port reaches {@code 10.233.0.2:<app port>} from the gateway namespace — captured there
    * like any call from another pod.
    */
-  void bridge(Workload workload, int xdsPort, List<Workload> payments) throws IOException {
+  void bridge(Workload workload, int xdsPort, int restPort, List<Workload> payments)
+      throws IOException {
     orders.reachHostLoopback(xdsPort, sockets);
+    orders.reachHostLoopback(restPort, sockets);
     for (Workload instance : payments) {
       orders.reachHostLoopback(instance.inboundPort(), sockets);
     }

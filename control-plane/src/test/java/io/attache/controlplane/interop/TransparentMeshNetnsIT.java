@@ -79,6 +79,8 @@ class TransparentMeshNetnsIT {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     orders.reachHostLoopback(controlPlane.xdsPort(), sockets);
     payments.reachHostLoopback(controlPlane.xdsPort(), sockets);
+    // The callee's sidecar fetches the JWKS that verifies identity tokens from the REST port.
+    payments.reachHostLoopback(controlPlane.httpPort(), sockets);
   }
 
   @AfterEach
@@ -124,7 +126,8 @@ class TransparentMeshNetnsIT {
                    "idempotency": "IDEMPOTENT_ONLY", "idempotent_methods": ["GET"]},
          "request_id": {"generate_request_id": true},
          "tracing": {"collector_service": "otel-collector", "sampling_percent": 100},
-         "mtls": {"mode": "STRICT"}}""");
+         "mtls": {"mode": "STRICT"},
+         "identity_token": {"enabled": true}}""");
 
     payments.startListening(
         NetworkNamespace.python(),
@@ -147,6 +150,9 @@ class TransparentMeshNetnsIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> assertThat(call(orders, PAYMENTS_IP, APP_PORT, "/")).startsWith("200 "));
+    // Warm-up calls may be retried while payments' sidecar settles; the retry asserted below is
+    // the one this call's first 503 causes.
+    long retriesBefore = stat(orders, "cluster.payments.upstream_rq_retry");
     String[] reply = call(orders, PAYMENTS_IP, APP_PORT, "/flaky").split(" ", 2);
 
     assertThat(reply[0]).as("retried past the first 503: %s", reply[1]).isEqualTo("200");
@@ -160,11 +166,19 @@ class TransparentMeshNetnsIT {
         .as("the caller's identity, from the certificate its sidecar presented")
         .contains("URI=" + ORDERS_ID)
         .contains("Hash=");
+    assertThat(headers.path("x-attache-caller").asText())
+        .as("the caller's verified identity token, minted by its sidecar, checked by the callee's")
+        .isEqualTo(ORDERS_ID);
+    assertThat(headers.has("x-service-identity"))
+        .as("the token itself stops at the callee's sidecar")
+        .isFalse();
     assertThat(seen.path("peer").asText())
         .as("the app was reached by its own sidecar, not by the caller")
         .isEqualTo("127.0.0.1");
 
-    assertThat(stat(orders, "cluster.payments.upstream_rq_retry")).isEqualTo(1);
+    assertThat(stat(orders, "cluster.payments.upstream_rq_retry") - retriesBefore)
+        .as("one retry, past the first 503")
+        .isEqualTo(1);
     assertThat(stat(orders, "listener.0.0.0.0_15001.downstream_cx_total"))
         .as("the client's connections reached its sidecar without naming it")
         .isGreaterThanOrEqualTo(2);

@@ -333,6 +333,27 @@ class StockEnvoyIT {
     assertThat(stat("inbound_rate_limit.http_local_rate_limit.rate_limited")).isEqualTo(2);
   }
 
+  @Test
+  void refusesBadEndUserTokensAndRequiresAPrincipalOnlyWhereAPolicySaysSoAsTheAttacheProxyDoes()
+      throws Exception {
+    try (EndUserJwtScenario scenario = EndUserJwtScenario.start()) {
+      int inboundPort = ChildProcess.freePort();
+      controlPlane.put("/api/v1/services/payments", scenario.service());
+      startEnvoy(
+          "payments",
+          "    attache.inbound_address: 127.0.0.1\n"
+              + "    attache.inbound_port: "
+              + inboundPort
+              + "\n    attache.app_port: "
+              + scenario.appPort()
+              + "\n");
+
+      scenario.run(inboundPort, controlPlane);
+      assertThat(stat("http.inbound.jwt_authn.request_authn.denied"))
+          .isEqualTo(EndUserJwtScenario.REFUSED_TOKENS);
+    }
+  }
+
   private void startEnvoy() throws IOException, InterruptedException {
     startEnvoy("stock-envoy", "");
   }

@@ -9,15 +9,8 @@ import io.attache.controlplane.identity.SpiffeId;
 import io.attache.controlplane.policy.IdentityTokens;
 import io.attache.controlplane.policy.PolicySnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
@@ -29,8 +22,6 @@ import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -180,53 +171,24 @@ final class IdentityTokenTranslator {
   }
 
   /**
-   * The control plane's REST port as proxies reach it: STATIC for an IP literal, STRICT_DNS for a
-   * name; TLS validated against the REST API's certificate when it serves HTTPS.
+   * The control plane's REST port as proxies reach it ({@link JwksFetchCluster}); over TLS,
+   * validated against the REST API's certificate, when it serves HTTPS.
    */
   Cluster jwksCluster(Optional<Duration> connectTimeout) {
     JwksEndpoint jwks = this.jwks.get();
-    boolean literal = Sidecar.isIpLiteral(jwks.host());
-    Cluster.Builder cluster =
-        Cluster.newBuilder()
-            .setName(XdsNames.JWKS_CLUSTER)
-            .setType(literal ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
-            .setLoadAssignment(
-                ClusterLoadAssignment.newBuilder()
-                    .setClusterName(XdsNames.JWKS_CLUSTER)
-                    .addEndpoints(
-                        LocalityLbEndpoints.newBuilder()
-                            .addLbEndpoints(
-                                LbEndpoint.newBuilder()
-                                    .setEndpoint(
-                                        Endpoint.newBuilder()
-                                            .setAddress(
-                                                Address.newBuilder()
-                                                    .setSocketAddress(
-                                                        SocketAddress.newBuilder()
-                                                            .setAddress(jwks.host())
-                                                            .setPortValue(jwks.port())))))));
-    connectTimeout.ifPresent(cluster::setConnectTimeout);
-    jwks.trustedCaPem()
-        .ifPresent(
-            pem ->
-                cluster.setTransportSocket(
-                    TransportSocket.newBuilder()
-                        .setName(XdsNames.TLS_TRANSPORT_SOCKET)
-                        .setTypedConfig(
-                            Any.pack(
-                                UpstreamTlsContext.newBuilder()
-                                    .setSni(jwks.host())
-                                    .setCommonTlsContext(
-                                        CommonTlsContext.newBuilder()
-                                            .setValidationContext(
-                                                CertificateValidationContext.newBuilder()
-                                                    .setTrustedCa(
-                                                        DataSource.newBuilder()
-                                                            .setInlineBytes(
-                                                                ByteString.copyFrom(
-                                                                    pem,
-                                                                    StandardCharsets.US_ASCII)))))
-                                    .build()))));
-    return cluster.build();
+    return JwksFetchCluster.of(
+        XdsNames.JWKS_CLUSTER,
+        jwks.host(),
+        jwks.port(),
+        connectTimeout,
+        jwks.trustedCaPem()
+            .map(
+                pem ->
+                    CertificateValidationContext.newBuilder()
+                        .setTrustedCa(
+                            DataSource.newBuilder()
+                                .setInlineBytes(
+                                    ByteString.copyFrom(pem, StandardCharsets.US_ASCII)))
+                        .build()));
   }
 }

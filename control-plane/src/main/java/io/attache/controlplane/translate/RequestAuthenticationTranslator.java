@@ -11,15 +11,8 @@ import io.attache.api.policy.v1.Service;
 import io.attache.controlplane.policy.JwksUri;
 import io.attache.controlplane.policy.PolicySnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
@@ -31,9 +24,7 @@ import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.List;
 import java.util.Optional;
@@ -160,69 +151,30 @@ public final class RequestAuthenticationTranslator {
   }
 
   /**
-   * The fetch cluster: STATIC for an IP literal, STRICT_DNS for a name; for https, TLS with SNI and
-   * the server's certificate verified against the system CA bundle and the URI's host.
+   * The fetch cluster ({@link JwksFetchCluster}); for https the server's certificate is verified
+   * against the system CA bundle and the URI's host.
    */
   private static Cluster cluster(JwksUri uri, MeshDefaults defaults) {
-    String name = clusterName(uri);
-    Cluster.Builder cluster =
-        Cluster.newBuilder()
-            .setName(name)
-            .setConnectTimeout(
-                defaults.hasConnectTimeout()
-                    ? defaults.getConnectTimeout()
-                    : DEFAULT_CONNECT_TIMEOUT)
-            .setLoadAssignment(
-                ClusterLoadAssignment.newBuilder()
-                    .setClusterName(name)
-                    .addEndpoints(
-                        LocalityLbEndpoints.newBuilder()
-                            .addLbEndpoints(
-                                LbEndpoint.newBuilder()
-                                    .setEndpoint(
-                                        Endpoint.newBuilder()
-                                            .setAddress(
-                                                Address.newBuilder()
-                                                    .setSocketAddress(
-                                                        SocketAddress.newBuilder()
-                                                            .setAddress(uri.host())
-                                                            .setPortValue(uri.port())))))));
-    if (uri.hostIsIp()) {
-      cluster.setType(Cluster.DiscoveryType.STATIC);
-    } else {
-      cluster
-          .setType(Cluster.DiscoveryType.STRICT_DNS)
-          .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED);
-    }
-    if (uri.https()) {
-      cluster.setTransportSocket(tls(uri));
-    }
-    return cluster.build();
-  }
-
-  private static TransportSocket tls(JwksUri uri) {
-    SubjectAltNameMatcher.SanType sanType =
-        uri.hostIsIp()
-            ? SubjectAltNameMatcher.SanType.IP_ADDRESS
-            : SubjectAltNameMatcher.SanType.DNS;
-    UpstreamTlsContext.Builder context =
-        UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                CommonTlsContext.newBuilder()
-                    .setValidationContext(
-                        CertificateValidationContext.newBuilder()
-                            .setTrustedCa(DataSource.newBuilder().setFilename(SYSTEM_CA_BUNDLE))
-                            .addMatchTypedSubjectAltNames(
-                                SubjectAltNameMatcher.newBuilder()
-                                    .setSanType(sanType)
-                                    .setMatcher(StringMatcher.newBuilder().setExact(uri.host())))));
-    if (!uri.hostIsIp()) {
-      // SNI carries host names only (RFC 6066).
-      context.setSni(uri.host());
-    }
-    return TransportSocket.newBuilder()
-        .setName(XdsNames.TLS_TRANSPORT_SOCKET)
-        .setTypedConfig(Any.pack(context.build()))
-        .build();
+    Optional<CertificateValidationContext> validation =
+        uri.https()
+            ? Optional.of(
+                CertificateValidationContext.newBuilder()
+                    .setTrustedCa(DataSource.newBuilder().setFilename(SYSTEM_CA_BUNDLE))
+                    .addMatchTypedSubjectAltNames(
+                        SubjectAltNameMatcher.newBuilder()
+                            .setSanType(
+                                uri.hostIsIp()
+                                    ? SubjectAltNameMatcher.SanType.IP_ADDRESS
+                                    : SubjectAltNameMatcher.SanType.DNS)
+                            .setMatcher(StringMatcher.newBuilder().setExact(uri.host())))
+                    .build())
+            : Optional.empty();
+    return JwksFetchCluster.of(
+        clusterName(uri),
+        uri.host(),
+        uri.port(),
+        Optional.of(
+            defaults.hasConnectTimeout() ? defaults.getConnectTimeout() : DEFAULT_CONNECT_TIMEOUT),
+        validation);
   }
 }

@@ -1,8 +1,5 @@
 package io.attache.controlplane.policy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.net.InetAddresses;
 import com.google.protobuf.Duration;
 import io.attache.api.policy.v1.ActiveHealthCheck;
@@ -12,18 +9,14 @@ import io.attache.api.policy.v1.AuthorizationRule;
 import io.attache.api.policy.v1.AuthorizationSource;
 import io.attache.api.policy.v1.BreakerPolicy;
 import io.attache.api.policy.v1.ClaimMatch;
-import io.attache.api.policy.v1.ClaimToHeader;
 import io.attache.api.policy.v1.Endpoint;
 import io.attache.api.policy.v1.FaultInjection;
 import io.attache.api.policy.v1.HeaderMatch;
 import io.attache.api.policy.v1.HeaderValue;
 import io.attache.api.policy.v1.IdentityTokenPolicy;
-import io.attache.api.policy.v1.JwtHeaderLocation;
-import io.attache.api.policy.v1.JwtRule;
 import io.attache.api.policy.v1.MeshDefaults;
 import io.attache.api.policy.v1.Protocol;
 import io.attache.api.policy.v1.RateLimit;
-import io.attache.api.policy.v1.RequestAuthentication;
 import io.attache.api.policy.v1.RetryPolicy;
 import io.attache.api.policy.v1.Route;
 import io.attache.api.policy.v1.Service;
@@ -32,7 +25,6 @@ import io.attache.api.policy.v1.WeightedDestination;
 import io.attache.controlplane.validate.Violation;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -54,9 +46,8 @@ public final class PolicyValidator {
   private static final Pattern HEADER_NAME = Pattern.compile("^[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
   private static final Pattern METHOD = Pattern.compile("^[A-Z]+$");
   private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
-  private static final Pattern PRINTABLE = Pattern.compile("^[\\x21-\\x7e]+$");
+  static final Pattern PRINTABLE = Pattern.compile("^[\\x21-\\x7e]+$");
   private static final Pattern PRINTABLE_OR_SPACE = Pattern.compile("^[\\x20-\\x7e]+$");
-  private static final ObjectMapper JWKS_READER = new ObjectMapper();
   private static final Set<String> RETRY_ON =
       Set.of(
           "5xx",
@@ -159,102 +150,8 @@ public final class PolicyValidator {
       checkRateLimit(service.getRateLimit(), at + ".rate_limit", out);
     }
     if (service.hasRequestAuthentication()) {
-      checkRequestAuthentication(
+      RequestAuthenticationRules.check(
           service.getRequestAuthentication(), at + ".request_authentication", out);
-    }
-  }
-
-  /** What Envoy's jwt_authn needs of each provider, so a sidecar never NACKs or fails open. */
-  private static void checkRequestAuthentication(
-      RequestAuthentication authentication, String at, List<Violation> out) {
-    if (authentication.getJwtRulesCount() == 0) {
-      out.add(new Violation(at + ".jwt_rules", "must hold at least one rule"));
-    }
-    Set<String> issuers = new HashSet<>();
-    for (int i = 0; i < authentication.getJwtRulesCount(); i++) {
-      JwtRule rule = authentication.getJwtRules(i);
-      String ruleAt = at + ".jwt_rules[" + i + "]";
-      if (!PRINTABLE.matcher(rule.getIssuer()).matches()) {
-        out.add(
-            new Violation(
-                ruleAt + ".issuer",
-                rule.getIssuer().isEmpty()
-                    ? "is required: the iss claim of the tokens this rule accepts"
-                    : "must be printable ASCII without spaces"));
-      } else if (!issuers.add(rule.getIssuer())) {
-        out.add(
-            new Violation(
-                ruleAt + ".issuer",
-                "'" + rule.getIssuer() + "' has a rule already: one rule per issuer"));
-      }
-      for (int j = 0; j < rule.getAudiencesCount(); j++) {
-        if (!PRINTABLE.matcher(rule.getAudiences(j)).matches()) {
-          out.add(
-              new Violation(
-                  ruleAt + ".audiences[" + j + "]", "must be printable ASCII without spaces"));
-        }
-      }
-      boolean inline = !rule.getJwks().isEmpty();
-      boolean remote = !rule.getJwksUri().isEmpty();
-      if (inline == remote) {
-        out.add(new Violation(ruleAt + ".jwks", "exactly one of jwks and jwks_uri is required"));
-      } else if (inline) {
-        checkJwks(rule.getJwks(), ruleAt + ".jwks", out);
-      } else {
-        StringBuilder why = new StringBuilder();
-        if (JwksUri.parse(rule.getJwksUri(), why).isEmpty()) {
-          out.add(new Violation(ruleAt + ".jwks_uri", why.toString()));
-        }
-      }
-      for (int j = 0; j < rule.getFromHeadersCount(); j++) {
-        JwtHeaderLocation header = rule.getFromHeaders(j);
-        checkHeaderName(header.getName(), ruleAt + ".from_headers[" + j + "].name", out);
-        if (header.getPrefix().matches("(?s).*[\u0000\r\n].*")) {
-          out.add(
-              new Violation(
-                  ruleAt + ".from_headers[" + j + "].prefix", "must not contain NUL, CR or LF"));
-        }
-      }
-      for (int j = 0; j < rule.getFromParamsCount(); j++) {
-        if (!PRINTABLE.matcher(rule.getFromParams(j)).matches()) {
-          out.add(
-              new Violation(
-                  ruleAt + ".from_params[" + j + "]", "must be printable ASCII without spaces"));
-        }
-      }
-      for (int j = 0; j < rule.getOutputClaimToHeadersCount(); j++) {
-        ClaimToHeader claim = rule.getOutputClaimToHeaders(j);
-        String claimAt = ruleAt + ".output_claim_to_headers[" + j + "]";
-        checkHeaderName(claim.getHeader(), claimAt + ".header", out);
-        if (!PRINTABLE.matcher(claim.getClaim()).matches()) {
-          out.add(new Violation(claimAt + ".claim", "must be printable ASCII without spaces"));
-        }
-      }
-      if (!rule.getOutputPayloadToHeader().isEmpty()) {
-        checkHeaderName(rule.getOutputPayloadToHeader(), ruleAt + ".output_payload_to_header", out);
-      }
-    }
-  }
-
-  /** A JSON Web Key Set (RFC 7517): an object whose "keys" is a non-empty list of keys. */
-  private static void checkJwks(String jwks, String at, List<Violation> out) {
-    JsonNode parsed;
-    try {
-      parsed = JWKS_READER.readTree(jwks);
-    } catch (JsonProcessingException e) {
-      out.add(new Violation(at, "is not JSON: " + e.getOriginalMessage()));
-      return;
-    }
-    JsonNode keys = parsed == null ? null : parsed.get("keys");
-    if (keys == null || !keys.isArray() || keys.isEmpty()) {
-      out.add(new Violation(at, "must be a JSON Web Key Set: an object with a non-empty \"keys\""));
-      return;
-    }
-    for (int i = 0; i < keys.size(); i++) {
-      JsonNode kty = keys.get(i).get("kty");
-      if (kty == null || !kty.isTextual()) {
-        out.add(new Violation(at, "keys[" + i + "] has no \"kty\": not a JSON Web Key"));
-      }
     }
   }
 
@@ -661,7 +558,7 @@ public final class PolicyValidator {
     }
   }
 
-  private static void checkHeaderName(String name, String at, List<Violation> out) {
+  static void checkHeaderName(String name, String at, List<Violation> out) {
     if (!HEADER_NAME.matcher(name).matches()) {
       out.add(new Violation(at, "must be a valid HTTP header name"));
     }

@@ -5,11 +5,8 @@ import static io.attache.dataplane.overload.OverloadActionName.STOP_ACCEPTING_RE
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.accesslog.ResponseFlag;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,49 +18,18 @@ import org.junit.jupiter.api.Test;
  * Saturated (1) always applies, inactive (0) never; on virtual time, without sockets.
  */
 class OverloadActionsStreamTest {
-  private static final String HCM =
-      """
-      stat_prefix: ingress
-      drain_timeout: 2s
-      route_config:
-        virtual_hosts:
-        - name: all
-          domains: ["*"]
-          routes:
-          - match: { prefix: "/" }
-            direct_response: { status: 200, body: { inline_string: "hi" } }
-      http_filters:
-      - name: envoy.filters.http.router
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-      """;
-
-  private final StreamHarness harness = newHarness();
-
-  private static StreamHarness newHarness() {
-    try {
-      return new StreamHarness(HCM, StreamHarness.configuredFilters(HCM));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  private final StreamHarness harness = StreamHarness.directResponses();
 
   @AfterEach
   void releaseBuffers() {
     harness.downstream.releaseAll();
   }
 
-  private HttpResponse get() {
-    harness.downstream.written.clear();
-    harness.request(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
-    return (HttpResponse) harness.downstream.written.get(0);
-  }
-
   @Test
   void aSaturatedStopAcceptingRequestsAnswers503EnvoyOverloadedWithTheOmFlag() {
     harness.overload.put(STOP_ACCEPTING_REQUESTS, 1.0);
 
-    HttpResponse response = get();
+    HttpResponse response = harness.get();
 
     assertThat(response.status().code()).isEqualTo(503);
     assertThat(harness.downstream.body()).isEqualTo("envoy overloaded");
@@ -75,7 +41,7 @@ class OverloadActionsStreamTest {
 
   @Test
   void anInactiveOverloadManagerLeavesRequestsAndKeepAliveAlone() {
-    HttpResponse response = get();
+    HttpResponse response = harness.get();
 
     assertThat(response.status().code()).isEqualTo(200);
     assertThat(response.headers().contains(HttpHeaderNames.CONNECTION)).isFalse();
@@ -88,7 +54,7 @@ class OverloadActionsStreamTest {
   void aSaturatedDisableHttpKeepaliveClosesAnHttp1ConnectionAfterItsResponse() {
     harness.overload.put(DISABLE_HTTP_KEEPALIVE, 1.0);
 
-    HttpResponse response = get();
+    HttpResponse response = harness.get();
 
     assertThat(response.status().code()).isEqualTo(200);
     assertThat(response.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
@@ -103,7 +69,7 @@ class OverloadActionsStreamTest {
     harness.downstream.protocol = "HTTP/2";
     harness.overload.put(DISABLE_HTTP_KEEPALIVE, 1.0);
 
-    HttpResponse response = get();
+    HttpResponse response = harness.get();
 
     assertThat(response.headers().contains(HttpHeaderNames.CONNECTION)).isFalse();
     assertThat(harness.downstream.drainStartedWith).isEqualTo(Duration.ofSeconds(2));

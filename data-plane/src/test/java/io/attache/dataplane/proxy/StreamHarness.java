@@ -27,11 +27,14 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -131,6 +134,45 @@ public final class StreamHarness {
             ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
             () -> drainClose,
             action -> overload.getOrDefault(action, 0.0));
+  }
+
+  /**
+   * An HCM ({@code stat_prefix: ingress}, {@code drain_timeout: 2s}) whose one route answers every
+   * request with a direct 200 {@code hi}, through the router alone: for what the connection manager
+   * itself does to a stream and its connection.
+   */
+  public static StreamHarness directResponses() {
+    String hcm =
+        """
+        stat_prefix: ingress
+        drain_timeout: 2s
+        route_config:
+          virtual_hosts:
+          - name: all
+            domains: ["*"]
+            routes:
+            - match: { prefix: "/" }
+              direct_response: { status: 200, body: { inline_string: "hi" } }
+        http_filters:
+        - name: envoy.filters.http.router
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+        """;
+    try {
+      return new StreamHarness(hcm, configuredFilters(hcm));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A bodiless HTTP/1.1 {@code GET /}: the response headers it got (what it wrote is cleared
+   * first).
+   */
+  public HttpResponse get() {
+    downstream.written.clear();
+    request(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+    return (HttpResponse) downstream.written.get(0);
   }
 
   /** The filters the HCM config itself names, built as the proxy builds them. */

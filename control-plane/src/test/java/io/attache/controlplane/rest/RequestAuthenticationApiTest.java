@@ -3,14 +3,10 @@ package io.attache.controlplane.rest;
 import static io.attache.controlplane.testing.RestClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attache.controlplane.ControlPlane;
-import io.attache.controlplane.ControlPlaneConfig;
+import io.attache.controlplane.interop.InteropControlPlane;
 import io.attache.controlplane.testing.RestClient;
-import io.attache.controlplane.xds.SystemScheduler;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,31 +41,18 @@ class RequestAuthenticationApiTest {
 
   @TempDir Path dataDir;
 
-  private final SystemScheduler scheduler = new SystemScheduler();
-  private ControlPlane controlPlane;
+  private InteropControlPlane controlPlane;
   private RestClient rest;
 
   @BeforeEach
   void start() throws Exception {
-    controlPlane =
-        ControlPlane.start(
-            new ControlPlaneConfig(
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                0,
-                dataDir,
-                Duration.ofMillis(10),
-                Duration.ofMillis(50)),
-            scheduler,
-            Clock.systemUTC());
+    controlPlane = InteropControlPlane.start(dataDir);
     rest = new RestClient(controlPlane.httpPort());
   }
 
   @AfterEach
   void stop() {
     controlPlane.close();
-    scheduler.close();
   }
 
   @Test

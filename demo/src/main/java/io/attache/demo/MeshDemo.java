@@ -677,6 +677,16 @@ public final class MeshDemo implements Callable<Integer> {
             return stats.getOrDefault("sds.default.update_success", 0L) > 0
                 && stats.getOrDefault("sds.ROOTCA.update_success", 0L) > 0;
           });
+      // A listener that names a secret (a certificate, the identity-token signing key) warms until
+      // it arrives, and its predecessor keeps serving meanwhile (Envoy's listener warming), so an
+      // ACK alone does not mean the new filters run yet.
+      awaitTrue(
+          workload.name() + "'s proxy to finish warming its listeners",
+          PUSH_TIMEOUT_NANOS,
+          () ->
+              proxyStats(workload.name())
+                      .getOrDefault("listener_manager.total_listeners_warming", 0L)
+                  == 0);
     }
     int edge = workload("web").outboundPort();
     for (String service : DemoTopology.services().keySet()) {

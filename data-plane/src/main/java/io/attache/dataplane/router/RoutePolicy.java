@@ -29,6 +29,9 @@ import java.util.OptionalInt;
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
  * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
  *     {@code enabled}, which overrides the connection manager's for that type
+ * @param connectConfig present when an {@code upgrade_configs} entry has the upgrade type {@code
+ *     CONNECT} (Envoy sets it whether or not the entry has a {@code connect_config}): CONNECT (and,
+ *     with {@code allow_post}, POST) requests on the route are terminated, not forwarded
  */
 public record RoutePolicy(
     String routeName,
@@ -42,7 +45,8 @@ public record RoutePolicy(
     boolean autoHostRewrite,
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
-    Map<String, Boolean> upgradeEnabledByType) {
+    Map<String, Boolean> upgradeEnabledByType,
+    Optional<ConnectConfig> connectConfig) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -56,5 +60,6 @@ public record RoutePolicy(
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
+    Objects.requireNonNull(connectConfig);
   }
 }

@@ -179,6 +179,8 @@ final class UpstreamRequest {
     tunnelled = true;
     router.onUpstreamHeaders(
         this, new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK), reader);
+    // No upstream read ends here to flush it: the client waits for the 200 before it sends.
+    router.flushDownstream();
   }
 
   /** The upstream switched protocols: its connection is a byte tunnel from now on. */

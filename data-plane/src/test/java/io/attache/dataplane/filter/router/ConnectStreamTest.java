@@ -118,6 +118,8 @@ class ConnectStreamTest {
     assertThat(down.headers().contains("transfer-encoding")).isFalse();
     assertThat(down.headers().contains("connection")).isFalse();
     assertThat(h.downstream.tunnelStarted).isTrue();
+    // The client waits for the 200 before it sends, and no upstream read will flush it.
+    assertThat(h.downstream.socketWrites).containsExactly("response head", "flush");
     assertThat(h.counter("http.ingress.downstream_cx_upgrades_total")).isEqualTo(1);
     assertThat(h.stats.gauge("http.ingress.downstream_cx_upgrades_active").value()).isEqualTo(1);
     // The codec's end of the CONNECT's headers is not the end of the tunnel.

@@ -511,7 +511,8 @@ final class RouteCompiler {
                     action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
                 : vhost.mirrorPolicies(),
             compileUpgradeConfigs(action, actionPath),
-            compileConnectConfig(action, actionPath));
+            compileConnectConfig(action, actionPath),
+            Optional.ofNullable(Decorator.of(route)));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

@@ -32,6 +32,7 @@ import java.util.OptionalInt;
  * @param connectConfig present when an {@code upgrade_configs} entry has the upgrade type {@code
  *     CONNECT} (Envoy sets it whether or not the entry has a {@code connect_config}): CONNECT (and,
  *     with {@code allow_post}, POST) requests on the route are terminated, not forwarded
+ * @param decorator the route's {@code decorator}: the span's name and whether it is propagated
  */
 public record RoutePolicy(
     String routeName,
@@ -46,7 +47,8 @@ public record RoutePolicy(
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
     Map<String, Boolean> upgradeEnabledByType,
-    Optional<ConnectConfig> connectConfig) {
+    Optional<ConnectConfig> connectConfig,
+    Optional<Decorator> decorator) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -61,5 +63,6 @@ public record RoutePolicy(
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
     Objects.requireNonNull(connectConfig);
+    Objects.requireNonNull(decorator);
   }
 }

@@ -351,12 +351,15 @@ public final class SupportMatrix {
         .honoured("tracing")
         .honouredNote(
             "upgrade_configs",
-            "HTTP/1.1 upgrades (websocket and any other type but CONNECT and h2c) to HTTP/1.1"
-                + " upstreams: a type not listed, or turned off, gets 403 upgrade_failed; after the"
-                + " upstream's 101 both connections carry raw bytes until either side closes;"
+            "HTTP/1.1 upgrades (websocket and any other type but h2c) to HTTP/1.1 upstreams, and"
+                + " CONNECT (HTTP/1.1 authority-form or HTTP/2 :method CONNECT): a type not listed,"
+                + " or turned off, gets 403 upgrade_failed on a routed request"
+                + " (downstream_rq_ws_on_non_ws_route), 404 without a route; after the upstream's"
+                + " 101 (a CONNECT's 2xx) both sides carry raw bytes until either side closes;"
                 + " stream_idle_timeout and the route's idle_timeout apply, the route timeout does"
-                + " not (the request never ends); downstream_cx_upgrades_total/_active. Not over"
-                + " HTTP/2 (extended CONNECT) on either side")
+                + " not; downstream_cx_upgrades_total/_active. A CONNECT goes to an HTTP/2"
+                + " upstream as a CONNECT stream; other upgrades are not sent over HTTP/2"
+                + " (extended CONNECT)")
         .ignored("request_timeout", "not enforced yet")
         .honouredNote(
             "stream_error_on_invalid_http_message",
@@ -370,8 +373,7 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
         .honouredNote(
-            "upgrade_type",
-            "compared case-insensitively; CONNECT is refused (CONNECT is not supported yet)")
+            "upgrade_type", "compared case-insensitively; CONNECT stands for the CONNECT method")
         .honouredNote("enabled", "default true; a route's upgrade_configs entry overrides it")
         .rejected("filters", "per-upgrade filter chains are not supported: the HCM's filters run");
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
@@ -1669,7 +1671,7 @@ public final class SupportMatrix {
             "runtime_fraction",
             "runtime_key read from layered_runtime (a fractional percent, or an integer percent),"
                 + " else default_value")
-        .rejected("connect_matcher", "CONNECT is not supported")
+        .honouredNote("connect_matcher", "matches CONNECT requests and nothing else")
         .rejected("path_match_policy", "path match extensions are not supported")
         .honouredNote(
             "tls_context",
@@ -1699,7 +1701,8 @@ public final class SupportMatrix {
         .honouredNote(
             "upgrade_configs",
             "per upgrade type, turns an upgrade the HTTP connection manager lists on or off for"
-                + " this route; a type the HCM does not list stays refused")
+                + " this route; a type the HCM does not list stays refused; an entry of type"
+                + " CONNECT (exactly, as Envoy compares it) makes the route terminate CONNECT")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
@@ -1707,7 +1710,17 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(RouteAction.UpgradeConfig.getDescriptor())
         .honoured("upgrade_type", "enabled")
-        .rejected("connect_config", "terminating CONNECT is not supported");
+        .honouredNote(
+            "connect_config",
+            "the router answers a CONNECT 200 itself and carries the stream's bytes over a new raw"
+                + " TCP connection to the route's cluster (half-close both ways on HTTP/2, a FIN"
+                + " ends an HTTP/1.1 tunnel); only on an upgrade_type CONNECT entry");
+    b.message(RouteAction.UpgradeConfig.ConnectConfig.getDescriptor())
+        .honouredNote("allow_post", "a POST on the route is terminated like a CONNECT")
+        .rejected(
+            "proxy_protocol_config",
+            "a PROXY protocol header on the terminated CONNECT's upstream connection is not"
+                + " supported");
     b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
         .honoured(
             "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")

@@ -303,8 +303,8 @@ final class RouteCompiler {
    * runtime_fraction} read from the runtime now (its key is reported with the route match's).
    */
   /**
-   * {@code RouteAction.upgrade_configs}: per upgrade type, whether this route allows it ({@code
-   * connect_config} is refused by the support matrix before this runs).
+   * {@code RouteAction.upgrade_configs}: per upgrade type (lower case), whether this route allows
+   * it; a duplicate type is refused, as Envoy refuses it.
    */
   private static Map<String, Boolean> compileUpgradeConfigs(RouteAction action, String actionPath)
       throws ConfigException {
@@ -316,9 +316,41 @@ final class RouteCompiler {
       if (type.isEmpty()) {
         throw new ConfigException(at + ".upgrade_type", "must not be empty");
       }
-      byType.put(type, !config.hasEnabled() || config.getEnabled().getValue());
+      if (byType.putIfAbsent(type, !config.hasEnabled() || config.getEnabled().getValue())
+          != null) {
+        throw new ConfigException(at + ".upgrade_type", "duplicate upgrade " + type);
+      }
     }
     return byType;
+  }
+
+  /**
+   * The route's CONNECT termination, as Envoy's {@code RouteEntryImplBase} reads it: an entry whose
+   * upgrade type is exactly {@code CONNECT} sets it (with or without a {@code connect_config}); a
+   * {@code connect_config} on any other type is refused.
+   */
+  private static Optional<ConnectConfig> compileConnectConfig(RouteAction action, String actionPath)
+      throws ConfigException {
+    Optional<ConnectConfig> connect = Optional.empty();
+    for (int i = 0; i < action.getUpgradeConfigsCount(); i++) {
+      RouteAction.UpgradeConfig config = action.getUpgradeConfigs(i);
+      String at = actionPath + ".upgrade_configs[" + i + "]";
+      if ("CONNECT".equals(config.getUpgradeType())) {
+        RouteAction.UpgradeConfig.ConnectConfig proto = config.getConnectConfig();
+        if (proto.hasProxyProtocolConfig()) {
+          throw new ConfigException(
+              at + ".connect_config.proxy_protocol_config",
+              "a PROXY protocol header on the terminated CONNECT's upstream connection is not"
+                  + " supported");
+        }
+        connect = Optional.of(new ConnectConfig(proto.getAllowPost()));
+      } else if (config.hasConnectConfig()) {
+        throw new ConfigException(
+            at + ".connect_config",
+            "Non-CONNECT upgrade type " + config.getUpgradeType() + " has ConnectConfig");
+      }
+    }
+    return connect;
   }
 
   private List<RequestMirrorPolicy> compileMirrorPolicies(
@@ -479,6 +511,7 @@ final class RouteCompiler {
                     action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
                 : vhost.mirrorPolicies(),
             compileUpgradeConfigs(action, actionPath),
+            compileConnectConfig(action, actionPath),
             Optional.ofNullable(Decorator.of(route)));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");

@@ -29,6 +29,9 @@ import java.util.OptionalInt;
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
  * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
  *     {@code enabled}, which overrides the connection manager's for that type
+ * @param connectConfig present when an {@code upgrade_configs} entry has the upgrade type {@code
+ *     CONNECT} (Envoy sets it whether or not the entry has a {@code connect_config}): CONNECT (and,
+ *     with {@code allow_post}, POST) requests on the route are terminated, not forwarded
  * @param decorator the route's {@code decorator}: the span's name and whether it is propagated
  */
 public record RoutePolicy(
@@ -44,6 +47,7 @@ public record RoutePolicy(
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
     Map<String, Boolean> upgradeEnabledByType,
+    Optional<ConnectConfig> connectConfig,
     Optional<Decorator> decorator) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -58,6 +62,7 @@ public record RoutePolicy(
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
+    Objects.requireNonNull(connectConfig);
     Objects.requireNonNull(decorator);
   }
 }

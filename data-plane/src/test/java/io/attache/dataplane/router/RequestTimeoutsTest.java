@@ -42,6 +42,7 @@ class RequestTimeoutsTest {
         false,
         java.util.List.of(),
         java.util.Map.of(),
+        Optional.empty(),
         Optional.empty());
   }
 

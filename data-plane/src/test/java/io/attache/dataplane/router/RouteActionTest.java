@@ -58,6 +58,7 @@ class RouteActionTest {
                 false,
                 java.util.List.of(),
                 java.util.Map.of(),
+                Optional.empty(),
                 Optional.empty()));
   }
 

@@ -169,7 +169,8 @@ public final class SupportMatrix {
                 + " downstream_pre_cx_*; default <address>_<port>)")
         .honouredNote(
             "listener_filters",
-            "envoy.filters.listener.tls_inspector, http_inspector and original_dst, in order")
+            "envoy.filters.listener.tls_inspector, http_inspector, original_dst and"
+                + " proxy_protocol, in order")
         .honouredNote(
             "listener_filters_timeout",
             "default 15 s, 0 waits forever; on expiry the connection is closed and"
@@ -202,6 +203,12 @@ public final class SupportMatrix {
                 + " buffering filters past it is answered 413 (downstream_rq_too_large); also the"
                 + " router's retry buffer cap without per_request_buffer_limit_bytes. Socket"
                 + " read/write watermarks do not follow it")
+        .honouredNote(
+            "filter_chain_matcher",
+            "decides alone (filter_chain_match is then ignored): the action, a StringValue, names"
+                + " the chain (every chain needs a name; a name no chain has closes the connection,"
+                + " no_filter_chain_match); no match takes default_filter_chain. Inputs: the"
+                + " network inputs, after the listener filters")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")
@@ -215,7 +222,10 @@ public final class SupportMatrix {
                 + " direct source IP, source type, source IP, source port; never backtracks")
         .honouredNote(
             "transport_socket", "envoy.transport_sockets.tls (DownstreamTlsContext) or raw_buffer")
-        .honouredNote("name", "must be unique in the listener; keys the chain across updates")
+        .honouredNote(
+            "name",
+            "must be unique in the listener; keys the chain across updates; required, and what"
+                + " the listener's filter_chain_matcher names, when it has one")
         .rest(IGNORED, NOT_YET);
     b.message(FilterChainMatch.getDescriptor())
         .honoured(
@@ -236,6 +246,20 @@ public final class SupportMatrix {
         .honoured("name", "typed_config")
         .rejected("filter_disabled", "listener filter match predicates are not supported")
         .rejected("config_discovery", "extension config discovery is not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                .getDescriptor())
+        .honouredNote(
+            "allow_requests_without_proxy_protocol",
+            "a connection whose first bytes cannot begin a header passes on untouched"
+                + " (not_found_allowed)")
+        .honouredNote(
+            "disallowed_versions",
+            "a header of that version closes the connection (versions.<v>.disallowed); with"
+                + " allow_requests_without_proxy_protocol it is just bytes")
+        .honouredNote("stat_prefix", "proxy_proto.<stat_prefix>.*")
+        .rejected("rules", "TLVs as dynamic metadata: no connection-level dynamic metadata")
+        .rejected("pass_through_tlvs", "no upstream PROXY protocol transport socket");
     b.message(TlsInspector.getDescriptor())
         .ignored("enable_ja3_fingerprinting", "JA3 fingerprints are not computed")
         .ignored(
@@ -893,7 +917,22 @@ public final class SupportMatrix {
     b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.getDescriptor())
         .honoured("input", "exact_match_map")
         .honouredNote("prefix_match_map", "longest matching prefix first")
-        .rejected("custom_match", "custom matchers are not supported");
+        .honouredNote(
+            "custom_match",
+            "xds.type.matcher.v3.IPMatcher (envoy.matching.custom_matchers.trie_matcher) only");
+    b.message(com.github.xds.type.matcher.v3.IPMatcher.getDescriptor())
+        .honouredNote(
+            "range_matchers",
+            "the ranges holding the input's IP address, longest prefix first, then in order;"
+                + " each decides or lets the next try; a value that is no IP address matches"
+                + " nothing");
+    b.message(com.github.xds.type.matcher.v3.IPMatcher.IPRangeMatcher.getDescriptor())
+        .honoured("ranges", "on_match")
+        .honouredNote("exclusive", "tried only when it is the longest matching range");
+    b.message(com.github.xds.core.v3.CidrRange.getDescriptor())
+        .honoured("address_prefix")
+        .honouredNote("prefix_len", "absent is 0: the whole family");
+    networkInputMessages(b);
     b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.MatchMap.getDescriptor())
         .honoured("map");
     b.message(com.github.xds.type.matcher.v3.StringMatcher.getDescriptor())
@@ -902,6 +941,40 @@ public final class SupportMatrix {
     b.message(com.github.xds.type.matcher.v3.RegexMatcher.getDescriptor())
         .honouredNote("regex", "RE2 syntax, RE2/J")
         .honoured("google_re2");
+  }
+
+  /**
+   * The network inputs of a listener's {@code filter_chain_matcher}, read as Envoy reads them; they
+   * have no fields. (Each input type is listed so docs/xds-support.md names it.)
+   */
+  private static void networkInputMessages(FieldSupport.Builder b) {
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourcePortInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceTypeInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ServerNameInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput
+            .getDescriptor());
   }
 
   private static void corsMessages(FieldSupport.Builder b) {

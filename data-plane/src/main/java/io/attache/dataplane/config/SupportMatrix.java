@@ -736,8 +736,8 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
         .honouredNote(
             "compressor_library",
-            "envoy.compression.gzip.compressor only; brotli and zstd are refused (no maintained"
-                + " pure-Java encoder)")
+            "envoy.compression.gzip.compressor (java.util.zip), .brotli.compressor (brotli4j),"
+                + " .zstd.compressor (zstd-jni)")
         .honoured("request_direction_config", "response_direction_config", "choose_first")
         .honouredNote("content_length", "deprecated; used when response_direction_config is absent")
         .honouredNote("content_type", "deprecated; used when response_direction_config is absent")
@@ -792,6 +792,24 @@ public final class SupportMatrix {
             "memory_level",
             "validated (1-9); Deflater always uses memory level 8: more memory per stream, output"
                 + " is gzip either way");
+    b.message(
+            io.envoyproxy.envoy.extensions.compression.brotli.compressor.v3.Brotli.getDescriptor())
+        .honouredNote("quality", "default 3 (Envoy's), 0-11")
+        .honouredNote("window_bits", "default 18 (Envoy's), 10-24")
+        .honouredNote("encoder_mode", "DEFAULT is brotli's GENERIC; TEXT, FONT one to one")
+        .honouredNote("chunk_size", "bytes handed to the native encoder at a time")
+        .rejected("input_block_bits", "brotli4j does not expose BROTLI_PARAM_LGBLOCK")
+        .rejected(
+            "disable_literal_context_modeling",
+            "true is refused: brotli4j does not expose the parameter (false is brotli's default)");
+    b.message(io.envoyproxy.envoy.extensions.compression.zstd.compressor.v3.Zstd.getDescriptor())
+        .honouredNote("compression_level", "0 or unset is zstd's default (3)")
+        .honoured("enable_checksum", "strategy")
+        .honouredNote(
+            "chunk_size",
+            "the output buffer (default 4096; Envoy's is ZSTD_CStreamOutSize): only the chunking"
+                + " differs")
+        .rejected("dictionary", "Attaché loads no zstd dictionaries");
   }
 
   /** {@code envoy.filters.http.decompressor}: docs/data-plane.md, "Decompression". */
@@ -805,8 +823,8 @@ public final class SupportMatrix {
                 .getDescriptor())
         .honouredNote(
             "decompressor_library",
-            "envoy.compression.gzip.decompressor only; brotli and zstd are refused (no maintained"
-                + " pure-Java decoder)")
+            "envoy.compression.gzip.decompressor (java.util.zip), .brotli.decompressor"
+                + " (brotli4j), .zstd.decompressor (zstd-jni)")
         .honoured("request_direction_config", "response_direction_config");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
@@ -819,7 +837,8 @@ public final class SupportMatrix {
         .honoured("common_config")
         .honouredNote(
             "advertise_accept_encoding",
-            "default true: gzip appended to accept-encoding once, any q-value of it dropped");
+            "default true: the library's coding appended to accept-encoding once, any q-value of it"
+                + " dropped");
     b.message(
             io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor
                 .ResponseDirectionConfig.getDescriptor())
@@ -833,6 +852,16 @@ public final class SupportMatrix {
             "window_bits",
             "validated (9-15); Inflater always keeps a 15-bit window, so it also inflates streams"
                 + " a smaller window would refuse");
+    b.message(
+            io.envoyproxy.envoy.extensions.compression.brotli.decompressor.v3.Brotli
+                .getDescriptor())
+        .honouredNote("chunk_size", "bytes handed to the native decoder at a time")
+        .rejected(
+            "disable_ring_buffer_reallocation",
+            "true is refused: brotli4j does not expose the parameter");
+    b.message(io.envoyproxy.envoy.extensions.compression.zstd.decompressor.v3.Zstd.getDescriptor())
+        .honouredNote("chunk_size", "the output buffer size")
+        .rejected("dictionaries", "Attaché loads no zstd dictionaries");
   }
 
   /** {@code envoy.filters.http.csrf}: docs/data-plane.md, "CSRF". */

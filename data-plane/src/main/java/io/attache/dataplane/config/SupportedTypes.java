@@ -75,6 +75,10 @@ public final class SupportedTypes {
           "envoy.extensions.compression.gzip.compressor.v3.Gzip",
           "envoy.extensions.filters.http.decompressor.v3.Decompressor",
           "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
+          "envoy.extensions.compression.brotli.compressor.v3.Brotli",
+          "envoy.extensions.compression.brotli.decompressor.v3.Brotli",
+          "envoy.extensions.compression.zstd.compressor.v3.Zstd",
+          "envoy.extensions.compression.zstd.decompressor.v3.Zstd",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
@@ -213,6 +217,14 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor.getDescriptor();
       case "envoy.extensions.compression.gzip.decompressor.v3.Gzip" ->
           io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor();
+      case "envoy.extensions.compression.brotli.compressor.v3.Brotli" ->
+          io.envoyproxy.envoy.extensions.compression.brotli.compressor.v3.Brotli.getDescriptor();
+      case "envoy.extensions.compression.brotli.decompressor.v3.Brotli" ->
+          io.envoyproxy.envoy.extensions.compression.brotli.decompressor.v3.Brotli.getDescriptor();
+      case "envoy.extensions.compression.zstd.compressor.v3.Zstd" ->
+          io.envoyproxy.envoy.extensions.compression.zstd.compressor.v3.Zstd.getDescriptor();
+      case "envoy.extensions.compression.zstd.decompressor.v3.Zstd" ->
+          io.envoyproxy.envoy.extensions.compression.zstd.decompressor.v3.Zstd.getDescriptor();
       case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->

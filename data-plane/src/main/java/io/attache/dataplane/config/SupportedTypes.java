@@ -76,6 +76,7 @@ public final class SupportedTypes {
           "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -203,6 +204,8 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

@@ -467,6 +467,7 @@ public final class SupportMatrix {
     decompressorMessages(b);
     csrfMessages(b);
     healthCheckMessages(b);
+    grpcBridgeMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -871,6 +872,18 @@ public final class SupportMatrix {
             "filter_enabled", "default_value, and runtime_key read per request; drawn per request")
         .honouredNote("shadow_enabled", "counted, never enforced; drawn per request")
         .honouredNote("additional_origins", "matched against the source origin's host and port");
+  }
+
+  /** The gRPC HTTP/1.1 bridges: docs/data-plane.md, "gRPC HTTP/1.1 bridges". */
+  private static void grpcBridgeMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor())
+        .honouredNote(
+            "upgrade_protobuf_to_grpc",
+            "an application/x-protobuf request is framed as one gRPC message (content-length"
+                + " dropped); the response's frame header is taken off")
+        .honouredNote(
+            "ignore_query_parameters", "the query is dropped from a bridged request's :path");
   }
 
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */

@@ -81,6 +81,7 @@ public final class SupportedTypes {
           "envoy.extensions.compression.zstd.decompressor.v3.Zstd",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -229,6 +230,8 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

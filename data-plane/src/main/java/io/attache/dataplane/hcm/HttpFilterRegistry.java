@@ -11,6 +11,7 @@ import io.attache.dataplane.filter.csrf.CsrfFilterType;
 import io.attache.dataplane.filter.decompressor.DecompressorFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
+import io.attache.dataplane.filter.grpcbridge.GrpcHttp1BridgeFilterType;
 import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
 import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
@@ -54,6 +55,7 @@ public final class HttpFilterRegistry {
               DecompressorFilterType.INSTANCE,
               CsrfFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
+              GrpcHttp1BridgeFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,
               new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),
               RouterFilterType.INSTANCE)

@@ -37,6 +37,9 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String RATE_LIMITS_NOTE =
+      "make the descriptors of envoy.filters.http.local_ratelimit (there is no global rate limit"
+          + " filter); an action Attaché cannot run is refused";
   private static final String MIRROR_LEVELS_NOTE =
       "the route's list, else the virtual host's, else the route configuration's (the most"
           + " specific non-empty list); each shadow is sent once the request is whole (a body over"
@@ -1074,9 +1077,14 @@ public final class SupportMatrix {
         .honouredNote(
             "rate_limits",
             "actions generic_key, request_headers, query_parameters, remote_address,"
-                + " masked_remote_address, destination_cluster, header_value_match")
-        .ignored("stage", "only selects route-level rate_limits, which are not read")
-        .ignored("vh_rate_limits", "only selects route-level rate_limits, which are not read")
+                + " masked_remote_address, destination_cluster, source_cluster,"
+                + " header_value_match; when empty, the route's and virtual host's rate_limits"
+                + " make the descriptors")
+        .honouredNote("stage", "selects the route's and virtual host's rate_limits of that stage")
+        .honouredNote(
+            "vh_rate_limits",
+            "read from the route's own config (else OVERRIDE), as Envoy does; the route's"
+                + " include_vh_rate_limits means INCLUDE")
         .ignored("max_dynamic_descriptors", "dynamic descriptors are refused")
         .rejected(
             "local_rate_limit_per_downstream_connection",
@@ -1097,7 +1105,14 @@ public final class SupportMatrix {
         .honoured("key", "value");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
         .honoured("actions")
-        .rejected("disable_key", "runtime disable keys are not supported")
+        .honouredNote(
+            "stage",
+            "a route's or virtual host's entry applies to the local rate limit filter of the same"
+                + " stage")
+        .honouredNote(
+            "disable_key",
+            "a route's or virtual host's entry with one is skipped by the local rate limit filter,"
+                + " as Envoy's does; refused in the filter's own rate_limits")
         .rejected("limit", "dynamic limit overrides are not supported")
         .rejected("hits_addend", "hits_addend is not supported")
         .rejected("apply_on_stream_done", "not supported")
@@ -1110,6 +1125,7 @@ public final class SupportMatrix {
             "remote_address",
             "masked_remote_address",
             "destination_cluster",
+            "source_cluster",
             "header_value_match")
         .rest(FieldSupport.Status.REJECTED, "this rate limit action is not supported");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.GenericKey.getDescriptor())
@@ -1629,6 +1645,7 @@ public final class SupportMatrix {
             "per_request_buffer_limit_bytes")
         .honoured("retry_policy")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
@@ -1689,6 +1706,10 @@ public final class SupportMatrix {
             "idle_timeout",
             "hash_policy")
         .honoured("retry_policy", "priority")
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
+        .honouredNote(
+            "include_vh_rate_limits",
+            "deprecated; true means the local rate limit filter's vh_rate_limits INCLUDE")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .honouredNote(
             "upgrade_configs",

@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import java.util.OptionalInt;
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
  * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
  *     {@code enabled}, which overrides the connection manager's for that type
+ * @param rateLimits the route action's and the virtual host's {@code rate_limits}, for the local
+ *     rate limit filter's descriptors
  */
 public record RoutePolicy(
     String routeName,
@@ -42,7 +45,8 @@ public record RoutePolicy(
     boolean autoHostRewrite,
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
-    Map<String, Boolean> upgradeEnabledByType) {
+    Map<String, Boolean> upgradeEnabledByType,
+    RouteRateLimits rateLimits) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -56,5 +60,6 @@ public record RoutePolicy(
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
+    Objects.requireNonNull(rateLimits);
   }
 }

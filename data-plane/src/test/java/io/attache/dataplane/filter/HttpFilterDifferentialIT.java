@@ -310,6 +310,73 @@ class HttpFilterDifferentialIT {
   }
 
   @Test
+  void localRateLimitDescriptorsFromTheRoutesRateLimitsSpendTheirBucketsAsEnvoyDoes()
+      throws Exception {
+    Compared c =
+        compare(
+            "local-ratelimit-route-descriptors",
+            """
+            - name: envoy.filters.http.local_ratelimit
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                stat_prefix: http_local_rate_limiter
+            """,
+            """
+            - match: { prefix: "/foo" }
+              route:
+                cluster: backend
+                rate_limits:
+                - actions:
+                  - request_headers: { header_name: x-client, descriptor_key: client_cluster }
+                  - request_headers: { header_name: ":path", descriptor_key: path }
+                - stage: 1
+                  actions: [ { generic_key: { descriptor_value: second_stage } } ]
+              typed_per_filter_config:
+                envoy.filters.http.local_ratelimit:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                  stat_prefix: route_limiter
+                  token_bucket: { max_tokens: 1000, tokens_per_fill: 1000, fill_interval: 60s }
+                  filter_enabled: { default_value: { numerator: 100, denominator: HUNDRED } }
+                  filter_enforced: { default_value: { numerator: 100, denominator: HUNDRED } }
+                  response_headers_to_add:
+                  - append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                    header: { key: x-test-rate-limit, value: "true" }
+                  descriptors:
+                  - entries: [ { key: client_cluster, value: foo }, { key: path, value: /foo/bar } ]
+                    token_bucket: { max_tokens: 2, tokens_per_fill: 2, fill_interval: 60s }
+                  - entries: [ { key: generic_key, value: second_stage } ]
+                    token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: 60s }
+            - match: { prefix: "/" }
+              route: { cluster: backend }
+            """,
+            "",
+            requests(
+                "the descriptor's first token",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "the descriptor's second token",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "the descriptor's bucket is empty",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "another client: no configured descriptor matches",
+                Request.get("/foo/bar", "x-client", "bar"),
+                "no client header: no descriptor",
+                Request.get("/foo/bar"),
+                "the stage-1 entry does not apply at stage 0",
+                Request.get("/foo/baz", "x-client", "foo"),
+                "a route without a limit",
+                Request.get("/other", "x-client", "foo")),
+            Set.of("x-test-rate-limit", "x-upstream"),
+            Set.of("x-client"),
+            "route_limiter.http_local_rate_limit.");
+
+    assertSame(c);
+    assertThat(c.attache().get("the descriptor's bucket is empty").status()).isEqualTo(429);
+    assertThat(c.attache().get("the descriptor's bucket is empty").responseHeaders())
+        .containsEntry("x-test-rate-limit", "true");
+    assertThat(c.attache().get("no client header: no descriptor").forwarded()).isTrue();
+  }
+
+  @Test
   void faultAbortsFromConfigAndFromTheRequestHeaderAsEnvoyDoes() throws Exception {
     Compared c =
         compare(

@@ -57,7 +57,8 @@ class RouteActionTest {
                 false,
                 false,
                 java.util.List.of(),
-                java.util.Map.of()));
+                java.util.Map.of(),
+                io.attache.dataplane.ratelimit.RouteRateLimits.NONE));
   }
 
   @Test

@@ -443,6 +443,7 @@ public final class SupportMatrix {
     compressorMessages(b);
     decompressorMessages(b);
     csrfMessages(b);
+    admissionControlMessages(b);
     healthCheckMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
@@ -819,6 +820,47 @@ public final class SupportMatrix {
             "filter_enabled", "default_value, and runtime_key read per request; drawn per request")
         .honouredNote("shadow_enabled", "counted, never enforced; drawn per request")
         .honouredNote("additional_origins", "matched against the source origin's host and port");
+  }
+
+  /** {@code envoy.filters.http.admission_control}: docs/data-plane.md, "Admission control". */
+  private static void admissionControlMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .getDescriptor())
+        .honouredNote("enabled", "unset: enabled; runtime_key read per request")
+        .honoured("success_criteria")
+        .honouredNote(
+            "sampling_window",
+            "whole seconds (default 30), one-second buckets; one history per listener (Envoy: per"
+                + " worker)")
+        .honouredNote("aggression", "default 1.0; below 1.0 means 1.0")
+        .honouredNote("sr_threshold", "default 95 %; below 1 % refused")
+        .honouredNote("rps_threshold", "default 0; the window's average requests per second")
+        .honouredNote("max_rejection_probability", "default 80 %");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.getDescriptor())
+        .honouredNote("http_criteria", "unset: every status below 500 is a success")
+        .honouredNote(
+            "grpc_criteria", "unset: Envoy's default list (0, 1, 2, 3, 5, 6, 7, 9, 11, 12, 16)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.HttpCriteria.getDescriptor())
+        .honouredNote("http_success_status", "half-open ranges [start, end) within 100-600");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.GrpcCriteria.getDescriptor())
+        .honouredNote("grpc_success_status", "codes 0-16");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimePercent.getDescriptor())
+        .honoured("default_value")
+        .honouredNote(
+            "runtime_key", "read from layered_runtime per request; outside 0-100: the default");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeUInt32.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
   }
 
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */

@@ -75,6 +75,7 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.decompressor.v3.Decompressor",
           "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
+          "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
@@ -201,6 +202,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip.getDescriptor();
       case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
+      case "envoy.extensions.filters.http.admission_control.v3.AdmissionControl" ->
+          io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+              .getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->

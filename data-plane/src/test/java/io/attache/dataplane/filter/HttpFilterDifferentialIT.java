@@ -376,6 +376,60 @@ class HttpFilterDifferentialIT {
     assertThat(c.attache().get("no client header: no descriptor").forwarded()).isTrue();
   }
 
+  /**
+   * Admission control made deterministic: with an aggression of 10^6 one failure in the window
+   * raises the rejection probability to 0.5^(10^-6) = 0.9999993, above every 4-digit draw, so both
+   * proxies reject every request after the first failure whatever their random sources draw.
+   */
+  @Test
+  void admissionControlRejectsEverythingAfterAFailureWhenAggressionLeavesNoChanceAsEnvoyDoes()
+      throws Exception {
+    Compared c =
+        compare(
+            "admission-control",
+            """
+            - name: envoy.filters.http.admission_control
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                enabled: { default_value: true, runtime_key: admission_control.enabled }
+                sampling_window: 120s
+                aggression: { default_value: 1000000.0, runtime_key: admission_control.aggression }
+                max_rejection_probability:
+                  default_value: { value: 100.0 }
+                  runtime_key: admission_control.max_rejection_probability
+                success_criteria:
+                  http_criteria: { http_success_status: [ { start: 100, end: 400 } ] }
+            """,
+            """
+            - match: { prefix: "/fail" }
+              direct_response: { status: 503 }
+            - match: { prefix: "/" }
+              route: { cluster: backend }
+            """,
+            "",
+            requests(
+                "a success with an empty history",
+                Request.get("/ok"),
+                "a failure with a history of one success",
+                Request.get("/fail"),
+                "rejected after the failure",
+                Request.get("/ok"),
+                "rejected again",
+                Request.get("/fail")),
+            Set.of("x-upstream", "content-type"),
+            Set.of(),
+            "http.ingress.admission_control.");
+
+    assertSame(c);
+    assertThat(c.attache().get("a success with an empty history").forwarded()).isTrue();
+    assertThat(c.attache().get("rejected after the failure").status()).isEqualTo(503);
+    assertThat(c.attache().get("rejected after the failure").forwarded()).isFalse();
+    assertThat(c.attacheStats())
+        .containsEntry("http.ingress.admission_control.rq_rejected", 2L)
+        .containsEntry("http.ingress.admission_control.rq_success", 1L)
+        .containsEntry("http.ingress.admission_control.rq_failure", 1L);
+  }
+
   @Test
   void faultAbortsFromConfigAndFromTheRequestHeaderAsEnvoyDoes() throws Exception {
     Compared c =

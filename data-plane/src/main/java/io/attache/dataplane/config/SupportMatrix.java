@@ -37,6 +37,9 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String RATE_LIMITS_NOTE =
+      "make the descriptors of envoy.filters.http.local_ratelimit (there is no global rate limit"
+          + " filter); an action Attaché cannot run is refused";
   private static final String MIRROR_LEVELS_NOTE =
       "the route's list, else the virtual host's, else the route configuration's (the most"
           + " specific non-empty list); each shadow is sent once the request is whole (a body over"
@@ -466,6 +469,7 @@ public final class SupportMatrix {
     compressorMessages(b);
     decompressorMessages(b);
     csrfMessages(b);
+    admissionControlMessages(b);
     healthCheckMessages(b);
     grpcBridgeMessages(b);
     clusterMessages(b);
@@ -886,6 +890,47 @@ public final class SupportMatrix {
             "ignore_query_parameters", "the query is dropped from a bridged request's :path");
   }
 
+  /** {@code envoy.filters.http.admission_control}: docs/data-plane.md, "Admission control". */
+  private static void admissionControlMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .getDescriptor())
+        .honouredNote("enabled", "unset: enabled; runtime_key read per request")
+        .honoured("success_criteria")
+        .honouredNote(
+            "sampling_window",
+            "whole seconds (default 30), one-second buckets; one history per listener (Envoy: per"
+                + " worker)")
+        .honouredNote("aggression", "default 1.0; below 1.0 means 1.0")
+        .honouredNote("sr_threshold", "default 95 %; below 1 % refused")
+        .honouredNote("rps_threshold", "default 0; the window's average requests per second")
+        .honouredNote("max_rejection_probability", "default 80 %");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.getDescriptor())
+        .honouredNote("http_criteria", "unset: every status below 500 is a success")
+        .honouredNote(
+            "grpc_criteria", "unset: Envoy's default list (0, 1, 2, 3, 5, 6, 7, 9, 11, 12, 16)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.HttpCriteria.getDescriptor())
+        .honouredNote("http_success_status", "half-open ranges [start, end) within 100-600");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.GrpcCriteria.getDescriptor())
+        .honouredNote("grpc_success_status", "codes 0-16");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimePercent.getDescriptor())
+        .honoured("default_value")
+        .honouredNote(
+            "runtime_key", "read from layered_runtime per request; outside 0-100: the default");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeUInt32.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+  }
+
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
   private static void healthCheckMessages(FieldSupport.Builder b) {
     b.message(
@@ -1191,9 +1236,14 @@ public final class SupportMatrix {
         .honouredNote(
             "rate_limits",
             "actions generic_key, request_headers, query_parameters, remote_address,"
-                + " masked_remote_address, destination_cluster, header_value_match")
-        .ignored("stage", "only selects route-level rate_limits, which are not read")
-        .ignored("vh_rate_limits", "only selects route-level rate_limits, which are not read")
+                + " masked_remote_address, destination_cluster, source_cluster,"
+                + " header_value_match; when empty, the route's and virtual host's rate_limits"
+                + " make the descriptors")
+        .honouredNote("stage", "selects the route's and virtual host's rate_limits of that stage")
+        .honouredNote(
+            "vh_rate_limits",
+            "read from the route's own config (else OVERRIDE), as Envoy does; the route's"
+                + " include_vh_rate_limits means INCLUDE")
         .ignored("max_dynamic_descriptors", "dynamic descriptors are refused")
         .rejected(
             "local_rate_limit_per_downstream_connection",
@@ -1214,7 +1264,14 @@ public final class SupportMatrix {
         .honoured("key", "value");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
         .honoured("actions")
-        .rejected("disable_key", "runtime disable keys are not supported")
+        .honouredNote(
+            "stage",
+            "a route's or virtual host's entry applies to the local rate limit filter of the same"
+                + " stage")
+        .honouredNote(
+            "disable_key",
+            "a route's or virtual host's entry with one is skipped by the local rate limit filter,"
+                + " as Envoy's does; refused in the filter's own rate_limits")
         .rejected("limit", "dynamic limit overrides are not supported")
         .rejected("hits_addend", "hits_addend is not supported")
         .rejected("apply_on_stream_done", "not supported")
@@ -1227,6 +1284,7 @@ public final class SupportMatrix {
             "remote_address",
             "masked_remote_address",
             "destination_cluster",
+            "source_cluster",
             "header_value_match")
         .rest(FieldSupport.Status.REJECTED, "this rate limit action is not supported");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.GenericKey.getDescriptor())
@@ -1746,6 +1804,7 @@ public final class SupportMatrix {
             "per_request_buffer_limit_bytes")
         .honoured("retry_policy")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
@@ -1812,6 +1871,10 @@ public final class SupportMatrix {
             "idle_timeout",
             "hash_policy")
         .honoured("retry_policy", "priority")
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
+        .honouredNote(
+            "include_vh_rate_limits",
+            "deprecated; true means the local rate limit filter's vh_rate_limits INCLUDE")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .honouredNote(
             "upgrade_configs",

@@ -80,6 +80,7 @@ public final class SupportedTypes {
           "envoy.extensions.compression.zstd.compressor.v3.Zstd",
           "envoy.extensions.compression.zstd.decompressor.v3.Zstd",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
+          "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
@@ -228,6 +229,9 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.compression.zstd.decompressor.v3.Zstd.getDescriptor();
       case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
+      case "envoy.extensions.filters.http.admission_control.v3.AdmissionControl" ->
+          io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+              .getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.filter.admissioncontrol.AdmissionControlFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
@@ -54,6 +55,7 @@ public final class HttpFilterRegistry {
               CompressorFilterType.INSTANCE,
               DecompressorFilterType.INSTANCE,
               CsrfFilterType.INSTANCE,
+              AdmissionControlFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               GrpcHttp1BridgeFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,

@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.Regex;
+import io.attache.dataplane.ratelimit.RateLimitActions;
+import io.attache.dataplane.ratelimit.RateLimitPolicyEntry;
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.attache.dataplane.runtime.Runtime;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
@@ -160,7 +163,9 @@ final class RouteCompiler {
                 ? compileMirrorPolicies(
                     virtualHost.getRequestMirrorPoliciesList(),
                     vhostPath + ".request_mirror_policies")
-                : configMirrorPolicies);
+                : configMirrorPolicies,
+            RateLimitActions.compileAll(
+                virtualHost.getRateLimitsList(), vhostPath + ".rate_limits", true));
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -176,7 +181,8 @@ final class RouteCompiler {
       RetryPolicyConfig retryPolicy,
       OptionalInt perRequestBufferLimitBytes,
       PerFilterConfigs perFilterConfigs,
-      List<RequestMirrorPolicy> mirrorPolicies) {}
+      List<RequestMirrorPolicy> mirrorPolicies,
+      List<RateLimitPolicyEntry> rateLimits) {}
 
   /**
    * Route, virtual host and config levels in Envoy's order for {@code
@@ -512,7 +518,12 @@ final class RouteCompiler {
                 : vhost.mirrorPolicies(),
             compileUpgradeConfigs(action, actionPath),
             compileConnectConfig(action, actionPath),
-            Optional.ofNullable(Decorator.of(route)));
+            Optional.ofNullable(Decorator.of(route)),
+            new RouteRateLimits(
+                RateLimitActions.compileAll(
+                    action.getRateLimitsList(), actionPath + ".rate_limits", true),
+                vhost.rateLimits(),
+                action.hasIncludeVhRateLimits() && action.getIncludeVhRateLimits().getValue()));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
@@ -33,6 +34,8 @@ import java.util.OptionalInt;
  *     CONNECT} (Envoy sets it whether or not the entry has a {@code connect_config}): CONNECT (and,
  *     with {@code allow_post}, POST) requests on the route are terminated, not forwarded
  * @param decorator the route's {@code decorator}: the span's name and whether it is propagated
+ * @param rateLimits the route action's and the virtual host's {@code rate_limits}, for the local
+ *     rate limit filter's descriptors
  */
 public record RoutePolicy(
     String routeName,
@@ -48,7 +51,8 @@ public record RoutePolicy(
     List<RequestMirrorPolicy> requestMirrorPolicies,
     Map<String, Boolean> upgradeEnabledByType,
     Optional<ConnectConfig> connectConfig,
-    Optional<Decorator> decorator) {
+    Optional<Decorator> decorator,
+    RouteRateLimits rateLimits) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -64,5 +68,6 @@ public record RoutePolicy(
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
     Objects.requireNonNull(connectConfig);
     Objects.requireNonNull(decorator);
+    Objects.requireNonNull(rateLimits);
   }
 }

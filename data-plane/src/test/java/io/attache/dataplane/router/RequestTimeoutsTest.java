@@ -43,7 +43,8 @@ class RequestTimeoutsTest {
         java.util.List.of(),
         java.util.Map.of(),
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        io.attache.dataplane.ratelimit.RouteRateLimits.NONE);
   }
 
   private static HttpHeaders headers(String... pairs) {

@@ -59,7 +59,8 @@ class RouteActionTest {
                 java.util.List.of(),
                 java.util.Map.of(),
                 Optional.empty(),
-                Optional.empty()));
+                Optional.empty(),
+                io.attache.dataplane.ratelimit.RouteRateLimits.NONE));
   }
 
   @Test

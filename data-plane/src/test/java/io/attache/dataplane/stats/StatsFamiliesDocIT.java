@@ -85,7 +85,10 @@ class StatsFamiliesDocIT {
               "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
           Map.entry(
               "downstream_cx_proxy_proto_error",
-              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"));
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "http.<prefix>.admission_control.{rq_rejected,rq_success,rq_failure}",
+              "io/attache/dataplane/filter/admissioncontrol/AdmissionControlFilterTest.java"));
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

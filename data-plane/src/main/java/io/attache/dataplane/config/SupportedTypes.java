@@ -76,6 +76,8 @@ public final class SupportedTypes {
           "envoy.extensions.compression.gzip.decompressor.v3.Gzip",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.extensions.filters.http.cache.v3.CacheConfig",
+          "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -203,6 +205,11 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
+      case "envoy.extensions.filters.http.cache.v3.CacheConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig.getDescriptor();
+      case "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig" ->
+          io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig
+              .getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
+import io.attache.dataplane.filter.cache.CacheFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.csrf.CsrfFilterType;
@@ -53,6 +54,7 @@ public final class HttpFilterRegistry {
               CompressorFilterType.INSTANCE,
               DecompressorFilterType.INSTANCE,
               CsrfFilterType.INSTANCE,
+              CacheFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,
               new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),

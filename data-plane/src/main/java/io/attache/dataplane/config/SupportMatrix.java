@@ -472,6 +472,7 @@ public final class SupportMatrix {
     admissionControlMessages(b);
     healthCheckMessages(b);
     grpcBridgeMessages(b);
+    cacheMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -929,6 +930,41 @@ public final class SupportMatrix {
     b.message(io.envoyproxy.envoy.config.core.v3.RuntimeUInt32.getDescriptor())
         .honoured("default_value")
         .honouredNote("runtime_key", "read from layered_runtime per request");
+  }
+
+  /** {@code envoy.filters.http.cache}: docs/data-plane.md, "HTTP cache filter". */
+  private static void cacheMessages(FieldSupport.Builder b) {
+    b.message(io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig.getDescriptor())
+        .honouredNote(
+            "typed_config",
+            "SimpleHttpCacheConfig only: in memory, bounded to 64 MiB per listener (least recently"
+                + " used entries evicted; Envoy's simple cache is unbounded)")
+        .honouredNote("disabled", "true: the filter does nothing")
+        .honouredNote(
+            "allowed_vary_headers",
+            "a response whose vary names another header (or *) is not stored; variants are told"
+                + " apart by the request's values of the named headers")
+        .honouredNote(
+            "key_creator_params",
+            "as the proto documents it; Envoy 1.40 does not implement it (not-implemented-hide)")
+        .honouredNote(
+            "max_body_bytes",
+            "a longer response is passed on but not stored; Envoy 1.40 does not implement it")
+        .honouredNote(
+            "ignore_request_cache_control_header",
+            "request cache-control and pragma are not read: no forced validation, max-age,"
+                + " min-fresh, max-stale or no-store");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig.KeyCreatorParams
+                .getDescriptor())
+        .honoured(
+            "exclude_scheme",
+            "exclude_host",
+            "query_parameters_included",
+            "query_parameters_excluded");
+    b.message(
+        io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig
+            .getDescriptor());
   }
 
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */

@@ -83,6 +83,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
+          "envoy.extensions.filters.http.cache.v3.CacheConfig",
+          "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -236,6 +238,11 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->
           io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.cache.v3.CacheConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig.getDescriptor();
+      case "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig" ->
+          io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig
+              .getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

@@ -6,6 +6,7 @@ import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
 import io.attache.dataplane.filter.admissioncontrol.AdmissionControlFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
+import io.attache.dataplane.filter.cache.CacheFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
 import io.attache.dataplane.filter.csrf.CsrfFilterType;
@@ -56,6 +57,7 @@ public final class HttpFilterRegistry {
               DecompressorFilterType.INSTANCE,
               CsrfFilterType.INSTANCE,
               AdmissionControlFilterType.INSTANCE,
+              CacheFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               GrpcHttp1BridgeFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 
@@ -50,13 +51,26 @@ public abstract class MatchInput {
         StringMatch.requireNonEmpty(param, configPath + ".query_param");
         return new QueryParamInput(param);
       }
+      case "envoy.extensions.matching.common_inputs.network.v3.SourceIPInput" -> {
+        return new AddressInput(true, true);
+      }
+      case "envoy.extensions.matching.common_inputs.network.v3.SourcePortInput" -> {
+        return new AddressInput(true, false);
+      }
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput" -> {
+        return new AddressInput(false, true);
+      }
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput" -> {
+        return new AddressInput(false, false);
+      }
       default ->
           throw new ConfigException(
               configPath,
               "matching input "
                   + typeUrl
                   + " is not supported; supported: HttpRequestHeaderMatchInput,"
-                  + " HttpResponseHeaderMatchInput, HttpRequestQueryParamMatchInput");
+                  + " HttpResponseHeaderMatchInput, HttpRequestQueryParamMatchInput,"
+                  + " SourceIPInput, SourcePortInput, DestinationIPInput, DestinationPortInput");
     }
   }
 
@@ -116,6 +130,36 @@ public abstract class MatchInput {
       }
       List<String> values = new QueryStringDecoder(path).parameters().get(param);
       return values == null || values.isEmpty() ? null : values.get(0);
+    }
+  }
+
+  /**
+   * Envoy's network inputs ({@code SourceIPInput}, {@code SourcePortInput}, {@code
+   * DestinationIPInput}, {@code DestinationPortInput}): the address without brackets or port, or
+   * the port in decimal. Known from the first byte, so always available; absent (no match) where
+   * the stream has no such address.
+   */
+  private static final class AddressInput extends MatchInput {
+    private final boolean source;
+    private final boolean ip;
+
+    AddressInput(boolean source, boolean ip) {
+      this.source = source;
+      this.ip = ip;
+    }
+
+    @Override
+    public boolean available(MatchingData data) {
+      return true;
+    }
+
+    @Override
+    public String value(MatchingData data) {
+      InetSocketAddress address = source ? data.sourceAddress() : data.destinationAddress();
+      if (address == null || address.getAddress() == null) {
+        return null;
+      }
+      return ip ? address.getAddress().getHostAddress() : Integer.toString(address.getPort());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.matchdelegate;
 
+import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.FilterTrailersStatus;
@@ -16,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
@@ -32,6 +34,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final StreamDecoderFilter decoder;
   private final StreamEncoderFilter encoder;
   private String scheme = "http";
+  private DownstreamConnection connection;
   private HeaderSource requestHeaders;
   private HeaderSource responseHeaders;
   private boolean decided;
@@ -58,6 +61,16 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
     return responseHeaders;
   }
 
+  @Override
+  public InetSocketAddress sourceAddress() {
+    return connection == null ? null : connection.remoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress destinationAddress() {
+    return connection == null ? null : connection.localAddress();
+  }
+
   private void evaluate() {
     if (decided) {
       return;
@@ -81,12 +94,16 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
-    scheme = callbacks.connection().scheme();
+    connection = callbacks.connection();
+    scheme = connection.scheme();
     decoder.setDecoderFilterCallbacks(callbacks);
   }
 
   @Override
   public void setEncoderFilterCallbacks(StreamEncoderFilterCallbacks callbacks) {
+    if (connection == null) {
+      connection = callbacks.connection();
+    }
     encoder.setEncoderFilterCallbacks(callbacks);
   }
 

@@ -84,7 +84,13 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.composite.v3.Composite",
           "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
           "envoy.config.rbac.v3.Action",
-          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
+          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig",
+          "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig",
+          "envoy.extensions.filters.udp.udp_proxy.v3.Route",
+          "envoy.extensions.matching.common_inputs.network.v3.SourceIPInput",
+          "envoy.extensions.matching.common_inputs.network.v3.SourcePortInput",
+          "envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput",
+          "envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput");
 
   private SupportedTypes() {}
 
@@ -186,6 +192,22 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor();
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+              .getDescriptor();
+      case "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig" ->
+          io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.getDescriptor();
+      case "envoy.extensions.filters.udp.udp_proxy.v3.Route" ->
+          io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.SourceIPInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.SourcePortInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourcePortInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
               .getDescriptor();
       case "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" ->
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor();

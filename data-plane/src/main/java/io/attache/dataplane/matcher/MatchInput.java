@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -135,9 +136,9 @@ public abstract class MatchInput {
 
   /**
    * Envoy's network inputs ({@code SourceIPInput}, {@code SourcePortInput}, {@code
-   * DestinationIPInput}, {@code DestinationPortInput}): the address without brackets or port, or
-   * the port in decimal. Known from the first byte, so always available; absent (no match) where
-   * the stream has no such address.
+   * DestinationIPInput}, {@code DestinationPortInput}): the address as Envoy prints it (IPv6
+   * compressed as RFC 5952 says, no brackets), or the port in decimal. Known from the first byte,
+   * so always available; absent (no match) where the stream has no such address.
    */
   private static final class AddressInput extends MatchInput {
     private final boolean source;
@@ -159,7 +160,9 @@ public abstract class MatchInput {
       if (address == null || address.getAddress() == null) {
         return null;
       }
-      return ip ? address.getAddress().getHostAddress() : Integer.toString(address.getPort());
+      return ip
+          ? NetUtil.toAddressString(address.getAddress())
+          : Integer.toString(address.getPort());
     }
   }
 }

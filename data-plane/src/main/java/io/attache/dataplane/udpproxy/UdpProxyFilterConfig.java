@@ -8,6 +8,7 @@ import io.attache.dataplane.matcher.UnifiedMatcher;
 import io.envoyproxy.envoy.config.core.v3.UdpSocketConfig;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,12 +53,12 @@ public record UdpProxyFilterConfig(
   public sealed interface HashPolicy {
     long hash(InetSocketAddress downstream);
 
-    /** {@code source_ip: true}: xxHash64 of the downstream address as text. */
+    /** {@code source_ip: true}: xxHash64 of the downstream IP as Envoy prints it. */
     record SourceIp() implements HashPolicy {
       @Override
       public long hash(InetSocketAddress downstream) {
         return XxHash64.hash(
-            downstream.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII));
+            NetUtil.toAddressString(downstream.getAddress()).getBytes(StandardCharsets.US_ASCII));
       }
     }
 

@@ -253,6 +253,45 @@ class UdpProxyFilterTest {
   }
 
   @Test
+  void matchesAnIpv6SourceAsEnvoyPrintsItAndTheDestinationPort() throws Exception {
+    UdpRouter router =
+        UdpProxyFilterConfig.from(
+                udpProxy(
+                    """
+                    matcher:
+                      matcher_list:
+                        matchers:
+                        - predicate:
+                            and_matcher:
+                              predicate:
+                              - single_predicate:
+                                  input:
+                                    name: envoy.matching.inputs.source_ip
+                                    typed_config:
+                                      '@type': type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+                                  value_match: { exact: "::1" }
+                              - single_predicate:
+                                  input:
+                                    name: envoy.matching.inputs.destination_port
+                                    typed_config:
+                                      '@type': type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
+                                  value_match: { exact: "1234" }
+                          on_match:
+                            action:
+                              name: route
+                              typed_config:
+                                '@type': type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.Route
+                                cluster: local6
+                    """),
+                "udp_proxy")
+            .router();
+
+    assertThat(router.route(LISTENER, new InetSocketAddress("0:0:0:0:0:0:0:1", 5000)))
+        .isEqualTo("local6");
+    assertThat(router.route(new InetSocketAddress("127.0.0.1", 1235), CLIENT_A)).isNull();
+  }
+
+  @Test
   void refusesWhatItDoesNotRunNamingTheField() {
     assertThatThrownBy(() -> proxy(toCluster("c").setUseOriginalSrcIp(true).build()))
         .isInstanceOf(ConfigException.class)
@@ -270,6 +309,29 @@ class UdpProxyFilterTest {
     assertThatThrownBy(() -> proxy(UdpProxyConfig.newBuilder().setStatPrefix("s").build()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("one of cluster or matcher is required");
+  }
+
+  /** A UdpProxyConfig with stat prefix {@code service} and {@code fieldsYaml}, read from YAML. */
+  private static UdpProxyConfig udpProxy(String fieldsYaml) throws Exception {
+    String yaml =
+        """
+        static_resources:
+          listeners:
+          - address:
+              socket_address: {protocol: UDP, address: 127.0.0.1, port_value: 0}
+            listener_filters:
+            - name: envoy.filters.udp_listener.udp_proxy
+              typed_config:
+                '@type': type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                stat_prefix: service
+        %s"""
+            .formatted(fieldsYaml.stripIndent().indent(8));
+    return BootstrapLoader.parse(yaml, false)
+        .getStaticResources()
+        .getListeners(0)
+        .getListenerFilters(0)
+        .getTypedConfig()
+        .unpack(UdpProxyConfig.class);
   }
 
   /** The matcher of Envoy's docs/root/.../udp-proxy-router.yaml, as its YAML says. */

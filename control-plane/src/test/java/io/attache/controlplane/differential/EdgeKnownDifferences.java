@@ -32,16 +32,6 @@ final class EdgeKnownDifferences {
   static final List<KnownDifference> OPEN =
       List.of(
           known(
-              "*",
-              "attempts\\[\\d+\\]\\.headers\\[x-forwarded-for\\]|facts\\[xForwardedFor\\]",
-              "appends the machine's own non-loopback address (here 192.0.2.2) when the peer is a"
-                  + " loopback address (use_remote_address: true)",
-              "appends the peer address, 127.0.0.1",
-              "Envoy's connection manager substitutes its node's local address for a loopback"
-                  + " peer; Attaché's RequestTrust (issue 14 item 4, landed with harden-dp) appends"
-                  + " the peer as RFC 7239 describes. Only a client on the proxy's own host sees"
-                  + " it, every other client's address is appended alike; follow-up"),
-          known(
               "request-smuggling",
               "status|body|response\\.headers\\[(content-length|connection"
                   + "|x-envoy-upstream-service-time)\\]|attempts\\.count|facts\\[.*\\]",

@@ -1710,6 +1710,12 @@ public final class SupportMatrix {
         .rejected("filter_action", "filter actions are not supported")
         .rejected("non_forwarding_action", "non-forwarding actions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
+        .honouredNote(
+            "decorator",
+            "where the connection manager traces: operation names the request's span and, unless"
+                + " propagate is false, goes out as x-envoy-decorator-operation (upstream on"
+                + " egress, on the response on ingress; an ingress caller's header names the span"
+                + " instead); a direct_response or redirect route's decorator is not applied")
         .rest(IGNORED, NOT_YET);
     b.message(RouteMatch.getDescriptor())
         .honoured(

@@ -17,6 +17,7 @@ import io.attache.dataplane.tls.ForwardClientCert;
 import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.trust.InternalAddressConfig;
+import io.attache.dataplane.trust.LocalAddress;
 import io.attache.dataplane.trust.RequestTrust;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -206,7 +207,8 @@ public record HttpConnectionManagerConfig(
             InternalAddressConfig.from(hcm, path),
             routeConfig.getInternalOnlyHeadersList().stream()
                 .map(name -> name.toLowerCase(Locale.ROOT))
-                .toList());
+                .toList(),
+            LocalAddress.get());
     RouteTable routes =
         RouteTable.compile(
             routeConfig,

@@ -12,6 +12,7 @@ import io.attache.dataplane.http.Http1Upgrade;
 import io.attache.dataplane.path.PathNormalizer;
 import io.attache.dataplane.router.RequestContext;
 import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.RequestSpan;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -43,6 +44,8 @@ import java.util.Optional;
  * filter's business. Lives on the downstream connection's event loop; never blocks it.
  */
 final class ActiveStream {
+  private static final String X_ENVOY_DECORATOR_OPERATION = "x-envoy-decorator-operation";
+
   private final ListenerContext context;
   private final HttpConnectionManagerConfig hcm;
   final DownstreamSink downstream;
@@ -56,6 +59,10 @@ final class ActiveStream {
   private boolean clientWantsClose;
   private String requestId;
   RequestSpan span = RequestSpan.NOOP;
+
+  /** The route decorator's operation to propagate, or null (none, not propagated, overridden). */
+  private String decoratedOperation;
+
   private RouteDecision route;
 
   boolean requestComplete;
@@ -155,7 +162,42 @@ final class ActiveStream {
       return;
     }
     if (normalizePath() && (requestedUpgrade == null || acceptUpgrade(requestedUpgrade))) {
+      applyDecorator();
       filters.decodeHeaders(req, endStream);
+    }
+  }
+
+  /**
+   * Envoy's decorator step where the connection manager traces: the route's {@code decorator} names
+   * the span; on egress its operation goes upstream in {@code x-envoy-decorator-operation} (unless
+   * {@code propagate: false}); on ingress a caller's {@code x-envoy-decorator-operation} names the
+   * span instead and is removed. The response side is in {@link #decorateResponse}.
+   */
+  private void applyDecorator() {
+    if (hcm.tracing().isEmpty()) {
+      return;
+    }
+    route()
+        .decorator()
+        .ifPresent(
+            d -> {
+              span.setOperationName(d.operation());
+              decoratedOperation = d.propagate() ? d.operation() : null;
+            });
+    HttpHeaders h = request.headers();
+    if (hcm.tracing().get().operationName() == OperationName.EGRESS) {
+      if (decoratedOperation != null) {
+        h.set(X_ENVOY_DECORATOR_OPERATION, decoratedOperation);
+      }
+      return;
+    }
+    String override = h.get(X_ENVOY_DECORATOR_OPERATION);
+    if (override != null) {
+      if (!override.isEmpty()) {
+        span.setOperationName(override);
+        decoratedOperation = null; // the caller named the span: nothing to tell it back
+      }
+      h.remove(X_ENVOY_DECORATOR_OPERATION);
     }
   }
 
@@ -431,6 +473,21 @@ final class ActiveStream {
     }
     if (hcm.alwaysSetRequestIdInResponse() && requestId != null) {
       h.set("x-request-id", requestId);
+    }
+    if (hcm.tracing().isPresent()) {
+      if (hcm.tracing().get().operationName() == OperationName.INGRESS) {
+        if (decoratedOperation != null) {
+          h.set(X_ENVOY_DECORATOR_OPERATION, decoratedOperation);
+        }
+      } else {
+        String override = h.get(X_ENVOY_DECORATOR_OPERATION);
+        if (override != null) {
+          if (!override.isEmpty()) {
+            span.setOperationName(override);
+          }
+          h.remove(X_ENVOY_DECORATOR_OPERATION);
+        }
+      }
     }
     drainIfAsked();
     if (clientWantsClose && !downstream.http2()) {

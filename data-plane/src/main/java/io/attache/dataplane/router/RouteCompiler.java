@@ -478,7 +478,8 @@ final class RouteCompiler {
                 ? compileMirrorPolicies(
                     action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
                 : vhost.mirrorPolicies(),
-            compileUpgradeConfigs(action, actionPath));
+            compileUpgradeConfigs(action, actionPath),
+            Optional.ofNullable(Decorator.of(route)));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

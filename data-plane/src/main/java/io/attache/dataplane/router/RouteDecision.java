@@ -20,6 +20,14 @@ public sealed interface RouteDecision {
     return PerFilterConfigs.NONE;
   }
 
+  /**
+   * The matched route's {@code decorator}; only a forwarded request carries it today (a {@code
+   * direct_response} or redirect route's decorator is not applied).
+   */
+  default Optional<Decorator> decorator() {
+    return Optional.empty();
+  }
+
   /** No virtual host or no route matched: Envoy answers 404 with response flag {@code NR}. */
   record NoRoute() implements RouteDecision {
     public static final NoRoute INSTANCE = new NoRoute();
@@ -113,6 +121,11 @@ public sealed interface RouteDecision {
       Objects.requireNonNull(requestHeaderMutations);
       Objects.requireNonNull(responseHeaderMutations);
       Objects.requireNonNull(policy);
+    }
+
+    @Override
+    public Optional<Decorator> decorator() {
+      return policy.decorator();
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.OptionalInt;
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
  * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
  *     {@code enabled}, which overrides the connection manager's for that type
+ * @param decorator the route's {@code decorator}: the span's name and whether it is propagated
  */
 public record RoutePolicy(
     String routeName,
@@ -42,7 +43,8 @@ public record RoutePolicy(
     boolean autoHostRewrite,
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
-    Map<String, Boolean> upgradeEnabledByType) {
+    Map<String, Boolean> upgradeEnabledByType,
+    Optional<Decorator> decorator) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -56,5 +58,6 @@ public record RoutePolicy(
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
+    Objects.requireNonNull(decorator);
   }
 }

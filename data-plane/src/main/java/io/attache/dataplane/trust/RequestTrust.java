@@ -56,16 +56,21 @@ public final class RequestTrust {
   private final boolean skipXffAppend;
   private final InternalAddressConfig internalAddresses;
   private final List<AsciiString> internalOnlyHeaders;
+  private final InetAddress localAddress;
 
   /**
    * @param internalOnlyHeaders the route configuration's {@code internal_only_headers}, lower case
+   * @param localAddress the server's own address ({@link LocalAddress}): what {@code
+   *     x-forwarded-for} records for a loopback peer, as in Envoy
    */
   public RequestTrust(
       boolean useRemoteAddress,
       int xffNumTrustedHops,
       boolean skipXffAppend,
       InternalAddressConfig internalAddresses,
-      List<String> internalOnlyHeaders) {
+      List<String> internalOnlyHeaders,
+      InetAddress localAddress) {
+    this.localAddress = localAddress;
     this.useRemoteAddress = useRemoteAddress;
     this.xffNumTrustedHops = xffNumTrustedHops;
     this.skipXffAppend = skipXffAppend;
@@ -97,7 +102,8 @@ public final class RequestTrust {
       }
       if (!skipXffAppend) {
         String xff = forwardedFor(headers);
-        String ip = peerAddress.getHostAddress();
+        // Envoy appends its own address, not the loopback one, for a peer on this host.
+        String ip = (peerAddress.isLoopbackAddress() ? localAddress : peerAddress).getHostAddress();
         headers.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? ip : xff + "," + ip);
       }
       // The previous hop is only trusted for the scheme when it is a trusted proxy.

@@ -123,7 +123,9 @@ class ConnectionManagerRequestPrepTest {
             "x-envoy-upstream-rq-timeout-ms",
             "x-envoy-decorator-operation");
     assertThat(first.headers().get("x-envoy-external-address")).isEqualTo("127.0.0.1");
-    assertThat(first.headers().get("x-forwarded-for")).isEqualTo("127.0.0.1");
+    assertThat(first.headers().get("x-forwarded-for"))
+        .as("a loopback peer is recorded as the server's own address, as in Envoy")
+        .isEqualTo(io.attache.dataplane.trust.LocalAddress.get().getHostAddress());
     assertThat(h.info().downstreamRemoteAddress()).isEqualTo(InetAddress.getByName("127.0.0.1"));
   }
 

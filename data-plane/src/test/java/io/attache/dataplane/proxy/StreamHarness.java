@@ -110,10 +110,20 @@ public final class StreamHarness {
       RandomSource random,
       Function<String, io.attache.dataplane.cluster.ClusterHandle> clusters)
       throws Exception {
+    this(hcmYaml, filters, random, clusters, OperationName.INGRESS);
+  }
+
+  /** As above, on a listener whose traffic direction makes the connection manager {@code side}. */
+  public StreamHarness(
+      String hcmYaml,
+      Function<FilterFactoryContext, List<FilterChainEntry>> filters,
+      RandomSource random,
+      Function<String, io.attache.dataplane.cluster.ClusterHandle> clusters,
+      OperationName side)
+      throws Exception {
     HttpConnectionManager proto =
         BootstrapLoader.parseYaml(hcmYaml, HttpConnectionManager.newBuilder()).build();
-    HttpConnectionManagerConfig hcm =
-        HttpConnectionManagerConfig.from(proto, "hcm", 10000, OperationName.INGRESS);
+    HttpConnectionManagerConfig hcm = HttpConnectionManagerConfig.from(proto, "hcm", 10000, side);
     Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     FilterFactoryContext filterContext =
         new FilterFactoryContext(

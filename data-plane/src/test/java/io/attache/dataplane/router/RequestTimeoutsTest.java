@@ -41,7 +41,8 @@ class RequestTimeoutsTest {
         false,
         false,
         java.util.List.of(),
-        java.util.Map.of());
+        java.util.Map.of(),
+        Optional.empty());
   }
 
   private static HttpHeaders headers(String... pairs) {

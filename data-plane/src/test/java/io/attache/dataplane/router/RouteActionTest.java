@@ -57,7 +57,8 @@ class RouteActionTest {
                 false,
                 false,
                 java.util.List.of(),
-                java.util.Map.of()));
+                java.util.Map.of(),
+                Optional.empty()));
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,19 @@ class RequestTrustTest {
           "x-envoy-downstream-service-node");
 
   private static final InetSocketAddress LOOPBACK_PEER = new InetSocketAddress("127.0.0.1", 50000);
+
+  /** The server's own address, as {@link LocalAddress} would find it. */
+  private static final InetAddress SERVER = address("192.0.2.2");
+
   private static final InetSocketAddress PUBLIC_PEER = new InetSocketAddress("203.0.113.7", 50000);
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
 
   private static HttpHeaders forged() {
     HttpHeaders h = new DefaultHttpHeaders();
@@ -69,7 +82,7 @@ class RequestTrustTest {
 
   private static RequestTrust trust(
       boolean useRemoteAddress, int hops, InternalAddressConfig internal) {
-    return new RequestTrust(useRemoteAddress, hops, false, internal, List.of());
+    return new RequestTrust(useRemoteAddress, hops, false, internal, List.of(), SERVER);
   }
 
   @Test
@@ -155,7 +168,9 @@ class RequestTrustTest {
 
     assertThat(origin.internal()).isFalse();
     assertThat(origin.edge()).isTrue();
-    assertThat(h.get("x-forwarded-for")).isEqualTo("127.0.0.1,127.0.0.1");
+    assertThat(h.get("x-forwarded-for"))
+        .as("Envoy records its own address for a loopback peer")
+        .isEqualTo("127.0.0.1,192.0.2.2");
     CONTROL_HEADERS.forEach(name -> assertThat(h.contains(name)).as(name).isFalse());
   }
 
@@ -226,7 +241,8 @@ class RequestTrustTest {
   void internalOnlyHeadersOfTheRouteConfigurationAreStrippedFromExternalRequests()
       throws Exception {
     RequestTrust trust =
-        new RequestTrust(true, 0, false, internal("127.0.0.0", 8), List.of("x-tenant-admin"));
+        new RequestTrust(
+            true, 0, false, internal("127.0.0.0", 8), List.of("x-tenant-admin"), SERVER);
 
     HttpHeaders external = new DefaultHttpHeaders();
     external.set("x-tenant-admin", "yes");
@@ -242,9 +258,21 @@ class RequestTrustTest {
   @Test
   void skipXffAppendLeavesForwardedForAlone() {
     HttpHeaders h = new DefaultHttpHeaders();
-    new RequestTrust(true, 0, true, InternalAddressConfig.NONE, List.of())
+    new RequestTrust(true, 0, true, InternalAddressConfig.NONE, List.of(), SERVER)
         .apply(h, PUBLIC_PEER, "http");
 
     assertThat(h.contains("x-forwarded-for")).isFalse();
+  }
+
+  @Test
+  void aLoopbackPeerIsRecordedInForwardedForAsTheServersOwnAddress() {
+    HttpHeaders fromLoopback = new DefaultHttpHeaders();
+    fromLoopback.set("x-forwarded-for", "198.51.100.9");
+    trust(true, 0, InternalAddressConfig.NONE).apply(fromLoopback, LOOPBACK_PEER, "http");
+    assertThat(fromLoopback.get("x-forwarded-for")).isEqualTo("198.51.100.9,192.0.2.2");
+
+    HttpHeaders fromElsewhere = new DefaultHttpHeaders();
+    trust(true, 0, InternalAddressConfig.NONE).apply(fromElsewhere, PUBLIC_PEER, "http");
+    assertThat(fromElsewhere.get("x-forwarded-for")).isEqualTo("203.0.113.7");
   }
 }

@@ -23,6 +23,7 @@ import io.attache.dataplane.retry.RetryStatus;
 import io.attache.dataplane.router.RequestMirrorPolicy;
 import io.attache.dataplane.router.RequestTimeouts;
 import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.trust.LocalAddress;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -235,7 +236,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
               shadowCluster,
               route.policy().priority(),
               ShadowRequest.head(
-                  request, policy.shadowAuthority(request.headers().get(HttpHeaderNames.HOST, ""))),
+                  request,
+                  policy.shadowAuthority(request.headers().get(HttpHeaderNames.HOST, "")),
+                  LocalAddress.get(),
+                  timeouts.globalDisabled() ? 0 : timeouts.global().toMillis()),
               callbacks.eventLoop(),
               callbacks.connection().http2(),
               callbacks.scheduler(),

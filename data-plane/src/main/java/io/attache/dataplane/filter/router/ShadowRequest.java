@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,9 @@ final class ShadowRequest {
   private final EventLoop loop;
   private final boolean downstreamHttp2;
   private final Scheduler scheduler;
+  private static final String X_ENVOY_INTERNAL = "x-envoy-internal";
+  private static final String X_FORWARDED_FOR = "x-forwarded-for";
+
   private final Duration timeout;
   private final long bufferLimit;
   private final List<ByteBuf> body = new ArrayList<>();
@@ -255,12 +259,28 @@ final class ShadowRequest {
     }
   }
 
-  /** The shadow's head: {@code request}'s line and a copy of its headers with {@code authority}. */
-  static HttpRequest head(HttpRequest request, String authority) {
+  /**
+   * The shadow's head: {@code request}'s line and a copy of its headers with {@code authority},
+   * sent as Envoy's asynchronous client sends it: an internal request ({@code x-envoy-internal:
+   * true}) from this server ({@code localAddress} appended to {@code x-forwarded-for}) announcing
+   * its timeout in {@code x-envoy-expected-rq-timeout-ms} (none when {@code expectedTimeoutMillis}
+   * is 0).
+   */
+  static HttpRequest head(
+      HttpRequest request, String authority, InetAddress localAddress, long expectedTimeoutMillis) {
     HttpHeaders headers = request.headers().copy();
     headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
     if (!authority.isEmpty()) {
       headers.set(HttpHeaderNames.HOST, authority);
+    }
+    headers.set(X_ENVOY_INTERNAL, "true");
+    String xff = String.join(",", headers.getAll(X_FORWARDED_FOR));
+    String self = localAddress.getHostAddress();
+    headers.set(X_FORWARDED_FOR, xff.isEmpty() ? self : xff + "," + self);
+    if (expectedTimeoutMillis > 0) {
+      headers.set(UpstreamHeaders.EXPECTED_TIMEOUT_HEADER, Long.toString(expectedTimeoutMillis));
+    } else {
+      headers.remove(UpstreamHeaders.EXPECTED_TIMEOUT_HEADER);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
   }

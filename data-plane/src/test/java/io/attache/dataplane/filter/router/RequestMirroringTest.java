@@ -267,4 +267,29 @@ class RequestMirroringTest {
     assertThat(mirror().upstreams).isEmpty();
     assertThat(h.counter("cluster.backend.retry_or_shadow_abandoned")).isEqualTo(1);
   }
+
+  @Test
+  void theShadowIsAnInternalRequestFromThisServerAnnouncingTheRouteTimeoutAsEnvoysAsyncClientSends()
+      throws Exception {
+    HttpRequest request = get("/orders");
+    request.headers().set("x-forwarded-for", "198.51.100.9");
+    request.headers().set("x-envoy-expected-rq-timeout-ms", "999");
+
+    HttpRequest shadow =
+        ShadowRequest.head(
+            request, "example.com-shadow", java.net.InetAddress.getByName("192.0.2.2"), 15000);
+
+    assertThat(shadow.headers().get("host")).isEqualTo("example.com-shadow");
+    assertThat(shadow.headers().get("x-envoy-internal")).isEqualTo("true");
+    assertThat(shadow.headers().get("x-forwarded-for")).isEqualTo("198.51.100.9,192.0.2.2");
+    assertThat(shadow.headers().get("x-envoy-expected-rq-timeout-ms")).isEqualTo("15000");
+    assertThat(request.headers().contains("x-envoy-internal"))
+        .as("the main request keeps its own headers")
+        .isFalse();
+
+    HttpRequest untimed =
+        ShadowRequest.head(get("/orders"), "", java.net.InetAddress.getByName("192.0.2.2"), 0);
+    assertThat(untimed.headers().get("x-forwarded-for")).isEqualTo("192.0.2.2");
+    assertThat(untimed.headers().contains("x-envoy-expected-rq-timeout-ms")).isFalse();
+  }
 }

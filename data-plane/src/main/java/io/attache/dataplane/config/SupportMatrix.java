@@ -159,7 +159,11 @@ public final class SupportMatrix {
         .rejected("pipe", "unix domain sockets are not supported")
         .rejected("envoy_internal_address", "internal listeners are not supported");
     b.message(SocketAddress.getDescriptor())
-        .honoured("address", "port_value", "protocol")
+        .honoured("address", "port_value")
+        .honouredNote(
+            "protocol",
+            "TCP; UDP on a listener whose one listener filter is udp_proxy (static_resources"
+                + " only)")
         .rejected("named_port", "named ports are not supported")
         .rejected("resolver_name", "custom resolvers are not supported")
         .rest(IGNORED, NOT_YET);
@@ -214,7 +218,9 @@ public final class SupportMatrix {
                 + " network inputs, after the listener filters")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
-        .rejected("udp_listener_config", "UDP/QUIC is not supported")
+        .honouredNote(
+            "udp_listener_config",
+            "on a UDP listener: downstream_socket_config.max_rx_datagram_size (QUIC refused)")
         .rest(IGNORED, NOT_YET);
     b.message(FilterChain.getDescriptor())
         .honoured("filters")
@@ -267,6 +273,62 @@ public final class SupportMatrix {
         .ignored("enable_ja3_fingerprinting", "JA3 fingerprints are not computed")
         .ignored(
             "initial_read_buffer_size", "the whole ClientHello (up to 64 KiB) is read as it comes");
+    b.message(io.envoyproxy.envoy.config.listener.v3.UdpListenerConfig.getDescriptor())
+        .honoured("downstream_socket_config")
+        .rejected("quic_options", "QUIC is not supported")
+        .rejected("udp_packet_packet_writer_config", "custom packet writers are not supported");
+    b.message(io.envoyproxy.envoy.config.core.v3.UdpSocketConfig.getDescriptor())
+        .honouredNote(
+            "max_rx_datagram_size",
+            "the largest datagram read whole (default 65536); a longer one is truncated")
+        .ignored("prefer_gro", "only changes how the kernel batches reads");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.getDescriptor())
+        .honoured("stat_prefix", "cluster", "hash_policies")
+        .honouredNote(
+            "matcher",
+            "unified matcher on SourceIPInput, SourcePortInput, DestinationIPInput and"
+                + " DestinationPortInput whose actions are Route; no match counts"
+                + " downstream_sess_no_route")
+        .honouredNote(
+            "idle_timeout", "no datagram either way for this long ends the session (default 60 s)")
+        .honouredNote(
+            "use_per_packet_load_balancing",
+            "each datagram picks a host; one session per (downstream, host)")
+        .honouredNote(
+            "upstream_socket_config", "max_rx_datagram_size of each session's upstream socket")
+        .rejected(
+            "use_original_src_ip",
+            "sending from the downstream's address needs IP_TRANSPARENT and root")
+        .rejected("session_filters", "UDP session filters are not supported")
+        .rejected("tunneling_config", "UDP over HTTP tunnelling is not supported")
+        .rejected("access_log", "UDP session access logs are not supported")
+        .rejected("proxy_access_log", "UDP proxy access logs are not supported")
+        .rejected("access_log_options", "UDP session access logs are not supported")
+        .rest(FieldSupport.Status.REJECTED, NOT_YET);
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.HashPolicy
+                .getDescriptor())
+        .honouredNote("source_ip", "xxHash64 of the downstream IP")
+        .honouredNote("key", "xxHash64 of the key: every session to one host");
+    b.message(io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor())
+        .honoured("cluster");
+    b.message(
+            io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+                .getDescriptor())
+        .rest(FieldSupport.Status.HONOURED, "");
+    b.message(
+            io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourcePortInput
+                .getDescriptor())
+        .rest(FieldSupport.Status.HONOURED, "");
+    b.message(
+            io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+                .getDescriptor())
+        .rest(FieldSupport.Status.HONOURED, "");
+    b.message(
+            io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
+                .getDescriptor())
+        .rest(FieldSupport.Status.HONOURED, "");
     b.message(TcpProxy.getDescriptor())
         .honoured("stat_prefix", "cluster", "weighted_clusters", "access_log")
         .honouredNote(

@@ -103,7 +103,9 @@ public final class SupportedTypes {
           "envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput",
           "envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput",
           "xds.type.matcher.v3.IPMatcher",
-          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
+          "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig",
+          "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig",
+          "envoy.extensions.filters.udp.udp_proxy.v3.Route");
 
   private SupportedTypes() {}
 
@@ -209,6 +211,10 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" ->
           io.envoyproxy.envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
               .getDescriptor();
+      case "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig" ->
+          io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.getDescriptor();
+      case "envoy.extensions.filters.udp.udp_proxy.v3.Route" ->
+          io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.Route.getDescriptor();
       case "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" ->
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor();
       case "envoy.type.matcher.v3.HttpResponseHeaderMatchInput" ->

@@ -206,6 +206,18 @@ public record ListenerConfig(
   }
 
   static InetSocketAddress socketAddress(SocketAddress sa, String path) throws ConfigException {
+    if (sa.getProtocol() != SocketAddress.Protocol.TCP) {
+      throw new ConfigException(
+          path + ".protocol",
+          sa.getProtocol() == SocketAddress.Protocol.UDP
+              ? "UDP listeners (udp_proxy) are served from static_resources only, not yet over LDS"
+              : "only TCP and UDP are supported");
+    }
+    return anyProtocol(sa, path);
+  }
+
+  /** The address of a TCP or UDP socket, checked as far as both share. */
+  static InetSocketAddress anyProtocol(SocketAddress sa, String path) throws ConfigException {
     if (sa.getAddress().isEmpty()) {
       throw new ConfigException(path + ".address", "must not be empty");
     }
@@ -214,9 +226,6 @@ public record ListenerConfig(
     }
     if (sa.getPortValue() > 65535) {
       throw new ConfigException(path + ".port_value", "must be at most 65535");
-    }
-    if (sa.getProtocol() != SocketAddress.Protocol.TCP) {
-      throw new ConfigException(path + ".protocol", "only TCP is supported");
     }
     return new InetSocketAddress(sa.getAddress(), sa.getPortValue());
   }

@@ -27,4 +27,42 @@ public interface ConnectionData {
 
   /** The ALPN offers (TLS) or the HTTP version the inspector guessed; may be empty. */
   List<String> applicationProtocols();
+
+  /**
+   * A connection known only by its addresses (a UDP datagram's, or one no inspector looked at): no
+   * server name, transport protocol or ALPN, and the peer is the direct peer.
+   */
+  static ConnectionData ofAddresses(InetSocketAddress local, InetSocketAddress remote) {
+    return new ConnectionData() {
+      @Override
+      public InetSocketAddress localAddress() {
+        return local;
+      }
+
+      @Override
+      public InetSocketAddress remoteAddress() {
+        return remote;
+      }
+
+      @Override
+      public InetSocketAddress directRemoteAddress() {
+        return remote;
+      }
+
+      @Override
+      public String requestedServerName() {
+        return "";
+      }
+
+      @Override
+      public String transportProtocol() {
+        return "";
+      }
+
+      @Override
+      public List<String> applicationProtocols() {
+        return List.of();
+      }
+    };
+  }
 }

@@ -28,7 +28,10 @@ public abstract class MatchInput {
 
   /** What a matcher matches on, and so which inputs it may read. */
   public enum Domain {
-    /** An HTTP stream (ExtensionWithMatcher, composite, RBAC): header and query inputs. */
+    /**
+     * An HTTP stream (ExtensionWithMatcher, composite, RBAC): header and query inputs, and the
+     * network inputs on its connection.
+     */
     HTTP,
     /** A connection choosing its filter chain: the network inputs. */
     NETWORK
@@ -51,6 +54,10 @@ public abstract class MatchInput {
   private static MatchInput http(TypedExtensionConfig input, String path) throws ConfigException {
     String typeUrl = input.getTypedConfig().getTypeUrl();
     String configPath = path + ".typed_config";
+    if (typeUrl.substring(typeUrl.lastIndexOf('/') + 1).startsWith(NETWORK_INPUTS)) {
+      // An HTTP stream has a connection too: Envoy's HTTP matching data carries its addresses.
+      return network(input, path);
+    }
     switch (typeUrl.substring(typeUrl.lastIndexOf('/') + 1)) {
       case "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" -> {
         String name =
@@ -78,7 +85,8 @@ public abstract class MatchInput {
               "matching input "
                   + typeUrl
                   + " is not supported; supported: HttpRequestHeaderMatchInput,"
-                  + " HttpResponseHeaderMatchInput, HttpRequestQueryParamMatchInput");
+                  + " HttpResponseHeaderMatchInput, HttpRequestQueryParamMatchInput and the"
+                  + " network inputs");
     }
   }
 

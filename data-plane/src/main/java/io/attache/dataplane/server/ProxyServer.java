@@ -29,6 +29,8 @@ import io.attache.dataplane.listener.ListenerConfig;
 import io.attache.dataplane.listener.ListenerRuntime;
 import io.attache.dataplane.listener.ListenerStats;
 import io.attache.dataplane.listener.OriginalDestinationListeners;
+import io.attache.dataplane.listener.UdpListener;
+import io.attache.dataplane.listener.UdpListenerConfig;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
 import io.attache.dataplane.overload.OverloadManager;
 import io.attache.dataplane.overload.OverloadManagerConfig;
@@ -124,6 +126,7 @@ public final class ProxyServer {
   private final ClusterRuntime clusters;
   private final ProxyOptions options;
   private final List<HttpListener> listeners;
+  private final List<UdpListener> udpListeners;
   private final List<OwnedContext> contexts = new CopyOnWriteArrayList<>();
   private final Optional<XdsClientConfig> xds;
   private final RuntimeLoader runtime;
@@ -197,9 +200,14 @@ public final class ProxyServer {
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
       listeners.add(new HttpListener(config, () -> runtime, listenerStats(config), handOffTargets));
     }
-    listenerStats.listenerAdded.add(listeners.size());
-    listenerStats.listenerCreateSuccess.add((long) listeners.size() * options.concurrency());
-    listenerStats.totalListenersActive.set(listeners.size());
+    this.udpListeners = new ArrayList<>();
+    for (UdpListenerConfig config : validated.udpListeners()) {
+      udpListeners.add(new UdpListener(config, stats, clusters::get, options.time().ticker()));
+    }
+    int staticListeners = listeners.size() + udpListeners.size();
+    listenerStats.listenerAdded.add(staticListeners);
+    listenerStats.listenerCreateSuccess.add((long) staticListeners * options.concurrency());
+    listenerStats.totalListenersActive.set(staticListeners);
     this.serverStats =
         new ServerStats(
             stats,
@@ -598,6 +606,7 @@ public final class ProxyServer {
   private record Validated(
       RuntimeLoader runtime,
       List<ListenerConfig> listeners,
+      List<UdpListenerConfig> udpListeners,
       AdminConfig admin,
       Optional<XdsClientConfig> xds,
       StatsFlushConfig statsFlush,
@@ -630,10 +639,19 @@ public final class ProxyServer {
                 ? RuntimeSnapshot.from(bootstrap.getLayeredRuntime(), "layered_runtime")
                 : RuntimeSnapshot.EMPTY);
     List<ListenerConfig> listeners = new ArrayList<>();
+    List<UdpListenerConfig> udpListeners = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<Listener> protos = bootstrap.getStaticResources().getListenersList();
     for (int i = 0; i < protos.size(); i++) {
       String path = "static_resources.listeners[" + i + "]";
+      if (UdpListenerConfig.isUdp(protos.get(i))) {
+        UdpListenerConfig udp = UdpListenerConfig.from(protos.get(i), path);
+        if (!names.add(udp.name())) {
+          throw new ConfigException(path + ".name", "duplicate listener name " + udp.name());
+        }
+        udpListeners.add(udp);
+        continue;
+      }
       ListenerConfig config =
           ListenerConfig.from(protos.get(i), path, RouteConfigSource.NONE, runtime);
       if (!names.add(config.name())) {
@@ -664,6 +682,7 @@ public final class ProxyServer {
     return new Validated(
         runtime,
         listeners,
+        udpListeners,
         AdminConfig.fromBootstrap(bootstrap),
         xds,
         StatsFlushConfig.from(bootstrap),
@@ -779,6 +798,14 @@ public final class ProxyServer {
           l.config().allChains().size(),
           Transports.nativeEpoll() ? "epoll" : "nio");
     }
+    for (UdpListener l : udpListeners) {
+      l.bind(workers).sync();
+      log.info(
+          "UDP listener {} serving on {} (udp_proxy {})",
+          l.config().name(),
+          l.boundAddress(),
+          l.config().udpProxy().statPrefix());
+    }
     adminAddress = admin.start();
     log.info(
         "admin endpoint on http://{}:{}/", adminAddress.getHostString(), adminAddress.getPort());
@@ -882,6 +909,9 @@ public final class ProxyServer {
   public Map<String, InetSocketAddress> listenerAddresses() {
     Map<String, InetSocketAddress> out = new LinkedHashMap<>();
     for (HttpListener l : listeners) {
+      out.put(l.config().name(), l.boundAddress());
+    }
+    for (UdpListener l : udpListeners) {
       out.put(l.config().name(), l.boundAddress());
     }
     new java.util.TreeMap<>(dynamicListeners)
@@ -1237,6 +1267,9 @@ public final class ProxyServer {
       l.closeConnections();
     }
     everyDynamicListener.forEach(HttpListener::closeConnections);
+    for (UdpListener l : udpListeners) {
+      l.close().syncUninterruptibly();
+    }
     admin.close();
     timers.shutdownNow();
     clusters.close();

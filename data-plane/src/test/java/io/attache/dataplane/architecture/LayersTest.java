@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * path's pieces point one way — connection manager ({@code proxy}) → filters ({@code filter..}) →
  * route tables ({@code router}) → matchers ({@code matcher}) — with time, runtime and config at the
  * bottom. The listener ({@code listener}) sits above both terminal network filters: the HTTP
- * connection manager and {@code tcpproxy}, which with {@code listenerfilter} knows nothing of the
- * HTTP path (its tunnels over HTTP are {@code tunnel}'s, which knows no more).
+ * connection manager and {@code tcpproxy} (and the UDP listener's {@code udpproxy}), which with
+ * {@code listenerfilter} know nothing of the HTTP path (its tunnels over HTTP are {@code tunnel}'s,
+ * which knows no more).
  */
 class LayersTest {
   private static final String ROOT = "io.attache.dataplane";
@@ -74,7 +75,11 @@ class LayersTest {
   void l4FiltersKnowNothingOfHttpTheListenerOrTheServer() {
     noClasses()
         .that()
-        .resideInAnyPackage(ROOT + ".tcpproxy..", ROOT + ".listenerfilter..", ROOT + ".tunnel..")
+        .resideInAnyPackage(
+            ROOT + ".tcpproxy..",
+            ROOT + ".udpproxy..",
+            ROOT + ".listenerfilter..",
+            ROOT + ".tunnel..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(

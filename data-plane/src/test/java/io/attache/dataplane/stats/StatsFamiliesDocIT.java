@@ -88,7 +88,20 @@ class StatsFamiliesDocIT {
               "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
           Map.entry(
               "http.<prefix>.admission_control.{rq_rejected,rq_success,rq_failure}",
-              "io/attache/dataplane/filter/admissioncontrol/AdmissionControlFilterTest.java"));
+              "io/attache/dataplane/filter/admissioncontrol/AdmissionControlFilterTest.java"),
+          Map.entry(
+              "udp.<prefix>.{downstream_sess_no_route,downstream_sess_rx_bytes,"
+                  + "downstream_sess_rx_datagrams,downstream_sess_rx_errors,downstream_sess_total,"
+                  + "downstream_sess_tx_bytes,downstream_sess_tx_datagrams,"
+                  + "downstream_sess_tx_errors,idle_timeout}",
+              "io/attache/dataplane/udpproxy/UdpProxyFilterTest.java"),
+          Map.entry(
+              "udp.<prefix>.downstream_sess_active",
+              "io/attache/dataplane/udpproxy/UdpProxyFilterTest.java"),
+          Map.entry(
+              "cluster.<cluster>.udp.{sess_rx_datagrams,sess_rx_datagrams_dropped,sess_rx_errors,"
+                  + "sess_tx_datagrams,sess_tx_errors}",
+              "io/attache/dataplane/udpproxy/UdpProxyFilterTest.java"));
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

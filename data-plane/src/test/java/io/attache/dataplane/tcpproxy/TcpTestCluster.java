@@ -19,22 +19,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A cluster for tcp_proxy tests: hosts picked round-robin, skipping the one the load-balancer
- * context says to avoid; records every host it handed out. HTTP methods are not for tcp_proxy.
+ * A cluster for tcp_proxy and udp_proxy tests: hosts picked round-robin, skipping the one the
+ * load-balancer context says to avoid; records every host it handed out. HTTP methods are not for
+ * tcp_proxy.
  */
-final class TcpTestCluster implements ClusterHandle {
-  final List<String> chosen = new ArrayList<>();
+public final class TcpTestCluster implements ClusterHandle {
+  public final List<String> chosen = new ArrayList<>();
   private final String name;
   private final List<Host> hosts = new ArrayList<>();
   private final ResourceManager breakers;
   private final TcpUpstream tcp;
   private int next;
 
-  TcpTestCluster(String name, StatsStore stats, Duration connectTimeout, String... ips) {
+  public TcpTestCluster(String name, StatsStore stats, Duration connectTimeout, String... ips) {
     this(name, stats, connectTimeout, CircuitBreakerSettings.DEFAULTS, ips);
   }
 
-  TcpTestCluster(
+  public TcpTestCluster(
       String name,
       StatsStore stats,
       Duration connectTimeout,

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.matchdelegate;
 
+import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.FilterTrailersStatus;
@@ -9,6 +10,7 @@ import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamEncoderFilter;
 import io.attache.dataplane.filter.StreamEncoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamFilter;
+import io.attache.dataplane.matcher.ConnectionData;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.matcher.MatchingData;
 import io.attache.dataplane.matcher.UnifiedMatcher;
@@ -32,6 +34,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final StreamDecoderFilter decoder;
   private final StreamEncoderFilter encoder;
   private String scheme = "http";
+  private DownstreamConnection connection;
   private HeaderSource requestHeaders;
   private HeaderSource responseHeaders;
   private boolean decided;
@@ -58,6 +61,13 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
     return responseHeaders;
   }
 
+  @Override
+  public ConnectionData connection() {
+    return connection == null
+        ? null
+        : ConnectionData.ofAddresses(connection.localAddress(), connection.remoteAddress());
+  }
+
   private void evaluate() {
     if (decided) {
       return;
@@ -81,12 +91,16 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
-    scheme = callbacks.connection().scheme();
+    connection = callbacks.connection();
+    scheme = connection.scheme();
     decoder.setDecoderFilterCallbacks(callbacks);
   }
 
   @Override
   public void setEncoderFilterCallbacks(StreamEncoderFilterCallbacks callbacks) {
+    if (connection == null) {
+      connection = callbacks.connection();
+    }
     encoder.setEncoderFilterCallbacks(callbacks);
   }
 

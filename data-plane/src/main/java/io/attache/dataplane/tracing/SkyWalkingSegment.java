@@ -15,11 +15,12 @@ import java.util.Optional;
  * One request's SkyWalking trace segment, as Envoy's SkyWalking tracer (cpp2sky's tracing context)
  * builds it: a new segment id, the caller's trace id (or a new one), span 0 the Entry span of the
  * connection manager, spans 1, 2... the Exit spans of upstream attempts ({@code start_child_span}
- * or {@code spawn_upstream_span}). Every span carries a CrossProcess reference to the caller's
- * segment when an {@code sw8} header came in. Only an Exit span propagates: it writes {@code sw8}
- * naming itself as the parent and the upstream address as the target, and takes the upstream path
- * as its operation name. When the last started span has ended, the segment is encoded as a {@code
- * skywalking.v3.SegmentObject} and handed to the reporter. Confined to the stream's event loop.
+ * or {@code spawn_upstream_span}). The Entry span carries a CrossProcess reference to the caller's
+ * segment when an {@code sw8} header came in (Envoy 1.40 sends none on Exit spans). Only an Exit
+ * span propagates: it writes {@code sw8} naming itself as the parent and the upstream address as
+ * the target, and takes the upstream path as its operation name. When the last started span has
+ * ended, the segment is encoded as a {@code skywalking.v3.SegmentObject} and handed to the
+ * reporter. Confined to the stream's event loop.
  */
 final class SkyWalkingSegment implements SpanSink, Injector {
   static final int ENTRY = 0;
@@ -147,7 +148,7 @@ final class SkyWalkingSegment implements SpanSink, Injector {
     out.writeInt32(2, id == 0 ? -1 : Integer.parseInt(span.parentSpanId()));
     out.writeInt64(3, span.startEpochNanos() / 1_000_000);
     out.writeInt64(4, span.endEpochNanos() / 1_000_000);
-    if (parent.isPresent()) {
+    if (id == 0 && parent.isPresent()) {
       out.writeByteArray(5, reference(parent.get()));
     }
     writeNonEmpty(out, 6, span.name());

@@ -386,9 +386,12 @@ public final class Tracer {
       return span.sampled;
     }
 
+    /** A route decorator renames the span; Envoy 1.40's SkyWalking Entry span keeps its path. */
     @Override
     public void setOperationName(String name) {
-      span.setName(name);
+      if (skyWalking == null) {
+        span.setName(name);
+      }
     }
 
     @Override

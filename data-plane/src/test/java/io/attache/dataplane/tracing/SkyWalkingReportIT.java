@@ -79,7 +79,7 @@ class SkyWalkingReportIT {
       assertThat(segment.instance()).isEqualTo("front-1");
       DecodedSegment.Span entry = segment.span(0);
       DecodedSegment.Span exit = segment.span(1);
-      assertThat(entry.operationName()).isEqualTo("routeToApp");
+      assertThat(entry.operationName()).as("a decorator does not rename it").isEqualTo("/orders/7");
       assertThat(entry.spanType()).isEqualTo(SkyWalkingSegment.ENTRY);
       assertThat(entry.peer()).isEqualTo("127.0.0.1");
       assertThat(entry.refs())
@@ -113,7 +113,7 @@ class SkyWalkingReportIT {
                   1,
                   "front-proxy",
                   "front-1",
-                  "routeToApp",
+                  "/orders/7",
                   "127.0.0.1:" + app.port()));
       assertThat(oap.tokens).containsOnly("secret-token");
       await()
@@ -136,7 +136,7 @@ class SkyWalkingReportIT {
       assertThat(proxy.send(HttpRequest.newBuilder(proxy.uri("/b"))).statusCode()).isEqualTo(200);
 
       await().atMost(Duration.ofSeconds(30)).until(() -> oap.segments.size() == 1);
-      assertThat(oap.segments.get(0).span(0).operationName()).isEqualTo("routeToApp");
+      assertThat(oap.segments.get(0).span(0).operationName()).isEqualTo("/b");
       assertThat(oap.segments.get(0).span(1).operationName()).isEqualTo("/b");
       assertThat(proxy.stat("tracing.skywalking.segments_sent")).isEqualTo(2);
       assertThat(proxy.stat("tracing.skywalking.segments_flushed")).isEqualTo(1);

@@ -78,12 +78,24 @@ class StatsFamiliesDocIT {
               "tracing.skywalking.{segments_sent,segments_dropped,segments_flushed,cache_flushed}",
               "io/attache/dataplane/tracing/SkyWalkingReportIT.java"),
           Map.entry(
+              "tracing.datadog.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
+                  + "reports_failed,reports_skipped_no_cluster}",
+              "io/attache/dataplane/tracing/DatadogReportIT.java"),
+          Map.entry(
               "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
               "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java"),
           Map.entry(
-              "tracing.datadog.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
-                  + "reports_failed,reports_skipped_no_cluster}",
-              "io/attache/dataplane/tracing/DatadogReportIT.java"));
+              "proxy_proto.{not_found_allowed,not_found_disallowed}",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "proxy_proto.versions.{v1,v2}.{found,disallowed,error}",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "downstream_cx_proxy_proto_error",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "http.<prefix>.admission_control.{rq_rejected,rq_success,rq_failure}",
+              "io/attache/dataplane/filter/admissioncontrol/AdmissionControlFilterTest.java"));
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

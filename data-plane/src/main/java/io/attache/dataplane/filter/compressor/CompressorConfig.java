@@ -12,20 +12,19 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A parsed {@code Compressor}: the library (gzip only), and what each direction compresses. The
- * deprecated top-level fields ({@code content_length}, {@code content_type}, {@code
+ * A parsed {@code Compressor}: the library (gzip, brotli or zstd), and what each direction
+ * compresses. The deprecated top-level fields ({@code content_length}, {@code content_type}, {@code
  * disable_on_etag_header}, {@code remove_accept_encoding_header}, {@code runtime_enabled}) apply to
  * responses when {@code response_direction_config} is absent, as in Envoy; the stats then lose
  * their {@code response.} segment. Immutable.
  *
  * @param libraryName {@code compressor_library.name}: the stat segment after {@code compressor.}
- * @param encoding the {@code content-encoding} this filter produces ({@code gzip})
+ * @param library {@code compressor_library.typed_config}: the coding and the encoders
  * @param responseDirectionSet whether {@code response_direction_config} was given (stat names)
  */
 record CompressorConfig(
     String libraryName,
-    String encoding,
-    GzipSettings gzip,
+    CompressorLibrary library,
     Direction request,
     boolean requestDirectionSet,
     Direction response,
@@ -105,17 +104,9 @@ record CompressorConfig(
       throw new ConfigException(path + ".compressor_library", "is required");
     }
     String libraryPath = path + ".compressor_library";
-    Any library = proto.getCompressorLibrary().getTypedConfig();
-    if (!library.getTypeUrl().equals(GzipSettings.TYPE_URL)) {
-      throw new ConfigException(
-          libraryPath + ".typed_config",
-          "compressor library "
-              + library.getTypeUrl()
-              + " is not supported; supported: "
-              + GzipSettings.NAME
-              + " (brotli and zstd have no maintained pure-Java encoder)");
-    }
-    GzipSettings gzip = GzipSettings.from(library, libraryPath + ".typed_config");
+    CompressorLibrary library =
+        CompressorLibrary.from(
+            proto.getCompressorLibrary().getTypedConfig(), libraryPath + ".typed_config");
     Direction request =
         direction(
             proto.getRequestDirectionConfig().getCommonConfig(),
@@ -157,8 +148,7 @@ record CompressorConfig(
     }
     return new CompressorConfig(
         proto.getCompressorLibrary().getName(),
-        "gzip",
-        gzip,
+        library,
         request,
         proto.hasRequestDirectionConfig(),
         response,
@@ -167,6 +157,11 @@ record CompressorConfig(
         removeAcceptEncoding,
         uncompressible,
         proto.getChooseFirst());
+  }
+
+  /** The {@code content-encoding} this filter produces. */
+  String encoding() {
+    return library.encoding();
   }
 
   private static Direction direction(CommonDirectionConfig common, String path)

@@ -20,14 +20,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code envoy.filters.http.compressor} on one stream (Envoy's {@code CompressorFilter}): gzips the
- * response when the request accepts it and the response qualifies (enabled, long enough, a listed
- * content type, no {@code content-encoding}, no {@code cache-control: no-transform}, no etag when
- * {@code disable_on_etag_header}), and the request body when {@code request_direction_config} asks
- * for it. A compressed message loses its {@code content-length} and strong {@code etag} and gets
- * {@code content-encoding}; a compressible response gets {@code vary: accept-encoding} even when
- * this request did not accept gzip. It never compresses a message twice, never one that ended with
- * its headers, and never holds body bytes: each chunk leaves compressed and flushed.
+ * {@code envoy.filters.http.compressor} on one stream (Envoy's {@code CompressorFilter}):
+ * compresses, with its library's coding, the response when the request accepts it and the response
+ * qualifies (enabled, long enough, a listed content type, no {@code content-encoding}, no {@code
+ * cache-control: no-transform}, no etag when {@code disable_on_etag_header}), and the request body
+ * when {@code request_direction_config} asks for it. A compressed message loses its {@code
+ * content-length} and strong {@code etag} and gets {@code content-encoding}; a compressible
+ * response gets {@code vary: accept-encoding} even when this request did not accept the coding. It
+ * never compresses a message twice, never one that ended with its headers, and never holds body
+ * bytes itself: gzip and brotli flush each chunk, zstd (as in Envoy) may keep bytes inside its
+ * encoder until it has a block or the body ends.
  */
 final class CompressorFilter implements StreamFilter {
   /** Envoy's spelling of the value (HttpFilterDifferentialIT compares it byte for byte). */
@@ -42,8 +44,8 @@ final class CompressorFilter implements StreamFilter {
   private String acceptEncoding;
   private boolean headRequest;
   private Optional<CompressorPerRoute> perRoute = Optional.empty();
-  private GzipEncoder requestEncoder;
-  private GzipEncoder responseEncoder;
+  private StreamEncoder requestEncoder;
+  private StreamEncoder responseEncoder;
 
   CompressorFilter(CompressorConfig config, CompressorStats stats, Runtime runtime) {
     this.config = config;
@@ -95,7 +97,7 @@ final class CompressorFilter implements StreamFilter {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
       h.set(HttpHeaderNames.CONTENT_ENCODING, config.encoding());
       stats.request().compressed().inc();
-      requestEncoder = config.gzip().newEncoder();
+      requestEncoder = config.library().newEncoder();
     } else {
       stats.request().notCompressed().inc();
     }
@@ -142,7 +144,7 @@ final class CompressorFilter implements StreamFilter {
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
       h.set(HttpHeaderNames.CONTENT_ENCODING, config.encoding());
       stats.response().compressed().inc();
-      responseEncoder = config.gzip().newEncoder();
+      responseEncoder = config.library().newEncoder();
     } else {
       stats.response().notCompressed().inc();
     }
@@ -186,11 +188,11 @@ final class CompressorFilter implements StreamFilter {
    * Compresses one chunk (the last one finishes the stream and keeps the trailers) and frees it.
    */
   private HttpContent compress(
-      GzipEncoder gzip, HttpContent data, CompressorStats.Direction counters) {
+      StreamEncoder library, HttpContent data, CompressorStats.Direction counters) {
     boolean last = data instanceof LastHttpContent;
     ByteBuf in = data.content();
     counters.totalUncompressedBytes().add(in.readableBytes());
-    ByteBuf out = gzip.encode(in, last, decoder.alloc());
+    ByteBuf out = library.encode(in, last, decoder.alloc());
     counters.totalCompressedBytes().add(out.readableBytes());
     HttpContent chunk;
     if (last) {

@@ -8,9 +8,9 @@ import io.attache.dataplane.filter.HttpFilterType;
 import java.util.Set;
 
 /**
- * {@code envoy.filters.http.compressor} with the gzip library: its {@code Compressor} and the
- * routes' {@code CompressorPerRoute} parsed once; per listener the stats, per stream one {@link
- * CompressorFilter}.
+ * {@code envoy.filters.http.compressor} with the gzip, brotli or zstd library: its {@code
+ * Compressor} and the routes' {@code CompressorPerRoute} parsed once; per listener the stats, per
+ * stream one {@link CompressorFilter}.
  */
 public final class CompressorFilterType implements HttpFilterType<CompressorConfig> {
   public static final CompressorFilterType INSTANCE = new CompressorFilterType();

@@ -5,9 +5,9 @@ import io.attache.dataplane.stats.StatsStore;
 
 /**
  * Envoy's compressor counters, rooted at {@code http.<stat_prefix>.compressor.<library
- * name>.gzip.}: per direction ({@code request.}, and {@code response.} when {@code
- * response_direction_config} is set, else the root) the common ones, and at the root the ones about
- * the request's {@code accept-encoding}.
+ * name>.<library>.} ({@code gzip}, {@code brotli}, {@code zstd}): per direction ({@code request.},
+ * and {@code response.} when {@code response_direction_config} is set, else the root) the common
+ * ones, and at the root the ones about the request's {@code accept-encoding}.
  */
 record CompressorStats(Direction request, Direction response, AcceptEncoding acceptEncoding) {
 
@@ -39,7 +39,14 @@ record CompressorStats(Direction request, Direction response, AcceptEncoding acc
       Counter notCompressedEtag) {}
 
   static CompressorStats create(StatsStore store, String hcmStatPrefix, CompressorConfig config) {
-    String root = "http." + hcmStatPrefix + ".compressor." + config.libraryName() + ".gzip.";
+    String root =
+        "http."
+            + hcmStatPrefix
+            + ".compressor."
+            + config.libraryName()
+            + "."
+            + config.library().statPrefix()
+            + ".";
     return new CompressorStats(
         Direction.create(store, root + "request."),
         Direction.create(store, config.responseDirectionSet() ? root + "response." : root),

@@ -13,7 +13,7 @@ import java.util.zip.Deflater;
  * {@link #close} must be called if the stream ends before {@link #encode} finished it. Not
  * thread-safe; one per direction of one HTTP stream.
  */
-final class GzipEncoder implements AutoCloseable {
+final class GzipEncoder implements StreamEncoder {
   /** Magic, deflate, no flags, no mtime, no extra flags, OS "unix" (as zlib writes it). */
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
 
@@ -33,7 +33,8 @@ final class GzipEncoder implements AutoCloseable {
    * Compresses {@code input} (not released) into a new buffer; with {@code finish} the gzip stream
    * ends and the native stream is freed.
    */
-  ByteBuf encode(ByteBuf input, boolean finish, ByteBufAllocator alloc) {
+  @Override
+  public ByteBuf encode(ByteBuf input, boolean finish, ByteBufAllocator alloc) {
     if (finished) {
       throw new IllegalStateException("the gzip stream has ended");
     }

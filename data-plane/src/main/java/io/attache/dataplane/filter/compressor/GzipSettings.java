@@ -18,7 +18,7 @@ import java.util.zip.Deflater;
  * @param strategy a Deflater strategy
  * @param chunkSize the output buffer size ({@code chunk_size}, default 4096)
  */
-record GzipSettings(int level, int strategy, int chunkSize) {
+record GzipSettings(int level, int strategy, int chunkSize) implements CompressorLibrary {
   static final String TYPE_URL =
       "type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip";
   static final String NAME = "envoy.compression.gzip.compressor";
@@ -71,7 +71,18 @@ record GzipSettings(int level, int strategy, int chunkSize) {
     }
   }
 
-  GzipEncoder newEncoder() {
+  @Override
+  public String encoding() {
+    return "gzip";
+  }
+
+  @Override
+  public String statPrefix() {
+    return "gzip";
+  }
+
+  @Override
+  public StreamEncoder newEncoder() {
     return new GzipEncoder(this);
   }
 }

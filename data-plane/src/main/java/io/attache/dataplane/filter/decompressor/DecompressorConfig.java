@@ -8,21 +8,20 @@ import io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor;
 import io.envoyproxy.envoy.extensions.filters.http.decompressor.v3.Decompressor.CommonDirectionConfig;
 
 /**
- * A parsed {@code Decompressor}: the library (gzip only) and, per direction, whether it runs and
- * whether it ignores {@code cache-control: no-transform}. Both directions decompress when their
- * config is absent, as in Envoy. Immutable.
+ * A parsed {@code Decompressor}: the library (gzip, brotli or zstd) and, per direction, whether it
+ * runs and whether it ignores {@code cache-control: no-transform}. Both directions decompress when
+ * their config is absent, as in Envoy. Immutable.
  *
  * @param libraryName {@code decompressor_library.name}: the stat segment after {@code
  *     decompressor.}
- * @param encoding the {@code content-encoding} this filter removes ({@code gzip})
+ * @param library {@code decompressor_library.typed_config}: the coding and the decoders
  * @param advertiseAcceptEncoding {@code request_direction_config.advertise_accept_encoding}
  *     (default true): append the encoding to the request's {@code accept-encoding} when responses
  *     are decompressed
  */
 record DecompressorConfig(
     String libraryName,
-    String encoding,
-    GunzipSettings gzip,
+    DecompressorLibrary library,
     Direction request,
     Direction response,
     boolean advertiseAcceptEncoding) {
@@ -50,27 +49,23 @@ record DecompressorConfig(
       throw new ConfigException(path + ".decompressor_library", "is required");
     }
     String libraryPath = path + ".decompressor_library";
-    Any library = proto.getDecompressorLibrary().getTypedConfig();
-    if (!library.getTypeUrl().equals(GunzipSettings.TYPE_URL)) {
-      throw new ConfigException(
-          libraryPath + ".typed_config",
-          "decompressor library "
-              + library.getTypeUrl()
-              + " is not supported; supported: "
-              + GunzipSettings.NAME
-              + " (brotli and zstd have no maintained pure-Java decoder)");
-    }
-    GunzipSettings gzip = GunzipSettings.from(library, libraryPath + ".typed_config");
+    DecompressorLibrary library =
+        DecompressorLibrary.from(
+            proto.getDecompressorLibrary().getTypedConfig(), libraryPath + ".typed_config");
     Decompressor.RequestDirectionConfig request = proto.getRequestDirectionConfig();
     return new DecompressorConfig(
         proto.getDecompressorLibrary().getName(),
-        "gzip",
-        gzip,
+        library,
         direction(request.getCommonConfig(), path + ".request_direction_config.common_config"),
         direction(
             proto.getResponseDirectionConfig().getCommonConfig(),
             path + ".response_direction_config.common_config"),
         !request.hasAdvertiseAcceptEncoding() || request.getAdvertiseAcceptEncoding().getValue());
+  }
+
+  /** The {@code content-encoding} this filter removes. */
+  String encoding() {
+    return library.encoding();
   }
 
   private static Direction direction(CommonDirectionConfig common, String path)

@@ -22,13 +22,14 @@ import java.util.List;
 
 /**
  * {@code envoy.filters.http.decompressor} on one stream (Envoy's {@code DecompressorFilter}):
- * inflates a request or response whose first {@code content-encoding} is gzip, when that direction
- * is enabled and no {@code cache-control: no-transform} forbids it (unless ignored); the message
- * loses its {@code content-length} and the gzip coding. With response decompression enabled it
- * appends {@code gzip} to the request's {@code accept-encoding} (once, dropping a q-value the
- * client gave it). It never touches a message that ended with its headers and never holds body
- * bytes: each chunk leaves inflated. Envoy's {@code x-envoy-decompressor-*-bytes} trailers are not
- * added (Attaché's HTTP/1.1 codec would send trailers that Envoy's drops).
+ * decodes, with its library (gzip, brotli, zstd), a request or response whose first {@code
+ * content-encoding} is the library's coding, when that direction is enabled and no {@code
+ * cache-control: no-transform} forbids it (unless ignored); the message loses its {@code
+ * content-length} and the coding. With response decompression enabled it appends the coding to the
+ * request's {@code accept-encoding} (once, dropping a q-value the client gave it). It never touches
+ * a message that ended with its headers and never holds body bytes: each chunk leaves inflated.
+ * Envoy's {@code x-envoy-decompressor-*-bytes} trailers are not added (Attaché's HTTP/1.1 codec
+ * would send trailers that Envoy's drops).
  */
 final class DecompressorFilter implements StreamFilter {
   private final DecompressorConfig config;
@@ -36,8 +37,8 @@ final class DecompressorFilter implements StreamFilter {
   private final Runtime runtime;
   private StreamDecoderFilterCallbacks decoder;
   private StreamEncoderFilterCallbacks encoder;
-  private GunzipDecoder requestDecoder;
-  private GunzipDecoder responseDecoder;
+  private StreamDecoder requestDecoder;
+  private StreamDecoder responseDecoder;
 
   DecompressorFilter(DecompressorConfig config, DecompressorStats stats, Runtime runtime) {
     this.config = config;
@@ -70,7 +71,7 @@ final class DecompressorFilter implements StreamFilter {
       return FilterHeadersStatus.CONTINUE; // headers only: nothing to decompress, no stats
     }
     if (shouldDecompress(config.request(), h, stats.request())) {
-      requestDecoder = new GunzipDecoder(config.gzip(), stats.zlibDataError());
+      requestDecoder = stats.decoders().get();
     }
     return FilterHeadersStatus.CONTINUE;
   }
@@ -97,7 +98,7 @@ final class DecompressorFilter implements StreamFilter {
     if (!shouldDecompress(config.response(), response.headers(), stats.response())) {
       return FilterHeadersStatus.CONTINUE;
     }
-    responseDecoder = new GunzipDecoder(config.gzip(), stats.zlibDataError());
+    responseDecoder = stats.decoders().get();
     if (full != null) {
       ByteBuf inflated = decode(responseDecoder, full.content(), stats.response(), decoder.alloc());
       FullHttpResponse replaced = full.replace(inflated);
@@ -129,8 +130,9 @@ final class DecompressorFilter implements StreamFilter {
   // ---------------------------------------------------------------- decisions
 
   /**
-   * Envoy's {@code maybeInitDecompress}: enabled, no {@code no-transform} (unless ignored), and
-   * gzip the first coding; if so the coding and the {@code content-length} go. Counts either way.
+   * Envoy's {@code maybeInitDecompress}: enabled, no {@code no-transform} (unless ignored), and the
+   * library's coding the first; if so the coding and the {@code content-length} go. Counts either
+   * way.
    */
   private boolean shouldDecompress(
       DecompressorConfig.Direction direction, HttpHeaders h, DecompressorStats.Direction counters) {
@@ -150,8 +152,8 @@ final class DecompressorFilter implements StreamFilter {
 
   /** Inflates one chunk (the last one keeps its trailers) and frees it. */
   private HttpContent inflate(
-      GunzipDecoder gunzip, HttpContent data, DecompressorStats.Direction counters) {
-    ByteBuf out = decode(gunzip, data.content(), counters, decoder.alloc());
+      StreamDecoder library, HttpContent data, DecompressorStats.Direction counters) {
+    ByteBuf out = decode(library, data.content(), counters, decoder.alloc());
     HttpContent chunk;
     if (data instanceof LastHttpContent last) {
       DefaultLastHttpContent end = new DefaultLastHttpContent(out);
@@ -165,12 +167,12 @@ final class DecompressorFilter implements StreamFilter {
   }
 
   private static ByteBuf decode(
-      GunzipDecoder gunzip,
+      StreamDecoder library,
       ByteBuf in,
       DecompressorStats.Direction counters,
       ByteBufAllocator alloc) {
     counters.totalCompressedBytes().add(in.readableBytes());
-    ByteBuf out = gunzip.decode(in, alloc);
+    ByteBuf out = library.decode(in, alloc);
     counters.totalUncompressedBytes().add(out.readableBytes());
     return out;
   }

@@ -7,9 +7,9 @@ import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.HttpFilterType;
 
 /**
- * {@code envoy.filters.http.decompressor} with the gzip library: its {@code Decompressor} parsed
- * once; per listener the stats, per stream one {@link DecompressorFilter}. It has no per-route
- * config (Envoy has none either).
+ * {@code envoy.filters.http.decompressor} with the gzip, brotli or zstd library: its {@code
+ * Decompressor} parsed once; per listener the stats, per stream one {@link DecompressorFilter}. It
+ * has no per-route config (Envoy has none either).
  */
 public final class DecompressorFilterType implements HttpFilterType<DecompressorConfig> {
   public static final DecompressorFilterType INSTANCE = new DecompressorFilterType();

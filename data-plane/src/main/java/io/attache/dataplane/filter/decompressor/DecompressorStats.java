@@ -2,15 +2,17 @@ package io.attache.dataplane.filter.decompressor;
 
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.StatsStore;
+import java.util.function.Supplier;
 
 /**
  * Envoy's decompressor counters, rooted at {@code http.<stat_prefix>.decompressor.<library
- * name>.gzip.}: per direction ({@code request.}, {@code response.}) the filter's own, and under
- * {@code decompressor_library.} the gzip library's {@code zlib_data_error} (the one zlib error
- * {@link java.util.zip.Inflater} can tell apart; Envoy's other {@code zlib_*} errors cannot happen
- * here).
+ * name>.<library>.} ({@code gzip}, {@code brotli}, {@code zstd}): per direction ({@code request.},
+ * {@code response.}) the filter's own, and under {@code decompressor_library.} the library's error
+ * counters, which its decoders count into.
+ *
+ * @param decoders a new decoder per direction of a stream, bound to the library's counters
  */
-record DecompressorStats(Direction request, Direction response, Counter zlibDataError) {
+record DecompressorStats(Direction request, Direction response, Supplier<StreamDecoder> decoders) {
 
   /** The counters both directions have. */
   record Direction(
@@ -29,10 +31,17 @@ record DecompressorStats(Direction request, Direction response, Counter zlibData
 
   static DecompressorStats create(
       StatsStore store, String hcmStatPrefix, DecompressorConfig config) {
-    String root = "http." + hcmStatPrefix + ".decompressor." + config.libraryName() + ".gzip.";
+    String root =
+        "http."
+            + hcmStatPrefix
+            + ".decompressor."
+            + config.libraryName()
+            + "."
+            + config.library().statPrefix()
+            + ".";
     return new DecompressorStats(
         Direction.create(store, root + "request."),
         Direction.create(store, root + "response."),
-        store.counter(root + "decompressor_library.zlib_data_error"));
+        config.library().decoders(store, root + "decompressor_library."));
   }
 }

@@ -19,7 +19,7 @@ import java.util.zip.Inflater;
  * more). Bytes after the member are dropped, as zlib stops at its end. Owns a native zlib stream:
  * {@link #close} frees it. Not thread-safe; one per direction of one HTTP stream.
  */
-final class GunzipDecoder implements AutoCloseable {
+final class GunzipDecoder implements StreamDecoder {
   private static final int FHCRC = 0x02;
   private static final int FEXTRA = 0x04;
   private static final int FNAME = 0x08;
@@ -53,7 +53,8 @@ final class GunzipDecoder implements AutoCloseable {
   }
 
   /** Inflates {@code input} (not released) into a new buffer, possibly empty. */
-  ByteBuf decode(ByteBuf input, ByteBufAllocator alloc) {
+  @Override
+  public ByteBuf decode(ByteBuf input, ByteBufAllocator alloc) {
     int inputLength = input.readableBytes();
     long limit = (long) maxInflateRatio * inputLength;
     ByteBuf out = alloc.heapBuffer(Math.max(64, Math.min(inputLength * 4, 1 << 20)));

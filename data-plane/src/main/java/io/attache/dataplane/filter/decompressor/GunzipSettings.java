@@ -3,7 +3,10 @@ package io.attache.dataplane.filter.decompressor;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.stats.Counter;
+import io.attache.dataplane.stats.StatsStore;
 import io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip;
+import java.util.function.Supplier;
 
 /**
  * {@code envoy.compression.gzip.decompressor} as {@link java.util.zip.Inflater} can run it: {@code
@@ -15,7 +18,7 @@ import io.envoyproxy.envoy.extensions.compression.gzip.decompressor.v3.Gzip;
  * @param chunkSize the output buffer size (default 4096)
  * @param maxInflateRatio how many times its input one chunk may inflate to (default 100)
  */
-record GunzipSettings(int chunkSize, int maxInflateRatio) {
+record GunzipSettings(int chunkSize, int maxInflateRatio) implements DecompressorLibrary {
   static final String TYPE_URL =
       "type.googleapis.com/envoy.extensions.compression.gzip.decompressor.v3.Gzip";
   static final String NAME = "envoy.compression.gzip.decompressor";
@@ -48,5 +51,25 @@ record GunzipSettings(int chunkSize, int maxInflateRatio) {
     if (value < min || value > max) {
       throw new ConfigException(path, "must be in [" + min + ", " + max + "], got " + value);
     }
+  }
+
+  @Override
+  public String encoding() {
+    return "gzip";
+  }
+
+  @Override
+  public String statPrefix() {
+    return "gzip";
+  }
+
+  /**
+   * The one zlib error {@link java.util.zip.Inflater} can tell apart, {@code zlib_data_error};
+   * Envoy's other {@code zlib_*} errors cannot happen here.
+   */
+  @Override
+  public Supplier<StreamDecoder> decoders(StatsStore store, String prefix) {
+    Counter dataErrors = store.counter(prefix + "zlib_data_error");
+    return () -> new GunzipDecoder(this, dataErrors);
   }
 }

@@ -512,7 +512,10 @@ public final class SupportMatrix {
                 + " disable it)")
         .rejected("config_discovery", "extension config discovery is not supported")
         .rest(IGNORED, NOT_YET);
-    b.message(Router.getDescriptor()).rest(IGNORED, "router filter options are not supported yet");
+    b.message(Router.getDescriptor())
+        .honouredNote(
+            "start_child_span", "a child span per upstream attempt, as spawn_upstream_span")
+        .rest(IGNORED, "router filter options are not supported yet");
     commonMessages(b);
     tlsMessages(b);
     routeMessages(b);
@@ -649,6 +652,29 @@ public final class SupportMatrix {
             "split_spans_for_request",
             "as spawn_upstream_span: a SERVER span downstream and a CLIENT span per upstream"
                 + " attempt");
+    b.message(io.envoyproxy.envoy.config.trace.v3.SkyWalkingConfig.getDescriptor())
+        .honouredNote(
+            "grpc_service",
+            "envoy_grpc only: TraceSegmentReportService/collect through the cluster's pools and"
+                + " transport_socket (HTTP/2), one collect stream per batch of segments; timeout is"
+                + " each call's deadline; retry_policy and initial_metadata are refused")
+        .honoured("client_config");
+    b.message(io.envoyproxy.envoy.config.trace.v3.ClientConfig.getDescriptor())
+        .honouredNote("service_name", "default: the node's cluster, else EnvoyProxy")
+        .honouredNote("instance_name", "default: the node id, else EnvoyProxy")
+        .honouredNote("backend_token", "sent as the authentication metadata")
+        .honouredNote(
+            "max_cache_size",
+            "segments cached while the collector cannot be reached (1024); the oldest is dropped"
+                + " beyond it (segments_dropped)");
+    b.message(io.envoyproxy.envoy.config.trace.v3.DatadogConfig.getDescriptor())
+        .honouredNote(
+            "collector_cluster",
+            "MessagePack /v0.4/traces POSTed through the cluster's pools and transport_socket every"
+                + " 2 s; a missing cluster counts reports_skipped_no_cluster")
+        .honouredNote("service_name", "default envoy")
+        .honouredNote("collector_hostname", "the Host of every report; default the cluster name")
+        .rejected("remote_config", "Datadog Remote Configuration is not supported");
     b.message(io.envoyproxy.envoy.config.core.v3.HttpService.getDescriptor())
         .honoured("http_uri")
         .honouredNote(

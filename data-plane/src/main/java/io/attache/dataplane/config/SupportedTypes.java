@@ -46,6 +46,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.fault.v3.HTTPFault",
           "envoy.config.trace.v3.OpenTelemetryConfig",
           "envoy.config.trace.v3.ZipkinConfig",
+          "envoy.config.trace.v3.SkyWalkingConfig",
+          "envoy.config.trace.v3.DatadogConfig",
           "envoy.extensions.filters.http.rbac.v3.RBAC",
           "envoy.extensions.filters.http.rbac.v3.RBACPerRoute",
           "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
@@ -160,6 +162,10 @@ public final class SupportedTypes {
       case "envoy.config.trace.v3.OpenTelemetryConfig" -> OpenTelemetryConfig.getDescriptor();
       case "envoy.config.trace.v3.ZipkinConfig" ->
           io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor();
+      case "envoy.config.trace.v3.SkyWalkingConfig" ->
+          io.envoyproxy.envoy.config.trace.v3.SkyWalkingConfig.getDescriptor();
+      case "envoy.config.trace.v3.DatadogConfig" ->
+          io.envoyproxy.envoy.config.trace.v3.DatadogConfig.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBAC" ->
           io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor();
       case "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" ->

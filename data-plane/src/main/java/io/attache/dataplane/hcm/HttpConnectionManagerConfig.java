@@ -6,6 +6,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.rbac.RbacFilterConfig;
 import io.attache.dataplane.filter.rbac.RbacFilterType;
+import io.attache.dataplane.filter.router.RouterFilterType;
 import io.attache.dataplane.http.Http1ServerConfig;
 import io.attache.dataplane.http2.Http2ServerConfig;
 import io.attache.dataplane.path.PathNormalizer;
@@ -23,6 +24,7 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.time.Duration;
 import java.util.List;
@@ -185,7 +187,14 @@ public record HttpConnectionManagerConfig(
             .toList();
     Optional<TracingConfig> tracing =
         hcm.hasTracing()
-            ? Optional.of(TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName))
+            ? Optional.of(
+                TracingConfig.from(hcm.getTracing(), path + ".tracing", operationName)
+                    .withStartChildSpan(
+                        filters.stream()
+                            .anyMatch(
+                                f ->
+                                    f.type() == RouterFilterType.INSTANCE
+                                        && ((Router) f.config()).getStartChildSpan())))
             : Optional.empty();
     RouteTableOptions.HostPortStripping stripping =
         switch (hcm.getStripPortModeCase()) {

@@ -59,6 +59,9 @@ import io.attache.dataplane.tracing.ActiveStreams;
 import io.attache.dataplane.tracing.BatchingSpanExporter;
 import io.attache.dataplane.tracing.LocalInfo;
 import io.attache.dataplane.tracing.OtlpExporterConfig;
+import io.attache.dataplane.tracing.SkyWalkingReporter;
+import io.attache.dataplane.tracing.SkyWalkingTracerConfig;
+import io.attache.dataplane.tracing.TraceReporter;
 import io.attache.dataplane.tracing.Tracer;
 import io.attache.dataplane.tracing.TracingConfig;
 import io.attache.dataplane.transport.Transports;
@@ -268,26 +271,26 @@ public final class ProxyServer {
    * last stream has finished.
    */
   private record OwnedContext(
-      ListenerRuntime runtime, ActiveStreams streams, List<BatchingSpanExporter> exporters) {
+      ListenerRuntime runtime, ActiveStreams streams, List<TraceReporter> exporters) {
     /** Flushes and closes; blocks briefly, so never on an event loop. */
     void close() {
       closeAll(runtime.all(), exporters);
     }
   }
 
-  private static void closeAll(List<ChainRuntime> chains, List<BatchingSpanExporter> exporters) {
+  private static void closeAll(List<ChainRuntime> chains, List<TraceReporter> exporters) {
     for (ChainRuntime chain : chains) {
       chain.http().ifPresent(http -> http.accessLog().close());
       chain.tcpProxy().ifPresent(TcpProxyFilter::close);
       chain.tls().ifPresent(ServerTlsContext::close);
     }
-    exporters.forEach(BatchingSpanExporter::close);
+    exporters.forEach(TraceReporter::close);
   }
 
   /** A listener's runtime: every filter chain's running state; access logs and exporters opened. */
   private OwnedContext newContext(ListenerConfig config, ActiveStreams streams)
       throws ConfigException {
-    List<BatchingSpanExporter> exporters = new ArrayList<>();
+    List<TraceReporter> exporters = new ArrayList<>();
     List<ChainRuntime> opened = new ArrayList<>();
     try {
       List<ChainRuntime> chains = new ArrayList<>();
@@ -322,7 +325,7 @@ public final class ProxyServer {
       ListenerConfig listener,
       FilterChainConfig chain,
       ActiveStreams streams,
-      List<BatchingSpanExporter> exporters)
+      List<TraceReporter> exporters)
       throws ConfigException {
     if (chain.tcpProxy().isPresent()) {
       TcpProxyConfig tcp = chain.tcpProxy().get();
@@ -342,8 +345,7 @@ public final class ProxyServer {
       return ChainRuntime.tcp(chain, serverTls(listener, chain), filter);
     }
     HttpConnectionManagerConfig hcm = chain.hcm().orElseThrow();
-    Optional<BatchingSpanExporter> exporter = exporterFor(hcm);
-    exporter.ifPresent(exporters::add);
+    Tracer tracer = tracerFor(hcm, exporters);
     AccessLoggers accessLog =
         AccessLoggers.fromProtos(hcm.proto().getAccessLogList(), chain.accessLogPath(), stats);
     FilterFactoryContext filterContext =
@@ -376,7 +378,7 @@ public final class ProxyServer {
             new Http1ServerCodecFactory(hcm.http1(), stats),
             new Http2ServerCodecFactory(hcm.http2(), stats, options.time().ticker()),
             accessLog,
-            tracerFor(hcm, exporter).countingStreamsIn(streams),
+            tracer.countingStreamsIn(streams),
             options.time().random(),
             options.time().ticker(),
             options.time().clock(),
@@ -526,46 +528,68 @@ public final class ProxyServer {
     }
   }
 
-  private Optional<BatchingSpanExporter> exporterFor(HttpConnectionManagerConfig hcm) {
+  /**
+   * The connection manager's tracer and the reporter it sends to (added to {@code reporters}, which
+   * the listener closes when retired): {@link Tracer#DISABLED} without a provider.
+   */
+  private Tracer tracerFor(HttpConnectionManagerConfig hcm, List<TraceReporter> reporters) {
     Optional<TracingConfig> tracing = hcm.tracing();
-    if (tracing.isEmpty()) {
-      return Optional.empty();
-    }
-    if (tracing.get().zipkin().isPresent()) {
-      return Optional.of(
-          BatchingSpanExporter.forZipkin(
-              tracing.get().zipkin().get(),
-              bootstrap.getNode().getCluster(),
-              clusters::get,
-              workers.next(),
-              stats,
-              new ExecutorScheduler(timers),
-              runtime));
-    }
-    if (tracing.get().exporter().isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        BatchingSpanExporter.forCollector(
-            tracing.get().exporter().get(),
-            clusters::get,
-            workers.next(),
-            stats,
-            new ExecutorScheduler(timers),
-            options.time().random()));
-  }
-
-  private Tracer tracerFor(
-      HttpConnectionManagerConfig hcm, Optional<BatchingSpanExporter> exporter) {
-    if (exporter.isEmpty()) {
+    if (tracing.isEmpty() || !tracing.get().hasProvider()) {
       return Tracer.DISABLED;
     }
+    LocalInfo localInfo =
+        new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone());
+    if (tracing.get().skyWalking().isPresent()) {
+      SkyWalkingTracerConfig skyWalking =
+          tracing
+              .get()
+              .skyWalking()
+              .get()
+              .withNodeDefaults(bootstrap.getNode().getCluster(), bootstrap.getNode().getId());
+      SkyWalkingReporter reporter =
+          new SkyWalkingReporter(
+              skyWalking,
+              clusters::get,
+              workers.next(),
+              new ExecutorScheduler(timers),
+              options.time().random(),
+              stats);
+      reporters.add(reporter);
+      return Tracer.forSkyWalking(
+          tracing.get(),
+          localInfo,
+          skyWalking,
+          reporter,
+          options.time().random(),
+          options.time().clock());
+    }
+    BatchingSpanExporter exporter =
+        tracing.get().datadog().isPresent()
+            ? BatchingSpanExporter.forDatadog(
+                tracing.get().datadog().get(),
+                clusters::get,
+                workers.next(),
+                stats,
+                new ExecutorScheduler(timers))
+            : tracing.get().zipkin().isPresent()
+                ? BatchingSpanExporter.forZipkin(
+                    tracing.get().zipkin().get(),
+                    bootstrap.getNode().getCluster(),
+                    clusters::get,
+                    workers.next(),
+                    stats,
+                    new ExecutorScheduler(timers),
+                    runtime)
+                : BatchingSpanExporter.forCollector(
+                    tracing.get().exporter().get(),
+                    clusters::get,
+                    workers.next(),
+                    stats,
+                    new ExecutorScheduler(timers),
+                    options.time().random());
+    reporters.add(exporter);
     return Tracer.forConfig(
-        hcm.tracing(),
-        new LocalInfo(bootstrap.getNode().getId(), bootstrap.getNode().getLocality().getZone()),
-        exporter.get(),
-        options.time().random(),
-        options.time().clock());
+        tracing, localInfo, exporter, options.time().random(), options.time().clock());
   }
 
   /**
@@ -706,27 +730,55 @@ public final class ProxyServer {
     }
     for (ListenerConfig listener : listeners) {
       for (FilterChainConfig chain : listener.allChains()) {
-        Optional<OtlpExporterConfig> exporter =
-            chain.hcm().flatMap(HttpConnectionManagerConfig::tracing).flatMap(t -> t.exporter());
-        if (exporter.isEmpty()
-            || exporter.get().protocol() != OtlpExporterConfig.Protocol.GRPC
-            || !clusterIndex.containsKey(exporter.get().clusterName())) {
+        Optional<TracingConfig> tracing = chain.hcm().flatMap(HttpConnectionManagerConfig::tracing);
+        if (tracing.isEmpty()) {
           continue;
         }
-        int index = clusterIndex.get(exporter.get().clusterName());
-        ClusterDefinition.UpstreamProtocol protocol =
-            ClusterDefinition.from(
-                    clusterProtos.get(index), "static_resources.clusters[" + index + "]")
-                .http()
-                .protocol();
-        if (protocol == ClusterDefinition.UpstreamProtocol.HTTP1) {
-          throw new ConfigException(
+        Optional<OtlpExporterConfig> exporter = tracing.get().exporter();
+        if (exporter.isPresent() && exporter.get().protocol() == OtlpExporterConfig.Protocol.GRPC) {
+          checkSpeaksHttp2(
+              "OTLP/gRPC",
+              exporter.get().clusterName(),
               exporter.get().clusterFieldPath(),
-              "the OTLP/gRPC collector cluster "
-                  + exporter.get().clusterName()
-                  + " speaks HTTP/1.1; give it http2_protocol_options (gRPC needs HTTP/2)");
+              clusterIndex,
+              clusterProtos);
+        }
+        if (tracing.get().skyWalking().isPresent()) {
+          SkyWalkingTracerConfig skyWalking = tracing.get().skyWalking().get();
+          checkSpeaksHttp2(
+              "SkyWalking OAP",
+              skyWalking.clusterName(),
+              skyWalking.clusterFieldPath(),
+              clusterIndex,
+              clusterProtos);
         }
       }
+    }
+  }
+
+  private static void checkSpeaksHttp2(
+      String collector,
+      String clusterName,
+      String clusterFieldPath,
+      Map<String, Integer> clusterIndex,
+      List<Cluster> clusterProtos)
+      throws ConfigException {
+    Integer index = clusterIndex.get(clusterName);
+    if (index == null) {
+      return;
+    }
+    ClusterDefinition.UpstreamProtocol protocol =
+        ClusterDefinition.from(clusterProtos.get(index), "static_resources.clusters[" + index + "]")
+            .http()
+            .protocol();
+    if (protocol == ClusterDefinition.UpstreamProtocol.HTTP1) {
+      throw new ConfigException(
+          clusterFieldPath,
+          "the "
+              + collector
+              + " collector cluster "
+              + clusterName
+              + " speaks HTTP/1.1; give it http2_protocol_options (gRPC needs HTTP/2)");
     }
   }
 

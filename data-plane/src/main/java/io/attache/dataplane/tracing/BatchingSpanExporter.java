@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * grpc_reports_success} and {@code grpc_reports_failed} are Attaché's (Envoy counts its gRPC
  * exports only in the gRPC client stats).
  */
-public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
+public final class BatchingSpanExporter implements SpanSink, TraceReporter {
   static final String PREFIX = "tracing.opentelemetry.";
 
   /** Sends one batch; runs on the export executor and must not block on the network. */
@@ -133,6 +133,30 @@ public final class BatchingSpanExporter implements SpanSink, AutoCloseable {
         thread,
         () -> ZipkinReporter.settings(runtime.snapshot()),
         Settings.DEFAULTS.maxQueuedSpans(),
+        thread::shutdown);
+  }
+
+  /**
+   * The Datadog agent client: MessagePack {@code /v0.4/traces} reports POSTed to the collector
+   * cluster (exchanges on {@code loop}) from a dedicated daemon thread that {@link #close()} stops,
+   * flushed every 2 s as dd-trace-cpp's agent client does (and when 1024 spans wait).
+   */
+  public static BatchingSpanExporter forDatadog(
+      DatadogTracerConfig config,
+      Function<String, ClusterHandle> clusters,
+      EventLoop loop,
+      StatsStore stats,
+      Scheduler scheduler) {
+    ExecutorService thread = exportThread("attache-datadog-reporter");
+    Settings settings = DatadogReporter.SETTINGS;
+    return new BatchingSpanExporter(
+        DatadogReporter.PREFIX,
+        new DatadogReporter(config, clusters, loop, stats),
+        stats,
+        scheduler,
+        thread,
+        () -> settings,
+        settings.maxQueuedSpans(),
         thread::shutdown);
   }
 

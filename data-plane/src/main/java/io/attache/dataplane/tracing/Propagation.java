@@ -10,7 +10,7 @@ import java.util.Optional;
  * B3Propagation}). Stateless apart from the injected random source; called on event loops, so it
  * must never block.
  */
-interface Propagation {
+interface Propagation extends Injector {
   /**
    * The downstream span's identity: continues the incoming context or starts a trace. Empty when
    * the headers carry a context this format refuses and Envoy's tracer would then trace nothing
@@ -22,10 +22,18 @@ interface Propagation {
   Optional<SpanIdentity> downstream(HttpHeaders headers, TraceReason reason, SpanKind kind);
 
   /** A new, non-zero 64-bit span id in 16 lowercase hex digits. */
+  @Override
   String newSpanId();
 
   /** Writes the context naming {@code span} as the parent of whatever the upstream does. */
   void inject(RecordingSpan span, HttpHeaders headers);
+
+  /** These formats name no upstream path or address. */
+  @Override
+  default void inject(
+      RecordingSpan span, HttpHeaders headers, String path, String upstreamAddress) {
+    inject(span, headers);
+  }
 
   /** The identity of a span about to start. */
   record SpanIdentity(

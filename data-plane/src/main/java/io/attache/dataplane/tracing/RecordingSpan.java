@@ -19,7 +19,7 @@ final class RecordingSpan {
   final String traceState;
   final boolean sampled;
   final SpanKind kind;
-  private final Propagation propagation;
+  private final Injector propagation;
   private final long startEpochNanos;
   private final Map<String, String> attributes = new LinkedHashMap<>();
   private String name;
@@ -33,7 +33,7 @@ final class RecordingSpan {
       boolean sampled,
       String name,
       SpanKind kind,
-      Propagation propagation,
+      Injector propagation,
       long startEpochNanos) {
     this.traceId = traceId;
     this.spanId = spanId;
@@ -51,6 +51,10 @@ final class RecordingSpan {
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
+  String name() {
+    return name;
+  }
+
   void setName(String name) {
     this.name = name;
   }
@@ -61,8 +65,8 @@ final class RecordingSpan {
     }
   }
 
-  void injectInto(HttpHeaders headers) {
-    propagation.inject(this, headers);
+  void injectInto(HttpHeaders headers, String path, String upstreamAddress) {
+    propagation.inject(this, headers, path, upstreamAddress);
   }
 
   /** Ends the span once; returns it for export only when sampled. */

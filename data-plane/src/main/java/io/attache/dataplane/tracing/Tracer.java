@@ -30,6 +30,8 @@ public final class Tracer {
   private final Clock clock;
   private final ActiveStreams streams;
   private final Propagation propagation;
+  private final SkyWalkingSegment.SegmentReporter segments;
+  private final SkyWalkingTracerConfig skyWalking;
 
   private Tracer() {
     this(null, LocalInfo.UNKNOWN, SpanSink.DISCARD, RandomSource.SYSTEM, Clock.systemUTC());
@@ -41,32 +43,63 @@ public final class Tracer {
    */
   public Tracer(
       TracingConfig config, LocalInfo localInfo, SpanSink sink, RandomSource random, Clock clock) {
-    this(config, localInfo, sink, random, clock, ActiveStreams.UNTRACKED);
+    this(config, localInfo, sink, null, null, random, clock, ActiveStreams.UNTRACKED);
+  }
+
+  /**
+   * The tracer of a connection manager whose provider is SkyWalking: each request's segment goes to
+   * {@code segments} once its last span has ended.
+   *
+   * @param skyWalking the provider's config with the node's defaults filled in ({@link
+   *     SkyWalkingTracerConfig#withNodeDefaults})
+   */
+  Tracer(
+      TracingConfig config,
+      LocalInfo localInfo,
+      SkyWalkingTracerConfig skyWalking,
+      SkyWalkingSegment.SegmentReporter segments,
+      RandomSource random,
+      Clock clock) {
+    this(
+        config,
+        localInfo,
+        SpanSink.DISCARD,
+        segments,
+        skyWalking,
+        random,
+        clock,
+        ActiveStreams.UNTRACKED);
   }
 
   private Tracer(
       TracingConfig config,
       LocalInfo localInfo,
       SpanSink sink,
+      SkyWalkingSegment.SegmentReporter segments,
+      SkyWalkingTracerConfig skyWalking,
       RandomSource random,
       Clock clock,
       ActiveStreams streams) {
     this.config = config;
     this.localInfo = localInfo;
     this.sink = sink;
+    this.segments = segments;
+    this.skyWalking = skyWalking;
     this.random = random;
     this.clock = clock;
     this.streams = streams;
     this.propagation =
         config == null
             ? new W3cPropagation(random)
-            : config
-                .zipkin()
-                .<Propagation>map(
-                    zipkin ->
-                        new B3Propagation(
-                            random, zipkin.traceId128Bit(), zipkin.sharedSpanContext()))
-                .orElseGet(() -> new W3cPropagation(random));
+            : config.datadog().isPresent()
+                ? new DatadogPropagation(random, clock)
+                : config
+                    .zipkin()
+                    .<Propagation>map(
+                        zipkin ->
+                            new B3Propagation(
+                                random, zipkin.traceId128Bit(), zipkin.sharedSpanContext()))
+                    .orElseGet(() -> new W3cPropagation(random));
   }
 
   /**
@@ -78,7 +111,7 @@ public final class Tracer {
     if (streams == this.streams) {
       return this;
     }
-    return new Tracer(config, localInfo, sink, random, clock, streams);
+    return new Tracer(config, localInfo, sink, segments, skyWalking, random, clock, streams);
   }
 
   /**
@@ -94,6 +127,19 @@ public final class Tracer {
       return DISABLED;
     }
     return new Tracer(config.get(), localInfo, sink, random, clock);
+  }
+
+  /**
+   * The tracer of a connection manager whose provider is SkyWalking ({@link SkyWalkingReporter}).
+   */
+  public static Tracer forSkyWalking(
+      TracingConfig config,
+      LocalInfo localInfo,
+      SkyWalkingTracerConfig skyWalking,
+      SkyWalkingReporter reporter,
+      RandomSource random,
+      Clock clock) {
+    return new Tracer(config, localInfo, skyWalking, reporter, random, clock);
   }
 
   public boolean enabled() {
@@ -125,6 +171,9 @@ public final class Tracer {
     }
     HttpHeaders headers = request.headers();
     TraceReason reason = config.sampling().decide(headers, random);
+    if (skyWalking != null) {
+      return skyWalkingSpan(request, protocol, downstreamRemote, reason);
+    }
     SpanKind kind = config.downstreamSpanKind();
     Optional<Propagation.SpanIdentity> identity = propagation.downstream(headers, reason, kind);
     if (identity.isEmpty()) {
@@ -145,7 +194,47 @@ public final class Tracer {
     span.setTag(Tags.NODE_ID, localInfo.nodeId());
     span.setTag(Tags.ZONE, localInfo.zone());
     tagRequest(span, request, protocol, downstreamRemote);
-    return new DownstreamSpan(span, headers);
+    return new DownstreamSpan(span, headers, propagation, sink);
+  }
+
+  /**
+   * As Envoy's SkyWalking driver: an {@code sw8} header is always continued (a request Envoy would
+   * not trace is then reported with {@code skipAnalysis}); without one, an untraced request gets no
+   * span, a traced one a new trace. A malformed {@code sw8} means no span. The Entry span is named
+   * after the request path until a route decorator renames it.
+   */
+  private RequestSpan skyWalkingSpan(
+      HttpRequest request, String protocol, InetSocketAddress remote, TraceReason reason) {
+    String incoming = request.headers().get(Sw8Header.NAME);
+    Optional<Sw8Header> parent = Optional.empty();
+    if (incoming == null) {
+      if (!reason.traced()) {
+        return RequestSpan.NOOP;
+      }
+    } else {
+      parent = Sw8Header.parse(incoming);
+      if (parent.isEmpty()) {
+        return RequestSpan.NOOP;
+      }
+    }
+    SkyWalkingSegment segment =
+        new SkyWalkingSegment(skyWalking, parent, !reason.traced(), random, segments);
+    RecordingSpan span =
+        new RecordingSpan(
+            segment.traceId(),
+            "0",
+            "",
+            "",
+            true,
+            request.uri(),
+            SpanKind.SERVER,
+            segment,
+            RecordingSpan.epochNanos(clock));
+    segment.entry(span);
+    span.setTag(Tags.NODE_ID, localInfo.nodeId());
+    span.setTag(Tags.ZONE, localInfo.zone());
+    tagRequest(span, request, protocol, remote);
+    return new DownstreamSpan(span, request.headers(), segment, segment);
   }
 
   private String defaultOperationName(HttpHeaders headers) {
@@ -267,10 +356,19 @@ public final class Tracer {
   private final class DownstreamSpan implements RequestSpan {
     private final RecordingSpan span;
     private final HttpHeaders requestHeaders;
+    private final Injector injector;
+    private final SpanSink spans;
 
-    DownstreamSpan(RecordingSpan span, HttpHeaders requestHeaders) {
+    /**
+     * @param injector the tracer's propagation, or the request's own SkyWalking segment
+     * @param spans where this request's finished spans go
+     */
+    DownstreamSpan(
+        RecordingSpan span, HttpHeaders requestHeaders, Injector injector, SpanSink spans) {
       this.span = span;
       this.requestHeaders = requestHeaders;
+      this.injector = injector;
+      this.spans = spans;
     }
 
     @Override
@@ -288,14 +386,17 @@ public final class Tracer {
       return span.sampled;
     }
 
+    /** A route decorator renames the span; Envoy 1.40's SkyWalking Entry span keeps its path. */
     @Override
     public void setOperationName(String name) {
-      span.setName(name);
+      if (skyWalking == null) {
+        span.setName(name);
+      }
     }
 
     @Override
     public void injectInto(HttpHeaders upstreamHeaders) {
-      span.injectInto(upstreamHeaders);
+      span.injectInto(upstreamHeaders, "", "");
     }
 
     @Override
@@ -306,18 +407,19 @@ public final class Tracer {
       RecordingSpan child =
           new RecordingSpan(
               span.traceId,
-              propagation.newSpanId(),
+              injector.newSpanId(),
               span.spanId,
               span.traceState,
               span.sampled,
-              "router " + clusterName + " egress",
+              // SkyWalking's Exit span starts with its parent's name; the others use Envoy's
+              skyWalking != null ? span.name() : "router " + clusterName + " egress",
               SpanKind.CLIENT,
-              propagation,
+              injector,
               RecordingSpan.epochNanos(clock));
       if (attempt > 1) {
         child.setTag(Tags.RETRY_COUNT, Integer.toString(attempt - 1));
       }
-      return new UpstreamAttempt(child, clusterName, requestHeaders);
+      return new UpstreamAttempt(child, clusterName, requestHeaders, spans);
     }
 
     @Override
@@ -334,9 +436,17 @@ public final class Tracer {
       tagGrpcResponse(span, outcome.responseTrailers());
       SpanData data = span.end(clock);
       if (data != null) {
-        sink.accept(data);
+        spans.accept(data);
       }
     }
+  }
+
+  /**
+   * The target of an upstream request as Envoy's tracers name it: the host's {@code ip:port}, else
+   * the request's {@code :authority}.
+   */
+  private static String target(HttpHeaders headers, InetSocketAddress upstream) {
+    return upstream != null ? formatAddress(upstream) : headers.get(HttpHeaderNames.HOST, "");
   }
 
   /** An attempt without a span of its own: upstream sees the request span as its parent. */
@@ -348,8 +458,8 @@ public final class Tracer {
     }
 
     @Override
-    public void injectInto(HttpHeaders upstreamHeaders) {
-      parent.injectInto(upstreamHeaders);
+    public void injectInto(HttpHeaders upstreamHeaders, String path, InetSocketAddress upstream) {
+      parent.injectInto(upstreamHeaders, path, target(upstreamHeaders, upstream));
     }
 
     @Override
@@ -361,16 +471,19 @@ public final class Tracer {
     private final RecordingSpan span;
     private final String clusterName;
     private final HttpHeaders requestHeaders;
+    private final SpanSink spans;
 
-    UpstreamAttempt(RecordingSpan span, String clusterName, HttpHeaders requestHeaders) {
+    UpstreamAttempt(
+        RecordingSpan span, String clusterName, HttpHeaders requestHeaders, SpanSink spans) {
       this.span = span;
       this.clusterName = clusterName;
       this.requestHeaders = requestHeaders;
+      this.spans = spans;
     }
 
     @Override
-    public void injectInto(HttpHeaders upstreamHeaders) {
-      span.injectInto(upstreamHeaders);
+    public void injectInto(HttpHeaders upstreamHeaders, String path, InetSocketAddress upstream) {
+      span.injectInto(upstreamHeaders, path, target(upstreamHeaders, upstream));
     }
 
     @Override
@@ -391,7 +504,7 @@ public final class Tracer {
           requestHeaders);
       SpanData data = span.end(clock);
       if (data != null) {
-        sink.accept(data);
+        spans.accept(data);
       }
     }
   }

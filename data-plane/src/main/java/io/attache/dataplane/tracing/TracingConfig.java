@@ -12,10 +12,11 @@ import java.util.function.UnaryOperator;
 /**
  * A connection manager's {@code tracing} block, parsed once: sampling, {@code max_path_tag_length},
  * {@code custom_tags}, {@code spawn_upstream_span} and the provider: OpenTelemetry ({@code
- * exporter}) or Zipkin ({@code zipkin}), never both. No provider means no tracing at all (Envoy's
- * null tracer). Immutable.
+ * exporter}), Zipkin ({@code zipkin}), SkyWalking ({@code skyWalking}) or Datadog ({@code
+ * datadog}), only one. No provider means no tracing at all (Envoy's null tracer). Immutable.
  *
- * @param spawnUpstreamSpan {@code spawn_upstream_span}, or Zipkin's {@code split_spans_for_request}
+ * @param spawnUpstreamSpan {@code spawn_upstream_span}, the router's {@code start_child_span}, or
+ *     Zipkin's {@code split_spans_for_request}
  */
 public record TracingConfig(
     OperationName operationName,
@@ -24,7 +25,9 @@ public record TracingConfig(
     List<CustomTag> customTags,
     boolean spawnUpstreamSpan,
     Optional<OtlpExporterConfig> exporter,
-    Optional<ZipkinTracerConfig> zipkin) {
+    Optional<ZipkinTracerConfig> zipkin,
+    Optional<SkyWalkingTracerConfig> skyWalking,
+    Optional<DatadogTracerConfig> datadog) {
   public static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
 
   public static TracingConfig from(
@@ -76,6 +79,8 @@ public record TracingConfig(
     }
     Optional<OtlpExporterConfig> exporter = Optional.empty();
     Optional<ZipkinTracerConfig> zipkin = Optional.empty();
+    Optional<SkyWalkingTracerConfig> skyWalking = Optional.empty();
+    Optional<DatadogTracerConfig> datadog = Optional.empty();
     if (proto.hasProvider()) {
       String providerPath = fieldPath + ".provider";
       String name = proto.getProvider().getName();
@@ -84,7 +89,8 @@ public record TracingConfig(
             providerPath + ".typed_config",
             "the "
                 + name
-                + " provider needs its typed_config (an OpenTelemetryConfig or a ZipkinConfig)");
+                + " provider needs its typed_config (an OpenTelemetryConfig, a ZipkinConfig, a"
+                + " SkyWalkingConfig or a DatadogConfig)");
       }
       String typeUrl = proto.getProvider().getTypedConfig().getTypeUrl();
       if (typeUrl.equals(OtlpExporterConfig.TYPE_URL)) {
@@ -97,6 +103,16 @@ public record TracingConfig(
             Optional.of(
                 ZipkinTracerConfig.from(
                     proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
+      } else if (typeUrl.equals(SkyWalkingTracerConfig.TYPE_URL)) {
+        skyWalking =
+            Optional.of(
+                SkyWalkingTracerConfig.from(
+                    proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
+      } else if (typeUrl.equals(DatadogTracerConfig.TYPE_URL)) {
+        datadog =
+            Optional.of(
+                DatadogTracerConfig.from(
+                    proto.getProvider().getTypedConfig(), providerPath + ".typed_config"));
       } else {
         throw new ConfigException(
             providerPath,
@@ -104,8 +120,12 @@ public record TracingConfig(
                 + name
                 + " is not supported; only "
                 + OtlpExporterConfig.PROVIDER_NAME
-                + " and "
+                + ", "
                 + ZipkinTracerConfig.PROVIDER_NAME
+                + ", "
+                + SkyWalkingTracerConfig.PROVIDER_NAME
+                + " and "
+                + DatadogTracerConfig.PROVIDER_NAME
                 + " are");
       }
     }
@@ -117,12 +137,37 @@ public record TracingConfig(
         (proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue())
             || zipkin.map(ZipkinTracerConfig::splitSpansForRequest).orElse(false),
         exporter,
-        zipkin);
+        zipkin,
+        skyWalking,
+        datadog);
+  }
+
+  /**
+   * This config with the router's {@code start_child_span}: Envoy's router spawns a child span per
+   * upstream request when either it or {@code spawn_upstream_span} is set.
+   */
+  public TracingConfig withStartChildSpan(boolean startChildSpan) {
+    if (!startChildSpan || spawnUpstreamSpan) {
+      return this;
+    }
+    return new TracingConfig(
+        operationName,
+        sampling,
+        maxPathTagLength,
+        customTags,
+        true,
+        exporter,
+        zipkin,
+        skyWalking,
+        datadog);
   }
 
   /** Whether a provider is configured (else the connection manager traces nothing). */
   public boolean hasProvider() {
-    return exporter.isPresent() || zipkin.isPresent();
+    return exporter.isPresent()
+        || zipkin.isPresent()
+        || skyWalking.isPresent()
+        || datadog.isPresent();
   }
 
   /**

@@ -75,6 +75,13 @@ class StatsFamiliesDocIT {
                   + "reports_failed,reports_skipped_no_cluster}",
               "io/attache/dataplane/tracing/ZipkinReportIT.java"),
           Map.entry(
+              "tracing.skywalking.{segments_sent,segments_dropped,segments_flushed,cache_flushed}",
+              "io/attache/dataplane/tracing/SkyWalkingReportIT.java"),
+          Map.entry(
+              "tracing.datadog.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
+                  + "reports_failed,reports_skipped_no_cluster}",
+              "io/attache/dataplane/tracing/DatadogReportIT.java"),
+          Map.entry(
               "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
               "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java"),
           Map.entry(

@@ -173,7 +173,16 @@ class TracingConfigTest {
 
   @Test
   void rejectsOtherProvidersAndUnsupportedOpenTelemetryFields() {
-    HttpConnectionManager.Tracing.Builder datadog =
+    HttpConnectionManager.Tracing.Builder xray =
+        HttpConnectionManager.Tracing.newBuilder()
+            .setProvider(
+                io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                    .setName("envoy.tracers.xray")
+                    .setTypedConfig(
+                        Any.pack(
+                            io.envoyproxy.envoy.config.trace.v3.XRayConfig.getDefaultInstance())));
+    assertThat(rejection(xray).fieldPath()).isEqualTo("hcm.tracing.provider");
+    HttpConnectionManager.Tracing.Builder datadogWithoutAgent =
         HttpConnectionManager.Tracing.newBuilder()
             .setProvider(
                 io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
@@ -182,7 +191,8 @@ class TracingConfigTest {
                         Any.pack(
                             io.envoyproxy.envoy.config.trace.v3.DatadogConfig
                                 .getDefaultInstance())));
-    assertThat(rejection(datadog).fieldPath()).isEqualTo("hcm.tracing.provider");
+    assertThat(rejection(datadogWithoutAgent).fieldPath())
+        .isEqualTo("hcm.tracing.provider.typed_config.collector_cluster");
     HttpConnectionManager.Tracing.Builder zipkinWithoutCollector =
         HttpConnectionManager.Tracing.newBuilder()
             .setProvider(

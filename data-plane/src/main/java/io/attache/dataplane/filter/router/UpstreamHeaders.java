@@ -55,7 +55,7 @@ final class UpstreamHeaders {
     // A request that may be sent again keeps its own headers pristine; a single-shot one (no retry
     // possible) is sent as it is, saving a header copy per request.
     HttpHeaders headers = mayBeSentAgain ? request.headers().copy() : request.headers();
-    attempt.span.injectInto(headers);
+    attempt.span.injectInto(headers, request.uri(), attempt.host.address());
     if (expectedTimeoutMillis > 0) {
       headers.set(EXPECTED_TIMEOUT_HEADER, Long.toString(expectedTimeoutMillis));
     }

@@ -44,31 +44,46 @@ class StatsFamiliesDocIT {
    * the test (path under src/test/java) that drives and names them.
    */
   private static final Map<String, String> REACHED_ELSEWHERE =
-      Map.of(
-          "cluster_manager.cds.{update_attempt,update_success,update_rejected,update_failure,"
-              + "update_empty,init_fetch_timeout}",
-          "io/attache/dataplane/xds/AdsClientTest.java",
-          "listener_manager.lds.{update_attempt,update_success,update_rejected,update_failure,"
-              + "update_empty,init_fetch_timeout}",
-          "io/attache/dataplane/xds/AdsClientTest.java",
-          "http.<prefix>.rds.<route_config>.{update_attempt,update_success,update_rejected,"
-              + "update_failure,update_empty,init_fetch_timeout}",
-          "io/attache/dataplane/xds/AdsClientTest.java",
-          "{cluster_manager.cds,listener_manager.lds,http.<prefix>.rds.<route_config>}"
-              + ".{version,update_time}",
-          "io/attache/dataplane/xds/AdsClientTest.java",
-          "control_plane.{connected_state,pending_requests}",
-          "io/attache/dataplane/xds/MeshResilienceIT.java",
-          "control_plane.rate_limit_enforced",
-          "io/attache/dataplane/xds/AdsClientTest.java",
-          "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
-              + "grpc_reports_failed,http_reports_success,http_reports_failed}",
-          "io/attache/dataplane/tracing/OtlpExportIT.java",
-          "tracing.zipkin.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
-              + "reports_failed,reports_skipped_no_cluster}",
-          "io/attache/dataplane/tracing/ZipkinReportIT.java",
-          "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
-          "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java");
+      Map.ofEntries(
+          Map.entry(
+              "cluster_manager.cds.{update_attempt,update_success,update_rejected,update_failure,"
+                  + "update_empty,init_fetch_timeout}",
+              "io/attache/dataplane/xds/AdsClientTest.java"),
+          Map.entry(
+              "listener_manager.lds.{update_attempt,update_success,update_rejected,update_failure,"
+                  + "update_empty,init_fetch_timeout}",
+              "io/attache/dataplane/xds/AdsClientTest.java"),
+          Map.entry(
+              "http.<prefix>.rds.<route_config>.{update_attempt,update_success,update_rejected,"
+                  + "update_failure,update_empty,init_fetch_timeout}",
+              "io/attache/dataplane/xds/AdsClientTest.java"),
+          Map.entry(
+              "{cluster_manager.cds,listener_manager.lds,http.<prefix>.rds.<route_config>}"
+                  + ".{version,update_time}",
+              "io/attache/dataplane/xds/AdsClientTest.java"),
+          Map.entry(
+              "control_plane.{connected_state,pending_requests}",
+              "io/attache/dataplane/xds/MeshResilienceIT.java"),
+          Map.entry(
+              "control_plane.rate_limit_enforced", "io/attache/dataplane/xds/AdsClientTest.java"),
+          Map.entry(
+              "tracing.opentelemetry.{spans_sent,grpc_reports_sent,grpc_reports_success,"
+                  + "grpc_reports_failed,http_reports_success,http_reports_failed}",
+              "io/attache/dataplane/tracing/OtlpExportIT.java"),
+          Map.entry(
+              "tracing.zipkin.{spans_sent,timer_flushed,spans_dropped,reports_sent,reports_dropped,"
+                  + "reports_failed,reports_skipped_no_cluster}",
+              "io/attache/dataplane/tracing/ZipkinReportIT.java"),
+          Map.entry(
+              "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
+              "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java"),
+          Map.entry(
+              "http.<prefix>.decompressor.<library>.<type>.decompressor_library.brotli_error",
+              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"),
+          Map.entry(
+              "http.<prefix>.decompressor.<library>.<type>.decompressor_library.{zstd_generic_error,"
+                  + "zstd_dictionary_error,zstd_checksum_wrong_error,zstd_memory_error}",
+              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"));
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15's census: runs `attache proxy --mode validate` and a stock Envoy's `--mode validate` on
 # every bootstrap in Envoy's own example sets and prints both verdicts, accepted / refused-by-reason
-# / stack traces (docs/interop.md keeps the figures). Certificates a sandbox generates at start-up
+# / stack traces; then runs each file both accept on both proxies against local upstreams and
+# compares what one request per route did (docs/interop.md keeps the figures). Certificates a sandbox generates at start-up
 # are generated the same way into a throw-away directory per file (never committed). The stock
 # Envoy is the one interop/envoy/install.sh installs, unless ATTACHE_ENVOY_BINARY names another.
 # The example sets are git directories you bring here (a bare clone or the `fetch` of a snapshot),

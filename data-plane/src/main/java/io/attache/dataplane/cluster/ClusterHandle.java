@@ -33,6 +33,12 @@ public interface ClusterHandle {
    */
   HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2);
 
+  /**
+   * The raw TCP pool to {@code host} owned by {@code loop}, for a CONNECT the router terminates:
+   * each lease is a new connection carrying the tunnel's bytes. Call on {@code loop}.
+   */
+  HostConnectionPool tcpPool(EventLoop loop, SelectedHost host);
+
   /** The cluster's three-state breaker gate ({@link BreakerGate#ADMIT_ALL} unless strict). */
   BreakerGate gate();
 

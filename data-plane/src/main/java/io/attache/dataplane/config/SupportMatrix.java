@@ -37,6 +37,9 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
  */
 public final class SupportMatrix {
   private static final String NOT_YET = "not supported by Attaché yet";
+  private static final String RATE_LIMITS_NOTE =
+      "make the descriptors of envoy.filters.http.local_ratelimit (there is no global rate limit"
+          + " filter); an action Attaché cannot run is refused";
   private static final String MIRROR_LEVELS_NOTE =
       "the route's list, else the virtual host's, else the route configuration's (the most"
           + " specific non-empty list); each shadow is sent once the request is whole (a body over"
@@ -169,7 +172,8 @@ public final class SupportMatrix {
                 + " downstream_pre_cx_*; default <address>_<port>)")
         .honouredNote(
             "listener_filters",
-            "envoy.filters.listener.tls_inspector, http_inspector and original_dst, in order")
+            "envoy.filters.listener.tls_inspector, http_inspector, original_dst and"
+                + " proxy_protocol, in order")
         .honouredNote(
             "listener_filters_timeout",
             "default 15 s, 0 waits forever; on expiry the connection is closed and"
@@ -202,6 +206,12 @@ public final class SupportMatrix {
                 + " buffering filters past it is answered 413 (downstream_rq_too_large); also the"
                 + " router's retry buffer cap without per_request_buffer_limit_bytes. Socket"
                 + " read/write watermarks do not follow it")
+        .honouredNote(
+            "filter_chain_matcher",
+            "decides alone (filter_chain_match is then ignored): the action, a StringValue, names"
+                + " the chain (every chain needs a name; a name no chain has closes the connection,"
+                + " no_filter_chain_match); no match takes default_filter_chain. Inputs: the"
+                + " network inputs, after the listener filters")
         .rejected("additional_addresses", "one address per listener")
         .rejected("internal_listener", "internal listeners are not supported")
         .rejected("udp_listener_config", "UDP/QUIC is not supported")
@@ -215,7 +225,10 @@ public final class SupportMatrix {
                 + " direct source IP, source type, source IP, source port; never backtracks")
         .honouredNote(
             "transport_socket", "envoy.transport_sockets.tls (DownstreamTlsContext) or raw_buffer")
-        .honouredNote("name", "must be unique in the listener; keys the chain across updates")
+        .honouredNote(
+            "name",
+            "must be unique in the listener; keys the chain across updates; required, and what"
+                + " the listener's filter_chain_matcher names, when it has one")
         .rest(IGNORED, NOT_YET);
     b.message(FilterChainMatch.getDescriptor())
         .honoured(
@@ -236,6 +249,20 @@ public final class SupportMatrix {
         .honoured("name", "typed_config")
         .rejected("filter_disabled", "listener filter match predicates are not supported")
         .rejected("config_discovery", "extension config discovery is not supported");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                .getDescriptor())
+        .honouredNote(
+            "allow_requests_without_proxy_protocol",
+            "a connection whose first bytes cannot begin a header passes on untouched"
+                + " (not_found_allowed)")
+        .honouredNote(
+            "disallowed_versions",
+            "a header of that version closes the connection (versions.<v>.disallowed); with"
+                + " allow_requests_without_proxy_protocol it is just bytes")
+        .honouredNote("stat_prefix", "proxy_proto.<stat_prefix>.*")
+        .rejected("rules", "TLVs as dynamic metadata: no connection-level dynamic metadata")
+        .rejected("pass_through_tlvs", "no upstream PROXY protocol transport socket");
     b.message(TlsInspector.getDescriptor())
         .ignored("enable_ja3_fingerprinting", "JA3 fingerprints are not computed")
         .ignored(
@@ -351,12 +378,15 @@ public final class SupportMatrix {
         .honoured("tracing")
         .honouredNote(
             "upgrade_configs",
-            "HTTP/1.1 upgrades (websocket and any other type but CONNECT and h2c) to HTTP/1.1"
-                + " upstreams: a type not listed, or turned off, gets 403 upgrade_failed; after the"
-                + " upstream's 101 both connections carry raw bytes until either side closes;"
+            "HTTP/1.1 upgrades (websocket and any other type but h2c) to HTTP/1.1 upstreams, and"
+                + " CONNECT (HTTP/1.1 authority-form or HTTP/2 :method CONNECT): a type not listed,"
+                + " or turned off, gets 403 upgrade_failed on a routed request"
+                + " (downstream_rq_ws_on_non_ws_route), 404 without a route; after the upstream's"
+                + " 101 (a CONNECT's 2xx) both sides carry raw bytes until either side closes;"
                 + " stream_idle_timeout and the route's idle_timeout apply, the route timeout does"
-                + " not (the request never ends); downstream_cx_upgrades_total/_active. Not over"
-                + " HTTP/2 (extended CONNECT) on either side")
+                + " not; downstream_cx_upgrades_total/_active. A CONNECT goes to an HTTP/2"
+                + " upstream as a CONNECT stream; other upgrades are not sent over HTTP/2"
+                + " (extended CONNECT)")
         .ignored("request_timeout", "not enforced yet")
         .honouredNote(
             "stream_error_on_invalid_http_message",
@@ -370,8 +400,7 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
         .honouredNote(
-            "upgrade_type",
-            "compared case-insensitively; CONNECT is refused (CONNECT is not supported yet)")
+            "upgrade_type", "compared case-insensitively; CONNECT stands for the CONNECT method")
         .honouredNote("enabled", "default true; a route's upgrade_configs entry overrides it")
         .rejected("filters", "per-upgrade filter chains are not supported: the HCM's filters run");
     b.message(HttpConnectionManager.InternalAddressConfig.getDescriptor())
@@ -440,7 +469,9 @@ public final class SupportMatrix {
     compressorMessages(b);
     decompressorMessages(b);
     csrfMessages(b);
+    admissionControlMessages(b);
     healthCheckMessages(b);
+    grpcBridgeMessages(b);
     clusterMessages(b);
     accessLogMessages(b);
     return b.build();
@@ -847,6 +878,59 @@ public final class SupportMatrix {
         .honouredNote("additional_origins", "matched against the source origin's host and port");
   }
 
+  /** The gRPC HTTP/1.1 bridges: docs/data-plane.md, "gRPC HTTP/1.1 bridges". */
+  private static void grpcBridgeMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor())
+        .honouredNote(
+            "upgrade_protobuf_to_grpc",
+            "an application/x-protobuf request is framed as one gRPC message (content-length"
+                + " dropped); the response's frame header is taken off")
+        .honouredNote(
+            "ignore_query_parameters", "the query is dropped from a bridged request's :path");
+  }
+
+  /** {@code envoy.filters.http.admission_control}: docs/data-plane.md, "Admission control". */
+  private static void admissionControlMessages(FieldSupport.Builder b) {
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .getDescriptor())
+        .honouredNote("enabled", "unset: enabled; runtime_key read per request")
+        .honoured("success_criteria")
+        .honouredNote(
+            "sampling_window",
+            "whole seconds (default 30), one-second buckets; one history per listener (Envoy: per"
+                + " worker)")
+        .honouredNote("aggression", "default 1.0; below 1.0 means 1.0")
+        .honouredNote("sr_threshold", "default 95 %; below 1 % refused")
+        .honouredNote("rps_threshold", "default 0; the window's average requests per second")
+        .honouredNote("max_rejection_probability", "default 80 %");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.getDescriptor())
+        .honouredNote("http_criteria", "unset: every status below 500 is a success")
+        .honouredNote(
+            "grpc_criteria", "unset: Envoy's default list (0, 1, 2, 3, 5, 6, 7, 9, 11, 12, 16)");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.HttpCriteria.getDescriptor())
+        .honouredNote("http_success_status", "half-open ranges [start, end) within 100-600");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                .SuccessCriteria.GrpcCriteria.getDescriptor())
+        .honouredNote("grpc_success_status", "codes 0-16");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeDouble.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimePercent.getDescriptor())
+        .honoured("default_value")
+        .honouredNote(
+            "runtime_key", "read from layered_runtime per request; outside 0-100: the default");
+    b.message(io.envoyproxy.envoy.config.core.v3.RuntimeUInt32.getDescriptor())
+        .honoured("default_value")
+        .honouredNote("runtime_key", "read from layered_runtime per request");
+  }
+
   /** {@code envoy.filters.http.health_check}: docs/data-plane.md, "Health check filter". */
   private static void healthCheckMessages(FieldSupport.Builder b) {
     b.message(
@@ -920,7 +1004,22 @@ public final class SupportMatrix {
     b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.getDescriptor())
         .honoured("input", "exact_match_map")
         .honouredNote("prefix_match_map", "longest matching prefix first")
-        .rejected("custom_match", "custom matchers are not supported");
+        .honouredNote(
+            "custom_match",
+            "xds.type.matcher.v3.IPMatcher (envoy.matching.custom_matchers.trie_matcher) only");
+    b.message(com.github.xds.type.matcher.v3.IPMatcher.getDescriptor())
+        .honouredNote(
+            "range_matchers",
+            "the ranges holding the input's IP address, longest prefix first, then in order;"
+                + " each decides or lets the next try; a value that is no IP address matches"
+                + " nothing");
+    b.message(com.github.xds.type.matcher.v3.IPMatcher.IPRangeMatcher.getDescriptor())
+        .honoured("ranges", "on_match")
+        .honouredNote("exclusive", "tried only when it is the longest matching range");
+    b.message(com.github.xds.core.v3.CidrRange.getDescriptor())
+        .honoured("address_prefix")
+        .honouredNote("prefix_len", "absent is 0: the whole family");
+    networkInputMessages(b);
     b.message(com.github.xds.type.matcher.v3.Matcher.MatcherTree.MatchMap.getDescriptor())
         .honoured("map");
     b.message(com.github.xds.type.matcher.v3.StringMatcher.getDescriptor())
@@ -929,6 +1028,40 @@ public final class SupportMatrix {
     b.message(com.github.xds.type.matcher.v3.RegexMatcher.getDescriptor())
         .honouredNote("regex", "RE2 syntax, RE2/J")
         .honoured("google_re2");
+  }
+
+  /**
+   * The network inputs of a listener's {@code filter_chain_matcher}, read as Envoy reads them; they
+   * have no fields. (Each input type is listed so docs/xds-support.md names it.)
+   */
+  private static void networkInputMessages(FieldSupport.Builder b) {
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourcePortInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceTypeInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ServerNameInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput
+            .getDescriptor());
+    b.message(
+        io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput
+            .getDescriptor());
   }
 
   private static void corsMessages(FieldSupport.Builder b) {
@@ -1103,9 +1236,14 @@ public final class SupportMatrix {
         .honouredNote(
             "rate_limits",
             "actions generic_key, request_headers, query_parameters, remote_address,"
-                + " masked_remote_address, destination_cluster, header_value_match")
-        .ignored("stage", "only selects route-level rate_limits, which are not read")
-        .ignored("vh_rate_limits", "only selects route-level rate_limits, which are not read")
+                + " masked_remote_address, destination_cluster, source_cluster,"
+                + " header_value_match; when empty, the route's and virtual host's rate_limits"
+                + " make the descriptors")
+        .honouredNote("stage", "selects the route's and virtual host's rate_limits of that stage")
+        .honouredNote(
+            "vh_rate_limits",
+            "read from the route's own config (else OVERRIDE), as Envoy does; the route's"
+                + " include_vh_rate_limits means INCLUDE")
         .ignored("max_dynamic_descriptors", "dynamic descriptors are refused")
         .rejected(
             "local_rate_limit_per_downstream_connection",
@@ -1126,7 +1264,14 @@ public final class SupportMatrix {
         .honoured("key", "value");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.getDescriptor())
         .honoured("actions")
-        .rejected("disable_key", "runtime disable keys are not supported")
+        .honouredNote(
+            "stage",
+            "a route's or virtual host's entry applies to the local rate limit filter of the same"
+                + " stage")
+        .honouredNote(
+            "disable_key",
+            "a route's or virtual host's entry with one is skipped by the local rate limit filter,"
+                + " as Envoy's does; refused in the filter's own rate_limits")
         .rejected("limit", "dynamic limit overrides are not supported")
         .rejected("hits_addend", "hits_addend is not supported")
         .rejected("apply_on_stream_done", "not supported")
@@ -1139,6 +1284,7 @@ public final class SupportMatrix {
             "remote_address",
             "masked_remote_address",
             "destination_cluster",
+            "source_cluster",
             "header_value_match")
         .rest(FieldSupport.Status.REJECTED, "this rate limit action is not supported");
     b.message(io.envoyproxy.envoy.config.route.v3.RateLimit.Action.GenericKey.getDescriptor())
@@ -1658,6 +1804,7 @@ public final class SupportMatrix {
             "per_request_buffer_limit_bytes")
         .honoured("retry_policy")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
         .rejected("matcher", "matcher trees are not supported")
         .rejected("retry_policy_typed_config", "retry extensions are not supported")
         .honouredNote("typed_per_filter_config", PER_FILTER_NOTE)
@@ -1698,7 +1845,7 @@ public final class SupportMatrix {
             "runtime_fraction",
             "runtime_key read from layered_runtime (a fractional percent, or an integer percent),"
                 + " else default_value")
-        .rejected("connect_matcher", "CONNECT is not supported")
+        .honouredNote("connect_matcher", "matches CONNECT requests and nothing else")
         .rejected("path_match_policy", "path match extensions are not supported")
         .honouredNote(
             "tls_context",
@@ -1724,11 +1871,16 @@ public final class SupportMatrix {
             "idle_timeout",
             "hash_policy")
         .honoured("retry_policy", "priority")
+        .honouredNote("rate_limits", RATE_LIMITS_NOTE)
+        .honouredNote(
+            "include_vh_rate_limits",
+            "deprecated; true means the local rate limit filter's vh_rate_limits INCLUDE")
         .honouredNote("request_mirror_policies", MIRROR_LEVELS_NOTE)
         .honouredNote(
             "upgrade_configs",
             "per upgrade type, turns an upgrade the HTTP connection manager lists on or off for"
-                + " this route; a type the HCM does not list stays refused")
+                + " this route; a type the HCM does not list stays refused; an entry of type"
+                + " CONNECT (exactly, as Envoy compares it) makes the route terminate CONNECT")
         .rejected("cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("inline_cluster_specifier_plugin", "cluster specifier plugins are not supported")
         .rejected("path_rewrite_policy", "path rewrite extensions are not supported")
@@ -1736,7 +1888,17 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(RouteAction.UpgradeConfig.getDescriptor())
         .honoured("upgrade_type", "enabled")
-        .rejected("connect_config", "terminating CONNECT is not supported");
+        .honouredNote(
+            "connect_config",
+            "the router answers a CONNECT 200 itself and carries the stream's bytes over a new raw"
+                + " TCP connection to the route's cluster (half-close both ways on HTTP/2, a FIN"
+                + " ends an HTTP/1.1 tunnel); only on an upgrade_type CONNECT entry");
+    b.message(RouteAction.UpgradeConfig.ConnectConfig.getDescriptor())
+        .honouredNote("allow_post", "a POST on the route is terminated like a CONNECT")
+        .rejected(
+            "proxy_protocol_config",
+            "a PROXY protocol header on the terminated CONNECT's upstream connection is not"
+                + " supported");
     b.message(RouteAction.RequestMirrorPolicy.getDescriptor())
         .honoured(
             "cluster", "cluster_header", "runtime_fraction", "disable_shadow_host_suffix_append")

@@ -57,6 +57,7 @@ public final class SupportedTypes {
           "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
           "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
           "envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
+          "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol",
           "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
           "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
           "envoy.extensions.filters.http.cors.v3.Cors",
@@ -79,7 +80,9 @@ public final class SupportedTypes {
           "envoy.extensions.compression.zstd.compressor.v3.Zstd",
           "envoy.extensions.compression.zstd.decompressor.v3.Zstd",
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
+          "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+          "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -88,6 +91,16 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.composite.v3.Composite",
           "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
           "envoy.config.rbac.v3.Action",
+          "envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput",
+          "envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput",
+          "envoy.extensions.matching.common_inputs.network.v3.SourceIPInput",
+          "envoy.extensions.matching.common_inputs.network.v3.SourcePortInput",
+          "envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput",
+          "envoy.extensions.matching.common_inputs.network.v3.SourceTypeInput",
+          "envoy.extensions.matching.common_inputs.network.v3.ServerNameInput",
+          "envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput",
+          "envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput",
+          "xds.type.matcher.v3.IPMatcher",
           "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig");
 
   private SupportedTypes() {}
@@ -165,6 +178,9 @@ public final class SupportedTypes {
       case "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector" ->
           io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
               .getDescriptor();
+      case "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol" ->
+          io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+              .getDescriptor();
       case "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector" ->
           io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector
               .getDescriptor();
@@ -213,8 +229,13 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.compression.zstd.decompressor.v3.Zstd.getDescriptor();
       case "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.csrf.v3.CsrfPolicy.getDescriptor();
+      case "envoy.extensions.filters.http.admission_control.v3.AdmissionControl" ->
+          io.envoyproxy.envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+              .getDescriptor();
       case "envoy.extensions.filters.http.health_check.v3.HealthCheck" ->
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->
@@ -240,6 +261,35 @@ public final class SupportedTypes {
               .getDescriptor();
       case "envoy.config.rbac.v3.Action" ->
           io.envoyproxy.envoy.config.rbac.v3.Action.getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.SourceIPInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.SourcePortInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourcePortInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.SourceTypeInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.SourceTypeInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.ServerNameInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ServerNameInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput
+              .getDescriptor();
+      case "envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput" ->
+          io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput
+              .getDescriptor();
+      case "xds.type.matcher.v3.IPMatcher" ->
+          com.github.xds.type.matcher.v3.IPMatcher.getDescriptor();
       default -> null;
     };
   }

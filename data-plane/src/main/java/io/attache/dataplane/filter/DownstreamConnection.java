@@ -17,7 +17,13 @@ public interface DownstreamConnection {
     return tls().secure() ? "https" : "http";
   }
 
+  /** The client's address: a PROXY protocol header's source when the listener read one. */
   InetSocketAddress remoteAddress();
+
+  /** The directly connected peer, whatever a PROXY protocol header said. */
+  default InetSocketAddress directRemoteAddress() {
+    return remoteAddress();
+  }
 
   /**
    * The address the client connected to: the original destination when {@code original_dst}

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.ConfiguredHttpFilter;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.filter.admissioncontrol.AdmissionControlFilterType;
 import io.attache.dataplane.filter.buffer.BufferFilterType;
 import io.attache.dataplane.filter.compressor.CompressorFilterType;
 import io.attache.dataplane.filter.cors.CorsFilterType;
@@ -11,6 +12,7 @@ import io.attache.dataplane.filter.csrf.CsrfFilterType;
 import io.attache.dataplane.filter.decompressor.DecompressorFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
+import io.attache.dataplane.filter.grpcbridge.GrpcHttp1BridgeFilterType;
 import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
 import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
@@ -53,7 +55,9 @@ public final class HttpFilterRegistry {
               CompressorFilterType.INSTANCE,
               DecompressorFilterType.INSTANCE,
               CsrfFilterType.INSTANCE,
+              AdmissionControlFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
+              GrpcHttp1BridgeFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,
               new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),
               RouterFilterType.INSTANCE)

@@ -7,8 +7,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The connection manager's {@code upgrade_configs}: which HTTP/1.1 {@code Upgrade} types (compared
- * case-insensitively, as Envoy does) it lets through, and whether each is on unless a route says
+ * The connection manager's {@code upgrade_configs}: which HTTP/1.1 {@code Upgrade} types, and
+ * {@code CONNECT} (the method of an HTTP/1.1 or HTTP/2 CONNECT request), compared
+ * case-insensitively as Envoy does, it lets through, and whether each is on unless a route says
  * otherwise. Decides one upgrade request as Envoy's {@code createUpgradeFilterChain}: a type the
  * connection manager does not list is refused whatever the route says; a listed one follows the
  * route's {@code RouteAction.upgrade_configs} entry, else its own {@code enabled}. Immutable; never
@@ -32,9 +33,6 @@ public record UpgradeConfigs(Map<String, Boolean> enabledByType) {
       String type = config.getUpgradeType().toLowerCase(Locale.ROOT);
       if (type.isEmpty()) {
         throw new ConfigException(at + ".upgrade_type", "must not be empty");
-      }
-      if ("connect".equals(type)) {
-        throw new ConfigException(at + ".upgrade_type", "CONNECT is not supported yet");
       }
       if (byType.putIfAbsent(type, !config.hasEnabled() || config.getEnabled().getValue())
           != null) {

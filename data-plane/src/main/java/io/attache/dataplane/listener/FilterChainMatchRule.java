@@ -50,12 +50,7 @@ final class FilterChainMatchRule {
 
   private FilterChainMatchRule(FilterChainMatch m, String path) throws ConfigException {
     this.proto = m;
-    if (!m.getAddressSuffix().isEmpty()) {
-      throw new ConfigException(path + ".address_suffix", "is not implemented (nor in Envoy)");
-    }
-    if (m.hasSuffixLen()) {
-      throw new ConfigException(path + ".suffix_len", "is not implemented (nor in Envoy)");
-    }
+    refuseUnimplemented(m, path);
     if (m.hasDestinationPort()
         && (m.getDestinationPort().getValue() < 1 || m.getDestinationPort().getValue() > 65535)) {
       throw new ConfigException(path + ".destination_port", "must be in 1..65535");
@@ -102,6 +97,16 @@ final class FilterChainMatchRule {
       ports.add(port);
     }
     this.sourcePorts = Set.copyOf(ports);
+  }
+
+  /** The fields Envoy declares but never implemented: refused wherever they appear. */
+  static void refuseUnimplemented(FilterChainMatch m, String path) throws ConfigException {
+    if (!m.getAddressSuffix().isEmpty()) {
+      throw new ConfigException(path + ".address_suffix", "is not implemented (nor in Envoy)");
+    }
+    if (m.hasSuffixLen()) {
+      throw new ConfigException(path + ".suffix_len", "is not implemented (nor in Envoy)");
+    }
   }
 
   static FilterChainMatchRule compile(FilterChainMatch m, String path) throws ConfigException {

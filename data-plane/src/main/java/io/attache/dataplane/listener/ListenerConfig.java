@@ -1,8 +1,13 @@
 package io.attache.dataplane.listener;
 
+import com.github.xds.type.matcher.v3.Matcher;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.StringValue;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.hcm.RouteConfigSource;
 import io.attache.dataplane.listenerfilter.ListenerFiltersConfig;
+import io.attache.dataplane.matcher.MatchInput;
+import io.attache.dataplane.matcher.UnifiedMatcher;
 import io.attache.dataplane.runtime.Runtime;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.tracing.OperationName;
@@ -23,8 +28,8 @@ import java.util.Optional;
  * {@code bind_to_port: false}, the address it only takes handed-off connections for), whether it
  * hands redirected connections to the listener of their original destination ({@code
  * use_original_dst}), whether its socket is {@code transparent} (TPROXY), its listener filters, and
- * its filter chains with the {@code filter_chain_match} rules that choose between them (and the
- * {@code default_filter_chain}). Immutable.
+ * its filter chains with the {@code filter_chain_match} rules or the {@code filter_chain_matcher}
+ * that choose between them (and the {@code default_filter_chain}). Immutable.
  */
 public record ListenerConfig(
     String name,
@@ -71,10 +76,16 @@ public record ListenerConfig(
     List<FilterChainConfig> chains = new ArrayList<>();
     Map<FilterChainMatch, Integer> seenMatches = new HashMap<>();
     Map<String, Integer> seenNames = new HashMap<>();
+    boolean usesMatcher = listener.hasFilterChainMatcher();
     for (int i = 0; i < listener.getFilterChainsCount(); i++) {
       FilterChain chain = listener.getFilterChains(i);
       String chainPath = path + ".filter_chains[" + i + "]";
-      Integer sameMatch = seenMatches.putIfAbsent(chain.getFilterChainMatch(), i);
+      Integer sameMatch =
+          usesMatcher ? null : seenMatches.putIfAbsent(chain.getFilterChainMatch(), i);
+      if (usesMatcher && chain.getName().isEmpty()) {
+        throw new ConfigException(
+            chainPath + ".name", "is required when the listener has a filter_chain_matcher");
+      }
       if (sameMatch != null) {
         throw new ConfigException(
             chainPath + ".filter_chain_match",
@@ -94,9 +105,15 @@ public record ListenerConfig(
                   + "]'s");
         }
       }
-      rules.add(
-          FilterChainMatchRule.compile(
-              chain.getFilterChainMatch(), chainPath + ".filter_chain_match"));
+      if (usesMatcher) {
+        // Envoy ignores the chains' filter_chain_match under a matcher, but still refuses these.
+        FilterChainMatchRule.refuseUnimplemented(
+            chain.getFilterChainMatch(), chainPath + ".filter_chain_match");
+      } else {
+        rules.add(
+            FilterChainMatchRule.compile(
+                chain.getFilterChainMatch(), chainPath + ".filter_chain_match"));
+      }
       chains.add(
           FilterChainConfig.from(chain, chainPath, address.getPort(), operation, routes, runtime));
     }
@@ -135,8 +152,45 @@ public record ListenerConfig(
         useOriginalDst,
         transparent,
         listenerFilters,
-        new FilterChainSelector<>(rules, chains, defaultChain),
+        usesMatcher
+            ? new FilterChainSelector<>(
+                chainNameMatcher(
+                    listener.getFilterChainMatcher(), seenNames, path + ".filter_chain_matcher"),
+                chains,
+                defaultChain)
+            : new FilterChainSelector<>(rules, chains, defaultChain),
         listener);
+  }
+
+  /**
+   * The listener's {@code filter_chain_matcher} over the network inputs, its actions ({@code
+   * google.protobuf.StringValue}, Envoy's {@code filter-chain-name}) turned into the index of the
+   * chain they name. As in Envoy a name no chain has is accepted and closes the connections it
+   * picks; the default chain has no name to be picked by.
+   */
+  private static UnifiedMatcher<Integer> chainNameMatcher(
+      Matcher matcher, Map<String, Integer> chainsByName, String path) throws ConfigException {
+    return UnifiedMatcher.compile(
+        matcher,
+        (action, actionPath) -> {
+          String typeUrl = action.getTypedConfig().getTypeUrl();
+          if (!typeUrl.equals("type.googleapis.com/google.protobuf.StringValue")) {
+            throw new ConfigException(
+                actionPath + ".typed_config",
+                "a filter chain matcher's action must be a google.protobuf.StringValue naming the"
+                    + " chain, not "
+                    + typeUrl);
+          }
+          try {
+            String name = action.getTypedConfig().unpack(StringValue.class).getValue();
+            return chainsByName.getOrDefault(name, FilterChainSelector.ABSENT_CHAIN);
+          } catch (InvalidProtocolBufferException e) {
+            throw new ConfigException(
+                actionPath + ".typed_config", "not a StringValue: " + e.getMessage());
+          }
+        },
+        MatchInput.Domain.NETWORK,
+        path);
   }
 
   /** Every filter chain, the default one last. */

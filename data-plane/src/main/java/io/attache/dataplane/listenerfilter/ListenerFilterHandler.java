@@ -15,13 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a listener's {@code listener_filters} on one new connection, in order: {@code original_dst}
- * restores the local address at once; {@code tls_inspector} and {@code http_inspector} read the
- * first bytes without consuming them until they can tell. Then it hands the connection on (the
- * caller picks the filter chain and installs its pipeline after this handler) and steps aside,
- * passing every byte it read on unchanged. Bounded: at most 64 KiB held, and the listener's {@code
- * listener_filters_timeout} (on the injected scheduler) either closes the connection or, with
- * {@code continue_on_listener_filters_timeout}, goes on with what was found. A connection that ends
- * before the filters are done is closed, as in Envoy. Runs on the connection's event loop only.
+ * restores the local address at once; {@code proxy_protocol} takes a PROXY header off the
+ * connection (the only bytes a listener filter consumes) and makes its addresses the connection's;
+ * {@code tls_inspector} and {@code http_inspector} read the first bytes without consuming them
+ * until they can tell. Then it hands the connection on (the caller picks the filter chain and
+ * installs its pipeline after this handler) and steps aside, passing every byte it read on
+ * unchanged. Bounded: at most 64 KiB held, and the listener's {@code listener_filters_timeout} (on
+ * the injected scheduler) either closes the connection or, with {@code
+ * continue_on_listener_filters_timeout}, goes on with what was found. A connection that ends before
+ * the filters are done is closed, as in Envoy. Runs on the connection's event loop only.
  */
 public final class ListenerFilterHandler extends ByteToMessageDecoder {
   private static final Logger log = LoggerFactory.getLogger(ListenerFilterHandler.class);
@@ -90,6 +92,7 @@ public final class ListenerFilterHandler extends ByteToMessageDecoder {
           switch (next) {
             case TLS_INSPECTOR -> inspectTls(in);
             case HTTP_INSPECTOR -> inspectHttp(in);
+            case PROXY_PROTOCOL -> readProxyProtocol(in);
             case ORIGINAL_DST -> {
               restoreOriginalDestination(ctx.channel());
               yield Step.DONE;
@@ -159,6 +162,41 @@ public final class ListenerFilterHandler extends ByteToMessageDecoder {
     } else {
       stats.alpnFound.inc();
       properties.applicationProtocols(r.alpn());
+    }
+    return Step.DONE;
+  }
+
+  /** Takes a PROXY protocol header off the connection; its addresses become the connection's. */
+  private Step readProxyProtocol(ByteBuf in) {
+    ProxyProtocolConfig c = config.proxyProtocol();
+    ProxyProtocolStats s = stats.proxyProtocol;
+    ProxyProtocolHeader.Result r =
+        ProxyProtocolHeader.read(in, c.v1Allowed(), c.v2Allowed(), c.allowWithout());
+    switch (r.outcome()) {
+      case NEED_MORE:
+        return Step.NEED_MORE;
+      case NOT_FOUND_ALLOWED:
+        s.notFoundAllowed.inc();
+        return Step.DONE;
+      case NOT_FOUND_DISALLOWED:
+        s.notFoundDisallowed.inc();
+        s.legacyError.inc();
+        return Step.CLOSE;
+      case ERROR:
+        s.error(r.version()).inc();
+        s.legacyError.inc();
+        return Step.CLOSE;
+      case DISALLOWED:
+        s.found(r.version()).inc();
+        s.disallowed(r.version()).inc();
+        return Step.CLOSE;
+      default:
+        break;
+    }
+    s.found(r.version()).inc();
+    in.skipBytes(r.length());
+    if (r.source() != null) {
+      properties.proxyProtocol(r.source(), r.destination());
     }
     return Step.DONE;
   }

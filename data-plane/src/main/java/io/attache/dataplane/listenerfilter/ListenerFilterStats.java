@@ -6,8 +6,9 @@ import io.attache.dataplane.stats.StatsStore;
 
 /**
  * The listener filters' statistics by Envoy's names: {@code tls_inspector.*} and {@code
- * http_inspector.*} (global, as in Envoy) and the listener's {@code downstream_pre_cx_timeout} and
- * {@code downstream_pre_cx_active} under {@code listener.<stat scope>.}.
+ * http_inspector.*} (global, as in Envoy), {@code proxy_proto.*} and the listener's {@code
+ * downstream_pre_cx_timeout} and {@code downstream_pre_cx_active} under {@code listener.<stat
+ * scope>.}.
  */
 public final class ListenerFilterStats {
   final Counter tlsFound;
@@ -23,11 +24,18 @@ public final class ListenerFilterStats {
   final Counter httpNotFound;
   final Counter preCxTimeout;
   final Gauge preCxActive;
+  final ProxyProtocolStats proxyProtocol;
 
   /**
    * @param listenerScope {@code listener.<address>_<port>.} or {@code listener.<stat_prefix>.}
    */
   public ListenerFilterStats(StatsStore store, String listenerScope) {
+    this(store, listenerScope, ListenerFiltersConfig.NONE);
+  }
+
+  /** As above, with the counters of the listener's {@code proxy_protocol} filter, if it has one. */
+  public ListenerFilterStats(
+      StatsStore store, String listenerScope, ListenerFiltersConfig filters) {
     tlsFound = store.counter("tls_inspector.tls_found");
     tlsNotFound = store.counter("tls_inspector.tls_not_found");
     sniFound = store.counter("tls_inspector.sni_found");
@@ -41,5 +49,9 @@ public final class ListenerFilterStats {
     httpNotFound = store.counter("http_inspector.http_not_found");
     preCxTimeout = store.counter(listenerScope + "downstream_pre_cx_timeout");
     preCxActive = store.gauge(listenerScope + "downstream_pre_cx_active");
+    proxyProtocol =
+        filters.proxyProtocol() == null
+            ? null
+            : new ProxyProtocolStats(store, filters.proxyProtocol().statPrefix());
   }
 }

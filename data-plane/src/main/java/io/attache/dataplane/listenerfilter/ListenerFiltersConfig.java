@@ -1,21 +1,32 @@
 package io.attache.dataplane.listenerfilter;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A listener's {@code listener_filters}, in order, with {@code listener_filters_timeout} (default
- * 15 s; 0 waits forever) and {@code continue_on_listener_filters_timeout}. Immutable.
+ * 15 s; 0 waits forever) and {@code continue_on_listener_filters_timeout}, and the config of its
+ * {@code proxy_protocol} filter (null without one). Immutable.
  */
 public record ListenerFiltersConfig(
-    List<Kind> filters, Duration timeout, boolean continueOnTimeout) {
+    List<Kind> filters,
+    Duration timeout,
+    boolean continueOnTimeout,
+    ProxyProtocolConfig proxyProtocol) {
 
   public static final ListenerFiltersConfig NONE =
       new ListenerFiltersConfig(List.of(), Duration.ofSeconds(15), false);
+
+  /** Listener filters without {@code proxy_protocol}. */
+  public ListenerFiltersConfig(List<Kind> filters, Duration timeout, boolean continueOnTimeout) {
+    this(filters, timeout, continueOnTimeout, null);
+  }
 
   /** The listener filters Attaché runs, by Envoy's name and config type. */
   public enum Kind {
@@ -27,7 +38,10 @@ public record ListenerFiltersConfig(
         "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector"),
     ORIGINAL_DST(
         "envoy.filters.listener.original_dst",
-        "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
+        "envoy.extensions.filters.listener.original_dst.v3.OriginalDst"),
+    PROXY_PROTOCOL(
+        "envoy.filters.listener.proxy_protocol",
+        "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol");
 
     private final String canonicalName;
     private final String typeName;
@@ -45,7 +59,10 @@ public record ListenerFiltersConfig(
       return "type.googleapis.com/" + typeName;
     }
 
-    /** Whether it must read the first bytes (it peeks; it never consumes them). */
+    /**
+     * Whether it must read the first bytes (it peeks, never consuming them — but {@code
+     * proxy_protocol}, which takes its header off the connection).
+     */
     boolean peeks() {
       return this != ORIGINAL_DST;
     }
@@ -57,6 +74,7 @@ public record ListenerFiltersConfig(
 
   public static ListenerFiltersConfig from(Listener listener, String path) throws ConfigException {
     List<Kind> kinds = new ArrayList<>();
+    ProxyProtocolConfig proxyProtocol = null;
     for (int i = 0; i < listener.getListenerFiltersCount(); i++) {
       ListenerFilter filter = listener.getListenerFilters(i);
       String filterPath = path + ".listener_filters[" + i + "]";
@@ -71,6 +89,13 @@ public record ListenerFiltersConfig(
       if (kind == Kind.ORIGINAL_DST) {
         requireOriginalDestinationLookup(filterPath);
       }
+      if (kind == Kind.PROXY_PROTOCOL) {
+        if (proxyProtocol != null) {
+          throw new ConfigException(
+              filterPath, "only one proxy_protocol listener filter per listener is supported");
+        }
+        proxyProtocol = proxyProtocol(filter, filterPath);
+      }
       kinds.add(kind);
     }
     Duration timeout = Duration.ofSeconds(15);
@@ -82,7 +107,20 @@ public record ListenerFiltersConfig(
       }
     }
     return new ListenerFiltersConfig(
-        kinds, timeout, listener.getContinueOnListenerFiltersTimeout());
+        kinds, timeout, listener.getContinueOnListenerFiltersTimeout(), proxyProtocol);
+  }
+
+  private static ProxyProtocolConfig proxyProtocol(ListenerFilter filter, String path)
+      throws ConfigException {
+    if (!filter.hasTypedConfig()) {
+      return ProxyProtocolConfig.from(ProxyProtocol.getDefaultInstance(), path + ".typed_config");
+    }
+    try {
+      return ProxyProtocolConfig.from(
+          filter.getTypedConfig().unpack(ProxyProtocol.class), path + ".typed_config");
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path + ".typed_config", "not a ProxyProtocol: " + e.getMessage());
+    }
   }
 
   /**
@@ -96,7 +134,7 @@ public record ListenerFiltersConfig(
     requireOriginalDestinationLookup(path);
     List<Kind> kinds = new ArrayList<>(filters);
     kinds.add(Kind.ORIGINAL_DST);
-    return new ListenerFiltersConfig(kinds, timeout, continueOnTimeout);
+    return new ListenerFiltersConfig(kinds, timeout, continueOnTimeout, proxyProtocol);
   }
 
   /**
@@ -124,7 +162,7 @@ public record ListenerFiltersConfig(
           path + ".typed_config",
           "listener filter "
               + typeUrl.substring(typeUrl.lastIndexOf('/') + 1)
-              + " is not supported; tls_inspector, http_inspector and original_dst are");
+              + " is not supported; tls_inspector, http_inspector, original_dst and proxy_protocol are");
     }
     for (Kind k : Kind.values()) {
       if (k.canonicalName().equals(filter.getName())) {
@@ -135,7 +173,8 @@ public record ListenerFiltersConfig(
         path + ".name",
         "listener filter '"
             + filter.getName()
-            + "' is not supported; tls_inspector, http_inspector and original_dst are");
+            + "' is not supported; tls_inspector, http_inspector, original_dst and proxy_protocol"
+            + " are");
   }
 
   /** Whether any filter has to read the connection's first bytes. */

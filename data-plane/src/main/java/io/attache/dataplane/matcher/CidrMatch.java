@@ -42,7 +42,11 @@ public final class CidrMatch {
   }
 
   public boolean contains(InetAddress address) {
-    byte[] candidate = address.getAddress();
+    return contains(address.getAddress());
+  }
+
+  /** Whether the address in network byte order (4 or 16 bytes) is in this range. */
+  public boolean contains(byte[] candidate) {
     if (candidate.length != prefix.length) {
       return false;
     }

@@ -8,16 +8,31 @@ import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * One data input of a unified matcher ({@code envoy.matching.inputs.*}): reads one string from a
- * stream's {@link MatchingData}. Immutable. It must never report a value for data that has not
- * arrived yet: that is {@link #available} false, so that the matcher waits rather than decides.
+ * stream's or a connection's {@link MatchingData}. Immutable. It must never report a value for data
+ * that has not arrived yet: that is {@link #available} false, so that the matcher waits rather than
+ * decides.
  */
 public abstract class MatchInput {
   static final String TYPE_PREFIX = "type.googleapis.com/";
+  private static final String NETWORK_INPUTS =
+      "envoy.extensions.matching.common_inputs.network.v3.";
+
+  /** What a matcher matches on, and so which inputs it may read. */
+  public enum Domain {
+    /** An HTTP stream (ExtensionWithMatcher, composite, RBAC): header and query inputs. */
+    HTTP,
+    /** A connection choosing its filter chain: the network inputs. */
+    NETWORK
+  }
 
   /** False while the data this input reads has not arrived. */
   public abstract boolean available(MatchingData data);
@@ -25,8 +40,15 @@ public abstract class MatchInput {
   /** The value, or null when absent (a header or query parameter not present). */
   public abstract String value(MatchingData data);
 
-  /** The inputs Attaché runs, by type URL; any other is refused with {@code path}. */
-  static MatchInput compile(TypedExtensionConfig input, String path) throws ConfigException {
+  /**
+   * The inputs Attaché runs in {@code domain}, by type URL; any other is refused with {@code path}.
+   */
+  static MatchInput compile(TypedExtensionConfig input, Domain domain, String path)
+      throws ConfigException {
+    return domain == Domain.NETWORK ? network(input, path) : http(input, path);
+  }
+
+  private static MatchInput http(TypedExtensionConfig input, String path) throws ConfigException {
     String typeUrl = input.getTypedConfig().getTypeUrl();
     String configPath = path + ".typed_config";
     switch (typeUrl.substring(typeUrl.lastIndexOf('/') + 1)) {
@@ -60,6 +82,57 @@ public abstract class MatchInput {
     }
   }
 
+  /**
+   * Envoy's network inputs, read as Envoy's do: addresses as {@code inet_ntop} prints them, ports
+   * in decimal, {@code local} for a loopback or same-IP peer, the ALPN list as {@code
+   * 'h2','http/1.1'}; an empty server name, transport protocol or ALPN list is no value.
+   */
+  private static MatchInput network(TypedExtensionConfig input, String path)
+      throws ConfigException {
+    String typeUrl = input.getTypedConfig().getTypeUrl();
+    String name = typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
+    Function<ConnectionData, String> read =
+        switch (name.startsWith(NETWORK_INPUTS) ? name.substring(NETWORK_INPUTS.length()) : "") {
+          case "DestinationIPInput" -> c -> ip(c.localAddress());
+          case "DestinationPortInput" -> c -> Integer.toString(c.localAddress().getPort());
+          case "SourceIPInput" -> c -> ip(c.remoteAddress());
+          case "SourcePortInput" -> c -> Integer.toString(c.remoteAddress().getPort());
+          case "DirectSourceIPInput" -> c -> ip(c.directRemoteAddress());
+          case "SourceTypeInput" -> c -> sameIpOrLoopback(c) ? "local" : null;
+          case "ServerNameInput" -> c -> emptyIsAbsent(c.requestedServerName());
+          case "TransportProtocolInput" -> c -> emptyIsAbsent(c.transportProtocol());
+          case "ApplicationProtocolInput" ->
+              c ->
+                  c.applicationProtocols().isEmpty()
+                      ? null
+                      : "'" + String.join("','", c.applicationProtocols()) + "'";
+          default ->
+              throw new ConfigException(
+                  path + ".typed_config",
+                  "matching input "
+                      + typeUrl
+                      + " is not supported on a connection; supported: the network inputs"
+                      + " DestinationIPInput, DestinationPortInput, SourceIPInput,"
+                      + " SourcePortInput, DirectSourceIPInput, SourceTypeInput,"
+                      + " ServerNameInput, TransportProtocolInput, ApplicationProtocolInput");
+        };
+    return new NetworkInput(read);
+  }
+
+  private static String ip(InetSocketAddress address) {
+    return address.getAddress() == null ? null : NetUtil.toAddressString(address.getAddress());
+  }
+
+  private static boolean sameIpOrLoopback(ConnectionData c) {
+    InetAddress remote = c.remoteAddress().getAddress();
+    return remote != null
+        && (remote.isLoopbackAddress() || remote.equals(c.localAddress().getAddress()));
+  }
+
+  private static String emptyIsAbsent(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
   private static String headerName(String name, String path) throws ConfigException {
     StringMatch.requireNonEmpty(name, path + ".header_name");
     return name.toLowerCase(Locale.ROOT);
@@ -71,6 +144,25 @@ public abstract class MatchInput {
       return input.getTypedConfig().unpack(type);
     } catch (InvalidProtocolBufferException e) {
       throw new ConfigException(path, "not a " + type.getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /** One of Envoy's network inputs: all its data is there once the listener filters are done. */
+  private static final class NetworkInput extends MatchInput {
+    private final Function<ConnectionData, String> read;
+
+    NetworkInput(Function<ConnectionData, String> read) {
+      this.read = read;
+    }
+
+    @Override
+    public boolean available(MatchingData data) {
+      return data.connection() != null;
+    }
+
+    @Override
+    public String value(MatchingData data) {
+      return read.apply(data.connection());
     }
   }
 

@@ -1,11 +1,14 @@
 package io.attache.dataplane.matcher;
 
 import com.github.xds.core.v3.TypedExtensionConfig;
+import com.github.xds.type.matcher.v3.IPMatcher;
 import com.github.xds.type.matcher.v3.Matcher;
 import com.github.xds.type.matcher.v3.Matcher.MatcherList.Predicate;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.MatchInput.Domain;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,9 +19,10 @@ import java.util.Map;
  * A compiled unified matcher ({@code xds.type.matcher.v3.Matcher}, and Envoy's older {@code
  * envoy.config.common.matcher.v3.Matcher}, which has the same shape): a {@code matcher_list} of
  * predicates (single, or, and, not; {@code value_match} string matchers) or a {@code matcher_tree}
- * ({@code exact_match_map}, {@code prefix_match_map}), {@code on_no_match}, nested matchers as
- * {@code on_match}. The actions are whatever the caller's {@link ActionParser} makes of them.
- * Immutable and thread-safe; matching never allocates beyond what its inputs read.
+ * ({@code exact_match_map}, {@code prefix_match_map}, the {@code IPMatcher} range trie as {@code
+ * custom_match}), {@code on_no_match}, nested matchers as {@code on_match}. The actions are
+ * whatever the caller's {@link ActionParser} makes of them. Immutable and thread-safe; matching
+ * never allocates beyond what its inputs read.
  *
  * <p>As in Envoy, a matcher never decides on data that has not arrived: an input whose data is not
  * there yet makes the result {@link Result#needsMoreData()}, and the caller matches again later. A
@@ -92,18 +96,31 @@ public final class UnifiedMatcher<A> {
     return onNoMatch.evaluate(data);
   }
 
-  /** Compiles an {@code xds.type.matcher.v3.Matcher}; errors name {@code path}. */
+  /**
+   * Compiles an {@code xds.type.matcher.v3.Matcher} over an HTTP stream; errors name {@code path}.
+   */
   public static <A> UnifiedMatcher<A> compile(Matcher proto, ActionParser<A> actions, String path)
       throws ConfigException {
+    return compile(proto, actions, Domain.HTTP, path);
+  }
+
+  /**
+   * Compiles an {@code xds.type.matcher.v3.Matcher} whose inputs read {@code domain}'s data (an
+   * input of another domain is refused); errors name {@code path}.
+   */
+  public static <A> UnifiedMatcher<A> compile(
+      Matcher proto, ActionParser<A> actions, Domain domain, String path) throws ConfigException {
     OnMatch<A> onNoMatch =
-        proto.hasOnNoMatch() ? onMatch(proto.getOnNoMatch(), actions, path + ".on_no_match") : null;
+        proto.hasOnNoMatch()
+            ? onMatch(proto.getOnNoMatch(), actions, domain, path + ".on_no_match")
+            : null;
     return switch (proto.getMatcherTypeCase()) {
       case MATCHER_LIST ->
           new UnifiedMatcher<>(
-              list(proto.getMatcherList(), actions, path + ".matcher_list"), onNoMatch);
+              list(proto.getMatcherList(), actions, domain, path + ".matcher_list"), onNoMatch);
       case MATCHER_TREE ->
           new UnifiedMatcher<>(
-              tree(proto.getMatcherTree(), actions, path + ".matcher_tree"), onNoMatch);
+              tree(proto.getMatcherTree(), actions, domain, path + ".matcher_tree"), onNoMatch);
       case MATCHERTYPE_NOT_SET -> new UnifiedMatcher<>(data -> Result.noMatch(), onNoMatch);
     };
   }
@@ -210,19 +227,22 @@ public final class UnifiedMatcher<A> {
     }
   }
 
-  private static <A> OnMatch<A> onMatch(Matcher.OnMatch proto, ActionParser<A> actions, String path)
+  private static <A> OnMatch<A> onMatch(
+      Matcher.OnMatch proto, ActionParser<A> actions, Domain domain, String path)
       throws ConfigException {
     return switch (proto.getOnMatchCase()) {
       case ACTION -> {
         A action = actions.parse(proto.getAction(), path + ".action");
         yield new OnMatch<>(action, null);
       }
-      case MATCHER -> new OnMatch<>(null, compile(proto.getMatcher(), actions, path + ".matcher"));
+      case MATCHER ->
+          new OnMatch<>(null, compile(proto.getMatcher(), actions, domain, path + ".matcher"));
       case ONMATCH_NOT_SET -> throw new ConfigException(path, "one of matcher, action is required");
     };
   }
 
-  private static <A> Node<A> list(Matcher.MatcherList proto, ActionParser<A> actions, String path)
+  private static <A> Node<A> list(
+      Matcher.MatcherList proto, ActionParser<A> actions, Domain domain, String path)
       throws ConfigException {
     if (proto.getMatchersCount() == 0) {
       throw new ConfigException(path + ".matchers", "must have at least one entry");
@@ -238,8 +258,8 @@ public final class UnifiedMatcher<A> {
       if (!field.hasOnMatch()) {
         throw new ConfigException(fp + ".on_match", "is required");
       }
-      conditions.add(predicate(field.getPredicate(), fp + ".predicate"));
-      onMatches.add(onMatch(field.getOnMatch(), actions, fp + ".on_match"));
+      conditions.add(predicate(field.getPredicate(), domain, fp + ".predicate"));
+      onMatches.add(onMatch(field.getOnMatch(), actions, domain, fp + ".on_match"));
     }
     return data -> {
       for (int i = 0; i < conditions.size(); i++) {
@@ -258,11 +278,13 @@ public final class UnifiedMatcher<A> {
     };
   }
 
-  private static Condition predicate(Predicate proto, String path) throws ConfigException {
+  private static Condition predicate(Predicate proto, Domain domain, String path)
+      throws ConfigException {
     return switch (proto.getMatchTypeCase()) {
-      case SINGLE_PREDICATE -> single(proto.getSinglePredicate(), path + ".single_predicate");
+      case SINGLE_PREDICATE ->
+          single(proto.getSinglePredicate(), domain, path + ".single_predicate");
       case OR_MATCHER -> {
-        List<Condition> any = predicates(proto.getOrMatcher(), path + ".or_matcher");
+        List<Condition> any = predicates(proto.getOrMatcher(), domain, path + ".or_matcher");
         yield data -> {
           boolean moreData = false;
           for (Condition c : any) {
@@ -276,7 +298,7 @@ public final class UnifiedMatcher<A> {
         };
       }
       case AND_MATCHER -> {
-        List<Condition> all = predicates(proto.getAndMatcher(), path + ".and_matcher");
+        List<Condition> all = predicates(proto.getAndMatcher(), domain, path + ".and_matcher");
         yield data -> {
           boolean moreData = false;
           for (Condition c : all) {
@@ -290,7 +312,7 @@ public final class UnifiedMatcher<A> {
         };
       }
       case NOT_MATCHER -> {
-        Condition inner = predicate(proto.getNotMatcher(), path + ".not_matcher");
+        Condition inner = predicate(proto.getNotMatcher(), domain, path + ".not_matcher");
         yield data ->
             switch (inner.test(data)) {
               case TRUE -> Truth.FALSE;
@@ -304,24 +326,24 @@ public final class UnifiedMatcher<A> {
     };
   }
 
-  private static List<Condition> predicates(Predicate.PredicateList proto, String path)
-      throws ConfigException {
+  private static List<Condition> predicates(
+      Predicate.PredicateList proto, Domain domain, String path) throws ConfigException {
     if (proto.getPredicateCount() < 2) {
       throw new ConfigException(path + ".predicate", "must have at least 2 entries");
     }
     List<Condition> out = new ArrayList<>();
     for (int i = 0; i < proto.getPredicateCount(); i++) {
-      out.add(predicate(proto.getPredicate(i), path + ".predicate[" + i + "]"));
+      out.add(predicate(proto.getPredicate(i), domain, path + ".predicate[" + i + "]"));
     }
     return List.copyOf(out);
   }
 
-  private static Condition single(Predicate.SinglePredicate proto, String path)
+  private static Condition single(Predicate.SinglePredicate proto, Domain domain, String path)
       throws ConfigException {
     if (!proto.hasInput()) {
       throw new ConfigException(path + ".input", "is required");
     }
-    MatchInput input = MatchInput.compile(proto.getInput(), path + ".input");
+    MatchInput input = MatchInput.compile(proto.getInput(), domain, path + ".input");
     StringMatch value =
         switch (proto.getMatcherCase()) {
           case VALUE_MATCH -> stringMatch(proto.getValueMatch(), path + ".value_match");
@@ -353,16 +375,17 @@ public final class UnifiedMatcher<A> {
     }
   }
 
-  private static <A> Node<A> tree(Matcher.MatcherTree proto, ActionParser<A> actions, String path)
+  private static <A> Node<A> tree(
+      Matcher.MatcherTree proto, ActionParser<A> actions, Domain domain, String path)
       throws ConfigException {
     if (!proto.hasInput()) {
       throw new ConfigException(path + ".input", "is required");
     }
-    MatchInput input = MatchInput.compile(proto.getInput(), path + ".input");
+    MatchInput input = MatchInput.compile(proto.getInput(), domain, path + ".input");
     return switch (proto.getTreeTypeCase()) {
       case EXACT_MATCH_MAP -> {
         Map<String, OnMatch<A>> exact =
-            onMatches(proto.getExactMatchMap(), actions, path + ".exact_match_map");
+            onMatches(proto.getExactMatchMap(), actions, domain, path + ".exact_match_map");
         yield data -> {
           if (!input.available(data)) {
             return Result.moreData();
@@ -374,7 +397,7 @@ public final class UnifiedMatcher<A> {
       }
       case PREFIX_MATCH_MAP -> {
         Map<String, OnMatch<A>> byPrefix =
-            onMatches(proto.getPrefixMatchMap(), actions, path + ".prefix_match_map");
+            onMatches(proto.getPrefixMatchMap(), actions, domain, path + ".prefix_match_map");
         List<String> longestFirst =
             byPrefix.keySet().stream()
                 .sorted(Comparator.comparingInt(String::length).reversed())
@@ -399,22 +422,112 @@ public final class UnifiedMatcher<A> {
         };
       }
       case CUSTOM_MATCH ->
-          throw new ConfigException(path + ".custom_match", "custom matchers are not supported");
+          ipRanges(input, proto.getCustomMatch(), actions, domain, path + ".custom_match");
       case TREETYPE_NOT_SET ->
           throw new ConfigException(
               path, "one of exact_match_map, prefix_match_map, custom_match is required");
     };
   }
 
+  /** One range of an {@code IPMatcher}, in the matcher's order of trial. */
+  private record IpRange<A>(CidrMatch range, int declared, boolean exclusive, OnMatch<A> onMatch) {}
+
+  /**
+   * Envoy's {@code envoy.matching.custom_matchers.trie_matcher} ({@code
+   * xds.type.matcher.v3.IPMatcher}) over an input that reads an IP address: the ranges that contain
+   * it, longest prefix first (then in declaration order), each decides or lets the next one try; an
+   * {@code exclusive} range is tried only when it is the longest. A value that is not an IP address
+   * matches nothing.
+   */
+  private static <A> Node<A> ipRanges(
+      MatchInput input,
+      TypedExtensionConfig custom,
+      ActionParser<A> actions,
+      Domain domain,
+      String path)
+      throws ConfigException {
+    String typeUrl = custom.getTypedConfig().getTypeUrl();
+    if (!typeUrl.equals(MatchInput.TYPE_PREFIX + IPMatcher.getDescriptor().getFullName())) {
+      throw new ConfigException(
+          path + ".typed_config",
+          "custom matcher "
+              + typeUrl
+              + " is not supported; xds.type.matcher.v3.IPMatcher"
+              + " (envoy.matching.custom_matchers.trie_matcher) is");
+    }
+    IPMatcher proto;
+    try {
+      proto = custom.getTypedConfig().unpack(IPMatcher.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path + ".typed_config", "not an IPMatcher: " + e.getMessage());
+    }
+    String rangesPath = path + ".typed_config.range_matchers";
+    List<IpRange<A>> ranges = new ArrayList<>();
+    for (int i = 0; i < proto.getRangeMatchersCount(); i++) {
+      IPMatcher.IPRangeMatcher rangeMatcher = proto.getRangeMatchers(i);
+      String rp = rangesPath + "[" + i + "]";
+      if (!rangeMatcher.hasOnMatch()) {
+        throw new ConfigException(rp + ".on_match", "is required");
+      }
+      OnMatch<A> onMatch = onMatch(rangeMatcher.getOnMatch(), actions, domain, rp + ".on_match");
+      for (int j = 0; j < rangeMatcher.getRangesCount(); j++) {
+        CidrMatch range = cidr(rangeMatcher.getRanges(j), rp + ".ranges[" + j + "]");
+        ranges.add(new IpRange<>(range, i, rangeMatcher.getExclusive(), onMatch));
+      }
+    }
+    List<IpRange<A>> longestFirst =
+        ranges.stream()
+            .sorted(
+                Comparator.comparingInt((IpRange<A> r) -> r.range().prefixLen())
+                    .reversed()
+                    .thenComparingInt(IpRange::declared))
+            .toList();
+    return data -> {
+      if (!input.available(data)) {
+        return Result.moreData();
+      }
+      String v = input.value(data);
+      byte[] address = v == null ? null : NetUtil.createByteArrayFromIpAddressString(v);
+      if (address == null) {
+        return Result.noMatch();
+      }
+      boolean first = true;
+      for (IpRange<A> candidate : longestFirst) {
+        if (!candidate.range().contains(address) || (!first && candidate.exclusive())) {
+          continue;
+        }
+        Result<A> result = candidate.onMatch().evaluate(data);
+        if (result.matched() || result.needsMoreData()) {
+          return result;
+        }
+        first = false;
+      }
+      return Result.noMatch();
+    };
+  }
+
+  /** xds's CidrRange is Envoy's on the wire: one compiler for both. */
+  private static CidrMatch cidr(com.github.xds.core.v3.CidrRange proto, String path)
+      throws ConfigException {
+    try {
+      return CidrMatch.compile(
+          io.envoyproxy.envoy.config.core.v3.CidrRange.parseFrom(proto.toByteString()), path);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigException(path, "not a CidrRange: " + e.getMessage());
+    }
+  }
+
   private static <A> Map<String, OnMatch<A>> onMatches(
-      Matcher.MatcherTree.MatchMap proto, ActionParser<A> actions, String path)
+      Matcher.MatcherTree.MatchMap proto, ActionParser<A> actions, Domain domain, String path)
       throws ConfigException {
     if (proto.getMapCount() == 0) {
       throw new ConfigException(path + ".map", "must have at least one entry");
     }
     Map<String, OnMatch<A>> out = new HashMap<>();
     for (Map.Entry<String, Matcher.OnMatch> e : proto.getMapMap().entrySet()) {
-      out.put(e.getKey(), onMatch(e.getValue(), actions, path + ".map[\"" + e.getKey() + "\"]"));
+      out.put(
+          e.getKey(),
+          onMatch(e.getValue(), actions, domain, path + ".map[\"" + e.getKey() + "\"]"));
     }
     return Map.copyOf(out);
   }

@@ -74,10 +74,19 @@ final class ActiveStream {
   private boolean downstreamUnflushed;
   Runnable responseWritten;
 
-  /** The accepted HTTP/1.1 upgrade ({@code websocket}, …); null for an ordinary request. */
+  /**
+   * The accepted upgrade: an HTTP/1.1 {@code Upgrade} type ({@code websocket}, …) or {@link
+   * #CONNECT} for an HTTP/1.1 or HTTP/2 CONNECT; null for an ordinary request.
+   */
   private String upgradeType;
 
-  /** After the upstream's 101: the request and response bodies are the tunnel's raw bytes. */
+  /** The upgrade type Envoy gives a CONNECT request in {@code upgrade_configs}. */
+  private static final String CONNECT = "CONNECT";
+
+  /**
+   * After an HTTP/1.1 upgrade's 101 or a CONNECT's 2xx on an HTTP/1.1 connection: the request and
+   * response bodies are the tunnel's raw bytes (an HTTP/2 stream keeps its DATA frames).
+   */
   private boolean tunnelling;
 
   private final Runnable streamIdleTimeout = this::onIdleTimeout;
@@ -102,13 +111,15 @@ final class ActiveStream {
   // ---------------------------------------------------------------- downstream events
 
   void onRequestHeaders(HttpRequest req) {
-    // An upgrade request's body is whatever follows the 101 (Envoy does not end its stream with
-    // the headers); h2c is the codec's business, as in Envoy.
-    String requestedUpgrade = downstream.http2() ? null : Http1Upgrade.requested(req.headers());
+    // An upgrade request's body is whatever follows the 101 or the CONNECT's 2xx (Envoy does not
+    // end its stream with the headers); h2c is the codec's business, as in Envoy.
+    boolean connect = HttpMethod.CONNECT.equals(req.method());
+    String requestedUpgrade =
+        connect ? CONNECT : downstream.http2() ? null : Http1Upgrade.requested(req.headers());
     if (requestedUpgrade != null && "h2c".equalsIgnoreCase(requestedUpgrade)) {
       requestedUpgrade = null;
     }
-    if (requestedUpgrade != null && req instanceof FullHttpRequest full) {
+    if (requestedUpgrade != null && !downstream.http2() && req instanceof FullHttpRequest full) {
       req =
           new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
       full.release();
@@ -135,7 +146,7 @@ final class ActiveStream {
                     || downstream.http2()));
     headersEndedStream = endStream && !(req instanceof FullHttpRequest);
     HopByHopHeaders.strip(h);
-    if (requestedUpgrade != null) {
+    if (requestedUpgrade != null && !connect) {
       Http1Upgrade.restore(h, requestedUpgrade);
     }
     ForwardingHeaders.Applied forwarding =
@@ -161,7 +172,9 @@ final class ActiveStream {
       sendLocalReply(503, "envoy overloaded", "overload");
       return;
     }
-    if (normalizePath() && (requestedUpgrade == null || acceptUpgrade(requestedUpgrade))) {
+    // A CONNECT has no path (authority-form target, RFC 9112 §3.2.3): nothing to normalise.
+    if ((connect || normalizePath())
+        && (requestedUpgrade == null || acceptUpgrade(requestedUpgrade))) {
       applyDecorator();
       filters.decodeHeaders(req, endStream);
     }
@@ -203,15 +216,23 @@ final class ActiveStream {
 
   /**
    * Envoy's upgrade decision: the connection manager must list the type and the route may turn it
-   * off (or back on); refused, the request gets 403 {@code upgrade_failed}. An accepted upgrade
-   * counts at once, 101 or not, as Envoy counts it when it builds the upgrade's filter chain.
+   * off (or back on); refused on a request that has a route, it gets 403 {@code upgrade_failed} and
+   * the connection closes; refused without a route, it goes on as an ordinary request (the router
+   * answers 404). An accepted upgrade counts at once, 101 or not, as Envoy counts it when it builds
+   * the upgrade's filter chain.
    */
   private boolean acceptUpgrade(String type) {
+    RouteDecision decision = route();
     Map<String, Boolean> routeConfigs =
-        route() instanceof RouteDecision.Forward forward
+        decision instanceof RouteDecision.Forward forward
             ? forward.policy().upgradeEnabledByType()
             : Map.of();
     if (!hcm.upgrades().allows(type, routeConfigs)) {
+      if (decision instanceof RouteDecision.NoRoute) {
+        return true;
+      }
+      clientWantsClose = true;
+      context.stats().downstreamRqWsOnNonWsRoute.inc();
       sendLocalReply(403, "", "upgrade_failed");
       return false;
     }
@@ -271,9 +292,10 @@ final class ActiveStream {
       }
       return;
     }
-    if (upgradeType != null && !tunnelling && content instanceof LastHttpContent) {
-      // The codec's end of the upgrade request's headers: the stream's body is the tunnel, still
-      // to come.
+    if (upgradeType != null && !downstream.http2() && content instanceof LastHttpContent) {
+      // The codec's end of the upgrade request's headers (it may come after the tunnel started,
+      // when the router answered first): the stream's body is the tunnel's bytes, never an HTTP/1.1
+      // end.
       ReferenceCountUtil.release(content);
       return;
     }
@@ -331,15 +353,24 @@ final class ActiveStream {
     }
     info.setResponseCode(out.status().code());
     HttpHeaders h = out.headers();
-    if (upgradeType != null && out.status().code() != 101) {
+    int code = out.status().code();
+    boolean connectEstablished = CONNECT.equals(upgradeType) && code >= 200 && code < 300;
+    if (upgradeType != null && code != 101 && !connectEstablished) {
       clientWantsClose = true; // refused upgrade: the request never ended, the connection goes
     }
     decorateResponse(h);
-    String switchedTo = out.status().code() == 101 ? upgradeType : null;
+    String switchedTo = code == 101 && !CONNECT.equals(upgradeType) ? upgradeType : null;
     if (switchedTo != null) {
       // A 101 keeps its connection: upgrade whatever the connection's close decision: the
       // connection ends with the tunnel.
       Http1Upgrade.restore(h, h.get(HttpHeaderNames.UPGRADE, switchedTo));
+    }
+    if (connectEstablished) {
+      // RFC 9110 §9.3.6: a 2xx to CONNECT has no framing; what follows is the tunnel, and the
+      // connection ends with it (no connection: close, as Envoy sends none while tunnelling).
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      h.remove(HttpHeaderNames.CONNECTION);
     }
     log.responseHeaders = h;
     if (out instanceof FullHttpResponse full) {
@@ -347,7 +378,8 @@ final class ActiveStream {
       return;
     }
     int status = out.status().code();
-    boolean bodyless = headRequest || status == 204 || status == 304 || status < 200;
+    boolean bodyless =
+        headRequest || status == 204 || status == 304 || status < 200 || connectEstablished;
     if (!bodyless && !HttpUtil.isContentLengthSet(out)) {
       if ("HTTP/1.0".equals(downstream.protocol())) {
         clientWantsClose = true; // close-delimited body
@@ -359,8 +391,9 @@ final class ActiveStream {
     // whichever comes first: a response read in one batch leaves in one send.
     downstreamUnflushed = true;
     downstream.writeUnflushed(out).addListener(this::onResponseWritten);
-    if (switchedTo != null) {
-      // The 101 is encoded; what follows in both directions is the upgraded protocol's bytes.
+    if ((switchedTo != null || connectEstablished) && !downstream.http2()) {
+      // The 101 (or the CONNECT's 2xx) is encoded; what follows in both directions is the
+      // upgraded protocol's bytes. An HTTP/2 CONNECT stream carries them in DATA frames.
       tunnelling = true;
       downstream.startTunnel();
     }
@@ -400,6 +433,9 @@ final class ActiveStream {
     responseComplete = true;
     downstreamUnflushed = false;
     downstream.writeAndForget(last); // nothing waits for it: no future needed
+    if (tunnelling) {
+      clientWantsClose = true; // the tunnel's end is the HTTP/1.1 connection's end
+    }
     if (requestComplete || (localReplySent && !headersEndedStream)) {
       complete();
     } else if (upgradeType != null) {

@@ -65,6 +65,13 @@ abstract class FilterChainSide<F, H extends HttpObject> {
   /** A filter asked to buffer and read on (the request side asks for the next chunk). */
   abstract void readMoreForBuffering();
 
+  /**
+   * A filter stopped the headers of a message with a body. The response side reads on, as Envoy
+   * does (nothing reaches the downstream meanwhile, so the router's write-paced reading would
+   * stall); the request side leaves the pace to the filter that stopped.
+   */
+  abstract void headersHeld();
+
   /** Held chunks passed the buffer limit: the side answers 413 (request) or 500 (response). */
   abstract void bufferLimitReached();
 
@@ -88,6 +95,9 @@ abstract class FilterChainSide<F, H extends HttpObject> {
       }
       if (status == FilterHeadersStatus.STOP_ITERATION) {
         stopped[i] = true;
+        if (!headersEndStream) {
+          headersHeld();
+        }
         return;
       }
       headersPassed[i] = true;

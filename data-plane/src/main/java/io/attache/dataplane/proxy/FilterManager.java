@@ -211,6 +211,9 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     }
 
     @Override
+    void headersHeld() {}
+
+    @Override
     void bufferLimitReached() {
       context.stats().downstreamRqTooLarge.inc();
       stream.sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
@@ -256,7 +259,17 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     }
 
     @Override
-    void readMoreForBuffering() {}
+    void readMoreForBuffering() {
+      // Nothing went down to pace the upstream by: the router reads its next chunk now.
+      if (stream.responseWritten != null) {
+        stream.responseWritten.run();
+      }
+    }
+
+    @Override
+    void headersHeld() {
+      readMoreForBuffering();
+    }
 
     @Override
     void bufferLimitReached() {

@@ -18,6 +18,7 @@ public final class HcmStats {
   public final Counter downstreamCxProtocolError;
   public final Counter downstreamCxUpgradesTotal;
   public final Gauge downstreamCxUpgradesActive;
+  public final Counter downstreamRqWsOnNonWsRoute;
   public final Counter downstreamRqTotal;
   public final Gauge downstreamRqActive;
   public final Counter downstreamRqHttp1Total;
@@ -75,6 +76,7 @@ public final class HcmStats {
     downstreamCxProtocolError = store.counter(p + "downstream_cx_protocol_error");
     downstreamCxUpgradesTotal = store.counter(p + "downstream_cx_upgrades_total");
     downstreamCxUpgradesActive = store.gauge(p + "downstream_cx_upgrades_active");
+    downstreamRqWsOnNonWsRoute = store.counter(p + "downstream_rq_ws_on_non_ws_route");
     downstreamRqTotal = store.counter(p + "downstream_rq_total");
     downstreamRqActive = store.gauge(p + "downstream_rq_active");
     downstreamRqHttp1Total = store.counter(p + "downstream_rq_http1_total");

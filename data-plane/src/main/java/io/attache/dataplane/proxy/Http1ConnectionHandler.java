@@ -356,6 +356,12 @@ public final class Http1ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public InetSocketAddress remoteAddress() {
+    ConnectionProperties properties = ctx.channel().attr(ConnectionProperties.KEY).get();
+    return properties != null ? properties.remoteAddress() : directRemoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress directRemoteAddress() {
     return (InetSocketAddress) ctx.channel().remoteAddress();
   }
 

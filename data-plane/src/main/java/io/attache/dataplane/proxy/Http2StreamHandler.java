@@ -237,6 +237,12 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public InetSocketAddress remoteAddress() {
+    ConnectionProperties properties = ctx.channel().parent().attr(ConnectionProperties.KEY).get();
+    return properties != null ? properties.remoteAddress() : directRemoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress directRemoteAddress() {
     return (InetSocketAddress) ctx.channel().parent().remoteAddress();
   }
 

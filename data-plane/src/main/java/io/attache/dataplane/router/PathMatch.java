@@ -7,7 +7,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 /**
  * The compiled {@code path_specifier} of a RouteMatch. Paths are compared without query string and
  * fragment, as Envoy's path matchers do; {@code case_sensitive} applies to prefix, path and
- * path_separated_prefix and is ignored for safe_regex (Envoy's rule). Immutable.
+ * path_separated_prefix and is ignored for safe_regex (Envoy's rule); {@code connect_matcher}
+ * matches the CONNECT method instead of a path. Immutable.
  */
 abstract class PathMatch {
   abstract boolean matches(RequestView request);
@@ -34,8 +35,7 @@ abstract class PathMatch {
         return regex(
             Regex.compile(match.getSafeRegex().getRegex(), fieldPath + ".safe_regex.regex"));
       case CONNECT_MATCHER:
-        throw new ConfigException(
-            fieldPath + ".connect_matcher", "CONNECT routes are not supported");
+        return CONNECT;
       case PATH_MATCH_POLICY:
         throw new ConfigException(
             fieldPath + ".path_match_policy", "path match extensions are not supported");
@@ -44,6 +44,23 @@ abstract class PathMatch {
             fieldPath, "one of prefix, path, safe_regex, path_separated_prefix is required");
     }
   }
+
+  /**
+   * {@code connect_matcher}: every CONNECT request and nothing else (Envoy's {@code
+   * ConnectRouteEntryImpl}); a CONNECT has no path to rewrite.
+   */
+  private static final PathMatch CONNECT =
+      new PathMatch() {
+        @Override
+        boolean matches(RequestView request) {
+          return "CONNECT".equals(request.method);
+        }
+
+        @Override
+        int rewrittenLength(RequestView request) {
+          return 0;
+        }
+      };
 
   private static boolean validSeparatedPrefix(String prefix) {
     // The PGV rule ^[^?#]+[^?#/]$: two characters at least, no '?' or '#', no trailing '/'.

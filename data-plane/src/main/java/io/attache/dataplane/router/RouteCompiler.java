@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.Regex;
+import io.attache.dataplane.ratelimit.RateLimitActions;
+import io.attache.dataplane.ratelimit.RateLimitPolicyEntry;
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.attache.dataplane.runtime.Runtime;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
@@ -160,7 +163,9 @@ final class RouteCompiler {
                 ? compileMirrorPolicies(
                     virtualHost.getRequestMirrorPoliciesList(),
                     vhostPath + ".request_mirror_policies")
-                : configMirrorPolicies);
+                : configMirrorPolicies,
+            RateLimitActions.compileAll(
+                virtualHost.getRateLimitsList(), vhostPath + ".rate_limits", true));
     List<CompiledRoute> routes = new ArrayList<>(virtualHost.getRoutesCount());
     for (int j = 0; j < virtualHost.getRoutesCount(); j++) {
       routes.add(compileRoute(virtualHost.getRoutes(j), vhostPath + ".routes[" + j + "]", context));
@@ -176,7 +181,8 @@ final class RouteCompiler {
       RetryPolicyConfig retryPolicy,
       OptionalInt perRequestBufferLimitBytes,
       PerFilterConfigs perFilterConfigs,
-      List<RequestMirrorPolicy> mirrorPolicies) {}
+      List<RequestMirrorPolicy> mirrorPolicies,
+      List<RateLimitPolicyEntry> rateLimits) {}
 
   /**
    * Route, virtual host and config levels in Envoy's order for {@code
@@ -303,8 +309,8 @@ final class RouteCompiler {
    * runtime_fraction} read from the runtime now (its key is reported with the route match's).
    */
   /**
-   * {@code RouteAction.upgrade_configs}: per upgrade type, whether this route allows it ({@code
-   * connect_config} is refused by the support matrix before this runs).
+   * {@code RouteAction.upgrade_configs}: per upgrade type (lower case), whether this route allows
+   * it; a duplicate type is refused, as Envoy refuses it.
    */
   private static Map<String, Boolean> compileUpgradeConfigs(RouteAction action, String actionPath)
       throws ConfigException {
@@ -316,9 +322,41 @@ final class RouteCompiler {
       if (type.isEmpty()) {
         throw new ConfigException(at + ".upgrade_type", "must not be empty");
       }
-      byType.put(type, !config.hasEnabled() || config.getEnabled().getValue());
+      if (byType.putIfAbsent(type, !config.hasEnabled() || config.getEnabled().getValue())
+          != null) {
+        throw new ConfigException(at + ".upgrade_type", "duplicate upgrade " + type);
+      }
     }
     return byType;
+  }
+
+  /**
+   * The route's CONNECT termination, as Envoy's {@code RouteEntryImplBase} reads it: an entry whose
+   * upgrade type is exactly {@code CONNECT} sets it (with or without a {@code connect_config}); a
+   * {@code connect_config} on any other type is refused.
+   */
+  private static Optional<ConnectConfig> compileConnectConfig(RouteAction action, String actionPath)
+      throws ConfigException {
+    Optional<ConnectConfig> connect = Optional.empty();
+    for (int i = 0; i < action.getUpgradeConfigsCount(); i++) {
+      RouteAction.UpgradeConfig config = action.getUpgradeConfigs(i);
+      String at = actionPath + ".upgrade_configs[" + i + "]";
+      if ("CONNECT".equals(config.getUpgradeType())) {
+        RouteAction.UpgradeConfig.ConnectConfig proto = config.getConnectConfig();
+        if (proto.hasProxyProtocolConfig()) {
+          throw new ConfigException(
+              at + ".connect_config.proxy_protocol_config",
+              "a PROXY protocol header on the terminated CONNECT's upstream connection is not"
+                  + " supported");
+        }
+        connect = Optional.of(new ConnectConfig(proto.getAllowPost()));
+      } else if (config.hasConnectConfig()) {
+        throw new ConfigException(
+            at + ".connect_config",
+            "Non-CONNECT upgrade type " + config.getUpgradeType() + " has ConnectConfig");
+      }
+    }
+    return connect;
   }
 
   private List<RequestMirrorPolicy> compileMirrorPolicies(
@@ -479,7 +517,13 @@ final class RouteCompiler {
                     action.getRequestMirrorPoliciesList(), actionPath + ".request_mirror_policies")
                 : vhost.mirrorPolicies(),
             compileUpgradeConfigs(action, actionPath),
-            Optional.ofNullable(Decorator.of(route)));
+            compileConnectConfig(action, actionPath),
+            Optional.ofNullable(Decorator.of(route)),
+            new RouteRateLimits(
+                RateLimitActions.compileAll(
+                    action.getRateLimitsList(), actionPath + ".rate_limits", true),
+                vhost.rateLimits(),
+                action.hasIncludeVhRateLimits() && action.getIncludeVhRateLimits().getValue()));
     HashPolicy hashPolicy =
         HashPolicy.compile(action.getHashPolicyList(), actionPath + ".hash_policy");
 

@@ -1,5 +1,6 @@
 package io.attache.dataplane.router;
 
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
@@ -29,7 +30,12 @@ import java.util.OptionalInt;
  *     host's, else the route configuration's (the most specific non-empty list, not merged)
  * @param upgradeEnabledByType {@code RouteAction.upgrade_configs}: upgrade type (lower case) to
  *     {@code enabled}, which overrides the connection manager's for that type
+ * @param connectConfig present when an {@code upgrade_configs} entry has the upgrade type {@code
+ *     CONNECT} (Envoy sets it whether or not the entry has a {@code connect_config}): CONNECT (and,
+ *     with {@code allow_post}, POST) requests on the route are terminated, not forwarded
  * @param decorator the route's {@code decorator}: the span's name and whether it is propagated
+ * @param rateLimits the route action's and the virtual host's {@code rate_limits}, for the local
+ *     rate limit filter's descriptors
  */
 public record RoutePolicy(
     String routeName,
@@ -44,7 +50,9 @@ public record RoutePolicy(
     boolean appendXForwardedHost,
     List<RequestMirrorPolicy> requestMirrorPolicies,
     Map<String, Boolean> upgradeEnabledByType,
-    Optional<Decorator> decorator) {
+    Optional<ConnectConfig> connectConfig,
+    Optional<Decorator> decorator,
+    RouteRateLimits rateLimits) {
   /** Envoy's default route timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -58,6 +66,8 @@ public record RoutePolicy(
     Objects.requireNonNull(perRequestBufferLimitBytes);
     requestMirrorPolicies = List.copyOf(requestMirrorPolicies);
     upgradeEnabledByType = Map.copyOf(upgradeEnabledByType);
+    Objects.requireNonNull(connectConfig);
     Objects.requireNonNull(decorator);
+    Objects.requireNonNull(rateLimits);
   }
 }

@@ -299,7 +299,7 @@ public final class ProxyServer {
       ListenerRuntime runtime =
           new ListenerRuntime(
               config.filterChains().map(chains, defaultChain),
-              new ListenerFilterStats(stats, scope),
+              new ListenerFilterStats(stats, scope, config.listenerFilters()),
               stats.counter(scope + "no_filter_chain_match"));
       OwnedContext owned = new OwnedContext(runtime, streams, List.copyOf(exporters));
       contexts.add(owned);

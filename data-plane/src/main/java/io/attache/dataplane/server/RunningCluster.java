@@ -14,6 +14,7 @@ import io.attache.dataplane.pool.Http1HostPool;
 import io.attache.dataplane.pool.Http2HostPool;
 import io.attache.dataplane.pool.PoolListener;
 import io.attache.dataplane.pool.PoolSettings;
+import io.attache.dataplane.pool.TcpHostPool;
 import io.attache.dataplane.pool.UpstreamProtocol;
 import io.attache.dataplane.pool.UpstreamTransport;
 import io.attache.dataplane.retry.ClusterRetryContext;
@@ -182,6 +183,15 @@ final class RunningCluster implements ClusterHandle {
         new PoolKey(host.address(), protocol), key -> newPool(loop, host, protocol));
   }
 
+  @Override
+  public HostConnectionPool tcpPool(EventLoop loop, SelectedHost selected) {
+    Host host = ((ChosenHost) selected).host;
+    Map<PoolKey, HostConnectionPool> byHost = pools.computeIfAbsent(loop, l -> new HashMap<>());
+    return byHost.computeIfAbsent(
+        new PoolKey(host.address(), UpstreamProtocol.TCP),
+        key -> newPool(loop, host, UpstreamProtocol.TCP));
+  }
+
   private HostConnectionPool newPool(EventLoop loop, Host host, UpstreamProtocol protocol) {
     HostStats hostStats = host.stats();
     ResourceManager limits = breakers.forPriority(RoutingPriority.DEFAULT);
@@ -197,10 +207,11 @@ final class RunningCluster implements ClusterHandle {
           public void connectionOpened(UpstreamProtocol protocol) {
             stats.upstreamCxTotal().inc();
             stats.upstreamCxActive().inc();
-            (protocol == UpstreamProtocol.HTTP2
-                    ? stats.upstreamCxHttp2Total()
-                    : stats.upstreamCxHttp1Total())
-                .inc();
+            switch (protocol) {
+              case HTTP1 -> stats.upstreamCxHttp1Total().inc();
+              case HTTP2 -> stats.upstreamCxHttp2Total().inc();
+              case TCP -> {} // Envoy's TCP pool counts no protocol
+            }
             hostStats.onConnectionOpened();
           }
 
@@ -243,9 +254,11 @@ final class RunningCluster implements ClusterHandle {
             hostStats.onConnectionClosed();
           }
         };
-    return protocol == UpstreamProtocol.HTTP2
-        ? new Http2HostPool(loop, host.address(), poolSettings, listener)
-        : new Http1HostPool(loop, host.address(), poolSettings, listener);
+    return switch (protocol) {
+      case HTTP2 -> new Http2HostPool(loop, host.address(), poolSettings, listener);
+      case HTTP1 -> new Http1HostPool(loop, host.address(), poolSettings, listener);
+      case TCP -> new TcpHostPool(loop, host.address(), poolSettings, listener);
+    };
   }
 
   @Override

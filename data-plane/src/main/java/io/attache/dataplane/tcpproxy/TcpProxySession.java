@@ -258,7 +258,7 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
     TunnelRequest request =
         tunneling.request(
             new TunnelValue.ConnectionValues(
-                address(downstream.remoteAddress()).orElse(null),
+                address(downstreamRemoteAddress()).orElse(null),
                 downstreamLocalAddress,
                 requestedServerName));
     TunnelOutcome outcome =
@@ -536,12 +536,18 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
     if (host != null) {
       entry.upstreamHost(host.address());
     }
-    address(downstream.remoteAddress()).ifPresent(entry::downstreamRemoteAddress);
+    address(downstreamRemoteAddress()).ifPresent(entry::downstreamRemoteAddress);
     entry.downstreamLocalAddress(downstreamLocalAddress);
     if (upstream != null) {
       address(upstream.localAddress()).ifPresent(entry::upstreamLocalAddress);
     }
     accessLog.log(entry.build());
+  }
+
+  /** The client's address: a PROXY protocol header's source when the listener read one. */
+  private SocketAddress downstreamRemoteAddress() {
+    ConnectionProperties properties = downstream.attr(ConnectionProperties.KEY).get();
+    return properties != null ? properties.remoteAddress() : downstream.remoteAddress();
   }
 
   private static Optional<InetSocketAddress> address(SocketAddress a) {

@@ -60,6 +60,9 @@ public final class ClientTlsContext implements UpstreamTransport, AutoCloseable 
    * speak (Envoy's codec is fixed by the cluster, ALPN only tells the server), else h2 for HTTP/2.
    */
   List<String> alpnFor(UpstreamProtocol protocol) {
+    if (protocol == UpstreamProtocol.TCP) {
+      return config.common().alpnProtocols(); // raw bytes: the server's pick binds nothing here
+    }
     String wanted = protocol == UpstreamProtocol.HTTP2 ? "h2" : "http/1.1";
     List<String> configured = config.common().alpnProtocols();
     if (configured.isEmpty()) {
@@ -104,7 +107,9 @@ public final class ClientTlsContext implements UpstreamTransport, AutoCloseable 
                   engine.getSession().getProtocol(), engine.getSession().getCipherSuite());
               String selected = handler.applicationProtocol();
               String wanted = protocol == UpstreamProtocol.HTTP2 ? "h2" : "http/1.1";
-              if (selected != null && !selected.equals(wanted)) {
+              if (protocol != UpstreamProtocol.TCP
+                  && selected != null
+                  && !selected.equals(wanted)) {
                 stats.connectionError.inc();
                 ch.close();
                 ready.tryFailure(

@@ -85,6 +85,7 @@ public final class ExampleBootstrapCensus {
           located.explain());
     }
     List<Row> rows = new ArrayList<>();
+    Map<String, String> texts = new TreeMap<>();
     for (String arg : args) {
       String label = arg.substring(0, arg.indexOf('='));
       String rest = arg.substring(arg.indexOf('=') + 1);
@@ -102,10 +103,28 @@ public final class ExampleBootstrapCensus {
         String text = git(gitDir, "show", "HEAD:" + path);
         if (isBootstrap(text)) {
           rows.add(census(label + ":" + path, text, scratch, envoyBinary));
+          texts.put(label + ":" + path, text);
         }
       }
     }
     print(rows, envoyBinary.isPresent() ? envoyName : null, System.out);
+    if (envoy.isPresent()) {
+      List<ExampleBehaviourCheck.Outcome> outcomes = new ArrayList<>();
+      for (Row row : rows) {
+        if (row.attache().accepted() && row.envoy().accepted()) {
+          outcomes.add(
+              row.sandbox().generated().isEmpty()
+                  ? ExampleBehaviourCheck.check(
+                      row.source(),
+                      texts.get(row.source()),
+                      envoy.get(),
+                      Files.createTempDirectory(scratch, "behaviour"))
+                  : ExampleBehaviourCheck.Outcome.notRun(
+                      row.source(), "downstream TLS (sandbox certificates)"));
+        }
+      }
+      printBehaviour(outcomes, System.out);
+    }
     deleteTree(scratch);
   }
 
@@ -261,6 +280,34 @@ public final class ExampleBootstrapCensus {
     crashes.stream()
         .sorted(Comparator.comparing(Verdict::source))
         .forEach(v -> out.printf("--- %s%n%s%n", v.source(), v.stackTrace()));
+  }
+
+  /**
+   * The behaviour section: each file both accept, run by both with its clusters pointed at local
+   * upstreams ({@link ExampleBehaviourCheck}); agreements, every difference, and why a file was not
+   * run.
+   */
+  static void printBehaviour(List<ExampleBehaviourCheck.Outcome> outcomes, PrintStream out) {
+    out.printf(
+        "%nBehaviour (files both accept, listeners on loopback, clusters on local upstreams, one"
+            + " request per route):%n");
+    for (ExampleBehaviourCheck.Outcome o : outcomes) {
+      out.printf(
+          "  %-70s %s%s%n",
+          o.source(), o.status(), o.requests() > 0 ? " (" + o.requests() + " requests)" : "");
+      o.differences().forEach(d -> out.printf("      %s%n", d));
+    }
+    long run = outcomes.stream().filter(o -> o.requests() > 0).count();
+    long agreed = outcomes.stream().filter(ExampleBehaviourCheck.Outcome::agreed).count();
+    int requests = outcomes.stream().mapToInt(ExampleBehaviourCheck.Outcome::requests).sum();
+    out.printf(
+        "Behaviour: %d of %d files run (%d requests); %d agree with Envoy, %d differ; %d not run%n",
+        run, outcomes.size(), requests, agreed, run - agreed, outcomes.size() - run);
+    Map<String, Integer> why = new TreeMap<>();
+    outcomes.stream()
+        .filter(o -> o.requests() == 0)
+        .forEach(o -> why.merge(o.status(), 1, Integer::sum));
+    why.forEach((reason, n) -> out.printf("  %3d  %s%n", n, reason));
   }
 
   private static String verdictText(Verdict v) {

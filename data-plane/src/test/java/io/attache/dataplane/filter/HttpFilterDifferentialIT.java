@@ -310,6 +310,127 @@ class HttpFilterDifferentialIT {
   }
 
   @Test
+  void localRateLimitDescriptorsFromTheRoutesRateLimitsSpendTheirBucketsAsEnvoyDoes()
+      throws Exception {
+    Compared c =
+        compare(
+            "local-ratelimit-route-descriptors",
+            """
+            - name: envoy.filters.http.local_ratelimit
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                stat_prefix: http_local_rate_limiter
+            """,
+            """
+            - match: { prefix: "/foo" }
+              route:
+                cluster: backend
+                rate_limits:
+                - actions:
+                  - request_headers: { header_name: x-client, descriptor_key: client_cluster }
+                  - request_headers: { header_name: ":path", descriptor_key: path }
+                - stage: 1
+                  actions: [ { generic_key: { descriptor_value: second_stage } } ]
+              typed_per_filter_config:
+                envoy.filters.http.local_ratelimit:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                  stat_prefix: route_limiter
+                  token_bucket: { max_tokens: 1000, tokens_per_fill: 1000, fill_interval: 60s }
+                  filter_enabled: { default_value: { numerator: 100, denominator: HUNDRED } }
+                  filter_enforced: { default_value: { numerator: 100, denominator: HUNDRED } }
+                  response_headers_to_add:
+                  - append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                    header: { key: x-test-rate-limit, value: "true" }
+                  descriptors:
+                  - entries: [ { key: client_cluster, value: foo }, { key: path, value: /foo/bar } ]
+                    token_bucket: { max_tokens: 2, tokens_per_fill: 2, fill_interval: 60s }
+                  - entries: [ { key: generic_key, value: second_stage } ]
+                    token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: 60s }
+            - match: { prefix: "/" }
+              route: { cluster: backend }
+            """,
+            "",
+            requests(
+                "the descriptor's first token",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "the descriptor's second token",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "the descriptor's bucket is empty",
+                Request.get("/foo/bar", "x-client", "foo"),
+                "another client: no configured descriptor matches",
+                Request.get("/foo/bar", "x-client", "bar"),
+                "no client header: no descriptor",
+                Request.get("/foo/bar"),
+                "the stage-1 entry does not apply at stage 0",
+                Request.get("/foo/baz", "x-client", "foo"),
+                "a route without a limit",
+                Request.get("/other", "x-client", "foo")),
+            Set.of("x-test-rate-limit", "x-upstream"),
+            Set.of("x-client"),
+            "route_limiter.http_local_rate_limit.");
+
+    assertSame(c);
+    assertThat(c.attache().get("the descriptor's bucket is empty").status()).isEqualTo(429);
+    assertThat(c.attache().get("the descriptor's bucket is empty").responseHeaders())
+        .containsEntry("x-test-rate-limit", "true");
+    assertThat(c.attache().get("no client header: no descriptor").forwarded()).isTrue();
+  }
+
+  /**
+   * Admission control made deterministic: with an aggression of 10^6 one failure in the window
+   * raises the rejection probability to 0.5^(10^-6) = 0.9999993, above every 4-digit draw, so both
+   * proxies reject every request after the first failure whatever their random sources draw.
+   */
+  @Test
+  void admissionControlRejectsEverythingAfterAFailureWhenAggressionLeavesNoChanceAsEnvoyDoes()
+      throws Exception {
+    Compared c =
+        compare(
+            "admission-control",
+            """
+            - name: envoy.filters.http.admission_control
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.admission_control.v3.AdmissionControl
+                enabled: { default_value: true, runtime_key: admission_control.enabled }
+                sampling_window: 120s
+                aggression: { default_value: 1000000.0, runtime_key: admission_control.aggression }
+                max_rejection_probability:
+                  default_value: { value: 100.0 }
+                  runtime_key: admission_control.max_rejection_probability
+                success_criteria:
+                  http_criteria: { http_success_status: [ { start: 100, end: 400 } ] }
+            """,
+            """
+            - match: { prefix: "/fail" }
+              direct_response: { status: 503 }
+            - match: { prefix: "/" }
+              route: { cluster: backend }
+            """,
+            "",
+            requests(
+                "a success with an empty history",
+                Request.get("/ok"),
+                "a failure with a history of one success",
+                Request.get("/fail"),
+                "rejected after the failure",
+                Request.get("/ok"),
+                "rejected again",
+                Request.get("/fail")),
+            Set.of("x-upstream", "content-type"),
+            Set.of(),
+            "http.ingress.admission_control.");
+
+    assertSame(c);
+    assertThat(c.attache().get("a success with an empty history").forwarded()).isTrue();
+    assertThat(c.attache().get("rejected after the failure").status()).isEqualTo(503);
+    assertThat(c.attache().get("rejected after the failure").forwarded()).isFalse();
+    assertThat(c.attacheStats())
+        .containsEntry("http.ingress.admission_control.rq_rejected", 2L)
+        .containsEntry("http.ingress.admission_control.rq_success", 1L)
+        .containsEntry("http.ingress.admission_control.rq_failure", 1L);
+  }
+
+  @Test
   void faultAbortsFromConfigAndFromTheRequestHeaderAsEnvoyDoes() throws Exception {
     Compared c =
         compare(

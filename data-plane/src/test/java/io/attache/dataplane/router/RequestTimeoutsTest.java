@@ -42,7 +42,9 @@ class RequestTimeoutsTest {
         false,
         java.util.List.of(),
         java.util.Map.of(),
-        Optional.empty());
+        Optional.empty(),
+        Optional.empty(),
+        io.attache.dataplane.ratelimit.RouteRateLimits.NONE);
   }
 
   private static HttpHeaders headers(String... pairs) {

@@ -58,7 +58,9 @@ class RouteActionTest {
                 false,
                 java.util.List.of(),
                 java.util.Map.of(),
-                Optional.empty()));
+                Optional.empty(),
+                Optional.empty(),
+                io.attache.dataplane.ratelimit.RouteRateLimits.NONE));
   }
 
   @Test

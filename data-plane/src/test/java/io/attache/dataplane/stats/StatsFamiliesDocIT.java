@@ -83,7 +83,19 @@ class StatsFamiliesDocIT {
           Map.entry(
               "http.<prefix>.decompressor.<library>.<type>.decompressor_library.{zstd_generic_error,"
                   + "zstd_dictionary_error,zstd_checksum_wrong_error,zstd_memory_error}",
-              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"));
+              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"),
+          Map.entry(
+              "proxy_proto.{not_found_allowed,not_found_disallowed}",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "proxy_proto.versions.{v1,v2}.{found,disallowed,error}",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "downstream_cx_proxy_proto_error",
+              "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
+          Map.entry(
+              "http.<prefix>.admission_control.{rq_rejected,rq_success,rq_failure}",
+              "io/attache/dataplane/filter/admissioncontrol/AdmissionControlFilterTest.java"));
 
   private static final TestPki.Ca CA = TestPki.newCa("stats-ca");
   private static final TestPki.Issued BACKEND = CA.issue("backend", List.of(), List.of("backend"));

@@ -101,6 +101,11 @@ final class TcpTestCluster implements ClusterHandle {
   }
 
   @Override
+  public HostConnectionPool tcpPool(EventLoop loop, SelectedHost host) {
+    throw new UnsupportedOperationException("tcp_proxy opens its own connections");
+  }
+
+  @Override
   public BreakerGate gate() {
     return BreakerGate.ADMIT_ALL;
   }

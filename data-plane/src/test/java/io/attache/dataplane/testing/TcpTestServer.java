@@ -47,6 +47,10 @@ public final class TcpTestServer implements AutoCloseable {
     threads.execute(this::acceptLoop);
   }
 
+  public String name() {
+    return name;
+  }
+
   public int port() {
     return server.getLocalPort();
   }

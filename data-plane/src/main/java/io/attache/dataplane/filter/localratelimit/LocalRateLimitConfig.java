@@ -3,11 +3,13 @@ package io.attache.dataplane.filter.localratelimit;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.matcher.HeaderMatch;
+import io.attache.dataplane.ratelimit.DescriptorEntry;
+import io.attache.dataplane.ratelimit.RateLimitActions;
+import io.attache.dataplane.ratelimit.RateLimitPolicyEntry;
 import io.attache.dataplane.router.HeaderMutations;
-import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.VhRateLimitsOptions;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import java.util.ArrayList;
@@ -22,8 +24,11 @@ import java.util.Set;
  *
  * @param tokenBucket the default bucket; {@link BucketSpec#NONE} when unset (allowed only on the
  *     filter itself: every request is then limited, if the filter is enabled)
- * @param rateLimits the {@code rate_limits} that make the request's descriptors, each a list of
- *     actions
+ * @param rateLimits the filter's own {@code rate_limits}; when empty, the route's and virtual
+ *     host's {@code rate_limits} of {@code stage} make the request's descriptors
+ * @param stage which of the route's {@code rate_limits} apply (their {@code stage})
+ * @param virtualHostRateLimits {@code vh_rate_limits}: read from the route's own config only, as
+ *     Envoy does
  */
 public record LocalRateLimitConfig(
     String statPrefix,
@@ -34,7 +39,9 @@ public record LocalRateLimitConfig(
     HeaderMutations requestHeadersToAddWhenNotEnforced,
     HeaderMutations responseHeadersToAdd,
     List<DescriptorLimit> descriptors,
-    List<List<DescriptorAction>> rateLimits,
+    List<RateLimitPolicyEntry> rateLimits,
+    int stage,
+    VhRateLimitsOptions virtualHostRateLimits,
     boolean enableXRateLimitHeaders,
     boolean alwaysConsumeDefaultTokenBucket,
     boolean rateLimitedAsResourceExhausted) {
@@ -104,15 +111,13 @@ public record LocalRateLimitConfig(
             ? bucket(proto.getTokenBucket(), path + ".token_bucket")
             : BucketSpec.NONE;
     List<DescriptorLimit> descriptors = descriptors(proto, bucket, path);
-    List<List<DescriptorAction>> rateLimits = new ArrayList<>();
-    for (int i = 0; i < proto.getRateLimitsCount(); i++) {
-      rateLimits.add(actions(proto.getRateLimits(i), path + ".rate_limits[" + i + "]"));
+    List<RateLimitPolicyEntry> rateLimits =
+        RateLimitActions.compileAll(proto.getRateLimitsList(), path + ".rate_limits", false);
+    if (proto.getStage() > 10) {
+      throw new ConfigException(path + ".stage", "stage must be between 0 and 10");
     }
-    if (!descriptors.isEmpty() && rateLimits.isEmpty()) {
-      throw new ConfigException(
-          path + ".descriptors",
-          "descriptors need this filter's own rate_limits; descriptors from a route's or virtual"
-              + " host's rate_limits are not supported");
+    if (proto.getVhRateLimits() == VhRateLimitsOptions.UNRECOGNIZED) {
+      throw new ConfigException(path + ".vh_rate_limits", "unknown option");
     }
     int status = proto.getStatus().getCodeValue();
     return new LocalRateLimitConfig(
@@ -129,7 +134,9 @@ public record LocalRateLimitConfig(
         HeaderMutations.compile(
             proto.getResponseHeadersToAddList(), path + ".response_headers_to_add"),
         descriptors,
-        List.copyOf(rateLimits),
+        rateLimits,
+        proto.getStage(),
+        proto.getVhRateLimits(),
         proto.getEnableXRatelimitHeaders() == XRateLimitHeadersRFCVersion.DRAFT_VERSION_03,
         !proto.hasAlwaysConsumeDefaultTokenBucket()
             || proto.getAlwaysConsumeDefaultTokenBucket().getValue(),
@@ -200,98 +207,5 @@ public record LocalRateLimitConfig(
       limits.add(new DescriptorLimit(List.copyOf(entries), bucket));
     }
     return List.copyOf(limits);
-  }
-
-  private static List<DescriptorAction> actions(RateLimit proto, String path)
-      throws ConfigException {
-    if (proto.hasLimit()) {
-      throw new ConfigException(path + ".limit", "dynamic limit overrides are not supported");
-    }
-    if (proto.hasHitsAddend()) {
-      throw new ConfigException(path + ".hits_addend", "hits_addend is not supported");
-    }
-    if (proto.getApplyOnStreamDone()) {
-      throw new ConfigException(path + ".apply_on_stream_done", "not supported");
-    }
-    if (!proto.getDisableKey().isEmpty()) {
-      throw new ConfigException(path + ".disable_key", "runtime disable keys are not supported");
-    }
-    if (proto.getActionsCount() == 0) {
-      throw new ConfigException(path + ".actions", "a rate limit needs at least one action");
-    }
-    List<DescriptorAction> actions = new ArrayList<>();
-    for (int i = 0; i < proto.getActionsCount(); i++) {
-      actions.add(action(proto.getActions(i), path + ".actions[" + i + "]"));
-    }
-    return List.copyOf(actions);
-  }
-
-  private static DescriptorAction action(RateLimit.Action a, String path) throws ConfigException {
-    return switch (a.getActionSpecifierCase()) {
-      case GENERIC_KEY -> {
-        if (a.getGenericKey().getDescriptorValue().isEmpty()) {
-          throw new ConfigException(path + ".generic_key.descriptor_value", "required");
-        }
-        yield new DescriptorAction.GenericKey(
-            a.getGenericKey().getDescriptorKey().isEmpty()
-                ? "generic_key"
-                : a.getGenericKey().getDescriptorKey(),
-            a.getGenericKey().getDescriptorValue());
-      }
-      case REQUEST_HEADERS -> {
-        RateLimit.Action.RequestHeaders h = a.getRequestHeaders();
-        if (h.getHeaderName().isEmpty() || h.getDescriptorKey().isEmpty()) {
-          throw new ConfigException(
-              path + ".request_headers", "header_name and descriptor_key are required");
-        }
-        yield new DescriptorAction.RequestHeaders(
-            h.getHeaderName().toLowerCase(java.util.Locale.ROOT),
-            h.getDescriptorKey(),
-            h.getSkipIfAbsent());
-      }
-      case QUERY_PARAMETERS -> {
-        RateLimit.Action.QueryParameters q = a.getQueryParameters();
-        if (q.getQueryParameterName().isEmpty() || q.getDescriptorKey().isEmpty()) {
-          throw new ConfigException(
-              path + ".query_parameters", "query_parameter_name and descriptor_key are required");
-        }
-        yield new DescriptorAction.QueryParameters(
-            q.getQueryParameterName(), q.getDescriptorKey(), q.getSkipIfAbsent());
-      }
-      case REMOTE_ADDRESS -> new DescriptorAction.RemoteAddress();
-      case MASKED_REMOTE_ADDRESS -> {
-        RateLimit.Action.MaskedRemoteAddress m = a.getMaskedRemoteAddress();
-        int v4 = m.hasV4PrefixMaskLen() ? m.getV4PrefixMaskLen().getValue() : 32;
-        int v6 = m.hasV6PrefixMaskLen() ? m.getV6PrefixMaskLen().getValue() : 128;
-        if (v4 > 32 || v6 > 128) {
-          throw new ConfigException(path + ".masked_remote_address", "prefix length out of range");
-        }
-        yield new DescriptorAction.MaskedRemoteAddress(v4, v6);
-      }
-      case DESTINATION_CLUSTER -> new DescriptorAction.DestinationCluster();
-      case HEADER_VALUE_MATCH -> {
-        RateLimit.Action.HeaderValueMatch m = a.getHeaderValueMatch();
-        if (m.getDescriptorValue().isEmpty()) {
-          throw new ConfigException(path + ".header_value_match.descriptor_value", "required");
-        }
-        if (m.getHeadersCount() == 0) {
-          throw new ConfigException(
-              path + ".header_value_match.headers", "at least one header matcher is required");
-        }
-        yield new DescriptorAction.HeaderValueMatch(
-            m.getDescriptorKey().isEmpty() ? "header_match" : m.getDescriptorKey(),
-            m.getDescriptorValue(),
-            !m.hasExpectMatch() || m.getExpectMatch().getValue(),
-            HeaderMatch.compileAll(m.getHeadersList(), path + ".header_value_match.headers"));
-      }
-      case ACTIONSPECIFIER_NOT_SET ->
-          throw new ConfigException(path, "a rate limit action must be set");
-      default ->
-          throw new ConfigException(
-              path,
-              "rate limit action "
-                  + a.getActionSpecifierCase().name().toLowerCase(java.util.Locale.ROOT)
-                  + " is not supported");
-    };
   }
 }

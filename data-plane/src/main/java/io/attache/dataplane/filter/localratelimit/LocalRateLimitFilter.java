@@ -7,8 +7,13 @@ import io.attache.dataplane.filter.LocalReply;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamEncoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamFilter;
+import io.attache.dataplane.ratelimit.DescriptorEntry;
+import io.attache.dataplane.ratelimit.RateLimitPolicyEntry;
+import io.attache.dataplane.ratelimit.RateLimitedRequest;
+import io.attache.dataplane.ratelimit.RouteRateLimits;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.RouteDecision;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.VhRateLimitsOptions;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -22,10 +27,10 @@ import java.util.Optional;
 /**
  * The local rate limit filter on one stream (Envoy's {@code LocalRateLimitFilter::Filter}): with
  * the route's own config if it has one, draws {@code filter_enabled}, builds the request's
- * descriptors from {@code rate_limits}, takes tokens, and over the limit either answers {@code
- * status} (when {@code filter_enforced} draws true) or adds {@code
- * request_headers_to_add_when_not_enforced} and lets the request through. On the response it adds
- * the {@code x-ratelimit-*} headers when asked to. Never blocks.
+ * descriptors from its own {@code rate_limits} or the route's and virtual host's, takes tokens, and
+ * over the limit either answers {@code status} (when {@code filter_enforced} draws true) or adds
+ * {@code request_headers_to_add_when_not_enforced} and lets the request through. On the response it
+ * adds the {@code x-ratelimit-*} headers when asked to. Never blocks.
  */
 final class LocalRateLimitFilter implements StreamFilter {
   static final String LOCAL_RATE_LIMITED = "local_rate_limited";
@@ -68,7 +73,8 @@ final class LocalRateLimitFilter implements StreamFilter {
     stats.enabled().inc();
     LocalRateLimiter.Result result =
         limiter.requestAllowed(
-            used.descriptors().isEmpty() ? List.of() : descriptors(request), now);
+            used.descriptors().isEmpty() ? List.of() : descriptors(request, route.isPresent()),
+            now);
     reportedBucket = result.bucket();
     if (result.allowed()) {
       stats.ok().inc();
@@ -103,32 +109,64 @@ final class LocalRateLimitFilter implements StreamFilter {
     return FilterHeadersStatus.CONTINUE;
   }
 
-  /** One descriptor per {@code rate_limits} entry whose every action yields (or skips) an entry. */
-  private List<List<DescriptorEntry>> descriptors(HttpRequest request) {
+  /**
+   * The request's descriptors as Envoy builds them: from the filter's own {@code rate_limits} when
+   * it has some; else from the route's {@code rate_limits} of this filter's {@code stage} (those
+   * with a {@code disable_key} skipped) and, as {@code vh_rate_limits} (or the route's {@code
+   * include_vh_rate_limits}) says, the virtual host's. One descriptor per entry whose every action
+   * yields (or skips) an entry.
+   */
+  private List<List<DescriptorEntry>> descriptors(HttpRequest request, boolean routeConfigured) {
+    RouteDecision route = callbacks.route();
     RateLimitedRequest view =
         new RateLimitedRequest(
             request,
             request.headers().get("x-forwarded-proto", callbacks.connection().scheme()),
             trustedRemoteAddress(),
-            callbacks.route() instanceof RouteDecision.Forward forward ? forward.cluster() : "");
-    List<List<DescriptorEntry>> descriptors = new ArrayList<>(used.rateLimits().size());
-    for (List<DescriptorAction> actions : used.rateLimits()) {
-      List<DescriptorEntry> entries = new ArrayList<>(actions.size());
-      for (DescriptorAction action : actions) {
-        DescriptorEntry entry = action.entry(view);
-        if (entry == null) {
-          entries = null;
-          break;
-        }
-        if (entry != DescriptorAction.SKIP) {
-          entries.add(entry);
-        }
+            route instanceof RouteDecision.Forward forward ? forward.cluster() : "",
+            context.server().serviceCluster());
+    List<List<DescriptorEntry>> descriptors = new ArrayList<>();
+    if (!used.rateLimits().isEmpty()) {
+      for (RateLimitPolicyEntry entry : used.rateLimits()) {
+        addDescriptor(entry, view, descriptors);
       }
-      if (entries != null && !entries.isEmpty()) {
-        descriptors.add(entries);
-      }
+      return descriptors;
+    }
+    if (!(route instanceof RouteDecision.Forward forward)) {
+      return descriptors;
+    }
+    RouteRateLimits limits = forward.policy().rateLimits();
+    addApplicable(limits.route(), view, descriptors);
+    VhRateLimitsOptions option =
+        limits.includeVirtualHostRateLimits()
+            ? VhRateLimitsOptions.INCLUDE
+            : routeConfigured ? used.virtualHostRateLimits() : VhRateLimitsOptions.OVERRIDE;
+    if (option == VhRateLimitsOptions.INCLUDE
+        || (option == VhRateLimitsOptions.OVERRIDE && limits.route().isEmpty())) {
+      addApplicable(limits.virtualHost(), view, descriptors);
     }
     return descriptors;
+  }
+
+  private void addApplicable(
+      List<RateLimitPolicyEntry> entries,
+      RateLimitedRequest view,
+      List<List<DescriptorEntry>> descriptors) {
+    for (RateLimitPolicyEntry entry : entries) {
+      if (entry.stage() == used.stage() && entry.disableKey().isEmpty()) {
+        addDescriptor(entry, view, descriptors);
+      }
+    }
+  }
+
+  private static void addDescriptor(
+      RateLimitPolicyEntry entry,
+      RateLimitedRequest view,
+      List<List<DescriptorEntry>> descriptors) {
+    List<DescriptorEntry> descriptor = entry.descriptor(view);
+    if (descriptor != null) {
+      descriptors.add(descriptor);
+    }
   }
 
   private InetAddress trustedRemoteAddress() {

@@ -1,5 +1,6 @@
 package io.attache.dataplane.filter.localratelimit;
 
+import io.attache.dataplane.ratelimit.DescriptorEntry;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

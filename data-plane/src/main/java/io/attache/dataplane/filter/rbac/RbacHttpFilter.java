@@ -32,7 +32,7 @@ final class RbacHttpFilter implements StreamDecoderFilter {
         RbacRequest.of(
             request,
             c.scheme(),
-            c.remoteAddress(),
+            c.directRemoteAddress(),
             clientAddress(c),
             c.localAddress(),
             c.peerIdentity(),

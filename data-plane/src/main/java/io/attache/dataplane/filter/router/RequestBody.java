@@ -61,17 +61,19 @@ final class RequestBody {
 
   /**
    * Writes the held chunks to a new attempt's channel (unflushed): copies while buffering, else the
-   * chunks themselves, which leave. Returns how many were sent.
+   * chunks themselves, which leave; {@code rawBytes} sends only their bytes (a raw TCP upstream has
+   * no HTTP codec). Returns how many were sent.
    */
-  int writeTo(Channel up) {
+  int writeTo(Channel up, boolean rawBytes) {
     int sent = chunks.size();
     if (buffering) {
       for (HttpContent c : chunks) {
-        up.write(c.retainedDuplicate(), up.voidPromise());
+        up.write(
+            rawBytes ? c.content().retainedDuplicate() : c.retainedDuplicate(), up.voidPromise());
       }
     } else {
       for (HttpContent c : chunks) {
-        up.write(c, up.voidPromise());
+        up.write(rawBytes ? c.content() : c, up.voidPromise());
       }
       chunks.clear();
     }

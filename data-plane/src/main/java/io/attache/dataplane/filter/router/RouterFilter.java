@@ -32,6 +32,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -74,8 +75,24 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   private io.attache.dataplane.time.Scheduler.ScheduledTask retryTimer;
   private boolean requestBodyExpected;
 
-  /** An upgrade the connection manager accepted: forwarded whole, never retried or mirrored. */
+  /**
+   * An upgrade the connection manager accepted, or a CONNECT: forwarded whole, never retried or
+   * mirrored.
+   */
   private boolean upgrade;
+
+  /** The request is a CONNECT (HTTP/1.1 authority-form, or HTTP/2 {@code :method CONNECT}). */
+  private boolean connect;
+
+  /**
+   * The route terminates this request's tunnel (its {@code connect_config}, Envoy's TCP upstream):
+   * a raw TCP connection to the cluster, a 200 from the router once it is up, the stream's bytes
+   * both ways.
+   */
+  private boolean terminating;
+
+  /** The current attempt's pool hands out HTTP/1.1 connections, which can leave HTTP. */
+  private boolean upstreamCarriesRawBytes;
 
   private boolean requestComplete;
   private long requestCompleteNanos;
@@ -100,7 +117,8 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
   public FilterHeadersStatus decodeHeaders(HttpRequest req, boolean endStream) {
     shared.stats.rqTotal.inc();
     this.request = req;
-    upgrade = Http1Upgrade.carried(req.headers());
+    connect = HttpMethod.CONNECT.equals(req.method());
+    upgrade = connect || Http1Upgrade.carried(req.headers());
     if (req instanceof FullHttpRequest full) {
       requestBodyExpected = full.content().isReadable();
       body.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
@@ -169,6 +187,12 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     this.route = forward;
+    terminating =
+        forward
+            .policy()
+            .connectConfig()
+            .map(c -> c.terminates(request.method().name()))
+            .orElse(false);
     info.setUpstreamCluster(cluster.name());
     forward.policy().idleTimeout().ifPresent(callbacks::setStreamIdleTimeout);
     // Before the route's header rewrites, as in Envoy (FilterUtility::finalTimeout).
@@ -182,9 +206,9 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             callbacks.connection().scheme(),
             cluster.retryContext(forward.policy().priority()));
     RetryState.consumeRetryHeaders(request.headers());
-    // An upgrade's body is the tunnel: it is never kept for a replay.
+    // An upgrade's (or a terminated tunnel's) body is the tunnel: it is never kept for a replay.
     boolean buffer =
-        !upgrade && retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
+        !tunnel() && retryState.bodyBuffering() == RetryState.BodyBuffering.BUFFER_FOR_REPLAY;
     int limit =
         forward
             .policy()
@@ -203,7 +227,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     gateAdmitted = true;
-    if (!upgrade) {
+    if (!tunnel()) {
       startShadows();
     }
     startAttempt();
@@ -327,8 +351,13 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
       return;
     }
     HostConnectionPool pool =
-        cluster.pool(callbacks.eventLoop(), host, callbacks.connection().http2());
-    if (upgrade && !pool.carriesUpgrades()) {
+        terminating
+            ? cluster.tcpPool(callbacks.eventLoop(), host)
+            : cluster.pool(callbacks.eventLoop(), host, callbacks.connection().http2());
+    upstreamCarriesRawBytes = pool.carriesUpgrades();
+    // A CONNECT goes to an HTTP/2 upstream as a CONNECT stream (RFC 9113 §8.5); other upgrades
+    // would need extended CONNECT.
+    if (upgrade && !connect && !terminating && !pool.carriesUpgrades()) {
       // Envoy would send an HTTP/2 extended CONNECT; Attaché does not build it.
       localReply(
           503, "upgrades to an HTTP/2 upstream are not supported", "attache_upgrade_over_http2");
@@ -383,6 +412,19 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   @Override
   public void onUpstreamReady(UpstreamRequest a, Channel up) {
+    if (terminating) {
+      // Envoy's TcpUpstream: the connection is up, so the tunnel is; what the client sent already
+      // goes first, as bytes, and the router answers 200 itself.
+      body.writeTo(up, true);
+      up.flush();
+      if (requestComplete) {
+        TunnelBytes.halfClose(up);
+      } else {
+        callbacks.requestMoreData();
+      }
+      a.answerForTcp();
+      return;
+    }
     // Nothing listens to these writes: a void promise saves a promise per write, and a failed write
     // reaches the reader's exceptionCaught, which closes the connection (a reset).
     up.write(
@@ -393,7 +435,7 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
             requestBodyExpected && !upgrade,
             expectedTimeoutMillis(a)),
         up.voidPromise());
-    int sent = body.writeTo(up);
+    int sent = body.writeTo(up, false);
     if (body.buffering()) {
       a.sentChunks = sent;
     }
@@ -407,9 +449,9 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
 
   private void writeUpstream(HttpContent content) {
     UpstreamRequest a = attempt;
-    a.lease()
-        .channel()
-        .writeAndFlush(a.tunnelled() ? content.content() : content)
+    Channel up = a.lease().channel();
+    boolean halfClose = a.tunnelled() && content instanceof LastHttpContent;
+    up.writeAndFlush(a.tunnelled() ? content.content() : content)
         .addListener(
             f -> {
               if (f.isSuccess()) {
@@ -419,6 +461,11 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
                 }
               }
             });
+    if (halfClose) {
+      // The client ended its side of the tunnel (an HTTP/2 END_STREAM): FIN after its bytes, while
+      // the upstream's side stays open, as Envoy half-closes its TCP upstream.
+      TunnelBytes.halfClose(up);
+    }
   }
 
   /** What Envoy's router announces to the upstream in {@code x-envoy-expected-rq-timeout-ms}. */
@@ -517,8 +564,16 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
         });
   }
 
+  /**
+   * The request's body is a tunnel's bytes: an accepted upgrade, a CONNECT or a terminated POST.
+   */
+  private boolean tunnel() {
+    return upgrade || terminating;
+  }
+
   private void startRouteTimer() {
-    if (route == null || timeouts.globalDisabled() || routeTimerArmed || destroyed) {
+    // A tunnel's end is no request's end: the route timeout does not apply (idle timeouts do).
+    if (route == null || tunnel() || timeouts.globalDisabled() || routeTimerArmed || destroyed) {
       return;
     }
     routeTimerArmed = true;
@@ -618,7 +673,10 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     upstreamReader = ctx;
     callbacks.setResponseWrittenListener(readUpstream);
     info.setResponseCodeDetails("via_upstream");
-    String switchedTo = upgrade && status == 101 ? Http1Upgrade.requested(h) : null;
+    String switchedTo = upgrade && !connect && status == 101 ? Http1Upgrade.requested(h) : null;
+    // A CONNECT forwarded to an HTTP/1.1 upstream: its 2xx turns the connection into the tunnel.
+    boolean connectEstablished =
+        connect && !a.tunnelled() && upstreamCarriesRawBytes && status >= 200 && status < 300;
     HttpResponse out = UpstreamHeaders.forDownstream(response, route, a, callbacks, shared);
     if (switchedTo != null) {
       Http1Upgrade.restore(out.headers(), switchedTo);
@@ -626,8 +684,8 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     if (!(out instanceof HttpContent)) {
       callbacks.encodeHeaders(out, false); // a full response goes out whole, as its last chunk
     }
-    if (switchedTo != null && !destroyed) {
-      // After the 101 went down: bytes the upstream sent behind it follow it, in order.
+    if ((switchedTo != null || connectEstablished) && !destroyed) {
+      // After the 101 (or 2xx) went down: bytes the upstream sent behind it follow it, in order.
       a.startTunnel();
     }
     return true;

@@ -18,9 +18,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -168,6 +171,18 @@ final class UpstreamRequest {
     }
   }
 
+  /**
+   * A raw TCP connection the router terminates a CONNECT on is up: the tunnel is established, and
+   * the router gets the 200 Envoy's {@code TcpUpstream} answers with.
+   */
+  void answerForTcp() {
+    tunnelled = true;
+    router.onUpstreamHeaders(
+        this, new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK), reader);
+    // No upstream read ends here to flush it: the client waits for the 200 before it sends.
+    router.flushDownstream();
+  }
+
   /** The upstream switched protocols: its connection is a byte tunnel from now on. */
   void startTunnel() {
     tunnelled = true;
@@ -221,8 +236,16 @@ final class UpstreamRequest {
     }
   }
 
+  /** The response reader's context, once attached: where the router asks for the next read. */
+  private ChannelHandlerContext reader;
+
   /** Receives this attempt's response on the upstream channel (same event loop). */
   private final class ResponseReader extends ChannelInboundHandlerAdapter {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      reader = ctx;
+    }
+
     /** Whether the last socket read produced a message; if not, the codec needs more bytes. */
     private boolean delivered;
 

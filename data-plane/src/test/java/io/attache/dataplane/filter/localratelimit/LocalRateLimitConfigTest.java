@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.ratelimit.DescriptorAction;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.VhRateLimitsOptions;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,15 +67,16 @@ class LocalRateLimitConfigTest {
                 "stat_prefix: rl\n" + bucket + "local_rate_limit_per_downstream_connection: true",
                 false))
         .isEqualTo(PATH + ".local_rate_limit_per_downstream_connection");
+    assertThat(refusedField("stat_prefix: rl\n" + bucket + "stage: 11", false))
+        .isEqualTo(PATH + ".stage");
     assertThat(
             refusedField(
                 "stat_prefix: rl\n"
-                    + bucket
-                    + "descriptors: [ { entries: [ { key: a, value: b } ],"
-                    + " token_bucket: { max_tokens: 1, fill_interval: 1s } } ]",
+                    + "rate_limits: [ { actions: [ { generic_key: { descriptor_value: b } } ],"
+                    + " disable_key: off } ]",
                 false))
-        .as("descriptors that only route-level rate_limits would feed")
-        .isEqualTo(PATH + ".descriptors");
+        .as("a filter's own rate_limits have no runtime disable key here")
+        .isEqualTo(PATH + ".rate_limits[0].disable_key");
     assertThat(
             refusedField(
                 "stat_prefix: rl\n"
@@ -86,9 +89,30 @@ class LocalRateLimitConfigTest {
         .isEqualTo(PATH + ".descriptors[0].token_bucket.fill_interval");
     assertThat(
             refusedField(
-                "stat_prefix: rl\n" + "rate_limits: [ { actions: [ { source_cluster: {} } ] } ]",
-                false))
+                "stat_prefix: rl\n" + "rate_limits: [ { actions: [ { metadata: {} } ] } ]", false))
         .isEqualTo(PATH + ".rate_limits[0].actions[0]");
+  }
+
+  @Test
+  void descriptorsWithoutTheFiltersOwnRateLimitsWaitForTheRoutesAndReadStageAndVhRateLimits()
+      throws Exception {
+    LocalRateLimitConfig config =
+        parse(
+            """
+            stat_prefix: rl
+            token_bucket: { max_tokens: 5, fill_interval: 1s }
+            stage: 3
+            vh_rate_limits: INCLUDE
+            descriptors:
+            - entries: [ { key: a, value: b } ]
+              token_bucket: { max_tokens: 1, fill_interval: 1s }
+            """,
+            true);
+
+    assertThat(config.rateLimits()).isEmpty();
+    assertThat(config.descriptors()).hasSize(1);
+    assertThat(config.stage()).isEqualTo(3);
+    assertThat(config.virtualHostRateLimits()).isEqualTo(VhRateLimitsOptions.INCLUDE);
   }
 
   @Test
@@ -105,7 +129,7 @@ class LocalRateLimitConfigTest {
             """,
             false);
 
-    List<DescriptorAction> actions = config.rateLimits().get(0);
+    List<DescriptorAction> actions = config.rateLimits().get(0).actions();
     assertThat(actions.get(0)).isEqualTo(new DescriptorAction.GenericKey("generic_key", "v"));
     assertThat(((DescriptorAction.HeaderValueMatch) actions.get(1)).key())
         .isEqualTo("header_match");

@@ -321,4 +321,130 @@ class LocalRateLimitFilterTest {
     assertThat(harness.counter("limiter.http_local_rate_limit.rate_limited")).isEqualTo(2);
     assertThat(harness.counter("limiter.http_local_rate_limit.enforced")).isEqualTo(1);
   }
+
+  /**
+   * The shape of Envoy's local-rate-limit-with-descriptors example: the filter has no bucket of its
+   * own, the route's config has the descriptors, the route's and virtual host's {@code rate_limits}
+   * make them.
+   */
+  private static final String ROUTE_RATE_LIMITS_HCM =
+      """
+      stat_prefix: ingress
+      route_config:
+        virtual_hosts:
+        - name: all
+          domains: ["*"]
+          rate_limits:
+          - actions: [ { generic_key: { descriptor_value: vh } } ]
+          routes:
+          - match: { prefix: "/foo" }
+            route:
+              cluster: absent
+              rate_limits:
+              - actions:
+                - request_headers: { header_name: x-client, descriptor_key: client_cluster }
+                - request_headers: { header_name: ":path", descriptor_key: path }
+              - stage: 1
+                actions: [ { generic_key: { descriptor_value: second_stage } } ]
+              - disable_key: never
+                actions: [ { generic_key: { descriptor_value: disabled } } ]
+            typed_per_filter_config:
+              envoy.filters.http.local_ratelimit:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                stat_prefix: test
+                token_bucket: { max_tokens: 1000, tokens_per_fill: 1000, fill_interval: 60s }
+                filter_enabled: { default_value: { numerator: 100 } }
+                filter_enforced: { default_value: { numerator: 100 } }
+                %s
+                descriptors:
+                - entries: [ { key: client_cluster, value: foo }, { key: path, value: /foo/bar } ]
+                  token_bucket: { max_tokens: 2, tokens_per_fill: 2, fill_interval: 60s }
+                - entries: [ { key: generic_key, value: vh } ]
+                  token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: 60s }
+                - entries: [ { key: generic_key, value: second_stage } ]
+                  token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: 60s }
+                - entries: [ { key: generic_key, value: disabled } ]
+                  token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: 60s }
+          - match: { prefix: "/" }
+            direct_response: { status: 200 }
+      http_filters:
+      - name: envoy.filters.http.local_ratelimit
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+          stat_prefix: http_local_rate_limiter
+      - name: envoy.filters.http.router
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+      """;
+
+  /** Forwarded to an absent cluster: 503 means the request got past the limiter. */
+  private static final int PASSED = 503;
+
+  private void startWithRouteRateLimits(String routeOptions) throws Exception {
+    String yaml = ROUTE_RATE_LIMITS_HCM.formatted(routeOptions);
+    harness =
+        new StreamHarness(
+            yaml, StreamHarness.configuredFilters(yaml), RandomSource.seeded(1), name -> null);
+  }
+
+  private static FullHttpRequest from(String client, String path) {
+    FullHttpRequest request = get(path);
+    request.headers().set("x-client", client);
+    return request;
+  }
+
+  @Test
+  void theRoutesRateLimitsMakeTheDescriptorThatSelectsTheRoutesBucket() throws Exception {
+    startWithRouteRateLimits("");
+
+    assertThat(send(from("foo", "/foo/bar")).status()).isEqualTo(PASSED);
+    assertThat(send(from("foo", "/foo/bar")).status()).isEqualTo(PASSED);
+    assertThat(send(from("foo", "/foo/bar")).status()).isEqualTo(429);
+    assertThat(send(from("bar", "/foo/bar")).status())
+        .as("another client makes a descriptor no bucket matches: the route's default bucket")
+        .isEqualTo(PASSED);
+    assertThat(send(get("/foo/bar")).status())
+        .as("without x-client the action yields nothing and no descriptor is made")
+        .isEqualTo(PASSED);
+    assertThat(harness.counter("test.http_local_rate_limit.rate_limited")).isEqualTo(1);
+    assertThat(harness.counter("test.http_local_rate_limit.ok")).isEqualTo(4);
+
+    harness.time.advance(Duration.ofSeconds(30));
+    assertThat(send(from("foo", "/foo/bar")).status())
+        .as("half the fill interval refilled one of the two tokens")
+        .isEqualTo(PASSED);
+    assertThat(send(from("foo", "/foo/bar")).status()).isEqualTo(429);
+  }
+
+  @Test
+  void theVirtualHostsRateLimitsApplyOnlyWhenVhRateLimitsIncludesThem() throws Exception {
+    startWithRouteRateLimits("");
+    assertThat(send(from("x", "/foo/a")).status()).isEqualTo(PASSED);
+    assertThat(send(from("x", "/foo/a")).status())
+        .as("OVERRIDE (the default): the route has rate_limits, so the virtual host's are unused")
+        .isEqualTo(PASSED);
+
+    harness.downstream.releaseAll();
+    startWithRouteRateLimits("vh_rate_limits: INCLUDE");
+    assertThat(send(from("x", "/foo/a")).status()).isEqualTo(PASSED);
+    assertThat(send(from("x", "/foo/a")).status())
+        .as("INCLUDE: generic_key=vh selects its bucket of one")
+        .isEqualTo(429);
+  }
+
+  @Test
+  void onlyTheRateLimitsOfTheFiltersStageApplyAndADisableKeySkipsOne() throws Exception {
+    startWithRouteRateLimits("");
+    assertThat(send(from("x", "/foo/a")).status()).isEqualTo(PASSED);
+    assertThat(send(from("x", "/foo/a")).status())
+        .as("stage 0: neither the stage-1 entry nor the one with a disable_key applies")
+        .isEqualTo(PASSED);
+
+    harness.downstream.releaseAll();
+    startWithRouteRateLimits("stage: 1");
+    assertThat(send(from("foo", "/foo/bar")).status()).isEqualTo(PASSED);
+    assertThat(send(from("foo", "/foo/bar")).status())
+        .as("stage 1: only generic_key=second_stage, whose bucket holds one")
+        .isEqualTo(429);
+  }
 }

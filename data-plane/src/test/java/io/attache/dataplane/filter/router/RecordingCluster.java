@@ -81,6 +81,13 @@ public final class RecordingCluster implements ClusterHandle {
     return selected;
   }
 
+  /** Raw connections are recorded like pooled ones: embedded channels in {@code upstreams}. */
+  @Override
+  public HostConnectionPool tcpPool(EventLoop loop, SelectedHost host) {
+    events.add("raw tcp pool");
+    return pool(loop, host, false);
+  }
+
   @Override
   public HostConnectionPool pool(EventLoop loop, SelectedHost host, boolean downstreamHttp2) {
     return new HostConnectionPool() {

@@ -1,4 +1,4 @@
-package io.attache.dataplane.filter.localratelimit;
+package io.attache.dataplane.ratelimit;
 
 /** One {@code RateLimitDescriptor.Entry}: a key and its value. Immutable. */
 public record DescriptorEntry(String key, String value) {

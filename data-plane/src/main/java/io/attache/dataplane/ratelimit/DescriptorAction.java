@@ -1,4 +1,4 @@
-package io.attache.dataplane.filter.localratelimit;
+package io.attache.dataplane.ratelimit;
 
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.HeaderSource;
@@ -10,9 +10,9 @@ import java.util.List;
 /**
  * One {@code config.route.v3.RateLimit.Action}: produces one entry of a rate limit descriptor from
  * a request, as Envoy's {@code router_ratelimit.cc} does, or none — and then the whole descriptor
- * is not produced. Immutable.
+ * is not produced. Immutable; never reads anything but the request view it is given.
  */
-sealed interface DescriptorAction {
+public sealed interface DescriptorAction {
   /** Returned by an action with {@code skip_if_absent} whose value is absent: no entry, go on. */
   DescriptorEntry SKIP = new DescriptorEntry("", "");
 
@@ -91,6 +91,14 @@ sealed interface DescriptorAction {
       } catch (java.net.UnknownHostException e) {
         throw new IllegalStateException("a 4- or 16-byte address is always valid", e);
       }
+    }
+  }
+
+  /** {@code source_cluster}: the proxy's own service cluster ({@code node.cluster}). */
+  record SourceCluster() implements DescriptorAction {
+    @Override
+    public DescriptorEntry entry(RateLimitedRequest request) {
+      return new DescriptorEntry("source_cluster", request.sourceCluster());
     }
   }
 

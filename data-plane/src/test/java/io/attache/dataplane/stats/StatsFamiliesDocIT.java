@@ -85,6 +85,13 @@ class StatsFamiliesDocIT {
               "http.<prefix>.composite.{filter_delegation_success,filter_delegation_error}",
               "io/attache/dataplane/filter/matchdelegate/MatchDelegateStreamTest.java"),
           Map.entry(
+              "http.<prefix>.decompressor.<library>.<type>.decompressor_library.brotli_error",
+              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"),
+          Map.entry(
+              "http.<prefix>.decompressor.<library>.<type>.decompressor_library.{zstd_generic_error,"
+                  + "zstd_dictionary_error,zstd_checksum_wrong_error,zstd_memory_error}",
+              "io/attache/dataplane/filter/decompressor/DecompressorLibraryTest.java"),
+          Map.entry(
               "proxy_proto.{not_found_allowed,not_found_disallowed}",
               "io/attache/dataplane/listenerfilter/ProxyProtocolFilterTest.java"),
           Map.entry(

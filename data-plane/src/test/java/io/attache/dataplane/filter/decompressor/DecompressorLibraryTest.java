@@ -78,7 +78,7 @@ class DecompressorLibraryTest {
   }
 
   private long counter(String name) {
-    return stats.counter(PREFIX + name).value();
+    return stats.counter(name).value();
   }
 
   @Test
@@ -89,7 +89,8 @@ class DecompressorLibraryTest {
 
     assertThat(brotli.encoding()).isEqualTo("br");
     assertThat(decodeInChunks(decoder(brotli), compressed, 2)).isEqualTo(input);
-    assertThat(counter("brotli.decompressor_library.brotli_error")).isZero();
+    assertThat(counter("http.ingress.decompressor.d.brotli.decompressor_library.brotli_error"))
+        .isZero();
   }
 
   @Test
@@ -102,7 +103,8 @@ class DecompressorLibraryTest {
 
     decodeInChunks(decoder, compressed, 4);
 
-    assertThat(counter("brotli.decompressor_library.brotli_error")).isEqualTo(1);
+    assertThat(counter("http.ingress.decompressor.d.brotli.decompressor_library.brotli_error"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -116,7 +118,8 @@ class DecompressorLibraryTest {
     ByteBuf out = decoder.decode(Unpooled.wrappedBuffer(withGarbage), alloc);
 
     assertThat(ByteBufUtil.getBytes(out)).isEqualTo(input);
-    assertThat(counter("brotli.decompressor_library.brotli_error")).isEqualTo(1);
+    assertThat(counter("http.ingress.decompressor.d.brotli.decompressor_library.brotli_error"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -129,7 +132,8 @@ class DecompressorLibraryTest {
 
     assertThat(compressed.length * 100L).isLessThan(zeros.length);
     assertThat(out.readableBytes()).isEqualTo(compressed.length * 100);
-    assertThat(counter("brotli.decompressor_library.brotli_error")).isEqualTo(1);
+    assertThat(counter("http.ingress.decompressor.d.brotli.decompressor_library.brotli_error"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -151,7 +155,8 @@ class DecompressorLibraryTest {
     expected.writeBytes(first);
     expected.writeBytes(second);
     assertThat(decoded).isEqualTo(expected.toByteArray());
-    assertThat(counter("zstd.decompressor_library.zstd_generic_error")).isZero();
+    assertThat(counter("http.ingress.decompressor.d.zstd.decompressor_library.zstd_generic_error"))
+        .isZero();
   }
 
   @Test
@@ -170,8 +175,12 @@ class DecompressorLibraryTest {
 
     decodeInChunks(decoder, compressed, 10);
 
-    assertThat(counter("zstd.decompressor_library.zstd_checksum_wrong_error")).isEqualTo(1);
-    assertThat(counter("zstd.decompressor_library.zstd_generic_error")).isZero();
+    assertThat(
+            counter(
+                "http.ingress.decompressor.d.zstd.decompressor_library.zstd_checksum_wrong_error"))
+        .isEqualTo(1);
+    assertThat(counter("http.ingress.decompressor.d.zstd.decompressor_library.zstd_generic_error"))
+        .isZero();
   }
 
   @Test
@@ -184,7 +193,8 @@ class DecompressorLibraryTest {
 
     decodeInChunks(decoder, body(11, 500), 12);
 
-    assertThat(counter("zstd.decompressor_library.zstd_generic_error")).isEqualTo(1);
+    assertThat(counter("http.ingress.decompressor.d.zstd.decompressor_library.zstd_generic_error"))
+        .isEqualTo(1);
   }
 
   @Test

@@ -82,6 +82,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.csrf.v3.CsrfPolicy",
           "envoy.extensions.filters.http.health_check.v3.HealthCheck",
           "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
+          "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig",
+          "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -232,6 +234,12 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.extensions.filters.http.health_check.v3.HealthCheck.getDescriptor();
       case "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config" ->
           io.envoyproxy.envoy.extensions.filters.http.grpc_http1_bridge.v3.Config.getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig
+              .getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3
+              .FilterConfigPerRoute.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

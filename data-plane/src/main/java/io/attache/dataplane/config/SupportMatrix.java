@@ -977,6 +977,22 @@ public final class SupportMatrix {
                 + " dropped); the response's frame header is taken off")
         .honouredNote(
             "ignore_query_parameters", "the query is dropped from a bridged request's :path");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig
+                .getDescriptor())
+        .honouredNote(
+            "content_type", "sent upstream as content-type and accept; the response must match")
+        .honouredNote(
+            "withhold_grpc_frames",
+            "the request's frame header taken off (content-length adjusted), the response's added")
+        .honouredNote(
+            "response_size_header",
+            "the response streams with its frame header from this header's first value; a"
+                + " missing value is INTERNAL, a body of another size resets the stream");
+    b.message(
+            io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3
+                .FilterConfigPerRoute.getDescriptor())
+        .honoured("disabled");
   }
 
   /** {@code envoy.filters.http.admission_control}: docs/data-plane.md, "Admission control". */

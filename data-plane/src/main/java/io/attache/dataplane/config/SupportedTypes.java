@@ -87,6 +87,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.grpc_http1_bridge.v3.Config",
           "envoy.extensions.filters.http.cache.v3.CacheConfig",
           "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig",
+          "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig",
+          "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
@@ -255,6 +257,12 @@ public final class SupportedTypes {
       case "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig" ->
           io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig
               .getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig
+              .getDescriptor();
+      case "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute" ->
+          io.envoyproxy.envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3
+              .FilterConfigPerRoute.getDescriptor();
       case "envoy.extensions.filters.http.cors.v3.CorsPolicy" ->
           io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor();
       case "attache.ext.v1.ServiceIdentityToken" ->

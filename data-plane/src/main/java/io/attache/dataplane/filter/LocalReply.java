@@ -69,7 +69,7 @@ public final class LocalReply {
   }
 
   /** Envoy's HTTP → gRPC status mapping for local replies (grpc/doc/http-grpc-status-mapping). */
-  static int grpcStatusFor(int httpStatus) {
+  public static int grpcStatusFor(int httpStatus) {
     return switch (httpStatus) {
       case 400 -> 13; // INTERNAL
       case 401 -> 16; // UNAUTHENTICATED

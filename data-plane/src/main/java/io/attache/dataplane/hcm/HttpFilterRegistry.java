@@ -14,6 +14,7 @@ import io.attache.dataplane.filter.decompressor.DecompressorFilterType;
 import io.attache.dataplane.filter.extauthz.ExtAuthzFilterType;
 import io.attache.dataplane.filter.fault.FaultFilterType;
 import io.attache.dataplane.filter.grpcbridge.GrpcHttp1BridgeFilterType;
+import io.attache.dataplane.filter.grpcbridge.GrpcHttp1ReverseBridgeFilterType;
 import io.attache.dataplane.filter.headertometadata.HeaderToMetadataFilterType;
 import io.attache.dataplane.filter.healthcheck.HealthCheckFilterType;
 import io.attache.dataplane.filter.jwt.JwtAuthnFilterType;
@@ -60,6 +61,7 @@ public final class HttpFilterRegistry {
               CacheFilterType.INSTANCE,
               HealthCheckFilterType.INSTANCE,
               GrpcHttp1BridgeFilterType.INSTANCE,
+              GrpcHttp1ReverseBridgeFilterType.INSTANCE,
               CompositeFilterType.INSTANCE,
               new ExtensionWithMatcherFilterType(HttpFilterRegistry::parseWrapped),
               RouterFilterType.INSTANCE)

@@ -72,6 +72,13 @@ abstract class FilterChainSide<F, H extends HttpObject> {
    */
   abstract void headersHeld();
 
+  /**
+   * A filter took a chunk that was not the last ({@code STOP_ITERATION_NO_BUFFER}). The response
+   * side reads on, as after {@link #readMoreForBuffering}: a filter that gathers the body itself
+   * sends nothing down meanwhile. On the request side the filter asks for more itself.
+   */
+  abstract void chunkTaken();
+
   /** Held chunks passed the buffer limit: the side answers 413 (request) or 500 (response). */
   abstract void bufferLimitReached();
 
@@ -141,6 +148,9 @@ abstract class FilterChainSide<F, H extends HttpObject> {
         return;
       }
       if (status == FilterDataStatus.STOP_ITERATION_NO_BUFFER) {
+        if (!last) {
+          chunkTaken();
+        }
         return; // the filter owns the chunk
       }
       boolean stillStopped = stopped[i]; // the filter did not continue during the call

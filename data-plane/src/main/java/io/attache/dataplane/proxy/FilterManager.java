@@ -214,6 +214,9 @@ final class FilterManager implements FilterChainFactoryCallbacks {
     void headersHeld() {}
 
     @Override
+    void chunkTaken() {}
+
+    @Override
     void bufferLimitReached() {
       context.stats().downstreamRqTooLarge.inc();
       stream.sendLocalReply(413, "Payload Too Large", "request_payload_too_large");
@@ -268,6 +271,11 @@ final class FilterManager implements FilterChainFactoryCallbacks {
 
     @Override
     void headersHeld() {
+      readMoreForBuffering();
+    }
+
+    @Override
+    void chunkTaken() {
       readMoreForBuffering();
     }
 

@@ -94,7 +94,9 @@ class RequestMirroringTest {
 
   @AfterEach
   void release() {
-    harness.downstream.releaseAll();
+    if (harness != null) {
+      harness.downstream.releaseAll();
+    }
     clusters.values().forEach(c -> c.upstreams.forEach(EmbeddedChannel::finishAndReleaseAll));
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
+import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.RunningEnvoy;
@@ -11,9 +13,7 @@ import io.attache.testing.envoy.StockEnvoyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,7 +97,7 @@ class ConnectTunnelIT {
     return new Proxy() {
       @Override
       public int port(String listener) {
-        return listenerPort(stock, listener);
+        return ProxyPair.listenerPort(stock, listener);
       }
 
       @Override
@@ -266,45 +264,6 @@ class ConnectTunnelIT {
             .formatted(name, port);
   }
 
-  private static int listenerPort(RunningEnvoy stock, String listener) {
-    Pattern p =
-        Pattern.compile(
-            "\"name\":\\s*\"" + Pattern.quote(listener) + "\".*?\"port_value\":\\s*(\\d+)",
-            Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(stock.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    s.setSoTimeout((int) WAIT.toMillis());
-    s.setTcpNoDelay(true);
-    return s;
-  }
-
-  private static byte[] readToEnd(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    try {
-      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-        out.write(buf, 0, n);
-      }
-    } catch (SocketException reset) {
-      // closed by the proxy with data unread: still the end of this connection
-    }
-    return out.toByteArray();
-  }
-
   /** The response head, up to and including its blank line, read byte by byte (nothing more). */
   private static String responseHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -330,7 +289,7 @@ class ConnectTunnelIT {
 
   /** A raw HTTP/1.1 CONNECT, then the payload through the tunnel and its echo back. */
   private byte[] connectAndEcho(int port, String extraHeaders, byte[] payload) throws Exception {
-    try (Socket client = connect(port)) {
+    try (Socket client = RawSockets.connect(port, WAIT)) {
       client
           .getOutputStream()
           .write(
@@ -383,7 +342,7 @@ class ConnectTunnelIT {
   @ValueSource(strings = {"attache", "envoy"})
   void aConnectNoRouteMatchesIsAnswered404AndNeverReachesTheCluster(String which) throws Exception {
     Proxy terminator = proxy(which, "terminate", terminating(echo.port()));
-    try (Socket client = connect(terminator.port("terminate"))) {
+    try (Socket client = RawSockets.connect(terminator.port("terminate"), WAIT)) {
       client
           .getOutputStream()
           .write(
@@ -414,7 +373,7 @@ class ConnectTunnelIT {
     // and the echo's answer still comes back; an HTTP/1.1 tunnel ends on the client's FIN.
     boolean halfClose = protocol.equals("http2");
     byte[] echoed;
-    try (Socket client = connect(encapsulator.port(listener))) {
+    try (Socket client = RawSockets.connect(encapsulator.port(listener), WAIT)) {
       Future<?> sent =
           writer.submit(
               () -> {
@@ -426,7 +385,7 @@ class ConnectTunnelIT {
               });
       echoed =
           halfClose
-              ? readToEnd(client.getInputStream())
+              ? RawSockets.readToEnd(client.getInputStream())
               : client.getInputStream().readNBytes(PAYLOAD_BYTES);
       sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }

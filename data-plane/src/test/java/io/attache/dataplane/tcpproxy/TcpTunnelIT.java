@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
+import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -70,7 +65,7 @@ class TcpTunnelIT {
     this.envoy = envoy;
     echo = new TcpTestServer("echo", TcpTestServer.Mode.ECHO);
     terminator = envoy.start("terminate", terminatingEnvoy(echo.port()), dir.resolve("envoy"));
-    terminatorPort = listenerPort(terminator, "terminate");
+    terminatorPort = ProxyPair.listenerPort(terminator, "terminate");
   }
 
   @AfterEach
@@ -110,7 +105,7 @@ class TcpTunnelIT {
     return new Encapsulator() {
       @Override
       public int port(String listener) {
-        return listenerPort(running, listener);
+        return ProxyPair.listenerPort(running, listener);
       }
 
       @Override
@@ -229,46 +224,6 @@ class TcpTunnelIT {
         .formatted(name, protocolOptions, name, port);
   }
 
-  private static int listenerPort(RunningEnvoy running, String listener) {
-    Pattern p =
-        Pattern.compile(
-            "\"name\":\\s*\"" + Pattern.quote(listener) + "\".*?\"port_value\":\\s*(\\d+)",
-            Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(running.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    s.setSoTimeout((int) WAIT.toMillis());
-    s.setTcpNoDelay(true);
-    return s;
-  }
-
-  /** Reads to end of stream; a reset after the peer's close counts as the end. */
-  private static byte[] readToEnd(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    try {
-      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-        out.write(buf, 0, n);
-      }
-    } catch (SocketException reset) {
-      // closed by the proxy with data unread: still the end of this connection
-    }
-    return out.toByteArray();
-  }
-
   @ParameterizedTest(name = "{0}: {1} to {2} ({3})")
   @CsvSource({
     "attache, tunnel_h1, terminator_h1, http1",
@@ -290,7 +245,7 @@ class TcpTunnelIT {
     // that FIN: that client reads the whole echo, then closes.
     boolean halfClose = protocol.equals("http2");
     byte[] echoed;
-    try (Socket client = connect(proxy.port(listener))) {
+    try (Socket client = RawSockets.connect(proxy.port(listener), WAIT)) {
       Future<?> sent =
           writer.submit(
               () -> {
@@ -302,7 +257,7 @@ class TcpTunnelIT {
               });
       echoed =
           halfClose
-              ? readToEnd(client.getInputStream())
+              ? RawSockets.readToEnd(client.getInputStream())
               : client.getInputStream().readNBytes(PAYLOAD_BYTES);
       sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
@@ -331,9 +286,9 @@ class TcpTunnelIT {
   void aTunnelTheUpstreamRefusesClosesTheClientAndUsesUpTheConnectAttempts(String which)
       throws Exception {
     Encapsulator proxy = encapsulator(which);
-    try (Socket client = connect(proxy.port("refused"))) {
+    try (Socket client = RawSockets.connect(proxy.port("refused"), WAIT)) {
       client.getOutputStream().write("never delivered".getBytes(StandardCharsets.US_ASCII));
-      assertThat(readToEnd(client.getInputStream())).as(which).isEmpty();
+      assertThat(RawSockets.readToEnd(client.getInputStream())).as(which).isEmpty();
     }
 
     await()

@@ -1,9 +1,9 @@
 package io.attache.dataplane.filter.csrf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TestHttpServer;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.RunningEnvoy;
@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,7 +115,7 @@ class CsrfDifferentialIT {
 
     RunningEnvoy running = envoy.start("csrf", yaml, dir.resolve("envoy"));
     closeAfter.add(running);
-    Map<String, Verdict> fromEnvoy = run(listenerPort(running), requests);
+    Map<String, Verdict> fromEnvoy = run(ProxyPair.listenerPort(running, "ingress"), requests);
     long[] envoyStats = stats(running::stat);
 
     assertThat(fromAttache).as("Attaché vs %s", envoy.describe()).isEqualTo(fromEnvoy);
@@ -138,22 +136,5 @@ class CsrfDifferentialIT {
       source.stat(CsrfIT.P + "request_invalid"),
       source.stat(CsrfIT.P + "request_valid")
     };
-  }
-
-  private static int listenerPort(RunningEnvoy running) {
-    Pattern p =
-        Pattern.compile("\"name\":\\s*\"ingress\".*?\"port_value\":\\s*(\\d+)", Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(running.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
   }
 }

@@ -1,9 +1,9 @@
 package io.attache.dataplane.filter.decompressor;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,7 +132,7 @@ class DecompressorDifferentialIT {
 
     RunningEnvoy running = envoy.start("decompressor", yaml, dir.resolve("envoy"));
     closeAfter.add(running);
-    Map<String, Outcome> fromEnvoy = run(listenerPort(running), exchanges);
+    Map<String, Outcome> fromEnvoy = run(ProxyPair.listenerPort(running, "ingress"), exchanges);
     Map<String, Long> envoyStats = new LinkedHashMap<>();
     for (String c : GzipUpstream.COUNTERS) {
       envoyStats.put(c, running.stat(DecompressorIT.ROOT + c));
@@ -145,22 +143,5 @@ class DecompressorDifferentialIT {
     assertThat(fromAttache.get("gzipped upload").upstreamSaw().body()).isEqualTo(GzipUpstream.TEXT);
     assertThat(attacheStats).as("Attaché vs %s", envoy.describe()).isEqualTo(envoyStats);
     assertThat(attacheStats.get("response.decompressed")).isEqualTo(2);
-  }
-
-  private static int listenerPort(RunningEnvoy running) {
-    Pattern p =
-        Pattern.compile("\"name\":\\s*\"ingress\".*?\"port_value\":\\s*(\\d+)", Pattern.DOTALL);
-    int[] port = {0};
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              Matcher m = p.matcher(running.admin("/listeners?format=json"));
-              if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-              }
-              return port[0] > 0;
-            });
-    return port[0];
   }
 }

@@ -162,6 +162,18 @@ public final class HeaderMutations {
       }
     }
 
+    private static String stripOws(String value) {
+      int start = 0;
+      int end = value.length();
+      while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
+        start++;
+      }
+      while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+        end--;
+      }
+      return value.substring(start, end);
+    }
+
     private static boolean isTokenChar(char c) {
       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
@@ -182,6 +194,9 @@ public final class HeaderMutations {
         if (value.isEmpty() && !addition.keepEmptyValue) {
           continue;
         }
+        // A field value has no leading or trailing whitespace (RFC 9110 §5.5): Envoy writes the
+        // configured value as it is and every receiver drops it; the codec here refuses it.
+        value = stripOws(value);
         switch (addition.action) {
           case APPEND_IF_EXISTS_OR_ADD -> values[i] = value;
           case ADD_IF_ABSENT -> {

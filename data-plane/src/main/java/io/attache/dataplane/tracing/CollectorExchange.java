@@ -58,6 +58,11 @@ final class CollectorExchange {
       result.completeExceptionally(new ExchangeFailed("unknown collector cluster " + clusterName));
       return result;
     }
+    if (loop.isShuttingDown()) {
+      // The proxy is stopping: a last flush at close finds its event loops gone.
+      result.completeExceptionally(new ExchangeFailed("the proxy is shutting down"));
+      return result;
+    }
     loop.execute(
         () -> {
           ClusterExchange exchange = new ClusterExchange(clusters, clusterName, loop, http2);

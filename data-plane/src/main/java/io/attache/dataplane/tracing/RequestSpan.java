@@ -51,8 +51,8 @@ public interface RequestSpan {
   void setOperationName(String name);
 
   /**
-   * Writes {@code traceparent} (and {@code tracestate} when there is one) naming this span as the
-   * parent. Use it when no attempt span is involved; {@link AttemptSpan#injectInto} otherwise.
+   * Writes {@code traceparent} and {@code tracestate} (empty for a new trace) naming this span as
+   * the parent. Use it when no attempt span is involved; {@link AttemptSpan#injectInto} otherwise.
    */
   void injectInto(HttpHeaders upstreamHeaders);
 

@@ -47,10 +47,8 @@ final class W3cPropagation implements Propagation {
   @Override
   public void inject(RecordingSpan span, HttpHeaders headers) {
     headers.set(TraceParent.HEADER, TraceParent.format(span.traceId, span.spanId, span.sampled));
-    if (span.traceState.isEmpty()) {
-      headers.remove(TraceState.HEADER);
-    } else {
-      headers.set(TraceState.HEADER, span.traceState);
-    }
+    // Envoy's OpenTelemetry span sets tracestate unconditionally, empty for a new trace (the
+    // census's behaviour check saw stock Envoy 1.40 send it on the examples' opentelemetry set).
+    headers.set(TraceState.HEADER, span.traceState);
   }
 }

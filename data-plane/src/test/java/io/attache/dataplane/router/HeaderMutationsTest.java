@@ -201,4 +201,16 @@ class HeaderMutationsTest {
       return EmptyHttpHeaders.INSTANCE;
     }
   }
+
+  @Test
+  void aValueOfWhitespaceReachesTheUpstreamAsAnEmptyValueAndSurroundingWhitespaceIsDropped() {
+    // Envoy's datadog-tracing example adds "X-Foobar-Banana: '   '"; its upstream sees "".
+    HttpHeaders headers =
+        applyRouteLevel(
+            add("x-foobar-banana", "   ", "") + "," + add("x-padded", "\\t a b ", ""),
+            "",
+            new DefaultHttpHeaders());
+    assertThat(headers.get("x-foobar-banana")).isEmpty();
+    assertThat(headers.get("x-padded")).isEqualTo("a b");
+  }
 }

@@ -131,9 +131,10 @@ public sealed interface RouteDecision {
     /**
      * Rewrites the request for the upstream in Envoy's order: header mutations first (so {@code
      * %REQ(...)%} sees the original path and host), then the host rewrite (appending the old host
-     * to {@code x-forwarded-host} if {@code append_x_forwarded_host}), then the path rewrite
-     * (keeping the old path in {@code x-envoy-original-path} when {@code insertEnvoyOriginalPath},
-     * which Envoy does unless the router's {@code suppress_envoy_headers} is set). {@code
+     * to {@code x-forwarded-host} if {@code append_x_forwarded_host}, and keeping it in {@code
+     * x-envoy-original-host} when {@code insertEnvoyOriginalPath}), then the path rewrite (keeping
+     * the old path in {@code x-envoy-original-path} when {@code insertEnvoyOriginalPath}, which
+     * Envoy does unless the router's {@code suppress_envoy_headers} is set). {@code
      * auto_host_rewrite} is left to the integrator, who knows the chosen upstream host.
      */
     public void finalizeRequest(
@@ -150,6 +151,10 @@ public sealed interface RouteDecision {
           } else if (!lastListValue(forwarded).equals(original)) {
             request.headers().set("x-forwarded-host", forwarded + "," + original);
           }
+        }
+        if (insertEnvoyOriginalPath && original != null) {
+          // Envoy 1.40 keeps the host it replaced, as it keeps a rewritten path.
+          request.headers().set("x-envoy-original-host", original);
         }
         request.headers().set("host", hostRewrite.get());
       }

@@ -53,6 +53,8 @@ import java.util.concurrent.TimeUnit;
  * Lives on the stream's event loop; never blocks it.
  */
 final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
+  private static final String X_ENVOY_ORIGINAL_HOST = "x-envoy-original-host";
+
   private static final String OVERLOADED_HEADER = "x-envoy-overloaded";
   private static final String INTERNAL_HEADER = "x-envoy-internal";
 
@@ -371,6 +373,11 @@ final class RouterFilter implements StreamDecoderFilter, RouterFilterInterface {
     info.setUpstreamHost(host.address());
     retryState.onHostAttempted(host.host());
     if (route.policy().autoHostRewrite()) {
+      String original = request.headers().get(HttpHeaderNames.HOST);
+      if (info.attemptCount() == 0 && original != null) {
+        // Envoy 1.40 keeps the downstream's host; a retry's rewrite keeps the first one.
+        request.headers().set(X_ENVOY_ORIGINAL_HOST, original);
+      }
       request.headers().set(HttpHeaderNames.HOST, host.hostname());
     }
     int number = info.attemptCount() + 1;

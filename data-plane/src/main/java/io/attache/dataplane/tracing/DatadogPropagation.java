@@ -145,9 +145,11 @@ final class DatadogPropagation implements Propagation {
     headers.set(TRACE_ID, Long.toUnsignedString(low));
     headers.set(PARENT_ID, Long.toUnsignedString(spanId));
     headers.set(SAMPLING_PRIORITY, Integer.toString(priority));
-    String tags = priority > 0 ? "_dd.p.dm=-0" : "";
-    if (!high.equals("0".repeat(16))) {
-      tags = tags.isEmpty() ? "_dd.p.tid=" + high : tags + ",_dd.p.tid=" + high;
+    // dd-trace-cpp's order, as stock Envoy 1.40 sends it: the trace id's high bits, then the
+    // sampling mechanism.
+    String tags = high.equals("0".repeat(16)) ? "" : "_dd.p.tid=" + high;
+    if (priority > 0) {
+      tags = tags.isEmpty() ? "_dd.p.dm=-0" : tags + ",_dd.p.dm=-0";
     }
     if (tags.isEmpty()) {
       headers.remove(TAGS);

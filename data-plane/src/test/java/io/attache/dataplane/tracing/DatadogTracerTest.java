@@ -126,7 +126,7 @@ class DatadogTracerTest {
                 "x-datadog-sampling-priority",
                 "2",
                 "x-datadog-tags",
-                "_dd.p.dm=-0,_dd.p.tid=6566a3e600000000",
+                "_dd.p.tid=6566a3e600000000,_dd.p.dm=-0",
                 "traceparent",
                 "00-6566a3e600000000" + low + "-" + child.spanId() + "-01",
                 "tracestate",

@@ -903,6 +903,12 @@ public final class ProxyServer {
         client -> {
           XdsConfigDump dump = client.configDump();
           clusters.warmingClusters(dump.clusters().getDynamicWarmingClustersCount());
+          // A listener held until its routes or secrets arrive is warming, as in Envoy; the one
+          // it replaces keeps serving meanwhile.
+          listenerStats.totalListenersWarming.set(
+              dump.listeners().getDynamicListenersList().stream()
+                  .filter(ListenersConfigDump.DynamicListener::hasWarmingState)
+                  .count());
         });
     stats.flushHistograms();
   }

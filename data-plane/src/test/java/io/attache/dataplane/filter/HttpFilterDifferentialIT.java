@@ -902,6 +902,75 @@ class HttpFilterDifferentialIT {
   }
 
   @Test
+  void brotliAndZstdCompressorsNegotiateAndEncodeAsEnvoysDo() throws Exception {
+    String json = "{\"items\": [" + "\"attache\", \"brotli\", \"zstd\", ".repeat(200) + "\"end\"]}";
+    upstream.setHandler(r -> Reply.ok(json).withHeader("content-type", "application/json"));
+    Compared c =
+        compare(
+            "native-compressors",
+            """
+            - name: envoy.filters.http.compressor
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                response_direction_config:
+                  common_config:
+                    min_content_length: 100
+                    content_type: [application/json]
+                compressor_library:
+                  name: text_optimized
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli
+                    window_bits: 10
+            - name: envoy.filters.http.compressor
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                response_direction_config:
+                  common_config:
+                    min_content_length: 100
+                    content_type: [application/json]
+                compressor_library:
+                  name: text_optimized
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd
+                    compression_level: 10
+            """,
+            ALL_TO_BACKEND,
+            "",
+            requests(
+                "br accepted",
+                Request.get("/json", "accept-encoding", "br"),
+                "zstd accepted",
+                Request.get("/json", "accept-encoding", "zstd"),
+                "both, zstd preferred",
+                Request.get("/json", "accept-encoding", "br;q=0.5, zstd;q=0.8"),
+                "both, equal",
+                Request.get("/json", "accept-encoding", "br, zstd"),
+                "gzip only",
+                Request.get("/json", "accept-encoding", "gzip"),
+                "nothing accepted",
+                Request.get("/json")),
+            Set.of("content-encoding", "vary", "content-length", "content-type"),
+            Set.of("accept-encoding"),
+            "http.ingress.compressor.");
+
+    // The decoded bodies, the chosen coding and every counter must agree; the compressed sizes
+    // are the libraries' (libbrotli and libzstd in both, but chunking decides the bytes), so they
+    // are only checked to have moved.
+    SortedMap<String, Long> attacheStats = new java.util.TreeMap<>(c.attacheStats());
+    SortedMap<String, Long> envoyStats = new java.util.TreeMap<>(c.envoyStats());
+    for (SortedMap<String, Long> stats : List.of(attacheStats, envoyStats)) {
+      assertThat(stats.keySet().removeIf(name -> name.endsWith(".total_compressed_bytes")))
+          .as("compressed bytes counted")
+          .isTrue();
+    }
+    assertSame(new Compared(c.attache(), c.envoy(), attacheStats, envoyStats));
+    assertThat(c.attache().get("br accepted").responseHeaders())
+        .containsEntry("content-encoding", "br");
+    assertThat(c.attache().get("both, zstd preferred").responseHeaders())
+        .containsEntry("content-encoding", "zstd");
+  }
+
+  @Test
   void xForwardedProtoFromATrustedClientDecidesRequireTlsAndReachesTheUpstreamAsInEnvoy()
       throws Exception {
     String yaml =

@@ -19,10 +19,10 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Sends the same named HTTP/1.1 requests to one proxy and records what each got, reduced to what
- * two proxies must agree on: status, body (gunzipped when {@code content-encoding: gzip}), the
- * named response headers, and the named headers the upstream saw (or that it saw nothing). The
- * proxy's port is written {@code PORT} in every value, so two proxies' records compare equal. It
- * only records; the test decides what a difference means.
+ * two proxies must agree on: status, body (decoded when {@code content-encoding} is gzip, br or
+ * zstd), the named response headers, and the named headers the upstream saw (or that it saw
+ * nothing). The proxy's port is written {@code PORT} in every value, so two proxies' records
+ * compare equal. It only records; the test decides what a difference means.
  */
 public final class ExchangeRecorder {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
@@ -116,14 +116,14 @@ public final class ExchangeRecorder {
         }
       }
     }
-    boolean gzip =
+    String coding =
         response
             .headers()
             .firstValue("content-encoding")
-            .map(v -> v.toLowerCase(Locale.ROOT).equals("gzip"))
-            .orElse(false);
-    // A HEAD's or a 304's gzip response has no body to gunzip.
-    byte[] body = gzip && response.body().length > 0 ? gunzip(response.body()) : response.body();
+            .map(v -> v.toLowerCase(Locale.ROOT))
+            .orElse("");
+    // A HEAD's or a 304's compressed response has no body to decode.
+    byte[] body = response.body().length > 0 ? decode(coding, response.body()) : response.body();
     return new Observed(
         response.statusCode(),
         new String(body, StandardCharsets.UTF_8).replace(portText, "PORT"),
@@ -131,9 +131,33 @@ public final class ExchangeRecorder {
         seen);
   }
 
-  private static byte[] gunzip(byte[] compressed) throws IOException {
-    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
-      return in.readAllBytes();
+  /** The body as the client reads it: gzip, brotli and zstd decoded; anything else as sent. */
+  private static byte[] decode(String coding, byte[] body) throws IOException {
+    switch (coding) {
+      case "gzip" -> {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+          return in.readAllBytes();
+        }
+      }
+      case "br" -> {
+        com.aayushatharva.brotli4j.Brotli4jLoader.ensureAvailability();
+        com.aayushatharva.brotli4j.decoder.DirectDecompress decoded =
+            com.aayushatharva.brotli4j.decoder.Decoder.decompress(body);
+        if (decoded.getResultStatus()
+            != com.aayushatharva.brotli4j.decoder.DecoderJNI.Status.DONE) {
+          throw new IOException("not a whole brotli stream: " + decoded.getResultStatus());
+        }
+        return decoded.getDecompressedData();
+      }
+      case "zstd" -> {
+        try (com.github.luben.zstd.ZstdInputStream in =
+            new com.github.luben.zstd.ZstdInputStream(new ByteArrayInputStream(body))) {
+          return in.readAllBytes();
+        }
+      }
+      default -> {
+        return body;
+      }
     }
   }
 }

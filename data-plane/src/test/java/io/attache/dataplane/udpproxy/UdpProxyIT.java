@@ -91,10 +91,16 @@ class UdpProxyIT {
 
       assertThat(new HashSet<>(echo.senders())).hasSize(3); // one upstream socket per session
       assertThat(proxy.stat("udp.service.downstream_sess_total")).isEqualTo(3);
-      assertThat(proxy.stat("udp.service.downstream_sess_rx_datagrams")).isEqualTo(150);
-      assertThat(proxy.stat("udp.service.downstream_sess_tx_datagrams")).isEqualTo(150);
-      assertThat(proxy.stat("cluster.echo.udp.sess_tx_datagrams")).isEqualTo(150);
-      assertThat(proxy.stat("cluster.echo.udp.sess_rx_datagrams")).isEqualTo(150);
+      // The client can read the last echo before the proxy counts its write: let it settle.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                assertThat(proxy.stat("udp.service.downstream_sess_rx_datagrams")).isEqualTo(150);
+                assertThat(proxy.stat("udp.service.downstream_sess_tx_datagrams")).isEqualTo(150);
+                assertThat(proxy.stat("cluster.echo.udp.sess_tx_datagrams")).isEqualTo(150);
+                assertThat(proxy.stat("cluster.echo.udp.sess_rx_datagrams")).isEqualTo(150);
+              });
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(

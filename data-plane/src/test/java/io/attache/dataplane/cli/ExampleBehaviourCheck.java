@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -392,18 +391,29 @@ final class ExampleBehaviourCheck {
     return headers;
   }
 
-  private static void settle(ProxyPair.Side side, List<String> clusters) throws Exception {
-    long deadline = System.nanoTime() + SETTLE.toNanos();
+  /**
+   * Waits (Awaitility, bounded by {@link #SETTLE}) until every cluster has all its hosts healthy;
+   * one that never does is compared anyway, as part of the behaviour.
+   */
+  private static void settle(ProxyPair.Side side, List<String> clusters) {
+    try {
+      org.awaitility.Awaitility.await()
+          .atMost(SETTLE)
+          .ignoreExceptions()
+          .until(() -> allHealthy(side, clusters));
+    } catch (org.awaitility.core.ConditionTimeoutException compareAnyway) {
+      // a cluster that never becomes healthy is part of what the two proxies are compared on
+    }
+  }
+
+  private static boolean allHealthy(ProxyPair.Side side, List<String> clusters) throws Exception {
     for (String cluster : clusters) {
-      while (side.stat("cluster." + cluster + ".membership_healthy")
-              < side.stat("cluster." + cluster + ".membership_total")
-          || side.stat("cluster." + cluster + ".membership_total") == 0) {
-        if (System.nanoTime() > deadline) {
-          return; // compare anyway: a cluster that never becomes healthy is part of the behaviour
-        }
-        Thread.sleep(50); // a real network settling, bounded by SETTLE
+      long total = side.stat("cluster." + cluster + ".membership_total");
+      if (total == 0 || side.stat("cluster." + cluster + ".membership_healthy") < total) {
+        return false;
       }
     }
+    return true;
   }
 
   private static Observation observe(
@@ -623,7 +633,7 @@ final class ExampleBehaviourCheck {
 
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> list(Object o) {
-    List<Map<String, Object>> out = new CopyOnWriteArrayList<>();
+    List<Map<String, Object>> out = new ArrayList<>();
     if (o instanceof List<?> l) {
       for (Object item : l) {
         if (item instanceof Map<?, ?> m) {

@@ -17,11 +17,11 @@ record StatsFlushConfig(Duration interval, boolean onAdmin) {
     Duration interval = DEFAULT_INTERVAL;
     if (bootstrap.hasStatsFlushInterval()) {
       interval = Duration.ofMillis(Durations.toMillis(bootstrap.getStatsFlushInterval()));
-      // Envoy's own bounds for the field.
+      // Envoy's own bounds for the field: [1ms, 5m), so 300s itself is refused.
       if (interval.compareTo(Duration.ofMillis(1)) < 0
-          || interval.compareTo(Duration.ofSeconds(300)) > 0) {
+          || interval.compareTo(Duration.ofSeconds(300)) >= 0) {
         throw new ConfigException(
-            "stats_flush_interval", "must be between 1ms and 300s, got " + interval);
+            "stats_flush_interval", "must be at least 1ms and less than 300s, got " + interval);
       }
     }
     boolean onAdmin = bootstrap.getStatsFlushOnAdmin();

@@ -18,7 +18,6 @@ final class ClusterManagerStats {
   final Counter clusterRemoved;
   final Counter clusterUpdated;
   final Gauge activeClusters;
-  final Gauge warmingClusters;
 
   ClusterManagerStats(StatsStore stats) {
     clusterAdded = stats.counter(PREFIX + "cluster_added");
@@ -29,6 +28,6 @@ final class ClusterManagerStats {
     stats.counter(PREFIX + "update_merge_cancelled");
     stats.counter(PREFIX + "update_out_of_merge_window");
     activeClusters = stats.gauge(PREFIX + "active_clusters");
-    warmingClusters = stats.gauge(PREFIX + "warming_clusters");
+    stats.gauge(PREFIX + "warming_clusters"); // the ADS client keeps it
   }
 }

@@ -346,11 +346,6 @@ final class ClusterRuntime implements AutoCloseable {
     }
   }
 
-  /** Sets {@code cluster_manager.warming_clusters} (the ADS client knows which are warming). */
-  void warmingClusters(int count) {
-    managerStats.warmingClusters.set(count);
-  }
-
   /** The running cluster, or null when no cluster has this name. */
   ClusterHandle get(String name) {
     Entry entry = staticClusters.get(name);

@@ -10,8 +10,8 @@ import io.attache.dataplane.stats.StatsStore;
  * is still draining (a listener's old socket, or a replaced filter chain whose last stream has not
  * finished). As in Envoy, {@code listener_create_success} counts one per worker a listener starts
  * on. Looked up once; the stats are atomic, as they change on the config thread and on the drain
- * timers. A listener from LDS held until its routes or secrets arrive counts as warming (set when
- * the stats are flushed, from the ADS client's view), while the one it replaces keeps serving.
+ * timers. A listener from LDS held until its routes or secrets arrive counts as warming (set by the
+ * ADS client, which holds it, as its state changes), while the one it replaces keeps serving.
  */
 final class ListenerManagerStats {
   private static final String PREFIX = "listener_manager.";
@@ -23,7 +23,6 @@ final class ListenerManagerStats {
   final Counter listenerInPlaceUpdated;
   final Counter listenerStopped;
   final Gauge workersStarted;
-  final Gauge totalListenersWarming;
   final Gauge totalListenersActive;
   final Gauge totalListenersDraining;
   final Gauge totalFilterChainsDraining;
@@ -37,7 +36,7 @@ final class ListenerManagerStats {
     listenerInPlaceUpdated = stats.counter(PREFIX + "listener_in_place_updated");
     listenerStopped = stats.counter(PREFIX + "listener_stopped");
     workersStarted = stats.gauge(PREFIX + "workers_started");
-    totalListenersWarming = stats.gauge(PREFIX + "total_listeners_warming");
+    stats.gauge(PREFIX + "total_listeners_warming"); // the ADS client keeps it
     totalListenersActive = stats.gauge(PREFIX + "total_listeners_active");
     totalListenersDraining = stats.gauge(PREFIX + "total_listeners_draining");
     totalFilterChainsDraining = stats.gauge(PREFIX + "total_filter_chains_draining");

@@ -899,17 +899,6 @@ public final class ProxyServer {
     stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
     stats.gauge("runtime.num_keys").set(values.keys().size());
     stats.gauge("runtime.num_layers").set(values.layers().size());
-    ads.ifPresent(
-        client -> {
-          XdsConfigDump dump = client.configDump();
-          clusters.warmingClusters(dump.clusters().getDynamicWarmingClustersCount());
-          // A listener held until its routes or secrets arrive is warming, as in Envoy; the one
-          // it replaces keeps serving meanwhile.
-          listenerStats.totalListenersWarming.set(
-              dump.listeners().getDynamicListenersList().stream()
-                  .filter(ListenersConfigDump.DynamicListener::hasWarmingState)
-                  .count());
-        });
     stats.flushHistograms();
   }
 

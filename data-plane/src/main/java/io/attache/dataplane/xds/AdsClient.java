@@ -97,6 +97,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
   private final Map<XdsResourceType, ResourceParser<?>> parsers =
       new EnumMap<>(XdsResourceType.class);
   private final Gauge connectedState;
+  private final Gauge warmingClusters;
+  private final Gauge warmingListeners;
   private final Map<String, SubscriptionStats> subscriptionStats = new HashMap<>();
 
   private ManagedChannel channel;
@@ -177,6 +179,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         new SynchronizationContext(
             (thread, e) -> log.error("ADS client task failed; the client keeps running", e));
     this.connectedState = stats.gauge("control_plane.connected_state");
+    this.warmingClusters = stats.gauge("cluster_manager.warming_clusters");
+    this.warmingListeners = stats.gauge("listener_manager.total_listeners_warming");
     // Envoy's control-plane stats. Requests are never rate limited (rate_limit_settings is
     // ignored), so like Envoy without rate_limit_settings these two stay at zero.
     stats.counter("control_plane.rate_limit_enforced");
@@ -488,6 +492,8 @@ public final class AdsClient implements StreamHost, AutoCloseable {
         scope.updateEmpty.inc();
       }
     }
+    // Before the ACK: whoever sees the ACK and then reads the gauges sees this update's warming.
+    updateWarmingGauges();
     s.ack(type, response);
     afterChange();
   }
@@ -734,6 +740,31 @@ public final class AdsClient implements StreamHost, AutoCloseable {
     dump =
         XdsConfigDump.of(
             accepted, active, ackedVersions, rejections, resourceRejections, Set.copyOf(settled));
+    updateWarmingGauges();
+  }
+
+  /**
+   * Envoy's {@code cluster_manager.warming_clusters} and {@code
+   * listener_manager.total_listeners_warming}, kept current as Envoy's managers keep theirs (not at
+   * the stats flush): a cluster or listener accepted but held for its dependencies, while the one
+   * it replaces keeps serving. Before the first snapshot Envoy's listener manager has no workers
+   * yet and counts LDS listeners as active, so none is warming then; its clusters warm from the
+   * start.
+   */
+  private void updateWarmingGauges() {
+    warmingClusters.set(warmingCount(XdsResourceType.CLUSTER));
+    warmingListeners.set(initialized ? warmingCount(XdsResourceType.LISTENER) : 0);
+  }
+
+  private long warmingCount(XdsResourceType type) {
+    SortedMap<String, Accepted> running = active.get(type);
+    return accepted.get(type).values().stream()
+        .filter(
+            a -> {
+              Accepted current = running.get(a.parsed().name());
+              return current == null || !current.parsed().proto().equals(a.parsed().proto());
+            })
+        .count();
   }
 
   private void wildcardFetchTimedOut(XdsResourceType type) {

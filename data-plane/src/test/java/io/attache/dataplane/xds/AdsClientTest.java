@@ -2,9 +2,11 @@ package io.attache.dataplane.xds;
 
 import static io.attache.dataplane.xds.TestResources.edsCluster;
 import static io.attache.dataplane.xds.TestResources.endpoints;
+import static io.attache.dataplane.xds.TestResources.genericSecret;
 import static io.attache.dataplane.xds.TestResources.maglevCluster;
 import static io.attache.dataplane.xds.TestResources.rdsListener;
 import static io.attache.dataplane.xds.TestResources.routes;
+import static io.attache.dataplane.xds.TestResources.svidListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,6 +20,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.time.Clock;
@@ -502,6 +505,70 @@ class AdsClientTest {
 
     await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
     assertThat(client.configDump().unreadyTargets().getUnreadyTargetsDumpsList()).isEmpty();
+  }
+
+  private static Snapshot withListener(String version, Listener listener, List<Secret> secrets) {
+    return Snapshot.create(
+        List.of(edsCluster("backend")),
+        List.of(endpoints("backend", 8080)),
+        List.of(listener),
+        List.of(routes("local_route", "backend")),
+        secrets,
+        version);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
+  void aListenerUpdateWithTheIdentityTokenFilterWarmsUntilItsSigningKeyArrives(ApiType type)
+      throws Exception {
+    start(type);
+    Listener before = rdsListener("ingress", "local_route");
+    server.setSnapshot(withListener("1", before, List.of()));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+    assertThat(stats.gauge("listener_manager.total_listeners_warming").value()).isZero();
+
+    Listener after = svidListener("ingress", "local_route", "signing-key");
+    server.setSnapshot(withListener("2", after, List.of()));
+    awaitAck(XdsResourceType.LISTENER.typeUrl(), "2");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(scheduler.pendingDelays()).containsExactly(Duration.ofSeconds(15)));
+    assertThat(listener.snapshots).as("the old listener keeps serving").hasSize(1);
+    assertThat(stats.gauge("listener_manager.total_listeners_warming").value()).isEqualTo(1);
+    assertThat(client.configDump().listeners().getDynamicListeners(0).hasWarmingState()).isTrue();
+    assertThat(client.configDump().listeners().getDynamicListeners(0).hasActiveState()).isTrue();
+
+    server.setSnapshot(
+        withListener("3", after, List.of(genericSecret("signing-key", "{\"kty\":\"EC\"}"))));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 2);
+    assertThat(listener.last().listeners().get("ingress").resource()).isEqualTo(after);
+    assertThat(listener.last().secrets()).containsOnlyKeys("signing-key");
+    assertThat(stats.gauge("listener_manager.total_listeners_warming").value()).isZero();
+    assertThat(scheduler.pending()).as("the fetch timer is disarmed").isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ApiType.class)
+  void aListenerUpdateWaitingForItsSigningKeyServesWithoutItWhenTheFetchTimesOut(ApiType type)
+      throws Exception {
+    start(type);
+    server.setSnapshot(withListener("1", rdsListener("ingress", "local_route"), List.of()));
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 1);
+
+    Listener after = svidListener("ingress", "local_route", "signing-key");
+    server.setSnapshot(withListener("2", after, List.of()));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(scheduler.pendingDelays()).containsExactly(Duration.ofSeconds(15)));
+    assertThat(listener.snapshots).hasSize(1);
+
+    assertThat(scheduler.runPending()).isEqualTo(1);
+
+    await().atMost(WAIT).until(() -> listener.snapshots.size() == 2);
+    assertThat(listener.last().listeners().get("ingress").resource()).isEqualTo(after);
+    assertThat(counter("sds.signing-key.init_fetch_timeout")).isEqualTo(1);
   }
 
   // Delta variant not yet passing against java-control-plane's delta server (undiagnosed: a

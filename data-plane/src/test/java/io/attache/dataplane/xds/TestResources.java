@@ -1,11 +1,13 @@
 package io.attache.dataplane.xds;
 
 import com.google.protobuf.Any;
+import io.attache.api.ext.v1.ServiceIdentityToken;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -23,6 +25,9 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.List;
 
 /** Small valid Envoy resources for the xds tests, built as a control plane would send them. */
 final class TestResources {
@@ -82,6 +87,124 @@ final class TestResources {
                         .setName("envoy.filters.network.http_connection_manager")
                         .setTypedConfig(Any.pack(hcm))))
         .build();
+  }
+
+  /**
+   * {@link #rdsListener} with Attaché's service identity token filter before the router, signing
+   * with the key in the SDS secret {@code signingKeySecret}.
+   */
+  static Listener svidListener(String name, String routeConfigName, String signingKeySecret) {
+    Listener plain = rdsListener(name, routeConfigName);
+    HttpConnectionManager hcm;
+    try {
+      hcm =
+          plain
+              .getFilterChains(0)
+              .getFilters(0)
+              .getTypedConfig()
+              .unpack(HttpConnectionManager.class);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+    HttpFilter svid =
+        HttpFilter.newBuilder()
+            .setName("attache.filters.http.service_identity_token")
+            .setTypedConfig(
+                Any.pack(
+                    ServiceIdentityToken.newBuilder()
+                        .setIssuer("spiffe://attache.test")
+                        .setSubject("spiffe://attache.test/ns/default/sa/frontend")
+                        .setSigningKeySdsSecretName(signingKeySecret)
+                        .build()))
+            .build();
+    HttpConnectionManager withSvid =
+        hcm.toBuilder()
+            .clearHttpFilters()
+            .addHttpFilters(svid)
+            .addAllHttpFilters(hcm.getHttpFiltersList())
+            .build();
+    Listener.Builder listener = plain.toBuilder();
+    listener.getFilterChainsBuilder(0).getFiltersBuilder(0).setTypedConfig(Any.pack(withSvid));
+    return listener.build();
+  }
+
+  /** An SDS generic_secret, as a control plane delivers a signing key. */
+  static Secret genericSecret(String name, String value) {
+    return Secret.newBuilder()
+        .setName(name)
+        .setGenericSecret(
+            GenericSecret.newBuilder().setSecret(DataSource.newBuilder().setInlineString(value)))
+        .build();
+  }
+
+  /**
+   * Listener {@code name} on 127.0.0.1, an ephemeral port, whose HCM (stat prefix {@code ingress})
+   * runs {@code filters} and then the router over the inline {@code routes}.
+   */
+  static Listener inlineListener(String name, List<HttpFilter> filters, RouteConfiguration routes) {
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setStatPrefix("ingress")
+            .setRouteConfig(routes)
+            .addAllHttpFilters(filters)
+            .addHttpFilters(
+                HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.router")
+                    .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+            .build();
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(address("127.0.0.1", 0))
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName("envoy.filters.network.http_connection_manager")
+                        .setTypedConfig(Any.pack(hcm))))
+        .build();
+  }
+
+  /**
+   * A bootstrap for Attaché and stock Envoy alike: LDS (only) over ADS from the server on {@code
+   * adsPort}, a static cluster {@code backend} on {@code backendPort}, admin on an ephemeral port.
+   * Stats flush every 299 s (Envoy's longest), so a gauge a test reads is current without a flush.
+   */
+  static String ldsBootstrap(int adsPort, int backendPort) {
+    return """
+        node: { id: proxy-1, cluster: mesh }
+        stats_flush_interval: 299s
+        admin:
+          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+        dynamic_resources:
+          ads_config:
+            api_type: GRPC
+            transport_api_version: V3
+            grpc_services: [ { envoy_grpc: { cluster_name: xds_cluster } } ]
+          lds_config: { ads: {}, resource_api_version: V3 }
+        static_resources:
+          clusters:
+          - name: xds_cluster
+            type: STATIC
+            connect_timeout: 1s
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: { http2_protocol_options: {} }
+            load_assignment:
+              cluster_name: xds_cluster
+              endpoints:
+              - lb_endpoints:
+                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+          - name: backend
+            type: STATIC
+            connect_timeout: 1s
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+        """
+        .formatted(adsPort, backendPort);
   }
 
   static RouteConfiguration routes(String name, String cluster) {

@@ -18,7 +18,7 @@ import java.util.Base64;
  * Test keys for the service identity token filter: a P-256 key pair, its PKCS#8 PEM, its JWKS, the
  * filter config that signs with it, and an independent ES256 check of a token (JDK crypto only).
  */
-final class SvidKeys {
+public final class SvidKeys {
   static final String ISSUER = "spiffe://mesh.local";
   static final String ORDERS = "spiffe://mesh.local/ns/shop/sa/orders";
 
@@ -30,7 +30,7 @@ final class SvidKeys {
     this.kid = kid;
   }
 
-  static SvidKeys p256(String kid) throws Exception {
+  public static SvidKeys p256(String kid) throws Exception {
     return new SvidKeys(generate("EC", new ECGenParameterSpec("secp256r1")), kid);
   }
 
@@ -77,7 +77,7 @@ final class SvidKeys {
   }
 
   /** The private key as an RFC 7517 JWK, as a control plane puts it in an SDS generic_secret. */
-  String privateJwk() {
+  public String privateJwk() {
     ECPublicKey ec = (ECPublicKey) keys.getPublic();
     java.security.interfaces.ECPrivateKey d =
         (java.security.interfaces.ECPrivateKey) keys.getPrivate();
@@ -88,7 +88,7 @@ final class SvidKeys {
   }
 
   /** True when {@code token}'s ES256 signature verifies with this key. */
-  boolean verifies(String token) throws Exception {
+  public boolean verifies(String token) throws Exception {
     int lastDot = token.lastIndexOf('.');
     Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
     s.initVerify(keys.getPublic());

@@ -677,20 +677,10 @@ public final class MeshDemo implements Callable<Integer> {
             return stats.getOrDefault("sds.default.update_success", 0L) > 0
                 && stats.getOrDefault("sds.ROOTCA.update_success", 0L) > 0;
           });
-      if (!(withEnvoy && workload.service().equals(ENVOY_SERVICE))) {
-        // An Attaché sidecar mints identity tokens with a signing key of its own over SDS; until it
-        // arrives its calls carry none (a stock Envoy cannot mint and never asks for one).
-        awaitTrue(
-            workload.name() + "'s proxy to receive its identity-token signing key",
-            PUSH_TIMEOUT_NANOS,
-            () ->
-                proxyStats(workload.name())
-                        .getOrDefault("sds.jwt-svid-signing-key.update_success", 0L)
-                    > 0);
-      }
       // A listener that names a secret (a certificate, the identity-token signing key) warms until
       // it arrives, and its predecessor keeps serving meanwhile (Envoy's listener warming), so an
-      // ACK alone does not mean the new filters run yet.
+      // ACK alone does not mean the new filters run yet. Both proxies count a held listener here
+      // before they ACK it.
       awaitTrue(
           workload.name() + "'s proxy to finish warming its listeners",
           PUSH_TIMEOUT_NANOS,

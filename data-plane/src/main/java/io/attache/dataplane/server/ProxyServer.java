@@ -175,6 +175,7 @@ public final class ProxyServer {
     this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
+    runtime.publishTo(stats);
     this.listenerStats = new ListenerManagerStats(stats);
     this.overload =
         validated
@@ -890,15 +891,11 @@ public final class ProxyServer {
   }
 
   /**
-   * Envoy's stats flush: server and manager gauges brought up to date, and every histogram's
+   * Envoy's stats flush: the server.* gauges brought up to date, and every histogram's
    * interval closed. On the timer thread, or the admin thread with {@code stats_flush_on_admin}.
    */
   private synchronized void flushStats() {
     serverStats.refresh();
-    RuntimeSnapshot values = runtime.snapshot();
-    stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
-    stats.gauge("runtime.num_keys").set(values.keys().size());
-    stats.gauge("runtime.num_layers").set(values.layers().size());
     stats.flushHistograms();
   }
 

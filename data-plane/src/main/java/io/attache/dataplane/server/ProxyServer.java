@@ -891,8 +891,8 @@ public final class ProxyServer {
   }
 
   /**
-   * Envoy's stats flush: the server.* gauges brought up to date, and every histogram's
-   * interval closed. On the timer thread, or the admin thread with {@code stats_flush_on_admin}.
+   * Envoy's stats flush: the server.* gauges brought up to date, and every histogram's interval
+   * closed. On the timer thread, or the admin thread with {@code stats_flush_on_admin}.
    */
   private synchronized void flushStats() {
     serverStats.refresh();

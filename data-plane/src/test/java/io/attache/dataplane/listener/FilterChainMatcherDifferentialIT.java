@@ -1,9 +1,15 @@
 package io.attache.dataplane.listener;
 
+import static io.attache.dataplane.testing.L4Bootstrap.chain;
+import static io.attache.dataplane.testing.L4Bootstrap.indent;
+import static io.attache.dataplane.testing.L4Bootstrap.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.listenerfilter.TlsClientHellos;
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
+import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
@@ -17,7 +23,6 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,96 +43,45 @@ import org.junit.jupiter.api.io.TempDir;
 class FilterChainMatcherDifferentialIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final int READ_TIMEOUT_MS = 30_000;
-  private static final String TLS_INSPECTOR =
-      """
-      listener_filters:
-      - name: envoy.filters.listener.tls_inspector
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
-      """;
-
   @TempDir Path dir;
-  private Envoy envoy;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private DifferentialRun run;
 
   @BeforeEach
-  void findEnvoy(Envoy envoy) {
-    this.envoy = envoy;
+  void start(Envoy envoy) {
+    run = new DifferentialRun(envoy, "fcm", dir);
   }
 
   @AfterEach
   void closeEverything() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
+    run.close();
   }
 
-  private List<ProxyPair.Side> both(String bootstrapYaml) throws Exception {
-    ProxyPair pair = ProxyPair.start(envoy, "fcm-" + closeAfter.size(), bootstrapYaml, dir);
-    closeAfter.add(pair);
-    return pair.both();
-  }
-
-  /** A listener {@code name} on {@code address}:0 whose chains are tcp_proxies to {@code names}. */
+  /**
+   * A listener {@code fcm} on {@code address}:0 whose chains, named after the upstreams, are
+   * tcp_proxies to them; the one named {@code fallback} is the default_filter_chain.
+   */
   private static String bootstrap(
       String address, String listenerExtra, String matcher, List<TcpTestServer> upstreams) {
+    StringBuilder extra =
+        new StringBuilder("stat_prefix: fcm\n")
+            .append(listenerExtra)
+            .append("filter_chain_matcher:\n")
+            .append(indent(matcher, 2));
     StringBuilder chains = new StringBuilder();
     StringBuilder clusters = new StringBuilder();
     for (TcpTestServer upstream : upstreams) {
       String name = upstream.name();
-      String chain =
-          """
-          - name: %s
-            filters:
-            - name: envoy.filters.network.tcp_proxy
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                stat_prefix: %s
-                cluster: %s
-          """
-              .formatted(name, name, name);
+      String filters = tcpProxy(name, name, "");
       if (name.equals("fallback")) {
-        chain = chain.replace("- name: fallback\n  filters:", "default_filter_chain:\n  filters:");
-        listenerExtra += chain;
+        extra.append("default_filter_chain:\n  filters:\n").append(indent(filters, 2));
       } else {
-        chains.append(chain);
+        chains.append(chain("name: " + name, filters));
       }
-      clusters.append(
-          """
-          - name: %s
-            type: STATIC
-            connect_timeout: 2s
-            load_assignment:
-              cluster_name: %s
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-          """
-              .formatted(name, name, upstream.port()));
+      clusters.append(ProxyHarness.staticCluster(name, "", upstream.port()));
     }
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: fcm
-            stat_prefix: fcm
-            address: { socket_address: { address: %s, port_value: 0 } }
-        %s
-            filter_chains:
-        %s
-            filter_chain_matcher:
-        %s
-          clusters:
-        %s
-        """
-        .formatted(
-            address,
-            indent(listenerExtra, 4),
-            indent(chains.toString(), 4),
-            indent(matcher, 6),
-            indent(clusters.toString(), 2));
+    return L4Bootstrap.of(
+        L4Bootstrap.listener("fcm", address, extra.toString(), chains.toString()),
+        clusters.toString());
   }
 
   private static String action(String chain) {
@@ -151,18 +105,8 @@ class FilterChainMatcherDifferentialIT {
         .formatted(type, type);
   }
 
-  private static String indent(String text, int spaces) {
-    StringBuilder out = new StringBuilder();
-    for (String line : text.stripIndent().split("\n")) {
-      out.append(line.isBlank() ? "" : " ".repeat(spaces) + line).append('\n');
-    }
-    return out.toString();
-  }
-
   private TcpTestServer upstream(String name) throws IOException {
-    TcpTestServer server = new TcpTestServer(name, TcpTestServer.Mode.NAME);
-    closeAfter.add(server);
-    return server;
+    return run.closing(new TcpTestServer(name, TcpTestServer.Mode.NAME));
   }
 
   private static Socket connect(String address, int port) throws IOException {
@@ -208,9 +152,12 @@ class FilterChainMatcherDifferentialIT {
             + indent(action("plaintext"), 2);
     String yaml =
         bootstrap(
-            "127.0.0.1", TLS_INSPECTOR, matcher, List.of(upstream("tls"), upstream("plaintext")));
+            "127.0.0.1",
+            L4Bootstrap.TLS_INSPECTOR,
+            matcher,
+            List.of(upstream("tls"), upstream("plaintext")));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("fcm");
       byte[] hello = TlsClientHellos.clientHello("a.example.com");
       assertThat(exchange("127.0.0.1", port, hello)).as(proxy.name()).isEqualTo("tls");
@@ -242,7 +189,7 @@ class FilterChainMatcherDifferentialIT {
             + indent(action("default"), 2);
     String yaml = bootstrap("0.0.0.0", "", matcher, List.of(upstream("vip"), upstream("default")));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("fcm");
       assertThat(exchange("127.0.0.2", port, ascii("x"))).as(proxy.name()).isEqualTo("vip");
       assertThat(exchange("127.0.0.1", port, ascii("x"))).as(proxy.name()).isEqualTo("default");
@@ -261,9 +208,12 @@ class FilterChainMatcherDifferentialIT {
             + indent(action("no_such_chain"), 8);
     String yaml =
         bootstrap(
-            "127.0.0.1", TLS_INSPECTOR, matcher, List.of(upstream("a"), upstream("fallback")));
+            "127.0.0.1",
+            L4Bootstrap.TLS_INSPECTOR,
+            matcher,
+            List.of(upstream("a"), upstream("fallback")));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("fcm");
       assertThat(exchange("127.0.0.1", port, TlsClientHellos.clientHello("a.example.com")))
           .as(proxy.name())

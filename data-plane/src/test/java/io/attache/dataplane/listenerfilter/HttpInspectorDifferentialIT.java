@@ -1,8 +1,14 @@
 package io.attache.dataplane.listenerfilter;
 
+import static io.attache.dataplane.testing.L4Bootstrap.chain;
+import static io.attache.dataplane.testing.L4Bootstrap.indent;
+import static io.attache.dataplane.testing.L4Bootstrap.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
+import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
@@ -16,7 +22,6 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,90 +49,52 @@ class HttpInspectorDifferentialIT {
   private static final byte[] NOT_HTTP = ascii("hello there, not http\r\n\r\n");
 
   @TempDir Path dir;
-  private Envoy envoy;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private DifferentialRun run;
 
   @BeforeEach
-  void findEnvoy(Envoy envoy) {
-    this.envoy = envoy;
+  void start(Envoy envoy) {
+    run = new DifferentialRun(envoy, "http-inspector", dir);
   }
 
   @AfterEach
   void closeEverything() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-  }
-
-  private List<ProxyPair.Side> both(String bootstrapYaml) throws Exception {
-    ProxyPair pair =
-        ProxyPair.start(envoy, "http-inspector-" + closeAfter.size(), bootstrapYaml, dir);
-    closeAfter.add(pair);
-    return pair.both();
+    run.close();
   }
 
   private TcpTestServer upstream(String name) throws IOException {
-    TcpTestServer server = new TcpTestServer(name, TcpTestServer.Mode.NAME);
-    closeAfter.add(server);
-    return server;
+    return run.closing(new TcpTestServer(name, TcpTestServer.Mode.NAME));
   }
 
-  private static String tcpProxy(String name) {
-    // Indented to sit under a chain item of the listener's filter_chains.
-    return """
-              filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: %s
-                  cluster: %s
-        """
-        .formatted(name, name);
+  /** The tcp_proxy filter list to the upstream {@code name}, stat prefix {@code name}. */
+  private static String toUpstream(String name) {
+    return tcpProxy(name, name, "");
   }
 
   private static String clusters(List<TcpTestServer> upstreams) {
     StringBuilder out = new StringBuilder();
     for (TcpTestServer upstream : upstreams) {
-      out.append(
-          """
-            - name: %s
-              type: STATIC
-              connect_timeout: 2s
-              load_assignment:
-                cluster_name: %s
-                endpoints:
-                - lb_endpoints:
-                  - endpoint:
-                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-          """
-              .formatted(upstream.name(), upstream.name(), upstream.port()));
+      out.append(ProxyHarness.staticCluster(upstream.name(), "", upstream.port()));
     }
     return out.toString();
   }
 
-  private static String bootstrap(String listenerFilters, String chains, String clusters) {
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: inspect
-            stat_prefix: inspect
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            listener_filters:
-        %s
-        %s
-          clusters:
-        %s
-        """
-        .formatted(listenerFilters, chains, clusters);
+  /** Listener {@code inspect} with these listener filters, further fields and chains. */
+  private static String bootstrap(
+      String listenerFilters, String extra, String chains, String clusters) {
+    return L4Bootstrap.of(
+        L4Bootstrap.listener(
+            "inspect",
+            "127.0.0.1",
+            "stat_prefix: inspect\nlistener_filters:\n" + listenerFilters + extra,
+            chains),
+        clusters);
   }
 
   private static String listenerFilter(String name, String type) {
     return """
-            - name: envoy.filters.listener.%s
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.listener.%s.v3.%s
+        - name: envoy.filters.listener.%s
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.listener.%s.v3.%s
         """
         .formatted(name, name, type);
   }
@@ -168,27 +135,20 @@ class HttpInspectorDifferentialIT {
   void theDetectedProtocolChoosesTheChainByFilterChainMatchApplicationProtocols() throws Exception {
     List<TcpTestServer> upstreams =
         List.of(upstream("http1"), upstream("h2c"), upstream("tls"), upstream("other"));
-    String chains =
-        """
-            filter_chains:
-            - filter_chain_match: { application_protocols: [ "http/1.0", "http/1.1" ] }
-        %s
-            - filter_chain_match: { application_protocols: [ "h2c" ] }
-        %s
-            - filter_chain_match: { transport_protocol: tls }
-        %s
-            default_filter_chain:
-        %s
-        """
-            .formatted(tcpProxy("http1"), tcpProxy("h2c"), tcpProxy("tls"), tcpProxy("other"));
     String yaml =
         bootstrap(
             listenerFilter("tls_inspector", "TlsInspector")
                 + listenerFilter("http_inspector", "HttpInspector"),
-            chains,
+            "default_filter_chain:\n  filters:\n" + indent(toUpstream("other"), 2),
+            chain(
+                    "filter_chain_match: { application_protocols: [ \"http/1.0\", \"http/1.1\" ] }",
+                    toUpstream("http1"))
+                + chain(
+                    "filter_chain_match: { application_protocols: [ \"h2c\" ] }", toUpstream("h2c"))
+                + chain("filter_chain_match: { transport_protocol: tls }", toUpstream("tls")),
             clusters(upstreams));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("inspect");
       assertThat(exchange(port, HTTP11)).as(proxy.name()).isEqualTo("http1");
       assertThat(exchange(port, HTTP10)).as(proxy.name()).isEqualTo("http1");
@@ -214,41 +174,39 @@ class HttpInspectorDifferentialIT {
   void theDetectedProtocolChoosesTheChainThroughApplicationProtocolInputsQuotedList()
       throws Exception {
     List<TcpTestServer> upstreams = List.of(upstream("http1"), upstream("h2c"), upstream("other"));
-    String chains =
+    String matcher =
         """
-            filter_chains:
-            - name: http1
-        %s
-            - name: h2c
-        %s
-            - name: other
-        %s
-            filter_chain_matcher:
-              matcher_tree:
-                input:
-                  name: alpn
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput
-                exact_match_map:
-                  map:
-                    "'http/1.1'":
-                      action:
-                        name: http1
-                        typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: http1 }
-                    "'h2c'":
-                      action:
-                        name: h2c
-                        typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: h2c }
-              on_no_match:
-                action:
-                  name: other
-                  typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: other }
-        """
-            .formatted(tcpProxy("http1"), tcpProxy("h2c"), tcpProxy("other"));
+        filter_chain_matcher:
+          matcher_tree:
+            input:
+              name: alpn
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput
+            exact_match_map:
+              map:
+                "'http/1.1'":
+                  action:
+                    name: http1
+                    typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: http1 }
+                "'h2c'":
+                  action:
+                    name: h2c
+                    typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: h2c }
+          on_no_match:
+            action:
+              name: other
+              typed_config: { "@type": type.googleapis.com/google.protobuf.StringValue, value: other }
+        """;
     String yaml =
-        bootstrap(listenerFilter("http_inspector", "HttpInspector"), chains, clusters(upstreams));
+        bootstrap(
+            listenerFilter("http_inspector", "HttpInspector"),
+            matcher,
+            chain("name: http1", toUpstream("http1"))
+                + chain("name: h2c", toUpstream("h2c"))
+                + chain("name: other", toUpstream("other")),
+            clusters(upstreams));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("inspect");
       assertThat(exchange(port, HTTP11)).as(proxy.name()).isEqualTo("http1");
       // HTTP/1.0 is its own value, 'http/1.0', which the map does not hold.

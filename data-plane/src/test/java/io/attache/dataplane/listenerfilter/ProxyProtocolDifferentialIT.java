@@ -1,8 +1,14 @@
 package io.attache.dataplane.listenerfilter;
 
+import static io.attache.dataplane.testing.L4Bootstrap.chain;
+import static io.attache.dataplane.testing.L4Bootstrap.indent;
+import static io.attache.dataplane.testing.L4Bootstrap.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
+import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.dataplane.testing.TestHttpServer;
@@ -17,8 +23,6 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,53 +50,16 @@ class ProxyProtocolDifferentialIT {
       """;
 
   @TempDir Path dir;
-  private Envoy envoy;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private DifferentialRun run;
 
   @BeforeEach
-  void findEnvoy(Envoy envoy) {
-    this.envoy = envoy;
+  void start(Envoy envoy) {
+    run = new DifferentialRun(envoy, "pp", dir);
   }
 
   @AfterEach
   void closeEverything() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-  }
-
-  private List<ProxyPair.Side> both(String bootstrapYaml) throws Exception {
-    ProxyPair pair = ProxyPair.start(envoy, "pp-" + closeAfter.size(), bootstrapYaml, dir);
-    closeAfter.add(pair);
-    return pair.both();
-  }
-
-  private <T extends AutoCloseable> T closing(T resource) {
-    closeAfter.add(resource);
-    return resource;
-  }
-
-  private static String indent(String text, int spaces) {
-    StringBuilder out = new StringBuilder();
-    for (String line : text.stripIndent().split("\n")) {
-      out.append(line.isBlank() ? "" : " ".repeat(spaces) + line).append('\n');
-    }
-    return out.toString();
-  }
-
-  private static String staticCluster(String name, int port) {
-    return """
-        - name: %s
-          type: STATIC
-          connect_timeout: 2s
-          load_assignment:
-            cluster_name: %s
-            endpoints:
-            - lb_endpoints:
-              - endpoint:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-        """
-        .formatted(name, name, port);
+    run.close();
   }
 
   /** Sends {@code first}, reads until a byte arrived or the connection ended. */
@@ -150,64 +117,47 @@ class ProxyProtocolDifferentialIT {
   @Test
   void listenerVipsShapeSendsAHeaderToItsDestinationThroughTheOriginalDstCluster()
       throws Exception {
-    TcpTestServer vipUpstream = closing(new TcpTestServer("vip", TcpTestServer.Mode.NAME));
-    TcpTestServer defaultUpstream = closing(new TcpTestServer("dflt", TcpTestServer.Mode.NAME));
-    String yaml =
+    TcpTestServer vipUpstream = run.closing(new TcpTestServer("vip", TcpTestServer.Mode.NAME));
+    TcpTestServer defaultUpstream = run.closing(new TcpTestServer("dflt", TcpTestServer.Mode.NAME));
+    String matcher =
         """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: outbound
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        %s
-            filter_chains:
-            - name: vip
-              filters:
-              - name: tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: vip
-                  cluster: original_dst
-            - name: default
-              filters:
-              - name: tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: default
-                  cluster: default
-            filter_chain_matcher:
-              matcher_tree:
-                input:
-                  name: destination_ip
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
-                prefix_match_map:
-                  map:
-                    "127.0.0.":
-                      action:
-                        name: vip
-                        typed_config:
-                          "@type": type.googleapis.com/google.protobuf.StringValue
-                          value: vip
-              on_no_match:
+        matcher_tree:
+          input:
+            name: destination_ip
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput
+          prefix_match_map:
+            map:
+              "127.0.0.":
                 action:
-                  name: default
+                  name: vip
                   typed_config:
                     "@type": type.googleapis.com/google.protobuf.StringValue
-                    value: default
-          clusters:
-          - name: original_dst
-            type: ORIGINAL_DST
-            lb_policy: CLUSTER_PROVIDED
-            connect_timeout: 2s
-        %s
-        """
-            .formatted(
-                indent(PROXY_PROTOCOL, 4),
-                indent(staticCluster("default", defaultUpstream.port()), 2));
+                    value: vip
+        on_no_match:
+          action:
+            name: default
+            typed_config:
+              "@type": type.googleapis.com/google.protobuf.StringValue
+              value: default
+        """;
+    String yaml =
+        L4Bootstrap.of(
+            L4Bootstrap.listener(
+                "outbound",
+                "127.0.0.1",
+                PROXY_PROTOCOL + "filter_chain_matcher:\n" + indent(matcher, 2),
+                chain("name: vip", tcpProxy("vip", "original_dst", ""))
+                    + chain("name: default", tcpProxy("default", "default", ""))),
+            """
+            - name: original_dst
+              type: ORIGINAL_DST
+              lb_policy: CLUSTER_PROVIDED
+              connect_timeout: 2s
+            """
+                + ProxyHarness.staticCluster("default", "", defaultUpstream.port()));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("outbound");
       String toVip = "PROXY TCP4 192.0.2.9 127.0.0.1 5555 " + vipUpstream.port() + "\r\nx";
       assertThat(exchange(port, ascii(toVip))).as(proxy.name()).isEqualTo("vip");
@@ -234,43 +184,34 @@ class ProxyProtocolDifferentialIT {
   @Test
   void theHeadersSourceIsTheClientAddressAnHttpUpstreamSeesForV1AndV2() throws Exception {
     TestHttpServer upstream =
-        closing(
+        run.closing(
             TestHttpServer.http1(
                 r -> TestHttpServer.Reply.ok("xff=" + r.headers().get("x-forwarded-for") + ";")));
+    String connectionManager =
+        """
+        - name: envoy.filters.network.http_connection_manager
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+            stat_prefix: pp
+            use_remote_address: true
+            route_config:
+              virtual_hosts:
+              - name: all
+                domains: ["*"]
+                routes:
+                - match: { prefix: "/" }
+                  route: { cluster: upstream }
+            http_filters:
+            - name: envoy.filters.http.router
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+        """;
     String yaml =
-        """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: http
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        %s
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: pp
-                  use_remote_address: true
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: { prefix: "/" }
-                        route: { cluster: upstream }
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          clusters:
-        %s
-        """
-            .formatted(
-                indent(PROXY_PROTOCOL, 4), indent(staticCluster("upstream", upstream.port()), 2));
+        L4Bootstrap.of(
+            L4Bootstrap.listener("http", "127.0.0.1", PROXY_PROTOCOL, chain("", connectionManager)),
+            ProxyHarness.staticCluster("upstream", "", upstream.port()));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("http");
       assertThat(request(port, ascii("PROXY TCP4 203.0.113.5 127.0.0.1 4444 80\r\n")))
           .as(proxy.name())
@@ -287,29 +228,14 @@ class ProxyProtocolDifferentialIT {
 
   @Test
   void aMalformedHeaderClosesTheConnectionAndCountsAsEnvoyDoes() throws Exception {
-    TcpTestServer upstream = closing(new TcpTestServer("u", TcpTestServer.Mode.NAME));
+    TcpTestServer upstream = run.closing(new TcpTestServer("u", TcpTestServer.Mode.NAME));
     String yaml =
-        """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: strict
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        %s
-            filter_chains:
-            - filters:
-              - name: tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: strict
-                  cluster: u
-          clusters:
-        %s
-        """
-            .formatted(indent(PROXY_PROTOCOL, 4), indent(staticCluster("u", upstream.port()), 2));
+        L4Bootstrap.of(
+            L4Bootstrap.listener(
+                "strict", "127.0.0.1", PROXY_PROTOCOL, chain("", tcpProxy("strict", "u", ""))),
+            ProxyHarness.staticCluster("u", "", upstream.port()));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       int port = proxy.port("strict");
       assertThat(exchange(port, ascii("GARBAGE\r\n"))).as(proxy.name()).isEmpty();
       assertThat(exchange(port, ascii("X".repeat(120)))).as(proxy.name()).isEmpty();

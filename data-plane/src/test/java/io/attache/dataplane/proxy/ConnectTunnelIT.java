@@ -1,14 +1,17 @@
 package io.attache.dataplane.proxy;
 
+import static io.attache.dataplane.testing.TunnelBootstraps.httpCluster;
+import static io.attache.dataplane.testing.TunnelBootstraps.tunnelListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TcpTestServer;
+import io.attache.dataplane.testing.TunnelBootstraps;
 import io.attache.testing.envoy.Envoy;
-import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,8 +20,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,219 +50,46 @@ class ConnectTunnelIT {
   private static final long SEED = 0xc0ec7L;
 
   @TempDir Path dir;
-  private Envoy envoy;
+  private DifferentialRun run;
   private TcpTestServer echo;
-  private final List<AutoCloseable> running = new ArrayList<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor();
-
-  /** A running proxy, Attaché or a stock Envoy, seen the same way. */
-  interface Proxy {
-    int port(String listener) throws Exception;
-
-    long stat(String name) throws Exception;
-  }
 
   @BeforeEach
   void start(Envoy envoy) throws Exception {
-    this.envoy = envoy;
-    echo = new TcpTestServer("echo", TcpTestServer.Mode.ECHO);
+    run = new DifferentialRun(envoy, "connect", dir);
+    echo = run.closing(new TcpTestServer("echo", TcpTestServer.Mode.ECHO));
   }
 
   @AfterEach
   void stop() throws Exception {
     writer.shutdownNow();
-    for (int i = running.size() - 1; i >= 0; i--) {
-      running.get(i).close();
-    }
-    echo.close();
-  }
-
-  private Proxy proxy(String which, String name, String yaml) throws Exception {
-    if (which.equals("attache")) {
-      ProxyHarness attache = ProxyHarness.start(yaml);
-      running.add(attache::close);
-      return new Proxy() {
-        @Override
-        public int port(String listener) {
-          return attache.server().listenerAddresses().get(listener).getPort();
-        }
-
-        @Override
-        public long stat(String stat) {
-          return attache.stat(stat);
-        }
-      };
-    }
-    RunningEnvoy stock = envoy.start(name, yaml, dir.resolve(name));
-    running.add(stock::close);
-    return new Proxy() {
-      @Override
-      public int port(String listener) {
-        return ProxyPair.listenerPort(stock, listener);
-      }
-
-      @Override
-      public long stat(String stat) throws Exception {
-        return stock.stat(stat);
-      }
-    };
-  }
-
-  /** The router filter, at the connection manager's field indentation (10 spaces). */
-  private static final String ROUTER =
-      "          http_filters:\n"
-          + "          - name: envoy.filters.http.router\n"
-          + "            typed_config:\n"
-          + "              \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router\n";
-
-  /** Terminates CONNECT (with {@code foo: bar}) and POST with allow_post, into the echo server. */
-  private static String terminating(int echoPort) {
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: terminate
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: terminate
-                  upgrade_configs: [ { upgrade_type: CONNECT } ]
-                  http2_protocol_options: { allow_connect: true }
-        """
-        + ROUTER
-        + """
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match:
-                          connect_matcher: {}
-                          headers: [ { name: foo, string_match: { exact: bar } } ]
-                        route:
-                          cluster: echo
-                          upgrade_configs: [ { upgrade_type: CONNECT, connect_config: {} } ]
-                      - match:
-                          prefix: /
-                          headers:
-                          - { name: foo, string_match: { exact: bar } }
-                          - { name: ":method", string_match: { exact: POST } }
-                        route:
-                          cluster: echo
-                          upgrade_configs:
-                          - { upgrade_type: CONNECT, connect_config: { allow_post: true } }
-          clusters:
-        """
-        + cluster("echo", "", echoPort);
+    run.close();
   }
 
   /**
    * Envoy's proxy_connect: every CONNECT forwarded, as a CONNECT, to an HTTP/1.1 or HTTP/2 peer.
    */
   private static String proxying(int terminatorPort) {
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-        """
-        + proxyListener("proxy_h1", "terminator_h1")
-        + proxyListener("proxy_h2", "terminator_h2")
-        + "  clusters:\n"
-        + cluster("terminator_h1", "http_protocol_options", terminatorPort)
-        + cluster("terminator_h2", "http2_protocol_options", terminatorPort);
+    return L4Bootstrap.of(
+        proxyListener("proxy_h1", "terminator_h1") + proxyListener("proxy_h2", "terminator_h2"),
+        httpCluster("terminator_h1", "http_protocol_options", terminatorPort)
+            + httpCluster("terminator_h2", "http2_protocol_options", terminatorPort));
   }
 
   private static String proxyListener(String name, String cluster) {
-    return """
-          - name: %s
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: %s
-                  upgrade_configs: [ { upgrade_type: CONNECT } ]
-        """
-            .formatted(name, name)
-        + ROUTER
-        + """
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match: { connect_matcher: {} }
-                        route: { cluster: %s }
-        """
-            .formatted(cluster);
+    return TunnelBootstraps.connectListener(
+        name, "", "- match: { connect_matcher: {} }\n  route: { cluster: " + cluster + " }\n");
   }
 
   /** Envoy's encapsulate_in_*: tcp_proxy tunnelling into the terminator, with foo: bar. */
   private static String encapsulating(int terminatorPort) {
     String withHeader = "headers_to_add: [ { header: { key: foo, value: bar } } ]";
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-        """
-        + tunnelListener("tunnel_h1", "terminator_h1", withHeader)
-        + tunnelListener("tunnel_h2", "terminator_h2", withHeader)
-        + tunnelListener("post_h2", "terminator_h2", withHeader + ", use_post: true")
-        + "  clusters:\n"
-        + cluster("terminator_h1", "http_protocol_options", terminatorPort)
-        + cluster("terminator_h2", "http2_protocol_options", terminatorPort);
-  }
-
-  private static String tunnelListener(String name, String cluster, String tunnelingFields) {
-    return """
-          - name: %s
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: %s
-                  cluster: %s
-                  tunneling_config: { hostname: "echo.internal:7", %s }
-        """
-        .formatted(name, name, cluster, tunnelingFields);
-  }
-
-  private static String cluster(String name, String protocolOptions, int port) {
-    String options =
-        protocolOptions.isEmpty()
-            ? ""
-            : """
-                typed_extension_protocol_options:
-                  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                    explicit_http_config: { %s: {} }
-            """
-                .formatted(protocolOptions);
-    return """
-          - name: %s
-            type: STATIC
-            connect_timeout: 2s
-        """
-            .formatted(name)
-        + options
-        + """
-            load_assignment:
-              cluster_name: %s
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-        """
-            .formatted(name, port);
+    return L4Bootstrap.of(
+        tunnelListener("tunnel_h1", "terminator_h1", withHeader)
+            + tunnelListener("tunnel_h2", "terminator_h2", withHeader)
+            + tunnelListener("post_h2", "terminator_h2", withHeader + ", use_post: true"),
+        httpCluster("terminator_h1", "http_protocol_options", terminatorPort)
+            + httpCluster("terminator_h2", "http2_protocol_options", terminatorPort));
   }
 
   /** The response head, up to and including its blank line, read byte by byte (nothing more). */
@@ -318,7 +146,7 @@ class ConnectTunnelIT {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"attache", "envoy"})
   void aRawHttp1ConnectIsTerminatedWith200AndALargePayloadIsEchoed(String which) throws Exception {
-    Proxy terminator = proxy(which, "terminate", terminating(echo.port()));
+    ProxyPair.Side terminator = run.start(which, TunnelBootstraps.terminating(echo.port()));
     byte[] payload = payload();
 
     byte[] echoed = connectAndEcho(terminator.port("terminate"), "foo: bar\r\n", payload);
@@ -341,7 +169,7 @@ class ConnectTunnelIT {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"attache", "envoy"})
   void aConnectNoRouteMatchesIsAnswered404AndNeverReachesTheCluster(String which) throws Exception {
-    Proxy terminator = proxy(which, "terminate", terminating(echo.port()));
+    ProxyPair.Side terminator = run.start(which, TunnelBootstraps.terminating(echo.port()));
     try (Socket client = RawSockets.connect(terminator.port("terminate"), WAIT)) {
       client
           .getOutputStream()
@@ -365,8 +193,8 @@ class ConnectTunnelIT {
   })
   void envoysEncapsulatingTcpProxyTunnelsALargePayloadThroughTheTerminator(
       String which, String listener, String protocol) throws Exception {
-    Proxy terminator = proxy(which, "terminate", terminating(echo.port()));
-    Proxy encapsulator = proxy("envoy", "encapsulate", encapsulating(terminator.port("terminate")));
+    ProxyPair.Side terminator = run.start(which, TunnelBootstraps.terminating(echo.port()));
+    ProxyPair.Side encapsulator = run.start("envoy", encapsulating(terminator.port("terminate")));
     byte[] payload = payload();
 
     // HTTP/2 ends each direction with END_STREAM, so the client's half-close crosses the tunnel
@@ -404,8 +232,8 @@ class ConnectTunnelIT {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"proxy_h1", "proxy_h2"})
   void attacheForwardsAConnectToAStockEnvoyThatTerminatesIt(String listener) throws Exception {
-    Proxy terminator = proxy("envoy", "terminate", terminating(echo.port()));
-    Proxy attache = proxy("attache", "proxy", proxying(terminator.port("terminate")));
+    ProxyPair.Side terminator = run.start("envoy", TunnelBootstraps.terminating(echo.port()));
+    ProxyPair.Side attache = run.start("attache", proxying(terminator.port("terminate")));
     byte[] payload = payload();
 
     byte[] echoed = connectAndEcho(attache.port(listener), "foo: bar\r\n", payload);

@@ -1,25 +1,27 @@
 package io.attache.dataplane.tcpproxy;
 
+import static io.attache.dataplane.testing.L4Bootstrap.chain;
+import static io.attache.dataplane.testing.L4Bootstrap.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.attache.dataplane.listenerfilter.TlsClientHellos;
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
+import io.attache.dataplane.testing.ProxyHarness;
 import io.attache.dataplane.testing.ProxyPair;
+import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TcpTestServer;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,129 +37,43 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(StockEnvoyExtension.class)
 class L4DifferentialIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final int READ_TIMEOUT_MS = 30_000;
 
   @TempDir Path dir;
-  private Envoy envoy;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private DifferentialRun run;
 
   @BeforeEach
-  void findEnvoy(Envoy envoy) {
-    this.envoy = envoy;
+  void start(Envoy envoy) {
+    run = new DifferentialRun(envoy, "l4", dir);
   }
 
   @AfterEach
   void closeEverything() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-  }
-
-  private List<ProxyPair.Side> both(String bootstrapYaml) throws Exception {
-    ProxyPair pair = ProxyPair.start(envoy, "l4-" + closeAfter.size(), bootstrapYaml, dir);
-    closeAfter.add(pair);
-    return pair.both();
-  }
-
-  private static String bootstrap(String listenersYaml, String clustersYaml) {
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-        %s
-          clusters:
-        %s
-        """
-        .formatted(indent(listenersYaml, 2), indent(clustersYaml, 2));
-  }
-
-  private static String tcpProxy(String statPrefix, String cluster, String extra) {
-    return """
-        - name: envoy.filters.network.tcp_proxy
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-            stat_prefix: %s
-            cluster: %s
-        %s"""
-        .formatted(statPrefix, cluster, indent(extra, 4));
-  }
-
-  /** A filter chain list item: its match (YAML flow map) and its filters. */
-  private static String chain(String match, String filtersYaml) {
-    return "- filter_chain_match: " + match + "\n  filters:\n" + indent(filtersYaml, 2);
-  }
-
-  private static String cluster(String name, int port) {
-    return """
-        - name: %s
-          type: STATIC
-          connect_timeout: 2s
-          load_assignment:
-            cluster_name: %s
-            endpoints:
-            - lb_endpoints:
-              - endpoint:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-        """
-        .formatted(name, name, port);
-  }
-
-  private static String indent(String text, int spaces) {
-    StringBuilder out = new StringBuilder();
-    for (String line : text.stripIndent().split("\n")) {
-      out.append(line.isBlank() ? "" : " ".repeat(spaces) + line).append('\n');
-    }
-    return out.toString();
-  }
-
-  private static Socket connect(int port) throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    s.setSoTimeout(READ_TIMEOUT_MS);
-    s.setTcpNoDelay(true);
-    return s;
+    run.close();
   }
 
   /** Reads exactly {@code n} bytes, or fewer if the stream ends first. */
   private static String readN(InputStream in, int n) throws IOException {
-    byte[] buf = in.readNBytes(n);
-    return new String(buf, StandardCharsets.US_ASCII);
+    return new String(in.readNBytes(n), StandardCharsets.US_ASCII);
   }
 
-  /** Reads to end of stream; a reset after the peer's close counts as the end. */
   private static String readToEnd(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[4096];
-    try {
-      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-        out.write(buf, 0, n);
-      }
-    } catch (SocketException reset) {
-      // closed by the proxy with data unread: still the end of this connection
-    }
-    return out.toString(StandardCharsets.US_ASCII);
+    return new String(RawSockets.readToEnd(in), StandardCharsets.US_ASCII);
   }
 
-  private <T extends AutoCloseable> T closing(T resource) {
-    closeAfter.add(resource);
-    return resource;
+  private static Socket connect(int port) throws IOException {
+    return RawSockets.connect(port, WAIT);
   }
 
   @Test
   void plainTcpEchoesThroughTcpProxyUntilTheIdleTimeoutClosesIt() throws Exception {
-    TcpTestServer echo = closing(new TcpTestServer("echo", TcpTestServer.Mode.ECHO));
+    TcpTestServer echo = run.closing(new TcpTestServer("echo", TcpTestServer.Mode.ECHO));
     String yaml =
-        bootstrap(
-            """
-            - name: echo
-              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-              filter_chains:
-              - filters:
-            """
-                + indent(tcpProxy("echo", "echo", "idle_timeout: 1s"), 4),
-            cluster("echo", echo.port()));
+        L4Bootstrap.of(
+            L4Bootstrap.listener(
+                "echo", "127.0.0.1", "", chain("", tcpProxy("echo", "echo", "idle_timeout: 1s"))),
+            ProxyHarness.staticCluster("echo", "", echo.port()));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket client = connect(proxy.port("echo"))) {
         client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
         assertThat(readN(client.getInputStream(), 5)).as(proxy.name()).isEqualTo("hello");
@@ -178,32 +94,28 @@ class L4DifferentialIT {
   @Test
   void tlsInspectorSniPicksOneOfTwoFilterChainsAndTheClientHelloPassesThroughUntouched()
       throws Exception {
-    TcpTestServer a = closing(new TcpTestServer("a", TcpTestServer.Mode.NAME));
-    TcpTestServer b = closing(new TcpTestServer("b", TcpTestServer.Mode.NAME));
+    TcpTestServer a = run.closing(new TcpTestServer("a", TcpTestServer.Mode.NAME));
+    TcpTestServer b = run.closing(new TcpTestServer("b", TcpTestServer.Mode.NAME));
     String yaml =
-        bootstrap(
-            """
-            - name: sni
-              stat_prefix: sni
-              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-              listener_filters:
-              - name: envoy.filters.listener.tls_inspector
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
-              filter_chains:
-            """
-                + indent(
-                    chain("{ server_names: [\"a.example.com\"] }", tcpProxy("sni_a", "a", "")), 2)
-                + indent(
-                    chain("{ server_names: [\"*.b.example.com\"] }", tcpProxy("sni_b", "b", "")),
-                    2),
-            cluster("a", a.port()) + cluster("b", b.port()));
+        L4Bootstrap.of(
+            L4Bootstrap.listener(
+                "sni",
+                "127.0.0.1",
+                "stat_prefix: sni\n" + L4Bootstrap.TLS_INSPECTOR,
+                chain(
+                        "filter_chain_match: { server_names: [\"a.example.com\"] }",
+                        tcpProxy("sni_a", "a", ""))
+                    + chain(
+                        "filter_chain_match: { server_names: [\"*.b.example.com\"] }",
+                        tcpProxy("sni_b", "b", ""))),
+            ProxyHarness.staticCluster("a", "", a.port())
+                + ProxyHarness.staticCluster("b", "", b.port()));
     byte[] helloA = TlsClientHellos.clientHello("a.example.com", "h2");
     byte[] helloB = TlsClientHellos.clientHello("api.b.example.com");
     byte[] helloC = TlsClientHellos.clientHello("c.example.com");
 
     int seen = 0;
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket toA = connect(proxy.port("sni"));
           Socket toB = connect(proxy.port("sni"));
           Socket toNowhere = connect(proxy.port("sni"))) {
@@ -232,19 +144,14 @@ class L4DifferentialIT {
 
   @Test
   void aHalfCloseFromTheClientReachesTheUpstreamAndItsAnswerStillComesBack() throws Exception {
-    TcpTestServer upstream = closing(new TcpTestServer("u", TcpTestServer.Mode.REPLY_AFTER_FIN));
+    TcpTestServer upstream =
+        run.closing(new TcpTestServer("u", TcpTestServer.Mode.REPLY_AFTER_FIN));
     String yaml =
-        bootstrap(
-            """
-            - name: half
-              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-              filter_chains:
-              - filters:
-            """
-                + indent(tcpProxy("half", "u", ""), 4),
-            cluster("u", upstream.port()));
+        L4Bootstrap.of(
+            L4Bootstrap.listener("half", "127.0.0.1", "", chain("", tcpProxy("half", "u", ""))),
+            ProxyHarness.staticCluster("u", "", upstream.port()));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket client = connect(proxy.port("half"))) {
         client.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
         client.shutdownOutput();
@@ -262,17 +169,15 @@ class L4DifferentialIT {
       deadPort = s.getLocalPort(); // closed again: nothing listens there
     }
     String yaml =
-        bootstrap(
-            """
-            - name: dead
-              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-              filter_chains:
-              - filters:
-            """
-                + indent(tcpProxy("dead", "dead", "max_connect_attempts: 2"), 4),
-            cluster("dead", deadPort));
+        L4Bootstrap.of(
+            L4Bootstrap.listener(
+                "dead",
+                "127.0.0.1",
+                "",
+                chain("", tcpProxy("dead", "dead", "max_connect_attempts: 2"))),
+            ProxyHarness.staticCluster("dead", "", deadPort));
 
-    for (ProxyPair.Side proxy : both(yaml)) {
+    for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket client = connect(proxy.port("dead"))) {
         client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
         assertThat(readToEnd(client.getInputStream())).as(proxy.name()).isEmpty();

@@ -1,21 +1,22 @@
 package io.attache.dataplane.tcpproxy;
 
+import static io.attache.dataplane.testing.TunnelBootstraps.httpCluster;
+import static io.attache.dataplane.testing.TunnelBootstraps.tunnelListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.DifferentialRun;
+import io.attache.dataplane.testing.L4Bootstrap;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TcpTestServer;
+import io.attache.dataplane.testing.TunnelBootstraps;
 import io.attache.testing.envoy.Envoy;
-import io.attache.testing.envoy.RunningEnvoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,182 +47,37 @@ class TcpTunnelIT {
   private static final long SEED = 0x7e55e1L;
 
   @TempDir Path dir;
-  private Envoy envoy;
+  private DifferentialRun run;
   private TcpTestServer echo;
-  private RunningEnvoy terminator;
+  private ProxyPair.Side terminator;
   private int terminatorPort;
-  private final List<AutoCloseable> encapsulators = new ArrayList<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor();
-
-  /** The proxy that opens the tunnels, Attaché or a stock Envoy, seen the same way. */
-  interface Encapsulator {
-    int port(String listener) throws Exception;
-
-    long stat(String name) throws Exception;
-  }
 
   @BeforeEach
   void start(Envoy envoy) throws Exception {
-    this.envoy = envoy;
-    echo = new TcpTestServer("echo", TcpTestServer.Mode.ECHO);
-    terminator = envoy.start("terminate", terminatingEnvoy(echo.port()), dir.resolve("envoy"));
-    terminatorPort = ProxyPair.listenerPort(terminator, "terminate");
+    run = new DifferentialRun(envoy, "tunnel", dir);
+    echo = run.closing(new TcpTestServer("echo", TcpTestServer.Mode.ECHO));
+    terminator = run.envoy(TunnelBootstraps.terminating(echo.port()));
+    terminatorPort = terminator.port("terminate");
   }
 
   @AfterEach
   void stop() throws Exception {
     writer.shutdownNow();
-    for (AutoCloseable e : encapsulators) {
-      e.close();
-    }
-    if (terminator != null) {
-      terminator.close();
-    }
-    if (echo != null) {
-      echo.close();
-    }
-  }
-
-  /** Starts the encapsulating bootstrap in {@code which} ("attache" or "envoy"). */
-  private Encapsulator encapsulator(String which) throws Exception {
-    String yaml = encapsulatingBootstrap(terminatorPort);
-    if (which.equals("attache")) {
-      ProxyHarness attache = ProxyHarness.start(yaml);
-      encapsulators.add(attache::close);
-      return new Encapsulator() {
-        @Override
-        public int port(String listener) {
-          return attache.server().listenerAddresses().get(listener).getPort();
-        }
-
-        @Override
-        public long stat(String name) {
-          return attache.stat(name);
-        }
-      };
-    }
-    RunningEnvoy running = envoy.start("encapsulate", yaml, dir.resolve("encapsulate"));
-    encapsulators.add(running::close);
-    return new Encapsulator() {
-      @Override
-      public int port(String listener) {
-        return ProxyPair.listenerPort(running, listener);
-      }
-
-      @Override
-      public long stat(String name) throws Exception {
-        return running.stat(name);
-      }
-    };
-  }
-
-  private static String terminatingEnvoy(int echoPort) {
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: terminate
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: terminate
-                  upgrade_configs: [ { upgrade_type: CONNECT } ]
-                  http2_protocol_options: { allow_connect: true }
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-                  route_config:
-                    virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                      - match:
-                          connect_matcher: {}
-                          headers: [ { name: foo, string_match: { exact: bar } } ]
-                        route:
-                          cluster: echo
-                          upgrade_configs: [ { upgrade_type: CONNECT, connect_config: {} } ]
-                      - match:
-                          prefix: /
-                          headers:
-                          - { name: foo, string_match: { exact: bar } }
-                          - { name: ":method", string_match: { exact: POST } }
-                        route:
-                          cluster: echo
-                          upgrade_configs:
-                          - { upgrade_type: CONNECT, connect_config: { allow_post: true } }
-          clusters:
-          - name: echo
-            type: STATIC
-            connect_timeout: 2s
-            load_assignment:
-              cluster_name: echo
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-        """
-        .formatted(echoPort);
+    run.close();
   }
 
   private static String encapsulatingBootstrap(int terminatorPort) {
     String withHeader = "headers_to_add: [ { header: { key: foo, value: bar } } ]";
-    return """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-        """
-        + tunnelListener("tunnel_h1", "terminator_h1", withHeader)
-        + tunnelListener("tunnel_h2", "terminator_h2", withHeader)
-        + tunnelListener("post_h2", "terminator_h2_post", withHeader + ", use_post: true")
-        + tunnelListener("refused", "terminator", "use_post: false")
-        + "  clusters:\n"
-        + terminatorCluster("terminator", "http_protocol_options", terminatorPort)
-        + terminatorCluster("terminator_h1", "http_protocol_options", terminatorPort)
-        + terminatorCluster("terminator_h2", "http2_protocol_options", terminatorPort)
-        + terminatorCluster("terminator_h2_post", "http2_protocol_options", terminatorPort);
-  }
-
-  /** A listener item (at the listeners' indentation) whose tcp_proxy tunnels to {@code cluster}. */
-  private static String tunnelListener(String name, String cluster, String tunnelingFields) {
-    return """
-          - name: %s
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: %s
-                  cluster: %s
-                  tunneling_config: { hostname: "echo.internal:7", %s }
-        """
-        .formatted(name, name, cluster, tunnelingFields);
-  }
-
-  private static String terminatorCluster(String name, String protocolOptions, int port) {
-    return """
-          - name: %s
-            type: STATIC
-            connect_timeout: 2s
-            typed_extension_protocol_options:
-              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                explicit_http_config: { %s: {} }
-            load_assignment:
-              cluster_name: %s
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-        """
-        .formatted(name, protocolOptions, name, port);
+    return L4Bootstrap.of(
+        tunnelListener("tunnel_h1", "terminator_h1", withHeader)
+            + tunnelListener("tunnel_h2", "terminator_h2", withHeader)
+            + tunnelListener("post_h2", "terminator_h2_post", withHeader + ", use_post: true")
+            + tunnelListener("refused", "terminator", "use_post: false"),
+        httpCluster("terminator", "http_protocol_options", terminatorPort)
+            + httpCluster("terminator_h1", "http_protocol_options", terminatorPort)
+            + httpCluster("terminator_h2", "http2_protocol_options", terminatorPort)
+            + httpCluster("terminator_h2_post", "http2_protocol_options", terminatorPort));
   }
 
   @ParameterizedTest(name = "{0}: {1} to {2} ({3})")
@@ -235,7 +91,7 @@ class TcpTunnelIT {
   })
   void aLargePayloadCrossesTheTunnelBothWaysUntilTheClientEndsIt(
       String which, String listener, String cluster, String protocol) throws Exception {
-    Encapsulator proxy = encapsulator(which);
+    ProxyPair.Side proxy = run.start(which, encapsulatingBootstrap(terminatorPort));
     byte[] payload = new byte[PAYLOAD_BYTES];
     new SplittableRandom(SEED).nextBytes(payload);
 
@@ -285,7 +141,7 @@ class TcpTunnelIT {
   @ValueSource(strings = {"attache", "envoy"})
   void aTunnelTheUpstreamRefusesClosesTheClientAndUsesUpTheConnectAttempts(String which)
       throws Exception {
-    Encapsulator proxy = encapsulator(which);
+    ProxyPair.Side proxy = run.start(which, encapsulatingBootstrap(terminatorPort));
     try (Socket client = RawSockets.connect(proxy.port("refused"), WAIT)) {
       client.getOutputStream().write("never delivered".getBytes(StandardCharsets.US_ASCII));
       assertThat(RawSockets.readToEnd(client.getInputStream())).as(which).isEmpty();

@@ -121,15 +121,7 @@ public final class ProxyHarness implements AutoCloseable {
   }
 
   private static String indent(String text, int spaces) {
-    if (text == null || text.isBlank()) {
-      return "";
-    }
-    String pad = " ".repeat(spaces);
-    StringBuilder out = new StringBuilder();
-    for (String line : text.stripIndent().split("\n")) {
-      out.append(line.isBlank() ? "" : pad + line).append('\n');
-    }
-    return out.toString();
+    return L4Bootstrap.indent(text, spaces);
   }
 
   public ProxyServer server() {

@@ -81,6 +81,16 @@ public final class ProxyPair implements AutoCloseable {
     return envoy;
   }
 
+  /** A single Attaché proxy seen as one side, for tests that start the proxies one by one. */
+  public static Side side(ProxyHarness attache) {
+    return new AttacheSide(attache);
+  }
+
+  /** A single stock Envoy seen as one side; {@code name} as {@link Envoy#describe()} gives it. */
+  public static Side side(RunningEnvoy envoy, String name) {
+    return new EnvoySide(envoy, name);
+  }
+
   /** Attaché, then Envoy. */
   public List<Side> both() {
     return List.of(attache, envoy);

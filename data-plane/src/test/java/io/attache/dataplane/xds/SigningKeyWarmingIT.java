@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
-import io.attache.api.ext.v1.ServiceIdentityToken;
 import io.attache.api.ext.v1.ServiceIdentityTokenPerRoute;
 import io.attache.dataplane.filter.svid.SvidKeys;
 import io.attache.dataplane.testing.ProxyHarness;
@@ -14,10 +13,8 @@ import io.attache.dataplane.testing.TestHttpServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -40,11 +37,6 @@ class SigningKeyWarmingIT {
   private static final String KEY = "jwt-svid-signing-key";
   private static final String TOKEN_HEADER = "x-service-identity";
 
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
   private AdsTestServer controlPlane;
   private TestHttpServer upstream;
   private ProxyHarness proxy;
@@ -77,18 +69,7 @@ class SigningKeyWarmingIT {
         .putTypedPerFilterConfig(
             "attache.filters.http.service_identity_token",
             Any.pack(ServiceIdentityTokenPerRoute.newBuilder().setAudience("backend").build()));
-    HttpFilter svid =
-        HttpFilter.newBuilder()
-            .setName("attache.filters.http.service_identity_token")
-            .setTypedConfig(
-                Any.pack(
-                    ServiceIdentityToken.newBuilder()
-                        .setIssuer("spiffe://attache.test")
-                        .setSubject("spiffe://attache.test/ns/default/sa/frontend")
-                        .setSigningKeySdsSecretName(KEY)
-                        .build()))
-            .build();
-    return inlineListener(name, List.of(svid), withAudience.build());
+    return inlineListener(name, List.of(TestResources.svidFilter(KEY)), withAudience.build());
   }
 
   private void serve(String version, List<Listener> listeners, List<Secret> secrets) {
@@ -99,11 +80,7 @@ class SigningKeyWarmingIT {
   private TestHttpServer.Received through(String listener) throws Exception {
     int port = proxy.server().listenerAddresses().get(listener).getPort();
     HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/call"))
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        proxy.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/call")));
     assertThat(response.statusCode()).isEqualTo(200);
     List<TestHttpServer.Received> received = upstream.received();
     return received.get(received.size() - 1);

@@ -68,25 +68,12 @@ final class TestResources {
   }
 
   static Listener rdsListener(String name, String routeConfigName) {
-    HttpConnectionManager hcm =
+    return hcmListener(
+        name,
+        10000,
         HttpConnectionManager.newBuilder()
-            .setStatPrefix("ingress")
-            .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(ads(5)))
-            .addHttpFilters(
-                HttpFilter.newBuilder()
-                    .setName("envoy.filters.http.router")
-                    .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-            .build();
-    return Listener.newBuilder()
-        .setName(name)
-        .setAddress(address("127.0.0.1", 10000))
-        .addFilterChains(
-            FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager")
-                        .setTypedConfig(Any.pack(hcm))))
-        .build();
+            .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(ads(5))),
+        List.of());
   }
 
   /**
@@ -94,38 +81,50 @@ final class TestResources {
    * with the key in the SDS secret {@code signingKeySecret}.
    */
   static Listener svidListener(String name, String routeConfigName, String signingKeySecret) {
-    Listener plain = rdsListener(name, routeConfigName);
-    HttpConnectionManager hcm;
-    try {
-      hcm =
-          plain
-              .getFilterChains(0)
-              .getFilters(0)
-              .getTypedConfig()
-              .unpack(HttpConnectionManager.class);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new AssertionError(e);
-    }
-    HttpFilter svid =
-        HttpFilter.newBuilder()
-            .setName("attache.filters.http.service_identity_token")
-            .setTypedConfig(
-                Any.pack(
-                    ServiceIdentityToken.newBuilder()
-                        .setIssuer("spiffe://attache.test")
-                        .setSubject("spiffe://attache.test/ns/default/sa/frontend")
-                        .setSigningKeySdsSecretName(signingKeySecret)
-                        .build()))
-            .build();
-    HttpConnectionManager withSvid =
-        hcm.toBuilder()
-            .clearHttpFilters()
-            .addHttpFilters(svid)
-            .addAllHttpFilters(hcm.getHttpFiltersList())
-            .build();
-    Listener.Builder listener = plain.toBuilder();
-    listener.getFilterChainsBuilder(0).getFiltersBuilder(0).setTypedConfig(Any.pack(withSvid));
-    return listener.build();
+    return hcmListener(
+        name,
+        10000,
+        HttpConnectionManager.newBuilder()
+            .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(ads(5))),
+        List.of(svidFilter(signingKeySecret)));
+  }
+
+  /** Attaché's service identity token filter, signing with the key in SDS secret {@code key}. */
+  static HttpFilter svidFilter(String key) {
+    return HttpFilter.newBuilder()
+        .setName("attache.filters.http.service_identity_token")
+        .setTypedConfig(
+            Any.pack(
+                ServiceIdentityToken.newBuilder()
+                    .setIssuer("spiffe://attache.test")
+                    .setSubject("spiffe://attache.test/ns/default/sa/frontend")
+                    .setSigningKeySdsSecretName(key)
+                    .build()))
+        .build();
+  }
+
+  /**
+   * Listener {@code name} on 127.0.0.1:{@code port} whose one chain is {@code hcm} (stat prefix
+   * {@code ingress}) running {@code filters} and then the router.
+   */
+  private static Listener hcmListener(
+      String name, int port, HttpConnectionManager.Builder hcm, List<HttpFilter> filters) {
+    hcm.setStatPrefix("ingress")
+        .addAllHttpFilters(filters)
+        .addHttpFilters(
+            HttpFilter.newBuilder()
+                .setName("envoy.filters.http.router")
+                .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+    return Listener.newBuilder()
+        .setName(name)
+        .setAddress(address("127.0.0.1", port))
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName("envoy.filters.network.http_connection_manager")
+                        .setTypedConfig(Any.pack(hcm.build()))))
+        .build();
   }
 
   /** An SDS generic_secret, as a control plane delivers a signing key. */
@@ -142,26 +141,7 @@ final class TestResources {
    * runs {@code filters} and then the router over the inline {@code routes}.
    */
   static Listener inlineListener(String name, List<HttpFilter> filters, RouteConfiguration routes) {
-    HttpConnectionManager hcm =
-        HttpConnectionManager.newBuilder()
-            .setStatPrefix("ingress")
-            .setRouteConfig(routes)
-            .addAllHttpFilters(filters)
-            .addHttpFilters(
-                HttpFilter.newBuilder()
-                    .setName("envoy.filters.http.router")
-                    .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-            .build();
-    return Listener.newBuilder()
-        .setName(name)
-        .setAddress(address("127.0.0.1", 0))
-        .addFilterChains(
-            FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager")
-                        .setTypedConfig(Any.pack(hcm))))
-        .build();
+    return hcmListener(name, 0, HttpConnectionManager.newBuilder().setRouteConfig(routes), filters);
   }
 
   /**

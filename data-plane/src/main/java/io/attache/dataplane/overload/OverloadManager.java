@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Envoy's overload manager: every {@code refresh_interval} it reads each resource monitor, turns
  * the pressures into action states through the triggers (an action's state is the largest any of
  * its triggers asks for) and publishes them for the connection manager and the listeners to read.
- * Runs {@code shrink_heap} itself, every 10 s while saturated, as Envoy's heap shrinker does.
+ * Runs {@code shrink_heap} itself, every 10 s while saturated, as Envoy's heap shrinker does, and
+ * holds the proactive {@code global_downstream_max_connections} budget the listeners take from.
  * Timers go through the injected scheduler, readings through the injected {@link JvmHeap}, so a
  * test drives it step by step. Refreshes on one thread at a time; readers never block and never see
  * half an update. Must never throw out of a refresh: a monitor that fails keeps its last pressure
@@ -35,6 +36,7 @@ public final class OverloadManager implements OverloadState, AutoCloseable {
   private final Map<OverloadActionName, ActionStats> actionStats =
       new EnumMap<>(OverloadActionName.class);
   private final Counter shrinkCount;
+  private final GlobalDownstreamConnections downstreamConnections;
   private volatile double[] states = new double[OverloadActionName.values().length];
   private Scheduler.ScheduledTask refreshTask = Scheduler.ScheduledTask.NONE;
   private Scheduler.ScheduledTask shrinkTask = Scheduler.ScheduledTask.NONE;
@@ -69,6 +71,13 @@ public final class OverloadManager implements OverloadState, AutoCloseable {
               actionStats.put(
                   a, new ActionStats(stats.gauge(p + "active"), stats.gauge(p + "scale_percent")));
             });
+    downstreamConnections =
+        config.maxActiveDownstreamConnections().isPresent()
+            ? GlobalDownstreamConnections.limitedTo(
+                config.maxActiveDownstreamConnections().getAsLong(),
+                OverloadManagerConfig.GLOBAL_DOWNSTREAM_MAX_CONNECTIONS,
+                stats)
+            : GlobalDownstreamConnections.UNLIMITED;
     shrinkCount =
         config.actions().containsKey(OverloadActionName.SHRINK_HEAP)
             ? stats.counter(
@@ -82,6 +91,11 @@ public final class OverloadManager implements OverloadState, AutoCloseable {
     if (shrinkCount != null) {
       shrinkTask = scheduler.schedule(SHRINK_INTERVAL, this::shrinkAndReschedule);
     }
+  }
+
+  /** The global downstream connection budget every listener takes from (or none). */
+  public GlobalDownstreamConnections downstreamConnections() {
+    return downstreamConnections;
   }
 
   @Override
@@ -119,12 +133,16 @@ public final class OverloadManager implements OverloadState, AutoCloseable {
 
   /**
    * The largest state any trigger asks for; while a trigger's monitor failed, the action keeps its
-   * state.
+   * state. A trigger on the proactive connection monitor asks for nothing: Envoy never refreshes a
+   * proactive monitor, so such a trigger stays inactive.
    */
   private static double stateOf(
       List<OverloadTrigger> triggers, Map<String, Double> pressures, double previous) {
     double state = 0.0;
     for (OverloadTrigger trigger : triggers) {
+      if (trigger.resource().equals(OverloadManagerConfig.GLOBAL_DOWNSTREAM_MAX_CONNECTIONS)) {
+        continue;
+      }
       Double pressure = pressures.get(trigger.resource());
       if (pressure == null) {
         return previous;

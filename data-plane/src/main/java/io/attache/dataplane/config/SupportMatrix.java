@@ -174,8 +174,9 @@ public final class SupportMatrix {
         .honoured("name", "address", "filter_chains")
         .honouredNote(
             "ignore_global_conn_limit",
-            "the listener's connections do not count against the overload manager's"
-                + " global_downstream_max_connections")
+            "the listener's connections take no share of the overload manager's"
+                + " global_downstream_max_connections and are never refused; as in Envoy 1.40 each"
+                + " still gives a share back when it closes (see docs/data-plane.md)")
         .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
         .honouredNote(
             "stat_prefix",

@@ -106,10 +106,7 @@ public final class HttpListener {
       OriginalDestinationListeners handOffTargets,
       GlobalDownstreamConnections globalConnections) {
     this.config = config;
-    this.globalConnections =
-        config.proto().getIgnoreGlobalConnLimit()
-            ? GlobalDownstreamConnections.UNLIMITED
-            : globalConnections;
+    this.globalConnections = globalConnections;
     this.runtimes = runtimes;
     this.stats = stats;
     this.originalDestination =
@@ -198,8 +195,9 @@ public final class HttpListener {
 
   private void initConnection(Channel ch) {
     // Envoy checks the global limit as it accepts, before listener filters; a refused connection
-    // is closed at once and counted only in downstream_global_cx_overflow.
-    if (!globalConnections.tryAcquire()) {
+    // is closed at once and counted only in downstream_global_cx_overflow. Every accepted
+    // connection gives a share back on close, an exempt listener's too (Envoy 1.40 does).
+    if (!config.proto().getIgnoreGlobalConnLimit() && !globalConnections.tryAcquire()) {
       stats.downstreamGlobalCxOverflow.inc();
       log.debug("{}: global downstream connection limit reached; closing", config.name());
       ch.close();

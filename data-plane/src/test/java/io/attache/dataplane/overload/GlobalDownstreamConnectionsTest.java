@@ -85,6 +85,22 @@ class GlobalDownstreamConnectionsTest {
   }
 
   @Test
+  void aGiveBackWithNoShareHeldFailsAndCountsAsEnvoysDoes() throws Exception {
+    GlobalDownstreamConnections budget = started(LIMIT_TWO).downstreamConnections();
+    budget.tryAcquire();
+
+    // An ignore_global_conn_limit listener's connection took nothing but gives back on close.
+    budget.release();
+    budget.release();
+
+    assertThat(budget.active()).isZero();
+    assertThat(stats.counter("overload." + MONITOR + ".failed_updates").value()).isOne();
+    assertThat(budget.tryAcquire()).isTrue();
+    assertThat(budget.tryAcquire()).isTrue();
+    assertThat(budget.tryAcquire()).isFalse();
+  }
+
+  @Test
   void refreshesNeverMoveItsPressureWhichStaysZeroAsEnvoysDoes() throws Exception {
     GlobalDownstreamConnections budget = started(LIMIT_TWO).downstreamConnections();
     budget.tryAcquire();

@@ -191,7 +191,11 @@ public final class ProxyServer {
             .map(
                 config ->
                     new OverloadManager(
-                        config, options.heap(), new ExecutorScheduler(timers), stats));
+                        config,
+                        options.heap(),
+                        new ExecutorScheduler(timers),
+                        options.time().ticker(),
+                        stats));
     this.drainManager =
         new DrainManager(
             options.drainTime(),

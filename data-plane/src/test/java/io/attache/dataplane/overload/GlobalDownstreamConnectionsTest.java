@@ -34,6 +34,7 @@ class GlobalDownstreamConnectionsTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final StatsStore stats = new StatsStore();
   private final AtomicLong usedBytes = new AtomicLong();
+  private final AtomicLong nanos = new AtomicLong();
   private final JvmHeap heap =
       new JvmHeap() {
         @Override
@@ -53,7 +54,7 @@ class GlobalDownstreamConnectionsTest {
   }
 
   private OverloadManager started(String yaml) throws ConfigException {
-    OverloadManager manager = new OverloadManager(config(yaml), heap, scheduler, stats);
+    OverloadManager manager = new OverloadManager(config(yaml), heap, scheduler, nanos::get, stats);
     manager.start();
     return manager;
   }

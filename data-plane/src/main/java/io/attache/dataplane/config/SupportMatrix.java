@@ -467,6 +467,12 @@ public final class SupportMatrix {
             "drain_timeout",
             "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
                 + " listener drains (default 5 s)")
+        .honouredNote(
+            "add_user_agent",
+            "on every request after the trust decision, as Envoy: x-envoy-downstream-service-cluster"
+                + " set to node.cluster (--service-cluster), user-agent to the same when absent or"
+                + " empty, x-envoy-downstream-service-node to node.id (--service-node) when not"
+                + " empty")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
         .honouredNote(

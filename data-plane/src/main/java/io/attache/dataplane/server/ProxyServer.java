@@ -20,6 +20,7 @@ import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.LocalServer;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
+import io.attache.dataplane.hcm.UserAgent;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.ChainRuntime;
@@ -403,7 +404,8 @@ public final class ProxyServer {
                     listener.proto().getPerConnectionBufferLimitBytes().getValue())
                 : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
             drainManager.decisionFor(inbound(listener)),
-            overload.<OverloadState>map(m -> m).orElse(OverloadState.NONE));
+            overload.<OverloadState>map(m -> m).orElse(OverloadState.NONE),
+            UserAgent.from(hcm.proto(), bootstrap.getNode()));
     return ChainRuntime.http(chain, context);
   }
 

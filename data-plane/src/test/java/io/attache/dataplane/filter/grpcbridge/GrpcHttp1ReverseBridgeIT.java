@@ -226,7 +226,7 @@ class GrpcHttp1ReverseBridgeIT {
               50,
               f ->
                   f.streamId() == 1
-                      && (f.type() == 0x3 /* RST_STREAM */
+                      && (f.type() == RawHttp2Client.RST_STREAM
                           || (f.flags() & RawHttp2Client.END_STREAM) != 0));
       SortedMap<String, String> responseHeaders = null;
       SortedMap<String, String> trailers = null;

@@ -404,16 +404,28 @@ public final class Tracer {
       if (!config.spawnUpstreamSpan()) {
         return new PassThroughAttempt(span);
       }
+      SpanKind kind = SpanKind.CLIENT;
+      String spanId = null;
+      String parentSpanId = span.spanId;
+      if (config.zipkin().isPresent() && !config.independentHop()) {
+        // Envoy's Zipkin tracer: a child of the router's start_child_span alone takes its kind
+        // from the traffic direction, and a SERVER one shares its parent's ids.
+        kind = config.downstreamSpanKind();
+        if (kind == SpanKind.SERVER && config.zipkin().get().sharedSpanContext()) {
+          spanId = span.spanId;
+          parentSpanId = span.parentSpanId;
+        }
+      }
       RecordingSpan child =
           new RecordingSpan(
               span.traceId,
-              injector.newSpanId(),
-              span.spanId,
+              spanId != null ? spanId : injector.newSpanId(),
+              parentSpanId,
               span.traceState,
               span.sampled,
               // SkyWalking's Exit span starts with its parent's name; the others use Envoy's
               skyWalking != null ? span.name() : "router " + clusterName + " egress",
-              SpanKind.CLIENT,
+              kind,
               injector,
               RecordingSpan.epochNanos(clock));
       if (attempt > 1) {

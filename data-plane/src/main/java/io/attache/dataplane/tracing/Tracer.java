@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A connection manager's tracer: decides sampling, continues an incoming trace or starts one (W3C
@@ -156,21 +157,38 @@ public final class Tracer {
    */
   public RequestSpan startRequestSpan(
       HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+    return startRequestSpan(request, protocol, downstreamRemote, reason -> {});
+  }
+
+  /**
+   * As {@link #startRequestSpan(HttpRequest, String, InetSocketAddress)}, telling {@code decided}
+   * why the request is (not) traced, once, when this tracer is enabled: what Envoy counts in the
+   * connection manager's {@code tracing.*} stats.
+   */
+  public RequestSpan startRequestSpan(
+      HttpRequest request,
+      String protocol,
+      InetSocketAddress downstreamRemote,
+      Consumer<TraceReason> decided) {
     if (streams == ActiveStreams.UNTRACKED) {
-      return requestSpan(request, protocol, downstreamRemote);
+      return requestSpan(request, protocol, downstreamRemote, decided);
     }
-    RequestSpan span = requestSpan(request, protocol, downstreamRemote);
+    RequestSpan span = requestSpan(request, protocol, downstreamRemote, decided);
     streams.started();
     return new CountedSpan(span, streams);
   }
 
   private RequestSpan requestSpan(
-      HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+      HttpRequest request,
+      String protocol,
+      InetSocketAddress downstreamRemote,
+      Consumer<TraceReason> decided) {
     if (config == null) {
       return RequestSpan.NOOP;
     }
     HttpHeaders headers = request.headers();
     TraceReason reason = config.sampling().decide(headers, random);
+    decided.accept(reason);
     if (skyWalking != null) {
       return skyWalkingSpan(request, protocol, downstreamRemote, reason);
     }

@@ -337,4 +337,16 @@ class ZipkinTracerTest {
     assertThat(egress[0].parentSpanId()).isEqualTo(egress[1].spanId());
     assertThat(upstream.get("x-b3-spanid")).isEqualTo(egress[0].spanId());
   }
+
+  @Test
+  void theDecisionEnvoyCountsIsTheConnectionManagersEvenWhenB3SaysNotToSample() {
+    java.util.List<TraceReason> decided = new java.util.ArrayList<>();
+    RequestSpan span =
+        ingress().startRequestSpan(get("x-b3-sampled", "0"), "HTTP/1.1", PEER, decided::add);
+
+    assertThat(span.sampled()).isFalse();
+    assertThat(decided).containsExactly(TraceReason.SAMPLING);
+    Tracer.DISABLED.startRequestSpan(get(), "HTTP/1.1", PEER, decided::add);
+    assertThat(decided).as("no tracer, no decision").hasSize(1);
+  }
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The Datadog, Zipkin and SkyWalking tracers against a stock Envoy: per tracer the same bootstrap
@@ -224,11 +224,17 @@ class TracerDifferentialIT {
    * Four requests on each proxy, one collector for both: a new trace ({@code /new}), a caller's B3
    * context continued ({@code /continued}), a caller's "do not sample" ({@code /off}) and a 503
    * from the app ({@code /fail}). Each span is flushed alone ({@code
-   * tracing.zipkin.min_flush_spans} 1).
+   * tracing.zipkin.min_flush_spans} 1). Besides the router's {@code start_child_span}: the HCM's
+   * {@code spawn_upstream_span} (the proxy its own hop), and an {@code OUTBOUND} listener.
    */
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"HTTP_JSON", "HTTP_PROTO"})
-  void zipkinSpansAndTheB3HeadersSentUpstreamAgreeWithEnvoys(String endpointVersion)
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+    "HTTP_JSON, start_child_span",
+    "HTTP_PROTO, start_child_span",
+    "HTTP_JSON, spawn_upstream_span",
+    "HTTP_JSON, outbound"
+  })
+  void zipkinSpansAndTheB3HeadersSentUpstreamAgreeWithEnvoys(String endpointVersion, String variant)
       throws Exception {
     List<String> contentTypes = new CopyOnWriteArrayList<>();
     List<DecodedZipkinSpan> reported = new CopyOnWriteArrayList<>();
@@ -249,6 +255,7 @@ class TracerDifferentialIT {
           bootstrapWith(
                   """
                   tracing:
+                    spawn_upstream_span: %s
                     provider:
                       name: envoy.tracers.zipkin
                       typed_config:
@@ -257,7 +264,7 @@ class TracerDifferentialIT {
                         collector_endpoint: /api/v2/spans
                         collector_endpoint_version: %s
                   """
-                      .formatted(endpointVersion),
+                      .formatted(variant.equals("spawn_upstream_span"), endpointVersion),
                   staticCluster("zipkin", "", collector.getAddress().getPort()))
               + """
               layered_runtime:
@@ -265,8 +272,14 @@ class TracerDifferentialIT {
                 - name: static
                   static_layer: { tracing.zipkin.min_flush_spans: 1 }
               """;
+      if (variant.equals("outbound")) {
+        yaml =
+            yaml.replace(
+                "    filter_chains:", "    traffic_direction: OUTBOUND\n    filter_chains:");
+      }
       Map<String, Object> views = new LinkedHashMap<>();
-      try (ProxyPair pair = ProxyPair.start(envoy, "zipkin-" + endpointVersion, yaml, dir)) {
+      try (ProxyPair pair =
+          ProxyPair.start(envoy, "zipkin-" + endpointVersion + "-" + variant, yaml, dir)) {
         for (ProxyPair.Side side : pair.both()) {
           reported.clear();
           contentTypes.clear();
@@ -306,7 +319,9 @@ class TracerDifferentialIT {
           for (String path : seen.keySet()) {
             view.put(path, zipkinView(path, reported, seen.get(path), port));
           }
-          view.put("stats", side.statsThatMoved("tracing.zipkin."));
+          Map<String, Long> stats = new TreeMap<>(side.statsThatMoved("tracing.zipkin."));
+          stats.remove("tracing.zipkin.timer_flushed"); // ticks of a 5 s wall-clock timer
+          view.put("stats", stats);
           view.put("tracing stats", side.statsThatMoved("http.ingress.tracing."));
           views.put(side.name(), view);
         }
@@ -322,8 +337,8 @@ class TracerDifferentialIT {
 
   /**
    * One request as the app and the collector saw it, every id replaced by what it is (the caller's
-   * ids, the reported server or client span's, or a new one of so many hex digits) and every port
-   * by whose it is.
+   * ids, the reported downstream or client span's, or a new one of so many hex digits) and every
+   * port by whose it is.
    */
   private Map<String, Object> zipkinView(
       String path, List<DecodedZipkinSpan> spans, Map<String, String> seenByApp, int proxyPort) {
@@ -331,19 +346,18 @@ class TracerDifferentialIT {
     labels.put(CALLER_TRACE, "CALLER_TRACE");
     labels.put(CALLER_SPAN, "CALLER_SPAN");
     labels.put(GRANDPARENT, "GRANDPARENT");
-    DecodedZipkinSpan server =
+    DecodedZipkinSpan downstream =
         spans.stream()
-            .filter(s -> s.kind().equals("SERVER"))
             .filter(s -> s.tags().getOrDefault("http.url", "").endsWith(path))
             .findFirst()
             .orElse(null);
     List<DecodedZipkinSpan> group = new java.util.ArrayList<>();
-    if (server != null) {
-      group.add(server);
-      labels.putIfAbsent(server.traceId(), "TRACE");
-      labels.putIfAbsent(server.id(), "SERVER_SPAN");
+    if (downstream != null) {
+      group.add(downstream);
+      labels.putIfAbsent(downstream.traceId(), "TRACE");
+      labels.putIfAbsent(downstream.id(), "DOWNSTREAM_SPAN");
       spans.stream()
-          .filter(s -> s.traceId().equals(server.traceId()) && s != server)
+          .filter(s -> s.traceId().equals(downstream.traceId()) && s != downstream)
           .forEach(
               s -> {
                 group.add(s);

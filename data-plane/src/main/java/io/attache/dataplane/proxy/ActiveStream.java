@@ -333,7 +333,8 @@ final class ActiveStream {
                   request,
                   context.random(),
                   new RequestContext(
-                      Optional.of(downstream.scheme()),
+                      // scheme_header_transformation rewrites :scheme, as Envoy does.
+                      Optional.of(hcm.schemeToOverwrite().orElse(downstream.scheme())),
                       Optional.ofNullable(downstream.remoteAddress().getAddress()),
                       downstream.tls().mutual()));
     }
@@ -603,7 +604,8 @@ final class ActiveStream {
     context.stats().downstreamRqIdleTimeout.inc();
     if (!responseStarted) {
       clientWantsClose = true;
-      sendLocalReply(408, "stream timeout", "stream_idle_timeout");
+      // Envoy's maybeRequestTimeoutCode: 504 once the whole request was received, else 408.
+      sendLocalReply(requestComplete ? 504 : 408, "stream timeout", "stream_idle_timeout");
     } else {
       resetStream();
     }

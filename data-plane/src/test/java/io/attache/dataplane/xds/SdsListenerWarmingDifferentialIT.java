@@ -222,7 +222,8 @@ class SdsListenerWarmingDifferentialIT {
       socket.setSoTimeout(5_000);
       socket.startHandshake();
       return exchange(socket);
-    } catch (javax.net.ssl.SSLException e) {
+    } catch (IOException e) {
+      // A handshake without a certificate ends in an alert or a reset, as the peer closes.
       return -1;
     }
   }

@@ -10,6 +10,7 @@ import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamEncoderFilter;
 import io.attache.dataplane.filter.StreamEncoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamFilter;
+import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.matcher.ConnectionData;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.matcher.MatchingData;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
@@ -35,6 +37,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final StreamEncoderFilter encoder;
   private String scheme = "http";
   private DownstreamConnection connection;
+  private StreamInfo info;
   private HeaderSource requestHeaders;
   private HeaderSource responseHeaders;
   private boolean decided;
@@ -61,11 +64,22 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
     return responseHeaders;
   }
 
+  /**
+   * The stream's addresses for the network inputs, as Envoy's stream info gives them: the source is
+   * the downstream remote address the connection manager decided on ({@code x-forwarded-for} with
+   * port 0 when it trusts it, else the PROXY protocol header's source or the peer), the direct
+   * source always the socket peer.
+   */
   @Override
   public ConnectionData connection() {
-    return connection == null
-        ? null
-        : ConnectionData.ofAddresses(connection.localAddress(), connection.remoteAddress());
+    if (connection == null) {
+      return null;
+    }
+    InetSocketAddress source = info == null ? null : info.downstreamRemoteSocketAddress();
+    return ConnectionData.ofAddresses(
+        connection.localAddress(),
+        source != null ? source : connection.remoteAddress(),
+        connection.directRemoteAddress());
   }
 
   private void evaluate() {
@@ -92,6 +106,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   @Override
   public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
     connection = callbacks.connection();
+    info = callbacks.streamInfo();
     scheme = connection.scheme();
     decoder.setDecoderFilterCallbacks(callbacks);
   }
@@ -100,6 +115,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   public void setEncoderFilterCallbacks(StreamEncoderFilterCallbacks callbacks) {
     if (connection == null) {
       connection = callbacks.connection();
+      info = callbacks.streamInfo();
     }
     encoder.setEncoderFilterCallbacks(callbacks);
   }

@@ -407,13 +407,83 @@ class MatchDelegateDifferentialIT {
             Set.of("x-category"),
             "http.ingress.composite.",
             "http.ingress.fault.",
-            "http.ingress.composite_limit.");
+            "composite_limit.http_local_rate_limit.");
 
     assertSame(c);
     assertThat(c.attache().get("teapot").status()).isEqualTo(418);
     assertThat(c.attache().get("limited, second").status()).isEqualTo(429);
     assertThat(c.attache().get("free").status()).isEqualTo(200);
     assertThat(c.attache().get("no category").status()).isEqualTo(402);
+    // Two fault actions, the limit twice and on_no_match twice; the delegated limit's stats sit at
+    // the top of the store, as any local_ratelimit's.
+    assertThat(c.attacheStats())
+        .containsEntry("http.ingress.composite.filter_delegation_success", 6L)
+        .containsEntry("composite_limit.http_local_rate_limit.rate_limited", 1L);
+  }
+
+  @Test
+  void aCompositeMatchedOnAnUpstreamResponseHeaderRunsItsFilterAsEnvoyDoes() throws Exception {
+    String json = "{\"items\": [" + "\"attache\", ".repeat(60) + "\"end\"]}";
+    upstream.setHandler(
+        r -> {
+          Reply reply = Reply.ok(json).withHeader("content-type", "application/json");
+          return r.uri().startsWith("/gzip") ? reply.withHeader("x-compress", "yes") : reply;
+        });
+    Compared c =
+        compare(
+            "composite-on-response",
+            """
+            - name: gzip-when-asked
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher
+                extension_config:
+                  name: composite
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite
+                xds_matcher:
+                  matcher_tree:
+                    input:
+                      name: response-headers
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput
+                        header_name: x-compress
+                    exact_match_map:
+                      map:
+                        "yes":
+                          action:
+                            name: gzip
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+                              typed_config:
+                                name: envoy.filters.http.compressor
+                                typed_config:
+                                  "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                                  compressor_library:
+                                    name: text
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+            """,
+            requests(
+                "the upstream asks, gzip accepted",
+                Request.get("/gzip", "accept-encoding", "gzip"),
+                "the upstream asks, nothing accepted",
+                Request.get("/gzip"),
+                "the upstream does not ask",
+                Request.get("/plain", "accept-encoding", "gzip")),
+            Set.of("content-encoding", "vary", "content-type", "x-compress"),
+            Set.of("accept-encoding"),
+            "http.ingress.composite.",
+            "http.ingress.compressor.");
+
+    assertSame(c);
+    // Created on the response, the delegated compressor never saw the request's accept-encoding:
+    // it adds its vary and counts no_accept_header, compressing nothing (Envoy 1.40.0).
+    assertThat(c.attache().get("the upstream asks, gzip accepted").responseHeaders())
+        .containsEntry("vary", "Accept-Encoding")
+        .doesNotContainKey("content-encoding");
+    assertThat(c.attacheStats())
+        .containsEntry("http.ingress.composite.filter_delegation_success", 2L)
+        .containsEntry("http.ingress.compressor.text.gzip.no_accept_header", 2L);
   }
 
   @Test

@@ -24,11 +24,11 @@ import java.util.Map;
 
 /**
  * One wrapped filter instance of one stream with its match tree (Envoy's {@code
- * DelegatingStreamFilter}). The tree is evaluated when request headers, then response headers
- * arrive, until it decides: {@code SkipFilter} passes everything from then on straight through (the
- * wrapped filter never sees it), {@code ExecuteFilterAction} goes to a composite filter, no match
- * or no decision yet lets the wrapped filter run. It must never decide on data that has not arrived
- * nor evaluate a decided tree again.
+ * DelegatingStreamFilter}). The tree is evaluated when request headers, request trailers, response
+ * headers, then response trailers arrive, until it decides: {@code SkipFilter} passes everything
+ * from then on straight through (the wrapped filter never sees it), {@code ExecuteFilterAction}
+ * goes to a composite filter, no match or no decision yet lets the wrapped filter run. It must
+ * never decide on data that has not arrived nor evaluate a decided tree again.
  */
 final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final UnifiedMatcher<FilterMatchAction> matcher;
@@ -40,6 +40,8 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private StreamInfo info;
   private HeaderSource requestHeaders;
   private HeaderSource responseHeaders;
+  private HeaderSource requestTrailers;
+  private HeaderSource responseTrailers;
   private boolean decided;
   private boolean skip;
 
@@ -62,6 +64,16 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   @Override
   public HeaderSource responseHeaders() {
     return responseHeaders;
+  }
+
+  @Override
+  public HeaderSource requestTrailers() {
+    return requestTrailers;
+  }
+
+  @Override
+  public HeaderSource responseTrailers() {
+    return responseTrailers;
   }
 
   /**
@@ -134,6 +146,8 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public FilterTrailersStatus decodeTrailers(HttpHeaders trailers) {
+    requestTrailers = HeaderSource.ofTrailers(trailers);
+    evaluate();
     return skip ? FilterTrailersStatus.CONTINUE : decoder.decodeTrailers(trailers);
   }
 
@@ -151,6 +165,8 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public FilterTrailersStatus encodeTrailers(HttpHeaders trailers) {
+    responseTrailers = HeaderSource.ofTrailers(trailers);
+    evaluate();
     return skip ? FilterTrailersStatus.CONTINUE : encoder.encodeTrailers(trailers);
   }
 

@@ -486,6 +486,102 @@ class MatchDelegateDifferentialIT {
         .containsEntry("http.ingress.compressor.text.gzip.no_accept_header", 2L);
   }
 
+  /**
+   * A chunked HTTP/1.1 {@code POST} with {@code accept-encoding: gzip} and {@code trailerLines}
+   * after its body; the response's status line and {@code content-encoding} (or {@code -}).
+   */
+  private static String postWithTrailers(int port, String trailerLines) throws Exception {
+    try (Socket s = RawSockets.connect(port, Duration.ofSeconds(20))) {
+      s.getOutputStream()
+          .write(
+              ("POST /upload HTTP/1.1\r\nhost: t\r\nconnection: close\r\n"
+                      + "accept-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n"
+                      + "5\r\nhello\r\n0\r\n"
+                      + trailerLines
+                      + "\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response =
+          new String(RawSockets.readToEnd(s.getInputStream()), StandardCharsets.ISO_8859_1);
+      String head = response.substring(0, Math.max(0, response.indexOf("\r\n\r\n")));
+      String coding = "-";
+      for (String line : head.split("\r\n")) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-encoding:")) {
+          coding = line.substring(line.indexOf(':') + 1).strip();
+        }
+      }
+      return head.lines().findFirst().orElse("") + " | content-encoding: " + coding;
+    }
+  }
+
+  @Test
+  void aRequestTrailerDecidesOnlyOnceTheTrailersArriveAsInEnvoy() throws Exception {
+    String json = "{\"items\": [" + "\"attache\", ".repeat(60) + "\"end\"]}";
+    upstream.setHandler(r -> Reply.ok(json).withHeader("content-type", "application/json"));
+    String filters =
+        """
+        - name: maybe-gzip
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher
+            extension_config:
+              name: envoy.filters.http.compressor
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                compressor_library:
+                  name: text
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+            xds_matcher:
+              matcher_tree:
+                input:
+                  name: request-trailers
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestTrailerMatchInput
+                    header_name: x-no-gzip
+                exact_match_map:
+                  map:
+                    "yes":
+        %s
+        """
+            .formatted(at(16, SKIP));
+    String yaml =
+        ProxyPair.withHttpFilters(
+            bootstrap(
+                "http_protocol_options: { enable_trailers: true }",
+                ALL_TO_BACKEND,
+                staticCluster("backend", "", upstream.port())),
+            "http_filters:\n" + filters.stripIndent() + ROUTER);
+    Map<String, String> trailers = new LinkedHashMap<>();
+    trailers.put("the trailer says skip", "x-no-gzip: yes\r\n");
+    trailers.put("the trailer says something else", "x-no-gzip: no\r\n");
+    trailers.put("other trailers", "x-checksum: 1\r\n");
+    trailers.put("no trailers", "");
+    Map<String, Map<String, String>> seen = new LinkedHashMap<>();
+    Map<String, SortedMap<String, Long>> stats = new LinkedHashMap<>();
+    try (ProxyPair pair = ProxyPair.start(envoy, "match-request-trailers", yaml, dir)) {
+      for (ProxyPair.Side proxy : pair.both()) {
+        Map<String, String> got = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : trailers.entrySet()) {
+          got.put(e.getKey(), postWithTrailers(proxy.port("ingress"), e.getValue()));
+        }
+        seen.put(proxy.name(), got);
+        SortedMap<String, Long> moved =
+            new TreeMap<>(proxy.statsThatMoved("http.ingress.compressor."));
+        moved.remove("http.ingress.compressor.text.gzip.total_compressed_bytes");
+        stats.put(proxy.name(), moved);
+      }
+    }
+    List<Map<String, String>> observations = new ArrayList<>(seen.values());
+    assertThat(observations.get(0))
+        .as("Attaché vs %s", envoy.describe())
+        .isEqualTo(observations.get(1));
+    List<SortedMap<String, Long>> counted = new ArrayList<>(stats.values());
+    assertThat(counted.get(0))
+        .as("Attaché's stats vs %s", envoy.describe())
+        .isEqualTo(counted.get(1));
+    assertThat(observations.get(0).get("the trailer says skip")).endsWith("content-encoding: -");
+    assertThat(observations.get(0).get("no trailers")).endsWith("content-encoding: gzip");
+  }
+
   @Test
   void theRbacMatcherAllowsAndDeniesByItsActionsAsInEnvoy() throws Exception {
     Compared c =

@@ -1490,8 +1490,9 @@ public final class SupportMatrix {
         .honoured("rules_stat_prefix", "shadow_rules_stat_prefix")
         .honouredNote(
             "matcher",
-            "a unified matcher on HttpRequestHeaderMatchInput whose actions are"
-                + " config.rbac.v3.Action; takes the place of rules; the matched action's name is"
+            "a unified matcher on HttpRequestHeaderMatchInput and the network inputs (source,"
+                + " direct source, destination, source type; as Envoy, not ServerNameInput here)"
+                + " whose actions are config.rbac.v3.Action; takes the place of rules; the matched action's name is"
                 + " the policy in response code details; no match denies, as in Envoy")
         .honouredNote(
             "shadow_matcher",

@@ -597,6 +597,20 @@ class MatchDelegateDifferentialIT {
                     - predicate:
                         single_predicate:
                           input:
+                            name: source-ip
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+                          value_match: { prefix: "203.0.113." }
+                      on_match:
+                        action:
+                          name: envoy.filters.rbac.action
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+                            name: documentation-net
+                            action: DENY
+                    - predicate:
+                        single_predicate:
+                          input:
                             name: request-headers
                             typed_config:
                               "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
@@ -640,7 +654,9 @@ class MatchDelegateDifferentialIT {
                 "someone else",
                 Request.get("/r", "x-role", "dev"),
                 "no role",
-                Request.get("/r")),
+                Request.get("/r"),
+                "an admin forwarded for 203.0.113.9",
+                Request.get("/r", "x-role", "admin", "x-forwarded-for", "203.0.113.9")),
             Set.of("x-upstream", "content-type"),
             Set.of("x-role"),
             "http.ingress.rbac.");
@@ -649,6 +665,8 @@ class MatchDelegateDifferentialIT {
     assertThat(c.attache().get("admin").status()).isEqualTo(200);
     assertThat(c.attache().get("guest").status()).isEqualTo(403);
     assertThat(c.attache().get("no role").status()).isEqualTo(200);
+    // The trusted x-forwarded-for entry is the source Envoy's RBAC matcher reads.
+    assertThat(c.attache().get("an admin forwarded for 203.0.113.9").status()).isEqualTo(403);
   }
 
   /**

@@ -56,8 +56,17 @@ public abstract class MatchInput {
   private static MatchInput http(TypedExtensionConfig input, String path) throws ConfigException {
     String typeUrl = input.getTypedConfig().getTypeUrl();
     String configPath = path + ".typed_config";
-    if (typeUrl.substring(typeUrl.lastIndexOf('/') + 1).startsWith(NETWORK_INPUTS)) {
-      // An HTTP stream has a connection too: Envoy's HTTP matching data carries its addresses.
+    String typeName = typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
+    if (typeName.startsWith(NETWORK_INPUTS)) {
+      // An HTTP stream has a connection too: Envoy's HTTP matching data carries its addresses,
+      // but not what the listener's inspectors found (Envoy registers these two for connections
+      // only and refuses them here).
+      if (typeName.endsWith(".TransportProtocolInput")
+          || typeName.endsWith(".ApplicationProtocolInput")) {
+        throw new ConfigException(
+            configPath,
+            "matching input " + typeUrl + " is not an HTTP input (Envoy reads it on connections)");
+      }
       return network(input, path);
     }
     switch (typeUrl.substring(typeUrl.lastIndexOf('/') + 1)) {

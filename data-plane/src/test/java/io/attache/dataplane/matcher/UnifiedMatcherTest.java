@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UnifiedMatcherTest {
@@ -281,6 +282,25 @@ class UnifiedMatcherTest {
         UnifiedMatcher.compile(proto, (action, path) -> action.getName(), "matcher");
 
     assertThat(matched(m, request("/", "x-a", "1"))).isEqualTo("a");
+  }
+
+  @Test
+  void theInspectorsInputsAreRefusedOnAnHttpStreamAsInEnvoy() {
+    for (String input : List.of("TransportProtocolInput", "ApplicationProtocolInput")) {
+      assertThatThrownBy(
+              () ->
+                  compile(
+                      "matcher_tree: {input: {name: i, typed_config: {'@type':"
+                          + " type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3."
+                          + input
+                          + "}}, exact_match_map: {map: {a: "
+                          + action("a")
+                          + "}}}"))
+          .as(input)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("matcher.matcher_tree.input.typed_config")
+          .hasMessageContaining("not an HTTP input");
+    }
   }
 
   @Test

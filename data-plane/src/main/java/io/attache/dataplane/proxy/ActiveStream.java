@@ -158,7 +158,13 @@ final class ActiveStream {
       h.set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM, before any filter
     }
     span =
-        context.tracer().startRequestSpan(req, downstream.protocol(), downstream.remoteAddress());
+        context
+            .tracer()
+            .startRequestSpan(
+                req,
+                downstream.protocol(),
+                downstream.remoteAddress(),
+                context.stats()::tracingDecision);
     if (req instanceof FullHttpRequest) {
       // HTTP/2 headers with END_STREAM (or an aggregating decoder): the whole request is here.
       log.bytesReceived += ((FullHttpRequest) req).content().readableBytes();
@@ -426,7 +432,12 @@ final class ActiveStream {
   private void writeLast(HttpContent last) {
     log.bytesSent += last.content().readableBytes();
     if (last instanceof FullHttpResponse full) {
-      if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
+      // Envoy's HTTP/1 codec frames a bodiless end with "content-length: 0"; its HTTP/2 codec
+      // sends a headers-only response (a gRPC trailers-only reply) without one.
+      boolean headersOnlyHttp2 = downstream.http2() && !full.content().isReadable();
+      if (!HttpUtil.isContentLengthSet(full)
+          && !HttpUtil.isTransferEncodingChunked(full)
+          && !headersOnlyHttp2) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
       }
       if (headRequest) {

@@ -603,7 +603,8 @@ final class ActiveStream {
     context.stats().downstreamRqIdleTimeout.inc();
     if (!responseStarted) {
       clientWantsClose = true;
-      sendLocalReply(408, "stream timeout", "stream_idle_timeout");
+      // Envoy's maybeRequestTimeoutCode: 504 once the whole request was received, else 408.
+      sendLocalReply(requestComplete ? 504 : 408, "stream timeout", "stream_idle_timeout");
     } else {
       resetStream();
     }

@@ -1127,7 +1127,8 @@ public final class SupportMatrix {
                 + " its per-route config is looked up by that name")
         .honouredNote(
             "xds_matcher",
-            "evaluated per stream on request headers, then on response headers, until it decides;"
+            "evaluated per stream on request headers and trailers, then on response headers and"
+                + " trailers, until it decides;"
                 + " SkipFilter skips the wrapped filter for the rest of the stream, no match or no"
                 + " decision yet runs it")
         .honouredNote("matcher", "as xds_matcher (the deprecated Envoy copy of the message)");
@@ -1148,6 +1149,16 @@ public final class SupportMatrix {
         .honouredNote("header_name", "every value joined with \",\"; :authority, :path, ...");
     b.message(io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor())
         .honouredNote("header_name", "every value joined with \",\"; :status");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.HttpRequestTrailerMatchInput.getDescriptor())
+        .honouredNote(
+            "header_name",
+            "every value joined with \",\"; no value until the trailers arrived (a request"
+                + " without trailers never decides on it)");
+    b.message(io.envoyproxy.envoy.type.matcher.v3.HttpResponseTrailerMatchInput.getDescriptor())
+        .honouredNote(
+            "header_name",
+            "every value joined with \",\"; no value until the trailers arrived (a response"
+                + " without trailers never decides on it)");
     b.message(io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor())
         .honouredNote("query_param", "the first value, percent-decoded");
     b.message(com.github.xds.type.matcher.v3.Matcher.getDescriptor())
@@ -1493,8 +1504,9 @@ public final class SupportMatrix {
         .honoured("rules_stat_prefix", "shadow_rules_stat_prefix")
         .honouredNote(
             "matcher",
-            "a unified matcher on HttpRequestHeaderMatchInput whose actions are"
-                + " config.rbac.v3.Action; takes the place of rules; the matched action's name is"
+            "a unified matcher on HttpRequestHeaderMatchInput and the network inputs (source,"
+                + " direct source, destination, source type; as Envoy, not ServerNameInput here)"
+                + " whose actions are config.rbac.v3.Action; takes the place of rules; the matched action's name is"
                 + " the policy in response code details; no match denies, as in Envoy")
         .honouredNote(
             "shadow_matcher",

@@ -91,6 +91,8 @@ public final class SupportedTypes {
           "envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute",
           "envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
           "envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
+          "envoy.type.matcher.v3.HttpRequestTrailerMatchInput",
+          "envoy.type.matcher.v3.HttpResponseTrailerMatchInput",
           "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput",
           "envoy.extensions.common.matching.v3.ExtensionWithMatcher",
           "envoy.extensions.filters.common.matcher.action.v3.SkipFilter",
@@ -228,6 +230,10 @@ public final class SupportedTypes {
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.getDescriptor();
       case "envoy.type.matcher.v3.HttpResponseHeaderMatchInput" ->
           io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpRequestTrailerMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpRequestTrailerMatchInput.getDescriptor();
+      case "envoy.type.matcher.v3.HttpResponseTrailerMatchInput" ->
+          io.envoyproxy.envoy.type.matcher.v3.HttpResponseTrailerMatchInput.getDescriptor();
       case "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput" ->
           io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput.getDescriptor();
       case "envoy.extensions.compression.gzip.compressor.v3.Gzip" ->

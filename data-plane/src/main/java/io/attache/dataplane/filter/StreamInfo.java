@@ -24,7 +24,7 @@ public final class StreamInfo {
   private String upstreamCluster;
   private InetSocketAddress upstreamHost;
   private int attemptCount;
-  private InetAddress downstreamRemoteAddress;
+  private InetSocketAddress downstreamRemoteAddress;
   private final Map<String, Struct> dynamicMetadata = new LinkedHashMap<>();
   private Map<String, Object> filterState;
 
@@ -100,10 +100,20 @@ public final class StreamInfo {
    * RBAC's {@code remote_ip} matches. Null until the connection manager has run.
    */
   public InetAddress downstreamRemoteAddress() {
+    return downstreamRemoteAddress == null ? null : downstreamRemoteAddress.getAddress();
+  }
+
+  /**
+   * {@link #downstreamRemoteAddress} with its port: the peer's (the PROXY protocol header's) when
+   * the address is the peer's, 0 when it was read from {@code x-forwarded-for}, as Envoy's. What
+   * the network inputs of an HTTP matcher read as the source. Null until the connection manager has
+   * run.
+   */
+  public InetSocketAddress downstreamRemoteSocketAddress() {
     return downstreamRemoteAddress;
   }
 
-  public void setDownstreamRemoteAddress(InetAddress address) {
+  public void setDownstreamRemoteAddress(InetSocketAddress address) {
     this.downstreamRemoteAddress = address;
   }
 

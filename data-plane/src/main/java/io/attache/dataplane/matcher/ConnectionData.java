@@ -33,6 +33,16 @@ public interface ConnectionData {
    * server name, transport protocol or ALPN, and the peer is the direct peer.
    */
   static ConnectionData ofAddresses(InetSocketAddress local, InetSocketAddress remote) {
+    return ofAddresses(local, remote, remote);
+  }
+
+  /**
+   * As {@link #ofAddresses(InetSocketAddress, InetSocketAddress)}, for a connection whose client
+   * address ({@code remote}, e.g. a PROXY protocol header's source) is not its socket peer ({@code
+   * directRemote}).
+   */
+  static ConnectionData ofAddresses(
+      InetSocketAddress local, InetSocketAddress remote, InetSocketAddress directRemote) {
     return new ConnectionData() {
       @Override
       public InetSocketAddress localAddress() {
@@ -46,7 +56,7 @@ public interface ConnectionData {
 
       @Override
       public InetSocketAddress directRemoteAddress() {
-        return remote;
+        return directRemote;
       }
 
       @Override

@@ -39,6 +39,11 @@ public interface HeaderSource {
             : joinedValues(headers, name);
   }
 
+  /** Request or response trailers: no pseudo-headers. */
+  static HeaderSource ofTrailers(HttpHeaders trailers) {
+    return name -> name.startsWith(":") ? null : joinedValues(trailers, name);
+  }
+
   private static String joinedValues(HttpHeaders headers, String name) {
     List<String> values = headers.getAll(name);
     if (values.isEmpty()) {

@@ -6,7 +6,9 @@ import com.google.protobuf.Message;
 import io.attache.dataplane.config.ConfigException;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestTrailerMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseTrailerMatchInput;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -54,8 +56,17 @@ public abstract class MatchInput {
   private static MatchInput http(TypedExtensionConfig input, String path) throws ConfigException {
     String typeUrl = input.getTypedConfig().getTypeUrl();
     String configPath = path + ".typed_config";
-    if (typeUrl.substring(typeUrl.lastIndexOf('/') + 1).startsWith(NETWORK_INPUTS)) {
-      // An HTTP stream has a connection too: Envoy's HTTP matching data carries its addresses.
+    String typeName = typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
+    if (typeName.startsWith(NETWORK_INPUTS)) {
+      // An HTTP stream has a connection too: Envoy's HTTP matching data carries its addresses,
+      // but not what the listener's inspectors found (Envoy registers these two for connections
+      // only and refuses them here).
+      if (typeName.endsWith(".TransportProtocolInput")
+          || typeName.endsWith(".ApplicationProtocolInput")) {
+        throw new ConfigException(
+            configPath,
+            "matching input " + typeUrl + " is not an HTTP input (Envoy reads it on connections)");
+      }
       return network(input, path);
     }
     switch (typeUrl.substring(typeUrl.lastIndexOf('/') + 1)) {
@@ -73,6 +84,20 @@ public abstract class MatchInput {
                 configPath);
         return new HeaderInput(name, true);
       }
+      case "envoy.type.matcher.v3.HttpRequestTrailerMatchInput" -> {
+        String name =
+            headerName(
+                unpack(input, HttpRequestTrailerMatchInput.class, configPath).getHeaderName(),
+                configPath);
+        return new TrailerInput(name, false);
+      }
+      case "envoy.type.matcher.v3.HttpResponseTrailerMatchInput" -> {
+        String name =
+            headerName(
+                unpack(input, HttpResponseTrailerMatchInput.class, configPath).getHeaderName(),
+                configPath);
+        return new TrailerInput(name, true);
+      }
       case "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput" -> {
         String param =
             unpack(input, HttpRequestQueryParamMatchInput.class, configPath).getQueryParam();
@@ -85,7 +110,8 @@ public abstract class MatchInput {
               "matching input "
                   + typeUrl
                   + " is not supported; supported: HttpRequestHeaderMatchInput,"
-                  + " HttpResponseHeaderMatchInput, HttpRequestQueryParamMatchInput and the"
+                  + " HttpResponseHeaderMatchInput, HttpRequestTrailerMatchInput,"
+                  + " HttpResponseTrailerMatchInput, HttpRequestQueryParamMatchInput and the"
                   + " network inputs");
     }
   }
@@ -192,6 +218,31 @@ public abstract class MatchInput {
     @Override
     public String value(MatchingData data) {
       return (response ? data.responseHeaders() : data.requestHeaders()).joined(name);
+    }
+  }
+
+  /**
+   * Envoy's trailer inputs: every value of the trailer joined with {@code ","}. Not available until
+   * the trailers arrived, so a stream that has none never lets them decide (Envoy's {@code
+   * NotAvailable}).
+   */
+  private static final class TrailerInput extends MatchInput {
+    private final String name;
+    private final boolean response;
+
+    TrailerInput(String name, boolean response) {
+      this.name = name;
+      this.response = response;
+    }
+
+    @Override
+    public boolean available(MatchingData data) {
+      return (response ? data.responseTrailers() : data.requestTrailers()) != null;
+    }
+
+    @Override
+    public String value(MatchingData data) {
+      return (response ? data.responseTrailers() : data.requestTrailers()).joined(name);
     }
   }
 

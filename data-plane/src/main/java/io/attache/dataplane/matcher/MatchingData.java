@@ -14,6 +14,16 @@ public interface MatchingData {
   /** The response headers (with {@code :status}), or null before they arrived or when not HTTP. */
   HeaderSource responseHeaders();
 
+  /** The request trailers once they arrived; null before, and for a request that has none. */
+  default HeaderSource requestTrailers() {
+    return null;
+  }
+
+  /** The response trailers once they arrived; null before, and for a response that has none. */
+  default HeaderSource responseTrailers() {
+    return null;
+  }
+
   /** The downstream connection, for the network inputs; null where the user has none. */
   default ConnectionData connection() {
     return null;

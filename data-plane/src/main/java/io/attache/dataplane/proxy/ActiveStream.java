@@ -152,7 +152,7 @@ final class ActiveStream {
     ForwardingHeaders.Applied forwarding =
         ForwardingHeaders.apply(h, hcm, context.userAgent(), downstream, context.random());
     requestId = forwarding.requestId();
-    info.setDownstreamRemoteAddress(forwarding.origin().clientAddress());
+    info.setDownstreamRemoteAddress(forwarding.origin().client());
     String stripped = hcm.routes().effectiveAuthority(req);
     if (!stripped.isEmpty() && !stripped.equals(h.get(HttpHeaderNames.HOST))) {
       h.set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM, before any filter

@@ -92,11 +92,13 @@ public final class RequestTrust {
     InetAddress peerAddress = peer.getAddress();
     InetAddress client = null;
     boolean trustedAddressChecks;
+    boolean forwarded;
     if (useRemoteAddress) {
       trustedAddressChecks = !headers.contains(X_FORWARDED_FOR);
       if (xffNumTrustedHops > 0) {
         client = lastForwardedFor(headers, xffNumTrustedHops - 1).address();
       }
+      forwarded = client != null;
       if (client == null) {
         client = peerAddress;
       }
@@ -114,6 +116,7 @@ public final class RequestTrust {
       ForwardedAddress fromXff = lastForwardedFor(headers, xffNumTrustedHops);
       client = fromXff.address();
       trustedAddressChecks = fromXff.single();
+      forwarded = client != null;
     }
     if (!headers.contains(X_FORWARDED_PROTO)) {
       headers.set(X_FORWARDED_PROTO, scheme);
@@ -136,7 +139,7 @@ public final class RequestTrust {
     if (edge) {
       headers.set(X_ENVOY_EXTERNAL_ADDRESS, client.getHostAddress());
     }
-    return new RequestOrigin(client, internal, edge);
+    return new RequestOrigin(forwarded ? new InetSocketAddress(client, 0) : peer, internal, edge);
   }
 
   private static void removeAll(HttpHeaders headers, List<AsciiString> names) {

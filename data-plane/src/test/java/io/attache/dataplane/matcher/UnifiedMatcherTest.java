@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UnifiedMatcherTest {
@@ -230,6 +231,43 @@ class UnifiedMatcherTest {
   }
 
   @Test
+  void aRequestTrailerInputWaitsForTheTrailersAndAStreamWithoutThemNeverDecides() throws Exception {
+    UnifiedMatcher<String> m =
+        compile(
+            "matcher_list: {matchers: [{predicate: {single_predicate: {input: {name: i,"
+                + " typed_config: {'@type':"
+                + " type.googleapis.com/envoy.type.matcher.v3.HttpRequestTrailerMatchInput,"
+                + " header_name: X-Verdict}}, value_match: {exact: 'skip,again'}}}, on_match: "
+                + action("skip")
+                + "}]}\non_no_match: "
+                + action("run"));
+    Data request = request("/");
+    HttpHeaders trailers =
+        new DefaultHttpHeaders().add("x-verdict", "skip").add("x-verdict", "again");
+    MatchingData withTrailers =
+        new MatchingData() {
+          @Override
+          public HeaderSource requestHeaders() {
+            return request.requestHeaders();
+          }
+
+          @Override
+          public HeaderSource responseHeaders() {
+            return null;
+          }
+
+          @Override
+          public HeaderSource requestTrailers() {
+            return HeaderSource.ofTrailers(trailers);
+          }
+        };
+
+    assertThat(m.match(request).needsMoreData()).isTrue();
+    assertThat(m.match(withResponse(request, 200)).needsMoreData()).isTrue();
+    assertThat(matched(m, withTrailers)).isEqualTo("skip");
+  }
+
+  @Test
   void envoysOlderMatcherMessageIsReadAsTheXdsOne() throws Exception {
     io.envoyproxy.envoy.config.common.matcher.v3.Matcher proto =
         BootstrapLoader.parseYaml(
@@ -247,18 +285,37 @@ class UnifiedMatcherTest {
   }
 
   @Test
+  void theInspectorsInputsAreRefusedOnAnHttpStreamAsInEnvoy() {
+    for (String input : List.of("TransportProtocolInput", "ApplicationProtocolInput")) {
+      assertThatThrownBy(
+              () ->
+                  compile(
+                      "matcher_tree: {input: {name: i, typed_config: {'@type':"
+                          + " type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3."
+                          + input
+                          + "}}, exact_match_map: {map: {a: "
+                          + action("a")
+                          + "}}}"))
+          .as(input)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("matcher.matcher_tree.input.typed_config")
+          .hasMessageContaining("not an HTTP input");
+    }
+  }
+
+  @Test
   void whatIsNotRunIsRefusedByFieldPath() {
     assertThatThrownBy(
             () ->
                 compile(
                     "matcher_tree: {input: {name: i, typed_config: {'@type':"
-                        + " type.googleapis.com/envoy.type.matcher.v3.HttpRequestTrailerMatchInput,"
-                        + " header_name: x}}, exact_match_map: {map: {a: "
+                        + " type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.FilterStateInput,"
+                        + " key: x}}, exact_match_map: {map: {a: "
                         + action("a")
                         + "}}}"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("matcher.matcher_tree.input.typed_config")
-        .hasMessageContaining("HttpRequestTrailerMatchInput");
+        .hasMessageContaining("FilterStateInput");
     assertThatThrownBy(
             () ->
                 compile(

@@ -251,6 +251,15 @@ public final class StreamHarness {
     /** The protocol the connection speaks; a test sets {@code "HTTP/2"} for a stream's view. */
     public String protocol = "HTTP/1.1";
 
+    /**
+     * The client's address; a test sets another to stand for a PROXY protocol header's source (the
+     * socket peer stays {@link #directRemoteAddress}).
+     */
+    public InetSocketAddress remoteAddress = new InetSocketAddress("127.0.0.1", 40000);
+
+    /** The socket peer. */
+    public InetSocketAddress directRemoteAddress = remoteAddress;
+
     /** The drain timeout the connection's drain sequence started with, null while not draining. */
     public Duration drainStartedWith;
 
@@ -401,7 +410,12 @@ public final class StreamHarness {
 
     @Override
     public InetSocketAddress remoteAddress() {
-      return new InetSocketAddress("127.0.0.1", 40000);
+      return remoteAddress;
+    }
+
+    @Override
+    public InetSocketAddress directRemoteAddress() {
+      return directRemoteAddress;
     }
 
     @Override

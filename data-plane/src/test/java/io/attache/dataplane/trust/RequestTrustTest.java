@@ -130,6 +130,20 @@ class RequestTrustTest {
   }
 
   @Test
+  void aClientAddressReadFromXForwardedForHasPortZeroAndThePeersKeepsItsPort() {
+    HttpHeaders forwarded = new DefaultHttpHeaders().set("x-forwarded-for", "198.51.100.4");
+    HttpHeaders direct = new DefaultHttpHeaders();
+
+    RequestOrigin fromXff =
+        trust(false, 0, InternalAddressConfig.NONE).apply(forwarded, PUBLIC_PEER, "http");
+    RequestOrigin fromPeer =
+        trust(false, 0, InternalAddressConfig.NONE).apply(direct, PUBLIC_PEER, "http");
+
+    assertThat(fromXff.client()).isEqualTo(new InetSocketAddress("198.51.100.4", 0));
+    assertThat(fromPeer.client()).isEqualTo(PUBLIC_PEER);
+  }
+
+  @Test
   void anEdgeRequestAlsoLosesCallerIdentityAndGetsTheRealExternalAddress() {
     HttpHeaders h = forged();
 

@@ -10,6 +10,7 @@ import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamEncoderFilter;
 import io.attache.dataplane.filter.StreamEncoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamFilter;
+import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.matcher.ConnectionData;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.matcher.MatchingData;
@@ -18,15 +19,16 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
  * One wrapped filter instance of one stream with its match tree (Envoy's {@code
- * DelegatingStreamFilter}). The tree is evaluated when request headers, then response headers
- * arrive, until it decides: {@code SkipFilter} passes everything from then on straight through (the
- * wrapped filter never sees it), {@code ExecuteFilterAction} goes to a composite filter, no match
- * or no decision yet lets the wrapped filter run. It must never decide on data that has not arrived
- * nor evaluate a decided tree again.
+ * DelegatingStreamFilter}). The tree is evaluated when request headers, request trailers, response
+ * headers, then response trailers arrive, until it decides: {@code SkipFilter} passes everything
+ * from then on straight through (the wrapped filter never sees it), {@code ExecuteFilterAction}
+ * goes to a composite filter, no match or no decision yet lets the wrapped filter run. It must
+ * never decide on data that has not arrived nor evaluate a decided tree again.
  */
 final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final UnifiedMatcher<FilterMatchAction> matcher;
@@ -35,8 +37,11 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   private final StreamEncoderFilter encoder;
   private String scheme = "http";
   private DownstreamConnection connection;
+  private StreamInfo info;
   private HeaderSource requestHeaders;
   private HeaderSource responseHeaders;
+  private HeaderSource requestTrailers;
+  private HeaderSource responseTrailers;
   private boolean decided;
   private boolean skip;
 
@@ -62,10 +67,31 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   }
 
   @Override
+  public HeaderSource requestTrailers() {
+    return requestTrailers;
+  }
+
+  @Override
+  public HeaderSource responseTrailers() {
+    return responseTrailers;
+  }
+
+  /**
+   * The stream's addresses for the network inputs, as Envoy's stream info gives them: the source is
+   * the downstream remote address the connection manager decided on ({@code x-forwarded-for} with
+   * port 0 when it trusts it, else the PROXY protocol header's source or the peer), the direct
+   * source always the socket peer.
+   */
+  @Override
   public ConnectionData connection() {
-    return connection == null
-        ? null
-        : ConnectionData.ofAddresses(connection.localAddress(), connection.remoteAddress());
+    if (connection == null) {
+      return null;
+    }
+    InetSocketAddress source = info == null ? null : info.downstreamRemoteSocketAddress();
+    return ConnectionData.ofAddresses(
+        connection.localAddress(),
+        source != null ? source : connection.remoteAddress(),
+        connection.directRemoteAddress());
   }
 
   private void evaluate() {
@@ -92,6 +118,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   @Override
   public void setDecoderFilterCallbacks(StreamDecoderFilterCallbacks callbacks) {
     connection = callbacks.connection();
+    info = callbacks.streamInfo();
     scheme = connection.scheme();
     decoder.setDecoderFilterCallbacks(callbacks);
   }
@@ -100,6 +127,7 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
   public void setEncoderFilterCallbacks(StreamEncoderFilterCallbacks callbacks) {
     if (connection == null) {
       connection = callbacks.connection();
+      info = callbacks.streamInfo();
     }
     encoder.setEncoderFilterCallbacks(callbacks);
   }
@@ -118,6 +146,8 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public FilterTrailersStatus decodeTrailers(HttpHeaders trailers) {
+    requestTrailers = HeaderSource.ofTrailers(trailers);
+    evaluate();
     return skip ? FilterTrailersStatus.CONTINUE : decoder.decodeTrailers(trailers);
   }
 
@@ -135,6 +165,8 @@ final class MatchDelegatingFilter implements StreamFilter, MatchingData {
 
   @Override
   public FilterTrailersStatus encodeTrailers(HttpHeaders trailers) {
+    responseTrailers = HeaderSource.ofTrailers(trailers);
+    evaluate();
     return skip ? FilterTrailersStatus.CONTINUE : encoder.encodeTrailers(trailers);
   }
 

@@ -5,7 +5,7 @@ import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.StreamDecoderFilter;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.netty.handler.codec.http.HttpRequest;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * The RBAC filter on one stream: checks the request headers against the listener's {@link
@@ -45,9 +45,9 @@ final class RbacHttpFilter implements StreamDecoderFilter {
     return FilterHeadersStatus.CONTINUE;
   }
 
-  /** The connection manager's trusted client address; the socket peer if it set none. */
-  private InetAddress clientAddress(DownstreamConnection c) {
-    InetAddress trusted = callbacks.streamInfo().downstreamRemoteAddress();
-    return trusted != null ? trusted : c.remoteAddress().getAddress();
+  /** The connection manager's trusted client address; the downstream peer if it set none. */
+  private InetSocketAddress clientAddress(DownstreamConnection c) {
+    InetSocketAddress trusted = callbacks.streamInfo().downstreamRemoteSocketAddress();
+    return trusted != null ? trusted : c.remoteAddress();
   }
 }

@@ -4,6 +4,7 @@ import com.github.xds.core.v3.TypedExtensionConfig;
 import com.github.xds.type.matcher.v3.Matcher;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.matcher.ConnectionData;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.matcher.MatchingData;
 import io.attache.dataplane.matcher.UnifiedMatcher;
@@ -19,10 +20,23 @@ import java.util.Set;
  */
 public final class RbacMatcherEngine implements RbacPolicies {
   static final String ACTION_TYPE_URL = "type.googleapis.com/envoy.config.rbac.v3.Action";
+  private static final String NETWORK =
+      "type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.";
 
-  /** Envoy's RBAC HTTP filter reads no other input that Attaché implements. */
+  /**
+   * What Envoy 1.40's RBAC HTTP filter reads of what Attaché implements: request headers and the
+   * network inputs on the stream's addresses (probed: it refuses query, response and trailer
+   * inputs). {@code ServerNameInput} is left out: Attaché's HTTP stream does not carry the SNI.
+   */
   private static final Set<String> INPUTS =
-      Set.of("type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput");
+      Set.of(
+          "type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
+          NETWORK + "DestinationIPInput",
+          NETWORK + "DestinationPortInput",
+          NETWORK + "SourceIPInput",
+          NETWORK + "SourcePortInput",
+          NETWORK + "DirectSourceIPInput",
+          NETWORK + "SourceTypeInput");
 
   private record RbacAction(String name, RbacEngine.Decision decision) {}
 
@@ -74,6 +88,11 @@ public final class RbacMatcherEngine implements RbacPolicies {
               @Override
               public HeaderSource responseHeaders() {
                 return null;
+              }
+
+              @Override
+              public ConnectionData connection() {
+                return request.connection();
               }
             });
     if (!result.matched()) {

@@ -1,6 +1,7 @@
 package io.attache.dataplane.filter.rbac;
 
 import com.google.protobuf.Struct;
+import io.attache.dataplane.matcher.ConnectionData;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.security.PeerIdentity;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -23,7 +24,7 @@ public final class RbacRequest implements HeaderSource {
   private final HttpRequest request;
   private final String scheme;
   private final InetSocketAddress directRemoteAddress;
-  private final InetAddress remoteAddress;
+  private final InetSocketAddress remoteAddress;
   private final InetSocketAddress localAddress;
   private final PeerIdentity peer;
   private final Map<String, Struct> dynamicMetadata;
@@ -32,7 +33,7 @@ public final class RbacRequest implements HeaderSource {
       HttpRequest request,
       String scheme,
       InetSocketAddress directRemoteAddress,
-      InetAddress remoteAddress,
+      InetSocketAddress remoteAddress,
       InetSocketAddress localAddress,
       PeerIdentity peer,
       Map<String, Struct> dynamicMetadata) {
@@ -50,8 +51,9 @@ public final class RbacRequest implements HeaderSource {
    *     decoder filters see it
    * @param scheme the downstream scheme ({@code :scheme})
    * @param directRemote the socket peer
-   * @param clientAddress the trusted client address the connection manager decided on ({@code
-   *     use_remote_address}, {@code xff_num_trusted_hops}): what {@code remote_ip} matches
+   * @param client the trusted client address the connection manager decided on ({@code
+   *     use_remote_address}, {@code xff_num_trusted_hops}; port 0 when read from {@code
+   *     x-forwarded-for}): what {@code remote_ip} and the matcher's {@code SourceIPInput} match
    * @param local the address the connection was accepted on
    * @param peer the verified TLS identity of the connection, {@link PeerIdentity#NONE} if none
    * @param dynamicMetadata the stream's dynamic metadata, filter namespace to fields
@@ -60,12 +62,16 @@ public final class RbacRequest implements HeaderSource {
       HttpRequest request,
       String scheme,
       InetSocketAddress directRemote,
-      InetAddress clientAddress,
+      InetSocketAddress client,
       InetSocketAddress local,
       PeerIdentity peer,
       Map<String, Struct> dynamicMetadata) {
-    return new RbacRequest(
-        request, scheme, directRemote, clientAddress, local, peer, dynamicMetadata);
+    return new RbacRequest(request, scheme, directRemote, client, local, peer, dynamicMetadata);
+  }
+
+  /** The addresses the matcher's network inputs read, as Envoy's stream info gives them. */
+  public ConnectionData connection() {
+    return ConnectionData.ofAddresses(localAddress, remoteAddress, directRemoteAddress);
   }
 
   /**
@@ -116,7 +122,7 @@ public final class RbacRequest implements HeaderSource {
   }
 
   InetAddress remoteIp() {
-    return remoteAddress;
+    return remoteAddress.getAddress();
   }
 
   InetSocketAddress localAddress() {

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,54 @@ class MatchDelegateStreamTest {
                             delay: { fixed_delay: 1s, percentage: { numerator: 100 } }
       """;
 
+  /** Aborts with 403 unless the socket peer, or else with 451 unless the client, is loopback. */
+  private static final String FAULT_BY_SOURCE =
+      """
+      extension_config:
+            name: composite
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite
+          xds_matcher:
+            matcher_list:
+              matchers:
+              - predicate:
+                  not_matcher:
+                    single_predicate:
+                      input:
+                        name: direct-source-ip
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput
+                      value_match: { exact: 127.0.0.1 }
+                on_match:
+                  action:
+                    name: deny-peer
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+                      typed_config:
+                        name: peer-fault
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                          abort: { http_status: 403, percentage: { numerator: 100 } }
+              - predicate:
+                  not_matcher:
+                    single_predicate:
+                      input:
+                        name: source-ip
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+                      value_match: { exact: 127.0.0.1 }
+                on_match:
+                  action:
+                    name: deny-client
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+                      typed_config:
+                        name: client-fault
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                          abort: { http_status: 451, percentage: { numerator: 100 } }
+      """;
+
   private StreamHarness harness;
 
   @AfterEach
@@ -249,6 +298,41 @@ class MatchDelegateStreamTest {
     assertThat(h.counter("http.ingress.composite.filter_delegation_success")).isZero();
     assertThat(h.info().hasFlag(io.attache.dataplane.accesslog.ResponseFlag.DELAY_INJECTED))
         .isFalse();
+  }
+
+  @Test
+  void directSourceIpReadsTheSocketPeerWhileSourceIpReadsTheProxyProtocolClient() throws Exception {
+    StreamHarness h = start(FAULT_BY_SOURCE);
+    h.downstream.remoteAddress = new InetSocketAddress("203.0.113.5", 4444);
+    h.downstream.directRemoteAddress = new InetSocketAddress("127.0.0.1", 40000);
+
+    h.request(get("/", null, null));
+
+    // The peer is loopback, so only the client's address (not loopback) aborts: with 451.
+    assertThat(h.downstream.status()).isEqualTo(451);
+    assertThat(h.counter("http.ingress.composite.filter_delegation_success")).isEqualTo(1);
+  }
+
+  @Test
+  void aPeerThatIsNotLoopbackIsCaughtByDirectSourceIpWhateverTheClientSaid() throws Exception {
+    StreamHarness h = start(FAULT_BY_SOURCE);
+    h.downstream.remoteAddress = new InetSocketAddress("127.0.0.1", 4444);
+    h.downstream.directRemoteAddress = new InetSocketAddress("198.51.100.7", 40000);
+
+    h.request(get("/", null, null));
+
+    assertThat(h.downstream.status()).isEqualTo(403);
+  }
+
+  @Test
+  void theSourceIsTheXForwardedForAddressTheConnectionManagerTrusts() throws Exception {
+    StreamHarness h = start(FAULT_BY_SOURCE);
+
+    // use_remote_address is off: the last x-forwarded-for entry is Envoy's downstream remote
+    // address, and the source the network inputs read; the socket peer stays loopback.
+    h.request(get("/", "x-forwarded-for", "198.51.100.7"));
+
+    assertThat(h.downstream.status()).isEqualTo(451);
   }
 
   @Test

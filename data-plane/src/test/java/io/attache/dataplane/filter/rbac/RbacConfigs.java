@@ -90,7 +90,7 @@ final class RbacConfigs {
           http,
           "http",
           remote,
-          clientAddress == null ? remote.getAddress() : clientAddress,
+          clientAddress == null ? remote : new InetSocketAddress(clientAddress, 0),
           local,
           peer,
           dynamicMetadata);

@@ -142,6 +142,53 @@ class RbacFilterTest {
   }
 
   @Test
+  void aMatcherReadsTheTrustedClientAsSourceAndTheSocketPeerAsDirectSource() throws Exception {
+    RbacFilter rbac =
+        filterOf(
+            """
+            matcher:
+              matcher_list:
+                matchers:
+                - predicate:
+                    single_predicate:
+                      input:
+                        name: source
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput
+                      value_match: { prefix: "203.0.113." }
+                  on_match:
+                    action:
+                      name: a
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+                        name: documentation-net
+                        action: DENY
+                - predicate:
+                    single_predicate:
+                      input:
+                        name: direct
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DirectSourceIPInput
+                      value_match: { exact: 10.1.2.3 }
+                  on_match:
+                    action:
+                      name: a
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.config.rbac.v3.Action
+                        name: known-peer
+                        action: ALLOW
+            """);
+
+    assertThat(rbac.check(request(HttpMethod.GET, "/").client("203.0.113.9").build(), info))
+        .isEqualTo(
+            new Result(Verdict.DENY, "rbac_access_denied_matched_policy[documentation-net]"));
+    assertThat(rbac.check(request(HttpMethod.GET, "/").client("198.51.100.1").build(), info))
+        .isEqualTo(Result.CONTINUE);
+    assertThat(rbac.check(request(HttpMethod.GET, "/").from("10.9.9.9").build(), info).verdict())
+        .isEqualTo(Verdict.DENY);
+  }
+
+  @Test
   void aMatcherThatMatchesNothingDeniesAsEnvoyDoes() throws Exception {
     RbacFilter rbac =
         filterOf(

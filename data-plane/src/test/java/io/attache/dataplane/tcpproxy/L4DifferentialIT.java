@@ -224,17 +224,17 @@ class L4DifferentialIT {
             ProxyHarness.staticCluster(
                 "secure",
                 """
-                  transport_socket:
-                    name: envoy.transport_sockets.tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                      sni: upstream.example
-                      common_tls_context:
-                        validation_context:
-                          trusted_ca: { filename: "%s" }
-                          match_typed_subject_alt_names:
-                          - san_type: DNS
-                            matcher: { exact: upstream.example }
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                    sni: upstream.example
+                    common_tls_context:
+                      validation_context:
+                        trusted_ca: { filename: "%s" }
+                        match_typed_subject_alt_names:
+                        - san_type: DNS
+                          matcher: { exact: upstream.example }
                 """
                     .formatted(caFile),
                 secure.port()));
@@ -286,14 +286,14 @@ class L4DifferentialIT {
             ProxyHarness.staticCluster(
                 "secure",
                 """
-                  transport_socket:
-                    name: envoy.transport_sockets.tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                      sni: upstream.example
-                      common_tls_context:
-                        validation_context:
-                          trusted_ca: { filename: "%s" }
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                    sni: upstream.example
+                    common_tls_context:
+                      validation_context:
+                        trusted_ca: { filename: "%s" }
                 """
                     .formatted(caFile),
                 secure.port()));

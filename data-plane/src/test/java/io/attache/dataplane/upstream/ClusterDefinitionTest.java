@@ -288,7 +288,8 @@ class ClusterDefinitionTest {
                 UpstreamProtocol.HTTP2,
                 java.time.Duration.ofSeconds(30),
                 OptionalLong.empty(),
-                50));
+                50,
+                io.attache.dataplane.headercase.HeaderKeyFormat.DEFAULT));
   }
 
   @Test

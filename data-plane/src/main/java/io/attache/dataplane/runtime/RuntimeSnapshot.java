@@ -79,6 +79,11 @@ public final class RuntimeSnapshot implements Runtime {
       }
       layers.add(new Layer(layer.getName(), Map.copyOf(entries)));
     }
+    if (layers.isEmpty()) {
+      // Envoy gives a layered_runtime without layers one unnamed admin layer.
+      layers.add(new Layer("", Map.of()));
+      adminLayer = 0;
+    }
     return new RuntimeSnapshot(layers, adminLayer);
   }
 
@@ -87,7 +92,7 @@ public final class RuntimeSnapshot implements Runtime {
     return adminLayer >= 0;
   }
 
-  /** How many keys the admin layer sets (Envoy's {@code runtime.admin_overrides_active}). */
+  /** How many keys the admin layer sets. */
   public int adminLayerSize() {
     return adminLayer < 0 ? 0 : layers.get(adminLayer).entries().size();
   }

@@ -175,6 +175,7 @@ public final class ProxyServer {
     this.runtime = validated.runtime();
     this.statsFlush = validated.statsFlush();
     this.stats = new StatsStore();
+    runtime.publishTo(stats);
     this.listenerStats = new ListenerManagerStats(stats);
     this.overload =
         validated
@@ -895,10 +896,6 @@ public final class ProxyServer {
    */
   private synchronized void flushStats() {
     serverStats.refresh();
-    RuntimeSnapshot values = runtime.snapshot();
-    stats.gauge("runtime.admin_overrides_active").set(values.adminLayerSize());
-    stats.gauge("runtime.num_keys").set(values.keys().size());
-    stats.gauge("runtime.num_layers").set(values.layers().size());
     ads.ifPresent(
         client -> {
           XdsConfigDump dump = client.configDump();

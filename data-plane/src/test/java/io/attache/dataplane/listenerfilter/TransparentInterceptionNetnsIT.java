@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attache.dataplane.cli.ProxyMain;
 import io.attache.dataplane.iptables.IptablesMain;
 import io.attache.netns.NetworkNamespace;
+import io.attache.testing.envoy.Envoy;
+import io.attache.testing.envoy.StockEnvoyExtension;
 import io.attache.testing.netns.NetnsExtension;
 import io.attache.testing.netns.NetnsScripts;
 import java.io.IOException;
@@ -20,9 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Transparent interception end to end, with nothing faked: an "app" namespace whose TCP {@code
@@ -32,23 +35,30 @@ import org.junit.jupiter.api.io.TempDir;
  * destination with {@code SO_ORIGINAL_DST}, picks the filter chain by it and applies the route's
  * policy — or, for a destination it knows nothing of, follows the traffic policy: ALLOW_ANY passes
  * the connection on through an ORIGINAL_DST cluster (no loop), REGISTRY_ONLY closes it. Needs root
- * (see {@link NetnsExtension}); nothing touches the host's namespace.
+ * (see {@link NetnsExtension}); nothing touches the host's namespace. Every scenario runs twice on
+ * the same bootstrap and the same assertions: once with the Attaché proxy, once with a stock Envoy
+ * in its place — the differential for {@code original_dst}, {@code use_original_dst} and {@code
+ * ORIGINAL_DST} clusters.
  */
-@ExtendWith(NetnsExtension.class)
+@ExtendWith({NetnsExtension.class, StockEnvoyExtension.class})
 class TransparentInterceptionNetnsIT {
 
   private static final String APP_IP = "10.232.0.1";
   private static final String REMOTE_IP = "10.232.0.2";
   private static final long CLIENT_UID = 1000;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ATTACHE = "attache";
+  private static final String ENVOY = "envoy";
 
   @TempDir Path dir;
 
+  private Envoy envoy;
   private NetworkNamespace app;
   private NetworkNamespace remote;
 
   @BeforeEach
-  void namespaces() throws IOException {
+  void namespaces(Envoy envoy) throws IOException {
+    this.envoy = envoy;
     app = NetworkNamespace.create("attache-tapp");
     remote = NetworkNamespace.create("attache-tremote");
     NetworkNamespace.link(app, APP_IP + "/24", remote, REMOTE_IP + "/24");
@@ -66,10 +76,11 @@ class TransparentInterceptionNetnsIT {
     }
   }
 
-  @Test
-  void anUnmodifiedClientCallingAPlainAddressGetsTheRoutesPolicyAndUnknownDestinationsPassThrough()
-      throws Exception {
-    startProxy("PassthroughCluster");
+  @ParameterizedTest
+  @ValueSource(strings = {ATTACHE, ENVOY})
+  void anUnmodifiedClientCallingAPlainAddressGetsTheRoutesPolicyAndUnknownDestinationsPassThrough(
+      String proxy) throws Exception {
+    startProxy(proxy, "PassthroughCluster");
     intercept();
 
     String[] reply = call(REMOTE_IP, 8080, "/flaky").split(" ", 2);
@@ -95,11 +106,12 @@ class TransparentInterceptionNetnsIT {
     assertThat(stat("cluster.PassthroughCluster.membership_total")).isEqualTo(1);
   }
 
-  @Test
-  void aUseOriginalDstListenerHandsEachConnectionToTheListenerOnItsOriginalDestination()
+  @ParameterizedTest
+  @ValueSource(strings = {ATTACHE, ENVOY})
+  void aUseOriginalDstListenerHandsEachConnectionToTheListenerOnItsOriginalDestination(String proxy)
       throws Exception {
     startEcho(remote, 7070);
-    startProxy("use-original-dst-bootstrap.yaml", "PassthroughCluster");
+    startProxy(proxy, "use-original-dst-bootstrap.yaml", "PassthroughCluster");
     intercept();
 
     String[] exact = call(REMOTE_IP, 8080, "/flaky").split(" ", 2);
@@ -132,9 +144,10 @@ class TransparentInterceptionNetnsIT {
         .isEqualTo(1);
   }
 
-  @Test
-  void registryOnlyClosesAConnectionToAnAddressNoServiceOwns() throws Exception {
-    startProxy("BlackHoleCluster");
+  @ParameterizedTest
+  @ValueSource(strings = {ATTACHE, ENVOY})
+  void registryOnlyClosesAConnectionToAnAddressNoServiceOwns(String proxy) throws Exception {
+    startProxy(proxy, "BlackHoleCluster");
     intercept();
 
     assertThat(call(REMOTE_IP, 9090, "/anything")).startsWith("ERROR");
@@ -161,11 +174,12 @@ class TransparentInterceptionNetnsIT {
   }
 
   /** The proxy, as root (the uid iptables excludes), with the transparent outbound listener. */
-  private void startProxy(String unknownDestinations) throws IOException {
-    startProxy("transparent-bootstrap.yaml", unknownDestinations);
+  private void startProxy(String proxy, String unknownDestinations) throws IOException {
+    startProxy(proxy, "transparent-bootstrap.yaml", unknownDestinations);
   }
 
-  private void startProxy(String resource, String unknownDestinations) throws IOException {
+  private void startProxy(String proxy, String resource, String unknownDestinations)
+      throws IOException {
     String bootstrap;
     try (InputStream in = getClass().getResourceAsStream(resource)) {
       bootstrap =
@@ -175,14 +189,32 @@ class TransparentInterceptionNetnsIT {
     }
     Path file = dir.resolve("bootstrap.yaml");
     Files.writeString(file, bootstrap);
-    app.start(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1",
-        "-cp",
-        System.getProperty("java.class.path"),
-        ProxyMain.class.getName(),
-        "-c",
-        file.toString());
+    if (proxy.equals(ENVOY)) {
+      Path binary =
+          envoy
+              .binaryPath()
+              .orElseThrow(() -> new AssertionError("a stock Envoy binary, not a container"));
+      app.start(
+          List.of(
+              binary.toString(),
+              "-c",
+              file.toString(),
+              "--disable-hot-restart",
+              "--concurrency",
+              "1",
+              "--log-level",
+              "warning"),
+          dir.resolve("envoy.log"));
+    } else {
+      app.start(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:TieredStopAtLevel=1",
+          "-cp",
+          System.getProperty("java.class.path"),
+          ProxyMain.class.getName(),
+          "-c",
+          file.toString());
+    }
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.stats.StatsStore;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
@@ -138,5 +139,42 @@ class RuntimeSnapshotTest {
     assertThatThrownBy(() -> loader.modify(java.util.Map.of("a", "2")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("No admin layer specified");
+  }
+
+  @Test
+  void aLayeredRuntimeWithoutLayersGetsOneAdminLayerAsInEnvoy() throws Exception {
+    RuntimeLoader loader = new RuntimeLoader(of());
+    assertThat(loader.hasAdminLayer()).isTrue();
+    loader.modify(java.util.Map.of("routing.canary", "100"));
+    assertThat(loader.snapshot().integer("routing.canary", 0)).isEqualTo(100);
+  }
+
+  @Test
+  void everyLoadIsCountedWithEnvoysNamesOncePublished() throws Exception {
+    RuntimeLoader loader =
+        new RuntimeLoader(
+            of(
+                staticLayer("base", "{\"a\":1}"),
+                RuntimeLayer.newBuilder()
+                    .setName("admin")
+                    .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance())
+                    .build()));
+    StatsStore stats = new StatsStore();
+    loader.publishTo(stats);
+    assertThat(stats.counter("runtime.load_success").value()).isEqualTo(2);
+    assertThat(stats.gauge("runtime.admin_overrides_active").value()).isZero();
+
+    loader.modify(java.util.Map.of("b", "1", "c", "2"));
+    assertThat(stats.counter("runtime.load_success").value()).isEqualTo(3);
+    assertThat(stats.counter("runtime.override_dir_not_exists").value()).isEqualTo(3);
+    assertThat(stats.gauge("runtime.num_layers").value()).isEqualTo(2);
+    assertThat(stats.gauge("runtime.num_keys").value()).isEqualTo(3);
+    assertThat(stats.gauge("runtime.admin_overrides_active").value())
+        .as("a flag in Envoy, not a count")
+        .isEqualTo(1);
+
+    loader.modify(java.util.Map.of("b", "", "c", ""));
+    assertThat(stats.gauge("runtime.admin_overrides_active").value()).isZero();
+    assertThat(stats.gauge("runtime.num_keys").value()).isEqualTo(1);
   }
 }

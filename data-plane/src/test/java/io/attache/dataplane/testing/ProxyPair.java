@@ -31,6 +31,9 @@ public final class ProxyPair implements AutoCloseable {
     /** The port the named listener is bound to (the kernel's choice). */
     int port(String listener) throws Exception;
 
+    /** The admin endpoint's port (the kernel's choice), for a test that drives the admin API. */
+    int adminPort();
+
     /** A counter or gauge by its exact Envoy name; 0 when the proxy has none by that name. */
     long stat(String name) throws Exception;
 
@@ -150,6 +153,11 @@ public final class ProxyPair implements AutoCloseable {
     }
 
     @Override
+    public int adminPort() {
+      return proxy.server().adminAddress().getPort();
+    }
+
+    @Override
     public long stat(String name) {
       return proxy.stat(name);
     }
@@ -175,6 +183,11 @@ public final class ProxyPair implements AutoCloseable {
     @Override
     public int port(String listener) {
       return listenerPort(running, listener);
+    }
+
+    @Override
+    public int adminPort() {
+      return running.adminPort();
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.attache.dataplane.admin;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.JsonFormat;
-import io.attache.dataplane.upstream.HealthFlag;
+import io.attache.dataplane.upstream.host.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.ClusterStatus;
 import io.envoyproxy.envoy.admin.v3.Clusters;
 import io.envoyproxy.envoy.admin.v3.HostHealthStatus;

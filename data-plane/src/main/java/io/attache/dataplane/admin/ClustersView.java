@@ -1,6 +1,6 @@
 package io.attache.dataplane.admin;
 
-import io.attache.dataplane.upstream.HealthFlag;
+import io.attache.dataplane.upstream.host.HealthFlag;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedMap;

@@ -5,7 +5,7 @@ import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.HostConnectionPool;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.upstream.ClusterStats;
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.channel.EventLoop;

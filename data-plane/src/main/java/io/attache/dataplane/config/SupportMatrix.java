@@ -78,8 +78,8 @@ public final class SupportMatrix {
         .rejected("tracing", "configure tracing on the HTTP connection manager instead")
         .honouredNote(
             "overload_manager",
-            "fixed_heap monitor (the JVM's used heap); stop_accepting_requests,"
-                + " disable_http_keepalive and shrink_heap actions")
+            "fixed_heap monitor (the JVM's used heap), global_downstream_max_connections;"
+                + " stop_accepting_requests, disable_http_keepalive and shrink_heap actions")
         .honouredNote(
             "stats_flush_interval",
             "closes histogram intervals and refreshes server.* gauges (default 5 s)")
@@ -152,7 +152,10 @@ public final class SupportMatrix {
         .honoured("access_log", "access_log_path")
         .rejected("socket_options", "socket options are not supported")
         .ignored("profile_path", "there is no profiler")
-        .ignored("ignore_global_conn_limit", "there is no global connection limit")
+        .ignored(
+            "ignore_global_conn_limit",
+            "the admin endpoint's connections never count against"
+                + " global_downstream_max_connections (nor do Envoy 1.40's admin connections)")
         .rest(IGNORED, NOT_YET);
     b.message(Address.getDescriptor())
         .honoured("socket_address")
@@ -169,6 +172,11 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Listener.getDescriptor())
         .honoured("name", "address", "filter_chains")
+        .honouredNote(
+            "ignore_global_conn_limit",
+            "the listener's connections take no share of the overload manager's"
+                + " global_downstream_max_connections and are never refused; as in Envoy 1.40 each"
+                + " still gives a share back when it closes (see docs/data-plane.md)")
         .honouredNote("traffic_direction", "OUTBOUND names trace spans egress, otherwise ingress")
         .honouredNote(
             "stat_prefix",
@@ -459,6 +467,12 @@ public final class SupportMatrix {
             "drain_timeout",
             "time between HTTP/2's first GOAWAY (highest stream id) and the final one when the"
                 + " listener drains (default 5 s)")
+        .honouredNote(
+            "add_user_agent",
+            "on every request after the trust decision, as Envoy: x-envoy-downstream-service-cluster"
+                + " set to node.cluster (--service-cluster), user-agent to the same when absent or"
+                + " empty, x-envoy-downstream-service-node to node.id (--service-node) when not"
+                + " empty")
         .rest(IGNORED, NOT_YET);
     b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
         .honouredNote(
@@ -1256,7 +1270,11 @@ public final class SupportMatrix {
   private static void overloadMessages(FieldSupport.Builder b) {
     b.message(io.envoyproxy.envoy.config.overload.v3.OverloadManager.getDescriptor())
         .honouredNote("refresh_interval", "default 1 s, as Envoy")
-        .honouredNote("resource_monitors", "envoy.resource_monitors.fixed_heap only")
+        .honouredNote(
+            "resource_monitors",
+            "envoy.resource_monitors.fixed_heap and the proactive"
+                + " envoy.resource_monitors.global_downstream_max_connections (by that name only,"
+                + " as Envoy); others are refused")
         .honouredNote(
             "actions",
             "stop_accepting_requests, disable_http_keepalive and shrink_heap; other actions are"
@@ -1281,6 +1299,14 @@ public final class SupportMatrix {
         .honouredNote(
             "max_heap_size_bytes",
             "pressure = the JVM heap's used bytes (MemoryMXBean) / this; see docs/data-plane.md");
+    b.message(
+            io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3
+                .DownstreamConnectionsConfig.getDescriptor())
+        .honouredNote(
+            "max_active_downstream_connections",
+            "past it every listener closes a new connection at accept"
+                + " (listener.<x>.downstream_global_cx_overflow,"
+                + " overload.<monitor>.failed_updates); see docs/data-plane.md");
   }
 
   /** {@code envoy.filters.http.ext_authz}: docs/data-plane.md, "External authorization". */

@@ -109,6 +109,7 @@ public final class SupportedTypes {
           "envoy.extensions.matching.common_inputs.network.v3.ApplicationProtocolInput",
           "xds.type.matcher.v3.IPMatcher",
           "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig",
+          "envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig",
           "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig",
           "envoy.extensions.filters.udp.udp_proxy.v3.Route");
 
@@ -280,6 +281,10 @@ public final class SupportedTypes {
       case "envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig" ->
           io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
               .getDescriptor();
+      case "envoy.extensions.resource_monitors.downstream_connections.v3"
+              + ".DownstreamConnectionsConfig" ->
+          io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3
+              .DownstreamConnectionsConfig.getDescriptor();
       case "envoy.extensions.common.matching.v3.ExtensionWithMatcher" ->
           io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor();
       case "envoy.extensions.filters.common.matcher.action.v3.SkipFilter" ->

@@ -27,6 +27,12 @@ public interface StreamFilterCallbacks {
   void clearRouteCache();
 
   /**
+   * Replaces the stream's route for the filters after this one and the router (Envoy's {@code
+   * setRoute}); a later {@link #clearRouteCache} matches the request again.
+   */
+  void setRoute(RouteDecision route);
+
+  /**
    * The most specific {@code typed_per_filter_config} entry for this filter on the route (weighted
    * cluster, route, virtual host, route configuration), parsed by the filter's own type; empty when
    * there is none or it is of another type (Envoy's {@code mostSpecificPerFilterConfig}).

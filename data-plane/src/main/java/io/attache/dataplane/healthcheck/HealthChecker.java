@@ -1,9 +1,9 @@
 package io.attache.dataplane.healthcheck;
 
 import io.attache.dataplane.config.ConfigException;
-import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
+import io.attache.dataplane.upstream.host.Host;
 import io.netty.channel.EventLoopGroup;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package io.attache.dataplane.healthcheck;
 
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 
 /**
  * Told after every completed active check, once the host's flags are updated (Envoy's {@code

@@ -1,6 +1,6 @@
 package io.attache.dataplane.healthcheck;
 
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

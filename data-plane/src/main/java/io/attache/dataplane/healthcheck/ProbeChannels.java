@@ -1,7 +1,7 @@
 package io.attache.dataplane.healthcheck;
 
 import io.attache.dataplane.transport.Transports;
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -7,6 +7,7 @@ import io.attache.dataplane.listenerfilter.ConnectionProperties;
 import io.attache.dataplane.listenerfilter.ListenerFilterHandler;
 import io.attache.dataplane.listenerfilter.OriginalDestination;
 import io.attache.dataplane.listenerfilter.SocketOriginalDestination;
+import io.attache.dataplane.overload.GlobalDownstreamConnections;
 import io.attache.dataplane.proxy.ConnectionIdleTimer;
 import io.attache.dataplane.proxy.HcmStats;
 import io.attache.dataplane.proxy.Http1ConnectionHandler;
@@ -67,6 +68,7 @@ public final class HttpListener {
   private final ListenerStats stats;
   private final OriginalDestination originalDestination;
   private final OriginalDestinationListeners handOffTargets;
+  private final GlobalDownstreamConnections globalConnections;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private Channel serverChannel;
   private volatile boolean bindCalled;
@@ -80,18 +82,31 @@ public final class HttpListener {
       ListenerConfig config,
       Supplier<ListenerRuntime> runtimes,
       ListenerStats stats,
-      OriginalDestinationListeners handOffTargets) {
-    this(config, runtimes, stats, SocketOriginalDestination.whenFirstUsed(), handOffTargets);
+      OriginalDestinationListeners handOffTargets,
+      GlobalDownstreamConnections globalConnections) {
+    this(
+        config,
+        runtimes,
+        stats,
+        SocketOriginalDestination.whenFirstUsed(),
+        handOffTargets,
+        globalConnections);
   }
 
-  /** As above, with where {@code original_dst} learns a redirected connection's destination. */
+  /**
+   * As above, with where {@code original_dst} learns a redirected connection's destination; each
+   * accepted connection takes its share of {@code globalConnections} (the overload manager's {@code
+   * global_downstream_max_connections}) unless the listener sets {@code ignore_global_conn_limit}.
+   */
   public HttpListener(
       ListenerConfig config,
       Supplier<ListenerRuntime> runtimes,
       ListenerStats stats,
       OriginalDestination originalDestination,
-      OriginalDestinationListeners handOffTargets) {
+      OriginalDestinationListeners handOffTargets,
+      GlobalDownstreamConnections globalConnections) {
     this.config = config;
+    this.globalConnections = globalConnections;
     this.runtimes = runtimes;
     this.stats = stats;
     this.originalDestination =
@@ -179,6 +194,16 @@ public final class HttpListener {
   }
 
   private void initConnection(Channel ch) {
+    // Envoy checks the global limit as it accepts, before listener filters; a refused connection
+    // is closed at once and counted only in downstream_global_cx_overflow. Every accepted
+    // connection gives a share back on close, an exempt listener's too (Envoy 1.40 does).
+    if (!config.proto().getIgnoreGlobalConnLimit() && !globalConnections.tryAcquire()) {
+      stats.downstreamGlobalCxOverflow.inc();
+      log.debug("{}: global downstream connection limit reached; closing", config.name());
+      ch.close();
+      return;
+    }
+    ch.closeFuture().addListener(f -> globalConnections.release());
     connections.add(ch);
     ConnectionProperties properties =
         new ConnectionProperties(

@@ -18,6 +18,10 @@ public final class ListenerStats {
   public final Gauge downstreamCxActive;
   public final Counter downstreamCxDestroy;
   public final Histogram downstreamCxLengthMs;
+
+  /** Connections closed at accept because the global downstream connection limit was reached. */
+  public final Counter downstreamGlobalCxOverflow;
+
   private final String scope;
 
   public ListenerStats(StatsStore stats, String scope) {
@@ -27,10 +31,10 @@ public final class ListenerStats {
     downstreamCxActive = stats.gauge(p + "downstream_cx_active");
     downstreamCxDestroy = stats.counter(p + "downstream_cx_destroy");
     downstreamCxLengthMs = stats.histogram(p + "downstream_cx_length_ms");
+    downstreamGlobalCxOverflow = stats.counter(p + "downstream_global_cx_overflow");
     for (String zero :
         new String[] {
           "downstream_cx_overflow",
-          "downstream_global_cx_overflow",
           "downstream_cx_overload_reject",
           "downstream_cx_transport_socket_connect_timeout",
           "downstream_listener_filter_error",

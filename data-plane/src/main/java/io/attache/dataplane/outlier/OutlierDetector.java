@@ -2,9 +2,9 @@ package io.attache.dataplane.outlier;
 
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.time.Ticker;
-import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.UpstreamCluster;
 import io.attache.dataplane.upstream.UpstreamContext;
+import io.attache.dataplane.upstream.host.Host;
 
 /**
  * A cluster's outlier detection (passive health checking): one {@link HostMonitor} per host fed by

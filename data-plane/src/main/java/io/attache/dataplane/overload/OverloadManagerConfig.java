@@ -5,13 +5,17 @@ import io.envoyproxy.envoy.config.overload.v3.OverloadAction;
 import io.envoyproxy.envoy.config.overload.v3.OverloadManager;
 import io.envoyproxy.envoy.config.overload.v3.ResourceMonitor;
 import io.envoyproxy.envoy.config.overload.v3.Trigger;
+import io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig;
 import io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -22,15 +26,29 @@ import java.util.stream.Collectors;
  * @param refreshInterval how often every monitor is read (Envoy's default 1 s)
  * @param fixedHeapMonitors {@code fixed_heap} monitors by configured name, with their {@code
  *     max_heap_size_bytes}
+ * @param maxActiveDownstreamConnections the proactive {@code global_downstream_max_connections}
+ *     monitor's {@code max_active_downstream_connections}; empty without that monitor
  * @param actions each configured action with its triggers
  */
 public record OverloadManagerConfig(
     Duration refreshInterval,
     Map<String, Long> fixedHeapMonitors,
+    OptionalLong maxActiveDownstreamConnections,
     Map<OverloadActionName, List<OverloadTrigger>> actions) {
   static final String FIXED_HEAP = "envoy.resource_monitors.fixed_heap";
   private static final String FIXED_HEAP_TYPE =
       "type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig";
+
+  /**
+   * Envoy finds a proactive monitor by this name alone (another name with its config is "no
+   * registered implementation"), so the name is the only one it can have.
+   */
+  public static final String GLOBAL_DOWNSTREAM_MAX_CONNECTIONS =
+      "envoy.resource_monitors.global_downstream_max_connections";
+
+  private static final String DOWNSTREAM_CONNECTIONS_TYPE =
+      "type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3"
+          + ".DownstreamConnectionsConfig";
 
   public OverloadManagerConfig {
     fixedHeapMonitors = Map.copyOf(fixedHeapMonitors);
@@ -54,14 +72,25 @@ public record OverloadManagerConfig(
       throw new ConfigException(path + ".resource_monitors", "needs at least one monitor");
     }
     Map<String, Long> monitors = new LinkedHashMap<>();
+    OptionalLong maxConnections = OptionalLong.empty();
     for (int i = 0; i < proto.getResourceMonitorsCount(); i++) {
       ResourceMonitor monitor = proto.getResourceMonitors(i);
       String monitorPath = path + ".resource_monitors[" + i + "]";
-      long max = fixedHeapMaxBytes(monitor, monitorPath);
-      if (monitors.put(monitor.getName(), max) != null) {
+      if (monitors.containsKey(monitor.getName())
+          || (maxConnections.isPresent()
+              && monitor.getName().equals(GLOBAL_DOWNSTREAM_MAX_CONNECTIONS))) {
         throw new ConfigException(
             monitorPath + ".name", "duplicate resource monitor " + monitor.getName());
       }
+      if (monitor.getName().equals(GLOBAL_DOWNSTREAM_MAX_CONNECTIONS)) {
+        maxConnections = OptionalLong.of(maxActiveDownstreamConnections(monitor, monitorPath));
+      } else {
+        monitors.put(monitor.getName(), fixedHeapMaxBytes(monitor, monitorPath));
+      }
+    }
+    Set<String> names = new HashSet<>(monitors.keySet());
+    if (maxConnections.isPresent()) {
+      names.add(GLOBAL_DOWNSTREAM_MAX_CONNECTIONS);
     }
     Map<OverloadActionName, List<OverloadTrigger>> actions =
         new EnumMap<>(OverloadActionName.class);
@@ -90,7 +119,7 @@ public record OverloadManagerConfig(
       List<OverloadTrigger> triggers = new ArrayList<>();
       for (int t = 0; t < action.getTriggersCount(); t++) {
         OverloadTrigger trigger =
-            trigger(action.getTriggers(t), actionPath + ".triggers[" + t + "]", monitors);
+            trigger(action.getTriggers(t), actionPath + ".triggers[" + t + "]", names);
         if (triggers.stream().anyMatch(x -> x.resource().equals(trigger.resource()))) {
           throw new ConfigException(
               actionPath + ".triggers[" + t + "].name",
@@ -103,7 +132,30 @@ public record OverloadManagerConfig(
             actionPath + ".name", "duplicate overload action " + action.getName());
       }
     }
-    return new OverloadManagerConfig(refresh, monitors, actions);
+    return new OverloadManagerConfig(refresh, monitors, maxConnections, actions);
+  }
+
+  private static long maxActiveDownstreamConnections(ResourceMonitor monitor, String path)
+      throws ConfigException {
+    if (!monitor.hasTypedConfig()
+        || !monitor.getTypedConfig().getTypeUrl().equals(DOWNSTREAM_CONNECTIONS_TYPE)) {
+      throw new ConfigException(
+          path + ".typed_config",
+          GLOBAL_DOWNSTREAM_MAX_CONNECTIONS
+              + " needs a DownstreamConnectionsConfig with max_active_downstream_connections");
+    }
+    DownstreamConnectionsConfig config;
+    try {
+      config = monitor.getTypedConfig().unpack(DownstreamConnectionsConfig.class);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new ConfigException(
+          path + ".typed_config", "is not a valid DownstreamConnectionsConfig", e);
+    }
+    if (config.getMaxActiveDownstreamConnections() <= 0) {
+      throw new ConfigException(
+          path + ".typed_config.max_active_downstream_connections", "must be greater than 0");
+    }
+    return config.getMaxActiveDownstreamConnections();
   }
 
   private static long fixedHeapMaxBytes(ResourceMonitor monitor, String path)
@@ -120,7 +172,9 @@ public record OverloadManagerConfig(
               + (typed ? typeUrl.substring(typeUrl.lastIndexOf('/') + 1) : monitor.getName())
               + " is not supported; "
               + FIXED_HEAP
-              + " is");
+              + " and "
+              + GLOBAL_DOWNSTREAM_MAX_CONNECTIONS
+              + " are");
     }
     if (!typed) {
       throw new ConfigException(
@@ -139,9 +193,9 @@ public record OverloadManagerConfig(
     return config.getMaxHeapSizeBytes();
   }
 
-  private static OverloadTrigger trigger(Trigger proto, String path, Map<String, Long> monitors)
+  private static OverloadTrigger trigger(Trigger proto, String path, Set<String> monitors)
       throws ConfigException {
-    if (!monitors.containsKey(proto.getName())) {
+    if (!monitors.contains(proto.getName())) {
       throw new ConfigException(
           path + ".name", "unknown trigger resource '" + proto.getName() + "'");
     }

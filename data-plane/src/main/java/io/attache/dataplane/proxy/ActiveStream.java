@@ -150,7 +150,7 @@ final class ActiveStream {
       Http1Upgrade.restore(h, requestedUpgrade);
     }
     ForwardingHeaders.Applied forwarding =
-        ForwardingHeaders.apply(h, hcm, downstream, context.random());
+        ForwardingHeaders.apply(h, hcm, context.userAgent(), downstream, context.random());
     requestId = forwarding.requestId();
     info.setDownstreamRemoteAddress(forwarding.origin().clientAddress());
     String stripped = hcm.routes().effectiveAuthority(req);
@@ -337,6 +337,11 @@ final class ActiveStream {
   /** Drops the cached route; the next {@link #route()} resolves it again. */
   void clearRouteCache() {
     route = null;
+  }
+
+  /** Replaces the route a filter chose for the rest of the chain. */
+  void setRoute(RouteDecision replacement) {
+    route = java.util.Objects.requireNonNull(replacement);
   }
 
   boolean ended() {

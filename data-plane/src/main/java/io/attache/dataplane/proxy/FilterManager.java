@@ -307,6 +307,10 @@ final class FilterManager implements FilterChainFactoryCallbacks {
       stream.clearRouteCache();
     }
 
+    public void setRoute(RouteDecision route) {
+      stream.setRoute(route);
+    }
+
     public <T> Optional<T> perRouteConfig(Class<T> type) {
       return stream
           .route()

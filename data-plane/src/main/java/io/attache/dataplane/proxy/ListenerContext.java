@@ -4,6 +4,7 @@ import io.attache.dataplane.accesslog.AccessLoggers;
 import io.attache.dataplane.drain.DrainDecision;
 import io.attache.dataplane.filter.FilterChainEntry;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
+import io.attache.dataplane.hcm.UserAgent;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.overload.OverloadState;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param drainDecision whether the listener's connections should close now (the server drains)
  * @param overload the overload manager's action states ({@code stop_accepting_requests}, {@code
  *     disable_http_keepalive})
+ * @param userAgent the HCM's {@code add_user_agent} with this proxy's node
  */
 public record ListenerContext(
     HttpConnectionManagerConfig hcm,
@@ -41,7 +43,8 @@ public record ListenerContext(
     Optional<ServerTlsContext> tls,
     long bufferLimitBytes,
     DrainDecision drainDecision,
-    OverloadState overload) {
+    OverloadState overload,
+    UserAgent userAgent) {
   /** Envoy's default {@code per_connection_buffer_limit_bytes}. */
   public static final long DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
@@ -75,6 +78,7 @@ public record ListenerContext(
         tls,
         DEFAULT_BUFFER_LIMIT_BYTES,
         DrainDecision.NEVER,
-        OverloadState.NONE);
+        OverloadState.NONE,
+        UserAgent.OFF);
   }
 }

@@ -3,7 +3,7 @@ package io.attache.dataplane.retry;
 import io.attache.dataplane.matcher.HeaderMatch;
 import io.attache.dataplane.matcher.HeaderSource;
 import io.attache.dataplane.retry.RetryPolicyConfig.StatusCodes;
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,9 +1,14 @@
 package io.attache.dataplane.router;
 
 import com.google.protobuf.ByteString;
+import io.attache.dataplane.ratelimit.RouteRateLimits;
+import io.attache.dataplane.retry.RetryPolicyConfig;
 import io.netty.handler.codec.http.HttpRequest;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -164,6 +169,41 @@ public sealed interface RouteDecision {
         }
         request.setUri(rewrittenPath.get());
       }
+    }
+
+    /**
+     * The route Envoy's asynchronous HTTP client gives a request it starts on this route's cluster
+     * (its {@code NullRouteImpl}, as the cache filter starts one): the same cluster, and none of
+     * the route's path or host rewrites, header mutations, hash policy, timeout, retry policy,
+     * mirrors or rate limits. Name, decorator, upgrade settings and per-filter configs stay those
+     * of the stream's route.
+     */
+    public Forward forAsyncClient() {
+      RoutePolicy p = policy;
+      return new Forward(
+          cluster,
+          Optional.empty(),
+          Optional.empty(),
+          OptionalLong.empty(),
+          HeaderMutations.NONE,
+          HeaderMutations.NONE,
+          new RoutePolicy(
+              p.routeName(),
+              p.virtualHostName(),
+              Duration.ZERO,
+              Optional.empty(),
+              RetryPolicyConfig.NONE,
+              p.priority(),
+              OptionalInt.empty(),
+              p.clusterNotFoundStatus(),
+              false,
+              false,
+              List.of(),
+              p.upgradeEnabledByType(),
+              p.connectConfig(),
+              p.decorator(),
+              RouteRateLimits.NONE),
+          perFilterConfigs);
     }
 
     private static String lastListValue(String list) {

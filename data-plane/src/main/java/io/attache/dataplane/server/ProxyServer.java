@@ -20,6 +20,7 @@ import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.LocalServer;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
 import io.attache.dataplane.hcm.RouteConfigSource;
+import io.attache.dataplane.hcm.UserAgent;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.listener.ChainRuntime;
@@ -32,6 +33,7 @@ import io.attache.dataplane.listener.OriginalDestinationListeners;
 import io.attache.dataplane.listener.UdpListener;
 import io.attache.dataplane.listener.UdpListenerConfig;
 import io.attache.dataplane.listenerfilter.ListenerFilterStats;
+import io.attache.dataplane.overload.GlobalDownstreamConnections;
 import io.attache.dataplane.overload.OverloadManager;
 import io.attache.dataplane.overload.OverloadManagerConfig;
 import io.attache.dataplane.overload.OverloadState;
@@ -164,6 +166,13 @@ public final class ProxyServer {
   private volatile boolean stopping;
   private final Optional<OverloadManager> overload;
 
+  /** The overload manager's global downstream connection budget, or none. */
+  private GlobalDownstreamConnections globalConnections() {
+    return overload
+        .map(OverloadManager::downstreamConnections)
+        .orElse(GlobalDownstreamConnections.UNLIMITED);
+  }
+
   private ProxyServer(Bootstrap bootstrap, ProxyOptions options, Validated validated)
       throws ConfigException {
     this.bootstrap = bootstrap;
@@ -183,7 +192,11 @@ public final class ProxyServer {
             .map(
                 config ->
                     new OverloadManager(
-                        config, options.heap(), new ExecutorScheduler(timers), stats));
+                        config,
+                        options.heap(),
+                        new ExecutorScheduler(timers),
+                        options.time().ticker(),
+                        stats));
     this.drainManager =
         new DrainManager(
             options.drainTime(),
@@ -202,7 +215,9 @@ public final class ProxyServer {
     for (int i = 0; i < validated.listeners().size(); i++) {
       ListenerConfig config = validated.listeners().get(i);
       ListenerRuntime runtime = newContext(config, ActiveStreams.UNTRACKED).runtime();
-      listeners.add(new HttpListener(config, () -> runtime, listenerStats(config), handOffTargets));
+      listeners.add(
+          new HttpListener(
+              config, () -> runtime, listenerStats(config), handOffTargets, globalConnections()));
     }
     this.udpListeners = new ArrayList<>();
     for (UdpListenerConfig config : validated.udpListeners()) {
@@ -389,7 +404,8 @@ public final class ProxyServer {
                     listener.proto().getPerConnectionBufferLimitBytes().getValue())
                 : ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
             drainManager.decisionFor(inbound(listener)),
-            overload.<OverloadState>map(m -> m).orElse(OverloadState.NONE));
+            overload.<OverloadState>map(m -> m).orElse(OverloadState.NONE),
+            UserAgent.from(hcm.proto(), bootstrap.getNode()));
     return ChainRuntime.http(chain, context);
   }
 
@@ -1156,7 +1172,11 @@ public final class ProxyServer {
             sameSocket
                 ? previous.get().listener
                 : new HttpListener(
-                    config, () -> current.get().runtime(), listenerStats(config), handOffTargets),
+                    config,
+                    () -> current.get().runtime(),
+                    listenerStats(config),
+                    handOffTargets,
+                    globalConnections()),
             current,
             key),
         previous,

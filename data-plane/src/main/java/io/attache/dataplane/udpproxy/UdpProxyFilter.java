@@ -7,7 +7,7 @@ import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.time.Ticker;
-import io.attache.dataplane.upstream.HostHealth;
+import io.attache.dataplane.upstream.host.HostHealth;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.netty.buffer.ByteBuf;

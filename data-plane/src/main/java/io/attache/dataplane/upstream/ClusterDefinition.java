@@ -2,6 +2,12 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.upstream.dns.DnsLookupFamily;
+import io.attache.dataplane.upstream.host.HostHealth;
+import io.attache.dataplane.upstream.host.Locality;
+import io.attache.dataplane.upstream.lb.LbPolicy;
+import io.attache.dataplane.upstream.lb.LbSettings;
+import io.attache.dataplane.upstream.lb.LeastRequestConfig;
+import io.attache.dataplane.upstream.lb.RingHashConfig;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import java.time.Duration;
@@ -48,16 +54,6 @@ public record ClusterDefinition(
     ORIGINAL_DST
   }
 
-  /** {@code lb_policy}. */
-  public enum LbPolicy {
-    ROUND_ROBIN,
-    LEAST_REQUEST,
-    RANDOM,
-    RING_HASH,
-    /** The cluster picks its own host (ORIGINAL_DST only). */
-    CLUSTER_PROVIDED
-  }
-
   /**
    * An ORIGINAL_DST cluster's {@code original_dst_lb_config} and {@code cleanup_interval}.
    *
@@ -77,24 +73,6 @@ public record ClusterDefinition(
     HTTP2,
     /** The same version as the downstream request ({@code use_downstream_protocol_config}). */
     USE_DOWNSTREAM
-  }
-
-  /** {@code least_request_lb_config}. */
-  public record LeastRequestConfig(int choiceCount, double activeRequestBias) {
-    public static final LeastRequestConfig DEFAULTS = new LeastRequestConfig(2, 1.0);
-  }
-
-  /** {@code ring_hash_lb_config}. */
-  public record RingHashConfig(
-      long minimumRingSize, long maximumRingSize, HashFunction hashFunction) {
-    public static final long MAX_RING_SIZE = 8 * 1024 * 1024;
-    public static final RingHashConfig DEFAULTS =
-        new RingHashConfig(1024, MAX_RING_SIZE, HashFunction.XX_HASH);
-
-    /** Only xxHash64 is implemented; MURMUR_HASH_2 is rejected at parse time. */
-    public enum HashFunction {
-      XX_HASH
-    }
   }
 
   /**
@@ -169,5 +147,15 @@ public record ClusterDefinition(
       io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment cla, String fieldPath)
       throws ConfigException {
     return ClusterParser.loadAssignment(cla, fieldPath, DiscoveryType.EDS);
+  }
+
+  /** What this cluster's load balancer needs: policy, its config, locality weighting, panic. */
+  public LbSettings lbSettings() {
+    return new LbSettings(
+        lbPolicy(),
+        leastRequest(),
+        ringHash(),
+        localityWeightedLb(),
+        (int) Math.round(healthyPanicThresholdPercent()));
   }
 }

@@ -4,6 +4,9 @@ import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.Histogram;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostSet;
+import io.attache.dataplane.upstream.host.PrioritySet;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**

@@ -3,6 +3,7 @@ package io.attache.dataplane.upstream;
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
 import io.attache.dataplane.upstream.ClusterDefinition.LoadAssignment;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
+import io.attache.dataplane.upstream.host.Host;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

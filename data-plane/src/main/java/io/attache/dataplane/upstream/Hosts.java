@@ -2,6 +2,10 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
+import io.attache.dataplane.upstream.host.HealthFlags;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostStats;
+import io.attache.dataplane.upstream.host.Locality;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

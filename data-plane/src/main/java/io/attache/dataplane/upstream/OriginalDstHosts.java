@@ -2,6 +2,10 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.attache.dataplane.upstream.ClusterDefinition.OriginalDstSettings;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostHealth;
+import io.attache.dataplane.upstream.host.HostStats;
+import io.attache.dataplane.upstream.host.Locality;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.attache.dataplane.upstream.lb.LoadBalancer;
 import io.netty.util.NetUtil;

@@ -2,6 +2,7 @@ package io.attache.dataplane.upstream;
 
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
+import io.attache.dataplane.upstream.host.Host;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

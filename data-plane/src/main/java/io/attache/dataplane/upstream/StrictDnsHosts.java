@@ -4,6 +4,7 @@ import io.attache.dataplane.time.Scheduler.ScheduledTask;
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
 import io.attache.dataplane.upstream.ClusterDefinition.LocalityEndpoints;
 import io.attache.dataplane.upstream.dns.ResolvedAddress;
+import io.attache.dataplane.upstream.host.Host;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,10 @@
 package io.attache.dataplane.upstream;
 
+import io.attache.dataplane.upstream.host.HealthFlag;
+import io.attache.dataplane.upstream.host.HealthFlags;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.Locality;
+import io.attache.dataplane.upstream.host.PrioritySet;
 import io.attache.dataplane.upstream.lb.LbSettings;
 import io.attache.dataplane.upstream.lb.LoadBalancer;
 import io.attache.dataplane.upstream.lb.PrioritySetLoadBalancer;
@@ -56,7 +61,7 @@ public final class UpstreamCluster implements AutoCloseable {
     this.definition = definition;
     this.context = context;
     this.stats = new ClusterStats(context.stats(), definition.name());
-    this.lbSettings = LbSettings.from(definition);
+    this.lbSettings = definition.lbSettings();
     this.localityWeights = Hosts.localityWeights(definition.loadAssignment());
     this.overprovisioningFactor = definition.loadAssignment().overprovisioningFactor();
     this.activeHealthChecked = !definition.healthChecks().isEmpty();

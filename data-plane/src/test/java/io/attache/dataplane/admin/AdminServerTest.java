@@ -9,7 +9,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.runtime.RuntimeLoader;
 import io.attache.dataplane.runtime.RuntimeSnapshot;
 import io.attache.dataplane.stats.StatsStore;
-import io.attache.dataplane.upstream.HealthFlag;
+import io.attache.dataplane.upstream.host.HealthFlag;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.Certificate;
 import io.envoyproxy.envoy.admin.v3.CertificateDetails;

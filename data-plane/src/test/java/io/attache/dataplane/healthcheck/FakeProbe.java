@@ -1,6 +1,6 @@
 package io.attache.dataplane.healthcheck;
 
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -47,6 +47,7 @@ class OverloadManagerTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final StatsStore stats = new StatsStore();
   private final AtomicLong usedBytes = new AtomicLong();
+  private final AtomicLong nanos = new AtomicLong();
   private final AtomicInteger releases = new AtomicInteger();
   private volatile boolean readingFails;
 
@@ -72,7 +73,7 @@ class OverloadManagerTest {
   }
 
   private OverloadManager started(String yaml) throws ConfigException {
-    OverloadManager manager = new OverloadManager(config(yaml), heap, scheduler, stats);
+    OverloadManager manager = new OverloadManager(config(yaml), heap, scheduler, nanos::get, stats);
     manager.start();
     return manager;
   }
@@ -99,6 +100,23 @@ class OverloadManagerTest {
     assertThat(gauge("overload.envoy.resource_monitors.fixed_heap.pressure")).isEqualTo(50);
     assertThat(scheduler.pendingDelays())
         .containsExactlyInAnyOrder(Duration.ofMillis(250), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void eachRefreshRecordsTheMillisecondsSinceThePreviousMeasurementAsEnvoyDoes() throws Exception {
+    started(EDGE);
+    var delays = stats.histogram("overload.refresh_interval_delay");
+    assertThat(delays.used()).isFalse();
+
+    nanos.addAndGet(Duration.ofMillis(250).toNanos());
+    scheduler.runPending();
+    nanos.addAndGet(Duration.ofMillis(400).toNanos());
+    scheduler.runPending();
+
+    var recorded = delays.statistics().cumulative();
+    assertThat(recorded.sampleCount()).isEqualTo(2);
+    // Binned as Envoy's histograms are (two significant digits): 250 and 400 come back as such.
+    assertThat(recorded.sampleSum()).isCloseTo(650, org.assertj.core.data.Offset.offset(10.0));
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.StreamInfo;
 import io.attache.dataplane.hcm.HttpConnectionManagerConfig;
+import io.attache.dataplane.hcm.UserAgent;
 import io.attache.dataplane.http.Http1ServerCodecFactory;
 import io.attache.dataplane.http2.Http2ServerCodecFactory;
 import io.attache.dataplane.outlier.VirtualTime;
@@ -21,6 +22,7 @@ import io.attache.dataplane.tracing.OperationName;
 import io.attache.dataplane.tracing.Tracer;
 import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
 import io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -143,7 +145,8 @@ public final class StreamHarness {
             Optional.empty(),
             ListenerContext.DEFAULT_BUFFER_LIMIT_BYTES,
             () -> drainClose,
-            action -> overload.getOrDefault(action, 0.0));
+            action -> overload.getOrDefault(action, 0.0),
+            UserAgent.from(proto, Node.newBuilder().setCluster(server.serviceCluster()).build()));
   }
 
   /**

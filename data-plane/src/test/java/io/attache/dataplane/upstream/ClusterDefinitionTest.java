@@ -10,9 +10,13 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.UInt64Value;
 import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.upstream.ClusterDefinition.DiscoveryType;
-import io.attache.dataplane.upstream.ClusterDefinition.LbPolicy;
 import io.attache.dataplane.upstream.ClusterDefinition.UpstreamProtocol;
 import io.attache.dataplane.upstream.dns.DnsLookupFamily;
+import io.attache.dataplane.upstream.host.HostHealth;
+import io.attache.dataplane.upstream.host.Locality;
+import io.attache.dataplane.upstream.lb.LbPolicy;
+import io.attache.dataplane.upstream.lb.LeastRequestConfig;
+import io.attache.dataplane.upstream.lb.RingHashConfig;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
@@ -82,7 +86,7 @@ class ClusterDefinitionTest {
     assertThat(d.connectTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
     assertThat(d.lbPolicy()).isEqualTo(LbPolicy.ROUND_ROBIN);
     assertThat(d.leastRequest().choiceCount()).isEqualTo(2);
-    assertThat(d.ringHash()).isEqualTo(ClusterDefinition.RingHashConfig.DEFAULTS);
+    assertThat(d.ringHash()).isEqualTo(RingHashConfig.DEFAULTS);
     assertThat(d.healthyPanicThresholdPercent()).isEqualTo(50.0);
     assertThat(d.localityWeightedLb()).isFalse();
     assertThat(d.loadAssignment().overprovisioningFactor()).isEqualTo(140);
@@ -214,11 +218,9 @@ class ClusterDefinitionTest {
                         .setMinimumRingSize(UInt64Value.of(64))
                         .setMaximumRingSize(UInt64Value.of(4096))));
 
-    assertThat(lr.leastRequest()).isEqualTo(new ClusterDefinition.LeastRequestConfig(3, 0.5));
+    assertThat(lr.leastRequest()).isEqualTo(new LeastRequestConfig(3, 0.5));
     assertThat(ring.ringHash())
-        .isEqualTo(
-            new ClusterDefinition.RingHashConfig(
-                64, 4096, ClusterDefinition.RingHashConfig.HashFunction.XX_HASH));
+        .isEqualTo(new RingHashConfig(64, 4096, RingHashConfig.HashFunction.XX_HASH));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.attache.dataplane.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.upstream.host.HostStats;
 import org.junit.jupiter.api.Test;
 
 class ClusterStatsTest {

@@ -3,6 +3,8 @@ package io.attache.dataplane.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostStats;
 import org.junit.jupiter.api.Test;
 
 class HostTest {

@@ -9,6 +9,7 @@ import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.upstream.dns.FakeDnsResolver;
 import io.attache.dataplane.upstream.dns.ManualScheduler;
+import io.attache.dataplane.upstream.host.Host;
 import io.attache.dataplane.upstream.lb.LbContext;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;

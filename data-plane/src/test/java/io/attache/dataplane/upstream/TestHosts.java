@@ -1,5 +1,9 @@
 package io.attache.dataplane.upstream;
 
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostHealth;
+import io.attache.dataplane.upstream.host.HostStats;
+import io.attache.dataplane.upstream.host.Locality;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

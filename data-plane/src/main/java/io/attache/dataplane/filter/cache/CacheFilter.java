@@ -1,11 +1,13 @@
 package io.attache.dataplane.filter.cache;
 
 import io.attache.dataplane.accesslog.ResponseFlag;
+import io.attache.dataplane.filter.AsyncClientHeaders;
 import io.attache.dataplane.filter.FilterDataStatus;
 import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamEncoderFilterCallbacks;
 import io.attache.dataplane.filter.StreamFilter;
+import io.attache.dataplane.router.RouteDecision;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -35,7 +38,8 @@ import java.util.Set;
  * HEAD that may be served from the cache is looked up; a fresh entry is served with its {@code age}
  * (a single byte range as 206, an unsatisfiable one as 416); a stale one is validated upstream with
  * {@code if-none-match}/{@code if-modified-since}, and a 304 answer is merged into the stored
- * response, which is served and (when the etags agree) updated. A cacheable response to a GET whose
+ * response, which is served and (when the etags agree) updated. What it looks up and does not serve
+ * goes upstream as Envoy's asynchronous client sends it. A cacheable response to a GET whose
  * request allows storing is stored once whole. It never stores what a request or response forbids,
  * and never changes a request it does not look up.
  */
@@ -61,6 +65,7 @@ final class CacheFilter implements StreamFilter {
   private final SimpleHttpCache cache;
   private final Clock clock;
   private final long capacityBytes;
+  private final InetAddress localAddress;
   private StreamDecoderFilterCallbacks decoder;
   private StreamEncoderFilterCallbacks encoder;
   private State state = State.PASSING;
@@ -75,7 +80,13 @@ final class CacheFilter implements StreamFilter {
   private HttpHeaders insertHeaders;
   private Instant insertTime;
 
-  CacheFilter(CacheSettings settings, SimpleHttpCache cache, Clock clock, long capacityBytes) {
+  CacheFilter(
+      CacheSettings settings,
+      SimpleHttpCache cache,
+      Clock clock,
+      long capacityBytes,
+      InetAddress localAddress) {
+    this.localAddress = localAddress;
     this.settings = settings;
     this.cache = cache;
     this.clock = clock;
@@ -111,6 +122,7 @@ final class CacheFilter implements StreamFilter {
     requestHeaders = h.copy();
     SimpleHttpCache.Lookup found = cache.lookup(baseKey, h, settings::allowsVary);
     if (found.entry() == null) {
+      fetchThroughAsyncClient(h);
       return FilterHeadersStatus.CONTINUE;
     }
     CachedResponse entry = found.entry();
@@ -119,11 +131,26 @@ final class CacheFilter implements StreamFilter {
       state = State.VALIDATING;
       validating = found;
       addValidationHeaders(h, entry.headers());
+      fetchThroughAsyncClient(h);
       return FilterHeadersStatus.CONTINUE;
     }
     state = State.SERVING_FROM_CACHE;
     serveHit(entry, age, head ? null : h.get(HttpHeaderNames.RANGE), request.method());
     return FilterHeadersStatus.STOP_ITERATION;
+  }
+
+  /**
+   * Envoy 1.40 fills the cache (a miss) and validates a stale entry through its asynchronous HTTP
+   * client on the route's cluster, not through the rest of the chain: the upstream gets the request
+   * as this filter saw it, marked internal and from this server ({@link AsyncClientHeaders}), and
+   * none of the route's rewrites, header additions, timeout or retries ({@link
+   * RouteDecision.Forward#forAsyncClient}). A route that does not forward is left alone.
+   */
+  private void fetchThroughAsyncClient(HttpHeaders h) {
+    if (decoder.route() instanceof RouteDecision.Forward forward) {
+      decoder.setRoute(forward.forAsyncClient());
+      AsyncClientHeaders.apply(h, localAddress);
+    }
   }
 
   /** Envoy's {@code injectValidationHeaders}: the etag, and last-modified when valid else date. */

@@ -5,6 +5,7 @@ import io.attache.dataplane.config.ConfigException;
 import io.attache.dataplane.filter.FilterFactoryContext;
 import io.attache.dataplane.filter.HttpFilterFactory;
 import io.attache.dataplane.filter.HttpFilterType;
+import io.attache.dataplane.trust.LocalAddress;
 
 /**
  * {@code envoy.filters.http.cache} with the {@code envoy.extensions.http.cache.simple} store:
@@ -47,6 +48,7 @@ public final class CacheFilterType implements HttpFilterType<CacheSettings> {
     }
     SimpleHttpCache cache = new SimpleHttpCache(capacityBytes);
     return callbacks ->
-        callbacks.addStreamFilter(new CacheFilter(settings, cache, context.clock(), capacityBytes));
+        callbacks.addStreamFilter(
+            new CacheFilter(settings, cache, context.clock(), capacityBytes, LocalAddress.get()));
   }
 }

@@ -5,6 +5,7 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.UpstreamOutcome;
+import io.attache.dataplane.filter.AsyncClientHeaders;
 import io.attache.dataplane.pool.UpstreamLease;
 import io.attache.dataplane.time.Scheduler;
 import io.attache.dataplane.upstream.lb.LbContext;
@@ -48,8 +49,6 @@ final class ShadowRequest {
   private final EventLoop loop;
   private final boolean downstreamHttp2;
   private final Scheduler scheduler;
-  private static final String X_ENVOY_INTERNAL = "x-envoy-internal";
-  private static final String X_FORWARDED_FOR = "x-forwarded-for";
 
   private final Duration timeout;
   private final long bufferLimit;
@@ -273,10 +272,7 @@ final class ShadowRequest {
     if (!authority.isEmpty()) {
       headers.set(HttpHeaderNames.HOST, authority);
     }
-    headers.set(X_ENVOY_INTERNAL, "true");
-    String xff = String.join(",", headers.getAll(X_FORWARDED_FOR));
-    String self = localAddress.getHostAddress();
-    headers.set(X_FORWARDED_FOR, xff.isEmpty() ? self : xff + "," + self);
+    AsyncClientHeaders.apply(headers, localAddress);
     if (expectedTimeoutMillis > 0) {
       headers.set(UpstreamHeaders.EXPECTED_TIMEOUT_HEADER, Long.toString(expectedTimeoutMillis));
     } else {

@@ -1,6 +1,6 @@
 package io.attache.dataplane.upstream.lb;
 
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 
 /**
  * One load-balancing policy applied to one fixed list of hosts (the healthy hosts of a priority,

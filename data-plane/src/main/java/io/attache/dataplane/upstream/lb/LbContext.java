@@ -1,6 +1,6 @@
 package io.attache.dataplane.upstream.lb;
 
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.OptionalLong;

@@ -1,10 +1,5 @@
 package io.attache.dataplane.upstream.lb;
 
-import io.attache.dataplane.upstream.ClusterDefinition;
-import io.attache.dataplane.upstream.ClusterDefinition.LbPolicy;
-import io.attache.dataplane.upstream.ClusterDefinition.LeastRequestConfig;
-import io.attache.dataplane.upstream.ClusterDefinition.RingHashConfig;
-
 /**
  * The part of a cluster definition a load balancer needs, so a balancer can be built (and tested)
  * without a whole cluster.
@@ -17,15 +12,6 @@ public record LbSettings(
     RingHashConfig ringHash,
     boolean localityWeighted,
     int healthyPanicThresholdPercent) {
-
-  public static LbSettings from(ClusterDefinition definition) {
-    return new LbSettings(
-        definition.lbPolicy(),
-        definition.leastRequest(),
-        definition.ringHash(),
-        definition.localityWeightedLb(),
-        (int) Math.round(definition.healthyPanicThresholdPercent()));
-  }
 
   public static LbSettings of(LbPolicy policy) {
     return new LbSettings(policy, LeastRequestConfig.DEFAULTS, RingHashConfig.DEFAULTS, false, 50);

@@ -1,7 +1,7 @@
 package io.attache.dataplane.upstream.lb;
 
-import io.attache.dataplane.upstream.HostSet;
-import io.attache.dataplane.upstream.PrioritySet;
+import io.attache.dataplane.upstream.host.HostSet;
+import io.attache.dataplane.upstream.host.PrioritySet;
 import java.util.Arrays;
 import java.util.List;
 

@@ -2,10 +2,9 @@ package io.attache.dataplane.upstream.lb;
 
 import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.upstream.ClusterDefinition.LbPolicy;
-import io.attache.dataplane.upstream.Host;
-import io.attache.dataplane.upstream.HostSet;
-import io.attache.dataplane.upstream.PrioritySet;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.HostSet;
+import io.attache.dataplane.upstream.host.PrioritySet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.attache.dataplane.upstream.lb;
 
 import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import java.util.List;
 
 /** RANDOM over one host list: uniform, ignoring weights, as Envoy's random balancer does. */

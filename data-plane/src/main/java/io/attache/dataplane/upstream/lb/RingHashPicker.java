@@ -2,7 +2,7 @@ package io.attache.dataplane.upstream.lb;
 
 import io.attache.dataplane.hash.XxHash64;
 import io.attache.dataplane.time.RandomSource;
-import io.attache.dataplane.upstream.Host;
+import io.attache.dataplane.upstream.host.Host;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

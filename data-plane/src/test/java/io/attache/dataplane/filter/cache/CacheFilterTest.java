@@ -10,6 +10,8 @@ import io.attache.dataplane.filter.FilterHeadersStatus;
 import io.attache.dataplane.filter.StreamDecoderFilter;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
 import io.attache.dataplane.proxy.StreamHarness;
+import io.attache.dataplane.router.RouteDecision;
+import io.attache.dataplane.trust.LocalAddress;
 import io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -78,11 +80,37 @@ class CacheFilterTest {
       };
 
   private final List<HttpRequest> upstreamSaw = new ArrayList<>();
+  private final List<RouteDecision> upstreamRoutes = new ArrayList<>();
   private int upstreamStatus = 200;
   private Map<String, String> upstreamHeaders = new LinkedHashMap<>();
   private boolean upstreamStreams;
 
+  /**
+   * A route that forwards (rewriting the path, adding a header, with a timeout): no direct answer.
+   */
+  private static final String FORWARDING_HCM =
+      """
+      stat_prefix: ingress
+      route_config:
+        virtual_hosts:
+        - name: all
+          domains: ["*"]
+          routes:
+          - match: { prefix: "/" }
+            route: { cluster: backend, prefix_rewrite: "/v2/", timeout: 3s }
+            request_headers_to_add: [{ header: { key: x-route-added, value: "yes" } }]
+      http_filters:
+      - name: envoy.filters.http.router
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+      """;
+
   private StreamHarness harness(String cacheConfigYaml, long capacityBytes) throws Exception {
+    return harness(HCM, cacheConfigYaml, capacityBytes);
+  }
+
+  private StreamHarness harness(String hcm, String cacheConfigYaml, long capacityBytes)
+      throws Exception {
     CacheConfig.Builder proto = CacheConfig.newBuilder();
     BootstrapLoader.parseYaml(
         """
@@ -94,7 +122,7 @@ class CacheFilterTest {
     CacheSettings settings =
         CacheSettings.from(com.google.protobuf.Any.pack(proto.build()), "cache");
     return new StreamHarness(
-        HCM,
+        hcm,
         context -> {
           FilterFactoryContext withClock =
               new FilterFactoryContext(
@@ -139,6 +167,7 @@ class CacheFilterTest {
           new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri());
       copy.headers().set(request.headers());
       upstreamSaw.add(copy);
+      upstreamRoutes.add(callbacks.route());
       byte[] body =
           upstreamStatus == 304 || request.method().equals(HttpMethod.HEAD)
               ? new byte[0]
@@ -276,6 +305,46 @@ class CacheFilterTest {
     assertThat(hit.header("age")).isEqualTo("5");
     assertThat(hit.header("x-upstream-count")).isEqualTo("2");
     assertThat(upstreamSaw).hasSize(2);
+    h.downstream.releaseAll();
+  }
+
+  @Test
+  void aMissAndAValidationGoUpstreamAsEnvoysAsyncClientSendsThem() throws Exception {
+    StreamHarness h = harness(FORWARDING_HCM, "", SimpleHttpCache.DEFAULT_CAPACITY_BYTES);
+    upstreamAnswers("cache-control", "no-cache", "date", date(T0), "etag", "\"v1\"");
+    get(h, "/a", "x-forwarded-for", "203.0.113.9");
+    upstreamStatus = 304;
+    get(h, "/a");
+
+    String self = LocalAddress.get().getHostAddress();
+    assertThat(upstreamSaw.get(0).headers().get("x-forwarded-for"))
+        .isEqualTo("203.0.113.9," + self);
+    assertThat(upstreamSaw.get(1).headers().get("x-forwarded-for")).isEqualTo(self);
+    assertThat(upstreamSaw.get(1).headers().get("if-none-match")).isEqualTo("\"v1\"");
+    for (int i = 0; i < 2; i++) {
+      assertThat(upstreamSaw.get(i).headers().get("x-envoy-internal")).isEqualTo("true");
+      RouteDecision.Forward route = (RouteDecision.Forward) upstreamRoutes.get(i);
+      assertThat(route.cluster()).isEqualTo("backend");
+      assertThat(route.rewrittenPath()).isEmpty();
+      assertThat(route.requestHeaderMutations().isEmpty()).isTrue();
+      assertThat(route.policy().timeout()).isZero();
+    }
+    h.downstream.releaseAll();
+  }
+
+  @Test
+  void whatTheCacheDoesNotLookUpKeepsItsRoute() throws Exception {
+    StreamHarness h = harness(FORWARDING_HCM, "", SimpleHttpCache.DEFAULT_CAPACITY_BYTES);
+    upstreamAnswers("cache-control", "max-age=60", "date", date(T0));
+    send(h, HttpMethod.POST, "/a");
+    get(h, "/a", "authorization", "Bearer t");
+
+    for (int i = 0; i < 2; i++) {
+      assertThat(upstreamSaw.get(i).headers().contains("x-envoy-internal")).isFalse();
+      RouteDecision.Forward route = (RouteDecision.Forward) upstreamRoutes.get(i);
+      assertThat(route.rewrittenPath()).contains("/v2/a");
+      assertThat(route.policy().timeout()).isEqualTo(Duration.ofSeconds(3));
+    }
     h.downstream.releaseAll();
   }
 

@@ -2,9 +2,9 @@ package io.attache.dataplane.upstream.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.ScriptedRandom;
 import io.attache.dataplane.upstream.TestHosts;
+import io.attache.dataplane.upstream.host.Host;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,9 +2,9 @@ package io.attache.dataplane.upstream.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attache.dataplane.upstream.Host;
-import io.attache.dataplane.upstream.PrioritySet;
 import io.attache.dataplane.upstream.TestHosts;
+import io.attache.dataplane.upstream.host.Host;
+import io.attache.dataplane.upstream.host.PrioritySet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,9 +3,9 @@ package io.attache.dataplane.upstream.lb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attache.dataplane.hash.XxHash64;
-import io.attache.dataplane.upstream.Host;
 import io.attache.dataplane.upstream.ScriptedRandom;
 import io.attache.dataplane.upstream.TestHosts;
+import io.attache.dataplane.upstream.host.Host;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 /**
  * Why a host is not (fully) healthy, as Envoy's {@code Host::HealthFlag}. Declaration order is the

@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 

@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 import java.util.ArrayList;
 import java.util.HashMap;

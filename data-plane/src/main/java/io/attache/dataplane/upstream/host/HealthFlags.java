@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The health flags of one host that change at run time (active health checking, outlier detection),
  * as one atomic bit set shared by every {@link Host} object of the same address, so a DNS refresh
  * that rebuilds the Host keeps them. Changing a flag here does not move traffic: the owner of the
- * host ({@link UpstreamCluster#setHealthFlag}) rebuilds the host sets. Lock-free; safe from any
- * thread.
+ * host ({@link io.attache.dataplane.upstream.UpstreamCluster#setHealthFlag}) rebuilds the host
+ * sets. Lock-free; safe from any thread.
  */
 public final class HealthFlags {
   private static final int UNHEALTHY =
@@ -65,7 +65,7 @@ public final class HealthFlags {
    * Envoy's coarse health of a host with these runtime flags and that configured health: any
    * failure flag makes it UNHEALTHY, else any degraded flag DEGRADED, else HEALTHY.
    */
-  HostHealth coarseHealth(HostHealth edsHealth) {
+  public HostHealth coarseHealth(HostHealth edsHealth) {
     int all = bits.get() | edsBits(edsHealth);
     if ((all & UNHEALTHY) != 0) {
       return HostHealth.UNHEALTHY;
@@ -77,7 +77,7 @@ public final class HealthFlags {
   }
 
   /** Whether load balancing must ignore the host altogether (not even count it). */
-  boolean excluded() {
+  public boolean excluded() {
     return (bits.get() & EXCLUDED) != 0;
   }
 

@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 /**
  * Where a host runs ({@code config.core.v3.Locality}): region, zone and sub-zone. Used to group

@@ -1,4 +1,4 @@
-package io.attache.dataplane.upstream;
+package io.attache.dataplane.upstream.host;
 
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
@@ -100,7 +100,10 @@ public final class Host {
     return healthFlags.excluded();
   }
 
-  /** The runtime flags; change them through {@link UpstreamCluster} so traffic follows. */
+  /**
+   * The runtime flags; change them through {@link io.attache.dataplane.upstream.UpstreamCluster} so
+   * traffic follows.
+   */
   public HealthFlags healthFlags() {
     return healthFlags;
   }

@@ -549,7 +549,10 @@ public final class SupportMatrix {
         .rest(IGNORED, NOT_YET);
     b.message(Router.getDescriptor())
         .honouredNote(
-            "start_child_span", "a child span per upstream attempt, as spawn_upstream_span")
+            "start_child_span",
+            "a child span per upstream attempt; unlike spawn_upstream_span the proxy is not a hop"
+                + " of its own: span kinds follow the traffic direction (Zipkin: an ingress child"
+                + " shares the SERVER span's ids)")
         .rest(IGNORED, "router filter options are not supported yet");
     commonMessages(b);
     tlsMessages(b);
@@ -678,8 +681,8 @@ public final class SupportMatrix {
         .honoured("collector_endpoint", "collector_hostname", "trace_id_128bit")
         .honouredNote(
             "collector_endpoint_version",
-            "HTTP_JSON (Zipkin v2 JSON) and HTTP_PROTO (proto3 ListOfSpans); GRPC and the"
-                + " removed JSON v1 are refused")
+            "HTTP_JSON (Zipkin v2 JSON) and HTTP_PROTO (proto3 ListOfSpans, span and parent ids"
+                + " little-endian as Envoy writes them); GRPC and the removed JSON v1 are refused")
         .honouredNote(
             "shared_span_context",
             "an ingress SERVER span reuses the caller's B3 span id and is reported shared")

@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpListener {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
 
-  private final ListenerConfig config;
+  // Replaced by an LDS update that keeps the socket; each new connection reads it as it comes.
+  private volatile ListenerConfig config;
   private final Supplier<ListenerRuntime> runtimes;
   private final ListenerStats stats;
   private final OriginalDestination originalDestination;
@@ -173,6 +174,24 @@ public final class HttpListener {
 
   public ListenerConfig config() {
     return config;
+  }
+
+  /**
+   * An LDS update of this listener that keeps its socket: connections accepted from now on follow
+   * {@code next} ({@code listener_filters}, {@code use_original_dst}, {@code
+   * ignore_global_conn_limit}, ...); connections already open keep what they started with.
+   *
+   * @throws IllegalArgumentException when {@code next} needs another socket (address, {@code
+   *     bind_to_port} or {@code transparent} differ)
+   */
+  public void reconfigure(ListenerConfig next) {
+    if (!next.address().equals(config.address())
+        || next.bindToPort() != config.bindToPort()
+        || next.transparent() != config.transparent()) {
+      throw new IllegalArgumentException(
+          "listener " + next.name() + " needs a new socket, not a reconfiguration");
+    }
+    config = next;
   }
 
   /** Stops accepting; existing connections keep being served. */

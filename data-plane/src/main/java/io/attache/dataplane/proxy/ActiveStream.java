@@ -158,7 +158,13 @@ final class ActiveStream {
       h.set(HttpHeaderNames.HOST, stripped); // port stripped per the HCM, before any filter
     }
     span =
-        context.tracer().startRequestSpan(req, downstream.protocol(), downstream.remoteAddress());
+        context
+            .tracer()
+            .startRequestSpan(
+                req,
+                downstream.protocol(),
+                downstream.remoteAddress(),
+                context.stats()::tracingDecision);
     if (req instanceof FullHttpRequest) {
       // HTTP/2 headers with END_STREAM (or an aggregating decoder): the whole request is here.
       log.bytesReceived += ((FullHttpRequest) req).content().readableBytes();

@@ -4,6 +4,7 @@ import io.attache.dataplane.stats.Counter;
 import io.attache.dataplane.stats.Gauge;
 import io.attache.dataplane.stats.Histogram;
 import io.attache.dataplane.stats.StatsStore;
+import io.attache.dataplane.tracing.TraceReason;
 
 /**
  * The HTTP connection manager's stats, {@code http.<stat_prefix>.*} as Envoy names them. Resolved
@@ -49,6 +50,13 @@ public final class HcmStats {
 
   /** Connections whose keep-alive the overload manager disabled. */
   public final Counter downstreamCxOverloadDisableKeepalive;
+
+  /** Why requests were (not) traced, as Envoy's {@code tracing.*}; untouched without a tracer. */
+  public final Counter tracingRandomSampling;
+
+  public final Counter tracingServiceForced;
+  public final Counter tracingClientEnabled;
+  public final Counter tracingNotTraceable;
 
   public final Counter noRoute;
   public final Counter noCluster;
@@ -109,6 +117,10 @@ public final class HcmStats {
     downstreamRqOverloadClose = store.counter(p + "downstream_rq_overload_close");
     downstreamCxOverloadDisableKeepalive =
         store.counter(p + "downstream_cx_overload_disable_keepalive");
+    tracingRandomSampling = store.counter(p + "tracing.random_sampling");
+    tracingServiceForced = store.counter(p + "tracing.service_forced");
+    tracingClientEnabled = store.counter(p + "tracing.client_enabled");
+    tracingNotTraceable = store.counter(p + "tracing.not_traceable");
     noRoute = store.counter(p + "no_route");
     noCluster = store.counter(p + "no_cluster");
     rqDirectResponse = store.counter(p + "rq_direct_response");
@@ -117,6 +129,16 @@ public final class HcmStats {
         store.counter(p + "downstream_rq_failed_path_normalization");
     downstreamRqRedirectedWithNormalizedPath =
         store.counter(p + "downstream_rq_redirected_with_normalized_path");
+  }
+
+  /** Counts a traced connection manager's decision for one request, as Envoy does. */
+  void tracingDecision(TraceReason reason) {
+    switch (reason) {
+      case SAMPLING -> tracingRandomSampling.inc();
+      case SERVICE_FORCED -> tracingServiceForced.inc();
+      case CLIENT_FORCED -> tracingClientEnabled.inc();
+      case NOT_TRACEABLE -> tracingNotTraceable.inc();
+    }
   }
 
   /** A request completed with {@code status}: its class, here and in the listener's scope. */

@@ -1010,10 +1010,14 @@ public final class ProxyServer {
 
   /** One listener of a snapshot, built but not yet serving. */
   private record PreparedListener(
-      String name,
+      ListenerConfig config,
       DynamicListener next,
       Optional<DynamicListener> previous,
       PreparedListener.Change change) {
+    String name() {
+      return config.name();
+    }
+
     enum Change {
       UNCHANGED,
       /** Same socket; new streams take the new context. */
@@ -1083,12 +1087,17 @@ public final class ProxyServer {
           case UNCHANGED -> {}
           case NEW_CONTEXT -> {
             DynamicListener running = p.previous().orElseThrow();
+            running.listener.reconfigure(p.config());
             OwnedContext old = running.context.getAndSet(p.next().context.get());
             dynamicListeners.put(
                 p.name(), new DynamicListener(running.listener, running.context, p.next().key));
-            if (!running.key.proto().equals(p.next().key.proto())) {
+            Listener before = running.key.proto();
+            Listener after = p.next().key.proto();
+            if (!before.equals(after)) {
               listenerStats.listenerModified.inc(); // a route config change alone is RDS's
-              listenerStats.listenerInPlaceUpdated.inc();
+              if (filterChainsOnlyChanged(before, after)) {
+                listenerStats.listenerInPlaceUpdated.inc();
+              }
             }
             retireContext(old);
           }
@@ -1158,16 +1167,17 @@ public final class ProxyServer {
     Optional<DynamicListener> previous = Optional.ofNullable(dynamicListeners.get(config.name()));
     if (previous.isPresent() && previous.get().key.equals(key)) {
       return new PreparedListener(
-          config.name(), previous.get(), previous, PreparedListener.Change.UNCHANGED);
+          config, previous.get(), previous, PreparedListener.Change.UNCHANGED);
     }
     OwnedContext context = newContext(config, new ActiveStreams());
     AtomicReference<OwnedContext> current = new AtomicReference<>(context);
     boolean sameSocket =
         previous.isPresent()
             && previous.get().listener.config().address().equals(config.address())
-            && previous.get().listener.config().bindToPort() == config.bindToPort();
+            && previous.get().listener.config().bindToPort() == config.bindToPort()
+            && previous.get().listener.config().transparent() == config.transparent();
     return new PreparedListener(
-        config.name(),
+        config,
         new DynamicListener(
             sameSocket
                 ? previous.get().listener
@@ -1181,6 +1191,23 @@ public final class ProxyServer {
             key),
         previous,
         sameSocket ? PreparedListener.Change.NEW_CONTEXT : PreparedListener.Change.NEW_SOCKET);
+  }
+
+  /**
+   * Envoy's test for an in-place filter-chain update ({@code listener_in_place_updated}): the two
+   * listeners differ only in {@code filter_chains}, {@code default_filter_chain} and {@code
+   * filter_chain_matcher}. Any other change is a whole-listener update, counted only as modified.
+   */
+  static boolean filterChainsOnlyChanged(Listener before, Listener after) {
+    return withoutFilterChains(before).equals(withoutFilterChains(after));
+  }
+
+  private static Listener withoutFilterChains(Listener listener) {
+    return listener.toBuilder()
+        .clearFilterChains()
+        .clearDefaultFilterChain()
+        .clearFilterChainMatcher()
+        .build();
   }
 
   /** Undoes a prepared listener that will not serve: its socket and its context. */

@@ -21,12 +21,13 @@ import java.util.function.Supplier;
 
 /**
  * Buffers finished spans and hands them to a {@link BatchSender} in batches, as Envoy's
- * OpenTelemetry and Zipkin tracers do: as soon as {@code min_flush_spans} (5) are waiting, and
- * every flush interval (5 s) for whatever is left. Event loops only {@link #accept} into a bounded
- * queue; when it is full the span is dropped and counted, never waited for. Conversion and sending
- * run on the injected export executor (one dedicated thread in production); the interval timer
- * comes from the injected scheduler, so tests flush by hand. The settings are read when they apply
- * (Envoy reads its runtime keys then), so a runtime override takes effect on the next span.
+ * OpenTelemetry and Zipkin tracers do: a batch of {@code min_flush_spans} (5) as soon as that many
+ * are waiting, and every flush interval (5 s) whatever is left. Event loops only {@link #accept}
+ * into a bounded queue; when it is full the span is dropped and counted, never waited for.
+ * Conversion and sending run on the injected export executor (one dedicated thread in production);
+ * the interval timer comes from the injected scheduler, so tests flush by hand. The settings are
+ * read when they apply (Envoy reads its runtime keys then), so a runtime override takes effect on
+ * the next span.
  *
  * <p>Stats, under {@code tracing.opentelemetry.} or {@code tracing.zipkin.}: {@code spans_sent},
  * {@code timer_flushed} as in Envoy, {@code spans_dropped} (Attaché's), and the sender's report
@@ -229,8 +230,26 @@ public final class BatchingSpanExporter implements SpanSink, TraceReporter {
       exportExecutor.execute(
           () -> {
             flushQueued.set(false);
-            flush();
+            flushFullBatches();
           });
+    }
+  }
+
+  /**
+   * Sends what is queued in batches of {@code min_flush_spans}, leaving fewer for later: Envoy
+   * flushes the moment its buffer reaches that size, so each of its reports carries exactly that
+   * many spans, however many finished before this thread came round.
+   */
+  void flushFullBatches() {
+    int size = settings.get().minFlushSpans();
+    while (queue.size() >= size) {
+      List<SpanData> batch = new ArrayList<>(size);
+      queue.drainTo(batch, size);
+      if (batch.isEmpty()) {
+        return;
+      }
+      spansSent.add(batch.size());
+      sender.send(batch);
     }
   }
 

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A connection manager's tracer: decides sampling, continues an incoming trace or starts one (W3C
@@ -156,21 +157,38 @@ public final class Tracer {
    */
   public RequestSpan startRequestSpan(
       HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+    return startRequestSpan(request, protocol, downstreamRemote, reason -> {});
+  }
+
+  /**
+   * As {@link #startRequestSpan(HttpRequest, String, InetSocketAddress)}, telling {@code decided}
+   * why the request is (not) traced, once, when this tracer is enabled: what Envoy counts in the
+   * connection manager's {@code tracing.*} stats.
+   */
+  public RequestSpan startRequestSpan(
+      HttpRequest request,
+      String protocol,
+      InetSocketAddress downstreamRemote,
+      Consumer<TraceReason> decided) {
     if (streams == ActiveStreams.UNTRACKED) {
-      return requestSpan(request, protocol, downstreamRemote);
+      return requestSpan(request, protocol, downstreamRemote, decided);
     }
-    RequestSpan span = requestSpan(request, protocol, downstreamRemote);
+    RequestSpan span = requestSpan(request, protocol, downstreamRemote, decided);
     streams.started();
     return new CountedSpan(span, streams);
   }
 
   private RequestSpan requestSpan(
-      HttpRequest request, String protocol, InetSocketAddress downstreamRemote) {
+      HttpRequest request,
+      String protocol,
+      InetSocketAddress downstreamRemote,
+      Consumer<TraceReason> decided) {
     if (config == null) {
       return RequestSpan.NOOP;
     }
     HttpHeaders headers = request.headers();
     TraceReason reason = config.sampling().decide(headers, random);
+    decided.accept(reason);
     if (skyWalking != null) {
       return skyWalkingSpan(request, protocol, downstreamRemote, reason);
     }
@@ -404,16 +422,28 @@ public final class Tracer {
       if (!config.spawnUpstreamSpan()) {
         return new PassThroughAttempt(span);
       }
+      SpanKind kind = SpanKind.CLIENT;
+      String spanId = null;
+      String parentSpanId = span.spanId;
+      if (config.zipkin().isPresent() && !config.independentHop()) {
+        // Envoy's Zipkin tracer: a child of the router's start_child_span alone takes its kind
+        // from the traffic direction, and a SERVER one shares its parent's ids.
+        kind = config.downstreamSpanKind();
+        if (kind == SpanKind.SERVER && config.zipkin().get().sharedSpanContext()) {
+          spanId = span.spanId;
+          parentSpanId = span.parentSpanId;
+        }
+      }
       RecordingSpan child =
           new RecordingSpan(
               span.traceId,
-              injector.newSpanId(),
-              span.spanId,
+              spanId != null ? spanId : injector.newSpanId(),
+              parentSpanId,
               span.traceState,
               span.sampled,
               // SkyWalking's Exit span starts with its parent's name; the others use Envoy's
               skyWalking != null ? span.name() : "router " + clusterName + " egress",
-              SpanKind.CLIENT,
+              kind,
               injector,
               RecordingSpan.epochNanos(clock));
       if (attempt > 1) {

@@ -16,7 +16,12 @@ import java.util.function.UnaryOperator;
  * datadog}), only one. No provider means no tracing at all (Envoy's null tracer). Immutable.
  *
  * @param spawnUpstreamSpan {@code spawn_upstream_span}, the router's {@code start_child_span}, or
- *     Zipkin's {@code split_spans_for_request}
+ *     Zipkin's {@code split_spans_for_request}: each upstream attempt gets a span of its own
+ * @param independentHop {@code spawn_upstream_span} or Zipkin's {@code split_spans_for_request}
+ *     alone (Envoy's {@code Tracing::Config::spawnUpstreamSpan()}): the proxy is a hop of its own
+ *     in the trace, a SERVER span downstream and CLIENT spans upstream. The router's {@code
+ *     start_child_span} spawns child spans without making the proxy a hop: Envoy's OpenTelemetry
+ *     and Zipkin tracers then pick span kinds by traffic direction
  */
 public record TracingConfig(
     OperationName operationName,
@@ -24,6 +29,7 @@ public record TracingConfig(
     int maxPathTagLength,
     List<CustomTag> customTags,
     boolean spawnUpstreamSpan,
+    boolean independentHop,
     Optional<OtlpExporterConfig> exporter,
     Optional<ZipkinTracerConfig> zipkin,
     Optional<SkyWalkingTracerConfig> skyWalking,
@@ -129,13 +135,16 @@ public record TracingConfig(
                 + " are");
       }
     }
+    boolean independentHop =
+        (proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue())
+            || zipkin.map(ZipkinTracerConfig::splitSpansForRequest).orElse(false);
     return new TracingConfig(
         operationName,
         sampling,
         maxPath,
         List.copyOf(tags),
-        (proto.hasSpawnUpstreamSpan() && proto.getSpawnUpstreamSpan().getValue())
-            || zipkin.map(ZipkinTracerConfig::splitSpansForRequest).orElse(false),
+        independentHop,
+        independentHop,
         exporter,
         zipkin,
         skyWalking,
@@ -156,6 +165,7 @@ public record TracingConfig(
         maxPathTagLength,
         customTags,
         true,
+        independentHop,
         exporter,
         zipkin,
         skyWalking,
@@ -172,10 +182,11 @@ public record TracingConfig(
 
   /**
    * The downstream span's kind, as Envoy's OpenTelemetry and Zipkin drivers pick it: SERVER when
-   * upstream spans are spawned (the proxy is its own hop), else by traffic direction.
+   * the proxy is its own hop, else by traffic direction (the router's {@code start_child_span}
+   * alone does not count).
    */
   SpanKind downstreamSpanKind() {
-    if (spawnUpstreamSpan) {
+    if (independentHop) {
       return SpanKind.SERVER;
     }
     return operationName == OperationName.EGRESS ? SpanKind.CLIENT : SpanKind.SERVER;

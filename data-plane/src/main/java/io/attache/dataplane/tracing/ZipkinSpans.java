@@ -1,6 +1,8 @@
 package io.attache.dataplane.tracing;
 
 import com.google.gson.stream.JsonWriter;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -9,21 +11,18 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import zipkin2.Endpoint;
-import zipkin2.Span;
-import zipkin2.codec.SpanBytesEncoder;
 
 /**
  * Encodes a batch of finished spans as one Zipkin report, as Envoy's Zipkin tracer does: a JSON
  * array of v2 spans ({@code traceId}, {@code parentId}, {@code id}, {@code name}, {@code kind},
  * {@code timestamp} and {@code duration} in microseconds, {@code localEndpoint}, string {@code
  * tags}, {@code shared} on a SERVER span when {@code shared_span_context} is on), or the same spans
- * as a proto3 {@code ListOfSpans} (through Zipkin's own encoder, which lowercases span and service
- * names as Zipkin does on ingest). Runs on the reporter thread. Stateless.
+ * as a proto3 {@code ListOfSpans} with Envoy's byte order for ids. A tag with an empty value is
+ * left out (Envoy's Zipkin span drops it). Runs on the reporter thread. Stateless.
  */
 final class ZipkinSpans {
   private ZipkinSpans() {}
@@ -89,10 +88,12 @@ final class ZipkinSpans {
           json.name("serviceName").value(local.serviceName());
         }
         json.endObject();
-        if (!span.attributes().isEmpty()) {
+        if (span.attributes().values().stream().anyMatch(value -> !value.isEmpty())) {
           json.name("tags").beginObject();
           for (Map.Entry<String, String> tag : span.attributes().entrySet()) {
-            json.name(tag.getKey()).value(tag.getValue());
+            if (!tag.getValue().isEmpty()) {
+              json.name(tag.getKey()).value(tag.getValue());
+            }
           }
           json.endObject();
         }
@@ -108,30 +109,84 @@ final class ZipkinSpans {
     return out.toString();
   }
 
+  /**
+   * A {@code zipkin.proto3.ListOfSpans} written field by field as Envoy's Zipkin tracer serialises
+   * it: names as given (not lowercased), the trace id big-endian, but the span and parent ids in
+   * the host's byte order (little-endian: Envoy copies the {@code uint64_t} as it lies in memory),
+   * so a collector reads those two byte-reversed, exactly as it does from Envoy.
+   */
   private static byte[] proto3(List<SpanData> spans, LocalEndpoint local, boolean shared) {
-    Endpoint endpoint =
-        Endpoint.newBuilder().serviceName(local.serviceName()).ip(local.address()).build();
-    List<Span> converted = new ArrayList<>(spans.size());
-    for (SpanData span : spans) {
-      Span.Builder builder =
-          Span.newBuilder()
-              .traceId(span.traceId())
-              .id(span.spanId())
-              .name(span.name())
-              .kind(span.kind() == SpanKind.SERVER ? Span.Kind.SERVER : Span.Kind.CLIENT)
-              .timestamp(micros(span.startEpochNanos()))
-              .duration(durationMicros(span))
-              .localEndpoint(endpoint);
-      if (!span.parentSpanId().isEmpty()) {
-        builder.parentId(span.parentSpanId());
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      CodedOutputStream list = CodedOutputStream.newInstance(out);
+      byte[] endpoint = endpoint(local);
+      for (SpanData span : spans) {
+        list.writeByteArray(1, protoSpan(span, endpoint, shared));
       }
-      if (span.kind() == SpanKind.SERVER && shared) {
-        builder.shared(true);
-      }
-      span.attributes().forEach(builder::putTag);
-      converted.add(builder.build());
+      list.flush();
+      return out.toByteArray();
+    } catch (IOException impossible) {
+      throw new UncheckedIOException(impossible);
     }
-    return SpanBytesEncoder.PROTO3.encodeList(converted);
+  }
+
+  private static byte[] protoSpan(SpanData span, byte[] endpoint, boolean shared)
+      throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    out.writeByteArray(1, HexFormat.of().parseHex(span.traceId()));
+    if (!span.parentSpanId().isEmpty()) {
+      out.writeByteArray(2, hostOrder(span.parentSpanId()));
+    }
+    out.writeByteArray(3, hostOrder(span.spanId()));
+    out.writeEnum(4, span.kind() == SpanKind.SERVER ? 2 : 1);
+    if (!span.name().isEmpty()) {
+      out.writeString(5, span.name());
+    }
+    out.writeFixed64(6, micros(span.startEpochNanos()));
+    long duration = durationMicros(span);
+    if (duration != 0) {
+      out.writeUInt64(7, duration);
+    }
+    out.writeByteArray(8, endpoint);
+    for (Map.Entry<String, String> tag : span.attributes().entrySet()) {
+      if (tag.getValue().isEmpty()) {
+        continue;
+      }
+      ByteArrayOutputStream entryBytes = new ByteArrayOutputStream();
+      CodedOutputStream entry = CodedOutputStream.newInstance(entryBytes);
+      entry.writeString(1, tag.getKey());
+      entry.writeString(2, tag.getValue());
+      entry.flush();
+      out.writeByteArray(11, entryBytes.toByteArray());
+    }
+    if (span.kind() == SpanKind.SERVER && shared) {
+      out.writeBool(13, true);
+    }
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  private static byte[] endpoint(LocalEndpoint local) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    if (!local.serviceName().isEmpty()) {
+      out.writeString(1, local.serviceName());
+    }
+    out.writeByteArray(
+        local.address() instanceof Inet4Address ? 2 : 3, local.address().getAddress());
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  /** A 16-hex-digit id as the eight bytes of a little-endian {@code uint64_t}. */
+  private static byte[] hostOrder(String hexId) {
+    byte[] bigEndian = HexFormat.of().parseHex(hexId);
+    byte[] reversed = new byte[bigEndian.length];
+    for (int i = 0; i < bigEndian.length; i++) {
+      reversed[i] = bigEndian[bigEndian.length - 1 - i];
+    }
+    return reversed;
   }
 
   private static long micros(long epochNanos) {

@@ -112,6 +112,52 @@ class ZipkinReportsTest {
   }
 
   @Test
+  void spansThatFinishBeforeTheExportThreadRunsStillGoInReportsOfMinFlushSpansEach()
+      throws Exception {
+    java.util.ArrayDeque<Runnable> exportThread = new java.util.ArrayDeque<>();
+    BatchingSpanExporter exporter =
+        new BatchingSpanExporter(
+            ZipkinReporter.PREFIX,
+            new BatchingSpanExporter.BatchSender() {
+              @Override
+              public void send(List<SpanData> batch) {
+                batches.add(batch);
+              }
+
+              @Override
+              public void close() {}
+            },
+            stats,
+            scheduler,
+            exportThread::add,
+            () -> ZipkinReporter.settings(runtimeWithMinFlush(2)),
+            16,
+            () -> {});
+    for (int i = 0; i < 5; i++) {
+      exporter.accept(span("s" + i, SpanKind.SERVER, ""));
+    }
+    while (!exportThread.isEmpty()) {
+      exportThread.poll().run();
+    }
+
+    assertThat(batches).as("Envoy flushes at the second span, and at the fourth").hasSize(2);
+    assertThat(batches).extracting(List::size).containsExactly(2, 2);
+
+    scheduler.runPending();
+    exportThread.poll().run();
+    assertThat(batches).extracting(List::size).containsExactly(2, 2, 1);
+    assertThat(stats.counter("tracing.zipkin.spans_sent").value()).isEqualTo(5);
+  }
+
+  private static RuntimeSnapshot runtimeWithMinFlush(int spans) {
+    try {
+      return runtime(Map.of("tracing.zipkin.min_flush_spans", (double) spans));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void jsonReportsAreZipkinV2SpansWithEnvoysFields() {
     String json =
         new String(
@@ -157,30 +203,59 @@ class ZipkinReportsTest {
   }
 
   @Test
-  void protoReportsDecodeAsZipkinProto3ListOfSpans() {
+  void protoReportsDecodeAsZipkinProto3ListOfSpansWithEnvoysByteOrderForSpanIds() {
     byte[] proto =
         ZipkinSpans.encode(
             List.of(
                 span("ingress", SpanKind.SERVER, ""),
-                span("egress", SpanKind.CLIENT, "0020000000000001")),
+                span("router App egress", SpanKind.CLIENT, "0020000000000001")),
             ZipkinTracerConfig.Encoding.PROTO3,
             LOCAL,
             true);
 
     List<Span> decoded = SpanBytesDecoder.PROTO3.decodeList(proto);
+    // Envoy writes span and parent ids as the bytes of a little-endian uint64_t, the trace id
+    // big-endian: a collector reads the former byte-reversed.
     assertThat(decoded)
         .extracting(Span::traceId, Span::id, Span::kind, Span::timestamp, Span::duration)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
-                "463ac35c9f6413ad", "a2fb4a1d1a96d312", Span.Kind.SERVER, 1700000000123456L, 2000L),
+                "463ac35c9f6413ad", "12d3961a1d4afba2", Span.Kind.SERVER, 1700000000123456L, 2000L),
             org.assertj.core.groups.Tuple.tuple(
                 "463ac35c9f6413ad",
-                "a2fb4a1d1a96d312",
+                "12d3961a1d4afba2",
                 Span.Kind.CLIENT,
                 1700000000123456L,
                 2000L));
     assertThat(decoded.get(0).shared()).isTrue();
-    assertThat(decoded.get(1).parentId()).isEqualTo("0020000000000001");
+    assertThat(decoded.get(1).parentId()).isEqualTo("0100000000002000");
     assertThat(decoded.get(0).localEndpoint().ipv4()).isEqualTo("127.0.0.1");
+    assertThat(DecodedZipkinSpan.proto3(proto))
+        .extracting(DecodedZipkinSpan::name)
+        .as("names as given: Zipkin's own decoder lowercases them, Envoy does not")
+        .containsExactly("ingress", "router App egress");
+  }
+
+  @Test
+  void aTagWithAnEmptyValueIsLeftOutAsEnvoysZipkinSpanDropsIt() {
+    SpanData withEmpty = span("ingress", SpanKind.SERVER, "");
+    withEmpty =
+        new SpanData(
+            withEmpty.traceId(),
+            withEmpty.spanId(),
+            withEmpty.parentSpanId(),
+            withEmpty.traceState(),
+            withEmpty.name(),
+            withEmpty.kind(),
+            withEmpty.startEpochNanos(),
+            withEmpty.endEpochNanos(),
+            java.util.Map.of("zone", "", "node_id", "n1"));
+    for (ZipkinTracerConfig.Encoding encoding : ZipkinTracerConfig.Encoding.values()) {
+      byte[] body = ZipkinSpans.encode(List.of(withEmpty), encoding, LOCAL, true);
+      assertThat(DecodedZipkinSpan.parse(encoding.contentType(), body))
+          .singleElement()
+          .extracting(DecodedZipkinSpan::tags)
+          .isEqualTo(java.util.Map.of("node_id", "n1"));
+    }
   }
 }

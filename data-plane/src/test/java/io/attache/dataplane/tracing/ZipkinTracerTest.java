@@ -272,4 +272,81 @@ class ZipkinTracerTest {
                   SpanKind.SERVER, CALLER, "", "egress api.example"));
     }
   }
+
+  private SpanData[] childAndParentWithStartChildSpan(
+      OperationName direction, UnaryOperator<ZipkinConfig.Builder> zipkin, HttpHeaders upstream) {
+    sink.spans.clear();
+    Tracer tracer =
+        new Tracer(
+            parse(zipkinTracing("zipkin", zipkin), direction).withStartChildSpan(true),
+            new LocalInfo("node-1", "zone-a"),
+            sink,
+            RandomSource.seeded(11),
+            CLOCK);
+    RequestSpan span =
+        tracer.startRequestSpan(
+            get(
+                "x-b3-traceid", TRACE_64,
+                "x-b3-spanid", CALLER,
+                "x-b3-parentspanid", GRANDPARENT,
+                "x-b3-sampled", "1"),
+            "HTTP/1.1",
+            PEER);
+    AttemptSpan attempt = span.startAttempt(1, "backend");
+    attempt.injectInto(upstream);
+    attempt.finish(new AttemptOutcome("HTTP/1.1", java.util.Optional.empty(), 200, "-"));
+    span.finish(RequestOutcome.of(200, "-", 0, 0));
+    return sink.spans.toArray(new SpanData[0]);
+  }
+
+  @Test
+  void theRoutersStartChildSpanAloneGivesAnIngressChildTheServerSpansSharedIds() {
+    HttpHeaders upstream = new DefaultHttpHeaders();
+    SpanData[] spans = childAndParentWithStartChildSpan(OperationName.INGRESS, z -> z, upstream);
+
+    assertThat(spans)
+        .extracting(SpanData::kind, SpanData::spanId, SpanData::parentSpanId, SpanData::name)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                SpanKind.SERVER, CALLER, GRANDPARENT, "router backend egress"),
+            org.assertj.core.groups.Tuple.tuple(SpanKind.SERVER, CALLER, GRANDPARENT, "ingress"));
+    assertThat(upstream.get("x-b3-spanid")).isEqualTo(CALLER);
+    assertThat(upstream.get("x-b3-parentspanid")).isEqualTo(GRANDPARENT);
+  }
+
+  @Test
+  void theRoutersStartChildSpanAloneMakesNewIdsWithoutSharingOrOnEgress() {
+    SpanData[] unshared =
+        childAndParentWithStartChildSpan(
+            OperationName.INGRESS,
+            z -> z.setSharedSpanContext(BoolValue.of(false)),
+            new DefaultHttpHeaders());
+    assertThat(unshared[1].kind()).isEqualTo(SpanKind.SERVER);
+    assertThat(unshared[1].parentSpanId()).isEqualTo(CALLER);
+    assertThat(unshared[0].kind()).isEqualTo(SpanKind.SERVER);
+    assertThat(unshared[0].parentSpanId()).isEqualTo(unshared[1].spanId());
+    assertThat(unshared[0].spanId()).isNotEqualTo(unshared[1].spanId());
+
+    HttpHeaders upstream = new DefaultHttpHeaders();
+    SpanData[] egress = childAndParentWithStartChildSpan(OperationName.EGRESS, z -> z, upstream);
+    assertThat(egress[1].kind())
+        .as("by direction, not a hop of its own")
+        .isEqualTo(SpanKind.CLIENT);
+    assertThat(egress[1].parentSpanId()).isEqualTo(CALLER);
+    assertThat(egress[0].kind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(egress[0].parentSpanId()).isEqualTo(egress[1].spanId());
+    assertThat(upstream.get("x-b3-spanid")).isEqualTo(egress[0].spanId());
+  }
+
+  @Test
+  void theDecisionEnvoyCountsIsTheConnectionManagersEvenWhenB3SaysNotToSample() {
+    java.util.List<TraceReason> decided = new java.util.ArrayList<>();
+    RequestSpan span =
+        ingress().startRequestSpan(get("x-b3-sampled", "0"), "HTTP/1.1", PEER, decided::add);
+
+    assertThat(span.sampled()).isFalse();
+    assertThat(decided).containsExactly(TraceReason.SAMPLING);
+    Tracer.DISABLED.startRequestSpan(get(), "HTTP/1.1", PEER, decided::add);
+    assertThat(decided).as("no tracer, no decision").hasSize(1);
+  }
 }

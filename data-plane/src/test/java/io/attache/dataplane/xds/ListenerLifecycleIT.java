@@ -12,6 +12,7 @@ import com.google.protobuf.Any;
 import io.attache.dataplane.config.BootstrapLoader;
 import io.attache.dataplane.server.ProxyOptions;
 import io.attache.dataplane.server.ProxyServer;
+import io.attache.dataplane.testing.RawSockets;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
@@ -21,6 +22,7 @@ import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -29,6 +31,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
@@ -39,6 +42,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +59,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What LDS and RDS updates do to running listeners, over real sockets with a real ADS server: a
  * rebuilt listener context releases its OTLP exporter and access-log files once its last stream has
  * finished (and not before); a listener moved to a new address binds there and drains the old
- * socket; a removed listener stops accepting and lets its in-flight requests finish.
+ * socket; an update that keeps the socket applies its new listener filters to new connections (and
+ * counts as in place only when just the filter chains changed, as in Envoy); a removed listener
+ * stops accepting and lets its in-flight requests finish.
  */
 class ListenerLifecycleIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -156,6 +162,56 @@ class ListenerLifecycleIT {
     HttpResponse<String> slow = inFlight.get(20, TimeUnit.SECONDS);
     assertThat(slow.statusCode()).isEqualTo(200);
     assertThat(slow.body()).isEqualTo("slow");
+  }
+
+  @Test
+  void anUpdateThatKeepsTheSocketAppliesItsNewListenerFiltersToNewConnections() throws Exception {
+    controlPlane.setSnapshot(snapshot("1", listener("ingress", 0)));
+    startProxy(Duration.ofSeconds(30));
+    int port = port("ingress");
+    assertThat(rawGet(port, "")).startsWith("HTTP/1.1 200");
+
+    Listener withProxyProtocol =
+        listener("ingress", 0).toBuilder()
+            .addListenerFilters(
+                ListenerFilter.newBuilder()
+                    .setName("envoy.filters.listener.proxy_protocol")
+                    .setTypedConfig(Any.pack(ProxyProtocol.getDefaultInstance())))
+            .build();
+    controlPlane.setSnapshot(snapshot("2", withProxyProtocol));
+    await().atMost(WAIT).until(() -> counter("listener_manager.listener_modified") == 1);
+
+    assertThat(port("ingress")).as("the same socket").isEqualTo(port);
+    assertThat(rawGet(port, ""))
+        .as("no PROXY header: the new listener filter closes the connection")
+        .isEmpty();
+    assertThat(rawGet(port, "PROXY TCP4 192.0.2.7 127.0.0.1 4000 " + port + "\r\n"))
+        .startsWith("HTTP/1.1 200");
+    assertThat(counter("listener_manager.listener_in_place_updated"))
+        .as("a listener filter change is a whole-listener update in Envoy, not an in-place one")
+        .isZero();
+
+    Listener newChain =
+        withProxyProtocol.toBuilder()
+            .setFilterChains(
+                0, withProxyProtocol.getFilterChains(0).toBuilder().setName("renamed").build())
+            .build();
+    controlPlane.setSnapshot(snapshot("3", newChain));
+    await().atMost(WAIT).until(() -> counter("listener_manager.listener_modified") == 2);
+    assertThat(counter("listener_manager.listener_in_place_updated"))
+        .as("only the filter chains changed")
+        .isEqualTo(1);
+  }
+
+  /** One raw HTTP/1.1 GET after {@code preamble}; everything the proxy sent until it closed. */
+  private static String rawGet(int port, String preamble) throws IOException {
+    try (Socket s = RawSockets.connect(port, WAIT)) {
+      s.getOutputStream()
+          .write(
+              (preamble + "GET / HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(RawSockets.readToEnd(s.getInputStream()), StandardCharsets.US_ASCII);
+    }
   }
 
   @Test

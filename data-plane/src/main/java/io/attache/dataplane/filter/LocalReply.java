@@ -34,7 +34,7 @@ public final class LocalReply {
       if (!body.isEmpty()) {
         r.headers().set("grpc-message", body);
       }
-      r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+      // No content-length: Envoy's HTTP/1 codec adds "0" to a headers-only response, HTTP/2's none.
       return r;
     }
     ByteBuf content = alloc.buffer(body.length());
@@ -64,7 +64,6 @@ public final class LocalReply {
     if (!message.isEmpty()) {
       r.headers().set("grpc-message", message);
     }
-    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
     return r;
   }
 

@@ -176,6 +176,8 @@ public final class Http2HostPool implements HostConnectionPool {
               new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel ch) {
+                  // Outbound, the codec's frames pass ForwardedScheme on their way out.
+                  ch.pipeline().addLast(ForwardedScheme.INSTANCE);
                   ch.pipeline().addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(false));
                 }
               })

@@ -432,7 +432,12 @@ final class ActiveStream {
   private void writeLast(HttpContent last) {
     log.bytesSent += last.content().readableBytes();
     if (last instanceof FullHttpResponse full) {
-      if (!HttpUtil.isContentLengthSet(full) && !HttpUtil.isTransferEncodingChunked(full)) {
+      // Envoy's HTTP/1 codec frames a bodiless end with "content-length: 0"; its HTTP/2 codec
+      // sends a headers-only response (a gRPC trailers-only reply) without one.
+      boolean headersOnlyHttp2 = downstream.http2() && !full.content().isReadable();
+      if (!HttpUtil.isContentLengthSet(full)
+          && !HttpUtil.isTransferEncodingChunked(full)
+          && !headersOnlyHttp2) {
         HttpUtil.setContentLength(full, full.content().readableBytes());
       }
       if (headRequest) {
@@ -598,7 +603,8 @@ final class ActiveStream {
     context.stats().downstreamRqIdleTimeout.inc();
     if (!responseStarted) {
       clientWantsClose = true;
-      sendLocalReply(408, "stream timeout", "stream_idle_timeout");
+      // Envoy's maybeRequestTimeoutCode: 504 once the whole request was received, else 408.
+      sendLocalReply(requestComplete ? 504 : 408, "stream timeout", "stream_idle_timeout");
     } else {
       resetStream();
     }

@@ -175,7 +175,8 @@ final class FilterManager implements FilterChainFactoryCallbacks {
           new Sink<>() {
             @Override
             public void headers(HttpRequest headers, boolean endStream) {
-              stream.sendLocalReply(404, "", "route_not_found"); // no terminal filter ran
+              // No terminal filter (an HCM without http_filters): as in Envoy, nothing answers
+              // and the stream's timeouts (stream_idle_timeout, request_timeout) end it.
             }
 
             @Override

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -217,8 +218,19 @@ public final class Http2StreamHandler extends ChannelInboundHandlerAdapter
     Http2ConnectionDrain.start(ctx.channel().parent(), drainTimeout, scheduler());
   }
 
+  /**
+   * RST_STREAM INTERNAL_ERROR, as Envoy 1.40 resets a stream it gives up on (a local reply after
+   * the response started); closing the stream channel alone would send CANCEL.
+   */
   @Override
   public void reset() {
+    if (ctx.channel().isActive()) {
+      // What was written goes first: a reset drops the stream's DATA still queued unflushed.
+      ctx.flush();
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     ctx.close();
   }
 

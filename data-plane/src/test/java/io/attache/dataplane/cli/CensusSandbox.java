@@ -24,8 +24,12 @@ import org.yaml.snakeyaml.Yaml;
  * touches a file that uses an absolute path.
  */
 final class CensusSandbox {
-  /** What was made for one bootstrap, relative to its sandbox, and what could not be made. */
-  record Prepared(List<String> generated, List<String> missing) {
+  /**
+   * What was made for one bootstrap, relative to its sandbox, and what could not be made; {@code
+   * ca} is the CA every generated {@code trusted_ca} holds and every generated leaf is signed by,
+   * so a client or upstream certificate the file's validation contexts accept can be minted.
+   */
+  record Prepared(List<String> generated, List<String> missing, TestPki.Ca ca) {
     boolean isEmpty() {
       return generated.isEmpty() && missing.isEmpty();
     }
@@ -51,11 +55,12 @@ final class CensusSandbox {
     try {
       document = new Yaml(new LoaderOptions()).load(bootstrapText);
     } catch (RuntimeException notYaml) {
-      return new Prepared(List.of(), List.of());
+      return new Prepared(List.of(), List.of(), sandbox.ca);
     }
     sandbox.walk(document);
     sandbox.missing.removeAll(sandbox.generated);
-    return new Prepared(new ArrayList<>(sandbox.generated), new ArrayList<>(sandbox.missing));
+    return new Prepared(
+        new ArrayList<>(sandbox.generated), new ArrayList<>(sandbox.missing), sandbox.ca);
   }
 
   private void walk(Object node) throws IOException {

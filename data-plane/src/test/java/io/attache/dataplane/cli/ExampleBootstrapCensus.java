@@ -113,14 +113,11 @@ public final class ExampleBootstrapCensus {
       for (Row row : rows) {
         if (row.attache().accepted() && row.envoy().accepted()) {
           outcomes.add(
-              row.sandbox().generated().isEmpty()
-                  ? ExampleBehaviourCheck.check(
-                      row.source(),
-                      texts.get(row.source()),
-                      envoy.get(),
-                      Files.createTempDirectory(scratch, "behaviour"))
-                  : ExampleBehaviourCheck.Outcome.notRun(
-                      row.source(), "downstream TLS (sandbox certificates)"));
+              ExampleBehaviourCheck.check(
+                  row.source(),
+                  texts.get(row.source()),
+                  envoy.get(),
+                  Files.createTempDirectory(scratch, "behaviour")));
         }
       }
       printBehaviour(outcomes, System.out);

@@ -999,4 +999,44 @@ class HttpFilterDifferentialIT {
       assertThat(fromAttache.get("forwarded as https").forwarded()).isTrue();
     }
   }
+
+  /**
+   * An HCM without {@code http_filters} runs no filter in Envoy 1.40 — no router is added — so
+   * neither a route to a cluster nor a {@code direct_response} is answered; the stream idle timeout
+   * ends the request — 504, the request being complete (408 while it is not) — and the upstream
+   * never sees it. (The census found this: Envoy's {@code ssl.yaml} example has no filters.)
+   */
+  @Test
+  void noHttpFiltersLeaveARequestToTheStreamIdleTimeoutAsEnvoyDoes() throws Exception {
+    String yaml =
+        ProxyPair.withHttpFilters(
+            bootstrap(
+                "stream_idle_timeout: 0.5s",
+                """
+                - match: { prefix: "/direct" }
+                  direct_response: { status: 299, body: { inline_string: "direct" } }
+                """
+                    + ALL_TO_BACKEND,
+                staticCluster("backend", "", upstream.port())),
+            "http_filters: []\n");
+    ExchangeRecorder recorder = new ExchangeRecorder(upstream, Set.of(), Set.of());
+    Map<String, Request> requests =
+        requests("routed", Request.get("/orders"), "direct response", Request.get("/direct"));
+    try (ProxyPair pair = ProxyPair.start(envoy, "no-http-filters", yaml, dir)) {
+      Map<String, Observed> fromAttache = recorder.send(pair.attache().port("ingress"), requests);
+      Map<String, Observed> fromEnvoy = recorder.send(pair.envoy().port("ingress"), requests);
+
+      assertThat(fromAttache).as("Attaché vs %s", envoy.describe()).isEqualTo(fromEnvoy);
+      assertThat(fromAttache.values())
+          .allSatisfy(
+              o -> {
+                assertThat(o.status()).isEqualTo(504);
+                assertThat(o.body()).isEqualTo("stream timeout");
+                assertThat(o.forwarded()).isFalse();
+              });
+      assertThat(pair.attache().stat("http.ingress.downstream_rq_idle_timeout"))
+          .isEqualTo(pair.envoy().stat("http.ingress.downstream_rq_idle_timeout"))
+          .isEqualTo(2);
+    }
+  }
 }

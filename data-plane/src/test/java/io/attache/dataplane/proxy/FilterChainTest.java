@@ -317,4 +317,23 @@ class FilterChainTest {
     h.time.advance(Duration.ofHours(1));
     assertThat(events).containsExactly("pauser headers");
   }
+
+  @Test
+  void aCompleteRequestNobodyAnswersForTheIdleTimeoutIsAnswered504AsInEnvoy() throws Exception {
+    StreamHarness h =
+        harness(
+            entry(
+                "pauser",
+                callbacks -> callbacks.addStreamDecoderFilter(new Pauser(Duration.ofHours(1)))),
+            terminal());
+
+    h.request(post("/upload"));
+    h.body(last("all of it"));
+    h.time.advance(Duration.ofMillis(9_999));
+    assertThat(h.downstream.status()).isZero();
+
+    h.time.advance(Duration.ofMillis(1));
+    assertThat(h.downstream.status()).isEqualTo(504);
+    assertThat(h.counter("http.ingress.downstream_rq_idle_timeout")).isEqualTo(1);
+  }
 }

@@ -13,13 +13,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A real UDP echo server on 127.0.0.1 (ephemeral port): answers each datagram with {@code
- * <prefix><payload>} to its sender and records every sender, so a test sees how many upstream
- * sockets a proxy used. Runs on one daemon thread until closed.
+ * <prefix><payload>} to its sender and records every sender and payload, so a test sees how many
+ * upstream sockets a proxy used and what reached it. Runs on one daemon thread until closed.
  */
 public final class UdpEchoServer implements AutoCloseable {
   private final DatagramSocket socket;
   private final String prefix;
   private final List<InetSocketAddress> senders = new CopyOnWriteArrayList<>();
+  private final List<String> payloads = new CopyOnWriteArrayList<>();
   private final Thread thread;
   private volatile boolean closed;
 
@@ -41,6 +42,11 @@ public final class UdpEchoServer implements AutoCloseable {
     return List.copyOf(senders);
   }
 
+  /** Every datagram's payload (UTF-8), in arrival order. */
+  public List<String> payloads() {
+    return List.copyOf(payloads);
+  }
+
   private void serve() {
     byte[] buf = new byte[65536];
     while (!closed) {
@@ -53,9 +59,9 @@ public final class UdpEchoServer implements AutoCloseable {
         return; // closed
       }
       senders.add((InetSocketAddress) in.getSocketAddress());
-      byte[] reply =
-          (prefix + new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8))
-              .getBytes(StandardCharsets.UTF_8);
+      String payload = new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+      payloads.add(payload);
+      byte[] reply = (prefix + payload).getBytes(StandardCharsets.UTF_8);
       try {
         socket.send(new DatagramPacket(reply, reply.length, in.getSocketAddress()));
       } catch (SocketException e) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
@@ -87,7 +88,11 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
     if (enabled && config.withholdGrpcFrames() && !prefixStripped) {
       if (data.content().readableBytes() < GrpcWire.FRAME_HEADER_SIZE) {
         data.release();
-        localReply(2, "invalid request body", "grpc_bridge_data_too_small");
+        // Envoy's filter stays enabled: its own reply (application/grpc) then fails the
+        // upstream content-type check, and the client gets that answer instead.
+        decoder.sendLocalReply(
+            LocalReply.grpc(decoder.alloc(), 2, "invalid request body"),
+            "grpc_bridge_data_too_small");
         return FilterDataStatus.STOP_ITERATION_NO_BUFFER;
       }
       data.content().skipBytes(GrpcWire.FRAME_HEADER_SIZE);
@@ -115,6 +120,9 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
                   + ", status code "
                   + status,
           "grpc_bridge_content_type_wrong");
+      if (response instanceof FullHttpResponse full) {
+        full.release(); // a whole response (or a local reply) stopped here goes no further
+      }
       return FilterHeadersStatus.STOP_ITERATION;
     }
     headers.set(HttpHeaderNames.CONTENT_TYPE, downstreamContentType);
@@ -131,12 +139,18 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
         responseMessageLength = size;
         headers.set(HttpHeaderNames.CONTENT_LENGTH, size + GrpcWire.FRAME_HEADER_SIZE);
       } else {
-        adjustContentLength(headers, GrpcWire.FRAME_HEADER_SIZE);
+        // Envoy 1.40 counts the frame header in an empty body's length too ("0" becomes "5").
+        Long length = firstNumber(headers.get(HttpHeaderNames.CONTENT_LENGTH));
+        if (length != null) {
+          headers.set(HttpHeaderNames.CONTENT_LENGTH, length + GrpcWire.FRAME_HEADER_SIZE);
+        }
       }
     }
-    // Envoy's upstream 200 is OK; any other status maps as gRPC's HTTP-to-status table does.
+    // Envoy's upstream 200 is OK; any other status maps as gRPC's HTTP-to-status table does, and
+    // Envoy 1.40 answers 200 with that status in the trailer (a gRPC client reads the trailer).
     int code = response.status().code();
     grpcStatus = code == 200 ? 0 : LocalReply.grpcStatusFor(code);
+    response.setStatus(HttpResponseStatus.OK);
     if (endStream && response instanceof FullHttpResponse full && full.content().isReadable()) {
       return encodeWholeResponse(full);
     }
@@ -145,7 +159,7 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
 
   /** Headers and body in one message: what {@link #encodeData} does to a last chunk, at once. */
   private FilterHeadersStatus encodeWholeResponse(FullHttpResponse full) {
-    HttpContent body = framedLastChunk(full.content().retain(), full.trailingHeaders());
+    HttpContent body = framedLastChunk(full.content().retain(), full.trailingHeaders(), false);
     if (body == null) {
       return FilterHeadersStatus.STOP_ITERATION;
     }
@@ -167,7 +181,7 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
       return FilterDataStatus.CONTINUE;
     }
     if (data instanceof LastHttpContent last) {
-      HttpContent framed = framedLastChunk(data.content().retain(), last.trailingHeaders());
+      HttpContent framed = framedLastChunk(data.content().retain(), last.trailingHeaders(), true);
       data.release();
       if (framed != null) {
         encoder.injectEncodedDataToFilterChain(framed);
@@ -205,15 +219,28 @@ final class GrpcHttp1ReverseBridgeFilter implements StreamFilter {
   /**
    * The response's last chunk ({@code content}, owned here) with what Envoy adds at the end: the
    * frame header (with what was held before it, or checked against {@code response_size_header})
-   * and the {@code grpc-status} trailer. Null when the stream was answered or reset instead.
+   * and the {@code grpc-status} trailer. Null when the stream was answered or reset instead; {@code
+   * headersPassed}: the response headers went on before this chunk.
    */
-  private HttpContent framedLastChunk(ByteBuf content, HttpHeaders upstreamTrailers) {
+  private HttpContent framedLastChunk(
+      ByteBuf content, HttpHeaders upstreamTrailers, boolean headersPassed) {
     upstreamResponseBytes += content.readableBytes();
     ByteBuf body = content;
     if (config.withholdGrpcFrames()) {
       if (!config.responseSizeHeader().isEmpty()) {
         if (upstreamResponseBytes != responseMessageLength) {
-          content.release();
+          // Envoy reads an HTTP/1.1 body and its end separately: the body goes out (framed) before
+          // the end finds the size wrong, and that local reply then resets the started stream.
+          ByteBuf sent = content;
+          if (!frameHeaderAdded) {
+            frameHeaderAdded = true;
+            sent = withFrameHeader(content, responseMessageLength);
+          }
+          if (headersPassed && sent.isReadable()) {
+            encoder.injectEncodedDataToFilterChain(new DefaultHttpContent(sent));
+          } else {
+            sent.release(); // a whole response: nothing went out, the reply is trailers-only
+          }
           localReply(
               13,
               "envoy reverse bridge: upstream set incorrect content length",

@@ -3,6 +3,7 @@ package io.attache.dataplane.cluster;
 import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.HostConnectionPool;
+import io.attache.dataplane.pool.UpstreamTransport;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.upstream.ClusterStats;
 import io.attache.dataplane.upstream.host.Host;
@@ -82,11 +83,16 @@ public interface ClusterHandle {
   /**
    * @param connectTimeout the cluster's {@code connect_timeout}
    * @param stats where {@code upstream_cx_*} of the cluster are counted
-   * @param originatesTls the cluster has a TLS {@code transport_socket}
+   * @param transport the cluster's {@code transport_socket}: plaintext, or TLS it originates
    * @param http2 the cluster's protocol options name HTTP/2: a tunnel to it is an HTTP/2 stream
    */
   record TcpUpstream(
-      Duration connectTimeout, ClusterStats stats, boolean originatesTls, boolean http2) {}
+      Duration connectTimeout, ClusterStats stats, UpstreamTransport transport, boolean http2) {
+    /** The cluster has a TLS {@code transport_socket}. */
+    public boolean originatesTls() {
+      return transport != UpstreamTransport.PLAINTEXT;
+    }
+  }
 
   /** How an upstream request ended, for counters and host health. */
   enum UpstreamOutcome {

@@ -473,7 +473,18 @@ public final class SupportMatrix {
                 + " set to node.cluster (--service-cluster), user-agent to the same when absent or"
                 + " empty, x-envoy-downstream-service-node to node.id (--service-node) when not"
                 + " empty")
+        .honouredNote(
+            "scheme_header_transformation",
+            "scheme_to_overwrite sets x-forwarded-proto (so routing, require_tls, redirects and"
+                + " the upstream :scheme see it) after the trust decision, as Envoy sets :scheme and"
+                + " x-forwarded-proto")
         .rest(IGNORED, NOT_YET);
+    b.message(io.envoyproxy.envoy.config.core.v3.SchemeHeaderTransformation.getDescriptor())
+        .honouredNote("scheme_to_overwrite", "http or https; anything else is refused, as Envoy")
+        .rejected(
+            "match_upstream",
+            "the upstream :scheme is the downstream request's (scheme_to_overwrite wins over it, as"
+                + " in Envoy)");
     b.message(HttpConnectionManager.UpgradeConfig.getDescriptor())
         .honouredNote(
             "upgrade_type", "compared case-insensitively; CONNECT stands for the CONNECT method")

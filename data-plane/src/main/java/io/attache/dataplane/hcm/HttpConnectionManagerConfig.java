@@ -245,6 +245,7 @@ public record HttpConnectionManagerConfig(
           default ->
               throw new ConfigException(path + ".server_header_transformation", "unknown value");
         };
+    checkSchemeHeaderTransformation(hcm, path);
     return new HttpConnectionManagerConfig(
         hcm.getStatPrefix(),
         codec,
@@ -277,6 +278,32 @@ public record HttpConnectionManagerConfig(
         ForwardClientCert.from(hcm),
         UpgradeConfigs.from(hcm, path),
         hcm);
+  }
+
+  /**
+   * {@code scheme_header_transformation.scheme_to_overwrite}: the scheme every request takes, as
+   * {@code :scheme} and {@code x-forwarded-proto}, once the trust decision has set them; empty when
+   * unset.
+   */
+  public Optional<String> schemeToOverwrite() {
+    String scheme = proto.getSchemeHeaderTransformation().getSchemeToOverwrite();
+    return scheme.isEmpty() ? Optional.empty() : Optional.of(scheme);
+  }
+
+  private static void checkSchemeHeaderTransformation(HttpConnectionManager hcm, String path)
+      throws ConfigException {
+    var transformation = hcm.getSchemeHeaderTransformation();
+    String scheme = transformation.getSchemeToOverwrite();
+    if (!scheme.isEmpty() && !scheme.equals("http") && !scheme.equals("https")) {
+      throw new ConfigException(
+          path + ".scheme_header_transformation.scheme_to_overwrite",
+          "must be \"http\" or \"https\", not \"" + scheme + "\"");
+    }
+    if (transformation.getMatchUpstream() && scheme.isEmpty()) {
+      throw new ConfigException(
+          path + ".scheme_header_transformation.match_upstream",
+          "not supported: the upstream :scheme is the downstream request's");
+    }
   }
 
   /**

@@ -333,7 +333,8 @@ final class ActiveStream {
                   request,
                   context.random(),
                   new RequestContext(
-                      Optional.of(downstream.scheme()),
+                      // scheme_header_transformation rewrites :scheme, as Envoy does.
+                      Optional.of(hcm.schemeToOverwrite().orElse(downstream.scheme())),
                       Optional.ofNullable(downstream.remoteAddress().getAddress()),
                       downstream.tls().mutual()));
     }

@@ -10,8 +10,9 @@ import io.netty.handler.codec.http.HttpHeaders;
  * The request headers Envoy's connection manager sets before any filter runs, in its order: the
  * trust decision ({@code x-forwarded-for}, {@code x-forwarded-proto}, {@code x-envoy-internal} and
  * the {@code x-envoy-*} control headers, by {@code trust.RequestTrust}), then {@code
- * add_user_agent}'s headers, then {@code x-forwarded-client-cert}, then {@code x-request-id} (an
- * external client may not choose its own unless {@code preserve_external_request_id}). Stateless.
+ * scheme_header_transformation}'s scheme, then {@code add_user_agent}'s headers, then {@code
+ * x-forwarded-client-cert}, then {@code x-request-id} (an external client may not choose its own
+ * unless {@code preserve_external_request_id}). Stateless.
  */
 final class ForwardingHeaders {
   private ForwardingHeaders() {}
@@ -30,6 +31,7 @@ final class ForwardingHeaders {
       DownstreamSink downstream,
       RandomSource random) {
     RequestOrigin origin = hcm.trust().apply(h, downstream.remoteAddress(), downstream.scheme());
+    hcm.schemeToOverwrite().ifPresent(scheme -> h.set("x-forwarded-proto", scheme));
     userAgent.apply(h);
     hcm.forwardClientCert().apply(h, downstream.tls());
     if (origin.edge() && !hcm.preserveExternalRequestId()) {

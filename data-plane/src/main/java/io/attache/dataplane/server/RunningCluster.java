@@ -98,7 +98,7 @@ final class RunningCluster implements ClusterHandle {
         new TcpUpstream(
             definition.connectTimeout(),
             stats,
-            transport != UpstreamTransport.PLAINTEXT,
+            transport,
             http.protocol() == ClusterDefinition.UpstreamProtocol.HTTP2);
     cluster.addMembershipListener(this::dropPoolsOfRemovedHosts);
   }

@@ -10,6 +10,7 @@ import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.cluster.ClusterHandle.SelectedHost;
 import io.attache.dataplane.cluster.ClusterHandle.TcpUpstream;
 import io.attache.dataplane.listenerfilter.ConnectionProperties;
+import io.attache.dataplane.pool.UpstreamProtocol;
 import io.attache.dataplane.time.DeadlineTimer;
 import io.attache.dataplane.time.RandomSource;
 import io.attache.dataplane.time.Scheduler;
@@ -142,15 +143,6 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
       return;
     }
     tcp = cluster.tcpUpstream();
-    if (tcp.originatesTls()) {
-      // Sending the client's bytes in the clear to a cluster configured for TLS would be wrong.
-      log.warn(
-          "tcp_proxy {}: cluster {} originates TLS, which tcp_proxy does not yet; closing",
-          config.statPrefix(),
-          clusterName);
-      closeBoth(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-      return;
-    }
     connectionSlot = cluster.breakers(RoutingPriority.DEFAULT).connections();
     if (connectionSlot.tryAcquire() != OverflowDecision.ADMITTED) {
       connectionSlot = null;
@@ -230,6 +222,40 @@ public final class TcpProxySession extends ChannelInboundHandlerAdapter {
       return;
     }
     Channel connected = f.channel();
+    if (tcp.originatesTls()) {
+      // As Envoy: the upstream connection is up once its TLS handshake is done; a handshake that
+      // fails is a failed connect (counted, and retried on another host while attempts allow).
+      tcp.transport()
+          .secure(connected, UpstreamProtocol.TCP)
+          .addListener(
+              (ChannelFutureListener)
+                  handshake ->
+                      downstream
+                          .eventLoop()
+                          .execute(
+                              () -> {
+                                if (finished) {
+                                  connected.close();
+                                } else if (!handshake.isSuccess()) {
+                                  tcp.stats().upstreamCxConnectFail().inc();
+                                  log.debug(
+                                      "tcp_proxy {}: TLS to {} failed: {}",
+                                      config.statPrefix(),
+                                      host.describe(),
+                                      String.valueOf(handshake.cause()));
+                                  connected.close();
+                                  retryOrGiveUp();
+                                } else {
+                                  upstreamConnected(connected);
+                                }
+                              }));
+      return;
+    }
+    upstreamConnected(connected);
+  }
+
+  /** The upstream connection is up (its TLS handshake done, where the cluster asks for TLS). */
+  private void upstreamConnected(Channel connected) {
     tcp.stats().upstreamCxActive().inc();
     connected
         .closeFuture()

@@ -6,8 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.attache.dataplane.listenerfilter.TlsClientHellos;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TcpTestServer;
+import io.attache.dataplane.testing.TestHttpServer;
+import io.attache.dataplane.tls.TestPki;
 import io.attache.testing.envoy.Envoy;
 import io.attache.testing.envoy.StockEnvoyExtension;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +20,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The same L4 bootstraps run by Attaché and by a stock Envoy, over real sockets, with the same
  * assertions on both, stats included (Envoy's names): plain TCP echo through {@code tcp_proxy} and
  * its {@code idle_timeout}; two filter chains chosen by SNI that {@code tls_inspector} read from a
- * real ClientHello, passed through untouched; a half-close in each direction; a connect failure.
+ * real ClientHello, passed through untouched; a half-close in each direction; a connect failure;
+ * TLS originated to a cluster with a TLS transport socket, and a certificate it refuses.
  */
 @ExtendWith(StockEnvoyExtension.class)
 class L4DifferentialIT {
@@ -287,6 +293,124 @@ class L4DifferentialIT {
       assertThat(proxy.stat("cluster.dead.upstream_cx_connect_attempts_exceeded"))
           .as(proxy.name())
           .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aClusterWithATlsTransportSocketGetsTheClientsBytesOverTlsAsInEnvoysDoubleProxy()
+      throws Exception {
+    TestPki.Ca ca = TestPki.newCa("l4-upstream-ca");
+    TestPki.Issued server = ca.issue("upstream.example", List.of(), List.of("upstream.example"));
+    TestHttpServer secure =
+        closing(
+            TestHttpServer.https(
+                SslContextBuilder.forServer(server.key(), server.certificate())
+                    .sslProvider(SslProvider.JDK)
+                    .build(),
+                false,
+                TestHttpServer.echo("secure")));
+    Path caFile = dir.resolve("l4-upstream-ca.pem");
+    Files.writeString(caFile, ca.pem());
+    String yaml =
+        bootstrap(
+            """
+            - name: originate
+              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+              filter_chains:
+              - filters:
+            """
+                + indent(tcpProxy("originate", "secure", ""), 4),
+            cluster("secure", secure.port())
+                + """
+                  transport_socket:
+                    name: envoy.transport_sockets.tls
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                      sni: upstream.example
+                      common_tls_context:
+                        validation_context:
+                          trusted_ca: { filename: "%s" }
+                          match_typed_subject_alt_names:
+                          - san_type: DNS
+                            matcher: { exact: upstream.example }
+                """
+                    .formatted(caFile));
+
+    for (ProxyPair.Side proxy : both(yaml)) {
+      try (Socket client = connect(proxy.port("originate"))) {
+        client
+            .getOutputStream()
+            .write(
+                "GET /through-tls HTTP/1.1\r\nhost: upstream.example\r\nconnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        assertThat(readToEnd(client.getInputStream()))
+            .as(proxy.name())
+            .startsWith("HTTP/1.1 200")
+            .contains("x-upstream: secure")
+            .endsWith("GET /through-tls");
+      }
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.stat("cluster.secure.ssl.handshake"))
+                      .as(proxy.name())
+                      .isEqualTo(1));
+      assertThat(proxy.stat("cluster.secure.upstream_cx_total")).as(proxy.name()).isEqualTo(1);
+      assertThat(proxy.stat("cluster.secure.upstream_cx_connect_fail")).as(proxy.name()).isZero();
+    }
+  }
+
+  @Test
+  void anUpstreamWhoseCertificateTheClusterRefusesIsAFailedConnect() throws Exception {
+    TestPki.Ca trusted = TestPki.newCa("l4-trusted-ca");
+    TestPki.Ca other = TestPki.newCa("l4-other-ca");
+    TestPki.Issued server = other.issue("upstream.example", List.of(), List.of("upstream.example"));
+    TestHttpServer secure =
+        closing(
+            TestHttpServer.https(
+                SslContextBuilder.forServer(server.key(), server.certificate())
+                    .sslProvider(SslProvider.JDK)
+                    .build(),
+                false,
+                TestHttpServer.echo("secure")));
+    Path caFile = dir.resolve("l4-trusted-ca.pem");
+    Files.writeString(caFile, trusted.pem());
+    String yaml =
+        bootstrap(
+            """
+            - name: originate
+              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+              filter_chains:
+              - filters:
+            """
+                + indent(tcpProxy("originate", "secure", ""), 4),
+            cluster("secure", secure.port())
+                + """
+                  transport_socket:
+                    name: envoy.transport_sockets.tls
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                      sni: upstream.example
+                      common_tls_context:
+                        validation_context:
+                          trusted_ca: { filename: "%s" }
+                """
+                    .formatted(caFile));
+
+    for (ProxyPair.Side proxy : both(yaml)) {
+      try (Socket client = connect(proxy.port("originate"))) {
+        client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+        assertThat(readToEnd(client.getInputStream())).as(proxy.name()).isEmpty();
+      }
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.stat("cluster.secure.upstream_cx_connect_fail"))
+                      .as(proxy.name())
+                      .isEqualTo(1));
+      assertThat(proxy.stat("cluster.secure.ssl.fail_verify_error")).as(proxy.name()).isEqualTo(1);
     }
   }
 }

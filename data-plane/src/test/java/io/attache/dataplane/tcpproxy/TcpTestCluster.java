@@ -4,6 +4,7 @@ import io.attache.dataplane.breaker.ResourceManager;
 import io.attache.dataplane.cluster.ClusterHandle;
 import io.attache.dataplane.outlier.BreakerGate;
 import io.attache.dataplane.pool.HostConnectionPool;
+import io.attache.dataplane.pool.UpstreamTransport;
 import io.attache.dataplane.retry.ClusterRetryContext;
 import io.attache.dataplane.stats.StatsStore;
 import io.attache.dataplane.upstream.CircuitBreakerSettings;
@@ -46,7 +47,9 @@ public final class TcpTestCluster implements ClusterHandle {
       hosts.add(TestHosts.healthy(ip));
     }
     this.breakers = ResourceManager.create(name, RoutingPriority.DEFAULT, breakerSettings, stats);
-    this.tcp = new TcpUpstream(connectTimeout, new ClusterStats(stats, name), false, false);
+    this.tcp =
+        new TcpUpstream(
+            connectTimeout, new ClusterStats(stats, name), UpstreamTransport.PLAINTEXT, false);
   }
 
   @Override

@@ -511,10 +511,31 @@ public final class SupportMatrix {
             "default_host_for_http_10",
             "allow_chunked_length",
             "enable_trailers")
+        .honouredNote(
+            "header_key_format",
+            "the wire case of the HTTP/1.1 header names written: lower case by default (as Envoy"
+                + " holds them), proper_case_words, or the preserve_case stateful formatter; the"
+                + " HCM's formats responses, the cluster's requests, and a message read by a"
+                + " preserve_case codec carries its case across the proxy")
         .ignored(
             "override_stream_error_on_invalid_http_message",
             "the connection is always closed after an invalid message")
         .rest(IGNORED, "parser and upstream-encoding choices do not apply");
+    b.message(
+            io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat.getDescriptor())
+        .honoured("proper_case_words")
+        .honouredNote(
+            "stateful_formatter",
+            "envoy.http.stateful_header_formatters.preserve_case only; another type is refused");
+    b.message(
+            io.envoyproxy.envoy.extensions.http.header_formatters.preserve_case.v3
+                .PreserveCaseFormatterConfig.getDescriptor())
+        .honouredNote(
+            "forward_reason_phrase",
+            "the upstream's reason phrase goes to the client; otherwise Envoy's standard phrase")
+        .honouredNote(
+            "formatter_type_on_envoy_headers",
+            "DEFAULT (lower case) or PROPER_CASE for names the proxy added");
     b.message(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDescriptor())
         .honoured("max_concurrent_streams")
         .honouredNote(

@@ -43,6 +43,7 @@ public final class SupportedTypes {
           "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
           "envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
           "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+          "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig",
           "envoy.extensions.filters.http.fault.v3.HTTPFault",
           "envoy.config.trace.v3.OpenTelemetryConfig",
           "envoy.config.trace.v3.ZipkinConfig",
@@ -163,6 +164,9 @@ public final class SupportedTypes {
           StderrAccessLog.getDescriptor();
       case "envoy.extensions.upstreams.http.v3.HttpProtocolOptions" ->
           HttpProtocolOptions.getDescriptor();
+      case "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig" ->
+          io.envoyproxy.envoy.extensions.http.header_formatters.preserve_case.v3
+              .PreserveCaseFormatterConfig.getDescriptor();
       case "envoy.extensions.filters.http.fault.v3.HTTPFault" -> HTTPFault.getDescriptor();
       case "envoy.config.trace.v3.OpenTelemetryConfig" -> OpenTelemetryConfig.getDescriptor();
       case "envoy.config.trace.v3.ZipkinConfig" ->

@@ -1,5 +1,6 @@
 package io.attache.dataplane.http;
 
+import io.attache.dataplane.headercase.Http1HeaderCase;
 import io.attache.dataplane.stats.StatsStore;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -7,9 +8,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
  * Installs the HTTP/1.1 front door on a downstream pipeline: {@link RequestSmugglingGuard} (bytes)
- * → Netty's {@link HttpServerCodec} → {@link Http1ExchangeSequencer} (objects). The stream handler
- * added after them receives only requests that passed every check. One factory per listener config;
- * it is immutable and shared by all connections.
+ * → Netty's {@link HttpServerCodec} → {@link Http1HeaderCase} (the wire case of header names) →
+ * {@link Http1ExchangeSequencer} (objects). The stream handler added after them receives only
+ * requests that passed every check. One factory per listener config; it is immutable and shared by
+ * all connections.
  */
 public final class Http1ServerCodecFactory {
   public static final String GUARD_NAME = "http1-smuggling-guard";
@@ -33,22 +35,24 @@ public final class Http1ServerCodecFactory {
     return config;
   }
 
-  /** Appends the three handlers; the caller then appends its stream handler. */
+  /** Appends the four handlers; the caller then appends its stream handler. */
   public void install(ChannelPipeline pipeline) {
     Http1Limits limits = config.limits();
     PipelinedRequestWindow window = new PipelinedRequestWindow(PipelinedRequestWindow.DEFAULT_SIZE);
     pipeline.addLast(GUARD_NAME, new RequestSmugglingGuard(limits, config.settings(), window));
     pipeline.addLast(CODEC_NAME, new HttpServerCodec(decoderConfig(limits, config.settings())));
+    pipeline.addLast(Http1HeaderCase.NAME, new Http1HeaderCase(config.headerKeyFormat()));
     pipeline.addLast(
         SEQUENCER_NAME, new Http1ExchangeSequencer(limits, config.settings(), stats, window));
   }
 
   /**
-   * Removes the three handlers, for a connection that leaves HTTP/1 (a 101 upgrade or a CONNECT
+   * Removes the four handlers, for a connection that leaves HTTP/1 (a 101 upgrade or a CONNECT
    * tunnel): call it after writing the response that switches protocols.
    */
   public static void uninstall(ChannelPipeline pipeline) {
-    for (String name : new String[] {SEQUENCER_NAME, CODEC_NAME, GUARD_NAME}) {
+    for (String name :
+        new String[] {SEQUENCER_NAME, Http1HeaderCase.NAME, CODEC_NAME, GUARD_NAME}) {
       if (pipeline.get(name) != null) {
         pipeline.remove(name);
       }

@@ -2,6 +2,7 @@ package io.attache.dataplane.http;
 
 import com.google.protobuf.Duration;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.headercase.HeaderKeyFormat;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -10,15 +11,25 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
  * Everything the HTTP/1 front door takes from one HttpConnectionManager, parsed and validated once
  * (with Envoy's PGV bounds) before the listener is built. Immutable.
  */
-public record Http1ServerConfig(String statPrefix, Http1Limits limits, Http1Settings settings) {
+public record Http1ServerConfig(
+    String statPrefix,
+    Http1Limits limits,
+    Http1Settings settings,
+    HeaderKeyFormat headerKeyFormat) {
 
   /** Envoy's bound on {@code max_request_headers_kb}. */
   static final int MAX_REQUEST_HEADERS_KB_LIMIT = 8192;
 
   public Http1ServerConfig {
-    if (statPrefix == null || limits == null || settings == null) {
-      throw new IllegalArgumentException("statPrefix, limits and settings are required");
+    if (statPrefix == null || limits == null || settings == null || headerKeyFormat == null) {
+      throw new IllegalArgumentException(
+          "statPrefix, limits, settings and headerKeyFormat are required");
     }
+  }
+
+  /** Envoy's default header case: names written in lower case. */
+  public Http1ServerConfig(String statPrefix, Http1Limits limits, Http1Settings settings) {
+    this(statPrefix, limits, settings, HeaderKeyFormat.DEFAULT);
   }
 
   /**
@@ -78,8 +89,10 @@ public record Http1ServerConfig(String statPrefix, Http1Limits limits, Http1Sett
                         "unknown value " + common.getHeadersWithUnderscoresActionValue());
               });
     }
+    HeaderKeyFormat headerKeyFormat = HeaderKeyFormat.DEFAULT;
     if (hcm.hasHttpProtocolOptions()) {
       Http1ProtocolOptions http1 = hcm.getHttpProtocolOptions();
+      headerKeyFormat = HeaderKeyFormat.fromProto(http1, prefix + "http_protocol_options");
       if (http1.hasAllowAbsoluteUrl()) {
         settings = settings.withAllowAbsoluteUrl(http1.getAllowAbsoluteUrl().getValue());
       }
@@ -89,7 +102,7 @@ public record Http1ServerConfig(String statPrefix, Http1Limits limits, Http1Sett
               .withAllowChunkedLength(http1.getAllowChunkedLength())
               .withEnableTrailers(http1.getEnableTrailers());
     }
-    return new Http1ServerConfig(hcm.getStatPrefix(), limits, settings);
+    return new Http1ServerConfig(hcm.getStatPrefix(), limits, settings, headerKeyFormat);
   }
 
   private static java.time.Duration toDuration(Duration proto, String path) throws ConfigException {

@@ -1,5 +1,6 @@
 package io.attache.dataplane.pool;
 
+import io.attache.dataplane.headercase.Http1HeaderCase;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -80,6 +81,9 @@ public final class Http1HostPool implements HostConnectionPool {
                   protected void initChannel(Channel ch) {
                     UpstreamBootstraps.secure(ch, settings, UpstreamProtocol.HTTP1, listener);
                     ch.pipeline().addLast(CODEC, new HttpClientCodec());
+                    ch.pipeline()
+                        .addLast(
+                            Http1HeaderCase.NAME, new Http1HeaderCase(settings.headerKeyFormat()));
                     ch.pipeline().addLast(POOL_TAIL, new PoolTail());
                   }
                 });
@@ -291,6 +295,9 @@ public final class Http1HostPool implements HostConnectionPool {
       upgraded = true;
       if (ch.pipeline().get(CODEC) != null) {
         ch.pipeline().remove(CODEC); // bytes the codec held after the 101 go on to the borrower
+      }
+      if (ch.pipeline().get(Http1HeaderCase.NAME) != null) {
+        ch.pipeline().remove(Http1HeaderCase.NAME);
       }
     }
 

@@ -1,5 +1,6 @@
 package io.attache.dataplane.pool;
 
+import io.attache.dataplane.headercase.HeaderKeyFormat;
 import java.time.Duration;
 
 /**
@@ -11,6 +12,7 @@ import java.time.Duration;
  * @param maxRequestsPerConnection {@code max_requests_per_connection}; zero means unlimited
  * @param maxConcurrentStreams HTTP/2 streams per connection before another connection is opened
  * @param transport plaintext, or the cluster's upstream TLS
+ * @param headerKeyFormat the wire case of HTTP/1.1 header names ({@code header_key_format})
  */
 public record PoolSettings(
     UpstreamProtocol protocol,
@@ -18,7 +20,26 @@ public record PoolSettings(
     Duration idleTimeout,
     long maxRequestsPerConnection,
     int maxConcurrentStreams,
-    UpstreamTransport transport) {
+    UpstreamTransport transport,
+    HeaderKeyFormat headerKeyFormat) {
+
+  /** Envoy's default header case. */
+  public PoolSettings(
+      UpstreamProtocol protocol,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      long maxRequestsPerConnection,
+      int maxConcurrentStreams,
+      UpstreamTransport transport) {
+    this(
+        protocol,
+        connectTimeout,
+        idleTimeout,
+        maxRequestsPerConnection,
+        maxConcurrentStreams,
+        transport,
+        HeaderKeyFormat.DEFAULT);
+  }
 
   /** Plaintext settings. */
   public PoolSettings(

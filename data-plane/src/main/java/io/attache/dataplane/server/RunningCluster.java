@@ -90,7 +90,8 @@ final class RunningCluster implements ClusterHandle {
             http.idleTimeout(),
             http.maxRequestsPerConnection().orElse(0),
             Integer.MAX_VALUE,
-            transport);
+            transport,
+            http.headerKeyFormat());
     this.useDownstreamProtocol =
         http.protocol() == ClusterDefinition.UpstreamProtocol.USE_DOWNSTREAM;
     this.tcpUpstream =

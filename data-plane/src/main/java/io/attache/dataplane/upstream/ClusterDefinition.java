@@ -81,14 +81,21 @@ public record ClusterDefinition(
    *
    * @param idleTimeout {@link Duration#ZERO} disables the idle timeout, as in Envoy
    * @param maxRequestsPerConnection empty means unlimited
+   * @param headerKeyFormat the HTTP/1.1 options' {@code header_key_format}
    */
   public record HttpSettings(
       UpstreamProtocol protocol,
       Duration idleTimeout,
       OptionalLong maxRequestsPerConnection,
-      int maxHeadersCount) {
+      int maxHeadersCount,
+      io.attache.dataplane.headercase.HeaderKeyFormat headerKeyFormat) {
     public static final HttpSettings DEFAULTS =
-        new HttpSettings(UpstreamProtocol.HTTP1, Duration.ofHours(1), OptionalLong.empty(), 100);
+        new HttpSettings(
+            UpstreamProtocol.HTTP1,
+            Duration.ofHours(1),
+            OptionalLong.empty(),
+            100,
+            io.attache.dataplane.headercase.HeaderKeyFormat.DEFAULT);
   }
 
   /** {@code dns_refresh_rate}, {@code respect_dns_ttl}, {@code dns_lookup_family}. */

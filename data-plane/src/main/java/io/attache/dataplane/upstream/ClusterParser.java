@@ -3,6 +3,7 @@ package io.attache.dataplane.upstream;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.attache.dataplane.config.ConfigException;
+import io.attache.dataplane.headercase.HeaderKeyFormat;
 import io.attache.dataplane.upstream.ClusterDefinition.DiscoveryType;
 import io.attache.dataplane.upstream.ClusterDefinition.DnsSettings;
 import io.attache.dataplane.upstream.ClusterDefinition.EndpointDefinition;
@@ -363,6 +364,7 @@ final class ClusterParser {
             || c.hasHttpProtocolOptions()
             || c.hasCommonHttpProtocolOptions();
     UpstreamProtocol protocol = UpstreamProtocol.HTTP1;
+    HeaderKeyFormat headerKeyFormat = HeaderKeyFormat.DEFAULT;
     HttpProtocolOptions common = null;
     String commonPath = path + ".common_http_protocol_options";
     Any typed = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS_KEY);
@@ -385,6 +387,12 @@ final class ClusterParser {
       switch (options.getUpstreamProtocolOptionsCase()) {
         case EXPLICIT_HTTP_CONFIG -> {
           var explicit = options.getExplicitHttpConfig();
+          if (explicit.hasHttpProtocolOptions()) {
+            headerKeyFormat =
+                HeaderKeyFormat.fromProto(
+                    explicit.getHttpProtocolOptions(),
+                    typedPath + ".explicit_http_config.http_protocol_options");
+          }
           protocol =
               switch (explicit.getProtocolConfigCase()) {
                 case HTTP_PROTOCOL_OPTIONS -> UpstreamProtocol.HTTP1;
@@ -406,6 +414,12 @@ final class ClusterParser {
                 "HTTP/3 is not supported");
           }
           protocol = UpstreamProtocol.USE_DOWNSTREAM;
+          if (options.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()) {
+            headerKeyFormat =
+                HeaderKeyFormat.fromProto(
+                    options.getUseDownstreamProtocolConfig().getHttpProtocolOptions(),
+                    typedPath + ".use_downstream_protocol_config.http_protocol_options");
+          }
         }
         case AUTO_CONFIG ->
             throw new ConfigException(
@@ -422,6 +436,10 @@ final class ClusterParser {
     } else {
       if (c.hasHttp2ProtocolOptions()) {
         protocol = UpstreamProtocol.HTTP2;
+      }
+      if (c.hasHttpProtocolOptions()) {
+        headerKeyFormat =
+            HeaderKeyFormat.fromProto(c.getHttpProtocolOptions(), path + ".http_protocol_options");
       }
       if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
         protocol = UpstreamProtocol.USE_DOWNSTREAM;
@@ -467,7 +485,7 @@ final class ClusterParser {
     if (maxRequests.isPresent() && maxRequests.getAsLong() == 0) {
       maxRequests = OptionalLong.empty();
     }
-    return new HttpSettings(protocol, idle, maxRequests, maxHeaders);
+    return new HttpSettings(protocol, idle, maxRequests, maxHeaders, headerKeyFormat);
   }
 
   private static DnsSettings dns(Cluster c, String path) throws ConfigException {

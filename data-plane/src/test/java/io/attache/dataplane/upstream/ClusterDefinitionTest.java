@@ -290,7 +290,8 @@ class ClusterDefinitionTest {
                 UpstreamProtocol.HTTP2,
                 java.time.Duration.ofSeconds(30),
                 OptionalLong.empty(),
-                50));
+                50,
+                io.attache.dataplane.headercase.HeaderKeyFormat.DEFAULT));
   }
 
   @Test
@@ -320,6 +321,59 @@ class ClusterDefinitionTest {
     assertThat(h2.http().protocol()).isEqualTo(UpstreamProtocol.HTTP2);
     assertThat(h2.http().maxRequestsPerConnection()).hasValue(10);
     assertThat(same.http().protocol()).isEqualTo(UpstreamProtocol.USE_DOWNSTREAM);
+  }
+
+  @Test
+  void readsTheHeaderKeyFormatFromEveryPlaceACarriesHttp1Options() throws ConfigException {
+    var properCase =
+        io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.newBuilder()
+            .setHeaderKeyFormat(
+                io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat.newBuilder()
+                    .setProperCaseWords(
+                        io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat
+                            .ProperCaseWords.getDefaultInstance()))
+            .build();
+    var explicit =
+        io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+            .setExplicitHttpConfig(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    .ExplicitHttpConfig.newBuilder()
+                    .setHttpProtocolOptions(properCase))
+            .build();
+    var downstream =
+        io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+            .setUseDownstreamProtocolConfig(
+                io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    .UseDownstreamHttpConfig.newBuilder()
+                    .setHttpProtocolOptions(properCase))
+            .build();
+    String key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    var proper = io.attache.dataplane.headercase.HeaderKeyFormat.Kind.PROPER_CASE_WORDS;
+
+    assertThat(
+            parse(cluster("c").setHttpProtocolOptions(properCase)).http().headerKeyFormat().kind())
+        .isEqualTo(proper);
+    assertThat(
+            parse(cluster("c").putTypedExtensionProtocolOptions(key, Any.pack(explicit)))
+                .http()
+                .headerKeyFormat()
+                .kind())
+        .isEqualTo(proper);
+    assertThat(
+            parse(cluster("c").putTypedExtensionProtocolOptions(key, Any.pack(downstream)))
+                .http()
+                .headerKeyFormat()
+                .kind())
+        .isEqualTo(proper);
+    assertRejected(
+        cluster("c")
+            .setHttpProtocolOptions(
+                io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.newBuilder()
+                    .setHeaderKeyFormat(
+                        io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat
+                            .getDefaultInstance())),
+        PATH + ".http_protocol_options.header_key_format",
+        "one of proper_case_words, stateful_formatter is required");
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.attache.dataplane.filter.router;
 
 import io.attache.dataplane.filter.DownstreamConnection;
 import io.attache.dataplane.filter.StreamDecoderFilterCallbacks;
+import io.attache.dataplane.headercase.FormattedHttpMessage;
+import io.attache.dataplane.headercase.FormattedHttpRequest;
+import io.attache.dataplane.headercase.FormattedHttpResponse;
 import io.attache.dataplane.http.HopByHopHeaders;
 import io.attache.dataplane.router.FormatterContext;
 import io.attache.dataplane.router.RequestTimeouts;
@@ -59,8 +62,17 @@ final class UpstreamHeaders {
     if (expectedTimeoutMillis > 0) {
       headers.set(EXPECTED_TIMEOUT_HEADER, Long.toString(expectedTimeoutMillis));
     }
+    // A formatter the downstream codec made (preserve_case) goes up with the request, as in Envoy.
     DefaultHttpRequest out =
-        new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
+        request instanceof FormattedHttpMessage carried
+            ? new FormattedHttpRequest(
+                HttpVersion.HTTP_1_1,
+                request.method(),
+                request.uri(),
+                headers,
+                carried.keyFormatter())
+            : new DefaultHttpRequest(
+                HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
     if (bodyExpected && !HttpUtil.isContentLengthSet(out)) {
       HttpUtil.setTransferEncodingChunked(out, true);
     }
@@ -100,8 +112,13 @@ final class UpstreamHeaders {
     h.set(
         "x-envoy-upstream-service-time",
         Long.toString(TimeUnit.NANOSECONDS.toMillis(now - attempt.startNanos)));
-    return response instanceof FullHttpResponse
-        ? response
+    if (response instanceof FullHttpResponse) {
+      return response;
+    }
+    // The upstream codec's formatter (preserve_case) goes down with the response, as in Envoy.
+    return response instanceof FormattedHttpMessage carried
+        ? new FormattedHttpResponse(
+            HttpVersion.HTTP_1_1, response.status(), h, carried.keyFormatter())
         : new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), h);
   }
 

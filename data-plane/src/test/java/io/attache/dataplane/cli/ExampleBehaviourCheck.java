@@ -108,7 +108,19 @@ final class ExampleBehaviourCheck {
       String host,
       String path,
       Map<String, String> headers,
-      ClientTls tls) {
+      ClientTls tls,
+      List<String> mirrors) {
+    /** A probe of a route that mirrors nothing. */
+    Probe(
+        String listener,
+        Kind kind,
+        String host,
+        String path,
+        Map<String, String> headers,
+        ClientTls tls) {
+      this(listener, kind, host, path, headers, tls, List.of());
+    }
+
     String describe() {
       String what =
           switch (kind) {
@@ -729,7 +741,15 @@ final class ExampleBehaviourCheck {
         if (destination != null) {
           headers.put(destination.getKey(), destination.getValue());
         }
-        probes.add(new Probe(listener, Kind.HTTP, host, path + query, headers, tls));
+        probes.add(
+            new Probe(
+                listener,
+                Kind.HTTP,
+                host,
+                path + query,
+                headers,
+                tls,
+                mirrorsOf(map(route.get("route")))));
       }
     }
     return probes;
@@ -843,6 +863,45 @@ final class ExampleBehaviourCheck {
     return null;
   }
 
+  /**
+   * The clusters a route always mirrors to ({@code request_mirror_policies} without a {@code
+   * runtime_fraction}): their shadows are fire and forget, so the check waits for them before it
+   * reads what the upstreams saw.
+   */
+  private static List<String> mirrorsOf(Map<String, Object> action) {
+    List<String> clusters = new ArrayList<>();
+    for (Map<String, Object> policy : list(action.get("request_mirror_policies"))) {
+      if (!policy.containsKey("runtime_fraction") && policy.get("cluster") != null) {
+        clusters.add(String.valueOf(policy.get("cluster")));
+      }
+    }
+    return clusters;
+  }
+
+  /**
+   * Waits (bounded by {@link #SETTLE}) until every cluster the probe's route mirrors to has
+   * received the probe; a mirror that never arrives is compared as missing.
+   */
+  private static void awaitMirrors(Probe probe, String id, List<LocalUpstream> upstreams) {
+    for (String mirror : probe.mirrors()) {
+      for (LocalUpstream upstream : upstreams) {
+        if (!upstream.cluster().equals(mirror) || upstream.http() == null) {
+          continue;
+        }
+        try {
+          org.awaitility.Awaitility.await()
+              .atMost(SETTLE)
+              .until(
+                  () ->
+                      upstream.http().received().stream()
+                          .anyMatch(r -> id.equals(r.headers().get(PROBE_HEADER))));
+        } catch (org.awaitility.core.ConditionTimeoutException compareAnyway) {
+          // a mirror that never came is a difference the comparison reports
+        }
+      }
+    }
+  }
+
   /** Only characters a request line carries as they are (no percent-encoding to disagree on). */
   private static boolean requestTargetSafe(String s) {
     return s.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '#' && c != '%');
@@ -909,6 +968,7 @@ final class ExampleBehaviourCheck {
         }
       }
     }
+    awaitMirrors(probe, id, upstreams);
     // Every upstream request carrying this probe's id: the routed one, and mirrors.
     List<String> reached = new ArrayList<>();
     List<String> requests = new ArrayList<>();

@@ -39,7 +39,12 @@ class ExampleBehaviourCheckTest {
                     domains: ["*.example.com"]
                     routes:
                     - match: { prefix: "/service/1" }
-                      route: { cluster: service1 }
+                      route:
+                        cluster: service1
+                        request_mirror_policies:
+                        - cluster: service2
+                        - cluster: service1
+                          runtime_fraction: { default_value: { numerator: 0 } }
                     - match: { path: "/exact", headers: [{ name: x-team, string_match: { exact: a } }] }
                       route: { cluster: service2 }
                     - match: { safe_regex: { regex: "/r.*" } }
@@ -293,6 +298,9 @@ class ExampleBehaviourCheckTest {
               "census_listener_0 census.example.com/exact {x-team=a}",
               "census_listener_0 census.example.com/r",
               "census_listener_0 census.example.com/q?x=census");
+      assertThat(plan.probes().get(0).mirrors())
+          .as("always mirrored; a runtime fraction may never fire, so it is not awaited")
+          .containsExactly("service2");
       assertThat(plan.notProbed()).isEmpty();
     } finally {
       close(upstreams);

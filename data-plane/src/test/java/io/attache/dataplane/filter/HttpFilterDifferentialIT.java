@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import io.attache.dataplane.testing.ExchangeRecorder;
 import io.attache.dataplane.testing.ExchangeRecorder.Observed;
 import io.attache.dataplane.testing.ExchangeRecorder.Request;
+import io.attache.dataplane.testing.FilterDifferential;
+import io.attache.dataplane.testing.FilterDifferential.Compared;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.RawHttp1Client;
 import io.attache.dataplane.testing.TestHttpServer;
@@ -54,16 +56,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(StockEnvoyExtension.class)
 class HttpFilterDifferentialIT {
-  private static final String ROUTER =
-      """
-      - name: envoy.filters.http.router
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-      """;
-
-  private static final String ALL_TO_BACKEND =
-      "- match: { prefix: \"/\" }\n  route: { cluster: backend }\n";
-
   @TempDir Path dir;
   private Envoy envoy;
   private TestHttpServer upstream;
@@ -83,18 +75,7 @@ class HttpFilterDifferentialIT {
     }
   }
 
-  /** What both proxies observed in one scenario. */
-  private record Compared(
-      Map<String, Observed> attache,
-      Map<String, Observed> envoy,
-      SortedMap<String, Long> attacheStats,
-      SortedMap<String, Long> envoyStats) {}
-
-  /**
-   * Runs {@code requests} through Attaché and through Envoy, each on a bootstrap with {@code
-   * filtersYaml} (the router appended) in front of {@code routesYaml}'s routes to the {@code
-   * backend} upstream and any {@code extraClusters}.
-   */
+  /** {@link FilterDifferential#compare}, with this class's Envoy, directory and upstream. */
   private Compared compare(
       String name,
       String filtersYaml,
@@ -105,30 +86,22 @@ class HttpFilterDifferentialIT {
       Set<String> upstreamHeaders,
       String statPrefix)
       throws Exception {
-    String yaml =
-        ProxyPair.withHttpFilters(
-            bootstrap(
-                "", routesYaml, staticCluster("backend", "", upstream.port()) + extraClusters),
-            "http_filters:\n" + filtersYaml.stripIndent() + ROUTER);
-    ExchangeRecorder recorder = new ExchangeRecorder(upstream, responseHeaders, upstreamHeaders);
-    try (ProxyPair pair = ProxyPair.start(envoy, name, yaml, dir)) {
-      Map<String, Observed> fromAttache = recorder.send(pair.attache().port("ingress"), requests);
-      Map<String, Observed> fromEnvoy = recorder.send(pair.envoy().port("ingress"), requests);
-      return new Compared(
-          fromAttache,
-          fromEnvoy,
-          pair.attache().statsThatMoved(statPrefix),
-          pair.envoy().statsThatMoved(statPrefix));
-    }
+    return FilterDifferential.compare(
+        envoy,
+        dir,
+        upstream,
+        name,
+        filtersYaml,
+        routesYaml,
+        extraClusters,
+        requests,
+        responseHeaders,
+        upstreamHeaders,
+        statPrefix);
   }
 
   private void assertSame(Compared c) {
-    assertThat(c.attache())
-        .as("Attaché's observations vs %s", envoy.describe())
-        .isEqualTo(c.envoy());
-    assertThat(c.attacheStats())
-        .as("Attaché's stats vs %s", envoy.describe())
-        .isEqualTo(c.envoyStats());
+    c.assertSame(envoy);
   }
 
   /**
@@ -151,11 +124,7 @@ class HttpFilterDifferentialIT {
   }
 
   private static Map<String, Request> requests(Object... nameThenRequest) {
-    Map<String, Request> out = new LinkedHashMap<>();
-    for (int i = 0; i < nameThenRequest.length; i += 2) {
-      out.put((String) nameThenRequest[i], (Request) nameThenRequest[i + 1]);
-    }
-    return out;
+    return FilterDifferential.requests(nameThenRequest);
   }
 
   @Test
@@ -289,7 +258,7 @@ class HttpFilterDifferentialIT {
                 - name: ":path"
                   string_match: { exact: "/healthz" }
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(
                 "the probe",
@@ -509,7 +478,7 @@ class HttpFilterDifferentialIT {
                       principals: [{ any: true }]
                 shadow_rules_stat_prefix: audit_
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(
                 "a public read",
@@ -572,7 +541,7 @@ class HttpFilterDifferentialIT {
                           path: [{ key: tier }]
                           value: { or_match: { value_matchers: [{ string_match: { exact: gold } }, { string_match: { exact: silver } }] } }
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(
                 "gold",
@@ -618,7 +587,7 @@ class HttpFilterDifferentialIT {
                     allowed_upstream_headers: { patterns: [{ exact: x-user }] }
                     allowed_client_headers: { patterns: [{ exact: x-reason }] }
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             staticCluster("authz", "", authz.port()),
             requests(
                 "allowed",
@@ -673,7 +642,7 @@ class HttpFilterDifferentialIT {
                 http_service:
                   server_uri: { uri: "http://authz.local", cluster: authz, timeout: 5s }
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             staticCluster("authz", "", closedPort),
             requests("any request", Request.get("/orders")),
             Set.of("x-upstream", "content-type"),
@@ -812,7 +781,7 @@ class HttpFilterDifferentialIT {
                 transport_api_version: V3
                 grpc_service: { envoy_grpc: { cluster_name: authz }, timeout: 5s }
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             staticCluster("authz", "http2_protocol_options: {}", grpc.getPort()),
             requests(
                 "allowed",
@@ -863,7 +832,7 @@ class HttpFilterDifferentialIT {
                   common_config:
                     min_content_length: 100
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(
                 "json, gzip accepted",
@@ -934,7 +903,7 @@ class HttpFilterDifferentialIT {
                     "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd
                     compression_level: 10
             """,
-            ALL_TO_BACKEND,
+            FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(
                 "br accepted",
@@ -974,7 +943,10 @@ class HttpFilterDifferentialIT {
   void xForwardedProtoFromATrustedClientDecidesRequireTlsAndReachesTheUpstreamAsInEnvoy()
       throws Exception {
     String yaml =
-        bootstrap("", ALL_TO_BACKEND, staticCluster("backend", "", upstream.port()))
+        bootstrap(
+                "",
+                FilterDifferential.ALL_TO_BACKEND,
+                staticCluster("backend", "", upstream.port()))
             .replace(
                 "domains: [\"*\"]\n", "domains: [\"*\"]\n" + " ".repeat(14) + "require_tls: ALL\n");
     assertThat(yaml).contains("require_tls: ALL");
@@ -1016,7 +988,7 @@ class HttpFilterDifferentialIT {
                 - match: { prefix: "/direct" }
                   direct_response: { status: 299, body: { inline_string: "direct" } }
                 """
-                    + ALL_TO_BACKEND,
+                    + FilterDifferential.ALL_TO_BACKEND,
                 staticCluster("backend", "", upstream.port())),
             "http_filters: []\n");
     ExchangeRecorder recorder = new ExchangeRecorder(upstream, Set.of(), Set.of());

@@ -4,9 +4,9 @@ import static io.attache.dataplane.testing.ProxyHarness.bootstrap;
 import static io.attache.dataplane.testing.ProxyHarness.staticCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attache.dataplane.testing.ExchangeRecorder;
-import io.attache.dataplane.testing.ExchangeRecorder.Observed;
 import io.attache.dataplane.testing.ExchangeRecorder.Request;
+import io.attache.dataplane.testing.FilterDifferential;
+import io.attache.dataplane.testing.FilterDifferential.Compared;
 import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.RawSockets;
 import io.attache.dataplane.testing.TestHttpServer;
@@ -43,16 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(StockEnvoyExtension.class)
 class MatchDelegateDifferentialIT {
-  private static final String ROUTER =
-      """
-      - name: envoy.filters.http.router
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-      """;
-
-  private static final String ALL_TO_BACKEND =
-      "- match: { prefix: \"/\" }\n  route: { cluster: backend }\n";
-
   private static final String SKIP =
       """
       action:
@@ -80,18 +70,7 @@ class MatchDelegateDifferentialIT {
     }
   }
 
-  /** What both proxies observed in one scenario. */
-  private record Compared(
-      Map<String, Observed> attache,
-      Map<String, Observed> envoy,
-      SortedMap<String, Long> attacheStats,
-      SortedMap<String, Long> envoyStats) {}
-
-  /**
-   * Runs {@code requests} through Attaché and through Envoy, each on a bootstrap with {@code
-   * filtersYaml} (the router appended) routing everything to the {@code backend} upstream, and
-   * collects the stats that moved under each of {@code statPrefixes}.
-   */
+  /** {@link FilterDifferential#compare} with everything routed to the {@code backend} upstream. */
   private Compared compare(
       String name,
       String filtersYaml,
@@ -100,39 +79,26 @@ class MatchDelegateDifferentialIT {
       Set<String> upstreamHeaders,
       String... statPrefixes)
       throws Exception {
-    String yaml =
-        ProxyPair.withHttpFilters(
-            bootstrap("", ALL_TO_BACKEND, staticCluster("backend", "", upstream.port())),
-            "http_filters:\n" + filtersYaml.stripIndent() + ROUTER);
-    ExchangeRecorder recorder = new ExchangeRecorder(upstream, responseHeaders, upstreamHeaders);
-    try (ProxyPair pair = ProxyPair.start(envoy, name, yaml, dir)) {
-      Map<String, Observed> fromAttache = recorder.send(pair.attache().port("ingress"), requests);
-      Map<String, Observed> fromEnvoy = recorder.send(pair.envoy().port("ingress"), requests);
-      SortedMap<String, Long> attacheStats = new TreeMap<>();
-      SortedMap<String, Long> envoyStats = new TreeMap<>();
-      for (String prefix : statPrefixes) {
-        attacheStats.putAll(pair.attache().statsThatMoved(prefix));
-        envoyStats.putAll(pair.envoy().statsThatMoved(prefix));
-      }
-      return new Compared(fromAttache, fromEnvoy, attacheStats, envoyStats);
-    }
+    return FilterDifferential.compare(
+        envoy,
+        dir,
+        upstream,
+        name,
+        filtersYaml,
+        FilterDifferential.ALL_TO_BACKEND,
+        "",
+        requests,
+        responseHeaders,
+        upstreamHeaders,
+        statPrefixes);
   }
 
   private void assertSame(Compared c) {
-    assertThat(c.attache())
-        .as("Attaché's observations vs %s", envoy.describe())
-        .isEqualTo(c.envoy());
-    assertThat(c.attacheStats())
-        .as("Attaché's stats vs %s", envoy.describe())
-        .isEqualTo(c.envoyStats());
+    c.assertSame(envoy);
   }
 
   private static Map<String, Request> requests(Object... nameThenRequest) {
-    Map<String, Request> out = new LinkedHashMap<>();
-    for (int i = 0; i < nameThenRequest.length; i += 2) {
-      out.put((String) nameThenRequest[i], (Request) nameThenRequest[i + 1]);
-    }
-    return out;
+    return FilterDifferential.requests(nameThenRequest);
   }
 
   private static String executeFault(String actionName, int status) {
@@ -547,9 +513,9 @@ class MatchDelegateDifferentialIT {
         ProxyPair.withHttpFilters(
             bootstrap(
                 "http_protocol_options: { enable_trailers: true }",
-                ALL_TO_BACKEND,
+                FilterDifferential.ALL_TO_BACKEND,
                 staticCluster("backend", "", upstream.port())),
-            "http_filters:\n" + filters.stripIndent() + ROUTER);
+            "http_filters:\n" + filters.stripIndent() + FilterDifferential.ROUTER);
     Map<String, String> trailers = new LinkedHashMap<>();
     trailers.put("the trailer says skip", "x-no-gzip: yes\r\n");
     trailers.put("the trailer says something else", "x-no-gzip: no\r\n");
@@ -743,8 +709,11 @@ class MatchDelegateDifferentialIT {
                 at(12, executeFault("port-4444", 409)));
     String yaml =
         ProxyPair.withHttpFilters(
-                bootstrap("", ALL_TO_BACKEND, staticCluster("backend", "", upstream.port())),
-                "http_filters:\n" + filters.stripIndent() + ROUTER)
+                bootstrap(
+                    "",
+                    FilterDifferential.ALL_TO_BACKEND,
+                    staticCluster("backend", "", upstream.port())),
+                "http_filters:\n" + filters.stripIndent() + FilterDifferential.ROUTER)
             .replace(
                 "    filter_chains:\n",
                 """

@@ -202,11 +202,15 @@ class L4DifferentialIT {
     }
   }
 
-  @Test
-  void aClusterWithATlsTransportSocketGetsTheClientsBytesOverTlsAsInEnvoysDoubleProxy()
+  /**
+   * A TLS upstream whose certificate {@code issuer} signs for {@code upstream.example}, and a
+   * listener whose tcp_proxy sends to it as cluster {@code secure}, a TLS cluster trusting {@code
+   * trusted} (and, with {@code checkSan}, matching the SAN).
+   */
+  private String tlsOriginatingBootstrap(TestPki.Ca issuer, TestPki.Ca trusted, boolean checkSan)
       throws Exception {
-    TestPki.Ca ca = TestPki.newCa("l4-upstream-ca");
-    TestPki.Issued server = ca.issue("upstream.example", List.of(), List.of("upstream.example"));
+    TestPki.Issued server =
+        issuer.issue("upstream.example", List.of(), List.of("upstream.example"));
     TestHttpServer secure =
         run.closing(
             TestHttpServer.https(
@@ -215,29 +219,41 @@ class L4DifferentialIT {
                     .build(),
                 false,
                 TestHttpServer.echo("secure")));
-    Path caFile = dir.resolve("l4-upstream-ca.pem");
-    Files.writeString(caFile, ca.pem());
-    String yaml =
-        L4Bootstrap.of(
-            L4Bootstrap.listener(
-                "originate", "127.0.0.1", "", chain("", tcpProxy("originate", "secure", ""))),
-            ProxyHarness.staticCluster(
-                "secure",
-                """
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                    sni: upstream.example
-                    common_tls_context:
-                      validation_context:
-                        trusted_ca: { filename: "%s" }
-                        match_typed_subject_alt_names:
-                        - san_type: DNS
-                          matcher: { exact: upstream.example }
-                """
-                    .formatted(caFile),
-                secure.port()));
+    Path caFile = Files.createTempFile(dir, "trusted-ca", ".pem");
+    Files.writeString(caFile, trusted.pem());
+    String san =
+        checkSan
+            ? """
+                      match_typed_subject_alt_names:
+                      - san_type: DNS
+                        matcher: { exact: upstream.example }
+              """
+            : "";
+    return L4Bootstrap.of(
+        L4Bootstrap.listener(
+            "originate", "127.0.0.1", "", chain("", tcpProxy("originate", "secure", ""))),
+        ProxyHarness.staticCluster(
+            "secure",
+            """
+            transport_socket:
+              name: envoy.transport_sockets.tls
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                sni: upstream.example
+                common_tls_context:
+                  validation_context:
+                    trusted_ca: { filename: "%s" }
+            """
+                    .formatted(caFile)
+                + san,
+            secure.port()));
+  }
+
+  @Test
+  void aClusterWithATlsTransportSocketGetsTheClientsBytesOverTlsAsInEnvoysDoubleProxy()
+      throws Exception {
+    TestPki.Ca ca = TestPki.newCa("l4-upstream-ca");
+    String yaml = tlsOriginatingBootstrap(ca, ca, true);
 
     for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket client = connect(proxy.port("originate"))) {
@@ -266,37 +282,9 @@ class L4DifferentialIT {
 
   @Test
   void anUpstreamWhoseCertificateTheClusterRefusesIsAFailedConnect() throws Exception {
-    TestPki.Ca trusted = TestPki.newCa("l4-trusted-ca");
-    TestPki.Ca other = TestPki.newCa("l4-other-ca");
-    TestPki.Issued server = other.issue("upstream.example", List.of(), List.of("upstream.example"));
-    TestHttpServer secure =
-        run.closing(
-            TestHttpServer.https(
-                SslContextBuilder.forServer(server.key(), server.certificate())
-                    .sslProvider(SslProvider.JDK)
-                    .build(),
-                false,
-                TestHttpServer.echo("secure")));
-    Path caFile = dir.resolve("l4-trusted-ca.pem");
-    Files.writeString(caFile, trusted.pem());
     String yaml =
-        L4Bootstrap.of(
-            L4Bootstrap.listener(
-                "originate", "127.0.0.1", "", chain("", tcpProxy("originate", "secure", ""))),
-            ProxyHarness.staticCluster(
-                "secure",
-                """
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                    sni: upstream.example
-                    common_tls_context:
-                      validation_context:
-                        trusted_ca: { filename: "%s" }
-                """
-                    .formatted(caFile),
-                secure.port()));
+        tlsOriginatingBootstrap(
+            TestPki.newCa("l4-other-ca"), TestPki.newCa("l4-trusted-ca"), false);
 
     for (ProxyPair.Side proxy : run.both(yaml)) {
       try (Socket client = connect(proxy.port("originate"))) {

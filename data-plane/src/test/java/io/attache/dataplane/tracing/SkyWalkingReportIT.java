@@ -124,8 +124,7 @@ class SkyWalkingReportIT {
   }
 
   @Test
-  void segmentsOfAFailedCallAreLostAndLaterOnesFlushedFromTheCacheOnceTheOapIsBack()
-      throws Exception {
+  void segmentsOfAFailedCallAreLostAndLaterOnesReachTheOapOnceItIsBack() throws Exception {
     oap.refuse.set(true);
     try (TestHttpServer app = TestHttpServer.http1(TestHttpServer.echo("app"));
         ProxyHarness proxy = ProxyHarness.start(proxyBootstrap(app.port()))) {
@@ -138,9 +137,19 @@ class SkyWalkingReportIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> oap.segments.size() == 1);
       assertThat(oap.segments.get(0).span(0).operationName()).isEqualTo("/b");
       assertThat(oap.segments.get(0).span(1).operationName()).isEqualTo("/b");
-      assertThat(proxy.stat("tracing.skywalking.segments_sent")).isEqualTo(2);
-      assertThat(proxy.stat("tracing.skywalking.segments_flushed")).isEqualTo(1);
-      assertThat(proxy.stat("tracing.skywalking.cache_flushed")).isEqualTo(1);
+      // /b waits in the cache for the stream the back-off reopens (segments_flushed 1), unless the
+      // jittered back-off (at most 500 ms of real time here) ended before /b finished, when it
+      // goes in a fresh call (0). Which one is a race with this machine's load; the flush itself
+      // is pinned on virtual time by SkyWalkingReporterTest.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(proxy.stat("tracing.skywalking.segments_sent")).isEqualTo(2);
+                long flushed = proxy.stat("tracing.skywalking.segments_flushed");
+                assertThat(flushed).isBetween(0L, 1L);
+                assertThat(proxy.stat("tracing.skywalking.cache_flushed")).isEqualTo(flushed);
+              });
     }
   }
 }

@@ -61,6 +61,7 @@ public record HttpConnectionManagerConfig(
     Optional<TracingConfig> tracing,
     ForwardClientCert forwardClientCert,
     UpgradeConfigs upgrades,
+    Optional<String> schemeToOverwrite,
     HttpConnectionManager proto) {
 
   /** HCM {@code server_header_transformation}. */
@@ -245,7 +246,6 @@ public record HttpConnectionManagerConfig(
           default ->
               throw new ConfigException(path + ".server_header_transformation", "unknown value");
         };
-    checkSchemeHeaderTransformation(hcm, path);
     return new HttpConnectionManagerConfig(
         hcm.getStatPrefix(),
         codec,
@@ -277,20 +277,16 @@ public record HttpConnectionManagerConfig(
         tracing,
         ForwardClientCert.from(hcm),
         UpgradeConfigs.from(hcm, path),
+        parseSchemeToOverwrite(hcm, path),
         hcm);
   }
 
   /**
    * {@code scheme_header_transformation.scheme_to_overwrite}: the scheme every request takes, as
    * {@code :scheme} and {@code x-forwarded-proto}, once the trust decision has set them; empty when
-   * unset.
+   * unset. Read once here, not per request.
    */
-  public Optional<String> schemeToOverwrite() {
-    String scheme = proto.getSchemeHeaderTransformation().getSchemeToOverwrite();
-    return scheme.isEmpty() ? Optional.empty() : Optional.of(scheme);
-  }
-
-  private static void checkSchemeHeaderTransformation(HttpConnectionManager hcm, String path)
+  private static Optional<String> parseSchemeToOverwrite(HttpConnectionManager hcm, String path)
       throws ConfigException {
     var transformation = hcm.getSchemeHeaderTransformation();
     String scheme = transformation.getSchemeToOverwrite();
@@ -304,6 +300,7 @@ public record HttpConnectionManagerConfig(
           path + ".scheme_header_transformation.match_upstream",
           "not supported: the upstream :scheme is the downstream request's");
     }
+    return scheme.isEmpty() ? Optional.empty() : Optional.of(scheme);
   }
 
   /**

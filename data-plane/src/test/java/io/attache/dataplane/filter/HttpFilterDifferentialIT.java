@@ -5,6 +5,7 @@ import static io.attache.dataplane.testing.ProxyHarness.staticCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.attache.dataplane.filter.compressor.NativeCompressorsIT;
 import io.attache.dataplane.testing.ExchangeRecorder;
 import io.attache.dataplane.testing.ExchangeRecorder.Observed;
 import io.attache.dataplane.testing.ExchangeRecorder.Request;
@@ -877,32 +878,7 @@ class HttpFilterDifferentialIT {
     Compared c =
         compare(
             "native-compressors",
-            """
-            - name: envoy.filters.http.compressor
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
-                response_direction_config:
-                  common_config:
-                    min_content_length: 100
-                    content_type: [application/json]
-                compressor_library:
-                  name: text_optimized
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli
-                    window_bits: 10
-            - name: envoy.filters.http.compressor
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
-                response_direction_config:
-                  common_config:
-                    min_content_length: 100
-                    content_type: [application/json]
-                compressor_library:
-                  name: text_optimized
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd
-                    compression_level: 10
-            """,
+            NativeCompressorsIT.COMPRESSORS,
             FilterDifferential.ALL_TO_BACKEND,
             "",
             requests(

@@ -9,7 +9,9 @@ import com.aayushatharva.brotli4j.decoder.Decoder;
 import com.aayushatharva.brotli4j.decoder.DecoderJNI;
 import com.aayushatharva.brotli4j.decoder.DirectDecompress;
 import com.github.luben.zstd.ZstdInputStream;
+import io.attache.dataplane.testing.FilterDifferential;
 import io.attache.dataplane.testing.ProxyHarness;
+import io.attache.dataplane.testing.ProxyPair;
 import io.attache.dataplane.testing.TestHttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,34 +31,34 @@ import org.junit.jupiter.api.Test;
  * several codings accepted the highest q-value wins, and the filter that lost counts {@code
  * header_compressor_overshadowed}.
  */
-class NativeCompressorsIT {
-  private static final String FILTERS =
+public class NativeCompressorsIT {
+  /** The brotli and zstd compressors, an {@code http_filters} list without the router. */
+  public static final String COMPRESSORS =
       """
-                http_filters:
-                - name: envoy.filters.http.compressor
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
-                    response_direction_config:
-                      common_config:
-                        min_content_length: 100
-                        content_type: [application/json]
-                    compressor_library:
-                      name: text_optimized
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli
-                        window_bits: 10
-                - name: envoy.filters.http.compressor
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
-                    response_direction_config:
-                      common_config:
-                        min_content_length: 100
-                        content_type: [application/json]
-                    compressor_library:
-                      name: text_optimized
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd
-                        compression_level: 10
+      - name: envoy.filters.http.compressor
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+          response_direction_config:
+            common_config:
+              min_content_length: 100
+              content_type: [application/json]
+          compressor_library:
+            name: text_optimized
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli
+              window_bits: 10
+      - name: envoy.filters.http.compressor
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+          response_direction_config:
+            common_config:
+              min_content_length: 100
+              content_type: [application/json]
+          compressor_library:
+            name: text_optimized
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd
+              compression_level: 10
       """;
 
   private static final String BODY =
@@ -77,11 +79,12 @@ class NativeCompressorsIT {
                 TestHttpServer.Reply.ok(BODY).withHeader("content-type", "application/json"));
     proxy =
         ProxyHarness.start(
-            bootstrap(
+            ProxyPair.withHttpFilters(
+                bootstrap(
                     "",
                     ProxyHarness.routeAllTo("backend"),
-                    staticCluster("backend", "", upstream.port()))
-                .replace("          http_filters:\n", FILTERS));
+                    staticCluster("backend", "", upstream.port())),
+                "http_filters:\n" + COMPRESSORS + FilterDifferential.ROUTER));
   }
 
   @AfterEach
